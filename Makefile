@@ -1,0 +1,53 @@
+# The front door of the workbench. Every target sets up what it needs by itself:
+# a project virtual environment (.venv) installed from the pinned lock file.
+#
+#   make report [YEAR=2013]   build outputs/<year>/report.html on the committed data
+#   make test                 run the whole test suite
+#   make lab                  JupyterLab on the project's environment
+#   make data SRC=../shared/data/muenster   re-derive the committed real data
+#   make lock                 re-generate requirements.lock + environment.yml from pyproject.toml
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+YEAR   ?=
+SRC    ?= ../shared/data/muenster
+PYTEST_ARGS ?=
+
+.PHONY: setup report test lab data lock clean help
+
+help:
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+
+setup: $(STAMP)
+
+# Re-installs only when the lock or the project metadata changed.
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/python -m helpers.runner $(if $(YEAR),--year $(YEAR))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+data: $(STAMP)
+	$(BIN)/python -m helpers.sources.build --src $(SRC)
+
+# Maintainers only: needs network access to PyPI.
+lock:
+	$(PYTHON) -m pip install --quiet --user uv
+	$(PYTHON) -m uv pip compile pyproject.toml --extra test --extra build --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --generate-hashes --no-header \
+		--index-url https://pypi.org/simple -o requirements.lock
+	$(BIN)/python -m helpers.envfile requirements.lock environment.yml
+
+clean:
+	rm -rf outputs/*/ .pytest_cache

@@ -1,0 +1,1 @@
+"""Integration-monitoring workbench: data access, indicators, maps, figures, report."""
