@@ -1,0 +1,1 @@
+"""Derivation of the committed demo data from public source material (run by `make data`)."""

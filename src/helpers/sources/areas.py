@@ -1,0 +1,123 @@
+"""Münster's statistical areas: the hierarchy Stadtteil -> Teilbereich -> Stadtbezirk -> Stadt.
+
+Codes are the keys (names differ between sources). The Stadtteil number is the official
+two-digit "Statistischer Bezirk"; its first digit names the Teilbereich (1-4 are the four
+Teilbereiche of Stadtbezirk Mitte, 5-9 are the outer Stadtbezirke, each its own single
+Teilbereich). Stadtbezirk codes reuse that digit: Mitte is 1.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+CITY_CODE = "05515000"  # Amtlicher Gemeindeschlüssel of Münster
+CITY_NAME = "Stadt Münster"
+UNASSIGNED_CODE = "0"  # "nicht zuzuordnen": counted in the city total, in no Stadtteil
+
+LEVELS = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+LEVEL_NAMES_DE = {
+    "stadtteil": "Stadtteil",
+    "teilbereich": "Teilbereich",
+    "stadtbezirk": "Stadtbezirk",
+    "stadt": "Stadt",
+    "unzugeordnet": "nicht zuzuordnen",
+}
+
+TEILBEREICHE = {
+    "1": "Altstadt",
+    "2": "Innenstadtring",
+    "3": "Mitte-Süd",
+    "4": "Mitte-Nordost",
+    "5": "West",
+    "6": "Nord",
+    "7": "Ost",
+    "8": "Südost",
+    "9": "Hiltrup",
+}
+STADTBEZIRKE = {"1": "Mitte", "5": "West", "6": "Nord", "7": "Ost", "8": "Südost", "9": "Hiltrup"}
+
+#: Official Stadtteil names as printed in the SMS tables (the boundary file spells 34 "Düesbergweg").
+STADTTEILE = {
+    "11": "Aegidii", "12": "Überwasser", "13": "Dom", "14": "Buddenturm", "15": "Martini",
+    "21": "Pluggendorf", "22": "Josef", "23": "Bahnhof", "24": "Hansaplatz", "25": "Mauritz-West",
+    "26": "Schlachthof", "27": "Kreuz", "28": "Neutor", "29": "Schloss",
+    "31": "Aaseestadt", "32": "Geist", "33": "Schützenhof", "34": "Düesberg",
+    "43": "Hafen", "44": "Herz-Jesu", "45": "Mauritz-Mitte", "46": "Rumphorst", "47": "Uppenberg",
+    "51": "Gievenbeck", "52": "Sentrup", "54": "Mecklenbeck", "56": "Albachten", "57": "Roxel",
+    "58": "Nienberge",
+    "61": "Coerde", "62": "Kinderhaus-Ost", "63": "Kinderhaus-West", "68": "Sprakel",
+    "71": "Mauritz-Ost", "76": "Gelmer-Dyckburg", "77": "Handorf",
+    "81": "Gremmendorf-West", "82": "Gremmendorf-Ost", "86": "Angelmodde", "87": "Wolbeck",
+    "91": "Berg Fidel", "95": "Hiltrup-Ost", "96": "Hiltrup-Mitte", "97": "Hiltrup-West",
+    "98": "Amelsbüren",
+}
+
+#: Spellings met in the sources besides the official name (abbreviations, a misspelling,
+#: the boundary file's street name). Matching also ignores blanks around hyphens and case.
+STADTTEIL_ALIASES = {
+    "31": ["Aasseestadt"],
+    "34": ["Düesbergweg", "Duisberg"],
+    "62": ["Kinderh.-Ost"],
+    "63": ["Kinderh.-West"],
+    "81": ["Gremmend.-W.", "Gremmend.-West"],
+    "82": ["Gremmend.-Ost", "Gremmend.-O."],
+}
+AGGREGATE_ALIASES = {
+    ("stadtbezirk", "1"): ["Stadtbezirk Mitte", "Stadtbezirk Mite", "Münster-Mitte"],
+    ("stadtbezirk", "5"): ["Stadtbezirk West", "Münster-West"],
+    ("stadtbezirk", "6"): ["Stadtbezirk Nord", "Münster-Nord"],
+    ("stadtbezirk", "7"): ["Stadtbezirk Ost", "Münster-Ost"],
+    ("stadtbezirk", "8"): ["Stadtbezirk Südost", "Münster-Südost"],
+    ("stadtbezirk", "9"): ["Stadtbezirk Hiltrup", "Münster-Hiltrup"],
+    ("stadt", CITY_CODE): ["Münster", "Stadt"],
+}
+
+
+def teilbereich_of(stadtteil: str) -> str:
+    return stadtteil[0]
+
+
+def stadtbezirk_of(stadtteil: str) -> str:
+    digit = stadtteil[0]
+    return "1" if digit in "1234" else digit
+
+
+def normalise_name(name: str) -> str:
+    """Comparable form of an area name: NFC, no blanks around hyphens, single blanks, casefolded."""
+    name = unicodedata.normalize("NFC", name).strip()
+    name = re.sub(r"\s*-\s*", "-", name)
+    name = re.sub(r"\s+", " ", name)
+    return name.casefold()
+
+
+def area_table() -> pd.DataFrame:
+    """All areas of every level, one row each, with their parent and accepted name variants."""
+    rows: list[dict[str, str]] = []
+    for code, name in STADTTEILE.items():
+        rows.append(
+            dict(level="stadtteil", code=code, name=name, parent_level="teilbereich",
+                 parent_code=teilbereich_of(code), aliases="|".join(STADTTEIL_ALIASES.get(code, [])))
+        )
+    for code, name in TEILBEREICHE.items():
+        rows.append(
+            dict(level="teilbereich", code=code, name=name, parent_level="stadtbezirk",
+                 parent_code=stadtbezirk_of(code + "0"), aliases="")
+        )
+    for code, name in STADTBEZIRKE.items():
+        rows.append(
+            dict(level="stadtbezirk", code=code, name=name, parent_level="stadt",
+                 parent_code=CITY_CODE,
+                 aliases="|".join(AGGREGATE_ALIASES.get(("stadtbezirk", code), [])))
+        )
+    rows.append(
+        dict(level="stadt", code=CITY_CODE, name=CITY_NAME, parent_level="", parent_code="",
+             aliases="|".join(AGGREGATE_ALIASES[("stadt", CITY_CODE)]))
+    )
+    rows.append(
+        dict(level="unzugeordnet", code=UNASSIGNED_CODE, name="nicht zuzuordnen",
+             parent_level="stadt", parent_code=CITY_CODE, aliases="")
+    )
+    return pd.DataFrame(rows)

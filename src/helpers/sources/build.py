@@ -1,0 +1,43 @@
+"""Derive all committed real data from the source material: `make data SRC=...`.
+
+    python -m helpers.sources.build --src ../shared/data/muenster
+
+Writes data/areas.csv, data/geo/*.geojson and (through helpers.sources.sms) the SMS
+observations, their revisions and the consistency checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from helpers import paths
+from helpers.io import write_atomic
+from helpers.sources import boundaries
+from helpers.sources.areas import area_table
+
+
+def build_areas(src: Path, data_dir: Path) -> None:
+    write_atomic(data_dir / "areas.csv", lambda p: area_table().to_csv(p, index=False))
+    stadtteile = boundaries.read_stadtteile(src)
+    written = boundaries.write_layers(stadtteile, data_dir / "geo")
+    print(f"Gebiete: {len(stadtteile)} Stadtteile -> {', '.join(str(p) for p in written)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--src", type=Path, required=True, help="folder of the Münster source material")
+    parser.add_argument("--out", type=Path, default=paths.DATA, help="data folder to write (default: data/)")
+    args = parser.parse_args(argv)
+    if not (args.src / "sms-text").is_dir():
+        print(f"Fehler: {args.src} enthält kein Verzeichnis 'sms-text' – bitte --src prüfen.", file=sys.stderr)
+        return 2
+    build_areas(args.src, args.out)
+    from helpers.sources import sms
+
+    return sms.main(["--src", str(args.src), "--out", str(args.out)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
