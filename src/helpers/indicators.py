@@ -1,0 +1,161 @@
+"""Indicators from counts: aggregate counts over the area hierarchy first, then divide.
+
+Rates are never averaged. At Teilbereich, Stadtbezirk and city level the sum of the
+Stadtteile is used unless the city published a figure for that area (e.g. the city total,
+which includes persons that could not be assigned to a Stadtteil); the published figure wins.
+A sum with a missing or secret part is missing ("."), never a partial sum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers import data
+from helpers.catalogue import Indicator, Term
+from helpers.schema import MISSING_FLAGS
+
+#: Groups computed as total minus a stored part.
+COMPLEMENTS = {"german": "foreign", "no_migration": "migration"}
+LEVELS = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+COUNT_COLUMNS = ["year", "area_level", "area_code", "count", "flag", "synthetic"]
+
+
+class IndicatorError(ValueError):
+    """A request that cannot be answered from the data (unknown level, no data)."""
+
+
+def _select(obs: pd.DataFrame, term: Term) -> pd.DataFrame:
+    mask = (
+        (obs["measure"] == term.measure)
+        & (obs["sex"] == term.sex)
+        & (obs["origin"] == term.origin)
+        & (obs["age"] == term.age)
+    )
+    return obs.loc[mask, ["year", "area_level", "area_code", "value", "flag", "synthetic"]]
+
+
+def _sum_stadtteile(parts: pd.DataFrame, parent: pd.Series, level: str) -> pd.DataFrame:
+    """Sum Stadtteil counts to `level`; a missing, secret or absent Stadtteil gives a missing sum."""
+    parts = parts.assign(parent=parts["area_code"].map(parent)).dropna(subset=["parent"])
+    expected = parent.value_counts()
+    out = (
+        parts.groupby(["year", "parent"], sort=True)
+        .agg(total=("value", "sum"), n_valid=("value", "count"), synthetic=("synthetic", "any"))
+        .reset_index()
+    )
+    complete = out["n_valid"].to_numpy() == out["parent"].map(expected).to_numpy()
+    out["count"] = out["total"].astype("Int64").where(complete)
+    out = out.rename(columns={"parent": "area_code"}).assign(area_level=level)
+    return _with_flags(out)
+
+
+def _with_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["flag"] = np.where(frame["count"].isna(), ".", "")
+    return frame[COUNT_COLUMNS]
+
+
+def _add_unassigned(city: pd.DataFrame, unassigned: pd.DataFrame) -> pd.DataFrame:
+    """Persons not assignable to a Stadtteil belong to the city total only."""
+    extra = unassigned.groupby("year")["value"].agg(lambda v: v.sum() if v.notna().all() else pd.NA)
+    has_extra = city["year"].isin(extra.index)
+    added = city["count"] + city["year"].map(extra).astype("Int64")
+    city["count"] = added.where(has_extra, city["count"]).astype("Int64")
+    return _with_flags(city)
+
+
+def _aggregate(selected: pd.DataFrame, level: str) -> pd.DataFrame:
+    published = selected[selected["area_level"] == level].rename(columns={"value": "count"})[COUNT_COLUMNS]
+    if level == "stadtteil":
+        return published.reset_index(drop=True)
+    parents = data.stadtteil_parents()
+    summed = _sum_stadtteile(selected[selected["area_level"] == "stadtteil"], parents[level], level)
+    if level == "stadt":
+        summed = _add_unassigned(summed, selected[selected["area_level"] == "unzugeordnet"])
+    merged = pd.concat([published, summed], ignore_index=True)
+    merged = merged.drop_duplicates(["year", "area_code"], keep="first")
+    return merged.sort_values(["year", "area_code"]).reset_index(drop=True)
+
+
+def counts(term: Term, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Counts of one term per year and area of `level` (columns: year, area_level, area_code, count, flag, synthetic)."""
+    if level not in LEVELS:
+        raise IndicatorError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVELS)}.")
+    obs = data.observations() if obs is None else obs
+    if term.origin in COMPLEMENTS:
+        total = counts(Term(term.measure, term.sex, "total", term.age), level, obs)
+        part = counts(Term(term.measure, term.sex, COMPLEMENTS[term.origin], term.age), level, obs)
+        both = total.merge(part, on=["year", "area_level", "area_code"], suffixes=("_t", "_p"))
+        both["count"] = (both["count_t"] - both["count_p"]).astype("Int64")
+        both["flag"] = np.where(both["count"].isna(), ".", "")
+        both["synthetic"] = both["synthetic_t"] | both["synthetic_p"]
+        return both[COUNT_COLUMNS]
+    return _aggregate(_select(obs, term), level)
+
+
+def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float) -> pd.DataFrame:
+    key = ["year", "area_level", "area_code"]
+    merged = num.merge(den, on=key, how="outer", suffixes=("_num", "_den"))
+    n = merged["count_num"].astype("Float64")
+    d = merged["count_den"].astype("Float64")
+    value = (n / d.where(d > 0)) * scale
+    merged["value"] = value.astype("Float64")
+    merged["flag"] = np.select(
+        [merged["count_num"].isna() | merged["count_den"].isna(), d.fillna(1) == 0],
+        [".", "x"],
+        default="",
+    )
+    merged["synthetic"] = merged["synthetic_num"].fillna(False).astype(bool) | merged["synthetic_den"].fillna(False).astype(bool)
+    return merged.rename(columns={"count_num": "numerator", "count_den": "denominator"})[
+        key + ["numerator", "denominator", "value", "flag", "synthetic"]
+    ]
+
+
+def values(indicator: Indicator, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator values per year, area and group ("total" plus the compared groups)."""
+    obs = data.observations() if obs is None else obs
+    groups = ["total", *indicator.group_values]
+    frames = []
+    for group in groups:
+        num_term, den_term = indicator.numerator, indicator.denominator
+        if group != "total":
+            num_term = num_term.with_group(indicator.group_dimension, group)
+            den_term = den_term.with_group(indicator.group_dimension, group)
+        frame = _ratio(counts(num_term, level, obs), counts(den_term, level, obs), indicator.scale)
+        frames.append(frame.assign(group=group))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["year"] >= indicator.first_year]
+    out["synthetic"] = out["synthetic"] | indicator.synthetic
+    names = data.area_names(level)
+    out["area_name"] = out["area_code"].map(names)
+    out["indicator"] = indicator.id
+    cols = ["indicator", "year", "area_level", "area_code", "area_name", "group",
+            "numerator", "denominator", "value", "flag", "synthetic"]
+    return out[cols].sort_values(["group", "year", "area_code"]).reset_index(drop=True)
+
+
+def gap(vals: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """Gap between the two compared groups: difference (percentage points for %) and ratio."""
+    if not indicator.group_values:
+        raise IndicatorError(f"Indikator {indicator.id!r} hat keine Vergleichsgruppen.")
+    a, b = indicator.group_values
+    key = ["year", "area_level", "area_code"]
+    pair = vals[vals["group"].isin([a, b])]
+    wide = pair.set_index([*key, "group"])["value"].unstack("group").reindex(columns=[a, b])
+    wide.columns.name = None
+    wide = wide.reset_index().merge(pair[[*key, "area_name"]].drop_duplicates(key), on=key, how="left")
+    wide["difference"] = wide[a] - wide[b]
+    wide["ratio"] = wide[a] / wide[b].where(wide[b] > 0)
+    return wide
+
+
+def latest_year(vals: pd.DataFrame, up_to: int | None = None) -> int | None:
+    """Latest year with at least one value, at or before `up_to`."""
+    present = vals.loc[vals["value"].notna(), "year"]
+    if up_to is not None:
+        present = present[present <= up_to]
+    return int(present.max()) if len(present) else None
+
+
+def is_missing_flag(flag: str) -> bool:
+    return flag in MISSING_FLAGS

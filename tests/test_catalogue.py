@@ -1,0 +1,86 @@
+"""The catalogue is complete and consistent with the data; bad entries give clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import catalogue, data
+from helpers.catalogue import CatalogueError, parse
+
+CAT = catalogue.load()
+
+
+def test_every_indicator_names_measures_that_exist():
+    obs = data.observations()
+    for ind in CAT.indicators:
+        for term in (ind.numerator, ind.denominator):
+            origins = {term.origin} if term.origin not in ("german", "no_migration") else {"total"}
+            if ind.group_dimension == "origin":
+                origins |= {g for g in ind.group_values if g not in ("german", "no_migration")}
+            for origin in origins:
+                found = obs[(obs["measure"] == term.measure) & (obs["origin"] == origin) & (obs["sex"] == term.sex)]
+                assert len(found), f"{ind.id}: no observations for {term.measure}/{origin}/{term.sex}"
+
+
+def test_every_handlungsfeld_has_indicators_and_a_notebook():
+    notebooks = " ".join(p.name for p in Path(data.paths.NOTEBOOKS).glob("*.ipynb"))
+    for hf in CAT.handlungsfelder:
+        assert CAT.for_handlungsfeld(hf.id), f"{hf.id} has no indicator"
+    assert "kontext" in notebooks and "arbeit_und_wirtschaft" in notebooks
+
+
+def test_first_year_is_covered_by_data():
+    obs = data.observations()
+    for ind in CAT.indicators:
+        years = obs.loc[obs["measure"] == ind.numerator.measure, "year"]
+        assert years.min() <= ind.first_year, ind.id
+
+
+MINIMAL = """
+handlungsfelder:
+  - {id: hf, name: HF, category: Kontext, aim: Ziel}
+indicators:
+  - id: x
+    name: X
+    definition: d
+    handlungsfeld: hf
+    numerator: {measure: population, origin: foreign}
+    denominator: {measure: population}
+    scale: 100
+    unit: "%"
+    direction: descriptive
+    level: stadtteil
+    source: s
+    data_owner: o
+    population_base: p
+    first_year: 2010
+    synthetic: false
+"""
+
+
+def test_minimal_entry_parses():
+    cat = parse(MINIMAL, Path("catalogue.yml"))
+    assert cat.indicator("x").numerator.origin == "foreign"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("handlungsfeld: hf", "handlungsfeld: nope"), "Handlungsfeld 'nope' ist nicht definiert"),
+        (("direction: descriptive", "direction: up"), "direction='up'"),
+        (("    source: s\n", ""), "Pflichtfeld(er) fehlen: source"),
+        (("origin: foreign", "origin: alien"), "origin='alien' unbekannt"),
+        (("level: stadtteil", "level: kiez"), "level='kiez'"),
+    ],
+)
+def test_broken_entries_name_the_field(change, message):
+    with pytest.raises(CatalogueError) as err:
+        parse(MINIMAL.replace(*change), Path("catalogue.yml"))
+    assert message in str(err.value) and "Indikator 'x'" in str(err.value)
+
+
+def test_unknown_indicator_lists_known_ids():
+    with pytest.raises(CatalogueError, match="mv_anteil"):
+        CAT.indicator("does_not_exist")

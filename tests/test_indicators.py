@@ -1,0 +1,129 @@
+"""Indicator computation on small hand-checked fixtures: aggregation, flags, groups, gaps."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import indicators
+from helpers.catalogue import Indicator, Term
+from helpers.indicators import counts, gap, values
+from helpers.schema import OBSERVATIONS
+from helpers.sources.areas import CITY_CODE, STADTTEILE
+
+# Altstadt (Teilbereich 1 = Stadtteile 11-15), SMS Migration 2014, hand-copied.
+ALTSTADT_2014 = {"11": (1450, 108), "12": (1354, 111), "13": (2199, 184), "14": (2432, 180), "15": (1384, 137)}
+
+
+def _row(year, level, code, measure, origin, value, flag=""):
+    return dict(year=year, area_level=level, area_code=code, measure=measure, sex="total", origin=origin,
+                age="total", value=value, flag=flag, synthetic=False, source="test")
+
+
+def _obs(rows) -> pd.DataFrame:
+    return OBSERVATIONS.validate(pd.DataFrame(rows))
+
+
+@pytest.fixture
+def altstadt() -> list[dict]:
+    rows = []
+    for code, (total, foreign) in ALTSTADT_2014.items():
+        rows.append(_row(2014, "stadtteil", code, "population", "total", total))
+        rows.append(_row(2014, "stadtteil", code, "population", "foreign", foreign))
+    return rows
+
+
+def _share(**kw) -> Indicator:
+    base = dict(
+        id="share", name="Anteil", definition="d", handlungsfeld="kontext",
+        numerator=Term("population", origin="foreign"), denominator=Term("population"),
+        scale=100.0, unit="%", direction="descriptive", level="stadtteil", source="s", data_owner="o",
+        population_base="p", first_year=2000, synthetic=False,
+    )
+    return Indicator(**{**base, **kw})
+
+
+def test_teilbereich_sums_counts_then_divides(altstadt):
+    vals = values(_share(), "teilbereich", _obs(altstadt))
+    row = vals[(vals["area_code"] == "1") & (vals["group"] == "total")].iloc[0]
+    assert row["numerator"] == 720 and row["denominator"] == 8819  # the published Altstadt row
+    assert row["value"] == pytest.approx(720 / 8819 * 100)
+    assert round(row["value"], 1) == 8.2  # as printed in the source
+    # Averaging the five Stadtteil rates would give another (wrong) answer.
+    mean_of_rates = sum(f / t * 100 for t, f in ALTSTADT_2014.values()) / 5
+    assert abs(mean_of_rates - row["value"]) > 0.05
+
+
+def test_incomplete_teilbereich_is_missing_not_partial(altstadt):
+    vals = values(_share(), "stadtbezirk", _obs(altstadt))  # Mitte needs Stadtteile 11-47
+    row = vals[(vals["area_code"] == "1") & (vals["group"] == "total")].iloc[0]
+    assert pd.isna(row["value"]) and row["flag"] == "."
+
+
+def test_secret_part_makes_sum_secret(altstadt):
+    for r in altstadt:
+        if r["area_code"] == "13" and r["origin"] == "foreign":
+            r.update(value=pd.NA, flag=".")
+    got = counts(Term("population", origin="foreign"), "teilbereich", _obs(altstadt))
+    assert pd.isna(got.iloc[0]["count"]) and got.iloc[0]["flag"] == "."
+    total = counts(Term("population"), "teilbereich", _obs(altstadt))
+    assert total.iloc[0]["count"] == 8819  # the other measure is unaffected
+
+
+def test_zero_symbol_counts_as_zero(altstadt):
+    for r in altstadt:
+        if r["area_code"] == "15" and r["origin"] == "foreign":
+            r.update(value=0, flag="-")
+    got = counts(Term("population", origin="foreign"), "teilbereich", _obs(altstadt))
+    assert got.iloc[0]["count"] == 720 - 137
+
+
+def test_published_aggregate_wins_over_sum(altstadt):
+    altstadt.append(_row(2014, "teilbereich", "1", "population", "foreign", 725))
+    got = counts(Term("population", origin="foreign"), "teilbereich", _obs(altstadt))
+    assert got.iloc[0]["count"] == 725
+
+
+def test_complement_group_is_total_minus_part(altstadt):
+    got = counts(Term("population", origin="german"), "teilbereich", _obs(altstadt))
+    assert got.iloc[0]["count"] == 8819 - 720
+    st = counts(Term("population", origin="german"), "stadtteil", _obs(altstadt)).set_index("area_code")
+    assert st.loc["11", "count"] == 1450 - 108
+
+
+def test_city_adds_unassigned_persons():
+    rows = [_row(2014, "stadtteil", code, "unemployed", "total", 10) for code in STADTTEILE]
+    rows.append(_row(2014, "unzugeordnet", "0", "unemployed", "total", 5))
+    got = counts(Term("unemployed"), "stadt", _obs(rows))
+    assert got.iloc[0]["area_code"] == CITY_CODE
+    assert got.iloc[0]["count"] == 45 * 10 + 5
+
+
+def test_zero_denominator_is_not_meaningful():
+    rows = [_row(2014, "stadtteil", "11", "population", "total", 0, "-"),
+            _row(2014, "stadtteil", "11", "population", "foreign", 0, "-")]
+    vals = values(_share(), "stadtteil", _obs(rows))
+    assert vals.iloc[0]["flag"] == "x" and pd.isna(vals.iloc[0]["value"])
+
+
+def test_groups_and_gap(altstadt):
+    altstadt += [
+        _row(2014, "stadtteil", code, "unemployed", origin, n)
+        for code, origin, n in [("11", "total", 36), ("11", "foreign", 8), ("12", "total", 21), ("12", "foreign", 8)]
+    ]
+    ind = _share(id="alo", numerator=Term("unemployed"), denominator=Term("population"),
+                 group_dimension="origin", group_values=("foreign", "german"), direction="gap_shrink")
+    vals = values(ind, "stadtteil", _obs(altstadt))
+    aeg = vals[vals["area_code"] == "11"].set_index("group")["value"]
+    assert aeg["total"] == pytest.approx(36 / 1450 * 100)
+    assert aeg["foreign"] == pytest.approx(8 / 108 * 100)
+    assert aeg["german"] == pytest.approx(28 / 1342 * 100)
+    g = gap(vals, ind).set_index("area_code")
+    assert g.loc["11", "difference"] == pytest.approx(8 / 108 * 100 - 28 / 1342 * 100)
+    assert g.loc["11", "ratio"] == pytest.approx((8 / 108) / (28 / 1342))
+    assert pd.isna(g.loc["13", "difference"])  # no unemployment counts for 13 in the fixture
+
+
+def test_unknown_level_is_refused(altstadt):
+    with pytest.raises(indicators.IndicatorError, match="Gebietsebene"):
+        counts(Term("population"), "bezirk", _obs(altstadt))
