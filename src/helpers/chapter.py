@@ -1,0 +1,184 @@
+"""The shared layout of a chapter: opening, definition box, key sentences, series, gap, map.
+
+Notebooks call these with an indicator id and the report year; every number in the text
+is computed here from the data, never typed in.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from helpers import catalogue, disclosure, figures, formatting, indicators, maps
+from helpers.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
+from helpers.sources.areas import CITY_CODE
+
+LOOK_BACK = 10  # years shown in a series, report year included
+
+
+def _cat() -> catalogue.Catalogue:
+    return catalogue.load()
+
+
+def window(report_year: int) -> tuple[int, int]:
+    return report_year - LOOK_BACK + 1, report_year
+
+
+def opening(hf_id: str) -> None:
+    """Aim of the Handlungsfeld (from the catalogue) as the chapter's first paragraph."""
+    hf = _cat().handlungsfeld(hf_id)
+    display(Markdown(f"*{hf.category}*\n\n{hf.aim}"))
+
+
+def definition_box(ind: Indicator) -> str:
+    rows = [
+        ("Definition", ind.definition),
+        ("Berechnung", f"Zähler: {ind.numerator.measure} / Nenner: {ind.denominator.measure} × {formatting.number(ind.scale)}"),
+        ("Einheit", ind.unit),
+        ("Zielrichtung", ind.direction_de),
+        ("Vergleichsgruppen", " / ".join(GROUP_LABELS.get(g, g) for g in ind.group_values) or "–"),
+        ("Bezugsbevölkerung", ind.population_base),
+        ("Kleinste Ebene", ind.level.capitalize()),
+        ("Datenhalter", ind.data_owner),
+        ("Quelle", ind.source),
+    ]
+    rows += [("Bruch in der Reihe", b) for b in ind.breaks]
+    if ind.notes:
+        rows.append(("Hinweis", ind.notes))
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    badge = f'<p class="synthetic-mark">{figures.SYNTHETIC_MARK}</p>' if ind.synthetic else ""
+    return (f'<div class="definition-box" id="def-{ind.id}"><p class="definition-title">Indikator: '
+            f"{html.escape(ind.name)}</p>{badge}<table>{body}</table></div>")
+
+
+def _value(vals: pd.DataFrame, year: int, group: str = "total", area: str = CITY_CODE) -> float | None:
+    row = vals[(vals["year"] == year) & (vals["group"] == group) & (vals["area_code"] == area)]
+    if row.empty or pd.isna(row.iloc[0]["value"]):
+        return None
+    return float(row.iloc[0]["value"])
+
+
+def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, year: int) -> str:
+    """One or two German sentences with the key figures, generated from the values."""
+    fmt = lambda v: formatting.with_unit(v, ind.unit)  # noqa: E731
+    now = _value(city, year)
+    if now is None:
+        return f"Für {year} liegt für den Indikator „{ind.name}“ kein gesamtstädtischer Wert vor."
+    row = city[(city["year"] == year) & (city["group"] == "total")].iloc[0]
+    text = (f"{year} lag der Wert „{ind.name}“ in Münster bei **{fmt(now)}** "
+            f"({formatting.number(row['numerator'])} von {formatting.number(row['denominator'])})")
+    earlier = [y for y in sorted(city.loc[city['value'].notna() & (city['group'] == 'total'), 'year']) if window(year)[0] <= y < year]
+    if earlier:
+        first = earlier[0]
+        change = now - _value(city, first)
+        unit_change = formatting.points(change) if ind.unit == "%" else formatting.number(change, 1)
+        text += f"; {first} waren es {fmt(_value(city, first))} (Veränderung: {unit_change})"
+    text += "."
+    if ind.group_values:
+        a, b = ind.group_values
+        va, vb = _value(city, year, a), _value(city, year, b)
+        if va is not None and vb is not None:
+            text += (f" Bei {GROUP_LABELS_DATIVE[a]} betrug er {fmt(va)}, bei {GROUP_LABELS_DATIVE[b]} {fmt(vb)}; "
+                     f"der Abstand beträgt {formatting.points(va - vb, signed=False)}, der Wert ist damit "
+                     f"{formatting.ratio(va / vb)} so hoch.")
+    ranked = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")].dropna(subset=["value"])
+    if len(ranked) >= 6:
+        ranked = ranked.sort_values("value")
+        top = ", ".join(f"{r.area_name} ({fmt(r.value)})" for r in ranked.tail(3).iloc[::-1].itertuples())
+        low = ", ".join(f"{r.area_name} ({fmt(r.value)})" for r in ranked.head(3).itertuples())
+        text += f" Die höchsten Werte der Stadtteile hatten {top}; die niedrigsten {low}."
+    return text
+
+
+def gap_table(ind: Indicator, city: pd.DataFrame, year: int) -> str:
+    """Years x (group a, group b, difference, ratio) for the city, as HTML."""
+    g = indicators.gap(city, ind)
+    lo, hi = window(year)
+    g = g[(g["year"] >= lo) & (g["year"] <= hi)].sort_values("year")
+    a, b = ind.group_values
+    table = pd.DataFrame({
+        "Jahr": g["year"].astype(str),
+        GROUP_LABELS[a]: [formatting.with_unit(v, ind.unit) for v in g[a]],
+        GROUP_LABELS[b]: [formatting.with_unit(v, ind.unit) for v in g[b]],
+        "Abstand": [formatting.points(v) for v in g["difference"]],
+        "Verhältnis": [formatting.ratio(v) for v in g["ratio"]],
+    })
+    caption = f"Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, Stadt Münster"
+    return table_html(table, caption, ind.source)
+
+
+def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool = False) -> str:
+    mark = f' <span class="synthetic-mark">{figures.SYNTHETIC_MARK}</span>' if synthetic else ""
+    body = table.to_html(index=False, escape=True, border=0, classes="im-table")
+    return (f'<figure class="im-table-figure"><figcaption>{html.escape(caption)}{mark}</figcaption>{body}'
+            f'<p class="source">Quelle: {html.escape(" ".join(source.split()))}</p></figure>')
+
+
+def map_for_year(ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str = "total") -> None:
+    shown = disclosure.suppress_rates(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == group)])
+    if shown.empty or shown["value"].notna().sum() == 0:
+        display(Markdown(f"*Für {year} liegen für „{ind.name}“ keine Stadtteilwerte vor.*"))
+        return
+    suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
+    fig = maps.choropleth(shown, f"{ind.name}{suffix}, {year}, nach Stadtteilen", ind.unit, figures.short_source(ind))
+    figures.show(fig)
+
+
+def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str, ...] = ("total",)) -> None:
+    """The standard block for one indicator: heading, definition, key figures, series, gap, maps."""
+    ind = _cat().indicator(indicator_id)
+    city = indicators.values(ind, "stadt")
+    stadtteile = indicators.values(ind, "stadtteil") if ind.level == "stadtteil" else city.iloc[0:0]
+    lo, hi = window(report_year)
+    city_window = city[(city["year"] >= lo) & (city["year"] <= hi)]
+    display(Markdown(f"## {ind.name}"))
+    display(HTML(definition_box(ind)))
+    display(Markdown(key_sentences(ind, city, disclosure.suppress_rates(stadtteile), report_year)))
+    shown_years = city_window.loc[city_window["value"].notna(), "year"]
+    if len(shown_years):
+        title = f"{ind.name}, Stadt Münster {shown_years.min()}–{shown_years.max()}"
+        figures.show(figures.time_series(city_window, ind, title, report_year))
+    if ind.group_values:
+        display(HTML(gap_table(ind, city, report_year)))
+    if ind.level == "stadtteil":
+        for group in map_groups:
+            map_for_year(ind, stadtteile, report_year, group)
+
+
+def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
+    """The n Stadtteile with the highest and the lowest values (after disclosure control)."""
+    ind = _cat().indicator(indicator_id)
+    stadtteile = indicators.values(ind, "stadtteil")
+    shown = disclosure.suppress_rates(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")])
+    shown = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
+    rows = pd.concat([shown.head(n).assign(Rang="höchste"), shown.tail(n).assign(Rang="niedrigste")])
+    table = pd.DataFrame({
+        "": rows["Rang"],
+        "Stadtteil": rows["area_code"] + " " + rows["area_name"],
+        "Anzahl": [formatting.number(v) for v in rows["numerator"]],
+        "Bevölkerung": [formatting.number(v) for v in rows["denominator"]],
+        ind.name: [formatting.with_unit(v, ind.unit) for v in rows["value"]],
+    })
+    display(HTML(table_html(table, f"Stadtteile mit den höchsten und niedrigsten Werten, {year}", ind.source)))
+
+
+def composition(report_year: int) -> None:
+    """Population with migration history by group, city and Stadtbezirke, in % of all residents."""
+    parts = {"foreign": "Ausländer/-innen", "german_mig_personal": "Deutsche mit persönlicher MV",
+             "german_mig_inherited": "Deutsche mit vererbter MV"}
+    rows = {}
+    for level in ("stadt", "stadtbezirk"):
+        total = indicators.counts(catalogue.Term("population"), level)
+        total = total[total["year"] == report_year].set_index("area_code")["count"]
+        names = {CITY_CODE: "Stadt Münster"} if level == "stadt" else indicators.data.area_names(level)
+        for origin, label in parts.items():
+            c = indicators.counts(catalogue.Term("population", origin=origin), level)
+            c = c[c["year"] == report_year].set_index("area_code")["count"]
+            for code, value in c.items():
+                rows.setdefault(names.get(code, code), {})[label] = float(value) / float(total[code]) * 100
+    table = pd.DataFrame(rows).T[list(parts.values())]
+    source = "Stadt Münster, SMS – Statistik für Münsters Stadtteile, Migration " + str(report_year)
+    fig = figures.stacked_composition(table, f"Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte, {report_year}", source)
+    figures.show(fig)

@@ -1,0 +1,125 @@
+"""Figures in one house style: German labels, source line under every figure, synthetic mark.
+
+Figures are built on `matplotlib.figure.Figure` (not pyplot) so that notebooks show each
+exactly once through `show()`, as a PNG embedded in the report.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.ticker as mticker  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from helpers import formatting  # noqa: E402
+from helpers.catalogue import GROUP_LABELS, Indicator  # noqa: E402
+
+SYNTHETIC_MARK = "Demodaten – synthetisch"
+PALETTE = sns.color_palette("colorblind")
+GROUP_COLOURS = {"total": "#4d4d4d", "foreign": PALETTE[0], "german": PALETTE[1], "migration": PALETTE[0],
+                 "no_migration": PALETTE[1], "male": PALETTE[2], "female": PALETTE[4]}
+DPI = 150
+
+sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
+
+
+def german_axis(ax, decimals: int = 0, unit: str = "") -> None:
+    suffix = f"{formatting.NBSP}{unit}" if unit == "%" else ""
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, decimals) + suffix))
+
+
+def footer(fig: Figure, source: str, synthetic: bool = False) -> None:
+    """Source line under the figure; a red synthetic mark where demo data are shown."""
+    fig.text(0.01, 0.01, f"Quelle: {source}", ha="left", va="bottom", fontsize=7.5, color="#444444", wrap=True)
+    if synthetic:
+        fig.text(0.99, 0.99, SYNTHETIC_MARK, ha="right", va="top", fontsize=10, color="#b2182b",
+                 fontweight="bold", bbox=dict(facecolor="white", edgecolor="#b2182b", boxstyle="round,pad=0.3"))
+
+
+def short_source(indicator: Indicator) -> str:
+    return " ".join(indicator.source.split())
+
+
+def time_series(vals: pd.DataFrame, indicator: Indicator, title: str, report_year: int,
+                groups: Sequence[str] | None = None) -> Figure:
+    """Lines over the years for the city (one per group); series breaks marked."""
+    groups = list(groups or ["total", *indicator.group_values])
+    fig = Figure(figsize=(8, 4.2), dpi=DPI)
+    ax = fig.add_axes((0.08, 0.2, 0.6, 0.68))
+    shown = vals[vals["group"].isin(groups) & (vals["year"] <= report_year)]
+    for group in groups:
+        line = shown[shown["group"] == group].sort_values("year")
+        ax.plot(line["year"], line["value"].astype(float), marker="o", lw=2, ms=4,
+                color=GROUP_COLOURS.get(group, "#333333"), label=GROUP_LABELS.get(group, group))
+    for brk in indicator.breaks:
+        year = int(brk.split(":", 1)[0])
+        if shown["year"].min() < year <= report_year:
+            ax.axvline(year - 0.5, color="#999999", ls=":", lw=1)
+            ax.annotate("Bruch in der Reihe", (year - 0.5, 1), xycoords=("data", "axes fraction"),
+                        fontsize=7.5, color="#666666", ha="center", va="bottom")
+    ax.set_xticks(sorted(shown["year"].unique()))
+    ax.tick_params(axis="x", labelrotation=0, labelsize=8)
+    ax.set_xlabel("")
+    ax.set_ylabel(indicator.unit)
+    ax.set_ylim(bottom=0)
+    german_axis(ax, 0 if shown["value"].max() >= 10 else 1, indicator.unit)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8.5)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, short_source(indicator), bool(shown["synthetic"].any()))
+    return fig
+
+
+def stacked_composition(table: pd.DataFrame, title: str, source: str, unit_label: str = "Anteil an der Bevölkerung in %",
+                        synthetic: bool = False) -> Figure:
+    """Horizontal stacked bars: rows are areas, columns the parts (values already in %)."""
+    fig = Figure(figsize=(8, 0.45 * len(table) + 1.6), dpi=DPI)
+    ax = fig.add_axes((0.2, 0.28, 0.55, 0.6))
+    left = pd.Series(0.0, index=table.index)
+    for i, column in enumerate(table.columns):
+        ax.barh(table.index, table[column], left=left, color=PALETTE[i], label=column, height=0.65)
+        left = left + table[column].fillna(0)
+    ax.invert_yaxis()
+    ax.set_xlabel(unit_label, fontsize=8.5)
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, 0)))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, source, synthetic)
+    return fig
+
+
+def ranking(vals: pd.DataFrame, indicator: Indicator, title: str, reference: float | None = None) -> Figure:
+    """All Stadtteile sorted by value, with the city value as a reference line."""
+    shown = vals.dropna(subset=["value"]).sort_values("value", ascending=True)
+    fig = Figure(figsize=(8, 0.17 * len(shown) + 1.4), dpi=DPI)
+    ax = fig.add_axes((0.24, 0.08, 0.7, 0.86))
+    labels = shown["area_code"] + " " + shown["area_name"]
+    ax.barh(labels, shown["value"].astype(float), color=PALETTE[0], height=0.7)
+    if reference is not None:
+        ax.axvline(reference, color="#b2182b", lw=1.2, ls="--", label=f"Stadt Münster: {formatting.with_unit(reference, indicator.unit)}")
+        ax.legend(loc="lower right", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, 0)))
+    ax.set_xlabel(indicator.unit)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, short_source(indicator), bool(shown["synthetic"].any()))
+    return fig
+
+
+def png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def show(fig: Figure) -> None:
+    """Display a figure once in the notebook (and so in the report) as an embedded PNG."""
+    from IPython.display import Image, display
+
+    display(Image(data=png(fig), format="png"))

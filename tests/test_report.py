@@ -1,0 +1,132 @@
+"""The notebooks executed on the committed data and the stitched report, checked as a reader would."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from helpers import paths, runner
+from helpers.formatting import NBSP
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Build the default report once into a temporary outputs folder."""
+    out = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(paths, "OUTPUTS", out)
+        assert runner.run() == 0
+    year_dir = out / "2014"
+    return year_dir, (year_dir / "report.html").read_text(encoding="utf-8")
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs, self.srcs, self.h1 = set(), [], [], []
+        self._in_h1 = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and "href" in attrs:
+            self.hrefs.append(attrs["href"])
+        if tag in ("img", "script", "link", "iframe", "source") and ("src" in attrs or "href" in attrs):
+            self.srcs.append(attrs.get("src") or attrs.get("href"))
+        self._in_h1 = tag == "h1"
+
+    def handle_data(self, data):
+        if self._in_h1 and data.strip():
+            self.h1.append(data.strip())
+            self._in_h1 = False
+
+
+def _parse(html_text: str) -> _Collector:
+    c = _Collector()
+    c.feed(html_text)
+    return c
+
+
+def test_every_chapter_present_with_working_toc(built):
+    _, html_text = built
+    doc = _parse(html_text)
+    chapters = runner.chapter_notebooks()
+    toc = [h for h in doc.hrefs if h.startswith("#kapitel-")]
+    assert len(toc) == len(chapters) == 2
+    assert all(h[1:] in doc.ids for h in toc), "table-of-contents link without target"
+    assert "Bevölkerung mit Migrationsvorgeschichte" in doc.h1
+    assert "Arbeit und Wirtschaft" in doc.h1
+    assert "Integrationsmonitoring Münster 2014" in html_text
+
+
+def test_no_error_output_and_no_code(built):
+    year_dir, html_text = built
+    for nb_path in (year_dir / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(nb_path, as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+        assert not errors, nb_path.name
+    assert "Traceback" not in html_text
+    assert "import helpers" not in html_text  # code is hidden
+    assert "check_parameters" not in html_text
+
+
+def test_self_contained_offline(built):
+    _, html_text = built
+    doc = _parse(html_text)
+    external = [s for s in doc.srcs if not s.startswith("data:")]
+    assert external == []
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html_text)
+    assert not re.search(r"url\(\s*['\"]?https?:", html_text)
+    assert len([s for s in doc.srcs if s.startswith("data:image/png")]) >= 8  # figures and maps embedded
+
+
+def test_key_figures_equal_the_published_ones(built):
+    _, html_text = built
+    # SMS Migration 2014: 21,7 % city-wide, 49,7 % in Coerde (Stadtteil 61).
+    assert f"bei <strong>21,7{NBSP}%</strong>" in html_text
+    assert f"Coerde (49,7{NBSP}%)" in html_text
+    assert "65\u202f205 von 300\u202f267" in html_text
+
+
+def test_tables_and_figures_name_their_source(built):
+    _, html_text = built
+    assert html_text.count('class="source"') >= 3
+    assert "Zeichenerklärung" in html_text
+
+
+def test_other_year_and_parameter_errors(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    assert runner.run(year=1990) == 2  # refused before any kernel starts
+    assert not (tmp_path / "1990").exists()
+    nb = paths.NOTEBOOKS / "00_kontext_bevoelkerung.ipynb"
+    with pytest.raises(pm.PapermillExecutionError, match="Unbekannte\\(r\\) Parameter: report_yaer"):
+        pm.execute_notebook(str(nb), str(tmp_path / "a.ipynb"), parameters={"report_yaer": 2013},
+                            kernel_name="python3", progress_bar=False, cwd=str(nb.parent))
+    with pytest.raises(pm.PapermillExecutionError, match="Berichtsjahr 1990 liegen keine Daten vor"):
+        pm.execute_notebook(str(nb), str(tmp_path / "b.ipynb"), parameters={"report_year": 1990},
+                            kernel_name="python3", progress_bar=False, cwd=str(nb.parent))
+
+
+def test_failing_chapter_leaves_no_report(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    broken = tmp_path / "nb" / "99_kaputt.ipynb"
+    broken.parent.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("report_year = None"),
+                                         nbformat.v4.new_code_cell("1 / 0")])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, broken)
+    (tmp_path / "2014").mkdir()
+    (tmp_path / "2014" / "report.html").write_text("old report")
+    assert runner.run(year=2014, notebooks=[broken]) == 1
+    assert not (tmp_path / "2014" / "report.html").exists()
+    err = capsys.readouterr().err
+    assert "99_kaputt.ipynb" in err and "ZeroDivisionError" in err and "kein Bericht" in err
