@@ -262,3 +262,27 @@ def test_build_reports_the_known_martini_mismatch(built) -> None:
     hit = checks[(checks.file == "SMS_Migration_2014.pdf.txt") & (checks.area_code == "15")
                  & (checks.sex == "male") & (checks.check == "Zeilensumme")]
     assert len(hit) == 1 and hit.iloc[0]["expected"] == 71 and hit.iloc[0]["found"] == 51
+
+
+def test_derived_totals_fill_only_missing_years_and_check_printed_ones():
+    """migration = foreign + german_mig_personal + german_mig_inherited where only parts are printed."""
+    import pandas as pd
+
+    from helpers.sources.sms import derive_sums
+
+    def row(year, origin, value):
+        return dict(year=year, area_level="stadtteil", area_code="11", measure="population", sex="total",
+                    origin=origin, age="total", value=value, flag="", synthetic=False, source="t")
+
+    parts_2006 = [("foreign", 82), ("expellee", 33), ("resettler", 14), ("naturalised_other", 46),
+                  ("german_mig_inherited", 20)]
+    rows = [row(2006, o, v) for o, v in parts_2006]
+    rows += [row(2010, o, v) for o, v in [("foreign", 86), ("german_mig_personal", 112),
+                                          ("german_mig_inherited", 23), ("migration", 222)]]
+    checks: list[dict] = []
+    out = derive_sums(pd.DataFrame(rows).astype({"value": "Int64"}), checks)
+    got = out.set_index(["year", "origin"])["value"]
+    assert got[(2006, "german_mig_personal")] == 33 + 14 + 46
+    assert got[(2006, "migration")] == 82 + 93 + 20
+    assert got[(2010, "migration")] == 222  # printed value kept, not replaced
+    assert len(checks) == 1 and checks[0]["expected"] == 222 and checks[0]["found"] == 221

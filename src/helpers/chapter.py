@@ -26,6 +26,17 @@ def window(report_year: int) -> tuple[int, int]:
     return report_year - LOOK_BACK + 1, report_year
 
 
+def first_year_shown(report_year: int) -> int:
+    """First year of the look back for which any indicator has a city value."""
+    lo, hi = window(report_year)
+    years = []
+    for ind in _cat().indicators:
+        city = indicators.values(ind, "stadt")
+        present = city.loc[city["value"].notna() & city["year"].between(lo, hi), "year"]
+        years += present.tolist()
+    return min(years) if years else lo
+
+
 def opening(hf_id: str) -> None:
     """Aim of the Handlungsfeld (from the catalogue) as the chapter's first paragraph."""
     hf = _cat().handlungsfeld(hf_id)
@@ -81,8 +92,8 @@ def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, 
         va, vb = _value(city, year, a), _value(city, year, b)
         if va is not None and vb is not None:
             text += (f" Bei {GROUP_LABELS_DATIVE[a]} betrug er {fmt(va)}, bei {GROUP_LABELS_DATIVE[b]} {fmt(vb)}; "
-                     f"der Abstand beträgt {formatting.points(va - vb, signed=False)}, der Wert ist damit "
-                     f"{formatting.ratio(va / vb)} so hoch.")
+                     f"der Abstand beträgt {formatting.points(va - vb, signed=False)}")
+            text += f", der Wert ist also {formatting.ratio(va / vb)} so hoch." if abs(va / vb - 1) >= 0.05 else "."
     ranked = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")].dropna(subset=["value"])
     if len(ranked) >= 6:
         ranked = ranked.sort_values("value")
@@ -96,8 +107,8 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int) -> str:
     """Years x (group a, group b, difference, ratio) for the city, as HTML."""
     g = indicators.gap(city, ind)
     lo, hi = window(year)
-    g = g[(g["year"] >= lo) & (g["year"] <= hi)].sort_values("year")
     a, b = ind.group_values
+    g = g[(g["year"] >= lo) & (g["year"] <= hi) & (g[a].notna() | g[b].notna())].sort_values("year")
     table = pd.DataFrame({
         "Jahr": g["year"].astype(str),
         GROUP_LABELS[a]: [formatting.with_unit(v, ind.unit) for v in g[a]],

@@ -67,8 +67,8 @@ def time_series(vals: pd.DataFrame, indicator: Indicator, title: str, report_yea
     ax.set_xticks(sorted(shown["year"].unique()))
     ax.tick_params(axis="x", labelrotation=0, labelsize=8)
     ax.set_xlabel("")
-    ax.set_ylabel(indicator.unit)
-    ax.set_ylim(bottom=0)
+    ax.set_ylabel("")
+    ax.set_ylim(bottom=0)  # honest baseline: shares start at zero
     german_axis(ax, 0 if shown["value"].max() >= 10 else 1, indicator.unit)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8.5)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
@@ -79,8 +79,9 @@ def time_series(vals: pd.DataFrame, indicator: Indicator, title: str, report_yea
 def stacked_composition(table: pd.DataFrame, title: str, source: str, unit_label: str = "Anteil an der Bevölkerung in %",
                         synthetic: bool = False) -> Figure:
     """Horizontal stacked bars: rows are areas, columns the parts (values already in %)."""
-    fig = Figure(figsize=(8, 0.45 * len(table) + 1.6), dpi=DPI)
-    ax = fig.add_axes((0.2, 0.28, 0.55, 0.6))
+    height = 0.45 * len(table) + 2.2
+    fig = Figure(figsize=(8, height), dpi=DPI)
+    ax = fig.add_axes((0.2, 1.5 / height, 0.75, 1 - 2.1 / height))
     left = pd.Series(0.0, index=table.index)
     for i, column in enumerate(table.columns):
         ax.barh(table.index, table[column], left=left, color=PALETTE[i], label=column, height=0.65)
@@ -88,7 +89,7 @@ def stacked_composition(table: pd.DataFrame, title: str, source: str, unit_label
     ax.invert_yaxis()
     ax.set_xlabel(unit_label, fontsize=8.5)
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, 0)))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.22), ncol=len(table.columns), frameon=False, fontsize=8)
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     footer(fig, source, synthetic)
     return fig

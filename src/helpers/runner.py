@@ -104,9 +104,9 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
         print(f"  Ausgeführte Notebooks zur Fehlersuche: {out / 'notebooks'}", file=sys.stderr)
         return 1
     from helpers import report
-    from helpers.chapter import window
+    from helpers.chapter import first_year_shown
 
-    target = report.write_report([out / "notebooks" / nb.name for nb in notebooks], year, window(year)[0])
+    target = report.write_report([out / "notebooks" / nb.name for nb in notebooks], year, first_year_shown(year))
     print(f"Bericht: {target} ({time.perf_counter() - started:.1f} s)")
     return 0
 

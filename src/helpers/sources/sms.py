@@ -546,6 +546,48 @@ def merge(records: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return obs, revisions
 
 
+#: Groups that are the sum of printed parts; derived where a year's tables give only the parts
+#: (the time series 2006-2009 print the five groups but no total with migration history).
+DERIVED_SUMS = [
+    ("german_mig_personal", ["expellee", "resettler", "naturalised_other"]),
+    ("migration", ["foreign", "german_mig_personal", "german_mig_inherited"]),
+]
+
+
+def derive_sums(obs: pd.DataFrame, checks: list[dict]) -> pd.DataFrame:
+    """Add missing population totals as sums of their printed parts; check them where printed."""
+    for target, parts in DERIVED_SUMS:
+        pop = obs[obs["measure"] == "population"]
+        cell = ["year", "area_level", "area_code", "sex", "age"]
+        wide = pop[pop["origin"].isin([target, *parts])].set_index([*cell, "origin"])["value"].unstack("origin")
+        wide = wide.reindex(columns=[target, *parts])
+        have_parts = pop[pop["origin"].isin(parts)].groupby(cell)["origin"].nunique().eq(len(parts))
+        wide = wide[have_parts.reindex(wide.index, fill_value=False)]
+        total = wide[parts].sum(axis=1, min_count=len(parts)).where(wide[parts].notna().all(axis=1))
+        printed = wide[target].notna()
+        reported = {(c["year"], c["area_level"], c["area_code"], c["sex"], c["origin"]) for c in checks}
+        for key in wide.index[printed & total.notna() & (wide[target] != total)]:
+            year, level, code, sex, age = key
+            if (year, level, code, sex, target) in reported:
+                continue  # the table's own row check already reported it
+            checks.append(dict(
+                file="(alle Ausgaben)", line=0, table="Teilgruppen der Bevölkerung", check="Summe der Teilgruppen",
+                year=year, area_level=level, area_code=code, measure="population", sex=sex, origin=target,
+                expected=int(wide.loc[key, target]), found=int(total[key]),
+                difference=int(total[key] - wide.loc[key, target]), note=f"{target} = {' + '.join(parts)}",
+            ))
+        absent = wide.index.difference(pop[pop["origin"] == target].set_index(cell).index)
+        new = total.reindex(absent)
+        rows = new.reset_index().rename(columns={0: "value"})
+        rows["value"] = new.to_numpy()
+        rows = rows.assign(measure="population", origin=target, synthetic=False,
+                           source=f"SMS, abgeleitet: {target} = {' + '.join(parts)} (Summe der gedruckten Teilgruppen)")
+        rows["flag"] = rows["value"].isna().map({True: ".", False: ""})
+        rows["value"] = rows["value"].astype("Int64")
+        obs = pd.concat([obs, rows[schema.OBSERVATION_COLUMNS]], ignore_index=True)
+    return obs.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
+
+
 def source_files(src: Path) -> list[tuple[Path, str, int]]:
     """(path, series, edition) of every text file the parser understands."""
     out = []
@@ -568,7 +610,7 @@ def build(src: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         records += parsed.records
         checks += parsed.checks
     obs, revisions = merge(records)
-    obs = schema.OBSERVATIONS.validate(obs)
+    obs = schema.OBSERVATIONS.validate(derive_sums(obs, checks))
     check_df = pd.DataFrame(checks, columns=CHECK_COLUMNS)
     return obs, revisions, check_df
 
