@@ -130,3 +130,22 @@ def test_failing_chapter_leaves_no_report(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "2014" / "report.html").exists()
     err = capsys.readouterr().err
     assert "99_kaputt.ipynb" in err and "ZeroDivisionError" in err and "kein Bericht" in err
+
+
+def test_report_for_an_earlier_year(tmp_path, monkeypatch):
+    """make report YEAR=2012: the numbers and the look back follow the parameter."""
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    assert runner.run(year=2012) == 0
+    html_text = (tmp_path / "2012" / "report.html").read_text(encoding="utf-8")
+    assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2006–2012" in html_text
+    # 62 365 of 296 536 residents had a migration history at the end of 2012 (SMS Migration 2012).
+    assert f"bei <strong>21,0{NBSP}%</strong> (62\u202f365 von 296\u202f536)" in html_text
+
+
+def test_notebook_runs_with_its_defaults(tmp_path):
+    """As in `make lab`: no parameters given, the latest year with data is used."""
+    nb = paths.NOTEBOOKS / "01_arbeit_und_wirtschaft.ipynb"
+    out = pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), kernel_name="python3",
+                              progress_bar=False, cwd=str(nb.parent))
+    texts = [o.get("data", {}).get("text/markdown", "") for c in out.cells if c.cell_type == "code" for o in c.outputs]
+    assert any(t.startswith("2014 lag der Wert") for t in texts)
