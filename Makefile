@@ -24,6 +24,9 @@ setup: $(STAMP)
 
 # Re-installs only when the lock or the project metadata changed.
 $(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+		echo "Fehler: Python 3.11 wird benötigt, '$(PYTHON)' ist $$($(PYTHON) --version 2>&1)." >&2; \
+		echo "Bitte Python 3.11 installieren und z. B. 'make PYTHON=python3.11 report' aufrufen." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .

@@ -11,7 +11,7 @@ import html
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from helpers import catalogue, disclosure, figures, formatting, indicators, maps
+from helpers import catalogue, data, disclosure, figures, formatting, indicators, maps
 from helpers.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
 from helpers.sources.areas import CITY_CODE
 
@@ -183,7 +183,7 @@ def composition(report_year: int) -> None:
     for level in ("stadt", "stadtbezirk"):
         total = indicators.counts(catalogue.Term("population"), level)
         total = total[total["year"] == report_year].set_index("area_code")["count"]
-        names = {CITY_CODE: "Stadt Münster"} if level == "stadt" else indicators.data.area_names(level)
+        names = {CITY_CODE: "Stadt Münster"} if level == "stadt" else data.area_names(level)
         for origin, label in parts.items():
             c = indicators.counts(catalogue.Term("population", origin=origin), level)
             c = c[c["year"] == report_year].set_index("area_code")["count"]
