@@ -12,7 +12,9 @@ from helpers.schema import OBSERVATION_COLUMNS
 def test_committed_observations_load_and_are_real():
     obs = data.observations()
     assert list(obs.columns) == OBSERVATION_COLUMNS
-    assert not obs["synthetic"].any()
+    real = obs[~obs["synthetic"]]
+    assert set(real["source"].str[:3]) == {"SMS"}  # all real rows come from the SMS tables
+    assert obs.loc[obs["synthetic"], "source"].str.startswith("Demodaten – synthetisch").all()
     city = obs[(obs["measure"] == "population") & (obs["area_level"] == "stadt") & (obs["year"] == 2014)
                & (obs["sex"] == "total")]
     assert city.set_index("origin").loc["migration", "value"] == 65205

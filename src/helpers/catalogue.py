@@ -101,6 +101,7 @@ class Indicator:
     group_values: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
     notes: str = ""
+    map_groups: tuple[str, ...] = ("total",)  # groups mapped by Stadtteil in the chapter
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -189,6 +190,7 @@ def _indicator(entry: dict, hf_ids: set[str], path: Path) -> Indicator:
         group_values=values,
         breaks=tuple(str(b) for b in entry.get("breaks", ()) or ()),
         notes=str(entry.get("notes", "") or "").strip(),
+        map_groups=tuple(str(g) for g in entry.get("map_groups", ["total"])),
         extra={k: v for k, v in entry.items() if k not in known and k not in ("groups",)},
     )
 

@@ -36,7 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     build_areas(args.src, args.out)
     from helpers.sources import sms
 
-    return sms.main(["--src", str(args.src), "--out", str(args.out)])
+    status = sms.main(["--src", str(args.src), "--out", str(args.out)])
+    if status != 0:
+        return status
+    from helpers.sources import synthetic  # depends on the real data just written
+
+    return synthetic.main(["--out", str(args.out)])
 
 
 if __name__ == "__main__":

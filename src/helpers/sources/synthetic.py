@@ -1,0 +1,685 @@
+"""Seeded synthetic demo data for the indicators that have no public source yet.
+
+Run: ``python -m helpers.sources.synthetic --out data`` (``make data`` runs it after the SMS data).
+
+THESE NUMBERS ARE NOT OFFICIAL. They are invented, plausible counts so that every chapter of
+the report can be built and tried out before the departments deliver their real data. Every
+row carries ``synthetic=True`` and the source "Demodaten – synthetisch (...)"; the report marks
+them visibly.
+
+What is generated
+    For every indicator of ``data/catalogue.yml`` with ``synthetic: true``: the counts of its
+    numerator AND denominator (like a real delivery), for 2005–2014 (or only the indicator's
+    ``survey_years``, e.g. election years), per Stadtteil (45 codes of ``data/areas.csv``) when
+    the indicator's level is ``stadtteil``, otherwise only for the city (05515000). Small-area
+    measures get no Stadtbezirk or city rows: ``helpers.indicators`` sums the Stadtteile.
+    Groups are stored like the real data: ``total`` + ``migration`` (no_migration is computed),
+    ``total`` + ``foreign`` (german is computed), or ``total``/``male``/``female`` with
+    male + female = total.
+
+How it is tied to the real data
+    Denominators of population type (measure ``residents`` by age group – a stand-in for the
+    age tables that are not parsed yet – and everything derived from it: children at the school
+    entry examination, transitions, school leavers, foreigners in the Ausländerzentralregister …)
+    are sized from the real population per Stadtteil and year (measure ``population``, origins
+    total/migration/foreign; a year without Stadtteil figures uses the nearest year). For age
+    ``total``, ``residents`` equals the real population. The share with a migration history
+    is higher among children than overall and lower among the elderly. Rates depend on the real
+    structure of the Stadtteil: the z-scores across Stadtteile of the share with migration
+    history (``mv``) and of the unemployment density (unemployed per resident, ``alo``), plus a
+    flag for the inner city (``inner``). E.g. language-support need rises with ``mv``, SGB II
+    and child poverty rise with ``alo``, the Gymnasium share falls with it. On top: a gentle
+    logistic time trend, a gap between groups that shrinks slowly, a fixed Stadtteil effect and
+    yearly noise. Numerators are drawn binomially from their denominators (parts separately),
+    so counts are integers and numerator <= denominator holds in every group. City-only
+    measures without a population base (staff, applications, surveys, …) have a size, growth
+    and group share of their own.
+
+Rules
+    Real series are never extended or filled: a generated measure whose name occurs in
+    ``data/observations/sms.csv`` is an error, and so is a synthetic indicator that uses a real
+    measure (or a real indicator a synthetic one). The module constant ``SEED`` and
+    ``numpy.random.default_rng`` (one stream per measure and age group) make the output
+    byte-identical for the same seed, catalogue and real data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers import catalogue, data, paths, schema
+from helpers.catalogue import Catalogue
+from helpers.io import write_atomic
+
+SEED = 20250226
+YEARS = tuple(range(2005, 2015))
+SOURCE = f"Demodaten – synthetisch (helpers.sources.synthetic, Seed {SEED})"
+SORT_KEYS = ["measure", "year", "area_level", "area_code", "sex", "origin", "age"]
+STADTTEIL, STADT = "stadtteil", "stadt"
+#: Teilbereiche of the inner city (Altstadt, Innenstadtring): few children, many students.
+INNER_TEILBEREICHE = {"1", "2"}
+#: A stored part and the complement computed by helpers.indicators.
+COMPLEMENT = {"no_migration": "migration", "german": "foreign"}
+FOCUS_ORIGINS = {"migration", "foreign"}
+
+
+class SyntheticDataError(ValueError):
+    """The catalogue and the generator's specifications do not fit together."""
+
+
+# --------------------------------------------------------------------------------------------
+# Specifications: how each synthetic measure is made
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Residents:
+    """Residents by age group, sized from the real population (stand-in for the age tables)."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A base measure x factor x exp(trend * t) x area-year noise, same factor for all groups."""
+
+    base: str
+    factor: float
+    sd: float = 0.03
+    trend: float = 0.0
+    base_origin: str | None = None  # e.g. foreigners in the AZR from residents of origin foreign
+    base_age: str | None = None
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Logistic rate: p for the reference group in 2005 at average structure.
+
+    odds: odds ratio of the focus origin (migration/foreign) vs. its complement; odds_female
+    likewise for women vs. men; shrink: yearly fraction by which the group gap narrows;
+    cov: coefficients on the z-scores 'mv', 'alo' and the flag 'inner' (Stadtteile only).
+    """
+
+    p: float
+    odds: float = 1.0
+    odds_female: float = 1.0
+    trend: float = 0.0
+    shrink: float = 0.0
+    cov: dict[str, float] = field(default_factory=dict)
+    sd_area: float = 0.12
+    sd_noise: float = 0.05
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Binomial draw from a base measure (same group and age) with a rate (or one per age)."""
+
+    base: str
+    rate: Rate | dict[str, Rate]
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A quantity per unit of the base (e.g. m² per person), not a count of persons."""
+
+    base: str
+    per_unit: float
+    focus: float = 0.0  # difference for the focus origin
+    trend: float = 0.0
+    cov: dict[str, float] = field(default_factory=dict)
+    sd_area: float = 1.0
+    sd_noise: float = 0.3
+
+
+@dataclass(frozen=True)
+class City:
+    """A city-wide count with its own size, growth and group shares (no population base)."""
+
+    size: float
+    growth: float = 1.0
+    sd: float = 0.03
+    share: dict[str, tuple[float, float]] = field(default_factory=dict)  # origin: (2005, per year)
+    female: float = 0.5
+
+
+MEASURES: dict[str, Residents | Derived | Drawn | Amount | City] = {
+    # Population base (stand-in for the unparsed age tables of the statistics office)
+    "residents": Residents(),
+    "persons": Derived("residents", factor=0.975, sd=0.005),
+    # Arbeit und Wirtschaft
+    "sgb2_recipients": Drawn("residents", {
+        "0-64": Rate(p=0.06, odds=3.0, trend=-0.01, shrink=0.01, cov={"alo": 0.45}),
+        "0-14": Rate(p=0.10, odds=3.2, trend=-0.01, shrink=0.01, cov={"alo": 0.55}),
+    }),
+    "employed_svb": Drawn("residents", Rate(p=0.47, odds=0.62, trend=0.015, shrink=0.03)),
+    # Partizipation
+    "foreigners_azr": Derived("residents", factor=0.88, sd=0.015, base_origin="foreign", base_age="total"),
+    "foreigners_stay8y": Derived("foreigners_azr", factor=0.50, trend=0.01, sd=0.02),
+    "naturalisations": Drawn("foreigners_stay8y", Rate(p=0.035, trend=-0.02, sd_noise=0.08)),
+    "ir_electorate": Derived("residents", factor=0.75, sd=0.01, base_origin="migration", base_age="total"),
+    "ir_voters": Drawn("ir_electorate", Rate(p=0.12, trend=-0.02)),
+    "volunteers_placed": City(size=650, growth=1.04, sd=0.06, share={"migration": (0.07, 0.006)}),
+    # Interkulturelle Öffnung
+    "city_staff": City(size=5900, growth=1.008, sd=0.005, share={"migration": (0.065, 0.004)}),
+    "city_trainees": City(size=190, growth=1.02, sd=0.06, share={"migration": (0.09, 0.012)}),
+    "city_trainee_applications": City(size=2600, growth=1.01, sd=0.07, share={"migration": (0.11, 0.012)}),
+    "intercultural_training_participants": Drawn("city_staff", Rate(p=0.015, trend=0.15)),
+    # Rassismus und Diskriminierung
+    "discrimination_reports": Drawn("residents", Rate(p=1.2e-4, trend=0.08, sd_area=0.0, sd_noise=0.0)),
+    "discrimination_reports_racist": Drawn("discrimination_reports", Rate(p=0.55, trend=0.01, sd_area=0.0)),
+    "hate_crimes": Drawn("residents", Rate(p=6e-5, trend=0.03, sd_area=0.0, sd_noise=0.0)),
+    # Kommunikation und Vernetzung
+    "publications": City(size=420, growth=1.02, sd=0.03),
+    "publications_multilingual": Drawn("publications", Rate(p=0.06, trend=0.16)),
+    "survey_respondents": City(size=2400, sd=0.08, share={"migration": (0.13, 0.004)}),
+    "survey_well_informed": Drawn("survey_respondents", Rate(p=0.64, odds=0.55, trend=0.02, shrink=0.04)),
+    "mso_known": City(size=80, growth=1.025, sd=0.02),
+    "mso_network_members": Drawn("mso_known", Rate(p=0.30, trend=0.12)),
+    "interpreter_assignments": Drawn("foreigners_azr", Rate(p=0.012, trend=0.10)),
+    # Stadtteil- und Quartiersentwicklung
+    "basic_income_65plus": Drawn("residents", Rate(p=0.018, odds=6.0, trend=0.03, cov={"alo": 0.35})),
+    "residents_stay5y": Drawn("residents", Rate(p=0.60, odds=0.55, shrink=0.02, cov={"mv": -0.05, "inner": -0.5},
+                                                sd_area=0.2, sd_noise=0.02)),
+    "moves": Drawn("residents", Rate(p=0.17, trend=0.01, cov={"mv": 0.1, "inner": 0.6}, sd_area=0.25, sd_noise=0.03)),
+    # Rechtliche Beratung
+    "third_country_nationals": Derived("foreigners_azr", factor=0.58, trend=-0.005, sd=0.02),
+    "third_country_permanent": Drawn("third_country_nationals", Rate(p=0.45, trend=0.04)),
+    "tolerated_persons": Drawn("third_country_nationals", Rate(p=0.03, trend=-0.05)),
+    "legal_consultations": Drawn("foreigners_azr", Rate(p=0.045, trend=0.03)),
+    # Bildung und Sprache
+    "seu_examined": Derived("residents", factor=1 / 3, sd=0.04, base_age="3-5"),
+    "seu_language_support": Drawn("seu_examined", Rate(p=0.09, odds=4.0, trend=0.01, shrink=0.03,
+                                                       cov={"mv": 0.35, "alo": 0.15})),
+    "transition_pupils": Derived("residents", factor=1 / 12, sd=0.05, base_age="6-17"),
+    "transition_gymnasium": Drawn("transition_pupils", Rate(p=0.56, odds=0.45, trend=0.01, shrink=0.03,
+                                                            cov={"alo": -0.45})),
+    "school_leavers": Derived("residents", factor=1.15 / 21, sd=0.04, base_age="0-20"),
+    "school_leavers_noqual": Drawn("school_leavers", Rate(p=0.045, odds=2.8, trend=-0.04, shrink=0.02)),
+    "school_leavers_abitur": Drawn("school_leavers", Rate(p=0.42, odds=0.40, trend=0.025, shrink=0.02)),
+    "integration_course_entrants": Drawn("foreigners_azr", Rate(p=0.02, trend=0.04)),
+    "integration_course_examinees": Drawn("integration_course_entrants", Rate(p=0.70, trend=0.03)),
+    "integration_course_b1": Drawn("integration_course_examinees", Rate(p=0.52, trend=0.04)),
+    # Gesundheit und Pflege
+    "seu_u9_documented": Drawn("seu_examined", Rate(p=0.93, odds=0.40, trend=0.03, shrink=0.05, cov={"alo": -0.2})),
+    "seu_measles_2doses": Drawn("seu_examined", Rate(p=0.78, odds=0.85, trend=0.12, shrink=0.03, cov={"alo": -0.1})),
+    "seu_overweight": Drawn("seu_examined", Rate(p=0.075, odds=1.8, trend=-0.01, cov={"alo": 0.25})),
+    "care_recipients": Drawn("residents", Rate(p=0.10, odds=0.6, trend=0.02, shrink=0.02)),
+    # Kinder- und Jugendhilfe
+    "childcare_children": Drawn("residents", {
+        "0-2": Rate(p=0.09, odds=0.5, trend=0.22, shrink=0.03, cov={"alo": -0.1}),
+        "3-5": Rate(p=0.90, odds=0.6, trend=0.06, shrink=0.04),
+    }),
+    "hze_cases": Drawn("residents", Rate(p=0.022, odds=1.3, trend=0.03)),
+    # Wohnen
+    "living_space_m2": Amount("persons", per_unit=40.0, focus=-9.0, trend=0.25,
+                              cov={"alo": -2.5, "inner": 2.0}, sd_area=2.0, sd_noise=0.4),
+    "survey_households": City(size=2300, sd=0.08, share={"migration": (0.14, 0.004)}),
+    "survey_households_overcrowded": Drawn("survey_households", Rate(p=0.035, odds=3.5, trend=-0.02, shrink=0.02)),
+    "housing_seekers": City(size=2900, growth=1.02, sd=0.04, share={"migration": (0.33, 0.008)}),
+    "housing_seekers_placed": Drawn("housing_seekers", Rate(p=0.24, odds=0.75, trend=-0.03, shrink=0.04)),
+    # Sport
+    "sports_club_members": Drawn("residents", {
+        "total": Rate(p=0.33, odds_female=0.72, trend=0.005, shrink=0.02),
+        "6-17": Rate(p=0.48, odds=0.45, trend=0.01, shrink=0.03),
+    }),
+    "sports_coaches": City(size=2800, growth=1.015, sd=0.02, share={"migration": (0.05, 0.004)}),
+}
+
+#: Residents by age: (share of all residents, migration-share factor, foreign-share factor,
+#: female share, child age group). "0-64" is total minus "65+"; "15-64" is 1 - "0-14" - "65+".
+AGE_PROFILE = {
+    "0-2": (0.027, 1.75, 0.40, 0.487, True),
+    "3-5": (0.026, 1.75, 0.45, 0.487, True),
+    "0-14": (0.125, 1.65, 0.50, 0.487, True),
+    "6-17": (0.100, 1.55, 0.60, 0.487, True),
+    "0-20": (0.185, 1.45, 0.65, 0.490, True),
+    "15-64": (None, 1.00, 1.15, 0.510, False),
+    "65+": (0.170, 0.60, 0.45, 0.570, False),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Real structure
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Structure:
+    """Real population and unemployment per year (rows, YEARS) and Stadtteil (columns)."""
+
+    codes: list[str]
+    pop: np.ndarray
+    mv_share: np.ndarray
+    foreign_share: np.ndarray
+    female_share: np.ndarray
+    z: dict[str, np.ndarray]
+    child_factor: np.ndarray  # per Stadtteil
+    old_factor: np.ndarray
+
+
+def _wide(obs: pd.DataFrame, measure: str, sex: str, origin: str, codes: list[str]) -> pd.DataFrame:
+    """Stadtteil values (years x codes) of one real series; only years with all Stadtteile."""
+    sel = obs[(obs["measure"] == measure) & (obs["sex"] == sex) & (obs["origin"] == origin)
+              & (obs["age"] == "total") & (obs["area_level"] == STADTTEIL)]
+    wide = sel.pivot(index="year", columns="area_code", values="value").reindex(columns=codes).astype(float)
+    wide = wide[wide.notna().all(axis=1)]
+    if wide.empty:
+        raise SyntheticDataError(f"Keine vollständigen Stadtteilwerte für {measure}/{sex}/{origin} in den realen Daten.")
+    return wide
+
+
+def _nearest(wide: pd.DataFrame) -> np.ndarray:
+    """Rows for YEARS; a missing year takes the nearest year with data (the later one on a tie)."""
+    have = np.array(wide.index)
+    picks = [have[np.lexsort((-have, np.abs(have - y)))[0]] for y in YEARS]
+    return wide.loc[picks].to_numpy()
+
+
+def real_structure(obs: pd.DataFrame | None = None) -> Structure:
+    """The real structure the synthetic data are tied to (population, shares, z-scores)."""
+    obs = data.observations() if obs is None else obs
+    table = data.areas()
+    st = table[table["level"] == STADTTEIL]
+    codes = st["code"].tolist()
+    inner = st["parent_code"].isin(INNER_TEILBEREICHE).to_numpy()
+    total = _wide(obs, "population", "total", "total", codes)
+
+    def share(sex: str, origin: str) -> np.ndarray:  # within the same year, then nearest year
+        part = _wide(obs, "population", sex, origin, codes)
+        return _nearest((part / total).dropna())
+
+    pop = _nearest(total)
+    mv_share, foreign_share, female_share = share("total", "migration"), share("total", "foreign"), share("female", "total")
+    alo = _nearest(_wide(obs, "unemployed", "total", "total", codes)) / pop
+    z = {"mv": _z(mv_share), "alo": _z(alo), "inner": np.broadcast_to(inner.astype(float), pop.shape).copy()}
+    rng = np.random.default_rng([SEED, zlib.crc32(b"structure")])
+    child = np.exp(0.15 * z["mv"].mean(axis=0) + rng.normal(0, 0.2, len(codes))) * np.where(inner, 0.55, 1.0)
+    old = np.exp(rng.normal(0, 0.2, len(codes))) * np.where(inner, 0.8, 1.0)
+    return Structure(codes, pop, mv_share, foreign_share, female_share, z, child, old)
+
+
+def _z(a: np.ndarray) -> np.ndarray:
+    sd = a.std(axis=1, keepdims=True)
+    return (a - a.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1)
+
+
+# --------------------------------------------------------------------------------------------
+# What the catalogue needs
+# --------------------------------------------------------------------------------------------
+
+SEX_SPLITS = {frozenset({"total"}): ("total",), frozenset({"female"}): ("female",), frozenset({"male"}): ("male",)}
+ORIGIN_SPLITS = {"migration": ("migration", "no_migration"), "foreign": ("foreign", "german")}
+
+
+@dataclass
+class Need:
+    """What one measure has to provide for one age group."""
+
+    sexes: set[str] = field(default_factory=set)  # requested sex values
+    origins: set[str] = field(default_factory=set)  # requested origin values (complements included)
+    stored: set[tuple[str, str]] = field(default_factory=set)  # (sex, origin) rows to write
+
+    def sex_parts(self) -> tuple[str, ...]:
+        return SEX_SPLITS.get(frozenset(self.sexes), ("male", "female"))
+
+    def origin_parts(self, measure: str) -> tuple[str, ...]:
+        kinds = {k for k, parts in ORIGIN_SPLITS.items() if self.origins & set(parts)}
+        if len(kinds) > 1:
+            raise SyntheticDataError(f"{measure}: Gruppen migration und foreign zugleich werden nicht unterstützt.")
+        return ORIGIN_SPLITS[kinds.pop()] if kinds else ("total",)
+
+
+@dataclass
+class Plan:
+    needs: dict[str, dict[str, Need]]  # measure -> age -> Need
+    level: dict[str, str]  # measure -> stadtteil | stadt (output level)
+    years: dict[str, set[int]]  # measure -> output years
+
+
+def indicator_years(ind) -> tuple[int, ...]:
+    years = tuple(int(y) for y in ind.extra.get("survey_years") or YEARS)
+    outside = set(years) - set(YEARS)
+    if outside:
+        raise SyntheticDataError(f"{ind.id}: survey_years {sorted(outside)} liegen außerhalb von {YEARS[0]}–{YEARS[-1]}.")
+    return years
+
+
+def check_catalogue(cat: Catalogue, real_measures: set[str]) -> None:
+    """Synthetic and real data never meet in one indicator; every synthetic measure has a spec."""
+    overlap = sorted(set(MEASURES) & real_measures)
+    if overlap:
+        raise SyntheticDataError(
+            f"Synthetische Messgrößen kommen auch in den realen Daten (sms.csv) vor: {', '.join(overlap)}. "
+            "Reale Reihen werden nie ergänzt – bitte die synthetische Messgröße umbenennen."
+        )
+    for ind in cat.indicators:
+        for side, term in (("numerator", ind.numerator), ("denominator", ind.denominator)):
+            if ind.synthetic and term.measure not in MEASURES:
+                raise SyntheticDataError(
+                    f"{ind.id} ist synthetisch, aber {side} {term.measure!r} ist keine synthetische Messgröße "
+                    "(reale und synthetische Zahlen dürfen nicht gemischt werden; sonst fehlt die Spezifikation in MEASURES)."
+                )
+            if not ind.synthetic and term.measure in MEASURES:
+                raise SyntheticDataError(f"{ind.id} ist real, verwendet aber die synthetische Messgröße {term.measure!r} ({side}).")
+
+
+def plan(cat: Catalogue) -> Plan:
+    needs: dict[str, dict[str, Need]] = {}
+    level: dict[str, str] = {}
+    years: dict[str, set[int]] = {}
+    for ind in (i for i in cat.indicators if i.synthetic):
+        for term in (ind.numerator, ind.denominator):
+            terms = [term] + [term.with_group(ind.group_dimension, g) for g in ind.group_values]
+            for t in terms:
+                need = needs.setdefault(t.measure, {}).setdefault(t.age, Need())
+                need.sexes.add(t.sex)
+                need.origins.add(t.origin)
+                if t.origin in COMPLEMENT:
+                    need.stored |= {(t.sex, "total"), (t.sex, COMPLEMENT[t.origin])}
+                else:
+                    need.stored.add((t.sex, t.origin))
+            if ind.level not in (STADTTEIL, STADT):
+                raise SyntheticDataError(f"{ind.id}: level {ind.level!r}; synthetisch nur stadtteil oder stadt.")
+            if ind.level == STADTTEIL or level.get(term.measure) == STADTTEIL:
+                level[term.measure] = STADTTEIL
+            else:
+                level[term.measure] = STADT
+            years.setdefault(term.measure, set()).update(indicator_years(ind))
+    for measure, by_age in needs.items():  # make sure the parts asked for are stored consistently
+        for need in by_age.values():
+            if {"male", "female"} & need.sexes and "total" in need.sexes:
+                need.stored |= {(s, o) for _, o in need.stored for s in ("total", "male", "female")}
+    # Bases must provide the split of everything drawn or derived from them (to a fixed point).
+    changed = True
+    while changed:
+        changed = False
+        for measure in sorted(needs):
+            spec = MEASURES[measure]
+            if not isinstance(spec, (Derived, Drawn, Amount)):
+                continue
+            for age, need in sorted(needs[measure].items()):
+                base_age = getattr(spec, "base_age", None) or age
+                base_origin = getattr(spec, "base_origin", None)
+                origins = need.origin_parts(measure)
+                if base_origin is not None:
+                    if origins != ("total",):
+                        raise SyntheticDataError(f"{measure}: Gruppen sind bei base_origin nicht möglich.")
+                    origins = (base_origin,)
+                base_need = needs.setdefault(spec.base, {}).setdefault(base_age, Need())
+                before = (set(base_need.sexes), set(base_need.origins))
+                base_need.sexes |= set(need.sex_parts())
+                base_need.origins |= set(origins)
+                changed |= before != (base_need.sexes, base_need.origins)
+    for measure in needs:
+        if measure not in MEASURES:
+            raise SyntheticDataError(f"Keine Spezifikation für die synthetische Messgröße {measure!r} in MEASURES.")
+    return Plan(needs, level, years)
+
+
+# --------------------------------------------------------------------------------------------
+# Generation: atomic parts (sex part x origin part) as arrays years x areas
+# --------------------------------------------------------------------------------------------
+
+Parts = dict[tuple[str, str], np.ndarray]
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+class Generator:
+    def __init__(self, structure: Structure, the_plan: Plan):
+        self.s = structure
+        self.plan = the_plan
+        self.cache: dict[tuple[str, str], Parts] = {}
+        self.t = np.arange(len(YEARS), dtype=float)[:, None]
+
+    # resolution: stadtteil (45 columns) or stadt (1 column)
+    def resolution(self, measure: str) -> str:
+        spec = MEASURES[measure]
+        if isinstance(spec, Residents):
+            return STADTTEIL
+        if isinstance(spec, City):
+            return STADT
+        return self.resolution(spec.base)
+
+    def rng(self, measure: str, age: str) -> np.random.Generator:
+        return np.random.default_rng([SEED, zlib.crc32(f"{measure}|{age}".encode())])
+
+    def parts(self, measure: str, age: str) -> Parts:
+        """All atomic parts of one measure and age group (cached: drawn exactly once)."""
+        key = (measure, age)
+        if key not in self.cache:
+            need = self.plan.needs[measure][age]
+            sexes, origins = need.sex_parts(), need.origin_parts(measure)
+            spec = MEASURES[measure]
+            rng = self.rng(measure, age)
+            if isinstance(spec, Residents):
+                out = self._residents(age, sexes, origins)
+            elif isinstance(spec, City):
+                out = self._city(spec, sexes, origins, rng)
+            elif isinstance(spec, Derived):
+                out = self._derived(measure, spec, age, sexes, origins, rng)
+            elif isinstance(spec, Drawn):
+                out = self._drawn(measure, spec, age, sexes, origins, rng)
+            else:
+                out = self._amount(measure, spec, age, sexes, origins, rng)
+            for part, values in out.items():
+                if (values < 0).any():
+                    raise SyntheticDataError(f"{measure} {age} {part}: negative Werte erzeugt.")
+            self.cache[key] = out
+        return self.cache[key]
+
+    def value(self, measure: str, age: str, sex: str, origin: str) -> np.ndarray:
+        """A stored (sex, origin) combination as the sum of matching atomic parts."""
+        if isinstance(MEASURES[measure], Residents):  # deterministic: any group on demand
+            return self._residents(age, (sex,), (origin,))[(sex, origin)]
+        parts = self.parts(measure, age)
+        hits = [v for (s, o), v in parts.items() if sex in ("total", s) and origin in ("total", o)]
+        if not hits:
+            raise SyntheticDataError(f"{measure} {age}: {sex}/{origin} ist aus den Teilen {sorted(parts)} nicht bildbar.")
+        return np.sum(hits, axis=0)
+
+    def base_parts(self, measure: str, spec, age: str, sexes, origins) -> Parts:
+        base_age = getattr(spec, "base_age", None) or age
+        base_origin = getattr(spec, "base_origin", None)
+        out = {}
+        for s in sexes:
+            for o in origins:
+                out[(s, o)] = self.value(spec.base, base_age, s, base_origin or o)
+        if self.resolution(spec.base) == STADTTEIL and self.resolution(measure) == STADT:
+            raise SyntheticDataError(f"{measure}: Auflösung passt nicht zur Basis {spec.base}.")
+        return out
+
+    # -- residents -------------------------------------------------------------------------
+    def _residents(self, age: str, sexes, origins) -> Parts:
+        s = self.s
+        if age == "0-64":
+            full, old = self._residents("total", sexes, origins), self._residents("65+", sexes, origins)
+            return {k: full[k] - old[k] for k in full}
+        if age == "total":
+            total = s.pop.round()
+            shares = {"migration": s.mv_share, "foreign": s.foreign_share}
+            female = s.female_share
+        else:
+            if age not in AGE_PROFILE:
+                raise SyntheticDataError(f"residents: Altersgruppe {age!r} ist nicht definiert (AGE_PROFILE).")
+            share, k_mig, k_for, f, child = AGE_PROFILE[age]
+            child_share = 0.125 * s.child_factor[None, :] * (1 - 0.005 * self.t)
+            old_share = 0.17 * s.old_factor[None, :] * (1 + 0.008 * self.t)
+            if age == "15-64":
+                a = 1 - child_share - old_share
+            elif child:
+                a = child_share * share / 0.125
+            else:
+                a = old_share
+            total = (s.pop * a).round()
+            shares = {"migration": np.clip(s.mv_share * k_mig, 0, 0.92), "foreign": np.clip(s.foreign_share * k_for, 0, 0.9)}
+            female = np.full_like(total, f)
+        out: Parts = {}
+        for o in origins:
+            base = {"total": total}
+            if o != "total":
+                focus = o if o in FOCUS_ORIGINS else COMPLEMENT[o]
+                part = (total * shares[focus]).round()
+                base = {focus: part, {"migration": "no_migration", "foreign": "german"}[focus]: total - part}
+            for sx in sexes:
+                if sx == "total":
+                    out[(sx, o)] = base[o]
+                else:
+                    fem_total = (total * female).round()
+                    if o == "total":
+                        fem = fem_total
+                    else:
+                        focus = o if o in FOCUS_ORIGINS else COMPLEMENT[o]
+                        fem_focus = (base[focus] * female).round()
+                        fem = fem_focus if o == focus else fem_total - fem_focus
+                    out[(sx, o)] = fem if sx == "female" else base[o] - fem
+        return {k: v.astype(np.int64) for k, v in out.items()}
+
+    # -- city counts -----------------------------------------------------------------------
+    def _city(self, spec: City, sexes, origins, rng) -> Parts:
+        t = self.t
+        total = np.round(spec.size * spec.growth ** t * np.exp(rng.normal(0, spec.sd, t.shape))).astype(np.int64)
+        out: Parts = {}
+        by_sex = {"total": total}
+        if sexes != ("total",):
+            female = rng.binomial(total, spec.female)
+            by_sex = {"female": female, "male": total - female}
+        for sx in sexes:
+            n = by_sex[sx]
+            if origins == ("total",):
+                out[(sx, "total")] = n
+                continue
+            focus = origins[0]
+            if focus not in spec.share:
+                raise SyntheticDataError(f"City-Messgröße ohne Anteil für {focus!r}.")
+            s0, ds = spec.share[focus]
+            part = rng.binomial(n, np.clip(s0 + ds * t, 0, 1))
+            out[(sx, origins[0])], out[(sx, origins[1])] = part, n - part
+        return out
+
+    # -- derived ---------------------------------------------------------------------------
+    def _derived(self, measure, spec: Derived, age, sexes, origins, rng) -> Parts:
+        base = self.base_parts(measure, spec, age, sexes, origins)
+        shape = next(iter(base.values())).shape
+        mult = spec.factor * np.exp(spec.trend * self.t + rng.normal(0, spec.sd, shape))
+        return {k: (v * mult).round().astype(np.int64) for k, v in base.items()}
+
+    # -- covariates and rates --------------------------------------------------------------
+    def _cov(self, cov: dict[str, float], shape) -> np.ndarray:
+        out = np.zeros(shape)
+        if shape[1] == len(self.s.codes):
+            for name, coef in cov.items():
+                out = out + coef * self.s.z[name]
+        return out
+
+    def _drawn(self, measure, spec: Drawn, age, sexes, origins, rng) -> Parts:
+        rate = spec.rate
+        if isinstance(rate, dict):
+            if age not in rate:
+                raise SyntheticDataError(f"{measure}: keine Rate für Altersgruppe {age!r}.")
+            rate = rate[age]
+        base = self.base_parts(measure, spec, age, sexes, origins)
+        shape = next(iter(base.values())).shape
+        area = rng.normal(0, rate.sd_area, (1, shape[1]))
+        common = _logit(rate.p) + rate.trend * self.t + self._cov(rate.cov, shape) + area
+        out: Parts = {}
+        for (sx, o), n in sorted(base.items()):
+            focus = np.log(rate.odds) if o in FOCUS_ORIGINS else 0.0
+            focus += np.log(rate.odds_female) if sx == "female" else 0.0
+            lo = common + focus * np.clip(1 - rate.shrink * self.t, 0, None) + rng.normal(0, rate.sd_noise, shape)
+            out[(sx, o)] = rng.binomial(n, 1 / (1 + np.exp(-lo))).astype(np.int64)
+        return out
+
+    def _amount(self, measure, spec: Amount, age, sexes, origins, rng) -> Parts:
+        base = self.base_parts(measure, spec, age, sexes, origins)
+        shape = next(iter(base.values())).shape
+        area = rng.normal(0, spec.sd_area, (1, shape[1]))
+        common = spec.per_unit + spec.trend * self.t + self._cov(spec.cov, shape) + area
+        out: Parts = {}
+        for (sx, o), n in sorted(base.items()):
+            per = common + (spec.focus if o in FOCUS_ORIGINS else 0.0) + rng.normal(0, spec.sd_noise, shape)
+            out[(sx, o)] = (n * np.clip(per, 10, None)).round().astype(np.int64)
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+def generate(cat: Catalogue | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """All synthetic observations for the synthetic indicators of the catalogue (schema-valid)."""
+    cat = catalogue.load() if cat is None else cat
+    obs = data.observations() if obs is None else obs
+    real = obs[~obs["synthetic"]]
+    check_catalogue(cat, set(real["measure"].unique()))
+    the_plan = plan(cat)
+    gen = Generator(real_structure(real), the_plan)
+    frames = []
+    for measure in sorted(the_plan.level):
+        level = the_plan.level[measure]
+        if level == STADTTEIL and gen.resolution(measure) != STADTTEIL:
+            raise SyntheticDataError(f"{measure}: auf Stadtteilebene verlangt, aber nur gesamtstädtisch spezifiziert.")
+        year_mask = np.isin(YEARS, sorted(the_plan.years[measure]))
+        codes = gen.s.codes if level == STADTTEIL else [schema_city_code()]
+        for age, need in sorted(the_plan.needs[measure].items()):
+            for sex, origin in sorted(need.stored):
+                values = gen.value(measure, age, sex, origin)
+                if level == STADT and values.shape[1] > 1:
+                    values = values.sum(axis=1, keepdims=True)
+                values = values[year_mask]
+                years = np.repeat(np.array(YEARS)[year_mask], len(codes))
+                frames.append(pd.DataFrame({
+                    "year": years,
+                    "area_level": level,
+                    "area_code": np.tile(codes, int(year_mask.sum())),
+                    "measure": measure, "sex": sex, "origin": origin, "age": age,
+                    "value": values.reshape(-1),
+                }))
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = out["value"].astype("Int64")
+    out["flag"] = ""
+    out["synthetic"] = True
+    out["source"] = SOURCE
+    out = out[schema.OBSERVATION_COLUMNS].sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
+    return schema.OBSERVATIONS.validate(out)
+
+
+def schema_city_code() -> str:
+    table = data.areas()
+    return table.loc[table["level"] == STADT, "code"].iloc[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=paths.DATA, help="data folder to write (default: data/)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    real_file = args.out / "observations" / "sms.csv"
+    if not real_file.exists():
+        print(f"Fehler: {real_file} fehlt – die synthetischen Daten hängen von den realen ab (erst `make data`).",
+              file=sys.stderr)
+        return 2
+    try:
+        real = data.read_observation_file(real_file)
+        obs = generate(catalogue.load(), real)
+    except SyntheticDataError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 1
+    target = args.out / "observations" / "synthetic.csv"
+    write_atomic(target, lambda p: obs.to_csv(p, index=False))
+    print(f"Demodaten: {len(obs)} Zeilen, {obs['measure'].nunique()} Messgrößen -> {target} "
+          f"({time.perf_counter() - started:.1f} s, Seed {SEED})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
