@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -10,7 +11,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from helpers import paths, runner
+from helpers import catalogue, paths, runner
 from helpers.formatting import NBSP
 
 pytestmark = pytest.mark.notebooks
@@ -60,10 +61,11 @@ def test_every_chapter_present_with_working_toc(built):
     doc = _parse(html_text)
     chapters = runner.chapter_notebooks()
     toc = [h for h in doc.hrefs if h.startswith("#kapitel-")]
-    assert len(toc) == len(chapters) == 2
+    assert len(toc) == len(chapters) == 14  # context, summary and the twelve Handlungsfelder
     assert all(h[1:] in doc.ids for h in toc), "table-of-contents link without target"
-    assert "Bevölkerung mit Migrationsvorgeschichte" in doc.h1
-    assert "Arbeit und Wirtschaft" in doc.h1
+    assert doc.h1[1:4] == ["Bevölkerung mit Migrationsvorgeschichte", "Zusammenfassung", "Arbeit und Wirtschaft"]
+    for hf in catalogue.load().handlungsfelder:
+        assert hf.name in doc.h1, hf.name
     assert "Integrationsmonitoring Münster 2014" in html_text
 
 
@@ -94,6 +96,32 @@ def test_key_figures_equal_the_published_ones(built):
     assert f"bei <strong>21,7{NBSP}%</strong>" in html_text
     assert f"Coerde (49,7{NBSP}%)" in html_text
     assert "65\u202f205 von 300\u202f267" in html_text
+
+
+def test_every_synthetic_indicator_is_marked(built):
+    _, html_text = built
+    synthetic = [i for i in catalogue.load().indicators if i.synthetic]
+    assert synthetic
+    for ind in synthetic:
+        box = re.search(rf'<div class="definition-box" id="def-{ind.id}">(.*?)</div>', html_text, flags=re.S)
+        assert box, f"{ind.id} missing from the report"
+        assert "Demodaten – synthetisch" in box.group(1), ind.id
+        assert ind.name in html_text.split('class="reading-guide"', 1)[1].split("</section>", 1)[0], (
+            f"{ind.id} not listed as synthetic on the opening pages")
+    real = [i for i in catalogue.load().indicators if not i.synthetic]
+    for ind in real:
+        box = re.search(rf'<div class="definition-box" id="def-{ind.id}">(.*?)</div>', html_text, flags=re.S)
+        assert box and "Demodaten" not in box.group(1), ind.id
+
+
+def test_summary_table_covers_every_indicator(built):
+    _, html_text = built
+    table = html_text.split('class="im-table summary-table"', 1)[1].split("</table>", 1)[0]
+    cat = catalogue.load()
+    for ind in cat.indicators:
+        assert html.escape(ind.name, quote=False) in table, ind.id
+    assert table.count('class="hf-row"') == len(cat.handlungsfelder)
+    assert "Bewertungsregel" in html_text
 
 
 def test_tables_and_figures_name_their_source(built):
@@ -137,14 +165,14 @@ def test_report_for_an_earlier_year(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     assert runner.run(year=2012) == 0
     html_text = (tmp_path / "2012" / "report.html").read_text(encoding="utf-8")
-    assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2006–2012" in html_text
+    assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2005–2012" in html_text
     # 62 365 of 296 536 residents had a migration history at the end of 2012 (SMS Migration 2012).
     assert f"bei <strong>21,0{NBSP}%</strong> (62\u202f365 von 296\u202f536)" in html_text
 
 
 def test_notebook_runs_with_its_defaults(tmp_path):
     """As in `make lab`: no parameters given, the latest year with data is used."""
-    nb = paths.NOTEBOOKS / "01_arbeit_und_wirtschaft.ipynb"
+    nb = paths.NOTEBOOKS / "02_arbeit_und_wirtschaft.ipynb"
     out = pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), kernel_name="python3",
                               progress_bar=False, cwd=str(nb.parent))
     texts = [o.get("data", {}).get("text/markdown", "") for c in out.cells if c.cell_type == "code" for o in c.outputs]

@@ -71,29 +71,44 @@ def _value(vals: pd.DataFrame, year: int, group: str = "total", area: str = CITY
     return float(row.iloc[0]["value"])
 
 
+def _change_text(ind: Indicator, change: float) -> str:
+    if ind.unit == "%":
+        return formatting.points(change)
+    sign = "+" if change > 0 else ("−" if change < 0 else "±")
+    return f"{sign}{formatting.with_unit(abs(change), ind.unit)}"
+
+
 def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, year: int) -> str:
-    """One or two German sentences with the key figures, generated from the values."""
+    """One to three German sentences with the key figures, generated from the values.
+
+    Synthetic indicators say so first: their numbers must never read as facts about Münster.
+    """
     fmt = lambda v: formatting.with_unit(v, ind.unit)  # noqa: E731
     now = _value(city, year)
     if now is None:
         return f"Für {year} liegt für den Indikator „{ind.name}“ kein gesamtstädtischer Wert vor."
     row = city[(city["year"] == year) & (city["group"] == "total")].iloc[0]
-    text = (f"{year} lag der Wert „{ind.name}“ in Münster bei **{fmt(now)}** "
-            f"({formatting.number(row['numerator'])} von {formatting.number(row['denominator'])})")
+    synthetic = ind.synthetic or bool(row["synthetic"])
+    where = "in den Demodaten" if synthetic else "in Münster"
+    text = f"**{figures.SYNTHETIC_MARK}, keine Aussage über Münster.** " if synthetic else ""
+    text += f"{year} lag der Wert „{ind.name}“ {where} bei **{fmt(now)}**"
+    if ind.unit == "%":
+        text += f" ({formatting.number(row['numerator'])} von {formatting.number(row['denominator'])})"
     earlier = [y for y in sorted(city.loc[city['value'].notna() & (city['group'] == 'total'), 'year']) if window(year)[0] <= y < year]
     if earlier:
         first = earlier[0]
-        change = now - _value(city, first)
-        unit_change = formatting.points(change) if ind.unit == "%" else formatting.number(change, 1)
-        text += f"; {first} waren es {fmt(_value(city, first))} (Veränderung: {unit_change})"
+        text += f"; {first} waren es {fmt(_value(city, first))} (Veränderung: {_change_text(ind, now - _value(city, first))})"
     text += "."
     if ind.group_values:
         a, b = ind.group_values
         va, vb = _value(city, year, a), _value(city, year, b)
         if va is not None and vb is not None:
             text += (f" Bei {GROUP_LABELS_DATIVE[a]} betrug er {fmt(va)}, bei {GROUP_LABELS_DATIVE[b]} {fmt(vb)}; "
-                     f"der Abstand beträgt {formatting.points(va - vb, signed=False)}")
-            text += f", der Wert ist also {formatting.ratio(va / vb)} so hoch." if abs(va / vb - 1) >= 0.05 else "."
+                     f"der Abstand beträgt {_change_text(ind, abs(va - vb)).lstrip('+')}")
+            if vb > 0 and abs(va / vb - 1) >= 0.05:
+                text += f", der Wert ist {formatting.number(va / vb, 1)}-mal so hoch wie bei {GROUP_LABELS_DATIVE[b]}."
+            else:
+                text += "."
     ranked = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")].dropna(subset=["value"])
     if len(ranked) >= 6:
         ranked = ranked.sort_values("value")
@@ -117,7 +132,7 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int) -> str:
         "Verhältnis": [formatting.ratio(v) for v in g["ratio"]],
     })
     caption = f"Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, Stadt Münster"
-    return table_html(table, caption, ind.source)
+    return table_html(table, caption, ind.source, synthetic=bool(city["synthetic"].any()))
 
 
 def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool = False) -> str:
@@ -137,25 +152,40 @@ def map_for_year(ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str
     figures.show(fig)
 
 
-def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str, ...] = ("total",)) -> None:
-    """The standard block for one indicator: heading, definition, key figures, series, gap, maps."""
+def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str, ...] | None = None) -> None:
+    """The standard block for one indicator: heading, definition, key figures, series, gap, maps.
+
+    Without a value for the report year the latest earlier year is shown, labelled as such.
+    """
     ind = _cat().indicator(indicator_id)
     city = indicators.values(ind, "stadt")
     stadtteile = indicators.values(ind, "stadtteil") if ind.level == "stadtteil" else city.iloc[0:0]
-    lo, hi = window(report_year)
-    city_window = city[(city["year"] >= lo) & (city["year"] <= hi)]
     display(Markdown(f"## {ind.name}"))
     display(HTML(definition_box(ind)))
-    display(Markdown(key_sentences(ind, city, disclosure.suppress_rates(stadtteile), report_year)))
+    year = indicators.latest_year(city[city["group"] == "total"], up_to=report_year)
+    if year is None:
+        display(Markdown(f"*Für „{ind.name}“ liegen bis {report_year} keine Daten vor.*"))
+        return
+    if year != report_year:
+        display(Markdown(f"*Für {report_year} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr {year}.*"))
+    lo, hi = window(year)
+    city_window = city[(city["year"] >= lo) & (city["year"] <= hi)]
+    display(Markdown(key_sentences(ind, city, disclosure.suppress_rates(stadtteile), year)))
     shown_years = city_window.loc[city_window["value"].notna(), "year"]
-    if len(shown_years):
-        title = f"{ind.name}, Stadt Münster {shown_years.min()}–{shown_years.max()}"
-        figures.show(figures.time_series(city_window, ind, title, report_year))
+    title = f"{ind.name}, Stadt Münster {shown_years.min()}–{shown_years.max()}"
+    figures.show(figures.time_series(city_window, ind, title, year))
     if ind.group_values:
-        display(HTML(gap_table(ind, city, report_year)))
+        display(HTML(gap_table(ind, city, year)))
     if ind.level == "stadtteil":
-        for group in map_groups:
-            map_for_year(ind, stadtteile, report_year, group)
+        for group in map_groups or ind.map_groups:
+            map_for_year(ind, stadtteile, year, group)
+
+
+def handlungsfeld(hf_id: str, report_year: int) -> None:
+    """A whole Handlungsfeld chapter body: its aim, then every indicator of the catalogue in order."""
+    opening(hf_id)
+    for ind in _cat().for_handlungsfeld(hf_id):
+        indicator_section(ind.id, report_year)
 
 
 def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
@@ -172,7 +202,8 @@ def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
         "Bevölkerung": [formatting.number(v) for v in rows["denominator"]],
         ind.name: [formatting.with_unit(v, ind.unit) for v in rows["value"]],
     })
-    display(HTML(table_html(table, f"Stadtteile mit den höchsten und niedrigsten Werten, {year}", ind.source)))
+    caption = f"Stadtteile mit den höchsten und niedrigsten Werten, {year}"
+    display(HTML(table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any()))))
 
 
 def composition(report_year: int) -> None:

@@ -119,8 +119,13 @@ def png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def show(fig: Figure) -> None:
-    """Display a figure once in the notebook (and so in the report) as an embedded PNG."""
-    from IPython.display import Image, display
+def show(fig: Figure, alt: str | None = None) -> None:
+    """Display a figure once, as an embedded PNG with German alternative text (its title)."""
+    import base64
+    import html
 
-    display(Image(data=png(fig), format="png"))
+    from IPython.display import HTML, display
+
+    text = alt or fig.get_suptitle() or "Abbildung"
+    data = base64.b64encode(png(fig)).decode("ascii")
+    display(HTML(f'<img class="figure" alt="{html.escape(text)}" src="data:image/png;base64,{data}">'))

@@ -25,13 +25,13 @@ def with_unit(value: float | None, unit: str, decimals: int = 1, flag: str = "")
     return f"{shown}{NBSP}{unit}" if unit else shown
 
 
-def points(value: float | None, decimals: int = 1, signed: bool = True) -> str:
-    """Difference in percentage points: '+3,2 Pp.' style in tables, unsigned for sentences."""
+def points(value: float | None, decimals: int = 1) -> str:
+    """Signed difference in percentage points: '+3,2 Prozentpunkte' (sign of the shown digits)."""
     if value is None or pd.isna(value):
         return "."
-    sign = ("+" if value > 0 else ("−" if value < 0 else "±")) if signed else ""
-    shown = number(abs(value) if signed else value, decimals)
-    return f"{sign}{shown}{NBSP}Prozentpunkte"
+    value = round(float(value), decimals)
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return f"{sign}{number(abs(value), decimals)}{NBSP}Prozentpunkte"
 
 
 def ratio(value: float | None, decimals: int = 1) -> str:
