@@ -31,15 +31,22 @@ sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
 
 
 def german_axis(ax, decimals: int = 0, unit: str = "") -> None:
+    """Decimal comma on the y axis; as many decimals as the ticks need (never '12 %' for 12.5)."""
     suffix = f"{formatting.NBSP}{unit}" if unit == "%" else ""
-    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, decimals) + suffix))
+
+    def label(v: float, _pos: int) -> str:
+        places = decimals if float(v).is_integer() else max(decimals, 1)
+        return formatting.number(v, places) + suffix
+
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(label))
 
 
 def footer(fig: Figure, source: str, synthetic: bool = False) -> None:
     """Source line under the figure; a red synthetic mark where demo data are shown."""
     fig.text(0.01, 0.01, f"Quelle: {source}", ha="left", va="bottom", fontsize=7.5, color="#444444", wrap=True)
     if synthetic:
-        fig.text(0.99, 0.99, SYNTHETIC_MARK, ha="right", va="top", fontsize=10, color="#b2182b",
+        # Bottom right, above the source line: clear of titles, legends and axes.
+        fig.text(0.99, 0.075, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=10, color="#b2182b",
                  fontweight="bold", bbox=dict(facecolor="white", edgecolor="#b2182b", boxstyle="round,pad=0.3"))
 
 
