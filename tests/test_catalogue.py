@@ -25,10 +25,24 @@ def test_every_indicator_names_measures_that_exist():
 
 
 def test_every_handlungsfeld_has_indicators_and_a_notebook():
-    notebooks = " ".join(p.name for p in Path(data.paths.NOTEBOOKS).glob("*.ipynb"))
-    for hf in CAT.handlungsfelder:
-        assert CAT.for_handlungsfeld(hf.id), f"{hf.id} has no indicator"
-    assert "kontext" in notebooks and "arbeit_und_wirtschaft" in notebooks
+    sources = {p.name: p.read_text(encoding="utf-8") for p in Path(data.paths.NOTEBOOKS).glob("*.ipynb")}
+    assert len(CAT.indicators) >= 45
+    fields = [hf for hf in CAT.handlungsfelder if hf.id != "kontext"]
+    assert len(fields) == 12
+    for hf in fields:
+        assert len(CAT.for_handlungsfeld(hf.id)) >= 2, f"{hf.id} has fewer than two indicators"
+        calls = [name for name, text in sources.items() if f'handlungsfeld(\\"{hf.id}\\"' in text]
+        assert len(calls) == 1, f"{hf.id}: expected exactly one chapter notebook, found {calls}"
+
+
+def test_synthetic_flag_matches_the_data():
+    obs = data.observations()
+    synthetic_measures = set(obs.loc[obs["synthetic"], "measure"])
+    for ind in CAT.indicators:
+        measures = {ind.numerator.measure, ind.denominator.measure}
+        assert (measures <= synthetic_measures) is ind.synthetic, ind.id
+        if ind.synthetic:
+            assert ind.source.startswith("Demodaten – synthetisch"), ind.id
 
 
 def test_first_year_is_covered_by_data():
