@@ -198,7 +198,7 @@ def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
     table = pd.DataFrame({
         "": rows["Rang"],
         "Stadtteil": rows["area_code"] + " " + rows["area_name"],
-        "Anzahl": [formatting.number(v) for v in rows["numerator"]],
+        "Anzahl": [formatting.number(v) if pd.notna(v) else "." for v in disclosure.suppress_counts(rows["numerator"])],
         "Bevölkerung": [formatting.number(v) for v in rows["denominator"]],
         ind.name: [formatting.with_unit(v, ind.unit) for v in rows["value"]],
     })

@@ -121,10 +121,3 @@ def _observations_cached(folder: Path) -> pd.DataFrame:
 def observations(folder: Path | None = None) -> pd.DataFrame:
     """All observations (copy), validated; cached per folder within a process."""
     return _observations_cached(Path(folder or paths.OBSERVATIONS_DIR)).copy()
-
-
-def available_years(measure: str | None = None) -> list[int]:
-    obs = observations()
-    if measure is not None:
-        obs = obs[obs["measure"] == measure]
-    return sorted(obs["year"].unique().tolist())

@@ -102,23 +102,6 @@ def stacked_composition(table: pd.DataFrame, title: str, source: str, unit_label
     return fig
 
 
-def ranking(vals: pd.DataFrame, indicator: Indicator, title: str, reference: float | None = None) -> Figure:
-    """All Stadtteile sorted by value, with the city value as a reference line."""
-    shown = vals.dropna(subset=["value"]).sort_values("value", ascending=True)
-    fig = Figure(figsize=(8, 0.17 * len(shown) + 1.4), dpi=DPI)
-    ax = fig.add_axes((0.24, 0.08, 0.7, 0.86))
-    labels = shown["area_code"] + " " + shown["area_name"]
-    ax.barh(labels, shown["value"].astype(float), color=PALETTE[0], height=0.7)
-    if reference is not None:
-        ax.axvline(reference, color="#b2182b", lw=1.2, ls="--", label=f"Stadt Münster: {formatting.with_unit(reference, indicator.unit)}")
-        ax.legend(loc="lower right", fontsize=8)
-    ax.tick_params(axis="y", labelsize=7)
-    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, 0)))
-    ax.set_xlabel(indicator.unit)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-    footer(fig, short_source(indicator), bool(shown["synthetic"].any()))
-    return fig
-
 
 def png(fig: Figure) -> bytes:
     buffer = io.BytesIO()

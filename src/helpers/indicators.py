@@ -13,7 +13,6 @@ import pandas as pd
 
 from helpers import data
 from helpers.catalogue import Indicator, Term
-from helpers.schema import MISSING_FLAGS
 
 #: Groups computed as total minus a stored part.
 COMPLEMENTS = {"german": "foreign", "no_migration": "migration"}
@@ -155,7 +154,3 @@ def latest_year(vals: pd.DataFrame, up_to: int | None = None) -> int | None:
     if up_to is not None:
         present = present[present <= up_to]
     return int(present.max()) if len(present) else None
-
-
-def is_missing_flag(flag: str) -> bool:
-    return flag in MISSING_FLAGS

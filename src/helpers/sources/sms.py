@@ -121,6 +121,17 @@ def stichtag_year(text: str, default: int) -> int:
     return int(m.group(1)) if m else default
 
 
+#: Time-series tables of the Migration editions: title prefix -> (origin, measure).
+SERIES_TITLES = [
+    ("Wohnberechtigte Bevölkerung mit Migrationsvorgeschichte", ("migration", "population")),
+    ("Ausländische Wohnberechtigte", ("foreign", "population")),
+    ("Heimatvertriebene", ("expellee", "population")),
+    ("Aus-/Spätaussiedler", ("resettler", "population")),
+    ("Sonstige Eingebürgerte", ("naturalised_other", "population")),
+    ("Kinder ohne", ("german_mig_inherited", "population")),
+]
+
+
 def _migration_spec(title: str, head: str, page: list[Line], edition: int) -> TableSpec | None:
     """Migration edition: main cross-sections (by sex), time series per origin, households."""
     t = title.replace("am31", "am 31")
@@ -164,20 +175,11 @@ def _migration_spec(title: str, head: str, page: list[Line], edition: int) -> Ta
             cols += [Col("n", f"size{k}") for k in range(1, 6)]
             return TableSpec(first, cols, sums=[("households", [f"size{k}" for k in range(1, 6)])], rank=0)
         origin, measure = "migration", "households"
-    elif t.startswith("Wohnberechtigte Bevölkerung mit Migrationsvorgeschichte"):
-        origin, measure = "migration", "population"
-    elif t.startswith("Ausländische Wohnberechtigte"):
-        origin, measure = "foreign", "population"
-    elif t.startswith("Heimatvertriebene"):
-        origin, measure = "expellee", "population"
-    elif t.startswith("Aus-/Spätaussiedler"):
-        origin, measure = "resettler", "population"
-    elif t.startswith("Sonstige Eingebürgerte"):
-        origin, measure = "naturalised_other", "population"
-    elif t.startswith("Kinder ohne"):
-        origin, measure = "german_mig_inherited", "population"
     else:
-        return None
+        match = next((v for prefix, v in SERIES_TITLES if t.startswith(prefix)), None)
+        if match is None:
+            return None
+        origin, measure = match
     years = header_years(page)
     if len(years) < 2:
         raise SmsParseError(f"Tabelle {first!r}: Jahresspalten im Kopf nicht gefunden")
