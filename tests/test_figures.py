@@ -22,9 +22,9 @@ def _texts(fig) -> str:
         parts += [t.get_text() for t in ax.texts]
         legend = ax.get_legend()
         if legend:
-            parts += [t.get_text() for t in legend.get_texts()]
+            parts += [legend.get_title().get_text()] + [t.get_text() for t in legend.get_texts()]
     for legend in fig.legends:
-        parts += [t.get_text() for t in legend.get_texts()]
+        parts += [legend.get_title().get_text()] + [t.get_text() for t in legend.get_texts()]
     return "\n".join(parts)
 
 
@@ -74,3 +74,60 @@ def test_map_shows_missing_areas_apart_and_marks_synthetic():
 def test_user_defined_bins_give_shared_scale():
     classifier = maps.classify(pd.Series([1.0, 5.0, 12.0]), bins=[5, 10, 20])
     assert list(classifier.counts) == [2, 0, 1]
+
+
+def test_std_mean_classes_name_their_band_and_mean():
+    fig = maps.choropleth(_map_values(), "Karte", "%", "Quelle Y", scheme="std_mean")
+    text = _texts(fig)
+    # values 0..44: mean 22, SD (ddof=1) 13,1; bands at mean ±1 and ±2 SD.
+    assert "Standardabweichung vom Mittelwert" in text and "Mittelwert 22,0, SD 13,1" in text
+    assert "8,9 – 35,1\u00a0% [−1 bis +1 SD] (27)" in text
+    assert "[unter −2 SD] (0)" in text
+
+
+def test_unknown_scheme_is_refused_in_german():
+    with pytest.raises(maps.MapError, match="Unbekanntes Klassifikationsverfahren 'jenks'"):
+        maps.classify(pd.Series([1.0, 2.0]), scheme="jenks")
+
+
+def test_shared_bins_pool_years():
+    bins = maps.shared_bins([pd.Series([0.0, 1.0, 2.0]), pd.Series([10.0, 11.0, None])], "equal_interval", k=2)
+    assert bins == [5.5, 11.0]
+
+
+def test_diverging_bins_are_symmetric_round_and_cover_all_changes():
+    assert maps.diverging_bins(pd.Series([-1.2, 0.3, 5.4])) == [-4.0, -2.0, 0.0, 2.0, 4.0, 6.0]
+    # max |change| 0.05 over three classes per side: raw step 0.0167, next round step 0.02.
+    assert maps.diverging_bins(pd.Series([0.05, -0.02])) == pytest.approx([-0.04, -0.02, 0.0, 0.02, 0.04, 0.06])
+
+
+def test_change_map_counts_areas_per_class_and_hatches_gaps():
+    codes = sorted(STADTTEILE)
+    before = _map_values(missing=1)
+    after = before.assign(value=before["value"] + pd.array([(-1.0) ** i * (i % 5) for i in range(len(codes))], dtype="Float64"))
+    fig = maps.change_map(before, after, "Veränderung", "Quelle Y", 2010, 2014)
+    text = _texts(fig)
+    assert "Veränderung 2010–2014\nin Prozentpunkte" in text
+    assert "keine Angabe / geheim (.) (1)" in text
+    counts = [int(line.rsplit("(", 1)[1].rstrip(")")) for line in text.splitlines()
+              if line.startswith(("≤", "über"))]
+    assert sum(counts) == 44 and len(counts) == 6
+
+
+def test_small_multiples_share_one_legend_and_skip_empty_years():
+    frames = [_map_values().assign(year=y, value=lambda d, y=y: d["value"] + (y - 2010)) for y in (2010, 2011)]
+    empty = _map_values(missing=45).assign(year=2012)
+    fig = maps.small_multiples(pd.concat(frames + [empty]), [2010, 2011, 2012], "Reihe", "%", "Quelle Y", k=4)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["2010", "2011"]
+    assert "Klassen für alle Jahre gleich" in _texts(fig)
+
+
+def test_category_map_legend_order_and_counts():
+    cats = pd.Series({"11": "hoch-hoch", "12": "hoch-hoch", "13": "niedrig-niedrig"})
+    palette = {"hoch-hoch": "#d7191c", "niedrig-niedrig": "#2c7bb6", "nicht signifikant": "#eeeeee"}
+    text = _texts(maps.category_map(cats, palette, "LISA", "Quelle Y", "Cluster"))
+    assert text.index("hoch-hoch (2)") < text.index("niedrig-niedrig (1)") < text.index("nicht signifikant (0)")
+    assert "keine Angabe / geheim (.) (42)" in text
+    with pytest.raises(maps.MapError, match="Kategorien ohne Farbe: sonstig"):
+        maps.category_map(pd.Series({"11": "sonstig"}), palette, "LISA", "Quelle Y", "Cluster")

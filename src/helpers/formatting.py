@@ -15,6 +15,8 @@ def number(value: float | int | None, decimals: int = 0, flag: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return flag or "."
     text = f"{value:,.{decimals}f}".replace(",", THIN).replace(".", ",")
+    # Typographic minus; a value that rounds to zero shows no sign ("-0,0" reads as an error).
+    text = text.lstrip("-") if text.strip("-0,") == "" else text.replace("-", "−")
     return text + (flag if flag == "r" else "")
 
 
