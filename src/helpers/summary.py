@@ -77,13 +77,13 @@ def _cells(row: dict, report_year: int) -> list[str]:
     ]
 
 
-def table_html(report_year: int) -> str:
+def table_html(report_year: int, summary_rows: list[dict] | None = None) -> str:
     """The summary table as HTML, one header row per Handlungsfeld."""
     cat = catalogue.load()
     head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
     body = []
     by_hf: dict[str, list[dict]] = {}
-    for row in rows(report_year):
+    for row in summary_rows or rows(report_year):
         by_hf.setdefault(row["hf"], []).append(row)
     for hf in cat.handlungsfelder:
         body.append(f'<tr class="hf-row"><th colspan="{len(COLUMNS)}">{html.escape(hf.name)}</th></tr>')
@@ -104,7 +104,31 @@ def table_html(report_year: int) -> str:
     )
 
 
+def missing_html(report_year: int, summary_rows: list[dict] | None = None) -> str:
+    """Which indicators have no value for the report year, and which year they show instead.
+
+    New deliveries rarely arrive complete; the report says so instead of failing.
+    """
+    cat = catalogue.load()
+    names = {hf.id: hf.name for hf in cat.handlungsfelder}
+    late = [r for r in (summary_rows or rows(report_year)) if r["year"] != report_year]
+    if not late:
+        return f'<p class="data-status">Für alle Indikatoren liegen Werte für das Berichtsjahr {report_year} vor.</p>'
+    items = "".join(
+        f"<li>{html.escape(r['name'])} ({html.escape(names.get(r['hf'], r['hf']))}): "
+        + ("keine Daten bis zum Berichtsjahr" if r["year"] is None else f"gezeigt wird {r['year']}")
+        + (f' <span class="synthetic-mark">{figures.SYNTHETIC_MARK}</span>' if r["synthetic"] else "")
+        + "</li>"
+        for r in late
+    )
+    return (f'<div class="data-status"><p><strong>Datenlage:</strong> Für {len(late)} von {len(cat.indicators)} '
+            f"Indikatoren liegt für das Berichtsjahr {report_year} noch kein Wert vor. Sie zeigen das letzte "
+            f"verfügbare Jahr:</p><ul>{items}</ul></div>")
+
+
 def show(report_year: int) -> None:
     from IPython.display import HTML, display
 
-    display(HTML(table_html(report_year)))
+    summary_rows = rows(report_year)
+    display(HTML(table_html(report_year, summary_rows)))
+    display(HTML(missing_html(report_year, summary_rows)))
