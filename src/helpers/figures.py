@@ -119,3 +119,55 @@ def show(fig: Figure, alt: str | None = None) -> None:
     text = alt or fig.get_suptitle() or "Abbildung"
     data = base64.b64encode(png(fig)).decode("ascii")
     display(HTML(f'<img class="figure" alt="{html.escape(text)}" src="data:image/png;base64,{data}">'))
+
+
+def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_label: str, title: str,
+                     source: str, synthetic: bool, weights: pd.Series | None = None,
+                     label_column: str = "area_name") -> Figure:
+    """Scatter of two indicators with every area named, OLS line and r in the legend.
+
+    With `weights` (population) the line is weighted least squares, r is the weighted Pearson
+    r and the point area grows with the weight, so the picture matches the weighted statistic.
+    """
+    import numpy as np
+
+    from helpers.correlation import weighted_pearson
+
+    frame = pd.DataFrame({"x": table[x_id], "y": table[y_id], "label": table[label_column]})
+    frame[["x", "y"]] = frame[["x", "y"]].astype("float64")
+    frame["w"] = 1.0 if weights is None else pd.Series(weights, dtype="float64").reindex(table.index)
+    frame = frame.dropna(subset=["x", "y", "w"])
+    frame = frame[frame["w"] > 0]
+    x, y, w = frame["x"].to_numpy(), frame["y"].to_numpy(), frame["w"].to_numpy()
+    fig = Figure(figsize=(8, 6.2), dpi=DPI)
+    ax = fig.add_axes((0.1, 0.17, 0.86, 0.73))
+    sizes = 18.0 if weights is None else 15.0 + 285.0 * w / w.max()
+    plural = {"stadtteil": "Stadtteile", "teilbereich": "Teilbereiche", "stadtbezirk": "Stadtbezirke"}
+    points = plural.get(table.attrs.get("level", ""), "Gebiete")
+    if weights is not None:
+        points += " (Fläche ∝ Einwohnerzahl)"
+    ax.scatter(x, y, s=sizes, color=PALETTE[0], alpha=0.7, edgecolor="white", linewidth=0.5, label=points, zorder=2)
+    for xi, yi, text in zip(x, y, frame["label"].astype(str)):
+        ax.annotate(text, (xi, yi), xytext=(3, 2), textcoords="offset points", fontsize=5.5, color="#333333")
+    if len(frame) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
+        wn = w / w.sum()
+        mx, my = np.sum(wn * x), np.sum(wn * y)
+        slope = np.sum(wn * (x - mx) * (y - my)) / np.sum(wn * (x - mx) ** 2)
+        grid = np.array([x.min(), x.max()])
+        r = weighted_pearson(x, y, w)
+        kind = "gewichtet nach Einwohnerzahl, " if weights is not None else ""
+        ax.plot(grid, my + slope * (grid - mx), color="#b2182b", lw=1.5, zorder=3,
+                label=f"Ausgleichsgerade ({kind}r\u00a0=\u00a0{formatting.number(r, 2)}, n\u00a0=\u00a0{len(frame)})")
+    ax.set_xlabel(x_label, fontsize=9)
+    ax.set_ylabel(y_label, fontsize=9)
+    ax.tick_params(labelsize=8)
+
+    def label(v: float, _pos: int) -> str:
+        return formatting.number(v, 0 if float(v).is_integer() else 1)
+
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(label))
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(label))
+    ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize=8)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, source, synthetic)
+    return fig

@@ -1,0 +1,217 @@
+"""Correlation engine: hand-checked coefficients, weights, BH adjustment, errors, real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers import correlation, data, figures
+from helpers.correlation import CorrelationError
+
+
+def _table(**columns) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    index = pd.Index([str(10 + i) for i in range(n)], name="area_code")
+    table = pd.DataFrame({k: np.asarray(v, dtype="float64") for k, v in columns.items()}, index=index)
+    table.insert(0, "area_name", [f"Gebiet {c}" for c in index])
+    return table
+
+
+def _one(long: pd.DataFrame, a: str, b: str) -> pd.Series:
+    return long[(long["indicator_a"] == a) & (long["indicator_b"] == b)].iloc[0]
+
+
+def test_perfectly_linear_gives_r_one():
+    long = correlation.matrix(_table(a=[1, 2, 3, 4, 5], b=[3, 5, 7, 9, 11]), ["a", "b"])
+    assert _one(long, "a", "b")["r"] == pytest.approx(1.0)
+
+
+def test_five_point_pearson_by_hand():
+    # x = 1..5 (mean 3), y = 2,4,5,4,5 (mean 4): dx = -2,-1,0,1,2; dy = -2,0,1,0,1
+    # Sxy = 4+0+0+0+2 = 6, Sxx = 10, Syy = 4+0+1+0+1 = 6  ->  r = 6 / sqrt(60) = sqrt(0.6) = 0.774597
+    long = correlation.matrix(_table(x=[1, 2, 3, 4, 5], y=[2, 4, 5, 4, 5]), ["x", "y"])
+    row = _one(long, "x", "y")
+    assert row["r"] == pytest.approx(np.sqrt(0.6))
+    # t = r sqrt(3 / (1 - r^2)) = sqrt(0.6) sqrt(7.5) = sqrt(4.5) = 2.1213 with 3 df
+    assert row["p"] == pytest.approx(2 * stats.t.sf(np.sqrt(4.5), 3))
+    assert row["n"] == 5 and row["method"] == "pearson" and not row["weighted"]
+
+
+def test_spearman_is_one_on_monotone_nonlinear_data_where_pearson_is_not():
+    table = _table(x=[1, 2, 3, 4, 5, 6], y=[1, 8, 27, 64, 125, 216])
+    assert _one(correlation.matrix(table, ["x", "y"], "spearman"), "x", "y")["r"] == pytest.approx(1.0)
+    assert _one(correlation.matrix(table, ["x", "y"], "pearson"), "x", "y")["r"] < 0.95
+
+
+VALUES = dict(a=[3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0],  # ties in a, b and c test the weighted average ranks
+              b=[2.0, 7.0, 1.0, 8.0, 2.0, 8.0, 1.0],
+              c=[5.0, 3.0, 5.0, 8.0, 9.0, 7.0, 9.0])
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_equal_weights_equal_unweighted(method):
+    table = _table(**VALUES)
+    plain = correlation.matrix(table, ["a", "b", "c"], method)
+    weighted = correlation.matrix(table, ["a", "b", "c"], method, weights=pd.Series(7.0, index=table.index))
+    assert weighted["weighted"].all() and not plain["weighted"].any()
+    np.testing.assert_allclose(weighted["r"], plain["r"], rtol=1e-12)
+    np.testing.assert_allclose(weighted["p"], plain["p"], rtol=1e-9)  # n_eff = n for equal weights
+    assert (weighted["n_eff"] == 7).all()
+
+
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_integer_weights_equal_repeated_rows(method):
+    # Independent check: weight k must act like k copies of the row (ties included, see a and b).
+    table = _table(**VALUES)
+    w = pd.Series([1, 2, 3, 1, 4, 2, 1], index=table.index, dtype="float64")
+    weighted = correlation.matrix(table, ["a", "b", "c"], method, weights=w)
+    repeated = pd.DataFrame({k: np.repeat(table[k].to_numpy(), w.astype(int)) for k in ["a", "b", "c"]})
+    plain = correlation.matrix(repeated, ["a", "b", "c"], method)
+    np.testing.assert_allclose(weighted["r"], plain["r"], rtol=1e-12)
+    # p is deliberately not that of 14 rows: the t-test uses Kish's n_eff = 14^2 / 36
+    assert weighted["n_eff"].iloc[0] == pytest.approx(14**2 / 36)
+    assert (weighted["p"] > plain["p"]).all()
+
+
+def test_weighted_p_uses_effective_n():
+    table = _table(x=[1, 2, 3, 4, 5], y=[2, 4, 5, 4, 5])
+    w = pd.Series([1.0, 1.0, 1.0, 1.0, 4.0], index=table.index)
+    row = _one(correlation.matrix(table, ["x", "y"], weights=w), "x", "y")
+    n_eff = 8**2 / 20  # (Σw)² / Σw² = 3.2
+    assert row["n_eff"] == pytest.approx(n_eff)
+    t = row["r"] * np.sqrt((n_eff - 2) / (1 - row["r"] ** 2))
+    assert row["p"] == pytest.approx(2 * stats.t.sf(abs(t), n_eff - 2))
+
+
+def test_bh_by_hand():
+    # m = 4: p·m/rank = 0.04, 0.04, 0.04, 0.5; running minimum from the top keeps them.
+    adjusted = correlation.bh_adjust(pd.Series([0.01, 0.02, 0.03, 0.5]))
+    np.testing.assert_allclose(adjusted, [0.04, 0.04, 0.04, 0.5])
+    with_gap = correlation.bh_adjust(pd.Series([0.03, np.nan, 0.01, 0.5, 0.02]))
+    np.testing.assert_allclose(with_gap, [0.04, np.nan, 0.04, 0.5, 0.04])
+
+
+def test_matrix_adjusts_over_all_distinct_pairs():
+    table = _table(**VALUES)
+    long = correlation.matrix(table, ["a", "b", "c"])
+    assert len(long) == 3 and set(zip(long["indicator_a"], long["indicator_b"])) == {("a", "b"), ("a", "c"), ("b", "c")}
+    np.testing.assert_allclose(long["p_bh"], stats.false_discovery_control(long["p"], method="bh"))
+    assert (long["p_bh"] >= long["p"]).all()
+
+
+def test_pairwise_deletion_counts_complete_pairs():
+    table = _table(a=[1, np.nan, 3, 4, 5, 6], b=[2, 1, np.nan, 3, 5, 4], c=[1, 2, 3, 4, 5, 7])
+    long = correlation.matrix(table, ["a", "b", "c"])
+    assert _one(long, "a", "b")["n"] == 4
+    assert _one(long, "a", "c")["n"] == 5 and _one(long, "b", "c")["n"] == 5
+    expected = stats.pearsonr([1, 4, 5, 6], [2, 3, 5, 4]).statistic
+    assert _one(long, "a", "b")["r"] == pytest.approx(expected)
+    w = pd.Series([1, 1, 1, np.nan, 1, 1], index=table.index, dtype="float64")
+    assert _one(correlation.matrix(table, ["a", "b", "c"], weights=w), "a", "b")["n"] == 3
+
+
+def test_too_few_pairs_or_constant_give_missing_r():
+    table = _table(a=[1, 2, np.nan, np.nan], b=[1, 2, 3, 4], c=[5, 5, 5, 5])
+    long = correlation.matrix(table, ["a", "b", "c"])
+    assert np.isnan(_one(long, "a", "b")["r"]) and _one(long, "a", "b")["n"] == 2
+    assert np.isnan(_one(long, "b", "c")["r"]) and np.isnan(_one(long, "b", "c")["p_bh"])
+
+
+def test_square_is_symmetric_with_unit_diagonal():
+    table = _table(**VALUES)
+    sq = correlation.square(correlation.matrix(table, ["a", "b", "c"], "spearman"))
+    assert list(sq.index) == ["a", "b", "c"] == list(sq.columns)
+    np.testing.assert_allclose(sq.to_numpy(), sq.to_numpy().T)
+    assert (np.diag(sq) == 1).all()
+    assert np.isnan(np.diag(correlation.square(correlation.matrix(table, ["a", "b", "c"]), "p"))).all()
+
+
+def test_matrix_errors_in_german():
+    table = _table(**VALUES)
+    with pytest.raises(CorrelationError, match="Unbekannte Methode 'kendall'; erlaubt: pearson, spearman"):
+        correlation.matrix(table, ["a", "b"], "kendall")
+    with pytest.raises(CorrelationError, match="mindestens zwei Indikatoren"):
+        correlation.matrix(table, ["a"])
+    with pytest.raises(CorrelationError, match="nicht in der Tabelle: z"):
+        correlation.matrix(table, ["a", "z"])
+    with pytest.raises(CorrelationError, match="nicht negativ"):
+        correlation.matrix(table, ["a", "b"], weights=pd.Series(-1.0, index=table.index))
+
+
+def test_indicator_table_errors_in_german():
+    unknown = r"Unbekannte\(r\) Indikator\(en\): nope\. Auf der Ebene 'stadtteil' verfügbar: .*alo_dichte"
+    with pytest.raises(CorrelationError, match=unknown):
+        correlation.indicator_table(["nope", "alo_dichte"], 2014)
+    with pytest.raises(CorrelationError, match=r"einbuergerungsquote \(nur Ebene 'stadt'\)"):
+        correlation.indicator_table(["einbuergerungsquote"], 2014)
+    with pytest.raises(CorrelationError, match=r"hat für 1990 keine Werte .*Jahre mit Werten: 2006, 2007"):
+        correlation.indicator_table(["alo_dichte"], 1990)
+    with pytest.raises(CorrelationError, match="nur 1 Gebiet.*mindestens 3 nötig"):
+        correlation.indicator_table(["alo_dichte"], 2014, level="stadt")
+    with pytest.raises(CorrelationError, match="keine Gruppe 'female'"):
+        correlation.indicator_table(["alo_dichte"], 2014, group="female")
+    with pytest.raises(CorrelationError, match="doppelt"):
+        correlation.indicator_table(["alo_dichte", "alo_dichte"], 2014)
+
+
+def test_indicator_table_marks_synthetic_and_carries_population():
+    table = correlation.indicator_table(["alo_dichte", "kinderarmut"], 2014)
+    assert len(table) == 45 and table.index.name == "area_code"
+    assert correlation.synthetic_ids(table) == ["kinderarmut"]
+    assert table.attrs["year"] == 2014 and table.attrs["level"] == "stadtteil"
+    assert table["population"].notna().all() and (table["population"] > 1000).all()
+    long = correlation.matrix(table, ["alo_dichte", "kinderarmut"])
+    assert long["synthetic"].all()
+
+
+def test_real_data_pearson_equals_numpy_from_raw_observations():
+    table = correlation.indicator_table(["mv_anteil", "alo_dichte"], 2014)
+    row = _one(correlation.matrix(table, ["mv_anteil", "alo_dichte"]), "mv_anteil", "alo_dichte")
+    obs = data.observations()
+    rows = obs[(obs["year"] == 2014) & (obs["area_level"] == "stadtteil")
+               & (obs["sex"] == "total") & (obs["age"] == "total")]
+
+    def counts(measure: str, origin: str) -> pd.Series:
+        sel = rows[(rows["measure"] == measure) & (rows["origin"] == origin)]
+        return sel.set_index("area_code")["value"].astype(float)
+
+    population = counts("population", "total")
+    mv = counts("population", "migration") / population * 100
+    alo = (counts("unemployed", "total") / population * 100).reindex(mv.index)
+    assert len(mv) == 45 and mv.notna().all() and alo.notna().all()
+    assert row["n"] == 45
+    assert row["r"] == pytest.approx(np.corrcoef(mv.to_numpy(), alo.to_numpy())[0, 1], rel=1e-12)
+
+
+def test_to_csv_is_machine_readable(tmp_path):
+    table = correlation.indicator_table(["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], 2014)
+    long = correlation.matrix(table, ["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], "spearman",
+                              weights=table["population"])
+    path = correlation.to_csv(long, tmp_path / "korrelationen.csv")
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ",".join(correlation.LONG_COLUMNS)
+    back = pd.read_csv(path)
+    assert len(back) == 3 and (back["year"] == 2014).all() and (back["level"] == "stadtteil").all()
+    assert (back["weighting"] == "population").all() and back["weighted"].all()
+    np.testing.assert_allclose(back["r"], long["r"], rtol=1e-9)
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_scatter_labels_every_area_and_states_german_r(weighted):
+    table = _table(x=[1, 2, 3, 4, 5], y=[2, 4, 5, 4, 5], pop=[100, 100, 100, 100, 100])
+    weights = table["pop"] if weighted else None
+    fig = figures.scatter_labelled(table, "x", "y", "X in %", "Y in %", "Titel", "Quelle Z", synthetic=weighted,
+                                   weights=weights)
+    ax = fig.axes[0]
+    texts = {t.get_text() for t in ax.texts}
+    assert texts == set(table["area_name"])
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert "r\u00a0=\u00a00,77" in legend  # sqrt(0.6) = 0.7746; equal weights change nothing
+    assert ("gewichtet" in legend) is weighted
+    footer = " ".join(t.get_text() for t in fig.texts)
+    assert "Quelle: Quelle Z" in footer and ("Demodaten – synthetisch" in footer) is weighted
+    assert figures.png(fig) == figures.png(figures.scatter_labelled(
+        table, "x", "y", "X in %", "Y in %", "Titel", "Quelle Z", synthetic=weighted, weights=weights))
