@@ -16,8 +16,16 @@ REVISIONS_CSV = DATA / "sms_revisions.csv"
 CHECKS_CSV = DATA / "sms_checks.csv"
 CATALOGUE_YAML = DATA / "catalogue.yml"
 
+# Deliveries of the departments (helpers.intake): raw files as received, what they yielded, logs.
+RAW_DIR = DATA / "raw"
+RAW_CHECKSUMS = RAW_DIR / "SHA256SUMS"
+DELIVERIES_CSV = OBSERVATIONS_DIR / "deliveries.csv"
+INGEST_LOG_CSV = DATA / "ingest_log.csv"
+DELIVERY_REVISIONS_CSV = DATA / "delivery_revisions.csv"
+
 NOTEBOOKS = ROOT / "notebooks"
 OUTPUTS = ROOT / "outputs"
+TEMPLATES_DIR = OUTPUTS / "templates"
 
 
 def year_outputs(year: int) -> Path:
