@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
+import pandas as pd
 
 from helpers import catalogue, paths, runner
 from helpers.formatting import NBSP
@@ -61,7 +62,7 @@ def test_every_chapter_present_with_working_toc(built):
     doc = _parse(html_text)
     chapters = runner.chapter_notebooks()
     toc = [h for h in doc.hrefs if h.startswith("#kapitel-")]
-    assert len(toc) == len(chapters) == 14  # context, summary and the twelve Handlungsfelder
+    assert len(toc) == len(chapters) == 15  # context, summary, the twelve Handlungsfelder, correlations
     assert all(h[1:] in doc.ids for h in toc), "table-of-contents link without target"
     assert doc.h1[1:4] == ["Bevölkerung mit Migrationsvorgeschichte", "Zusammenfassung", "Arbeit und Wirtschaft"]
     for hf in catalogue.load().handlungsfelder:
@@ -165,7 +166,7 @@ def test_report_for_an_earlier_year(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     assert runner.run(year=2012) == 0
     html_text = (tmp_path / "2012" / "report.html").read_text(encoding="utf-8")
-    assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2005–2012" in html_text
+    assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2003–2012" in html_text  # long-term unemployment density from 2003
     # 62 365 of 296 536 residents had a migration history at the end of 2012 (SMS Migration 2012).
     assert f"bei <strong>21,0{NBSP}%</strong> (62\u202f365 von 296\u202f536)" in html_text
     # The Integrationsrat is elected in 2010 and 2014 only: for 2012 the report says what it shows instead.
@@ -181,3 +182,32 @@ def test_notebook_runs_with_its_defaults(tmp_path):
                               progress_bar=False, cwd=str(nb.parent))
     texts = [o.get("data", {}).get("text/markdown", "") for c in out.cells if c.cell_type == "code" for o in c.outputs]
     assert any(t.startswith("2014 lag der Wert") for t in texts)
+
+
+def test_spatial_analyses_appear_with_real_results_and_caveats(built):
+    """Segregation, Moran's I, LISA and the social-space index for the real 2010–2014 data."""
+    _, html_text = built
+    chapter = html_text.split("Räumliche Analysen", 1)[1].split('class="chapter"', 1)[0]
+    # D for MV vs non-MV over the 45 Stadtteile: 0.2096 (2010) … 0.2039 (2014), see tests/test_segregation.py.
+    assert "2014 D = 0,204 (2006:" in chapter and ">0,210<" in chapter
+    assert "auf Ebene der 6 Stadtbezirke nur D = 0,167" in chapter
+    assert "Was die Indizes nicht sagen können" in chapter
+    for year in range(2010, 2015):
+        assert f"<td>{year}</td>" in chapter
+    assert "Moran's I = 0,15 (p = 0,028, 999 Permutationen)" in chapter
+    assert "Lokale Cluster (LISA)" in chapter and "sind es ohne Korrektur, nach Korrektur" in chapter
+    assert "45 von 45 Stadtteilen sind eingeordnet" in chapter
+    assert "Sozialraumindex 2014 je Stadtteil" in chapter
+
+
+def test_correlation_chapter_warns_and_exports(built):
+    year_dir, html_text = built
+    chapter = html_text.split("Zusammenhänge zwischen Indikatoren", 2)[-1]
+    assert "ökologischer Fehlschluss" in chapter and "Mit 45 Gebieten" in chapter
+    assert "Benjamini-Hochberg" in chapter
+    exported = pd.read_csv(year_dir / "tables" / "korrelationen_stadtteil_2014.csv")
+    # Six indicators: 15 pairs per method, two methods.
+    assert len(exported) == 30 and set(exported["method"]) == {"pearson", "spearman"}
+    row = exported[(exported["indicator_a"] == "mv_anteil") & (exported["indicator_b"] == "alo_dichte")
+                   & (exported["method"] == "pearson")].iloc[0]
+    assert round(row["r"], 2) == 0.80 and row["n"] == 45

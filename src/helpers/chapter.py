@@ -224,3 +224,27 @@ def composition(report_year: int) -> None:
     source = "Stadt Münster, SMS – Statistik für Münsters Stadtteile, Migration " + str(report_year)
     fig = figures.stacked_composition(table, f"Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte, {report_year}", source)
     figures.show(fig)
+
+
+def development_maps(indicator_id: str, report_year: int, span: int = 4) -> None:
+    """Small multiples over the last `span` + 1 years on one scale, and the change map over the span."""
+    ind = _cat().indicator(indicator_id)
+    stadtteile = indicators.values(ind, "stadtteil")
+    stadtteile = disclosure.suppress_rates(stadtteile[stadtteile["group"] == "total"])
+    year = indicators.latest_year(stadtteile, up_to=report_year)
+    if year is None:
+        return
+    years = [y for y in range(year - span, year + 1) if stadtteile.loc[stadtteile["year"] == y, "value"].notna().any()]
+    if len(years) < 2:
+        return
+    display(Markdown(f"### {ind.name}: Entwicklung in den Stadtteilen {years[0]}–{years[-1]}"))
+    source = figures.short_source(ind)
+    figures.show(maps.small_multiples(stadtteile[stadtteile["year"].isin(years)], years,
+                                      f"{ind.name}, {years[0]}–{years[-1]}, gleiche Klassen für alle Jahre",
+                                      ind.unit, source))
+    before, after = (stadtteile[stadtteile["year"] == y] for y in (years[0], years[-1]))
+    figures.show(maps.change_map(before, after, f"{ind.name}: Veränderung {years[0]}–{years[-1]}", source,
+                                 years[0], years[-1], unit=ind.unit))
+    if any(years[0] < int(b.split(":", 1)[0]) <= years[-1] for b in ind.breaks):
+        display(Markdown("*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (siehe Definitionskasten); "
+                         "ein Teil der Veränderung kann auf die Umstellung zurückgehen.*"))

@@ -171,3 +171,53 @@ def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     footer(fig, source, synthetic)
     return fig
+
+
+def lines(frame: pd.DataFrame, x: str, y: str, series: str, title: str, source: str, decimals: int = 1,
+          y_label: str = "", synthetic: bool = False) -> Figure:
+    """One line per series over x (e.g. an index over the years); y axis from zero."""
+    fig = Figure(figsize=(8, 4.0), dpi=DPI)
+    ax = fig.add_axes((0.1, 0.2, 0.58, 0.68))
+    for i, (name, part) in enumerate(frame.groupby(series, sort=False)):
+        part = part.sort_values(x)
+        ax.plot(part[x], part[y].astype(float), marker="o", lw=2, ms=4, color=PALETTE[i], label=str(name))
+    ax.set_xticks(sorted(frame[x].unique()))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel("")
+    ax.set_ylabel(y_label, fontsize=8)
+    ax.set_ylim(bottom=0)
+    german_axis(ax, decimals)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8.5)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, source, synthetic)
+    return fig
+
+
+def correlation_heatmap(square: pd.DataFrame, labels: Sequence[str], title: str, source: str,
+                        synthetic: bool = False, decimals: int = 2) -> Figure:
+    """Correlation matrix with r in each cell on a diverging scale fixed to −1…+1.
+
+    Indicator names are long: rows carry "1 Name" (wrapped), columns only the number.
+    """
+    import textwrap
+
+    n = len(square)
+    cell = min(0.6, 3.8 / n)  # inches per cell: the matrix never grows past half the width
+    fig = Figure(figsize=(8, n * cell + 1.9), dpi=DPI)
+    height = n * cell / fig.get_figheight()
+    bottom = 1.0 / fig.get_figheight()
+    ax = fig.add_axes((0.42, bottom, n * cell / 8, height))
+    cax = fig.add_axes((0.42 + n * cell / 8 + 0.03, bottom, 0.02, height))
+    row_labels = [textwrap.fill(f"{i} {name}", 40) for i, name in enumerate(labels, start=1)]
+    sns.heatmap(square.astype(float), ax=ax, cbar_ax=cax, vmin=-1, vmax=1, center=0, cmap="RdBu_r",
+                annot=square.map(lambda v: formatting.number(v, decimals) if pd.notna(v) else "").to_numpy(),
+                fmt="", annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white",
+                xticklabels=[str(i) for i in range(1, n + 1)], yticklabels=row_labels)
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="x", labelrotation=0, labelsize=8, length=0)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=7.5, length=0)
+    cax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, 1)))
+    cax.tick_params(labelsize=7.5)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, source, synthetic)
+    return fig

@@ -85,6 +85,7 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
     report = out / "report.html"
     if report.exists():
         report.unlink()  # never leave an old report that looks like the result of this run
+    os.environ["IM_OUTPUTS"] = str(paths.OUTPUTS)  # kernels write their tables where this run writes
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
     print(f"Berichtsjahr {year}: {len(notebooks)} Kapitel, {jobs} parallel")
     started = time.perf_counter()
