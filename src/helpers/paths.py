@@ -24,7 +24,8 @@ INGEST_LOG_CSV = DATA / "ingest_log.csv"
 DELIVERY_REVISIONS_CSV = DATA / "delivery_revisions.csv"
 
 NOTEBOOKS = ROOT / "notebooks"
-OUTPUTS = ROOT / "outputs"
+# Kernels started by the runner inherit IM_OUTPUTS, so a redirected run writes everything in one place.
+OUTPUTS = Path(os.environ.get("IM_OUTPUTS", ROOT / "outputs"))
 TEMPLATES_DIR = OUTPUTS / "templates"
 
 
