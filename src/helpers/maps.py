@@ -9,6 +9,7 @@ where demo data are shown, the synthetic mark.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,7 +63,10 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins: Seq
     if scheme == "std_mean":
         return mapclassify.StdMean(valid, multiples=list(STD_MULTIPLES))
     k = max(1, min(k, len(np.unique(valid))))
-    return SCHEMES[scheme](valid, k=k)
+    with warnings.catch_warnings():
+        # Fisher-Jenks without numba is pure Python: fine for tens of areas (DESIGN.md: no numba).
+        warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
+        return SCHEMES[scheme](valid, k=k)
 
 
 def shared_bins(frames: Sequence[pd.Series], scheme: str = "quantiles", k: int = 5) -> list[float]:
