@@ -99,25 +99,71 @@ def _describe_schema_errors(path: Path, exc: pandera.errors.SchemaErrors, limit:
     return "\n".join(lines)
 
 
+KEY = ["year", "area_level", "area_code", "measure", "sex", "origin", "age"]
+
+
+def _signature(folder: Path) -> tuple:
+    """Names, sizes and modification times of the files observations() reads: a new ingest
+    (in this process or another) changes it, so the cache never serves stale data."""
+    from helpers.intake.storage import Store
+
+    store = Store.for_observations(folder)
+    files = [*observation_files(folder), store.ingest_log, store.revisions]
+    return tuple((f.name, s.st_mtime_ns, s.st_size) for f in files if f.exists() for s in [f.stat()])
+
+
 @lru_cache(maxsize=2)
-def _observations_cached(folder: Path) -> pd.DataFrame:
+def _observations_cached(folder: Path, signature: tuple) -> pd.DataFrame:
     files = observation_files(folder)
     if not files:
         raise DataError(f"Keine Beobachtungsdateien in {folder}; bitte `make data` ausführen.")
-    frames = [read_observation_file(f) for f in files]
+    frames = [read_observation_file(f).assign(_file=f.name) for f in files]
     obs = pd.concat(frames, ignore_index=True)
-    key = ["year", "area_level", "area_code", "measure", "sex", "origin", "age"]
-    dup = obs.duplicated(key, keep=False)
+    if obs.duplicated(KEY).any():
+        obs = _apply_revisions(obs, folder)
+    dup = obs.duplicated(KEY, keep=False)
     if dup.any():
         first = obs[dup].iloc[0]
         raise DataError(
             f"{folder}: {int(dup.sum())} Beobachtungen kommen in mehreren Dateien vor, z. B. "
             f"{first['measure']} {first['year']} Gebiet {first['area_code']} ({first['source']}). "
-            "Jeder Wert darf nur aus einer Quelle stammen."
+            "Jeder Wert darf nur aus einer Quelle stammen; ein gelieferter Wert ersetzt einen anderen "
+            "nur als protokollierte Revision (`make ingest FILE=… REVISE=1`)."
         )
-    return obs
+    return obs.drop(columns="_file")
+
+
+def _apply_revisions(obs: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Drop rows of other files that a logged revision in deliveries.csv supersedes.
+
+    A delivered row replaces another file's row only if the revision log (committed entries)
+    records that change with this row's source; any other duplicate stays an error.
+    """
+    from helpers.intake.storage import Store, logged_revision_keys
+
+    store = Store.for_observations(folder)
+    delivered = obs[obs["_file"] == store.deliveries_csv.name]
+    if delivered.empty:
+        return obs
+    logged = logged_revision_keys(store).rename(columns={"new_source": "source"})
+    superseding = delivered[KEY + ["source"]].merge(logged, on=KEY + ["source"])[KEY].drop_duplicates()
+    if superseding.empty:
+        return obs
+    hit = obs[KEY].merge(superseding.assign(_hit=1), on=KEY, how="left")["_hit"].notna().to_numpy()
+    superseded = hit & (obs["_file"] != store.deliveries_csv.name).to_numpy()
+    return obs[~superseded].reset_index(drop=True)
+
+
+def clear_cache() -> None:
+    """Forget loaded observations (after an ingest; tests that switch data folders)."""
+    _observations_cached.cache_clear()
 
 
 def observations(folder: Path | None = None) -> pd.DataFrame:
-    """All observations (copy), validated; cached per folder within a process."""
-    return _observations_cached(Path(folder or paths.OBSERVATIONS_DIR)).copy()
+    """All observations (copy), validated; cached per folder and file state within a process.
+
+    Values delivered by departments (deliveries.csv) supersede values of the other files only
+    where the revision log records the change; those rows carry the flag `r`.
+    """
+    folder = Path(folder or paths.OBSERVATIONS_DIR)
+    return _observations_cached(folder, _signature(folder)).copy()

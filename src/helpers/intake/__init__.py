@@ -1,0 +1,14 @@
+"""Intake of the departments' data deliveries: templates, reading, validation, storage.
+
+One module per concern:
+
+- `templates`  – one empty Excel delivery template per data owner (`make templates`)
+- `read`       – Excel and German CSV files into a table of cells with file row numbers
+- `cells`      – German labels, official symbols and German number formats, cell by cell
+- `validation` – every problem of a delivery, collected before anything is stored
+- `storage`    – raw copies with checksums, the observations file, the logs, one commit point
+- `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
+- `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report
+
+This package must stay light to import: `helpers.data` uses `storage` to read the revision log.
+"""

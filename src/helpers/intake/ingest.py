@@ -1,0 +1,209 @@
+"""Read deliveries into the stored observations: `make ingest FILE=…` / `python -m helpers.intake.ingest FILE…`.
+
+All files of one call are checked first – every problem of every file is listed together –
+and stored together in one commit only if none has an error (and large jumps are
+confirmed). A file whose checksum was already ingested is skipped. See `storage` for what is
+written where, and `validation` for the checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import data, paths
+from helpers.intake import problems as problems_module
+from helpers.intake import storage
+from helpers.intake.problems import Problem
+from helpers.intake.storage import Plan, Store
+from helpers.intake.validation import Context, file_sha256, jumps, validate
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file: already ingested, or the plan of what it changes."""
+
+    path: Path
+    already: dict | None = None
+    plan: Plan | None = None
+
+
+@dataclass
+class Outcome:
+    files: list[FileOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    stored: bool = False
+
+    @property
+    def errors(self) -> list[Problem]:
+        return problems_module.errors(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return problems_module.warnings(self.problems)
+
+
+def ingest(files: list[Path | str], revise: bool = False, confirm_jumps: bool = False,
+           check_only: bool = False, store: Store | None = None) -> Outcome:
+    """Check all files, then store them in one commit if there is no error and no unconfirmed jump."""
+    store = store or Store.current()
+    with storage.locked(store):
+        return _ingest(files, revise, confirm_jumps, check_only, store)
+
+
+def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_only: bool, store: Store) -> Outcome:
+    state = data.observations(store.observations_dir)
+    deliveries = storage.read_deliveries(store)
+    context = Context.load(state)
+    log = storage.committed_log(store)
+    outcome = Outcome()
+    seen: set[str] = set()
+    planned: dict[Path, str] = {}
+    for name in files:
+        path = Path(name)
+        if not path.is_file():
+            outcome.problems.append(Problem(file=str(name), what="Datei nicht gefunden", found=str(name),
+                                            expected="der Pfad einer gelieferten Datei (.xlsx oder .csv)",
+                                            fix="den Pfad prüfen (relativ zum Projektordner oder absolut)"))
+            continue
+        sha = file_sha256(path)
+        earlier = log[log["sha256"] == sha]
+        if len(earlier) or sha in seen:
+            outcome.files.append(FileOutcome(path, already=earlier.iloc[0].to_dict() if len(earlier) else {}))
+            continue
+        seen.add(sha)
+        delivery = validate(path, context)
+        outcome.problems += delivery.problems
+        if delivery.rows.empty:
+            continue
+        plan = storage.plan(delivery, state, store, revise, planned)
+        planned[plan.raw_target] = delivery.sha256
+        outcome.problems += plan.conflicts + jumps(delivery, state, context)
+        outcome.files.append(FileOutcome(path, plan=plan))
+        state = storage.upsert(state, plan.stored_rows)
+        deliveries = storage.upsert(deliveries, plan.stored_rows)
+    if outcome.errors or (outcome.warnings and not confirm_jumps) or check_only:
+        return outcome
+    plans = [f.plan for f in outcome.files if f.plan is not None]
+    if plans:
+        _commit(store, deliveries, plans, confirmed=bool(outcome.warnings))
+        outcome.stored = True
+    return outcome
+
+
+def _commit(store: Store, deliveries: pd.DataFrame, plans: list[Plan], confirmed: bool) -> None:
+    time = storage.now_utc()
+    changed = any(len(p.stored_rows) for p in plans)
+    raw = {p.delivery.path: p.raw_target for p in plans}
+    log_rows, revision_rows = [], []
+    for p in plans:
+        d = p.delivery
+        years = sorted(d.rows["year"].unique())
+        log_rows.append(dict(time=time, sha256=d.sha256, file=d.name, raw_path=p.raw_target.relative_to(store.data_dir).as_posix(),
+                             years=" ".join(map(str, years)), rows=len(d.rows), new=p.new, unchanged=p.unchanged,
+                             revised=p.revised, replaced_synthetic=p.replaced_synthetic,
+                             filled_pending=p.filled_pending, confirmed_jumps=confirmed,
+                             quelle=d.info.get("Quelle", "")))
+        revision_rows += [{**r, "file": d.name, "sha256": d.sha256, "time": time} for r in p.revision_rows]
+    try:
+        storage.commit(store, deliveries, changed, raw, log_rows, revision_rows)
+    finally:
+        data.clear_cache()
+
+
+# --- command line ------------------------------------------------------------------------------------
+
+
+def _shown(path: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(paths.ROOT).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def summary(outcome: Outcome, check_only: bool = False) -> str:
+    """What was stored (or would be), file by file, in German."""
+    lines = []
+    for f in outcome.files:
+        if f.already is not None:
+            when = f.already.get("time", "").replace("T", " ").replace("Z", " UTC")
+            where = f.already.get("raw_path", "")
+            text = (f"bereits eingelesen am {when} (Rohdatei data/{where}); nichts geändert." if when
+                    else "mehrfach angegeben; nur einmal eingelesen.")
+            lines.append(f"{f.path.name}: {text}")
+            continue
+        p = f.plan
+        counts = f"{p.new} Werte neu, {p.unchanged} unverändert, {p.revised} revidiert"
+        if p.replaced_synthetic:
+            counts += f", {p.replaced_synthetic} Demowerte ersetzt"
+        if p.filled_pending:
+            counts += f", {p.filled_pending} bisher „…“ nachgeliefert"
+        if check_only:
+            lines.append(f"{f.path.name}: geprüft, würde speichern: {counts}.")
+        else:
+            lines.append(f"{f.path.name}: {counts}; Rohdatei gespeichert unter {_shown(p.raw_target)}.")
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.intake.ingest",
+        description="Liest Datenlieferungen (.xlsx oder .csv) ein: prüft alle Dateien, meldet alle Probleme "
+                    "und speichert nur fehlerfreie Lieferungen (alle zusammen oder keine).",
+    )
+    parser.add_argument("files", nargs="*", metavar="DATEI", help="gelieferte Datei(en), .xlsx oder .csv")
+    parser.add_argument("--revise", action="store_true",
+                        help="abweichende Werte für schon gespeicherte Jahre/Gebiete übernehmen (wird protokolliert, Zeichen r)")
+    parser.add_argument("--confirm-jumps", action="store_true",
+                        help="große Sprünge gegenüber dem Vorjahr bestätigen und trotzdem speichern")
+    parser.add_argument("--check", action="store_true", help="nur prüfen, nichts speichern")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.files:
+        print("Fehler: keine Datei angegeben. Aufruf: make ingest FILE=pfad/zur/lieferung.xlsx "
+              "(mehrere Dateien in Anführungszeichen: FILE=\"a.xlsx b.csv\").", file=sys.stderr)
+        return 1
+    store = Store.current()
+    try:
+        outcome = ingest(args.files, revise=args.revise, confirm_jumps=args.confirm_jumps, check_only=args.check, store=store)
+    except data.DataError as exc:
+        print(f"Fehler in den gespeicherten Daten: {exc}", file=sys.stderr)
+        return 1
+    except storage.Busy as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 1
+    files = " ".join(str(f) for f in args.files)
+    if outcome.problems:
+        print(problems_module.report(outcome.problems), file=sys.stderr)
+        print(file=sys.stderr)
+    if outcome.errors:
+        n = len(outcome.errors)
+        print(f"Nichts gespeichert: {n} Fehler. Bitte jeden Fehler wie angegeben in der Lieferung beheben "
+              f"(oder die liefernde Stelle um eine korrigierte Datei bitten) und dann erneut ausführen: "
+              f"make ingest FILE=\"{files}\"", file=sys.stderr)
+        return 1
+    if outcome.warnings and not args.confirm_jumps:
+        print(f"Nichts gespeichert: {len(outcome.warnings)} Werte springen stark gegenüber dem letzten gespeicherten Jahr. "
+              f"Bitte prüfen; sind sie richtig: make ingest FILE=\"{files}\" CONFIRM=1 "
+              f"(python -m helpers.intake.ingest … --confirm-jumps).", file=sys.stderr)
+        return 1
+    text = summary(outcome, check_only=args.check)
+    if text:
+        print(text)
+    if outcome.stored:
+        print(f"Gespeichert in {_shown(store.deliveries_csv)}; Protokoll: {_shown(store.ingest_log)}, "
+              f"Revisionen: {_shown(store.revisions)}. Nächster Schritt: make report YEAR=<Berichtsjahr>")
+    elif args.check:
+        print("Nur geprüft, nichts gespeichert.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

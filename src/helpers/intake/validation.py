@@ -1,0 +1,542 @@
+"""Every problem of a delivery, collected before anything is stored.
+
+`validate(path, context)` reads one file and returns the observations it yields together
+with all its problems: the columns, every cell (type, labels, areas, measures, symbols,
+year range), and the rows against each other (duplicates, numerator > denominator, parts
+vs. total, Stadtteile vs. the delivered Stadtbezirk/city). `jumps()` compares the values
+with the latest earlier year already stored; large jumps are warnings that the user must
+confirm. A delivery is stored only if it has no error (see `ingest`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import catalogue as catalogue_module
+from helpers import data, paths
+from helpers.catalogue import Term
+from helpers.intake import cells
+from helpers.intake.cells import HEADERS, LEVEL_DE, SEX_DE, CellError, origin_label
+from helpers.intake.problems import Problem, fmt_int
+from helpers.intake.read import ReadError, Table, read_table
+from helpers.sources.areas import CITY_CODE, UNASSIGNED_CODE, normalise_name
+
+KEY = ["year", "area_level", "area_code", "measure", "sex", "origin", "age"]
+#: Plausible delivery years: the monitoring's series start in the 1990s; no future years.
+MIN_YEAR = 1990
+#: A value is a jump if it differs from the latest earlier stored year by more than
+#: JUMP_RELATIVE (50 %) and by at least JUMP_ABSOLUTE (20), so small counts do not trigger.
+JUMP_RELATIVE = 0.5
+JUMP_ABSOLUTE = 20
+#: Groups whose parts must add up to the total (same year, area, measure, other groups).
+PARTITIONS = {"sex": [("male", "female")], "origin": [("foreign", "german"), ("migration", "no_migration")]}
+ROW_COLUMNS = [*KEY, "value", "flag", "row"]
+
+
+def max_year() -> int:
+    return dt.date.today().year
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a delivery is checked against: areas, known measures, numerator/denominator pairs."""
+
+    names: dict[tuple[str, str], str]
+    variants: dict[tuple[str, str], frozenset[str]]
+    by_name: dict[str, tuple[tuple[str, str], ...]]
+    members: dict[tuple[str, str], tuple[str, ...]]  # aggregate area -> its Stadtteil codes
+    measures: frozenset[str]
+    rate_pairs: tuple[tuple[Term, Term, str], ...]
+
+    @classmethod
+    def load(cls, stored: pd.DataFrame | None = None) -> "Context":
+        """Areas from areas.csv; measures from the catalogue and the stored observations (default: all)."""
+        stored = data.observations() if stored is None else stored
+        areas = data.areas()
+        names, variants, by_name, parents = {}, {}, {}, {}
+        for a in areas.itertuples(index=False):
+            key = (a.level, a.code)
+            names[key] = a.name
+            spellings = {normalise_name(a.name)} | {normalise_name(s) for s in a.aliases.split("|") if s}
+            variants[key] = frozenset(spellings)
+            for s in spellings:
+                by_name[s] = by_name.get(s, ()) + (key,)
+            if a.parent_level:
+                parents[key] = (a.parent_level, a.parent_code)
+        members: dict[tuple[str, str], tuple[str, ...]] = {}
+        for level, code in names:
+            if level != "stadtteil":
+                continue
+            node = (level, code)
+            while node in parents:  # Teilbereich, Stadtbezirk, Stadt
+                node = parents[node]
+                members[node] = members.get(node, ()) + (code,)
+        cat = catalogue_module.load(paths.CATALOGUE_YAML)
+        measures = {t.measure for i in cat.indicators for t in (i.numerator, i.denominator)}
+        measures |= set(stored["measure"].unique())
+        return cls(names, variants, by_name, members, frozenset(measures), _rate_pairs(cat))
+
+    def label(self, level: str, code: str) -> str:
+        """'Stadtteil 34 Düesberg', 'Stadtbezirk 1 Mitte', 'Stadt Münster'."""
+        name = self.names.get((level, code), code)
+        if level in ("stadt", "unzugeordnet"):
+            return name
+        return f"{LEVEL_DE[level]} {code} {name}"
+
+
+def _rate_pairs(cat) -> tuple[tuple[Term, Term, str], ...]:
+    """(numerator, denominator, indicator name) of every percentage indicator, per compared group."""
+    pairs: dict[tuple[Term, Term], str] = {}
+    for ind in cat.indicators:
+        if not ind.is_rate:
+            continue
+        pairs.setdefault((ind.numerator, ind.denominator), ind.name)
+        for value in ind.group_values:
+            pair = (ind.numerator.with_group(ind.group_dimension, value), ind.denominator.with_group(ind.group_dimension, value))
+            pairs.setdefault(pair, ind.name)
+    return tuple((n, d, name) for (n, d), name in pairs.items())
+
+
+@dataclass
+class Delivery:
+    """One delivery file: what it yields (rows with their file row numbers) and its problems."""
+
+    path: Path
+    sha256: str
+    sheet: str | None = None
+    value_column: str = "Wert"
+    value_letter: str | None = None
+    info: dict[str, str] = field(default_factory=dict)
+    rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROW_COLUMNS))
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def at_value(self, row: int | None, what: str, found: str | None, expected: str, fix: str, warning: bool = False) -> Problem:
+        """A problem located at the value cell of a row."""
+        return Problem(file=self.name, sheet=self.sheet, row=row, column=self.value_column, letter=self.value_letter,
+                       what=what, found=found, expected=expected, fix=fix, warning=warning, quoted=False)
+
+    def at_row(self, row: int | None, what: str, found: str | None, expected: str, fix: str) -> Problem:
+        return Problem(file=self.name, sheet=self.sheet, row=row, what=what, found=found, expected=expected, fix=fix,
+                       quoted=False)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def validate(path: Path, context: Context) -> Delivery:
+    """Read and check one delivery; every problem found is in `Delivery.problems`."""
+    path = Path(path)
+    delivery = Delivery(path=path, sha256=file_sha256(path))
+    try:
+        table = read_table(path)
+    except ReadError as exc:
+        delivery.problems = exc.problems
+        return delivery
+    delivery.sheet, delivery.info = table.sheet, table.info
+    roles, problems, complete = _columns(table)
+    delivery.problems += problems
+    if "value" in roles:
+        delivery.value_column = str(table.header[roles["value"]])
+        delivery.value_letter = _letter(table, roles["value"])
+    if not complete:  # without a required column the rows cannot be read
+        return delivery
+    if not table.rows:
+        delivery.problems.append(delivery.at_row(None, "Keine Datenzeilen unter der Kopfzeile", None,
+                                                 "mindestens eine Zeile mit Jahr, Gebiet, Merkmal und Wert",
+                                                 "die Werte unter die Kopfzeile eintragen"))
+        return delivery
+    good = []
+    for number, row_cells in table.rows:
+        parsed, row_problems = _parse_row(table, roles, number, row_cells, context)
+        delivery.problems += row_problems
+        if parsed is not None and not row_problems:
+            good.append(parsed)
+    frame = pd.DataFrame(good, columns=ROW_COLUMNS)
+    frame["value"] = frame["value"].astype("Int64")
+    frame["year"] = frame["year"].astype(int)
+    delivery.rows = frame
+    delivery.problems += cross_checks(delivery, context)
+    return delivery
+
+
+def _letter(table: Table, index: int) -> str | None:
+    return table.letters[index] if index < len(table.letters) else None
+
+
+def _columns(table: Table) -> tuple[dict[str, int], list[Problem], bool]:
+    """Map the header to column roles; unknown, unnamed, doubled and missing columns are problems.
+
+    Returns the roles, the problems and whether all required columns are there.
+    """
+    roles: dict[str, int] = {}
+    problems: list[Problem] = []
+    allowed = ", ".join(names[0] for names in HEADERS.values())
+    where = dict(file=table.file, sheet=table.sheet, row=table.header_row)
+    for i, header in enumerate(table.header):
+        letter = _letter(table, i)
+        if header is None or str(header).strip() == "":
+            if any(i < len(c) and c[i] not in (None, "") for _, c in table.rows):
+                problems.append(Problem(**where, letter=letter or f"Nr. {i + 1}", what="Spalte ohne Überschrift enthält Werte",
+                                        found=None, expected=f"eine Überschrift aus: {allowed}",
+                                        fix="die Überschrift eintragen oder die Spalte löschen"))
+            continue
+        role = cells.header_role(header)
+        if role is None:
+            problems.append(Problem(**where, column=str(header), letter=letter, what="unbekannte Spalte", found=str(header),
+                                    expected=f"nur die Spalten der Vorlage: {allowed}",
+                                    fix="die Spalte wie in der Vorlage benennen oder löschen "
+                                        "(Erläuterungen gehören in die Spalte „Beschreibung“)"))
+        elif role in roles:
+            problems.append(Problem(**where, column=str(header), letter=letter, what="Spalte doppelt vorhanden", found=str(header),
+                                    expected=f"jede Spalte nur einmal (schon in Spalte „{table.header[roles[role]]}“)",
+                                    fix="eine der beiden Spalten löschen"))
+        else:
+            roles[role] = i
+    missing = [HEADERS[r][0] for r in cells.REQUIRED_ROLES if r not in roles]
+    if not any(r in roles for r in cells.AREA_ROLES):
+        missing.append(f"{HEADERS['area_code'][0]} (oder {HEADERS['area_name'][0]})")
+    for name in missing:
+        problems.append(Problem(**where, column=name, what=f"Pflichtspalte „{name}“ fehlt",
+                                found=", ".join(str(h) for h in table.header if h not in (None, "")),
+                                expected=f"die Spalten {allowed} (Pflicht: Jahr, Gebiet-Nr oder Gebiet, Merkmal, Wert)",
+                                fix=f"die Spalte „{name}“ ergänzen – am einfachsten die Vorlage aus "
+                                    "`make templates` verwenden"))
+    return roles, problems, not missing
+
+
+def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[object], context: Context):
+    """One data row -> observation dict, or the problems of its cells (all of them)."""
+    problems: list[Problem] = []
+
+    def cell(role: str) -> object:
+        i = roles.get(role)
+        return row[i] if i is not None and i < len(row) else None
+
+    def problem(role: str, err: CellError) -> None:
+        column = str(table.header[roles[role]]) if role in roles else None
+        problems.append(Problem(file=table.file, sheet=table.sheet, row=number, column=column,
+                                letter=_letter(table, roles[role]) if role in roles else None,
+                                what=err.what, found=None if err.found is None else str(err.found),
+                                expected=err.expected, fix=err.fix))
+
+    extra = [i for i in range(len(table.header), len(row)) if row[i] not in (None, "")]
+    if extra:
+        hint = (" – steht in einer durch Komma getrennten Datei ein Dezimalkomma? Dann „;“ als Trennzeichen verwenden"
+                if table.separator == "," else "")
+        letter = _letter(table, extra[0]) or f"Nr. {extra[0] + 1}"
+        problems.append(Problem(file=table.file, sheet=table.sheet, row=number, letter=letter,
+                                what=f"mehr Felder als Spalten in der Kopfzeile ({len(row)} statt {len(table.header)})",
+                                found=", ".join(str(row[i]) for i in extra),
+                                expected="so viele Felder wie Spalten in der Kopfzeile",
+                                fix="überzählige Einträge löschen oder eine Überschrift ergänzen" + hint))
+    out: dict[str, object] = {"row": number}
+    parsers = {
+        "year": _year,
+        "measure": lambda c: _measure(c, context),
+        "sex": cells.parse_sex,
+        "origin": cells.parse_origin,
+        "age": cells.parse_age,
+    }
+    for role, parser in parsers.items():
+        if role not in roles:
+            out[role] = "total"
+            continue
+        try:
+            out[role] = parser(cell(role))
+        except CellError as err:
+            problem(role, err)
+    try:
+        out["value"], out["flag"] = cells.parse_value(cell("value"), cell("flag"))
+    except CellError as err:
+        flag_error = err.what == "kein amtliches Zeichen" and "flag" in roles and err.found == cell("flag")
+        if flag_error and table.separator == "," and str(err.found).isdigit():
+            err.fix += ("; steht in dieser durch Komma getrennten Datei ein Dezimalkomma im Wert? Dann „;“ als "
+                        "Trennzeichen verwenden oder die Zahl in Anführungszeichen setzen")
+        problem("flag" if flag_error else "value", err)
+    try:
+        out["area_level"], out["area_code"] = _area(cell, roles, context)
+    except _AreaError as err:
+        problem(err.role, err.error)
+    return (out if not problems else None), problems
+
+
+def _year(cell: object) -> int:
+    expected = f"ein Jahr zwischen {MIN_YEAR} und {max_year()} als vierstellige Zahl"
+    year = cells.parse_whole(cell, "Jahr", expected, "das Berichtsjahr als Zahl eintragen, z. B. 2018")
+    if not MIN_YEAR <= year <= max_year():
+        raise CellError("Jahr außerhalb des plausiblen Bereichs", cell, expected,
+                        "das Jahr prüfen: gemeint ist das Jahr, für das die Werte gelten (Stichtag 31.12.)")
+    return year
+
+
+def _measure(cell: object, context: Context) -> str:
+    text = "" if cell is None else str(cell).strip()
+    if text == "":
+        raise CellError("Merkmal fehlt", cell, "die Kennung eines Merkmals aus der Vorlage, z. B. „unemployed“",
+                        "das Merkmal aus der Vorlage übernehmen oder die Zeile löschen")
+    measure = text.lower()
+    if measure in context.measures:
+        return measure
+    close = difflib.get_close_matches(measure, sorted(context.measures), n=3, cutoff=0.6)
+    hint = f" (ähnlich: {', '.join(close)})" if close else ""
+    raise CellError("unbekanntes Merkmal", cell, f"eine Merkmal-Kennung aus dem Indikatorkatalog{hint}",
+                    "die Kennung aus der Vorlage übernehmen; ein neues Merkmal muss erst in data/catalogue.yml "
+                    "einem Indikator zugeordnet werden")
+
+
+@dataclass
+class _AreaError(Exception):
+    role: str
+    error: CellError
+
+
+def _area(cell, roles: dict[str, int], context: Context) -> tuple[str, str]:
+    """(level, code) from Ebene, Gebiet-Nr and Gebiet; the name must agree with the number."""
+    level = None
+    if "area_level" in roles:
+        try:
+            level = cells.parse_level(cell("area_level"))
+        except CellError as err:
+            raise _AreaError("area_level", err) from None
+    code_cell, name_cell = cell("area_code"), cell("area_name")
+    name = "" if name_cell is None else str(name_cell).strip()
+    area = None
+    if "area_code" in roles and code_cell not in (None, ""):
+        area = _area_code(code_cell, level, context)
+    if area is None:
+        if name == "":
+            if level in ("stadt", "unzugeordnet"):
+                return level, CITY_CODE if level == "stadt" else UNASSIGNED_CODE
+            role = "area_code" if "area_code" in roles else "area_name"
+            raise _AreaError(role, CellError("Gebiet fehlt", code_cell if role == "area_code" else name_cell,
+                                             "die Stadtteil-Nummer (bzw. Gebiet-Nr mit Ebene) oder einen bekannten Gebietsnamen",
+                                             "die Gebiet-Nr eintragen oder die Zeile löschen"))
+        return _area_by_name(name, name_cell, level, context)
+    if name and normalise_name(name) not in context.variants[area]:
+        others = [k for k in context.by_name.get(normalise_name(name), ()) if level is None or k[0] == level]
+        belongs = f"; „{name}“ ist {context.label(*others[0])}" if others else ""
+        what = "Gebietsname passt nicht zur Gebiet-Nr" if others else "unbekannter Gebietsname"
+        raise _AreaError("area_name", CellError(
+            what, name_cell, f"Nr. {area[1]} ist {context.label(*area)}{belongs}",
+            "Nummer und Namen prüfen; maßgeblich ist die Nummer – im Zweifel den Namen löschen"))
+    return area
+
+
+def _area_code(code_cell, level: str | None, context: Context) -> tuple[str, str]:
+    expected = "die amtliche Nummer des Gebiets: Stadtteil zweistellig (z. B. 34 = Düesberg), Stadt 05515000"
+    try:
+        number = cells.parse_whole(code_cell, "Gebiet-Nr", expected, "die Nummer ohne Zusätze eintragen")
+    except CellError as err:
+        raise _AreaError("area_code", err) from None
+    if number == int(CITY_CODE) and level in (None, "stadt"):
+        return "stadt", CITY_CODE
+    code = str(number)
+    target = level or "stadtteil"
+    if (target, code) in context.names:
+        return target, code
+    hint = ("; für Stadtbezirke, Teilbereiche und „nicht zuzuordnen“ die Spalte „Ebene“ angeben"
+            if level is None else f" auf der Ebene {LEVEL_DE[target]}")
+    valid = ", ".join(sorted(c for (lvl, c) in context.names if lvl == target))
+    raise _AreaError("area_code", CellError(
+        f"unbekannte Gebiet-Nr{hint}", code_cell, f"eine der Nummern {valid}",
+        "die Nummer nach der Gebietsgliederung (data/areas.csv, Blatt „Erläuterung“ der Vorlage) korrigieren"))
+
+
+def _area_by_name(name: str, name_cell, level: str | None, context: Context) -> tuple[str, str]:
+    found = [k for k in context.by_name.get(normalise_name(name), ()) if level is None or k[0] == level]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise _AreaError("area_name", CellError(
+            "Gebietsname mehrdeutig", name_cell, " oder ".join(context.label(*k) for k in found),
+            "die Spalte „Ebene“ oder die Gebiet-Nr ergänzen"))
+    spellings = sorted({n for (lvl, _), n in context.names.items() if level is None or lvl == level})
+    close = difflib.get_close_matches(name, spellings, n=3, cutoff=0.6)
+    hint = f" (ähnlich: {', '.join(close)})" if close else ""
+    raise _AreaError("area_name", CellError(
+        "unbekannter Gebietsname", name_cell, f"ein amtlicher Gebietsname oder eine bekannte Schreibweise{hint}",
+        "die Gebiet-Nr eintragen (maßgeblich ist die Nummer) oder den Namen wie in der Vorlage schreiben"))
+
+
+# --- checks across rows -------------------------------------------------------------------
+
+
+def _group_label(sex: str, origin: str, age: str) -> str:
+    parts = [SEX_DE[sex] if sex != "total" else "", origin_label(origin) if origin != "total" else "",
+             ("Alter " + age) if age != "total" else ""]
+    return ", ".join(p for p in parts if p) or "insgesamt"
+
+
+def cross_checks(delivery: Delivery, context: Context) -> list[Problem]:
+    rows = delivery.rows
+    if rows.empty:
+        return []
+    problems = _duplicates(delivery, context)
+    unique = rows.drop_duplicates(KEY, keep="first")
+    valued = unique[unique["value"].notna()]
+    problems += _rates(delivery, valued, context)
+    problems += _parts(delivery, valued)
+    problems += _area_sums(delivery, valued, context)
+    return problems
+
+
+def _duplicates(delivery: Delivery, context: Context) -> list[Problem]:
+    rows = delivery.rows
+    first = rows.drop_duplicates(KEY, keep="first").set_index(KEY)["row"]
+    out = []
+    for r in rows[rows.duplicated(KEY, keep="first")].itertuples(index=False):
+        key = tuple(getattr(r, k) for k in KEY)
+        out.append(delivery.at_row(
+            r.row, f"Zeile doppelt: gleiche Angaben wie Zeile {first.loc[key]}",
+            f"{r.measure}, {r.year}, {context.label(r.area_level, r.area_code)}, {_group_label(r.sex, r.origin, r.age)}",
+            "jede Kombination aus Jahr, Gebiet, Merkmal, Geschlecht, Herkunft und Alter nur einmal",
+            "eine der beiden Zeilen löschen oder Gebiet bzw. Gruppe korrigieren"))
+    return out
+
+
+def _rates(delivery: Delivery, valued: pd.DataFrame, context: Context) -> list[Problem]:
+    """A numerator larger than its denominator (percentage indicators of the catalogue)."""
+    out = []
+    place = ["year", "area_level", "area_code"]
+    for num, den, name in context.rate_pairs:
+        if num.measure == den.measure and num.age == den.age:
+            continue  # a group of a measure against its total: checked in _parts
+        n = _select(valued, num)
+        d = _select(valued, den)
+        if n.empty or d.empty:
+            continue
+        both = n.merge(d, on=place, suffixes=("_n", "_d"))
+        for r in both[both["value_n"] > both["value_d"]].itertuples(index=False):
+            out.append(delivery.at_value(
+                r.row_n, "Zähler größer als Nenner",
+                f"{num.measure} ({_group_label(num.sex, num.origin, num.age)}) = {fmt_int(r.value_n)}, "
+                f"{den.measure} ({_group_label(den.sex, den.origin, den.age)}) = {fmt_int(r.value_d)} in Zeile {r.row_d}",
+                f"{num.measure} ≤ {den.measure}, weil der Indikator „{name}“ einen Anteil daran misst",
+                "beide Werte prüfen: der Zähler ist eine Teilgruppe des Nenners (vertauschte Zeilen? falsches Merkmal?)"))
+    return out
+
+
+def _select(valued: pd.DataFrame, term: Term) -> pd.DataFrame:
+    mask = ((valued["measure"] == term.measure) & (valued["sex"] == term.sex)
+            & (valued["origin"] == term.origin) & (valued["age"] == term.age))
+    return valued.loc[mask, ["year", "area_level", "area_code", "value", "row"]]
+
+
+def _parts(delivery: Delivery, valued: pd.DataFrame) -> list[Problem]:
+    """Sex and origin parts against their total: complete partitions must add up, no part may exceed it."""
+    out = []
+    for dimension, partitions in PARTITIONS.items():
+        others = [c for c in KEY if c != dimension]
+        for _, group in valued.groupby(others, sort=False):
+            by = group.set_index(dimension)
+            if "total" not in by.index:
+                continue
+            total, total_row = int(by.at["total", "value"]), int(by.at["total", "row"])
+            covered = set()
+            for a, b in partitions:
+                if a in by.index and b in by.index:
+                    covered |= {a, b}
+                    va, vb = int(by.at[a, "value"]), int(by.at[b, "value"])
+                    if va + vb != total:
+                        la, lb = _part_label(dimension, a), _part_label(dimension, b)
+                        out.append(delivery.at_value(
+                            total_row, f"{la} + {lb} ergibt nicht insgesamt",
+                            f"{fmt_int(va)} + {fmt_int(vb)} = {fmt_int(va + vb)} (Zeilen {int(by.at[a, 'row'])} und "
+                            f"{int(by.at[b, 'row'])}), insgesamt {fmt_int(total)}",
+                            f"{la} + {lb} = insgesamt",
+                            "die drei Werte prüfen und so korrigieren, dass die Teile die Summe ergeben"))
+            for part in by.index:
+                if part == "total" or part in covered:
+                    continue
+                value = int(by.at[part, "value"])
+                if value > total:
+                    out.append(delivery.at_value(
+                        int(by.at[part, "row"]), f"Teilgruppe „{_part_label(dimension, part)}“ größer als insgesamt",
+                        f"{fmt_int(value)}, insgesamt {fmt_int(total)} in Zeile {total_row}",
+                        "eine Teilgruppe ist höchstens so groß wie insgesamt",
+                        "beide Werte prüfen (vertauschte Gruppen?)"))
+    return out
+
+
+def _part_label(dimension: str, code: str) -> str:
+    return SEX_DE[code] if dimension == "sex" else origin_label(code)
+
+
+def _area_sums(delivery: Delivery, valued: pd.DataFrame, context: Context) -> list[Problem]:
+    """Delivered Teilbereich, Stadtbezirk and city values against the sum of their delivered parts."""
+    out = []
+    groups = ["year", "measure", "sex", "origin", "age"]
+    bezirke = [c for (lvl, c) in context.names if lvl == "stadtbezirk"]
+    for _, group in valued.groupby(groups, sort=False):
+        values = {(r.area_level, r.area_code): (int(r.value), int(r.row)) for r in group.itertuples(index=False)}
+        stadtteile = {c: v for (lvl, c), v in values.items() if lvl == "stadtteil"}
+        unassigned = values.get(("unzugeordnet", UNASSIGNED_CODE))
+        for (level, code), (value, row) in values.items():
+            if level not in ("teilbereich", "stadtbezirk", "stadt"):
+                continue
+            parts = context.members.get((level, code), ())
+            if all(p in stadtteile for p in parts):
+                total = sum(stadtteile[p][0] for p in parts)
+                what = f"{len(parts)} Stadtteile"
+            elif level == "stadt" and all(("stadtbezirk", b) in values for b in bezirke):
+                total = sum(values[("stadtbezirk", b)][0] for b in bezirke)
+                what = f"{len(bezirke)} Stadtbezirke"
+            else:
+                continue
+            if level == "stadt" and unassigned is not None:
+                total += unassigned[0]
+                what += " und „nicht zuzuordnen“"
+            if total != value:
+                hint = ("; Personen ohne Stadtteil als Zeile mit Ebene „nicht zuzuordnen“ liefern"
+                        if level == "stadt" and unassigned is None else "")
+                out.append(delivery.at_value(
+                    row, f"Summe der {what} stimmt nicht mit dem Wert für {context.label(level, code)} überein",
+                    f"{fmt_int(value)}, Summe der {what}: {fmt_int(total)} (Differenz {fmt_int(value - total)})",
+                    f"{context.label(level, code)} = Summe der {what}",
+                    "die Werte der Teilgebiete und der Summenzeile prüfen" + hint))
+    return out
+
+
+# --- against the stored data ---------------------------------------------------------------
+
+
+def jumps(delivery: Delivery, stored: pd.DataFrame, context: Context) -> list[Problem]:
+    """Warnings for values far from the latest earlier year of the same series (real data only)."""
+    new = delivery.rows[delivery.rows["value"].notna()]
+    if new.empty:
+        return []
+    series = [c for c in KEY if c != "year"]
+    earlier = stored[~stored["synthetic"] & stored["value"].notna()][[*KEY, "value"]]
+    earlier = earlier.merge(new[series].drop_duplicates(), on=series)
+    combined = pd.concat([earlier.assign(row=pd.NA), new[[*KEY, "value", "row"]]], ignore_index=True)
+    combined = combined.drop_duplicates(KEY, keep="last").sort_values([*series, "year"])
+    combined["prev_year"] = combined.groupby(series, sort=False)["year"].shift()
+    combined["prev_value"] = combined.groupby(series, sort=False)["value"].shift()
+    candidates = combined[combined["row"].notna() & combined["prev_value"].notna()]
+    out = []
+    for r in candidates.itertuples(index=False):
+        new_value, old_value = int(r.value), int(r.prev_value)
+        change = new_value - old_value
+        relative = abs(change) / old_value if old_value else float("inf")
+        if abs(change) >= JUMP_ABSOLUTE and relative > JUMP_RELATIVE:
+            percent = "von null" if not old_value else f"{change / old_value * 100:+.0f} %"
+            out.append(delivery.at_value(
+                int(r.row), "großer Sprung gegenüber dem letzten gespeicherten Jahr",
+                f"{r.year}: {fmt_int(new_value)} gegenüber {int(r.prev_year)}: {fmt_int(old_value)} "
+                f"({percent}, {'+' if change > 0 else ''}{fmt_int(change)}) – {r.measure}, "
+                f"{context.label(r.area_level, r.area_code)}, {_group_label(r.sex, r.origin, r.age)}",
+                f"eine Veränderung um höchstens {JUMP_RELATIVE * 100:.0f} % oder um weniger als {JUMP_ABSOLUTE}",
+                "den Wert prüfen; ist er richtig (z. B. Gebietsreform, neue Zählweise), die Lieferung mit "
+                "--confirm-jumps einlesen (make ingest … CONFIRM=1)", warning=True))
+    return out
