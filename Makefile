@@ -5,6 +5,8 @@
 #   make test                 run the whole test suite
 #   make lab                  JupyterLab on the project's environment
 #   make data SRC=../shared/data/muenster   re-derive the committed real data
+#   make templates [YEAR=2018]  one empty delivery template per data owner in outputs/templates/
+#   make ingest FILE=lieferung.xlsx [REVISE=1] [CONFIRM=1]   check and store data deliveries
 #   make lock                 re-generate requirements.lock + environment.yml from pyproject.toml
 
 PYTHON ?= python3
@@ -13,12 +15,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 YEAR   ?=
 SRC    ?= ../shared/data/muenster
+FILE   ?=
+REVISE ?=
+CONFIRM ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup report test lab data lock clean help
+.PHONY: setup report test lab data templates ingest lock clean help
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -43,6 +48,13 @@ lab: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python -m helpers.sources.build --src $(SRC)
+
+templates: $(STAMP)
+	$(BIN)/python -m helpers.intake.templates $(if $(YEAR),--year $(YEAR))
+
+# FILE may name several files ("a.xlsx b.csv"); they are stored together or not at all.
+ingest: $(STAMP)
+	$(BIN)/python -m helpers.intake.ingest $(FILE) $(if $(REVISE),--revise) $(if $(CONFIRM),--confirm-jumps)
 
 # Maintainers only: needs network access to PyPI.
 lock:
