@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import indicators
+from helpers import catalogue, data, indicators
 from helpers.catalogue import Indicator, Term
 from helpers.indicators import counts, gap, values
 from helpers.schema import OBSERVATIONS
@@ -127,3 +127,29 @@ def test_groups_and_gap(altstadt):
 def test_unknown_level_is_refused(altstadt):
     with pytest.raises(indicators.IndicatorError, match="Gebietsebene"):
         counts(Term("population"), "bezirk", _obs(altstadt))
+
+
+def test_revised_and_provisional_counts_mark_every_sum_and_rate_built_from_them():
+    """A revised Stadtteil count makes its Stadtbezirk, the city and each rate from them 'r'."""
+    from helpers import formatting
+
+    obs = data.observations()
+    # Published aggregates win over sums (and carry their own flag): keep only the parts here.
+    obs = obs[(obs["year"] == 2014) & obs["area_level"].isin(["stadtteil", "unzugeordnet"])].copy()
+    pick = (obs["measure"] == "population") & (obs["area_code"] == "11") & (obs["origin"] == "migration") \
+        & (obs["sex"] == "total") & (obs["area_level"] == "stadtteil")
+    assert pick.sum() == 1
+    obs.loc[pick, "flag"] = "r"
+    ind = catalogue.load().indicator("mv_anteil")
+    for level, code in [("stadtteil", "11"), ("stadtbezirk", "1"), ("stadt", "05515000")]:
+        vals = indicators.values(ind, level, obs)
+        row = vals[(vals["group"] == "total") & (vals["area_code"] == code)].iloc[0]
+        assert row["flag"] == "r", level
+    vals = indicators.values(ind, "stadtteil", obs)
+    other = vals[(vals["group"] == "total") & (vals["area_code"] == "12")].iloc[0]
+    assert other["flag"] == ""
+    # Complement: people without MV = total − migration, so it is revised too.
+    no_mig = indicators.counts(catalogue.Term("population", origin="no_migration"), "stadtteil", obs)
+    assert no_mig.loc[no_mig["area_code"] == "11", "flag"].iloc[0] == "r"
+    assert formatting.with_unit(21.7, "%", flag="r") == "21,7\u00a0%\u00a0r"
+    assert formatting.with_unit(None, "%", flag=".") == "."

@@ -193,7 +193,14 @@ def social_space_section(indicator_ids: list[str], year: int, period: int = 2, p
 
     from helpers import socialspace
 
+    from helpers.chapter import latest_common_year
+
     cat = catalogue.load()
+    latest = latest_common_year(indicator_ids, year)
+    if latest is not None and latest != year:
+        display(Markdown(f"*Für {year} liegen nicht alle Indexindikatoren vor; der Sozialraumindex wird für "
+                         f"{latest} gezeigt.*"))
+        year = latest
     names = ", ".join(f"„{cat.indicator(i).name}“" for i in indicator_ids)
     display(Markdown(
         "### Sozialraumindex nach dem Vorbild des Berliner Monitorings Soziale Stadtentwicklung\n\n"
@@ -275,6 +282,13 @@ def correlation_section(indicator_ids: list[str], year: int, level: str = "stadt
 
     from helpers import correlation
 
+    from helpers.chapter import latest_common_year
+
+    latest = latest_common_year(indicator_ids, year, level)
+    if latest is not None and latest != year:
+        display(Markdown(f"*Für {year} liegen nicht für alle gewählten Indikatoren Werte vor; gezeigt wird das "
+                         f"letzte gemeinsame Jahr {latest}.*"))
+        year = latest
     table = correlation.indicator_table(indicator_ids, year, level)
     names = table.attrs["names"]
     synthetic_ids = correlation.synthetic_ids(table)

@@ -124,10 +124,12 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int) -> str:
     lo, hi = window(year)
     a, b = ind.group_values
     g = g[(g["year"] >= lo) & (g["year"] <= hi) & (g[a].notna() | g[b].notna())].sort_values("year")
+    flags = city.set_index(["year", "group"])["flag"]
+    flag = lambda year, group: flags.get((year, group), "")  # noqa: E731
     table = pd.DataFrame({
         "Jahr": g["year"].astype(str),
-        GROUP_LABELS[a]: [formatting.with_unit(v, ind.unit) for v in g[a]],
-        GROUP_LABELS[b]: [formatting.with_unit(v, ind.unit) for v in g[b]],
+        GROUP_LABELS[a]: [formatting.with_unit(v, ind.unit, flag=flag(y, a)) for y, v in zip(g["year"], g[a])],
+        GROUP_LABELS[b]: [formatting.with_unit(v, ind.unit, flag=flag(y, b)) for y, v in zip(g["year"], g[b])],
         "Abstand": [formatting.points(v) for v in g["difference"]],
         "Verhältnis": [formatting.ratio(v) for v in g["ratio"]],
     })
@@ -192,6 +194,12 @@ def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
     """The n Stadtteile with the highest and the lowest values (after disclosure control)."""
     ind = _cat().indicator(indicator_id)
     stadtteile = indicators.values(ind, "stadtteil")
+    latest = indicators.latest_year(stadtteile[stadtteile["group"] == "total"], up_to=year)
+    if latest is None:
+        return
+    if latest != year:
+        display(Markdown(f"*Für {year} liegen keine Stadtteilwerte vor; gezeigt wird {latest}.*"))
+    year = latest
     shown = disclosure.suppress_rates(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")])
     shown = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
     rows = pd.concat([shown.head(n).assign(Rang="höchste"), shown.tail(n).assign(Rang="niedrigste")])
@@ -200,7 +208,7 @@ def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
         "Stadtteil": rows["area_code"] + " " + rows["area_name"],
         "Anzahl": [formatting.number(v) if pd.notna(v) else "." for v in disclosure.suppress_counts(rows["numerator"])],
         "Bevölkerung": [formatting.number(v) for v in rows["denominator"]],
-        ind.name: [formatting.with_unit(v, ind.unit) for v in rows["value"]],
+        ind.name: [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(rows["value"], rows["flag"])],
     })
     caption = f"Stadtteile mit den höchsten und niedrigsten Werten, {year}"
     display(HTML(table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any()))))
@@ -211,6 +219,15 @@ def composition(report_year: int) -> None:
     parts = {"foreign": "Ausländer/-innen", "german_mig_personal": "Deutsche mit persönlicher MV",
              "german_mig_inherited": "Deutsche mit vererbter MV"}
     rows = {}
+    city_parts = [indicators.counts(catalogue.Term("population", origin=o), "stadt") for o in ["total", *parts]]
+    years = set.intersection(*(set(c.loc[c["count"].notna(), "year"]) for c in city_parts))
+    years = {y for y in years if y <= report_year}
+    if not years:
+        display(Markdown(f"*Für die Zusammensetzung liegen bis {report_year} keine Daten vor.*"))
+        return
+    if max(years) != report_year:
+        display(Markdown(f"*Für {report_year} liegt die Gliederung noch nicht vor; gezeigt wird {max(years)}.*"))
+    report_year = max(years)
     for level in ("stadt", "stadtbezirk"):
         total = indicators.counts(catalogue.Term("population"), level)
         total = total[total["year"] == report_year].set_index("area_code")["count"]
@@ -248,3 +265,14 @@ def development_maps(indicator_id: str, report_year: int, span: int = 4) -> None
     if any(years[0] < int(b.split(":", 1)[0]) <= years[-1] for b in ind.breaks):
         display(Markdown("*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (siehe Definitionskasten); "
                          "ein Teil der Veränderung kann auf die Umstellung zurückgehen.*"))
+
+
+def latest_common_year(indicator_ids: list[str], report_year: int, level: str = "stadtteil") -> int | None:
+    """Latest year up to the report year in which every indicator has values at `level`."""
+    common: set[int] | None = None
+    for ind_id in indicator_ids:
+        vals = indicators.values(_cat().indicator(ind_id), level)
+        years = set(vals.loc[vals["value"].notna() & (vals["group"] == "total"), "year"].astype(int))
+        common = years if common is None else common & years
+    candidates = [y for y in (common or set()) if y <= report_year]
+    return max(candidates) if candidates else None

@@ -17,14 +17,16 @@ def number(value: float | int | None, decimals: int = 0, flag: str = "") -> str:
     text = f"{value:,.{decimals}f}".replace(",", THIN).replace(".", ",")
     # Typographic minus; a value that rounds to zero shows no sign ("-0,0" reads as an error).
     text = text.lstrip("-") if text.strip("-0,") == "" else text.replace("-", "−")
-    return text + (flag if flag == "r" else "")
+    return text + (flag if flag in ("r", "p") else "")  # revised / provisional stay visible
 
 
 def with_unit(value: float | None, unit: str, decimals: int = 1, flag: str = "") -> str:
-    shown = number(value, decimals, flag)
-    if shown in {".", "…", "x", "-"}:
-        return shown
-    return f"{shown}{NBSP}{unit}" if unit else shown
+    """'21,7 %'; a revised or provisional value keeps its mark after the unit: '21,7 % r'."""
+    shown = number(value, decimals)
+    if value is None or shown in {".", "…", "x", "-"} or pd.isna(value):
+        return number(value, decimals, flag)
+    text = f"{shown}{NBSP}{unit}" if unit else shown
+    return f"{text}{NBSP}{flag}" if flag in ("r", "p") else text
 
 
 def points(value: float | None, decimals: int = 1) -> str:

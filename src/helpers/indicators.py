@@ -34,15 +34,28 @@ def _select(obs: pd.DataFrame, term: Term) -> pd.DataFrame:
     return obs.loc[mask, ["year", "area_level", "area_code", "value", "flag", "synthetic"]]
 
 
+#: Flags that travel from a count to every sum and rate built from it (revised, provisional).
+CARRIED_FLAGS = {"r": 2, "p": 1}
+
+
+def _carried(*flags: pd.Series) -> np.ndarray:
+    """'r' if any input is revised, else 'p' if any is provisional, else ''."""
+    rank = np.max([f.map(CARRIED_FLAGS).fillna(0).to_numpy() for f in flags], axis=0)
+    return np.select([rank == 2, rank == 1], ["r", "p"], default="")
+
+
 def _sum_stadtteile(parts: pd.DataFrame, parent: pd.Series, level: str) -> pd.DataFrame:
     """Sum Stadtteil counts to `level`; a missing, secret or absent Stadtteil gives a missing sum."""
-    parts = parts.assign(parent=parts["area_code"].map(parent)).dropna(subset=["parent"])
+    parts = parts.assign(parent=parts["area_code"].map(parent), carried=parts["flag"].map(CARRIED_FLAGS).fillna(0))
+    parts = parts.dropna(subset=["parent"])
     expected = parent.value_counts()
     out = (
         parts.groupby(["year", "parent"], sort=True)
-        .agg(total=("value", "sum"), n_valid=("value", "count"), synthetic=("synthetic", "any"))
+        .agg(total=("value", "sum"), n_valid=("value", "count"), synthetic=("synthetic", "any"),
+             carried=("carried", "max"))
         .reset_index()
     )
+    out["carried"] = np.select([out["carried"] == 2, out["carried"] == 1], ["r", "p"], default="")
     complete = out["n_valid"].to_numpy() == out["parent"].map(expected).to_numpy()
     out["count"] = out["total"].astype("Int64").where(complete)
     out = out.rename(columns={"parent": "area_code"}).assign(area_level=level)
@@ -50,16 +63,19 @@ def _sum_stadtteile(parts: pd.DataFrame, parent: pd.Series, level: str) -> pd.Da
 
 
 def _with_flags(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["flag"] = np.where(frame["count"].isna(), ".", "")
+    carried = frame["carried"] if "carried" in frame else ""
+    frame["flag"] = np.where(frame["count"].isna(), ".", carried)
     return frame[COUNT_COLUMNS]
 
 
 def _add_unassigned(city: pd.DataFrame, unassigned: pd.DataFrame) -> pd.DataFrame:
     """Persons not assignable to a Stadtteil belong to the city total only."""
     extra = unassigned.groupby("year")["value"].agg(lambda v: v.sum() if v.notna().all() else pd.NA)
+    extra_flag = pd.Series(_carried(unassigned["flag"]), index=unassigned.index).groupby(unassigned["year"]).max()
     has_extra = city["year"].isin(extra.index)
     added = city["count"] + city["year"].map(extra).astype("Int64")
     city["count"] = added.where(has_extra, city["count"]).astype("Int64")
+    city["carried"] = _carried(city["flag"], city["year"].map(extra_flag).astype(object).fillna(""))
     return _with_flags(city)
 
 
@@ -86,7 +102,7 @@ def counts(term: Term, level: str = "stadtteil", obs: pd.DataFrame | None = None
         part = counts(Term(term.measure, term.sex, COMPLEMENTS[term.origin], term.age), level, obs)
         both = total.merge(part, on=["year", "area_level", "area_code"], suffixes=("_t", "_p"))
         both["count"] = (both["count_t"] - both["count_p"]).astype("Int64")
-        both["flag"] = np.where(both["count"].isna(), ".", "")
+        both["flag"] = np.where(both["count"].isna(), ".", _carried(both["flag_t"], both["flag_p"]))
         both["synthetic"] = both["synthetic_t"] | both["synthetic_p"]
         return both[COUNT_COLUMNS]
     return _aggregate(_select(obs, term), level)
@@ -102,7 +118,7 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float) -> pd.DataFrame:
     merged["flag"] = np.select(
         [merged["count_num"].isna() | merged["count_den"].isna(), d.fillna(1) == 0],
         [".", "x"],
-        default="",
+        default=_carried(merged["flag_num"].fillna(""), merged["flag_den"].fillna("")),
     )
     merged["synthetic"] = merged["synthetic_num"].fillna(False).astype(bool) | merged["synthetic_den"].fillna(False).astype(bool)
     return merged.rename(columns={"count_num": "numerator", "count_den": "denominator"})[

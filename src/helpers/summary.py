@@ -41,7 +41,8 @@ def indicator_row(ind: Indicator, report_year: int) -> dict:
         row["assessment"] = trend.Assessment(trend.NOT_ASSESSED, None, None, None)
         return row
     year = max(totals)
-    row.update(year=year, value=totals[year])
+    flags = city[(city["group"] == "total")].set_index("year")["flag"]
+    row.update(year=year, value=totals[year], flag=flags.get(year, ""))
     for span in CHANGE_SPANS:
         row[f"change_{span}"] = totals[year] - totals[year - span] if (year - span) in totals else None
     gaps: dict[int, float] = {}
@@ -65,7 +66,7 @@ def _cells(row: dict, report_year: int) -> list[str]:
     year = "–" if row["year"] is None else str(row["year"])
     if row["year"] is not None and row["year"] != report_year:
         year += " (letztes verfügbares Jahr)"
-    value = "–" if row["value"] is None else formatting.with_unit(row["value"], row["unit"])
+    value = "–" if row["value"] is None else formatting.with_unit(row["value"], row["unit"], flag=row.get("flag", ""))
     assessment: trend.Assessment = row["assessment"]
     verdict = f"{assessment.symbol} {assessment.label}"
     if assessment.base_year is not None:

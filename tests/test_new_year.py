@@ -1,0 +1,115 @@
+"""The whole path of a new reporting year: deliveries in, one command, report for that year.
+
+Runs the commands as city staff would (ingest, then the runner) in subprocesses on a copy
+of the committed data (IM_ROOT), so the committed files are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import paths
+from helpers.formatting import NBSP, THIN
+
+pytestmark = pytest.mark.notebooks
+NEW_YEAR = 2015
+
+
+def _run(module: str, *args: str, root: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "IM_ROOT": str(root)}
+    env.pop("IM_OUTPUTS", None)
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def _sms_2014() -> pd.DataFrame:
+    sms = pd.read_csv(paths.OBSERVATIONS_DIR / "sms.csv", dtype={"area_code": str}, keep_default_na=False)
+    return sms[(sms["year"] == 2014) & (sms["sex"] == "total") & (sms["age"] == "total")]
+
+
+def _delivery_2015(folder: Path) -> tuple[Path, int, int]:
+    """Population (total, with MV) and unemployed per Stadtteil for 2015, a little above 2014."""
+    sms = _sms_2014()
+    st = sms[sms["area_level"] == "stadtteil"]
+    lines = ["Jahr;Stadtteil-Nr;Merkmal;Herkunft;Wert"]
+    totals = {"total": 0, "migration": 0}
+    for measure, origin, factor in [("population", "total", 1.01), ("population", "migration", 1.04),
+                                    ("unemployed", "total", 0.98)]:
+        part = st[(st["measure"] == measure) & (st["origin"] == origin)]
+        for code, value in zip(part["area_code"], part["value"]):
+            new = round(int(value) * factor)
+            if measure == "population":
+                totals[origin] += new
+            lines.append(f"{NEW_YEAR};{code};{measure};{origin};{new:,}".replace(",", "."))  # thousands dot
+    path = folder / "lieferung_2015.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="cp1252")
+    return path, totals["migration"], totals["total"]
+
+
+def _revision_2014(folder: Path) -> tuple[Path, int]:
+    """A corrected 2014 city count of unemployed foreigners (published value + 10)."""
+    sms = _sms_2014()
+    old = sms[(sms["area_level"] == "stadt") & (sms["measure"] == "unemployed") & (sms["origin"] == "foreign")]
+    new = int(old["value"].iloc[0]) + 10
+    path = folder / "korrektur_2014.csv"
+    path.write_text(f"Jahr;Ebene;Gebiet-Nr;Merkmal;Herkunft;Wert\n2014;Stadt;05515000;unemployed;foreign;{new}\n",
+                    encoding="utf-8")
+    return path, new
+
+
+@pytest.fixture(scope="module")
+def new_year(tmp_path_factory):
+    root = tmp_path_factory.mktemp("stadt")
+    shutil.copytree(paths.ROOT / "data", root / "data")
+    shutil.copytree(paths.ROOT / "notebooks", root / "notebooks")
+    inbox = root / "eingang"
+    inbox.mkdir()
+    delivery, migration, population = _delivery_2015(inbox)
+    correction, revised = _revision_2014(inbox)
+    return root, delivery, correction, migration, population, revised
+
+
+def test_new_year_from_delivery_to_report(new_year):
+    root, delivery, correction, migration, population, revised = new_year
+    # Before the delivery there are no data for 2015: refused before any kernel starts.
+    refused = _run("helpers.runner", "--year", str(NEW_YEAR), root=root)
+    assert refused.returncode == 2 and f"Für das Berichtsjahr {NEW_YEAR} liegen keine Daten vor" in refused.stderr
+
+    stored = _run("helpers.intake.ingest", str(delivery), root=root)
+    assert stored.returncode == 0, stored.stdout + stored.stderr
+    assert "135 Werte neu" in stored.stdout
+    assert (root / "data" / "raw" / str(NEW_YEAR) / delivery.name).read_bytes() == delivery.read_bytes()
+
+    # A changed 2014 value is refused without --revise, stored and flagged with it.
+    plain = _run("helpers.intake.ingest", str(correction), root=root)
+    assert plain.returncode == 1 and "--revise" in plain.stdout + plain.stderr
+    with_revise = _run("helpers.intake.ingest", str(correction), "--revise", root=root)
+    assert with_revise.returncode == 0, with_revise.stdout + with_revise.stderr
+    log = pd.read_csv(root / "data" / "delivery_revisions.csv", dtype=str)
+    assert log["new_value"].tolist() == [str(revised)]
+
+    built = _run("helpers.runner", "--year", str(NEW_YEAR), root=root)
+    assert built.returncode == 0, built.stdout + built.stderr
+    html = (root / "outputs" / str(NEW_YEAR) / "report.html").read_text(encoding="utf-8")
+    assert f"Integrationsmonitoring Münster {NEW_YEAR}" in html
+    # The city's 2015 MV share is the sum of the delivered Stadtteile (no unassigned persons delivered).
+    share = f"{migration / population * 100:.1f}".replace(".", ",")
+    grouped = lambda n: f"{n:,}".replace(",", THIN)  # noqa: E731
+    assert (f"{NEW_YEAR} lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“ in Münster bei "
+            f"<strong>{share}{NBSP}%</strong> ({grouped(migration)} von {grouped(population)})") in html
+    # Indicators without 2015 data show their latest year, labelled, and the summary lists them.
+    assert f"Für {NEW_YEAR} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr 2014." in html
+    status = html.split('class="data-status"', 1)[1].split("</div>", 1)[0]
+    assert "Ausländeranteil" in status and "gezeigt wird 2014" in status
+    assert "Anteil der Bevölkerung mit Migrationsvorgeschichte (" not in status
+    # The revised 2014 count marks the published rates built from it with r (gap table, both groups).
+    gap = html.split("Abstand zwischen Ausländer/-innen und Deutsche", 1)[1].split("</table>", 1)[0]
+    row_2014 = gap.split("<td>2014</td>", 1)[1].split("</tr>", 1)[0]
+    assert row_2014.count(f"{NBSP}r</td>") == 2
