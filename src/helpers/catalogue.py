@@ -54,6 +54,10 @@ REQUIRED_FIELDS = (
 )
 
 
+#: Area levels from finest to coarsest: an indicator is available at its level and above.
+LEVEL_ORDER = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+
+
 class CatalogueError(ValueError):
     """The catalogue file is inconsistent; the message names the entry and field."""
 
@@ -131,6 +135,33 @@ class Catalogue:
                 return hf
         known = ", ".join(h.id for h in self.handlungsfelder)
         raise CatalogueError(f"Unbekanntes Handlungsfeld {hf_id!r}. Bekannt: {known}.")
+
+    def at_level(self, indicator_ids: list[str], level: str, usable=lambda ind: True) -> list[Indicator]:
+        """The indicators, checked for an analysis at `level` (distinct, known, available there).
+
+        An indicator exists at its finest level and every coarser one (counts are summed up).
+        `usable` narrows what the error messages offer (e.g. no descriptive indicators).
+        """
+        if level not in LEVEL_ORDER:
+            raise CatalogueError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVEL_ORDER)}.")
+        if not indicator_ids:
+            raise CatalogueError("Keine Indikatoren angegeben.")
+        dupes = sorted({i for i in indicator_ids if list(indicator_ids).count(i) > 1})
+        if dupes:
+            raise CatalogueError(f"Indikator(en) doppelt angegeben: {', '.join(dupes)}.")
+        known = {i.id: i for i in self.indicators}
+        there = lambda ind: LEVEL_ORDER.index(ind.level) <= LEVEL_ORDER.index(level)  # noqa: E731
+        offered = ", ".join(i.id for i in self.indicators if there(i) and usable(i))
+        unknown = [i for i in indicator_ids if i not in known]
+        if unknown:
+            raise CatalogueError(f"Unbekannte(r) Indikator(en): {', '.join(unknown)}. "
+                                 f"Auf der Ebene {level!r} verfügbar: {offered}.")
+        coarse = [i for i in indicator_ids if not there(known[i])]
+        if coarse:
+            listed = ", ".join(f"{i} (nur Ebene {known[i].level!r})" for i in coarse)
+            raise CatalogueError(f"Nicht auf der Ebene {level!r} verfügbar: {listed}. "
+                                 f"Auf dieser Ebene verfügbar: {offered}.")
+        return [known[i] for i in indicator_ids]
 
     def for_handlungsfeld(self, hf_id: str) -> list[Indicator]:
         self.handlungsfeld(hf_id)

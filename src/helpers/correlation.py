@@ -36,36 +36,11 @@ class CorrelationError(ValueError):
     """A correlation request that cannot be answered; the message (German) says why and what is possible."""
 
 
-def _available(ind: catalogue.Indicator, level: str) -> bool:
-    """An indicator exists at its finest level and every coarser one (counts are summed upwards)."""
-    return indicators.LEVELS.index(ind.level) <= indicators.LEVELS.index(level)
-
-
 def _check_ids(indicator_ids: list[str], level: str) -> list[catalogue.Indicator]:
-    if level not in indicators.LEVELS:
-        raise CorrelationError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(indicators.LEVELS)}.")
-    if not indicator_ids:
-        raise CorrelationError("Keine Indikatoren angegeben.")
-    dupes = sorted({i for i in indicator_ids if indicator_ids.count(i) > 1})
-    if dupes:
-        raise CorrelationError(f"Indikator(en) doppelt angegeben: {', '.join(dupes)}.")
-    cat = catalogue.load()
-    usable = [i.id for i in cat.indicators if _available(i, level)]
-    known = {i.id: i for i in cat.indicators}
-    unknown = [i for i in indicator_ids if i not in known]
-    if unknown:
-        raise CorrelationError(
-            f"Unbekannte(r) Indikator(en): {', '.join(unknown)}. "
-            f"Auf der Ebene {level!r} verfügbar: {', '.join(usable)}."
-        )
-    coarse = [i for i in indicator_ids if not _available(known[i], level)]
-    if coarse:
-        names = ", ".join(f"{i} (nur Ebene {known[i].level!r})" for i in coarse)
-        raise CorrelationError(
-            f"Nicht auf der Ebene {level!r} verfügbar: {names}. "
-            f"Auf dieser Ebene verfügbar: {', '.join(usable)}."
-        )
-    return [known[i] for i in indicator_ids]
+    try:
+        return catalogue.load().at_level(indicator_ids, level)
+    except catalogue.CatalogueError as exc:
+        raise CorrelationError(str(exc)) from None
 
 
 def _published_values(ind: catalogue.Indicator, year: int, level: str, group: str) -> pd.DataFrame:

@@ -205,26 +205,10 @@ def _year_values(ind: catalogue.Indicator, year: int, level: str, what: str) -> 
 
 
 def _indicators(indicator_ids: list[str], level: str) -> list[catalogue.Indicator]:
-    if level not in indicators.LEVELS:
-        raise SocialSpaceError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(indicators.LEVELS)}.")
-    if not indicator_ids:
-        raise SocialSpaceError("Keine Indikatoren angegeben.")
-    dupes = sorted({i for i in indicator_ids if indicator_ids.count(i) > 1})
-    if dupes:
-        raise SocialSpaceError(f"Indikator(en) doppelt angegeben: {', '.join(dupes)}.")
-    cat = catalogue.load()
-    known = {i.id: i for i in cat.indicators}
-    fine = indicators.LEVELS.index(level)
-    usable = [i.id for i in cat.indicators if indicators.LEVELS.index(i.level) <= fine and i.direction != "descriptive"]
-    unknown = [i for i in indicator_ids if i not in known]
-    if unknown:
-        raise SocialSpaceError(f"Unbekannte(r) Indikator(en): {', '.join(unknown)}. "
-                               f"Auf der Ebene {level!r} möglich: {', '.join(usable)}.")
-    coarse = [i for i in indicator_ids if indicators.LEVELS.index(known[i].level) > fine]
-    if coarse:
-        listed = ", ".join(f"{i} (nur Ebene {known[i].level!r})" for i in coarse)
-        raise SocialSpaceError(f"Nicht auf der Ebene {level!r} verfügbar: {listed}.")
-    return [known[i] for i in indicator_ids]
+    try:
+        return catalogue.load().at_level(indicator_ids, level, usable=lambda i: i.direction != "descriptive")
+    except catalogue.CatalogueError as exc:
+        raise SocialSpaceError(str(exc)) from None
 
 
 def _warn_breaks(inds: list[catalogue.Indicator], base_year: int, year: int) -> None:
