@@ -11,7 +11,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from helpers import catalogue, disclosure, figures, formatting, indicators, maps, segregation, spatial
-from helpers.chapter import table_html, window
+from helpers.chapter import latest_common_year, table_html, window
 
 SMS_SOURCE = ("Stadt Münster, SMS – Statistik für Münsters Stadtteile, Migration und Bevölkerung; "
               "eigene Berechnung")
@@ -193,8 +193,6 @@ def social_space_section(indicator_ids: list[str], year: int, period: int = 2, p
 
     from helpers import socialspace
 
-    from helpers.chapter import latest_common_year
-
     cat = catalogue.load()
     latest = latest_common_year(indicator_ids, year)
     if latest is not None and latest != year:
@@ -281,8 +279,6 @@ def correlation_section(indicator_ids: list[str], year: int, level: str = "stadt
     import textwrap
 
     from helpers import correlation
-
-    from helpers.chapter import latest_common_year
 
     latest = latest_common_year(indicator_ids, year, level)
     if latest is not None and latest != year:
