@@ -146,6 +146,10 @@ def test_year_with_a_missing_area_is_skipped_not_partial(monkeypatch):
             rows.append(_row(year, code, "foreign", pd.NA if secret else 10 + i % 7, "." if secret else ""))
     fixture = OBSERVATIONS.validate(pd.DataFrame(rows))
     monkeypatch.setattr(data, "observations", lambda folder=None: fixture.copy())
+    from helpers import indicators
+    from helpers.catalogue import Term
+
+    monkeypatch.setattr(data, "observations_of", lambda m, s, o, a, folder=None: indicators._select(fixture, Term(m, s, o, a)))
     result = indices_by_year("foreign", "german")
     assert result["year"].tolist() == [2013]
     assert result.attrs["skipped_years"] == [2014]

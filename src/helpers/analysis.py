@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from helpers import catalogue, disclosure, figures, formatting, indicators, maps, segregation, spatial
+from helpers import catalogue, figures, formatting, maps, published, segregation, spatial
 from helpers.chapter import latest_common_year, table_html, window
 
 SMS_SOURCE = ("Stadt Münster, SMS – Statistik für Münsters Stadtteile, Migration und Bevölkerung; "
@@ -104,8 +104,9 @@ def _segregation_caveats(report_year: int, latest: pd.DataFrame) -> str:
 
 def _published(ind: catalogue.Indicator, year: int) -> pd.Series:
     """Stadtteil values of one year after disclosure control, indexed by area code."""
-    vals = indicators.values(ind, "stadtteil")
-    vals = disclosure.suppress_rates(vals[(vals["year"] == year) & (vals["group"] == "total")])
+    vals = published.values(ind, "stadtteil")
+    vals = vals[(vals["year"] == year) & (vals["group"] == "total")]
+    published.record(vals, "Analyse")
     return vals.set_index("area_code")["value"].astype("Float64")
 
 
@@ -116,7 +117,7 @@ def moran_table(indicator_ids: list[str], report_year: int) -> pd.DataFrame:
     rows = []
     for ind_id in indicator_ids:
         ind = cat.indicator(ind_id)
-        years = indicators.values(ind, "stadtteil").dropna(subset=["value"])["year"].unique()
+        years = published.values(ind, "stadtteil").dropna(subset=["value"])["year"].unique()
         for year in sorted(y for y in years if lo <= y <= hi):
             result = spatial.moran(_published(ind, int(year)))
             rows.append(dict(indicator=ind_id, name=ind.name, synthetic=ind.synthetic, year=int(year),

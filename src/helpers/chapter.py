@@ -11,7 +11,7 @@ import html
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from helpers import catalogue, data, disclosure, figures, formatting, indicators, maps
+from helpers import catalogue, data, disclosure, figures, formatting, indicators, maps, published
 from helpers.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
 from helpers.sources.areas import CITY_CODE
 
@@ -31,7 +31,7 @@ def first_year_shown(report_year: int) -> int:
     lo, hi = window(report_year)
     years = []
     for ind in _cat().indicators:
-        city = indicators.values(ind, "stadt")
+        city = published.values(ind, "stadt")
         present = city.loc[city["value"].notna() & city["year"].between(lo, hi), "year"]
         years += present.tolist()
     return min(years) if years else lo
@@ -124,6 +124,7 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int) -> str:
     lo, hi = window(year)
     a, b = ind.group_values
     g = g[(g["year"] >= lo) & (g["year"] <= hi) & (g[a].notna() | g[b].notna())].sort_values("year")
+    published.record(city[city["year"].isin(g["year"]) & city["group"].isin([a, b])], "Tabelle")
     flags = city.set_index(["year", "group"])["flag"]
     flag = lambda year, group: flags.get((year, group), "")  # noqa: E731
     table = pd.DataFrame({
@@ -145,12 +146,13 @@ def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool =
 
 
 def map_for_year(ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str = "total") -> None:
-    shown = disclosure.suppress_rates(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == group)])
+    shown = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == group)]
     if shown.empty or shown["value"].notna().sum() == 0:
         display(Markdown(f"*Für {year} liegen für „{ind.name}“ keine Stadtteilwerte vor.*"))
         return
     suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
     fig = maps.choropleth(shown, f"{ind.name}{suffix}, {year}, nach Stadtteilen", ind.unit, figures.short_source(ind))
+    published.record(shown, "Karte")
     figures.show(fig)
 
 
@@ -160,8 +162,8 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     Without a value for the report year the latest earlier year is shown, labelled as such.
     """
     ind = _cat().indicator(indicator_id)
-    city = indicators.values(ind, "stadt")
-    stadtteile = indicators.values(ind, "stadtteil") if ind.level == "stadtteil" else city.iloc[0:0]
+    city = published.values(ind, "stadt")
+    stadtteile = published.values(ind, "stadtteil") if ind.level == "stadtteil" else city.iloc[0:0]
     display(Markdown(f"## {ind.name}"))
     display(HTML(definition_box(ind)))
     year = indicators.latest_year(city[city["group"] == "total"], up_to=report_year)
@@ -172,9 +174,12 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
         display(Markdown(f"*Für {report_year} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr {year}.*"))
     lo, hi = window(year)
     city_window = city[(city["year"] >= lo) & (city["year"] <= hi)]
-    display(Markdown(key_sentences(ind, city, disclosure.suppress_rates(stadtteile), year)))
+    display(Markdown(key_sentences(ind, city, stadtteile, year)))
+    published.record(city[city["year"].isin([year, lo])], "Text")
+    published.record(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")], "Text")
     shown_years = city_window.loc[city_window["value"].notna(), "year"]
     title = f"{ind.name}, Stadt Münster {shown_years.min()}–{shown_years.max()}"
+    published.record(city_window, "Zeitreihe")
     figures.show(figures.time_series(city_window, ind, title, year))
     if ind.group_values:
         display(HTML(gap_table(ind, city, year)))
@@ -193,16 +198,17 @@ def handlungsfeld(hf_id: str, report_year: int) -> None:
 def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
     """The n Stadtteile with the highest and the lowest values (after disclosure control)."""
     ind = _cat().indicator(indicator_id)
-    stadtteile = indicators.values(ind, "stadtteil")
+    stadtteile = published.values(ind, "stadtteil")
     latest = indicators.latest_year(stadtteile[stadtteile["group"] == "total"], up_to=year)
     if latest is None:
         return
     if latest != year:
         display(Markdown(f"*Für {year} liegen keine Stadtteilwerte vor; gezeigt wird {latest}.*"))
     year = latest
-    shown = disclosure.suppress_rates(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")])
+    shown = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")]
     shown = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
     rows = pd.concat([shown.head(n).assign(Rang="höchste"), shown.tail(n).assign(Rang="niedrigste")])
+    published.record(rows, "Tabelle")
     table = pd.DataFrame({
         "": rows["Rang"],
         "Stadtteil": rows["area_code"] + " " + rows["area_name"],
@@ -246,8 +252,8 @@ def composition(report_year: int) -> None:
 def development_maps(indicator_id: str, report_year: int, span: int = 4) -> None:
     """Small multiples over the last `span` + 1 years on one scale, and the change map over the span."""
     ind = _cat().indicator(indicator_id)
-    stadtteile = indicators.values(ind, "stadtteil")
-    stadtteile = disclosure.suppress_rates(stadtteile[stadtteile["group"] == "total"])
+    stadtteile = published.values(ind, "stadtteil")
+    stadtteile = stadtteile[stadtteile["group"] == "total"]
     year = indicators.latest_year(stadtteile, up_to=report_year)
     if year is None:
         return
@@ -259,6 +265,7 @@ def development_maps(indicator_id: str, report_year: int, span: int = 4) -> None
     figures.show(maps.small_multiples(stadtteile[stadtteile["year"].isin(years)], years,
                                       f"{ind.name}, {years[0]}–{years[-1]}, gleiche Klassen für alle Jahre",
                                       ind.unit, source))
+    published.record(stadtteile[stadtteile["year"].isin(years)], "Karte")
     before, after = (stadtteile[stadtteile["year"] == y] for y in (years[0], years[-1]))
     figures.show(maps.change_map(before, after, f"{ind.name}: Veränderung {years[0]}–{years[-1]}", source,
                                  years[0], years[-1], unit=ind.unit))
@@ -271,7 +278,7 @@ def latest_common_year(indicator_ids: list[str], report_year: int, level: str = 
     """Latest year up to the report year in which every indicator has values at `level`."""
     common: set[int] | None = None
     for ind_id in indicator_ids:
-        vals = indicators.values(_cat().indicator(ind_id), level)
+        vals = published.values(_cat().indicator(ind_id), level)
         years = set(vals.loc[vals["value"].notna() & (vals["group"] == "total"), "year"].astype(int))
         common = years if common is None else common & years
     candidates = [y for y in (common or set()) if y <= report_year]

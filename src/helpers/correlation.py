@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers import catalogue, data, disclosure, indicators
+from helpers import catalogue, data, indicators, published
 from helpers.io import write_text_atomic
 
 METHODS = ("pearson", "spearman")
@@ -48,7 +48,7 @@ def _published_values(ind: catalogue.Indicator, year: int, level: str, group: st
     if group != "total" and group not in ind.group_values:
         allowed = ", ".join(["total", *ind.group_values])
         raise CorrelationError(f"Indikator {ind.id!r} hat keine Gruppe {group!r}; verfügbar: {allowed}.")
-    vals = disclosure.suppress_rates(indicators.values(ind, level))
+    vals = published.values(ind, level)
     vals = vals[vals["group"] == group]
     present = vals[vals["value"].notna()]
     if year not in set(present["year"]):
@@ -57,6 +57,7 @@ def _published_values(ind: catalogue.Indicator, year: int, level: str, group: st
         raise CorrelationError(f"Indikator {ind.id!r} hat für {year} keine Werte (Ebene {level!r}); "
                                f"Jahre mit Werten: {shown}.")
     this_year = vals[vals["year"] == year]
+    published.record(this_year, "Streudiagramm")
     n_areas = int(this_year["value"].notna().sum())
     if n_areas < MIN_AREAS:
         raise CorrelationError(f"Indikator {ind.id!r}: {year} nur {n_areas} Gebiet(e) mit Werten auf der Ebene "

@@ -28,7 +28,14 @@ class DataError(ValueError):
 
 def areas() -> pd.DataFrame:
     """All areas of all levels (level, code, name, parent_level, parent_code, aliases)."""
-    return pd.read_csv(paths.AREAS_CSV, dtype=str, keep_default_na=False)
+    p = Path(paths.AREAS_CSV)
+    stat = p.stat()
+    return _areas_cached(str(p), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@lru_cache(maxsize=4)
+def _areas_cached(path: str, mtime: int, size: int) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def area_names(level: str) -> dict[str, str]:
@@ -38,7 +45,14 @@ def area_names(level: str) -> dict[str, str]:
 
 def stadtteil_parents() -> pd.DataFrame:
     """Stadtteil code -> its Teilbereich, Stadtbezirk and the city, as columns."""
-    table = areas()
+    p = Path(paths.AREAS_CSV)
+    stat = p.stat()
+    return _parents_cached(str(p), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@lru_cache(maxsize=4)
+def _parents_cached(path: str, mtime: int, size: int) -> pd.DataFrame:
+    table = _areas_cached(path, mtime, size)
     st = table[table["level"] == "stadtteil"][["code", "parent_code"]].rename(
         columns={"parent_code": "teilbereich"}
     )
@@ -157,6 +171,9 @@ def _apply_revisions(obs: pd.DataFrame, folder: Path) -> pd.DataFrame:
 def clear_cache() -> None:
     """Forget loaded observations (after an ingest; tests that switch data folders)."""
     _observations_cached.cache_clear()
+    _by_term_cached.cache_clear()
+    _areas_cached.cache_clear()
+    _parents_cached.cache_clear()
 
 
 def observations(folder: Path | None = None) -> pd.DataFrame:
@@ -167,3 +184,25 @@ def observations(folder: Path | None = None) -> pd.DataFrame:
     """
     folder = Path(folder or paths.OBSERVATIONS_DIR)
     return _observations_cached(folder, _signature(folder)).copy()
+
+
+TERM = ["measure", "sex", "origin", "age"]
+
+
+@lru_cache(maxsize=2)
+def _by_term_cached(folder: Path, signature: tuple) -> dict[tuple, pd.DataFrame]:
+    obs = _observations_cached(folder, signature)
+    cols = ["year", "area_level", "area_code", "value", "flag", "synthetic"]
+    return {key: rows[cols].reset_index(drop=True) for key, rows in obs.groupby(TERM, sort=False)}
+
+
+def observations_of(measure: str, sex: str, origin: str, age: str, folder: Path | None = None) -> pd.DataFrame:
+    """The observations of one term (copy): indicators ask for hundreds of terms per report, and a
+    dictionary lookup is much cheaper than filtering the whole table each time."""
+    folder = Path(folder or paths.OBSERVATIONS_DIR)
+    found = _by_term_cached(folder, _signature(folder)).get((measure, sex, origin, age))
+    if found is None:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
+                             [("year", "int64"), ("area_level", "str"), ("area_code", "str"), ("value", "float64"),
+                              ("flag", "str"), ("synthetic", "bool")]})
+    return found.copy()

@@ -96,7 +96,6 @@ def counts(term: Term, level: str = "stadtteil", obs: pd.DataFrame | None = None
     """Counts of one term per year and area of `level` (columns: year, area_level, area_code, count, flag, synthetic)."""
     if level not in LEVELS:
         raise IndicatorError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVELS)}.")
-    obs = data.observations() if obs is None else obs
     if term.origin in COMPLEMENTS:
         total = counts(Term(term.measure, term.sex, "total", term.age), level, obs)
         part = counts(Term(term.measure, term.sex, COMPLEMENTS[term.origin], term.age), level, obs)
@@ -105,7 +104,11 @@ def counts(term: Term, level: str = "stadtteil", obs: pd.DataFrame | None = None
         both["flag"] = np.where(both["count"].isna(), ".", _carried(both["flag_t"], both["flag_p"]))
         both["synthetic"] = both["synthetic_t"] | both["synthetic_p"]
         return both[COUNT_COLUMNS]
-    return _aggregate(_select(obs, term), level)
+    if obs is None:
+        selected = data.observations_of(term.measure, term.sex, term.origin, term.age)
+    else:
+        selected = _select(obs, term)
+    return _aggregate(selected, level)
 
 
 def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float) -> pd.DataFrame:
@@ -128,7 +131,6 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float) -> pd.DataFrame:
 
 def values(indicator: Indicator, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Indicator values per year, area and group ("total" plus the compared groups)."""
-    obs = data.observations() if obs is None else obs
     groups = ["total", *indicator.group_values]
     frames = []
     for group in groups:

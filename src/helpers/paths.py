@@ -15,6 +15,7 @@ OBSERVATIONS_DIR = DATA / "observations"
 REVISIONS_CSV = DATA / "sms_revisions.csv"
 CHECKS_CSV = DATA / "sms_checks.csv"
 CATALOGUE_YAML = DATA / "catalogue.yml"
+DISCLOSURE_YAML = DATA / "disclosure.yml"
 
 # Deliveries of the departments (helpers.intake): raw files as received, what they yielded, logs.
 RAW_DIR = DATA / "raw"

@@ -65,7 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers import catalogue, data, disclosure, indicators
+from helpers import catalogue, data, indicators, published
 
 DEFAULT_INDICATORS = ["alo_dichte", "alo_sgb2_dichte", "langzeit_alo_dichte"]
 #: Direction of the total value of gap_shrink indicators that measure disadvantage.
@@ -194,13 +194,14 @@ def _direction(ind: catalogue.Indicator, directions: Mapping[str, str]) -> str:
 
 
 def _year_values(ind: catalogue.Indicator, year: int, level: str, what: str) -> pd.Series:
-    vals = disclosure.suppress_rates(indicators.values(ind, level))
+    vals = published.values(ind, level)
     vals = vals[vals["group"] == "total"]
     present = vals[vals["value"].notna()]
     if year not in set(present["year"]):
         years = ", ".join(str(int(y)) for y in sorted(present["year"].unique())) or "keine"
         raise SocialSpaceError(f"Indikator {ind.id!r} hat für das {what} {year} keine Werte "
                                f"(Ebene {level!r}); Jahre mit Werten: {years}.")
+    published.record(vals[vals["year"] == year], "Analyse")
     return vals[vals["year"] == year].set_index("area_code")["value"].astype("float64")
 
 

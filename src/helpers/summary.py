@@ -11,7 +11,7 @@ import html
 
 import pandas as pd
 
-from helpers import catalogue, figures, formatting, indicators, trend
+from helpers import catalogue, figures, formatting, indicators, published, trend
 from helpers.catalogue import GROUP_LABELS, Indicator
 
 CHANGE_SPANS = (1, 5, 10)
@@ -33,7 +33,7 @@ def _signed(value: float | None) -> str:
 
 def indicator_row(ind: Indicator, report_year: int) -> dict:
     """The summary figures of one indicator (None where not available)."""
-    city = indicators.values(ind, "stadt")
+    city = published.values(ind, "stadt")
     totals = _series(city[(city["group"] == "total") & (city["year"] <= report_year)])
     row = dict(hf=ind.handlungsfeld, id=ind.id, name=ind.name, unit=ind.unit, synthetic=ind.synthetic,
                direction=ind.direction, year=None, value=None, gap=None, gap_change=None)

@@ -1,0 +1,163 @@
+"""What the report publishes: indicator values after disclosure control, and a register of them.
+
+Chapters, maps, figures and the exported tables take their values from `values()`, never
+from helpers.indicators directly, so one suppression decision (primary and secondary over
+all area levels and groups, helpers.disclosure) holds for every output of a run.
+
+Every displayed table, map and figure also records the cells it shows (`record`). The run
+writes these records per chapter to outputs/<year>/published/; the checker
+(helpers.disclosure_check) tests them against the rule and the manifest fingerprints them.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import catalogue, data, disclosure, indicators, paths
+from helpers.catalogue import GROUP_LABELS, Indicator
+from helpers.io import write_text_atomic
+
+LEVELS = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+#: Decimals of published rates (as the report shows them).
+DECIMALS = 1
+RECORD_COLUMNS = ["what", "indicator", "area_level", "area_code", "year", "group", "value", "flag"]
+CHAPTER_ENV = "IM_CHAPTER"  # set by the runner for each notebook's kernel
+
+
+def parents() -> disclosure.Parents:
+    """(level, code) -> (parent level, parent code), from data/areas.csv."""
+    table = data.areas()
+    table = table[table["parent_level"] != ""]
+    return {(lvl, code): (plvl, pcode) for lvl, code, plvl, pcode
+            in table[["level", "code", "parent_level", "parent_code"]].itertuples(index=False)}
+
+
+def population(rule: disclosure.Rule | None = None) -> pd.Series:
+    """Residents per (year, Stadtteil code), for the rule's population floor."""
+    rule = rule or disclosure.active_rule()
+    pop = indicators.counts(catalogue.Term(rule.population_measure), "stadtteil")
+    return pop.set_index(["year", "area_code"])["count"].astype("Float64")
+
+
+def _signature() -> tuple:
+    files = [*data.observation_files(), paths.DISCLOSURE_YAML, paths.AREAS_CSV, paths.CATALOGUE_YAML]
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
+
+
+@lru_cache(maxsize=256)
+def _stored(indicator_id: str, signature: tuple) -> pd.DataFrame:
+    ind = catalogue.load().indicator(indicator_id)
+    levels = LEVELS if ind.level == "stadtteil" else ("stadt",)
+    return pd.concat([indicators.values(ind, level) for level in levels], ignore_index=True)
+
+
+def stored(ind: Indicator | str) -> pd.DataFrame:
+    """All levels of one indicator as stored, before any suppression (for the checker)."""
+    ind_id = ind if isinstance(ind, str) else ind.id
+    return _stored(ind_id, _signature()).copy()
+
+
+@lru_cache(maxsize=256)
+def _protected(indicator_id: str, signature: tuple) -> pd.DataFrame:
+    return disclosure.protect(_stored(indicator_id, signature), parents(), population=population())
+
+
+def protected(ind: Indicator | str) -> pd.DataFrame:
+    """All levels of one indicator after primary and secondary suppression (column `suppressed`)."""
+    ind_id = ind if isinstance(ind, str) else ind.id
+    return _protected(ind_id, _signature()).copy()
+
+
+def values(ind: Indicator | str, level: str = "stadtteil") -> pd.DataFrame:
+    """Published values of one indicator at one level (same columns as indicators.values + suppressed)."""
+    if level not in LEVELS:
+        raise indicators.IndicatorError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVELS)}.")
+    out = protected(ind)
+    return out[out["area_level"] == level].reset_index(drop=True)
+
+
+def rounded(value: pd.Series) -> pd.Series:
+    return value.astype("Float64").round(DECIMALS)
+
+
+def table_frame(first_year: int, year: int) -> pd.DataFrame:
+    """Every published indicator value of the report window, for the exported tables."""
+    cat = catalogue.load()
+    frames = []
+    for hf in cat.handlungsfelder:
+        for ind in cat.for_handlungsfeld(hf.id):
+            vals = protected(ind)
+            vals = vals[vals["year"].between(first_year, year)]
+            if vals.empty:
+                continue
+            frames.append(vals.assign(handlungsfeld=hf.id, handlungsfeld_name=hf.name,
+                                      indicator_name=ind.name, unit=ind.unit))
+    out = pd.concat(frames, ignore_index=True)
+    out["area_name"] = out["area_name"].fillna("")
+    out["group_label"] = out["group"].map(GROUP_LABELS).fillna(out["group"])
+    out["value"] = rounded(out["value"])
+    out["flag"] = out["flag"].fillna("")
+    level_rank = {lvl: i for i, lvl in enumerate(reversed(LEVELS))}
+    out["_lvl"] = out["area_level"].map(level_rank)
+    out["_code"] = out["area_code"].astype(str).str.zfill(8)
+    out["_grp"] = out["group"].ne("total")
+    out = out.sort_values(["_grp", "year", "_lvl", "_code"], kind="stable")
+    hf_rank = {hf.id: i for i, hf in enumerate(cat.handlungsfelder)}
+    ind_rank = {ind.id: i for i, ind in enumerate(cat.indicators)}
+    out = out.sort_values(["handlungsfeld", "indicator"], key=lambda s: s.map(hf_rank if s.name == "handlungsfeld" else ind_rank),
+                          kind="stable")
+    cols = ["handlungsfeld", "handlungsfeld_name", "indicator", "indicator_name", "unit", "area_level",
+            "area_code", "area_name", "year", "group", "group_label", "value", "flag", "synthetic"]
+    return out[cols].reset_index(drop=True)
+
+
+# --- register of published cells ----------------------------------------------------------------
+
+_records: list[pd.DataFrame] = []
+
+
+def record(vals: pd.DataFrame, what: str, value: str = "value") -> None:
+    """Note the cells a table, map or figure shows; written to outputs/<year>/published/<chapter>.csv.
+
+    Outside a runner kernel (no IM_CHAPTER) nothing is written: interactive work publishes nothing.
+    """
+    chapter = os.environ.get(CHAPTER_ENV)
+    year = os.environ.get("IM_REPORT_YEAR")
+    if not chapter or not year or vals.empty:
+        return
+    rows = pd.DataFrame({
+        "what": what,
+        "indicator": vals.get("indicator", pd.Series("", index=vals.index)).astype(str),
+        "area_level": vals.get("area_level", pd.Series("", index=vals.index)).astype(str),
+        "area_code": vals.get("area_code", pd.Series("", index=vals.index)).astype(str),
+        "year": vals["year"].astype("Int64"),
+        "group": vals.get("group", pd.Series("total", index=vals.index)).astype(str),
+        "value": rounded(vals[value]),
+        "flag": vals.get("flag", pd.Series("", index=vals.index)).fillna("").astype(str),
+    })
+    _records.append(rows)
+    target = paths.year_outputs(int(year)) / "published" / f"{chapter}.csv"
+    write_text_atomic(target, pd.concat(_records, ignore_index=True).to_csv(index=False, lineterminator="\n"))
+
+
+def read_records(year_dir: Path) -> pd.DataFrame:
+    """All recorded cells of a run, with the chapter they appear in."""
+    folder = Path(year_dir) / "published"
+    frames = [pd.read_csv(p, dtype={"area_code": str, "indicator": str, "group": str, "flag": str},
+                          keep_default_na=False, na_values={"value": [""], "year": [""]})
+              .pipe(lambda f, name=p.stem: f.assign(chapter=name, row=range(1, len(f) + 1)))
+              for p in sorted(folder.glob("*.csv"))]
+    if not frames:
+        return pd.DataFrame(columns=[*RECORD_COLUMNS, "chapter", "row"])
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = out["value"].astype("Float64")
+    return out
+
+
+def reset_records() -> None:
+    _records.clear()
+
