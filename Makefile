@@ -3,6 +3,7 @@
 #
 #   make report [YEAR=2013]   build outputs/<year>/report.html on the committed data
 #   make test                 run the whole test suite
+#   make verify [YEAR=2014]   rebuild from scratch in a temporary folder, compare every number with the manifest
 #   make lab                  JupyterLab on the project's environment
 #   make data SRC=../shared/data/muenster   re-derive the committed real data
 #   make templates [YEAR=2018]  one empty delivery template per data owner in outputs/templates/
@@ -14,16 +15,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 YEAR   ?=
+MANIFEST ?=
 SRC    ?= ../shared/data/muenster
 FILE   ?=
 REVISE ?=
 CONFIRM ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup report test lab data templates ingest lock clean help
+.PHONY: setup report test verify lab data templates ingest lock clean help
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -42,6 +44,10 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# Needs a report built before (its outputs/<year>/manifest.json); MANIFEST=path checks another one.
+verify: $(STAMP)
+	$(BIN)/python -m helpers.verify $(if $(YEAR),--year $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)

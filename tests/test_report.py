@@ -19,14 +19,9 @@ pytestmark = pytest.mark.notebooks
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Build the default report once into a temporary outputs folder."""
-    out = tmp_path_factory.mktemp("outputs")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(paths, "OUTPUTS", out)
-        assert runner.run() == 0
-    year_dir = out / "2014"
-    return year_dir, (year_dir / "report.html").read_text(encoding="utf-8")
+def built(built_report):
+    """The default report, built once per worker (tests/conftest.py)."""
+    return built_report
 
 
 class _Collector(HTMLParser):

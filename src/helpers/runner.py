@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import paths
+from helpers import paths, publication
 
 #: A report year needs some data; what a new year still lacks, the chapters show from the
 #: latest earlier year and the summary lists (deliveries rarely arrive complete).
@@ -57,12 +57,31 @@ def _describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def select_notebooks(names: list[str] | None) -> list[Path]:
+    """Chapters by file name or its leading number ("02", "02_arbeit_und_wirtschaft"); all when empty."""
+    from helpers.notebook import ParameterError
+
+    every = chapter_notebooks()
+    if not names:
+        return every
+    chosen = []
+    for name in names:
+        hits = [nb for nb in every if nb.stem == name or nb.name == name or nb.stem.split("_", 1)[0] == name]
+        if not hits:
+            raise ParameterError(f"Unbekanntes Kapitel {name!r}. Verfügbar: {', '.join(nb.stem for nb in every)}.")
+        chosen += [nb for nb in hits if nb not in chosen]
+    return sorted(chosen)
+
+
 def execute(notebook: Path, target: Path, year: int) -> Result:
     """Run one notebook with papermill; the output is moved into place even on failure (for debugging)."""
     import papermill as pm
 
     from helpers.io import atomic_path
+    from helpers.published import CHAPTER_ENV
 
+    os.environ[CHAPTER_ENV] = notebook.stem  # the kernel records its published cells under this name
+    os.environ["IM_REPORT_YEAR"] = str(year)
     start = time.perf_counter()
     error = ""
     with atomic_path(target) as tmp:
@@ -77,25 +96,38 @@ def execute(notebook: Path, target: Path, year: int) -> Result:
     return Result(notebook.name, time.perf_counter() - start, error)
 
 
-def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] | None = None) -> int:
+#: Files of a finished run; removed at the start so a failed run never leaves one that looks complete.
+RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
+
+
+def _clear_previous(out: Path) -> None:
+    import shutil
+
+    for name in RESULT_FILES:
+        (out / name).unlink(missing_ok=True)
+    for folder in ("published", "tables"):
+        shutil.rmtree(out / folder, ignore_errors=True)
+
+
+def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] | None = None,
+        chapters: list[str] | None = None, pdf: bool = True) -> int:
     from helpers.notebook import ParameterError
 
     try:
         year = check_year(year)
+        notebooks = notebooks or select_notebooks(chapters)
     except ParameterError as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
-    notebooks = notebooks or chapter_notebooks()
     out = paths.year_outputs(year)
-    report = out / "report.html"
-    if report.exists():
-        report.unlink()  # never leave an old report that looks like the result of this run
+    _clear_previous(out)
     os.environ["IM_OUTPUTS"] = str(paths.OUTPUTS)  # kernels write their tables where this run writes
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(notebooks)))
     print(f"Berichtsjahr {year}: {len(notebooks)} Kapitel, {jobs} parallel")
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(execute, nb, out / "notebooks" / nb.name, year) for nb in notebooks]
+        table = publication.export_tables(year, out)  # meanwhile, in this process
         results = []
         for future in futures:
             result = future.result()
@@ -109,11 +141,11 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
             print(f"  {r.notebook}: {r.error}", file=sys.stderr)
         print(f"  Ausgeführte Notebooks zur Fehlersuche: {out / 'notebooks'}", file=sys.stderr)
         return 1
-    from helpers import report
-    from helpers.chapter import first_year_shown
-
-    target = report.write_report([out / "notebooks" / nb.name for nb in notebooks], year, first_year_shown(year))
-    print(f"Bericht: {target} ({time.perf_counter() - started:.1f} s)")
+    executed = [out / "notebooks" / nb.name for nb in notebooks]
+    if not publication.finish(year, out, executed, table, {r.notebook: r.seconds for r in results},
+                              [nb.stem for nb in notebooks], pdf=pdf):
+        return 1
+    print(f"Bericht: {out / 'report.html'} ({time.perf_counter() - started:.1f} s)")
     return 0
 
 
@@ -121,8 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Integrationsmonitoring-Bericht erstellen")
     parser.add_argument("--year", type=int, default=None, help="Berichtsjahr (Standard: letztes Jahr mit Daten)")
     parser.add_argument("--jobs", type=int, default=None, help="parallele Kernel (Standard: Zahl der Kerne)")
+    parser.add_argument("--kapitel", nargs="*", default=None,
+                        help="nur diese Kapitel (Dateiname oder Nummer, z. B. 00 02); Standard: alle")
+    parser.add_argument("--ohne-pdf", action="store_true", help="kein PDF erzeugen (schneller beim Arbeiten)")
     args = parser.parse_args(argv)
-    return run(args.year, args.jobs)
+    return run(args.year, args.jobs, chapters=args.kapitel, pdf=not args.ohne_pdf)
 
 
 if __name__ == "__main__":

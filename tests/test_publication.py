@@ -1,0 +1,174 @@
+"""A run as published: exported tables, the disclosure checker, the manifest and `make verify`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from helpers import disclosure_check, manifest, paths, publication, published, runner, verify
+
+pytestmark = pytest.mark.notebooks
+CHAPTERS = ["00", "02"]  # context and Arbeit und Wirtschaft: both have suppressed Stadtteil cells
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(paths, "OUTPUTS", out)
+        assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    return out / "2014"
+
+
+@pytest.fixture
+def copy_of_run(run_dir, tmp_path):
+    target = tmp_path / "2014"
+    shutil.copytree(run_dir, target)
+    return target
+
+
+def _table(year_dir):
+    return disclosure_check.read_table_csv(year_dir / "tables" / "indikatoren_2014.csv")
+
+
+def _write_table(year_dir, frame):
+    frame.to_csv(year_dir / "tables" / "indikatoren_2014.csv", index=False, lineterminator="\n")
+
+
+def test_a_built_run_passes_the_checker_and_records_what_it_shows(run_dir):
+    assert disclosure_check.check_run(run_dir) == []
+    records = published.read_records(run_dir)
+    assert set(records["chapter"]) == {"00_kontext_bevoelkerung", "02_arbeit_und_wirtschaft"}
+    assert {"Karte", "Zeitreihe", "Text", "Tabelle"} <= set(records["what"])
+
+
+def test_exported_tables_hold_suppressed_cells_as_dots_and_the_stored_data_stay_complete(run_dir):
+    table = _table(run_dir).set_index(disclosure_check.KEY)
+    stored = published.protected("alo_auslaender_anteil")
+    raw = disclosure_check.stored_cells({"alo_auslaender_anteil"}).set_index(disclosure_check.KEY)["value"]
+    for reason in ("primär", "sekundär"):
+        cells = stored[(stored["suppressed"] == reason) & stored["year"].between(2005, 2014)]
+        assert len(cells) > 0, reason
+        for cell in cells.itertuples(index=False):
+            key = (cell.indicator, cell.area_level, cell.area_code, cell.year, cell.group)
+            assert pd.isna(table.loc[key, "value"]) and table.loc[key, "flag"] == ".", key
+            assert pd.notna(raw[key]), "the stored value behind a '.' is still there"
+
+
+def test_checker_catches_a_planted_small_number(copy_of_run):
+    table = _table(copy_of_run)
+    stored = published.protected("alo_auslaender_anteil")
+    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)].iloc[0]
+    raw = disclosure_check.stored_cells({"alo_auslaender_anteil"}).set_index(disclosure_check.KEY)["value"]
+    row = table.index[(table["indicator"] == "alo_auslaender_anteil") & (table["area_code"] == secret["area_code"])
+                      & (table["area_level"] == secret["area_level"]) & (table["year"] == 2014)
+                      & (table["group"] == secret["group"])][0]
+    table.loc[row, "value"] = round(raw[("alo_auslaender_anteil", secret["area_level"], secret["area_code"], 2014,
+                                          secret["group"])], 1)
+    table.loc[row, "flag"] = ""
+    _write_table(copy_of_run, table)
+    problems = disclosure_check.check_run(copy_of_run)
+    assert any(p.file == "tables/indikatoren_2014.csv" and p.row == row + 1
+               and secret["area_code"] in p.cell and ("Zähler" in p.problem or "Nenner" in p.problem)
+               for p in problems), problems
+
+
+def test_checker_catches_a_recoverable_secret_cell(copy_of_run):
+    table = _table(copy_of_run)
+    stored = published.protected("alo_auslaender_anteil")
+    raw = disclosure_check.stored_cells({"alo_auslaender_anteil"}).set_index(disclosure_check.KEY)["value"]
+    second = stored[(stored["suppressed"] == "sekundär") & stored["year"].between(2005, 2014)].iloc[0]
+    key = ("alo_auslaender_anteil", second["area_level"], second["area_code"], int(second["year"]), second["group"])
+    row = table.index[(table["indicator"] == key[0]) & (table["area_level"] == key[1]) & (table["area_code"] == key[2])
+                      & (table["year"] == key[3]) & (table["group"] == key[4])][0]
+    table.loc[row, "value"] = round(raw[key], 1)  # publish the cell that protected its neighbour
+    table.loc[row, "flag"] = ""
+    _write_table(copy_of_run, table)
+    problems = disclosure_check.check_run(copy_of_run)
+    assert any("zurückrechnen" in p.problem for p in problems), problems
+
+
+def test_checker_catches_a_chapter_showing_a_secret_value(copy_of_run):
+    path = copy_of_run / "published" / "02_arbeit_und_wirtschaft.csv"
+    records = pd.read_csv(path, dtype=str, keep_default_na=False)
+    stored = published.protected("alo_auslaender_anteil")
+    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)].iloc[0]
+    planted = {"what": "Karte", "indicator": "alo_auslaender_anteil", "area_level": secret["area_level"],
+               "area_code": secret["area_code"], "year": "2014", "group": secret["group"], "value": "12.5", "flag": ""}
+    pd.concat([records, pd.DataFrame([planted])]).to_csv(path, index=False, lineterminator="\n")
+    problems = disclosure_check.check_run(copy_of_run)
+    assert any(p.file == "published/02_arbeit_und_wirtschaft.csv" and p.row == len(records) + 1 for p in problems), problems
+    assert any("Kapitel zeigt 12.5" in p.problem for p in problems), problems
+
+
+def test_a_violation_withdraws_the_report(copy_of_run, capsys):
+    table = _table(copy_of_run)
+    stored = published.protected("alo_auslaender_anteil")
+    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)].iloc[0]
+    hit = ((table["indicator"] == "alo_auslaender_anteil") & (table["area_code"] == secret["area_code"])
+           & (table["area_level"] == secret["area_level"]) & (table["year"] == 2014) & (table["group"] == secret["group"]))
+    table.loc[hit, ["value", "flag"]] = [50.0, ""]
+    _write_table(copy_of_run, table)
+    executed = sorted((copy_of_run / "notebooks").glob("*.ipynb"))
+    (copy_of_run / "manifest.json").unlink()
+    ok = publication.finish(2014, copy_of_run, executed, table, {}, [p.stem for p in executed], pdf=False)
+    assert not ok
+    assert not (copy_of_run / "report.html").exists() and not (copy_of_run / "manifest.json").exists()
+    assert not list((copy_of_run / "tables").glob("indikatoren_*"))
+    assert "Geheimhaltungsregel" in capsys.readouterr().err
+
+
+def test_manifest_names_inputs_versions_and_every_published_number(run_dir):
+    m = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert m["parameters"]["report_year"] == 2014 and m["parameters"]["chapters"] == [
+        "00_kontext_bevoelkerung", "02_arbeit_und_wirtschaft"]
+    assert m["inputs"]["data/observations/sms.csv"] == manifest.sha256(paths.OBSERVATIONS_DIR / "sms.csv")
+    assert "notebooks/02_arbeit_und_wirtschaft.ipynb" in m["inputs"] and "src/helpers/disclosure.py" in m["inputs"]
+    assert m["packages"]["pandas"].startswith("3.") and "papermill" in m["packages"]
+    assert len(m["git"]["commit"]) in (40, len("unbekannt"))
+    assert set(m["durations_seconds"]) == {"00_kontext_bevoelkerung.ipynb", "02_arbeit_und_wirtschaft.ipynb"}
+    numbers = m["published"]["numbers"]
+    table = _table(run_dir)
+    assert len([k for k in numbers if k.startswith("tabelle|")]) == len(table)
+    city = table[(table["indicator"] == "mv_anteil") & (table["area_level"] == "stadt") & (table["year"] == 2014)
+                 & (table["group"] == "total")].iloc[0]
+    assert numbers["tabelle|mv_anteil|stadt|05515000|2014|total"] == f"{city['value']:.10g}"
+    assert any(k.startswith("kapitel|02_arbeit_und_wirtschaft|") for k in numbers)
+    assert m["published"]["sha256"] == manifest.digest(numbers)
+
+
+def test_verify_confirms_an_unchanged_tree_with_identical_table_files(run_dir, tmp_path, capsys):
+    keep = tmp_path / "rebuild"
+    assert verify.verify(run_dir / "manifest.json", keep=keep) == 0
+    assert "Bestätigt" in capsys.readouterr().out
+    for name in ("indikatoren_2014.csv", "indikatoren_2014.xlsx"):
+        assert (keep / "outputs" / "2014" / "tables" / name).read_bytes() == (run_dir / "tables" / name).read_bytes()
+
+
+def test_verify_fails_and_names_the_number_when_the_data_changed(run_dir, tmp_path, capsys):
+    root = tmp_path / "repo"
+    root.mkdir()
+    verify.copy_inputs(paths.ROOT, root)
+    sms = root / "data" / "observations" / "sms.csv"
+    obs = pd.read_csv(sms, dtype=str, keep_default_na=False)
+    hit = ((obs["measure"] == "population") & (obs["origin"] == "migration") & (obs["year"] == "2014")
+           & (obs["area_level"] == "stadtteil") & (obs["area_code"] == "11") & (obs["sex"] == "total") & (obs["age"] == "total"))
+    assert hit.sum() == 1
+    obs.loc[hit, "value"] = str(int(obs.loc[hit, "value"].iloc[0]) + 500)
+    obs.to_csv(sms, index=False, lineterminator="\n")
+    assert verify.verify(run_dir / "manifest.json", root=root) == 1
+    err = capsys.readouterr().err
+    assert "geändert: tabelle|mv_anteil|stadtteil|11|2014|total" in err
+    assert "data/observations/sms.csv" in err
+
+
+def test_compare_names_a_changed_chapter_number_with_its_text():
+    old = {"published": {"numbers": {"kapitel|02|00001": "21,7", "tabelle|x|stadt|1|2014|total": "3.5"},
+                         "contexts": {"kapitel|02|00001": "lag der Wert bei"}}}
+    new = {"published": {"numbers": {"kapitel|02|00001": "21,8", "tabelle|x|stadt|1|2014|total": "3.5"}}}
+    assert manifest.compare(old, new) == [
+        "geändert: kapitel|02|00001 (nach „…lag der Wert bei“): veröffentlicht 21,7, neu berechnet 21,8"]
+    assert manifest.compare(old, old) == []
