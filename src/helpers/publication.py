@@ -47,7 +47,7 @@ def export_tables(year: int, out: Path) -> pd.DataFrame:
 def _withdraw(out: Path) -> None:
     for name in OUTPUT_FILES:
         (out / name).unlink(missing_ok=True)
-    for path in (out / "tables").glob("indikatoren_*"):
+    for path in (out / "tables").glob("*"):
         path.unlink()
 
 
@@ -72,7 +72,7 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
         for p in problems[:30]:
             print(f"  {p}", file=sys.stderr)
         return False
-    written.update({f"tables/{p.name}": p for p in sorted((out / "tables").glob("indikatoren_*"))})
+    written.update({f"tables/{p.name}": p for p in sorted((out / "tables").glob("*"))})
     params = {"report_year": year, "first_year": first, "chapters": chapters,
               "disclosure_rule": disclosure.active_rule().__dict__}
     outputs = {name: manifest.sha256(path) for name, path in written.items()}
