@@ -3,6 +3,7 @@
 #
 #   make report [YEAR=2013]   build outputs/<year>/report.html on the committed data
 #   make test                 run the whole test suite
+#   make bench                measure the runner against a plain papermill baseline (outputs/bench.json)
 #   make verify [YEAR=2014]   rebuild from scratch in a temporary folder, compare every number with the manifest
 #   make lab                  JupyterLab on the project's environment
 #   make data SRC=../shared/data/muenster   re-derive the committed real data
@@ -21,11 +22,12 @@ FILE   ?=
 REVISE ?=
 CONFIRM ?=
 PYTEST_ARGS ?=
+FORCE  ?=
 
-.PHONY: setup report test verify lab data templates ingest lock clean help
+.PHONY: setup report test verify bench lab data templates ingest lock clean help
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -40,7 +42,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/python -m helpers.runner $(if $(YEAR),--year $(YEAR))
+	$(BIN)/python -m helpers.runner $(if $(YEAR),--year $(YEAR)) $(if $(FORCE),--force)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -48,6 +50,9 @@ test: $(STAMP)
 # Needs a report built before (its outputs/<year>/manifest.json); MANIFEST=path checks another one.
 verify: $(STAMP)
 	$(BIN)/python -m helpers.verify $(if $(YEAR),--year $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/report_bench.py $(YEAR)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)

@@ -3,19 +3,27 @@
 The order matters: every output is written first, then the checker reads them as a reader
 would get them; a violation removes the report files, so nothing unchecked looks publishable.
 The manifest comes last and only for a checked run.
+
+Rebuilding after one chapter changed should cost little more than that chapter: the PDF
+renders in a separate process while the checker runs, and the checker re-checks only the
+chapters whose records changed when the tables and their inputs are the same as at the last
+passed check (`previous_check`, from helpers.runner's build state).
 """
 
 from __future__ import annotations
 
 import sys
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
-from helpers import catalogue, disclosure, disclosure_check, manifest, published, tables
+from helpers import buildstate, catalogue, disclosure, disclosure_check, manifest, published, tables
 from helpers.schema import FLAGS
 
 OUTPUT_FILES = ("report.html", "report.pdf")
+#: The exported frame as written, so a run with unchanged tables need not recompute it.
+TABLE_FRAME = "table.pkl"
 
 
 def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
@@ -44,6 +52,22 @@ def export_tables(year: int, out: Path) -> pd.DataFrame:
     return frame
 
 
+def table_files(out: Path, year: int) -> list[Path]:
+    """The files export_tables writes (other files in tables/ come from chapters)."""
+    return sorted((Path(out) / "tables").glob(f"indikatoren_{year}.*"))
+
+
+def save_table_frame(out: Path, table: pd.DataFrame) -> None:
+    from helpers.io import write_atomic
+
+    write_atomic(buildstate.build_dir(out) / TABLE_FRAME, lambda tmp: table.to_pickle(tmp))
+
+
+def load_table_frame(out: Path) -> pd.DataFrame:
+    """The frame of the last export (the runner only reuses it while its files are unchanged)."""
+    return pd.read_pickle(buildstate.build_dir(out) / TABLE_FRAME)
+
+
 def _withdraw(out: Path) -> None:
     for name in OUTPUT_FILES:
         (out / name).unlink(missing_ok=True)
@@ -51,8 +75,68 @@ def _withdraw(out: Path) -> None:
         path.unlink()
 
 
+# --- disclosure check, incremental ---------------------------------------------------------------
+
+def check_fingerprint(out: Path, basis: str) -> dict:
+    """What a passed check covered: its basis (data, code, year), the table files and each chapter's records."""
+    out = Path(out)
+    return {"basis": basis,
+            "tables": {p.name: buildstate.sha256_file(p) for p in sorted((out / "tables").glob("indikatoren_*.csv"))},
+            "records": {p.stem: buildstate.sha256_file(p) for p in sorted((out / "published").glob("*.csv"))}}
+
+
+def check_chapters(year_dir: Path, chapters: list[str], rule: disclosure.Rule | None = None) -> list:
+    """check_run restricted to the records of some chapters, for tables that passed the check before.
+
+    Primary suppression and consistency with the tables are per record, so the records of
+    unchanged chapters against unchanged tables need no second look.
+    """
+    year_dir = Path(year_dir)
+    records = published.read_records(year_dir)
+    records = records[records["chapter"].isin(chapters)]
+    if records.empty:
+        return []
+    rule = rule or disclosure.active_rule()
+    ids = set(records["indicator"]) - {""}
+    known = {ind.id for ind in catalogue.load().indicators}
+    out: list = [disclosure_check.Violation("", 0, ind, "Indikator fehlt im Katalog; seine Werte können nicht "
+                                                        "geprüft werden.") for ind in sorted(ids - known)]
+    stored = disclosure_check.stored_cells(ids)
+    population = published.population(rule)
+    for path in sorted((year_dir / "tables").glob("indikatoren_*.csv")):
+        frame = disclosure_check.read_table_csv(path)
+        out += disclosure_check.check_consistency(records, frame, f"tables/{path.name}")
+    for chapter, rows in records.groupby("chapter", sort=True):
+        rows = rows[rows["indicator"] != ""]
+        out += disclosure_check.check_primary(rows, stored, rule, population, f"published/{chapter}.csv")
+    return out
+
+
+def check(out: Path, previous: dict | None = None, basis: str | None = None) -> list:
+    """All violations of this run; only the changed chapters' records if the last passed check covered the rest."""
+    if previous is None or basis is None:
+        return disclosure_check.check_run(out)
+    current = check_fingerprint(out, basis)
+    if previous.get("basis") != basis or previous.get("tables") != current["tables"]:
+        return disclosure_check.check_run(out)
+    old = previous.get("records", {})
+    changed = [name for name, sha in current["records"].items() if old.get(name) != sha]
+    return check_chapters(out, changed)
+
+
+# --- the whole step ---------------------------------------------------------------------------------
+
+def _start_pdf(html_path: Path) -> tuple[ProcessPoolExecutor, Future]:
+    """Render the PDF in another process: it takes longest and needs nothing the checker does."""
+    from helpers import pdf as pdf_writer
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    return pool, pool.submit(pdf_writer.write_pdf, html_path)
+
+
 def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, durations: dict[str, float],
-           chapters: list[str], pdf: bool = True) -> bool:
+           chapters: list[str], pdf: bool = True, previous_check: dict | None = None,
+           check_basis: str | None = None) -> bool:
     """Stitch, render, check and record one run; False (with the reasons printed) if it must not be published."""
     from helpers import report
     from helpers.chapter import first_year_shown
@@ -60,11 +144,14 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     first = first_year_shown(year)
     html_path = report.write_report(executed, year, first, target=out / "report.html")
     written = {"report.html": html_path}
-    if pdf:
-        from helpers import pdf as pdf_writer
-
-        written["report.pdf"] = pdf_writer.write_pdf(html_path)
-    problems = disclosure_check.check_run(out)
+    rendering = _start_pdf(html_path) if pdf else None
+    try:
+        problems = check(out, previous_check, check_basis)
+        if rendering:
+            written["report.pdf"] = rendering[1].result()
+    finally:
+        if rendering:
+            rendering[0].shutdown(wait=True, cancel_futures=True)
     if problems:
         _withdraw(out)
         print(f"\n{len(problems)} Verstoß/Verstöße gegen die Geheimhaltungsregel; Bericht und Tabellen "
@@ -78,4 +165,3 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     outputs = {name: manifest.sha256(path) for name, path in written.items()}
     manifest.write(out, manifest.build(params, durations, table, executed, outputs))
     return True
-

@@ -1,0 +1,188 @@
+"""`make bench`: what the runner saves, measured in one run on the committed data.
+
+Four builds of the same report, each in its own copy of the inputs (IM_ROOT) so the working
+tree is never touched:
+1. baseline: every chapter notebook one after another with the papermill command line, then
+   `jupyter nbconvert --to html` on each (what a team without the runner would script);
+2. clean: `python -m helpers.runner` on an empty outputs folder (parallel kernels, PDF, tables,
+   disclosure check, manifest);
+3. no change: the same command again;
+4. one notebook changed: a comment added to one code cell of one chapter, then the command again.
+Peak resident memory of every kernel is sampled during the clean build (psutil).
+Prints a table and writes outputs/bench.json; the targets of issue 7 are evaluated, not assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from helpers import paths  # noqa: E402
+from helpers.io import write_text_atomic  # noqa: E402
+from helpers.verify import copy_inputs  # noqa: E402
+
+BIN = Path(sys.executable).parent
+CHANGED = "07_stadtteil_und_quartiersentwicklung.ipynb"  # a mid-sized chapter
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+class KernelMemory:
+    """Samples the resident memory of every ipykernel process below this one."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    def _run(self, interval: float) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            for proc in me.children(recursive=True):
+                try:
+                    if "ipykernel" in " ".join(proc.cmdline()):
+                        self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0), proc.memory_info().rss)
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+            time.sleep(interval)
+
+    def __enter__(self) -> "KernelMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"Fehler bei {' '.join(cmd)}:\n{done.stderr[-2000:]}")
+    return seconds, done.stdout
+
+
+def workspace(base: Path, name: str) -> tuple[Path, dict]:
+    root = base / name
+    root.mkdir()
+    copy_inputs(ROOT, root)
+    env = {**os.environ, "IM_ROOT": str(root), "IM_OUTPUTS": str(root / "outputs"),
+           "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return root, env
+
+
+def baseline(base: Path, year: int) -> tuple[float, dict[str, float]]:
+    root, env = workspace(base, "baseline")
+    out = root / "outputs" / "baseline"
+    out.mkdir(parents=True)
+    per_notebook = {}
+    total = 0.0
+    for nb in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        executed = out / nb.name
+        run, _ = timed([str(BIN / "papermill"), str(nb), str(executed), "-p", "report_year", str(year),
+                        "--cwd", str(nb.parent), "--no-progress-bar"], env, root)
+        html, _ = timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)], env, root)
+        per_notebook[nb.name] = round(run + html, 2)
+        total += run + html
+    return total, per_notebook
+
+
+def change_one_notebook(root: Path) -> None:
+    path = root / "notebooks" / CHANGED
+    nb = nbformat.read(path, as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    code.source = "# Benchmark: geänderte Zelle\n" + code.source
+    nbformat.write(nb, path)
+
+
+def own_time(log: str, notebook: str) -> float | None:
+    """The notebook's execution time as the runner printed it ("  07_….ipynb   8.2 s  ok")."""
+    match = re.search(rf"{re.escape(notebook)}\s+([0-9.]+) s", log)
+    return float(match.group(1)) if match else None
+
+
+def runner_builds(base: Path, year: int) -> dict:
+    root, env = workspace(base, "runner")
+    cmd = [sys.executable, "-m", "helpers.runner", "--year", str(year)]
+    with KernelMemory() as memory:
+        clean, log = timed(cmd, env, root)
+    own = own_time(log, CHANGED)
+    nothing = [timed(cmd, env, root)[0] for _ in range(3)]
+    change_one_notebook(root)
+    one, one_log = timed(cmd, env, root)
+    peaks = sorted(memory.peaks.values())
+    return {"clean_s": round(clean, 2), "no_change_s": round(statistics.median(nothing), 2),
+            "no_change_runs_s": [round(t, 2) for t in nothing], "one_notebook_s": round(one, 2),
+            "changed_notebook": CHANGED, "changed_notebook_own_s": own,
+            "kernel_peak_rss_mib": {"n": len(peaks), "max": round(max(peaks) / 2**20, 1) if peaks else None,
+                                    "median": round(statistics.median(peaks) / 2**20, 1) if peaks else None},
+            "clean_log": log, "one_notebook_log": one_log}
+
+
+def main() -> int:
+    year = int(sys.argv[1]) if len(sys.argv) > 1 else 2014
+    with tempfile.TemporaryDirectory(prefix="im-bench-") as tmp:
+        base = Path(tmp)
+        print("Baseline: papermill-Kommandozeile nacheinander, dann nbconvert je Notebook …", flush=True)
+        base_s, per_nb = baseline(base, year)
+        print("Runner: sauberer Lauf, unveränderter Lauf, ein Notebook geändert …", flush=True)
+        runs = runner_builds(base, year)
+    own = runs["changed_notebook_own_s"] or per_nb.get(CHANGED)
+    result = {
+        "machine": machine(), "report_year": year, "baseline_s": round(base_s, 2), "baseline_per_notebook_s": per_nb,
+        **{k: v for k, v in runs.items() if not k.endswith("_log")},
+        "ratios": {"baseline_over_clean": round(base_s / runs["clean_s"], 2),
+                   "clean_over_no_change": round(runs["clean_s"] / runs["no_change_s"], 1),
+                   "clean_over_one_notebook": round(runs["clean_s"] / runs["one_notebook_s"], 2)},
+    }
+    result["targets"] = {
+        "clean_at_least_1.8x_faster_than_baseline": result["ratios"]["baseline_over_clean"] >= 1.8,
+        "no_change_under_2s": runs["no_change_s"] < 2,
+        "one_notebook_within_own_plus_3s": own is not None and runs["one_notebook_s"] <= own + 3,
+    }
+    write_text_atomic(paths.OUTPUTS / "bench.json", json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    rows = [("Baseline (papermill-CLI + nbconvert, nacheinander)", base_s, 1.0),
+            ("make report, sauberer Zustand", runs["clean_s"], base_s / runs["clean_s"]),
+            ("make report, nichts geändert", runs["no_change_s"], base_s / runs["no_change_s"]),
+            (f"make report, {CHANGED} geändert", runs["one_notebook_s"], base_s / runs["one_notebook_s"])]
+    print(f"\n{'Lauf':<62} {'Sekunden':>9} {'× schneller':>12}")
+    for name, seconds, ratio in rows:
+        print(f"{name:<62} {seconds:9.2f} {ratio:12.1f}")
+    print(f"\nEigene Laufzeit von {CHANGED}: {own} s; Ziel: ≤ eigene Zeit + 3 s")
+    mem = runs["kernel_peak_rss_mib"]
+    print(f"Spitzen-Arbeitsspeicher je Kernel: max {mem['max']} MiB, Median {mem['median']} MiB ({mem['n']} Kernel)")
+    for target, ok in result["targets"].items():
+        print(f"  {'erfüllt' if ok else 'NICHT erfüllt'}: {target}")
+    print(f"Maschine: {result['machine']['cpu']}, {result['machine']['cores']} Kerne, {result['machine']['ram_gib']} GiB")
+    print(f"Ergebnis: {paths.OUTPUTS / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
