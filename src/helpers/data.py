@@ -19,7 +19,8 @@ import pandera.errors
 from helpers import paths
 from helpers.schema import OBSERVATION_COLUMNS, OBSERVATIONS
 
-GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke"}
+GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke",
+              "stadtzelle": "stadtzellen"}
 
 
 class DataError(ValueError):

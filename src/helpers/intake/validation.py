@@ -59,6 +59,8 @@ class Context:
         """Areas from areas.csv; measures from the catalogue and the stored observations (default: all)."""
         stored = data.observations() if stored is None else stored
         areas = data.areas()
+        # Deliveries come per Stadtteil, Stadtbezirk or city; Stadtzellen share some Stadtteil names.
+        areas = areas[areas["level"].isin(LEVEL_DE)]
         names, variants, by_name, parents = {}, {}, {}, {}
         for a in areas.itertuples(index=False):
             key = (a.level, a.code)

@@ -4,6 +4,11 @@ Codes are the keys (names differ between sources). The Stadtteil number is the o
 two-digit "Statistischer Bezirk"; its first digit names the Teilbereich (1-4 are the four
 Teilbereiche of Stadtbezirk Mitte, 5-9 are the outer Stadtbezirke, each its own single
 Teilbereich). Stadtbezirk codes reuse that digit: Mitte is 1.
+
+Below the Stadtteile lie the 174 Stadtzellen (three-digit numbers whose first two digits are
+the Stadtteil, e.g. 342 lies in 34 Düesberg). Their names come from the boundary file, not
+from this module, so `area_table` takes them as an argument; `helpers.sources.boundaries`
+checks the number-derived parent against the geometry.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ CITY_NAME = "Stadt Münster"
 UNASSIGNED_CODE = "0"  # "nicht zuzuordnen": counted in the city total, in no Stadtteil
 
 LEVELS = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+#: The finer statistical level: in areas.csv and geo/, not (yet) in the observations or LEVELS.
+STADTZELLE = "stadtzelle"
 LEVEL_NAMES_DE = {
+    "stadtzelle": "Stadtzelle",
     "stadtteil": "Stadtteil",
     "teilbereich": "Teilbereich",
     "stadtbezirk": "Stadtbezirk",
@@ -80,6 +88,13 @@ def teilbereich_of(stadtteil: str) -> str:
     return stadtteil[0]
 
 
+def stadtteil_of_cell(cell: str) -> str:
+    """The Stadtteil a Stadtzelle belongs to: its number without the last digit (342 -> 34)."""
+    if not (len(cell) == 3 and cell.isdigit()):
+        raise ValueError(f"Stadtzellen-Nummer {cell!r} ist nicht dreistellig.")
+    return cell[:2]
+
+
 def stadtbezirk_of(stadtteil: str) -> str:
     digit = stadtteil[0]
     return "1" if digit in "1234" else digit
@@ -93,8 +108,12 @@ def normalise_name(name: str) -> str:
     return name.casefold()
 
 
-def area_table() -> pd.DataFrame:
-    """All areas of every level, one row each, with their parent and accepted name variants."""
+def area_table(stadtzellen: dict[str, str] | None = None) -> pd.DataFrame:
+    """All areas of every level, one row each, with their parent and accepted name variants.
+
+    `stadtzellen` (code -> name, from the boundary file) adds the Stadtzelle rows at the end,
+    so the rows of the coarser levels keep their order whether or not cells are included.
+    """
     rows: list[dict[str, str]] = []
     for code, name in STADTTEILE.items():
         rows.append(
@@ -120,4 +139,10 @@ def area_table() -> pd.DataFrame:
         dict(level="unzugeordnet", code=UNASSIGNED_CODE, name="nicht zuzuordnen",
              parent_level="stadt", parent_code=CITY_CODE, aliases="")
     )
+    for code, name in sorted((stadtzellen or {}).items()):
+        parent = stadtteil_of_cell(code)
+        if parent not in STADTTEILE:
+            raise ValueError(f"Stadtzelle {code} ({name}): Stadtteil {parent} gibt es nicht.")
+        rows.append(dict(level=STADTZELLE, code=code, name=name, parent_level="stadtteil",
+                         parent_code=parent, aliases=""))
     return pd.DataFrame(rows)

@@ -2,7 +2,7 @@
 
     python -m helpers.sources.build --src ../shared/data/muenster
 
-Writes data/areas.csv, data/geo/*.geojson and (through helpers.sources.sms) the SMS
+Writes data/areas.csv (Stadtteile and Stadtzellen), data/geo/*.geojson and (through helpers.sources.sms) the SMS
 observations, their revisions and the consistency checks.
 """
 
@@ -19,10 +19,15 @@ from helpers.sources.areas import area_table
 
 
 def build_areas(src: Path, data_dir: Path) -> None:
-    write_atomic(data_dir / "areas.csv", lambda p: area_table().to_csv(p, index=False))
+    """Area table and boundaries; the Stadtzellen are checked against the Stadtteile before
+    anything is written, so a misfit cell leaves the committed files unchanged."""
     stadtteile = boundaries.read_stadtteile(src)
-    written = boundaries.write_layers(stadtteile, data_dir / "geo")
-    print(f"Gebiete: {len(stadtteile)} Stadtteile -> {', '.join(str(p) for p in written)}")
+    stadtzellen = boundaries.read_stadtzellen(src, stadtteile)
+    cells = dict(zip(stadtzellen["code"], stadtzellen["name"]))
+    write_atomic(data_dir / "areas.csv", lambda p: area_table(cells).to_csv(p, index=False))
+    written = boundaries.write_layers(stadtteile, data_dir / "geo", stadtzellen)
+    print(f"Gebiete: {len(stadtteile)} Stadtteile, {len(stadtzellen)} Stadtzellen -> "
+          f"{', '.join(str(p) for p in written)}")
 
 
 def main(argv: list[str] | None = None) -> int:

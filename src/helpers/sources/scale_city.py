@@ -1,0 +1,378 @@
+"""A seeded SYNTHETIC city of any size, to check that the workbench scales with the number of areas.
+
+    python -m helpers.sources.scale_city --root /tmp/stadt1000 --areas 1000
+    IM_ROOT=/tmp/stadt1000 IM_OUTPUTS=/tmp/stadt1000/outputs python -m helpers.runner --ohne-pdf
+
+ALL NUMBERS ARE INVENTED. The city "Synthetische Stadt" (code 09999000) exists only to measure
+how run time and figures behave with many areas (issue 7); nothing in it describes Münster.
+Every observation row has ``synthetic=True`` and the source "Synthetische Skalierungsstadt
+(Seed …)", so every figure, map and table of a report built from it carries the demo mark.
+
+Areas
+    The n small areas take the role of the level ``stadtteil`` (the level the chapters and maps
+    address), grouped into Teilbereiche and Stadtbezirke and one city. Two geometries:
+
+    * default: a jittered grid of n seed points in an 18 km x 18 km square in EPSG:25832 (about
+      Münster's extent), cut into Voronoi cells. Neighbouring cells share their edges vertex
+      for vertex, so Queen contiguity finds every neighbour. Teilbereiche are 3 x 3 blocks of the
+      grid, Stadtbezirke blocks of those, so the levels nest exactly.
+    * ``cells="muenster"``: the 174 real Stadtzellen of ``data/geo/stadtzellen.geojson`` (made by
+      ``make data``) as small areas, in the real Teilbereiche and Stadtbezirke of their Stadtteil.
+
+Counts
+    1. The measures that are real in Münster (all terms of ``data/observations/sms.csv``:
+       population by sex and origin, unemployed by kind, households) are drawn per area from
+       atoms – sex x (foreign, expellee, resettler, naturalised_other, german_mig_inherited,
+       no_migration) – so every stored group is a sum of atoms and parts add up exactly
+       (male + female = total, foreign + German with migration history = migration, …). The
+       share with migration history varies smoothly in space (so Moran's I has something to find).
+    2. The measures that are synthetic in Münster are made by ``helpers.sources.synthetic``'s
+       own plan and generator, tied to the counts of step 1 instead of the real population.
+       That module keeps its seed, years and source as module constants; `_synthetic_module`
+       swaps them for the duration of one call and restores them.
+
+The same arguments give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from helpers import catalogue, paths, schema
+from helpers.io import atomic_path, write_atomic
+
+SEED = 20261122
+CITY_CODE = "09999000"
+CITY_NAME = "Synthetische Stadt"
+CRS = "EPSG:25832"
+#: Lower left corner and side of the square (metres, EPSG:25832): about Münster's extent.
+ORIGIN, SIDE = (397_000.0, 5_748_000.0), 18_000.0
+#: Mean residents per small area: like a Münster Stadtteil on the grid, like a Stadtzelle in "muenster" mode.
+MEAN_POPULATION = {"grid": 6_800.0, "muenster": 1_800.0}
+ORIGIN_ATOMS = ("foreign", "expellee", "resettler", "naturalised_other", "german_mig_inherited", "no_migration")
+#: Stored origin -> the atoms it sums.
+ORIGIN_SUMS = {
+    "total": ORIGIN_ATOMS,
+    "migration": ORIGIN_ATOMS[:5],
+    "german_mig_personal": ("expellee", "resettler", "naturalised_other"),
+    **{a: (a,) for a in ORIGIN_ATOMS},
+}
+GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke"}
+
+
+class ScaleCityError(ValueError):
+    """The scale city cannot be made as asked."""
+
+
+def source(seed: int) -> str:
+    return f"Synthetische Skalierungsstadt (Seed {seed})"
+
+
+# --------------------------------------------------------------------------------------------
+# Areas and geometry
+# --------------------------------------------------------------------------------------------
+
+
+def grid_areas(n: int, seed: int) -> gpd.GeoDataFrame:
+    """n Voronoi cells of a jittered grid (code, name, teilbereich, stadtbezirk, geometry)."""
+    if n < 4:
+        raise ScaleCityError("Eine Skalierungsstadt braucht mindestens 4 Gebiete.")
+    rng = np.random.default_rng([seed, zlib.crc32(b"grid")])
+    cols = int(np.ceil(np.sqrt(n)))
+    step = SIDE / cols
+    idx = np.arange(n)
+    row, col = idx // cols, idx % cols
+    x = ORIGIN[0] + (col + 0.5 + rng.uniform(-0.35, 0.35, n)) * step
+    y = ORIGIN[1] + (row + 0.5 + rng.uniform(-0.35, 0.35, n)) * step
+    # Round the seeds, then the Voronoi vertices, so the cells share edges exactly after writing.
+    points = shapely.points(np.round(x, 2), np.round(y, 2))
+    frame = shapely.box(ORIGIN[0], ORIGIN[1], ORIGIN[0] + SIDE, ORIGIN[1] + (row.max() + 1) * step)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), extend_to=frame))
+    order = shapely.STRtree(cells).query(points, predicate="within")  # (point index, cell index)
+    by_point = np.empty(n, dtype=int)
+    by_point[order[0]] = order[1]
+    geoms = shapely.set_precision(shapely.intersection(cells[by_point], frame), 0.01)
+    tb_row, tb_col = row // 3, col // 3
+    tb_cols = int(np.ceil(cols / 3))
+    teilbereich = tb_row * tb_cols + tb_col + 1
+    merge = max(2, round(np.sqrt(teilbereich.max() / 10)))
+    sb_cols = int(np.ceil(tb_cols / merge))
+    stadtbezirk = (tb_row // merge) * sb_cols + tb_col // merge + 1
+    width = len(str(n))
+    codes = [str(10 ** width + i + 1) for i in idx]  # 1001.. : fixed width, sorts as text and as number
+    return gpd.GeoDataFrame({
+        "code": codes,
+        "name": [f"Gebiet {c}" for c in codes],
+        "teilbereich": _dense(teilbereich),
+        "stadtbezirk": _dense(stadtbezirk),
+    }, geometry=list(geoms), crs=CRS)
+
+
+def _dense(labels: np.ndarray) -> list[str]:
+    """Block numbers renumbered 1.. in order of first use (the ragged last grid row leaves gaps)."""
+    seen: dict[int, str] = {}
+    return [seen.setdefault(int(v), str(len(seen) + 1)) for v in labels]
+
+
+def muenster_cells(repo_data: Path) -> gpd.GeoDataFrame:
+    """The real Stadtzellen as small areas, in their Stadtteil's Teilbereich and Stadtbezirk."""
+    path = Path(repo_data) / "geo" / "stadtzellen.geojson"
+    if not path.exists():
+        raise ScaleCityError(f"{path} fehlt – bitte `make data SRC=../shared/data/muenster` ausführen.")
+    from helpers.sources.areas import stadtbezirk_of, teilbereich_of
+
+    gdf = gpd.read_file(path)
+    gdf["code"] = gdf["code"].astype(str)
+    gdf["teilbereich"] = gdf["stadtteil"].map(teilbereich_of)
+    gdf["stadtbezirk"] = gdf["stadtteil"].map(stadtbezirk_of)
+    gdf["name"] = gdf["name"].astype(str)
+    return gdf[["code", "name", "teilbereich", "stadtbezirk", "geometry"]].sort_values("code").reset_index(drop=True)
+
+
+def area_table(small: gpd.GeoDataFrame) -> pd.DataFrame:
+    """areas.csv of the scale city: small areas as 'stadtteil', then Teilbereiche, Stadtbezirke, city."""
+    rows = [dict(level="stadtteil", code=r.code, name=r.name, parent_level="teilbereich", parent_code=r.teilbereich)
+            for r in small.itertuples(index=False)]
+    tb = small.drop_duplicates("teilbereich").sort_values("teilbereich", key=lambda s: s.astype(int))
+    rows += [dict(level="teilbereich", code=r.teilbereich, name=f"Teilbereich {r.teilbereich}",
+                  parent_level="stadtbezirk", parent_code=r.stadtbezirk) for r in tb.itertuples(index=False)]
+    if (small.groupby("teilbereich")["stadtbezirk"].nunique() > 1).any():
+        raise ScaleCityError("Ein Teilbereich liegt in mehreren Stadtbezirken.")
+    sb = sorted(small["stadtbezirk"].unique(), key=int)
+    rows += [dict(level="stadtbezirk", code=c, name=f"Bezirk {c}", parent_level="stadt", parent_code=CITY_CODE)
+             for c in sb]
+    rows.append(dict(level="stadt", code=CITY_CODE, name=CITY_NAME, parent_level="", parent_code=""))
+    table = pd.DataFrame(rows)
+    table["aliases"] = ""
+    return table
+
+
+def layers(small: gpd.GeoDataFrame, table: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Boundaries per level; Teilbereiche and Stadtbezirke dissolved from the small areas."""
+    names = table.set_index(["level", "code"])["name"]
+    out = {"stadtteil": small[["code", "name", "geometry"]]}
+    for level in ("teilbereich", "stadtbezirk"):
+        d = small.dissolve(by=level, as_index=False)[[level, "geometry"]].rename(columns={level: "code"})
+        d["name"] = [names[(level, c)] for c in d["code"]]
+        out[level] = d[["code", "name", "geometry"]].sort_values("code", key=lambda s: s.astype(int))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Counts of the measures that are real in Münster
+# --------------------------------------------------------------------------------------------
+
+
+def _smooth_field(small: gpd.GeoDataFrame, rng: np.random.Generator) -> np.ndarray:
+    """A spatially smooth standard-normal-ish field over the areas (a few random waves + noise)."""
+    c = small.geometry.representative_point()
+    x = (c.x.to_numpy() - ORIGIN[0]) / SIDE
+    y = (c.y.to_numpy() - ORIGIN[1]) / SIDE
+    field = np.zeros(len(small))
+    for _ in range(4):
+        kx, ky, phase = rng.uniform(1, 4), rng.uniform(1, 4), rng.uniform(0, 2 * np.pi)
+        field += np.sin(2 * np.pi * (kx * x + ky * y) / 2 + phase)
+    field += rng.normal(0, 0.6, len(small))
+    return (field - field.mean()) / field.std()
+
+
+def atoms(small: gpd.GeoDataFrame, years: range, seed: int, mean_population: float) -> dict[str, np.ndarray]:
+    """Population atoms (year x area) per 'sex|origin', plus per-area covariates for unemployment."""
+    rng = np.random.default_rng([seed, zlib.crc32(b"population")])
+    n, t = len(small), np.arange(len(years))[:, None]
+    z = _smooth_field(small, rng)
+    base = mean_population * np.exp(rng.normal(-0.18, 0.6, n))
+    total = np.round(base[None, :] * (1.004 ** t) * np.exp(rng.normal(0, 0.01, (len(years), n)))).astype(np.int64)
+    total = np.maximum(total, 20)
+    mig_share = np.clip(1 / (1 + np.exp(-(-1.35 + 0.45 * z + 0.02 * t))), 0.03, 0.8)
+    left = total.copy()
+    out: dict[str, np.ndarray] = {}
+    shares = {"foreign": 0.42, "expellee": 0.10, "resettler": 0.16, "naturalised_other": 0.10}
+    mig = rng.binomial(total, mig_share)
+    rest = mig.copy()
+    remaining = 1.0
+    by_origin: dict[str, np.ndarray] = {}
+    for origin, share in shares.items():
+        part = rng.binomial(rest, min(1.0, share / remaining))
+        by_origin[origin], rest, remaining = part, rest - part, remaining - share
+    by_origin["german_mig_inherited"] = rest
+    by_origin["no_migration"] = left - mig
+    for origin in ORIGIN_ATOMS:
+        female = rng.binomial(by_origin[origin], 0.505 if origin == "no_migration" else 0.49)
+        out[f"female|{origin}"], out[f"male|{origin}"] = female, by_origin[origin] - female
+    out["_z"] = np.broadcast_to(z, total.shape).copy()
+    out["_mig_share"] = mig / np.maximum(total, 1)
+    return out
+
+
+def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mean_population: float,
+                           terms: pd.DataFrame) -> pd.DataFrame:
+    """Every (measure, sex, origin, age) the committed sms.csv holds, per small area and year.
+
+    Stored with synthetic=False for now: helpers.sources.synthetic ties its rates to the
+    non-synthetic rows it is given. `write_city` marks everything synthetic before writing.
+    """
+    a = atoms(small, years, seed, mean_population)
+    rng = np.random.default_rng([seed, zlib.crc32(b"unemployed")])
+
+    def pop(sex: str, origin: str) -> np.ndarray:
+        sexes = ("male", "female") if sex == "total" else (sex,)
+        return sum(a[f"{s}|{o}"] for s in sexes for o in ORIGIN_SUMS[origin])
+
+    t = np.arange(len(years))[:, None]
+    total = pop("total", "total")
+    rate = np.clip(1 / (1 + np.exp(-(-3.2 + 0.35 * a["_z"] - 0.03 * t + rng.normal(0, 0.1, total.shape)))), 0.005, 0.3)
+    alo = rng.binomial(np.round(total * 0.67).astype(np.int64), rate)
+    alo_female = rng.binomial(alo, 0.45)
+    sgb2 = rng.binomial(alo, 0.7)
+    unemployed = {
+        ("unemployed", "total", "total"): alo,
+        ("unemployed", "female", "total"): alo_female,
+        ("unemployed", "male", "total"): alo - alo_female,
+        ("unemployed", "total", "foreign"): rng.binomial(alo, np.clip(a["_mig_share"] * 0.9, 0, 0.9)),
+        ("unemployed_longterm", "total", "total"): rng.binomial(alo, 0.36),
+        ("unemployed_under25", "total", "total"): rng.binomial(alo, 0.09),
+        ("unemployed_55plus", "total", "total"): rng.binomial(alo, 0.18),
+        ("unemployed_sgb2", "total", "total"): sgb2,
+        ("unemployed_sgb3", "total", "total"): alo - sgb2,
+        ("households", "total", "migration"): np.round(pop("total", "migration") / 2.3).astype(np.int64),
+    }
+    frames = []
+    codes = small["code"].tolist()
+    for row in terms.itertuples(index=False):
+        if row.age != "total":
+            raise ScaleCityError(f"{row.measure}: Altersgruppe {row.age!r} ist im Skalierungsmodell nicht vorgesehen.")
+        if row.measure == "population":
+            if row.origin not in ORIGIN_SUMS:
+                raise ScaleCityError(f"population/{row.origin}: Herkunft im Skalierungsmodell nicht vorgesehen.")
+            values = pop(row.sex, row.origin)
+        elif (row.measure, row.sex, row.origin) in unemployed:
+            values = unemployed[(row.measure, row.sex, row.origin)]
+        else:
+            raise ScaleCityError(f"{row.measure}/{row.sex}/{row.origin}: im Skalierungsmodell nicht vorgesehen.")
+        frames.append(pd.DataFrame({
+            "year": np.repeat(list(years), len(codes)), "area_level": "stadtteil",
+            "area_code": np.tile(codes, len(years)), "measure": row.measure, "sex": row.sex,
+            "origin": row.origin, "age": row.age, "value": np.asarray(values).reshape(-1),
+        }))
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = out["value"].astype("Int64")
+    out["flag"], out["synthetic"], out["source"] = "", False, source(seed)
+    return out[schema.OBSERVATION_COLUMNS]
+
+
+def real_terms(repo_data: Path) -> pd.DataFrame:
+    """The terms Münster has real Stadtteil data for (what chapters may read besides indicators)."""
+    sms = pd.read_csv(Path(repo_data) / "observations" / "sms.csv", dtype=str, keep_default_na=False,
+                      usecols=["area_level", "measure", "sex", "origin", "age"])
+    sms = sms[sms["area_level"] == "stadtteil"]
+    return sms[["measure", "sex", "origin", "age"]].drop_duplicates().sort_values(["measure", "sex", "origin", "age"])
+
+
+# --------------------------------------------------------------------------------------------
+# The measures that are synthetic in Münster: helpers.sources.synthetic, pointed at this city
+# --------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _synthetic_module(areas_csv: Path, years: range, seed: int) -> Iterator[object]:
+    """helpers.sources.synthetic with this city's areas, years, seed and source, restored afterwards."""
+    from helpers.sources import synthetic
+
+    saved = (paths.AREAS_CSV, synthetic.YEARS, synthetic.SEED, synthetic.SOURCE)
+    paths.AREAS_CSV, synthetic.YEARS, synthetic.SEED, synthetic.SOURCE = (
+        Path(areas_csv), tuple(years), seed, source(seed))
+    try:
+        yield synthetic
+    finally:
+        paths.AREAS_CSV, synthetic.YEARS, synthetic.SEED, synthetic.SOURCE = saved
+
+
+# --------------------------------------------------------------------------------------------
+# Writing a data root
+# --------------------------------------------------------------------------------------------
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, target: Path, layer: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.unlink()  # GDAL will not write over an existing file
+        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=layer,
+                    layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
+
+
+def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed: int = SEED,
+               cells: str | None = None) -> Path:
+    """Write a complete data root (data/, notebooks/) for a synthetic city of n_areas small areas.
+
+    `cells="muenster"` uses the 174 real Stadtzellen (n_areas must then be 174).
+    Returns `root`; build with IM_ROOT=root IM_OUTPUTS=root/outputs python -m helpers.runner.
+    """
+    repo = paths.ROOT
+    root = Path(root)
+    if cells == "muenster":
+        small = muenster_cells(repo / "data")
+        if n_areas != len(small):
+            raise ScaleCityError(f"cells='muenster' hat {len(small)} Gebiete, nicht {n_areas}.")
+        mean_population = MEAN_POPULATION["muenster"]
+    elif cells is None:
+        small = grid_areas(n_areas, seed)
+        mean_population = MEAN_POPULATION["grid"]
+    else:
+        raise ScaleCityError(f"cells={cells!r}: möglich sind None (Raster) oder 'muenster'.")
+    data_dir = root / "data"
+    (data_dir / "geo").mkdir(parents=True, exist_ok=True)
+    (data_dir / "observations").mkdir(parents=True, exist_ok=True)
+    table = area_table(small)
+    write_atomic(data_dir / "areas.csv", lambda p: table.to_csv(p, index=False))
+    for level, gdf in layers(small, table).items():
+        _write_geojson(gpd.GeoDataFrame(gdf, crs=CRS), data_dir / "geo" / f"{GEO_LAYERS[level]}.geojson",
+                       GEO_LAYERS[level])
+    for name in ("catalogue.yml", "disclosure.yml"):
+        shutil.copyfile(repo / "data" / name, data_dir / name)
+    real = real_type_observations(small, years, seed, mean_population, real_terms(repo / "data"))
+    with _synthetic_module(data_dir / "areas.csv", years, seed) as synthetic:
+        try:
+            made = synthetic.generate(catalogue.load(repo / "data" / "catalogue.yml"), real)
+        except synthetic.SyntheticDataError as err:  # e.g. survey years outside `years`
+            raise ScaleCityError(f"{err} (die Jahre müssen alle Erhebungsjahre des Katalogs enthalten)") from None
+    obs = pd.concat([real, made], ignore_index=True)
+    obs["synthetic"], obs["source"] = True, source(seed)
+    obs = obs.sort_values(["measure", "year", "area_level", "area_code", "sex", "origin", "age"], kind="stable")
+    obs = schema.OBSERVATIONS.validate(obs.reset_index(drop=True))
+    write_atomic(data_dir / "observations" / "synthetic.csv", lambda p: obs.to_csv(p, index=False))
+    notebooks = root / "notebooks"
+    shutil.rmtree(notebooks, ignore_errors=True)
+    shutil.copytree(repo / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, required=True, help="Zielordner (wird angelegt)")
+    parser.add_argument("--areas", type=int, default=1000, help="Zahl der kleinen Gebiete (Standard 1000)")
+    parser.add_argument("--cells", choices=["muenster"], default=None, help="die 174 Stadtzellen Münsters verwenden")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--first-year", type=int, default=2005)
+    parser.add_argument("--last-year", type=int, default=2014)
+    args = parser.parse_args(argv)
+    try:
+        write_city(args.root, args.areas, range(args.first_year, args.last_year + 1), args.seed, args.cells)
+    except ScaleCityError as err:
+        print(f"Fehler: {err}")
+        return 1
+    print(f"Synthetische Skalierungsstadt ({args.areas} Gebiete, Seed {args.seed}) -> {args.root}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
