@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from helpers import catalogue, figures, formatting, maps, published, segregation, spatial
+from helpers import catalogue, data, figures, formatting, maps, published, segregation, spatial
 from helpers.chapter import latest_common_year, table_html, window
 
 SMS_SOURCE = ("Stadt Münster, SMS – Statistik für Münsters Stadtteile, Migration und Bevölkerung; "
@@ -74,7 +74,7 @@ def segregation_section(report_year: int) -> None:
         "Isolation bereinigt (η²)": [_num(v) for v in table["isolation_corrected"]],
         "Kontakt (Exposure)": [_num(v) for v in table["exposure"]],
     })
-    display(HTML(table_html(shown, "Segregationsindizes auf Ebene der 45 Stadtteile", SMS_SOURCE)))
+    display(HTML(table_html(shown, f"Segregationsindizes auf Ebene der {_n_areas()} Stadtteile", SMS_SOURCE)))
     display(Markdown(_segregation_caveats(report_year, latest)))
 
 
@@ -86,7 +86,7 @@ def _segregation_caveats(report_year: int, latest: pd.DataFrame) -> str:
     level_text = ""
     if len(coarse_d) and len(fine_d):
         level_text = (f" Für {year} ergibt sich für Menschen mit und ohne Migrationsvorgeschichte auf Ebene der "
-                      f"45 Stadtteile D = {_num(fine_d.iloc[0])}, auf Ebene der 6 Stadtbezirke nur "
+                      f"{_n_areas()} Stadtteile D = {_num(fine_d.iloc[0])}, auf Ebene der {_n_areas('stadtbezirk')} Stadtbezirke nur "
                       f"D = {_num(coarse_d.iloc[0])}.")
     return (
         "**Was die Indizes nicht sagen können.** Sie hängen von der Gebietseinteilung ab: andere Grenzen oder "
@@ -98,6 +98,11 @@ def _segregation_caveats(report_year: int, latest: pd.DataFrame) -> str:
         "Schwellen. Ab 2011 wird die Bevölkerung aus dem Melderegister gezählt (Bruch in der Reihe). "
         "Stadtteile ohne Zuordnung gehen nicht ein; der Anteil kann daher leicht vom gesamtstädtischen abweichen."
     )
+
+
+def _n_areas(level: str = "stadtteil") -> int:
+    """How many areas a level has (45 Stadtteile in Münster; any number elsewhere)."""
+    return len(data.area_names(level))
 
 
 # --- Spatial autocorrelation ------------------------------------------------------------------
@@ -143,7 +148,7 @@ def spatial_section(indicator_ids: list[str], report_year: int, lisa_indicator: 
     wide = wide.pivot(index="year", columns="name", values="cell")[order].fillna(".")
     wide = wide.reset_index().rename(columns={"year": "Jahr"})
     wide["Jahr"] = wide["Jahr"].astype(str)
-    display(HTML(table_html(wide, "Moran's I (Queen-Nachbarschaft, 45 Stadtteile), in Klammern der Pseudo-p-Wert",
+    display(HTML(table_html(wide, f"Moran's I (Queen-Nachbarschaft, {_n_areas()} Stadtteile), in Klammern der Pseudo-p-Wert",
                             SMS_SOURCE, synthetic=bool(table["synthetic"].any()))))
     year = int(table["year"].max())
     for _, row in table[table["year"] == year].iterrows():
@@ -167,8 +172,8 @@ def lisa_section(indicator_id: str, year: int) -> None:
     display(Markdown(
         f"Die Karte zeigt Stadtteile, deren Wert zusammen mit dem Mittel ihrer Nachbarn auffällig hoch "
         f"(hoch-hoch) oder niedrig (niedrig-niedrig) ist, und Ausreißer gegenüber ihren Nachbarn. "
-        f"**Vorsicht:** Es sind 45 Einzeltests; bei p ≤ 0,05 erscheinen schon bei rein zufälliger Verteilung "
-        f"etwa zwei Stadtteile auffällig. {n_sig} Stadtteile sind es ohne Korrektur, nach Korrektur für "
+        f"**Vorsicht:** Es sind {len(values)} Einzeltests; bei p ≤ 0,05 erscheinen schon bei rein zufälliger "
+        f"Verteilung etwa {formatting.number(len(values) * 0.05)} Stadtteile auffällig. {n_sig} Stadtteile sind es ohne Korrektur, nach Korrektur für "
         f"multiples Testen (False Discovery Rate nach Benjamini-Hochberg) {n_fdr}. Die Cluster sind Hinweise "
         "zum genaueren Hinsehen, keine Befunde."
     ))

@@ -18,6 +18,11 @@ from helpers.sources.areas import CITY_CODE
 LOOK_BACK = 10  # years shown in a series, report year included
 
 
+def city_code() -> str:
+    """The code of the one area of level 'stadt' (Münster: 05515000; any other city: its own)."""
+    return next(iter(data.area_names("stadt")), CITY_CODE)
+
+
 def _cat() -> catalogue.Catalogue:
     return catalogue.load()
 
@@ -64,7 +69,8 @@ def definition_box(ind: Indicator) -> str:
             f"{html.escape(ind.name)}</p>{badge}<table>{body}</table></div>")
 
 
-def _value(vals: pd.DataFrame, year: int, group: str = "total", area: str = CITY_CODE) -> float | None:
+def _value(vals: pd.DataFrame, year: int, group: str = "total", area: str | None = None) -> float | None:
+    area = area or city_code()
     row = vals[(vals["year"] == year) & (vals["group"] == group) & (vals["area_code"] == area)]
     if row.empty or pd.isna(row.iloc[0]["value"]):
         return None
@@ -237,7 +243,7 @@ def composition(report_year: int) -> None:
     for level in ("stadt", "stadtbezirk"):
         total = indicators.counts(catalogue.Term("population"), level)
         total = total[total["year"] == report_year].set_index("area_code")["count"]
-        names = {CITY_CODE: "Stadt Münster"} if level == "stadt" else data.area_names(level)
+        names = data.area_names(level)
         for origin, label in parts.items():
             c = indicators.counts(catalogue.Term("population", origin=origin), level)
             c = c[c["year"] == report_year].set_index("area_code")["count"]

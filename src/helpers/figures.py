@@ -121,6 +121,10 @@ def show(fig: Figure, alt: str | None = None) -> None:
     display(HTML(f'<img class="figure" alt="{html.escape(text)}" src="data:image/png;base64,{data}">'))
 
 
+#: Above this many points the area names would be an illegible tangle: points stay unnamed.
+MAX_POINT_LABELS = 200
+
+
 def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_label: str, title: str,
                      source: str, synthetic: bool, weights: pd.Series | None = None,
                      label_column: str = "area_name") -> Figure:
@@ -147,7 +151,7 @@ def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_
     if weights is not None:
         points += " (Fläche ∝ Einwohnerzahl)"
     ax.scatter(x, y, s=sizes, color=PALETTE[0], alpha=0.7, edgecolor="white", linewidth=0.5, label=points, zorder=2)
-    for xi, yi, text in zip(x, y, frame["label"].astype(str)):
+    for xi, yi, text in zip(x, y, frame["label"].astype(str)) if len(frame) <= MAX_POINT_LABELS else ():
         ax.annotate(text, (xi, yi), xytext=(3, 2), textcoords="offset points", fontsize=5.5, color="#333333")
     if len(frame) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
         wn = w / w.sum()

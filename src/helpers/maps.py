@@ -137,6 +137,10 @@ def _luminance(rgba) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+#: Above this many areas the numbers would cover each other (and the scale bar): maps go unlabelled.
+MAX_LABELS = 200
+
+
 def _draw(ax, gdf: gpd.GeoDataFrame, fill: list, missing: np.ndarray, labels: str | None, level: str,
           fontsize: float = 6) -> None:
     """Areas in their colours (missing hatched), Stadtbezirk outlines and labels on one axes."""
@@ -148,7 +152,7 @@ def _draw(ax, gdf: gpd.GeoDataFrame, fill: list, missing: np.ndarray, labels: st
         gdf[missing].plot(ax=ax, **MISSING_STYLE)
     if level != "stadtbezirk":
         data.boundaries("stadtbezirk").boundary.plot(ax=ax, color="#222222", linewidth=1.2)
-    if labels:
+    if labels and len(gdf) <= MAX_LABELS:
         colour_of = dict(zip(gdf["code"], fill))
         for code, name, x, y in _label_points(level):
             fc = colour_of.get(code)
