@@ -134,14 +134,20 @@ def _start_pdf(html_path: Path) -> tuple[ProcessPoolExecutor, Future]:
     return pool, pool.submit(pdf_writer.write_pdf, html_path)
 
 
+def first_year_of(table: pd.DataFrame, year: int) -> int:
+    """First year of the look back, read off the exported table (which starts there by construction);
+    recomputing it would evaluate every indicator at every level again (about 15 s)."""
+    city = table[(table["area_level"] == "stadt") & table["value"].notna()]
+    return int(city["year"].min()) if len(city) else year
+
+
 def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, durations: dict[str, float],
            chapters: list[str], pdf: bool = True, previous_check: dict | None = None,
            check_basis: str | None = None) -> bool:
     """Stitch, render, check and record one run; False (with the reasons printed) if it must not be published."""
     from helpers import report
-    from helpers.chapter import first_year_shown
 
-    first = first_year_shown(year)
+    first = first_year_of(table, year)
     html_path = report.write_report(executed, year, first, target=out / "report.html")
     written = {"report.html": html_path}
     rendering = _start_pdf(html_path) if pdf else None
