@@ -1,7 +1,7 @@
 # The front door of the workbench. Every target sets up what it needs by itself:
 # a project virtual environment (.venv) installed from the pinned lock file.
 #
-#   make report [YEAR=2013]   build outputs/<year>/report.html on the committed data
+#   make report [YEAR=2013] [FORCE=1]   build outputs/<year>/ (only what changed) on the committed data
 #   make test                 run the whole test suite
 #   make bench                measure the runner against a plain papermill baseline (outputs/bench.json)
 #   make verify [YEAR=2014]   rebuild from scratch in a temporary folder, compare every number with the manifest
