@@ -27,11 +27,16 @@ class DataError(ValueError):
     """Input data that cannot be used; the message names file, row, column and the fix."""
 
 
-def areas() -> pd.DataFrame:
-    """All areas of all levels (level, code, name, parent_level, parent_code, aliases)."""
+def _areas_key() -> tuple[str, int, int]:
+    """areas.csv by path, modification time and size: an edited file is read again."""
     p = Path(paths.AREAS_CSV)
     stat = p.stat()
-    return _areas_cached(str(p), stat.st_mtime_ns, stat.st_size).copy()
+    return str(p), stat.st_mtime_ns, stat.st_size
+
+
+def areas() -> pd.DataFrame:
+    """All areas of all levels (level, code, name, parent_level, parent_code, aliases)."""
+    return _areas_cached(*_areas_key()).copy()
 
 
 @lru_cache(maxsize=4)
@@ -46,9 +51,7 @@ def area_names(level: str) -> dict[str, str]:
 
 def stadtteil_parents() -> pd.DataFrame:
     """Stadtteil code -> its Teilbereich, Stadtbezirk and the city, as columns."""
-    p = Path(paths.AREAS_CSV)
-    stat = p.stat()
-    return _parents_cached(str(p), stat.st_mtime_ns, stat.st_size).copy()
+    return _parents_cached(*_areas_key()).copy()
 
 
 @lru_cache(maxsize=4)
