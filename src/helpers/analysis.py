@@ -13,13 +13,16 @@ from IPython.display import HTML, Markdown, display
 from helpers import catalogue, data, figures, formatting, maps, published, segregation, spatial
 from helpers.chapter import latest_common_year, table_html, window
 
-SMS_SOURCE = ("Stadt Münster, SMS – Statistik für Münsters Stadtteile, Migration und Bevölkerung; "
-              "eigene Berechnung")
 PAIRS = (("migration", "no_migration", "Menschen mit und ohne Migrationsvorgeschichte"),
          ("foreign", "german", "Ausländer/-innen und Deutsche"))
 LISA_COLOURS = {"hoch-hoch": "#b2182b", "niedrig-niedrig": "#2166ac", "hoch-niedrig": "#f4a582",
                 "niedrig-hoch": "#92c5de", spatial.NOT_SIGNIFICANT: "#f7f7f7", spatial.NO_NEIGHBOURS: "#bdbdbd"}
 DEFAULT_MORAN_INDICATORS = ("mv_anteil", "auslaender_anteil", "alo_dichte", "alo_sgb2_dichte")
+
+
+def population_source() -> str:
+    """Source line of the analyses computed from the Stadtteil population counts."""
+    return f"{data.statistics_source()}, Migration und Bevölkerung; eigene Berechnung"
 
 
 def _num(value: float, decimals: int = 3) -> str:
@@ -64,7 +67,7 @@ def segregation_section(report_year: int) -> None:
     figures.show(figures.lines(
         table.assign(series=table["label"]), "year", "dissimilarity", "series",
         f"Dissimilaritätsindex D, Stadtteile {int(table['year'].min())}–{int(table['year'].max())}",
-        SMS_SOURCE, decimals=2, y_label="D (0 = gleiche Verteilung, 1 = vollständige Trennung)",
+        population_source(), decimals=2, y_label="D (0 = gleiche Verteilung, 1 = vollständige Trennung)",
     ))
     shown = pd.DataFrame({
         "Gruppen": table["label"], "Jahr": table["year"].astype(str),
@@ -74,7 +77,7 @@ def segregation_section(report_year: int) -> None:
         "Isolation bereinigt (η²)": [_num(v) for v in table["isolation_corrected"]],
         "Kontakt (Exposure)": [_num(v) for v in table["exposure"]],
     })
-    display(HTML(table_html(shown, f"Segregationsindizes auf Ebene der {_n_areas()} Stadtteile", SMS_SOURCE)))
+    display(HTML(table_html(shown, f"Segregationsindizes auf Ebene der {_n_areas()} Stadtteile", population_source())))
     display(Markdown(_segregation_caveats(report_year, latest)))
 
 
@@ -137,7 +140,7 @@ def spatial_section(indicator_ids: list[str], report_year: int, lisa_indicator: 
         "### Räumliche Muster: Liegen ähnliche Stadtteile nebeneinander?\n\n"
         "**Moran's I** misst, ob benachbarte Stadtteile (gemeinsame Grenze oder Ecke) ähnlichere Werte haben "
         "als bei zufälliger Verteilung: positive Werte bedeuten räumliche Häufung, Werte um "
-        f"{_num(-1 / 44, 3)} (= −1/(n−1)) keine Struktur. Der p-Wert stammt aus 999 zufälligen Vertauschungen "
+        f"{_num(-1 / (_n_areas() - 1), 3)} (= −1/(n−1)) keine Struktur. Der p-Wert stammt aus 999 zufälligen Vertauschungen "
         "der Werte (Permutationstest, fester Startwert, daher reproduzierbar)."
     ))
     if table.empty:
@@ -149,7 +152,7 @@ def spatial_section(indicator_ids: list[str], report_year: int, lisa_indicator: 
     wide = wide.reset_index().rename(columns={"year": "Jahr"})
     wide["Jahr"] = wide["Jahr"].astype(str)
     display(HTML(table_html(wide, f"Moran's I (Queen-Nachbarschaft, {_n_areas()} Stadtteile), in Klammern der Pseudo-p-Wert",
-                            SMS_SOURCE, synthetic=bool(table["synthetic"].any()))))
+                            population_source(), synthetic=bool(table["synthetic"].any()))))
     year = int(table["year"].max())
     for _, row in table[table["year"] == year].iterrows():
         display(Markdown(f"*{row['name']}, {year}:* {row['result'].describe()}"))
@@ -214,7 +217,7 @@ def social_space_section(indicator_ids: list[str], year: int, period: int = 2, p
         "Standardabweichungen: Status hoch (< −1), mittel (−1 bis +1), niedrig (+1 bis +1,5), sehr niedrig "
         "(> +1,5); Dynamik positiv (< −1), stabil (−1 bis +1), negativ (> +1). Ein hoher Statusindex bedeutet "
         "einen niedrigen sozialen Status. Der Index ordnet Stadtteile relativ zueinander ein; er sagt nichts "
-        "über einzelne Menschen und nichts über Münster im Vergleich zu anderen Städten."
+        f"über einzelne Menschen und nichts über {data.city().short} im Vergleich zu anderen Städten."
     ))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -299,7 +302,7 @@ def correlation_section(indicator_ids: list[str], year: int, level: str = "stadt
     display(Markdown(ECOLOGICAL_CAVEAT.format(n=len(table))))
     if synthetic_ids:
         display(Markdown(f"**{figures.SYNTHETIC_MARK}:** " + ", ".join(names[i] for i in synthetic_ids)
-                         + " beruhen auf synthetischen Demodaten; ihre Zusammenhänge sagen nichts über Münster."))
+                         + f" beruhen auf synthetischen Demodaten; ihre Zusammenhänge sagen nichts über {data.city().short}."))
     results = [correlation.matrix(table, indicator_ids, method, weights) for method in methods]
     long = pd.concat(results, ignore_index=True)
     how = "gewichtet nach Einwohnerzahl" if weighted else "ungewichtet"

@@ -13,14 +13,13 @@ from IPython.display import HTML, Markdown, display
 
 from helpers import catalogue, data, disclosure, figures, formatting, indicators, maps, published
 from helpers.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
-from helpers.sources.areas import CITY_CODE
 
 LOOK_BACK = 10  # years shown in a series, report year included
 
 
 def city_code() -> str:
     """The code of the one area of level 'stadt' (Münster: 05515000; any other city: its own)."""
-    return next(iter(data.area_names("stadt")), CITY_CODE)
+    return data.city().code
 
 
 def _cat() -> catalogue.Catalogue:
@@ -87,7 +86,7 @@ def _change_text(ind: Indicator, change: float) -> str:
 def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, year: int) -> str:
     """One to three German sentences with the key figures, generated from the values.
 
-    Synthetic indicators say so first: their numbers must never read as facts about Münster.
+    Synthetic indicators say so first: their numbers must never read as facts about the city.
     """
     fmt = lambda v: formatting.with_unit(v, ind.unit)  # noqa: E731
     now = _value(city, year)
@@ -95,8 +94,8 @@ def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, 
         return f"Für {year} liegt für den Indikator „{ind.name}“ kein gesamtstädtischer Wert vor."
     row = city[(city["year"] == year) & (city["group"] == "total")].iloc[0]
     synthetic = ind.synthetic or bool(row["synthetic"])
-    where = "in den Demodaten" if synthetic else "in Münster"
-    text = f"**{figures.SYNTHETIC_MARK}, keine Aussage über Münster.** " if synthetic else ""
+    where = "in den Demodaten" if synthetic else f"in {data.city().short}"
+    text = f"**{figures.SYNTHETIC_MARK}, keine Aussage über {data.city().short}.** " if synthetic else ""
     text += f"{year} lag der Wert „{ind.name}“ {where} bei **{fmt(now)}**"
     if ind.unit == "%":
         text += f" ({formatting.number(row['numerator'])} von {formatting.number(row['denominator'])})"
@@ -140,7 +139,7 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int) -> str:
         "Abstand": [formatting.points(v) for v in g["difference"]],
         "Verhältnis": [formatting.ratio(v) for v in g["ratio"]],
     })
-    caption = f"Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, Stadt Münster"
+    caption = f"Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, {data.city().name}"
     return table_html(table, caption, ind.source, synthetic=bool(city["synthetic"].any()))
 
 
@@ -184,7 +183,7 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     published.record(city[city["year"].isin([year, lo])], "Text")
     published.record(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")], "Text")
     shown_years = city_window.loc[city_window["value"].notna(), "year"]
-    title = f"{ind.name}, Stadt Münster {shown_years.min()}–{shown_years.max()}"
+    title = f"{ind.name}, {data.city().name} {shown_years.min()}–{shown_years.max()}"
     published.record(city_window, "Zeitreihe")
     figures.show(figures.time_series(city_window, ind, title, year))
     if ind.group_values:
@@ -250,7 +249,7 @@ def composition(report_year: int) -> None:
             for code, value in c.items():
                 rows.setdefault(names.get(code, code), {})[label] = float(value) / float(total[code]) * 100
     table = pd.DataFrame(rows).T[list(parts.values())]
-    source = "Stadt Münster, SMS – Statistik für Münsters Stadtteile, Migration " + str(report_year)
+    source = f"{data.statistics_source()}, Migration {report_year}"
     fig = figures.stacked_composition(table, f"Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte, {report_year}", source)
     figures.show(fig)
 

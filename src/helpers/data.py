@@ -9,6 +9,7 @@ Everything a notebook or researcher needs is one call away::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pandera.errors
 
 from helpers import paths
 from helpers.schema import OBSERVATION_COLUMNS, OBSERVATIONS
+from helpers.sources.areas import CITY_CODE as MUENSTER_CODE
 
 GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke",
               "stadtzelle": "stadtzellen"}
@@ -47,6 +49,53 @@ def _areas_cached(path: str, mtime: int, size: int) -> pd.DataFrame:
 def area_names(level: str) -> dict[str, str]:
     table = areas()
     return dict(table.loc[table["level"] == level, ["code", "name"]].itertuples(index=False))
+
+
+@dataclass(frozen=True)
+class City:
+    """The city a data root describes: the one row of level 'stadt' in areas.csv."""
+
+    code: str  # e.g. "05515000" (Amtlicher Gemeindeschlüssel)
+    name: str  # official, e.g. "Stadt Münster"
+
+    @property
+    def short(self) -> str:
+        """The name as used in running text: "Münster" for "Stadt Münster"."""
+        return self.name.removeprefix("Stadt ")
+
+
+def city() -> City:
+    """Code and official name of the city (areas.csv, level 'stadt'); cached like `areas()`."""
+    return _city_cached(*_areas_key())
+
+
+@lru_cache(maxsize=4)
+def _city_cached(path: str, mtime: int, size: int) -> City:
+    table = _areas_cached(path, mtime, size)
+    rows = table[table["level"] == "stadt"]
+    if len(rows) != 1:
+        found, fix = (("keine Zeile hat", "Bitte die Zeile der Stadt ergänzen") if rows.empty else
+                      (f"{len(rows)} Zeilen haben", f"Bitte bis auf eine entfernen (Codes: {', '.join(rows['code'])})"))
+        raise DataError(
+            f"{path}: {found} in der Spalte level den Wert „stadt“; es muss genau eine sein, mit dem "
+            "Gemeindeschlüssel als code und dem amtlichen Namen als name (z. B. `stadt,05515000,Stadt Münster,,,`). "
+            f"{fix}."
+        )
+    row = rows.iloc[0]
+    return City(code=row["code"], name=row["name"])
+
+
+def statistics_source() -> str:
+    """The city's own small-area statistics, as the start of a source line.
+
+    The one place that decides this: Münster's real series is named ("SMS – Statistik für
+    Münsters Stadtteile"); any other city gets its own statistics office, generically, so no
+    other city's text claims a Münster source.
+    """
+    c = city()
+    if c.code == MUENSTER_CODE:
+        return "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
+    return f"{c.name}, Kommunalstatistik"
 
 
 def stadtteil_parents() -> pd.DataFrame:
@@ -178,6 +227,7 @@ def clear_cache() -> None:
     _by_term_cached.cache_clear()
     _areas_cached.cache_clear()
     _parents_cached.cache_clear()
+    _city_cached.cache_clear()
 
 
 def observations(folder: Path | None = None) -> pd.DataFrame:

@@ -33,7 +33,11 @@ SCHEME_NAMES = {"quantiles": "Quantile", "fisher_jenks": "natürliche Brüche (F
 STD_MULTIPLES = (-2, -1, 1, 2)
 MISSING_STYLE = dict(facecolor="#eeeeee", edgecolor="#999999", hatch="////", linewidth=0.3)
 MISSING_LABEL = "keine Angabe / geheim (.)"
-GEOMETRY_SOURCE = "Geometrie: Stadt Münster, Statistische Gebietsgliederung"
+
+
+def geometry_source() -> str:
+    """Where the boundaries come from: the city's own statistical area division."""
+    return f"Geometrie: {data.city().name}, Statistische Gebietsgliederung"
 
 
 class MapError(ValueError):
@@ -198,7 +202,7 @@ def _single(title: str, source: str, synthetic: bool) -> tuple[Figure, object]:
     fig = Figure(figsize=(8, 7.2), dpi=DPI)
     ax = fig.add_axes((0.0, 0.08, 0.66, 0.84))
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-    footer(fig, f"{source}. {GEOMETRY_SOURCE}", synthetic)
+    footer(fig, f"{source}. {geometry_source()}", synthetic)
     return fig, ax
 
 
@@ -313,7 +317,7 @@ def small_multiples(vals: pd.DataFrame, years: Sequence[int], title: str, unit: 
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     _legend(fig, list(zip(cls.colours, shared)), f"Klassen für alle Jahre gleich\n({SCHEME_NAMES['user']})",
             missing_total, level, y=0.92)
-    footer(fig, f"{source}. {GEOMETRY_SOURCE}", bool(vals.get("synthetic", pd.Series([False])).any()))
+    footer(fig, f"{source}. {geometry_source()}", bool(vals.get("synthetic", pd.Series([False])).any()))
     return fig
 
 

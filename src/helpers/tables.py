@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
+from helpers import data
 from helpers.io import write_atomic
 from helpers.schema import FLAGS
 
@@ -182,7 +183,7 @@ def workbook_bytes(frame: pd.DataFrame, year: int, notes: Sequence[tuple[str, st
     for hf, title in zip(order, sheet_names(names)):
         _data_sheet(wb.create_sheet(title), frame[frame["handlungsfeld"].eq(hf)])
     fixed = datetime(year, 12, 31)
-    wb.properties.creator = "Integrationsmonitoring Münster"
+    wb.properties.creator = f"Integrationsmonitoring {data.city().short}"
     raw = io.BytesIO()
     wb.save(raw)  # openpyxl stamps `modified` with the current time; core.xml is replaced below
     wb.properties.created = wb.properties.modified = fixed
@@ -213,7 +214,7 @@ def _put(ws: Worksheet, row: int, column: int, value) -> None:
 def _intro_sheet(ws: Worksheet, year: int, notes: Sequence[tuple[str, str]]) -> None:
     """Title, the caller's notes and a glossary of the columns (sheet header and CSV id)."""
     ws.title = INTRO_SHEET
-    _put(ws, 1, 1, f"Integrationsmonitoring Münster {year} – Tabellen")
+    _put(ws, 1, 1, f"Integrationsmonitoring {data.city().short} {year} – Tabellen")
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     row = 3
     for heading, text in notes:

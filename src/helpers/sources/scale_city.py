@@ -3,8 +3,10 @@
     python -m helpers.sources.scale_city --root /tmp/stadt1000 --areas 1000
     IM_ROOT=/tmp/stadt1000 IM_OUTPUTS=/tmp/stadt1000/outputs python -m helpers.runner --ohne-pdf
 
-ALL NUMBERS ARE INVENTED. The city "Synthetische Stadt" (code 09999000) exists only to measure
-how run time and figures behave with many areas (issue 7); nothing in it describes Münster.
+ALL NUMBERS ARE INVENTED. The city "Stadt Beispielstadt (synthetisch)" (code 09999000, no real
+Gemeindeschlüssel) exists only to measure how run time and figures behave with many areas (issue 7);
+nothing in it describes Münster, and the titles, captions and source lines the helpers write name it
+(via `data.city()`), not Münster.
 Every observation row has ``synthetic=True`` and the source "Synthetische Skalierungsstadt
 (Seed …)", so every figure, map and table of a report built from it carries the demo mark.
 
@@ -53,7 +55,7 @@ from helpers.io import atomic_path, write_atomic
 
 SEED = 20261122
 CITY_CODE = "09999000"
-CITY_NAME = "Synthetische Stadt"
+CITY_NAME = "Stadt Beispielstadt (synthetisch)"  # data.city().short: "Beispielstadt (synthetisch)"
 CRS = "EPSG:25832"
 #: Lower left corner and side of the square (metres, EPSG:25832): about Münster's extent.
 ORIGIN, SIDE = (397_000.0, 5_748_000.0), 18_000.0

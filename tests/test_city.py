@@ -1,0 +1,156 @@
+"""The city's identity (data.city, from the 'stadt' row of areas.csv) and the texts that name it.
+
+Münster's strings must read exactly as before; a synthetic scale city must never be called
+Münster nor be given Münster's statistics series (SMS) as its source.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from helpers import analysis, catalogue, chapter, data, figures, maps, paths, published, spatial, tables
+from helpers.catalogue import GROUP_LABELS
+from helpers.sources import scale_city
+
+SMS = "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
+YEAR = 2014
+
+
+# --- Münster (committed data) ------------------------------------------------------------------
+
+def test_committed_city_is_muenster():
+    city = data.city()
+    assert (city.code, city.name, city.short) == ("05515000", "Stadt Münster", "Münster")
+    assert chapter.city_code() == "05515000"
+
+
+def test_muenster_source_lines_unchanged():
+    assert data.statistics_source() == SMS
+    assert analysis.population_source() == f"{SMS}, Migration und Bevölkerung; eigene Berechnung"
+    assert maps.geometry_source() == "Geometrie: Stadt Münster, Statistische Gebietsgliederung"
+
+
+# --- areas.csv without or with two 'stadt' rows -------------------------------------------------
+
+@pytest.mark.parametrize("n_rows, says", [(0, "keine Zeile hat"), (2, "2 Zeilen haben")])
+def test_city_needs_exactly_one_stadt_row(tmp_path, monkeypatch, n_rows, says):
+    table = pd.read_csv(paths.AREAS_CSV, dtype=str, keep_default_na=False)
+    stadt = table[table["level"] == "stadt"]
+    rows = [table[table["level"] != "stadt"]] + [stadt.assign(code=f"0551500{i}") for i in range(n_rows)]
+    target = tmp_path / "areas.csv"
+    pd.concat(rows).to_csv(target, index=False)
+    monkeypatch.setattr(paths, "AREAS_CSV", target)
+    for call in (data.city, chapter.city_code, data.statistics_source):
+        with pytest.raises(data.DataError) as err:
+            call()
+        message = str(err.value)
+        assert message.startswith(f"{target}: {says} in der Spalte level den Wert „stadt“")
+        assert "genau eine" in message
+    if n_rows == 2:
+        assert "Codes: 05515000, 05515001" in message
+
+
+# --- A synthetic scale city ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def city_root(tmp_path_factory) -> Path:
+    return scale_city.write_city(tmp_path_factory.mktemp("city"), 60, range(2005, 2015))
+
+
+@pytest.fixture
+def scale(city_root, tmp_path, monkeypatch):
+    """helpers.paths pointed at the scale city; caches keyed by level only are cleared around it."""
+    old = Path(paths.DATA)
+    for name, value in vars(paths).copy().items():
+        if isinstance(value, Path) and value.is_relative_to(old):
+            monkeypatch.setattr(paths, name, city_root / "data" / value.relative_to(old))
+    monkeypatch.setattr(paths, "ROOT", city_root)
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
+    monkeypatch.delenv(published.CHAPTER_ENV, raising=False)
+
+    def clear():
+        data.clear_cache()
+        maps._label_points.cache_clear()
+        spatial._level_neighbours.cache_clear()
+
+    clear()
+    yield city_root
+    clear()
+
+
+def _texts(fig) -> list[str]:
+    return [fig.get_suptitle(), *(t.get_text() for t in fig.texts)]
+
+
+def test_scale_city_identity(scale):
+    city = data.city()
+    assert (city.code, city.name, city.short) == ("09999000", "Stadt Beispielstadt (synthetisch)",
+                                                  "Beispielstadt (synthetisch)")
+    assert chapter.city_code() == scale_city.CITY_CODE == "09999000"
+    assert data.statistics_source() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
+    assert analysis.population_source() == ("Stadt Beispielstadt (synthetisch), Kommunalstatistik, "
+                                            "Migration und Bevölkerung; eigene Berechnung")
+    assert maps.geometry_source() == "Geometrie: Stadt Beispielstadt (synthetisch), Statistische Gebietsgliederung"
+
+
+def test_scale_city_chapter_texts(scale, monkeypatch):
+    shown, figs = [], []
+    monkeypatch.setattr(chapter, "display", lambda obj: shown.append(obj.data))
+    monkeypatch.setattr(figures, "show", lambda fig, alt=None: figs.append(fig))
+    ind = catalogue.load().indicator("mv_anteil")
+    city = published.values(ind, "stadt")
+    stadtteile = published.values(ind, "stadtteil")
+
+    # Every scale-city row is synthetic: the key sentences open with the demo mark and the city.
+    sentences = chapter.key_sentences(ind, city, stadtteile, YEAR)
+    assert sentences.startswith(f"**{figures.SYNTHETIC_MARK}, keine Aussage über Beispielstadt (synthetisch).** ")
+    real = chapter.key_sentences(ind, city.assign(synthetic=False), stadtteile, YEAR)
+    assert real.startswith(f"{YEAR} lag der Wert „{ind.name}“ in Beispielstadt (synthetisch) bei **")
+
+    a, b = ind.group_values
+    gap = chapter.gap_table(ind, city, YEAR)
+    assert f"<figcaption>Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, " \
+           "Stadt Beispielstadt (synthetisch) <span" in gap
+
+    chapter.indicator_section("mv_anteil", YEAR)
+    series, *map_figs = figs
+    assert ind.first_year == 2006  # the catalogue's first year, inside the look back 2005–2014
+    assert series.get_suptitle() == f"{ind.name}, Stadt Beispielstadt (synthetisch) 2006–2014"
+    assert map_figs
+    for fig in map_figs:
+        assert any(t.endswith(". Geometrie: Stadt Beispielstadt (synthetisch), Statistische Gebietsgliederung")
+                   for t in _texts(fig)), _texts(fig)
+
+    figs.clear()
+    sources = []
+    original = figures.stacked_composition
+    monkeypatch.setattr(figures, "stacked_composition",
+                        lambda table, title, source, **kw: sources.append(source) or original(table, title, source, **kw))
+    chapter.composition(YEAR)
+    assert sources == [f"Stadt Beispielstadt (synthetisch), Kommunalstatistik, Migration {YEAR}"]
+    assert f"Quelle: {sources[0]}" in _texts(figs[0])
+
+    # The workbench's own lines name the scale city. Left out: what the catalogue says (definition
+    # box, the indicator's source in footers), copied verbatim from Münster's catalogue.
+    catalogue_source = figures.short_source(ind)
+    texts = [t.replace(catalogue_source, "").replace(html.escape(catalogue_source), "")
+             for t in [sentences, real, gap, *(t for t in shown if 'class="definition-box"' not in t),
+                       *(t for fig in [series, *map_figs, *figs] for t in _texts(fig))]]
+    assert not [t for t in texts if "Münster" in t]
+    assert sum("Beispielstadt" in t for t in texts) >= 6
+
+
+def test_scale_city_table_export_title(scale):
+    row = {"handlungsfeld": "kontext", "handlungsfeld_name": "Kontext", "indicator": "mv_anteil",
+           "indicator_name": "Anteil", "unit": "%", "area_level": "stadt", "area_code": "09999000",
+           "area_name": "Stadt Beispielstadt (synthetisch)", "year": YEAR, "group": "total",
+           "group_label": "Insgesamt", "value": 1.5, "flag": "", "synthetic": True}
+    wb = load_workbook(io.BytesIO(tables.workbook_bytes(pd.DataFrame([row]), YEAR)))
+    assert wb.worksheets[0]["A1"].value == f"Integrationsmonitoring Beispielstadt (synthetisch) {YEAR} – Tabellen"
+    assert wb.properties.creator == "Integrationsmonitoring Beispielstadt (synthetisch)"
