@@ -27,6 +27,8 @@ DELIVERY_REVISIONS_CSV = DATA / "delivery_revisions.csv"
 NOTEBOOKS = ROOT / "notebooks"
 # Kernels started by the runner inherit IM_OUTPUTS, so a redirected run writes everything in one place.
 OUTPUTS = Path(os.environ.get("IM_OUTPUTS", ROOT / "outputs"))
+#: Set by the runner for each chapter's kernel: the chapter it records its published cells under.
+CHAPTER_ENV = "IM_CHAPTER"
 TEMPLATES_DIR = OUTPUTS / "templates"
 
 

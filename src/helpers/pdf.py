@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -97,6 +98,8 @@ def warm_up() -> None:
     """Import WeasyPrint and pikepdf and load the fonts, so a waiting worker renders at once."""
     import pikepdf  # noqa: F401
 
+    import helpers.report  # noqa: F401 - the part format (imports nbconvert)
+
     with _weasyprint() as HTML:
         HTML(string="<p>x</p>").render()
 
@@ -118,6 +121,24 @@ def _bookmarks(tree: list) -> list:
     return [[label, dest[0], round(dest[2], 2), _bookmarks(children)] for label, dest, children, _state in tree]
 
 
+def _render_part(cache: Path, base_url: str, document: str) -> dict:
+    """Lay out one part, write its PDF and what the joining needs into `cache`; return the latter."""
+    key = _cache_key(document)
+    meta_path, pdf_path = Path(cache) / f"{key}.json", Path(cache) / f"{key}.pdf"
+    with _weasyprint() as HTML:
+        doc = HTML(string=document, base_url=base_url, url_fetcher=_fetcher(), media_type="print").render()
+        anchors: dict[str, int] = {}
+        for n, page in enumerate(doc.pages):
+            for name in page.anchors:  # a box broken across pages has its anchor on each: keep the first
+                anchors.setdefault(name, n)
+        meta = {"file": pdf_path.name, "pages": len(doc.pages), "anchors": anchors,
+                "bookmarks": _bookmarks(doc.make_bookmark_tree(scale=PT_PER_PX, transform_pages=True))}
+        with atomic_path(pdf_path) as tmp:
+            doc.write_pdf(tmp)
+    write_text_atomic(meta_path, json.dumps(meta, ensure_ascii=False))
+    return meta
+
+
 class PartRenderer:
     """Renders HTML documents to PDF files in `cache`, each once per content."""
 
@@ -127,8 +148,8 @@ class PartRenderer:
         self.used: set[str] = set()
         self.rendered = 0
 
-    def render(self, document: str) -> dict:
-        """{"file", "pages", "anchors" {id: page}, "bookmarks"}: from the cache, or rendered now."""
+    def cached(self, document: str) -> dict | None:
+        """The part's entry if it was rendered before (and marks it as used)."""
         key = _cache_key(document)
         meta_path, pdf_path = self.cache / f"{key}.json", self.cache / f"{key}.pdf"
         self.used.update({meta_path.name, pdf_path.name})
@@ -136,20 +157,34 @@ class PartRenderer:
             try:
                 return json.loads(meta_path.read_text(encoding="utf-8"))
             except ValueError:
-                pass  # a damaged entry is rendered again
-        with _weasyprint() as HTML:
-            doc = HTML(string=document, base_url=self.base_url, url_fetcher=_fetcher(), media_type="print").render()
-            anchors: dict[str, int] = {}
-            for n, page in enumerate(doc.pages):
-                for name in page.anchors:  # a box broken across pages has its anchor on each: keep the first
-                    anchors.setdefault(name, n)
-            meta = {"file": pdf_path.name, "pages": len(doc.pages), "anchors": anchors,
-                    "bookmarks": _bookmarks(doc.make_bookmark_tree(scale=PT_PER_PX, transform_pages=True))}
-            with atomic_path(pdf_path) as tmp:
-                doc.write_pdf(tmp)
-        write_text_atomic(meta_path, json.dumps(meta, ensure_ascii=False))
-        self.rendered += 1
+                return None  # a damaged entry is rendered again
+        return None
+
+    def render(self, document: str) -> dict:
+        """{"file", "pages", "anchors" {id: first page}, "bookmarks"}: from the cache, or rendered now."""
+        meta = self.cached(document)
+        if meta is None:
+            meta = _render_part(self.cache, self.base_url, document)
+            self.rendered += 1
         return meta
+
+    def render_all(self, documents: list[str], jobs: int | None = None) -> list[dict]:
+        """Several parts; those not in the cache are rendered in parallel (a clean build has 17)."""
+        metas = [self.cached(doc) for doc in documents]
+        missing = [n for n, meta in enumerate(metas) if meta is None]
+        jobs = min(jobs or os.cpu_count() or 1, len(missing))
+        if jobs > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                done = pool.map(_render_part, *zip(*[(self.cache, self.base_url, documents[n]) for n in missing]))
+                for n, meta in zip(missing, done):
+                    metas[n] = meta
+        else:
+            for n in missing:
+                metas[n] = _render_part(self.cache, self.base_url, documents[n])
+        self.rendered += len(missing)
+        return metas
 
     def prune(self, keep: tuple[str, ...] = ()) -> None:
         """Remove cached parts this report no longer uses."""
@@ -300,7 +335,7 @@ def render_parts(html_path: Path, target: Path, cache: Path) -> int:
         return f"{head_html}{body}{_targets_block(placeholders[name])}{tail}"
 
     rest = [name for name, _ in parts if name != FRONT]
-    rest_metas = [renderer.render(document(name, bodies[name])) for name in rest]
+    rest_metas = renderer.render_all([document(name, bodies[name]) for name in rest])
     front_head = _with_style(part_head, FRONT_CSS)
     toc_names = sorted(_link_targets(bodies.get(FRONT, "").split('<nav class="toc"', 1)[-1].split("</nav>", 1)[0]))
     hint_path = renderer.cache / "inhalt.json"

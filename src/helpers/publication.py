@@ -5,7 +5,8 @@ would get them; a violation removes the report files, so nothing unchecked looks
 The manifest comes last and only for a checked run.
 
 Rebuilding after one chapter changed should cost little more than that chapter: the PDF
-renders in a separate process while the checker runs, and the checker re-checks only the
+renders in a separate process while the checker runs (only the changed parts, helpers.pdf), the
+HTML reuses every unchanged chapter's conversion (helpers.report), and the checker re-checks only the
 chapters whose records changed when the tables and their inputs are the same as at the last
 passed check (`previous_check`, from helpers.runner's build state).
 """
@@ -126,12 +127,25 @@ def check(out: Path, previous: dict | None = None, basis: str | None = None) -> 
 
 # --- the whole step ---------------------------------------------------------------------------------
 
-def _start_pdf(html_path: Path) -> tuple[ProcessPoolExecutor, Future]:
-    """Render the PDF in another process: it takes longest and needs nothing the checker does."""
-    from helpers import pdf as pdf_writer
+class PdfWorker:
+    """One process that renders the PDF. Started while the chapters run, it has imported WeasyPrint
+    and loaded the fonts by the time the HTML is stitched; then it renders while the checker runs."""
 
-    pool = ProcessPoolExecutor(max_workers=1)
-    return pool, pool.submit(pdf_writer.write_pdf, html_path)
+    def __init__(self) -> None:
+        from helpers import pdf as pdf_writer
+
+        # The platform's default start method, like the kernel pool: "spawn" would re-run a caller's
+        # script that lacks an `if __name__ == "__main__"` guard.
+        self._pool = ProcessPoolExecutor(max_workers=1, initializer=pdf_writer.warm_up)
+        self._pool.submit(int)  # start the process and its warm-up now, not at the first real job
+
+    def render(self, html_path: Path) -> Future:
+        from helpers import pdf as pdf_writer
+
+        return self._pool.submit(pdf_writer.write_pdf, html_path)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def first_year_of(table: pd.DataFrame, year: int) -> int:
@@ -143,21 +157,25 @@ def first_year_of(table: pd.DataFrame, year: int) -> int:
 
 def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, durations: dict[str, float],
            chapters: list[str], pdf: bool = True, previous_check: dict | None = None,
-           check_basis: str | None = None) -> bool:
-    """Stitch, render, check and record one run; False (with the reasons printed) if it must not be published."""
+           check_basis: str | None = None, pdf_worker: PdfWorker | None = None) -> bool:
+    """Stitch, render, check and record one run; False (with the reasons printed) if it must not be published.
+
+    `pdf_worker`: a PdfWorker started earlier (the caller closes it); without one, one is started here.
+    """
     from helpers import report
 
     first = first_year_of(table, year)
     html_path = report.write_report(executed, year, first, target=out / "report.html")
     written = {"report.html": html_path}
-    rendering = _start_pdf(html_path) if pdf else None
+    worker = (pdf_worker or PdfWorker()) if pdf else None
     try:
+        rendering = worker.render(html_path) if worker else None
         problems = check(out, previous_check, check_basis)
         if rendering:
-            written["report.pdf"] = rendering[1].result()
+            written["report.pdf"] = rendering.result()
     finally:
-        if rendering:
-            rendering[0].shutdown(wait=True, cancel_futures=True)
+        if worker and worker is not pdf_worker:
+            worker.close()
     if problems:
         _withdraw(out)
         print(f"\n{len(problems)} Verstoß/Verstöße gegen die Geheimhaltungsregel; Bericht und Tabellen "
@@ -169,5 +187,6 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     params = {"report_year": year, "first_year": first, "chapters": chapters,
               "disclosure_rule": disclosure.active_rule().__dict__}
     outputs = {name: manifest.sha256(path) for name, path in written.items()}
-    manifest.write(out, manifest.build(params, durations, table, executed, outputs))
+    manifest.write(out, manifest.build(params, durations, table, executed, outputs,
+                                       cache=buildstate.build_dir(out) / "numbers"))
     return True

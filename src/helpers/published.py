@@ -25,7 +25,7 @@ LEVELS = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
 #: Decimals of published rates (as the report shows them).
 DECIMALS = 1
 RECORD_COLUMNS = ["what", "indicator", "area_level", "area_code", "year", "group", "value", "flag"]
-CHAPTER_ENV = "IM_CHAPTER"  # set by the runner for each notebook's kernel
+CHAPTER_ENV = paths.CHAPTER_ENV  # set by the runner for each notebook's kernel
 
 
 def parents() -> disclosure.Parents:

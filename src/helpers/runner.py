@@ -142,9 +142,8 @@ def execute(notebook: Path, target: Path, year: int, outputs: Path | None = None
     import papermill as pm
 
     from helpers.io import atomic_path
-    from helpers.published import CHAPTER_ENV
 
-    os.environ[CHAPTER_ENV] = notebook.stem  # the kernel records its published cells under this name
+    os.environ[paths.CHAPTER_ENV] = notebook.stem  # the kernel records its published cells under this name
     os.environ["IM_REPORT_YEAR"] = str(year)
     if outputs is not None:
         os.environ["IM_OUTPUTS"] = str(outputs)
@@ -287,9 +286,14 @@ def _report_outputs(out: Path) -> list[str]:
     return names
 
 
-def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: dict) -> list[Result]:
-    """Run the chapters that changed; meanwhile export the tables here if their inputs changed."""
+def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: dict,
+                 pdf: bool) -> list[Result]:
+    """Run the chapters that changed; meanwhile start the PDF worker and export the tables if their inputs changed."""
     def meanwhile() -> None:
+        if pdf:
+            from helpers.publication import PdfWorker
+
+            table_box["pdf_worker"] = PdfWorker()
         if not p.tables_ok:
             from helpers import publication
 
@@ -298,8 +302,7 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             publication.save_table_frame(p.out, table_box["table"])
             state["tables"] = {"key": p.tables_key, "files": buildstate.checksums(p.out, files)}
             buildstate.save_state(p.out, state)
-        else:
-            from helpers import publication  # noqa: F401 - import while the kernels work
+        from helpers import publication, report  # noqa: F401 - import (nbconvert, pandas) while the kernels work
 
     tasks = [(nb, p.out / "notebooks" / nb.name, p.year, _side_dir(p.out, nb), paths.ROOT) for nb in p.todo]
     if not tasks:
@@ -333,7 +336,8 @@ def _publish(p: Plan, state: dict, durations: dict[str, float], table_box: dict,
     executed = [p.out / "notebooks" / nb.name for nb in p.notebooks]
     previous_check = state.get("check")
     if not publication.finish(p.year, p.out, executed, table, durations, [nb.stem for nb in p.notebooks],
-                              pdf=pdf, previous_check=previous_check, check_basis=p.tables_key):
+                              pdf=pdf, previous_check=previous_check, check_basis=p.tables_key,
+                              pdf_worker=table_box.get("pdf_worker")):
         state.pop("check", None)
         buildstate.save_state(p.out, state)
         return False
@@ -375,15 +379,19 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
     for nb in p.notebooks:
         if nb not in p.todo:
             _status_line(nb.name, state["notebooks"][nb.name]["seconds"], "unverändert")
-    table_box: dict = {}
-    results = _execute_all(p, state, jobs, scheduler, table_box)
-    failed = [r for r in results if r.error]
-    if failed:
-        _report_failures(p.out, failed)
-        return 1
-    durations = {nb.name: state["notebooks"][nb.name]["seconds"] for nb in p.notebooks}
-    if not _publish(p, state, durations, table_box, pdf):
-        return 1
+    table_box: dict = {}  # what runs alongside the kernels leaves its results here
+    try:
+        results = _execute_all(p, state, jobs, scheduler, table_box, pdf)
+        failed = [r for r in results if r.error]
+        if failed:
+            _report_failures(p.out, failed)
+            return 1
+        durations = {nb.name: state["notebooks"][nb.name]["seconds"] for nb in p.notebooks}
+        if not _publish(p, state, durations, table_box, pdf):
+            return 1
+    finally:
+        if "pdf_worker" in table_box:
+            table_box["pdf_worker"].close()
     print(f"Bericht: {p.out / 'report.html'} ({time.perf_counter() - started:.1f} s)", flush=True)
     return 0
 
