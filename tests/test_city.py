@@ -154,3 +154,18 @@ def test_scale_city_table_export_title(scale):
     wb = load_workbook(io.BytesIO(tables.workbook_bytes(pd.DataFrame([row]), YEAR)))
     assert wb.worksheets[0]["A1"].value == f"Integrationsmonitoring Beispielstadt (synthetisch) {YEAR} – Tabellen"
     assert wb.properties.creator == "Integrationsmonitoring Beispielstadt (synthetisch)"
+
+
+def test_report_pages_and_table_notes_name_the_scale_city(scale):
+    from helpers import publication, report
+
+    front = report.title_page(YEAR, 2005, "01.01.2026") + report.reading_guide()
+    notes = " ".join(text for _, text in publication.table_notes(YEAR, 2005))
+    sources = " ".join(source for source, _ in report.source_entries()[-1:])
+    assert report.report_title(YEAR) == "Integrationsmonitoring Beispielstadt (synthetisch) 2014"
+    assert "der Stadt Beispielstadt (synthetisch)" in front
+    assert "Datenstand: Stadt Beispielstadt (synthetisch), Kommunalstatistik" in front
+    assert "Integrationsmonitoring Beispielstadt (synthetisch) 2014" in notes
+    assert sources == "Stadt Beispielstadt (synthetisch): Statistische Gebietsgliederung"
+    for text in (front, notes, sources):
+        assert "Münster" not in text

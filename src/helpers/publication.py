@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import buildstate, catalogue, disclosure, disclosure_check, manifest, published, tables
+from helpers import buildstate, catalogue, data, disclosure, disclosure_check, manifest, published, tables
 from helpers.schema import FLAGS
 
 OUTPUT_FILES = ("report.html", "report.pdf")
@@ -30,15 +30,16 @@ TABLE_FRAME = "table.pkl"
 def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
     """The explanation sheet of the workbook (German)."""
     synthetic = [i.name for i in catalogue.load().indicators if i.synthetic]
+    city = data.city()
     symbols = "; ".join(f"„{s}“ = {m}" for s, m in FLAGS.items() if s)
     return [
-        ("Inhalt", f"Alle im Integrationsmonitoring Münster {year} veröffentlichten Indikatorwerte, "
+        ("Inhalt", f"Alle im Integrationsmonitoring {city.short} {year} veröffentlichten Indikatorwerte, "
                    f"{first_year}–{year}, nach Gebiet, Jahr und Gruppe; ein Blatt je Handlungsfeld."),
-        ("Quelle", "Stadt Münster, SMS – Statistik für Münsters Stadtteile, und die in jeder Zeile genannten "
+        ("Quelle", f"{data.statistics_source()}, und die in jeder Zeile genannten "
                    "Indikatoren des Katalogs (data/catalogue.yml); Berechnung: Integrationsmonitoring-Werkbank."),
         ("Geheimhaltung", disclosure.active_rule().describe()),
         ("Zeichenerklärung", symbols + "; „r“ = revidiert; „p“ = vorläufig."),
-        ("Demodaten", ("Synthetische Demodaten (Spalte „Demodaten“), keine Aussage über Münster: "
+        ("Demodaten", (f"Synthetische Demodaten (Spalte „Demodaten“), keine Aussage über {city.short}: "
                        + ", ".join(synthetic) + ".") if synthetic else "Keine synthetischen Demodaten."),
     ]
 

@@ -21,7 +21,8 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from helpers import buildstate, catalogue, disclosure, paths, trend
+from helpers import buildstate, catalogue, data, disclosure, paths, trend
+from helpers.sources.areas import CITY_CODE as MUENSTER_CODE
 from helpers.io import write_text_atomic
 from helpers.schema import FLAGS
 
@@ -42,7 +43,7 @@ TERMS = {
 UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
 #: What a bare source name in the catalogue stands for (data/README.md).
 SOURCE_NOTES = {"Bundesagentur für Arbeit": "Arbeitslosenstatistik, veröffentlicht in den SMS-Heften Arbeitslose"}
-#: Sources used by every report but not named in the catalogue (../shared/data/muenster/README.md).
+#: Sources used by every Münster report but not named in the catalogue (../shared/data/muenster/README.md).
 FIXED_SOURCES = (
     ("Code for Münster, Open-Data-Sammlung (Repository codeformuenster/open-data, Ordner "
      "statistik_stadtteile/scraped_pdf): Text der SMS-Hefte, aus den PDF-Dateien extrahiert", UNKNOWN_TERMS),
@@ -90,12 +91,20 @@ def _report_cells(nb: nbformat.NotebookNode) -> list:
 
 # --- opening pages ----------------------------------------------------------------------------
 
+def data_basis() -> str:
+    """What the report's figures are, in one line: Münster's SMS series, or the city's own statistics."""
+    if data.city().code == MUENSTER_CODE:
+        return "Veröffentlichungen der Reihe „SMS – Statistik für Münsters Stadtteile“"
+    return data.statistics_source()
+
+
 def title_page(year: int, first_year: int, stand: str) -> str:
     """The title page: what, which years, as of when (no page number in print)."""
+    city = data.city()
     demo = ""
     if any(i.synthetic for i in catalogue.load().indicators):
         demo = ('<p class="title-note"><span class="synthetic-mark">Demodaten – synthetisch</span> '
-                "Dieser Bericht enthält gekennzeichnete synthetische Demodaten; sie sagen nichts über Münster aus.</p>")
+                f"Dieser Bericht enthält gekennzeichnete synthetische Demodaten; sie sagen nichts über {_esc(city.short)} aus.</p>")
     return (
         '<section class="title-page" id="titel">'
         f"<h1>{_esc(report_title(year))}</h1>"
@@ -105,8 +114,8 @@ def title_page(year: int, first_year: int, stand: str) -> str:
         f"<dt>Berichtsjahr</dt><dd>{year}</dd>"
         f"<dt>Rückblick</dt><dd>{first_year}–{year}</dd>"
         f"<dt>Stand</dt><dd>{_esc(stand)}</dd></dl>"
-        '<p class="meta">Gegliedert nach den Handlungsfeldern des Migrationsleitbilds 2025–2030 der Stadt Münster.<br>'
-        f"Berichtsjahr {year}; Datenstand: Veröffentlichungen der Reihe „SMS – Statistik für Münsters Stadtteile“.</p>"
+        f'<p class="meta">Gegliedert nach den Handlungsfeldern des Migrationsleitbilds 2025–2030 der {_esc(city.name)}.<br>'
+        f"Berichtsjahr {year}; Datenstand: {_esc(data_basis())}.</p>"
         f"{demo}</section>"
     )
 
@@ -124,12 +133,12 @@ def table_of_contents(chapters: list[tuple[str, str]]) -> str:
 
 
 def synthetic_list() -> str:
-    """The synthetic indicators grouped by Handlungsfeld, so nobody mistakes them for facts about Münster."""
+    """The synthetic indicators grouped by Handlungsfeld, so nobody mistakes them for facts about the city."""
     cat = catalogue.load()
     groups = [(hf, [i for i in cat.for_handlungsfeld(hf.id) if i.synthetic]) for hf in cat.handlungsfelder]
     groups = [(hf, inds) for hf, inds in groups if inds]
     if not groups:
-        return ('<p>Alle Indikatoren dieses Berichts beruhen auf veröffentlichten Daten der Stadt Münster; '
+        return (f'<p>Alle Indikatoren dieses Berichts beruhen auf veröffentlichten Daten der {_esc(data.city().name)}; '
                 "synthetische Demodaten sind nicht enthalten.</p>")
     total = sum(len(inds) for _, inds in groups)
     items = "".join(
@@ -141,7 +150,7 @@ def synthetic_list() -> str:
         "der echten Stadtteilstruktur erzeugt, damit jedes Kapitel schon vor den Datenlieferungen der Fachämter "
         "gebaut werden kann. Sie sind in jeder Abbildung, Karte und Tabelle als "
         '<span class="synthetic-mark">Demodaten – synthetisch</span> gekennzeichnet und sagen nichts über '
-        "Münster aus. Das reale Vorbild nennt der Definitionskasten des Indikators.</p>"
+        f"{_esc(data.city().short)} aus. Das reale Vorbild nennt der Definitionskasten des Indikators.</p>"
         f'<dl class="synthetic-list">{items}</dl>'
     )
 
@@ -241,6 +250,8 @@ def source_entries() -> list[tuple[str, str]]:
             source = f"{source} ({SOURCE_NOTES[source]})"
         terms = next((t for key, t in TERMS.items() if key in source), UNKNOWN_TERMS)
         entries.append((source, terms))
+    if data.city().code != MUENSTER_CODE:  # another city: its own boundaries, not Münster's collection
+        return entries + [(f"{data.city().name}: Statistische Gebietsgliederung", UNKNOWN_TERMS)]
     return entries + list(FIXED_SOURCES)
 
 
@@ -372,7 +383,7 @@ class PartConverter:
 
 
 def report_title(year: int) -> str:
-    return f"Integrationsmonitoring Münster {year}"
+    return f"Integrationsmonitoring {data.city().short} {year}"
 
 
 def _chapter_part(converter: PartConverter, path: Path, anchor: str) -> tuple[str, str]:
