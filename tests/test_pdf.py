@@ -173,3 +173,71 @@ def test_report_date_is_the_latest_commit_or_unknown(monkeypatch):
 
     monkeypatch.setattr(subprocess, "run", no_git)
     assert report.report_date() == "unbekannt"
+
+
+# --- incremental rendering (parts cached by content; no kernel) ----------------------------------
+
+def _long_chapter(path: Path, title: str, paragraphs: int) -> Path:
+    text = "\n\n".join(f"Absatz {n}: " + "Werte der Stadtteile im Vergleich. " * 12 for n in range(paragraphs))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {title}\n\n{text}")])
+    nbformat.write(nb, path)
+    return path
+
+
+def _toc_page(texts: list[str], title: str) -> int:
+    toc = next(t for t in texts if t.lstrip().startswith("Inhalt"))
+    return int(re.search(re.escape(title) + r"\s*\.{3,}\s*(\d+)", toc).group(1))
+
+
+def test_pdf_renders_only_changed_parts_and_keeps_numbers_right(tmp_path):
+    a = _long_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", 3)
+    b = _long_chapter(tmp_path / "b.ipynb", "Zweites Kapitel", 3)
+    html_path = report.write_report([a, b], 2014, 2005, target=tmp_path / "out" / "report.html", stand=STAND)
+    cache = tmp_path / "cache"
+    first = tmp_path / "first.pdf"
+    # opening pages (at least once), two chapters, closing pages, page-number overlay
+    assert pdf.render_parts(html_path, first, cache) >= 5
+    again = tmp_path / "again.pdf"
+    assert pdf.render_parts(html_path, again, cache) == 0  # everything from the cache
+    assert again.read_bytes() == first.read_bytes()  # and byte for byte the same document
+
+    _long_chapter(b, "Zweites Kapitel", 4)  # same length in pages: only this chapter is laid out again
+    report.write_report([a, b], 2014, 2005, target=html_path, stand=STAND)
+    assert pdf.render_parts(html_path, tmp_path / "b.pdf", cache) == 1
+
+    _long_chapter(a, "Erstes Kapitel", 40)  # several pages longer: the chapter, the contents, the numbers
+    report.write_report([a, b], 2014, 2005, target=html_path, stand=STAND)
+    longer = tmp_path / "longer.pdf"
+    assert pdf.render_parts(html_path, longer, cache) >= 3
+    reader = PdfReader(longer)
+    texts = _texts(reader)
+    total = len(texts)
+    assert total > len(PdfReader(first).pages)
+    for number, text in enumerate(texts[1:], start=2):
+        assert f"Seite {number} von {total}" in text, number
+    for title, anchor in (("Erstes Kapitel", "kapitel-1"), ("Zweites Kapitel", "kapitel-2")):
+        page = _toc_page(texts, title)
+        assert texts[page - 1].lstrip().startswith(title), f"{title} steht nicht auf Seite {page}"
+        assert dict(_outline(reader))[title] == page  # bookmark
+        assert reader.get_destination_page_number(reader.named_destinations[anchor]) + 1 == page  # link target
+    assert len(list(cache.glob("*.pdf"))) == 5  # parts of older versions are removed
+
+
+def test_report_converts_only_changed_chapters(tmp_path, monkeypatch):
+    a = _chapter(tmp_path / "a.ipynb", "Erstes Kapitel")
+    b = _chapter(tmp_path / "b.ipynb", "Zweites Kapitel")
+    cache = tmp_path / "html"
+    whole = report.stitch([a, b], 2014, 2005, stand=STAND)  # without a cache
+    assert report.stitch([a, b], 2014, 2005, stand=STAND, cache=cache) == whole
+    exported = []
+    real = report.PartConverter._export
+    monkeypatch.setattr(report.PartConverter, "_export", lambda self, cells: exported.append(len(cells)) or real(self, cells))
+    assert report.stitch([a, b], 2014, 2005, stand=STAND, cache=cache) == whole
+    assert exported == []  # nothing converted again
+    _chapter(b, "Zweites Kapitel, neu")
+    changed = report.stitch([a, b], 2014, 2005, stand=STAND, cache=cache)
+    assert len(exported) == 2  # the changed chapter, and the opening pages whose contents name it
+    assert "Zweites Kapitel, neu" in changed
+    head, parts, tail = report.split_parts(changed)
+    assert [name for name, _ in parts] == ["vorspann", "kapitel-1", "kapitel-2", "anhang"]
+    assert head.endswith("<main>") and tail.startswith("</main>")

@@ -289,6 +289,17 @@ def _outline(pdf, entries: list[tuple[list, int]]) -> None:
             outline.root.extend(items(tree, offset))
 
 
+def _stamp(pdf, page, stamp, n: int) -> None:
+    """Draw `stamp` (a page of the overlay) over `page` under a fixed name, unlike pikepdf's
+    add_overlay, whose random resource names would make every build's PDF differ."""
+    import pikepdf
+
+    name = pikepdf.Name(f"/ImSeitenzahl{n}")  # pages may share one resource dictionary
+    page.add_resource(pdf.copy_foreign(stamp.as_form_xobject()), pikepdf.Name.XObject, name)
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, f"\nQ\nq {name} Do Q\n".encode()))
+
+
 def _join(renderer: PartRenderer, metas: list[dict], placeholders: list[set[str]], overlay: dict,
           title: str, target: Path) -> None:
     import pikepdf
@@ -305,8 +316,8 @@ def _join(renderer: PartRenderer, metas: list[dict], placeholders: list[set[str]
         offset += meta["pages"]
     numbers = pikepdf.open(renderer.cache / overlay["file"])
     opened.append(numbers)
-    for page, stamp in list(zip(pdf.pages, numbers.pages))[1:]:  # the title page has no number
-        page.add_overlay(stamp)
+    for n, (page, stamp) in list(enumerate(zip(pdf.pages, numbers.pages)))[1:]:  # the title page has no number
+        _stamp(pdf, page, stamp, n)
     _destinations(pdf, [(part, off, held) for part, off, held in zip(opened, offsets, placeholders)])
     _outline(pdf, [(meta["bookmarks"], off) for meta, off in zip(metas, offsets)])
     pdf.Root.Lang = pikepdf.String("de")
@@ -344,6 +355,7 @@ def render_parts(html_path: Path, target: Path, cache: Path) -> int:
     except (OSError, ValueError):
         numbers = {}
     held = [set(placeholders.get(FRONT, []))] + [set(placeholders[n]) for n in rest]
+    before = set(renderer.used)
     for _ in range(4):  # the contents' numbers depend on the opening pages' own length: settle them
         front = renderer.render(document(FRONT, _number_toc(bodies.get(FRONT, ""), numbers), front_head))
         settled = _page_numbers([front, *rest_metas], held, toc_names)
@@ -352,6 +364,7 @@ def render_parts(html_path: Path, target: Path, cache: Path) -> int:
         numbers = settled
     else:
         raise PdfError(f"{html_path.name}: die Seitenzahlen im Inhaltsverzeichnis stabilisieren sich nicht.")
+    renderer.used = before | {front["file"], front["file"].removesuffix(".pdf") + ".json"}  # not the tries
     write_text_atomic(hint_path, json.dumps(numbers))
     metas = [front, *rest_metas]
     total = sum(m["pages"] for m in metas)
