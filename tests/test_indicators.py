@@ -153,3 +153,16 @@ def test_revised_and_provisional_counts_mark_every_sum_and_rate_built_from_them(
     assert no_mig.loc[no_mig["area_code"] == "11", "flag"].iloc[0] == "r"
     assert formatting.with_unit(21.7, "%", flag="r") == "21,7\u00a0%\u00a0r"
     assert formatting.with_unit(None, "%", flag=".") == "."
+
+
+def test_counts_are_computed_once_and_callers_get_their_own_copy():
+    from helpers import disclosure
+    from helpers.catalogue import Term
+
+    term = Term(disclosure.active_rule().population_measure)
+    first = indicators.counts(term, "stadtbezirk")
+    hits = indicators._counts_cached.cache_info().hits
+    first.loc[:, "count"] = -1  # a caller changing its frame must not change the next caller's
+    second = indicators.counts(term, "stadtbezirk")
+    assert indicators._counts_cached.cache_info().hits == hits + 1
+    assert (second["count"].dropna() > 0).all()

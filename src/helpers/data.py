@@ -250,6 +250,12 @@ def _by_term_cached(folder: Path, signature: tuple) -> dict[tuple, pd.DataFrame]
     return {key: rows[cols].reset_index(drop=True) for key, rows in obs.groupby(TERM, sort=False)}
 
 
+def counts_key() -> tuple:
+    """What stored counts depend on (observation files, areas.csv), for caches of derived counts."""
+    folder = Path(paths.OBSERVATIONS_DIR)
+    return (str(folder), _signature(folder), _areas_key())
+
+
 def observations_of(measure: str, sex: str, origin: str, age: str, folder: Path | None = None) -> pd.DataFrame:
     """The observations of one term (copy): indicators ask for hundreds of terms per report, and a
     dictionary lookup is much cheaper than filtering the whole table each time."""

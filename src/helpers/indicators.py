@@ -8,6 +8,8 @@ A sum with a missing or secret part is missing ("."), never a partial sum.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -96,6 +98,19 @@ def counts(term: Term, level: str = "stadtteil", obs: pd.DataFrame | None = None
     """Counts of one term per year and area of `level` (columns: year, area_level, area_code, count, flag, synthetic)."""
     if level not in LEVELS:
         raise IndicatorError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVELS)}.")
+    if obs is not None:
+        return _counts(term, level, obs)
+    return _counts_cached(term, level, data.counts_key()).copy()
+
+
+@lru_cache(maxsize=2048)
+def _counts_cached(term: Term, level: str, key: tuple) -> pd.DataFrame:
+    """Counts from the stored data, once per term, level and data state: most indicators share
+    their denominators, and the tables export asks for every indicator at every level."""
+    return _counts(term, level, None)
+
+
+def _counts(term: Term, level: str, obs: pd.DataFrame | None) -> pd.DataFrame:
     if term.origin in COMPLEMENTS:
         total = counts(Term(term.measure, term.sex, "total", term.age), level, obs)
         part = counts(Term(term.measure, term.sex, COMPLEMENTS[term.origin], term.age), level, obs)
