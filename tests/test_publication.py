@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pandas as pd
@@ -172,3 +173,38 @@ def test_compare_names_a_changed_chapter_number_with_its_text():
     assert manifest.compare(old, new) == [
         "geändert: kapitel|02|00001 (nach „…lag der Wert bei“): veröffentlicht 21,7, neu berechnet 21,8"]
     assert manifest.compare(old, old) == []
+
+
+def test_indicator_values_are_shared_through_the_runs_folder(tmp_path, monkeypatch):
+    """The runner names a folder per code and data state; every process of the run reads what one computed."""
+    from helpers import catalogue
+
+    ind = catalogue.load().indicators[0]
+    shared = tmp_path / "values"
+    try:
+        published._stored.cache_clear()
+        published._protected.cache_clear()
+        computed = published.protected(ind)
+        assert not shared.exists()  # without the runner's folder nothing is shared
+        monkeypatch.setenv(paths.VALUES_CACHE_ENV, str(shared))
+        published._stored.cache_clear()
+        published._protected.cache_clear()
+        pd.testing.assert_frame_equal(published.protected(ind), computed)
+        assert {p.name for p in shared.iterdir()} == {f"stored-{ind.id}.pkl", f"protected-{ind.id}.pkl"}
+        computed.assign(value=42.0).to_pickle(shared / f"protected-{ind.id}.pkl")  # as if another process wrote it
+        published._protected.cache_clear()
+        assert (published.protected(ind)["value"] == 42.0).all()  # read, not computed again
+    finally:
+        published._stored.cache_clear()
+        published._protected.cache_clear()
+
+
+def test_runner_leaves_no_shared_folder_set_behind(monkeypatch, tmp_path):
+    monkeypatch.delenv(paths.VALUES_CACHE_ENV, raising=False)
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    plan = runner.Plan(2014, tmp_path, [], {}, [], "", True, "", True, values_key="abc")
+    (tmp_path / ".build" / "values" / "old").mkdir(parents=True)
+    with runner._use_values_cache(plan):
+        assert os.environ[paths.VALUES_CACHE_ENV] == str(runner.values_cache(plan))
+    assert paths.VALUES_CACHE_ENV not in os.environ
+    assert not (tmp_path / ".build" / "values" / "old").exists()  # folders of other code or data are removed

@@ -76,6 +76,10 @@ class Inputs:
         """The exported tables depend on the data and code only, not on any notebook."""
         return digest({"v": STATE_VERSION, "tables": year, "code": self.code, "data": self.data})
 
+    def values_key(self) -> str:
+        """Indicator values depend on code and data only, not on the year or any notebook."""
+        return digest({"v": STATE_VERSION, "values": True, "code": self.code, "data": self.data})
+
     def years_key(self) -> str:
         return digest({"v": STATE_VERSION, "years": True, "code": self.code, "data": self.data})
 

@@ -29,6 +29,9 @@ NOTEBOOKS = ROOT / "notebooks"
 OUTPUTS = Path(os.environ.get("IM_OUTPUTS", ROOT / "outputs"))
 #: Set by the runner for each chapter's kernel: the chapter it records its published cells under.
 CHAPTER_ENV = "IM_CHAPTER"
+#: Set by the runner: a folder, named after the checksums of code and data, where the processes of
+#: one run share the indicator values they computed (helpers.published).
+VALUES_CACHE_ENV = "IM_VALUES_CACHE"
 TEMPLATES_DIR = OUTPUTS / "templates"
 
 

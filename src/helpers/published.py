@@ -12,6 +12,7 @@ writes these records per chapter to outputs/<year>/published/; the checker
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pandas as pd
 
 from helpers import catalogue, data, disclosure, indicators, paths
 from helpers.catalogue import GROUP_LABELS, Indicator
-from helpers.io import write_text_atomic
+from helpers.io import write_atomic, write_text_atomic
 
 LEVELS = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
 #: Decimals of published rates (as the report shows them).
@@ -48,11 +49,34 @@ def _signature() -> tuple:
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
 
 
+def _shared(kind: str, indicator_id: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A frame computed once per run for all its processes (chapter kernels, export, checker).
+
+    The runner names the folder (IM_VALUES_CACHE) after the checksums of all code and data, so
+    a file there can only come from the same inputs; without the variable (e.g. in JupyterLab)
+    every process computes for itself.
+    """
+    folder = os.environ.get(paths.VALUES_CACHE_ENV)
+    if not folder:
+        return compute()
+    path = Path(folder) / f"{kind}-{indicator_id}.pkl"
+    try:
+        return pd.read_pickle(path)
+    except Exception:  # noqa: BLE001 - missing or unreadable: compute it (again)
+        pass
+    frame = compute()
+    write_atomic(path, lambda tmp: frame.to_pickle(tmp))
+    return frame
+
+
 @lru_cache(maxsize=256)
 def _stored(indicator_id: str, signature: tuple) -> pd.DataFrame:
-    ind = catalogue.load().indicator(indicator_id)
-    levels = LEVELS if ind.level == "stadtteil" else ("stadt",)
-    return pd.concat([indicators.values(ind, level) for level in levels], ignore_index=True)
+    def compute() -> pd.DataFrame:
+        ind = catalogue.load().indicator(indicator_id)
+        levels = LEVELS if ind.level == "stadtteil" else ("stadt",)
+        return pd.concat([indicators.values(ind, level) for level in levels], ignore_index=True)
+
+    return _shared("stored", indicator_id, compute)
 
 
 def stored(ind: Indicator | str) -> pd.DataFrame:
@@ -63,7 +87,8 @@ def stored(ind: Indicator | str) -> pd.DataFrame:
 
 @lru_cache(maxsize=256)
 def _protected(indicator_id: str, signature: tuple) -> pd.DataFrame:
-    return disclosure.protect(_stored(indicator_id, signature), parents(), population=population())
+    return _shared("protected", indicator_id,
+                   lambda: disclosure.protect(_stored(indicator_id, signature), parents(), population=population()))
 
 
 def protected(ind: Indicator | str) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class Plan:
     tables_ok: bool
     report_key: str
     report_ok: bool
+    values_key: str = ""
 
     @property
     def nothing_to_do(self) -> bool:
@@ -132,12 +134,14 @@ def select_notebooks(names: list[str] | None) -> list[Path]:
     return sorted(chosen)
 
 
-def execute(notebook: Path, target: Path, year: int, outputs: Path | None = None, root: Path | None = None) -> Result:
+def execute(notebook: Path, target: Path, year: int, outputs: Path | None = None, root: Path | None = None,
+            values: Path | None = None) -> Result:
     """Run one notebook with papermill; the output is moved into place even on failure (for debugging).
 
     Runs in a local worker process or on a Dask worker, so everything the kernel needs comes in
     as arguments and is put into the environment the kernel inherits: IM_OUTPUTS (where it writes
-    its published records and exports), IM_ROOT (where the data live), chapter and year.
+    its published records and exports), IM_ROOT (where the data live), chapter and year, and
+    IM_VALUES_CACHE (indicator values shared by the processes of this run, see values_cache).
     """
     import papermill as pm
 
@@ -149,6 +153,8 @@ def execute(notebook: Path, target: Path, year: int, outputs: Path | None = None
         os.environ["IM_OUTPUTS"] = str(outputs)
     if root is not None:
         os.environ["IM_ROOT"] = str(root)
+    if values is not None:
+        os.environ[paths.VALUES_CACHE_ENV] = str(values)
     start = time.perf_counter()
     error = ""
     with atomic_path(target) as tmp:
@@ -192,12 +198,13 @@ def plan(year: int, notebooks: list[Path], inputs: buildstate.Inputs, state: dic
     report = state.get("report", {})
     report_ok = (not force and not todo and tables_ok and report.get("key") == report_key
                  and bool(report.get("outputs")) and buildstate.files_match(out, report["outputs"]))
-    return Plan(year, out, notebooks, keys, todo, tables_key, tables_ok, report_key, report_ok)
+    return Plan(year, out, notebooks, keys, todo, tables_key, tables_ok, report_key, report_ok,
+                inputs.values_key())
 
 
 # --- execution --------------------------------------------------------------------------------------
 
-Task = tuple[Path, Path, int, Path, Path]
+Task = tuple[Path, Path, int, Path, Path, Path]
 
 
 def _run_local(tasks: list[Task], jobs: int, meanwhile: Callable[[], None]) -> Iterator[Result]:
@@ -228,6 +235,30 @@ def _result_of(future, notebook: Path) -> Result:
         return future.result()
     except Exception as exc:  # noqa: BLE001
         return Result(notebook.name, 0.0, f"{type(exc).__name__}: {exc}")
+
+
+def values_cache(p: Plan) -> Path:
+    """The folder where this run's processes share indicator values: named after the checksums of
+    code and data, so nothing in it can be stale (older folders are removed by _use_values_cache)."""
+    return buildstate.build_dir(paths.OUTPUTS) / "values" / p.values_key[:20]
+
+
+@contextmanager
+def _use_values_cache(p: Plan) -> Iterator[None]:
+    """Point this process (the tables export, the checker) and its workers at the shared values."""
+    folder = values_cache(p)
+    for old in folder.parent.glob("*") if folder.parent.is_dir() else []:
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    before = os.environ.get(paths.VALUES_CACHE_ENV)
+    os.environ[paths.VALUES_CACHE_ENV] = str(folder)
+    try:
+        yield
+    finally:  # a caller in the same process (a test, a notebook) must not keep reading this folder
+        if before is None:
+            os.environ.pop(paths.VALUES_CACHE_ENV, None)
+        else:
+            os.environ[paths.VALUES_CACHE_ENV] = before
 
 
 def _status_line(name: str, seconds: float, status: str) -> None:
@@ -304,7 +335,8 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             buildstate.save_state(p.out, state)
         from helpers import publication, report  # noqa: F401 - import (nbconvert, pandas) while the kernels work
 
-    tasks = [(nb, p.out / "notebooks" / nb.name, p.year, _side_dir(p.out, nb), paths.ROOT) for nb in p.todo]
+    tasks = [(nb, p.out / "notebooks" / nb.name, p.year, _side_dir(p.out, nb), paths.ROOT, values_cache(p))
+             for nb in p.todo]
     if not tasks:
         meanwhile()
         return []
@@ -380,6 +412,12 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
         if nb not in p.todo:
             _status_line(nb.name, state["notebooks"][nb.name]["seconds"], "unverändert")
     table_box: dict = {}  # what runs alongside the kernels leaves its results here
+    with _use_values_cache(p):
+        return _build(p, state, jobs, scheduler, table_box, pdf, started)
+
+
+def _build(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: dict, pdf: bool,
+           started: float) -> int:
     try:
         results = _execute_all(p, state, jobs, scheduler, table_box, pdf)
         failed = [r for r in results if r.error]
