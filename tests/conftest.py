@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import paths, runner
+from helpers import indicators, paths, runner
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    """The counts cache follows the data files; tests that monkeypatch helpers.data swap the data
+    without touching files, so no test may see the counts of another."""
+    indicators.clear_cache()
+    yield
+    indicators.clear_cache()
 
 
 @pytest.fixture(scope="session")

@@ -110,6 +110,12 @@ def _counts_cached(term: Term, level: str, key: tuple) -> pd.DataFrame:
     return _counts(term, level, None)
 
 
+def clear_cache() -> None:
+    """Forget cached counts. The cache follows the data files; code that swaps the data source
+    without touching files (tests that monkeypatch helpers.data) must call this."""
+    _counts_cached.cache_clear()
+
+
 def _counts(term: Term, level: str, obs: pd.DataFrame | None) -> pd.DataFrame:
     if term.origin in COMPLEMENTS:
         total = counts(Term(term.measure, term.sex, "total", term.age), level, obs)
