@@ -42,14 +42,14 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/python -m helpers.runner $(if $(YEAR),--year $(YEAR)) $(if $(FORCE),--force)
+	$(BIN)/python -m helpers.build.runner $(if $(YEAR),--year $(YEAR)) $(if $(FORCE),--force)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Needs a report built before (its outputs/<year>/manifest.json); MANIFEST=path checks another one.
 verify: $(STAMP)
-	$(BIN)/python -m helpers.verify $(if $(YEAR),--year $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
+	$(BIN)/python -m helpers.build.verify $(if $(YEAR),--year $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/report_bench.py $(YEAR)
@@ -73,7 +73,7 @@ lock:
 	$(PYTHON) -m uv pip compile pyproject.toml --extra test --extra build --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --generate-hashes --no-header \
 		--index-url https://pypi.org/simple -o requirements.lock
-	$(BIN)/python -m helpers.envfile requirements.lock environment.yml
+	$(BIN)/python -m helpers.build.envfile requirements.lock environment.yml
 
 clean:
 	rm -rf outputs/*/ .pytest_cache

@@ -4,7 +4,7 @@ Four builds of the same report, each in its own copy of the inputs (IM_ROOT) so 
 tree is never touched:
 1. baseline: every chapter notebook one after another with the papermill command line, then
    `jupyter nbconvert --to html` on each (what a team without the runner would script);
-2. clean: `python -m helpers.runner` on an empty outputs folder (parallel kernels, PDF, tables,
+2. clean: `python -m helpers.build.runner` on an empty outputs folder (parallel kernels, PDF, tables,
    disclosure check, manifest);
 3. no change: the same command again;
 4. one notebook changed: a comment added to one code cell of one chapter, then the command again
@@ -34,9 +34,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from helpers import paths  # noqa: E402
-from helpers.io import write_text_atomic  # noqa: E402
-from helpers.verify import copy_inputs  # noqa: E402
+from helpers.build.verify import copy_inputs  # noqa: E402
+from helpers.core import paths  # noqa: E402
+from helpers.core.fileio import write_text_atomic  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CHANGED = "07_stadtteil_und_quartiersentwicklung.ipynb"  # a mid-sized chapter
@@ -71,7 +71,7 @@ class KernelMemory:
                     continue
             time.sleep(interval)
 
-    def __enter__(self) -> "KernelMemory":
+    def __enter__(self) -> KernelMemory:
         self._thread.start()
         return self
 
@@ -130,7 +130,7 @@ def own_time(log: str, notebook: str) -> float | None:
 
 def runner_builds(base: Path, year: int) -> dict:
     root, env = workspace(base, "runner")
-    cmd = [sys.executable, "-m", "helpers.runner", "--year", str(year)]
+    cmd = [sys.executable, "-m", "helpers.build.runner", "--year", str(year)]
     with KernelMemory() as memory:
         clean, log = timed(cmd, env, root)
     own_clean = own_time(log, CHANGED)
@@ -142,7 +142,8 @@ def runner_builds(base: Path, year: int) -> dict:
     one_html, one_html_log = timed([*cmd, "--ohne-pdf"], env, root)
     peaks = sorted(memory.peaks.values())
     return {"clean_s": round(clean, 2), "no_change_s": round(statistics.median(nothing), 2),
-            "no_change_runs_s": [round(t, 2) for t in nothing], "one_notebook_s": round(one, 2), "one_notebook_without_pdf_s": round(one_html, 2),
+            "no_change_runs_s": [round(t, 2) for t in nothing], "one_notebook_s": round(one, 2),
+            "one_notebook_without_pdf_s": round(one_html, 2),
             "changed_notebook": CHANGED, "changed_notebook_own_s": own, "changed_notebook_own_clean_s": own_clean,
             "changed_notebook_own_without_pdf_s": own_time(one_html_log, CHANGED),
             "kernel_peak_rss_mib": {"n": len(peaks), "max": round(max(peaks) / 2**20, 1) if peaks else None,

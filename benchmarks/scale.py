@@ -50,7 +50,7 @@ def build(root: Path | None, pdf: bool = False) -> float:
         env.update(IM_ROOT=str(root), IM_OUTPUTS=str(root / "outputs"))
     else:
         env["IM_OUTPUTS"] = tempfile.mkdtemp(prefix="scale-muenster-")
-    cmd = [sys.executable, "-m", "helpers.runner"] + ([] if pdf else ["--ohne-pdf"])
+    cmd = [sys.executable, "-m", "helpers.build.runner"] + ([] if pdf else ["--ohne-pdf"])
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -63,19 +63,22 @@ def build(root: Path | None, pdf: bool = False) -> float:
 
 def map_times(root: Path, repeats: int = 3) -> dict[str, float]:
     """Median seconds (draw + PNG) of one choropleth of all areas in `root`, per scheme, in a
-    fresh process so that helpers.paths points at the scale city."""
+    fresh process so that helpers.core.paths points at the scale city."""
     code = f"""
 import json, statistics, time
-from helpers import catalogue, figures, indicators, maps
-vals = indicators.values(catalogue.load().indicator("mv_anteil"), "stadtteil")
+from helpers.core import catalogue
+from helpers.figures import charts
+from helpers.indicators import compute
+from helpers.figures import maps
+vals = compute.values(catalogue.load().indicator("mv_anteil"), "stadtteil")
 one = vals[(vals["year"] == vals["year"].max()) & (vals["group"] == "total")]
-figures.png(maps.choropleth(one, "Warm-up", "%", "Quelle"))
+charts.png(maps.choropleth(one, "Warm-up", "%", "Quelle"))
 out = {{}}
 for scheme in {list(SCHEMES)!r}:
     times = []
     for _ in range({repeats}):
         start = time.perf_counter()
-        figures.png(maps.choropleth(one, "MV-Anteil", "%", "Quelle", scheme=scheme))
+        charts.png(maps.choropleth(one, "MV-Anteil", "%", "Quelle", scheme=scheme))
         times.append(time.perf_counter() - start)
     out[scheme] = statistics.median(times)
 print(json.dumps(out))
@@ -92,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="Datenordner hier behalten statt in /tmp")
     args = parser.parse_args(argv)
 
-    from helpers import paths
-    from helpers.io import write_atomic
+    from helpers.core import paths
+    from helpers.core.fileio import write_atomic
     from helpers.sources import scale_city
 
     info = machine()

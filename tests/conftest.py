@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import indicators, paths, runner
+from helpers.build import runner
+from helpers.core import paths
+from helpers.indicators import compute
 
 
 @pytest.fixture(autouse=True)
 def _fresh_counts():
-    """The counts cache follows the data files; tests that monkeypatch helpers.data swap the data
+    """The counts cache follows the data files; tests that monkeypatch helpers.core.observations swap the data
     without touching files, so no test may see the counts of another."""
-    indicators.clear_cache()
+    compute.clear_cache()
     yield
-    indicators.clear_cache()
+    compute.clear_cache()
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import catalogue, data
-from helpers.catalogue import CatalogueError, parse
+from helpers.core import catalogue, observations
+from helpers.core.catalogue import CatalogueError, parse
 
 CAT = catalogue.load()
 
 
 def test_every_indicator_names_measures_that_exist():
-    obs = data.observations()
+    obs = observations.observations()
     for ind in CAT.indicators:
         for term in (ind.numerator, ind.denominator):
             origins = {term.origin} if term.origin not in ("german", "no_migration") else {"total"}
@@ -25,7 +25,7 @@ def test_every_indicator_names_measures_that_exist():
 
 
 def test_every_handlungsfeld_has_indicators_and_a_notebook():
-    sources = {p.name: p.read_text(encoding="utf-8") for p in Path(data.paths.NOTEBOOKS).glob("*.ipynb")}
+    sources = {p.name: p.read_text(encoding="utf-8") for p in Path(observations.paths.NOTEBOOKS).glob("*.ipynb")}
     assert len(CAT.indicators) >= 45
     fields = [hf for hf in CAT.handlungsfelder if hf.id != "kontext"]
     assert len(fields) == 12
@@ -36,7 +36,7 @@ def test_every_handlungsfeld_has_indicators_and_a_notebook():
 
 
 def test_synthetic_flag_matches_the_data():
-    obs = data.observations()
+    obs = observations.observations()
     synthetic_measures = set(obs.loc[obs["synthetic"], "measure"])
     for ind in CAT.indicators:
         measures = {ind.numerator.measure, ind.denominator.measure}
@@ -46,7 +46,7 @@ def test_synthetic_flag_matches_the_data():
 
 
 def test_first_year_is_covered_by_data():
-    obs = data.observations()
+    obs = observations.observations()
     for ind in CAT.indicators:
         years = obs.loc[obs["measure"] == ind.numerator.measure, "year"]
         assert years.min() <= ind.first_year, ind.id

@@ -1,4 +1,4 @@
-"""The city's identity (data.city, from the 'stadt' row of areas.csv) and the texts that name it.
+"""The city's identity (areas.city, from the 'stadt' row of areas.csv) and the texts that name it.
 
 Münster's strings must read exactly as before; a synthetic scale city must never be called
 Münster nor be given Münster's statistics series (SMS) as its source.
@@ -14,9 +14,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from helpers import analysis, catalogue, chapter, data, figures, maps, paths, published, spatial, tables
-from helpers.catalogue import GROUP_LABELS
+from helpers.core import areas, catalogue, model, observations, paths
+from helpers.core.catalogue import GROUP_LABELS
+from helpers.disclosure import disclosed, register
+from helpers.figures import charts, maps
+from helpers.publish import tables
+from helpers.sections import area_patterns, blocks
 from helpers.sources import scale_city
+from helpers.stats import spatial
 
 SMS = "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
 YEAR = 2014
@@ -25,14 +30,14 @@ YEAR = 2014
 # --- Münster (committed data) ------------------------------------------------------------------
 
 def test_committed_city_is_muenster():
-    city = data.city()
+    city = areas.city()
     assert (city.code, city.name, city.short) == ("05515000", "Stadt Münster", "Münster")
-    assert chapter.city_code() == "05515000"
+    assert blocks.city_code() == "05515000"
 
 
 def test_muenster_source_lines_unchanged():
-    assert data.statistics_source() == SMS
-    assert analysis.population_source() == f"{SMS}, Migration und Bevölkerung; eigene Berechnung"
+    assert areas.statistics_source() == SMS
+    assert area_patterns.population_source() == f"{SMS}, Migration und Bevölkerung; eigene Berechnung"
     assert maps.geometry_source() == "Geometrie: Stadt Münster, Statistische Gebietsgliederung"
 
 
@@ -46,8 +51,8 @@ def test_city_needs_exactly_one_stadt_row(tmp_path, monkeypatch, n_rows, says):
     target = tmp_path / "areas.csv"
     pd.concat(rows).to_csv(target, index=False)
     monkeypatch.setattr(paths, "AREAS_CSV", target)
-    for call in (data.city, chapter.city_code, data.statistics_source):
-        with pytest.raises(data.DataError) as err:
+    for call in (areas.city, blocks.city_code, areas.statistics_source):
+        with pytest.raises(model.DataError) as err:
             call()
         message = str(err.value)
         assert message.startswith(f"{target}: {says} in der Spalte level den Wert „stadt“")
@@ -65,17 +70,17 @@ def city_root(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def scale(city_root, tmp_path, monkeypatch):
-    """helpers.paths pointed at the scale city; caches keyed by level only are cleared around it."""
+    """helpers.core.paths pointed at the scale city; caches keyed by level only are cleared around it."""
     old = Path(paths.DATA)
     for name, value in vars(paths).copy().items():
         if isinstance(value, Path) and value.is_relative_to(old):
             monkeypatch.setattr(paths, name, city_root / "data" / value.relative_to(old))
     monkeypatch.setattr(paths, "ROOT", city_root)
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
-    monkeypatch.delenv(published.CHAPTER_ENV, raising=False)
+    monkeypatch.delenv(register.CHAPTER_ENV, raising=False)
 
     def clear():
-        data.clear_cache()
+        observations.clear_cache()
         maps._label_points.cache_clear()
         spatial._level_neighbours.cache_clear()
 
@@ -89,36 +94,36 @@ def _texts(fig) -> list[str]:
 
 
 def test_scale_city_identity(scale):
-    city = data.city()
+    city = areas.city()
     assert (city.code, city.name, city.short) == ("09999000", "Stadt Beispielstadt (synthetisch)",
                                                   "Beispielstadt (synthetisch)")
-    assert chapter.city_code() == scale_city.CITY_CODE == "09999000"
-    assert data.statistics_source() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
-    assert analysis.population_source() == ("Stadt Beispielstadt (synthetisch), Kommunalstatistik, "
+    assert blocks.city_code() == scale_city.CITY_CODE == "09999000"
+    assert areas.statistics_source() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
+    assert area_patterns.population_source() == ("Stadt Beispielstadt (synthetisch), Kommunalstatistik, "
                                             "Migration und Bevölkerung; eigene Berechnung")
     assert maps.geometry_source() == "Geometrie: Stadt Beispielstadt (synthetisch), Statistische Gebietsgliederung"
 
 
 def test_scale_city_chapter_texts(scale, monkeypatch):
     shown, figs = [], []
-    monkeypatch.setattr(chapter, "display", lambda obj: shown.append(obj.data))
-    monkeypatch.setattr(figures, "show", lambda fig, alt=None: figs.append(fig))
+    monkeypatch.setattr(blocks, "display", lambda obj: shown.append(obj.data))
+    monkeypatch.setattr(charts, "show", lambda fig, alt=None: figs.append(fig))
     ind = catalogue.load().indicator("mv_anteil")
-    city = published.values(ind, "stadt")
-    stadtteile = published.values(ind, "stadtteil")
+    city = disclosed.values(ind, "stadt")
+    stadtteile = disclosed.values(ind, "stadtteil")
 
     # Every scale-city row is synthetic: the key sentences open with the demo mark and the city.
-    sentences = chapter.key_sentences(ind, city, stadtteile, YEAR)
-    assert sentences.startswith(f"**{figures.SYNTHETIC_MARK}, keine Aussage über Beispielstadt (synthetisch).** ")
-    real = chapter.key_sentences(ind, city.assign(synthetic=False), stadtteile, YEAR)
+    sentences = blocks.key_sentences(ind, city, stadtteile, YEAR)
+    assert sentences.startswith(f"**{charts.SYNTHETIC_MARK}, keine Aussage über Beispielstadt (synthetisch).** ")
+    real = blocks.key_sentences(ind, city.assign(synthetic=False), stadtteile, YEAR)
     assert real.startswith(f"{YEAR} lag der Wert „{ind.name}“ in Beispielstadt (synthetisch) bei **")
 
     a, b = ind.group_values
-    gap = chapter.gap_table(ind, city, YEAR)
+    gap = blocks.gap_table(ind, city, YEAR)
     assert f"<figcaption>Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, " \
            "Stadt Beispielstadt (synthetisch) <span" in gap
 
-    chapter.indicator_section("mv_anteil", YEAR)
+    blocks.indicator_section("mv_anteil", YEAR)
     series, *map_figs = figs
     assert ind.first_year == 2006  # the catalogue's first year, inside the look back 2005–2014
     assert series.get_suptitle() == f"{ind.name}, Stadt Beispielstadt (synthetisch) 2006–2014"
@@ -129,16 +134,16 @@ def test_scale_city_chapter_texts(scale, monkeypatch):
 
     figs.clear()
     sources = []
-    original = figures.stacked_composition
-    monkeypatch.setattr(figures, "stacked_composition",
+    original = charts.stacked_composition
+    monkeypatch.setattr(charts, "stacked_composition",
                         lambda table, title, source, **kw: sources.append(source) or original(table, title, source, **kw))
-    chapter.composition(YEAR)
+    blocks.composition(YEAR)
     assert sources == [f"Stadt Beispielstadt (synthetisch), Kommunalstatistik, Migration {YEAR}"]
     assert f"Quelle: {sources[0]}" in _texts(figs[0])
 
     # The workbench's own lines name the scale city. Left out: what the catalogue says (definition
     # box, the indicator's source in footers), copied verbatim from Münster's catalogue.
-    catalogue_source = figures.short_source(ind)
+    catalogue_source = charts.short_source(ind)
     texts = [t.replace(catalogue_source, "").replace(html.escape(catalogue_source), "")
              for t in [sentences, real, gap, *(t for t in shown if 'class="definition-box"' not in t),
                        *(t for fig in [series, *map_figs, *figs] for t in _texts(fig))]]
@@ -157,12 +162,13 @@ def test_scale_city_table_export_title(scale):
 
 
 def test_report_pages_and_table_notes_name_the_scale_city(scale):
-    from helpers import publication, report
+    from helpers.build import release
+    from helpers.publish import stitch
 
-    front = report.title_page(YEAR, 2005, "01.01.2026") + report.reading_guide()
-    notes = " ".join(text for _, text in publication.table_notes(YEAR, 2005))
-    sources = " ".join(source for source, _ in report.source_entries()[-1:])
-    assert report.report_title(YEAR) == "Integrationsmonitoring Beispielstadt (synthetisch) 2014"
+    front = stitch.title_page(YEAR, 2005, "01.01.2026") + stitch.reading_guide()
+    notes = " ".join(text for _, text in release.table_notes(YEAR, 2005))
+    sources = " ".join(source for source, _ in stitch.source_entries()[-1:])
+    assert stitch.report_title(YEAR) == "Integrationsmonitoring Beispielstadt (synthetisch) 2014"
     assert "der Stadt Beispielstadt (synthetisch)" in front
     assert "Datenstand: Stadt Beispielstadt (synthetisch), Kommunalstatistik" in front
     assert "Integrationsmonitoring Beispielstadt (synthetisch) 2014" in notes

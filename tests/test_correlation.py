@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import correlation, data, figures
-from helpers.correlation import CorrelationError
+from helpers.core import observations
+from helpers.figures import charts
+from helpers.stats import correlation
+from helpers.stats.correlation import CorrelationError
 
 
 def _table(**columns) -> pd.DataFrame:
@@ -169,7 +171,7 @@ def test_indicator_table_marks_synthetic_and_carries_population():
 def test_real_data_pearson_equals_numpy_from_raw_observations():
     table = correlation.indicator_table(["mv_anteil", "alo_dichte"], 2014)
     row = _one(correlation.matrix(table, ["mv_anteil", "alo_dichte"]), "mv_anteil", "alo_dichte")
-    obs = data.observations()
+    obs = observations.observations()
     rows = obs[(obs["year"] == 2014) & (obs["area_level"] == "stadtteil")
                & (obs["sex"] == "total") & (obs["age"] == "total")]
 
@@ -203,7 +205,7 @@ def test_to_csv_is_machine_readable(tmp_path):
 def test_scatter_labels_every_area_and_states_german_r(weighted):
     table = _table(x=[1, 2, 3, 4, 5], y=[2, 4, 5, 4, 5], pop=[100, 100, 100, 100, 100])
     weights = table["pop"] if weighted else None
-    fig = figures.scatter_labelled(table, "x", "y", "X in %", "Y in %", "Titel", "Quelle Z", synthetic=weighted,
+    fig = charts.scatter_labelled(table, "x", "y", "X in %", "Y in %", "Titel", "Quelle Z", synthetic=weighted,
                                    weights=weights)
     ax = fig.axes[0]
     texts = {t.get_text() for t in ax.texts}
@@ -213,5 +215,5 @@ def test_scatter_labels_every_area_and_states_german_r(weighted):
     assert ("gewichtet" in legend) is weighted
     footer = " ".join(t.get_text() for t in fig.texts)
     assert "Quelle: Quelle Z" in footer and ("Demodaten – synthetisch" in footer) is weighted
-    assert figures.png(fig) == figures.png(figures.scatter_labelled(
+    assert charts.png(fig) == charts.png(charts.scatter_labelled(
         table, "x", "y", "X in %", "Y in %", "Titel", "Quelle Z", synthetic=weighted, weights=weights))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import data
-from helpers.schema import OBSERVATION_COLUMNS
+from helpers.core import areas, model, observations
+from helpers.core.model import OBSERVATION_COLUMNS
 
 
 def test_committed_observations_load_and_are_real():
-    obs = data.observations()
+    obs = observations.observations()
     assert list(obs.columns) == OBSERVATION_COLUMNS
     real = obs[~obs["synthetic"]]
     assert set(real["source"].str[:3]) == {"SMS"}  # all real rows come from the SMS tables
@@ -21,17 +21,17 @@ def test_committed_observations_load_and_are_real():
 
 
 def test_areas_hierarchy():
-    parents = data.stadtteil_parents()
+    parents = areas.stadtteil_parents()
     assert len(parents) == 45
     assert parents.loc["61", "stadtbezirk"] == "6" and parents.loc["34", "teilbereich"] == "3"
     assert parents["stadtbezirk"].nunique() == 6
 
 
 def test_boundaries_are_projected_and_complete():
-    gdf = data.boundaries("stadtteil")
+    gdf = areas.boundaries("stadtteil")
     assert gdf.crs.to_epsg() == 25832 and len(gdf) == 45
     assert 290e6 < gdf.area.sum() < 310e6  # Münster covers about 303 km²
-    bezirke = data.boundaries("stadtbezirk")
+    bezirke = areas.boundaries("stadtbezirk")
     assert len(bezirke) == 6
     assert abs(bezirke.area.sum() - gdf.area.sum()) < 1e3
 
@@ -48,8 +48,8 @@ GOOD = dict(year=2014, area_level="stadtteil", area_code="11", measure="populati
 
 def test_broken_file_names_row_column_and_value(tmp_path):
     path = _write(tmp_path, [GOOD, {**GOOD, "area_code": "12", "sex": "divers"}, {**GOOD, "area_code": "13", "value": -4}])
-    with pytest.raises(data.DataError) as err:
-        data.read_observation_file(path)
+    with pytest.raises(model.DataError) as err:
+        observations.read_observation_file(path)
     text = str(err.value)
     assert "broken.csv" in text
     assert "Zeile 3, Spalte sex: Wert 'divers'" in text
@@ -58,11 +58,11 @@ def test_broken_file_names_row_column_and_value(tmp_path):
 
 def test_secret_value_must_not_be_zero(tmp_path):
     path = _write(tmp_path, [{**GOOD, "value": 0, "flag": "."}])
-    with pytest.raises(data.DataError, match="Zeile 2"):
-        data.read_observation_file(path)
+    with pytest.raises(model.DataError, match="Zeile 2"):
+        observations.read_observation_file(path)
 
 
 def test_missing_column_is_named(tmp_path):
     rows = [{k: v for k, v in GOOD.items() if k != "flag"}]
-    with pytest.raises(data.DataError, match="Spalte\\(n\\) flag fehlen"):
-        data.read_observation_file(_write(tmp_path, rows))
+    with pytest.raises(model.DataError, match="Spalte\\(n\\) flag fehlen"):
+        observations.read_observation_file(_write(tmp_path, rows))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import disclosure
-from helpers.disclosure import PRIMARY, SECONDARY, Rule
+from helpers.disclosure import suppression
+from helpers.disclosure.suppression import PRIMARY, SECONDARY, Rule
 
 RULE = Rule(min_count=3, min_denominator=30, min_population=300)
 # Bezirk "B" (in the city "C") has Stadtteile s1, s2, s3; Bezirk "D" has d1, d2.
@@ -39,7 +39,7 @@ def reasons(out: pd.DataFrame) -> dict[tuple[str, str], str]:
 def test_primary_rule_counts_denominator_and_zero():
     vals = table({("s1", "total"): (0, 100), ("s2", "total"): (1, 100), ("s3", "total"): (2, 100),
                   ("d1", "total"): (3, 29), ("d2", "total"): (3, 30)})
-    out = disclosure.suppress_rates(vals, RULE)
+    out = suppression.suppress_rates(vals, RULE)
     assert out["suppressed"].tolist() == ["", PRIMARY, PRIMARY, PRIMARY, ""]
     assert out["value"].isna().tolist() == [False, True, True, True, False]
     assert out.loc[out["suppressed"] != "", "flag"].eq(".").all()
@@ -48,24 +48,24 @@ def test_primary_rule_counts_denominator_and_zero():
 
 
 def test_counts_of_one_and_two_become_missing():
-    shown = disclosure.suppress_counts(pd.Series([0, 1, 2, 3, None]), RULE)
+    shown = suppression.suppress_counts(pd.Series([0, 1, 2, 3, None]), RULE)
     assert shown.isna().tolist() == [False, True, True, False, True]
 
 
 def test_population_floor_applies_to_stadtteile_only():
     vals = table({("s1", "total"): (50, 290), ("B", "total"): (50, 290)})
     population = pd.Series({(2014, "s1"): 299, (2014, "B"): 299})
-    out = disclosure.suppress_rates(vals, RULE, population)
+    out = suppression.suppress_rates(vals, RULE, population)
     assert out["suppressed"].tolist() == [PRIMARY, ""]
     population = pd.Series({(2014, "s1"): 300})
-    assert disclosure.suppress_rates(vals, RULE, population)["suppressed"].tolist() == ["", ""]
+    assert suppression.suppress_rates(vals, RULE, population)["suppressed"].tolist() == ["", ""]
 
 
 def test_secondary_suppression_in_an_area_sum_takes_the_smallest_other_part():
     # s1 (numerator 2) is secret; without a second suppression s1 = B - s2 - s3.
     vals = table({("s1", "total"): (2, 100), ("s2", "total"): (10, 100), ("s3", "total"): (5, 100),
                   ("B", "total"): (17, 300)})
-    out = disclosure.protect(vals, PARENTS, RULE)
+    out = suppression.protect(vals, PARENTS, RULE)
     assert reasons(out) == {("s1", "total"): PRIMARY, ("s3", "total"): SECONDARY}
     assert out.set_index("area_code").loc["B", "value"] == pytest.approx(17 / 3)  # the total stays published
 
@@ -79,7 +79,7 @@ def test_secondary_suppression_between_groups_cascades_over_areas():
         cells[(area, "male")] = (men, 100)
         cells[(area, "total")] = (women + men, 200)
     cells[("B", "female")], cells[("B", "male")], cells[("B", "total")] = (36, 300), (95, 300), (131, 600)
-    out = disclosure.protect(table(cells), PARENTS, RULE)
+    out = suppression.protect(table(cells), PARENTS, RULE)
     got = reasons(out)
     assert got[("s1", "female")] == PRIMARY
     assert got[("s1", "male")] == SECONDARY
@@ -90,7 +90,7 @@ def test_secondary_suppression_between_groups_cascades_over_areas():
 def test_a_missing_cell_already_protects_its_sum():
     vals = table({("s1", "total"): (2, 100), ("s2", "total"): (None, None), ("s3", "total"): (5, 100),
                   ("B", "total"): (17, 300)})
-    out = disclosure.protect(vals, PARENTS, RULE)
+    out = suppression.protect(vals, PARENTS, RULE)
     assert reasons(out) == {("s1", "total"): PRIMARY}
 
 
@@ -98,8 +98,8 @@ def test_choice_of_secondary_cell_is_reproducible():
     vals = table({("d1", "total"): (2, 100), ("s1", "total"): (7, 100), ("s2", "total"): (7, 100),
                   ("s3", "total"): (1, 100), ("B", "total"): (15, 300), ("d2", "total"): (9, 100),
                   ("D", "total"): (11, 200), ("C", "total"): (26, 500)})
-    first = disclosure.protect(vals, PARENTS, RULE)
-    again = disclosure.protect(vals.sample(frac=1, random_state=3), PARENTS, RULE)
+    first = suppression.protect(vals, PARENTS, RULE)
+    again = suppression.protect(vals.sample(frac=1, random_state=3), PARENTS, RULE)
     key = ["area_code", "group"]
     pd.testing.assert_frame_equal(first.sort_values(key).reset_index(drop=True)[key + ["suppressed"]],
                                   again.sort_values(key).reset_index(drop=True)[key + ["suppressed"]])
@@ -111,7 +111,7 @@ def test_choice_of_secondary_cell_is_reproducible():
 def assert_no_sum_has_one_secret_cell(out: pd.DataFrame) -> None:
     hidden = out["suppressed"].ne("").to_numpy()
     known = (out["value"].notna() | out["suppressed"].ne("")).to_numpy()
-    for total, parts in disclosure.sums(out, PARENTS):
+    for total, parts in suppression.sums(out, PARENTS):
         cells = [total, *parts]
         if known[cells].all():
             assert hidden[cells].sum() != 1, out.iloc[cells]
@@ -120,12 +120,12 @@ def assert_no_sum_has_one_secret_cell(out: pd.DataFrame) -> None:
 def test_rule_file_is_read_and_checked(tmp_path):
     path = tmp_path / "disclosure.yml"
     path.write_text("min_count: 4\nmin_denominator: 50\nmin_population: 0\n", encoding="utf-8")
-    rule = disclosure.load_rule(path)
+    rule = suppression.load_rule(path)
     assert rule == Rule(min_count=4, min_denominator=50, min_population=0)
     assert "1 bis 3" in rule.describe() and "kleiner als 50" in rule.describe()
     path.write_text("min_count: 3\nmindest_nenner: 30\n", encoding="utf-8")
-    with pytest.raises(disclosure.DisclosureError, match=r"disclosure.yml: unbekannte Einstellung\(en\) mindest_nenner"):
-        disclosure.load_rule(path)
+    with pytest.raises(suppression.DisclosureError, match=r"disclosure.yml: unbekannte Einstellung\(en\) mindest_nenner"):
+        suppression.load_rule(path)
     path.write_text("min_count: -1\n", encoding="utf-8")
-    with pytest.raises(disclosure.DisclosureError, match="'min_count' muss eine ganze Zahl ≥ 0 sein"):
-        disclosure.load_rule(path)
+    with pytest.raises(suppression.DisclosureError, match="'min_count' muss eine ganze Zahl ≥ 0 sein"):
+        suppression.load_rule(path)

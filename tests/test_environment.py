@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import tomllib
 
-from helpers import envfile, paths
+from helpers.build import envfile
+from helpers.core import paths
 
 
 def test_environment_yml_matches_lock():

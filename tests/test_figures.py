@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import figures, maps
-from helpers.catalogue import Indicator, Term
+from helpers.core.catalogue import Indicator, Term
+from helpers.figures import charts, maps
 from helpers.sources.areas import CITY_CODE, STADTTEILE
 
 IND = Indicator(
@@ -35,7 +35,7 @@ def _series(synthetic: bool) -> pd.DataFrame:
 
 @pytest.mark.parametrize("synthetic", [False, True])
 def test_time_series_has_source_and_marks_synthetic_data(synthetic):
-    fig = figures.time_series(_series(synthetic), IND, "Titel", 2014)
+    fig = charts.time_series(_series(synthetic), IND, "Titel", 2014)
     text = _texts(fig)
     assert "Quelle: Quelle X" in text
     assert ("Demodaten – synthetisch" in text) is synthetic

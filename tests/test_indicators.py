@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import catalogue, data, indicators
-from helpers.catalogue import Indicator, Term
-from helpers.indicators import counts, gap, values
-from helpers.schema import OBSERVATIONS
+from helpers.core import catalogue, observations
+from helpers.core.catalogue import Indicator, Term
+from helpers.core.model import OBSERVATIONS
+from helpers.indicators import compute
+from helpers.indicators.compute import counts, gap, values
 from helpers.sources.areas import CITY_CODE, STADTTEILE
 
 # Altstadt (Teilbereich 1 = Stadtteile 11-15), SMS Migration 2014, hand-copied.
@@ -125,15 +126,15 @@ def test_groups_and_gap(altstadt):
 
 
 def test_unknown_level_is_refused(altstadt):
-    with pytest.raises(indicators.IndicatorError, match="Gebietsebene"):
+    with pytest.raises(compute.IndicatorError, match="Gebietsebene"):
         counts(Term("population"), "bezirk", _obs(altstadt))
 
 
 def test_revised_and_provisional_counts_mark_every_sum_and_rate_built_from_them():
     """A revised Stadtteil count makes its Stadtbezirk, the city and each rate from them 'r'."""
-    from helpers import formatting
+    from helpers.core import formatting
 
-    obs = data.observations()
+    obs = observations.observations()
     # Published aggregates win over sums (and carry their own flag): keep only the parts here.
     obs = obs[(obs["year"] == 2014) & obs["area_level"].isin(["stadtteil", "unzugeordnet"])].copy()
     pick = (obs["measure"] == "population") & (obs["area_code"] == "11") & (obs["origin"] == "migration") \
@@ -142,27 +143,27 @@ def test_revised_and_provisional_counts_mark_every_sum_and_rate_built_from_them(
     obs.loc[pick, "flag"] = "r"
     ind = catalogue.load().indicator("mv_anteil")
     for level, code in [("stadtteil", "11"), ("stadtbezirk", "1"), ("stadt", "05515000")]:
-        vals = indicators.values(ind, level, obs)
+        vals = compute.values(ind, level, obs)
         row = vals[(vals["group"] == "total") & (vals["area_code"] == code)].iloc[0]
         assert row["flag"] == "r", level
-    vals = indicators.values(ind, "stadtteil", obs)
+    vals = compute.values(ind, "stadtteil", obs)
     other = vals[(vals["group"] == "total") & (vals["area_code"] == "12")].iloc[0]
     assert other["flag"] == ""
     # Complement: people without MV = total − migration, so it is revised too.
-    no_mig = indicators.counts(catalogue.Term("population", origin="no_migration"), "stadtteil", obs)
+    no_mig = compute.counts(catalogue.Term("population", origin="no_migration"), "stadtteil", obs)
     assert no_mig.loc[no_mig["area_code"] == "11", "flag"].iloc[0] == "r"
     assert formatting.with_unit(21.7, "%", flag="r") == "21,7\u00a0%\u00a0r"
     assert formatting.with_unit(None, "%", flag=".") == "."
 
 
 def test_counts_are_computed_once_and_callers_get_their_own_copy():
-    from helpers import disclosure
-    from helpers.catalogue import Term
+    from helpers.core.catalogue import Term
+    from helpers.disclosure import suppression
 
-    term = Term(disclosure.active_rule().population_measure)
-    first = indicators.counts(term, "stadtbezirk")
-    hits = indicators._counts_cached.cache_info().hits
+    term = Term(suppression.active_rule().population_measure)
+    first = compute.counts(term, "stadtbezirk")
+    hits = compute._counts_cached.cache_info().hits
     first.loc[:, "count"] = -1  # a caller changing its frame must not change the next caller's
-    second = indicators.counts(term, "stadtbezirk")
-    assert indicators._counts_cached.cache_info().hits == hits + 1
+    second = compute.counts(term, "stadtbezirk")
+    assert compute._counts_cached.cache_info().hits == hits + 1
     assert (second["count"].dropna() > 0).all()

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import catalogue, data, paths
+from helpers.core import catalogue, model, observations, paths
+from helpers.core import store as core_store
 from helpers.intake import cells, ingest, storage, templates, validation
 from helpers.intake.problems import report
 
@@ -52,7 +53,7 @@ def base(tmp_path_factory):
 
 @pytest.fixture
 def root(base, tmp_path, monkeypatch):
-    """A fresh copy of `base` that helpers.paths points to."""
+    """A fresh copy of `base` that helpers.core.paths points to."""
     root = tmp_path / "root"
     shutil.copytree(base, root)
     old = Path(paths.DATA)
@@ -61,9 +62,9 @@ def root(base, tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "ROOT", root)
     monkeypatch.setattr(paths, "OUTPUTS", root / "outputs")
     monkeypatch.setattr(paths, "TEMPLATES_DIR", root / "outputs" / "templates")
-    data.clear_cache()
+    observations.clear_cache()
     yield root
-    data.clear_cache()
+    observations.clear_cache()
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -245,7 +246,7 @@ def test_good_and_broken_file_together_store_nothing(root, capsys):
 
 
 def test_ingest_keeps_the_raw_file_and_stores_the_values(root, capsys):
-    before = data.observations()
+    before = observations.observations()
     code, text = run([VALID / "semikolon_utf8.csv"], capsys)
     assert code == 0, text
     assert ("semikolon_utf8.csv: 7 Werte neu, 0 unverändert, 0 revidiert; "
@@ -255,12 +256,12 @@ def test_ingest_keeps_the_raw_file_and_stores_the_values(root, capsys):
     assert raw.read_bytes() == original
     sha = hashlib.sha256(original).hexdigest()
     assert (root / "data" / "raw" / "SHA256SUMS").read_text() == f"{sha}  2018/semikolon_utf8.csv\n"
-    delivered = data.read_observation_file(root / "data" / "observations" / "deliveries.csv")
+    delivered = observations.read_observation_file(root / "data" / "observations" / "deliveries.csv")
     assert len(delivered) == 7 and not delivered["synthetic"].any()
     assert set(delivered["source"]) == {f"Lieferung raw/2018/semikolon_utf8.csv (sha256 {sha[:12]})"}
-    after = data.observations()  # no cache clearing needed: the file state is part of the cache key
+    after = observations.observations()  # no cache clearing needed: the file state is part of the cache key
     assert len(after) == len(before) + 7
-    log = storage.committed_log(storage.Store.current())
+    log = core_store.committed_log(core_store.Store.current())
     assert log[["sha256", "file", "new", "unchanged", "revised"]].values.tolist() == [[sha, "semikolon_utf8.csv", "7", "0", "0"]]
 
 
@@ -313,7 +314,7 @@ def _revision_2014(tmp_path: Path, value: int = 37) -> Path:
 
 
 def _aegidii_2014() -> pd.Series:
-    obs = data.observations()
+    obs = observations.observations()
     hit = obs[(obs["year"] == 2014) & (obs["area_code"] == "11") & (obs["area_level"] == "stadtteil")
               & (obs["measure"] == "unemployed") & (obs["sex"] == "total") & (obs["origin"] == "total")]
     assert len(hit) == 1
@@ -337,12 +338,12 @@ def test_revise_stores_logs_and_flags_r(root, tmp_path, capsys):
     row = _aegidii_2014()
     assert (row["value"], row["flag"]) == (37, "r") and row["source"].startswith("Lieferung raw/2014/korrektur_2014.csv")
     assert (root / "data" / "observations" / "sms.csv").read_bytes() == sms  # the old file is untouched
-    log = storage.committed_revisions(storage.Store.current())
+    log = core_store.committed_revisions(core_store.Store.current())
     entry = log.iloc[0].to_dict()
     assert len(log) == 1 and entry["old_value"] == "36" and entry["new_value"] == "37" and entry["new_flag"] == "r"
     assert entry["old_source"] == 'SMS Arbeitslose 2014, "Arbeitslose"' and entry["file"] == "korrektur_2014.csv"
     assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and entry["time"].endswith("Z")
-    assert entry["kind"] == storage.REVISION
+    assert entry["kind"] == core_store.REVISION
 
 
 def test_revising_a_delivered_value_names_the_earlier_delivery(root, tmp_path, capsys):
@@ -352,9 +353,9 @@ def test_revising_a_delivered_value_names_the_earlier_delivery(root, tmp_path, c
     assert code == 1 and "neu 41, gespeichert 40 aus „Lieferung raw/2018/semikolon_utf8.csv" in text
     code, text = run([path, "--revise"], capsys)
     assert code == 0
-    delivered = data.read_observation_file(root / "data" / "observations" / "deliveries.csv")
+    delivered = observations.read_observation_file(root / "data" / "observations" / "deliveries.csv")
     assert len(delivered) == 7 and delivered["flag"].eq("r").sum() == 1
-    log = storage.committed_revisions(storage.Store.current())
+    log = core_store.committed_revisions(core_store.Store.current())
     assert log.iloc[0]["old_source"].startswith("Lieferung raw/2018/semikolon_utf8.csv")
 
 
@@ -362,10 +363,10 @@ def test_demo_values_are_replaced_without_revise(root, tmp_path, capsys):
     path = write_csv(tmp_path, "schulamt.csv", HEADER + "2014;11;Aegidii;transition_pupils;insgesamt;insgesamt;insgesamt;30;\n")
     code, text = run([path], capsys)
     assert code == 0 and "1 Demowerte ersetzt" in text
-    obs = data.observations()
+    obs = observations.observations()
     hit = obs[(obs["year"] == 2014) & (obs["area_code"] == "11") & (obs["measure"] == "transition_pupils") & (obs["origin"] == "total")]
     assert hit[["value", "synthetic", "flag"]].values.tolist() == [[30, False, ""]]
-    assert storage.committed_revisions(storage.Store.current())["kind"].tolist() == [storage.REPLACES_SYNTHETIC]
+    assert core_store.committed_revisions(core_store.Store.current())["kind"].tolist() == [core_store.REPLACES_SYNTHETIC]
 
 
 def test_values_not_yet_available_are_filled_without_revise(root, tmp_path, capsys):
@@ -374,23 +375,23 @@ def test_values_not_yet_available_are_filled_without_revise(root, tmp_path, caps
     later = write_csv(tmp_path, "nachlieferung.csv", HEADER + "2018;11;Aegidii;unemployed;insgesamt;insgesamt;insgesamt;41;\n")
     code, text = run([later], capsys)
     assert code == 0 and "1 bisher „…“ nachgeliefert" in text
-    assert storage.committed_revisions(storage.Store.current())["kind"].tolist() == [storage.FILLS_PENDING]
+    assert core_store.committed_revisions(core_store.Store.current())["kind"].tolist() == [core_store.FILLS_PENDING]
 
 
 def test_a_duplicate_without_logged_revision_stays_an_error(root):
     folder = root / "data" / "observations"
     sms = pd.read_csv(folder / "sms.csv", dtype=str, keep_default_na=False)
     sms.head(1).assign(value="999", flag="r", source="von Hand").to_csv(folder / "deliveries.csv", index=False)
-    with pytest.raises(data.DataError, match="kommen in mehreren Dateien vor.*REVISE=1"):
-        data.observations()
+    with pytest.raises(model.DataError, match="kommen in mehreren Dateien vor.*REVISE=1"):
+        observations.observations()
 
 
 def test_a_hand_edited_deliveries_file_voids_the_logged_revisions(root, tmp_path, capsys):
     assert run([_revision_2014(tmp_path), "--revise"], capsys)[0] == 0
     target = root / "data" / "observations" / "deliveries.csv"
     target.write_text(target.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")
-    with pytest.raises(data.DataError, match="kommen in mehreren Dateien vor"):
-        data.observations()  # the log no longer matches: the revision is not a logged one
+    with pytest.raises(model.DataError, match="kommen in mehreren Dateien vor"):
+        observations.observations()  # the log no longer matches: the revision is not a logged one
 
 
 def test_a_changed_flag_is_a_revision(root, tmp_path, capsys):
@@ -411,7 +412,7 @@ def test_large_jumps_need_confirmation(root, tmp_path, capsys):
     assert "2018: 400 gegenüber 2014: 163 (+145 %, +237)" in text and "CONFIRM=1" in text
     code, text = run([path, "--confirm-jumps"], capsys)
     assert code == 0 and "1 Werte neu" in text
-    assert storage.committed_log(storage.Store.current())["confirmed_jumps"].tolist() == ["True"]
+    assert core_store.committed_log(core_store.Store.current())["confirmed_jumps"].tolist() == ["True"]
 
 
 def test_small_counts_do_not_jump(root, tmp_path):
@@ -425,7 +426,7 @@ def test_small_counts_do_not_jump(root, tmp_path):
 def test_an_interrupted_write_leaves_the_previous_state(root, tmp_path, monkeypatch, capsys):
     assert run([VALID / "semikolon_utf8.csv"], capsys)[0] == 0
     observations_before = {p.name: p.read_bytes() for p in (root / "data" / "observations").iterdir()}
-    obs_before = data.observations()
+    obs_before = observations.observations()
 
     def crash(target, content):
         raise KeyboardInterrupt("Stromausfall")
@@ -436,17 +437,17 @@ def test_an_interrupted_write_leaves_the_previous_state(root, tmp_path, monkeypa
     with pytest.raises(KeyboardInterrupt):
         ingest.ingest([path], revise=True)
     assert {p.name: p.read_bytes() for p in (root / "data" / "observations").iterdir()} == observations_before
-    pd.testing.assert_frame_equal(data.observations(), obs_before)
-    store = storage.Store.current()
-    assert len(storage._read_log(store.ingest_log, storage.LOG_COLUMNS)) == 2  # the interrupted entry is on disk …
-    assert len(storage.committed_log(store)) == 1  # … but not committed
-    assert storage.committed_revisions(store).empty
+    pd.testing.assert_frame_equal(observations.observations(), obs_before)
+    store = core_store.Store.current()
+    assert len(core_store._read_log(store.ingest_log, core_store.LOG_COLUMNS)) == 2  # the interrupted entry is on disk …
+    assert len(core_store.committed_log(store)) == 1  # … but not committed
+    assert core_store.committed_revisions(store).empty
 
     monkeypatch.setattr(storage, "write_deliveries", original)
     code, text = run([path, "--revise"], capsys)
     assert code == 0 and "1 revidiert" in text
-    assert len(storage._read_log(store.ingest_log, storage.LOG_COLUMNS)) == 2  # stale entry removed
-    assert len(storage._read_log(store.revisions, storage.REVISION_LOG_COLUMNS)) == 1
+    assert len(core_store._read_log(store.ingest_log, core_store.LOG_COLUMNS)) == 2  # stale entry removed
+    assert len(core_store._read_log(store.revisions, core_store.REVISION_LOG_COLUMNS)) == 1
     assert (_aegidii_2014()["value"], _aegidii_2014()["flag"]) == (37, "r")
 
 
@@ -454,7 +455,7 @@ def test_an_interrupted_write_leaves_the_previous_state(root, tmp_path, monkeypa
 
 
 def test_a_second_ingest_waits_for_the_first(root, capsys):
-    with storage.locked(storage.Store.current()):
+    with storage.locked(core_store.Store.current()):
         code, text = run([VALID / "semikolon_utf8.csv"], capsys)
     assert code == 1 and "Ein anderer Einlesevorgang läuft gerade" in text
     assert run([VALID / "semikolon_utf8.csv"], capsys)[0] == 0
@@ -524,7 +525,7 @@ def test_templates_explain_and_pass_the_intake_when_filled(root, tmp_path):
         value = per_stadtteil.get((measure, origin), 20)
         cell_row[header.index("Wert")].value = value * (45 if level == "Stadt" else 1)
     book.save(path)
-    delivery = validation.validate(path, validation.Context.load(data.observations()))
+    delivery = validation.validate(path, validation.Context.load(observations.observations()))
     assert delivery.problems == [] and len(delivery.rows) == 6 * 46
     assert delivery.info["Quelle"] == info["Quelle"]
 

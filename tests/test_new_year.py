@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import paths
-from helpers.formatting import NBSP, THIN
+from helpers.core import paths
+from helpers.core.formatting import NBSP, THIN
 
 pytestmark = pytest.mark.notebooks
 NEW_YEAR = 2015
@@ -79,7 +79,7 @@ def new_year(tmp_path_factory):
 def test_new_year_from_delivery_to_report(new_year):
     root, delivery, correction, migration, population, revised = new_year
     # Before the delivery there are no data for 2015: refused before any kernel starts.
-    refused = _run("helpers.runner", "--year", str(NEW_YEAR), root=root)
+    refused = _run("helpers.build.runner", "--year", str(NEW_YEAR), root=root)
     assert refused.returncode == 2 and f"Für das Berichtsjahr {NEW_YEAR} liegen keine Daten vor" in refused.stderr
 
     stored = _run("helpers.intake.ingest", str(delivery), root=root)
@@ -95,7 +95,7 @@ def test_new_year_from_delivery_to_report(new_year):
     log = pd.read_csv(root / "data" / "delivery_revisions.csv", dtype=str)
     assert log["new_value"].tolist() == [str(revised)]
 
-    built = _run("helpers.runner", "--year", str(NEW_YEAR), "--ohne-pdf", root=root)
+    built = _run("helpers.build.runner", "--year", str(NEW_YEAR), "--ohne-pdf", root=root)
     assert built.returncode == 0, built.stdout + built.stderr
     html = (root / "outputs" / str(NEW_YEAR) / "report.html").read_text(encoding="utf-8")
     assert f"Integrationsmonitoring Münster {NEW_YEAR}" in html

@@ -15,8 +15,11 @@ import papermill as pm
 import pytest
 from pypdf import PdfReader
 
-from helpers import catalogue, disclosure, paths, pdf, report, trend
-from helpers.chapter import first_year_shown
+from helpers.core import catalogue, paths
+from helpers.disclosure import suppression
+from helpers.indicators import trend
+from helpers.publish import pdf, stitch
+from helpers.sections.blocks import first_year_shown
 
 YEAR = 2014
 STAND = "01.02.2026"
@@ -42,9 +45,9 @@ def small_pdf(tmp_path_factory) -> tuple[Path, PdfReader, list[str]]:
             pm.execute_notebook(str(paths.NOTEBOOKS / name), str(target), parameters={"report_year": YEAR},
                                 kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS))
             executed.append(target)
-        html_path = report.write_report(executed, YEAR, first_year_shown(YEAR), stand=STAND)
+        html_path = stitch.write_report(executed, YEAR, first_year_shown(YEAR), stand=STAND)
         pdf_path = pdf.write_pdf(html_path)
-    titles = [report.chapter_title(nbformat.read(p, as_version=4), p.stem) for p in executed]
+    titles = [stitch.chapter_title(nbformat.read(p, as_version=4), p.stem) for p in executed]
     return pdf_path, PdfReader(pdf_path), titles
 
 
@@ -106,7 +109,7 @@ def test_closing_pages(small_pdf):
                    "Bundesagentur für Arbeit", "Code for Münster", "Nutzungsbedingungen: siehe Quelle",
                    "Moran's I", "Benjamini-Hochberg", "Spearman", "Sozialraumindex", "Duncan"):
         assert _flat(needle) in closing, needle
-    assert _flat(disclosure.active_rule().describe()) in closing
+    assert _flat(suppression.active_rule().describe()) in closing
     assert _flat(trend.RULE_TEXT) in closing
 
 
@@ -147,7 +150,7 @@ def _chapter(path: Path, title: str) -> Path:
 
 def test_opening_pages_name_year_look_back_date_and_synthetic_indicators(tmp_path):
     notebooks = [_chapter(tmp_path / "a.ipynb", "Erstes Kapitel"), _chapter(tmp_path / "b.ipynb", "Zweites Kapitel")]
-    html_text = report.stitch(notebooks, 2013, 2004, stand="22.11.2026")
+    html_text = stitch.stitch(notebooks, 2013, 2004, stand="22.11.2026")
     title = html_text.split('class="title-page"', 1)[1].split("</section>", 1)[0]
     assert "Integrationsmonitoring Münster 2013" in title and "Rückblick 2004–2013" in title
     assert "<dt>Stand</dt><dd>22.11.2026</dd>" in title
@@ -166,13 +169,13 @@ def test_opening_pages_name_year_look_back_date_and_synthetic_indicators(tmp_pat
 
 
 def test_report_date_is_the_latest_commit_or_unknown(monkeypatch):
-    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}|unbekannt", report.report_date())
+    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}|unbekannt", stitch.report_date())
 
     def no_git(*args, **kwargs):
         raise FileNotFoundError("git")
 
     monkeypatch.setattr(subprocess, "run", no_git)
-    assert report.report_date() == "unbekannt"
+    assert stitch.report_date() == "unbekannt"
 
 
 # --- incremental rendering (parts cached by content; no kernel) ----------------------------------
@@ -192,7 +195,7 @@ def _toc_page(texts: list[str], title: str) -> int:
 def test_pdf_renders_only_changed_parts_and_keeps_numbers_right(tmp_path):
     a = _long_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", 3)
     b = _long_chapter(tmp_path / "b.ipynb", "Zweites Kapitel", 3)
-    html_path = report.write_report([a, b], 2014, 2005, target=tmp_path / "out" / "report.html", stand=STAND)
+    html_path = stitch.write_report([a, b], 2014, 2005, target=tmp_path / "out" / "report.html", stand=STAND)
     cache = tmp_path / "cache"
     first = tmp_path / "first.pdf"
     # opening pages (at least once), two chapters, closing pages, page-number overlay
@@ -202,11 +205,11 @@ def test_pdf_renders_only_changed_parts_and_keeps_numbers_right(tmp_path):
     assert again.read_bytes() == first.read_bytes()  # and byte for byte the same document
 
     _long_chapter(b, "Zweites Kapitel", 4)  # same length in pages: only this chapter is laid out again
-    report.write_report([a, b], 2014, 2005, target=html_path, stand=STAND)
+    stitch.write_report([a, b], 2014, 2005, target=html_path, stand=STAND)
     assert pdf.render_parts(html_path, tmp_path / "b.pdf", cache) == 1
 
     _long_chapter(a, "Erstes Kapitel", 40)  # several pages longer: the chapter, the contents, the numbers
-    report.write_report([a, b], 2014, 2005, target=html_path, stand=STAND)
+    stitch.write_report([a, b], 2014, 2005, target=html_path, stand=STAND)
     longer = tmp_path / "longer.pdf"
     assert pdf.render_parts(html_path, longer, cache) >= 3
     reader = PdfReader(longer)
@@ -227,17 +230,17 @@ def test_report_converts_only_changed_chapters(tmp_path, monkeypatch):
     a = _chapter(tmp_path / "a.ipynb", "Erstes Kapitel")
     b = _chapter(tmp_path / "b.ipynb", "Zweites Kapitel")
     cache = tmp_path / "html"
-    whole = report.stitch([a, b], 2014, 2005, stand=STAND)  # without a cache
-    assert report.stitch([a, b], 2014, 2005, stand=STAND, cache=cache) == whole
+    whole = stitch.stitch([a, b], 2014, 2005, stand=STAND)  # without a cache
+    assert stitch.stitch([a, b], 2014, 2005, stand=STAND, cache=cache) == whole
     exported = []
-    real = report.PartConverter._export
-    monkeypatch.setattr(report.PartConverter, "_export", lambda self, cells: exported.append(len(cells)) or real(self, cells))
-    assert report.stitch([a, b], 2014, 2005, stand=STAND, cache=cache) == whole
+    real = stitch.PartConverter._export
+    monkeypatch.setattr(stitch.PartConverter, "_export", lambda self, cells: exported.append(len(cells)) or real(self, cells))
+    assert stitch.stitch([a, b], 2014, 2005, stand=STAND, cache=cache) == whole
     assert exported == []  # nothing converted again
     _chapter(b, "Zweites Kapitel, neu")
-    changed = report.stitch([a, b], 2014, 2005, stand=STAND, cache=cache)
+    changed = stitch.stitch([a, b], 2014, 2005, stand=STAND, cache=cache)
     assert len(exported) == 2  # the changed chapter, and the opening pages whose contents name it
     assert "Zweites Kapitel, neu" in changed
-    head, parts, tail = report.split_parts(changed)
+    head, parts, tail = stitch.split_parts(changed)
     assert [name for name, _ in parts] == ["vorspann", "kapitel-1", "kapitel-2", "anhang"]
     assert head.endswith("<main>") and tail.startswith("</main>")

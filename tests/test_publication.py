@@ -9,7 +9,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from helpers import disclosure_check, manifest, paths, publication, published, runner, verify
+from helpers.build import release, runner, verify
+from helpers.core import fileio, paths
+from helpers.disclosure import checker, disclosed, register
+from helpers.publish import manifest
 
 pytestmark = pytest.mark.notebooks
 CHAPTERS = ["00", "02"]  # context and Arbeit und Wirtschaft: both have suppressed Stadtteil cells
@@ -32,7 +35,7 @@ def copy_of_run(run_dir, tmp_path):
 
 
 def _table(year_dir):
-    return disclosure_check.read_table_csv(year_dir / "tables" / "indikatoren_2014.csv")
+    return checker.read_table_csv(year_dir / "tables" / "indikatoren_2014.csv")
 
 
 def _write_table(year_dir, frame):
@@ -40,16 +43,16 @@ def _write_table(year_dir, frame):
 
 
 def test_a_built_run_passes_the_checker_and_records_what_it_shows(run_dir):
-    assert disclosure_check.check_run(run_dir) == []
-    records = published.read_records(run_dir)
+    assert checker.check_run(run_dir) == []
+    records = register.read_records(run_dir)
     assert set(records["chapter"]) == {"00_kontext_bevoelkerung", "02_arbeit_und_wirtschaft"}
     assert {"Karte", "Zeitreihe", "Text", "Tabelle"} <= set(records["what"])
 
 
 def test_exported_tables_hold_suppressed_cells_as_dots_and_the_stored_data_stay_complete(run_dir):
-    table = _table(run_dir).set_index(disclosure_check.KEY)
-    stored = published.protected("alo_auslaender_anteil")
-    raw = disclosure_check.stored_cells({"alo_auslaender_anteil"}).set_index(disclosure_check.KEY)["value"]
+    table = _table(run_dir).set_index(checker.KEY)
+    stored = disclosed.protected("alo_auslaender_anteil")
+    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
     for reason in ("primär", "sekundär"):
         cells = stored[(stored["suppressed"] == reason) & stored["year"].between(2005, 2014)]
         assert len(cells) > 0, reason
@@ -61,9 +64,9 @@ def test_exported_tables_hold_suppressed_cells_as_dots_and_the_stored_data_stay_
 
 def test_checker_catches_a_planted_small_number(copy_of_run):
     table = _table(copy_of_run)
-    stored = published.protected("alo_auslaender_anteil")
+    stored = disclosed.protected("alo_auslaender_anteil")
     secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)].iloc[0]
-    raw = disclosure_check.stored_cells({"alo_auslaender_anteil"}).set_index(disclosure_check.KEY)["value"]
+    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
     row = table.index[(table["indicator"] == "alo_auslaender_anteil") & (table["area_code"] == secret["area_code"])
                       & (table["area_level"] == secret["area_level"]) & (table["year"] == 2014)
                       & (table["group"] == secret["group"])][0]
@@ -71,7 +74,7 @@ def test_checker_catches_a_planted_small_number(copy_of_run):
                                           secret["group"])], 1)
     table.loc[row, "flag"] = ""
     _write_table(copy_of_run, table)
-    problems = disclosure_check.check_run(copy_of_run)
+    problems = checker.check_run(copy_of_run)
     assert any(p.file == "tables/indikatoren_2014.csv" and p.row == row + 1
                and secret["area_code"] in p.cell and ("Zähler" in p.problem or "Nenner" in p.problem)
                for p in problems), problems
@@ -79,8 +82,8 @@ def test_checker_catches_a_planted_small_number(copy_of_run):
 
 def test_checker_catches_a_recoverable_secret_cell(copy_of_run):
     table = _table(copy_of_run)
-    stored = published.protected("alo_auslaender_anteil")
-    raw = disclosure_check.stored_cells({"alo_auslaender_anteil"}).set_index(disclosure_check.KEY)["value"]
+    stored = disclosed.protected("alo_auslaender_anteil")
+    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
     second = stored[(stored["suppressed"] == "sekundär") & stored["year"].between(2005, 2014)].iloc[0]
     key = ("alo_auslaender_anteil", second["area_level"], second["area_code"], int(second["year"]), second["group"])
     row = table.index[(table["indicator"] == key[0]) & (table["area_level"] == key[1]) & (table["area_code"] == key[2])
@@ -88,26 +91,26 @@ def test_checker_catches_a_recoverable_secret_cell(copy_of_run):
     table.loc[row, "value"] = round(raw[key], 1)  # publish the cell that protected its neighbour
     table.loc[row, "flag"] = ""
     _write_table(copy_of_run, table)
-    problems = disclosure_check.check_run(copy_of_run)
+    problems = checker.check_run(copy_of_run)
     assert any("zurückrechnen" in p.problem for p in problems), problems
 
 
 def test_checker_catches_a_chapter_showing_a_secret_value(copy_of_run):
     path = copy_of_run / "published" / "02_arbeit_und_wirtschaft.csv"
     records = pd.read_csv(path, dtype=str, keep_default_na=False)
-    stored = published.protected("alo_auslaender_anteil")
+    stored = disclosed.protected("alo_auslaender_anteil")
     secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)].iloc[0]
     planted = {"what": "Karte", "indicator": "alo_auslaender_anteil", "area_level": secret["area_level"],
                "area_code": secret["area_code"], "year": "2014", "group": secret["group"], "value": "12.5", "flag": ""}
     pd.concat([records, pd.DataFrame([planted])]).to_csv(path, index=False, lineterminator="\n")
-    problems = disclosure_check.check_run(copy_of_run)
+    problems = checker.check_run(copy_of_run)
     assert any(p.file == "published/02_arbeit_und_wirtschaft.csv" and p.row == len(records) + 1 for p in problems), problems
     assert any("Kapitel zeigt 12.5" in p.problem for p in problems), problems
 
 
 def test_a_violation_withdraws_the_report(copy_of_run, capsys):
     table = _table(copy_of_run)
-    stored = published.protected("alo_auslaender_anteil")
+    stored = disclosed.protected("alo_auslaender_anteil")
     secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)].iloc[0]
     hit = ((table["indicator"] == "alo_auslaender_anteil") & (table["area_code"] == secret["area_code"])
            & (table["area_level"] == secret["area_level"]) & (table["year"] == 2014) & (table["group"] == secret["group"]))
@@ -115,7 +118,7 @@ def test_a_violation_withdraws_the_report(copy_of_run, capsys):
     _write_table(copy_of_run, table)
     executed = sorted((copy_of_run / "notebooks").glob("*.ipynb"))
     (copy_of_run / "manifest.json").unlink()
-    ok = publication.finish(2014, copy_of_run, executed, table, {}, [p.stem for p in executed], pdf=False)
+    ok = release.finish(2014, copy_of_run, executed, table, {}, [p.stem for p in executed], pdf=False)
     assert not ok
     assert not (copy_of_run / "report.html").exists() and not (copy_of_run / "manifest.json").exists()
     assert not list((copy_of_run / "tables").glob("indikatoren_*"))
@@ -126,8 +129,8 @@ def test_manifest_names_inputs_versions_and_every_published_number(run_dir):
     m = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert m["parameters"]["report_year"] == 2014 and m["parameters"]["chapters"] == [
         "00_kontext_bevoelkerung", "02_arbeit_und_wirtschaft"]
-    assert m["inputs"]["data/observations/sms.csv"] == manifest.sha256(paths.OBSERVATIONS_DIR / "sms.csv")
-    assert "notebooks/02_arbeit_und_wirtschaft.ipynb" in m["inputs"] and "src/helpers/disclosure.py" in m["inputs"]
+    assert m["inputs"]["data/observations/sms.csv"] == fileio.sha256_file(paths.OBSERVATIONS_DIR / "sms.csv")
+    assert "notebooks/02_arbeit_und_wirtschaft.ipynb" in m["inputs"] and "src/helpers/disclosure/suppression.py" in m["inputs"]
     assert m["packages"]["pandas"].startswith("3.") and "papermill" in m["packages"]
     assert len(m["git"]["commit"]) in (40, len("unbekannt"))
     assert set(m["durations_seconds"]) == {"00_kontext_bevoelkerung.ipynb", "02_arbeit_und_wirtschaft.ipynb"}
@@ -177,26 +180,26 @@ def test_compare_names_a_changed_chapter_number_with_its_text():
 
 def test_indicator_values_are_shared_through_the_runs_folder(tmp_path, monkeypatch):
     """The runner names a folder per code and data state; every process of the run reads what one computed."""
-    from helpers import catalogue
+    from helpers.core import catalogue
 
     ind = catalogue.load().indicators[0]
     shared = tmp_path / "values"
     try:
-        published._stored.cache_clear()
-        published._protected.cache_clear()
-        computed = published.protected(ind)
+        disclosed._stored.cache_clear()
+        disclosed._protected.cache_clear()
+        computed = disclosed.protected(ind)
         assert not shared.exists()  # without the runner's folder nothing is shared
         monkeypatch.setenv(paths.VALUES_CACHE_ENV, str(shared))
-        published._stored.cache_clear()
-        published._protected.cache_clear()
-        pd.testing.assert_frame_equal(published.protected(ind), computed)
+        disclosed._stored.cache_clear()
+        disclosed._protected.cache_clear()
+        pd.testing.assert_frame_equal(disclosed.protected(ind), computed)
         assert {p.name for p in shared.iterdir()} == {f"stored-{ind.id}.pkl", f"protected-{ind.id}.pkl"}
         computed.assign(value=42.0).to_pickle(shared / f"protected-{ind.id}.pkl")  # as if another process wrote it
-        published._protected.cache_clear()
-        assert (published.protected(ind)["value"] == 42.0).all()  # read, not computed again
+        disclosed._protected.cache_clear()
+        assert (disclosed.protected(ind)["value"] == 42.0).all()  # read, not computed again
     finally:
-        published._stored.cache_clear()
-        published._protected.cache_clear()
+        disclosed._stored.cache_clear()
+        disclosed._protected.cache_clear()
 
 
 def test_runner_leaves_no_shared_folder_set_behind(monkeypatch, tmp_path):

@@ -5,15 +5,15 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill as pm
 import pytest
-import pandas as pd
 
-from helpers import catalogue, paths, runner
-from helpers.formatting import NBSP
+from helpers.build import runner
+from helpers.core import catalogue, paths
+from helpers.core.formatting import NBSP
 
 pytestmark = pytest.mark.notebooks
 
@@ -161,7 +161,7 @@ def test_report_for_an_earlier_year(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     assert runner.run(year=2012, pdf=False) == 0  # the PDF is tested on 2014 (test_pdf.py)
     html_text = (tmp_path / "2012" / "report.html").read_text(encoding="utf-8")
-    assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2003–2012" in html_text  # long-term unemployment density from 2003
+    assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2003–2012" in html_text  # long-term unemployment from 2003
     # 62 365 of 296 536 residents had a migration history at the end of 2012 (SMS Migration 2012).
     assert f"bei <strong>21,0{NBSP}%</strong> (62\u202f365 von 296\u202f536)" in html_text
     # The Integrationsrat is elected in 2010 and 2014 only: for 2012 the report says what it shows instead.

@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import buildstate, paths, runner
+from helpers.build import buildstate, runner
+from helpers.core import paths
 
 CHAPTERS = ["05", "06"]  # two of the fastest chapters
 
@@ -65,11 +66,11 @@ def test_key_follows_data_and_code(tmp_path, monkeypatch):
     changed_data = _key(root, data, path)
     assert changed_data != before
     code = tmp_path / "helpers"
-    (code / "templates").mkdir(parents=True)
+    (code / "publish" / "templates").mkdir(parents=True)
     (code / "__init__.py").write_text("")
     monkeypatch.setattr(buildstate, "code_folder", lambda: code)
     base = _key(root, data, path)
-    (code / "templates" / "report.css").write_text("body {}")
+    (code / "publish" / "templates" / "report.css").write_text("body {}")
     with_template = _key(root, data, path)
     (code / "indicators.py").write_text("X = 1\n")
     assert len({changed_data, base, with_template, _key(root, data, path)}) == 4
@@ -124,7 +125,7 @@ def test_incremental_rebuilds(first_build, tmp_path, monkeypatch, capsys):
 
     env = {**os.environ, "IM_OUTPUTS": str(out)}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--year", "2014", "--kapitel", *CHAPTERS,
+    done = subprocess.run([sys.executable, "-m", "helpers.build.runner", "--year", "2014", "--kapitel", *CHAPTERS,
                            "--ohne-pdf"], env=env, capture_output=True, text=True)
     took = time.perf_counter() - start
     print(f"nothing changed, command: {took:.2f} s")

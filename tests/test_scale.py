@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from libpysal.weights import Queen
 
-from helpers import paths
+from helpers.core import paths
 from helpers.sources import scale_city
 
 N = 60
@@ -92,7 +92,7 @@ def test_city_parts_add_up(obs):
 
 
 def test_city_covers_every_indicator(city, obs):
-    from helpers import catalogue
+    from helpers.core import catalogue
 
     cat = catalogue.load(city / "data" / "catalogue.yml")
     have = set(obs["measure"])
@@ -117,7 +117,7 @@ def test_muenster_cells_mode(tmp_path):
 def test_two_chapters_on_60_areas(city):
     """The chapters must not assume 45 Stadtteile (nor Münster's city code)."""
     env = {**os.environ, "IM_ROOT": str(city), "IM_OUTPUTS": str(city / "outputs")}
-    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--ohne-pdf", "--kapitel", "05", "06"],
+    done = subprocess.run([sys.executable, "-m", "helpers.build.runner", "--ohne-pdf", "--kapitel", "05", "06"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (city / "outputs" / "2014" / "report.html").exists()
@@ -125,8 +125,8 @@ def test_two_chapters_on_60_areas(city):
 
 def test_stadtzellen_do_not_capture_stadtteil_names_in_deliveries():
     """15 Stadtzellen share their Stadtteil's name (e.g. 681 Sprakel): a delivery by name means the Stadtteil."""
-    from helpers.sources.areas import normalise_name
     from helpers.intake.validation import Context
+    from helpers.sources.areas import normalise_name
 
     context = Context.load()
     assert context.by_name[normalise_name("Sprakel")] == (("stadtteil", "68"),)

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data, segregation
-from helpers.schema import OBSERVATIONS
-from helpers.segregation import (
+from helpers.core import areas, observations
+from helpers.core.model import OBSERVATIONS
+from helpers.stats import segregation
+from helpers.stats.segregation import (
     SegregationError,
     dissimilarity,
     exposure,
@@ -137,7 +138,7 @@ def _row(year: int, code: str, origin: str, value, flag: str = "") -> dict:
 
 
 def test_year_with_a_missing_area_is_skipped_not_partial(monkeypatch):
-    codes = sorted(data.area_names("stadtteil"))
+    codes = sorted(areas.area_names("stadtteil"))
     rows = []
     for year in (2013, 2014):
         for i, code in enumerate(codes):
@@ -145,11 +146,11 @@ def test_year_with_a_missing_area_is_skipped_not_partial(monkeypatch):
             secret = year == 2014 and code == codes[0]
             rows.append(_row(year, code, "foreign", pd.NA if secret else 10 + i % 7, "." if secret else ""))
     fixture = OBSERVATIONS.validate(pd.DataFrame(rows))
-    monkeypatch.setattr(data, "observations", lambda folder=None: fixture.copy())
-    from helpers import indicators
-    from helpers.catalogue import Term
+    monkeypatch.setattr(observations, "observations", lambda folder=None: fixture.copy())
+    from helpers.core.catalogue import Term
+    from helpers.indicators import compute
 
-    monkeypatch.setattr(data, "observations_of", lambda m, s, o, a, folder=None: indicators._select(fixture, Term(m, s, o, a)))
+    monkeypatch.setattr(observations, "observations_of", lambda m, s, o, a, folder=None: compute._select(fixture, Term(m, s, o, a)))
     result = indices_by_year("foreign", "german")
     assert result["year"].tolist() == [2013]
     assert result.attrs["skipped_years"] == [2014]
@@ -174,7 +175,7 @@ def test_real_data_years_and_plausible_ranges(real):
 
 
 def test_real_dissimilarity_2014_matches_raw_observation_rows(real):
-    obs = data.observations()
+    obs = observations.observations()
     rows = obs[(obs["measure"] == "population") & (obs["sex"] == "total") & (obs["age"] == "total")
                & (obs["area_level"] == "stadtteil") & (obs["year"] == 2014)
                & obs["origin"].isin(["total", "migration"])]

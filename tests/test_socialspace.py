@@ -6,8 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import catalogue, data, indicators, socialspace
-from helpers.socialspace import SocialSpaceError, classify_dynamics, classify_status, index_from_values
+from helpers.core import areas, catalogue
+from helpers.indicators import compute
+from helpers.stats import socialspace
+from helpers.stats.socialspace import (
+    SocialSpaceError,
+    classify_dynamics,
+    classify_status,
+    index_from_values,
+)
 
 CODES = [str(c) for c in range(11, 21)]
 # One indicator: the status index is the z-score itself (mean of one z, standardised again).
@@ -141,7 +148,7 @@ def test_break_in_period_warns():
 def test_new_catalogue_indicator_is_real_and_per_stadtteil():
     ind = catalogue.load().indicator("langzeit_alo_dichte")
     assert ind.handlungsfeld == "stadtteilentwicklung" and not ind.synthetic and ind.direction == "lower_better"
-    vals = indicators.values(ind, "stadtteil")
+    vals = compute.values(ind, "stadtteil")
     per_year = vals[vals["value"].notna()].groupby("year").size()
     assert per_year.index.min() == ind.first_year == 2000  # numerator from 1999, population per Stadtteil from 2000
     assert per_year[2014] == 45 and 2011 not in per_year.index
@@ -152,7 +159,7 @@ def test_real_data_2014():
     table, excluded = result.table, result.excluded
     assert (result.year, result.base_year, result.indicator_ids) == (2014, 2012, tuple(socialspace.DEFAULT_INDICATORS))
     assert len(table) == 45 - len(excluded)
-    assert sorted([*table["area_code"], *excluded["area_code"]]) == sorted(data.area_names("stadtteil"))
+    assert sorted([*table["area_code"], *excluded["area_code"]]) == sorted(areas.area_names("stadtteil"))
     assert table["status_class"].notna().all() and table["dynamics_class"].notna().all()
     assert set(table["status_label"]) <= set(socialspace.STATUS_LABELS.values())
     assert (table["group_label"] == table["status_label"] + " / " + table["dynamics_label"]).all()

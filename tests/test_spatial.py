@@ -11,8 +11,9 @@ import pytest
 from libpysal.weights import lat2W
 from shapely.geometry import box
 
-from helpers import data, spatial
-from helpers.spatial import SpatialError, lisa, moran, weights, weights_from_frame
+from helpers.core import areas, observations
+from helpers.stats import spatial
+from helpers.stats.spatial import SpatialError, lisa, moran, weights, weights_from_frame
 
 N = 4  # 4 x 4 grid, cell code = str(row * N + col)
 
@@ -132,7 +133,7 @@ def test_missing_values_and_islands_are_left_out_and_recorded(grid_w):
     [
         ([1.0, 2.0], {}, "pandas-Series"),
         (pd.Series([1.0, 2.0], index=["11", "999"]), {}, "Unbekannte Gebietsschlüssel: 999"),
-        (pd.Series(1.0, index=list(data.area_names("stadtteil"))), {}, "Alle Werte sind gleich"),
+        (pd.Series(1.0, index=list(areas.area_names("stadtteil"))), {}, "Alle Werte sind gleich"),
         (pd.Series([1.0, 2.0], index=["11", "12"]), {"permutations": 9}, "Mindestens 99 Permutationen"),
         (pd.Series([1.0, 2.0], index=["11", "12"]), {"level": "stadt"}, "Keine Grenzen für die Ebene 'stadt'"),
         (pd.Series([1.0, 2.0, 3.0], index=["11", "12", "13"]), {}, "Nur 3 Gebiete .* mindestens 7"),
@@ -155,7 +156,7 @@ def test_stadtteile_queen_contiguity():
 
 
 def _real_mv_share_2014() -> pd.Series:
-    obs = data.observations()
+    obs = observations.observations()
     rows = obs[(obs["measure"] == "population") & (obs["sex"] == "total") & (obs["age"] == "total")
                & (obs["area_level"] == "stadtteil") & (obs["year"] == 2014)]
     wide = rows.pivot(index="area_code", columns="origin", values="value").astype(float)
@@ -164,7 +165,7 @@ def _real_mv_share_2014() -> pd.Series:
 
 def test_real_moran_matches_numpy_formula_with_shapely_contiguity():
     share = _real_mv_share_2014()
-    gdf = data.boundaries("stadtteil").set_index("code").loc[share.index]
+    gdf = areas.boundaries("stadtteil").set_index("code").loc[share.index]
     geoms = gdf.geometry.to_list()
     n = len(geoms)
     binary = np.zeros((n, n))

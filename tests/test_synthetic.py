@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import catalogue, data, indicators, paths
-from helpers.schema import OBSERVATIONS
+from helpers.core import catalogue, observations, paths
+from helpers.core.model import OBSERVATIONS
+from helpers.indicators import compute
 from helpers.sources import synthetic
 
 CAT = catalogue.load()
@@ -16,7 +17,7 @@ YEARS = list(synthetic.YEARS)
 
 @pytest.fixture(scope="module")
 def real() -> pd.DataFrame:
-    return data.read_observation_file(paths.OBSERVATIONS_DIR / "sms.csv")
+    return observations.read_observation_file(paths.OBSERVATIONS_DIR / "sms.csv")
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_deterministic(real, generated):
 
 
 def test_committed_file_is_current(generated):
-    committed = data.read_observation_file(paths.OBSERVATIONS_DIR / "synthetic.csv")
+    committed = observations.read_observation_file(paths.OBSERVATIONS_DIR / "synthetic.csv")
     pd.testing.assert_frame_equal(committed.reset_index(drop=True), generated.reset_index(drop=True),
                                   check_dtype=False)
 
@@ -86,7 +87,7 @@ def test_male_plus_female_is_total(generated):
 
 @pytest.mark.parametrize("ind", SYNTHETIC, ids=lambda i: i.id)
 def test_indicator_computes_for_every_year_at_city_level(ind, obs):
-    vals = indicators.values(ind, "stadt", obs)
+    vals = compute.values(ind, "stadt", obs)
     expected_years = [int(y) for y in ind.extra.get("survey_years") or YEARS]
     for group in ["total", *ind.group_values]:
         rows = vals[vals["group"] == group]
@@ -99,7 +100,7 @@ def test_indicator_computes_for_every_year_at_city_level(ind, obs):
 
 @pytest.mark.parametrize("ind", [i for i in SYNTHETIC if i.level == "stadtteil"], ids=lambda i: i.id)
 def test_small_area_indicator_computes_per_stadtteil(ind, obs):
-    vals = indicators.values(ind, "stadtteil", obs)
+    vals = compute.values(ind, "stadtteil", obs)
     for group in ["total", *ind.group_values]:
         rows = vals[vals["group"] == group]
         assert len(rows) == 45 * len(YEARS), (ind.id, group)
@@ -110,7 +111,7 @@ def test_small_area_indicator_computes_per_stadtteil(ind, obs):
 
 
 def _pooled(ind_id: str, obs: pd.DataFrame) -> pd.Series:
-    vals = indicators.values(CAT.indicator(ind_id), "stadtteil", obs)
+    vals = compute.values(CAT.indicator(ind_id), "stadtteil", obs)
     vals = vals[(vals["group"] == "total") & vals["year"].isin(YEARS)]
     sums = vals.groupby("area_code")[["numerator", "denominator"]].sum().astype(float)
     return sums["numerator"] / sums["denominator"]

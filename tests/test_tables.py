@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from helpers import tables
-from helpers.tables import sheet_names, write_tables
+from helpers.publish import tables
+from helpers.publish.tables import sheet_names, write_tables
 
 YEAR = 2014
 HYPERLINK = '=HYPERLINK("http://x")'
@@ -133,7 +133,7 @@ def test_csv(written, frame):
         "Münster", "'" + HYPERLINK, "'+Plusviertel", "Münster", "'-Minusdorf", "'@Atfeld", "'\tTabheim"]
     assert back["value"].tolist()[2:4] == ["", "-2.5"]  # suppressed: empty; numbers never prefixed ...
     assert back["flag"].tolist() == ["", "", ".", "", "-", "", "p"]  # ... and symbols unprefixed
-    assert [l.rsplit(",", 1)[1] for l in lines[1:-1]] == ["false"] * 5 + ["true", "false"]
+    assert [line.rsplit(",", 1)[1] for line in lines[1:-1]] == ["false"] * 5 + ["true", "false"]
     typed = pd.read_csv(io.BytesIO(raw), dtype={"area_code": str})
     assert typed["value"].dtype == "float64" and typed["synthetic"].dtype == bool
     assert typed["value"].iloc[3] == -2.5 and typed["value"].isna().tolist() == [False, False, True] + [False] * 4

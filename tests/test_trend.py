@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import trend
-from helpers.trend import assess
+from helpers.indicators import trend
+from helpers.indicators.trend import assess
 
 
 @pytest.mark.parametrize(

@@ -10,5 +10,7 @@ One module per concern:
 - `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
 - `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report
 
-This package must stay light to import: `helpers.data` uses `storage` to read the revision log.
+What readers of the store need (the layout, the committed logs) lives in helpers.core.store.
+
+May import: helpers.core, helpers.indicators. Nothing but the build imports the intake.
 """

@@ -14,8 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from helpers.catalogue import GROUP_LABELS
-from helpers.schema import MISSING_FLAGS, ORIGINS
+from helpers.core.catalogue import GROUP_LABELS
+from helpers.core.model import MISSING_FLAGS, ORIGINS
 
 #: Column roles -> accepted headers (compared without case, blanks, hyphens, dots, underscores).
 #: The first name is the one the templates use.

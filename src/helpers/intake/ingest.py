@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import data, paths
+from helpers.core import model, observations, paths
+from helpers.core.fileio import sha256_file
 from helpers.intake import problems as problems_module
 from helpers.intake import storage
 from helpers.intake.problems import Problem
 from helpers.intake.storage import Plan, Store
-from helpers.intake.validation import Context, file_sha256, jumps, validate
+from helpers.intake.validation import Context, jumps, validate
 
 
 @dataclass
@@ -56,7 +57,7 @@ def ingest(files: list[Path | str], revise: bool = False, confirm_jumps: bool = 
 
 
 def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_only: bool, store: Store) -> Outcome:
-    state = data.observations(store.observations_dir)
+    state = observations.observations(store.observations_dir)
     deliveries = storage.read_deliveries(store)
     context = Context.load(state)
     log = storage.committed_log(store)
@@ -70,7 +71,7 @@ def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_on
                                             expected="der Pfad einer gelieferten Datei (.xlsx oder .csv)",
                                             fix="den Pfad prüfen (relativ zum Projektordner oder absolut)"))
             continue
-        sha = file_sha256(path)
+        sha = sha256_file(path)
         earlier = log[log["sha256"] == sha]
         if len(earlier) or sha in seen:
             outcome.files.append(FileOutcome(path, already=earlier.iloc[0].to_dict() if len(earlier) else {}))
@@ -112,7 +113,7 @@ def _commit(store: Store, deliveries: pd.DataFrame, plans: list[Plan], confirmed
     try:
         storage.commit(store, deliveries, changed, raw, log_rows, revision_rows)
     finally:
-        data.clear_cache()
+        observations.clear_cache()
 
 
 # --- command line ------------------------------------------------------------------------------------
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     store = Store.current()
     try:
         outcome = ingest(args.files, revise=args.revise, confirm_jumps=args.confirm_jumps, check_only=args.check, store=store)
-    except data.DataError as exc:
+    except model.DataError as exc:
         print(f"Fehler in den gespeicherten Daten: {exc}", file=sys.stderr)
         return 1
     except storage.Busy as exc:

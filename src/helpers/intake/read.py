@@ -115,7 +115,7 @@ def _read_csv(data: bytes, name: str) -> Table:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise _unreadable(name, f"CSV-Datei nicht lesbar ab Zeile {start} ({exc})", None,
-                          "Anführungszeichen in dieser Zeile prüfen (jedes geöffnete \" muss geschlossen werden)")
+                          "Anführungszeichen in dieser Zeile prüfen (jedes geöffnete \" muss geschlossen werden)") from None
     header_row, header, body = _split_header(name, None, rows)
     return Table(file=name, sheet=None, header=header, header_row=header_row, rows=body,
                  encoding=encoding, separator=separator)

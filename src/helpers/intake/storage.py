@@ -1,6 +1,6 @@
 """Storage that loses nothing: raw files as received, one observations file, two logs, one commit point.
 
-Layout (paths in `helpers.paths`):
+Layout (paths in `helpers.core.paths`):
 
 - `data/raw/<year>/<file>`          the delivered file, byte for byte (year = latest year in it);
                                     a different file of the same name is kept beside it as
@@ -22,7 +22,7 @@ whose rows were all revised later; the result hash does not.)
 A value already stored is never overwritten silently: a different value for the same key is
 a conflict unless the user passes --revise; a revised value is stored with flag `r` (unless
 it is now missing) and logged. Values from other observation files (sms.csv, synthetic.csv)
-stay there; `helpers.data` lets a logged revision in deliveries.csv supersede them. Demo
+stay there; `helpers.core.observations` lets a logged revision in deliveries.csv supersede them. Demo
 values (synthetic) and values stored as "…" (not yet available) are replaced by delivered
 values without --revise, and logged as such.
 """
@@ -30,9 +30,7 @@ values without --revise, and logged as such.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,66 +39,23 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from helpers import paths
-from helpers.io import write_atomic
-from helpers.schema import OBSERVATION_COLUMNS, REVISION_COLUMNS
+from helpers.core.fileio import sha256_bytes, write_atomic
+from helpers.core.model import KEY, OBSERVATION_COLUMNS
+from helpers.core.store import (
+    FILLS_PENDING,
+    LOG_COLUMNS,
+    REPLACES_SYNTHETIC,
+    REVISION,
+    REVISION_LOG_COLUMNS,
+    Store,
+    committed_log,
+    committed_revisions,
+    current_result_hash,
+)
 
 if TYPE_CHECKING:
     from helpers.intake.problems import Problem
     from helpers.intake.validation import Delivery
-
-KEY = ["year", "area_level", "area_code", "measure", "sex", "origin", "age"]
-LOG_COLUMNS = ["time", "sha256", "file", "raw_path", "years", "rows", "new", "unchanged", "revised",
-               "replaced_synthetic", "filled_pending", "confirmed_jumps", "quelle", "result_sha256"]
-REVISION_LOG_COLUMNS = [*REVISION_COLUMNS, "kind", "file", "sha256", "time"]
-#: Revision kinds: a changed real value (needs --revise); a demo value, or a value stored as
-#: "…" (not yet available), replaced by a delivered one (expected, so no --revise needed).
-REVISION = "revision"
-REPLACES_SYNTHETIC = "replaces_synthetic"
-FILLS_PENDING = "fills_pending"
-
-
-@dataclass(frozen=True)
-class Store:
-    """Where one data folder keeps its deliveries (tests point it at a temporary copy)."""
-
-    observations_dir: Path
-    raw_dir: Path
-    ingest_log: Path
-    revisions: Path
-
-    @classmethod
-    def current(cls) -> "Store":
-        return cls(Path(paths.OBSERVATIONS_DIR), Path(paths.RAW_DIR), Path(paths.INGEST_LOG_CSV), Path(paths.DELIVERY_REVISIONS_CSV))
-
-    @classmethod
-    def for_observations(cls, folder: Path) -> "Store":
-        """The store whose deliveries.csv lies in `folder` (logs and raw/ beside the folder)."""
-        folder = Path(folder)
-        if folder == Path(paths.OBSERVATIONS_DIR):
-            return cls.current()
-        data_dir = folder.parent
-        return cls(folder, data_dir / Path(paths.RAW_DIR).name, data_dir / Path(paths.INGEST_LOG_CSV).name,
-                   data_dir / Path(paths.DELIVERY_REVISIONS_CSV).name)
-
-    @property
-    def data_dir(self) -> Path:
-        return self.raw_dir.parent
-
-    @property
-    def deliveries_csv(self) -> Path:
-        return self.observations_dir / Path(paths.DELIVERIES_CSV).name
-
-    @property
-    def checksums(self) -> Path:
-        return self.raw_dir / Path(paths.RAW_CHECKSUMS).name
-
-    @property
-    def lock_file(self) -> Path:
-        """In the temporary folder, so that a refused ingest writes nothing into data/."""
-        key = sha256_bytes(str(self.data_dir.resolve()).encode())[:16]
-        return Path(tempfile.gettempdir()) / f"integrationsmonitoring-ingest-{key}.lock"
-
 
 class Busy(RuntimeError):
     """Another ingest holds the lock of this data folder."""
@@ -127,59 +82,19 @@ def locked(store: Store) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def now_utc() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- reading the committed state --------------------------------------------------------------
 
 
-def _read_log(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        return pd.DataFrame(columns=columns, dtype=str)
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def current_result_hash(store: Store) -> str:
-    """sha256 of deliveries.csv as it is now ('' if there is none yet)."""
-    path = store.deliveries_csv
-    return sha256_bytes(path.read_bytes()) if path.exists() else ""
-
-
-def committed_log(store: Store) -> pd.DataFrame:
-    """The ingest log without the trailing entries of an interrupted run."""
-    log = _read_log(store.ingest_log, LOG_COLUMNS)
-    current = current_result_hash(store)
-    end = len(log)
-    while end and log["result_sha256"].iloc[end - 1] != current:
-        end -= 1
-    return log.iloc[:end].reset_index(drop=True)
-
-
-def committed_revisions(store: Store) -> pd.DataFrame:
-    """Revision log entries of committed deliveries only."""
-    revisions = _read_log(store.revisions, REVISION_LOG_COLUMNS)
-    committed = set(committed_log(store)["sha256"])
-    return revisions[revisions["sha256"].isin(committed)].reset_index(drop=True)
-
-
-def logged_revision_keys(store: Store) -> pd.DataFrame:
-    """(key, new_source) of every committed revision: the rows of deliveries.csv that may supersede others."""
-    revisions = committed_revisions(store)[[*KEY, "new_source"]].copy()
-    revisions["year"] = revisions["year"].astype(int)
-    return revisions.drop_duplicates()
-
-
 def read_deliveries(store: Store) -> pd.DataFrame:
-    from helpers import data
+    from helpers.core import observations
 
     if not store.deliveries_csv.exists():
         return empty_observations()
-    return data.read_observation_file(store.deliveries_csv)
+    return observations.read_observation_file(store.deliveries_csv)
 
 
 def empty_observations() -> pd.DataFrame:
@@ -209,7 +124,7 @@ def show(value, flag: str) -> str:
 class Plan:
     """What one delivery does to the stored observations."""
 
-    delivery: "Delivery"
+    delivery: Delivery
     raw_target: Path
     source: str
     stored_rows: pd.DataFrame  # rows to put into deliveries.csv (new, revised, replacing demo data)
@@ -219,7 +134,7 @@ class Plan:
     replaced_synthetic: int = 0
     filled_pending: int = 0
     revision_rows: list[dict] = field(default_factory=list)
-    conflicts: list["Problem"] = field(default_factory=list)
+    conflicts: list[Problem] = field(default_factory=list)
 
 
 def raw_target(store: Store, year: int, name: str, sha: str, planned: dict[Path, str] | None = None) -> Path:
@@ -244,7 +159,7 @@ def source_text(store: Store, target: Path, sha: str, quelle: str = "") -> str:
     return f"Lieferung {rel} (sha256 {sha[:12]})" + (f"; Quelle: {quelle}" if quelle else "")
 
 
-def plan(delivery: "Delivery", state: pd.DataFrame, store: Store, revise: bool,
+def plan(delivery: Delivery, state: pd.DataFrame, store: Store, revise: bool,
          planned: dict[Path, str] | None = None) -> Plan:
     """Sort the delivery's rows into new, unchanged, revised (or conflicts) against `state`."""
     rows = delivery.rows.drop_duplicates(KEY)

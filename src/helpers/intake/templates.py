@@ -24,15 +24,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import catalogue as catalogue_module
-from helpers import data, paths
-from helpers.catalogue import Catalogue, Term
-from helpers.indicators import COMPLEMENTS
+from helpers.core import areas, paths
+from helpers.core import catalogue as catalogue_module
+from helpers.core.catalogue import Catalogue, Term
+from helpers.core.fileio import write_atomic
+from helpers.core.model import FLAGS, ORIGINS, SEXES
+from helpers.indicators.compute import COMPLEMENTS
 from helpers.intake.cells import LEVEL_DE, SEX_DE, SYMBOLS_TEXT, origin_label
 from helpers.intake.read import DATA_SHEET, EXPLANATION_SHEET, INFO_SHEET
 from helpers.intake.validation import JUMP_ABSOLUTE, JUMP_RELATIVE, MIN_YEAR
-from helpers.io import write_atomic
-from helpers.schema import FLAGS, ORIGINS, SEXES
 from helpers.sources.areas import CITY_CODE, CITY_NAME
 
 #: Delivers reference populations that several owners divide by.
@@ -131,14 +131,14 @@ def slug(text: str) -> str:
 
 
 def _rows(items: list[Expected], year: int) -> list[list[object]]:
-    stadtteile = sorted(data.area_names("stadtteil").items(), key=lambda kv: int(kv[0]))
+    stadtteile = sorted(areas.area_names("stadtteil").items(), key=lambda kv: int(kv[0]))
     rows = []
     for item in items:
         t = item.term
-        areas = [("Stadtteil", code, name) for code, name in stadtteile] if item.stadtteile else []
-        areas.append(("Stadt", CITY_CODE, CITY_NAME))
+        places = [("Stadtteil", code, name) for code, name in stadtteile] if item.stadtteile else []
+        places.append(("Stadt", CITY_CODE, CITY_NAME))
         age = "insgesamt" if t.age == "total" else t.age
-        for level, code, name in areas:
+        for level, code, name in places:
             rows.append([year, level, code, name, t.measure, item.description, SEX_DE[t.sex], origin_label(t.origin), age, None, None])
     return rows
 

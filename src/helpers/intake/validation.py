@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from helpers import catalogue as catalogue_module
-from helpers import data, paths
-from helpers.catalogue import Term
+from helpers.core import areas, observations, paths
+from helpers.core import catalogue as catalogue_module
+from helpers.core.catalogue import Term
+from helpers.core.fileio import sha256_file
 from helpers.intake import cells
 from helpers.intake.cells import HEADERS, LEVEL_DE, SEX_DE, CellError, origin_label
 from helpers.intake.problems import Problem, fmt_int
@@ -55,14 +55,14 @@ class Context:
     rate_pairs: tuple[tuple[Term, Term, str], ...]
 
     @classmethod
-    def load(cls, stored: pd.DataFrame | None = None) -> "Context":
+    def load(cls, stored: pd.DataFrame | None = None) -> Context:
         """Areas from areas.csv; measures from the catalogue and the stored observations (default: all)."""
-        stored = data.observations() if stored is None else stored
-        areas = data.areas()
+        stored = observations.observations() if stored is None else stored
+        table = areas.areas()
         # Deliveries come per Stadtteil, Stadtbezirk or city; Stadtzellen share some Stadtteil names.
-        areas = areas[areas["level"].isin(LEVEL_DE)]
+        table = table[table["level"].isin(LEVEL_DE)]
         names, variants, by_name, parents = {}, {}, {}, {}
-        for a in areas.itertuples(index=False):
+        for a in table.itertuples(index=False):
             key = (a.level, a.code)
             names[key] = a.name
             spellings = {normalise_name(a.name)} | {normalise_name(s) for s in a.aliases.split("|") if s}
@@ -132,14 +132,10 @@ class Delivery:
                        quoted=False)
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def validate(path: Path, context: Context) -> Delivery:
     """Read and check one delivery; every problem found is in `Delivery.problems`."""
     path = Path(path)
-    delivery = Delivery(path=path, sha256=file_sha256(path))
+    delivery = Delivery(path=path, sha256=sha256_file(path))
     try:
         table = read_table(path)
     except ReadError as exc:

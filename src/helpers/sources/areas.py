@@ -18,11 +18,12 @@ import unicodedata
 
 import pandas as pd
 
-CITY_CODE = "05515000"  # Amtlicher Gemeindeschlüssel of Münster
+from helpers.core.areas import MUENSTER_CODE as CITY_CODE  # noqa: E402 - Amtlicher Gemeindeschlüssel
+
 CITY_NAME = "Stadt Münster"
 UNASSIGNED_CODE = "0"  # "nicht zuzuordnen": counted in the city total, in no Stadtteil
 
-LEVELS = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+
 #: The finer statistical level: in areas.csv and geo/, not (yet) in the observations or LEVELS.
 STADTZELLE = "stadtzelle"
 LEVEL_NAMES_DE = {

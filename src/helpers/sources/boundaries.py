@@ -16,7 +16,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from helpers.io import atomic_path
+from helpers.core.fileio import atomic_path
 from helpers.sources.areas import (
     STADTBEZIRKE,
     STADTTEILE,
@@ -135,6 +135,7 @@ def write_layers(stadtteile: gpd.GeoDataFrame, geo_dir: Path,
         target = Path(geo_dir) / f"{name}.geojson"
         with atomic_path(target) as tmp:
             tmp.unlink()  # GDAL will not write over an existing file
-            gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=name, layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
+            gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=name,
+                        layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
         written.append(target)
     return written

@@ -12,8 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from helpers import paths
-from helpers.io import write_atomic
+from helpers.core import paths
+from helpers.core.fileio import write_atomic
 from helpers.sources import boundaries
 from helpers.sources.areas import area_table
 

@@ -1,7 +1,7 @@
 """A seeded SYNTHETIC city of any size, to check that the workbench scales with the number of areas.
 
     python -m helpers.sources.scale_city --root /tmp/stadt1000 --areas 1000
-    IM_ROOT=/tmp/stadt1000 IM_OUTPUTS=/tmp/stadt1000/outputs python -m helpers.runner --ohne-pdf
+    IM_ROOT=/tmp/stadt1000 IM_OUTPUTS=/tmp/stadt1000/outputs python -m helpers.build.runner --ohne-pdf
 
 ALL NUMBERS ARE INVENTED. The city "Stadt Beispielstadt (synthetisch)" (code 09999000, no real
 Gemeindeschlüssel) exists only to measure how run time and figures behave with many areas (issue 7);
@@ -50,8 +50,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from helpers import catalogue, paths, schema
-from helpers.io import atomic_path, write_atomic
+from helpers.core import catalogue, model, paths
+from helpers.core.fileio import atomic_path, write_atomic
 
 SEED = 20261122
 CITY_CODE = "09999000"
@@ -270,7 +270,7 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
     out = pd.concat(frames, ignore_index=True)
     out["value"] = out["value"].astype("Int64")
     out["flag"], out["synthetic"], out["source"] = "", False, source(seed)
-    return out[schema.OBSERVATION_COLUMNS]
+    return out[model.OBSERVATION_COLUMNS]
 
 
 def real_terms(repo_data: Path) -> pd.DataFrame:
@@ -317,7 +317,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     """Write a complete data root (data/, notebooks/) for a synthetic city of n_areas small areas.
 
     `cells="muenster"` uses the 174 real Stadtzellen (n_areas must then be 174).
-    Returns `root`; build with IM_ROOT=root IM_OUTPUTS=root/outputs python -m helpers.runner.
+    Returns `root`; build with IM_ROOT=root IM_OUTPUTS=root/outputs python -m helpers.build.runner.
     """
     repo = paths.ROOT
     root = Path(root)
@@ -350,7 +350,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     obs = pd.concat([real, made], ignore_index=True)
     obs["synthetic"], obs["source"] = True, source(seed)
     obs = obs.sort_values(["measure", "year", "area_level", "area_code", "sex", "origin", "age"], kind="stable")
-    obs = schema.OBSERVATIONS.validate(obs.reset_index(drop=True))
+    obs = model.OBSERVATIONS.validate(obs.reset_index(drop=True))
     write_atomic(data_dir / "observations" / "synthetic.csv", lambda p: obs.to_csv(p, index=False))
     notebooks = root / "notebooks"
     shutil.rmtree(notebooks, ignore_errors=True)

@@ -31,9 +31,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import schema
-from helpers.io import write_atomic
-from helpers.sources import areas
+from helpers.core import model
+from helpers.core.fileio import write_atomic
 from helpers.sources.sms_text import (
     Cell,
     Line,
@@ -356,7 +355,7 @@ def resolve(spec: TableSpec, rows: list[Row], where: str) -> None:
 
         def score(cells: list[Cell]) -> tuple[int, int, int, int]:
             rb, rg = _row_score(spec, cells)
-            vb, vg = _vertical_score(spec, cells, expected)
+            vb, vg = _vertical_score(spec, cells, expected)  # noqa: B023 - called within this iteration
             return rb, -rg, vb, -vg
 
         def pos(cells: list[Cell]) -> float:
@@ -467,7 +466,7 @@ def parse_text(text: str, file: str, series: str, edition: int) -> Parsed:
             source += f" ({spec.note})"
 
         def year_of(name: str) -> int:
-            col = next(c for c in spec.cols if c.name == name)
+            col = next(c for c in spec.cols if c.name == name)  # noqa: B023 - called within this iteration
             return col.obs[0] if col.obs else edition
 
         for row in rows:
@@ -478,7 +477,7 @@ def parse_text(text: str, file: str, series: str, edition: int) -> Parsed:
                     continue
                 value, flag = vals[i]
                 records.append(_record(col.obs, row, value, flag, source, file, edition, spec.rank))
-            for name, parts, obs in spec.derived:
+            for _name, parts, obs in spec.derived:
                 idx = [next(i for i, c in enumerate(spec.cols) if c.name == p) for p in parts]
                 pv = [vals[i] for i in idx]
                 if any(v is None for v, _ in pv):
@@ -504,7 +503,7 @@ def _check_sexes(file: str, records: list[dict], checks: list[dict]) -> None:
     groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
     for r in records:
         groups[(r["year"], r["area_level"], r["area_code"], r["measure"], r["origin"], r["age"], r["rank"])][r["sex"]] = r
-    for key, by_sex in groups.items():
+    for _key, by_sex in groups.items():
         if not {"total", "male", "female"} <= set(by_sex):
             continue
         t, m, f = (by_sex[s]["value"] for s in ("total", "male", "female"))
@@ -540,8 +539,8 @@ def merge(records: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
         "old_source": rev["source_old"] + ", " + rev["file_old"] + " Zeile " + rev["line_old"].astype(str),
         "new_value": rev["value_new"].astype("Int64"), "new_flag": rev["flag_new"],
         "new_source": rev["source_new"] + ", " + rev["file_new"] + " Zeile " + rev["line_new"].astype(str),
-    }, columns=schema.REVISION_COLUMNS)
-    obs = winners[schema.OBSERVATION_COLUMNS].copy()
+    }, columns=model.REVISION_COLUMNS)
+    obs = winners[model.OBSERVATION_COLUMNS].copy()
     obs["value"] = obs["value"].astype("Int64")
     obs = obs.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
     revisions = revisions.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
@@ -586,7 +585,7 @@ def derive_sums(obs: pd.DataFrame, checks: list[dict]) -> pd.DataFrame:
                            source=f"SMS, abgeleitet: {target} = {' + '.join(parts)} (Summe der gedruckten Teilgruppen)")
         rows["flag"] = rows["value"].isna().map({True: ".", False: ""})
         rows["value"] = rows["value"].astype("Int64")
-        obs = pd.concat([obs, rows[schema.OBSERVATION_COLUMNS]], ignore_index=True)
+        obs = pd.concat([obs, rows[model.OBSERVATION_COLUMNS]], ignore_index=True)
     return obs.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
 
 
@@ -612,7 +611,7 @@ def build(src: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         records += parsed.records
         checks += parsed.checks
     obs, revisions = merge(records)
-    obs = schema.OBSERVATIONS.validate(derive_sums(obs, checks))
+    obs = model.OBSERVATIONS.validate(derive_sums(obs, checks))
     check_df = pd.DataFrame(checks, columns=CHECK_COLUMNS)
     return obs, revisions, check_df
 

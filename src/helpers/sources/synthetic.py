@@ -12,7 +12,7 @@ What is generated
     numerator AND denominator (like a real delivery), for 2005–2014 (or only the indicator's
     ``survey_years``, e.g. election years), per Stadtteil (45 codes of ``data/areas.csv``) when
     the indicator's level is ``stadtteil``, otherwise only for the city (05515000). Small-area
-    measures get no Stadtbezirk or city rows: ``helpers.indicators`` sums the Stadtteile.
+    measures get no Stadtbezirk or city rows: ``helpers.indicators.compute`` sums the Stadtteile.
     Groups are stored like the real data: ``total`` + ``migration`` (no_migration is computed),
     ``total`` + ``foreign`` (german is computed), or ``total``/``male``/``female`` with
     male + female = total.
@@ -55,9 +55,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers import catalogue, data, paths, schema
-from helpers.catalogue import Catalogue
-from helpers.io import write_atomic
+from helpers.core import areas, catalogue, model, observations, paths
+from helpers.core.catalogue import Catalogue
+from helpers.core.fileio import write_atomic
 
 SEED = 20250226
 YEARS = tuple(range(2005, 2015))
@@ -66,7 +66,7 @@ SORT_KEYS = ["measure", "year", "area_level", "area_code", "sex", "origin", "age
 STADTTEIL, STADT = "stadtteil", "stadt"
 #: Teilbereiche of the inner city (Altstadt, Innenstadtring): few children, many students.
 INNER_TEILBEREICHE = {"1", "2"}
-#: A stored part and the complement computed by helpers.indicators.
+#: A stored part and the complement computed by helpers.indicators.compute.
 COMPLEMENT = {"no_migration": "migration", "german": "foreign"}
 FOCUS_ORIGINS = {"migration", "foreign"}
 
@@ -283,8 +283,8 @@ def _nearest(wide: pd.DataFrame) -> np.ndarray:
 
 def real_structure(obs: pd.DataFrame | None = None) -> Structure:
     """The real structure the synthetic data are tied to (population, shares, z-scores)."""
-    obs = data.observations() if obs is None else obs
-    table = data.areas()
+    obs = observations.observations() if obs is None else obs
+    table = areas.areas()
     st = table[table["level"] == STADTTEIL]
     codes = st["code"].tolist()
     inner = st["parent_code"].isin(INNER_TEILBEREICHE).to_numpy()
@@ -391,7 +391,7 @@ def plan(cat: Catalogue) -> Plan:
             else:
                 level[term.measure] = STADT
             years.setdefault(term.measure, set()).update(indicator_years(ind))
-    for measure, by_age in needs.items():  # make sure the parts asked for are stored consistently
+    for by_age in needs.values():  # make sure the parts asked for are stored consistently
         for need in by_age.values():
             if {"male", "female"} & need.sexes and "total" in need.sexes:
                 need.stored |= {(s, o) for _, o in need.stored for s in ("total", "male", "female")}
@@ -618,7 +618,7 @@ class Generator:
 def generate(cat: Catalogue | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
     """All synthetic observations for the synthetic indicators of the catalogue (schema-valid)."""
     cat = catalogue.load() if cat is None else cat
-    obs = data.observations() if obs is None else obs
+    obs = observations.observations() if obs is None else obs
     real = obs[~obs["synthetic"]]
     check_catalogue(cat, set(real["measure"].unique()))
     the_plan = plan(cat)
@@ -649,12 +649,12 @@ def generate(cat: Catalogue | None = None, obs: pd.DataFrame | None = None) -> p
     out["flag"] = ""
     out["synthetic"] = True
     out["source"] = SOURCE
-    out = out[schema.OBSERVATION_COLUMNS].sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
-    return schema.OBSERVATIONS.validate(out)
+    out = out[model.OBSERVATION_COLUMNS].sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
+    return model.OBSERVATIONS.validate(out)
 
 
 def schema_city_code() -> str:
-    table = data.areas()
+    table = areas.areas()
     return table.loc[table["level"] == STADT, "code"].iloc[0]
 
 
@@ -669,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     try:
-        real = data.read_observation_file(real_file)
+        real = observations.read_observation_file(real_file)
         obs = generate(catalogue.load(), real)
     except SyntheticDataError as err:
         print(f"Fehler: {err}", file=sys.stderr)

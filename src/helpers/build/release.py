@@ -1,0 +1,195 @@
+"""From executed chapters to a publication: tables, HTML and PDF report, disclosure check, manifest.
+
+The order matters: every output is written first, then the checker reads them as a reader
+would get them; a violation removes the report files, so nothing unchecked looks publishable.
+The manifest comes last and only for a checked run.
+
+Rebuilding after one chapter changed should cost little more than that chapter: the PDF
+renders in a separate process while the checker runs (only the changed parts, helpers.publish.pdf), the
+HTML reuses every unchanged chapter's conversion (helpers.publish.stitch), and the checker re-checks only the
+chapters whose records changed when the tables and their inputs are the same as at the last
+passed check (`previous_check`, from helpers.build.runner's build state).
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.core import areas, catalogue, fileio, paths
+from helpers.core.model import FLAGS
+from helpers.disclosure import checker, disclosed, register, suppression
+from helpers.publish import manifest, tables
+
+OUTPUT_FILES = ("report.html", "report.pdf")
+#: The exported frame as written, so a run with unchanged tables need not recompute it.
+TABLE_FRAME = "table.pkl"
+
+
+def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
+    """The explanation sheet of the workbook (German)."""
+    synthetic = [i.name for i in catalogue.load().indicators if i.synthetic]
+    city = areas.city()
+    symbols = "; ".join(f"„{s}“ = {m}" for s, m in FLAGS.items() if s)
+    return [
+        ("Inhalt", f"Alle im Integrationsmonitoring {city.short} {year} veröffentlichten Indikatorwerte, "
+                   f"{first_year}–{year}, nach Gebiet, Jahr und Gruppe; ein Blatt je Handlungsfeld."),
+        ("Quelle", f"{areas.statistics_source()}, und die in jeder Zeile genannten "
+                   "Indikatoren des Katalogs (data/catalogue.yml); Berechnung: Integrationsmonitoring-Werkbank."),
+        ("Geheimhaltung", suppression.active_rule().describe()),
+        ("Zeichenerklärung", symbols + "; „r“ = revidiert; „p“ = vorläufig."),
+        ("Demodaten", (f"Synthetische Demodaten (Spalte „Demodaten“), keine Aussage über {city.short}: "
+                       + ", ".join(synthetic) + ".") if synthetic else "Keine synthetischen Demodaten."),
+    ]
+
+
+def export_tables(year: int, out: Path) -> pd.DataFrame:
+    """Write outputs/<year>/tables/indikatoren_<year>.xlsx and .csv; return the published frame."""
+    from helpers.sections.blocks import first_year_shown
+
+    first = first_year_shown(year)
+    frame = disclosed.table_frame(first, year)
+    tables.write_tables(frame, out / "tables", year, notes=table_notes(year, first))
+    return frame
+
+
+def table_files(out: Path, year: int) -> list[Path]:
+    """The files export_tables writes (other files in tables/ come from chapters)."""
+    return sorted((Path(out) / "tables").glob(f"indikatoren_{year}.*"))
+
+
+def save_table_frame(out: Path, table: pd.DataFrame) -> None:
+    from helpers.core.fileio import write_atomic
+
+    write_atomic(paths.build_dir(out) / TABLE_FRAME, lambda tmp: table.to_pickle(tmp))
+
+
+def load_table_frame(out: Path) -> pd.DataFrame:
+    """The frame of the last export (the runner only reuses it while its files are unchanged)."""
+    return pd.read_pickle(paths.build_dir(out) / TABLE_FRAME)
+
+
+def _withdraw(out: Path) -> None:
+    for name in OUTPUT_FILES:
+        (out / name).unlink(missing_ok=True)
+    for path in (out / "tables").glob("*"):
+        path.unlink()
+
+
+# --- disclosure check, incremental ---------------------------------------------------------------
+
+def check_fingerprint(out: Path, basis: str) -> dict:
+    """What a passed check covered: its basis (data, code, year), the table files and each chapter's records."""
+    out = Path(out)
+    return {"basis": basis,
+            "tables": {p.name: fileio.sha256_file(p) for p in sorted((out / "tables").glob("indikatoren_*.csv"))},
+            "records": {p.stem: fileio.sha256_file(p) for p in sorted((out / "published").glob("*.csv"))}}
+
+
+def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule | None = None) -> list:
+    """check_run restricted to the records of some chapters, for tables that passed the check before.
+
+    Primary suppression and consistency with the tables are per record, so the records of
+    unchanged chapters against unchanged tables need no second look.
+    """
+    year_dir = Path(year_dir)
+    records = register.read_records(year_dir)
+    records = records[records["chapter"].isin(chapters)]
+    if records.empty:
+        return []
+    rule = rule or suppression.active_rule()
+    ids = set(records["indicator"]) - {""}
+    known = {ind.id for ind in catalogue.load().indicators}
+    out: list = [checker.Violation("", 0, ind, "Indikator fehlt im Katalog; seine Werte können nicht "
+                                                        "geprüft werden.") for ind in sorted(ids - known)]
+    stored = checker.stored_cells(ids)
+    population = disclosed.population(rule)
+    for path in sorted((year_dir / "tables").glob("indikatoren_*.csv")):
+        frame = checker.read_table_csv(path)
+        out += checker.check_consistency(records, frame, f"tables/{path.name}")
+    for chapter, rows in records.groupby("chapter", sort=True):
+        rows = rows[rows["indicator"] != ""]
+        out += checker.check_primary(rows, stored, rule, population, f"published/{chapter}.csv")
+    return out
+
+
+def check(out: Path, previous: dict | None = None, basis: str | None = None) -> list:
+    """All violations of this run; only the changed chapters' records if the last passed check covered the rest."""
+    if previous is None or basis is None:
+        return checker.check_run(out)
+    current = check_fingerprint(out, basis)
+    if previous.get("basis") != basis or previous.get("tables") != current["tables"]:
+        return checker.check_run(out)
+    old = previous.get("records", {})
+    changed = [name for name, sha in current["records"].items() if old.get(name) != sha]
+    return check_chapters(out, changed)
+
+
+# --- the whole step ---------------------------------------------------------------------------------
+
+class PdfWorker:
+    """One process that renders the PDF. Started while the chapters run, it has imported WeasyPrint
+    and loaded the fonts by the time the HTML is stitched; then it renders while the checker runs."""
+
+    def __init__(self) -> None:
+        from helpers.publish import pdf as pdf_writer
+
+        # The platform's default start method, like the kernel pool: "spawn" would re-run a caller's
+        # script that lacks an `if __name__ == "__main__"` guard.
+        self._pool = ProcessPoolExecutor(max_workers=1, initializer=pdf_writer.warm_up)
+        self._pool.submit(int)  # start the process and its warm-up now, not at the first real job
+
+    def render(self, html_path: Path) -> Future:
+        from helpers.publish import pdf as pdf_writer
+
+        return self._pool.submit(pdf_writer.write_pdf, html_path)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def first_year_of(table: pd.DataFrame, year: int) -> int:
+    """First year of the look back, read off the exported table (which starts there by construction);
+    recomputing it would evaluate every indicator at every level again (about 15 s)."""
+    city = table[(table["area_level"] == "stadt") & table["value"].notna()]
+    return int(city["year"].min()) if len(city) else year
+
+
+def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, durations: dict[str, float],
+           chapters: list[str], pdf: bool = True, previous_check: dict | None = None,
+           check_basis: str | None = None, pdf_worker: PdfWorker | None = None) -> bool:
+    """Stitch, render, check and record one run; False (with the reasons printed) if it must not be published.
+
+    `pdf_worker`: a PdfWorker started earlier (the caller closes it); without one, one is started here.
+    """
+    from helpers.publish import stitch
+
+    first = first_year_of(table, year)
+    html_path = stitch.write_report(executed, year, first, target=out / "report.html")
+    written = {"report.html": html_path}
+    worker = (pdf_worker or PdfWorker()) if pdf else None
+    try:
+        rendering = worker.render(html_path) if worker else None
+        problems = check(out, previous_check, check_basis)
+        if rendering:
+            written["report.pdf"] = rendering.result()
+    finally:
+        if worker and worker is not pdf_worker:
+            worker.close()
+    if problems:
+        _withdraw(out)
+        print(f"\n{len(problems)} Verstoß/Verstöße gegen die Geheimhaltungsregel; Bericht und Tabellen "
+              "wurden nicht veröffentlicht:", file=sys.stderr)
+        for p in problems[:30]:
+            print(f"  {p}", file=sys.stderr)
+        return False
+    written.update({f"tables/{p.name}": p for p in sorted((out / "tables").glob("*"))})
+    params = {"report_year": year, "first_year": first, "chapters": chapters,
+              "disclosure_rule": suppression.active_rule().__dict__}
+    outputs = {name: fileio.sha256_file(path) for name, path in written.items()}
+    manifest.write(out, manifest.build(params, durations, table, executed, outputs,
+                                       cache=paths.build_dir(out) / "numbers"))
+    return True

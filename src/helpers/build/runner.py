@@ -1,0 +1,459 @@
+"""Build the monitoring report: `make report [YEAR=2013]` / `python -m helpers.build.runner --year 2013`.
+
+Checks the parameters before any kernel starts, executes the chapter notebooks with papermill
+(in parallel, one kernel each) into outputs/<year>/notebooks/, then stitches them into
+outputs/<year>/report.html and publishes (helpers.build.release). If a chapter fails, the others
+still finish, the run names the notebook, cell and error, exits non-zero and leaves no report
+that looks complete.
+
+Incremental: a chapter runs again only when its source, the report year, the helpers code or
+the data changed (content checksums, helpers.build.buildstate), or its executed file is missing or
+came from a failed run; the report is redone only when a part of it changed or an output file
+is missing or altered. With nothing changed the run ends after hashing (well under two
+seconds), which is why this module imports nothing heavy at module level. `--force` rebuilds all.
+
+Beyond one machine: `--scheduler tcp://host:port` hands the same `execute` jobs to a running
+Dask distributed scheduler. Its workers must have this project installed (same environment)
+and see the same file system as this process (paths are passed, not files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.build import buildstate
+from helpers.core import fileio, paths
+
+#: A report year needs some data; what a new year still lacks, the chapters show from the
+#: latest earlier year and the summary lists (deliveries rarely arrive complete).
+REQUIRED_MEASURES: list[str] = []
+#: Files of a finished run; removed at the start of a rebuild so a failed run never leaves one that looks complete.
+RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
+#: Folders filled from what the chapters' kernels wrote (plus the exported tables).
+SIDE_FOLDERS = ("published", "tables")
+
+
+@dataclass
+class Result:
+    notebook: str
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class Plan:
+    """What this run must do; decided from checksums before anything heavy is imported."""
+
+    year: int
+    out: Path
+    notebooks: list[Path]
+    keys: dict[str, str]
+    todo: list[Path]
+    tables_key: str
+    tables_ok: bool
+    report_key: str
+    report_ok: bool
+    values_key: str = ""
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.todo and self.tables_ok and self.report_ok
+
+
+def chapter_notebooks(folder: Path | None = None) -> list[Path]:
+    """The report's chapters in order: notebooks/NN_*.ipynb."""
+    return sorted(p for p in Path(folder or paths.NOTEBOOKS).glob("[0-9][0-9]_*.ipynb"))
+
+
+def _parameter_error(message: str) -> Exception:
+    from helpers.sections.parameters import (
+        ParameterError,  # imports pandas: only when there is an error to raise
+    )
+
+    return ParameterError(message)
+
+
+def _year_error(year: int, years: list[int]) -> Exception:
+    return _parameter_error(
+        f"Für das Berichtsjahr {year} liegen keine Daten vor. Verfügbare Jahre: {', '.join(map(str, years))}.")
+
+
+def check_year(year: int | None) -> int:
+    """Resolve the report year (default: latest with data) or stop with the available years."""
+    from helpers.sections.parameters import available_report_years
+
+    return _resolve_year(year, available_report_years(REQUIRED_MEASURES))
+
+
+def _resolve_year(year: int | None, years: list[int]) -> int:
+    if not years:
+        raise _parameter_error("Es liegen keine Daten vor.")
+    if year is None:
+        return years[-1]
+    if year not in years:
+        raise _year_error(year, years)
+    return year
+
+
+def _years_with_data(inputs: buildstate.Inputs) -> list[int]:
+    """Years with data; from the cache of the last run on the same data and code, else by loading the data."""
+    key = inputs.years_key()
+    years = buildstate.cached_years(paths.OUTPUTS, key)
+    if years is None:
+        from helpers.sections.parameters import available_report_years
+
+        years = [int(y) for y in available_report_years(REQUIRED_MEASURES)]
+        buildstate.save_years(paths.OUTPUTS, key, years)
+    return years
+
+
+def _describe_failure(exc: BaseException) -> str:
+    import papermill.exceptions as pmx
+
+    if isinstance(exc, pmx.PapermillExecutionError):
+        return f"Zelle {exc.exec_count}: {exc.ename}: {exc.evalue}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def select_notebooks(names: list[str] | None) -> list[Path]:
+    """Chapters by file name or its leading number ("02", "02_arbeit_und_wirtschaft"); all when empty."""
+    every = chapter_notebooks()
+    if not names:
+        return every
+    chosen = []
+    for name in names:
+        hits = [nb for nb in every if nb.stem == name or nb.name == name or nb.stem.split("_", 1)[0] == name]
+        if not hits:
+            raise _parameter_error(f"Unbekanntes Kapitel {name!r}. Verfügbar: {', '.join(nb.stem for nb in every)}.")
+        chosen += [nb for nb in hits if nb not in chosen]
+    return sorted(chosen)
+
+
+def execute(notebook: Path, target: Path, year: int, outputs: Path | None = None, root: Path | None = None,
+            values: Path | None = None) -> Result:
+    """Run one notebook with papermill; the output is moved into place even on failure (for debugging).
+
+    Runs in a local worker process or on a Dask worker, so everything the kernel needs comes in
+    as arguments and is put into the environment the kernel inherits: IM_OUTPUTS (where it writes
+    its published records and exports), IM_ROOT (where the data live), chapter and year, and
+    IM_VALUES_CACHE (indicator values shared by the processes of this run, see values_cache).
+    """
+    import papermill as pm
+
+    from helpers.core.fileio import atomic_path
+
+    os.environ[paths.CHAPTER_ENV] = notebook.stem  # the kernel records its published cells under this name
+    os.environ["IM_REPORT_YEAR"] = str(year)
+    if outputs is not None:
+        os.environ["IM_OUTPUTS"] = str(outputs)
+    if root is not None:
+        os.environ["IM_ROOT"] = str(root)
+    if values is not None:
+        os.environ[paths.VALUES_CACHE_ENV] = str(values)
+    start = time.perf_counter()
+    error = ""
+    with atomic_path(target) as tmp:
+        try:
+            pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": year}, kernel_name="python3",
+                                cwd=str(notebook.parent), progress_bar=False, log_output=False,
+                                # outputs are complete by now; a graceful shutdown under load ends in
+                                # a SIGINT and a "KeyboardInterrupt caught in kernel" message
+                                shutdown_kernel="immediate")
+        except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
+            error = _describe_failure(exc)
+    return Result(notebook.name, time.perf_counter() - start, error)
+
+
+# --- planning (light: no pandas, no papermill) ----------------------------------------------------
+
+def _side_dir(out: Path, notebook: Path) -> Path:
+    """Where one chapter's kernel writes (its IM_OUTPUTS): published records and exports of that chapter."""
+    return paths.build_dir(out) / "side" / notebook.stem
+
+
+def _notebook_built(entry: dict | None, key: str, out: Path, notebook: Path) -> bool:
+    """Built with this key by a successful run, and its executed file and side outputs are intact."""
+    if not entry or entry.get("key") != key:
+        return False
+    return (buildstate.files_match(out / "notebooks", {notebook.name: entry.get("output", "")})
+            and buildstate.files_match(_side_dir(out, notebook), entry.get("side", {})))
+
+
+def plan(year: int, notebooks: list[Path], inputs: buildstate.Inputs, state: dict, pdf: bool,
+         force: bool = False) -> Plan:
+    out = paths.year_outputs(year)
+    keys = {nb.name: inputs.notebook_key(nb.name, year) for nb in notebooks}
+    built = state.get("notebooks", {})
+    todo = [nb for nb in notebooks if force or not _notebook_built(built.get(nb.name), keys[nb.name], out, nb)]
+    tables_key = inputs.tables_key(year)
+    tables = state.get("tables", {})
+    tables_ok = not force and tables.get("key") == tables_key and buildstate.files_match(out, tables.get("files", {}))
+    report_key = fileio.digest({"year": year, "chapters": [nb.name for nb in notebooks], "notebooks": keys,
+                                    "tables": tables_key, "pdf": pdf, "git": buildstate.git_commit()})
+    report = state.get("report", {})
+    report_ok = (not force and not todo and tables_ok and report.get("key") == report_key
+                 and bool(report.get("outputs")) and buildstate.files_match(out, report["outputs"]))
+    return Plan(year, out, notebooks, keys, todo, tables_key, tables_ok, report_key, report_ok,
+                inputs.values_key())
+
+
+# --- execution --------------------------------------------------------------------------------------
+
+Task = tuple[Path, Path, int, Path, Path, Path]
+
+
+def _run_local(tasks: list[Task], jobs: int, meanwhile: Callable[[], None]) -> Iterator[Result]:
+    """One process (and kernel) per chapter on this machine; results as they finish."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(execute, *task): task[0] for task in tasks}
+        meanwhile()
+        for future in as_completed(futures):
+            yield _result_of(future, futures[future])
+
+
+def _run_dask(tasks: list[Task], address: str, meanwhile: Callable[[], None]) -> Iterator[Result]:
+    """The same jobs on a Dask distributed scheduler (workers: project installed, same file system)."""
+    from distributed import Client, as_completed
+
+    with Client(address) as client:
+        futures = {client.submit(execute, *task, pure=False): task[0] for task in tasks}
+        meanwhile()
+        for future in as_completed(list(futures)):
+            yield _result_of(future, futures[future])
+
+
+def _result_of(future, notebook: Path) -> Result:
+    """A job that died (worker lost, pickling) counts as a failed chapter, not as a crash of the run."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001
+        return Result(notebook.name, 0.0, f"{type(exc).__name__}: {exc}")
+
+
+def values_cache(p: Plan) -> Path:
+    """The folder where this run's processes share indicator values: named after the checksums of
+    code and data, so nothing in it can be stale (older folders are removed by _use_values_cache)."""
+    return paths.build_dir(paths.OUTPUTS) / "values" / p.values_key[:20]
+
+
+@contextmanager
+def _use_values_cache(p: Plan) -> Iterator[None]:
+    """Point this process (the tables export, the checker) and its workers at the shared values."""
+    folder = values_cache(p)
+    for old in folder.parent.glob("*") if folder.parent.is_dir() else []:
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    before = os.environ.get(paths.VALUES_CACHE_ENV)
+    os.environ[paths.VALUES_CACHE_ENV] = str(folder)
+    try:
+        yield
+    finally:  # a caller in the same process (a test, a notebook) must not keep reading this folder
+        if before is None:
+            os.environ.pop(paths.VALUES_CACHE_ENV, None)
+        else:
+            os.environ[paths.VALUES_CACHE_ENV] = before
+
+
+def _status_line(name: str, seconds: float, status: str) -> None:
+    print(f"  {name:<45} {seconds:6.1f} s  {status}", flush=True)
+
+
+def _prepare(p: Plan, state: dict) -> None:
+    """Withdraw the finished report and forget what is about to be rebuilt, before any kernel starts."""
+    for name in RESULT_FILES:
+        (p.out / name).unlink(missing_ok=True)
+    state.pop("report", None)
+    if not p.tables_ok:
+        state.pop("tables", None)
+    for nb in p.todo:
+        state["notebooks"].pop(nb.name, None)
+        shutil.rmtree(_side_dir(p.out, nb), ignore_errors=True)
+    buildstate.save_state(p.out, state)
+
+
+def _record_notebook(p: Plan, state: dict, nb: Path, result: Result) -> None:
+    """A successful chapter counts as built with its key; saved at once, so an interrupted run keeps it."""
+    side = _side_dir(p.out, nb)
+    side_files = [f.relative_to(side).as_posix() for f in side.rglob("*") if f.is_file()]
+    state["notebooks"][nb.name] = {
+        "key": p.keys[nb.name], "seconds": round(result.seconds, 2),
+        "output": fileio.sha256_file(p.out / "notebooks" / nb.name),
+        "side": buildstate.checksums(side, side_files),
+    }
+    buildstate.save_state(p.out, state)
+
+
+def _sync_side_outputs(p: Plan, state: dict) -> None:
+    """published/ and tables/ hold exactly what the chosen chapters wrote, plus the exported tables."""
+    wanted: dict[str, Path] = {}
+    for nb in p.notebooks:
+        side = _side_dir(p.out, nb) / str(p.year)
+        for f in (side.rglob("*") if side.is_dir() else []):
+            if f.is_file():
+                wanted[f.relative_to(side).as_posix()] = f
+    keep = set(wanted) | set(state.get("tables", {}).get("files", {}))
+    for folder in SIDE_FOLDERS:
+        for f in (p.out / folder).rglob("*") if (p.out / folder).is_dir() else []:
+            if f.is_file() and f.relative_to(p.out).as_posix() not in keep:
+                f.unlink()
+    for rel, source in wanted.items():
+        target = p.out / rel
+        if not target.is_file() or fileio.sha256_file(target) != fileio.sha256_file(source):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def _report_outputs(out: Path) -> list[str]:
+    names = [n for n in RESULT_FILES if (out / n).is_file()]
+    for folder in SIDE_FOLDERS:
+        names += sorted(f.relative_to(out).as_posix() for f in (out / folder).rglob("*") if f.is_file())
+    return names
+
+
+def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: dict,
+                 pdf: bool) -> list[Result]:
+    """Run the chapters that changed; meanwhile start the PDF worker and export the tables if their inputs changed."""
+    def meanwhile() -> None:
+        if pdf:
+            from helpers.build.release import PdfWorker
+
+            table_box["pdf_worker"] = PdfWorker()
+        if not p.tables_ok:
+            from helpers.build import release
+
+            table_box["table"] = release.export_tables(p.year, p.out)
+            files = [f"tables/{f.name}" for f in release.table_files(p.out, p.year)]
+            release.save_table_frame(p.out, table_box["table"])
+            state["tables"] = {"key": p.tables_key, "files": buildstate.checksums(p.out, files)}
+            buildstate.save_state(p.out, state)
+        from helpers.build import release
+        from helpers.publish import stitch  # noqa: F401 - import (nbconvert, pandas) while the kernels work
+
+    tasks = [(nb, p.out / "notebooks" / nb.name, p.year, _side_dir(p.out, nb), paths.ROOT, values_cache(p))
+             for nb in p.todo]
+    if not tasks:
+        meanwhile()
+        return []
+    results = []
+    runner = _run_dask(tasks, scheduler, meanwhile) if scheduler else _run_local(tasks, jobs, meanwhile)
+    by_name = {nb.name: nb for nb in p.todo}
+    for result in runner:
+        results.append(result)
+        if not result.error:
+            _record_notebook(p, state, by_name[result.notebook], result)
+        _status_line(result.notebook, result.seconds, "FEHLER" if result.error else "ok")
+    return results
+
+
+def _report_failures(out: Path, failed: list[Result]) -> None:
+    print(f"\n{len(failed)} Kapitel fehlgeschlagen; kein Bericht erstellt:", file=sys.stderr)
+    for r in failed:
+        print(f"  {r.notebook}: {r.error}", file=sys.stderr)
+    print(f"  Ausgeführte Notebooks zur Fehlersuche: {out / 'notebooks'}", file=sys.stderr)
+
+
+def _publish(p: Plan, state: dict, durations: dict[str, float], table_box: dict, pdf: bool) -> bool:
+    from helpers.build import release
+
+    _sync_side_outputs(p, state)
+    table = table_box.get("table")
+    if table is None:
+        table = release.load_table_frame(p.out)
+    executed = [p.out / "notebooks" / nb.name for nb in p.notebooks]
+    previous_check = state.get("check")
+    if not release.finish(p.year, p.out, executed, table, durations, [nb.stem for nb in p.notebooks],
+                              pdf=pdf, previous_check=previous_check, check_basis=p.tables_key,
+                              pdf_worker=table_box.get("pdf_worker")):
+        state.pop("check", None)
+        buildstate.save_state(p.out, state)
+        return False
+    state["check"] = release.check_fingerprint(p.out, p.tables_key)
+    state["report"] = {"key": p.report_key, "outputs": buildstate.checksums(p.out, _report_outputs(p.out))}
+    buildstate.save_state(p.out, state)
+    return True
+
+
+def _plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str] | None, pdf: bool,
+              force: bool) -> tuple[Plan, dict]:
+    """Check the parameters and decide what to do, from checksums and the state of earlier runs."""
+    notebooks = notebooks or select_notebooks(chapters)
+    inputs = buildstate.collect_inputs(notebooks)
+    year = _resolve_year(year, _years_with_data(inputs))
+    state = buildstate.load_state(paths.year_outputs(year))
+    return plan(year, notebooks, inputs, state, pdf, force), state
+
+
+def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] | None = None,
+        chapters: list[str] | None = None, pdf: bool = True, force: bool = False,
+        scheduler: str | None = None) -> int:
+    """Build (or bring up to date) the report of one year: 0 done, 1 a chapter or the check failed, 2 bad parameters."""
+    started = time.perf_counter()
+    try:
+        p, state = _plan_run(year, notebooks, chapters, pdf, force)
+    except ValueError as exc:  # ParameterError (helpers.sections.parameters) is a ValueError
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    if p.nothing_to_do:
+        print(f"Nichts zu tun: Berichtsjahr {p.year}, {len(p.notebooks)} Kapitel, Daten, Code und Notebooks "
+              f"unverändert ({p.out / 'report.html'}, {time.perf_counter() - started:.1f} s)", flush=True)
+        return 0
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(p.todo) or 1))
+    where = f" (Scheduler {scheduler})" if scheduler else f" ({jobs} parallel)" if p.todo else ""
+    print(f"Berichtsjahr {p.year}: {len(p.todo)} von {len(p.notebooks)} Kapiteln werden ausgeführt{where}, "
+          f"{len(p.notebooks) - len(p.todo)} unverändert", flush=True)
+    _prepare(p, state)
+    for nb in p.notebooks:
+        if nb not in p.todo:
+            _status_line(nb.name, state["notebooks"][nb.name]["seconds"], "unverändert")
+    table_box: dict = {}  # what runs alongside the kernels leaves its results here
+    with _use_values_cache(p):
+        return _build(p, state, jobs, scheduler, table_box, pdf, started)
+
+
+def _build(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: dict, pdf: bool,
+           started: float) -> int:
+    try:
+        results = _execute_all(p, state, jobs, scheduler, table_box, pdf)
+        failed = [r for r in results if r.error]
+        if failed:
+            _report_failures(p.out, failed)
+            return 1
+        durations = {nb.name: state["notebooks"][nb.name]["seconds"] for nb in p.notebooks}
+        if not _publish(p, state, durations, table_box, pdf):
+            return 1
+    finally:
+        if "pdf_worker" in table_box:
+            table_box["pdf_worker"].close()
+    print(f"Bericht: {p.out / 'report.html'} ({time.perf_counter() - started:.1f} s)", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Integrationsmonitoring-Bericht erstellen (nur Geändertes wird neu gebaut)")
+    parser.add_argument("--year", type=int, default=None, help="Berichtsjahr (Standard: letztes Jahr mit Daten)")
+    parser.add_argument("--jobs", type=int, default=None, help="parallele Kernel (Standard: Zahl der Kerne)")
+    parser.add_argument("--kapitel", nargs="*", default=None,
+                        help="nur diese Kapitel (Dateiname oder Nummer, z. B. 00 02); Standard: alle")
+    parser.add_argument("--ohne-pdf", action="store_true", help="kein PDF erzeugen (schneller beim Arbeiten)")
+    parser.add_argument("--force", action="store_true",
+                        help="alles neu ausführen, auch unveränderte Kapitel, Tabellen und Bericht")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://host:port",
+                        help="Kapitel auf einem laufenden Dask-Scheduler ausführen statt lokal; die Worker "
+                             "brauchen dieses Projekt installiert und dasselbe Dateisystem (gleiche Pfade)")
+    args = parser.parse_args(argv)
+    return run(args.year, args.jobs, chapters=args.kapitel, pdf=not args.ohne_pdf, force=args.force,
+               scheduler=args.scheduler)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,92 @@
+"""`make verify`: rebuild a published report from scratch and compare every number with its manifest.
+
+A university partner (or the statistics office before publishing) runs this to confirm that
+the report follows from the committed data and code: the inputs are copied into a new
+temporary folder, the report is built there with the parameters the manifest names, and the
+fingerprints of every published number are compared. Differences are printed with their key
+and the text they appear in; any difference fails (exit code 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from helpers.core import paths
+from helpers.publish import manifest
+
+COPIED = ("data", "notebooks", "src", "requirements.lock", "pyproject.toml")
+
+
+def copy_inputs(root: Path, target: Path) -> None:
+    for name in COPIED:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif source.exists():
+            shutil.copy2(source, target / name)
+
+
+def rebuild(published: dict, root: Path, workdir: Path) -> Path:
+    """Build the report described by a manifest in `workdir`; the new manifest's path."""
+    copy_inputs(root, workdir)
+    params = published["parameters"]
+    env = {**os.environ, "IM_ROOT": str(workdir), "IM_OUTPUTS": str(workdir / "outputs")}
+    cmd = [sys.executable, "-m", "helpers.build.runner", "--year", str(params["report_year"]),
+           "--kapitel", *params["chapters"], "--ohne-pdf"]
+    done = subprocess.run(cmd, env=env, cwd=workdir, text=True, capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"Neuaufbau fehlgeschlagen (Exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return workdir / "outputs" / str(params["report_year"]) / "manifest.json"
+
+
+def verify(manifest_path: Path, root: Path | None = None, keep: Path | None = None) -> int:
+    root = Path(root or paths.ROOT)
+    published = manifest.read(manifest_path)
+    print(f"Prüfe {manifest_path}: {published['published']['count']} veröffentlichte Zahlen, "
+          f"Berichtsjahr {published['parameters']['report_year']}, Code {published['git']['commit'][:12]}")
+    with tempfile.TemporaryDirectory(prefix="im-verify-") as tmp:
+        workdir = Path(keep) if keep else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        rebuilt = manifest.read(rebuild(published, root, workdir))
+    differences = manifest.compare(published, rebuilt)
+    if published["published"]["sha256"] == rebuilt["published"]["sha256"] and not differences:
+        print(f"Bestätigt: alle {rebuilt['published']['count']} Zahlen stimmen mit dem Manifest überein.")
+        return 0
+    print("Abweichungen zwischen veröffentlichtem Bericht und Neuberechnung:", file=sys.stderr)
+    for line in differences:
+        print(f"  {line}", file=sys.stderr)
+    changed = manifest.changed_inputs(published, rebuilt)
+    if changed:
+        print(f"Geänderte Eingaben seit der Veröffentlichung: {', '.join(changed[:20])}"
+              + (" …" if len(changed) > 20 else ""), file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Veröffentlichten Bericht neu berechnen und mit dem Manifest vergleichen")
+    parser.add_argument("--year", type=int, default=None, help="Berichtsjahr (Standard: neuestes Manifest in outputs/)")
+    parser.add_argument("--manifest", type=Path, default=None, help="Pfad zu einem manifest.json")
+    parser.add_argument("--behalten", type=Path, default=None, help="Neuaufbau in diesem Ordner behalten")
+    args = parser.parse_args(argv)
+    path = args.manifest
+    if path is None:
+        found = sorted(paths.OUTPUTS.glob(f"{args.year or '*'}/manifest.json"))
+        if not found:
+            print("Fehler: kein manifest.json gefunden; zuerst `make report` ausführen oder --manifest angeben.",
+                  file=sys.stderr)
+            return 2
+        path = found[-1]
+    if not Path(path).exists():
+        print(f"Fehler: {path} gibt es nicht.", file=sys.stderr)
+        return 2
+    return verify(Path(path), keep=args.behalten)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

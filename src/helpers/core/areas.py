@@ -1,0 +1,136 @@
+"""The city's areas: the hierarchy of areas.csv, the city itself and the boundaries.
+
+Codes, not names, are keys (names differ between sources). Everything here is cached per
+file state (path, modification time, size), so an edited areas.csv is read again.
+
+    from helpers.core import areas
+    areas.city().name                  # "Stadt Münster"
+    gdf = areas.boundaries("stadtteil")  # polygons in EPSG:25832
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from helpers.core import paths
+from helpers.core.model import DataError
+
+#: Amtlicher Gemeindeschlüssel of Münster, the one city whose publications the project names by
+#: their series (statistics_source). Moves into the city's own configuration with issue 15.
+MUENSTER_CODE = "05515000"
+
+GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke",
+              "stadtzelle": "stadtzellen"}
+
+
+def file_key() -> tuple[str, int, int]:
+    """areas.csv by path, modification time and size: an edited file is read again."""
+    p = Path(paths.AREAS_CSV)
+    stat = p.stat()
+    return str(p), stat.st_mtime_ns, stat.st_size
+
+
+def areas() -> pd.DataFrame:
+    """All areas of all levels (level, code, name, parent_level, parent_code, aliases)."""
+    return _areas_cached(*file_key()).copy()
+
+
+@lru_cache(maxsize=4)
+def _areas_cached(path: str, mtime: int, size: int) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def area_names(level: str) -> dict[str, str]:
+    table = areas()
+    return dict(table.loc[table["level"] == level, ["code", "name"]].itertuples(index=False))
+
+
+@dataclass(frozen=True)
+class City:
+    """The city a data root describes: the one row of level 'stadt' in areas.csv."""
+
+    code: str  # e.g. "05515000" (Amtlicher Gemeindeschlüssel)
+    name: str  # official, e.g. "Stadt Münster"
+
+    @property
+    def short(self) -> str:
+        """The name as used in running text: "Münster" for "Stadt Münster"."""
+        return self.name.removeprefix("Stadt ")
+
+
+def city() -> City:
+    """Code and official name of the city (areas.csv, level 'stadt'); cached like `areas()`."""
+    return _city_cached(*file_key())
+
+
+@lru_cache(maxsize=4)
+def _city_cached(path: str, mtime: int, size: int) -> City:
+    table = _areas_cached(path, mtime, size)
+    rows = table[table["level"] == "stadt"]
+    if len(rows) != 1:
+        found, fix = (("keine Zeile hat", "Bitte die Zeile der Stadt ergänzen") if rows.empty else
+                      (f"{len(rows)} Zeilen haben", f"Bitte bis auf eine entfernen (Codes: {', '.join(rows['code'])})"))
+        raise DataError(
+            f"{path}: {found} in der Spalte level den Wert „stadt“; es muss genau eine sein, mit dem "
+            "Gemeindeschlüssel als code und dem amtlichen Namen als name (z. B. `stadt,05515000,Stadt Münster,,,`). "
+            f"{fix}."
+        )
+    row = rows.iloc[0]
+    return City(code=row["code"], name=row["name"])
+
+
+def statistics_source() -> str:
+    """The city's own small-area statistics, as the start of a source line.
+
+    The one place that decides this: Münster's real series is named ("SMS – Statistik für
+    Münsters Stadtteile"); any other city gets its own statistics office, generically, so no
+    other city's text claims a Münster source.
+    """
+    c = city()
+    if c.code == MUENSTER_CODE:
+        return "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
+    return f"{c.name}, Kommunalstatistik"
+
+
+def stadtteil_parents() -> pd.DataFrame:
+    """Stadtteil code -> its Teilbereich, Stadtbezirk and the city, as columns."""
+    return _parents_cached(*file_key()).copy()
+
+
+@lru_cache(maxsize=4)
+def _parents_cached(path: str, mtime: int, size: int) -> pd.DataFrame:
+    table = _areas_cached(path, mtime, size)
+    st = table[table["level"] == "stadtteil"][["code", "parent_code"]].rename(
+        columns={"parent_code": "teilbereich"}
+    )
+    tb = table[table["level"] == "teilbereich"].set_index("code")["parent_code"]
+    st["stadtbezirk"] = st["teilbereich"].map(tb)
+    st["stadt"] = table.loc[table["level"] == "stadt", "code"].iloc[0]
+    st["stadtteil"] = st["code"]
+    return st.set_index("code")
+
+
+def boundaries(level: str = "stadtteil") -> gpd.GeoDataFrame:
+    """Polygons of one level (code, name, geometry) in EPSG:25832."""
+    if level not in GEO_LAYERS:
+        raise DataError(f"Keine Grenzen für die Ebene {level!r}; verfügbar: {', '.join(GEO_LAYERS)}.")
+    return _read_geo(paths.GEO_DIR / f"{GEO_LAYERS[level]}.geojson").copy()
+
+
+@lru_cache(maxsize=8)
+def _read_geo(path: Path) -> gpd.GeoDataFrame:
+    gdf = gpd.read_file(path)
+    gdf["code"] = gdf["code"].astype(str)
+    return gdf
+
+
+def clear_cache() -> None:
+    """Forget the loaded areas (tests that switch data folders)."""
+    _areas_cached.cache_clear()
+    _parents_cached.cache_clear()
+    _city_cached.cache_clear()

@@ -1,0 +1,250 @@
+"""The indicator catalogue: definitions of the Handlungsfelder and of every indicator.
+
+An indicator is a formula over stored counts: numerator / denominator x scale, each side a
+measure with fixed group values (sex, origin, age). `groups` names one dimension whose values
+are compared (e.g. origin: foreign vs german); the value replaces that dimension on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from helpers.core import paths
+from helpers.core.model import AREA_LEVELS, ORIGINS, SEXES
+
+DIRECTIONS = {
+    "higher_better": "höher ist besser",
+    "lower_better": "niedriger ist besser",
+    "gap_shrink": "Abstand zwischen den Gruppen soll sinken",
+    "descriptive": "beschreibend (keine Wertung)",
+}
+DIMENSIONS = ("sex", "origin", "age")
+GROUP_LABELS = {
+    "total": "Insgesamt",
+    "male": "Männer",
+    "female": "Frauen",
+    "migration": "mit Migrationsvorgeschichte",
+    "no_migration": "ohne Migrationsvorgeschichte",
+    "foreign": "Ausländer/-innen",
+    "german": "Deutsche",
+    "german_mig_personal": "Deutsche mit persönlicher Migrationsvorgeschichte",
+    "german_mig_inherited": "Deutsche mit vererbter Migrationsvorgeschichte",
+    "migration_personal": "mit persönlicher Migrationsvorgeschichte",
+    "expellee": "Heimatvertriebene",
+    "resettler": "Aus-/Spätaussiedler",
+    "naturalised_other": "sonstige Eingebürgerte",
+}
+#: Dative forms for sentences ("bei Ausländerinnen und Ausländern ...").
+GROUP_LABELS_DATIVE = {
+    "total": "allen Einwohnerinnen und Einwohnern",
+    "male": "Männern",
+    "female": "Frauen",
+    "migration": "Menschen mit Migrationsvorgeschichte",
+    "no_migration": "Menschen ohne Migrationsvorgeschichte",
+    "foreign": "Ausländerinnen und Ausländern",
+    "german": "Deutschen",
+}
+REQUIRED_FIELDS = (
+    "id", "name", "definition", "handlungsfeld", "numerator", "denominator", "scale", "unit",
+    "direction", "level", "source", "data_owner", "population_base", "first_year", "synthetic",
+)
+
+
+#: Area levels from finest to coarsest: an indicator is available at its level and above.
+LEVEL_ORDER = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is inconsistent; the message names the entry and field."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One side of the formula: a measure with fixed group values."""
+
+    measure: str
+    sex: str = "total"
+    origin: str = "total"
+    age: str = "total"
+
+    def with_group(self, dimension: str, value: str) -> Term:
+        return Term(**{**self.__dict__, dimension: value})
+
+
+@dataclass(frozen=True)
+class Handlungsfeld:
+    id: str
+    name: str
+    category: str
+    aim: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    definition: str
+    handlungsfeld: str
+    numerator: Term
+    denominator: Term
+    scale: float
+    unit: str
+    direction: str
+    level: str
+    source: str
+    data_owner: str
+    population_base: str
+    first_year: int
+    synthetic: bool
+    group_dimension: str | None = None
+    group_values: tuple[str, ...] = ()
+    breaks: tuple[str, ...] = ()
+    notes: str = ""
+    map_groups: tuple[str, ...] = ("total",)  # groups mapped by Stadtteil in the chapter
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def direction_de(self) -> str:
+        return DIRECTIONS[self.direction]
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit == "%"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    handlungsfelder: tuple[Handlungsfeld, ...]
+    indicators: tuple[Indicator, ...]
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        known = ", ".join(i.id for i in self.indicators)
+        raise CatalogueError(f"Unbekannter Indikator {indicator_id!r}. Bekannt: {known}.")
+
+    def handlungsfeld(self, hf_id: str) -> Handlungsfeld:
+        for hf in self.handlungsfelder:
+            if hf.id == hf_id:
+                return hf
+        known = ", ".join(h.id for h in self.handlungsfelder)
+        raise CatalogueError(f"Unbekanntes Handlungsfeld {hf_id!r}. Bekannt: {known}.")
+
+    def at_level(self, indicator_ids: list[str], level: str, usable=lambda ind: True) -> list[Indicator]:
+        """The indicators, checked for an analysis at `level` (distinct, known, available there).
+
+        An indicator exists at its finest level and every coarser one (counts are summed up).
+        `usable` narrows what the error messages offer (e.g. no descriptive indicators).
+        """
+        if level not in LEVEL_ORDER:
+            raise CatalogueError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVEL_ORDER)}.")
+        if not indicator_ids:
+            raise CatalogueError("Keine Indikatoren angegeben.")
+        dupes = sorted({i for i in indicator_ids if list(indicator_ids).count(i) > 1})
+        if dupes:
+            raise CatalogueError(f"Indikator(en) doppelt angegeben: {', '.join(dupes)}.")
+        known = {i.id: i for i in self.indicators}
+        there = lambda ind: LEVEL_ORDER.index(ind.level) <= LEVEL_ORDER.index(level)  # noqa: E731
+        offered = ", ".join(i.id for i in self.indicators if there(i) and usable(i))
+        unknown = [i for i in indicator_ids if i not in known]
+        if unknown:
+            raise CatalogueError(f"Unbekannte(r) Indikator(en): {', '.join(unknown)}. "
+                                 f"Auf der Ebene {level!r} verfügbar: {offered}.")
+        coarse = [i for i in indicator_ids if not there(known[i])]
+        if coarse:
+            listed = ", ".join(f"{i} (nur Ebene {known[i].level!r})" for i in coarse)
+            raise CatalogueError(f"Nicht auf der Ebene {level!r} verfügbar: {listed}. "
+                                 f"Auf dieser Ebene verfügbar: {offered}.")
+        return [known[i] for i in indicator_ids]
+
+    def for_handlungsfeld(self, hf_id: str) -> list[Indicator]:
+        self.handlungsfeld(hf_id)
+        return [i for i in self.indicators if i.handlungsfeld == hf_id]
+
+
+def _term(entry: dict, where: str) -> Term:
+    if not isinstance(entry, dict) or "measure" not in entry:
+        raise CatalogueError(f"{where}: erwartet eine Zuordnung mit 'measure' (und optional sex/origin/age).")
+    unknown = set(entry) - {"measure", *DIMENSIONS}
+    if unknown:
+        raise CatalogueError(f"{where}: unbekannte Schlüssel {sorted(unknown)}.")
+    term = Term(**{k: str(v) for k, v in entry.items()})
+    if term.sex not in SEXES:
+        raise CatalogueError(f"{where}: sex={term.sex!r} unbekannt; erlaubt: {SEXES}.")
+    if term.origin not in ORIGINS:
+        raise CatalogueError(f"{where}: origin={term.origin!r} unbekannt; erlaubt: {ORIGINS}.")
+    return term
+
+
+def _indicator(entry: dict, hf_ids: set[str], path: Path) -> Indicator:
+    where = f"{path.name}, Indikator {entry.get('id', '?')!r}"
+    missing = [f for f in REQUIRED_FIELDS if f not in entry or entry[f] in (None, "")]
+    if missing:
+        raise CatalogueError(f"{where}: Pflichtfeld(er) fehlen: {', '.join(missing)}.")
+    if entry["handlungsfeld"] not in hf_ids:
+        raise CatalogueError(f"{where}: Handlungsfeld {entry['handlungsfeld']!r} ist nicht definiert.")
+    if entry["direction"] not in DIRECTIONS:
+        raise CatalogueError(f"{where}: direction={entry['direction']!r}; erlaubt: {', '.join(DIRECTIONS)}.")
+    if entry["level"] not in AREA_LEVELS:
+        raise CatalogueError(f"{where}: level={entry['level']!r}; erlaubt: {', '.join(AREA_LEVELS)}.")
+    groups = entry.get("groups") or {}
+    dimension = groups.get("dimension")
+    values = tuple(str(v) for v in groups.get("values", ()))
+    if groups and (dimension not in DIMENSIONS or len(values) != 2):
+        raise CatalogueError(f"{where}: groups braucht dimension ({', '.join(DIMENSIONS)}) und genau zwei values.")
+    if entry["direction"] == "gap_shrink" and not groups:
+        raise CatalogueError(f"{where}: direction gap_shrink braucht groups.")
+    known = {f for f in Indicator.__dataclass_fields__}
+    return Indicator(
+        id=str(entry["id"]),
+        name=str(entry["name"]),
+        definition=str(entry["definition"]).strip(),
+        handlungsfeld=str(entry["handlungsfeld"]),
+        numerator=_term(entry["numerator"], f"{where}, numerator"),
+        denominator=_term(entry["denominator"], f"{where}, denominator"),
+        scale=float(entry["scale"]),
+        unit=str(entry["unit"]),
+        direction=str(entry["direction"]),
+        level=str(entry["level"]),
+        source=str(entry["source"]).strip(),
+        data_owner=str(entry["data_owner"]),
+        population_base=str(entry["population_base"]),
+        first_year=int(entry["first_year"]),
+        synthetic=bool(entry["synthetic"]),
+        group_dimension=dimension,
+        group_values=values,
+        breaks=tuple(str(b) for b in entry.get("breaks", ()) or ()),
+        notes=str(entry.get("notes", "") or "").strip(),
+        map_groups=tuple(str(g) for g in entry.get("map_groups", ["total"])),
+        extra={k: v for k, v in entry.items() if k not in known and k not in ("groups",)},
+    )
+
+
+def parse(text: str, path: Path) -> Catalogue:
+    raw = yaml.safe_load(text)
+    if not isinstance(raw, dict) or "handlungsfelder" not in raw or "indicators" not in raw:
+        raise CatalogueError(f"{path.name}: erwartet die Abschnitte 'handlungsfelder' und 'indicators'.")
+    hfs = tuple(
+        Handlungsfeld(id=str(h["id"]), name=str(h["name"]), category=str(h["category"]),
+                      aim=str(h["aim"]).strip(), order=i)
+        for i, h in enumerate(raw["handlungsfelder"])
+    )
+    hf_ids = {h.id for h in hfs}
+    indicators = tuple(_indicator(e, hf_ids, path) for e in raw["indicators"])
+    ids = [i.id for i in indicators]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise CatalogueError(f"{path.name}: doppelte Indikator-IDs: {', '.join(dupes)}.")
+    return Catalogue(handlungsfelder=hfs, indicators=indicators)
+
+
+@lru_cache(maxsize=4)
+def load(path: Path | None = None) -> Catalogue:
+    path = Path(path or paths.CATALOGUE_YAML)
+    return parse(path.read_text(encoding="utf-8"), path)

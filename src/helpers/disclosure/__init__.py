@@ -1,0 +1,8 @@
+"""Disclosure control: the rule, suppression, disclosed values, the register of shown cells, the checker.
+
+`suppression` applies the rule (primary and secondary suppression); `disclosed` gives every
+output its values after it; `register` notes what each output shows; `checker` tests all of a
+run's outputs against the complete stored data, independently of `suppression`'s code.
+
+May import: helpers.core, helpers.indicators.
+"""

@@ -1,0 +1,155 @@
+"""The checker: every published number of a run against the disclosure rule and the stored data.
+
+It reads what a run wrote (outputs/<year>/tables/*.csv and the cells every chapter recorded in
+outputs/<year>/published/) and looks each value up in the complete stored data, independently
+of the code that suppressed it:
+- primary: no value whose numerator is a small count, whose denominator is below the minimum,
+  or whose Stadtteil is below the population floor;
+- secondary: in every sum of published cells (Stadtteile -> Stadtbezirk, groups -> total) not
+  exactly one secret cell;
+- consistency: a cell shown in a chapter has the value of the exported tables.
+The build fails when any of these is broken (`python -m helpers.disclosure.checker outputs/2014`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.core import catalogue
+from helpers.disclosure import disclosed, register, suppression
+
+KEY = ["indicator", "area_level", "area_code", "year", "group"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    file: str
+    row: int  # 1-based data row of the file (header not counted); 0 = whole file
+    cell: str
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}, Zeile {self.row}" if self.row else self.file
+        return f"{where} ({self.cell}): {self.problem}"
+
+
+def stored_cells(indicator_ids: set[str]) -> pd.DataFrame:
+    """Complete stored values (no suppression) of the indicators, all levels, keyed like published cells."""
+    known = {ind.id for ind in catalogue.load().indicators}
+    frames = [disclosed.stored(ind_id) for ind_id in sorted(indicator_ids & known)]
+    if not frames:
+        return pd.DataFrame(columns=[*KEY, "numerator", "denominator", "value"])
+    out = pd.concat(frames, ignore_index=True)
+    out["area_code"] = out["area_code"].astype(str)
+    out["year"] = out["year"].astype(int)
+    return out
+
+
+def _describe(row) -> str:
+    return f"{row.indicator}, {row.area_level} {row.area_code}, {int(row.year)}, {row.group}"
+
+
+def check_primary(cells: pd.DataFrame, stored: pd.DataFrame, rule: suppression.Rule, population: pd.Series,
+                  file: str) -> list[Violation]:
+    shown = cells[cells["value"].notna()].copy()
+    shown["year"] = shown["year"].astype(int)
+    shown["source_row"] = shown["row"] if "row" in shown else shown.index + 1
+    merged = shown.merge(stored[[*KEY, "numerator", "denominator"]], on=KEY, how="left")
+    out = []
+    for row in merged.itertuples(index=False):
+        num, den = row.numerator, row.denominator
+        problem = ""
+        if pd.notna(num) and 0 < num < rule.min_count:
+            problem = f"Zähler {int(num)} ist kleiner als {rule.min_count}"
+        elif pd.notna(den) and den < rule.min_denominator:
+            problem = f"Nenner {int(den)} ist kleiner als {rule.min_denominator}"
+        elif row.area_level in suppression.SMALL_AREA_LEVELS and rule.min_population:
+            pop = population.get((row.year, row.area_code))
+            if pop is not None and pd.notna(pop) and pop < rule.min_population:
+                problem = f"Stadtteil hat {int(pop)} Einwohner/-innen, weniger als {rule.min_population}"
+        if problem:
+            out.append(Violation(file, int(row.source_row), _describe(row),
+                                 f"Wert {row.value} veröffentlicht, aber {problem}. Der Wert muss als \".\" erscheinen."))
+    return out
+
+
+def check_secondary(cells: pd.DataFrame, stored: pd.DataFrame, file: str) -> list[Violation]:
+    """A secret cell (stored value, published as '.') must not be the only hidden cell of a sum."""
+    table = cells.merge(stored[[*KEY, "value"]].rename(columns={"value": "stored"}), on=KEY, how="left")
+    table = table.reset_index(drop=True)
+    secret = (table["value"].isna() & table["stored"].notna()).to_numpy()
+    has_data = table["stored"].notna().to_numpy()
+    out = []
+    for total, parts in suppression.sums(table, disclosed.parents()):
+        rows = [total, *parts]
+        if has_data[rows].all() and secret[rows].sum() == 1:
+            hidden = rows[int(secret[rows].argmax())]
+            row = table.iloc[hidden]
+            out.append(Violation(file, int(hidden) + 1, _describe(row),
+                                 "geheimer Wert lässt sich aus der Summe der übrigen veröffentlichten Werte "
+                                 f"zurückrechnen (Summe: {_describe(table.iloc[total])}); ein weiterer Wert der "
+                                 "Summe muss als \".\" erscheinen."))
+    return out
+
+
+def check_consistency(records: pd.DataFrame, table: pd.DataFrame, file: str) -> list[Violation]:
+    """Every recorded chapter cell equals the exported table's value for that cell."""
+    merged = records.merge(table[[*KEY, "value"]], on=KEY, how="inner", suffixes=("", "_table"))
+    differ = merged[(merged["value"].isna() != merged["value_table"].isna())
+                    | ((merged["value"] - merged["value_table"]).abs() > 1e-9).fillna(False)]
+    return [Violation(f"{file} / published/{row.chapter}.csv", 0, _describe(row),
+                      f"Kapitel zeigt {row.value}, die Tabellen {row.value_table}.")
+            for row in differ.itertuples(index=False)]
+
+
+def read_table_csv(path: Path) -> pd.DataFrame:
+    out = pd.read_csv(path, dtype={"area_code": str, "flag": str, "indicator": str, "group": str},
+                      keep_default_na=False, na_values={"value": [""]})
+    out["value"] = out["value"].astype("Float64")
+    return out
+
+
+def check_run(year_dir: Path, rule: suppression.Rule | None = None) -> list[Violation]:
+    """All violations in the outputs of one run (empty: publishable)."""
+    year_dir = Path(year_dir)
+    rule = rule or suppression.active_rule()
+    tables = sorted((year_dir / "tables").glob("indikatoren_*.csv"))
+    records = register.read_records(year_dir)
+    frames = [(f"tables/{p.name}", read_table_csv(p)) for p in tables]
+    ids = set(records["indicator"]).union(*(set(f["indicator"]) for _, f in frames)) - {""}
+    stored = stored_cells(ids)
+    population = disclosed.population(rule)
+    unknown = sorted(ids - {ind.id for ind in catalogue.load().indicators})
+    out: list[Violation] = [Violation("", 0, ind, "Indikator fehlt im Katalog; seine Werte können nicht geprüft werden.")
+                            for ind in unknown]
+    for name, frame in frames:
+        out += check_primary(frame, stored, rule, population, name)
+        out += check_secondary(frame, stored, name)
+        out += check_consistency(records, frame, name)
+    for chapter, rows in records.groupby("chapter", sort=True):
+        rows = rows[rows["indicator"] != ""]
+        out += check_primary(rows, stored, rule, population, f"published/{chapter}.csv")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Veröffentlichte Zahlen eines Laufs gegen die Geheimhaltungsregel prüfen")
+    parser.add_argument("year_dir", type=Path, help="Ausgabeordner eines Berichtsjahrs, z. B. outputs/2014")
+    args = parser.parse_args(argv)
+    problems = check_run(args.year_dir)
+    for p in problems[:50]:
+        print(f"  {p}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} Verstoß/Verstöße gegen die Geheimhaltungsregel.", file=sys.stderr)
+        return 1
+    print("Geheimhaltung geprüft: keine Verstöße.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""The register of published cells: what every displayed table, map, figure and text shows.
+
+Each output notes the cells it shows (`record`). In a chapter kernel started by the runner
+the notes go to outputs/<year>/published/<chapter>.csv; the checker (helpers.disclosure.checker)
+tests them against the rule, and the manifest fingerprints them. Interactive work (no chapter
+set) records nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.core import paths
+from helpers.core.fileio import write_text_atomic
+from helpers.disclosure.disclosed import rounded
+
+RECORD_COLUMNS = ["what", "indicator", "area_level", "area_code", "year", "group", "value", "flag"]
+CHAPTER_ENV = paths.CHAPTER_ENV  # set by the runner for each notebook's kernel
+
+_records: list[pd.DataFrame] = []
+
+
+def record(vals: pd.DataFrame, what: str, value: str = "value") -> None:
+    """Note the cells a table, map or figure shows; written to outputs/<year>/published/<chapter>.csv.
+
+    Outside a runner kernel (no IM_CHAPTER) nothing is written: interactive work publishes nothing.
+    """
+    chapter = os.environ.get(CHAPTER_ENV)
+    year = os.environ.get("IM_REPORT_YEAR")
+    if not chapter or not year or vals.empty:
+        return
+    rows = pd.DataFrame({
+        "what": what,
+        "indicator": vals.get("indicator", pd.Series("", index=vals.index)).astype(str),
+        "area_level": vals.get("area_level", pd.Series("", index=vals.index)).astype(str),
+        "area_code": vals.get("area_code", pd.Series("", index=vals.index)).astype(str),
+        "year": vals["year"].astype("Int64"),
+        "group": vals.get("group", pd.Series("total", index=vals.index)).astype(str),
+        "value": rounded(vals[value]),
+        "flag": vals.get("flag", pd.Series("", index=vals.index)).fillna("").astype(str),
+    })
+    _records.append(rows)
+    target = paths.year_outputs(int(year)) / "published" / f"{chapter}.csv"
+    write_text_atomic(target, pd.concat(_records, ignore_index=True).to_csv(index=False, lineterminator="\n"))
+
+
+def read_records(year_dir: Path) -> pd.DataFrame:
+    """All recorded cells of a run, with the chapter they appear in."""
+    folder = Path(year_dir) / "published"
+    frames = [pd.read_csv(p, dtype={"area_code": str, "indicator": str, "group": str, "flag": str},
+                          keep_default_na=False, na_values={"value": [""], "year": [""]})
+              .pipe(lambda f, name=p.stem: f.assign(chapter=name, row=range(1, len(f) + 1)))
+              for p in sorted(folder.glob("*.csv"))]
+    if not frames:
+        return pd.DataFrame(columns=[*RECORD_COLUMNS, "chapter", "row"])
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = out["value"].astype("Float64")
+    return out
+
+
+def reset_records() -> None:
+    _records.clear()
+

@@ -1,0 +1,227 @@
+"""Figures in one house style: German labels, source line under every figure, synthetic mark.
+
+Figures are built on `matplotlib.figure.Figure` (not pyplot) so that notebooks show each
+exactly once through `show()`, as a PNG embedded in the report.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.ticker as mticker  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from helpers.core import formatting  # noqa: E402
+from helpers.core.catalogue import GROUP_LABELS, Indicator  # noqa: E402
+
+SYNTHETIC_MARK = "Demodaten – synthetisch"
+PALETTE = sns.color_palette("colorblind")
+GROUP_COLOURS = {"total": "#4d4d4d", "foreign": PALETTE[0], "german": PALETTE[1], "migration": PALETTE[0],
+                 "no_migration": PALETTE[1], "male": PALETTE[2], "female": PALETTE[4]}
+DPI = 150
+
+sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
+
+
+def german_axis(ax, decimals: int = 0, unit: str = "") -> None:
+    """Decimal comma on the y axis; as many decimals as the ticks need (never '12 %' for 12.5)."""
+    suffix = f"{formatting.NBSP}{unit}" if unit == "%" else ""
+
+    def label(v: float, _pos: int) -> str:
+        places = decimals if float(v).is_integer() else max(decimals, 1)
+        return formatting.number(v, places) + suffix
+
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(label))
+
+
+def footer(fig: Figure, source: str, synthetic: bool = False) -> None:
+    """Source line under the figure; a red synthetic mark where demo data are shown."""
+    fig.text(0.01, 0.01, f"Quelle: {source}", ha="left", va="bottom", fontsize=7.5, color="#444444", wrap=True)
+    if synthetic:
+        # Bottom right, above the source line: clear of titles, legends and axes.
+        fig.text(0.99, 0.075, SYNTHETIC_MARK, ha="right", va="bottom", fontsize=10, color="#b2182b",
+                 fontweight="bold", bbox=dict(facecolor="white", edgecolor="#b2182b", boxstyle="round,pad=0.3"))
+
+
+def short_source(indicator: Indicator) -> str:
+    return " ".join(indicator.source.split())
+
+
+def time_series(vals: pd.DataFrame, indicator: Indicator, title: str, report_year: int,
+                groups: Sequence[str] | None = None) -> Figure:
+    """Lines over the years for the city (one per group); series breaks marked."""
+    groups = list(groups or ["total", *indicator.group_values])
+    fig = Figure(figsize=(8, 4.2), dpi=DPI)
+    ax = fig.add_axes((0.08, 0.2, 0.6, 0.68))
+    shown = vals[vals["group"].isin(groups) & (vals["year"] <= report_year)]
+    for group in groups:
+        line = shown[shown["group"] == group].sort_values("year")
+        ax.plot(line["year"], line["value"].astype(float), marker="o", lw=2, ms=4,
+                color=GROUP_COLOURS.get(group, "#333333"), label=GROUP_LABELS.get(group, group))
+    for brk in indicator.breaks:
+        year = int(brk.split(":", 1)[0])
+        if shown["year"].min() < year <= report_year:
+            ax.axvline(year - 0.5, color="#999999", ls=":", lw=1)
+            ax.annotate("Bruch in der Reihe", (year - 0.5, 1), xycoords=("data", "axes fraction"),
+                        fontsize=7.5, color="#666666", ha="center", va="bottom")
+    ax.set_xticks(sorted(shown["year"].unique()))
+    ax.tick_params(axis="x", labelrotation=0, labelsize=8)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_ylim(bottom=0)  # honest baseline: shares start at zero
+    german_axis(ax, 0 if shown["value"].max() >= 10 else 1, indicator.unit)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8.5)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, short_source(indicator), bool(shown["synthetic"].any()))
+    return fig
+
+
+def stacked_composition(table: pd.DataFrame, title: str, source: str, unit_label: str = "Anteil an der Bevölkerung in %",
+                        synthetic: bool = False) -> Figure:
+    """Horizontal stacked bars: rows are areas, columns the parts (values already in %)."""
+    height = 0.45 * len(table) + 2.2
+    fig = Figure(figsize=(8, height), dpi=DPI)
+    ax = fig.add_axes((0.2, 1.5 / height, 0.75, 1 - 2.1 / height))
+    left = pd.Series(0.0, index=table.index)
+    for i, column in enumerate(table.columns):
+        ax.barh(table.index, table[column], left=left, color=PALETTE[i], label=column, height=0.65)
+        left = left + table[column].fillna(0)
+    ax.invert_yaxis()
+    ax.set_xlabel(unit_label, fontsize=8.5)
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, 0)))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.22), ncol=len(table.columns), frameon=False, fontsize=8)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, source, synthetic)
+    return fig
+
+
+
+def png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def show(fig: Figure, alt: str | None = None) -> None:
+    """Display a figure once, as an embedded PNG with German alternative text (its title)."""
+    import base64
+    import html
+
+    from IPython.display import HTML, display
+
+    text = alt or fig.get_suptitle() or "Abbildung"
+    data = base64.b64encode(png(fig)).decode("ascii")
+    display(HTML(f'<img class="figure" alt="{html.escape(text)}" src="data:image/png;base64,{data}">'))
+
+
+#: Above this many points the area names would be an illegible tangle: points stay unnamed.
+MAX_POINT_LABELS = 200
+
+
+def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_label: str, title: str,
+                     source: str, synthetic: bool, weights: pd.Series | None = None,
+                     label_column: str = "area_name") -> Figure:
+    """Scatter of two indicators with every area named, OLS line and r in the legend.
+
+    With `weights` (population) the line is weighted least squares, r is the weighted Pearson
+    r and the point area grows with the weight, so the picture matches the weighted statistic.
+    """
+    import numpy as np
+
+    from helpers.stats.correlation import weighted_pearson
+
+    frame = pd.DataFrame({"x": table[x_id], "y": table[y_id], "label": table[label_column]})
+    frame[["x", "y"]] = frame[["x", "y"]].astype("float64")
+    frame["w"] = 1.0 if weights is None else pd.Series(weights, dtype="float64").reindex(table.index)
+    frame = frame.dropna(subset=["x", "y", "w"])
+    frame = frame[frame["w"] > 0]
+    x, y, w = frame["x"].to_numpy(), frame["y"].to_numpy(), frame["w"].to_numpy()
+    fig = Figure(figsize=(8, 6.2), dpi=DPI)
+    ax = fig.add_axes((0.1, 0.17, 0.86, 0.73))
+    sizes = 18.0 if weights is None else 15.0 + 285.0 * w / w.max()
+    plural = {"stadtteil": "Stadtteile", "teilbereich": "Teilbereiche", "stadtbezirk": "Stadtbezirke"}
+    points = plural.get(table.attrs.get("level", ""), "Gebiete")
+    if weights is not None:
+        points += " (Fläche ∝ Einwohnerzahl)"
+    ax.scatter(x, y, s=sizes, color=PALETTE[0], alpha=0.7, edgecolor="white", linewidth=0.5, label=points, zorder=2)
+    for xi, yi, text in zip(x, y, frame["label"].astype(str)) if len(frame) <= MAX_POINT_LABELS else ():
+        ax.annotate(text, (xi, yi), xytext=(3, 2), textcoords="offset points", fontsize=5.5, color="#333333")
+    if len(frame) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
+        wn = w / w.sum()
+        mx, my = np.sum(wn * x), np.sum(wn * y)
+        slope = np.sum(wn * (x - mx) * (y - my)) / np.sum(wn * (x - mx) ** 2)
+        grid = np.array([x.min(), x.max()])
+        r = weighted_pearson(x, y, w)
+        kind = "gewichtet nach Einwohnerzahl, " if weights is not None else ""
+        ax.plot(grid, my + slope * (grid - mx), color="#b2182b", lw=1.5, zorder=3,
+                label=f"Ausgleichsgerade ({kind}r\u00a0=\u00a0{formatting.number(r, 2)}, n\u00a0=\u00a0{len(frame)})")
+    ax.set_xlabel(x_label, fontsize=9)
+    ax.set_ylabel(y_label, fontsize=9)
+    ax.tick_params(labelsize=8)
+
+    def label(v: float, _pos: int) -> str:
+        return formatting.number(v, 0 if float(v).is_integer() else 1)
+
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(label))
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(label))
+    ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize=8)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, source, synthetic)
+    return fig
+
+
+def lines(frame: pd.DataFrame, x: str, y: str, series: str, title: str, source: str, decimals: int = 1,
+          y_label: str = "", synthetic: bool = False) -> Figure:
+    """One line per series over x (e.g. an index over the years); y axis from zero."""
+    fig = Figure(figsize=(8, 4.0), dpi=DPI)
+    ax = fig.add_axes((0.1, 0.2, 0.58, 0.68))
+    for i, (name, part) in enumerate(frame.groupby(series, sort=False)):
+        part = part.sort_values(x)
+        ax.plot(part[x], part[y].astype(float), marker="o", lw=2, ms=4, color=PALETTE[i], label=str(name))
+    ax.set_xticks(sorted(frame[x].unique()))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_xlabel("")
+    ax.set_ylabel(y_label, fontsize=8)
+    ax.set_ylim(bottom=0)
+    german_axis(ax, decimals)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8.5)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, source, synthetic)
+    return fig
+
+
+def correlation_heatmap(square: pd.DataFrame, labels: Sequence[str], title: str, source: str,
+                        synthetic: bool = False, decimals: int = 2) -> Figure:
+    """Correlation matrix with r in each cell on a diverging scale fixed to −1…+1.
+
+    Indicator names are long: rows carry "1 Name" (wrapped), columns only the number.
+    """
+    import textwrap
+
+    n = len(square)
+    cell = min(0.6, 3.8 / n)  # inches per cell: the matrix never grows past half the width
+    fig = Figure(figsize=(8, n * cell + 1.9), dpi=DPI)
+    height = n * cell / fig.get_figheight()
+    bottom = 1.0 / fig.get_figheight()
+    ax = fig.add_axes((0.42, bottom, n * cell / 8, height))
+    cax = fig.add_axes((0.42 + n * cell / 8 + 0.03, bottom, 0.02, height))
+    row_labels = [textwrap.fill(f"{i} {name}", 40) for i, name in enumerate(labels, start=1)]
+    sns.heatmap(square.astype(float), ax=ax, cbar_ax=cax, vmin=-1, vmax=1, center=0, cmap="RdBu_r",
+                annot=square.map(lambda v: formatting.number(v, decimals) if pd.notna(v) else "").to_numpy(),
+                fmt="", annot_kws={"fontsize": 8}, linewidths=0.5, linecolor="white",
+                xticklabels=[str(i) for i in range(1, n + 1)], yticklabels=row_labels)
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="x", labelrotation=0, labelsize=8, length=0)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=7.5, length=0)
+    cax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: formatting.number(v, 1)))
+    cax.tick_params(labelsize=7.5)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    footer(fig, source, synthetic)
+    return fig

@@ -1,0 +1,195 @@
+"""Indicators from counts: aggregate counts over the area hierarchy first, then divide.
+
+Rates are never averaged. At Teilbereich, Stadtbezirk and city level the sum of the
+Stadtteile is used unless the city published a figure for that area (e.g. the city total,
+which includes persons that could not be assigned to a Stadtteil); the published figure wins.
+A sum with a missing or secret part is missing ("."), never a partial sum.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from helpers.core import areas, observations
+from helpers.core.catalogue import Indicator, Term
+from helpers.core.model import LEVELS
+
+#: Groups computed as total minus a stored part.
+COMPLEMENTS = {"german": "foreign", "no_migration": "migration"}
+COUNT_COLUMNS = ["year", "area_level", "area_code", "count", "flag", "synthetic"]
+
+
+class IndicatorError(ValueError):
+    """A request that cannot be answered from the data (unknown level, no data)."""
+
+
+def _select(obs: pd.DataFrame, term: Term) -> pd.DataFrame:
+    mask = (
+        (obs["measure"] == term.measure)
+        & (obs["sex"] == term.sex)
+        & (obs["origin"] == term.origin)
+        & (obs["age"] == term.age)
+    )
+    return obs.loc[mask, ["year", "area_level", "area_code", "value", "flag", "synthetic"]]
+
+
+#: Flags that travel from a count to every sum and rate built from it (revised, provisional).
+CARRIED_FLAGS = {"r": 2, "p": 1}
+
+
+def _carried(*flags: pd.Series) -> np.ndarray:
+    """'r' if any input is revised, else 'p' if any is provisional, else ''."""
+    rank = np.max([f.map(CARRIED_FLAGS).fillna(0).to_numpy() for f in flags], axis=0)
+    return np.select([rank == 2, rank == 1], ["r", "p"], default="")
+
+
+def _sum_stadtteile(parts: pd.DataFrame, parent: pd.Series, level: str) -> pd.DataFrame:
+    """Sum Stadtteil counts to `level`; a missing, secret or absent Stadtteil gives a missing sum."""
+    parts = parts.assign(parent=parts["area_code"].map(parent), carried=parts["flag"].map(CARRIED_FLAGS).fillna(0))
+    parts = parts.dropna(subset=["parent"])
+    expected = parent.value_counts()
+    out = (
+        parts.groupby(["year", "parent"], sort=True)
+        .agg(total=("value", "sum"), n_valid=("value", "count"), synthetic=("synthetic", "any"),
+             carried=("carried", "max"))
+        .reset_index()
+    )
+    out["carried"] = np.select([out["carried"] == 2, out["carried"] == 1], ["r", "p"], default="")
+    complete = out["n_valid"].to_numpy() == out["parent"].map(expected).to_numpy()
+    out["count"] = out["total"].astype("Int64").where(complete)
+    out = out.rename(columns={"parent": "area_code"}).assign(area_level=level)
+    return _with_flags(out)
+
+
+def _with_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    carried = frame["carried"] if "carried" in frame else ""
+    frame["flag"] = np.where(frame["count"].isna(), ".", carried)
+    return frame[COUNT_COLUMNS]
+
+
+def _add_unassigned(city: pd.DataFrame, unassigned: pd.DataFrame) -> pd.DataFrame:
+    """Persons not assignable to a Stadtteil belong to the city total only."""
+    extra = unassigned.groupby("year")["value"].agg(lambda v: v.sum() if v.notna().all() else pd.NA)
+    extra_flag = pd.Series(_carried(unassigned["flag"]), index=unassigned.index).groupby(unassigned["year"]).max()
+    has_extra = city["year"].isin(extra.index)
+    added = city["count"] + city["year"].map(extra).astype("Int64")
+    city["count"] = added.where(has_extra, city["count"]).astype("Int64")
+    city["carried"] = _carried(city["flag"], city["year"].map(extra_flag).astype(object).fillna(""))
+    return _with_flags(city)
+
+
+def _aggregate(selected: pd.DataFrame, level: str) -> pd.DataFrame:
+    published = selected[selected["area_level"] == level].rename(columns={"value": "count"})[COUNT_COLUMNS]
+    if level == "stadtteil":
+        return published.reset_index(drop=True)
+    parents = areas.stadtteil_parents()
+    summed = _sum_stadtteile(selected[selected["area_level"] == "stadtteil"], parents[level], level)
+    if level == "stadt":
+        summed = _add_unassigned(summed, selected[selected["area_level"] == "unzugeordnet"])
+    merged = pd.concat([published, summed], ignore_index=True)
+    merged = merged.drop_duplicates(["year", "area_code"], keep="first")
+    return merged.sort_values(["year", "area_code"]).reset_index(drop=True)
+
+
+def counts(term: Term, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Counts of one term per year and area of `level` (columns: year, area_level, area_code, count, flag, synthetic)."""
+    if level not in LEVELS:
+        raise IndicatorError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVELS)}.")
+    if obs is not None:
+        return _counts(term, level, obs)
+    return _counts_cached(term, level, observations.counts_key()).copy()
+
+
+@lru_cache(maxsize=2048)
+def _counts_cached(term: Term, level: str, key: tuple) -> pd.DataFrame:
+    """Counts from the stored data, once per term, level and data state: most indicators share
+    their denominators, and the tables export asks for every indicator at every level."""
+    return _counts(term, level, None)
+
+
+def clear_cache() -> None:
+    """Forget cached counts. The cache follows the data files; code that swaps the data source
+    without touching files (tests that monkeypatch helpers.core.observations) must call this."""
+    _counts_cached.cache_clear()
+
+
+def _counts(term: Term, level: str, obs: pd.DataFrame | None) -> pd.DataFrame:
+    if term.origin in COMPLEMENTS:
+        total = counts(Term(term.measure, term.sex, "total", term.age), level, obs)
+        part = counts(Term(term.measure, term.sex, COMPLEMENTS[term.origin], term.age), level, obs)
+        both = total.merge(part, on=["year", "area_level", "area_code"], suffixes=("_t", "_p"))
+        both["count"] = (both["count_t"] - both["count_p"]).astype("Int64")
+        both["flag"] = np.where(both["count"].isna(), ".", _carried(both["flag_t"], both["flag_p"]))
+        both["synthetic"] = both["synthetic_t"] | both["synthetic_p"]
+        return both[COUNT_COLUMNS]
+    if obs is None:
+        selected = observations.observations_of(term.measure, term.sex, term.origin, term.age)
+    else:
+        selected = _select(obs, term)
+    return _aggregate(selected, level)
+
+
+def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float) -> pd.DataFrame:
+    key = ["year", "area_level", "area_code"]
+    merged = num.merge(den, on=key, how="outer", suffixes=("_num", "_den"))
+    n = merged["count_num"].astype("Float64")
+    d = merged["count_den"].astype("Float64")
+    value = (n / d.where(d > 0)) * scale
+    merged["value"] = value.astype("Float64")
+    merged["flag"] = np.select(
+        [merged["count_num"].isna() | merged["count_den"].isna(), d.fillna(1) == 0],
+        [".", "x"],
+        default=_carried(merged["flag_num"].fillna(""), merged["flag_den"].fillna("")),
+    )
+    merged["synthetic"] = merged["synthetic_num"].fillna(False).astype(bool) | merged["synthetic_den"].fillna(False).astype(bool)
+    return merged.rename(columns={"count_num": "numerator", "count_den": "denominator"})[
+        key + ["numerator", "denominator", "value", "flag", "synthetic"]
+    ]
+
+
+def values(indicator: Indicator, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator values per year, area and group ("total" plus the compared groups)."""
+    groups = ["total", *indicator.group_values]
+    frames = []
+    for group in groups:
+        num_term, den_term = indicator.numerator, indicator.denominator
+        if group != "total":
+            num_term = num_term.with_group(indicator.group_dimension, group)
+            den_term = den_term.with_group(indicator.group_dimension, group)
+        frame = _ratio(counts(num_term, level, obs), counts(den_term, level, obs), indicator.scale)
+        frames.append(frame.assign(group=group))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["year"] >= indicator.first_year]
+    out["synthetic"] = out["synthetic"] | indicator.synthetic
+    names = areas.area_names(level)
+    out["area_name"] = out["area_code"].map(names)
+    out["indicator"] = indicator.id
+    cols = ["indicator", "year", "area_level", "area_code", "area_name", "group",
+            "numerator", "denominator", "value", "flag", "synthetic"]
+    return out[cols].sort_values(["group", "year", "area_code"]).reset_index(drop=True)
+
+
+def gap(vals: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """Gap between the two compared groups: difference (percentage points for %) and ratio."""
+    if not indicator.group_values:
+        raise IndicatorError(f"Indikator {indicator.id!r} hat keine Vergleichsgruppen.")
+    a, b = indicator.group_values
+    key = ["year", "area_level", "area_code"]
+    pair = vals[vals["group"].isin([a, b])]
+    wide = pair.set_index([*key, "group"])["value"].unstack("group").reindex(columns=[a, b])
+    wide.columns.name = None
+    wide = wide.reset_index().merge(pair[[*key, "area_name"]].drop_duplicates(key), on=key, how="left")
+    wide["difference"] = wide[a] - wide[b]
+    wide["ratio"] = wide[a] / wide[b].where(wide[b] > 0)
+    return wide
+
+
+def latest_year(vals: pd.DataFrame, up_to: int | None = None) -> int | None:
+    """Latest year with at least one value, at or before `up_to`."""
+    present = vals.loc[vals["value"].notna(), "year"]
+    if up_to is not None:
+        present = present[present <= up_to]
+    return int(present.max()) if len(present) else None

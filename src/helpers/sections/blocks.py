@@ -1,0 +1,293 @@
+"""The shared layout of a chapter: opening, definition box, key sentences, series, gap, map.
+
+Notebooks call these with an indicator id and the report year; every number in the text
+is computed here from the data, never typed in.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from helpers.core import areas, catalogue, formatting
+from helpers.core.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
+from helpers.disclosure import disclosed, register, suppression
+from helpers.figures import charts, maps
+from helpers.indicators import compute
+
+LOOK_BACK = 10  # years shown in a series, report year included
+
+
+def city_code() -> str:
+    """The code of the one area of level 'stadt' (Münster: 05515000; any other city: its own)."""
+    return areas.city().code
+
+
+def _cat() -> catalogue.Catalogue:
+    return catalogue.load()
+
+
+def window(report_year: int) -> tuple[int, int]:
+    return report_year - LOOK_BACK + 1, report_year
+
+
+def first_year_shown(report_year: int) -> int:
+    """First year of the look back for which any indicator has a city value."""
+    lo, hi = window(report_year)
+    years = []
+    for ind in _cat().indicators:
+        city = disclosed.values(ind, "stadt")
+        present = city.loc[city["value"].notna() & city["year"].between(lo, hi), "year"]
+        years += present.tolist()
+    return min(years) if years else lo
+
+
+def opening(hf_id: str) -> None:
+    """Aim of the Handlungsfeld (from the catalogue) as the chapter's first paragraph."""
+    hf = _cat().handlungsfeld(hf_id)
+    display(Markdown(f"*{hf.category}*\n\n{hf.aim}"))
+
+
+def definition_box(ind: Indicator) -> str:
+    rows = [
+        ("Definition", ind.definition),
+        ("Berechnung", f"Zähler: {ind.numerator.measure} / Nenner: {ind.denominator.measure} × {formatting.number(ind.scale)}"),
+        ("Einheit", ind.unit),
+        ("Zielrichtung", ind.direction_de),
+        ("Vergleichsgruppen", " / ".join(GROUP_LABELS.get(g, g) for g in ind.group_values) or "–"),
+        ("Bezugsbevölkerung", ind.population_base),
+        ("Kleinste Ebene", ind.level.capitalize()),
+        ("Datenhalter", ind.data_owner),
+        ("Quelle", ind.source),
+    ]
+    rows += [("Bruch in der Reihe", b) for b in ind.breaks]
+    if ind.notes:
+        rows.append(("Hinweis", ind.notes))
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    badge = f'<p class="synthetic-mark">{charts.SYNTHETIC_MARK}</p>' if ind.synthetic else ""
+    return (f'<div class="definition-box" id="def-{ind.id}"><p class="definition-title">Indikator: '
+            f"{html.escape(ind.name)}</p>{badge}<table>{body}</table></div>")
+
+
+def _value(vals: pd.DataFrame, year: int, group: str = "total", area: str | None = None) -> float | None:
+    area = area or city_code()
+    row = vals[(vals["year"] == year) & (vals["group"] == group) & (vals["area_code"] == area)]
+    if row.empty or pd.isna(row.iloc[0]["value"]):
+        return None
+    return float(row.iloc[0]["value"])
+
+
+def _change_text(ind: Indicator, change: float) -> str:
+    if ind.unit == "%":
+        return formatting.points(change)
+    sign = "+" if change > 0 else ("−" if change < 0 else "±")
+    return f"{sign}{formatting.with_unit(abs(change), ind.unit)}"
+
+
+def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, year: int) -> str:
+    """One to three German sentences with the key figures, generated from the values.
+
+    Synthetic indicators say so first: their numbers must never read as facts about the city.
+    """
+    fmt = lambda v: formatting.with_unit(v, ind.unit)  # noqa: E731
+    now = _value(city, year)
+    if now is None:
+        return f"Für {year} liegt für den Indikator „{ind.name}“ kein gesamtstädtischer Wert vor."
+    row = city[(city["year"] == year) & (city["group"] == "total")].iloc[0]
+    synthetic = ind.synthetic or bool(row["synthetic"])
+    where = "in den Demodaten" if synthetic else f"in {areas.city().short}"
+    text = f"**{charts.SYNTHETIC_MARK}, keine Aussage über {areas.city().short}.** " if synthetic else ""
+    text += f"{year} lag der Wert „{ind.name}“ {where} bei **{fmt(now)}**"
+    if ind.unit == "%":
+        text += f" ({formatting.number(row['numerator'])} von {formatting.number(row['denominator'])})"
+    earlier = [y for y in sorted(city.loc[city['value'].notna() & (city['group'] == 'total'), 'year']) if window(year)[0] <= y < year]
+    if earlier:
+        first = earlier[0]
+        text += f"; {first} waren es {fmt(_value(city, first))} (Veränderung: {_change_text(ind, now - _value(city, first))})"
+    text += "."
+    if ind.group_values:
+        a, b = ind.group_values
+        va, vb = _value(city, year, a), _value(city, year, b)
+        if va is not None and vb is not None:
+            text += (f" Bei {GROUP_LABELS_DATIVE[a]} betrug er {fmt(va)}, bei {GROUP_LABELS_DATIVE[b]} {fmt(vb)}; "
+                     f"der Abstand beträgt {_change_text(ind, abs(va - vb)).lstrip('+')}")
+            if vb > 0 and abs(va / vb - 1) >= 0.05:
+                text += f", der Wert ist {formatting.number(va / vb, 1)}-mal so hoch wie bei {GROUP_LABELS_DATIVE[b]}."
+            else:
+                text += "."
+    ranked = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")].dropna(subset=["value"])
+    if len(ranked) >= 6:
+        ranked = ranked.sort_values("value")
+        top = ", ".join(f"{r.area_name} ({fmt(r.value)})" for r in ranked.tail(3).iloc[::-1].itertuples())
+        low = ", ".join(f"{r.area_name} ({fmt(r.value)})" for r in ranked.head(3).itertuples())
+        text += f" Die höchsten Werte der Stadtteile hatten {top}; die niedrigsten {low}."
+    return text
+
+
+def gap_table(ind: Indicator, city: pd.DataFrame, year: int) -> str:
+    """Years x (group a, group b, difference, ratio) for the city, as HTML."""
+    g = compute.gap(city, ind)
+    lo, hi = window(year)
+    a, b = ind.group_values
+    g = g[(g["year"] >= lo) & (g["year"] <= hi) & (g[a].notna() | g[b].notna())].sort_values("year")
+    register.record(city[city["year"].isin(g["year"]) & city["group"].isin([a, b])], "Tabelle")
+    flags = city.set_index(["year", "group"])["flag"]
+    flag = lambda year, group: flags.get((year, group), "")  # noqa: E731
+    table = pd.DataFrame({
+        "Jahr": g["year"].astype(str),
+        GROUP_LABELS[a]: [formatting.with_unit(v, ind.unit, flag=flag(y, a)) for y, v in zip(g["year"], g[a])],
+        GROUP_LABELS[b]: [formatting.with_unit(v, ind.unit, flag=flag(y, b)) for y, v in zip(g["year"], g[b])],
+        "Abstand": [formatting.points(v) for v in g["difference"]],
+        "Verhältnis": [formatting.ratio(v) for v in g["ratio"]],
+    })
+    caption = f"Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, {areas.city().name}"
+    return table_html(table, caption, ind.source, synthetic=bool(city["synthetic"].any()))
+
+
+def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool = False) -> str:
+    mark = f' <span class="synthetic-mark">{charts.SYNTHETIC_MARK}</span>' if synthetic else ""
+    body = table.to_html(index=False, escape=True, border=0, classes="im-table")
+    return (f'<figure class="im-table-figure"><figcaption>{html.escape(caption)}{mark}</figcaption>{body}'
+            f'<p class="source">Quelle: {html.escape(" ".join(source.split()))}</p></figure>')
+
+
+def map_for_year(ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str = "total") -> None:
+    shown = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == group)]
+    if shown.empty or shown["value"].notna().sum() == 0:
+        display(Markdown(f"*Für {year} liegen für „{ind.name}“ keine Stadtteilwerte vor.*"))
+        return
+    suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
+    fig = maps.choropleth(shown, f"{ind.name}{suffix}, {year}, nach Stadtteilen", ind.unit, charts.short_source(ind))
+    register.record(shown, "Karte")
+    charts.show(fig)
+
+
+def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str, ...] | None = None) -> None:
+    """The standard block for one indicator: heading, definition, key figures, series, gap, maps.
+
+    Without a value for the report year the latest earlier year is shown, labelled as such.
+    """
+    ind = _cat().indicator(indicator_id)
+    city = disclosed.values(ind, "stadt")
+    stadtteile = disclosed.values(ind, "stadtteil") if ind.level == "stadtteil" else city.iloc[0:0]
+    display(Markdown(f"## {ind.name}"))
+    display(HTML(definition_box(ind)))
+    year = compute.latest_year(city[city["group"] == "total"], up_to=report_year)
+    if year is None:
+        display(Markdown(f"*Für „{ind.name}“ liegen bis {report_year} keine Daten vor.*"))
+        return
+    if year != report_year:
+        display(Markdown(f"*Für {report_year} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr {year}.*"))
+    lo, hi = window(year)
+    city_window = city[(city["year"] >= lo) & (city["year"] <= hi)]
+    display(Markdown(key_sentences(ind, city, stadtteile, year)))
+    register.record(city[city["year"].isin([year, lo])], "Text")
+    register.record(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")], "Text")
+    shown_years = city_window.loc[city_window["value"].notna(), "year"]
+    title = f"{ind.name}, {areas.city().name} {shown_years.min()}–{shown_years.max()}"
+    register.record(city_window, "Zeitreihe")
+    charts.show(charts.time_series(city_window, ind, title, year))
+    if ind.group_values:
+        display(HTML(gap_table(ind, city, year)))
+    if ind.level == "stadtteil":
+        for group in map_groups or ind.map_groups:
+            map_for_year(ind, stadtteile, year, group)
+
+
+def handlungsfeld(hf_id: str, report_year: int) -> None:
+    """A whole Handlungsfeld chapter body: its aim, then every indicator of the catalogue in order."""
+    opening(hf_id)
+    for ind in _cat().for_handlungsfeld(hf_id):
+        indicator_section(ind.id, report_year)
+
+
+def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
+    """The n Stadtteile with the highest and the lowest values (after disclosure control)."""
+    ind = _cat().indicator(indicator_id)
+    stadtteile = disclosed.values(ind, "stadtteil")
+    latest = compute.latest_year(stadtteile[stadtteile["group"] == "total"], up_to=year)
+    if latest is None:
+        return
+    if latest != year:
+        display(Markdown(f"*Für {year} liegen keine Stadtteilwerte vor; gezeigt wird {latest}.*"))
+    year = latest
+    shown = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")]
+    shown = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
+    rows = pd.concat([shown.head(n).assign(Rang="höchste"), shown.tail(n).assign(Rang="niedrigste")])
+    register.record(rows, "Tabelle")
+    table = pd.DataFrame({
+        "": rows["Rang"],
+        "Stadtteil": rows["area_code"] + " " + rows["area_name"],
+        "Anzahl": [formatting.number(v) if pd.notna(v) else "." for v in suppression.suppress_counts(rows["numerator"])],
+        "Bevölkerung": [formatting.number(v) for v in rows["denominator"]],
+        ind.name: [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(rows["value"], rows["flag"])],
+    })
+    caption = f"Stadtteile mit den höchsten und niedrigsten Werten, {year}"
+    display(HTML(table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any()))))
+
+
+def composition(report_year: int) -> None:
+    """Population with migration history by group, city and Stadtbezirke, in % of all residents."""
+    parts = {"foreign": "Ausländer/-innen", "german_mig_personal": "Deutsche mit persönlicher MV",
+             "german_mig_inherited": "Deutsche mit vererbter MV"}
+    rows = {}
+    city_parts = [compute.counts(catalogue.Term("population", origin=o), "stadt") for o in ["total", *parts]]
+    years = set.intersection(*(set(c.loc[c["count"].notna(), "year"]) for c in city_parts))
+    years = {y for y in years if y <= report_year}
+    if not years:
+        display(Markdown(f"*Für die Zusammensetzung liegen bis {report_year} keine Daten vor.*"))
+        return
+    if max(years) != report_year:
+        display(Markdown(f"*Für {report_year} liegt die Gliederung noch nicht vor; gezeigt wird {max(years)}.*"))
+    report_year = max(years)
+    for level in ("stadt", "stadtbezirk"):
+        total = compute.counts(catalogue.Term("population"), level)
+        total = total[total["year"] == report_year].set_index("area_code")["count"]
+        names = areas.area_names(level)
+        for origin, label in parts.items():
+            c = compute.counts(catalogue.Term("population", origin=origin), level)
+            c = c[c["year"] == report_year].set_index("area_code")["count"]
+            for code, value in c.items():
+                rows.setdefault(names.get(code, code), {})[label] = float(value) / float(total[code]) * 100
+    table = pd.DataFrame(rows).T[list(parts.values())]
+    source = f"{areas.statistics_source()}, Migration {report_year}"
+    fig = charts.stacked_composition(table, f"Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte, {report_year}", source)
+    charts.show(fig)
+
+
+def development_maps(indicator_id: str, report_year: int, span: int = 4) -> None:
+    """Small multiples over the last `span` + 1 years on one scale, and the change map over the span."""
+    ind = _cat().indicator(indicator_id)
+    stadtteile = disclosed.values(ind, "stadtteil")
+    stadtteile = stadtteile[stadtteile["group"] == "total"]
+    year = compute.latest_year(stadtteile, up_to=report_year)
+    if year is None:
+        return
+    years = [y for y in range(year - span, year + 1) if stadtteile.loc[stadtteile["year"] == y, "value"].notna().any()]
+    if len(years) < 2:
+        return
+    display(Markdown(f"### {ind.name}: Entwicklung in den Stadtteilen {years[0]}–{years[-1]}"))
+    source = charts.short_source(ind)
+    charts.show(maps.small_multiples(stadtteile[stadtteile["year"].isin(years)], years,
+                                      f"{ind.name}, {years[0]}–{years[-1]}, gleiche Klassen für alle Jahre",
+                                      ind.unit, source))
+    register.record(stadtteile[stadtteile["year"].isin(years)], "Karte")
+    before, after = (stadtteile[stadtteile["year"] == y] for y in (years[0], years[-1]))
+    charts.show(maps.change_map(before, after, f"{ind.name}: Veränderung {years[0]}–{years[-1]}", source,
+                                 years[0], years[-1], unit=ind.unit))
+    if any(years[0] < int(b.split(":", 1)[0]) <= years[-1] for b in ind.breaks):
+        display(Markdown("*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (siehe Definitionskasten); "
+                         "ein Teil der Veränderung kann auf die Umstellung zurückgehen.*"))
+
+
+def latest_common_year(indicator_ids: list[str], report_year: int, level: str = "stadtteil") -> int | None:
+    """Latest year up to the report year in which every indicator has values at `level`."""
+    common: set[int] | None = None
+    for ind_id in indicator_ids:
+        vals = disclosed.values(_cat().indicator(ind_id), level)
+        years = set(vals.loc[vals["value"].notna() & (vals["group"] == "total"), "year"].astype(int))
+        common = years if common is None else common & years
+    candidates = [y for y in (common or set()) if y <= report_year]
+    return max(candidates) if candidates else None

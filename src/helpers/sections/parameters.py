@@ -1,0 +1,72 @@
+"""Parameter checks for the chapter notebooks.
+
+Papermill injects parameters as plain assignments and checks neither names nor types, so
+every notebook calls `check_parameters(globals(), ...)` in the cell after its parameters:
+a misspelt name or a year without data stops the notebook before any work, in German.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+
+from helpers.core import observations
+
+#: Names IPython itself puts into a kernel's namespace.
+_IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+class ParameterError(ValueError):
+    """Wrong notebook parameters; the message says what is allowed."""
+
+
+def user_names(namespace: Mapping[str, object]) -> set[str]:
+    """Names a user (or papermill) assigned: no modules, functions, classes, IPython internals."""
+    return {
+        name for name, value in namespace.items()
+        if not name.startswith("_") and name not in _IPYTHON_NAMES
+        and not isinstance(value, (types.ModuleType, types.FunctionType, type))
+    }
+
+
+def available_report_years(measures: list[str] | None = None) -> list[int]:
+    """Years in which all the given measures have data (all years with data if None)."""
+    obs = observations.observations()
+    if measures:
+        per_measure = [set(obs.loc[obs["measure"] == m, "year"]) for m in measures]
+        return sorted(set.intersection(*per_measure)) if per_measure else []
+    return sorted(obs["year"].unique().tolist())
+
+
+def check_parameters(namespace: Mapping[str, object], allowed: Mapping[str, type],
+                     measures: list[str] | None = None) -> dict[str, object]:
+    """Validate the parameters a notebook received and return them (report_year resolved).
+
+    `report_year = None` means the latest year with data for the chapter's measures.
+    """
+    unknown = sorted(user_names(namespace) - set(allowed))
+    if unknown:
+        raise ParameterError(
+            f"Unbekannte(r) Parameter: {', '.join(unknown)}. Erlaubt sind: {', '.join(sorted(allowed))}. "
+            "Bitte die Schreibweise prüfen (z. B. papermill -p report_year 2013)."
+        )
+    params = {name: namespace.get(name) for name in allowed}
+    for name, expected in allowed.items():
+        value = params[name]
+        if value is not None and not isinstance(value, expected):
+            raise ParameterError(
+                f"Parameter {name} = {value!r} hat den Typ {type(value).__name__}, erwartet {expected.__name__}."
+            )
+    if "report_year" in allowed:
+        years = available_report_years(measures)
+        if not years:
+            raise ParameterError("Für dieses Kapitel liegen keine Daten vor.")
+        year = params["report_year"]
+        if year is None:
+            params["report_year"] = years[-1]
+        elif isinstance(year, bool) or year not in years:
+            raise ParameterError(
+                f"Für das Berichtsjahr {year} liegen keine Daten vor. Verfügbare Jahre: {years[0]}–{years[-1]} "
+                f"({', '.join(map(str, years))})."
+            )
+    return params

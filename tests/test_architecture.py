@@ -1,0 +1,125 @@
+"""The architecture as a contract: layers import only downward, no cycles, ruff clean.
+
+The contracts live in pyproject.toml ([tool.importlinter]); docs/architecture.md explains them.
+Each check is also shown to fail on a planted violation, so a green run means something.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import pytest
+
+import helpers
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+BIN = Path(sys.executable).parent
+LAYERS = ["core", "indicators", "disclosure", "stats", "figures", "sections", "publish", "build", "intake", "sources"]
+
+
+def _lint_imports(src: Path, config: Path) -> subprocess.CompletedProcess:
+    env = {"PYTHONPATH": str(src), "PATH": str(BIN), "HOME": str(src)}
+    return subprocess.run([str(BIN / "lint-imports"), "--config", str(config), "--no-cache"], cwd=src, env=env,
+                          capture_output=True, text=True)
+
+
+def test_layers_import_only_downward():
+    result = _lint_imports(SRC, ROOT / "pyproject.toml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_an_upward_import_breaks_the_contract(tmp_path):
+    copy = tmp_path / "src"
+    shutil.copytree(SRC / "helpers", copy / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / "helpers" / "indicators" / "compute.py"
+    target.write_text(target.read_text(encoding="utf-8") + "\nfrom helpers.publish import tables  # noqa\n",
+                      encoding="utf-8")
+    result = _lint_imports(copy, ROOT / "pyproject.toml")
+    assert result.returncode == 1
+    assert "helpers.indicators.compute -> helpers.publish.tables" in result.stdout
+
+
+def _cycles(package: str) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), i.e. import cycles."""
+    graph = grimp.build_graph(package)
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in sorted(graph.modules)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in edges.get(node, []):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in edges:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles():
+    assert _cycles("helpers") == []
+
+
+def test_a_planted_cycle_is_found(tmp_path, monkeypatch):
+    pkg = tmp_path / "cyclic"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from cyclic import b\n")
+    (pkg / "b.py").write_text("def f():\n    from cyclic import a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _cycles("cyclic") == [["cyclic.a", "cyclic.b"]]
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_layer_says_what_it_is_and_may_import(layer):
+    doc = (Path(helpers.__file__).parent / layer / "__init__.py").read_text(encoding="utf-8")
+    assert doc.startswith('"""') and "May import:" in doc
+
+
+def test_the_tree_holds_only_layer_packages():
+    """No module beside the layers: a newcomer tells from the tree where a change belongs."""
+    top = Path(helpers.__file__).parent
+    modules = sorted(p.name for p in top.glob("*.py") if p.name != "__init__.py")
+    packages = sorted(p.name for p in top.iterdir() if (p / "__init__.py").is_file())
+    assert modules == []
+    assert packages == sorted(LAYERS)
+
+
+def test_ruff_is_clean():
+    result = subprocess.run([str(BIN / "ruff"), "check", "--no-cache", "src", "tests", "benchmarks"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_finds_a_planted_problem(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\n")
+    result = subprocess.run([str(BIN / "ruff"), "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"),
+                             str(bad)], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1 and "F401" in result.stdout
