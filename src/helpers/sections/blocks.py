@@ -291,3 +291,13 @@ def latest_common_year(indicator_ids: list[str], report_year: int, level: str = 
         common = years if common is None else common & years
     candidates = [y for y in (common or set()) if y <= report_year]
     return max(candidates) if candidates else None
+
+
+def combined_source(indicator_ids: list[str]) -> str:
+    """Several indicators: name the chapters whose definition boxes hold the full sources."""
+    cat = _cat()
+    if len(indicator_ids) == 1:
+        return charts.short_source(cat.indicator(indicator_ids[0]))
+    chapters = dict.fromkeys(cat.handlungsfeld(cat.indicator(i).handlungsfeld).name for i in indicator_ids)
+    return ("Quellen der Indikatoren siehe Definitionskästen in den Kapiteln " + ", ".join(chapters)
+            + "; eigene Berechnung")

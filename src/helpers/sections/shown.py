@@ -1,0 +1,121 @@
+"""What a section shows, as an object: it renders itself in a notebook and holds what it shows.
+
+Every section a notebook calls returns a `Shown` (or a subclass with named fields). In a
+notebook it displays exactly as a section always did: headings, text, tables and figures in
+order. Outside the display it is data: `tables` (DataFrames of disclosed values with their
+flags), `figures` (matplotlib figures), `sentences` (the key sentences as text), so a
+researcher can take a table out, change a figure or reuse a sentence.
+
+What is published is recorded when the object is displayed, not when it is computed: a
+result kept in a variable and never shown publishes nothing, and a result shown twice is
+recorded twice (the register keeps what each output shows). Recording goes through
+helpers.disclosure.register, so nothing a notebook shows escapes the disclosure checker.
+
+    >>> from helpers.sections import blocks
+    >>> result = blocks.indicator_section("mv_anteil", 2014)   # doctest: +SKIP
+    >>> result.tables["zeitreihe"].head()                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from helpers.disclosure import register
+
+
+@dataclass
+class Record:
+    """Cells an output shows: `values` (indicator frame), `what` (Tabelle, Karte, …), the value column."""
+
+    values: pd.DataFrame
+    what: str
+    column: str = "value"
+
+
+@dataclass
+class Part:
+    """One displayed piece: markdown text, an HTML fragment, a figure, or a nested result."""
+
+    kind: str  # "markdown" | "html" | "figure" | "shown"
+    content: object
+    alt: str | None = None
+    records: list[Record] = field(default_factory=list)
+
+
+class Shown:
+    """Base of the section results: an ordered list of parts plus the data behind them.
+
+    Subclasses add named fields for their own results (e.g. the Moran table). Build a result
+    with `markdown`, `html`, `figure` and `add`; keep data with `table` and `sentence`.
+    """
+
+    def __init__(self, title: str = "") -> None:
+        self.title = title
+        self.parts: list[Part] = []
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.figures: dict[str, Figure] = {}
+        self.sentences: list[str] = []
+
+    # --- building ---------------------------------------------------------------------------
+
+    def markdown(self, text: str, records: list[Record] | None = None) -> Shown:
+        self.parts.append(Part("markdown", text, records=list(records or [])))
+        return self
+
+    def html(self, fragment: str, records: list[Record] | None = None) -> Shown:
+        self.parts.append(Part("html", fragment, records=list(records or [])))
+        return self
+
+    def figure(self, name: str, fig: Figure, alt: str | None = None, records: list[Record] | None = None) -> Shown:
+        self.figures[name] = fig
+        self.parts.append(Part("figure", fig, alt=alt, records=list(records or [])))
+        return self
+
+    def add(self, other: Shown) -> Shown:
+        """Show another result inside this one (its tables and figures stay reachable through it)."""
+        self.parts.append(Part("shown", other))
+        return self
+
+    def table(self, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+        self.tables[name] = frame
+        return frame
+
+    def sentence(self, text: str) -> str:
+        self.sentences.append(text)
+        return text
+
+    def record(self, values: pd.DataFrame, what: str, column: str = "value") -> Record:
+        """A record to attach to the part that shows these cells."""
+        return Record(values, what, column)
+
+    # --- showing ----------------------------------------------------------------------------
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, Markdown, display
+
+        from helpers.figures import charts
+
+        for part in self.parts:
+            for rec in part.records:
+                register.record(rec.values, rec.what, rec.column)
+            if part.kind == "markdown":
+                display(Markdown(part.content))
+            elif part.kind == "html":
+                display(HTML(part.content))
+            elif part.kind == "figure":
+                charts.show(part.content, part.alt)
+            else:
+                part.content._ipython_display_()
+
+    def __repr__(self) -> str:
+        pieces = [f"{type(self).__name__}({self.title!r}"]
+        if self.tables:
+            pieces.append(f"tables={sorted(self.tables)}")
+        if self.figures:
+            pieces.append(f"figures={sorted(self.figures)}")
+        if self.sentences:
+            pieces.append(f"sentences={len(self.sentences)}")
+        return ", ".join(pieces) + ")"
