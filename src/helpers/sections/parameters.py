@@ -3,10 +3,17 @@
 Papermill injects parameters as plain assignments and checks neither names nor types, so
 every notebook calls `check_parameters(globals(), ...)` in the cell after its parameters:
 a misspelt name or a year without data stops the notebook before any work, in German.
+
+Which names count as parameters: those assigned by the cells run just before the check,
+the notebook's parameters cell and papermill's injected cell (IPython keeps their sources in
+`In`). Not every variable of the kernel: after a first "Run All" the namespace also holds the
+notebook's own results (`params`, `tabelle`, …), and a second run in the same kernel, whole or
+cell by cell and with changed parameters, must work as the first did.
 """
 
 from __future__ import annotations
 
+import ast
 import types
 from collections.abc import Mapping
 
@@ -29,6 +36,43 @@ def user_names(namespace: Mapping[str, object]) -> set[str]:
     }
 
 
+def _literal_assignments(source: str) -> set[str] | None:
+    """Names a parameters cell assigns, or None if the cell is not one (only `name = literal` lines)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets)):
+            return None
+        try:
+            ast.literal_eval(node.value)
+        except ValueError:
+            return None
+        names.update(t.id for t in node.targets)
+    return names
+
+
+def parameter_names(namespace: Mapping[str, object]) -> set[str] | None:
+    """Names set by the parameter cells run just before the current cell (None outside IPython).
+
+    `In[-1]` is the checking cell itself; before it come papermill's injected cell (if any) and
+    the notebook's parameters cell. A cell that is more than literal assignments ends the search,
+    so running the check cell on its own after other work flags nothing that is not a parameter.
+    """
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return None
+    names: set[str] = set()
+    for source in reversed(history[:-1][-2:]):
+        assigned = _literal_assignments(source)
+        if assigned is None:
+            break
+        names |= assigned
+    return names
+
+
 def available_report_years(measures: list[str] | None = None) -> list[int]:
     """Years in which all the given measures have data (all years with data if None)."""
     obs = observations.observations()
@@ -44,7 +88,8 @@ def check_parameters(namespace: Mapping[str, object], allowed: Mapping[str, type
 
     `report_year = None` means the latest year with data for the chapter's measures.
     """
-    unknown = sorted(user_names(namespace) - set(allowed))
+    given = parameter_names(namespace)
+    unknown = sorted((user_names(namespace) if given is None else given) - set(allowed))
     if unknown:
         raise ParameterError(
             f"Unbekannte(r) Parameter: {', '.join(unknown)}. Erlaubt sind: {', '.join(sorted(allowed))}. "
