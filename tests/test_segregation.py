@@ -262,3 +262,12 @@ def test_section_holds_its_table_results_and_sentences(real):
     assert list(section.figures) == ["dissimilaritaet"]
     assert [p.kind for p in section.parts] == ["markdown", "markdown", "figure", "html", "markdown"]
     assert "auf Ebene der 6 Stadtbezirke nur D = 0,167" in section.parts[-1].content
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from helpers.stats import segregation as module
+
+    failures, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert attempted >= 3 and failures == 0

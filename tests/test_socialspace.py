@@ -267,3 +267,12 @@ def test_section_says_why_it_cannot_compute(chapter_register):
     assert section.parts[-1].content.startswith("*Der Sozialraumindex kann für 2014 nicht berechnet werden: ")
     section._ipython_display_()
     assert not (chapter_register / "published").exists()  # nothing analysed, nothing recorded
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from helpers.stats import socialspace as module
+
+    failures, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert attempted >= 3 and failures == 0

@@ -280,3 +280,12 @@ def test_statistics_contract_catches_data_access(tmp_path):
     assert done.returncode == 1
     assert "Statistics have no data access of their own BROKEN" in done.stdout
     assert "helpers.stats.spatial -> helpers.core.areas" in done.stdout
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from helpers.stats import spatial as module
+
+    failures, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert attempted >= 3 and failures == 0
