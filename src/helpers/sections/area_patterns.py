@@ -22,6 +22,7 @@ import warnings
 from functools import lru_cache
 
 import pandas as pd
+from libpysal.weights import W
 
 from helpers.core import areas, catalogue, formatting
 from helpers.disclosure import disclosed
@@ -83,7 +84,7 @@ def level_neighbours(level: str = "stadtteil") -> dict[str, tuple[str, ...]]:
     return dict(_level_neighbours(level))
 
 
-def level_weights(level: str = "stadtteil", codes: list[str] | None = None):
+def level_weights(level: str = "stadtteil", codes: list[str] | None = None) -> W:
     """Fresh row-standardised Queen weights (libpysal W) of a level, optionally of some of its areas."""
     return spatial.weights(level_neighbours(level), codes)
 
