@@ -21,7 +21,6 @@ from helpers.figures import charts, maps
 from helpers.publish import tables
 from helpers.sections import area_patterns, blocks
 from helpers.sources import scale_city
-from helpers.stats import spatial
 
 SMS = "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
 YEAR = 2014
@@ -82,7 +81,7 @@ def scale(city_root, tmp_path, monkeypatch):
     def clear():
         observations.clear_cache()
         maps._label_points.cache_clear()
-        spatial._level_neighbours.cache_clear()
+        area_patterns._level_neighbours.cache_clear()
 
     clear()
     yield city_root

@@ -1,4 +1,4 @@
-"""Segregation indices on hand-computed examples, their input checks, and the committed real data."""
+"""Segregation indices on hand-computed examples, their input checks, their result objects, and the real data."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import pytest
 
 from helpers.core import areas, observations
 from helpers.core.model import OBSERVATIONS
+from helpers.sections import area_patterns
 from helpers.stats import segregation
 from helpers.stats.segregation import (
     SegregationError,
+    SegregationIndices,
+    check_request,
     dissimilarity,
     exposure,
+    indices,
     indices_by_year,
     isolation,
     isolation_corrected,
@@ -119,6 +123,15 @@ def test_segregation_error_is_a_value_error():
     assert issubclass(SegregationError, ValueError)
 
 
+def _long(counts: dict[str, list], codes=("1", "2", "3"), year: int = 2014) -> pd.DataFrame:
+    """Counts per origin in the long form indices_by_year takes (year, area_code, origin, count)."""
+    return pd.DataFrame([{"year": year, "area_code": c, "origin": o, "count": v}
+                         for o, values in counts.items() for c, v in zip(codes, values)])
+
+
+HAND = {"total": T, "foreign": A, "german": B}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -129,7 +142,48 @@ def test_segregation_error_is_a_value_error():
 )
 def test_indices_by_year_refuses_bad_requests(args, message):
     with pytest.raises(SegregationError, match=message):
-        indices_by_year(*args)
+        check_request(*(args + ("stadtteil",))[:3])
+    with pytest.raises(SegregationError, match=message):
+        indices_by_year(_long(HAND), *args)
+    with pytest.raises(SegregationError, match=message):
+        area_patterns.segregation_indices(*args)
+
+
+def test_indices_carry_their_parameters():
+    result = indices(pd.Series(A, index=["1", "2", "3"]), B, T, group_name="foreign", reference_name="german",
+                     year=2014)
+    assert result == SegregationIndices(group="foreign", reference="german", year=2014, n_areas=3, share=0.5,
+                                        dissimilarity=pytest.approx(0.5), isolation=pytest.approx(142 / 225),
+                                        isolation_corrected=pytest.approx(59 / 225), exposure=pytest.approx(33.2 / 90))
+    assert list(result.row()) == segregation.COLUMNS
+
+
+def test_indices_by_year_on_a_hand_made_frame():
+    counts = pd.concat([_long(HAND, year=2013), _long(HAND, year=2014)], ignore_index=True)
+    counts.loc[(counts["year"] == 2013) & (counts["area_code"] == "2") & (counts["origin"] == "german"), "count"] = pd.NA
+    result = indices_by_year(counts, "foreign", "german", "stadtbezirk", area_codes=["3", "1", "2"])
+    assert (result.group, result.reference, result.level, result.area_codes, result.n_areas) == (
+        "foreign", "german", "stadtbezirk", ("1", "2", "3"), 3)
+    assert result.skipped_years == (2013,) and result.table.attrs["skipped_years"] == [2013]
+    assert result.table["year"].tolist() == [2014] and list(result.by_year) == [2014]
+    assert result.table.loc[0, "dissimilarity"] == pytest.approx(0.5)
+    assert result.by_year[2014].isolation_corrected == pytest.approx(59 / 225)
+    assert list(result.table.columns) == segregation.COLUMNS
+    # An area of the level without any count makes every year incomplete: nothing is computed from part of it.
+    assert indices_by_year(counts, "foreign", "german", area_codes=["1", "2", "3", "4"]).table.empty
+    assert indices_by_year(counts, "foreign", "german", years=[2013]).skipped_years == (2013,)
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (pd.DataFrame({"year": [2014], "area_code": ["1"], "count": [1]}), "fehlen die Spalten origin"),
+        (_long({"total": T, "foreign": A}), "Für die Gruppe 'german' sind keine Anzahlen übergeben"),
+    ],
+)
+def test_indices_by_year_refuses_incomplete_frames(frame, message):
+    with pytest.raises(SegregationError, match=message):
+        indices_by_year(frame, "foreign", "german")
 
 
 def _row(year: int, code: str, origin: str, value, flag: str = "") -> dict:
@@ -151,15 +205,16 @@ def test_year_with_a_missing_area_is_skipped_not_partial(monkeypatch):
     from helpers.indicators import compute
 
     monkeypatch.setattr(observations, "observations_of", lambda m, s, o, a, folder=None: compute._select(fixture, Term(m, s, o, a)))
-    result = indices_by_year("foreign", "german")
-    assert result["year"].tolist() == [2013]
-    assert result.attrs["skipped_years"] == [2014]
-    assert result.loc[0, "n_areas"] == len(codes) == 45
+    result = area_patterns.segregation_indices("foreign", "german")
+    assert result.table["year"].tolist() == [2013]
+    assert result.skipped_years == (2014,)
+    assert result.table.loc[0, "n_areas"] == result.n_areas == len(codes) == 45
 
 
 @pytest.fixture(scope="module")
 def real() -> dict[str, pd.DataFrame]:
-    return {pair: indices_by_year(*pair.split("/")) for pair in ("migration/no_migration", "foreign/german")}
+    return {pair: area_patterns.segregation_indices(*pair.split("/")).table
+            for pair in ("migration/no_migration", "foreign/german")}
 
 
 def test_real_data_years_and_plausible_ranges(real):
@@ -190,3 +245,29 @@ def test_real_dissimilarity_2014_matches_raw_observation_rows(real):
 
 def test_module_exports_the_documented_columns(real):
     assert list(real["foreign/german"].columns) == segregation.COLUMNS
+
+
+def test_section_holds_its_table_results_and_sentences(real):
+    section = area_patterns.segregation_section(2014)
+    table = section.tables["indizes"]
+    assert table["year"].between(2005, 2014).all() and set(table["label"]) == {p[2] for p in area_patterns.PAIRS}
+    mv = table[table["label"] == area_patterns.PAIRS[0][2]].set_index("year")
+    # The shown D is the one checked against the raw observation rows above (0.2039 in 2014).
+    assert mv.loc[2014, "dissimilarity"] == real["migration/no_migration"].set_index("year").loc[2014, "dissimilarity"]
+    assert round(mv.loc[2014, "dissimilarity"], 3) == 0.204
+    assert section.results[area_patterns.PAIRS[1][2]].group == "foreign"
+    assert section.coarse.level == "stadtbezirk" and section.coarse.n_areas == 6
+    assert section.sentences[0].startswith("Ausländer/-innen und Deutsche: 2014 D = 0,181 (2006: 0,187)")
+    assert section.sentences[1].startswith("Menschen mit und ohne Migrationsvorgeschichte: 2014 D = 0,204 (2006:")
+    assert list(section.figures) == ["dissimilaritaet"]
+    assert [p.kind for p in section.parts] == ["markdown", "markdown", "figure", "html", "markdown"]
+    assert "auf Ebene der 6 Stadtbezirke nur D = 0,167" in section.parts[-1].content
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from helpers.stats import segregation as module
+
+    failures, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert attempted >= 3 and failures == 0

@@ -1,13 +1,18 @@
-"""Social-space index (MSS method): hand-made z-scores and classes, boundaries, exclusions, real data."""
+"""Social-space index (MSS method): hand-made z-scores and classes, boundaries, exclusions, the result
+object and its parameters, real data, and the section of chapter 07 (records only when displayed)."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.core import areas, catalogue
+from helpers.core import areas, catalogue, paths
+from helpers.disclosure import disclosed, register
 from helpers.indicators import compute
+from helpers.sections import area_patterns
 from helpers.stats import socialspace
 from helpers.stats.socialspace import (
     SocialSpaceError,
@@ -111,38 +116,38 @@ def test_higher_better_is_flipped():
 
 def test_directions_and_flip_through_compute():
     with pytest.warns(UserWarning, match="Bruch in der Reihe im Zeitraum 2012–2014 bei 'betreuung_u3'"):
-        result = socialspace.compute(["betreuung_u3", "alo_dichte"], 2014, directions={"betreuung_u3": "higher_better"})
+        result = area_patterns.social_space(["betreuung_u3", "alo_dichte"], 2014, directions={"betreuung_u3": "higher_better"})
     assert result.flipped == ("betreuung_u3",)
     assert result.synthetic  # betreuung_u3 is demo data
 
 
 def test_synthetic_flag():
-    assert not socialspace.compute(socialspace.DEFAULT_INDICATORS, 2014).synthetic
-    assert socialspace.compute(["alo_dichte", "kinderarmut"], 2014).synthetic
+    assert not area_patterns.social_space(socialspace.DEFAULT_INDICATORS, 2014).synthetic
+    assert area_patterns.social_space(["alo_dichte", "kinderarmut"], 2014).synthetic
 
 
 def test_errors_in_german():
     with pytest.raises(SocialSpaceError, match=r"'mv_anteil' .* ist beschreibend \(keine Wertung\)"):
-        socialspace.compute(["mv_anteil"], 2014)
+        area_patterns.social_space(["mv_anteil"], 2014)
     with pytest.raises(SocialSpaceError, match=r"nur die Zielrichtung des Gruppenabstands .*directions="):
-        socialspace.compute(["betreuung_u3"], 2014)
+        area_patterns.social_space(["betreuung_u3"], 2014)
     with pytest.raises(SocialSpaceError, match=r"Unbekannte\(r\) Indikator\(en\): nope\. .*alo_sgb2_dichte"):
-        socialspace.compute(["nope"], 2014)
+        area_patterns.social_space(["nope"], 2014)
     with pytest.raises(SocialSpaceError, match=r"einbuergerungsquote \(nur Ebene 'stadt'\)"):
-        socialspace.compute(["einbuergerungsquote"], 2014)
+        area_patterns.social_space(["einbuergerungsquote"], 2014)
     with pytest.raises(SocialSpaceError, match="für das Berichtsjahr 1990 keine Werte"):
-        socialspace.compute(["alo_dichte"], 1990)
+        area_patterns.social_space(["alo_dichte"], 1990)
     # Long-term unemployment per Stadtteil was not published for 2011: base year of 2013.
     no_2011 = r"'langzeit_alo_dichte' hat für das Basisjahr 2011 keine Werte .*2010, 2012"
     with pytest.raises(SocialSpaceError, match=no_2011):
-        socialspace.compute(socialspace.DEFAULT_INDICATORS, 2013)
+        area_patterns.social_space(socialspace.DEFAULT_INDICATORS, 2013)
     with pytest.raises(SocialSpaceError, match="mindestens ein Jahr"):
-        socialspace.compute(["alo_dichte"], 2014, period=0)
+        area_patterns.social_space(["alo_dichte"], 2014, period=0)
 
 
 def test_break_in_period_warns():
     with pytest.warns(UserWarning, match="Bruch in der Reihe im Zeitraum 2010–2012"):
-        socialspace.compute(["alo_dichte"], 2012)
+        area_patterns.social_space(["alo_dichte"], 2012)
 
 
 def test_new_catalogue_indicator_is_real_and_per_stadtteil():
@@ -155,7 +160,7 @@ def test_new_catalogue_indicator_is_real_and_per_stadtteil():
 
 
 def test_real_data_2014():
-    result = socialspace.compute(socialspace.DEFAULT_INDICATORS, 2014)
+    result = area_patterns.social_space(socialspace.DEFAULT_INDICATORS, 2014)
     table, excluded = result.table, result.excluded
     assert (result.year, result.base_year, result.indicator_ids) == (2014, 2012, tuple(socialspace.DEFAULT_INDICATORS))
     assert len(table) == 45 - len(excluded)
@@ -171,3 +176,103 @@ def test_real_data_2014():
     # Plausibility: the Stadtteile with the highest unemployment rank lowest in status.
     worst = table.nlargest(1, "alo_dichte")["area_code"].item()
     assert table.loc[table["area_code"] == worst, "status_label"].item() == "sehr niedrig"
+
+
+def _stand_in(ind_id: str, direction: str = "lower_better", breaks=(), synthetic: bool = False) -> SimpleNamespace:
+    """What compute reads of a catalogue entry."""
+    return SimpleNamespace(id=ind_id, name=ind_id.upper(), direction=direction, direction_de=direction,
+                           breaks=list(breaks), synthetic=synthetic)
+
+
+def _long_values(column: str = "alo") -> pd.DataFrame:
+    now, before = _frames(column=column)
+    return pd.concat([frame[column].rename("value").rename_axis("area_code").reset_index().assign(indicator=column, year=y)
+                      for frame, y in ((before, 2012), (now, 2014))], ignore_index=True)
+
+
+def test_pure_compute_carries_its_parameters():
+    values = pd.concat([_long_values(), _long_values("good")], ignore_index=True)
+    values.loc[(values["indicator"] == "alo") & (values["area_code"] == "20") & (values["year"] == 2014), "value"] = np.nan
+    pop = POP.copy()
+    pop["11"], pop["12"] = 260.0, 240.0  # above / below the floor of 250
+    with pytest.warns(UserWarning, match="Bruch in der Reihe im Zeitraum 2012–2014 bei 'good': neue Zählung"):
+        result = socialspace.compute(
+            values, pop, [_stand_in("alo"), _stand_in("good", "gap_shrink", ["2013: neue Zählung"], synthetic=True)],
+            2014, period=2, population_floor=250, area_names={c: f"Gebiet {c}" for c in CODES}, level="teilbereich",
+            directions={"good": "higher_better"})
+    assert (result.year, result.base_year, result.period, result.population_floor, result.level) == (
+        2014, 2012, 2, 250, "teilbereich")
+    assert result.indicator_ids == ("alo", "good") and result.flipped == ("good",) and result.synthetic
+    assert result.directions == {"alo": "lower_better", "good": "higher_better"}
+    assert dict(zip(result.excluded["area_code"], result.excluded["reason"])) == {
+        "12": "weniger als 250 Einwohner/-innen (240)", "20": "Wert fehlt oder geheim (alo 2014)"}
+    assert len(result.table) == 8 and result.table["area_name"].iloc[0] == "Gebiet 11"
+
+
+def test_pure_compute_hand_made_classes():
+    result = socialspace.compute(_long_values(), POP, [_stand_in("alo")], 2014, area_names={c: c for c in CODES})
+    assert result.base_year == 2012 and result.excluded.empty
+    assert result.table["status_index"].iloc[-1] == pytest.approx(4.7 / np.sqrt(52.1 / 9))
+    assert list(result.table["dynamics_label"]) == ["positiv"] + ["stabil"] * 8 + ["negativ"]
+    with pytest.raises(SocialSpaceError, match="für das Berichtsjahr 2015 keine Werte .*Jahre mit Werten: 2012, 2014"):
+        socialspace.compute(_long_values(), POP, [_stand_in("alo")], 2015)
+
+
+@pytest.fixture
+def chapter_register(monkeypatch, tmp_path):
+    """Register records of a chapter kernel written to tmp_path/2014/published/07_test.csv."""
+    monkeypatch.setenv(register.CHAPTER_ENV, "07_test")
+    monkeypatch.setenv("IM_REPORT_YEAR", "2014")
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    register.reset_records()
+    yield tmp_path / "2014"
+    register.reset_records()
+
+
+def test_section_holds_its_table_and_records_only_when_displayed(chapter_register, monkeypatch):
+    section = area_patterns.social_space_section(socialspace.DEFAULT_INDICATORS, 2014)
+    assert not (chapter_register / "published").exists()  # computed, not shown: nothing published
+    result = section.social_space
+    assert (result.year, result.base_year, result.period, result.population_floor) == (2014, 2012, 2, 300)
+    table = section.tables["sozialraumindex"]
+    assert table is result.table and len(table) == 45 and section.tables["ausgeschlossen"].empty
+    # Hand check: the table holds the disclosed unemployment density of Stadtteil 11 in 2014.
+    alo = disclosed.values("alo_dichte", "stadtteil")
+    alo = alo[(alo["year"] == 2014) & (alo["group"] == "total")].set_index("area_code")["value"]
+    assert table.set_index("area_code").loc["11", "alo_dichte"] == float(alo["11"])
+    assert section.sentences == [
+        "45 von 45 Stadtteilen sind eingeordnet: "
+        + ", ".join(f"Status {k} {int((table['status_label'] == k).sum())}"
+                    for k in ("hoch", "mittel", "niedrig", "sehr niedrig"))
+        + ". Kein Stadtteil liegt unter der Mindestbevölkerung von 300 Einwohner/-innen oder ist ohne Wert."]
+    assert list(section.figures) == ["sozialraumindex"]
+    shown = []
+    monkeypatch.setattr(area_patterns.charts, "show", lambda fig, alt=None: shown.append(fig))
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda obj: None)
+    section._ipython_display_()
+    assert shown == [section.figures["sozialraumindex"]]
+    records = register.read_records(chapter_register)
+    # Three indicators in the report year and the base year, 45 Stadtteile each, in that order.
+    assert len(records) == 6 * 45 and set(records["what"]) == {"Analyse"}
+    assert records["year"].tolist() == [2014] * 135 + [2012] * 135
+    assert records["indicator"].drop_duplicates().tolist() == socialspace.DEFAULT_INDICATORS
+    assert records.loc[records["area_code"] == "11", "value"].iloc[0] == round(float(alo["11"]), 1)
+
+
+def test_section_says_why_it_cannot_compute(chapter_register):
+    section = area_patterns.social_space_section(["mv_anteil"], 2014)
+    assert section.social_space is None and not section.tables
+    assert section.parts[-1].content.startswith("*Der Sozialraumindex kann für 2014 nicht berechnet werden: ")
+    section._ipython_display_()
+    assert not (chapter_register / "published").exists()  # nothing analysed, nothing recorded
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from helpers.stats import socialspace as module
+
+    failures, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert attempted >= 3 and failures == 0

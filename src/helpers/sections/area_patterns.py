@@ -1,26 +1,44 @@
 """Report sections for the cross-cutting spatial analyses of the Stadtteilentwicklung chapter.
 
 Segregation indices, spatial autocorrelation (Moran's I, LISA) and the social-space index,
-each with the caveats a reader needs. The statistics live in `segregation`, `spatial` and
-`socialspace`; this module only arranges them as German text, tables, figures and maps.
+each with the caveats a reader needs. The statistics (helpers.stats `segregation`, `spatial`,
+`socialspace`) take frames and return result objects; this module fetches what they need
+(stored counts, disclosed values, boundaries, area names), passes it in and arranges the
+results as German text, tables, figures and maps.
+
+Every section returns a result object built on `Shown`: it renders in a notebook as the
+section always did and holds its tables, figures, sentences and the statistics' result
+objects (e.g. `SpatialSection.moran[("mv_anteil", 2014)]`). The disclosed values a section
+analyses are recorded when it is displayed, not when it is computed.
+
+    >>> result = spatial_section(["mv_anteil", "alo_dichte"], 2014)      # doctest: +SKIP
+    >>> result.moran[("mv_anteil", 2014)].p_sim                          # doctest: +SKIP
+    >>> result.tables["moran"].head()                                    # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import warnings
+from functools import lru_cache
+
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from libpysal.weights import W
 
 from helpers.core import areas, catalogue, formatting
-from helpers.disclosure import disclosed, register
+from helpers.disclosure import disclosed
 from helpers.figures import charts, maps
+from helpers.indicators import compute
 from helpers.sections.blocks import combined_source, latest_common_year, table_html, window
-from helpers.stats import segregation, spatial
+from helpers.sections.shown import Record, Shown
+from helpers.stats import segregation, socialspace, spatial
 
 PAIRS = (("migration", "no_migration", "Menschen mit und ohne Migrationsvorgeschichte"),
          ("foreign", "german", "Ausländer/-innen und Deutsche"))
 LISA_COLOURS = {"hoch-hoch": "#b2182b", "niedrig-niedrig": "#2166ac", "hoch-niedrig": "#f4a582",
                 "niedrig-hoch": "#92c5de", spatial.NOT_SIGNIFICANT: "#f7f7f7", spatial.NO_NEIGHBOURS: "#bdbdbd"}
 DEFAULT_MORAN_INDICATORS = ("mv_anteil", "auslaender_anteil", "alo_dichte", "alo_sgb2_dichte")
+#: What the register calls the cells an analysis is computed from.
+ANALYSIS = "Analyse"
 
 
 def population_source() -> str:
@@ -32,42 +50,122 @@ def _num(value: float, decimals: int = 3) -> str:
     return formatting.number(value, decimals)
 
 
+def _n_areas(level: str = "stadtteil") -> int:
+    """How many areas a level has (45 Stadtteile in Münster; any number elsewhere)."""
+    return len(areas.area_names(level))
+
+
+# --- Data for the statistics -----------------------------------------------------------------
+
+def population_counts(origins: list[str], level: str = "stadtteil") -> pd.DataFrame:
+    """Stored (complete) population counts of origin groups, long: year, area_code, origin, count, …"""
+    frames = [compute.counts(catalogue.Term("population", origin=o), level).assign(origin=o) for o in origins]
+    return pd.concat(frames, ignore_index=True)
+
+
+def segregation_indices(group: str, reference: str, level: str = "stadtteil",
+                        years: range | None = None) -> segregation.SegregationResult:
+    """`segregation.indices_by_year` on the stored population counts of all areas of `level`."""
+    segregation.check_request(group, reference, level)
+    counts = population_counts(["total", group, reference], level)
+    return segregation.indices_by_year(counts, group, reference, level, years, sorted(areas.area_names(level)))
+
+
+@lru_cache(maxsize=8)
+def _level_neighbours(level: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Queen neighbours of one level, computed once per process (immutable for the cache)."""
+    if level not in areas.GEO_LAYERS:
+        raise spatial.SpatialError(f"Keine Grenzen für die Ebene {level!r}; verfügbar: {', '.join(areas.GEO_LAYERS)}.")
+    return tuple(spatial.queen_neighbours(areas.boundaries(level), "code").items())
+
+
+def level_neighbours(level: str = "stadtteil") -> dict[str, tuple[str, ...]]:
+    """Queen neighbours (shared boundary point) of every area of a level, from the stored boundaries."""
+    return dict(_level_neighbours(level))
+
+
+def level_weights(level: str = "stadtteil", codes: list[str] | None = None) -> W:
+    """Fresh row-standardised Queen weights (libpysal W) of a level, optionally of some of its areas."""
+    return spatial.weights(level_neighbours(level), codes)
+
+
+def published_values(ind: catalogue.Indicator, year: int, level: str = "stadtteil") -> pd.DataFrame:
+    """Disclosed values (group total) of one indicator and year at a level: the cells an analysis shows."""
+    vals = disclosed.values(ind, level)
+    return vals[(vals["year"] == year) & (vals["group"] == "total")]
+
+
+def _by_area(vals: pd.DataFrame) -> pd.Series:
+    return vals.set_index("area_code")["value"].astype("Float64")
+
+
+def moran(indicator_id: str, year: int, level: str = "stadtteil", **kwargs) -> spatial.MoranResult:
+    """Moran's I of one indicator's disclosed values (Queen weights of `level`); kwargs go to `spatial.moran`."""
+    vals = published_values(catalogue.load().indicator(indicator_id), year, level)
+    return spatial.moran(_by_area(vals), level_neighbours(level), weights_kind="queen", **kwargs)
+
+
 # --- Segregation -----------------------------------------------------------------------------
 
-def segregation_table(report_year: int, level: str = "stadtteil") -> pd.DataFrame:
+class SegregationSection(Shown):
+    """Segregation indices over the look back, as shown in the report.
+
+    Attributes
+    ----------
+    report_year : int
+    results : dict
+        `segregation.SegregationResult` per group pair label (Stadtteile, all years).
+    coarse : SegregationResult or None
+        Migration history at the level of the Stadtbezirke, for the caveat on the area division.
+    tables : dict
+        ``"indizes"``: the shown indices (numbers), one row per pair and year.
+    """
+
+    def __init__(self, report_year: int) -> None:
+        super().__init__("Segregation")
+        self.report_year = report_year
+        self.results: dict[str, segregation.SegregationResult] = {}
+        self.coarse: segregation.SegregationResult | None = None
+
+
+def segregation_table(report_year: int, level: str = "stadtteil",
+                      results: dict[str, segregation.SegregationResult] | None = None) -> pd.DataFrame:
     """Both group pairs, every year of the look back with complete counts."""
     lo, hi = window(report_year)
-    frames = [segregation.indices_by_year(a, b, level).assign(label=label) for a, b, label in PAIRS]
+    if results is None:
+        results = {label: segregation_indices(a, b, level) for a, b, label in PAIRS}
+    frames = [result.table.assign(label=label) for label, result in results.items()]
     table = pd.concat(frames, ignore_index=True)
     return table[table["year"].between(lo, hi)].sort_values(["label", "year"], ignore_index=True)
 
 
-def segregation_section(report_year: int) -> None:
+def segregation_section(report_year: int) -> SegregationSection:
     """Dissimilarity and isolation over the look back, with what the indices cannot say."""
-    table = segregation_table(report_year)
+    out = SegregationSection(report_year)
+    out.results = {label: segregation_indices(a, b, "stadtteil") for a, b, label in PAIRS}
+    table = out.table("indizes", segregation_table(report_year, results=out.results))
     if table.empty:
-        display(Markdown("*Für den Rückblick liegen keine vollständigen Stadtteilzahlen zur Segregation vor.*"))
-        return
-    display(Markdown(
+        return out.markdown("*Für den Rückblick liegen keine vollständigen Stadtteilzahlen zur Segregation vor.*")
+    out.markdown(
         "### Segregation: Wie ungleich verteilen sich die Gruppen über die Stadtteile?\n\n"
         "Der **Dissimilaritätsindex D** (Duncan) gibt an, welcher Anteil einer Gruppe den Stadtteil wechseln "
         "müsste, damit sie überall so verteilt wäre wie die Vergleichsgruppe (0 = gleiche Verteilung, "
         "1 = vollständige Trennung). Der **Isolationsindex** ist der Anteil der eigenen Gruppe im Stadtteil "
         "des durchschnittlichen Gruppenmitglieds; weil er mit dem Anteil der Gruppe an der Stadt steigt, "
         "steht daneben der **bereinigte Isolationsindex** (η², 0 = jeder Stadtteil hat den städtischen Anteil)."
-    ))
+    )
     latest = table[table["year"] == table["year"].max()]
     sentences = []
     for _, row in latest.iterrows():
         first = table[(table["label"] == row["label"])].iloc[0]
-        sentences.append(
+        sentences.append(out.sentence(
             f"{row['label']}: {int(row['year'])} D = {_num(row['dissimilarity'])} "
             f"({int(first['year'])}: {_num(first['dissimilarity'])}), Isolationsindex {_num(row['isolation'])} "
             f"bei einem Anteil an der Bevölkerung der Stadtteile von {formatting.with_unit(row['share'] * 100, '%')}, "
             f"bereinigt {_num(row['isolation_corrected'])}."
-        )
-    display(Markdown(" ".join(sentences)))
-    charts.show(charts.lines(
+        ))
+    out.markdown(" ".join(sentences))
+    out.figure("dissimilaritaet", charts.lines(
         table.assign(series=table["label"]), "year", "dissimilarity", "series",
         f"Dissimilaritätsindex D, Stadtteile {int(table['year'].min())}–{int(table['year'].max())}",
         population_source(), decimals=2, y_label="D (0 = gleiche Verteilung, 1 = vollständige Trennung)",
@@ -80,14 +178,14 @@ def segregation_section(report_year: int) -> None:
         "Isolation bereinigt (η²)": [_num(v) for v in table["isolation_corrected"]],
         "Kontakt (Exposure)": [_num(v) for v in table["exposure"]],
     })
-    display(HTML(table_html(shown, f"Segregationsindizes auf Ebene der {_n_areas()} Stadtteile", population_source())))
-    display(Markdown(_segregation_caveats(report_year, latest)))
+    out.html(table_html(shown, f"Segregationsindizes auf Ebene der {_n_areas()} Stadtteile", population_source()))
+    out.coarse = segregation_indices("migration", "no_migration", "stadtbezirk")
+    return out.markdown(_segregation_caveats(out.coarse, latest))
 
 
-def _segregation_caveats(report_year: int, latest: pd.DataFrame) -> str:
+def _segregation_caveats(coarse: segregation.SegregationResult, latest: pd.DataFrame) -> str:
     year = int(latest["year"].max())
-    coarse = segregation.indices_by_year("migration", "no_migration", "stadtbezirk")
-    coarse_d = coarse.loc[coarse["year"] == year, "dissimilarity"]
+    coarse_d = coarse.table.loc[coarse.table["year"] == year, "dissimilarity"]
     fine_d = latest.loc[latest["label"] == PAIRS[0][2], "dissimilarity"]
     level_text = ""
     if len(coarse_d) and len(fine_d):
@@ -106,84 +204,130 @@ def _segregation_caveats(report_year: int, latest: pd.DataFrame) -> str:
     )
 
 
-def _n_areas(level: str = "stadtteil") -> int:
-    """How many areas a level has (45 Stadtteile in Münster; any number elsewhere)."""
-    return len(areas.area_names(level))
-
-
 # --- Spatial autocorrelation ------------------------------------------------------------------
 
-def _published(ind: catalogue.Indicator, year: int) -> pd.Series:
-    """Stadtteil values of one year after disclosure control, indexed by area code."""
-    vals = disclosed.values(ind, "stadtteil")
-    vals = vals[(vals["year"] == year) & (vals["group"] == "total")]
-    register.record(vals, "Analyse")
-    return vals.set_index("area_code")["value"].astype("Float64")
+class SpatialSection(Shown):
+    """Moran's I per indicator and year of the look back, then the LISA map of the latest year.
+
+    Attributes
+    ----------
+    indicator_ids : list of str
+    report_year : int
+    moran : dict
+        `spatial.MoranResult` per (indicator id, year).
+    lisa : LisaSection or None
+        The LISA cluster map section (also shown inside this one).
+    tables : dict
+        ``"moran"``: one row per indicator and year (indicator, name, synthetic, year, moran_i,
+        p_sim, n, result).
+    """
+
+    def __init__(self, indicator_ids: list[str], report_year: int) -> None:
+        super().__init__("Räumliche Muster")
+        self.indicator_ids = list(indicator_ids)
+        self.report_year = report_year
+        self.moran: dict[tuple[str, int], spatial.MoranResult] = {}
+        self.lisa: LisaSection | None = None
 
 
-def moran_table(indicator_ids: list[str], report_year: int) -> pd.DataFrame:
-    """Moran's I and its permutation p-value per indicator and year of the look back."""
+def _moran_rows(indicator_ids: list[str], report_year: int) -> tuple[pd.DataFrame, list[Record]]:
+    """Moran's I per indicator and year of the look back, and the records of the values analysed."""
     cat = catalogue.load()
     lo, hi = window(report_year)
-    rows = []
+    rows, records = [], []
     for ind_id in indicator_ids:
         ind = cat.indicator(ind_id)
         years = disclosed.values(ind, "stadtteil").dropna(subset=["value"])["year"].unique()
         for year in sorted(y for y in years if lo <= y <= hi):
-            result = spatial.moran(_published(ind, int(year)))
+            vals = published_values(ind, int(year))
+            records.append(Record(vals, ANALYSIS))
+            result = spatial.moran(_by_area(vals), level_neighbours("stadtteil"), weights_kind="queen")
             rows.append(dict(indicator=ind_id, name=ind.name, synthetic=ind.synthetic, year=int(year),
                              moran_i=result.moran_i, p_sim=result.p_sim, n=result.n, result=result))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), records
 
 
-def spatial_section(indicator_ids: list[str], report_year: int, lisa_indicator: str | None = None) -> None:
+def moran_table(indicator_ids: list[str], report_year: int) -> pd.DataFrame:
+    """Moran's I and its permutation p-value per indicator and year of the look back."""
+    return _moran_rows(indicator_ids, report_year)[0]
+
+
+def spatial_section(indicator_ids: list[str], report_year: int, lisa_indicator: str | None = None) -> SpatialSection:
     """Global Moran's I over the look back and a LISA cluster map for the report year."""
-    table = moran_table(indicator_ids, report_year)
-    display(Markdown(
+    out = SpatialSection(indicator_ids, report_year)
+    table, records = _moran_rows(indicator_ids, report_year)
+    out.table("moran", table)
+    out.moran = {(r.indicator, r.year): r.result for r in table.itertuples()}
+    out.markdown(
         "### Räumliche Muster: Liegen ähnliche Stadtteile nebeneinander?\n\n"
         "**Moran's I** misst, ob benachbarte Stadtteile (gemeinsame Grenze oder Ecke) ähnlichere Werte haben "
         "als bei zufälliger Verteilung: positive Werte bedeuten räumliche Häufung, Werte um "
         f"{_num(-1 / (_n_areas() - 1), 3)} (= −1/(n−1)) keine Struktur. Der p-Wert stammt aus 999 zufälligen Vertauschungen "
         "der Werte (Permutationstest, fester Startwert, daher reproduzierbar)."
-    ))
+    )
     if table.empty:
-        display(Markdown("*Keine Stadtteilwerte im Rückblick.*"))
-        return
+        return out.markdown("*Keine Stadtteilwerte im Rückblick.*")
     wide = table.assign(cell=[f"{_num(i, 2)} ({_num(p, 3)})" for i, p in zip(table["moran_i"], table["p_sim"])])
     order = [catalogue.load().indicator(i).name for i in indicator_ids if i in set(table["indicator"])]
     wide = wide.pivot(index="year", columns="name", values="cell")[order].fillna(".")
     wide = wide.reset_index().rename(columns={"year": "Jahr"})
     wide["Jahr"] = wide["Jahr"].astype(str)
-    display(HTML(table_html(wide, f"Moran's I (Queen-Nachbarschaft, {_n_areas()} Stadtteile), in Klammern der Pseudo-p-Wert",
-                            population_source(), synthetic=bool(table["synthetic"].any()))))
+    out.html(table_html(wide, f"Moran's I (Queen-Nachbarschaft, {_n_areas()} Stadtteile), in Klammern der Pseudo-p-Wert",
+                        population_source(), synthetic=bool(table["synthetic"].any())), records=records)
     year = int(table["year"].max())
     for _, row in table[table["year"] == year].iterrows():
-        display(Markdown(f"*{row['name']}, {year}:* {row['result'].describe()}"))
-    lisa_section(lisa_indicator or indicator_ids[0], year)
+        out.markdown(f"*{row['name']}, {year}:* {out.sentence(row['result'].describe())}")
+    out.lisa = lisa_section(lisa_indicator or indicator_ids[0], year)
+    return out.add(out.lisa)
 
 
-def lisa_section(indicator_id: str, year: int) -> None:
+class LisaSection(Shown):
+    """The LISA cluster map of one indicator and year, with the multiple-testing caveat.
+
+    Attributes
+    ----------
+    indicator_id : str
+    year : int
+    values : Series
+        The disclosed values analysed, by area code.
+    lisa, lisa_fdr : spatial.LisaResult
+        Clusters at p ≤ 0,05 without and with the false discovery rate correction.
+    """
+
+    def __init__(self, indicator_id: str, year: int) -> None:
+        super().__init__("LISA")
+        self.indicator_id = indicator_id
+        self.year = year
+        self.values: pd.Series | None = None
+        self.lisa: spatial.LisaResult | None = None
+        self.lisa_fdr: spatial.LisaResult | None = None
+
+
+def lisa_section(indicator_id: str, year: int) -> LisaSection:
+    """LISA cluster map of one indicator's disclosed Stadtteil values, with the multiple-testing caveat."""
+    out = LisaSection(indicator_id, year)
     ind = catalogue.load().indicator(indicator_id)
-    values = _published(ind, year)
-    local = spatial.lisa(values)
-    corrected = spatial.lisa(values, fdr=True)
-    n_sig = int(local["cluster"].isin(list(spatial.QUADRANTS.values())).sum())
-    n_fdr = int(corrected["cluster"].isin(list(spatial.QUADRANTS.values())).sum())
-    categories = local.set_index("area_code")["cluster"].where(lambda c: c != spatial.NO_VALUE)
+    vals = published_values(ind, year)
+    out.values = values = _by_area(vals)
+    neighbours = level_neighbours("stadtteil")
+    out.lisa = spatial.lisa(values, neighbours, weights_kind="queen")
+    out.lisa_fdr = spatial.lisa(values, neighbours, fdr=True, weights_kind="queen")
+    out.table("lisa", out.lisa.table)
+    categories = out.lisa.clusters().where(lambda c: c != spatial.NO_VALUE)
     fig = maps.category_map(
         categories, LISA_COLOURS, f"Lokale Cluster (LISA): {ind.name}, {year}", charts.short_source(ind),
         "Cluster (p ≤ 0,05, nicht korrigiert)\nin Klammern: Zahl der Stadtteile", synthetic=ind.synthetic,
     )
-    charts.show(fig)
-    display(Markdown(
+    out.figure("lisa", fig, records=[Record(vals, ANALYSIS)])
+    return out.markdown(
         f"Die Karte zeigt Stadtteile, deren Wert zusammen mit dem Mittel ihrer Nachbarn auffällig hoch "
         f"(hoch-hoch) oder niedrig (niedrig-niedrig) ist, und Ausreißer gegenüber ihren Nachbarn. "
         f"**Vorsicht:** Es sind {len(values)} Einzeltests; bei p ≤ 0,05 erscheinen schon bei rein zufälliger "
         f"Verteilung etwa {formatting.number(len(values) * 0.05)} Stadtteile auffällig. "
-        f"{n_sig} Stadtteile sind es ohne Korrektur, nach Korrektur für "
-        f"multiples Testen (False Discovery Rate nach Benjamini-Hochberg) {n_fdr}. Die Cluster sind Hinweise "
-        "zum genaueren Hinsehen, keine Befunde."
-    ))
+        f"{out.lisa.n_significant} Stadtteile sind es ohne Korrektur, nach Korrektur für "
+        f"multiples Testen (False Discovery Rate nach Benjamini-Hochberg) {out.lisa_fdr.n_significant}. Die Cluster "
+        "sind Hinweise zum genaueren Hinsehen, keine Befunde."
+    )
 
 
 # --- Social-space index -----------------------------------------------------------------------
@@ -194,26 +338,70 @@ STATUS_SHADES = {"hoch": ("#c6dbef", "#6baed6", "#2171b5"), "mittel": ("#f0f0f0"
 
 
 def social_space_palette() -> dict[str, str]:
-    from helpers.stats.socialspace import DYNAMICS_LABELS, STATUS_LABELS
-
-    return {f"{s} / {d}": STATUS_SHADES[s][i] for s in STATUS_LABELS.values()
-            for i, d in enumerate(DYNAMICS_LABELS.values())}
+    return {f"{s} / {d}": STATUS_SHADES[s][i] for s in socialspace.STATUS_LABELS.values()
+            for i, d in enumerate(socialspace.DYNAMICS_LABELS.values())}
 
 
-def social_space_section(indicator_ids: list[str], year: int, period: int = 2, population_floor: int = 300) -> None:
+def _social_space_inputs(indicator_ids: list[str], year: int, period: int, level: str):
+    """Catalogue entries, disclosed values (long, group total), population and area names for the index."""
+    try:
+        inds = catalogue.load().at_level(list(indicator_ids), level, usable=lambda i: i.direction != "descriptive")
+    except catalogue.CatalogueError as exc:
+        raise socialspace.SocialSpaceError(str(exc)) from None
+    totals = []
+    for ind in inds:
+        vals = disclosed.values(ind, level)
+        totals.append(vals[vals["group"] == "total"])
+    values = pd.concat(totals, ignore_index=True)
+    pop = compute.counts(catalogue.Term("population"), level)
+    pop = pop[pop["year"] == year].set_index("area_code")["count"].astype("float64")
+    base_year = int(year) - int(period)
+    records = [Record(v[v["year"] == y], ANALYSIS) for y in (year, base_year) for v in totals]
+    return inds, values, pop, areas.area_names(level), records
+
+
+def social_space(indicator_ids: list[str], year: int, period: int = 2, population_floor: int = 300,
+                 level: str = "stadtteil", directions: dict[str, str] | None = None) -> socialspace.SocialSpaceResult:
+    """`socialspace.compute` on the disclosed values, stored population and area names of `level`."""
+    inds, values, pop, names, _ = _social_space_inputs(indicator_ids, year, period, level)
+    return socialspace.compute(values, pop, inds, year, period=period, population_floor=population_floor,
+                               area_names=names, level=level, directions=directions)
+
+
+class SocialSpaceSection(Shown):
+    """The social-space index as shown in the report: map of the 12 groups and the table by area.
+
+    Attributes
+    ----------
+    indicator_ids : list of str
+    year : int
+        The year shown (the latest with all index indicators, up to the year asked for).
+    social_space : socialspace.SocialSpaceResult or None
+        The index with its parameters (None if it could not be computed; the section says why).
+    tables : dict
+        ``"sozialraumindex"``: the index table (numbers) of the classified areas;
+        ``"ausgeschlossen"``: the areas left out and why.
+    """
+
+    def __init__(self, indicator_ids: list[str], year: int) -> None:
+        super().__init__("Sozialraumindex")
+        self.indicator_ids = list(indicator_ids)
+        self.year = year
+        self.social_space: socialspace.SocialSpaceResult | None = None
+
+
+def social_space_section(indicator_ids: list[str], year: int, period: int = 2,
+                         population_floor: int = 300) -> SocialSpaceSection:
     """Status and dynamics index after Berlin's MSS as a map of the 12 groups and a table."""
-    import warnings
-
-    from helpers.stats import socialspace
-
     cat = catalogue.load()
+    out = SocialSpaceSection(indicator_ids, year)
     latest = latest_common_year(indicator_ids, year)
     if latest is not None and latest != year:
-        display(Markdown(f"*Für {year} liegen nicht alle Indexindikatoren vor; der Sozialraumindex wird für "
-                         f"{latest} gezeigt.*"))
-        year = latest
+        out.markdown(f"*Für {year} liegen nicht alle Indexindikatoren vor; der Sozialraumindex wird für "
+                     f"{latest} gezeigt.*")
+        out.year = year = latest
     names = ", ".join(f"„{cat.indicator(i).name}“" for i in indicator_ids)
-    display(Markdown(
+    out.markdown(
         "### Sozialraumindex nach dem Vorbild des Berliner Monitorings Soziale Stadtentwicklung\n\n"
         f"Indexindikatoren: {names}. Jeder Indikator wird über die Stadtteile z-standardisiert; der "
         "**Statusindex** ist der erneut standardisierte Mittelwert der z-Werte im Berichtsjahr, der "
@@ -222,17 +410,20 @@ def social_space_section(indicator_ids: list[str], year: int, period: int = 2, p
         "(> +1,5); Dynamik positiv (< −1), stabil (−1 bis +1), negativ (> +1). Ein hoher Statusindex bedeutet "
         "einen niedrigen sozialen Status. Der Index ordnet Stadtteile relativ zueinander ein; er sagt nichts "
         f"über einzelne Menschen und nichts über {areas.city().short} im Vergleich zu anderen Städten."
-    ))
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
-            result = socialspace.compute(indicator_ids, year, period=period, population_floor=population_floor)
+            inds, values, pop, area_names, records = _social_space_inputs(indicator_ids, year, period, "stadtteil")
+            result = socialspace.compute(values, pop, inds, year, period=period, population_floor=population_floor,
+                                         area_names=area_names)
         except socialspace.SocialSpaceError as exc:
-            display(Markdown(f"*Der Sozialraumindex kann für {year} nicht berechnet werden: {exc}*"))
-            return
+            return out.markdown(f"*Der Sozialraumindex kann für {year} nicht berechnet werden: {exc}*")
     for warning in caught:
-        display(Markdown(f"*Hinweis: {warning.message}*"))
-    table = result.table
+        out.markdown(f"*Hinweis: {warning.message}*")
+    out.social_space = result
+    table = out.table("sozialraumindex", result.table)
+    out.table("ausgeschlossen", result.excluded)
     source = combined_source(indicator_ids)
     fig = maps.category_map(
         table.set_index("area_code")["group_label"], social_space_palette(),
@@ -240,9 +431,9 @@ def social_space_section(indicator_ids: list[str], year: int, period: int = 2, p
         "Status / Dynamik\nin Klammern: Zahl der Stadtteile", synthetic=result.synthetic,
         missing_label="ausgeschlossen",
     )
-    charts.show(fig)
+    out.figure("sozialraumindex", fig, records=records)
     counts = table.groupby("status_label").size()
-    display(Markdown(
+    out.markdown(out.sentence(
         f"{len(table)} von {len(table) + len(result.excluded)} Stadtteilen sind eingeordnet: "
         + ", ".join(f"Status {k} {int(counts.get(k, 0))}" for k in ("hoch", "mittel", "niedrig", "sehr niedrig"))
         + "." + _excluded_text(result)
@@ -258,11 +449,11 @@ def social_space_section(indicator_ids: list[str], year: int, period: int = 2, p
         "Dynamikindex": [formatting.number(v, 2) for v in order["dynamics_index"]],
         "Dynamik": order["dynamics_label"],
     })
-    display(HTML(table_html(shown, f"Sozialraumindex {result.year} je Stadtteil, geordnet nach dem Statusindex",
-                            source, synthetic=result.synthetic)))
+    return out.html(table_html(shown, f"Sozialraumindex {result.year} je Stadtteil, geordnet nach dem Statusindex",
+                               source, synthetic=result.synthetic))
 
 
-def _excluded_text(result) -> str:
+def _excluded_text(result: socialspace.SocialSpaceResult) -> str:
     if result.excluded.empty:
         return (f" Kein Stadtteil liegt unter der Mindestbevölkerung von {formatting.number(result.population_floor)} "
                 "Einwohner/-innen oder ist ohne Wert.")

@@ -1,6 +1,12 @@
 """Statistics: correlation, segregation indices, spatial autocorrelation, the social-space index.
 
-Methods with their parameters and caveats, returning result objects (as esda's `Moran`).
+Methods with their parameters and caveats: frames in, result objects out (as esda's `Moran`),
+each result carrying the parameters that produced it. Statistics have no data access of their
+own: the sections (helpers.sections) fetch counts, disclosed values and boundaries and pass
+them in.
 
-May import: helpers.core, helpers.indicators, helpers.disclosure.
+May import: helpers.core, except helpers.core.observations and helpers.core.areas (the data
+model, the catalogue's definitions, formatting). Checked for `segregation`, `spatial` and
+`socialspace` by the contract "Statistics have no data access of their own" in pyproject.toml;
+`correlation` still reads its indicator table itself (helpers.indicators, helpers.disclosure).
 """

@@ -23,17 +23,20 @@ What the indices cannot say:
 - D is biased upwards for small areas and small groups: random allocation of a few persons
   already gives D > 0. Compare years and levels, not single values against fixed thresholds.
 - Population counts break in 2011 (register count instead of the 1987 census update).
+
+Counts are passed in (frames or arrays); this module reads no data of its own. The report's
+sections (helpers.sections.area_patterns) fetch the stored counts and the areas of a level.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas
-from helpers.core.catalogue import Term
 from helpers.core.model import ORIGINS
-from helpers.indicators import compute
 
 #: Levels whose areas divide the city (the city itself has one area: nothing to compare).
 LEVELS = ("stadtteil", "teilbereich", "stadtbezirk")
@@ -143,13 +146,74 @@ def isolation_corrected(group: ArrayLike, total: ArrayLike) -> float:
     return (isolation(f["group"], f["total"]) - share) / (1 - share)
 
 
-def _population(origin: str, level: str) -> pd.DataFrame:
-    """Population counts of one origin group, wide: years x area codes (<NA> where missing)."""
-    counts = compute.counts(Term("population", origin=origin), level)
-    return counts.pivot(index="year", columns="area_code", values="count")
+@dataclass(frozen=True)
+class SegregationIndices:
+    """The four indices of one group against a reference in one year, with what went in.
+
+    Attributes
+    ----------
+    group, reference : str
+        Labels of the two groups (e.g. origin names ``"foreign"`` and ``"german"``).
+    year : int or None
+        The year of the counts, if given.
+    n_areas : int
+        Number of areas the indices are computed over.
+    share : float
+        City share of the group P = A / T (over these areas only).
+    dissimilarity, isolation, isolation_corrected, exposure : float
+        D, xPx, eta² and xPy, see the module docstring.
+    """
+
+    group: str
+    reference: str
+    year: int | None
+    n_areas: int
+    share: float
+    dissimilarity: float
+    isolation: float
+    isolation_corrected: float
+    exposure: float
+
+    def row(self) -> dict:
+        """The indices as one row of `COLUMNS` (year, group, reference, n_areas, share, D, …)."""
+        return {name: getattr(self, name) for name in COLUMNS}
 
 
-def _check_request(group: str, reference: str, level: str) -> None:
+def indices(group: ArrayLike, reference: ArrayLike, total: ArrayLike, *, group_name: str = "group",
+            reference_name: str = "reference", year: int | None = None) -> SegregationIndices:
+    """D, isolation (raw and corrected) and exposure of one group from counts per area.
+
+    Parameters
+    ----------
+    group, reference, total : Series or array-like
+        Counts per area of the group, of the reference group and of the whole population
+        (Series are aligned by their index, the area codes; arrays by position).
+    group_name, reference_name : str
+        Labels kept in the result.
+    year : int, optional
+        The year of the counts, kept in the result.
+
+    Returns
+    -------
+    SegregationIndices
+
+    Examples
+    --------
+    >>> r = indices([10, 20, 70], [40, 40, 20], [50, 60, 90], group_name="a", reference_name="b")
+    >>> round(r.dissimilarity, 3), round(r.isolation_corrected, 4), r.n_areas
+    (0.5, 0.2622, 3)
+    """
+    f = _frame(group=group, reference=reference, total=total)
+    a, b, t = f["group"], f["reference"], f["total"]
+    return SegregationIndices(
+        group=group_name, reference=reference_name, year=None if year is None else int(year), n_areas=len(f),
+        share=float(a.sum() / t.sum()), dissimilarity=dissimilarity(a, b), isolation=isolation(a, t),
+        isolation_corrected=isolation_corrected(a, t), exposure=exposure(a, b, t),
+    )
+
+
+def check_request(group: str, reference: str, level: str) -> None:
+    """Refuse (in German) a level that does not divide the city, unknown or equal origin groups."""
     if level not in LEVELS:
         raise SegregationError(
             f"Segregationsmaße brauchen eine Gebietsgliederung; erlaubt: {', '.join(LEVELS)}, nicht {level!r}."
@@ -162,38 +226,107 @@ def _check_request(group: str, reference: str, level: str) -> None:
         raise SegregationError(f"Gruppe und Vergleichsgruppe sind beide {group!r}; bitte zwei verschiedene wählen.")
 
 
-def _year(wide: dict[str, pd.DataFrame], year: int, areas: list[str]) -> dict[str, pd.Series]:
+def _wide(population: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """Counts of one origin group, wide: years x area codes (<NA> where missing)."""
+    missing = {"year", "area_code", "origin", "count"} - set(population.columns)
+    if missing:
+        raise SegregationError(f"Den Anzahlen fehlen die Spalten {', '.join(sorted(missing))}; erwartet werden "
+                               "year, area_code, origin, count (eine Zeile je Jahr, Gebiet und Gruppe).")
+    rows = population[population["origin"] == origin]
+    if rows.empty:
+        raise SegregationError(f"Für die Gruppe {origin!r} sind keine Anzahlen übergeben.")
+    return rows.drop(columns="origin").pivot(index="year", columns="area_code", values="count")
+
+
+def _year(wide: dict[str, pd.DataFrame], year: int, codes: list[str]) -> dict[str, pd.Series]:
     """Counts of one year for every area of the level; <NA> where an area or the year is absent."""
-    absent = pd.Series(pd.NA, index=areas)
-    return {n: w.loc[year].reindex(areas) if year in w.index else absent for n, w in wide.items()}
+    absent = pd.Series(pd.NA, index=codes)
+    return {n: w.loc[year].reindex(codes) if year in w.index else absent for n, w in wide.items()}
 
 
-def indices_by_year(group: str, reference: str, level: str = "stadtteil",
-                    years: range | None = None) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class SegregationResult:
+    """Segregation indices of one group against a reference, year by year, with their parameters.
+
+    Attributes
+    ----------
+    group, reference : str
+        Origin groups compared (e.g. ``"migration"`` and ``"no_migration"``).
+    level : str
+        Area level the counts belong to (one of `LEVELS`).
+    area_codes : tuple of str
+        The areas every computed year covers completely.
+    table : DataFrame
+        One row per computed year, columns `COLUMNS`.
+    skipped_years : tuple of int
+        Years left out because an area lacked a count (never computed from part of the city).
+    by_year : dict
+        `SegregationIndices` per computed year.
+    """
+
+    group: str
+    reference: str
+    level: str
+    area_codes: tuple[str, ...]
+    table: pd.DataFrame
+    skipped_years: tuple[int, ...]
+    by_year: dict[int, SegregationIndices] = field(default_factory=dict)
+
+    @property
+    def n_areas(self) -> int:
+        return len(self.area_codes)
+
+
+def indices_by_year(population: pd.DataFrame, group: str, reference: str, level: str = "stadtteil",
+                    years: Iterable[int] | None = None, area_codes: Iterable[str] | None = None) -> SegregationResult:
     """D, isolation (raw and corrected) and exposure of `group` per year, from population counts.
 
-    Population t_i is the stored total per area; T is the sum over the areas (persons without
-    an area are not included, so `share` may differ slightly from the published city share).
-    A year is computed only if all areas of the level have all three counts; other years are
-    skipped, never computed from part of the city (their list is in `result.attrs["skipped_years"]`).
+    Population t_i is the count of origin ``"total"`` per area; T is the sum over the areas
+    (persons without an area are not included, so `share` may differ slightly from the
+    published city share). A year is computed only if all areas have all three counts; other
+    years are skipped, never computed from part of the city.
+
+    Parameters
+    ----------
+    population : DataFrame
+        Counts in long form, columns ``year, area_code, origin, count``, with the origins
+        ``"total"``, `group` and `reference` (<NA> for a missing or secret count).
+    group, reference : str
+        Origin groups (`helpers.core.model.ORIGINS`, not ``"total"``).
+    level : str
+        The level the areas belong to; only a level that divides the city is allowed.
+    years : iterable of int, optional
+        Years to compute; default every year with any count.
+    area_codes : iterable of str, optional
+        All areas of the level; default the areas in `population`. An area without a count in
+        a year makes that year skipped.
+
+    Returns
+    -------
+    SegregationResult
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"year": 2014, "area_code": ["1", "2", "3"] * 3,
+    ...                        "origin": ["total"] * 3 + ["foreign"] * 3 + ["german"] * 3,
+    ...                        "count": [50, 60, 90, 10, 20, 70, 40, 40, 20]})
+    >>> result = indices_by_year(counts, "foreign", "german")
+    >>> result.table[["year", "n_areas", "dissimilarity"]].to_dict("records")
+    [{'year': 2014, 'n_areas': 3, 'dissimilarity': 0.5}]
     """
-    _check_request(group, reference, level)
-    wide = {name: _population(name, level) for name in ("total", group, reference)}
-    codes = sorted(areas.area_names(level))
+    check_request(group, reference, level)
+    wide = {name: _wide(population, name) for name in ("total", group, reference)}
+    codes = sorted(str(c) for c in (area_codes if area_codes is not None else population["area_code"].unique()))
     available = sorted(set().union(*(w.index for w in wide.values())))
-    rows, skipped = [], []
+    by_year, skipped = {}, []
     for year in (years if years is not None else available):
         parts = _year(wide, year, codes)
         if any(p.isna().any() for p in parts.values()):
             skipped.append(int(year))
             continue
-        a, b, t = parts[group], parts[reference], parts["total"]
-        rows.append({
-            "year": int(year), "group": group, "reference": reference, "n_areas": len(codes),
-            "share": float(a.sum() / t.sum()), "dissimilarity": dissimilarity(a, b),
-            "isolation": isolation(a, t), "isolation_corrected": isolation_corrected(a, t),
-            "exposure": exposure(a, b, t),
-        })
-    result = pd.DataFrame(rows, columns=COLUMNS)
-    result.attrs["skipped_years"] = skipped
-    return result
+        by_year[int(year)] = indices(parts[group], parts[reference], parts["total"], group_name=group,
+                                     reference_name=reference, year=int(year))
+    table = pd.DataFrame([r.row() for r in by_year.values()], columns=COLUMNS)
+    table.attrs["skipped_years"] = skipped
+    return SegregationResult(group=group, reference=reference, level=level, area_codes=tuple(codes), table=table,
+                             skipped_years=tuple(skipped), by_year=by_year)

@@ -35,8 +35,9 @@ publishing a comparison with Berlin.
 Choices of this implementation, documented because Berlin's reports leave them implicit:
 z-scores use the unweighted mean and the sample SD (n − 1) across areas (each area counts
 once, as in the MSS); an indicator that is constant across areas has z = 0 everywhere.
-Values pass the disclosure rule first: a suppressed rate is treated like a missing one and
-the area is excluded (named in `excluded`), never filled in.
+Values pass the disclosure rule first (the caller passes disclosed values; this module reads
+no data of its own, helpers.sections.area_patterns fetches them): a suppressed rate is
+treated like a missing one and the area is excluded (named in `excluded`), never filled in.
 
 Direction: indicators whose catalogue direction is `higher_better` are multiplied by −1
 before standardising (in both years, so their change is flipped too), so that a high index
@@ -59,15 +60,13 @@ result is then flagged `synthetic`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas, catalogue
-from helpers.disclosure import disclosed, register
-from helpers.indicators.compute import counts as stored_counts
+from helpers.core import catalogue
 
 DEFAULT_INDICATORS = ["alo_dichte", "alo_sgb2_dichte", "langzeit_alo_dichte"]
 #: Direction of the total value of gap_shrink indicators that measure disadvantage.
@@ -82,8 +81,36 @@ class SocialSpaceError(ValueError):
     """A social-space request that cannot be computed; the message (German) says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SocialSpaceResult:
+    """Status and dynamics index of the areas, with the parameters that produced it.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per classified area: area_code, area_name, population, per indicator its value,
+        z-score, change and z-score of the change, then status_index/_class/_label,
+        dynamics_index/_class/_label and group_label ("status / dynamics").
+    excluded : DataFrame
+        area_code, area_name, reason (German) of every area left out.
+    synthetic : bool
+        True if any index indicator contains demo data.
+    indicator_ids : tuple of str
+        The index indicators, in order.
+    year, base_year : int
+        Report year (status) and base year of the dynamics (``year - period``).
+    population_floor : int
+        Areas with fewer residents are not classified.
+    flipped : tuple of str
+        Indicators multiplied by −1 (higher_better).
+    period : int
+        Years of the dynamics.
+    level : str
+        Area level.
+    directions : dict
+        Direction used per indicator ('lower_better' or 'higher_better').
+    """
+
     table: pd.DataFrame  # one row per classified area
     excluded: pd.DataFrame  # area_code, area_name, reason (German)
     synthetic: bool  # True if any index indicator contains demo data
@@ -92,6 +119,9 @@ class SocialSpaceResult:
     base_year: int
     population_floor: int
     flipped: tuple[str, ...] = ()  # indicators multiplied by −1 (higher_better)
+    period: int = 2
+    level: str = "stadtteil"
+    directions: dict[str, str] = field(default_factory=dict)
 
     def class_counts(self) -> pd.DataFrame:
         """Areas per status class (rows) and dynamics class (columns), all 12 groups shown."""
@@ -148,6 +178,15 @@ def index_from_values(values_now: pd.DataFrame, values_before: pd.DataFrame, pop
 
     Returns (table, excluded). Exclusion (population below `floor` or missing, any value
     missing in either year) happens before standardising. Columns `flip` are multiplied by −1.
+
+    Examples
+    --------
+    >>> codes = ["a", "b", "c", "d"]
+    >>> now = pd.DataFrame({"alo": [1.0, 2.0, 3.0, 10.0]}, index=codes)
+    >>> before = pd.DataFrame({"alo": [1.0, 2.0, 3.0, 4.0]}, index=codes)
+    >>> table, excluded = index_from_values(now, before, pd.Series(1000.0, index=codes), floor=300)
+    >>> table["group_label"].tolist(), excluded.empty
+    (['mittel / stabil', 'mittel / stabil', 'mittel / stabil', 'niedrig / negativ'], True)
     """
     values_before = values_before.reindex(index=values_now.index, columns=values_now.columns)
     names = pd.Series(dict(area_names or {}), dtype="object").reindex(values_now.index)
@@ -195,26 +234,20 @@ def _direction(ind: catalogue.Indicator, directions: Mapping[str, str]) -> str:
     )
 
 
-def _year_values(ind: catalogue.Indicator, year: int, level: str, what: str) -> pd.Series:
-    vals = disclosed.values(ind, level)
-    vals = vals[vals["group"] == "total"]
+def _year_values(values: pd.DataFrame, ind: catalogue.Indicator, year: int, level: str, what: str) -> pd.Series:
+    """Values of one indicator in one year by area code; a German error if the year has none."""
+    vals = values[values["indicator"] == ind.id]
+    if "group" in vals.columns:
+        vals = vals[vals["group"] == "total"]
     present = vals[vals["value"].notna()]
     if year not in set(present["year"]):
         years = ", ".join(str(int(y)) for y in sorted(present["year"].unique())) or "keine"
         raise SocialSpaceError(f"Indikator {ind.id!r} hat für das {what} {year} keine Werte "
                                f"(Ebene {level!r}); Jahre mit Werten: {years}.")
-    register.record(vals[vals["year"] == year], "Analyse")
     return vals[vals["year"] == year].set_index("area_code")["value"].astype("float64")
 
 
-def _indicators(indicator_ids: list[str], level: str) -> list[catalogue.Indicator]:
-    try:
-        return catalogue.load().at_level(indicator_ids, level, usable=lambda i: i.direction != "descriptive")
-    except catalogue.CatalogueError as exc:
-        raise SocialSpaceError(str(exc)) from None
-
-
-def _warn_breaks(inds: list[catalogue.Indicator], base_year: int, year: int) -> None:
+def _warn_breaks(inds: Sequence[catalogue.Indicator], base_year: int, year: int) -> None:
     for ind in inds:
         for brk in ind.breaks:
             head, _, text = brk.partition(":")
@@ -223,28 +256,68 @@ def _warn_breaks(inds: list[catalogue.Indicator], base_year: int, year: int) -> 
                               "Die Dynamik misst dann teilweise die Umstellung.", UserWarning, stacklevel=3)
 
 
-def compute(indicator_ids: list[str], year: int, period: int = 2, population_floor: int = 300,
+def compute(values: pd.DataFrame, population: pd.Series, indicators: Sequence[catalogue.Indicator], year: int,
+            period: int = 2, population_floor: int = 300, area_names: Mapping[str, str] | None = None,
             level: str = "stadtteil", directions: Mapping[str, str] | None = None) -> SocialSpaceResult:
     """Status and dynamics index of every area for `year`, dynamics over `period` years.
 
-    `directions` overrides or supplies the direction of an indicator's total value
-    ('lower_better' or 'higher_better'), see the module docstring.
+    Parameters
+    ----------
+    values : DataFrame
+        Indicator values in long form, columns ``indicator, year, area_code, value`` (and
+        optionally ``group``: only ``"total"`` is used). Pass values after disclosure control:
+        a suppressed value (<NA>) excludes its area.
+    population : Series
+        Residents per area code in `year`, for the population floor.
+    indicators : sequence of Indicator
+        Catalogue entries of the index indicators (their id, name, direction, breaks and
+        synthetic flag are used).
+    year : int
+        The report year (status).
+    period : int
+        Years of the dynamics; the base year is ``year - period``.
+    population_floor : int
+        Areas with fewer residents are left out before anything is computed.
+    area_names : mapping, optional
+        Name per area code, for the tables. The areas classified are those of `area_names`
+        (default: the areas with a value in `year`).
+    level : str
+        The level of the areas, kept in the result and named in messages.
+    directions : mapping, optional
+        Overrides or supplies the direction of an indicator's total value ('lower_better' or
+        'higher_better'), see the module docstring.
+
+    Returns
+    -------
+    SocialSpaceResult
+
+    Examples
+    --------
+    Only the id, name, direction, breaks and synthetic flag of an indicator are read, so a
+    stand-in works as well as a catalogue entry:
+
+    >>> from types import SimpleNamespace
+    >>> alo = SimpleNamespace(id="alo", name="Arbeitslose", direction="lower_better", breaks=[], synthetic=False)
+    >>> values = pd.DataFrame({"indicator": "alo", "year": [2012] * 4 + [2014] * 4,
+    ...                        "area_code": list("abcd") * 2, "value": [1.0, 2, 3, 4, 1, 2, 3, 10]})
+    >>> result = compute(values, pd.Series(1000.0, index=list("abcd")), [alo], 2014)
+    >>> result.base_year, result.period, result.population_floor, result.table["status_label"].tolist()
+    (2012, 2, 300, ['mittel', 'mittel', 'mittel', 'niedrig'])
     """
     if int(period) < 1:
         raise SocialSpaceError(f"Der Zeitraum muss mindestens ein Jahr betragen (angegeben: {period}).")
-    inds = _indicators(list(indicator_ids), level)
+    inds = list(indicators)
     dirs = {ind.id: _direction(ind, dict(directions or {})) for ind in inds}
     base_year = int(year) - int(period)
     _warn_breaks(inds, base_year, int(year))
-    now = pd.DataFrame({ind.id: _year_values(ind, year, level, "Berichtsjahr") for ind in inds})
-    before = pd.DataFrame({ind.id: _year_values(ind, base_year, level, "Basisjahr") for ind in inds})
-    names = areas.area_names(level)
+    now = pd.DataFrame({ind.id: _year_values(values, ind, year, level, "Berichtsjahr") for ind in inds})
+    before = pd.DataFrame({ind.id: _year_values(values, ind, base_year, level, "Basisjahr") for ind in inds})
+    names = dict(area_names) if area_names is not None else {str(c): str(c) for c in now.index}
     now = now.reindex(sorted(names))
-    pop = stored_counts(catalogue.Term("population"), level)
-    pop = pop[pop["year"] == year].set_index("area_code")["count"].astype("float64")
     flip = [i for i, d in dirs.items() if d == "higher_better"]
-    table, excluded = index_from_values(now, before, pop, population_floor, flip, names, year, base_year)
+    table, excluded = index_from_values(now, before, population, population_floor, flip, names, year, base_year)
     synthetic = any(ind.synthetic for ind in inds)
     return SocialSpaceResult(table=table, excluded=excluded, synthetic=synthetic,
                              indicator_ids=tuple(i.id for i in inds), year=int(year), base_year=base_year,
-                             population_floor=int(population_floor), flipped=tuple(flip))
+                             population_floor=int(population_floor), flipped=tuple(flip), period=int(period),
+                             level=level, directions=dirs)
