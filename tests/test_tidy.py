@@ -111,3 +111,26 @@ def test_csv_writes_missing_as_empty_and_defuses_formulas(tmp_path):
     assert text[2].endswith(",12,Überwasser,,.,false")  # suppressed: empty value, flag "."
     with pytest.raises(TidyError, match="Spalte\\(n\\) value fehlen"):
         tidy.csv_text(df.drop(columns="value"))
+
+
+def _readme_section() -> str:
+    from helpers.core import paths
+
+    text = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("## Daten für eigene Auswertungen", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_lines_work(tmp_path):
+    """The README's two lines give the tidy frame; its pandas line reads codes as text."""
+    section = _readme_section()
+    blocks = section.split("```python\n")[1:]
+    namespace: dict = {}
+    exec(blocks[0].split("```", 1)[0], namespace)  # noqa: S102 - the README's own example
+    assert namespace["df"].groupby(["indicator", "group"]).size().to_dict() == {
+        ("alo_dichte", "foreign"): 225, ("mv_anteil", "total"): 225}
+    tidy.to_csv(tidy.indicators("mv_anteil", level="stadt", years=2014), tmp_path / "indikatoren_2014.csv")
+    reading = blocks[1].split("```", 1)[0].replace("outputs/2014/tables/indikatoren_2014.csv",
+                                                   str(tmp_path / "indikatoren_2014.csv"))
+    exec(reading, namespace)  # noqa: S102
+    assert namespace["df"]["area_code"].tolist() == ["05515000"]
+    assert 'colClasses = c(area_code = "character")' in section and "col_character()" in section
