@@ -83,7 +83,7 @@ class Spec:
         return GROUP_LABELS.get(self.group, self.group)
 
     def label(self, with_group: bool = True) -> str:
-        """"Arbeitslose je 100 Einwohner/-innen – Ausländer/-innen"; without the group: the name."""
+        """German label naming the group, e.g. "Arbeitslose je 100 Einwohner/-innen – Ausländer/-innen"."""
         return f"{self.indicator.name} – {self.group_label}" if with_group else self.indicator.name
 
 
