@@ -285,6 +285,12 @@ def test_researchers_question_foreigners_unemployment_vs_mv_share_2012_weighted(
     # Pinned: four Stadtteile have no published rate for foreigners in 2012 (too few foreign residents).
     assert (round(row["r"], 4), row["n"], round(row["n_eff"], 4)) == (0.3843, 41, 32.6486)
     assert res.matrices["pearson"].n == 45 and res.values["alo_dichte:foreign"].notna().sum() == 41
+    texts = " ".join(part.content for part in res.parts if part.kind == "markdown")
+    assert "Mit 41 Gebieten sind die Schätzungen unsicher" in texts  # the areas behind r, not all 45
+    assert res.figures["korrelationen_pearson"].get_suptitle() == (
+        "Korrelationen (Pearson, gewichtet nach Einwohnerzahl), 41 Gebiete, 2012")
+    with pytest.raises(CorrelationError, match="Kein Verfahren angegeben; erlaubt: pearson, spearman"):
+        explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012, methods=[])
 
 
 def test_mixed_groups_are_labelled_and_kept_apart():

@@ -210,6 +210,8 @@ def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, 
     CorrelationResult
         Renders itself in a notebook; what it shows is recorded when it is displayed.
     """
+    if not methods:
+        raise CorrelationError(f"Kein Verfahren angegeben; erlaubt: {', '.join(correlation.METHODS)}.")
     specs = _specs(indicators, level)
     keys = [s.key for s in specs]
     result_year = year
@@ -245,7 +247,7 @@ def _show(res: CorrelationResult, table: pd.DataFrame, used: pd.DataFrame, specs
     source = combined_source(list(dict.fromkeys(s.id for s in specs)))
     for note in notes:
         res.markdown(note)
-    res.markdown(ECOLOGICAL_CAVEAT.format(n=len(table)))
+    res.markdown(ECOLOGICAL_CAVEAT.format(n=_n_areas(res.pairs["n"])))
     if synthetic:
         res.markdown(f"**{charts.SYNTHETIC_MARK}:** " + ", ".join(names[i] for i in synthetic)
                      + f" beruhen auf synthetischen Demodaten; ihre Zusammenhänge sagen nichts über {areas.city().short}.")
@@ -254,19 +256,26 @@ def _show(res: CorrelationResult, table: pd.DataFrame, used: pd.DataFrame, specs
         square = res.table(f"matrix_{method}", matrix.square().reindex(index=keys, columns=keys))
         res.figure(f"korrelationen_{method}", charts.correlation_heatmap(
             square, [names[k] for k in keys],
-            f"Korrelationen ({correlation.METHOD_LABELS[method]}, {how}), {len(table)} Gebiete, {year}",
+            f"Korrelationen ({correlation.METHOD_LABELS[method]}, {how}), {_n_areas(matrix.long['n'])} Gebiete, {year}",
             source, synthetic=bool(synthetic)))
     res.html(_pairs_table(res.pairs, names, source, bool(synthetic)),
              records=[res.record(used, "Korrelationen")])
     units = table.attrs["units"]
     for a, b in scatter:
-        title = textwrap.fill(f"{names[b]} nach {names[a]}, {len(table)} Gebiete, {year}", 78)
+        n = next(iter(res.matrices.values())).pair(a, b)["n"] if a != b else int(table[a].notna().sum())
+        title = textwrap.fill(f"{names[b]} nach {names[a]}, {n} Gebiete, {year}", 78)
         fig = charts.scatter_labelled(
             table, a, b, _axis_label(names[a], units[a]), _axis_label(names[b], units[b]), title,
             combined_source(list(dict.fromkeys(table.attrs["indicators"][k] for k in (a, b)))),
             synthetic=a in synthetic or b in synthetic, weights=table["population"] if res.weighted else None)
         shown = used[used["key"].isin([a, b])]
         res.figure(f"streudiagramm_{a}_{b}", fig, records=[res.record(shown, "Streudiagramm")])
+
+
+def _n_areas(n: pd.Series) -> str:
+    """Areas behind the pairs: "45", or "41–45" when pairwise deletion leaves some pairs fewer."""
+    low, high = int(n.min()), int(n.max())
+    return str(high) if low == high else f"{low}–{high}"
 
 
 def _axis_label(name: str, unit: str) -> str:
