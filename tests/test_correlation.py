@@ -1,4 +1,4 @@
-"""Correlation engine: hand-checked coefficients, weights, BH adjustment, errors, real data."""
+"""Correlation engine and explorer: hand-checked coefficients, weights, BH adjustment, groups, errors, real data."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from scipy import stats
 
 from helpers.core import observations
 from helpers.figures import charts
+from helpers.sections import explorer
 from helpers.stats import correlation
 from helpers.stats.correlation import CorrelationError
 
@@ -21,7 +22,8 @@ def _table(**columns) -> pd.DataFrame:
     return table
 
 
-def _one(long: pd.DataFrame, a: str, b: str) -> pd.Series:
+def _one(result: correlation.CorrelationMatrix | pd.DataFrame, a: str, b: str) -> pd.Series:
+    long = getattr(result, "long", result)
     return long[(long["indicator_a"] == a) & (long["indicator_b"] == b)].iloc[0]
 
 
@@ -55,8 +57,8 @@ VALUES = dict(a=[3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0],  # ties in a, b and c test 
 @pytest.mark.parametrize("method", ["pearson", "spearman"])
 def test_equal_weights_equal_unweighted(method):
     table = _table(**VALUES)
-    plain = correlation.matrix(table, ["a", "b", "c"], method)
-    weighted = correlation.matrix(table, ["a", "b", "c"], method, weights=pd.Series(7.0, index=table.index))
+    plain = correlation.matrix(table, ["a", "b", "c"], method).long
+    weighted = correlation.matrix(table, ["a", "b", "c"], method, weights=pd.Series(7.0, index=table.index)).long
     assert weighted["weighted"].all() and not plain["weighted"].any()
     np.testing.assert_allclose(weighted["r"], plain["r"], rtol=1e-12)
     np.testing.assert_allclose(weighted["p"], plain["p"], rtol=1e-9)  # n_eff = n for equal weights
@@ -68,9 +70,9 @@ def test_integer_weights_equal_repeated_rows(method):
     # Independent check: weight k must act like k copies of the row (ties included, see a and b).
     table = _table(**VALUES)
     w = pd.Series([1, 2, 3, 1, 4, 2, 1], index=table.index, dtype="float64")
-    weighted = correlation.matrix(table, ["a", "b", "c"], method, weights=w)
+    weighted = correlation.matrix(table, ["a", "b", "c"], method, weights=w).long
     repeated = pd.DataFrame({k: np.repeat(table[k].to_numpy(), w.astype(int)) for k in ["a", "b", "c"]})
-    plain = correlation.matrix(repeated, ["a", "b", "c"], method)
+    plain = correlation.matrix(repeated, ["a", "b", "c"], method).long
     np.testing.assert_allclose(weighted["r"], plain["r"], rtol=1e-12)
     # p is deliberately not that of 14 rows: the t-test uses Kish's n_eff = 14^2 / 36
     assert weighted["n_eff"].iloc[0] == pytest.approx(14**2 / 36)
@@ -97,7 +99,7 @@ def test_bh_by_hand():
 
 def test_matrix_adjusts_over_all_distinct_pairs():
     table = _table(**VALUES)
-    long = correlation.matrix(table, ["a", "b", "c"])
+    long = correlation.matrix(table, ["a", "b", "c"]).long
     assert len(long) == 3 and set(zip(long["indicator_a"], long["indicator_b"])) == {("a", "b"), ("a", "c"), ("b", "c")}
     np.testing.assert_allclose(long["p_bh"], stats.false_discovery_control(long["p"], method="bh"))
     assert (long["p_bh"] >= long["p"]).all()
@@ -123,11 +125,11 @@ def test_too_few_pairs_or_constant_give_missing_r():
 
 def test_square_is_symmetric_with_unit_diagonal():
     table = _table(**VALUES)
-    sq = correlation.square(correlation.matrix(table, ["a", "b", "c"], "spearman"))
+    sq = correlation.matrix(table, ["a", "b", "c"], "spearman").square()
     assert list(sq.index) == ["a", "b", "c"] == list(sq.columns)
     np.testing.assert_allclose(sq.to_numpy(), sq.to_numpy().T)
     assert (np.diag(sq) == 1).all()
-    assert np.isnan(np.diag(correlation.square(correlation.matrix(table, ["a", "b", "c"]), "p"))).all()
+    assert np.isnan(np.diag(correlation.matrix(table, ["a", "b", "c"]).square("p"))).all()
 
 
 def test_matrix_errors_in_german():
@@ -145,31 +147,31 @@ def test_matrix_errors_in_german():
 def test_indicator_table_errors_in_german():
     unknown = r"Unbekannte\(r\) Indikator\(en\): nope\. Auf der Ebene 'stadtteil' verfügbar: .*alo_dichte"
     with pytest.raises(CorrelationError, match=unknown):
-        correlation.indicator_table(["nope", "alo_dichte"], 2014)
+        explorer.indicator_table(["nope", "alo_dichte"], 2014)
     with pytest.raises(CorrelationError, match=r"einbuergerungsquote \(nur Ebene 'stadt'\)"):
-        correlation.indicator_table(["einbuergerungsquote"], 2014)
+        explorer.indicator_table(["einbuergerungsquote"], 2014)
     with pytest.raises(CorrelationError, match=r"hat für 1990 keine Werte .*Jahre mit Werten: 2006, 2007"):
-        correlation.indicator_table(["alo_dichte"], 1990)
+        explorer.indicator_table(["alo_dichte"], 1990)
     with pytest.raises(CorrelationError, match="nur 1 Gebiet.*mindestens 3 nötig"):
-        correlation.indicator_table(["alo_dichte"], 2014, level="stadt")
-    with pytest.raises(CorrelationError, match="keine Gruppe 'female'"):
-        correlation.indicator_table(["alo_dichte"], 2014, group="female")
+        explorer.indicator_table(["alo_dichte"], 2014, level="stadt")
+    with pytest.raises(CorrelationError, match="keine Gruppe 'female'; verfügbar: total .*foreign"):
+        explorer.indicator_table(["alo_dichte:female"], 2014)
     with pytest.raises(CorrelationError, match="doppelt"):
-        correlation.indicator_table(["alo_dichte", "alo_dichte"], 2014)
+        explorer.indicator_table(["alo_dichte", "alo_dichte"], 2014)
 
 
 def test_indicator_table_marks_synthetic_and_carries_population():
-    table = correlation.indicator_table(["alo_dichte", "kinderarmut"], 2014)
+    table = explorer.indicator_table(["alo_dichte", "kinderarmut"], 2014)
     assert len(table) == 45 and table.index.name == "area_code"
-    assert correlation.synthetic_ids(table) == ["kinderarmut"]
+    assert explorer.synthetic_ids(table) == ["kinderarmut"]
     assert table.attrs["year"] == 2014 and table.attrs["level"] == "stadtteil"
     assert table["population"].notna().all() and (table["population"] > 1000).all()
-    long = correlation.matrix(table, ["alo_dichte", "kinderarmut"])
-    assert long["synthetic"].all()
+    pairs = explorer.pairs_frame(correlation.matrix(table, ["alo_dichte", "kinderarmut"]), table)
+    assert pairs["synthetic"].all()
 
 
 def test_real_data_pearson_equals_numpy_from_raw_observations():
-    table = correlation.indicator_table(["mv_anteil", "alo_dichte"], 2014)
+    table = explorer.indicator_table(["mv_anteil", "alo_dichte"], 2014)
     row = _one(correlation.matrix(table, ["mv_anteil", "alo_dichte"]), "mv_anteil", "alo_dichte")
     obs = observations.observations()
     rows = obs[(obs["year"] == 2014) & (obs["area_level"] == "stadtteil")
@@ -188,16 +190,18 @@ def test_real_data_pearson_equals_numpy_from_raw_observations():
 
 
 def test_to_csv_is_machine_readable(tmp_path):
-    table = correlation.indicator_table(["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], 2014)
-    long = correlation.matrix(table, ["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], "spearman",
-                              weights=table["population"])
-    path = correlation.to_csv(long, tmp_path / "korrelationen.csv")
+    table = explorer.indicator_table(["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], 2014)
+    result = correlation.matrix(table, ["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], "spearman",
+                                weights=table["population"])
+    path = explorer.to_csv(explorer.pairs_frame(result, table), tmp_path / "korrelationen.csv")
     text = path.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == ",".join(correlation.LONG_COLUMNS)
+    assert text.splitlines()[0] == ",".join(explorer.EXPORT_COLUMNS)
+    assert text.splitlines()[0].startswith("year,level,indicator_a,group_a,indicator_b,group_b,method,")
     back = pd.read_csv(path)
     assert len(back) == 3 and (back["year"] == 2014).all() and (back["level"] == "stadtteil").all()
     assert (back["weighting"] == "population").all() and back["weighted"].all()
-    np.testing.assert_allclose(back["r"], long["r"], rtol=1e-9)
+    assert (back["group_a"] == "total").all() and (back["group_b"] == "total").all()
+    np.testing.assert_allclose(back["r"], result.long["r"], rtol=1e-9)
     assert not list(tmp_path.glob(".*tmp*"))  # no temporary file left behind
 
 
@@ -217,3 +221,151 @@ def test_scatter_labels_every_area_and_states_german_r(weighted):
     assert "Quelle: Quelle Z" in footer and ("Demodaten – synthetisch" in footer) is weighted
     assert charts.png(fig) == charts.png(charts.scatter_labelled(
         table, "x", "y", "X in %", "Y in %", "Titel", "Quelle Z", synthetic=weighted, weights=weights))
+
+
+def test_matrix_result_carries_its_parameters():
+    table = _table(x=[1, 2, 3, 4, 5], y=[2, 4, 5, 4, 5])
+    plain = correlation.matrix(table, ["x", "y"])
+    assert (plain.method, plain.weighted, plain.weighting, plain.n, plain.n_eff) == ("pearson", False, "none", 5, 5.0)
+    w = pd.Series([1.0, 1.0, 1.0, 1.0, 4.0], index=table.index, name="population")
+    weighted = correlation.matrix(table, ["x", "y"], "spearman", weights=w)
+    assert (weighted.method, weighted.weighted, weighted.weighting, weighted.n) == ("spearman", True, "population", 5)
+    assert weighted.n_eff == pytest.approx(64 / 20)  # (Σw)² / Σw² = 8² / 20
+    assert weighted.pair("y", "x")["r"] == weighted.pair("x", "y")["r"] == weighted.square().loc["y", "x"]
+    with pytest.raises(CorrelationError, match="Kein Paar 'x'/'z'"):
+        weighted.pair("x", "z")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    assert doctest.testmod(correlation).failed == 0
+
+
+def test_correlation_module_reads_no_data():
+    """Pure statistics: frames in, results out; the data access lives in sections.explorer and disclosure.tidy."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(correlation))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and m.startswith("helpers")}, imported
+
+
+def _researchers_answer_by_hand(year: int = 2012) -> tuple[float, int, float]:
+    """Weighted Pearson r, n and Kish n_eff from the disclosed values, with numpy only."""
+    from helpers.disclosure import disclosed
+
+    def published(ind: str, group: str) -> pd.DataFrame:
+        vals = disclosed.values(ind, "stadtteil")
+        return vals[(vals["year"] == year) & (vals["group"] == group)].set_index("area_code")
+
+    alo = published("alo_dichte", "foreign")["value"].astype("float64")
+    mv = published("mv_anteil", "total")
+    population = mv["denominator"].astype("float64")  # mv_anteil = residents with MV / residents
+    both = pd.DataFrame({"x": alo, "y": mv["value"].astype("float64"), "w": population}).dropna()
+    x, y, w = both["x"].to_numpy(), both["y"].to_numpy(), both["w"].to_numpy()
+    mx, my = np.sum(w * x) / w.sum(), np.sum(w * y) / w.sum()
+    cov = np.sum(w * (x - mx) * (y - my))
+    r = cov / np.sqrt(np.sum(w * (x - mx) ** 2) * np.sum(w * (y - my) ** 2))
+    return float(r), len(both), float(w.sum() ** 2 / np.sum(w**2))
+
+
+def test_researchers_question_foreigners_unemployment_vs_mv_share_2012_weighted():
+    """Across Stadtteile in 2012, population-weighted: the foreigners' unemployment density vs the MV share."""
+    res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012, weighted=True, methods=["pearson"])
+    row = res.pairs.iloc[0]
+    assert (row["indicator_a"], row["group_a"], row["indicator_b"], row["group_b"]) == (
+        "alo_dichte", "foreign", "mv_anteil", "total")
+    assert row["weighted"] and row["weighting"] == "population" and row["year"] == 2012
+    r, n, n_eff = _researchers_answer_by_hand()
+    assert row["r"] == pytest.approx(r, rel=1e-12)
+    assert row["n"] == n and row["n_eff"] == pytest.approx(n_eff, rel=1e-12)
+    # Pinned: four Stadtteile have no published rate for foreigners in 2012 (too few foreign residents).
+    assert (round(row["r"], 4), row["n"], round(row["n_eff"], 4)) == (0.3843, 41, 32.6486)
+    assert res.matrices["pearson"].n == 45 and res.values["alo_dichte:foreign"].notna().sum() == 41
+    texts = " ".join(part.content for part in res.parts if part.kind == "markdown")
+    assert "Mit 41 Gebieten sind die Schätzungen unsicher" in texts  # the areas behind r, not all 45
+    assert res.figures["korrelationen_pearson"].get_suptitle() == (
+        "Korrelationen (Pearson, gewichtet nach Einwohnerzahl), 41 Gebiete, 2012")
+    with pytest.raises(CorrelationError, match="Kein Verfahren angegeben; erlaubt: pearson, spearman"):
+        explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012, methods=[])
+
+
+def test_mixed_groups_are_labelled_and_kept_apart():
+    res = explorer.correlation_section(["alo_dichte:foreign", "alo_dichte", "mv_anteil:female"], 2014,
+                                       methods=["spearman"], scatter_pairs=[["alo_dichte:total", "alo_dichte:foreign"]])
+    names = res.values.attrs["names"]
+    assert names == {"alo_dichte:foreign": "Arbeitslose je 100 Einwohner/-innen – Ausländer/-innen",
+                     "alo_dichte": "Arbeitslose je 100 Einwohner/-innen – Insgesamt",
+                     "mv_anteil:female": "Anteil der Bevölkerung mit Migrationsvorgeschichte – Frauen"}
+    assert list(zip(res.pairs["group_a"], res.pairs["group_b"])) == [("foreign", "total"), ("foreign", "female"),
+                                                                     ("total", "female")]
+    assert list(res.figures) == ["korrelationen_spearman", "streudiagramm_alo_dichte_alo_dichte:foreign"]
+    # The foreigners' rate is not the total rate: r < 1, and every Stadtteil's value differs.
+    assert res.pairs.iloc[0]["r"] < 0.99
+    assert (res.values["alo_dichte:foreign"] != res.values["alo_dichte"]).sum() >= 40
+    with pytest.raises(CorrelationError, match="beide Indikatoren müssen in der Auswahl stehen"):
+        explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2014, scatter_pairs=[["alo_dichte", "mv_anteil"]])
+
+
+@pytest.mark.parametrize("level", ["teilbereich", "stadtbezirk"])
+def test_any_level(level):
+    res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2013, level=level, methods=["pearson"])
+    expected = {"teilbereich": 9, "stadtbezirk": 6}[level]  # codes in data/areas.csv
+    assert len(res.values) == expected and res.pairs.iloc[0]["n"] == expected and res.pairs.iloc[0]["level"] == level
+
+
+def test_display_records_what_it_shows(monkeypatch, tmp_path):
+    from helpers.core import paths
+    from helpers.disclosure import register
+
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    monkeypatch.setenv("IM_CHAPTER", "14_test")
+    monkeypatch.setenv("IM_REPORT_YEAR", "2012")
+    register.reset_records()
+    res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012, methods=["pearson"])
+    assert not (tmp_path / "2012" / "published").exists()  # computing publishes nothing
+    res._ipython_display_()
+    recorded = register.read_records(tmp_path / "2012")
+    register.reset_records()
+    assert set(recorded["what"]) == {"Korrelationen", "Streudiagramm"}
+    groups = recorded.groupby(["indicator", "group"]).size().to_dict()
+    assert groups == {("alo_dichte", "foreign"): 90, ("mv_anteil", "total"): 90}  # 45 areas, table and scatter
+
+
+@pytest.mark.notebooks
+def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
+    import papermill as pm
+
+    from helpers.core import paths
+
+    monkeypatch.setenv("IM_OUTPUTS", str(tmp_path))  # the kernel exports its table here
+    nb = paths.NOTEBOOKS / "14_zusammenhaenge.ipynb"
+    params = {"report_year": 2012, "gewichtet": True, "indikatoren": ["alo_dichte:foreign", "mv_anteil"]}
+    out = pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
+                              progress_bar=False, cwd=str(nb.parent))
+    html = [o["data"]["text/html"] for c in out.cells if c.cell_type == "code" for o in c.outputs
+            if "Alle Paare" in o.get("data", {}).get("text/html", "")]
+    assert len(html) == 1
+    r, n, n_eff = _researchers_answer_by_hand()
+    row = ("<td>Arbeitslose je 100 Einwohner/-innen – Ausländer/-innen</td>\n"
+           "      <td>Anteil der Bevölkerung mit Migrationsvorgeschichte – Insgesamt</td>\n"
+           f"      <td>Pearson</td>\n      <td>{f'{r:.2f}'.replace('.', ',')}</td>")
+    assert row in html[0] and "<td>0,38</td>" in html[0]
+    assert f"<td>{n}</td>" in html[0] and f"<td>{f'{n_eff:.1f}'.replace('.', ',')}</td>" in html[0]
+    exported = pd.read_csv(tmp_path / "2012" / "tables" / "korrelationen_stadtteil_2012.csv")
+    pearson = exported[exported["method"] == "pearson"].iloc[0]
+    assert (pearson["group_a"], pearson["group_b"]) == ("foreign", "total")
+    assert pearson["r"] == pytest.approx(r, rel=1e-9)
+
+    params["indikatoren"] = ["alo_dichte:female", "mv_anteil"]
+    with pytest.raises(pm.PapermillExecutionError) as info:
+        pm.execute_notebook(str(nb), str(tmp_path / "bad.ipynb"), parameters=params, kernel_name="python3",
+                            progress_bar=False, cwd=str(nb.parent))
+    assert info.value.ename == "CorrelationError"
+    assert info.value.traceback == [
+        "CorrelationError: Indikator 'alo_dichte' hat keine Gruppe 'female'; verfügbar: total (Insgesamt), "
+        "foreign (Ausländer/-innen), german (Deutsche). Schreibweise: 'alo_dichte' (insgesamt) oder z. B. "
+        "'alo_dichte:foreign'."]

@@ -3,6 +3,7 @@
 `suppression` applies the rule (primary and secondary suppression); `disclosed` gives every
 output its values after it; `register` notes what each output shows; `checker` tests all of a
 run's outputs against the complete stored data, independently of `suppression`'s code.
+`tidy` is the one way to get values for own analyses: a long table, published or as stored.
 
 May import: helpers.core, helpers.indicators.
 """

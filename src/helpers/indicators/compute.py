@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas, observations
+from helpers.core import areas, catalogue, observations
 from helpers.core.catalogue import Indicator, Term
 from helpers.core.model import LEVELS
 
@@ -150,8 +150,13 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float) -> pd.DataFrame:
     ]
 
 
-def values(indicator: Indicator, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Indicator values per year, area and group ("total" plus the compared groups)."""
+def values(indicator: Indicator | str, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator values per year, area and group ("total" plus the compared groups).
+
+    `indicator` is a catalogue entry or its id (e.g. "alo_dichte"), as in helpers.disclosure.disclosed.
+    """
+    if isinstance(indicator, str):
+        indicator = catalogue.load().indicator(indicator)
     groups = ["total", *indicator.group_values]
     frames = []
     for group in groups:

@@ -1,99 +1,47 @@
-"""Correlations between indicators across areas, for the researchers' correlation explorer.
+"""Correlations between variables across areas: pure statistics, frames in, results out.
 
-Areas are the units, so these are ecological correlations: they describe Stadtteile, not
-persons, and a strong r across areas says nothing about individuals (ecological fallacy).
-Values pass the disclosure rule before use, so the explorer never shows or correlates a
-suppressed rate; a suppressed or missing value drops that area from the pairs it is in
-(pairwise deletion). With 45 Stadtteile and many pairs, some "significant" p-values are
-expected by chance: `p_bh` adjusts them for the false discovery rate (Benjamini-Hochberg).
+The correlation explorer (helpers.sections.explorer) gathers disclosed indicator values into a
+table with one row per area and calls `matrix`; nothing here reads data. Areas are the units,
+so these are ecological correlations: they describe Stadtteile, not persons, and a strong r
+across areas says nothing about individuals (ecological fallacy). A missing value drops that
+area from the pairs it is in (pairwise deletion). With 45 Stadtteile and many pairs, some
+"significant" p-values are expected by chance: `p_bh` adjusts them for the false discovery
+rate (Benjamini-Hochberg).
 
 Population weights answer a different question than unweighted correlations: unweighted,
 every Stadtteil counts once; weighted, every resident does. Both are offered; neither is
 "the" correct one.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"x": [1, 2, 3, 4, 5], "y": [2, 4, 5, 4, 5]})
+    >>> result = matrix(table, ["x", "y"])
+    >>> round(float(result.pair("x", "y")["r"]), 4)   # sqrt(0.6)
+    0.7746
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers.core import areas, catalogue
-from helpers.core.fileio import write_text_atomic
-from helpers.disclosure import disclosed, register
-from helpers.indicators import compute
-
 METHODS = ("pearson", "spearman")
 METHOD_LABELS = {"pearson": "Pearson", "spearman": "Spearman"}
 MIN_AREAS = 3
-LONG_COLUMNS = ["year", "level", "group", "indicator_a", "indicator_b", "method", "weighted", "weighting",
-                "r", "p", "p_bh", "n", "n_eff", "synthetic"]
+#: Columns of `CorrelationMatrix.long`: one row per distinct pair of variables.
+LONG_COLUMNS = ["indicator_a", "indicator_b", "method", "weighted", "weighting", "r", "p", "p_bh", "n", "n_eff"]
 
 
 class CorrelationError(ValueError):
     """A correlation request that cannot be answered; the message (German) says why and what is possible."""
 
-
-def _check_ids(indicator_ids: list[str], level: str) -> list[catalogue.Indicator]:
-    try:
-        return catalogue.load().at_level(indicator_ids, level)
-    except catalogue.CatalogueError as exc:
-        raise CorrelationError(str(exc)) from None
-
-
-def _published_values(ind: catalogue.Indicator, year: int, level: str, group: str) -> pd.DataFrame:
-    """Values of one indicator, group and year after the disclosure rule (suppressed -> <NA>)."""
-    if group != "total" and group not in ind.group_values:
-        allowed = ", ".join(["total", *ind.group_values])
-        raise CorrelationError(f"Indikator {ind.id!r} hat keine Gruppe {group!r}; verfügbar: {allowed}.")
-    vals = disclosed.values(ind, level)
-    vals = vals[vals["group"] == group]
-    present = vals[vals["value"].notna()]
-    if year not in set(present["year"]):
-        years = sorted(int(y) for y in present["year"].unique())
-        shown = ", ".join(map(str, years)) if years else "keine"
-        raise CorrelationError(f"Indikator {ind.id!r} hat für {year} keine Werte (Ebene {level!r}); "
-                               f"Jahre mit Werten: {shown}.")
-    this_year = vals[vals["year"] == year]
-    register.record(this_year, "Streudiagramm")
-    n_areas = int(this_year["value"].notna().sum())
-    if n_areas < MIN_AREAS:
-        raise CorrelationError(f"Indikator {ind.id!r}: {year} nur {n_areas} Gebiet(e) mit Werten auf der Ebene "
-                               f"{level!r}; für Korrelationen sind mindestens {MIN_AREAS} nötig.")
-    return this_year
-
-
-def indicator_table(indicator_ids: list[str], year: int, level: str = "stadtteil",
-                    group: str = "total") -> pd.DataFrame:
-    """One row per area (index area_code): area_name, each indicator's published value, population.
-
-    `attrs` records year, level, group and, per indicator, `synthetic`, `names` and `units`,
-    so that the notebook can mark demo data and label axes without a second lookup.
-    """
-    inds = _check_ids(list(indicator_ids), level)
-    names = areas.area_names(level)
-    table = pd.DataFrame({"area_name": pd.Series(names)}).sort_index()
-    table.index.name = "area_code"
-    synthetic: dict[str, bool] = {}
-    for ind in inds:
-        vals = _published_values(ind, year, level, group)
-        table[ind.id] = vals.set_index("area_code")["value"].astype("float64").reindex(table.index)
-        synthetic[ind.id] = bool(vals["synthetic"].any() or ind.synthetic)
-    pop = compute.counts(catalogue.Term("population"), level)
-    pop = pop[pop["year"] == year].set_index("area_code")["count"].astype("float64")
-    table["population"] = pop.reindex(table.index)
-    table.attrs = {"year": int(year), "level": level, "group": group, "synthetic": synthetic,
-                   "names": {i.id: i.name for i in inds}, "units": {i.id: i.unit for i in inds}}
-    return table
-
-
-def synthetic_ids(table: pd.DataFrame) -> list[str]:
-    """Indicators of `indicator_table` output that contain demo data (to be marked)."""
-    return [i for i, syn in table.attrs.get("synthetic", {}).items() if syn]
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows only this message, no traceback: the message says everything a user can act on."""
+        return [f"{type(self).__name__}: {self}"]
 
 
 def weighted_ranks(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -175,30 +123,125 @@ def _check_weights(table: pd.DataFrame, weights: pd.Series | None) -> pd.Series 
     return w
 
 
-def matrix(table: pd.DataFrame, indicator_ids: list[str], method: str = "pearson",
-           weights: pd.Series | None = None) -> pd.DataFrame:
-    """Correlations of all distinct indicator pairs, long form (see LONG_COLUMNS).
+@dataclass
+class CorrelationMatrix:
+    """Correlations of all distinct pairs of some variables across areas, with their parameters.
+
+    Attributes
+    ----------
+    method : str
+        "pearson" or "spearman".
+    weighted : bool
+        Whether areas were weighted (e.g. by population).
+    weighting : str
+        Name of the weights ("population"), "none" unweighted.
+    n : int
+        Areas entering the matrix: rows of the table (with a positive weight if weighted).
+        A pair may use fewer (pairwise deletion); its own count is in `long["n"]`.
+    n_eff : float
+        Kish's effective number of those areas, (Σw)²/Σw²; equals `n` unweighted.
+    columns : list of str
+        The variables, in the order given.
+    long : pandas.DataFrame
+        One row per distinct pair (columns LONG_COLUMNS): r, p, Benjamini-Hochberg adjusted
+        p_bh, and the pair's own n and n_eff.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 1, 4, 3], "c": [1, 3, 2, 5]})
+    >>> res = matrix(table, ["a", "b", "c"], weights=pd.Series([1, 1, 2, 2]))
+    >>> res.n, round(res.n_eff, 2)
+    (4, 3.6)
+    >>> float(res.square().loc["a", "a"])
+    1.0
+    """
+
+    method: str
+    weighted: bool
+    weighting: str
+    n: int
+    n_eff: float
+    columns: list[str]
+    long: pd.DataFrame
+
+    def square(self, value: str = "r") -> pd.DataFrame:
+        """Symmetric variable x variable matrix of one column of `long` (diagonal: r = 1, else missing).
+
+        Parameters
+        ----------
+        value : str
+            A numeric column of `long`: "r", "p", "p_bh", "n" or "n_eff".
+        """
+        if value not in self.long.columns:
+            raise CorrelationError(f"Spalte {value!r} gibt es nicht; verfügbar: {', '.join(self.long.columns)}.")
+        pos = {name: i for i, name in enumerate(self.columns)}
+        grid = np.full((len(self.columns), len(self.columns)), np.nan)
+        for a, b, v in self.long[["indicator_a", "indicator_b", value]].itertuples(index=False):
+            grid[pos[a], pos[b]] = grid[pos[b], pos[a]] = float(v)
+        if value == "r":
+            np.fill_diagonal(grid, 1.0)
+        return pd.DataFrame(grid, index=self.columns, columns=self.columns)
+
+    def pair(self, a: str, b: str) -> pd.Series:
+        """The row of `long` for variables `a` and `b` (in either order)."""
+        hit = self.long[((self.long["indicator_a"] == a) & (self.long["indicator_b"] == b))
+                        | ((self.long["indicator_a"] == b) & (self.long["indicator_b"] == a))]
+        if hit.empty:
+            raise CorrelationError(f"Kein Paar {a!r}/{b!r}; Variablen: {', '.join(self.columns)}.")
+        return hit.iloc[0]
+
+
+def matrix(table: pd.DataFrame, columns: list[str], method: str = "pearson",
+           weights: pd.Series | None = None) -> CorrelationMatrix:
+    """Correlations of all distinct pairs of `columns` of `table` (one row per area).
 
     Pairwise deletion: each pair uses the areas where both values (and the weight) exist;
-    `n` counts them. Unweighted: scipy's pearsonr / spearmanr. Weighted (e.g. by
-    `table["population"]`): weighted Pearson, and for Spearman weighted Pearson on weighted
-    average ranks (each area counts as `w` tied observations, so integer weights give exactly
-    the Spearman of the rows repeated `w` times). The p-value of a weighted r is an
+    its `n` counts them. Unweighted: scipy's pearsonr / spearmanr. Weighted (e.g. by
+    population): weighted Pearson, and for Spearman weighted Pearson on weighted average
+    ranks (each area counts as `w` tied observations, so integer weights give exactly the
+    Spearman of the rows repeated `w` times). The p-value of a weighted r is an
     approximation: the t-test with n_eff − 2 degrees of freedom, n_eff = (Σw)²/Σw² (Kish).
     Using n − 2 would treat large Stadtteile as if they were many independent areas; n_eff
     is the more honest (larger) p. `p_bh` adjusts all distinct pairs of this matrix
     together (Benjamini-Hochberg, scipy.stats.false_discovery_control).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per area; the named columns numeric (missing values allowed).
+    columns : list of str
+        At least two columns of `table`.
+    method : {"pearson", "spearman"}
+    weights : pandas.Series, optional
+        Non-negative weights aligned on `table`'s index; its name becomes `weighting`.
+
+    Returns
+    -------
+    CorrelationMatrix
+
+    Raises
+    ------
+    CorrelationError
+        Unknown method or column, fewer than two columns, negative or unmatched weights.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"x": [1, 2, 3, 4, 5], "y": [2, 4, 5, 4, 5]})
+    >>> res = matrix(table, ["x", "y"], "spearman")
+    >>> res.long[["indicator_a", "indicator_b", "n"]].values.tolist()
+    [['x', 'y', 5]]
     """
     if method not in METHODS:
         raise CorrelationError(f"Unbekannte Methode {method!r}; erlaubt: {', '.join(METHODS)}.")
-    ids = list(indicator_ids)
+    ids = list(columns)
     missing = [i for i in ids if i not in table.columns]
     if missing:
         raise CorrelationError(f"Spalte(n) nicht in der Tabelle: {', '.join(missing)}.")
     if len(ids) < 2:
         raise CorrelationError("Für eine Korrelationsmatrix sind mindestens zwei Indikatoren nötig.")
     w = _check_weights(table, weights)
-    synthetic = table.attrs.get("synthetic", {})
     rows = []
     for a, b in combinations(ids, 2):
         frame = pd.DataFrame({"x": table[a], "y": table[b]}, dtype="float64")
@@ -208,39 +251,14 @@ def matrix(table: pd.DataFrame, indicator_ids: list[str], method: str = "pearson
         frame = frame.dropna()
         ww = None if w is None else frame["w"].to_numpy()
         r, p, n_eff = _pair(frame["x"].to_numpy(), frame["y"].to_numpy(), method, ww)
-        rows.append({"indicator_a": a, "indicator_b": b, "r": r, "p": p, "n": len(frame), "n_eff": n_eff,
-                     "synthetic": bool(synthetic.get(a, False) or synthetic.get(b, False))})
+        rows.append({"indicator_a": a, "indicator_b": b, "r": r, "p": p, "n": len(frame), "n_eff": n_eff})
     long = pd.DataFrame(rows)
     long["p_bh"] = bh_adjust(long["p"])
     long["method"] = method
     long["weighted"] = w is not None
     long["weighting"] = "none" if w is None else str(getattr(weights, "name", None) or "weights")
-    long["year"] = table.attrs.get("year", pd.NA)
-    long["level"] = table.attrs.get("level", pd.NA)
-    long["group"] = table.attrs.get("group", pd.NA)
     long["n"] = long["n"].astype("int64")
-    return long[LONG_COLUMNS]
-
-
-def square(long: pd.DataFrame, value: str = "r") -> pd.DataFrame:
-    """Symmetric indicator x indicator matrix of one column of `matrix` output (diagonal: r = 1)."""
-    if value not in long.columns:
-        raise CorrelationError(f"Spalte {value!r} gibt es nicht; verfügbar: {', '.join(long.columns)}.")
-    order = list(pd.unique(pd.concat([long["indicator_a"], long["indicator_b"]])))
-    pos = {name: i for i, name in enumerate(order)}
-    grid = np.full((len(order), len(order)), np.nan)
-    for a, b, v in long[["indicator_a", "indicator_b", value]].itertuples(index=False):
-        grid[pos[a], pos[b]] = grid[pos[b], pos[a]] = float(v)
-    if value == "r":
-        np.fill_diagonal(grid, 1.0)
-    return pd.DataFrame(grid, index=order, columns=order)
-
-
-def to_csv(long: pd.DataFrame, path: Path | str) -> Path:
-    """Write the long table for machines: UTF-8, dot decimal, all metadata columns, atomically."""
-    missing = [c for c in LONG_COLUMNS if c not in long.columns]
-    if missing:
-        raise CorrelationError(f"Keine Ausgabe von matrix(): Spalte(n) {', '.join(missing)} fehlen.")
-    path = Path(path)
-    write_text_atomic(path, long[LONG_COLUMNS].to_csv(index=False, float_format="%.10g", lineterminator="\n"))
-    return path
+    used = np.ones(len(table)) if w is None else w[w > 0].dropna().to_numpy()
+    return CorrelationMatrix(method=method, weighted=w is not None, weighting=str(long["weighting"].iloc[0]),
+                             n=len(used), n_eff=effective_n(used) if len(used) else 0.0, columns=ids,
+                             long=long[LONG_COLUMNS])
