@@ -6,7 +6,6 @@ own: the sections (helpers.sections) fetch counts, disclosed values and boundari
 them in.
 
 May import: helpers.core, except helpers.core.observations and helpers.core.areas (the data
-model, the catalogue's definitions, formatting). Checked for `segregation`, `spatial` and
-`socialspace` by the contract "Statistics have no data access of their own" in pyproject.toml;
-`correlation` still reads its indicator table itself (helpers.indicators, helpers.disclosure).
+model, the catalogue's definitions, formatting). Checked by the contract "Statistics have no
+data access of their own" in pyproject.toml.
 """
