@@ -161,12 +161,14 @@ def test_computing_records_nothing_and_displaying_records_what_is_shown(chapter_
     records = pd.read_csv(chapter_env, dtype={"area_code": str})
     assert records["what"].drop_duplicates().tolist() == ["Text", "Zeitreihe", "Tabelle", "Karte"]
     counts = records["what"].value_counts()
-    # Text: the city in 2014 (three groups) and the 45 Stadtteile; the series 2006-2014; the gap
-    # table both sexes in five years; the map the 45 Stadtteile.
-    assert counts.to_dict() == {"Text": 3 + 45, "Zeitreihe": len(section.tables["zeitreihe"]), "Tabelle": 10, "Karte": 45}
+    # Text: the city in 2014 and in 2006, the first year it is compared with (three groups each),
+    # and the 45 Stadtteile; the series 2006-2014; the gap table both sexes in five years; the map.
+    assert counts.to_dict() == {"Text": 3 + 3 + 45, "Zeitreihe": len(section.tables["zeitreihe"]), "Tabelle": 10,
+                                "Karte": 45}
     assert len(section.tables["zeitreihe"]) == 25
-    city_2014 = records[(records["what"] == "Text") & (records["area_level"] == "stadt") & (records["group"] == "total")]
-    assert city_2014["value"].tolist() == [21.7]
+    city = records[(records["what"] == "Text") & (records["area_level"] == "stadt") & (records["group"] == "total")]
+    assert city.set_index("year")["value"].to_dict() == {2006: 20.8, 2014: 21.7}  # both in the key sentences
+    assert "2006 waren es 20,8\u00a0%" in section.sentences[0]
 
     _shown(section)  # shown twice, recorded twice
     assert len(pd.read_csv(chapter_env)) == 2 * len(records)

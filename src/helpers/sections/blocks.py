@@ -101,6 +101,12 @@ def _change_text(ind: Indicator, change: float) -> str:
     return f"{sign}{formatting.with_unit(abs(change), ind.unit)}"
 
 
+def first_compared_year(city: pd.DataFrame, year: int) -> int | None:
+    """The earliest year of the look back before `year` with a city value: the key sentences' comparison."""
+    earlier = [y for y in sorted(city.loc[city["value"].notna() & (city["group"] == "total"), "year"]) if window(year)[0] <= y < year]
+    return int(earlier[0]) if earlier else None
+
+
 def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, year: int) -> str:
     """One to three German sentences with the key figures, generated from the values.
 
@@ -117,9 +123,8 @@ def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, 
     text += f"{year} lag der Wert „{ind.name}“ {where} bei **{fmt(now)}**"
     if ind.unit == "%":
         text += f" ({formatting.number(row['numerator'])} von {formatting.number(row['denominator'])})"
-    earlier = [y for y in sorted(city.loc[city['value'].notna() & (city['group'] == 'total'), 'year']) if window(year)[0] <= y < year]
-    if earlier:
-        first = earlier[0]
+    first = first_compared_year(city, year)
+    if first is not None:
         text += f"; {first} waren es {fmt(_value(city, first))} (Veränderung: {_change_text(ind, now - _value(city, first))})"
     text += "."
     if ind.group_values:
@@ -309,7 +314,8 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
         result.markdown(f"*Für {report_year} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr {year}.*")
     lo, hi = window(year)
     city_window = city[(city["year"] >= lo) & (city["year"] <= hi)]
-    text_cells = [city[city["year"].isin([year, lo])],
+    first = first_compared_year(city, year)
+    text_cells = [city[city["year"].isin([year] if first is None else [year, first])],
                   stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")]]
     result.table("text", _nonempty_concat(text_cells))
     result.markdown(result.sentence(key_sentences(ind, city, stadtteile, year)),
