@@ -31,6 +31,7 @@ def test_every_handlungsfeld_has_indicators_and_a_notebook():
     assert len(fields) == 12
     for hf in fields:
         assert len(CAT.for_handlungsfeld(hf.id)) >= 2, f"{hf.id} has fewer than two indicators"
+        # a chapter opens its Handlungsfeld (blocks.opening) or shows it whole (blocks.handlungsfeld)
         calls = [name for name, text in sources.items()
                  if f'handlungsfeld(\\"{hf.id}\\"' in text or f'opening(\\"{hf.id}\\"' in text]
         assert len(calls) == 1, f"{hf.id}: expected exactly one chapter notebook, found {calls}"

@@ -104,9 +104,6 @@ def test_scale_city_identity(scale):
 
 
 def test_scale_city_chapter_texts(scale, monkeypatch):
-    shown, figs = [], []
-    monkeypatch.setattr(blocks, "display", lambda obj: shown.append(obj.data))
-    monkeypatch.setattr(charts, "show", lambda fig, alt=None: figs.append(fig))
     ind = catalogue.load().indicator("mv_anteil")
     city = disclosed.values(ind, "stadt")
     stadtteile = disclosed.values(ind, "stadtteil")
@@ -122,8 +119,10 @@ def test_scale_city_chapter_texts(scale, monkeypatch):
     assert f"<figcaption>Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, " \
            "Stadt Beispielstadt (synthetisch) <span" in gap
 
-    blocks.indicator_section("mv_anteil", YEAR)
-    series, *map_figs = figs
+    section = blocks.indicator_section("mv_anteil", YEAR)
+    shown = [part.content for part in section.parts if part.kind in ("markdown", "html")]
+    series, *map_figs = section.figures.values()
+    assert list(section.figures)[0] == "zeitreihe"
     assert ind.first_year == 2006  # the catalogue's first year, inside the look back 2005–2014
     assert series.get_suptitle() == f"{ind.name}, Stadt Beispielstadt (synthetisch) 2006–2014"
     assert map_figs
@@ -131,12 +130,11 @@ def test_scale_city_chapter_texts(scale, monkeypatch):
         assert any(t.endswith(". Geometrie: Stadt Beispielstadt (synthetisch), Statistische Gebietsgliederung")
                    for t in _texts(fig)), _texts(fig)
 
-    figs.clear()
     sources = []
     original = charts.stacked_composition
     monkeypatch.setattr(charts, "stacked_composition",
                         lambda table, title, source, **kw: sources.append(source) or original(table, title, source, **kw))
-    blocks.composition(YEAR)
+    figs = list(blocks.composition(YEAR).figures.values())
     assert sources == [f"Stadt Beispielstadt (synthetisch), Kommunalstatistik, Migration {YEAR}"]
     assert f"Quelle: {sources[0]}" in _texts(figs[0])
 

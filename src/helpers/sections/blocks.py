@@ -1,7 +1,16 @@
 """The shared layout of a chapter: opening, definition box, key sentences, series, gap, map.
 
 Notebooks call these with an indicator id and the report year; every number in the text
-is computed here from the data, never typed in.
+is computed here from the data, never typed in. Each section returns a result object
+(helpers.sections.shown.Shown, for one indicator an `IndicatorSection`): shown as a cell's
+last expression it renders as the report always showed it and records the cells it
+publishes; kept in a variable it is data (disclosed values with flags, figures, sentences)
+and publishes nothing.
+
+    >>> from helpers.sections import blocks
+    >>> section = blocks.indicator_section("mv_anteil", 2014)
+    >>> section.year, section.indicator.unit
+    (2014, '%')
 """
 
 from __future__ import annotations
@@ -9,13 +18,13 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from IPython.display import HTML, Markdown, display
 
 from helpers.core import areas, catalogue, formatting
 from helpers.core.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
-from helpers.disclosure import disclosed, register, suppression
+from helpers.disclosure import disclosed, suppression
 from helpers.figures import charts, maps
 from helpers.indicators import compute
+from helpers.sections.shown import Record, Shown
 
 LOOK_BACK = 10  # years shown in a series, report year included
 
@@ -44,10 +53,16 @@ def first_year_shown(report_year: int) -> int:
     return min(years) if years else lo
 
 
-def opening(hf_id: str) -> None:
-    """Aim of the Handlungsfeld (from the catalogue) as the chapter's first paragraph."""
+def opening(hf_id: str) -> Shown:
+    """Aim of the Handlungsfeld (from the catalogue) as the chapter's first paragraph.
+
+    Catalogue text only, no data: the result records nothing.
+    """
     hf = _cat().handlungsfeld(hf_id)
-    display(Markdown(f"*{hf.category}*\n\n{hf.aim}"))
+    text = f"*{hf.category}*\n\n{hf.aim}"
+    result = Shown(hf.name).markdown(text)
+    result.sentence(text)
+    return result
 
 
 def definition_box(ind: Indicator) -> str:
@@ -86,6 +101,12 @@ def _change_text(ind: Indicator, change: float) -> str:
     return f"{sign}{formatting.with_unit(abs(change), ind.unit)}"
 
 
+def first_compared_year(city: pd.DataFrame, year: int) -> int | None:
+    """The earliest year of the look back before `year` with a city value: the key sentences' comparison."""
+    earlier = [y for y in sorted(city.loc[city["value"].notna() & (city["group"] == "total"), "year"]) if window(year)[0] <= y < year]
+    return int(earlier[0]) if earlier else None
+
+
 def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, year: int) -> str:
     """One to three German sentences with the key figures, generated from the values.
 
@@ -102,9 +123,8 @@ def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, 
     text += f"{year} lag der Wert „{ind.name}“ {where} bei **{fmt(now)}**"
     if ind.unit == "%":
         text += f" ({formatting.number(row['numerator'])} von {formatting.number(row['denominator'])})"
-    earlier = [y for y in sorted(city.loc[city['value'].notna() & (city['group'] == 'total'), 'year']) if window(year)[0] <= y < year]
-    if earlier:
-        first = earlier[0]
+    first = first_compared_year(city, year)
+    if first is not None:
         text += f"; {first} waren es {fmt(_value(city, first))} (Veränderung: {_change_text(ind, now - _value(city, first))})"
     text += "."
     if ind.group_values:
@@ -126,19 +146,41 @@ def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, 
     return text
 
 
-def gap_table(ind: Indicator, city: pd.DataFrame, year: int) -> str:
-    """Years x (group a, group b, difference, ratio) for the city, as HTML."""
+def gap_frame(ind: Indicator, city: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The gap table as data: one row per year of the look back with a value for either group.
+
+    Columns: `year`, each compared group's disclosed value and its flag (`<group>`,
+    `flag_<group>`), `difference` (first minus second group) and `ratio`.
+    """
     g = compute.gap(city, ind)
     lo, hi = window(year)
     a, b = ind.group_values
     g = g[(g["year"] >= lo) & (g["year"] <= hi) & (g[a].notna() | g[b].notna())].sort_values("year")
-    register.record(city[city["year"].isin(g["year"]) & city["group"].isin([a, b])], "Tabelle")
     flags = city.set_index(["year", "group"])["flag"]
-    flag = lambda year, group: flags.get((year, group), "")  # noqa: E731
+    return pd.DataFrame({
+        "year": g["year"].to_numpy(),
+        a: g[a].to_numpy(), f"flag_{a}": [flags.get((y, a), "") for y in g["year"]],
+        b: g[b].to_numpy(), f"flag_{b}": [flags.get((y, b), "") for y in g["year"]],
+        "difference": g["difference"].to_numpy(), "ratio": g["ratio"].to_numpy(),
+    })
+
+
+def gap_cells(ind: Indicator, city: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The disclosed city cells a gap table shows (both groups in its years), for the register."""
+    return city[city["year"].isin(frame["year"]) & city["group"].isin(ind.group_values)]
+
+
+def gap_table(ind: Indicator, city: pd.DataFrame, year: int, frame: pd.DataFrame | None = None) -> str:
+    """Years x (group a, group b, difference, ratio) for the city, as HTML.
+
+    Returns text only: the caller records `gap_cells` with the part that shows it.
+    """
+    g = gap_frame(ind, city, year) if frame is None else frame
+    a, b = ind.group_values
     table = pd.DataFrame({
         "Jahr": g["year"].astype(str),
-        GROUP_LABELS[a]: [formatting.with_unit(v, ind.unit, flag=flag(y, a)) for y, v in zip(g["year"], g[a])],
-        GROUP_LABELS[b]: [formatting.with_unit(v, ind.unit, flag=flag(y, b)) for y, v in zip(g["year"], g[b])],
+        GROUP_LABELS[a]: [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(g[a], g[f"flag_{a}"])],
+        GROUP_LABELS[b]: [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(g[b], g[f"flag_{b}"])],
         "Abstand": [formatting.points(v) for v in g["difference"]],
         "Verhältnis": [formatting.ratio(v) for v in g["ratio"]],
     })
@@ -153,70 +195,199 @@ def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool =
             f'<p class="source">Quelle: {html.escape(" ".join(source.split()))}</p></figure>')
 
 
-def map_for_year(ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str = "total") -> None:
+def _map_name(group: str) -> str:
+    return "karte" if group == "total" else f"karte_{group}"
+
+
+def _add_map(result: Shown, ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str) -> None:
+    """Append one Stadtteil map (or the note that there are no values) to `result`."""
     shown = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == group)]
     if shown.empty or shown["value"].notna().sum() == 0:
-        display(Markdown(f"*Für {year} liegen für „{ind.name}“ keine Stadtteilwerte vor.*"))
+        result.markdown(f"*Für {year} liegen für „{ind.name}“ keine Stadtteilwerte vor.*")
         return
     suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
     fig = maps.choropleth(shown, f"{ind.name}{suffix}, {year}, nach Stadtteilen", ind.unit, charts.short_source(ind))
-    register.record(shown, "Karte")
-    charts.show(fig)
+    name = _map_name(group)
+    result.figure(name, fig, records=[Record(result.table(name, shown), "Karte")])
 
 
-def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str, ...] | None = None) -> None:
+def map_for_year(ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str = "total") -> Shown:
+    """One group's Stadtteil map for one year; `tables`/`figures` under "karte" ("karte_<group>")."""
+    result = Shown(f"{ind.name}, {year}")
+    _add_map(result, ind, stadtteile, year, group)
+    return result
+
+
+class IndicatorSection(Shown):
+    """One indicator as a chapter shows it: heading, definition box, key sentences, series, gap table, maps.
+
+    Returned by `indicator_section`. As a cell's last expression it renders exactly as the
+    report shows the indicator and records the cells it publishes; kept in a variable it is
+    the data behind the block, and nothing is recorded.
+
+    Attributes
+    ----------
+    indicator : helpers.core.catalogue.Indicator
+        The catalogue entry (name, definition, unit, groups, source, ...).
+    report_year : int
+        The year asked for.
+    year : int or None
+        The year shown: the latest year up to `report_year` with a city value (None without
+        any data; then only heading, definition box and a note are shown).
+    city : pandas.DataFrame
+        Disclosed city values of all years and groups (helpers.disclosure.disclosed.values).
+    stadtteile : pandas.DataFrame
+        Disclosed Stadtteil values of all years and groups (empty for city-only indicators).
+    tables : dict of str to pandas.DataFrame
+        What the block shows, as disclosed values with their flags: "text" (the cells the key
+        sentences use), "zeitreihe" (the series over the look back), "abstand" (the gap
+        table, see `gap_frame`; only with compared groups), "karte" and "karte_<group>"
+        (the Stadtteil values of each map).
+    figures : dict of str to matplotlib.figure.Figure
+        "zeitreihe" and one "karte"/"karte_<group>" per map.
+    sentences : list of str
+        The key sentences (Markdown, as shown).
+
+    Examples
+    --------
+    >>> section = indicator_section("mv_anteil", 2014)
+    >>> section.year
+    2014
+    >>> series = section.tables["zeitreihe"]
+    >>> round(float(series.query("year == 2014 and group == 'total'")["value"].iloc[0]), 1)
+    21.7
+
+    In a notebook, ending a cell with ``section`` shows the block and records its cells.
+    """
+
+    def __init__(self, indicator: Indicator, report_year: int, year: int | None,
+                 city: pd.DataFrame, stadtteile: pd.DataFrame) -> None:
+        super().__init__(indicator.name)
+        self.indicator = indicator
+        self.report_year = report_year
+        self.year = year
+        self.city = city
+        self.stadtteile = stadtteile
+
+
+def _nonempty_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    present = [f for f in frames if not f.empty]
+    return pd.concat(present, ignore_index=True) if present else frames[0].iloc[0:0]
+
+
+def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str, ...] | None = None) -> IndicatorSection:
     """The standard block for one indicator: heading, definition, key figures, series, gap, maps.
 
     Without a value for the report year the latest earlier year is shown, labelled as such.
+
+    Parameters
+    ----------
+    indicator_id : str
+        Catalogue id, e.g. "mv_anteil".
+    report_year : int
+        Report year; the series covers the ten years up to the year shown.
+    map_groups : tuple of str, optional
+        Groups mapped by Stadtteil (default: the catalogue's `map_groups`).
+
+    Returns
+    -------
+    IndicatorSection
+        Renders in a notebook and holds the disclosed values, figures and sentences it shows.
+
+    Examples
+    --------
+    >>> section = indicator_section("alo_dichte", 2014)
+    >>> sorted(section.tables)                          # doctest: +SKIP
+    ['abstand', 'karte', 'text', 'zeitreihe']
     """
     ind = _cat().indicator(indicator_id)
     city = disclosed.values(ind, "stadt")
     stadtteile = disclosed.values(ind, "stadtteil") if ind.level == "stadtteil" else city.iloc[0:0]
-    display(Markdown(f"## {ind.name}"))
-    display(HTML(definition_box(ind)))
     year = compute.latest_year(city[city["group"] == "total"], up_to=report_year)
+    result = IndicatorSection(ind, report_year, year, city, stadtteile)
+    result.markdown(f"## {ind.name}")
+    result.html(definition_box(ind))
     if year is None:
-        display(Markdown(f"*Für „{ind.name}“ liegen bis {report_year} keine Daten vor.*"))
-        return
+        result.markdown(f"*Für „{ind.name}“ liegen bis {report_year} keine Daten vor.*")
+        return result
     if year != report_year:
-        display(Markdown(f"*Für {report_year} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr {year}.*"))
+        result.markdown(f"*Für {report_year} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr {year}.*")
     lo, hi = window(year)
     city_window = city[(city["year"] >= lo) & (city["year"] <= hi)]
-    display(Markdown(key_sentences(ind, city, stadtteile, year)))
-    register.record(city[city["year"].isin([year, lo])], "Text")
-    register.record(stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")], "Text")
+    first = first_compared_year(city, year)
+    text_cells = [city[city["year"].isin([year] if first is None else [year, first])],
+                  stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")]]
+    result.table("text", _nonempty_concat(text_cells))
+    result.markdown(result.sentence(key_sentences(ind, city, stadtteile, year)),
+                    records=[Record(cells, "Text") for cells in text_cells])
     shown_years = city_window.loc[city_window["value"].notna(), "year"]
     title = f"{ind.name}, {areas.city().name} {shown_years.min()}–{shown_years.max()}"
-    register.record(city_window, "Zeitreihe")
-    charts.show(charts.time_series(city_window, ind, title, year))
+    result.figure("zeitreihe", charts.time_series(city_window, ind, title, year),
+                  records=[Record(result.table("zeitreihe", city_window), "Zeitreihe")])
     if ind.group_values:
-        display(HTML(gap_table(ind, city, year)))
+        gap = result.table("abstand", gap_frame(ind, city, year))
+        result.html(gap_table(ind, city, year, gap), records=[Record(gap_cells(ind, city, gap), "Tabelle")])
     if ind.level == "stadtteil":
         for group in map_groups or ind.map_groups:
-            map_for_year(ind, stadtteile, year, group)
+            _add_map(result, ind, stadtteile, year, group)
+    return result
 
 
-def handlungsfeld(hf_id: str, report_year: int) -> None:
-    """A whole Handlungsfeld chapter body: its aim, then every indicator of the catalogue in order."""
-    opening(hf_id)
+class Chapter(Shown):
+    """A Handlungsfeld chapter body: the opening, then one `IndicatorSection` per indicator.
+
+    Attributes
+    ----------
+    handlungsfeld : str
+        The Handlungsfeld id.
+    sections : dict of str to IndicatorSection
+        The indicator blocks by indicator id, in catalogue order.
+
+    Examples
+    --------
+    >>> chapter = handlungsfeld("sport", 2014)
+    >>> list(chapter.sections) == [i.id for i in catalogue.load().for_handlungsfeld("sport")]
+    True
+    """
+
+    def __init__(self, hf_id: str, title: str) -> None:
+        super().__init__(title)
+        self.handlungsfeld = hf_id
+        self.sections: dict[str, IndicatorSection] = {}
+
+
+def handlungsfeld(hf_id: str, report_year: int) -> Chapter:
+    """A whole Handlungsfeld chapter body: its aim, then every indicator of the catalogue in order.
+
+    A convenience; the chapter notebooks call `opening` and `indicator_section` cell by cell.
+    """
+    result = Chapter(hf_id, _cat().handlungsfeld(hf_id).name)
+    result.add(opening(hf_id))
     for ind in _cat().for_handlungsfeld(hf_id):
-        indicator_section(ind.id, report_year)
+        result.sections[ind.id] = section = indicator_section(ind.id, report_year)
+        result.add(section)
+    return result
 
 
-def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
-    """The n Stadtteile with the highest and the lowest values (after disclosure control)."""
+def extremes_table(indicator_id: str, year: int, n: int = 5) -> Shown:
+    """The n Stadtteile with the highest and the lowest values (after disclosure control).
+
+    `tables["extremwerte"]` holds the shown rows (disclosed values with flags, column `Rang`:
+    "höchste"/"niedrigste"); empty result if the indicator has no Stadtteil values yet.
+    """
     ind = _cat().indicator(indicator_id)
+    result = Shown(f"{ind.name}: höchste und niedrigste Werte")
     stadtteile = disclosed.values(ind, "stadtteil")
     latest = compute.latest_year(stadtteile[stadtteile["group"] == "total"], up_to=year)
     if latest is None:
-        return
+        return result
     if latest != year:
-        display(Markdown(f"*Für {year} liegen keine Stadtteilwerte vor; gezeigt wird {latest}.*"))
+        result.markdown(f"*Für {year} liegen keine Stadtteilwerte vor; gezeigt wird {latest}.*")
     year = latest
     shown = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")]
     shown = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
-    rows = pd.concat([shown.head(n).assign(Rang="höchste"), shown.tail(n).assign(Rang="niedrigste")])
-    register.record(rows, "Tabelle")
+    rows = result.table("extremwerte", pd.concat([shown.head(n).assign(Rang="höchste"),
+                                                  shown.tail(n).assign(Rang="niedrigste")]))
     table = pd.DataFrame({
         "": rows["Rang"],
         "Stadtteil": rows["area_code"] + " " + rows["area_name"],
@@ -225,22 +396,29 @@ def extremes_table(indicator_id: str, year: int, n: int = 5) -> None:
         ind.name: [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(rows["value"], rows["flag"])],
     })
     caption = f"Stadtteile mit den höchsten und niedrigsten Werten, {year}"
-    display(HTML(table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any()))))
+    result.html(table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any())),
+                records=[Record(rows, "Tabelle")])
+    return result
 
 
-def composition(report_year: int) -> None:
-    """Population with migration history by group, city and Stadtbezirke, in % of all residents."""
+def composition(report_year: int) -> Shown:
+    """Population with migration history by group, city and Stadtbezirke, in % of all residents.
+
+    `tables["zusammensetzung"]` (areas x groups, % of all residents) and `figures["zusammensetzung"]`.
+    The shares come from the stored counts of large areas (city, Stadtbezirke), not from an
+    indicator of the catalogue, so they are not in the register.
+    """
     parts = {"foreign": "Ausländer/-innen", "german_mig_personal": "Deutsche mit persönlicher MV",
              "german_mig_inherited": "Deutsche mit vererbter MV"}
+    result = Shown("Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte")
     rows = {}
     city_parts = [compute.counts(catalogue.Term("population", origin=o), "stadt") for o in ["total", *parts]]
     years = set.intersection(*(set(c.loc[c["count"].notna(), "year"]) for c in city_parts))
     years = {y for y in years if y <= report_year}
     if not years:
-        display(Markdown(f"*Für die Zusammensetzung liegen bis {report_year} keine Daten vor.*"))
-        return
+        return result.markdown(f"*Für die Zusammensetzung liegen bis {report_year} keine Daten vor.*")
     if max(years) != report_year:
-        display(Markdown(f"*Für {report_year} liegt die Gliederung noch nicht vor; gezeigt wird {max(years)}.*"))
+        result.markdown(f"*Für {report_year} liegt die Gliederung noch nicht vor; gezeigt wird {max(years)}.*")
     report_year = max(years)
     for level in ("stadt", "stadtbezirk"):
         total = compute.counts(catalogue.Term("population"), level)
@@ -251,35 +429,42 @@ def composition(report_year: int) -> None:
             c = c[c["year"] == report_year].set_index("area_code")["count"]
             for code, value in c.items():
                 rows.setdefault(names.get(code, code), {})[label] = float(value) / float(total[code]) * 100
-    table = pd.DataFrame(rows).T[list(parts.values())]
+    table = result.table("zusammensetzung", pd.DataFrame(rows).T[list(parts.values())])
     source = f"{areas.statistics_source()}, Migration {report_year}"
     fig = charts.stacked_composition(table, f"Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte, {report_year}", source)
-    charts.show(fig)
+    return result.figure("zusammensetzung", fig)
 
 
-def development_maps(indicator_id: str, report_year: int, span: int = 4) -> None:
-    """Small multiples over the last `span` + 1 years on one scale, and the change map over the span."""
+def development_maps(indicator_id: str, report_year: int, span: int = 4) -> Shown:
+    """Small multiples over the last `span` + 1 years on one scale, and the change map over the span.
+
+    `tables["entwicklung"]` holds the mapped Stadtteil values (disclosed, with flags) of the
+    years shown; `figures` "entwicklung" and "veraenderung". Empty with fewer than two years.
+    """
     ind = _cat().indicator(indicator_id)
+    result = Shown(f"{ind.name}: Entwicklung in den Stadtteilen")
     stadtteile = disclosed.values(ind, "stadtteil")
     stadtteile = stadtteile[stadtteile["group"] == "total"]
     year = compute.latest_year(stadtteile, up_to=report_year)
     if year is None:
-        return
+        return result
     years = [y for y in range(year - span, year + 1) if stadtteile.loc[stadtteile["year"] == y, "value"].notna().any()]
     if len(years) < 2:
-        return
-    display(Markdown(f"### {ind.name}: Entwicklung in den Stadtteilen {years[0]}–{years[-1]}"))
+        return result
+    result.markdown(f"### {ind.name}: Entwicklung in den Stadtteilen {years[0]}–{years[-1]}")
     source = charts.short_source(ind)
-    charts.show(maps.small_multiples(stadtteile[stadtteile["year"].isin(years)], years,
-                                      f"{ind.name}, {years[0]}–{years[-1]}, gleiche Klassen für alle Jahre",
-                                      ind.unit, source))
-    register.record(stadtteile[stadtteile["year"].isin(years)], "Karte")
+    mapped = result.table("entwicklung", stadtteile[stadtteile["year"].isin(years)])
+    result.figure("entwicklung", maps.small_multiples(mapped, years,
+                                                       f"{ind.name}, {years[0]}–{years[-1]}, gleiche Klassen für alle Jahre",
+                                                       ind.unit, source),
+                  records=[Record(mapped, "Karte")])
     before, after = (stadtteile[stadtteile["year"] == y] for y in (years[0], years[-1]))
-    charts.show(maps.change_map(before, after, f"{ind.name}: Veränderung {years[0]}–{years[-1]}", source,
-                                 years[0], years[-1], unit=ind.unit))
+    result.figure("veraenderung", maps.change_map(before, after, f"{ind.name}: Veränderung {years[0]}–{years[-1]}", source,
+                                                  years[0], years[-1], unit=ind.unit))
     if any(years[0] < int(b.split(":", 1)[0]) <= years[-1] for b in ind.breaks):
-        display(Markdown("*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (siehe Definitionskasten); "
-                         "ein Teil der Veränderung kann auf die Umstellung zurückgehen.*"))
+        result.markdown("*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (siehe Definitionskasten); "
+                        "ein Teil der Veränderung kann auf die Umstellung zurückgehen.*")
+    return result
 
 
 def latest_common_year(indicator_ids: list[str], report_year: int, level: str = "stadtteil") -> int | None:

@@ -3,6 +3,10 @@
 Per indicator (city level): latest value up to the report year, its change over one, five
 and ten years, the gap between the compared groups and its change over five years, and the
 trend assessment of `helpers.indicators.trend` against the desired direction.
+
+`summary` (also called `show`) returns a `Summary` result: shown as a cell's last
+expression it renders the table and the data status and records the city cells the table
+is computed from; kept in a variable it holds the rows as a DataFrame.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from helpers.core.catalogue import GROUP_LABELS, Indicator
 from helpers.disclosure import disclosed
 from helpers.figures import charts
 from helpers.indicators import compute, trend
+from helpers.sections.shown import Record, Shown
 
 CHANGE_SPANS = (1, 5, 10)
 COLUMNS = ["Indikator", "Jahr", "Wert", "Δ 1 J.", "Δ 5 J.", "Δ 10 J.", "Abstand", "Δ Abstand 5 J.", "Bewertung"]
@@ -130,9 +135,70 @@ def missing_html(report_year: int, summary_rows: list[dict] | None = None) -> st
             f"verfügbare Jahr:</p><ul>{items}</ul></div>")
 
 
-def show(report_year: int) -> None:
-    from IPython.display import HTML, display
+def shown_cells(ind: Indicator, row: dict) -> pd.DataFrame:
+    """The disclosed city cells a summary row is computed from, for the register.
 
+    The value and its changes use the totals of the year and 1, 5 and 10 years before; the
+    gap and its change use both compared groups in the year and 5 years before.
+    """
+    city = disclosed.values(ind, "stadt")
+    if row["year"] is None:
+        return city.iloc[0:0]
+    year = row["year"]
+    totals = (city["group"] == "total") & city["year"].isin([year, *(year - s for s in CHANGE_SPANS)])
+    groups = city["group"].isin(ind.group_values) & city["year"].isin([year, year - 5])
+    return city[(totals | groups) & city["value"].notna()]
+
+
+def frame(summary_rows: list[dict]) -> pd.DataFrame:
+    """The summary rows as a table: one row per indicator, the assessment spread over columns."""
+    table = pd.DataFrame([{k: v for k, v in row.items() if k != "assessment"} for row in summary_rows])
+    assessments = [row["assessment"] for row in summary_rows]
+    return table.assign(assessment=[a.label for a in assessments], assessment_symbol=[a.symbol for a in assessments],
+                        assessment_base_year=[a.base_year for a in assessments])
+
+
+class Summary(Shown):
+    """The summary chapter as a result: the table of all indicators and the data status.
+
+    Attributes
+    ----------
+    report_year : int
+        The report year asked for.
+    rows : list of dict
+        One dict per indicator (see `indicator_row`), in catalogue order.
+    tables : dict of str to pandas.DataFrame
+        "uebersicht": the rows as a DataFrame (latest value with its flag, changes over 1, 5
+        and 10 years, gap and its change, assessment); "zellen": the disclosed city cells
+        they are computed from (what the register records when the summary is shown).
+
+    Examples
+    --------
+    >>> result = summary(2014)
+    >>> table = result.tables["uebersicht"]
+    >>> round(float(table.set_index("id").loc["mv_anteil", "value"]), 1)
+    21.7
+    """
+
+    def __init__(self, report_year: int, summary_rows: list[dict]) -> None:
+        super().__init__(f"Alle Indikatoren im Überblick, Berichtsjahr {report_year}")
+        self.report_year = report_year
+        self.rows = summary_rows
+
+
+def summary(report_year: int) -> Summary:
+    """The summary table over all indicators and the list of indicators without a value for the year."""
+    cat = catalogue.load()
     summary_rows = rows(report_year)
-    display(HTML(table_html(report_year, summary_rows)))
-    display(HTML(missing_html(report_year, summary_rows)))
+    result = Summary(report_year, summary_rows)
+    result.table("uebersicht", frame(summary_rows))
+    cells = [shown_cells(cat.indicator(row["id"]), row) for row in summary_rows]
+    present = [c for c in cells if not c.empty]
+    result.table("zellen", pd.concat(present, ignore_index=True) if present else cells[0])
+    result.html(table_html(report_year, summary_rows), records=[Record(result.tables["zellen"], "Tabelle")])
+    result.html(missing_html(report_year, summary_rows))
+    return result
+
+
+#: The name notebook 01 has always called.
+show = summary
