@@ -112,8 +112,9 @@ def span(years: list[int]) -> str:
 
 def refusal(year: int, available: Availability) -> str:
     """The German message for a year that is not offered."""
-    why = available.reasons.get(year, "Für dieses Jahr liegen keine Daten vor.")
+    why = available.reasons.get(year)
+    head = (f"Für das Berichtsjahr {year} lässt sich kein Bericht erstellen. {why}" if why
+            else f"Für das Berichtsjahr {year} liegen keine Daten vor.")
     if not available.years:
-        return f"{why} Es gibt kein Berichtsjahr, für das sich ein Bericht erstellen lässt."
-    return (f"Für das Berichtsjahr {year} lässt sich kein Bericht erstellen. {why} "
-            f"Verfügbare Jahre: {span(available.years)}.")
+        return f"{head} Es gibt kein Berichtsjahr, für das sich ein Bericht erstellen lässt."
+    return f"{head} Verfügbare Jahre: {span(available.years)}."
