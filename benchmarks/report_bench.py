@@ -165,6 +165,7 @@ def runner_builds(base: Path, year: int) -> dict:
             "changed_notebook": CHANGED, "changed_notebook_own_s": own, "changed_notebook_own_clean_s": own_clean,
             "changed_notebook_own_without_pdf_s": own_time(one_html_log, CHANGED),
             "one_module_s": round(module, 2), "changed_module": CHANGED_MODULE, "one_module_rerun": rerun(module_log),
+            "one_module_own_s": {nb: own_time(module_log, nb) for nb in rerun(module_log)},
             "kernel_peak_rss_mib": {"n": len(peaks), "max": round(max(peaks) / 2**20, 1) if peaks else None,
                                     "median": round(statistics.median(peaks) / 2**20, 1) if peaks else None},
             "clean_log": log, "one_notebook_log": one_log, "one_module_log": module_log}
@@ -211,7 +212,7 @@ def main() -> int:
           f"{runs['changed_notebook_own_clean_s']} s); Ziel: ≤ eigene Zeit + 3 s, "
           f"gemessen: eigene Zeit + {runs['one_notebook_s'] - own:.1f} s" if own else "")
     print(f"Nach der Änderung an {CHANGED_MODULE}: {len(runs['one_module_rerun'])} von 15 Kapiteln neu ausgeführt "
-          f"({', '.join(runs['one_module_rerun']) or 'keines'})")
+          f"({', '.join(f'{nb}: eigene Zeit {s} s' for nb, s in runs['one_module_own_s'].items()) or 'keines'})")
     mem = runs["kernel_peak_rss_mib"]
     print(f"Spitzen-Arbeitsspeicher je Kernel: max {mem['max']} MiB, Median {mem['median']} MiB ({mem['n']} Kernel)")
     for target, ok in result["targets"].items():
