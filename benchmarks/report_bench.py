@@ -1,7 +1,7 @@
 """`make bench`: what the runner saves, measured in one run on the committed data.
 
-Four builds of the same report, each in its own copy of the inputs (IM_ROOT) so the working
-tree is never touched:
+Builds of the same report, each in its own copy of the inputs and code (its run context's root,
+with the copy's src/ first on PYTHONPATH) so the working tree is never touched:
 1. baseline: every chapter notebook one after another with the papermill command line, then
    `jupyter nbconvert --to html` on each (what a team without the runner would script);
 2. clean: `python -m helpers.build.runner` on an empty outputs folder (parallel kernels, PDF, tables,
@@ -9,7 +9,10 @@ tree is never touched:
 3. no change: the same command again;
 4. one notebook changed: a comment added to one code cell of one chapter, then the command again
    (and once more with --ohne-pdf, to show the share of the PDF rendering). The target compares
-   it with that chapter's own time as the runner printed it in the same run.
+   it with that chapter's own time as the runner printed it in the same run;
+5. one section module changed: a comment appended to helpers/sections/explorer.py in the copy,
+   then the command again; only the chapters whose notebooks reach that module (14) re-run,
+   and the bench prints how many did.
 Peak resident memory of every kernel is sampled during the clean build (psutil).
 Prints a table and writes outputs/bench.json; the targets of issue 7 are evaluated, not assumed.
 """
@@ -35,11 +38,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from helpers.build.verify import copy_inputs  # noqa: E402
-from helpers.core import paths  # noqa: E402
+from helpers.core import context, paths  # noqa: E402
 from helpers.core.fileio import write_text_atomic  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CHANGED = "07_stadtteil_und_quartiersentwicklung.ipynb"  # a mid-sized chapter
+#: A section module reached by one chapter's notebook only (the correlation explorer: chapter 14).
+CHANGED_MODULE = "src/helpers/sections/explorer.py"
 
 
 def machine() -> dict:
@@ -93,7 +98,8 @@ def workspace(base: Path, name: str) -> tuple[Path, dict]:
     root = base / name
     root.mkdir()
     copy_inputs(ROOT, root)
-    env = {**os.environ, "IM_ROOT": str(root), "IM_OUTPUTS": str(root / "outputs"),
+    env = {**context.RunContext(root=root, outputs=root / "outputs").environ(),
+           "PYTHONPATH": os.pathsep.join([str(root / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]),
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     return root, env
 
@@ -122,6 +128,16 @@ def change_one_notebook(root: Path) -> None:
     nbformat.write(nb, path)
 
 
+def change_one_module(root: Path) -> None:
+    with open(root / CHANGED_MODULE, "a", encoding="utf-8") as f:
+        f.write("# Benchmark: geänderter Abschnitt\n")
+
+
+def rerun(log: str) -> list[str]:
+    """Chapters the runner executed in a run ("  14_….ipynb   8.2 s  ok"), not the unchanged ones."""
+    return re.findall(r"^\s+(\d\d_\S+\.ipynb)\s+[0-9.]+ s\s+(?:ok|FEHLER)$", log, flags=re.MULTILINE)
+
+
 def own_time(log: str, notebook: str) -> float | None:
     """The notebook's execution time as the runner printed it ("  07_….ipynb   8.2 s  ok")."""
     match = re.search(rf"{re.escape(notebook)}\s+([0-9.]+) s", log)
@@ -140,15 +156,19 @@ def runner_builds(base: Path, year: int) -> dict:
     own = own_time(one_log, CHANGED)  # the same run, so the overhead is what that rebuild added
     change_one_notebook(root)  # the same again without the PDF: how much of the rebuild is WeasyPrint
     one_html, one_html_log = timed([*cmd, "--ohne-pdf"], env, root)
+    change_one_module(root)  # code: only the chapters that reach the module run again
+    module, module_log = timed(cmd, env, root)
     peaks = sorted(memory.peaks.values())
     return {"clean_s": round(clean, 2), "no_change_s": round(statistics.median(nothing), 2),
             "no_change_runs_s": [round(t, 2) for t in nothing], "one_notebook_s": round(one, 2),
             "one_notebook_without_pdf_s": round(one_html, 2),
             "changed_notebook": CHANGED, "changed_notebook_own_s": own, "changed_notebook_own_clean_s": own_clean,
             "changed_notebook_own_without_pdf_s": own_time(one_html_log, CHANGED),
+            "one_module_s": round(module, 2), "changed_module": CHANGED_MODULE, "one_module_rerun": rerun(module_log),
+            "one_module_own_s": {nb: own_time(module_log, nb) for nb in rerun(module_log)},
             "kernel_peak_rss_mib": {"n": len(peaks), "max": round(max(peaks) / 2**20, 1) if peaks else None,
                                     "median": round(statistics.median(peaks) / 2**20, 1) if peaks else None},
-            "clean_log": log, "one_notebook_log": one_log}
+            "clean_log": log, "one_notebook_log": one_log, "one_module_log": module_log}
 
 
 def main() -> int:
@@ -157,7 +177,8 @@ def main() -> int:
         base = Path(tmp)
         print("Baseline: papermill-Kommandozeile nacheinander, dann nbconvert je Notebook …", flush=True)
         base_s, per_nb = baseline(base, year)
-        print("Runner: sauberer Lauf, unveränderter Lauf, ein Notebook geändert …", flush=True)
+        print("Runner: sauberer Lauf, unveränderter Lauf, ein Notebook geändert, ein Abschnittsmodul geändert …",
+              flush=True)
         runs = runner_builds(base, year)
     own = runs["changed_notebook_own_s"] or per_nb.get(CHANGED)
     result = {
@@ -171,6 +192,7 @@ def main() -> int:
         "clean_at_least_1.8x_faster_than_baseline": result["ratios"]["baseline_over_clean"] >= 1.8,
         "no_change_under_2s": runs["no_change_s"] < 2,
         "one_notebook_within_own_plus_3s": own is not None and runs["one_notebook_s"] <= own + 3,
+        "one_module_reruns_only_chapter_14": runs["one_module_rerun"] == ["14_zusammenhaenge.ipynb"],
         "one_notebook_without_pdf_within_own_plus_3s": (runs["changed_notebook_own_without_pdf_s"] is not None and
                                                         runs["one_notebook_without_pdf_s"]
                                                         <= runs["changed_notebook_own_without_pdf_s"] + 3),
@@ -181,13 +203,16 @@ def main() -> int:
             ("make report, nichts geändert", runs["no_change_s"], base_s / runs["no_change_s"]),
             (f"make report, {CHANGED} geändert", runs["one_notebook_s"], base_s / runs["one_notebook_s"]),
             ("  dasselbe ohne PDF (--ohne-pdf)", runs["one_notebook_without_pdf_s"],
-             base_s / runs["one_notebook_without_pdf_s"])]
+             base_s / runs["one_notebook_without_pdf_s"]),
+            (f"make report, {Path(CHANGED_MODULE).name} geändert", runs["one_module_s"], base_s / runs["one_module_s"])]
     print(f"\n{'Lauf':<62} {'Sekunden':>9} {'× schneller':>12}")
     for name, seconds, ratio in rows:
         print(f"{name:<62} {seconds:9.2f} {ratio:12.1f}")
     print(f"\nEigene Laufzeit von {CHANGED} im Lauf nach der Änderung: {own} s (im sauberen Lauf "
           f"{runs['changed_notebook_own_clean_s']} s); Ziel: ≤ eigene Zeit + 3 s, "
           f"gemessen: eigene Zeit + {runs['one_notebook_s'] - own:.1f} s" if own else "")
+    print(f"Nach der Änderung an {CHANGED_MODULE}: {len(runs['one_module_rerun'])} von 15 Kapiteln neu ausgeführt "
+          f"({', '.join(f'{nb}: eigene Zeit {s} s' for nb, s in runs['one_module_own_s'].items()) or 'keines'})")
     mem = runs["kernel_peak_rss_mib"]
     print(f"Spitzen-Arbeitsspeicher je Kernel: max {mem['max']} MiB, Median {mem['median']} MiB ({mem['n']} Kernel)")
     for target, ok in result["targets"].items():

@@ -3,7 +3,7 @@
 Builds the whole report (all chapters, `--ohne-pdf`) for Münster as committed (45 Stadtteile),
 for the 174 Stadtzellen with synthetic counts, and for synthetic cities of 250, 500 and 1000
 areas (helpers.sources.scale_city, ten years 2005-2014), each in its own temporary data root
-(IM_ROOT/IM_OUTPUTS), and times one 1000-area choropleth per classification scheme.
+(one run context, IM_CONTEXT), and times one 1000-area choropleth per classification scheme.
 
 Prints a table and writes outputs/scale.json (atomically) with the machine it ran on. The
 scale criterion: time(n)/time(45) <= n/45 for every n, and the exponent b of a least-squares
@@ -45,11 +45,9 @@ def machine() -> dict[str, object]:
 
 def build(root: Path | None, pdf: bool = False) -> float:
     """Seconds for the whole report in the data root `root` (None: the repository's own data)."""
-    env = dict(os.environ)
-    if root is not None:
-        env.update(IM_ROOT=str(root), IM_OUTPUTS=str(root / "outputs"))
-    else:
-        env["IM_OUTPUTS"] = tempfile.mkdtemp(prefix="scale-muenster-")
+    outputs = str(root / "outputs") if root is not None else tempfile.mkdtemp(prefix="scale-muenster-")
+    run = {"root": str(root), "outputs": outputs} if root is not None else {"outputs": outputs}
+    env = {**os.environ, "IM_CONTEXT": json.dumps(run)}  # the run context (helpers.core.context)
     cmd = [sys.executable, "-m", "helpers.build.runner"] + ([] if pdf else ["--ohne-pdf"])
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
@@ -57,7 +55,7 @@ def build(root: Path | None, pdf: bool = False) -> float:
     if done.returncode != 0:
         raise SystemExit(f"Bericht fehlgeschlagen ({root or 'Münster'}):\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
     if root is None:
-        shutil.rmtree(env["IM_OUTPUTS"], ignore_errors=True)
+        shutil.rmtree(outputs, ignore_errors=True)
     return seconds
 
 
@@ -83,7 +81,7 @@ for scheme in {list(SCHEMES)!r}:
     out[scheme] = statistics.median(times)
 print(json.dumps(out))
 """
-    env = {**os.environ, "IM_ROOT": str(root), "IM_OUTPUTS": str(root / "outputs")}
+    env = {**os.environ, "IM_CONTEXT": json.dumps({"root": str(root), "outputs": str(root / "outputs")})}
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 

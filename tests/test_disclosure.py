@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers.core import paths
 from helpers.disclosure import suppression
 from helpers.disclosure.suppression import PRIMARY, SECONDARY, Rule
 
@@ -118,14 +119,29 @@ def assert_no_sum_has_one_secret_cell(out: pd.DataFrame) -> None:
 
 
 def test_rule_file_is_read_and_checked(tmp_path):
-    path = tmp_path / "disclosure.yml"
-    path.write_text("min_count: 4\nmin_denominator: 50\nmin_population: 0\n", encoding="utf-8")
+    """The rule lives under `disclosure:` in config/monitoring.yml; the messages name that file."""
+    path = tmp_path / "monitoring.yml"
+    chapters = "chapters:\n  - notebook: 00_a.ipynb\n"
+    path.write_text(chapters + "disclosure:\n  min_count: 4\n  min_denominator: 50\n  min_population: 0\n",
+                    encoding="utf-8")
     rule = suppression.load_rule(path)
     assert rule == Rule(min_count=4, min_denominator=50, min_population=0)
     assert "1 bis 3" in rule.describe() and "kleiner als 50" in rule.describe()
-    path.write_text("min_count: 3\nmindest_nenner: 30\n", encoding="utf-8")
-    with pytest.raises(suppression.DisclosureError, match=r"disclosure.yml: unbekannte Einstellung\(en\) mindest_nenner"):
+    path.write_text(chapters + "disclosure:\n  min_count: 3\n  mindest_nenner: 30\n", encoding="utf-8")
+    with pytest.raises(suppression.DisclosureError,
+                       match=r"monitoring.yml: disclosure: unbekannte Einstellung\(en\) mindest_nenner; erlaubt: "
+                             r"min_count, min_denominator, min_population, population_measure\."):
         suppression.load_rule(path)
-    path.write_text("min_count: -1\n", encoding="utf-8")
-    with pytest.raises(suppression.DisclosureError, match="'min_count' muss eine ganze Zahl ≥ 0 sein"):
+    path.write_text(chapters + "disclosure:\n  min_count: -1\n", encoding="utf-8")
+    with pytest.raises(suppression.DisclosureError, match="monitoring.yml: disclosure: 'min_count' muss eine ganze "
+                                                          "Zahl ≥ 0 sein, gefunden: -1"):
         suppression.load_rule(path)
+    path.write_text(chapters, encoding="utf-8")  # no rule in the file: the defaults
+    assert suppression.load_rule(path) == Rule(min_count=3, min_denominator=30, min_population=300)
+
+
+def test_the_committed_rule_is_the_one_in_the_configuration():
+    """Moved from data/disclosure.yml with every key and value."""
+    assert suppression.active_rule() == Rule(min_count=3, min_denominator=30, min_population=300,
+                                             population_measure="population")
+    assert not (paths.DATA / "disclosure.yml").exists()

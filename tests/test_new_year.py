@@ -1,12 +1,11 @@
 """The whole path of a new reporting year: deliveries in, one command, report for that year.
 
 Runs the commands as city staff would (ingest, then the runner) in subprocesses on a copy
-of the committed data (IM_ROOT), so the committed files are never touched.
+of the committed data (its run context's root), so the committed files are never touched.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.core import paths
+from helpers.core import context, paths
 from helpers.core.formatting import NBSP, THIN
 
 pytestmark = pytest.mark.notebooks
@@ -23,8 +22,7 @@ NEW_YEAR = 2015
 
 
 def _run(module: str, *args: str, root: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "IM_ROOT": str(root)}
-    env.pop("IM_OUTPUTS", None)
+    env = context.RunContext(root=root).environ()
     return subprocess.run([sys.executable, "-m", module, *args], cwd=root, env=env, capture_output=True,
                           text=True, timeout=600)
 
@@ -69,6 +67,7 @@ def new_year(tmp_path_factory):
     root = tmp_path_factory.mktemp("stadt")
     shutil.copytree(paths.ROOT / "data", root / "data")
     shutil.copytree(paths.ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(paths.ROOT / "config", root / "config")
     inbox = root / "eingang"
     inbox.mkdir()
     delivery, migration, population = _delivery_2015(inbox)

@@ -15,7 +15,7 @@ import papermill as pm
 import pytest
 from pypdf import PdfReader
 
-from helpers.core import catalogue, paths
+from helpers.core import catalogue, context, paths
 from helpers.disclosure import suppression
 from helpers.indicators import trend
 from helpers.publish import pdf, stitch
@@ -38,7 +38,7 @@ def small_pdf(tmp_path_factory) -> tuple[Path, PdfReader, list[str]]:
     executed = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "OUTPUTS", out)
-        mp.setenv("IM_OUTPUTS", str(out))
+        mp.setenv(context.ENV, context.RunContext(outputs=out).to_json())
         for name in CHAPTERS:
             target = out / str(YEAR) / "notebooks" / name
             target.parent.mkdir(parents=True, exist_ok=True)

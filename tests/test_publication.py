@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers.build import release, runner, verify
-from helpers.core import fileio, paths
+from helpers.core import context, fileio, paths
 from helpers.disclosure import checker, disclosed, register
 from helpers.publish import manifest
 
@@ -131,6 +131,9 @@ def test_manifest_names_inputs_versions_and_every_published_number(run_dir):
         "00_kontext_bevoelkerung", "02_arbeit_und_wirtschaft"]
     assert m["inputs"]["data/observations/sms.csv"] == fileio.sha256_file(paths.OBSERVATIONS_DIR / "sms.csv")
     assert "notebooks/02_arbeit_und_wirtschaft.ipynb" in m["inputs"] and "src/helpers/disclosure/suppression.py" in m["inputs"]
+    assert m["inputs"]["config/monitoring.yml"] == fileio.sha256_file(paths.CONFIG_YAML)  # chapters and rule
+    assert m["parameters"]["disclosure_rule"] == {"min_count": 3, "min_denominator": 30, "min_population": 300,
+                                                  "population_measure": "population"}
     assert m["packages"]["pandas"].startswith("3.") and "papermill" in m["packages"]
     assert len(m["git"]["commit"]) in (40, len("unbekannt"))
     assert set(m["durations_seconds"]) == {"00_kontext_bevoelkerung.ipynb", "02_arbeit_und_wirtschaft.ipynb"}
@@ -189,7 +192,7 @@ def test_indicator_values_are_shared_through_the_runs_folder(tmp_path, monkeypat
         disclosed._protected.cache_clear()
         computed = disclosed.protected(ind)
         assert not shared.exists()  # without the runner's folder nothing is shared
-        monkeypatch.setenv(paths.VALUES_CACHE_ENV, str(shared))
+        monkeypatch.setenv(context.ENV, context.RunContext(values_cache=shared).to_json())
         disclosed._stored.cache_clear()
         disclosed._protected.cache_clear()
         pd.testing.assert_frame_equal(disclosed.protected(ind), computed)
@@ -203,11 +206,12 @@ def test_indicator_values_are_shared_through_the_runs_folder(tmp_path, monkeypat
 
 
 def test_runner_leaves_no_shared_folder_set_behind(monkeypatch, tmp_path):
-    monkeypatch.delenv(paths.VALUES_CACHE_ENV, raising=False)
+    monkeypatch.delenv(context.ENV, raising=False)
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     plan = runner.Plan(2014, tmp_path, [], {}, [], "", True, "", True, values_key="abc")
     (tmp_path / ".build" / "values" / "old").mkdir(parents=True)
     with runner._use_values_cache(plan):
-        assert os.environ[paths.VALUES_CACHE_ENV] == str(runner.values_cache(plan))
-    assert paths.VALUES_CACHE_ENV not in os.environ
+        assert context.current().values_cache == runner.values_cache(plan)
+        assert context.current().root == paths.ROOT and context.current().chapter is None  # nothing recorded here
+    assert context.ENV not in os.environ and context.current().values_cache is None
     assert not (tmp_path / ".build" / "values" / "old").exists()  # folders of other code or data are removed

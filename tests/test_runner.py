@@ -15,18 +15,23 @@ import nbformat
 import pytest
 
 from helpers.build import buildstate, runner
-from helpers.core import paths
+from helpers.core import config, context, paths
+from helpers.indicators import years
 
 CHAPTERS = ["05", "06"]  # two of the fastest chapters
 
 
 # --- buildstate on a temporary tree ----------------------------------------------------------------
 
+CONFIG = "chapters:\n  - notebook: 05_test.ipynb\ndisclosure:\n  min_count: {}\n"
+
+
 def _tree(tmp_path: Path) -> tuple[Path, Path, Path]:
     data = tmp_path / "data"
     (data / "observations").mkdir(parents=True)
     (data / "observations" / "a.csv").write_text("year,value\n2014,1\n")
-    (data / "disclosure.yml").write_text("min_count: 3\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "monitoring.yml").write_text(CONFIG.format(3))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("report_year = None"),
                                          nbformat.v4.new_code_cell("print(report_year)")])
     nb.cells[0].metadata["tags"] = ["parameters"]
@@ -35,8 +40,9 @@ def _tree(tmp_path: Path) -> tuple[Path, Path, Path]:
     return tmp_path, data, path
 
 
-def _key(root: Path, data: Path, nb: Path, year: int = 2014) -> str:
-    return buildstate.collect_inputs([nb], root=root, data=data).notebook_key(nb.name, year)
+def _key(root: Path, data: Path, nb: Path, year: int = 2014, parameters: str = "{}") -> str:
+    return buildstate.collect_inputs([nb], root=root, data=data, parameters={nb.name: parameters},
+                                     cache=root / "cache").notebook_key(nb.name, year)
 
 
 def test_key_ignores_outputs_and_counts_but_follows_source_and_tags(tmp_path):
@@ -50,6 +56,7 @@ def test_key_ignores_outputs_and_counts_but_follows_source_and_tags(tmp_path):
     os.utime(path, (1, 1))
     assert _key(root, data, path) == before
     assert _key(root, data, path, year=2013) != before
+    assert _key(root, data, path, parameters='{"x": 1}') != before
     nb.cells[1].metadata["tags"] = ["remove"]
     nbformat.write(nb, path)
     tagged = _key(root, data, path)
@@ -59,26 +66,224 @@ def test_key_ignores_outputs_and_counts_but_follows_source_and_tags(tmp_path):
     assert _key(root, data, path) not in (before, tagged)
 
 
-def test_key_follows_data_and_code(tmp_path, monkeypatch):
+def test_key_follows_data_rule_and_code(tmp_path, monkeypatch):
     root, data, path = _tree(tmp_path)
     before = _key(root, data, path)
-    (data / "disclosure.yml").write_text("min_count: 4\n")
+    (data / "observations" / "a.csv").write_text("year,value\n2014,2\n")
     changed_data = _key(root, data, path)
-    assert changed_data != before
+    (root / "config" / "monitoring.yml").write_text(CONFIG.format(4))
+    changed_rule = _key(root, data, path)
     code = tmp_path / "helpers"
     (code / "publish" / "templates").mkdir(parents=True)
     (code / "__init__.py").write_text("")
     monkeypatch.setattr(buildstate, "code_folder", lambda: code)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import helpers"))
+    nbformat.write(nb, path)
     base = _key(root, data, path)
-    (code / "publish" / "templates" / "report.css").write_text("body {}")
-    with_template = _key(root, data, path)
-    (code / "indicators.py").write_text("X = 1\n")
-    assert len({changed_data, base, with_template, _key(root, data, path)}) == 4
+    (code / "__init__.py").write_text("X = 1\n")
+    assert len({before, changed_data, changed_rule, base, _key(root, data, path)}) == 5
     (code / "__pycache__").mkdir()
-    (code / "__pycache__" / "indicators.cpython-311.pyc").write_bytes(b"\0")
+    (code / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\0")
     assert _key(root, data, path) == _key(root, data, path)  # caches do not count
-    inputs = buildstate.collect_inputs([path], root=root, data=data)
+    inputs = buildstate.collect_inputs([path], root=root, data=data, cache=root / "cache")
     assert inputs.tables_key(2014) != inputs.notebook_key(path.name, 2014)
+
+
+# --- keys that follow the code a chapter reaches ----------------------------------------------------
+
+@pytest.fixture
+def code_copy(tmp_path, monkeypatch):
+    """A copy of the helpers package whose files the tests edit (the import graph is the same)."""
+    code = tmp_path / "helpers"
+    shutil.copytree(buildstate.code_folder(), code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(buildstate, "code_folder", lambda: code)
+    return code
+
+
+def _chapter_keys(tmp_path: Path) -> tuple[dict[str, str], str]:
+    notebooks = runner.chapter_notebooks()
+    inputs = buildstate.collect_inputs(notebooks, cache=tmp_path / "cache")
+    return {nb.stem[:2]: inputs.notebook_key(nb.name, 2014) for nb in notebooks}, inputs.tables_key(2014)
+
+
+def _changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
+    return {name for name in before if before[name] != after[name]}
+
+
+def test_editing_a_module_reached_by_one_chapter_changes_only_its_key(tmp_path, code_copy):
+    keys, tables = _chapter_keys(tmp_path)
+    assert len(keys) == 15
+    with open(code_copy / "sections" / "explorer.py", "a", encoding="utf-8") as f:
+        f.write("# a comment\n")
+    after, after_tables = _chapter_keys(tmp_path)
+    assert _changed(keys, after) == {"14"}
+    assert after_tables != tables  # the tables (and check and report) still depend on all code
+    with open(code_copy / "stats" / "segregation.py", "a", encoding="utf-8") as f:
+        f.write("# a comment\n")
+    assert _changed(after, _chapter_keys(tmp_path)[0]) == {"07"}
+
+
+def test_editing_core_changes_every_key_and_templates_none(tmp_path, code_copy):
+    keys, _ = _chapter_keys(tmp_path)
+    (code_copy / "publish" / "templates" / "monitoring" / "report.css").write_text("body {}\n")
+    assert _changed(keys, _chapter_keys(tmp_path)[0]) == set()  # the report's styles reach no chapter
+    with open(code_copy / "core" / "model.py", "a", encoding="utf-8") as f:
+        f.write("# a comment\n")
+    assert _changed(keys, _chapter_keys(tmp_path)[0]) == set(keys)
+
+
+def test_reach_follows_imports_and_parent_packages():
+    imports = {"helpers": [], "helpers.a": ["helpers.b.c"], "helpers.b": [], "helpers.b.c": ["helpers.d"],
+               "helpers.d": [], "helpers.e": []}
+    assert buildstate.reach({"helpers.a"}, imports) == {"helpers", "helpers.a", "helpers.b", "helpers.b.c", "helpers.d"}
+    assert buildstate.reach({"helpers.b.c.NAME"}, imports) == {"helpers", "helpers.b", "helpers.b.c", "helpers.d"}
+    assert buildstate.module_of("sections/explorer.py") == "helpers.sections.explorer"
+    assert buildstate.module_of("core/__init__.py") == "helpers.core"
+    assert buildstate.module_of("publish/templates/monitoring/report.css") == "helpers.publish"
+
+
+def test_notebook_imports_are_read_from_code_cells(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%matplotlib inline\nfrom helpers.sections import explorer, parameters\n"
+                                  "import pandas as pd\nimport helpers.core.paths"),
+        nbformat.v4.new_markdown_cell("from helpers.stats import spatial"),
+        nbformat.v4.new_code_cell("def f():\n    from helpers.core.paths import ROOT\n    return ROOT")])
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    assert buildstate.notebook_imports(path) == {
+        "helpers.sections", "helpers.sections.explorer", "helpers.sections.parameters", "helpers.core.paths",
+        "helpers.core.paths.ROOT"}
+
+
+# --- declared chapters (config/monitoring.yml) -----------------------------------------------------
+
+def _declared(tmp_path: Path, text: str) -> tuple[Path, Path]:
+    """A notebooks folder with 00_a and 01_b and a configuration with `text`."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("00_a.ipynb", "01_b.ipynb"):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("report_year = None\nebene = 'stadtteil'")])
+        nb.cells[0].metadata["tags"] = ["parameters"]
+        nbformat.write(nb, folder / name)
+    path = tmp_path / "monitoring.yml"
+    path.write_text(text, encoding="utf-8")
+    return folder, path
+
+
+def test_the_committed_configuration_declares_every_chapter_in_order():
+    chapters = config.chapters()
+    assert [c.number for c in chapters] == [f"{i:02d}" for i in range(15)]
+    assert runner.chapter_notebooks() == [paths.NOTEBOOKS / c.notebook for c in chapters]
+    for chapter in chapters:  # the title of each entry is the notebook's heading
+        nb = nbformat.read(paths.NOTEBOOKS / chapter.notebook, as_version=4)
+        heading = next(c.source for c in nb.cells if c.cell_type == "markdown").splitlines()[0]
+        assert heading == f"# {chapter.title}"
+    assert runner.chapter_parameters(paths.NOTEBOOKS / "07_stadtteil_und_quartiersentwicklung.ipynb") == {
+        "sozialraum_zeitraum": 2, "sozialraum_mindestbevoelkerung": 300}
+    assert runner.chapter_parameters(paths.NOTEBOOKS / "02_arbeit_und_wirtschaft.ipynb") == {}
+
+
+def test_a_chapter_missing_from_the_configuration_is_not_run(tmp_path):
+    folder, path = _declared(tmp_path, "chapters:\n  - notebook: 01_b.ipynb\n")
+    assert [c.notebook for c in config.chapters(folder, path)] == ["01_b.ipynb"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("chapters:\n  - notebook: 01_b.ipynb\n  - notebook: 02_fehlt.ipynb\n",
+     r"monitoring.yml: Kapitel-Notebook\(s\) 02_fehlt.ipynb fehlen in .*notebooks. Bitte den Dateinamen in "
+     r"'chapters' berichtigen oder den Eintrag entfernen."),
+    ("chapters:\n  - notebook: 00_a.ipynb\n    parameters: {ebne: stadtbezirk}\n",
+     r"monitoring.yml: chapters\[00_a.ipynb\].parameters: ebne kennt das Notebook nicht \(seine Parameterzelle: "
+     r"report_year, ebene\)"),
+    ("chapters:\n  - notebook: 00_a.ipynb\n    parameters: {report_year: 2013}\n",
+     r"report_year setzt der Runner \(make report YEAR=…\); bitte hier entfernen"),
+    ("chapters:\n  - notebook: 00_a.ipynb\n    titel: A\n",
+     r"'chapters\[1\]': unbekannte\(r\) Schlüssel titel; erlaubt: notebook, title, parameters, requires"),
+    ("kapitel:\n  - notebook: 00_a.ipynb\n", r"'\(Datei\)': unbekannte\(r\) Schlüssel kapitel"),
+    ("chapters: [\n", "kein gültiges YAML"),
+])
+def test_a_bad_configuration_is_refused_with_file_key_and_remedy(tmp_path, text, message):
+    folder, path = _declared(tmp_path, text)
+    with pytest.raises(config.ConfigError, match=message):
+        config.chapters(folder, path)
+
+
+@pytest.mark.notebooks
+def test_a_config_naming_a_missing_notebook_stops_before_any_kernel(tmp_path, monkeypatch, capsys):
+    folder, path = _declared(tmp_path, "chapters:\n  - notebook: 00_a.ipynb\n  - notebook: 09_fehlt.ipynb\n")
+    monkeypatch.setattr(paths, "NOTEBOOKS", folder)
+    monkeypatch.setattr(paths, "CONFIG_YAML", path)
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
+    start = time.perf_counter()
+    assert runner.main(["--year", "2014", "--ohne-pdf"]) == 2
+    assert time.perf_counter() - start < 5
+    assert "Fehler:" in (err := capsys.readouterr().err) and "09_fehlt.ipynb fehlen" in err
+    assert not (tmp_path / "outputs" / "2014").exists()
+
+
+# --- the run context ---------------------------------------------------------------------------------
+
+def test_the_run_context_travels_as_one_json_variable(tmp_path, monkeypatch):
+    monkeypatch.delenv(context.ENV, raising=False)
+    interactive = context.current()
+    assert interactive.root == context.REPOSITORY and interactive.outputs == context.REPOSITORY / "outputs"
+    assert not interactive.recording and interactive.values_cache is None
+    run = context.RunContext(root=tmp_path, year=2014, chapter="05_x", values_cache=tmp_path / "v")
+    assert run.outputs == tmp_path / "outputs" and run.recording
+    env = run.environ({})
+    assert list(env) == [context.ENV]
+    monkeypatch.setenv(context.ENV, env[context.ENV])
+    assert context.current() == run
+    monkeypatch.setenv(context.ENV, '{"root": "/x", "jahr": 2014}')
+    with pytest.raises(context.ContextError, match="IM_CONTEXT: unbekannte.*jahr"):
+        context.current()
+    done = subprocess.run([sys.executable, "-c", "from helpers.core import paths; print(paths.ROOT, paths.OUTPUTS)"],
+                          env=context.RunContext(root=tmp_path).environ(), capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [str(tmp_path), str(tmp_path / "outputs")]
+
+
+# --- report years -----------------------------------------------------------------------------------
+
+def test_offered_years_follow_population_and_the_chapters_needs():
+    """Hand-checked on the committed data: population (total) from 2000, unemployment already in 1999;
+    mv_anteil and alo_dichte from 2006, haushaltsgroesse_mv from 2008."""
+    assert years.population_years() == list(range(2000, 2015))
+    assert years.report_years({}).years == list(range(2000, 2015))
+    assert years.report_years({"x": config.Requirement(("alo_dichte",))}).years == list(range(2006, 2015))
+    explorer = config.Requirement(("mv_anteil", "haushaltsgroesse_mv"), "stadtteil")
+    available = years.report_years({"14_x": explorer, "02_y": None})
+    assert available.years == list(range(2008, 2015))
+    assert available.reasons[1999] == ("Für 1999 liegen keine Einwohnerzahlen (population) vor; ohne sie gibt "
+                                       "es keine Quoten und keine Tabellen.")
+    assert years.refusal(2005, available) == (
+        "Für das Berichtsjahr 2005 lässt sich kein Bericht erstellen. Kapitel 14_x braucht Werte von mv_anteil, "
+        "haushaltsgroesse_mv (Ebene stadtteil) in einem gemeinsamen Jahr bis 2005; diese haben erst ab 2008 "
+        "gemeinsame Werte. Verfügbare Jahre: 2008–2014 (2008, 2009, 2010, 2011, 2012, 2013, 2014).")
+    assert years.refusal(1990, available).startswith("Für das Berichtsjahr 1990 liegen keine Daten vor. "
+                                                     "Verfügbare Jahre: 2008–2014 (2008, 2009,")
+
+
+@pytest.mark.parametrize("year, reason", [
+    (1990, "Für das Berichtsjahr 1990 liegen keine Daten vor."),
+    (1999, "Für das Berichtsjahr 1999 lässt sich kein Bericht erstellen. Für 1999 liegen keine Einwohnerzahlen"),
+    (2005, "Für das Berichtsjahr 2005 lässt sich kein Bericht erstellen. Kapitel 14_zusammenhaenge braucht")])
+def test_a_refused_year_exits_2_with_the_available_years_and_no_kernel(tmp_path, year, reason):
+    env = context.RunContext(outputs=tmp_path).environ()
+    done = subprocess.run([sys.executable, "-m", "helpers.build.runner", "--year", str(year), "--ohne-pdf"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"Fehler: {reason}")
+    assert "Verfügbare Jahre: 2008–2014 (2008, 2009, 2010, 2011, 2012, 2013, 2014)." in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / str(year)).exists()
+
+
+@pytest.mark.notebooks
+def test_the_first_offered_year_builds(tmp_path, monkeypatch):
+    """2008: the context chapter and the one whose needs decide the first year (14)."""
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    assert runner.run(2008, chapters=["00", "14"], pdf=False) == 0
+    assert (tmp_path / "2008" / "report.html").is_file() and (tmp_path / "2008" / "manifest.json").is_file()
 
 
 # --- the runner on two small chapters ---------------------------------------------------------------
@@ -123,7 +328,7 @@ def test_incremental_rebuilds(first_build, tmp_path, monkeypatch, capsys):
     print(f"nothing changed, in-process: {took:.2f} s")
     assert "Nichts zu tun" in text and "unverändert" in text and took < 2
 
-    env = {**os.environ, "IM_OUTPUTS": str(out)}
+    env = context.RunContext(outputs=out).environ()
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "helpers.build.runner", "--year", "2014", "--kapitel", *CHAPTERS,
                            "--ohne-pdf"], env=env, capture_output=True, text=True)

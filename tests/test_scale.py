@@ -5,7 +5,6 @@ The full measurement is `benchmarks/scale.py`; these tests check the inputs it r
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pandas as pd
 import pytest
 from libpysal.weights import Queen
 
-from helpers.core import paths
+from helpers.core import context, paths
 from helpers.sources import scale_city
 
 N = 60
@@ -116,7 +115,7 @@ def test_muenster_cells_mode(tmp_path):
 @pytest.mark.notebooks
 def test_two_chapters_on_60_areas(city):
     """The chapters must not assume 45 Stadtteile (nor Münster's city code)."""
-    env = {**os.environ, "IM_ROOT": str(city), "IM_OUTPUTS": str(city / "outputs")}
+    env = context.RunContext(root=city, outputs=city / "outputs").environ()
     done = subprocess.run([sys.executable, "-m", "helpers.build.runner", "--ohne-pdf", "--kapitel", "05", "06"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

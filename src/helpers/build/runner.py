@@ -1,13 +1,17 @@
 """Build the monitoring report: `make report [YEAR=2013]` / `python -m helpers.build.runner --year 2013`.
 
-Checks the parameters before any kernel starts, executes the chapter notebooks with papermill
-(in parallel, one kernel each) into outputs/<year>/notebooks/, then stitches them into
+Checks the parameters before any kernel starts: the chapters are those declared in
+config/monitoring.yml (helpers.core.config), the year must be one a report can be built for
+(helpers.indicators.years). Then it executes the chapter notebooks with papermill (in parallel,
+one kernel each, each handed its run context, helpers.core.context) into
+outputs/<year>/notebooks/, and stitches them into
 outputs/<year>/report.html and publishes (helpers.build.release). If a chapter fails, the others
 still finish, the run names the notebook, cell and error, exits non-zero and leaves no report
 that looks complete.
 
-Incremental: a chapter runs again only when its source, the report year, the helpers code or
-the data changed (content checksums, helpers.build.buildstate), or its executed file is missing or
+Incremental: a chapter runs again only when its source, the report year, its parameters, the
+disclosure rule, the helpers code it can reach or the data changed (content checksums,
+helpers.build.buildstate), or its executed file is missing or
 came from a failed run; the report is redone only when a part of it changed or an output file
 is missing or altered. With nothing changed the run ends after hashing (well under two
 seconds), which is why this module imports nothing heavy at module level. `--force` rebuilds all.
@@ -20,6 +24,7 @@ and see the same file system as this process (paths are passed, not files).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -30,11 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.build import buildstate
-from helpers.core import fileio, paths
+from helpers.core import config, context, fileio, paths
 
-#: A report year needs some data; what a new year still lacks, the chapters show from the
-#: latest earlier year and the summary lists (deliveries rarely arrive complete).
-REQUIRED_MEASURES: list[str] = []
 #: Files of a finished run; removed at the start of a rebuild so a failed run never leaves one that looks complete.
 RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
 #: Folders filled from what the chapters' kernels wrote (plus the exported tables).
@@ -69,8 +71,13 @@ class Plan:
 
 
 def chapter_notebooks(folder: Path | None = None) -> list[Path]:
-    """The report's chapters in order: notebooks/NN_*.ipynb."""
-    return sorted(p for p in Path(folder or paths.NOTEBOOKS).glob("[0-9][0-9]_*.ipynb"))
+    """The report's chapters in the order config/monitoring.yml declares them (each file checked)."""
+    folder = Path(folder or paths.NOTEBOOKS)
+    return [folder / chapter.notebook for chapter in config.chapters(folder)]
+
+
+def _chapters_by_name() -> dict[str, config.Chapter]:
+    return {chapter.notebook: chapter for chapter in config.load().chapters}
 
 
 def _parameter_error(message: str) -> Exception:
@@ -81,38 +88,36 @@ def _parameter_error(message: str) -> Exception:
     return ParameterError(message)
 
 
-def _year_error(year: int, years: list[int]) -> Exception:
-    return _parameter_error(
-        f"Für das Berichtsjahr {year} liegen keine Daten vor. Verfügbare Jahre: {', '.join(map(str, years))}.")
+def _offered_years(inputs: buildstate.Inputs, notebooks: list[Path]) -> dict:
+    """The years a report of these chapters can be built for (helpers.indicators.years), with the
+    reasons for the others; from the cache of the last run with the same data, configuration and
+    rule code, else decided now (about two seconds: stored counts and a few indicators)."""
+    names = [nb.name for nb in notebooks]
+    key = fileio.digest({"years": inputs.years_key(), "chapters": names})
+    found = buildstate.cached_years(paths.OUTPUTS, key)
+    if found is None:
+        from helpers.indicators import years
+
+        declared = _chapters_by_name()
+        needs = {Path(name).stem: declared[name].requires if name in declared else None for name in names}
+        found = years.report_years(needs).to_dict()
+        buildstate.save_years(paths.OUTPUTS, key, found)
+    return found
 
 
-def check_year(year: int | None) -> int:
-    """Resolve the report year (default: latest with data) or stop with the available years."""
-    from helpers.sections.parameters import available_report_years
+def _resolve_year(year: int | None, offered: dict) -> int:
+    """The requested year, or the latest offered; any other year stops here, before any kernel.
+    (The message needs pandas, the answer does not: the no-change path stays light.)"""
+    available = [int(y) for y in offered["years"]]
+    if available and year is None:
+        return available[-1]
+    if year in available:
+        return year
+    from helpers.indicators import years
 
-    return _resolve_year(year, available_report_years(REQUIRED_MEASURES))
-
-
-def _resolve_year(year: int | None, years: list[int]) -> int:
-    if not years:
-        raise _parameter_error("Es liegen keine Daten vor.")
-    if year is None:
-        return years[-1]
-    if year not in years:
-        raise _year_error(year, years)
-    return year
-
-
-def _years_with_data(inputs: buildstate.Inputs) -> list[int]:
-    """Years with data; from the cache of the last run on the same data and code, else by loading the data."""
-    key = inputs.years_key()
-    years = buildstate.cached_years(paths.OUTPUTS, key)
-    if years is None:
-        from helpers.sections.parameters import available_report_years
-
-        years = [int(y) for y in available_report_years(REQUIRED_MEASURES)]
-        buildstate.save_years(paths.OUTPUTS, key, years)
-    return years
+    if not available and year is None:
+        raise _parameter_error("Es liegen keine Daten vor, aus denen sich ein Bericht erstellen lässt.")
+    raise _parameter_error(years.refusal(year, years.Availability.from_dict(offered)))
 
 
 def _describe_failure(exc: BaseException) -> str:
@@ -124,7 +129,7 @@ def _describe_failure(exc: BaseException) -> str:
 
 
 def select_notebooks(names: list[str] | None) -> list[Path]:
-    """Chapters by file name or its leading number ("02", "02_arbeit_und_wirtschaft"); all when empty."""
+    """Chapters by file name or its leading number ("02", "02_arbeit_und_wirtschaft"); all declared when empty."""
     every = chapter_notebooks()
     if not names:
         return every
@@ -132,38 +137,42 @@ def select_notebooks(names: list[str] | None) -> list[Path]:
     for name in names:
         hits = [nb for nb in every if nb.stem == name or nb.name == name or nb.stem.split("_", 1)[0] == name]
         if not hits:
-            raise _parameter_error(f"Unbekanntes Kapitel {name!r}. Verfügbar: {', '.join(nb.stem for nb in every)}.")
+            raise _parameter_error(f"Unbekanntes Kapitel {name!r}. Verfügbar (laut {config.RELATIVE}): "
+                                   f"{', '.join(nb.stem for nb in every)}.")
         chosen += [nb for nb in hits if nb not in chosen]
-    return sorted(chosen)
+    return [nb for nb in every if nb in chosen]  # in the declared order
 
 
-def execute(notebook: Path, target: Path, year: int, outputs: Path | None = None, root: Path | None = None,
-            values: Path | None = None) -> Result:
+def chapter_parameters(notebook: Path) -> dict[str, object]:
+    """The papermill parameters of a chapter besides the year: from the configuration when the
+    notebook is a declared chapter of this root, none for other notebooks (tests, copies)."""
+    declared = _chapters_by_name().get(notebook.name)
+    if declared is None or Path(notebook).resolve() != (paths.NOTEBOOKS / notebook.name).resolve():
+        return {}
+    return dict(declared.parameters)
+
+
+def execute(notebook: Path, target: Path, run: context.RunContext,
+            parameters: dict[str, object] | None = None) -> Result:
     """Run one notebook with papermill; the output is moved into place even on failure (for debugging).
 
     Runs in a local worker process or on a Dask worker, so everything the kernel needs comes in
-    as arguments and is put into the environment the kernel inherits: IM_OUTPUTS (where it writes
-    its published records and exports), IM_ROOT (where the data live), chapter and year, and
-    IM_VALUES_CACHE (indicator values shared by the processes of this run, see values_cache).
+    as arguments: the run context (root, outputs: the chapter's side folder for its published
+    records and exports, year, chapter, shared values cache) goes to the kernel in one
+    environment variable (helpers.core.context.ENV), which the kernel inherits.
     """
     import papermill as pm
 
     from helpers.core.fileio import atomic_path
 
-    os.environ[paths.CHAPTER_ENV] = notebook.stem  # the kernel records its published cells under this name
-    os.environ["IM_REPORT_YEAR"] = str(year)
-    if outputs is not None:
-        os.environ["IM_OUTPUTS"] = str(outputs)
-    if root is not None:
-        os.environ["IM_ROOT"] = str(root)
-    if values is not None:
-        os.environ[paths.VALUES_CACHE_ENV] = str(values)
+    os.environ[context.ENV] = run.to_json()
     start = time.perf_counter()
     error = ""
     with atomic_path(target) as tmp:
         try:
-            pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": year}, kernel_name="python3",
-                                cwd=str(notebook.parent), progress_bar=False, log_output=False,
+            pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": run.year, **(parameters or {})},
+                                kernel_name="python3", cwd=str(notebook.parent), progress_bar=False,
+                                log_output=False,
                                 # outputs are complete by now; a graceful shutdown under load ends in
                                 # a SIGINT and a "KeyboardInterrupt caught in kernel" message
                                 shutdown_kernel="immediate")
@@ -175,7 +184,7 @@ def execute(notebook: Path, target: Path, year: int, outputs: Path | None = None
 # --- planning (light: no pandas, no papermill) ----------------------------------------------------
 
 def _side_dir(out: Path, notebook: Path) -> Path:
-    """Where one chapter's kernel writes (its IM_OUTPUTS): published records and exports of that chapter."""
+    """Where one chapter's kernel writes (its context's outputs): published records and exports of that chapter."""
     return paths.build_dir(out) / "side" / notebook.stem
 
 
@@ -197,7 +206,8 @@ def plan(year: int, notebooks: list[Path], inputs: buildstate.Inputs, state: dic
     tables = state.get("tables", {})
     tables_ok = not force and tables.get("key") == tables_key and buildstate.files_match(out, tables.get("files", {}))
     report_key = fileio.digest({"year": year, "chapters": [nb.name for nb in notebooks], "notebooks": keys,
-                                    "tables": tables_key, "pdf": pdf, "git": buildstate.git_commit()})
+                                    "tables": tables_key, "pdf": pdf, "git": buildstate.git_commit(),
+                                    "code": inputs.code, "settings": inputs.settings})
     report = state.get("report", {})
     report_ok = (not force and not todo and tables_ok and report.get("key") == report_key
                  and bool(report.get("outputs")) and buildstate.files_match(out, report["outputs"]))
@@ -207,7 +217,7 @@ def plan(year: int, notebooks: list[Path], inputs: buildstate.Inputs, state: dic
 
 # --- execution --------------------------------------------------------------------------------------
 
-Task = tuple[Path, Path, int, Path, Path, Path]
+Task = tuple[Path, Path, context.RunContext, dict]
 
 
 def _run_local(tasks: list[Task], jobs: int, meanwhile: Callable[[], None]) -> Iterator[Result]:
@@ -253,15 +263,15 @@ def _use_values_cache(p: Plan) -> Iterator[None]:
     for old in folder.parent.glob("*") if folder.parent.is_dir() else []:
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
-    before = os.environ.get(paths.VALUES_CACHE_ENV)
-    os.environ[paths.VALUES_CACHE_ENV] = str(folder)
+    before = os.environ.get(context.ENV)
+    os.environ[context.ENV] = context.current().replace(values_cache=folder).to_json()
     try:
         yield
     finally:  # a caller in the same process (a test, a notebook) must not keep reading this folder
         if before is None:
-            os.environ.pop(paths.VALUES_CACHE_ENV, None)
+            os.environ.pop(context.ENV, None)
         else:
-            os.environ[paths.VALUES_CACHE_ENV] = before
+            os.environ[context.ENV] = before
 
 
 def _status_line(name: str, seconds: float, status: str) -> None:
@@ -339,8 +349,7 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
         from helpers.build import release
         from helpers.publish import stitch  # noqa: F401 - import (nbconvert, pandas) while the kernels work
 
-    tasks = [(nb, p.out / "notebooks" / nb.name, p.year, _side_dir(p.out, nb), paths.ROOT, values_cache(p))
-             for nb in p.todo]
+    tasks = [(nb, p.out / "notebooks" / nb.name, _kernel_context(p, nb), chapter_parameters(nb)) for nb in p.todo]
     if not tasks:
         meanwhile()
         return []
@@ -353,6 +362,12 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             _record_notebook(p, state, by_name[result.notebook], result)
         _status_line(result.notebook, result.seconds, "FEHLER" if result.error else "ok")
     return results
+
+
+def _kernel_context(p: Plan, nb: Path) -> context.RunContext:
+    """What one chapter's kernel works with: this root, its own side folder, the year, its name, the shared values."""
+    return context.RunContext(root=paths.ROOT, outputs=_side_dir(p.out, nb), year=p.year, chapter=nb.stem,
+                              values_cache=values_cache(p))
 
 
 def _report_failures(out: Path, failed: list[Result]) -> None:
@@ -387,8 +402,10 @@ def _plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str
               force: bool) -> tuple[Plan, dict]:
     """Check the parameters and decide what to do, from checksums and the state of earlier runs."""
     notebooks = notebooks or select_notebooks(chapters)
-    inputs = buildstate.collect_inputs(notebooks)
-    year = _resolve_year(year, _years_with_data(inputs))
+    parameters = {nb.name: json.dumps(chapter_parameters(nb), sort_keys=True, ensure_ascii=False) for nb in notebooks}
+    inputs = buildstate.collect_inputs(notebooks, parameters=parameters, cache=paths.build_dir(paths.OUTPUTS),
+                                       config_file=paths.CONFIG_YAML)
+    year = _resolve_year(year, _offered_years(inputs, notebooks))
     state = buildstate.load_state(paths.year_outputs(year))
     return plan(year, notebooks, inputs, state, pdf, force), state
 

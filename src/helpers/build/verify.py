@@ -10,17 +10,16 @@ and the text they appear in; any difference fails (exit code 1).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from helpers.core import paths
+from helpers.core import context, paths
 from helpers.publish import manifest
 
-COPIED = ("data", "notebooks", "src", "requirements.lock", "pyproject.toml")
+COPIED = ("config", "data", "notebooks", "src", "requirements.lock", "pyproject.toml")
 
 
 def copy_inputs(root: Path, target: Path) -> None:
@@ -36,7 +35,7 @@ def rebuild(published: dict, root: Path, workdir: Path) -> Path:
     """Build the report described by a manifest in `workdir`; the new manifest's path."""
     copy_inputs(root, workdir)
     params = published["parameters"]
-    env = {**os.environ, "IM_ROOT": str(workdir), "IM_OUTPUTS": str(workdir / "outputs")}
+    env = context.RunContext(root=workdir, outputs=workdir / "outputs").environ()
     cmd = [sys.executable, "-m", "helpers.build.runner", "--year", str(params["report_year"]),
            "--kapitel", *params["chapters"], "--ohne-pdf"]
     done = subprocess.run(cmd, env=env, cwd=workdir, text=True, capture_output=True)

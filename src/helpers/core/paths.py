@@ -1,12 +1,18 @@
-"""Where things live. One place, so notebooks, scripts and tests agree (cookiecutter-data-science)."""
+"""Where things live. One place, so notebooks, scripts and tests agree (cookiecutter-data-science).
+
+Root and outputs come from the run context (helpers.core.context), read once at import:
+a kernel started by the runner, `make verify` or a test on a copy of the data sees its own.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-#: Repository root: src/helpers/core/paths.py -> parents[3]. Overridable for tests and `make verify`.
-ROOT = Path(os.environ.get("IM_ROOT", Path(__file__).resolve().parents[3]))
+from helpers.core import context
+
+_CONTEXT = context.current()
+#: Repository root (data/, notebooks/, config/); another one through the run context.
+ROOT = _CONTEXT.root
 
 DATA = ROOT / "data"
 AREAS_CSV = DATA / "areas.csv"
@@ -15,7 +21,8 @@ OBSERVATIONS_DIR = DATA / "observations"
 REVISIONS_CSV = DATA / "sms_revisions.csv"
 CHECKS_CSV = DATA / "sms_checks.csv"
 CATALOGUE_YAML = DATA / "catalogue.yml"
-DISCLOSURE_YAML = DATA / "disclosure.yml"
+#: Settings that are not data: the chapters and the disclosure rule (read by helpers.core.config only).
+CONFIG_YAML = ROOT / "config" / "monitoring.yml"
 
 # Deliveries of the departments (helpers.intake): raw files as received, what they yielded, logs.
 RAW_DIR = DATA / "raw"
@@ -25,13 +32,8 @@ INGEST_LOG_CSV = DATA / "ingest_log.csv"
 DELIVERY_REVISIONS_CSV = DATA / "delivery_revisions.csv"
 
 NOTEBOOKS = ROOT / "notebooks"
-# Kernels started by the runner inherit IM_OUTPUTS, so a redirected run writes everything in one place.
-OUTPUTS = Path(os.environ.get("IM_OUTPUTS", ROOT / "outputs"))
-#: Set by the runner for each chapter's kernel: the chapter it records its published cells under.
-CHAPTER_ENV = "IM_CHAPTER"
-#: Set by the runner: a folder, named after the checksums of code and data, where the processes of
-#: one run share the indicator values they computed (helpers.disclosure.disclosed).
-VALUES_CACHE_ENV = "IM_VALUES_CACHE"
+#: Where outputs/<year>/ is written; a chapter kernel's context points at its own side folder.
+OUTPUTS: Path = _CONTEXT.outputs  # type: ignore[assignment] - never None after RunContext.__post_init__
 TEMPLATES_DIR = OUTPUTS / "templates"
 
 

@@ -8,14 +8,13 @@ What an output actually shows is noted in helpers.disclosure.register.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import areas, catalogue, observations, paths
+from helpers.core import areas, catalogue, context, observations, paths
 from helpers.core.catalogue import GROUP_LABELS, Indicator
 from helpers.core.fileio import write_atomic
 from helpers.core.model import LEVELS
@@ -42,18 +41,18 @@ def population(rule: suppression.Rule | None = None) -> pd.Series:
 
 
 def _signature() -> tuple:
-    files = [*observations.observation_files(), paths.DISCLOSURE_YAML, paths.AREAS_CSV, paths.CATALOGUE_YAML]
+    files = [*observations.observation_files(), paths.CONFIG_YAML, paths.AREAS_CSV, paths.CATALOGUE_YAML]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
 
 
 def _shared(kind: str, indicator_id: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """A frame computed once per run for all its processes (chapter kernels, export, checker).
 
-    The runner names the folder (IM_VALUES_CACHE) after the checksums of all code and data, so
+    The runner names the folder (the run context's values_cache) after the checksums of all code and data, so
     a file there can only come from the same inputs; without the variable (e.g. in JupyterLab)
     every process computes for itself.
     """
-    folder = os.environ.get(paths.VALUES_CACHE_ENV)
+    folder = context.current().values_cache
     if not folder:
         return compute()
     path = Path(folder) / f"{kind}-{indicator_id}.pkl"

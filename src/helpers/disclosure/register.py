@@ -8,17 +8,16 @@ set) records nothing.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import paths
+from helpers.core import context, paths
 from helpers.core.fileio import write_text_atomic
 from helpers.disclosure.disclosed import rounded
 
 RECORD_COLUMNS = ["what", "indicator", "area_level", "area_code", "year", "group", "value", "flag"]
-CHAPTER_ENV = paths.CHAPTER_ENV  # set by the runner for each notebook's kernel
+CHAPTER_ENV = context.ENV  # the run context, set by the runner for each notebook's kernel
 
 _records: list[pd.DataFrame] = []
 
@@ -26,12 +25,13 @@ _records: list[pd.DataFrame] = []
 def record(vals: pd.DataFrame, what: str, value: str = "value") -> None:
     """Note the cells a table, map or figure shows; written to outputs/<year>/published/<chapter>.csv.
 
-    Outside a runner kernel (no IM_CHAPTER) nothing is written: interactive work publishes nothing.
+    Outside a runner kernel (a run context without chapter) nothing is written: interactive work
+    publishes nothing.
     """
-    chapter = os.environ.get(CHAPTER_ENV)
-    year = os.environ.get("IM_REPORT_YEAR")
-    if not chapter or not year or vals.empty:
+    run = context.current()
+    if not run.recording or vals.empty:
         return
+    chapter, year = run.chapter, run.year
     rows = pd.DataFrame({
         "what": what,
         "indicator": vals.get("indicator", pd.Series("", index=vals.index)).astype(str),

@@ -1,6 +1,6 @@
 """Statistical disclosure control at publication; the stored data stay complete.
 
-One configurable rule (data/disclosure.yml) for everything the report publishes: tables,
+One configurable rule (config/monitoring.yml, key `disclosure`) for everything the report publishes: tables,
 maps, figure labels, key sentences and the exported tables.
 
 Primary suppression: a count of 1 .. min_count-1 is secret; a rate is not shown when its
@@ -27,9 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from helpers.core import paths
+from helpers.core import config, paths
 
 PRIMARY, SECONDARY = "primär", "sekundär"
 SMALL_AREA_LEVELS = ("stadtteil", "stadtzelle")
@@ -63,19 +62,12 @@ DEFAULT_RULE = Rule()
 
 
 def load_rule(path: Path | None = None) -> Rule:
-    """The rule from data/disclosure.yml (defaults where the file is missing)."""
-    path = Path(path or paths.DISCLOSURE_YAML)
-    if not path.exists():
-        return DEFAULT_RULE
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    known = set(Rule.__dataclass_fields__)
-    unknown = sorted(set(entries) - known)
-    if unknown:
-        raise DisclosureError(f"{path}: unbekannte Einstellung(en) {', '.join(unknown)}; erlaubt: {', '.join(sorted(known))}.")
-    for key, value in entries.items():
-        if key != "population_measure" and (not isinstance(value, int) or value < 0):
-            raise DisclosureError(f"{path}: '{key}' muss eine ganze Zahl ≥ 0 sein, gefunden: {value!r}.")
-    return Rule(**entries)
+    """The rule from config/monitoring.yml (or `path`), read and checked by helpers.core.config;
+    keys the file leaves out keep their defaults."""
+    try:
+        return Rule(**config.disclosure(path))
+    except config.ConfigError as exc:
+        raise DisclosureError(str(exc)) from None
 
 
 @lru_cache(maxsize=1)
@@ -84,8 +76,8 @@ def _active(signature: tuple) -> Rule:
 
 
 def active_rule() -> Rule:
-    """The configured rule, re-read when data/disclosure.yml changes."""
-    p = paths.DISCLOSURE_YAML
+    """The configured rule, re-read when config/monitoring.yml changes."""
+    p = paths.CONFIG_YAML
     return _active((str(p), p.stat().st_mtime_ns if p.exists() else 0))
 
 

@@ -23,7 +23,7 @@ from helpers.core import paths
 from helpers.core.fileio import sha256_file, write_text_atomic
 
 #: What a report is built from, relative to the repository root.
-INPUT_GLOBS = ("data/**/*", "notebooks/*.ipynb", "src/helpers/**/*.py", "src/helpers/publish/templates/**/*",
+INPUT_GLOBS = ("config/**/*", "data/**/*", "notebooks/*.ipynb", "src/helpers/**/*.py", "src/helpers/publish/templates/**/*",
                "requirements.lock", "pyproject.toml")
 HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "remove"}
 # German numbers as printed: "65 205", "21,7", "−3,2"; years and counts included.

@@ -17,7 +17,7 @@ import ast
 import types
 from collections.abc import Mapping
 
-from helpers.core import observations
+from helpers.indicators.years import years_with_data
 
 #: Names IPython itself puts into a kernel's namespace.
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -74,12 +74,8 @@ def parameter_names(namespace: Mapping[str, object]) -> set[str] | None:
 
 
 def available_report_years(measures: list[str] | None = None) -> list[int]:
-    """Years in which all the given measures have data (all years with data if None)."""
-    obs = observations.observations()
-    if measures:
-        per_measure = [set(obs.loc[obs["measure"] == m, "year"]) for m in measures]
-        return sorted(set.intersection(*per_measure)) if per_measure else []
-    return sorted(obs["year"].unique().tolist())
+    """Years with population figures in which all the given measures have data (helpers.indicators.years)."""
+    return years_with_data(measures)
 
 
 def check_parameters(namespace: Mapping[str, object], allowed: Mapping[str, type],

@@ -1,7 +1,7 @@
 """A seeded SYNTHETIC city of any size, to check that the workbench scales with the number of areas.
 
     python -m helpers.sources.scale_city --root /tmp/stadt1000 --areas 1000
-    IM_ROOT=/tmp/stadt1000 IM_OUTPUTS=/tmp/stadt1000/outputs python -m helpers.build.runner --ohne-pdf
+    IM_CONTEXT='{"root": "/tmp/stadt1000"}' python -m helpers.build.runner --ohne-pdf
 
 ALL NUMBERS ARE INVENTED. The city "Stadt Beispielstadt (synthetisch)" (code 09999000, no real
 Gemeindeschlüssel) exists only to measure how run time and figures behave with many areas (issue 7);
@@ -317,7 +317,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     """Write a complete data root (data/, notebooks/) for a synthetic city of n_areas small areas.
 
     `cells="muenster"` uses the 174 real Stadtzellen (n_areas must then be 174).
-    Returns `root`; build with IM_ROOT=root IM_OUTPUTS=root/outputs python -m helpers.build.runner.
+    Returns `root`; build with IM_CONTEXT='{"root": "<root>"}' python -m helpers.build.runner.
     """
     repo = paths.ROOT
     root = Path(root)
@@ -339,8 +339,9 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     for level, gdf in layers(small, table).items():
         _write_geojson(gpd.GeoDataFrame(gdf, crs=CRS), data_dir / "geo" / f"{GEO_LAYERS[level]}.geojson",
                        GEO_LAYERS[level])
-    for name in ("catalogue.yml", "disclosure.yml"):
-        shutil.copyfile(repo / "data" / name, data_dir / name)
+    shutil.copyfile(repo / "data" / "catalogue.yml", data_dir / "catalogue.yml")
+    (root / "config").mkdir(exist_ok=True)
+    shutil.copyfile(repo / "config" / "monitoring.yml", root / "config" / "monitoring.yml")
     real = real_type_observations(small, years, seed, mean_population, real_terms(repo / "data"))
     with _synthetic_module(data_dir / "areas.csv", years, seed) as synthetic:
         try:

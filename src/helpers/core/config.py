@@ -1,0 +1,231 @@
+"""The settings that are not data: config/monitoring.yml, read here and nowhere else.
+
+One file holds what a person running the monitoring decides rather than delivers: the
+report's chapters (declared, in order, each with its notebook, title, papermill parameters and
+what it needs of the data) and the statistical disclosure rule. Declared like a Jupyter Book
+table of contents or a ploomber pipeline.yaml, not found by a filename glob: a notebook in
+notebooks/ that the file does not name is not part of the report.
+
+Everything is validated when read; a bad setting raises ConfigError with a German message that
+names the file, the key and what to do, before any kernel starts. Only the standard library and
+PyYAML are imported, so the runner's no-change path stays fast.
+
+    from helpers.core import config
+    config.chapters()            # [Chapter('00_kontext_bevoelkerung.ipynb', ...), ...]
+    config.disclosure()          # {'min_count': 3, 'min_denominator': 30, ...}
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from helpers.core import paths
+
+#: Where the file lives, relative to the repository root (also shown in messages).
+RELATIVE = "config/monitoring.yml"
+#: The disclosure rule's keys and their values when the file does not set them.
+DISCLOSURE_DEFAULTS: dict[str, object] = {"min_count": 3, "min_denominator": 30, "min_population": 300,
+                                          "population_measure": "population"}
+TOP_KEYS = ("chapters", "disclosure")
+CHAPTER_KEYS = ("notebook", "title", "parameters", "requires")
+REQUIRES_KEYS = ("indicators", "level")
+#: Set by the runner itself, never in the file.
+RESERVED_PARAMETERS = ("report_year",)
+
+
+class ConfigError(ValueError):
+    """config/monitoring.yml is missing or invalid; the message says where and what to do."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a chapter needs of the data to show something for a report year: values of all
+    `indicators` at `level` in a common year at or before it (helpers.indicators.years)."""
+
+    indicators: tuple[str, ...] = ()
+    level: str = "stadtteil"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One declared chapter: its notebook file, German title, parameters and data needs."""
+
+    notebook: str
+    title: str = ""
+    parameters: dict[str, object] = field(default_factory=dict, hash=False)
+    requires: Requirement | None = None
+
+    @property
+    def stem(self) -> str:
+        return Path(self.notebook).stem
+
+    @property
+    def number(self) -> str:
+        return self.stem.split("_", 1)[0]
+
+    def parameters_json(self) -> str:
+        """The parameters in a canonical form (for build keys)."""
+        return json.dumps(self.parameters, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    chapters: tuple[Chapter, ...]
+    disclosure: dict[str, object] = field(hash=False)
+
+
+def config_path(root: Path | None = None) -> Path:
+    return Path(root) / RELATIVE if root else paths.CONFIG_YAML
+
+
+def _fail(where: Path, message: str) -> ConfigError:
+    return ConfigError(f"{where}: {message}")
+
+
+def _mapping(value: object, where: Path, key: str, allowed: tuple[str, ...]) -> dict:
+    if not isinstance(value, dict):
+        raise _fail(where, f"'{key}' muss eine Zuordnung (Schlüssel: Wert) sein, gefunden: {value!r}.")
+    unknown = sorted(str(k) for k in set(value) - set(allowed))
+    if unknown:
+        raise _fail(where, f"'{key}': unbekannte(r) Schlüssel {', '.join(unknown)}; erlaubt: {', '.join(allowed)}. "
+                           "Bitte die Schreibweise prüfen.")
+    return value
+
+
+def _requirement(entry: object, where: Path, key: str) -> Requirement | None:
+    if entry is None:
+        return None
+    entry = _mapping(entry, where, key, REQUIRES_KEYS)
+    indicators = entry.get("indicators", [])
+    if not isinstance(indicators, list) or not all(isinstance(i, str) and i for i in indicators):
+        raise _fail(where, f"'{key}.indicators' muss eine Liste von Katalog-IDs sein, gefunden: {indicators!r}.")
+    level = entry.get("level", "stadtteil")
+    if not isinstance(level, str) or not level:
+        raise _fail(where, f"'{key}.level' muss eine Gebietsebene sein (z. B. stadtteil), gefunden: {level!r}.")
+    return Requirement(tuple(indicators), level)
+
+
+def _chapter(entry: object, where: Path, index: int) -> Chapter:
+    key = f"chapters[{index + 1}]"
+    entry = _mapping(entry, where, key, CHAPTER_KEYS)
+    notebook = entry.get("notebook")
+    if not isinstance(notebook, str) or not notebook.endswith(".ipynb"):
+        raise _fail(where, f"'{key}.notebook' muss der Dateiname eines Notebooks in notebooks/ sein "
+                           f"(z. B. 02_arbeit_und_wirtschaft.ipynb), gefunden: {notebook!r}.")
+    key = f"chapters[{notebook}]"
+    title = entry.get("title", "")
+    if not isinstance(title, str):
+        raise _fail(where, f"'{key}.title' muss ein Text sein, gefunden: {title!r}.")
+    parameters = entry.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        raise _fail(where, f"'{key}.parameters' muss eine Zuordnung Name: Wert sein, gefunden: {parameters!r}.")
+    reserved = sorted(set(parameters) & set(RESERVED_PARAMETERS))
+    if reserved:
+        raise _fail(where, f"'{key}.parameters': {', '.join(reserved)} setzt der Runner "
+                           "(make report YEAR=…); bitte hier entfernen.")
+    return Chapter(notebook, title, dict(parameters), _requirement(entry.get("requires"), where, f"{key}.requires"))
+
+
+def _disclosure(entries: object, where: Path) -> dict[str, object]:
+    """The rule's settings; the messages are those of the former data/disclosure.yml."""
+    entries = {} if entries is None else entries
+    if not isinstance(entries, dict):
+        raise _fail(where, f"'disclosure' muss eine Zuordnung sein, gefunden: {entries!r}.")
+    known = set(DISCLOSURE_DEFAULTS)
+    unknown = sorted(str(k) for k in set(entries) - known)
+    if unknown:
+        raise _fail(where, f"disclosure: unbekannte Einstellung(en) {', '.join(unknown)}; "
+                           f"erlaubt: {', '.join(sorted(known))}.")
+    for key, value in entries.items():
+        if key == "population_measure":
+            if not isinstance(value, str) or not value:
+                raise _fail(where, f"disclosure: '{key}' muss ein Merkmal sein (z. B. population), gefunden: {value!r}.")
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _fail(where, f"disclosure: '{key}' muss eine ganze Zahl ≥ 0 sein, gefunden: {value!r}.")
+    return {**DISCLOSURE_DEFAULTS, **entries}
+
+
+def parse(text: str, where: Path) -> Settings:
+    """Settings from the file's text; ConfigError naming `where` for anything invalid."""
+    try:
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise _fail(where, f"kein gültiges YAML ({' '.join(str(exc).split())}). Bitte Einrückung und "
+                           "Doppelpunkte prüfen.") from None
+    raw = _mapping(raw if raw is not None else {}, where, "(Datei)", TOP_KEYS)
+    entries = raw.get("chapters")
+    if not isinstance(entries, list) or not entries:
+        raise _fail(where, "'chapters' muss die Kapitel des Berichts als Liste nennen "
+                           "(je Eintrag mindestens notebook: <Datei>.ipynb).")
+    chapters = tuple(_chapter(entry, where, i) for i, entry in enumerate(entries))
+    seen: set[str] = set()
+    for chapter in chapters:
+        if chapter.notebook in seen or chapter.number in {Path(s).stem.split("_", 1)[0] for s in seen}:
+            raise _fail(where, f"Kapitel {chapter.notebook} (oder seine Nummer) steht mehrmals in 'chapters'; "
+                               "bitte nur einmal aufführen.")
+        seen.add(chapter.notebook)
+    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where))
+
+
+@lru_cache(maxsize=4)
+def _load(where: Path, signature: tuple) -> Settings:
+    return parse(where.read_text(encoding="utf-8"), where)
+
+
+def load(path: Path | None = None) -> Settings:
+    """The settings of config/monitoring.yml (or `path`); re-read when the file changes."""
+    where = Path(path or config_path())
+    try:
+        stat = where.stat()
+    except OSError:
+        raise ConfigError(f"{where} fehlt: Diese Datei nennt die Kapitel des Berichts und die Geheimhaltungsregel. "
+                          f"Bitte aus dem Repository wiederherstellen ({RELATIVE}).") from None
+    return _load(where, (stat.st_mtime_ns, stat.st_size))
+
+
+def disclosure(path: Path | None = None) -> dict[str, object]:
+    """The disclosure rule's settings (defaults for keys the file leaves out)."""
+    return dict(load(path).disclosure)
+
+
+def notebook_parameters(notebook: Path) -> list[str]:
+    """Names assigned in a notebook's cell tagged `parameters` (papermill's defaults)."""
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    names: list[str] = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code" or "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        source = cell.get("source", "")
+        tree = ast.parse("".join(source) if isinstance(source, list) else source)
+        names += [t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                  for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                  if isinstance(t, ast.Name)]
+    return names
+
+
+def chapters(folder: Path | None = None, path: Path | None = None) -> list[Chapter]:
+    """The declared chapters in order, each checked against its notebook in `folder` (notebooks/):
+    the file exists and knows every configured parameter."""
+    settings = load(path)
+    folder = Path(folder or paths.NOTEBOOKS)
+    missing = [c.notebook for c in settings.chapters if not (folder / c.notebook).is_file()]
+    if missing:
+        raise _fail(settings.path, f"Kapitel-Notebook(s) {', '.join(missing)} fehlen in {folder}. "
+                                   "Bitte den Dateinamen in 'chapters' berichtigen oder den Eintrag entfernen.")
+    for chapter in settings.chapters:
+        if not chapter.parameters:
+            continue
+        known = notebook_parameters(folder / chapter.notebook)
+        unknown = sorted(set(chapter.parameters) - set(known))
+        if unknown:
+            raise _fail(settings.path, f"chapters[{chapter.notebook}].parameters: {', '.join(unknown)} kennt das "
+                                       f"Notebook nicht (seine Parameterzelle: {', '.join(known) or 'leer'}). "
+                                       "Bitte die Schreibweise prüfen oder den Parameter entfernen.")
+    return list(settings.chapters)

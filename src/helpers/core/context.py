@@ -1,0 +1,100 @@
+"""The run context: where a process reads and writes, and for which chapter and year it records.
+
+One frozen object instead of scattered environment variables. The runner creates one per
+chapter and hands it to that chapter's kernel in ONE environment variable (IM_CONTEXT, JSON),
+the same way on a local process pool and on Dask workers; every module reads it through
+`current()`. Without the variable a process works interactively: the repository's data and
+outputs, no chapter, nothing recorded as published, no shared value cache.
+
+Another root (`make verify`, benchmarks, tests on a copy of the data) is one variable, too:
+
+    IM_CONTEXT='{"root": "/tmp/stadt", "outputs": "/tmp/stadt/outputs"}' python -m helpers.build.runner
+
+Fields left out keep their interactive default (outputs: <root>/outputs). paths.ROOT and
+paths.OUTPUTS are taken from the context once, when helpers.core.paths is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+#: The one environment variable that carries a run context into a process (and its kernels).
+ENV = "IM_CONTEXT"
+#: The repository root of this installation: src/helpers/core/context.py -> parents[3].
+REPOSITORY = Path(__file__).resolve().parents[3]
+
+
+class ContextError(ValueError):
+    """IM_CONTEXT holds something that is not a run context."""
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where and for what a process works.
+
+    root: repository root with data/, notebooks/ and config/.
+    outputs: where outputs/<year>/ folders are written (a chapter kernel: its own side folder).
+    year: report year being built (None: interactive).
+    chapter: the chapter (notebook stem) a kernel records its published cells under (None: nothing recorded).
+    values_cache: folder where the processes of one run share computed indicator values (None: not shared).
+    """
+
+    root: Path = REPOSITORY
+    outputs: Path | None = None
+    year: int | None = None
+    chapter: str | None = None
+    values_cache: Path | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+        object.__setattr__(self, "outputs", Path(self.outputs) if self.outputs else self.root / "outputs")
+        if self.values_cache is not None:
+            object.__setattr__(self, "values_cache", Path(self.values_cache))
+
+    @property
+    def recording(self) -> bool:
+        """True in a chapter kernel of the runner: what is displayed is written to the register."""
+        return bool(self.chapter) and self.year is not None
+
+    def to_json(self) -> str:
+        return json.dumps({k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()},
+                          sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunContext:
+        try:
+            raw = json.loads(text)
+        except ValueError as exc:
+            raise ContextError(f"{ENV} ist kein gültiges JSON ({exc}); bitte die Variable prüfen oder entfernen.") from None
+        if not isinstance(raw, dict):
+            raise ContextError(f"{ENV} muss ein JSON-Objekt sein, gefunden: {text[:80]!r}.")
+        unknown = sorted(set(raw) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ContextError(f"{ENV}: unbekannte(s) Feld(er) {', '.join(unknown)}; "
+                               f"erlaubt: {', '.join(cls.__dataclass_fields__)}.")
+        year = raw.get("year")
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+            raise ContextError(f"{ENV}: 'year' muss eine ganze Zahl sein, gefunden: {year!r}.")
+        return cls(**{k: v for k, v in raw.items() if v is not None})
+
+    def replace(self, **changes: object) -> RunContext:
+        return replace(self, **changes)
+
+    def environ(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """An environment for a subprocess that works in this context."""
+        return {**(os.environ if base is None else base), ENV: self.to_json()}
+
+
+@lru_cache(maxsize=8)
+def _parse(text: str) -> RunContext:
+    return RunContext.from_json(text)
+
+
+def current() -> RunContext:
+    """The context of this process: from IM_CONTEXT, else interactive work in this repository."""
+    text = os.environ.get(ENV)
+    return _parse(text) if text else RunContext()
