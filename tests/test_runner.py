@@ -427,3 +427,20 @@ def test_dask_scheduler_gives_the_local_result(first_build, tmp_path, monkeypatc
     assert remote["parameters"]["chapters"] == local["parameters"]["chapters"]
     assert remote["published"]["sha256"] == local["published"]["sha256"]
     assert sorted((tmp_path / "2014" / "published").glob("*.csv")) != []
+
+
+def test_the_correlation_chapters_requirement_follows_its_indicators():
+    """config/monitoring.yml repeats chapter 14's indicators for the offered years; they must not drift apart."""
+    import ast
+    import json
+
+    from helpers.core import config
+
+    chapter = next(c for c in config.chapters() if c.notebook.startswith("14_"))
+    nb = json.loads((paths.NOTEBOOKS / chapter.notebook).read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    defaults = {t.id: ast.literal_eval(node.value) for node in ast.parse("".join(cell["source"])).body
+                if isinstance(node, ast.Assign) for t in node.targets}
+    shown = chapter.parameters.get("indikatoren", defaults["indikatoren"])
+    assert list(chapter.requires.indicators) == [spec.split(":", 1)[0] for spec in shown]
+    assert chapter.requires.level == chapter.parameters.get("ebene", defaults["ebene"])
