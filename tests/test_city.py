@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from helpers.core import areas, catalogue, model, observations, paths
+from helpers.core import areas, catalogue, context, model, observations, paths
 from helpers.core.catalogue import GROUP_LABELS
-from helpers.disclosure import disclosed, register
+from helpers.disclosure import disclosed
 from helpers.figures import charts, maps
 from helpers.publish import tables
 from helpers.sections import area_patterns, blocks
@@ -76,7 +76,7 @@ def scale(city_root, tmp_path, monkeypatch):
             monkeypatch.setattr(paths, name, city_root / "data" / value.relative_to(old))
     monkeypatch.setattr(paths, "ROOT", city_root)
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
-    monkeypatch.delenv(register.CHAPTER_ENV, raising=False)
+    monkeypatch.delenv(context.ENV, raising=False)
 
     def clear():
         observations.clear_cache()

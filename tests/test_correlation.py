@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.core import observations
+from helpers.core import context, observations
 from helpers.figures import charts
 from helpers.sections import explorer
 from helpers.stats import correlation
@@ -322,8 +322,7 @@ def test_display_records_what_it_shows(monkeypatch, tmp_path):
     from helpers.disclosure import register
 
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    monkeypatch.setenv("IM_CHAPTER", "14_test")
-    monkeypatch.setenv("IM_REPORT_YEAR", "2012")
+    monkeypatch.setenv(context.ENV, context.RunContext(chapter="14_test", year=2012).to_json())
     register.reset_records()
     res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012, methods=["pearson"])
     assert not (tmp_path / "2012" / "published").exists()  # computing publishes nothing
@@ -341,7 +340,7 @@ def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
 
     from helpers.core import paths
 
-    monkeypatch.setenv("IM_OUTPUTS", str(tmp_path))  # the kernel exports its table here
+    monkeypatch.setenv(context.ENV, context.RunContext(outputs=tmp_path).to_json())  # the kernel exports its table here
     nb = paths.NOTEBOOKS / "14_zusammenhaenge.ipynb"
     params = {"report_year": 2012, "gewichtet": True, "indikatoren": ["alo_dichte:foreign", "mv_anteil"]}
     out = pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",

@@ -16,7 +16,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import display
 from IPython.utils.capture import capture_output
 
-from helpers.core import catalogue, paths
+from helpers.core import catalogue, context, paths
 from helpers.disclosure import disclosed, register
 from helpers.sections import blocks, overview
 from helpers.sections.shown import Shown
@@ -101,8 +101,7 @@ def test_the_check_catches_a_notebook_out_of_catalogue_order_or_incomplete():
 def chapter_env(tmp_path, monkeypatch):
     """A runner kernel's context: records go to tmp_path/<year>/published/<chapter>.csv."""
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    monkeypatch.setenv(paths.CHAPTER_ENV, "99_test")
-    monkeypatch.setenv("IM_REPORT_YEAR", str(YEAR))
+    monkeypatch.setenv(context.ENV, context.RunContext(chapter="99_test", year=YEAR).to_json())
     register.reset_records()
     yield tmp_path / str(YEAR) / "published" / "99_test.csv"
     register.reset_records()

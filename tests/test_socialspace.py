@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.core import areas, catalogue, paths
+from helpers.core import areas, catalogue, context, paths
 from helpers.disclosure import disclosed, register
 from helpers.indicators import compute
 from helpers.sections import area_patterns
@@ -221,8 +221,7 @@ def test_pure_compute_hand_made_classes():
 @pytest.fixture
 def chapter_register(monkeypatch, tmp_path):
     """Register records of a chapter kernel written to tmp_path/2014/published/07_test.csv."""
-    monkeypatch.setenv(register.CHAPTER_ENV, "07_test")
-    monkeypatch.setenv("IM_REPORT_YEAR", "2014")
+    monkeypatch.setenv(context.ENV, context.RunContext(chapter="07_test", year=2014).to_json())
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     register.reset_records()
     yield tmp_path / "2014"

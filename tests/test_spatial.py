@@ -12,7 +12,7 @@ import pytest
 from libpysal.weights import lat2W
 from shapely.geometry import box
 
-from helpers.core import areas, observations, paths
+from helpers.core import areas, context, observations, paths
 from helpers.disclosure import disclosed, register
 from helpers.sections import area_patterns
 from helpers.stats import spatial
@@ -221,8 +221,7 @@ def test_results_carry_their_parameters(grid_w):
 @pytest.fixture
 def chapter_register(monkeypatch, tmp_path):
     """Register records of a chapter kernel written to tmp_path/2014/published/07_test.csv."""
-    monkeypatch.setenv(register.CHAPTER_ENV, "07_test")
-    monkeypatch.setenv("IM_REPORT_YEAR", "2014")
+    monkeypatch.setenv(context.ENV, context.RunContext(chapter="07_test", year=2014).to_json())
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     register.reset_records()
     yield tmp_path / "2014"

@@ -17,7 +17,6 @@ from helpers.core.fileio import write_text_atomic
 from helpers.disclosure.disclosed import rounded
 
 RECORD_COLUMNS = ["what", "indicator", "area_level", "area_code", "year", "group", "value", "flag"]
-CHAPTER_ENV = context.ENV  # the run context, set by the runner for each notebook's kernel
 
 _records: list[pd.DataFrame] = []
 
