@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from helpers.core import paths
-from helpers.core.model import AREA_LEVELS, ORIGINS, SEXES
+from helpers.core.model import AREA_LEVELS, LEVELS, ORIGINS, SEXES
 
 DIRECTIONS = {
     "higher_better": "höher ist besser",
@@ -55,7 +55,7 @@ REQUIRED_FIELDS = (
 
 
 #: Area levels from finest to coarsest: an indicator is available at its level and above.
-LEVEL_ORDER = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+LEVEL_ORDER = LEVELS  # smallest first: an indicator at one level exists at all larger ones
 
 
 class CatalogueError(ValueError):

@@ -21,13 +21,13 @@ from helpers.core import areas, observations, paths
 from helpers.core import catalogue as catalogue_module
 from helpers.core.catalogue import Term
 from helpers.core.fileio import sha256_file
+from helpers.core.model import KEY
 from helpers.intake import cells
 from helpers.intake.cells import HEADERS, LEVEL_DE, SEX_DE, CellError, origin_label
 from helpers.intake.problems import Problem, fmt_int
 from helpers.intake.read import ReadError, Table, read_table
 from helpers.sources.areas import CITY_CODE, UNASSIGNED_CODE, normalise_name
 
-KEY = ["year", "area_level", "area_code", "measure", "sex", "origin", "age"]
 #: Plausible delivery years: the monitoring's series start in the 1990s; no future years.
 MIN_YEAR = 1990
 #: A value is a jump if it differs from the latest earlier stored year by more than

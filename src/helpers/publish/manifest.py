@@ -20,7 +20,7 @@ import nbformat
 import pandas as pd
 
 from helpers.core import paths
-from helpers.core.fileio import sha256_file, write_text_atomic
+from helpers.core.fileio import sha256_bytes, sha256_file, write_text_atomic
 
 #: What a report is built from, relative to the repository root.
 INPUT_GLOBS = ("config/**/*", "data/**/*", "notebooks/*.ipynb", "src/helpers/**/*.py", "src/helpers/publish/templates/**/*",
@@ -113,7 +113,7 @@ def cached_chapter_numbers(notebook: Path, cache: Path | None) -> list[tuple[str
     reading and parsing all chapters took 0.6 s of every rebuild, also when one chapter changed."""
     if cache is None:
         return chapter_numbers(notebook)
-    key = hashlib.sha256(Path(__file__).read_bytes() + Path(notebook).read_bytes()).hexdigest()
+    key = sha256_bytes(Path(__file__).read_bytes() + Path(notebook).read_bytes())
     path = Path(cache) / f"{key}.json"
     try:
         return [tuple(pair) for pair in json.loads(path.read_text(encoding="utf-8"))]
@@ -144,7 +144,7 @@ def fingerprints(table: pd.DataFrame, notebooks: list[Path],
             numbers[f"kapitel|{nb.stem}|{i:05d}"] = number
             contexts[f"kapitel|{nb.stem}|{i:05d}"] = context
     if cache is not None and Path(cache).is_dir():
-        _prune(cache, {f"{hashlib.sha256(Path(__file__).read_bytes() + Path(nb).read_bytes()).hexdigest()}.json"
+        _prune(cache, {f"{sha256_bytes(Path(__file__).read_bytes() + Path(nb).read_bytes())}.json"
                        for nb in notebooks})
     return numbers, contexts
 

@@ -55,7 +55,7 @@ CHECK_COLUMNS = [
     "origin", "expected", "found", "difference", "note",
 ]
 SORT_KEYS = ["measure", "year", "area_level", "area_code", "sex", "origin", "age"]
-KEY = ["year", "area_level", "area_code", "measure", "sex", "origin", "age"]
+KEY = model.KEY
 PCT_TOLERANCE = 0.051  # printed shares are rounded to one decimal
 
 
