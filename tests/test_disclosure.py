@@ -145,3 +145,17 @@ def test_the_committed_rule_is_the_one_in_the_configuration():
     assert suppression.active_rule() == Rule(min_count=3, min_denominator=30, min_population=300,
                                              population_measure="population")
     assert not (paths.DATA / "disclosure.yml").exists()
+
+
+def test_disclosed_values_keep_no_trace_of_a_suppressed_cell():
+    """Section tables and exports hand disclosed frames on: a secret cell has no value, numerator or denominator."""
+    from helpers.disclosure import disclosed
+
+    vals = disclosed.values("langzeit_alo_anteil", "stadtteil")
+    secret = vals[vals["suppressed"] != ""]
+    assert set(secret["suppressed"]) == {"primär", "sekundär"}
+    assert secret[["value", "numerator", "denominator"]].isna().all().all()
+    shown = vals[vals["suppressed"] == ""]
+    assert shown["numerator"].notna().any()  # published cells keep their counts
+    row = vals[(vals["year"] == 2006) & (vals["area_code"] == "12") & (vals["group"] == "total")].iloc[0]
+    assert row["suppressed"] == "primär" and row["flag"] == "."  # Überwasser 2006: 9 of 28 (denominator < 30)

@@ -94,11 +94,19 @@ def protected(ind: Indicator | str) -> pd.DataFrame:
 
 
 def values(ind: Indicator | str, level: str = "stadtteil") -> pd.DataFrame:
-    """Published values of one indicator at one level (same columns as compute.values + suppressed)."""
+    """Published values of one indicator at one level (same columns as compute.values + suppressed).
+
+    A suppressed cell keeps no trace of its numbers: value, numerator and denominator are <NA>,
+    so a frame handed on (a section's tables, a researcher's export) cannot reveal it.
+    """
     if level not in LEVELS:
         raise compute.IndicatorError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVELS)}.")
     out = protected(ind)
-    return out[out["area_level"] == level].reset_index(drop=True)
+    out = out[out["area_level"] == level].reset_index(drop=True)
+    secret = out["suppressed"].ne("").to_numpy()
+    if secret.any():
+        out.loc[secret, ["numerator", "denominator"]] = pd.NA
+    return out
 
 
 def rounded(value: pd.Series) -> pd.Series:
