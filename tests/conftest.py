@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from helpers.build import runner
-from helpers.core import paths
+from helpers.core import context, paths
+from helpers.disclosure import register
 from helpers.indicators import compute
 
 
@@ -27,3 +28,14 @@ def built_report(tmp_path_factory):
         assert runner.run() == 0
     year_dir = out / "2014"
     return year_dir, (year_dir / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def chapter_register(monkeypatch, tmp_path):
+    """A runner kernel's context for chapter 07_test, 2014: displayed results record into
+    tmp_path/2014/published/07_test.csv (the folder is returned)."""
+    monkeypatch.setenv(context.ENV, context.RunContext(chapter="07_test", year=2014).to_json())
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    register.reset_records()
+    yield tmp_path / "2014"
+    register.reset_records()

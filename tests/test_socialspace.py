@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.core import areas, catalogue, context, paths
+from helpers.core import areas, catalogue
 from helpers.disclosure import disclosed, register
 from helpers.indicators import compute
 from helpers.sections import area_patterns
@@ -216,16 +216,6 @@ def test_pure_compute_hand_made_classes():
     assert list(result.table["dynamics_label"]) == ["positiv"] + ["stabil"] * 8 + ["negativ"]
     with pytest.raises(SocialSpaceError, match="für das Berichtsjahr 2015 keine Werte .*Jahre mit Werten: 2012, 2014"):
         socialspace.compute(_long_values(), POP, [_stand_in("alo")], 2015)
-
-
-@pytest.fixture
-def chapter_register(monkeypatch, tmp_path):
-    """Register records of a chapter kernel written to tmp_path/2014/published/07_test.csv."""
-    monkeypatch.setenv(context.ENV, context.RunContext(chapter="07_test", year=2014).to_json())
-    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    register.reset_records()
-    yield tmp_path / "2014"
-    register.reset_records()
 
 
 def test_section_holds_its_table_and_records_only_when_displayed(chapter_register, monkeypatch):

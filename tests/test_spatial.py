@@ -12,7 +12,7 @@ import pytest
 from libpysal.weights import lat2W
 from shapely.geometry import box
 
-from helpers.core import areas, context, observations, paths
+from helpers.core import areas, observations
 from helpers.disclosure import disclosed, register
 from helpers.sections import area_patterns
 from helpers.stats import spatial
@@ -216,16 +216,6 @@ def test_results_carry_their_parameters(grid_w):
     assert local.clusters()["0"] == local.table.loc[0, "cluster"]
     corrected = lisa(values, grid_w, fdr=True)
     assert corrected.fdr and corrected.threshold <= 0.05 and corrected.n_significant <= lisa(values, grid_w).n_significant
-
-
-@pytest.fixture
-def chapter_register(monkeypatch, tmp_path):
-    """Register records of a chapter kernel written to tmp_path/2014/published/07_test.csv."""
-    monkeypatch.setenv(context.ENV, context.RunContext(chapter="07_test", year=2014).to_json())
-    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    register.reset_records()
-    yield tmp_path / "2014"
-    register.reset_records()
 
 
 def test_spatial_section_holds_results_and_records_only_when_displayed(chapter_register, monkeypatch):
