@@ -535,3 +535,25 @@ def test_templates_command(root, capsys):
     out = capsys.readouterr().out
     assert "Vorlagen für das Berichtsjahr 2018 geschrieben" in out
     assert (root / "outputs" / "templates" / "Vorlage_Jobcenter_Muenster_2018.xlsx").exists()
+
+
+def test_delivery_text_cannot_start_a_formula_in_the_logs(root, tmp_path, capsys):
+    """Issue 14: text from a delivery's "Angaben" sheet and its file name reach data/ingest_log.csv,
+    which staff open in Excel; there it must stay text, as in the exported tables."""
+    path = _excel(tmp_path / "=lieferung.xlsx", EXCEL_ROWS, sheets=("Daten", "Angaben"))
+    book = openpyxl.load_workbook(path)
+    info = book["Angaben"]
+    info["A1"] = "Quelle"
+    info["B1"] = '=HYPERLINK("http://example.org";"Melderegister")'
+    info["B1"].data_type = "s"  # typed as text (as '=… in Excel), not a formula
+    book.save(path)
+    code, text = run([path, "--confirm-jumps"], capsys)
+    assert code == 0, text
+    log = core_store.committed_log(core_store.Store.current())
+    assert log["quelle"].tolist() == ['\'=HYPERLINK("http://example.org";"Melderegister")']
+    assert log["file"].tolist() == ["'=lieferung.xlsx"]
+    raw = (root / "data" / "ingest_log.csv").read_text(encoding="utf-8")
+    assert ",=" not in raw and ',"=' not in raw  # no field starts with "="
+    # the stored values keep naming their delivery, and a second ingest of the same file changes nothing
+    assert run([path, "--confirm-jumps"], capsys)[0] == 0
+    assert len(core_store.committed_log(core_store.Store.current())) == 1

@@ -59,3 +59,16 @@ def sha256_file(path: Path) -> str:
 def digest(value: object) -> str:
     """Checksum of a JSON-serialisable value, independent of dict order."""
     return sha256_bytes(json.dumps(value, sort_keys=True, ensure_ascii=False).encode())
+
+
+#: Leading characters a spreadsheet may interpret as a formula (OWASP "CSV Injection").
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """Prefix text a spreadsheet might run as a formula with `'` (OWASP CSV injection).
+
+    For free text in files staff open in Excel (tables, the intake's logs); never for the
+    official symbols ("-" means exactly zero), which are checked against their list instead.
+    """
+    return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from helpers.core.fileio import sha256_bytes, write_atomic
+from helpers.core.fileio import csv_safe, sha256_bytes, write_atomic
 from helpers.core.model import KEY, OBSERVATION_COLUMNS
 from helpers.core.store import (
     FILLS_PENDING,
@@ -244,8 +244,18 @@ def write_deliveries(target: Path, content: bytes) -> None:
     write_atomic(target, lambda p: p.write_bytes(content))
 
 
+#: Free text in the logs that comes from a delivery (its file name, its "Angaben" sheet) or names it.
+#: Staff open the logs in Excel: such text never starts a formula there (`=HYPERLINK(…)`).
+#: `new_source` is left out: readers match it against deliveries.csv, and source_text() always
+#: starts it with "Lieferung".
+LOG_TEXT_COLUMNS = ("file", "raw_path", "quelle", "old_source")
+
+
 def _write_csv(target: Path, frame: pd.DataFrame, columns: list[str]) -> None:
-    write_atomic(target, lambda p: frame.reindex(columns=columns).to_csv(p, index=False, lineterminator="\n"))
+    frame = frame.reindex(columns=columns)
+    for column in set(LOG_TEXT_COLUMNS) & set(columns):
+        frame[column] = frame[column].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
+    write_atomic(target, lambda p: frame.to_csv(p, index=False, lineterminator="\n"))
 
 
 def _write_checksums(store: Store, copies: dict[Path, str]) -> None:

@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
 from helpers.core import areas
-from helpers.core.fileio import write_atomic
+from helpers.core.fileio import csv_safe, write_atomic
 from helpers.core.model import FLAGS
 
 #: Frame columns, in CSV order (English ids: R and pandas read them as variable names).
@@ -56,8 +56,6 @@ AREA_LEVEL_LABELS = {
 }
 #: Official symbols allowed in `flag`; "/" = too uncertain to publish.
 ALLOWED_FLAGS = frozenset(FLAGS) | {"/"}
-#: Leading characters a spreadsheet may interpret as a formula (OWASP).
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 INTRO_SHEET = "Erläuterung"
 FORBIDDEN_SHEET_CHARS = str.maketrans({"[": "(", "]": ")", ":": "-", "*": "-", "?": "-", "/": "-", "\\": "-"})
 MAX_SHEET_NAME = 31
@@ -115,11 +113,6 @@ def _number(value) -> float | None:
     if value is None or pd.isna(value):
         return None
     return float(value) + 0.0
-
-
-def csv_safe(text: str) -> str:
-    """Prefix text a spreadsheet might run as a formula with `'` (OWASP CSV injection)."""
-    return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
 
 
 # --- CSV ---------------------------------------------------------------------------------------
