@@ -8,7 +8,7 @@
 #   make lab                  JupyterLab on the project's environment
 #   make data SRC=../shared/data/muenster   re-derive the committed real data
 #   make templates [YEAR=2018]  one empty delivery template per data owner in outputs/templates/
-#   make ingest FILE=lieferung.xlsx [REVISE=1] [CONFIRM=1]   check and store data deliveries
+#   make ingest FILE=lieferung.xlsx [REVISE=1] [CONFIRM=1] [CHECK=1]   check and store data deliveries
 #   make lock                 re-generate requirements.lock + environment.yml from pyproject.toml
 
 PYTHON ?= python3
@@ -21,6 +21,7 @@ SRC    ?= ../shared/data/muenster
 FILE   ?=
 REVISE ?=
 CONFIRM ?=
+CHECK  ?=
 PYTEST_ARGS ?=
 FORCE  ?=
 
@@ -63,9 +64,12 @@ data: $(STAMP)
 templates: $(STAMP)
 	$(BIN)/python -m helpers.intake.templates $(if $(YEAR),--year $(YEAR))
 
-# FILE may name several files ("a.xlsx b.csv"); they are stored together or not at all.
+# FILE: one file (any name: spaces, quotes, umlauts, ; & $), a folder, a pattern, or several names
+# (those with spaces in quotes); they are stored together or not at all. FILE reaches the program
+# through the environment, never through the shell. CHECK=1 only checks.
+ingest: export IM_INGEST_FILE = $(value FILE)
 ingest: $(STAMP)
-	$(BIN)/python -m helpers.intake.ingest $(FILE) $(if $(REVISE),--revise) $(if $(CONFIRM),--confirm-jumps)
+	$(BIN)/python -m helpers.intake.ingest --files-from-env IM_INGEST_FILE $(if $(REVISE),--revise) $(if $(CONFIRM),--confirm-jumps) $(if $(CHECK),--check)
 
 # Maintainers only: needs network access to PyPI.
 lock:

@@ -7,6 +7,7 @@ redirected with monkeypatch); the committed data are never written.
 from __future__ import annotations
 
 import hashlib
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -482,7 +483,8 @@ def test_make_targets_call_the_modules():
         pytest.skip("make fehlt")
     out = subprocess.run(["make", "-n", "-o", ".venv/.installed", "ingest", "FILE=a.csv b.xlsx", "REVISE=1", "CONFIRM=1"],
                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=True).stdout
-    assert "-m helpers.intake.ingest a.csv b.xlsx --revise --confirm-jumps" in out
+    assert "-m helpers.intake.ingest --files-from-env IM_INGEST_FILE --revise --confirm-jumps" in out
+    assert "a.csv" not in out  # the names travel in the environment, never through the shell
     out = subprocess.run(["make", "-n", "-o", ".venv/.installed", "templates", "YEAR=2018"],
                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=True).stdout
     assert "-m helpers.intake.templates --year 2018" in out
@@ -557,3 +559,33 @@ def test_delivery_text_cannot_start_a_formula_in_the_logs(root, tmp_path, capsys
     # the stored values keep naming their delivery, and a second ingest of the same file changes nothing
     assert run([path, "--confirm-jumps"], capsys)[0] == 0
     assert len(core_store.committed_log(core_store.Store.current())) == 1
+
+
+WEIRD_NAME = "Lieferung 2015 (Stand 31.12.) – Bevölkerung & Co; $HOME 'ä' \"x\".csv"
+
+
+def test_file_names_from_make_keep_spaces_quotes_and_shell_characters(tmp_path):
+    """Issue 14: `make ingest FILE=…` passes the value through the environment; nothing splits or expands it."""
+    weird = tmp_path / WEIRD_NAME
+    weird.write_text("x", encoding="utf-8")
+    other = tmp_path / "b.csv"
+    other.write_text("x", encoding="utf-8")
+    (tmp_path / "notiz.txt").write_text("x", encoding="utf-8")
+    assert ingest.paths_from_value(str(weird)) == [str(weird)]
+    assert ingest.paths_from_value(str(tmp_path)) == sorted([str(other), str(weird)])  # a folder: its deliveries
+    assert ingest.paths_from_value(str(tmp_path / "*.csv")) == sorted([str(other), str(weird)])
+    assert ingest.paths_from_value(f"{shlex.quote(str(weird))} {other}") == [str(weird), str(other)]  # several, quoted
+    assert ingest.paths_from_value("  ") == []
+
+
+@pytest.mark.skipif(not (paths.ROOT / ".venv" / ".installed").exists(), reason="make's environment not set up")
+def test_make_ingest_takes_a_file_name_with_shell_characters(tmp_path):
+    weird = tmp_path / WEIRD_NAME
+    shutil.copyfile(VALID / "semikolon_utf8.csv", weird)
+    before = {p.name: p.read_bytes() for p in (paths.ROOT / "data" / "observations").iterdir()}
+    done = subprocess.run(["make", "-s", "-o", ".venv/.installed", "ingest", f"FILE={weird}", "CHECK=1"], cwd=paths.ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Nur geprüft, nichts gespeichert." in done.stdout
+    assert "Syntax error" not in done.stderr and "nicht gefunden" not in done.stdout + done.stderr
+    assert {p.name: p.read_bytes() for p in (paths.ROOT / "data" / "observations").iterdir()} == before

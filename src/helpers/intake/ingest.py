@@ -9,6 +9,9 @@ written where, and `validation` for the checks.
 from __future__ import annotations
 
 import argparse
+import glob
+import os
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +153,44 @@ def summary(outcome: Outcome, check_only: bool = False) -> str:
     return "\n".join(lines)
 
 
+#: What a folder given as a delivery contributes: the files the intake reads.
+DELIVERY_SUFFIXES = (".xlsx", ".csv")
+
+
+def expand_paths(items: list[str]) -> list[str]:
+    """Files named by `items`: a folder gives its .xlsx and .csv files, a pattern (`*.xlsx`) its
+    matches; any other name is kept as it is (a missing file is reported by the check)."""
+    files: list[str] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            files += sorted(str(f) for f in path.iterdir() if f.is_file() and f.suffix.lower() in DELIVERY_SUFFIXES)
+        elif not path.exists() and glob.has_magic(item):
+            files += sorted(glob.glob(item)) or [item]
+        else:
+            files.append(item)
+    return files
+
+
+def paths_from_value(value: str) -> list[str]:
+    """The files of `make ingest FILE=…`, which reach this program through the environment, never
+    through a shell: offices name files with spaces, quotes, umlauts, `;`, `&` or `$`.
+
+    The whole value is one name if such a file or folder exists; otherwise it is split like a
+    shell command line (names with spaces in quotes: FILE='"Lieferung A.xlsx" b.csv').
+    """
+    value = value.strip()
+    if not value:
+        return []
+    if Path(value).exists():
+        return expand_paths([value])
+    try:
+        parts = shlex.split(value)
+    except ValueError:  # an unmatched quote: a single name after all
+        parts = [value]
+    return expand_paths(parts)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.intake.ingest",
@@ -162,14 +203,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--confirm-jumps", action="store_true",
                         help="große Sprünge gegenüber dem Vorjahr bestätigen und trotzdem speichern")
     parser.add_argument("--check", action="store_true", help="nur prüfen, nichts speichern")
+    parser.add_argument("--files-from-env", metavar="VARIABLE", default=None,
+                        help="Datei(en), Ordner oder Muster aus dieser Umgebungsvariablen (so übergibt "
+                             "`make ingest FILE=…` Namen mit Leer- und Sonderzeichen an der Shell vorbei)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.files = expand_paths(args.files)
+    if args.files_from_env:
+        args.files += paths_from_value(os.environ.get(args.files_from_env, ""))
     if not args.files:
         print("Fehler: keine Datei angegeben. Aufruf: make ingest FILE=pfad/zur/lieferung.xlsx "
-              "(mehrere Dateien in Anführungszeichen: FILE=\"a.xlsx b.csv\").", file=sys.stderr)
+              "(ein Ordner oder ein Muster wie FILE=\"lieferungen/*.xlsx\" geht auch; mehrere Namen mit "
+              "Leerzeichen je in Anführungszeichen: FILE='\"Lieferung A.xlsx\" b.csv').", file=sys.stderr)
         return 1
     store = Store.current()
     try:
