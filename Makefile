@@ -28,7 +28,7 @@ FORCE  ?=
 .PHONY: setup report test verify bench lab data templates ingest lock clean help
 
 help:
-	@sed -n '2,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
