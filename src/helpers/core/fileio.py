@@ -2,6 +2,11 @@
 
 An interrupted run never leaves a half-written file behind; checksums (sha256) identify content
 for caches, build keys, the manifest and the intake's raw copies.
+
+A temporary file is named `.<stem>.<pid>.<random>.tmp<suffix>` beside its target: hidden, so
+loaders that list a folder skip it (`is_temporary`), ignored by git (.gitignore), and carrying the
+writer's process id, so that the next command can tell a crashed writer's leftover from a file
+another running process is still writing (`remove_stale_temporaries`).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +27,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Keep the target's suffix: some writers (GDAL) pick the format by extension.
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}.", suffix=f".tmp{target.suffix}",
+                               dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -31,6 +38,48 @@ def atomic_path(target: Path) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+#: `.<stem>.<pid>.<random>.tmp<suffix>`; files of versions before the pid was added lack it.
+_TEMPORARY = re.compile(r"^\..+?(?:\.(?P<pid>\d+))?\.[A-Za-z0-9_]+\.tmp(?:\.[^.]+)?$")
+
+
+def is_temporary(path: Path) -> bool:
+    """True for a temporary file of `atomic_path` (loaders skip these: they are never data)."""
+    return _TEMPORARY.match(Path(path).name) is not None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of another user
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path, recursive: bool = True) -> list[Path]:
+    """Delete the temporary files a crashed writer left in `folder`; return them so the caller can say so.
+
+    A temporary file whose writer still runs is kept (another build or ingest may be writing it).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for path in sorted(folder.rglob(".*") if recursive else folder.glob(".*")):
+        match = _TEMPORARY.match(path.name)
+        if match is None or not path.is_file():
+            continue
+        pid = match.group("pid")
+        if pid is not None and _alive(int(pid)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def write_atomic(target: Path, writer: Callable[[Path], None]) -> None:

@@ -22,7 +22,8 @@ from helpers.core.store import Store, logged_revision_keys
 
 
 def observation_files(folder: Path | None = None) -> list[Path]:
-    return sorted(Path(folder or paths.OBSERVATIONS_DIR).glob("*.csv"))
+    """The folder's observation files; hidden files (an interrupted write's temporaries) are never data."""
+    return sorted(p for p in Path(folder or paths.OBSERVATIONS_DIR).glob("*.csv") if not p.name.startswith("."))
 
 
 def read_observation_file(path: Path) -> pd.DataFrame:

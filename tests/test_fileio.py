@@ -1,0 +1,56 @@
+"""Atomic writes leave nothing a loader or git could mistake for data, and crashed writers' leftovers go."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers.core import fileio, observations, paths
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_temporary_file_is_hidden_marked_and_carries_its_writers_pid(tmp_path):
+    seen = []
+    fileio.write_atomic(tmp_path / "deliveries.csv", lambda p: (seen.append(p), p.write_text("x")))
+    name = seen[0].name
+    assert name.startswith(f".deliveries.{os.getpid()}.") and name.endswith(".tmp.csv")
+    assert fileio.is_temporary(seen[0])
+    assert not fileio.is_temporary(tmp_path / "deliveries.csv")
+    assert [p.name for p in tmp_path.iterdir()] == ["deliveries.csv"]
+
+
+def test_the_observations_loader_never_reads_a_temporary_file(tmp_path):
+    (tmp_path / "deliveries.csv").write_text("a\n")
+    (tmp_path / f".deliveries.{_dead_pid()}.ab12cd34.tmp.csv").write_text("a\n")
+    (tmp_path / ".deliveries.x1y2z3w4.tmp.csv").write_text("a\n")  # written before the pid was in the name
+    assert [p.name for p in observations.observation_files(tmp_path)] == ["deliveries.csv"]
+
+
+def test_stale_temporaries_are_removed_and_named_live_ones_and_data_stay(tmp_path):
+    (tmp_path / "sub").mkdir()
+    stale = tmp_path / "sub" / f".report.{_dead_pid()}.k3j4h5g6.tmp.html"
+    old_style = tmp_path / ".deliveries.x1y2z3w4.tmp.csv"
+    live = tmp_path / f".table.{os.getpid()}.q1w2e3r4.tmp.pkl"
+    data = [tmp_path / "deliveries.csv", tmp_path / ".gitkeep", tmp_path / "notes.tmp"]
+    for path in [stale, old_style, live, *data]:
+        path.write_text("x")
+    removed = fileio.remove_stale_temporaries(tmp_path)
+    assert sorted(removed) == sorted([stale, old_style])
+    assert live.exists() and all(p.exists() for p in data)
+    assert fileio.remove_stale_temporaries(tmp_path / "missing") == []
+
+
+@pytest.mark.parametrize("name", [".deliveries.123.ab12cd34.tmp.csv", ".report.77.abcdefgh.tmp"])
+def test_git_ignores_temporary_files(name):
+    ignored = subprocess.run(["git", "check-ignore", "-q", f"data/observations/{name}"], cwd=paths.ROOT)
+    assert ignored.returncode == 0
+    kept = subprocess.run(["git", "check-ignore", "-q", "data/observations/deliveries.csv"], cwd=paths.ROOT)
+    assert kept.returncode == 1
