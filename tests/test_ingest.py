@@ -97,7 +97,8 @@ def _values(delivery) -> dict:
 
 
 @pytest.mark.parametrize("name", ["semikolon_utf8.csv", "semikolon_utf8_bom.csv", "semikolon_windows1252.csv",
-                                  "komma_utf8.csv", "tausender_leerzeichen.csv", "englische_codes.csv"])
+                                  "komma_utf8.csv", "tausender_leerzeichen.csv", "englische_codes.csv",
+                                  "unicode_text_utf16.txt"])
 def test_every_csv_format_gives_the_same_values(name):
     delivery = validation.validate(VALID / name, validation.Context.load())
     assert delivery.problems == []

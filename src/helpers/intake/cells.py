@@ -10,6 +10,7 @@ English codes are accepted.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -186,16 +187,27 @@ def parse_age(cell: object) -> str:
     raise CellError("unbekannte Altersgruppe", cell, AGE_EXPECTED, "die Altersgruppe in einer der erwarteten Formen eintragen")
 
 
+#: The largest count the store holds exactly (counts become float64 in the indicators: 2**53 - 1).
+MAX_COUNT = 2**53 - 1
+MAX_COUNT_TEXT = "9.007.199.254.740.991"
+#: Digits of a year or an area number; more is no identifier.
+MAX_ID_DIGITS = 12
+
+
 def parse_whole(cell: object, what: str, expected: str, fix: str) -> int:
     """A whole number from an int, an integral float or digits (for year and area numbers)."""
     if isinstance(cell, bool) or isinstance(cell, (dt.date, dt.datetime)):
         raise CellError(f"{what} ist keine Zahl", cell, expected, fix)
-    if isinstance(cell, int):
-        return cell
     if isinstance(cell, float) and cell.is_integer():
-        return int(cell)
+        cell = int(cell)
+    if isinstance(cell, int):
+        if abs(cell) >= 10**MAX_ID_DIGITS:
+            raise CellError(f"{what} zu lang", _shorten(cell), expected, fix)
+        return cell
     text = _text(cell)
     if re.fullmatch(r"\d+", text):
+        if len(text) > MAX_ID_DIGITS:
+            raise CellError(f"{what} zu lang ({len(text)} Ziffern)", _shorten(text), expected, fix)
         return int(text)
     if text == "":
         raise CellError(f"{what} fehlt", cell, expected, fix)
@@ -225,16 +237,50 @@ _GROUPED = [
 _WITH_SYMBOL = re.compile(r"^(?P<num>[+\-–]?\s*[\d][\d., ]*?)\s*(?P<sym>[rp])$")
 
 
+#: "2,000": a decimal comma with three digits, or an English thousands separator – read neither way.
+_AMBIGUOUS = re.compile(r"^\d{1,3},\d{3}$")
+_ENGLISH_GROUPED = re.compile(r"^\d{1,3}(,\d{3}){2,}(\.\d+)?$")
+
+
+def _shorten(value: object, keep: int = 30) -> str:
+    """A cell's text for a message: very long numbers or texts shortened, with their length."""
+    text = str(value)
+    return text if len(text) <= keep else f"{text[:keep]} … ({len(text):,} Zeichen)".replace(",", ".")
+
+
+def _too_large(found: object) -> CellError:
+    return CellError("Zahl zu groß", _shorten(found), f"eine Anzahl bis {MAX_COUNT_TEXT}",
+                     "die Zahl prüfen (zusammengefügte Zellen? eine Kennnummer statt einer Anzahl?)")
+
+
+def checked_count(number: int, found: object) -> int:
+    """A whole count the store holds exactly, or a CellError saying it is too large."""
+    if number > MAX_COUNT:
+        raise _too_large(found)
+    return number
+
+
 def parse_number(text: str, found: object) -> int:
     """A German-written count: thousands '.' or blank, decimal comma; whole and not negative."""
     negative = text[:1] in "-–"
     digits = text.lstrip("+-–").strip()
+    if _AMBIGUOUS.match(digits):
+        raise CellError("mehrdeutige Schreibweise", found,
+                        f"„{digits}“ kann {digits.partition(',')[0]} (mit Dezimalkomma) oder {digits.replace(',', '')} "
+                        "(mit englischem Tausendertrennzeichen) bedeuten; eine Anzahl ohne Komma",
+                        f"die Anzahl ohne Komma eintragen: {digits.replace(',', '')} oder {digits.replace(',', '.')} "
+                        "(deutscher Tausenderpunkt)")
+    if _ENGLISH_GROUPED.match(digits):
+        raise CellError("englische Tausendertrennzeichen", found, "eine ganze Zahl in deutscher Schreibweise (1.234.567)",
+                        "die Zahl ohne Kommas eintragen (Tausenderpunkt oder gar kein Trennzeichen)")
     for pattern, thousands in _GROUPED:
         if pattern.match(digits):
             whole, _, decimals = digits.replace(thousands, "").partition(",") if thousands else digits.partition(",")
             if decimals.strip("0"):
-                raise CellError("Anzahl mit Nachkommastellen", found, WHOLE_EXPECTED, WHOLE_FIX)
-            number = int(whole)
+                raise CellError("Anzahl mit Nachkommastellen", _shorten(found), WHOLE_EXPECTED, WHOLE_FIX)
+            if len(whole.lstrip("0")) > len(str(MAX_COUNT)):
+                raise _too_large(found)  # before int(): Python refuses to convert 4,300+ digits
+            number = checked_count(int(whole), found)
             if negative and number != 0:
                 raise CellError("negative Anzahl", found, "eine Anzahl ≥ 0", NEGATIVE_FIX)
             return number
@@ -253,8 +299,12 @@ def _split_value(cell: object) -> tuple[int | None, str]:
     if isinstance(cell, int):
         if cell < 0:
             raise CellError("negative Anzahl", cell, "eine Anzahl ≥ 0", NEGATIVE_FIX)
-        return cell, ""
+        return checked_count(cell, cell), ""
     if isinstance(cell, float):
+        if not math.isfinite(cell):
+            raise CellError("keine Zahl", cell, VALUE_EXPECTED, "die Anzahl als Zahl eintragen")
+        if abs(cell) > MAX_COUNT:
+            raise _too_large(f"{cell:.6g}".replace(".", ","))
         if not cell.is_integer():
             raise CellError("Anzahl mit Nachkommastellen", str(cell).replace(".", ","), WHOLE_EXPECTED, WHOLE_FIX)
         return _split_value(int(cell))

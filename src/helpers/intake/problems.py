@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 #: Problems shown in full; the rest is counted ("… und N weitere").
 SHOW_AT_MOST = 60
+#: Characters of a found cell shown in a message.
+QUOTE_AT_MOST = 60
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Problem:
 def quote(value: object) -> str:
     """German quotation marks around a cell value; empty cells say so."""
     text = "" if value is None else str(value)
+    if len(text) > QUOTE_AT_MOST:  # a pasted text or a 5,000-digit number: enough to find it
+        text = f"{text[:QUOTE_AT_MOST]} … ({len(text):,} Zeichen)".replace(",", ".")
     return "„“ (leer)" if text.strip() == "" else f"„{text}“"
 
 
