@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from helpers.build import runner
-from helpers.core import context, paths
+from helpers.core import context, observations, paths
 from helpers.disclosure import register
 from helpers.indicators import compute
 
@@ -39,3 +43,35 @@ def chapter_register(monkeypatch, tmp_path):
     register.reset_records()
     yield tmp_path / "2014"
     register.reset_records()
+
+
+REDIRECTED = ["OBSERVATIONS_DIR", "RAW_DIR", "RAW_CHECKSUMS", "DELIVERIES_CSV", "INGEST_LOG_CSV",
+              "DELIVERY_REVISIONS_CSV", "DATA"]  # DATA last: the others are found relative to it
+
+
+@pytest.fixture(scope="session")
+def ingest_base(tmp_path_factory):
+    """A small data folder: real counts 2013–2014 and demo counts 2014 (areas and catalogue stay committed)."""
+    root = tmp_path_factory.mktemp("base")
+    folder = root / "data" / "observations"
+    folder.mkdir(parents=True)
+    for name, years in (("sms.csv", (2013, 2014)), ("synthetic.csv", (2014,))):
+        frame = pd.read_csv(paths.OBSERVATIONS_DIR / name, dtype=str, keep_default_na=False)
+        frame[frame["year"].astype(int).isin(years)].to_csv(folder / name, index=False)
+    return root
+
+
+@pytest.fixture
+def root(ingest_base, tmp_path, monkeypatch):
+    """A fresh copy of `ingest_base` that helpers.core.paths points to (the intake tests' data folder)."""
+    root = tmp_path / "root"
+    shutil.copytree(ingest_base, root)
+    old = Path(paths.DATA)
+    for name in REDIRECTED:
+        monkeypatch.setattr(paths, name, root / "data" / Path(getattr(paths, name)).relative_to(old))
+    monkeypatch.setattr(paths, "ROOT", root)
+    monkeypatch.setattr(paths, "OUTPUTS", root / "outputs")
+    monkeypatch.setattr(paths, "TEMPLATES_DIR", root / "outputs" / "templates")
+    observations.clear_cache()
+    yield root
+    observations.clear_cache()

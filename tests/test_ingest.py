@@ -26,8 +26,6 @@ CORPUS = Path(__file__).parent / "deliveries"
 VALID = CORPUS / "valid"
 BROKEN = CORPUS / "broken"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yml").read_text(encoding="utf-8"))
-REDIRECTED = ["OBSERVATIONS_DIR", "RAW_DIR", "RAW_CHECKSUMS", "DELIVERIES_CSV", "INGEST_LOG_CSV",
-              "DELIVERY_REVISIONS_CSV", "DATA"]  # DATA last: the others are found relative to it
 # The seven values of every file in valid/ (year 2018, measure unemployed).
 SEVEN = {
     ("stadtteil", "11", "total", "total"): 40,
@@ -38,34 +36,6 @@ SEVEN = {
     ("stadtteil", "34", "total", "foreign"): 30,
     ("stadt", "05515000", "total", "total"): 9010,
 }
-
-
-@pytest.fixture(scope="session")
-def base(tmp_path_factory):
-    """A small data folder: real counts 2013–2014 and demo counts 2014 (areas and catalogue stay committed)."""
-    root = tmp_path_factory.mktemp("base")
-    folder = root / "data" / "observations"
-    folder.mkdir(parents=True)
-    for name, years in (("sms.csv", (2013, 2014)), ("synthetic.csv", (2014,))):
-        frame = pd.read_csv(paths.OBSERVATIONS_DIR / name, dtype=str, keep_default_na=False)
-        frame[frame["year"].astype(int).isin(years)].to_csv(folder / name, index=False)
-    return root
-
-
-@pytest.fixture
-def root(base, tmp_path, monkeypatch):
-    """A fresh copy of `base` that helpers.core.paths points to."""
-    root = tmp_path / "root"
-    shutil.copytree(base, root)
-    old = Path(paths.DATA)
-    for name in REDIRECTED:
-        monkeypatch.setattr(paths, name, root / "data" / Path(getattr(paths, name)).relative_to(old))
-    monkeypatch.setattr(paths, "ROOT", root)
-    monkeypatch.setattr(paths, "OUTPUTS", root / "outputs")
-    monkeypatch.setattr(paths, "TEMPLATES_DIR", root / "outputs" / "templates")
-    observations.clear_cache()
-    yield root
-    observations.clear_cache()
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -441,14 +411,16 @@ def test_an_interrupted_write_leaves_the_previous_state(root, tmp_path, monkeypa
     assert {p.name: p.read_bytes() for p in (root / "data" / "observations").iterdir()} == observations_before
     pd.testing.assert_frame_equal(observations.observations(), obs_before)
     store = core_store.Store.current()
-    assert len(core_store._read_log(store.ingest_log, core_store.LOG_COLUMNS)) == 2  # the interrupted entry is on disk …
-    assert len(core_store.committed_log(store)) == 1  # … but not committed
+    assert len(core_store._read_log(store.ingest_log, core_store.LOG_COLUMNS)) == 1  # the crash came before the commit point
     assert core_store.committed_revisions(store).empty
+    assert (root / "data" / storage.STAGING_DIR).is_dir()  # what was staged stays until the next ingest …
 
     monkeypatch.setattr(storage, "write_deliveries", original)
     code, text = run([path, "--revise"], capsys)
     assert code == 0 and "1 revidiert" in text
-    assert len(core_store._read_log(store.ingest_log, core_store.LOG_COLUMNS)) == 2  # stale entry removed
+    assert "Reste eines abgebrochenen Einlesens entfernt (.ingest-staging); gespeichert war davon nichts." in text
+    assert not (root / "data" / storage.STAGING_DIR).exists()  # … which removes it and says so
+    assert len(core_store._read_log(store.ingest_log, core_store.LOG_COLUMNS)) == 2
     assert len(core_store._read_log(store.revisions, core_store.REVISION_LOG_COLUMNS)) == 1
     assert (_aegidii_2014()["value"], _aegidii_2014()["flag"]) == (37, "r")
 

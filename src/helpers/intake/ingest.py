@@ -41,6 +41,7 @@ class Outcome:
     files: list[FileOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stored: bool = False
+    recovered: list[str] = field(default_factory=list)  # what a crashed earlier ingest left, and what was done
 
     @property
     def errors(self) -> list[Problem]:
@@ -60,11 +61,14 @@ def ingest(files: list[Path | str], revise: bool = False, confirm_jumps: bool = 
 
 
 def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_only: bool, store: Store) -> Outcome:
+    recovered = [] if check_only else storage.recover(store)
+    if recovered:
+        observations.clear_cache()
     state = observations.observations(store.observations_dir)
     deliveries = storage.read_deliveries(store)
     context = Context.load(state)
     log = storage.committed_log(store)
-    outcome = Outcome()
+    outcome = Outcome(recovered=recovered)
     seen: set[str] = set()
     planned: dict[Path, str] = {}
     for name in files:
@@ -229,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
     files = " ".join(str(f) for f in args.files)
+    for line in outcome.recovered:
+        print(line)
     if outcome.problems:
         print(problems_module.report(outcome.problems), file=sys.stderr)
         print(file=sys.stderr)

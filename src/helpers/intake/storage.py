@@ -12,12 +12,18 @@ Layout (paths in `helpers.core.paths`):
                                     sha256 of deliveries.csv after the ingest (`result_sha256`)
 - `data/delivery_revisions.csv`     every changed value: old and new value/flag/source, file, time
 
-Commit protocol: raw copies, checksums, revision log and ingest log are written first (each
-file atomically), then deliveries.csv is replaced in one `os.replace` – the commit point. The
-logs' trailing entries whose `result_sha256` is not the hash of the current deliveries.csv
-belong to an interrupted run: readers ignore them and the next ingest removes them. (A test
-"is the delivery's sha256 in deliveries.csv?" would fail for deliveries that add no row or
-whose rows were all revised later; the result hash does not.)
+Commit protocol (`commit`): every file the ingest changes (raw copies, SHA256SUMS, revision log,
+ingest log, deliveries.csv) is first written in full into `data/.ingest-staging/`; then one
+atomic write of `data/.ingest-journal.json`, listing target, staged file and checksum of each,
+is the commit point; then the staged files are moved into place (`os.replace`, deliveries.csv
+last) and the journal is deleted. A crash before the journal leaves the previous state and a
+staging folder that the next ingest removes; a crash after it leaves a journal that the next
+ingest completes (`recover`, which says what it did). Readers need no recovery: until
+deliveries.csv is replaced they see the previous state, because the logs' entries whose
+`result_sha256` is not the hash of the current deliveries.csv do not count. (A test "is the
+delivery's sha256 in deliveries.csv?" would fail for deliveries that add no row or whose rows
+were all revised later; the result hash does not.) The staging folder, the journal and the
+temporary files of atomic writes are hidden and git-ignored, so `git add data` never takes them.
 
 A value already stored is never overwritten silently: a different value for the same key is
 a conflict unless the user passes --revise; a revised value is stored with flag `r` (unless
@@ -31,6 +37,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,8 +48,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from helpers.core.fileio import csv_safe, sha256_bytes, write_atomic
-from helpers.core.model import KEY, OBSERVATION_COLUMNS
+from helpers.core.fileio import csv_safe, remove_stale_temporaries, sha256_bytes, sha256_file, write_atomic
+from helpers.core.model import KEY, OBSERVATION_COLUMNS, DataError
 from helpers.core.store import (
     FILLS_PENDING,
     LOG_COLUMNS,
@@ -240,7 +249,7 @@ def observations_csv(frame: pd.DataFrame) -> bytes:
 
 
 def write_deliveries(target: Path, content: bytes) -> None:
-    """The commit point: one os.replace (a test replaces this function to simulate a crash)."""
+    """Stage deliveries.csv's new content (a test replaces this function to simulate a crash before the commit point)."""
     write_atomic(target, lambda p: p.write_bytes(content))
 
 
@@ -249,16 +258,19 @@ def write_deliveries(target: Path, content: bytes) -> None:
 #: `new_source` is left out: readers match it against deliveries.csv, and source_text() always
 #: starts it with "Lieferung".
 LOG_TEXT_COLUMNS = ("file", "raw_path", "quelle", "old_source")
+#: Hidden names in the data folder (git-ignored): the new files of a commit, and the list that commits them.
+STAGING_DIR = ".ingest-staging"
+JOURNAL = ".ingest-journal.json"
 
 
-def _write_csv(target: Path, frame: pd.DataFrame, columns: list[str]) -> None:
+def _csv_bytes(frame: pd.DataFrame, columns: list[str]) -> bytes:
     frame = frame.reindex(columns=columns)
     for column in set(LOG_TEXT_COLUMNS) & set(columns):
         frame[column] = frame[column].map(lambda v: csv_safe(v) if isinstance(v, str) else v)
-    write_atomic(target, lambda p: frame.to_csv(p, index=False, lineterminator="\n"))
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def _write_checksums(store: Store, copies: dict[Path, str]) -> None:
+def _checksums_text(store: Store, copies: dict[Path, str]) -> bytes:
     sums: dict[str, str] = {}
     if store.checksums.exists():
         for line in store.checksums.read_text(encoding="utf-8").splitlines():
@@ -267,28 +279,100 @@ def _write_checksums(store: Store, copies: dict[Path, str]) -> None:
                 sums[rel] = sha
     for target, sha in copies.items():
         sums[target.relative_to(store.raw_dir).as_posix()] = sha
-    text = "".join(f"{sha}  {rel}\n" for rel, sha in sorted(sums.items()))
-    write_atomic(store.checksums, lambda p: p.write_text(text, encoding="utf-8"))
+    return "".join(f"{sha}  {rel}\n" for rel, sha in sorted(sums.items())).encode("utf-8")
 
 
-def commit(store: Store, deliveries: pd.DataFrame, changed: bool, raw_copies: dict[Path, Path],
-           log_rows: list[dict], revision_rows: list[dict]) -> None:
-    """Write everything; replacing deliveries.csv last makes the ingest take effect at once or not at all."""
+def _new_files(store: Store, deliveries: pd.DataFrame, changed: bool, raw_copies: dict[Path, Path],
+               log_rows: list[dict], revision_rows: list[dict]) -> list[tuple[Path, bytes]]:
+    """Every file the commit writes, with its new content; deliveries.csv last (it makes log entries count)."""
     log = committed_log(store)  # drops the entries of an interrupted run …
     revisions = committed_revisions(store)  # … and their revisions
+    files: list[tuple[Path, bytes]] = []
     shas = {}
     for source, target in raw_copies.items():
         data = Path(source).read_bytes()
         if not target.exists():
-            write_atomic(target, lambda p, data=data: p.write_bytes(data))
+            files.append((target, data))
         shas[target] = sha256_bytes(data)
     if shas:
-        _write_checksums(store, shas)
+        files.append((store.checksums, _checksums_text(store, shas)))
     content = observations_csv(deliveries) if changed else None
     result = sha256_bytes(content) if content is not None else current_result_hash(store)
     new_revisions = pd.DataFrame(revision_rows, columns=REVISION_LOG_COLUMNS, dtype=object)
-    _write_csv(store.revisions, pd.concat([revisions, new_revisions.astype(str)], ignore_index=True), REVISION_LOG_COLUMNS)
+    files.append((store.revisions, _csv_bytes(pd.concat([revisions, new_revisions.astype(str)], ignore_index=True),
+                                               REVISION_LOG_COLUMNS)))
     new_log = pd.DataFrame([{**row, "result_sha256": result} for row in log_rows], columns=LOG_COLUMNS).astype(str)
-    _write_csv(store.ingest_log, pd.concat([log, new_log], ignore_index=True), LOG_COLUMNS)
+    files.append((store.ingest_log, _csv_bytes(pd.concat([log, new_log], ignore_index=True), LOG_COLUMNS)))
     if content is not None:
-        write_deliveries(store.deliveries_csv, content)
+        files.append((store.deliveries_csv, content))
+    return files
+
+
+def commit(store: Store, deliveries: pd.DataFrame, changed: bool, raw_copies: dict[Path, Path],
+           log_rows: list[dict], revision_rows: list[dict]) -> None:
+    """Stage every new file, write the journal (the commit point), then move the files into place.
+
+    A crash before the journal exists leaves the previous state (the next ingest removes the staged
+    files); a crash after it leaves a journal that the next ingest completes (`recover`). While the
+    files are being moved, readers still see the previous state: deliveries.csv moves last, and log
+    entries whose result_sha256 is not its hash do not count.
+    """
+    staging = store.data_dir / STAGING_DIR
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    entries = []
+    for number, (target, content) in enumerate(_new_files(store, deliveries, changed, raw_copies, log_rows, revision_rows)):
+        staged = staging / f"{number:04d}{target.suffix}"
+        if target == store.deliveries_csv:
+            write_deliveries(staged, content)
+        else:
+            write_atomic(staged, lambda p, content=content: p.write_bytes(content))
+        entries.append({"target": _relative(store, target), "staged": _relative(store, staged),
+                        "sha256": sha256_bytes(content)})
+    journal = {"time": now_utc(), "files": entries}
+    write_atomic(store.data_dir / JOURNAL,
+                 lambda p: p.write_text(json.dumps(journal, ensure_ascii=False, indent=1), encoding="utf-8"))
+    _apply_journal(store)
+
+
+def _relative(store: Store, path: Path) -> str:
+    return Path(path).relative_to(store.data_dir).as_posix()
+
+
+def _apply_journal(store: Store) -> int:
+    """Move every staged file of the journal into place (again, if a crash interrupted it); return how many moved."""
+    journal_path = store.data_dir / JOURNAL
+    journal = json.loads(journal_path.read_text(encoding="utf-8"))
+    moved = 0
+    for entry in journal["files"]:
+        target, staged = store.data_dir / entry["target"], store.data_dir / entry["staged"]
+        if staged.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, target)
+            moved += 1
+        elif not (target.exists() and sha256_file(target) == entry["sha256"]):
+            raise DataError(
+                f"{_relative(store, journal_path)}: das unterbrochene Einlesen vom {journal['time']} kann nicht "
+                f"abgeschlossen werden, weil {entry['staged']} fehlt und {entry['target']} nicht den neuen Inhalt hat. "
+                "Den Datenordner aus der Versionsverwaltung wiederherstellen (git checkout data/) und die "
+                "Lieferungen erneut einlesen.")
+    journal_path.unlink()
+    shutil.rmtree(store.data_dir / STAGING_DIR, ignore_errors=True)
+    return moved
+
+
+def recover(store: Store) -> list[str]:
+    """Finish or undo what a crashed ingest left in the data folder; say what was done (German)."""
+    said = []
+    if (store.data_dir / JOURNAL).exists():
+        time = json.loads((store.data_dir / JOURNAL).read_text(encoding="utf-8")).get("time", "?")
+        moved = _apply_journal(store)
+        said.append(f"Unterbrochenes Einlesen vom {time} abgeschlossen ({moved} Datei(en) an ihren Platz gebracht).")
+    staging = store.data_dir / STAGING_DIR
+    if staging.exists():
+        shutil.rmtree(staging)
+        said.append(f"Reste eines abgebrochenen Einlesens entfernt ({_relative(store, staging)}); "
+                    "gespeichert war davon nichts.")
+    for path in remove_stale_temporaries(store.data_dir):
+        said.append(f"Unvollständig geschriebene Datei eines abgebrochenen Laufs entfernt: {_relative(store, path)}.")
+    return said
