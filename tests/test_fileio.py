@@ -54,3 +54,13 @@ def test_git_ignores_temporary_files(name):
     assert ignored.returncode == 0
     kept = subprocess.run(["git", "check-ignore", "-q", "data/observations/deliveries.csv"], cwd=paths.ROOT)
     assert kept.returncode == 1
+
+
+def test_the_register_never_reads_a_crashed_writers_temporary_file(tmp_path):
+    from helpers.disclosure import register
+
+    published = tmp_path / "published"
+    published.mkdir()
+    (published / "07_arbeit.csv").write_text("indicator,year,value\nalo,2014,1.5\n")
+    (published / f".07_arbeit.{_dead_pid()}.ab12cd34.tmp.csv").write_text("indicator,year,value\nalo,2013,2\n")
+    assert register.read_records(tmp_path)["chapter"].tolist() == ["07_arbeit"]

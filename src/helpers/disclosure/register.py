@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import context, paths
+from helpers.core import context, fileio, paths
 from helpers.core.fileio import write_text_atomic
 from helpers.disclosure.disclosed import rounded
 
@@ -52,7 +52,7 @@ def read_records(year_dir: Path) -> pd.DataFrame:
     frames = [pd.read_csv(p, dtype={"area_code": str, "indicator": str, "group": str, "flag": str},
                           keep_default_na=False, na_values={"value": [""], "year": [""]})
               .pipe(lambda f, name=p.stem: f.assign(chapter=name, row=range(1, len(f) + 1)))
-              for p in sorted(folder.glob("*.csv"))]
+              for p in sorted(folder.glob("*.csv")) if not fileio.is_temporary(p)]  # a crashed write is no record
     if not frames:
         return pd.DataFrame(columns=[*RECORD_COLUMNS, "chapter", "row"])
     out = pd.concat(frames, ignore_index=True)
