@@ -18,6 +18,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml import etree
+
 from helpers.intake.cells import header_role
 from helpers.intake.problems import Problem
 
@@ -231,14 +233,15 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
 
 
 def _read_excel(data: bytes, name: str) -> Table:
-    import openpyxl
     from openpyxl.utils import get_column_letter
+
+    from helpers.intake.xlsx import Workbook
 
     _check_unpacked_size(data, name)
     try:
-        # data_only=False: a formula must be seen as a formula (refused), not as its cached value.
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError, EOFError, zlib.error) as exc:
+        book = Workbook(data)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError, EOFError, zlib.error,
+            etree.LxmlError) as exc:
         raise _unreadable(name, f"Excel-Datei nicht lesbar ({type(exc).__name__})", None,
                           "die Datei in Excel öffnen, als „Excel-Arbeitsmappe (.xlsx)“ neu speichern und erneut liefern",
                           ) from None
@@ -249,7 +252,8 @@ def _read_excel(data: bytes, name: str) -> Table:
         deadline = time.monotonic() + READ_SECONDS
         sheet_cells = _sheet_cells(book, sheet, name, deadline)
         info = _info(book, name, deadline)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError, EOFError, zlib.error,
+            IndexError, etree.LxmlError) as exc:
         raise _unreadable(name, f"Tabellenblatt beschädigt, Inhalt nicht lesbar ({type(exc).__name__})", None,
                           "die Datei in Excel öffnen, als „Excel-Arbeitsmappe (.xlsx)“ neu speichern und erneut liefern",
                           sheet) from None
@@ -277,7 +281,7 @@ def _check_unpacked_size(data: bytes, name: str) -> None:
 
 def _refuse_hidden_sheets(book, name: str) -> None:
     """A delivery must be what its sender saw: a hidden sheet may hold outdated values."""
-    hidden = [s for s in book.sheetnames if getattr(book[s], "sheet_state", "visible") != "visible"]
+    hidden = [s.name for s in book.sheets if s.state != "visible"]
     if hidden:
         raise ReadError([Problem(
             file=name, what="Ausgeblendete Tabellenblätter", found=", ".join(hidden),
@@ -332,58 +336,36 @@ class SheetCells:
 
 
 def _sheet_cells(book, title: str, name: str, deadline: float, max_col: int = MAX_COLUMNS) -> SheetCells:
-    """Only the cells the sheet's XML holds, row by row.
-
-    openpyxl's iter_rows fills every gap up to the declared dimension, so one stray cell at
-    XFD1048576 would make it build a billion empty cells; its parser yields the present cells only.
-    """
+    """The cells present in the sheet, row by row, and what makes them unfit for a delivery."""
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet._reader import WorkSheetParser
 
-    ws = book[title]
     found = SheetCells(rows=[])
-    used_letters: set[int] = set()
-    with ws._get_source() as src:  # the read-only sheet's own XML stream (openpyxl 3.1)
-        parser = WorkSheetParser(src, ws._shared_strings, data_only=False, epoch=book.epoch,
-                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
-        for count, (number, cells) in enumerate(parser.parse()):
-            if count % 1024 == 0 and time.monotonic() > deadline:
-                raise _unreadable(name, f"Lesen abgebrochen nach {READ_SECONDS} s (bis Zeile {number})", None,
-                                  "nur das Blatt „Daten“ mit den Werten liefern; große Lieferungen auf mehrere Dateien "
-                                  "aufteilen", title)
-            values: dict[int, object] = {}
-            for cell in cells:
-                value, column = cell["value"], cell["column"]
-                if value is None or value == "":
-                    continue
-                if column > max_col:
-                    found.far.append((number, get_column_letter(column)))
-                    continue
-                if cell["data_type"] == "f":
-                    found.formulas.append((number, get_column_letter(column), str(getattr(value, "text", value))))
-                values[column] = value
-                used_letters.add(column)
-            if values:
-                row = [None] * max(values)
-                for column, value in values.items():
-                    row[column - 1] = value
-                found.rows.append((number, _trim(row)))
-    _find_hidden(found, parser, used_letters)
+    used: set[int] = set()
+    for count, row in enumerate(book.rows(title)):
+        if count % 1024 == 0 and time.monotonic() > deadline:
+            raise _unreadable(name, f"Lesen abgebrochen nach {READ_SECONDS} s (bis Zeile {row.number})", None,
+                              "nur das Blatt „Daten“ mit den Werten liefern; große Lieferungen auf mehrere Dateien "
+                              "aufteilen", title)
+        values: dict[int, object] = {}
+        for cell in row.cells:
+            if cell.column > max_col:
+                found.far.append((row.number, get_column_letter(cell.column)))
+                continue
+            if cell.formula:
+                found.formulas.append((row.number, get_column_letter(cell.column), str(cell.value)))
+            values[cell.column] = cell.value
+        if not values:
+            continue
+        used |= values.keys()
+        if row.hidden:
+            found.hidden_rows.append(row.number)
+        cells: list[object] = [None] * max(values)
+        for column, value in values.items():
+            cells[column - 1] = value
+        found.rows.append((row.number, _trim(cells)))
+    hidden = {c for low, high in book.hidden_columns(title) for c in used if low <= c <= high}
+    found.hidden_letters = [get_column_letter(c) for c in sorted(hidden)]
     return found
-
-
-def _find_hidden(found: SheetCells, parser, used: set[int]) -> None:
-    """Hidden rows and columns that hold values (empty hidden ones change nothing)."""
-    from openpyxl.utils import get_column_letter
-
-    hidden_rows = {int(r) for r, attrs in parser.row_dimensions.items() if attrs.get("hidden") in ("1", "true")}
-    found.hidden_rows = [n for n, _ in found.rows if n in hidden_rows]
-    hidden_columns = set()
-    for attrs in parser.column_dimensions.values():
-        if attrs.get("hidden") in ("1", "true"):
-            low, high = int(attrs.get("min", 0)), int(attrs.get("max", attrs.get("min", 0)))
-            hidden_columns |= {c for c in used if low <= c <= high}
-    found.hidden_letters = [get_column_letter(c) for c in sorted(hidden_columns)]
 
 
 def _data_sheet(book, name: str) -> str:
