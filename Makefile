@@ -11,7 +11,11 @@
 #   make ingest FILE=lieferung.xlsx [REVISE=1] [CONFIRM=1] [CHECK=1]   check and store data deliveries
 #   make lock                 re-generate requirements.lock + environment.yml from pyproject.toml
 
-PYTHON ?= python3
+# The interpreter: PYTHON if given, else the first of python3, python3.11, python3.12, python3.13 that is
+# 3.11-3.13 (the lock installs on all three; CI tests 3.11 and smoke-tests the others).
+SUPPORTED_PYTHON := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+PYTHON ?= $(or $(firstword $(foreach p,python3 python3.11 python3.12 python3.13,\
+	$(if $(shell $(p) -c '$(SUPPORTED_PYTHON)' >/dev/null 2>&1 && echo yes),$(p)))),python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -34,9 +38,9 @@ setup: $(STAMP)
 
 # Re-installs only when the lock or the project metadata changed.
 $(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
-		echo "Fehler: Python 3.11 wird benötigt, '$(PYTHON)' ist $$($(PYTHON) --version 2>&1)." >&2; \
-		echo "Bitte Python 3.11 installieren und z. B. 'make PYTHON=python3.11 report' aufrufen." >&2; exit 1; }
+	@$(PYTHON) -c '$(SUPPORTED_PYTHON)' 2>/dev/null || { \
+		echo "Fehler: Python 3.11, 3.12 oder 3.13 wird benötigt, '$(PYTHON)' ist $$($(PYTHON) --version 2>&1)." >&2; \
+		echo "Bitte eine dieser Versionen installieren und z. B. 'make PYTHON=python3.12 report' aufrufen." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
