@@ -44,6 +44,11 @@ $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# JupyterLab: the kernel named after the project, no news pop-up and no update check (offline).
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
+		--display-name "Integrationsmonitoring (Python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'))" >/dev/null
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp config/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
 
 report: $(STAMP)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -82,3 +84,11 @@ def test_make_refuses_an_unsupported_python_with_a_german_message(tmp_path):
     assert done.returncode != 0
     assert "Fehler: Python 3.11, 3.12 oder 3.13 wird benötigt, 'python3.10' ist Python 3.10" in done.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+@pytest.mark.skipif(Path(sys.prefix).resolve() != (paths.ROOT / ".venv").resolve(), reason="checks the venv `make setup` made")
+def test_jupyterlab_shows_the_project_kernel_and_no_news_popup():
+    kernel = json.loads((Path(sys.prefix) / "share/jupyter/kernels/python3/kernel.json").read_text())
+    assert kernel["display_name"] == "Integrationsmonitoring (Python %d.%d)" % sys.version_info[:2]
+    overrides = json.loads((Path(sys.prefix) / "share/jupyter/lab/settings/overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false", "checkForUpdates": False}
