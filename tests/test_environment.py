@@ -89,6 +89,6 @@ def test_make_refuses_an_unsupported_python_with_a_german_message(tmp_path):
 @pytest.mark.skipif(Path(sys.prefix).resolve() != (paths.ROOT / ".venv").resolve(), reason="checks the venv `make setup` made")
 def test_jupyterlab_shows_the_project_kernel_and_no_news_popup():
     kernel = json.loads((Path(sys.prefix) / "share/jupyter/kernels/python3/kernel.json").read_text())
-    assert kernel["display_name"] == "Integrationsmonitoring (Python %d.%d)" % sys.version_info[:2]
+    assert kernel["display_name"] == "Integrationsmonitoring (Python {}.{})".format(*sys.version_info[:2])
     overrides = json.loads((Path(sys.prefix) / "share/jupyter/lab/settings/overrides.json").read_text())
     assert overrides["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false", "checkForUpdates": False}
