@@ -9,16 +9,13 @@ say so, and end with exactly the new state.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import pathlib
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from faults import CRASHED, run_crashing_at
 from helpers.core import fileio, observations
 from helpers.core import store as core_store
 from helpers.intake import ingest, storage
@@ -28,45 +25,11 @@ HEADER = "Jahr;Gebiet-Nr;Gebiet;Merkmal;Geschlecht;Herkunft;Alter;Wert;Zeichen\n
 FIRST = HEADER + "2014;11;Aegidii;unemployed;insgesamt;insgesamt;insgesamt;37;\n"  # revises sms.csv's 36
 SECOND = HEADER + ("2014;11;Aegidii;unemployed;insgesamt;insgesamt;insgesamt;38;\n"  # revises the first delivery
                    "2014;12;Überwasser;unemployed;insgesamt;insgesamt;insgesamt;23;\n")
-CRASHED = 137
-
-
-class _Crash:
-    """Wrap the write steps of the file system; the k-th call ends the process before it acts."""
-
-    TARGETS = [(os, "replace"), (os, "unlink"), (shutil, "rmtree"), (pathlib.Path, "write_bytes"),
-               (pathlib.Path, "write_text"), (pathlib.Path, "unlink"), (pathlib.Path, "mkdir")]
-
-    def __init__(self, at: int):
-        self.at, self.calls = at, 0
-
-    def install(self) -> None:
-        for owner, name in self.TARGETS:
-            setattr(owner, name, self._wrap(getattr(owner, name)))
-
-    def _wrap(self, original):
-        def step(*args, **kwargs):
-            self.calls += 1
-            if self.calls == self.at:
-                os._exit(CRASHED)
-            return original(*args, **kwargs)
-        return step
 
 
 def _ingest_in_child(path: Path, at: int) -> int:
     """Run `ingest --revise path` in a forked child that crashes at write step `at`; its exit code."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # the child never returns into pytest
-        code = 1
-        try:
-            _Crash(at).install()
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                code = ingest.main([str(path), "--revise"])
-        finally:
-            os._exit(code)
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    return run_crashing_at(lambda: ingest.main([str(path), "--revise"]), at)
 
 
 def _state(root: Path) -> dict:

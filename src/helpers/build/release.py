@@ -1,8 +1,14 @@
 """From executed chapters to a publication: tables, HTML and PDF report, disclosure check, manifest.
 
-The order matters: every output is written first, then the checker reads them as a reader
-would get them; a violation removes the report files, so nothing unchecked looks publishable.
-The manifest comes last and only for a checked run.
+Nothing a reader opens is written in place. The exported tables, the chapters' own tables, the
+HTML, the PDF and the manifest are written into a staging folder (`outputs/<year>/.build/publish`),
+the checker reads them there as a reader would get them, and only a passed check publishes them:
+one atomic write of a journal (`.build/publish.json`) lists what moves where and which stale
+tables go, then each file is moved into place with `os.replace` – report.html last, so that a
+report a reader can open always has its PDF, tables and manifest beside it. A crash before the
+journal leaves no new file in view (the next build removes the staging folder and says so); a
+crash after it leaves a journal that the next build completes (helpers.build.publication). A violation removes
+the staged files and the report files, so nothing unchecked looks publishable.
 
 Rebuilding after one chapter changed should cost little more than that chapter: the PDF
 renders in a separate process while the checker runs (only the changed parts, helpers.publish.pdf), the
@@ -13,18 +19,19 @@ passed check (`previous_check`, from helpers.build.runner's build state).
 
 from __future__ import annotations
 
+import shutil
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
+from helpers.build.publication import ENTRY, OUTPUT_FILES, publish, published_tables, staging_dir
 from helpers.core import areas, catalogue, fileio, paths
 from helpers.core.model import FLAGS
 from helpers.disclosure import checker, disclosed, register, suppression
 from helpers.publish import manifest, tables
 
-OUTPUT_FILES = ("report.html", "report.pdf")
 #: The exported frame as written, so a run with unchanged tables need not recompute it.
 TABLE_FRAME = "table.pkl"
 
@@ -47,18 +54,24 @@ def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
 
 
 def export_tables(year: int, out: Path) -> pd.DataFrame:
-    """Write outputs/<year>/tables/indikatoren_<year>.xlsx and .csv; return the published frame."""
+    """Stage tables/indikatoren_<year>.xlsx and .csv for outputs/<year>/; return the published frame."""
     from helpers.sections.blocks import first_year_shown
 
     first = first_year_shown(year)
     frame = disclosed.table_frame(first, year)
-    tables.write_tables(frame, out / "tables", year, notes=table_notes(year, first))
+    tables.write_tables(frame, staging_dir(out) / "tables", year, notes=table_notes(year, first))
     return frame
 
 
 def table_files(out: Path, year: int) -> list[Path]:
-    """The files export_tables writes (other files in tables/ come from chapters)."""
-    return sorted((Path(out) / "tables").glob(f"indikatoren_{year}.*"))
+    """The staged files export_tables wrote (other files in tables/ come from chapters)."""
+    return sorted((staging_dir(out) / "tables").glob(f"indikatoren_{year}.*"))
+
+
+def indicator_tables(out: Path) -> list[Path]:
+    """The indicator tables this run publishes: the staged ones if it exported them, else the published ones."""
+    staged = sorted((staging_dir(out) / "tables").glob("indikatoren_*.csv"))
+    return staged or sorted((Path(out) / "tables").glob("indikatoren_*.csv"))
 
 
 def save_table_frame(out: Path, table: pd.DataFrame) -> None:
@@ -73,6 +86,9 @@ def load_table_frame(out: Path) -> pd.DataFrame:
 
 
 def _withdraw(out: Path) -> None:
+    """After a violation: nothing of this run, and no report or table of an earlier one, stays in view."""
+    shutil.rmtree(staging_dir(out), ignore_errors=True)
+    (out / "manifest.json").unlink(missing_ok=True)
     for name in OUTPUT_FILES:
         (out / name).unlink(missing_ok=True)
     for path in (out / "tables").glob("*"):
@@ -85,7 +101,7 @@ def check_fingerprint(out: Path, basis: str) -> dict:
     """What a passed check covered: its basis (data, code, year), the table files and each chapter's records."""
     out = Path(out)
     return {"basis": basis,
-            "tables": {p.name: fileio.sha256_file(p) for p in sorted((out / "tables").glob("indikatoren_*.csv"))},
+            "tables": {p.name: fileio.sha256_file(p) for p in indicator_tables(out)},
             "records": {p.stem: fileio.sha256_file(p) for p in sorted((out / "published").glob("*.csv"))}}
 
 
@@ -107,7 +123,7 @@ def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule |
                                                         "geprüft werden.") for ind in sorted(ids - known)]
     stored = checker.stored_cells(ids)
     population = disclosed.population(rule)
-    for path in sorted((year_dir / "tables").glob("indikatoren_*.csv")):
+    for path in indicator_tables(year_dir):
         frame = checker.read_table_csv(path)
         out += checker.check_consistency(records, frame, f"tables/{path.name}")
     for chapter, rows in records.groupby("chapter", sort=True):
@@ -119,10 +135,10 @@ def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule |
 def check(out: Path, previous: dict | None = None, basis: str | None = None) -> list:
     """All violations of this run; only the changed chapters' records if the last passed check covered the rest."""
     if previous is None or basis is None:
-        return checker.check_run(out)
+        return checker.check_run(out, tables=indicator_tables(out))
     current = check_fingerprint(out, basis)
     if previous.get("basis") != basis or previous.get("tables") != current["tables"]:
-        return checker.check_run(out)
+        return checker.check_run(out, tables=indicator_tables(out))
     old = previous.get("records", {})
     changed = [name for name, sha in current["records"].items() if old.get(name) != sha]
     return check_chapters(out, changed)
@@ -142,10 +158,10 @@ class PdfWorker:
         self._pool = ProcessPoolExecutor(max_workers=1, initializer=pdf_writer.warm_up)
         self._pool.submit(int)  # start the process and its warm-up now, not at the first real job
 
-    def render(self, html_path: Path) -> Future:
+    def render(self, html_path: Path, target: Path | None = None, cache: Path | None = None) -> Future:
         from helpers.publish import pdf as pdf_writer
 
-        return self._pool.submit(pdf_writer.write_pdf, html_path)
+        return self._pool.submit(pdf_writer.write_pdf, html_path, target, cache)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -168,14 +184,14 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     from helpers.publish import stitch
 
     first = first_year_of(table, year)
-    html_path = stitch.write_report(executed, year, first, target=out / "report.html")
-    written = {"report.html": html_path}
+    stage = staging_dir(out)
+    html_path = stitch.write_report(executed, year, first, target=stage / ENTRY, cache=paths.build_dir(out) / "html")
     worker = (pdf_worker or PdfWorker()) if pdf else None
     try:
-        rendering = worker.render(html_path) if worker else None
+        rendering = worker.render(html_path, stage / "report.pdf", paths.build_dir(out) / "pdf") if worker else None
         problems = check(out, previous_check, check_basis)
         if rendering:
-            written["report.pdf"] = rendering.result()
+            rendering.result()
     finally:
         if worker and worker is not pdf_worker:
             worker.close()
@@ -186,10 +202,14 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
         for p in problems[:30]:
             print(f"  {p}", file=sys.stderr)
         return False
-    written.update({f"tables/{p.name}": p for p in sorted((out / "tables").glob("*"))})
+    staged_tables = sorted(f"tables/{p.name}" for p in (stage / "tables").glob("*") if p.is_file())
+    keep = not any(name.startswith("tables/indikatoren_") for name in staged_tables)
+    outputs = {name: fileio.sha256_file(stage / name) for name in OUTPUT_FILES if (stage / name).is_file()}
+    for name in published_tables(out, staged_tables, keep):
+        outputs[name] = fileio.sha256_file(stage / name if (stage / name).is_file() else out / name)
     params = {"report_year": year, "first_year": first, "chapters": chapters,
               "disclosure_rule": suppression.active_rule().__dict__}
-    outputs = {name: fileio.sha256_file(path) for name, path in written.items()}
-    manifest.write(out, manifest.build(params, durations, table, executed, outputs,
-                                       cache=paths.build_dir(out) / "numbers"))
+    manifest.write(stage, manifest.build(params, durations, table, executed, outputs,
+                                         cache=paths.build_dir(out) / "numbers"))
+    publish(out)
     return True

@@ -280,7 +280,7 @@ def _status_line(name: str, seconds: float, status: str) -> None:
 
 def _prepare(p: Plan, state: dict) -> None:
     """Withdraw the finished report and forget what is about to be rebuilt, before any kernel starts."""
-    for name in RESULT_FILES:
+    for name in sorted(RESULT_FILES, key=lambda n: n != "manifest.json"):  # the manifest first: never claim a half
         (p.out / name).unlink(missing_ok=True)
     state.pop("report", None)
     if not p.tables_ok:
@@ -304,20 +304,23 @@ def _record_notebook(p: Plan, state: dict, nb: Path, result: Result) -> None:
 
 
 def _sync_side_outputs(p: Plan, state: dict) -> None:
-    """published/ and tables/ hold exactly what the chosen chapters wrote, plus the exported tables."""
+    """published/ holds exactly what the chosen chapters recorded; their tables/ files are staged for publication
+    (helpers.build.release publishes them with the report, after the check)."""
+    from helpers.build import publication
+
     wanted: dict[str, Path] = {}
     for nb in p.notebooks:
         side = _side_dir(p.out, nb) / str(p.year)
         for f in (side.rglob("*") if side.is_dir() else []):
             if f.is_file():
                 wanted[f.relative_to(side).as_posix()] = f
-    keep = set(wanted) | set(state.get("tables", {}).get("files", {}))
-    for folder in SIDE_FOLDERS:
-        for f in (p.out / folder).rglob("*") if (p.out / folder).is_dir() else []:
-            if f.is_file() and f.relative_to(p.out).as_posix() not in keep:
-                f.unlink()
+    published = p.out / "published"
+    for f in published.rglob("*") if published.is_dir() else []:
+        if f.is_file() and f.relative_to(p.out).as_posix() not in wanted:
+            f.unlink()
+    stage = publication.staging_dir(p.out)
     for rel, source in wanted.items():
-        target = p.out / rel
+        target = (stage if rel.startswith("tables/") else p.out) / rel
         if not target.is_file() or fileio.sha256_file(target) != fileio.sha256_file(source):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
@@ -344,7 +347,8 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             table_box["table"] = release.export_tables(p.year, p.out)
             files = [f"tables/{f.name}" for f in release.table_files(p.out, p.year)]
             release.save_table_frame(p.out, table_box["table"])
-            state["tables"] = {"key": p.tables_key, "files": buildstate.checksums(p.out, files)}
+            # Checksums of the staged files: they count once published at the same names in outputs/<year>/.
+            state["tables"] = {"key": p.tables_key, "files": buildstate.checksums(release.staging_dir(p.out), files)}
             buildstate.save_state(p.out, state)
         from helpers.build import release
         from helpers.publish import stitch  # noqa: F401 - import (nbconvert, pandas) while the kernels work
@@ -406,6 +410,10 @@ def _plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str
     inputs = buildstate.collect_inputs(notebooks, parameters=parameters, cache=paths.build_dir(paths.OUTPUTS),
                                        config_file=paths.CONFIG_YAML)
     year = _resolve_year(year, _offered_years(inputs, notebooks))
+    from helpers.build import publication
+
+    for line in publication.recover(paths.year_outputs(year)):  # what a crashed run left, before deciding what to do
+        print(line, flush=True)
     state = buildstate.load_state(paths.year_outputs(year))
     return plan(year, notebooks, inputs, state, pdf, force), state
 

@@ -436,13 +436,13 @@ def split_parts(page: str) -> tuple[str, list[tuple[str, str]], str]:
 
 
 def write_report(notebooks: list[Path], year: int, first_year: int, target: Path | None = None, *,
-                 stand: str | None = None) -> Path:
+                 stand: str | None = None, cache: Path | None = None) -> Path:
     """Write outputs/<year>/report.html atomically; `stand` defaults to report_date().
 
-    The HTML of each part is cached in .build/html beside the target, so a rebuild after one
-    chapter changed converts only that chapter.
+    The HTML of each part is cached in `cache` (default: .build/html beside the target), so a
+    rebuild after one chapter changed converts only that chapter.
     """
     target = Path(target or paths.year_outputs(year) / "report.html")
-    cache = paths.build_dir(target.parent) / "html"
+    cache = Path(cache) if cache is not None else paths.build_dir(target.parent) / "html"
     write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache))
     return target
