@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 
 import pandas as pd
@@ -135,6 +136,7 @@ def test_manifest_names_inputs_versions_and_every_published_number(run_dir):
     assert m["parameters"]["disclosure_rule"] == {"min_count": 3, "min_denominator": 30, "min_population": 300,
                                                   "population_measure": "population"}
     assert m["packages"]["pandas"].startswith("3.") and "papermill" in m["packages"]
+    assert m["runtime"]["python"] == platform.python_version() and m["runtime"]["platform"] == platform.platform()
     assert len(m["git"]["commit"]) in (40, len("unbekannt"))
     assert set(m["durations_seconds"]) == {"00_kontext_bevoelkerung.ipynb", "02_arbeit_und_wirtschaft.ipynb"}
     numbers = m["published"]["numbers"]
@@ -215,3 +217,12 @@ def test_runner_leaves_no_shared_folder_set_behind(monkeypatch, tmp_path):
         assert context.current().root == paths.ROOT and context.current().chapter is None  # nothing recorded here
     assert context.ENV not in os.environ and context.current().values_cache is None
     assert not (tmp_path / ".build" / "values" / "old").exists()  # folders of other code or data are removed
+
+
+def test_verify_names_how_the_environment_differs_from_the_manifests():
+    published = {"runtime": {"python": "3.11.7", "platform": "Linux-a"}, "packages": {"pandas": "3.1.0", "numpy": "2.3.1"}}
+    here = {"runtime": {"python": "3.13.0", "platform": "Linux-a"}, "packages": {"pandas": "3.1.1", "numpy": "2.3.1"}}
+    assert manifest.environment_differences(published, here) == [
+        "Python 3.13.0 statt 3.11.7", "1 Paketversion(en) anders: pandas 3.1.1 statt 3.1.0"]
+    assert manifest.environment_differences(here, here) == []
+    assert manifest.environment_differences({"packages": {}}, here) == []  # manifests before the runtime was recorded

@@ -53,6 +53,9 @@ def verify(manifest_path: Path, root: Path | None = None, keep: Path | None = No
         workdir = Path(keep) if keep else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         rebuilt = manifest.read(rebuild(published, root, workdir))
+    for line in manifest.environment_differences(published, rebuilt):
+        print(f"Hinweis: Diese Umgebung weicht von der des Manifests ab: {line}. Die Zahlen werden trotzdem "
+              "verglichen.")
     differences = manifest.compare(published, rebuilt)
     if published["published"]["sha256"] == rebuilt["published"]["sha256"] and not differences:
         print(f"Bestätigt: alle {rebuilt['published']['count']} Zahlen stimmen mit dem Manifest überein.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -40,6 +41,27 @@ def input_checksums(root: Path | None = None) -> dict[str, str]:
 def package_versions() -> dict[str, str]:
     found = {(d.metadata["Name"] or "").lower(): d.version for d in metadata.distributions()}
     return dict(sorted((k, v) for k, v in found.items() if k))
+
+
+def runtime() -> dict[str, str]:
+    """The interpreter and platform a report was built with (the numbers must not depend on them)."""
+    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "machine": platform.machine()}
+
+
+def environment_differences(published: dict, here: dict) -> list[str]:
+    """German lines naming how this environment differs from the one a manifest was built in."""
+    lines = []
+    old_runtime, new_runtime = published.get("runtime", {}), here.get("runtime", {})
+    for key, label in (("python", "Python"), ("platform", "Plattform")):
+        if old_runtime.get(key) and old_runtime.get(key) != new_runtime.get(key):
+            lines.append(f"{label} {new_runtime.get(key, '?')} statt {old_runtime[key]}")
+    old, new = published.get("packages", {}), here.get("packages", {})
+    changed = sorted(name for name in old.keys() & new.keys() if old[name] != new[name])
+    if changed:
+        shown = ", ".join(f"{n} {new[n]} statt {old[n]}" for n in changed[:5])
+        lines.append(f"{len(changed)} Paketversion(en) anders: {shown}" + (" …" if len(changed) > 5 else ""))
+    return lines
 
 
 def git_state(root: Path | None = None) -> dict[str, object]:
@@ -163,6 +185,7 @@ def build(params: dict, durations: dict[str, float], table: pd.DataFrame, notebo
         "manifest_version": 1,
         "parameters": params,
         "git": git_state(),
+        "runtime": runtime(),
         "inputs": input_checksums(),
         "packages": package_versions(),
         "durations_seconds": {k: round(v, 2) for k, v in durations.items()},
