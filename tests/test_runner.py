@@ -371,7 +371,8 @@ def test_incremental_rebuilds(first_build, tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.notebooks
-def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capsys):
+def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capfd):
+    """capfd: the kernels' own output (inherited stderr) counts too – the console shows only the runner's lines."""
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
     broken = tmp_path / "nb" / "99_kaputt.ipynb"
     broken.parent.mkdir()
@@ -386,17 +387,18 @@ def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capsys):
     (year_dir / "report.html").write_text("old report")
 
     assert runner.run(2014, notebooks=[good, broken], pdf=False) == 1
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()
     assert _executed(captured.out) == {good.name, broken.name}
     assert f"{good.name}" in captured.out and "FEHLER" in captured.out
     assert re.search(r"99_kaputt\.ipynb: Zelle \d+: ZeroDivisionError", captured.err), captured.err
     assert "kein Bericht" in captured.err
+    assert "IPKernelApp" not in captured.err and "KeyboardInterrupt" not in captured.err, captured.err
     assert not (year_dir / "report.html").exists() and not (year_dir / "manifest.json").exists()
     state = buildstate.load_state(year_dir)
     assert good.name in state["notebooks"] and broken.name not in state["notebooks"]
 
     assert runner.run(2014, notebooks=[good, broken], pdf=False) == 1  # the failed one runs again, the good one not
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()
     assert _executed(captured.out) == {broken.name} and _reused(captured.out) == {good.name}
 
 

@@ -173,6 +173,9 @@ def execute(notebook: Path, target: Path, run: context.RunContext,
             pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": run.year, **(parameters or {})},
                                 kernel_name="python3", cwd=str(notebook.parent), progress_bar=False,
                                 log_output=False,
+                                # the kernel's own startup warnings (a local TCP connection without
+                                # encryption) are no news to the user; errors still show
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"],
                                 # outputs are complete by now; a graceful shutdown under load ends in
                                 # a SIGINT and a "KeyboardInterrupt caught in kernel" message
                                 shutdown_kernel="immediate")
