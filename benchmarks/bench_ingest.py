@@ -1,7 +1,7 @@
 """How long the intake checks a large delivery: `.venv/bin/python benchmarks/bench_ingest.py [ROWS]`.
 
-Writes a consistent delivery of about ROWS rows (default 200,000: residents by sex, origin and
-age for the 45 Stadtteile and the city over many years) into a temporary folder and times what
+Writes a consistent delivery of about ROWS rows (default 200,000: residents and population by sex,
+origin and age for the 45 Stadtteile and the city over many years) into a temporary folder and times what
 `make ingest CHECK=1` does (`ingest.ingest(..., check_only=True)`) against an empty store in
 another temporary folder, so the committed data are neither read nor written. Prints the
 time of the whole check, of reading the file, and of the consistency checks. Issue 14 asks for
@@ -41,11 +41,12 @@ def delivery_text(rows: int, seed: int = 14) -> str:
     rng = np.random.default_rng(seed)
     stadtteile = sorted(areas.areas().query("level == 'stadtteil'")["code"])
     per_area_year = 3 * len(ORIGIN_GROUPS) * len(AGE_GROUPS)  # sex incl. total × origins × ages
-    years = max(1, round(rows / (per_area_year * (len(stadtteile) + 1))))
+    measures = ("residents", "population")  # two measures: the years stay within 1990 and 2025
+    years = max(1, round(rows / (per_area_year * (len(stadtteile) + 1) * len(measures))))
     lines = [HEADER]
     # counts[area, sex, origin cell, age]; small changes from year to year (no jump warnings)
     base = rng.integers(100, 500, size=(len(stadtteile), 2, len(ORIGINS), len(AGES)))
-    for year in range(2025 - years + 1, 2026):
+    for year, measure in ((y, m) for y in range(2025 - years + 1, 2026) for m in measures):
         counts = base + rng.integers(0, 3, size=base.shape)
         for area_index, code in enumerate([*stadtteile, "05515000"]):
             level = "Stadt" if code == "05515000" else "Stadtteil"
@@ -56,7 +57,7 @@ def delivery_text(rows: int, seed: int = 14) -> str:
                     by_origin = by_sex[[ORIGINS.index(c) for c in cells]].sum(axis=0)
                     for age, ages in AGE_GROUPS.items():
                         value = int(by_origin[[AGES.index(a) for a in ages]].sum())
-                        lines.append(f"{year};{level};{code};residents;{sex_de};{ORIGIN_DE[origin]};"
+                        lines.append(f"{year};{level};{code};{measure};{sex_de};{ORIGIN_DE[origin]};"
                                      f"{'insgesamt' if age == 'total' else age};{value}\n")
     return "".join(lines)
 

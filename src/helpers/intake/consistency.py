@@ -172,6 +172,8 @@ def encode(rows: pd.DataFrame) -> Coded:
     rows = rows.reset_index(drop=True)
     codes = pd.DataFrame({"i": np.arange(len(rows)), "value": rows["value"].astype("int64").to_numpy(),
                           "src": rows["src"].astype("int64").to_numpy()})
+    revised = rows["revised"].to_numpy(dtype=bool) if "revised" in rows else np.zeros(len(rows), dtype=bool)
+    codes["fresh"] = ((codes["src"] >= 1) & ~revised).astype("int64")  # a delivered value that is no revision
     uniques = {}
     columns = {"year": rows["year"], "area": rows["area_level"].astype(str) + "|" + rows["area_code"].astype(str),
                "measure": rows["measure"], "sex": rows["sex"], "origin": rows["origin"], "age": rows["age"]}
@@ -218,12 +220,21 @@ class Sources:
             parts.append(text if int(src) == located else f"{text} in „{self.names[int(src)]}“")
         return "; ".join(parts)
 
-    def keep(self, sources: pd.DataFrame) -> pd.Series:
-        """Which violations to report, given their sources as columns."""
+    def keep(self, sources: pd.DataFrame, fresh: pd.Series | None = None) -> pd.Series:
+        """Which violations to report, given their sources as columns.
+
+        `fresh` (for sums): whether a delivered value that is not a revision takes part. A sum that
+        is off only because of revised values and stored ones is not reported: a revision (--revise)
+        corrects one figure, and the stored sums it belongs to (often published by another office)
+        are revised on their own. A part larger than its whole is reported even then.
+        """
         if not self.cross:
             return pd.Series(True, index=sources.index)
         low, high = sources.min(axis=1), sources.max(axis=1)
-        return (low != high) & (high >= 1)
+        keep = (low != high) & (high >= 1)
+        if fresh is not None:
+            keep &= (fresh >= 1) | (low >= 1)
+        return keep
 
 
 # --- checks ----------------------------------------------------------------------------------------
@@ -322,7 +333,7 @@ def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> li
         parts = c.merge(table, left_on=dimension, right_on="part")
         sums = parts.groupby([*others, "pid"], sort=False).agg(
             total=("value", "sum"), count=("value", "size"), biggest=("value", "max"),
-            smin=("src", "min"), smax=("src", "max")).reset_index().merge(info, on="pid")
+            smin=("src", "min"), smax=("src", "max"), pfresh=("fresh", "max")).reset_index().merge(info, on="pid")
         merged = sums.merge(c, left_on=[*others, "whole"], right_on=[*others, dimension])
         complete = merged["count"] == merged["n"]
         bad = merged[(complete & (merged["total"] != merged["value"]))
@@ -330,7 +341,7 @@ def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> li
                         & (merged["biggest"] <= merged["value"]))]
         if bad.empty:
             continue
-        bad = bad[sources.keep(bad[["smin", "smax", "src"]]).to_numpy()]
+        bad = bad[sources.keep(bad[["smin", "smax", "src"]], bad[["pfresh", "fresh"]].max(axis=1)).to_numpy()]
         if bad.empty:
             continue
         members = parts.merge(bad[[*others, "pid"]], on=[*others, "pid"])
@@ -458,23 +469,24 @@ def _area_sums(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pr
     parts = c.merge(table, left_on="area", right_on="part")
     sums = parts.groupby([*others, "pid"], sort=False).agg(
         total=("value", "sum"), count=("value", "size"), biggest=("value", "max"),
-        smin=("src", "min"), smax=("src", "max")).reset_index().merge(info, on="pid")
+        smin=("src", "min"), smax=("src", "max"), pfresh=("fresh", "max")).reset_index().merge(info, on="pid")
     merged = sums.merge(c, left_on=[*others, "whole"], right_on=[*others, "area"])
     merged["unassigned"], merged["u_src"], merged["u_i"] = 0, merged["src"], -1
     if UNASSIGNED in code and CITY in code:
-        u = c[c["area"] == code[UNASSIGNED]][[*others, "value", "src", "i"]].rename(
-            columns={"value": "u_value", "src": "u_src2", "i": "u_i2"})
+        u = c[c["area"] == code[UNASSIGNED]][[*others, "value", "src", "i", "fresh"]].rename(
+            columns={"value": "u_value", "src": "u_src2", "i": "u_i2", "fresh": "u_fresh"})
         merged = merged.merge(u, on=others, how="left")
         at_city = (merged["whole"] == code[CITY]) & merged["u_value"].notna()
         merged.loc[at_city, "unassigned"] = merged.loc[at_city, "u_value"].astype("int64")
         merged.loc[at_city, "u_src"] = merged.loc[at_city, "u_src2"].astype("int64")
         merged.loc[at_city, "u_i"] = merged.loc[at_city, "u_i2"].astype("int64")
+        merged.loc[at_city, "pfresh"] = merged.loc[at_city, ["pfresh", "u_fresh"]].max(axis=1).astype("int64")
     merged["total"] = merged["total"] + merged["unassigned"]
     complete = merged["count"] == merged["n"]
     # the city against its Stadtbezirke only where its Stadtteile are not all there
-    by_stadtteile = merged[complete & (merged["whole"] == code.get(CITY, -1))
-                           & merged["pid"].map(lambda k: items[k][2] == "Stadtteile")][others]
-    is_bezirke = merged["pid"].map(lambda k: items[k][2] == "Stadtbezirke")
+    kinds = np.array([kind == "Stadtbezirke" for _, _, kind in items])
+    is_bezirke = pd.Series(kinds[merged["pid"].to_numpy()], index=merged.index)
+    by_stadtteile = merged[complete & (merged["whole"] == code.get(CITY, -1)) & ~is_bezirke][others]
     if is_bezirke.any() and len(by_stadtteile):
         shadow = merged[others].merge(by_stadtteile.assign(_s=True), on=others, how="left")["_s"].fillna(False).to_numpy()
         complete &= ~(is_bezirke.to_numpy() & shadow.astype(bool))
@@ -486,7 +498,7 @@ def _area_sums(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pr
                     & (merged["total"] > merged["value"]) & (merged["biggest"] <= merged["value"]))]
     if bad.empty:
         return []
-    bad = bad[sources.keep(bad[["smin", "smax", "src", "u_src"]]).to_numpy()]
+    bad = bad[sources.keep(bad[["smin", "smax", "src", "u_src"]], bad[["pfresh", "fresh"]].max(axis=1)).to_numpy()]
     if bad.empty:
         return []
     members = parts.merge(bad[[*others, "pid"]], on=[*others, "pid"])

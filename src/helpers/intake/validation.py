@@ -368,24 +368,30 @@ def cross_checks(delivery: Delivery, context: Context) -> list[Problem]:
     return problems + consistency.check(valued, context.rules, sources, context)
 
 
-def across(deliveries: list[Delivery], stored: pd.DataFrame, context: Context) -> list[Problem]:
+def across(deliveries: list[Delivery], stored: pd.DataFrame, context: Context,
+           revised: list[pd.DataFrame] | None = None) -> list[Problem]:
     """The relations between the files of one ingest and the stored values (each file alone: `cross_checks`).
 
     The files' rows replace stored rows with the same key (a later file an earlier one: two files
     giving one key different values are refused by the ingest). Demo values and missing values
     („.“, „…“, „x“) are not compared; only relations that involve a delivered value and two
-    different sources are reported.
+    different sources are reported. `revised` (per file, the keys it revises with --revise): see
+    `consistency.Sources.keep`.
     """
     frames = []
     for src, d in enumerate(deliveries, start=1):
         rows = d.rows.drop_duplicates(KEY, keep="first")
-        frames.append(rows[rows["value"].notna()][[*KEY, "value", "row"]].assign(src=src, where=""))
+        rows = rows[rows["value"].notna()][[*KEY, "value", "row"]].assign(src=src, where="", revised=False)
+        if revised and len(revised[src - 1]):
+            hit = rows[KEY].merge(revised[src - 1][KEY].drop_duplicates(), on=KEY, how="left", indicator=True)
+            rows["revised"] = (hit["_merge"] == "both").to_numpy()
+        frames.append(rows)
     new = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if new.empty:
         return []
     years = set(new["year"])
     old = stored[~stored["synthetic"] & stored["value"].notna() & stored["year"].isin(years)]
-    old = old[[*KEY, "value", "source"]].rename(columns={"source": "where"}).assign(src=0, row=-1)
+    old = old[[*KEY, "value", "source"]].rename(columns={"source": "where"}).assign(src=0, row=-1, revised=False)
     rows = pd.concat([old, new], ignore_index=True).drop_duplicates(KEY, keep="last")
     sources = consistency.Sources({i: d.name for i, d in enumerate(deliveries, start=1)},
                                   {i: d.at_value for i, d in enumerate(deliveries, start=1)}, cross=True)
