@@ -64,7 +64,7 @@ class Rules:
     """What is checked: group relations, measure pairs and the area hierarchy."""
 
     within: tuple[tuple[str, str, str, str], ...]  # (dimension, part, whole, reason), transitive
-    partitions: tuple[tuple[str, str, tuple[str, ...], str], ...]  # (dimension, whole, parts, reason)
+    partitions: tuple[tuple[str, str, tuple[str, ...], str, int], ...]  # (dimension, whole, parts, reason, n)
     measure_pairs: tuple[tuple[Term, Term, str], ...]  # (numerator, denominator, indicator name)
     area_members: dict[str, tuple[str, ...]]  # "level|code" of an aggregate -> its "stadtteil|code"s
     bezirke: tuple[str, ...]
@@ -74,7 +74,7 @@ class Rules:
         partitions, within = [], {}
         for r in cat.groups.relations:
             if r.partition:
-                partitions.append((r.dimension, r.whole, r.parts, r.reason))
+                partitions.append((r.dimension, r.whole, r.parts, r.reason, len(r.parts)))
             for part in r.parts:
                 within.setdefault((r.dimension, part, r.whole), r.reason)
         for dimension in ("sex", "origin"):
@@ -123,8 +123,33 @@ def age_interval(code: str) -> tuple[float, float] | None:
     return (low, float(match.group(2)) if match.group(2) else float("inf"))
 
 
+def _chains(inside: list, low: float, high: float, limit: int) -> list[tuple[tuple[str, ...], bool]]:
+    """Maximal chains of disjoint intervals from `inside` ((interval, code), sorted) within [low, high],
+    each with whether it covers the whole interval without a gap; at most `limit`."""
+    found: list[tuple[tuple[str, ...], bool]] = []
+
+    def extend(start: float, chain: tuple, covers: bool) -> None:
+        if len(found) >= limit:
+            return
+        nexts = [(s, c) for s, c in inside if s[0] >= start]
+        if not nexts:
+            if len(chain) >= 2:
+                found.append((tuple(c for _, c in chain), covers and chain[-1][0][1] == high))
+            return
+        first = min(s[0] for s, _ in nexts)
+        for s, c in nexts:
+            if s[0] == first or (s[0] > first and all(t[1] >= s[0] for t, _ in nexts if t[0] == first)):
+                extend(s[1] + 1, (*chain, (s, c)), covers and s[0] == start)
+
+    extend(low, (), True)
+    return found
+
+
 def age_relations(codes: Iterable[str], limit: int = 20) -> tuple[list, list]:
-    """Within pairs and complete tilings among the age groups `codes` (at most `limit` tilings per group)."""
+    """Within pairs and chains of disjoint age groups among `codes` (at most `limit` chains per group).
+
+    A chain that tiles its parent adds up to it; one with gaps is at most the parent.
+    """
     spans = {c: s for c in codes if (s := age_interval(c)) is not None}
     within = [("age", c, p, f"die Altersgruppe {c if c != 'total' else 'insgesamt'} liegt in "
                             f"{'allen Altersgruppen' if p == 'total' else 'der Altersgruppe ' + p}")
@@ -133,23 +158,14 @@ def age_relations(codes: Iterable[str], limit: int = 20) -> tuple[list, list]:
     partitions = []
     for parent, (plo, phi) in spans.items():
         inside = sorted((s, c) for c, s in spans.items() if c != parent and plo <= s[0] and s[1] <= phi)
-        found: list[tuple[str, ...]] = []
-
-        def tile(start: float, chosen: tuple[str, ...], inside=inside, phi=phi, found=found) -> None:
-            if len(found) >= limit:
-                return
-            for (lo, hi), c in inside:
-                if lo == start:
-                    if hi == phi:
-                        if chosen:
-                            found.append((*chosen, c))
-                    elif hi != float("inf"):
-                        tile(hi + 1, (*chosen, c))
-
-        tile(plo, ())
-        partitions += [("age", parent, parts, f"die Altersgruppen {' + '.join(parts)} ergeben "
-                        f"{'alle Altersgruppen' if parent == 'total' else 'die Altersgruppe ' + parent}")
-                       for parts in found]
+        for chain, covers in _chains(inside, plo, phi, limit):
+            # a chain with gaps is never complete (n one more than its parts): its sum is at most the parent
+            n = len(chain) if covers else len(chain) + 1
+            whole = "alle Altersgruppen" if parent == "total" else "die Altersgruppe " + parent
+            dative = "allen Altersgruppen" if parent == "total" else "der Altersgruppe " + parent
+            reason = (f"die Altersgruppen {' + '.join(chain)} ergeben zusammen {whole}" if covers
+                      else f"die Altersgruppen {' + '.join(chain)} überschneiden sich nicht und liegen in {dative}")
+            partitions.append(("age", parent, chain, reason, n))
     return within, partitions
 
 
@@ -311,7 +327,7 @@ def _within(coded: Coded, within: list, sources: Sources, context) -> list[Probl
             whole_text = "insgesamt" if whole == "total" else f"„{lw}“"
             out.append(sources.at_value[src](
                 int(coded.rows.at[i, "row"]), f"Teilgruppe „{lp}“ größer als {whole_text}", found,
-                f"„{lp}“ höchstens so groß wie {whole_text}, weil {reason}",
+                f"„{lp}“ höchstens so groß wie {whole_text} ({reason})",
                 "beide Werte prüfen (vertauschte Gruppen oder Spalten? falsche Zeile?) und den falschen korrigieren"))
     return out
 
@@ -321,13 +337,13 @@ def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> li
     c = coded.codes
     for dimension in ("sex", "origin", "age"):
         code = coded.code(dimension)
-        items = [(w, parts, reason) for d, w, parts, reason in partitions
+        items = [(w, parts, reason, n) for d, w, parts, reason, n in partitions
                  if d == dimension and w in code and any(p in code for p in parts)]
         if not items:
             continue
-        table = pd.DataFrame([(code[p], k) for k, (_, parts, _) in enumerate(items) for p in parts if p in code],
+        table = pd.DataFrame([(code[p], k) for k, (_, parts, _, _) in enumerate(items) for p in parts if p in code],
                              columns=["part", "pid"], dtype="int64")
-        info = pd.DataFrame([(k, code[w], len(parts)) for k, (w, parts, _) in enumerate(items)],
+        info = pd.DataFrame([(k, code[w], n) for k, (w, _, _, n) in enumerate(items)],
                             columns=["pid", "whole", "n"], dtype="int64")
         others = [col for col in COLUMNS if col != dimension]
         parts = c.merge(table, left_on=dimension, right_on="part")
@@ -347,7 +363,7 @@ def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> li
         members = parts.merge(bad[[*others, "pid"]], on=[*others, "pid"])
         grouped = members.groupby([*others, "pid"], sort=False)["i"].apply(list)
         for b in bad.itertuples(index=False):
-            whole, names, reason = items[b.pid]
+            whole, names, reason, _ = items[b.pid]
             indices = grouped.loc[tuple(getattr(b, col) for col in [*others, "pid"])]
             indices = sorted(indices, key=lambda i: names.index(coded.rows.at[i, dimension]))
             new_parts = [i for i in indices if coded.rows.at[i, "src"] >= 1]
@@ -365,10 +381,10 @@ def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> li
                 found += f" ({_describe(coded, i, context, without=dimension)})"
             if b.count == b.n:
                 what = f"{' + '.join(shown)} ergibt nicht {lw}"
-                expected = f"{' + '.join(shown)} = {lw}, weil {reason}"
+                expected = f"{' + '.join(shown)} = {lw} ({reason})"
             else:
                 what = f"{' + '.join(shown)} ergeben mehr als {lw}"
-                expected = f"{' + '.join(shown)} höchstens {lw}, weil {reason}"
+                expected = f"{' + '.join(shown)} zusammen höchstens {lw} ({reason})"
             out.append(sources.at_value[src](
                 int(coded.rows.at[i, "row"]), what, found, expected,
                 "die Werte prüfen und so korrigieren, dass die Teile die Summe ergeben"))
@@ -413,7 +429,8 @@ def _measures(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pro
             found += f" ({r['year']}, {context.label(r['area_level'], r['area_code'])})"
         out.append(sources.at_value[src](
             int(coded.rows.at[i, "row"]), "Zähler größer als Nenner", found,
-            f"{nt.measure} ≤ {dt.measure}, weil der Indikator „{name}“ einen Anteil daran misst",
+            f"{nt.measure} ≤ {dt.measure}, weil der Indikator „{name}“ einen Anteil daran misst (sonst in "
+            "data/catalogue.yml unter groups.not_subsets mit Grund eintragen)",
             "beide Werte prüfen: der Zähler ist eine Teilgruppe des Nenners (vertauschte Zeilen? falsches Merkmal?)"))
     return out
 
