@@ -139,8 +139,9 @@ def validate(path: Path, context: Context) -> Delivery:
                                                  "die Werte unter die Kopfzeile eintragen"))
         return delivery
     good = []
+    memo: dict = {}  # a delivery repeats few labels many times: parse each distinct cell once
     for number, row_cells in table.rows:
-        parsed, row_problems = _parse_row(table, roles, number, row_cells, context)
+        parsed, row_problems = _parse_row(table, roles, number, row_cells, context, memo)
         delivery.problems += row_problems
         if parsed is not None and not row_problems:
             good.append(parsed)
@@ -197,8 +198,23 @@ def _columns(table: Table) -> tuple[dict[str, int], list[Problem], bool]:
     return roles, problems, not missing
 
 
-def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[object], context: Context):
+def _cached(memo: dict, key: tuple, parse):
+    """parse() once per key: its result, or the same error raised again."""
+    if key not in memo:
+        try:
+            memo[key] = (True, parse())
+        except (CellError, _AreaError) as err:
+            memo[key] = (False, err)
+    ok, result = memo[key]
+    if not ok:
+        raise result
+    return result
+
+
+def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[object], context: Context,
+               memo: dict | None = None):
     """One data row -> observation dict, or the problems of its cells (all of them)."""
+    memo = {} if memo is None else memo
     problems: list[Problem] = []
 
     def cell(role: str) -> object:
@@ -234,8 +250,9 @@ def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[objec
         if role not in roles:
             out[role] = "total"
             continue
+        value = cell(role)
         try:
-            out[role] = parser(cell(role))
+            out[role] = _cached(memo, (role, type(value), value), lambda parser=parser, value=value: parser(value))
         except CellError as err:
             problem(role, err)
     try:
@@ -246,8 +263,9 @@ def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[objec
             err.fix += ("; steht in dieser durch Komma getrennten Datei ein Dezimalkomma im Wert? Dann „;“ als "
                         "Trennzeichen verwenden oder die Zahl in Anführungszeichen setzen")
         problem("flag" if flag_error else "value", err)
+    area_cells = tuple((type(c), c) for c in (cell("area_level"), cell("area_code"), cell("area_name")))
     try:
-        out["area_level"], out["area_code"] = _area(cell, roles, context)
+        out["area_level"], out["area_code"] = _cached(memo, ("area", area_cells), lambda: _area(cell, roles, context))
     except _AreaError as err:
         problem(err.role, err.error)
     return (out if not problems else None), problems
