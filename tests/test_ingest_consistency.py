@@ -193,3 +193,15 @@ def test_twenty_thousand_consistent_rows_pass_and_one_changed_value_is_found(tmp
     assert ("Zeile 26, Spalte „Wert“: Alter 0-14 + Alter 15-64 + Alter 65+ ergibt nicht insgesamt. "
             f"Gefunden: 161 + 432 + 364 = 957 (Zeilen 27, 28 und {row})") in text
     assert "Zeile 2729, Spalte „Wert“: Summe der 45 Stadtteile stimmt nicht mit dem Wert für Stadt Münster überein" in text
+
+
+def test_many_violations_of_one_kind_are_counted_not_all_worded(tmp_path, monkeypatch):
+    monkeypatch.setattr(consistency, "WORD_AT_MOST", 1)
+    path = write_csv(tmp_path, "alter.csv", HEADER + "".join(
+        f"2018;11;Aegidii;residents;insgesamt;insgesamt;{age};{value};\n"
+        for age, value in (("insgesamt", 100), ("15-24", 200), ("25-34", 300))))
+    problems = validation.validate(path, validation.Context.load()).problems
+    assert len(problems) == 2
+    text = report(problems)
+    assert "alter.csv, Spalte „Wert“: 1 weitere Verstöße dieser Art: Teilgruppe größer als die Gruppe, in der sie liegt" in text
+    assert "größer als insgesamt" in text

@@ -37,6 +37,9 @@ COLUMNS = ("year", "area", "measure", "sex", "origin", "age")
 CITY = f"stadt|{CITY_CODE}"
 UNASSIGNED = f"unzugeordnet|{UNASSIGNED_CODE}"
 TOTAL_REASON = "eine Teilgruppe ist höchstens so groß wie insgesamt"
+#: Violations of one kind worded one by one; the rest are counted in one problem (the report shows
+#: at most problems.SHOW_AT_MOST anyway, and wording 100,000 of them would take minutes).
+WORD_AT_MOST = 1000
 
 
 def group_label(sex: str, origin: str, age: str) -> str:
@@ -256,6 +259,16 @@ class Sources:
 # --- checks ----------------------------------------------------------------------------------------
 
 
+def _capped(bad: pd.DataFrame, sources: Sources, what: str, out: list[Problem]) -> pd.DataFrame:
+    """The first WORD_AT_MOST violations; the others are counted in one problem appended to `out`."""
+    if len(bad) <= WORD_AT_MOST:
+        return bad
+    out.append(sources.at_value[min(sources.at_value)](
+        None, f"{fmt_int(len(bad) - WORD_AT_MOST)} weitere Verstöße dieser Art: {what}", None,
+        "dass die Werte zueinander passen", "die oben genannten Fehler beheben und die Lieferung erneut prüfen"))
+    return bad.iloc[:WORD_AT_MOST]
+
+
 def check(rows: pd.DataFrame, rules: Rules, sources: Sources, context) -> list[Problem]:
     """Every violated relation among `rows` (valued rows with src, row and where), worded in German."""
     if rows.empty:
@@ -311,6 +324,7 @@ def _within(coded: Coded, within: list, sources: Sources, context) -> list[Probl
         if bad.empty:
             continue
         bad = bad[sources.keep(bad[["src_p", "src_w"]]).to_numpy()]
+        bad = _capped(bad, sources, "Teilgruppe größer als die Gruppe, in der sie liegt", out)
         for b in bad.itertuples(index=False):
             part, whole, reason = items[b.rel]
             lp, lw = part_label(dimension, part), part_label(dimension, whole)
@@ -360,6 +374,7 @@ def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> li
         bad = bad[sources.keep(bad[["smin", "smax", "src"]], bad[["pfresh", "fresh"]].max(axis=1)).to_numpy()]
         if bad.empty:
             continue
+        bad = _capped(bad, sources, "Teilgruppen ergeben nicht ihre Summe", out)
         members = parts.merge(bad[[*others, "pid"]], on=[*others, "pid"])
         grouped = members.groupby([*others, "pid"], sort=False)["i"].apply(list)
         for b in bad.itertuples(index=False):
@@ -414,7 +429,8 @@ def _measures(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pro
     both = n.merge(d, on=["year", "area", "pair"], suffixes=("_n", "_d"))
     bad = both[both["value_n"] > both["value_d"]]
     bad = bad[sources.keep(bad[["src_n", "src_d"]]).to_numpy()]
-    out = []
+    out: list[Problem] = []
+    bad = _capped(bad, sources, "Zähler größer als Nenner", out)
     for b in bad.itertuples(index=False):
         nt, dt, name = rules.measure_pairs[b.pair]
         at_num = not sources.cross or b.src_n >= 1
@@ -451,7 +467,8 @@ def _area_within(coded: Coded, rules: Rules, sources: Sources, context) -> list[
     if bad.empty:
         return []
     bad = bad[sources.keep(bad[["src_p", "src_w"]]).to_numpy()]
-    out = []
+    out: list[Problem] = []
+    bad = _capped(bad, sources, "Teilgebiet größer als das Gebiet, in dem es liegt", out)
     for b in bad.itertuples(index=False):
         part, whole = pairs[b.rel]
         at_part = not sources.cross or b.src_p >= 1
@@ -518,9 +535,10 @@ def _area_sums(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pr
     bad = bad[sources.keep(bad[["smin", "smax", "src", "u_src"]], bad[["pfresh", "fresh"]].max(axis=1)).to_numpy()]
     if bad.empty:
         return []
+    out: list[Problem] = []
+    bad = _capped(bad, sources, "Summe der Teilgebiete stimmt nicht", out)
     members = parts.merge(bad[[*others, "pid"]], on=[*others, "pid"])
     grouped = members.groupby([*others, "pid"], sort=False)["i"].apply(list)
-    out = []
     for b in bad.itertuples(index=False):
         whole, ms, kind = items[b.pid]
         indices = grouped.loc[tuple(getattr(b, col) for col in [*others, "pid"])]
