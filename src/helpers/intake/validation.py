@@ -420,12 +420,14 @@ def across(deliveries: list[Delivery], stored: pd.DataFrame, context: Context,
 
 def _duplicates(delivery: Delivery, context: Context) -> list[Problem]:
     rows = delivery.rows
-    first = rows.drop_duplicates(KEY, keep="first").set_index(KEY)["row"]
+    doubled = rows[rows.duplicated(KEY, keep="first")]
+    if doubled.empty:
+        return []
+    first = rows.drop_duplicates(KEY, keep="first")[[*KEY, "row"]].rename(columns={"row": "first"})
     out = []
-    for r in rows[rows.duplicated(KEY, keep="first")].itertuples(index=False):
-        key = tuple(getattr(r, k) for k in KEY)
+    for r in doubled.merge(first, on=KEY, how="left").itertuples(index=False):
         out.append(delivery.at_row(
-            r.row, f"Zeile doppelt: gleiche Angaben wie Zeile {first.loc[key]}",
+            r.row, f"Zeile doppelt: gleiche Angaben wie Zeile {r.first}",
             f"{r.measure}, {r.year}, {context.label(r.area_level, r.area_code)}, {_group_label(r.sex, r.origin, r.age)}",
             "jede Kombination aus Jahr, Gebiet, Merkmal, Geschlecht, Herkunft und Alter nur einmal",
             "eine der beiden Zeilen löschen oder Gebiet bzw. Gruppe korrigieren"))
