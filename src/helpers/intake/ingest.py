@@ -1,8 +1,9 @@
 """Read deliveries into the stored observations: `make ingest FILE=…` / `python -m helpers.intake.ingest FILE…`.
 
-All files of one call are checked first – every problem of every file is listed together –
-and stored together in one commit only if none has an error (and large jumps are
-confirmed). A file whose checksum was already ingested is skipped. See `storage` for what is
+All files of one call are checked first – every problem of every file is listed together,
+each file alone, the files against each other and against the stored values; two files giving
+one key different values are refused – and stored together in one commit only if none has an
+error (and large jumps are confirmed). A file whose checksum was already ingested is skipped. See `storage` for what is
 written where, and `validation` for the checks.
 """
 

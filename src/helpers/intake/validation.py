@@ -2,10 +2,11 @@
 
 `validate(path, context)` reads one file and returns the observations it yields together
 with all its problems: the columns, every cell (type, labels, areas, measures, symbols,
-year range), and the rows against each other (duplicates, numerator > denominator, parts
-vs. total, Stadtteile vs. the delivered Stadtbezirk/city). `jumps()` compares the values
-with the latest earlier year already stored; large jumps are warnings that the user must
-confirm. A delivery is stored only if it has no error (see `ingest`).
+year range), and the rows against each other (duplicates, and every part-whole relation that
+`consistency` derives from the catalogue and the area hierarchy). `across()` checks the same
+relations between the files of one ingest and against the stored values. `jumps()` compares
+the values with the latest earlier year already stored; large jumps are warnings that the user
+must confirm. A delivery is stored only if it has no error (see `ingest`).
 """
 
 from __future__ import annotations
