@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers.core import catalogue, observations
@@ -205,3 +206,18 @@ def test_many_violations_of_one_kind_are_counted_not_all_worded(tmp_path, monkey
     text = report(problems)
     assert "alter.csv, Spalte „Wert“: 1 weitere Verstöße dieser Art: Teilgruppe größer als die Gruppe, in der sie liegt" in text
     assert "größer als insgesamt" in text
+
+
+def test_a_value_delivered_as_stored_is_not_blamed_for_the_store(root, tmp_path, capsys):  # noqa: F811
+    """sms.csv: Aegidii 2014 has 36 unemployed, 22 men, 14 women; the stored women are made 15 here."""
+    sms = root / "data" / "observations" / "sms.csv"
+    frame = pd.read_csv(sms, dtype=str, keep_default_na=False)
+    hit = ((frame["year"] == "2014") & (frame["area_level"] == "stadtteil") & (frame["area_code"] == "11")
+           & (frame["measure"] == "unemployed") & (frame["sex"] == "female") & (frame["origin"] == "total"))
+    assert frame.loc[hit, "value"].tolist() == ["14"]
+    frame.loc[hit, "value"] = "15"
+    frame.to_csv(sms, index=False)
+    observations.clear_cache()
+    same = write_csv(tmp_path, "wie_gespeichert.csv", HEADER + "2014;11;Aegidii;unemployed;insgesamt;insgesamt;insgesamt;36;\n")
+    code, text = run([same], capsys)
+    assert code == 0 and "0 Werte neu, 1 unverändert" in text, text

@@ -413,6 +413,13 @@ def across(deliveries: list[Delivery], stored: pd.DataFrame, context: Context,
     old = old[[*KEY, "value", "source"]].rename(columns={"source": "where"}).assign(src=0, row=-1, revised=False)
     if old.empty and len(deliveries) == 1:
         return []  # one file and nothing stored to compare with: cross_checks saw it all
+    # a value delivered as it is stored changes nothing: it stands as stored (a relation the store
+    # already broke is no fault of this delivery)
+    same = new[[*KEY, "value"]].merge(old[[*KEY, "value"]].drop_duplicates(KEY), on=[*KEY, "value"], how="left",
+                                      indicator=True)["_merge"].eq("both").to_numpy()
+    new = new[~same]
+    if new.empty:
+        return []
     rows = pd.concat([old, new], ignore_index=True).drop_duplicates(KEY, keep="last")
     sources = consistency.Sources({i: d.name for i, d in enumerate(deliveries, start=1)},
                                   {i: d.at_value for i, d in enumerate(deliveries, start=1)}, cross=True)
