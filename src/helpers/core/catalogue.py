@@ -118,9 +118,33 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class GroupRelation:
+    """Within one measure, year and area: the `parts` of `dimension` lie within `whole`.
+
+    A partition's parts add up to the whole; a `within` relation has one part and says only
+    that it is at most the whole. `reason` is German: the intake's messages quote it.
+    """
+
+    dimension: str
+    whole: str
+    parts: tuple[str, ...]
+    reason: str
+    partition: bool
+
+
+@dataclass(frozen=True)
+class GroupRelations:
+    """The catalogue's `groups:` section: declared group relations and non-subset rate indicators."""
+
+    relations: tuple[GroupRelation, ...] = ()
+    not_subsets: tuple[tuple[str, str], ...] = ()  # (indicator id, German reason)
+
+
+@dataclass(frozen=True)
 class Catalogue:
     handlungsfelder: tuple[Handlungsfeld, ...]
     indicators: tuple[Indicator, ...]
+    groups: GroupRelations = GroupRelations()
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:
@@ -226,6 +250,39 @@ def _indicator(entry: dict, hf_ids: set[str], path: Path) -> Indicator:
     )
 
 
+def _groups(raw: object, ids: set[str], path: Path) -> GroupRelations:
+    """The `groups:` section; every group must be a known value of its dimension."""
+    if raw is None:
+        return GroupRelations()
+    where = f"{path.name}, Abschnitt groups"
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: erwartet eine Zuordnung (sex, origin, not_subsets).")
+    allowed = {"sex": SEXES, "origin": ORIGINS}
+    relations = []
+    for dimension, entry in raw.items():
+        if dimension == "not_subsets":
+            continue
+        if dimension not in allowed or not isinstance(entry, dict):
+            raise CatalogueError(f"{where}: unbekannte Dimension {dimension!r}; erlaubt: sex, origin, not_subsets "
+                                 "(Altersgruppen ergeben sich aus ihren Intervallen).")
+        for kind in ("partitions", "within"):
+            for item in entry.get(kind) or ():
+                parts = tuple(str(p) for p in item.get("parts", [item.get("part")]))
+                whole, reason = str(item.get("whole")), str(item.get("reason", "")).strip()
+                unknown = [g for g in (whole, *parts) if g not in allowed[dimension]]
+                if unknown or not reason or (kind == "partitions" and len(parts) < 2):
+                    raise CatalogueError(f"{where}, {dimension}.{kind}: {item!r} braucht bekannte Gruppen "
+                                         f"(erlaubt: {allowed[dimension]}), einen Grund (reason) und bei "
+                                         "partitions mindestens zwei parts.")
+                relations.append(GroupRelation(dimension, whole, parts, reason, kind == "partitions"))
+    not_subsets = []
+    for item in raw.get("not_subsets") or ():
+        if item.get("indicator") not in ids or not str(item.get("reason", "")).strip():
+            raise CatalogueError(f"{where}, not_subsets: {item!r} braucht einen bekannten Indikator und einen Grund.")
+        not_subsets.append((str(item["indicator"]), " ".join(str(item["reason"]).split())))
+    return GroupRelations(tuple(relations), tuple(not_subsets))
+
+
 def parse(text: str, path: Path) -> Catalogue:
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict) or "handlungsfelder" not in raw or "indicators" not in raw:
@@ -241,7 +298,7 @@ def parse(text: str, path: Path) -> Catalogue:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise CatalogueError(f"{path.name}: doppelte Indikator-IDs: {', '.join(dupes)}.")
-    return Catalogue(handlungsfelder=hfs, indicators=indicators)
+    return Catalogue(handlungsfelder=hfs, indicators=indicators, groups=_groups(raw.get("groups"), set(ids), path))
 
 
 @lru_cache(maxsize=4)

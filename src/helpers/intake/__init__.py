@@ -6,6 +6,7 @@ One module per concern:
 - `read`       – Excel and German CSV files into a table of cells with file row numbers
 - `cells`      – German labels, official symbols and German number formats, cell by cell
 - `validation` – every problem of a delivery, collected before anything is stored
+- `consistency` – the part-whole relations (catalogue, age intervals, areas), checked in bulk
 - `storage`    – raw copies with checksums, the observations file, the logs, one commit point
 - `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
 - `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report

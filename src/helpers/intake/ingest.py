@@ -1,8 +1,9 @@
 """Read deliveries into the stored observations: `make ingest FILE=…` / `python -m helpers.intake.ingest FILE…`.
 
-All files of one call are checked first – every problem of every file is listed together –
-and stored together in one commit only if none has an error (and large jumps are
-confirmed). A file whose checksum was already ingested is skipped. See `storage` for what is
+All files of one call are checked first – every problem of every file is listed together,
+each file alone, the files against each other and against the stored values; two files giving
+one key different values are refused – and stored together in one commit only if none has an
+error (and large jumps are confirmed). A file whose checksum was already ingested is skipped. See `storage` for what is
 written where, and `validation` for the checks.
 """
 
@@ -20,11 +21,12 @@ import pandas as pd
 
 from helpers.core import model, observations, paths
 from helpers.core.fileio import sha256_file
+from helpers.core.model import KEY
 from helpers.intake import problems as problems_module
 from helpers.intake import storage
 from helpers.intake.problems import Problem
 from helpers.intake.storage import Plan, Store
-from helpers.intake.validation import Context, jumps, validate
+from helpers.intake.validation import Context, Delivery, across, jumps, validate
 
 
 @dataclass
@@ -68,9 +70,11 @@ def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_on
     deliveries = storage.read_deliveries(store)
     context = Context.load(state)
     log = storage.committed_log(store)
+    stored = state
     outcome = Outcome(recovered=recovered)
     seen: set[str] = set()
     planned: dict[Path, str] = {}
+    checked: list[Delivery] = []
     for name in files:
         path = Path(name)
         if not path.is_file():
@@ -88,12 +92,19 @@ def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_on
         outcome.problems += delivery.problems
         if delivery.rows.empty:
             continue
+        clashes, rows = _same_key_clashes(delivery, checked)
         plan = storage.plan(delivery, state, store, revise, planned)
+        if rows:  # a key of an earlier file of this run: its value was never stored, so no revision
+            plan.conflicts = [p for p in plan.conflicts if p.row not in rows]
+        checked.append(delivery)
         planned[plan.raw_target] = delivery.sha256
-        outcome.problems += plan.conflicts + jumps(delivery, state, context)
+        outcome.problems += clashes + plan.conflicts + jumps(delivery, state, context)
         outcome.files.append(FileOutcome(path, plan=plan))
         state = storage.upsert(state, plan.stored_rows)
         deliveries = storage.upsert(deliveries, plan.stored_rows)
+    revised = [pd.DataFrame([r for r in f.plan.revision_rows if r["kind"] == storage.REVISION], columns=KEY)
+               for f in outcome.files if f.plan is not None]
+    outcome.problems += across(checked, stored, context, revised)
     if outcome.errors or (outcome.warnings and not confirm_jumps) or check_only:
         return outcome
     plans = [f.plan for f in outcome.files if f.plan is not None]
@@ -101,6 +112,32 @@ def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_on
         _commit(store, deliveries, plans, confirmed=bool(outcome.warnings))
         outcome.stored = True
     return outcome
+
+
+def _same_key_clashes(delivery: Delivery, earlier: list[Delivery]) -> tuple[list[Problem], set[int]]:
+    """Values of `delivery` that an earlier file of the same run gives differently (also with --revise:
+    which of two files in one run is right cannot be told, and the older value was never stored).
+
+    Returns the problems and the rows of `delivery` they concern.
+    """
+    if not earlier:
+        return [], set()
+    new = delivery.rows.drop_duplicates(KEY)[[*KEY, "value", "flag", "row"]]
+    old = pd.concat([d.rows.drop_duplicates(KEY)[[*KEY, "value", "flag", "row"]].assign(file=d.name) for d in earlier],
+                    ignore_index=True)
+    both = new.merge(old, on=KEY, suffixes=("", "_old"))
+    same_value = (both["value"].isna() & both["value_old"].isna()) | (both["value"] == both["value_old"]).fillna(False)
+    same_flag = both["flag"].replace("r", "") == both["flag_old"].replace("r", "")  # "r" only marks a revision
+    differ = both[~(same_value & same_flag)]
+    problems = [delivery.at_value(
+        int(r.row), "Wert widerspricht einer anderen Datei derselben Einlesung",
+        f"{storage.show(r.value, r.flag)} hier, {storage.show(r.value_old, r.flag_old)} in „{r.file}“, Zeile {int(r.row_old)} "
+        f"(gleiches Jahr, Gebiet, Merkmal und gleiche Gruppe)",
+        "für jeden Wert nur eine Angabe je Einlesung",
+        "klären, welche Datei stimmt, und die andere korrigieren oder weglassen; soll die spätere Datei einen Wert "
+        "revidieren, die Dateien nacheinander einlesen (die spätere mit REVISE=1)")
+        for r in differ.itertuples(index=False)]
+    return problems, {int(r) for r in differ["row"]}
 
 
 def _commit(store: Store, deliveries: pd.DataFrame, plans: list[Plan], confirmed: bool) -> None:

@@ -2,10 +2,11 @@
 
 `validate(path, context)` reads one file and returns the observations it yields together
 with all its problems: the columns, every cell (type, labels, areas, measures, symbols,
-year range), and the rows against each other (duplicates, numerator > denominator, parts
-vs. total, Stadtteile vs. the delivered Stadtbezirk/city). `jumps()` compares the values
-with the latest earlier year already stored; large jumps are warnings that the user must
-confirm. A delivery is stored only if it has no error (see `ingest`).
+year range), and the rows against each other (duplicates, and every part-whole relation that
+`consistency` derives from the catalogue and the area hierarchy). `across()` checks the same
+relations between the files of one ingest and against the stored values. `jumps()` compares
+the values with the latest earlier year already stored; large jumps are warnings that the user
+must confirm. A delivery is stored only if it has no error (see `ingest`).
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ import pandas as pd
 
 from helpers.core import areas, observations, paths
 from helpers.core import catalogue as catalogue_module
-from helpers.core.catalogue import Term
 from helpers.core.fileio import sha256_file
 from helpers.core.model import KEY
-from helpers.intake import cells
-from helpers.intake.cells import HEADERS, LEVEL_DE, SEX_DE, CellError, origin_label
+from helpers.intake import cells, consistency
+from helpers.intake.cells import HEADERS, LEVEL_DE, CellError
 from helpers.intake.problems import Problem, fmt_int
 from helpers.intake.read import ReadError, Table, read_table
 from helpers.sources.areas import CITY_CODE, UNASSIGNED_CODE, normalise_name
@@ -34,8 +34,6 @@ MIN_YEAR = 1990
 #: JUMP_RELATIVE (50 %) and by at least JUMP_ABSOLUTE (20), so small counts do not trigger.
 JUMP_RELATIVE = 0.5
 JUMP_ABSOLUTE = 20
-#: Groups whose parts must add up to the total (same year, area, measure, other groups).
-PARTITIONS = {"sex": [("male", "female")], "origin": [("foreign", "german"), ("migration", "no_migration")]}
 ROW_COLUMNS = [*KEY, "value", "flag", "row"]
 
 
@@ -45,14 +43,14 @@ def max_year() -> int:
 
 @dataclass(frozen=True)
 class Context:
-    """What a delivery is checked against: areas, known measures, numerator/denominator pairs."""
+    """What a delivery is checked against: areas, known measures, the part-whole rules (`consistency.Rules`)."""
 
     names: dict[tuple[str, str], str]
     variants: dict[tuple[str, str], frozenset[str]]
     by_name: dict[str, tuple[tuple[str, str], ...]]
     members: dict[tuple[str, str], tuple[str, ...]]  # aggregate area -> its Stadtteil codes
     measures: frozenset[str]
-    rate_pairs: tuple[tuple[Term, Term, str], ...]
+    rules: consistency.Rules
 
     @classmethod
     def load(cls, stored: pd.DataFrame | None = None) -> Context:
@@ -82,7 +80,7 @@ class Context:
         cat = catalogue_module.load(paths.CATALOGUE_YAML)
         measures = {t.measure for i in cat.indicators for t in (i.numerator, i.denominator)}
         measures |= set(stored["measure"].unique())
-        return cls(names, variants, by_name, members, frozenset(measures), _rate_pairs(cat))
+        return cls(names, variants, by_name, members, frozenset(measures), consistency.Rules.load(cat, members))
 
     def label(self, level: str, code: str) -> str:
         """'Stadtteil 34 Düesberg', 'Stadtbezirk 1 Mitte', 'Stadt Münster'."""
@@ -90,19 +88,6 @@ class Context:
         if level in ("stadt", "unzugeordnet"):
             return name
         return f"{LEVEL_DE[level]} {code} {name}"
-
-
-def _rate_pairs(cat) -> tuple[tuple[Term, Term, str], ...]:
-    """(numerator, denominator, indicator name) of every percentage indicator, per compared group."""
-    pairs: dict[tuple[Term, Term], str] = {}
-    for ind in cat.indicators:
-        if not ind.is_rate:
-            continue
-        pairs.setdefault((ind.numerator, ind.denominator), ind.name)
-        for value in ind.group_values:
-            pair = (ind.numerator.with_group(ind.group_dimension, value), ind.denominator.with_group(ind.group_dimension, value))
-            pairs.setdefault(pair, ind.name)
-    return tuple((n, d, name) for (n, d), name in pairs.items())
 
 
 @dataclass
@@ -155,8 +140,9 @@ def validate(path: Path, context: Context) -> Delivery:
                                                  "die Werte unter die Kopfzeile eintragen"))
         return delivery
     good = []
+    memo: dict = {}  # a delivery repeats few labels many times: parse each distinct cell once
     for number, row_cells in table.rows:
-        parsed, row_problems = _parse_row(table, roles, number, row_cells, context)
+        parsed, row_problems = _parse_row(table, roles, number, row_cells, context, memo)
         delivery.problems += row_problems
         if parsed is not None and not row_problems:
             good.append(parsed)
@@ -213,8 +199,23 @@ def _columns(table: Table) -> tuple[dict[str, int], list[Problem], bool]:
     return roles, problems, not missing
 
 
-def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[object], context: Context):
+def _cached(memo: dict, key: tuple, parse):
+    """parse() once per key: its result, or the same error raised again."""
+    if key not in memo:
+        try:
+            memo[key] = (True, parse())
+        except (CellError, _AreaError) as err:
+            memo[key] = (False, err)
+    ok, result = memo[key]
+    if not ok:
+        raise result
+    return result
+
+
+def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[object], context: Context,
+               memo: dict | None = None):
     """One data row -> observation dict, or the problems of its cells (all of them)."""
+    memo = {} if memo is None else memo
     problems: list[Problem] = []
 
     def cell(role: str) -> object:
@@ -250,8 +251,9 @@ def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[objec
         if role not in roles:
             out[role] = "total"
             continue
+        value = cell(role)
         try:
-            out[role] = parser(cell(role))
+            out[role] = _cached(memo, (role, type(value), value), lambda parser=parser, value=value: parser(value))
         except CellError as err:
             problem(role, err)
     try:
@@ -262,8 +264,9 @@ def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[objec
             err.fix += ("; steht in dieser durch Komma getrennten Datei ein Dezimalkomma im Wert? Dann „;“ als "
                         "Trennzeichen verwenden oder die Zahl in Anführungszeichen setzen")
         problem("flag" if flag_error else "value", err)
+    area_cells = tuple((type(c), c) for c in (cell("area_level"), cell("area_code"), cell("area_name")))
     try:
-        out["area_level"], out["area_code"] = _area(cell, roles, context)
+        out["area_level"], out["area_code"] = _cached(memo, ("area", area_cells), lambda: _area(cell, roles, context))
     except _AreaError as err:
         problem(err.role, err.error)
     return (out if not problems else None), problems
@@ -370,10 +373,7 @@ def _area_by_name(name: str, name_cell, level: str | None, context: Context) -> 
 # --- checks across rows -------------------------------------------------------------------
 
 
-def _group_label(sex: str, origin: str, age: str) -> str:
-    parts = [SEX_DE[sex] if sex != "total" else "", origin_label(origin) if origin != "total" else "",
-             ("Alter " + age) if age != "total" else ""]
-    return ", ".join(p for p in parts if p) or "insgesamt"
+_group_label = consistency.group_label
 
 
 def cross_checks(delivery: Delivery, context: Context) -> list[Problem]:
@@ -382,127 +382,63 @@ def cross_checks(delivery: Delivery, context: Context) -> list[Problem]:
         return []
     problems = _duplicates(delivery, context)
     unique = rows.drop_duplicates(KEY, keep="first")
-    valued = unique[unique["value"].notna()]
-    problems += _rates(delivery, valued, context)
-    problems += _parts(delivery, valued)
-    problems += _area_sums(delivery, valued, context)
-    return problems
+    valued = unique[unique["value"].notna()].assign(src=1, where="")
+    sources = consistency.Sources({1: delivery.name}, {1: delivery.at_value}, cross=False)
+    return problems + consistency.check(valued, context.rules, sources, context)
+
+
+def across(deliveries: list[Delivery], stored: pd.DataFrame, context: Context,
+           revised: list[pd.DataFrame] | None = None) -> list[Problem]:
+    """The relations between the files of one ingest and the stored values (each file alone: `cross_checks`).
+
+    The files' rows replace stored rows with the same key (a later file an earlier one: two files
+    giving one key different values are refused by the ingest). Demo values and missing values
+    („.“, „…“, „x“) are not compared; only relations that involve a delivered value and two
+    different sources are reported. `revised` (per file, the keys it revises with --revise): see
+    `consistency.Sources.keep`.
+    """
+    frames = []
+    for src, d in enumerate(deliveries, start=1):
+        rows = d.rows.drop_duplicates(KEY, keep="first")
+        rows = rows[rows["value"].notna()][[*KEY, "value", "row"]].assign(src=src, where="", revised=False)
+        if revised and len(revised[src - 1]):
+            hit = rows[KEY].merge(revised[src - 1][KEY].drop_duplicates(), on=KEY, how="left", indicator=True)
+            rows["revised"] = (hit["_merge"] == "both").to_numpy()
+        frames.append(rows)
+    new = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if new.empty:
+        return []
+    years = set(new["year"])
+    old = stored[~stored["synthetic"] & stored["value"].notna() & stored["year"].isin(years)]
+    old = old[[*KEY, "value", "source"]].rename(columns={"source": "where"}).assign(src=0, row=-1, revised=False)
+    if old.empty and len(deliveries) == 1:
+        return []  # one file and nothing stored to compare with: cross_checks saw it all
+    # a value delivered as it is stored changes nothing: it stands as stored (a relation the store
+    # already broke is no fault of this delivery)
+    same = new[[*KEY, "value"]].merge(old[[*KEY, "value"]].drop_duplicates(KEY), on=[*KEY, "value"], how="left",
+                                      indicator=True)["_merge"].eq("both").to_numpy()
+    new = new[~same]
+    if new.empty:
+        return []
+    rows = pd.concat([old, new], ignore_index=True).drop_duplicates(KEY, keep="last")
+    sources = consistency.Sources({i: d.name for i, d in enumerate(deliveries, start=1)},
+                                  {i: d.at_value for i, d in enumerate(deliveries, start=1)}, cross=True)
+    return consistency.check(rows, context.rules, sources, context)
 
 
 def _duplicates(delivery: Delivery, context: Context) -> list[Problem]:
     rows = delivery.rows
-    first = rows.drop_duplicates(KEY, keep="first").set_index(KEY)["row"]
+    doubled = rows[rows.duplicated(KEY, keep="first")]
+    if doubled.empty:
+        return []
+    first = rows.drop_duplicates(KEY, keep="first")[[*KEY, "row"]].rename(columns={"row": "first"})
     out = []
-    for r in rows[rows.duplicated(KEY, keep="first")].itertuples(index=False):
-        key = tuple(getattr(r, k) for k in KEY)
+    for r in doubled.merge(first, on=KEY, how="left").itertuples(index=False):
         out.append(delivery.at_row(
-            r.row, f"Zeile doppelt: gleiche Angaben wie Zeile {first.loc[key]}",
+            r.row, f"Zeile doppelt: gleiche Angaben wie Zeile {r.first}",
             f"{r.measure}, {r.year}, {context.label(r.area_level, r.area_code)}, {_group_label(r.sex, r.origin, r.age)}",
             "jede Kombination aus Jahr, Gebiet, Merkmal, Geschlecht, Herkunft und Alter nur einmal",
             "eine der beiden Zeilen löschen oder Gebiet bzw. Gruppe korrigieren"))
-    return out
-
-
-def _rates(delivery: Delivery, valued: pd.DataFrame, context: Context) -> list[Problem]:
-    """A numerator larger than its denominator (percentage indicators of the catalogue)."""
-    out = []
-    place = ["year", "area_level", "area_code"]
-    for num, den, name in context.rate_pairs:
-        if num.measure == den.measure and num.age == den.age:
-            continue  # a group of a measure against its total: checked in _parts
-        n = _select(valued, num)
-        d = _select(valued, den)
-        if n.empty or d.empty:
-            continue
-        both = n.merge(d, on=place, suffixes=("_n", "_d"))
-        for r in both[both["value_n"] > both["value_d"]].itertuples(index=False):
-            out.append(delivery.at_value(
-                r.row_n, "Zähler größer als Nenner",
-                f"{num.measure} ({_group_label(num.sex, num.origin, num.age)}) = {fmt_int(r.value_n)}, "
-                f"{den.measure} ({_group_label(den.sex, den.origin, den.age)}) = {fmt_int(r.value_d)} in Zeile {r.row_d}",
-                f"{num.measure} ≤ {den.measure}, weil der Indikator „{name}“ einen Anteil daran misst",
-                "beide Werte prüfen: der Zähler ist eine Teilgruppe des Nenners (vertauschte Zeilen? falsches Merkmal?)"))
-    return out
-
-
-def _select(valued: pd.DataFrame, term: Term) -> pd.DataFrame:
-    mask = ((valued["measure"] == term.measure) & (valued["sex"] == term.sex)
-            & (valued["origin"] == term.origin) & (valued["age"] == term.age))
-    return valued.loc[mask, ["year", "area_level", "area_code", "value", "row"]]
-
-
-def _parts(delivery: Delivery, valued: pd.DataFrame) -> list[Problem]:
-    """Sex and origin parts against their total: complete partitions must add up, no part may exceed it."""
-    out = []
-    for dimension, partitions in PARTITIONS.items():
-        others = [c for c in KEY if c != dimension]
-        for _, group in valued.groupby(others, sort=False):
-            by = group.set_index(dimension)
-            if "total" not in by.index:
-                continue
-            total, total_row = int(by.at["total", "value"]), int(by.at["total", "row"])
-            covered = set()
-            for a, b in partitions:
-                if a in by.index and b in by.index:
-                    covered |= {a, b}
-                    va, vb = int(by.at[a, "value"]), int(by.at[b, "value"])
-                    if va + vb != total:
-                        la, lb = _part_label(dimension, a), _part_label(dimension, b)
-                        out.append(delivery.at_value(
-                            total_row, f"{la} + {lb} ergibt nicht insgesamt",
-                            f"{fmt_int(va)} + {fmt_int(vb)} = {fmt_int(va + vb)} (Zeilen {int(by.at[a, 'row'])} und "
-                            f"{int(by.at[b, 'row'])}), insgesamt {fmt_int(total)}",
-                            f"{la} + {lb} = insgesamt",
-                            "die drei Werte prüfen und so korrigieren, dass die Teile die Summe ergeben"))
-            for part in by.index:
-                if part == "total" or part in covered:
-                    continue
-                value = int(by.at[part, "value"])
-                if value > total:
-                    out.append(delivery.at_value(
-                        int(by.at[part, "row"]), f"Teilgruppe „{_part_label(dimension, part)}“ größer als insgesamt",
-                        f"{fmt_int(value)}, insgesamt {fmt_int(total)} in Zeile {total_row}",
-                        "eine Teilgruppe ist höchstens so groß wie insgesamt",
-                        "beide Werte prüfen (vertauschte Gruppen?)"))
-    return out
-
-
-def _part_label(dimension: str, code: str) -> str:
-    return SEX_DE[code] if dimension == "sex" else origin_label(code)
-
-
-def _area_sums(delivery: Delivery, valued: pd.DataFrame, context: Context) -> list[Problem]:
-    """Delivered Teilbereich, Stadtbezirk and city values against the sum of their delivered parts."""
-    out = []
-    groups = ["year", "measure", "sex", "origin", "age"]
-    bezirke = [c for (lvl, c) in context.names if lvl == "stadtbezirk"]
-    for _, group in valued.groupby(groups, sort=False):
-        values = {(r.area_level, r.area_code): (int(r.value), int(r.row)) for r in group.itertuples(index=False)}
-        stadtteile = {c: v for (lvl, c), v in values.items() if lvl == "stadtteil"}
-        unassigned = values.get(("unzugeordnet", UNASSIGNED_CODE))
-        for (level, code), (value, row) in values.items():
-            if level not in ("teilbereich", "stadtbezirk", "stadt"):
-                continue
-            parts = context.members.get((level, code), ())
-            if all(p in stadtteile for p in parts):
-                total = sum(stadtteile[p][0] for p in parts)
-                what = f"{len(parts)} Stadtteile"
-            elif level == "stadt" and all(("stadtbezirk", b) in values for b in bezirke):
-                total = sum(values[("stadtbezirk", b)][0] for b in bezirke)
-                what = f"{len(bezirke)} Stadtbezirke"
-            else:
-                continue
-            if level == "stadt" and unassigned is not None:
-                total += unassigned[0]
-                what += " und „nicht zuzuordnen“"
-            if total != value:
-                hint = ("; Personen ohne Stadtteil als Zeile mit Ebene „nicht zuzuordnen“ liefern"
-                        if level == "stadt" and unassigned is None else "")
-                out.append(delivery.at_value(
-                    row, f"Summe der {what} stimmt nicht mit dem Wert für {context.label(level, code)} überein",
-                    f"{fmt_int(value)}, Summe der {what}: {fmt_int(total)} (Differenz {fmt_int(value - total)})",
-                    f"{context.label(level, code)} = Summe der {what}",
-                    "die Werte der Teilgebiete und der Summenzeile prüfen" + hint))
     return out
 
 
