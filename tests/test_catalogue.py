@@ -100,3 +100,23 @@ def test_broken_entries_name_the_field(change, message):
 def test_unknown_indicator_lists_known_ids():
     with pytest.raises(CatalogueError, match="mv_anteil"):
         CAT.indicator("does_not_exist")
+
+
+def test_every_measure_has_a_german_name_for_the_definition_boxes():
+    from helpers.sections import blocks
+
+    cat = catalogue.load()
+    used = {t.measure for i in cat.indicators for t in (i.numerator, i.denominator)}
+    assert used - dict(cat.measure_names).keys() == set()
+    assert blocks.term_text(catalogue.Term("unemployed", origin="foreign", age="15-64")) == \
+        "Arbeitslose (Ausländer/-innen, 15 bis 64 Jahre)"
+    assert blocks.term_text(catalogue.Term("population", age="65+")) == "wohnberechtigte Einwohner/-innen (65 Jahre und älter)"
+    box = blocks.definition_box(cat.indicator("alo_auslaender_anteil"))
+    assert "Zähler: Arbeitslose (Ausländer/-innen) / Nenner: Arbeitslose × 100" in box
+
+
+def test_a_measure_name_that_is_not_text_is_refused():
+    text = Path(catalogue.paths.CATALOGUE_YAML).read_text(encoding="utf-8").replace(
+        "  unemployed: Arbeitslose\n", "  unemployed: [Arbeitslose]\n")
+    with pytest.raises(CatalogueError, match="Abschnitt measures: erwartet je Merkmal einen deutschen Namen"):
+        parse(text, Path("catalogue.yml"))

@@ -109,6 +109,6 @@ def test_new_year_from_delivery_to_report(new_year):
     assert "Ausländeranteil" in status and "gezeigt wird 2014" in status
     assert "Anteil der Bevölkerung mit Migrationsvorgeschichte (" not in status
     # The revised 2014 count marks the published rates built from it with r (gap table, both groups).
-    gap = html.split("Abstand zwischen Ausländer/-innen und Deutsche", 1)[1].split("</table>", 1)[0]
+    gap = html.split("Abstand zwischen den Gruppen „Ausländer/-innen“ und „Deutsche“", 1)[1].split("</table>", 1)[0]
     row_2014 = gap.split("<td>2014</td>", 1)[1].split("</tr>", 1)[0]
     assert row_2014.count(f"{NBSP}r</td>") == 2

@@ -183,7 +183,7 @@ def test_displaying_shows_what_the_report_always_showed():
     assert texts[2].startswith("2014 lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“")
     assert texts[3].startswith('<img class="figure" alt="Anteil der Bevölkerung mit Migrationsvorgeschichte, '
                                'Stadt Münster 2006–2014" src="data:image/png;base64,')
-    assert texts[4].startswith('<figure class="im-table-figure"><figcaption>Abstand zwischen Männer und Frauen, '
+    assert texts[4].startswith('<figure class="im-table-figure"><figcaption>Abstand zwischen den Gruppen „Männer“ und „Frauen“, '
                                "Stadt Münster</figcaption>")
     assert texts[5].startswith('<img class="figure" alt="Anteil der Bevölkerung mit Migrationsvorgeschichte, 2014, '
                                'nach Stadtteilen"')

@@ -145,6 +145,12 @@ class Catalogue:
     handlungsfelder: tuple[Handlungsfeld, ...]
     indicators: tuple[Indicator, ...]
     groups: GroupRelations = GroupRelations()
+    #: German names of the counted measures (section `measures`), for readers of the definition boxes.
+    measure_names: tuple[tuple[str, str], ...] = ()
+
+    def measure_name(self, measure: str) -> str:
+        """The German name of a measure ("Arbeitslose"); its code if the catalogue names none."""
+        return dict(self.measure_names).get(measure, measure)
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:
@@ -298,7 +304,17 @@ def parse(text: str, path: Path) -> Catalogue:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise CatalogueError(f"{path.name}: doppelte Indikator-IDs: {', '.join(dupes)}.")
-    return Catalogue(handlungsfelder=hfs, indicators=indicators, groups=_groups(raw.get("groups"), set(ids), path))
+    return Catalogue(handlungsfelder=hfs, indicators=indicators, groups=_groups(raw.get("groups"), set(ids), path),
+                     measure_names=_measure_names(raw.get("measures"), path))
+
+
+def _measure_names(raw: object, path: Path) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not all(isinstance(v, str) and v.strip() for v in raw.values()):
+        raise CatalogueError(f"{path.name}, Abschnitt measures: erwartet je Merkmal einen deutschen Namen "
+                             "(z. B. „unemployed: Arbeitslose“).")
+    return tuple(sorted((str(k), " ".join(v.split())) for k, v in raw.items()))
 
 
 @lru_cache(maxsize=4)

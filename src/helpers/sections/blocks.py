@@ -65,10 +65,27 @@ def opening(hf_id: str) -> Shown:
     return result
 
 
+def _age_text(age: str) -> str:
+    """'15-64' -> '15 bis 64 Jahre', '65+' -> '65 Jahre und älter'."""
+    if age.endswith("+"):
+        return f"{age[:-1]} Jahre und älter"
+    low, _, high = age.partition("-")
+    return f"{low} bis {high} Jahre"
+
+
+def term_text(term) -> str:
+    """One side of an indicator's formula for readers: "Arbeitslose (Ausländer/-innen, 15 bis 64 Jahre)"."""
+    groups = [GROUP_LABELS.get(v, v) for v in (term.sex, term.origin) if v != "total"]
+    groups += [_age_text(term.age)] if term.age != "total" else []
+    name = _cat().measure_name(term.measure)
+    return f"{name} ({', '.join(groups)})" if groups else name
+
+
 def definition_box(ind: Indicator) -> str:
     rows = [
         ("Definition", ind.definition),
-        ("Berechnung", f"Zähler: {ind.numerator.measure} / Nenner: {ind.denominator.measure} × {formatting.number(ind.scale)}"),
+        ("Berechnung", f"Zähler: {term_text(ind.numerator)} / Nenner: {term_text(ind.denominator)} "
+                       f"× {formatting.number(ind.scale)}"),
         ("Einheit", ind.unit),
         ("Zielrichtung", ind.direction_de),
         ("Vergleichsgruppen", " / ".join(GROUP_LABELS.get(g, g) for g in ind.group_values) or "–"),
@@ -184,7 +201,7 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int, frame: pd.DataFrame
         "Abstand": [formatting.points(v) for v in g["difference"]],
         "Verhältnis": [formatting.ratio(v) for v in g["ratio"]],
     })
-    caption = f"Abstand zwischen {GROUP_LABELS[a]} und {GROUP_LABELS[b]}, {areas.city().name}"
+    caption = f"Abstand zwischen den Gruppen „{GROUP_LABELS[a]}“ und „{GROUP_LABELS[b]}“, {areas.city().name}"
     return table_html(table, caption, ind.source, synthetic=bool(city["synthetic"].any()))
 
 
