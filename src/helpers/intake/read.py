@@ -67,8 +67,8 @@ class ReadError(Exception):
         self.problems = problems
 
 
-def _unreadable(name: str, what: str, found: str | None, fix: str, sheet: str | None = None) -> ReadError:
-    expected = "eine Excel-Datei (.xlsx) oder eine CSV-Datei (.csv) nach der Vorlage"
+def _unreadable(name: str, what: str, found: str | None, fix: str, sheet: str | None = None,
+                expected: str = "eine Excel-Datei (.xlsx) oder eine CSV-Datei (.csv) nach der Vorlage") -> ReadError:
     return ReadError([Problem(file=name, sheet=sheet, what=what, found=found, expected=expected, fix=fix)])
 
 
@@ -133,7 +133,8 @@ def _refuse_other_content(data: bytes, name: str, suffix: str) -> None:
         raise _unreadable(name, "Die Excel-Datei ist mit einem Kennwort geschützt und kann nicht gelesen werden", None,
                           "in Excel öffnen, Datei › Informationen › Arbeitsmappe schützen › Mit Kennwort "
                           "verschlüsseln: das Kennwort löschen, speichern und erneut liefern (für den Versand "
-                          "einen geschützten Weg wählen statt eines Kennworts in der Datei)")
+                          "einen geschützten Weg wählen statt eines Kennworts in der Datei)",
+                          expected="eine Excel-Datei ohne Kennwortschutz")
     expected = "xlsx" if suffix in EXCEL_SUFFIXES else "text" if suffix in CSV_SUFFIXES else None
     if expected is None or kind == expected:
         return
@@ -143,7 +144,8 @@ def _refuse_other_content(data: bytes, name: str, suffix: str) -> None:
         fix = f"die Datei in „{Path(name).stem}.csv“ umbenennen, oder in Excel öffnen und als .xlsx speichern"
     else:
         fix = SAVE_AS_XLSX if kind in ("xls", "ods") else "die Werte als .xlsx (Vorlage) oder .csv liefern"
-    raise _unreadable(name, f"Die Datei heißt „{suffix}“, ist aber {KIND_DE[kind]}", suffix, fix)
+    raise _unreadable(name, f"Die Datei heißt „{suffix}“, ist aber {KIND_DE[kind]}", suffix, fix,
+                      expected=f"eine Datei, deren Inhalt zur Endung „{suffix}“ passt")
 
 
 def _refuse_long_cells(table: Table) -> None:
