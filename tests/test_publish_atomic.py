@@ -129,3 +129,16 @@ def test_a_violation_publishes_nothing_of_the_run(published, tmp_path, capsys):
     assert "Geheimhaltungsregel" in capsys.readouterr().err
     assert not (out / "report.html").exists() and not (out / "manifest.json").exists()
     assert not publication.staging_dir(out).exists()
+
+
+def test_a_journal_whose_staged_file_is_lost_ends_in_a_german_error(published, tmp_path, monkeypatch, capsys):
+    out_root = tmp_path / "outputs"
+    shutil.copytree(published, out_root / "2014")
+    build = paths.build_dir(out_root / "2014")
+    (build / publication.JOURNAL).write_text(json.dumps({"moves": ["report.pdf"], "sha256": {"report.pdf": "0" * 64},
+                                                         "delete": []}), encoding="utf-8")
+    monkeypatch.setattr(paths, "OUTPUTS", out_root)
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 2
+    err = capsys.readouterr().err
+    assert "die unterbrochene Veröffentlichung kann nicht abgeschlossen werden, weil report.pdf" in err
+    assert "make report FORCE=1" in err and "Traceback" not in err

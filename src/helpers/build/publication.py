@@ -68,8 +68,10 @@ def _apply_journal(out: Path) -> int:
             os.replace(source, target)
             moved += 1
         elif not (target.exists() and fileio.sha256_file(target) == journal["sha256"][name]):
-            raise RuntimeError(f"{journal_path}: {name} fehlt im Zwischenordner und am Ziel; bitte "
-                               f"`make report FORCE=1` ausführen")
+            # a ValueError: the runner prints it as a German error, without a traceback
+            raise ValueError(f"{journal_path}: die unterbrochene Veröffentlichung kann nicht abgeschlossen werden, "
+                             f"weil {name} im Zwischenordner und am Ziel fehlt; bitte den Ordner {journal_path.parent} "
+                             "löschen und `make report FORCE=1` ausführen")
     journal_path.unlink()
     shutil.rmtree(stage, ignore_errors=True)
     return moved
