@@ -12,6 +12,7 @@ from helpers.figures import charts
 from helpers.sections import explorer
 from helpers.stats import correlation
 from helpers.stats.correlation import CorrelationError
+from kernels import execute_notebook
 
 
 def _table(**columns) -> pd.DataFrame:
@@ -343,7 +344,7 @@ def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
     monkeypatch.setenv(context.ENV, context.RunContext(outputs=tmp_path).to_json())  # the kernel exports its table here
     nb = paths.NOTEBOOKS / "14_zusammenhaenge.ipynb"
     params = {"report_year": 2012, "gewichtet": True, "indikatoren": ["alo_dichte:foreign", "mv_anteil"]}
-    out = pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
+    out = execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters=params, kernel_name="python3",
                               progress_bar=False, cwd=str(nb.parent))
     html = [o["data"]["text/html"] for c in out.cells if c.cell_type == "code" for o in c.outputs
             if "Alle Paare" in o.get("data", {}).get("text/html", "")]
@@ -361,7 +362,7 @@ def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
 
     params["indikatoren"] = ["alo_dichte:female", "mv_anteil"]
     with pytest.raises(pm.PapermillExecutionError) as info:
-        pm.execute_notebook(str(nb), str(tmp_path / "bad.ipynb"), parameters=params, kernel_name="python3",
+        execute_notebook(str(nb), str(tmp_path / "bad.ipynb"), parameters=params, kernel_name="python3",
                             progress_bar=False, cwd=str(nb.parent))
     assert info.value.ename == "CorrelationError"
     assert info.value.traceback == [

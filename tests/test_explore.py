@@ -9,6 +9,7 @@ import pytest
 
 from helpers.build import runner
 from helpers.core import context, paths
+from kernels import execute_notebook
 
 EXPLORE = paths.NOTEBOOKS / "explore"
 NOTEBOOKS = sorted(EXPLORE.glob("*.ipynb"))
@@ -31,7 +32,7 @@ def test_at_least_two_clean_notebooks_outside_the_report():
 def _run(path, tmp_path, monkeypatch, **parameters) -> str:
     """Execute with papermill on the committed data; all Markdown the notebook displayed, joined."""
     monkeypatch.setenv(context.ENV, context.RunContext(outputs=tmp_path).to_json())
-    out = pm.execute_notebook(str(path), str(tmp_path / path.name), parameters=parameters, kernel_name="python3",
+    out = execute_notebook(str(path), str(tmp_path / path.name), parameters=parameters, kernel_name="python3",
                               progress_bar=False, cwd=str(path.parent))
     assert not [o for c in out.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     return "\n".join(o["data"]["text/markdown"] for c in out.cells if c.cell_type == "code" for o in c.outputs

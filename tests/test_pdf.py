@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import nbformat
-import papermill as pm
 import pytest
 from pypdf import PdfReader
 
@@ -20,6 +19,7 @@ from helpers.disclosure import suppression
 from helpers.indicators import trend
 from helpers.publish import pdf, stitch
 from helpers.sections.blocks import first_year_shown
+from kernels import execute_notebook
 
 YEAR = 2014
 STAND = "01.02.2026"
@@ -42,7 +42,7 @@ def small_pdf(tmp_path_factory) -> tuple[Path, PdfReader, list[str]]:
         for name in CHAPTERS:
             target = out / str(YEAR) / "notebooks" / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            pm.execute_notebook(str(paths.NOTEBOOKS / name), str(target), parameters={"report_year": YEAR},
+            execute_notebook(str(paths.NOTEBOOKS / name), str(target), parameters={"report_year": YEAR},
                                 kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS))
             executed.append(target)
         html_path = stitch.write_report(executed, YEAR, first_year_shown(YEAR), stand=STAND)

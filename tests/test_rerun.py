@@ -4,6 +4,8 @@ with changed parameters. Misspelt parameters are still refused, from papermill a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -11,6 +13,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from helpers.build import runner
 from helpers.core import paths
 from helpers.sections.parameters import parameter_names
 
@@ -30,16 +33,21 @@ def _parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return next(c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", []))
 
 
-def _client(nb: nbformat.NotebookNode, folder: Path) -> NotebookClient:
-    return NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(folder)}})
+@contextmanager
+def _kernel(nb: nbformat.NotebookNode, folder: Path) -> Iterator[NotebookClient]:
+    """A started kernel for nb, on the runner's kernel connection (no TCP ports to collide on)."""
+    with runner.kernel_connection() as connection:
+        client = NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(folder)}},
+                                config=connection)
+        with client.setup_kernel():
+            yield client
 
 
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_twice_in_one_kernel_with_changed_parameters(path):
     nb = nbformat.read(path, as_version=4)
-    client = _client(nb, path.parent)
-    with client.setup_kernel():
+    with _kernel(nb, path.parent) as client:
         _run_all(client, nb)
         cell = _parameters_cell(nb)
         before, after = SECOND_RUN.get(path.stem, ("report_year = None", f"report_year = {SECOND_YEAR}"))
@@ -57,8 +65,7 @@ def test_notebook_runs_twice_in_one_kernel_with_changed_parameters(path):
 def test_a_misspelt_parameter_in_the_kernel_is_refused():
     path = paths.NOTEBOOKS / "02_arbeit_und_wirtschaft.ipynb"
     nb = nbformat.read(path, as_version=4)
-    client = _client(nb, path.parent)
-    with client.setup_kernel():
+    with _kernel(nb, path.parent) as client:
         _run_all(client, nb)
         cell = _parameters_cell(nb)
         cell.source += "\nreport_yaer = 2013\n"

@@ -410,6 +410,72 @@ def test_unknown_chapter_is_refused_before_any_kernel(tmp_path, monkeypatch, cap
     assert not (tmp_path / "2014").exists()
 
 
+def _notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in ("report_year = None", *sources)])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets only where the system has them")
+def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
+    """Parallel kernels on TCP could take each other's ports (CI: "Address already in use")."""
+    nb = _notebook(tmp_path / "nb" / "98_transport.ipynb",
+                   "from ipykernel.connect import get_connection_info\n"
+                   "info = get_connection_info(unpack=True)\nprint(info['transport'], info['ip'])")
+    result = runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014))
+    assert result.error == ""
+    transport, ip = nbformat.read(tmp_path / "out.ipynb", 4).cells[-1].outputs[0]["text"].split()
+    assert transport == "ipc" and Path(ip).name == "k" and Path(ip).parent.name.startswith("im-kernel-")
+    assert not Path(ip).parent.exists()  # the socket folder goes with the kernel
+
+
+def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, monkeypatch):
+    import papermill as pm
+
+    calls = []
+
+    def kernel_silent_once(source, target, **kwargs):
+        calls.append(kwargs["config"])
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        Path(target).write_text("{}")
+
+    monkeypatch.setattr(pm, "execute_notebook", kernel_silent_once)
+    nb = _notebook(tmp_path / "nb" / "97_x.ipynb")
+    assert runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014)).error == ""
+    assert len(calls) == 2 and (tmp_path / "out.ipynb").read_text() == "{}"
+
+    calls.clear()
+
+    def kernel_always_silent(source, target, **kwargs):
+        calls.append(kwargs["config"])
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(pm, "execute_notebook", kernel_always_silent)
+    result = runner.execute(nb, tmp_path / "out2.ipynb", context.RunContext(root=tmp_path, year=2014))
+    assert len(calls) == 2
+    assert result.error == "RuntimeError: Kernel didn't respond in 60 seconds"
+
+
+def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
+    import papermill as pm
+
+    calls = []
+
+    def failing(source, target, **kwargs):
+        calls.append(1)
+        raise RuntimeError("some other problem")
+
+    monkeypatch.setattr(pm, "execute_notebook", failing)
+    nb = _notebook(tmp_path / "nb" / "96_x.ipynb")
+    assert runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014)).error \
+        == "RuntimeError: some other problem"
+    assert len(calls) == 1
+
+
 @pytest.mark.notebooks
 def test_dask_scheduler_gives_the_local_result(first_build, tmp_path, monkeypatch, capsys):
     distributed = pytest.importorskip("distributed")

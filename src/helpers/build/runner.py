@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -152,6 +153,30 @@ def chapter_parameters(notebook: Path) -> dict[str, object]:
     return dict(declared.parameters)
 
 
+@contextmanager
+def kernel_connection() -> Iterator[object]:
+    """How the runner talks to a chapter's kernel: over Unix sockets in a folder of its own where
+    the system has them (POSIX), else over local TCP.
+
+    TCP ports are chosen by binding port 0 and releasing it before the kernel binds it again; with
+    several builds starting kernels at once (parallel chapters, parallel tests) another kernel can
+    take the port in between ("Address already in use", then "Kernel didn't respond in 60
+    seconds"). Sockets in a private folder cannot collide, and the folder goes with the kernel.
+    """
+    from traitlets.config import Config
+
+    if os.name != "posix":
+        yield Config()
+        return
+    with tempfile.TemporaryDirectory(prefix="im-kernel-") as folder:
+        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
+
+
+def _kernel_did_not_start(exc: BaseException) -> bool:
+    """Whether a chapter failed before any of its cells ran because its kernel never answered."""
+    return isinstance(exc, RuntimeError) and "didn't respond" in str(exc)
+
+
 def execute(notebook: Path, target: Path, run: context.RunContext,
             parameters: dict[str, object] | None = None) -> Result:
     """Run one notebook with papermill; the output is moved into place even on failure (for debugging).
@@ -169,18 +194,24 @@ def execute(notebook: Path, target: Path, run: context.RunContext,
     start = time.perf_counter()
     error = ""
     with atomic_path(target) as tmp:
-        try:
-            pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": run.year, **(parameters or {})},
-                                kernel_name="python3", cwd=str(notebook.parent), progress_bar=False,
-                                log_output=False,
-                                # the kernel's own startup warnings (a local TCP connection without
-                                # encryption) are no news to the user; errors still show
-                                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                                # outputs are complete by now; a graceful shutdown under load ends in
-                                # a SIGINT and a "KeyboardInterrupt caught in kernel" message
-                                shutdown_kernel="immediate")
-        except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
-            error = _describe_failure(exc)
+        for attempt in (1, 2):
+            try:
+                with kernel_connection() as connection:
+                    pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": run.year, **(parameters or {})},
+                                        kernel_name="python3", cwd=str(notebook.parent), progress_bar=False,
+                                        log_output=False, config=connection,
+                                        # the kernel's own startup warnings are no news to the user;
+                                        # errors still show
+                                        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                                        # outputs are complete by now; a graceful shutdown under load ends
+                                        # in a SIGINT and a "KeyboardInterrupt caught in kernel" message
+                                        shutdown_kernel="immediate")
+                error = ""
+            except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
+                error = _describe_failure(exc)
+                if attempt == 1 and _kernel_did_not_start(exc):
+                    continue  # nothing of the chapter ran yet: one more kernel, then report
+            break
     return Result(notebook.name, time.perf_counter() - start, error)
 
 

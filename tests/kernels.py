@@ -1,0 +1,16 @@
+"""Notebook execution in tests on the runner's kernel connection (private Unix sockets where the
+system has them), so that kernels of parallel test workers never take each other's TCP ports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import papermill as pm
+
+from helpers.build import runner
+
+
+def execute_notebook(source: str, target: str, **kwargs: Any):
+    """papermill.execute_notebook with the runner's kernel connection."""
+    with runner.kernel_connection() as connection:
+        return pm.execute_notebook(source, target, config=connection, **kwargs)
