@@ -420,8 +420,9 @@ def _notebook(path: Path, *sources: str) -> Path:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="Unix sockets only where the system has them")
-def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
+def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path, monkeypatch):
     """Parallel kernels on TCP could take each other's ports (CI: "Address already in use")."""
+    monkeypatch.setenv(context.ENV, "")  # runner.execute sets it for its kernel; restored after the test
     nb = _notebook(tmp_path / "nb" / "98_transport.ipynb",
                    "from ipykernel.connect import get_connection_info\n"
                    "info = get_connection_info(unpack=True)\nprint(info['transport'], info['ip'])")
@@ -434,6 +435,8 @@ def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
 
 def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, monkeypatch):
     import papermill as pm
+
+    monkeypatch.setenv(context.ENV, "")  # runner.execute sets it; restored after the test
 
     calls = []
 
@@ -462,6 +465,8 @@ def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, mo
 
 def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
     import papermill as pm
+
+    monkeypatch.setenv(context.ENV, "")  # runner.execute sets it; restored after the test
 
     calls = []
 
