@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,17 @@ from helpers.build import runner
 from helpers.core import context, observations, paths
 from helpers.disclosure import register
 from helpers.indicators import compute
+
+#: The public source material beside the repository (../shared/data/muenster); IM_SOURCE overrides.
+MUENSTER_SOURCE = Path(os.environ.get("IM_SOURCE") or context.REPOSITORY.parent / "shared" / "data" / "muenster")
+
+
+@pytest.fixture(scope="session")
+def muenster_source() -> Path:
+    """Münster's source material; tests that re-derive from it are skipped where it is absent."""
+    if not (MUENSTER_SOURCE / "sms-text").is_dir():
+        pytest.skip(f"Quellmaterial {MUENSTER_SOURCE} nicht vorhanden (IM_SOURCE setzen)")
+    return MUENSTER_SOURCE
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +42,9 @@ def built_report(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "OUTPUTS", out)
         assert runner.run() == 0
-    year_dir = out / "2014"
+    from helpers.indicators import years
+
+    year_dir = out / str(years.report_years({}).default)
     return year_dir, (year_dir / "report.html").read_text(encoding="utf-8")
 
 

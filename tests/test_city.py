@@ -36,7 +36,12 @@ def test_committed_city_is_muenster():
 
 def test_muenster_source_lines_unchanged():
     assert areas.statistics_source() == SMS
-    assert area_patterns.population_source() == f"{SMS}, Migration und Bevölkerung; eigene Berechnung"
+    assert area_patterns.population_source([2014]) == f"{SMS}, Migration; eigene Berechnung"
+    assert area_patterns.population_source(range(2000, 2015)) == f"{SMS}, Bevölkerung und Migration; eigene Berechnung"
+    # from 2015 the city's open data: the caption names the datasets of the years it shows
+    assert area_patterns.population_source([2014, 2019]) == (
+        f"{SMS}, Migration; Stadt Münster, Open Data: Bevölkerungsindikatoren – Migration und "
+        "Wohnberechtigte Bevölkerung pro Stadtteil im Verlauf; eigene Berechnung")
     assert maps.geometry_source() == "Geometrie: Stadt Münster, Statistische Gebietsgliederung"
 
 
@@ -98,8 +103,8 @@ def test_scale_city_identity(scale):
                                                   "Beispielstadt (synthetisch)")
     assert blocks.city_code() == scale_city.CITY_CODE == "09999000"
     assert areas.statistics_source() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
-    assert area_patterns.population_source() == ("Stadt Beispielstadt (synthetisch), Kommunalstatistik, "
-                                            "Migration und Bevölkerung; eigene Berechnung")
+    # captions name the stored dataset: the scale city's own synthetic one, never a Münster source
+    assert area_patterns.population_source([2014]) == "Synthetische Skalierungsstadt (Seed 20261122); eigene Berechnung"
     assert maps.geometry_source() == "Geometrie: Stadt Beispielstadt (synthetisch), Statistische Gebietsgliederung"
 
 
@@ -135,7 +140,7 @@ def test_scale_city_chapter_texts(scale, monkeypatch):
     monkeypatch.setattr(charts, "stacked_composition",
                         lambda table, title, source, **kw: sources.append(source) or original(table, title, source, **kw))
     figs = list(blocks.composition(YEAR).figures.values())
-    assert sources == [f"Stadt Beispielstadt (synthetisch), Kommunalstatistik, Migration {YEAR}"]
+    assert sources == ["Synthetische Skalierungsstadt (Seed 20261122)"]
     assert f"Quelle: {sources[0]}" in _texts(figs[0])
 
     # The workbench's own lines name the scale city. Left out: what the catalogue says (definition

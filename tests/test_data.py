@@ -13,7 +13,8 @@ def test_committed_observations_load_and_are_real():
     obs = observations.observations()
     assert list(obs.columns) == OBSERVATION_COLUMNS
     real = obs[~obs["synthetic"]]
-    assert set(real["source"].str[:3]) == {"SMS"}  # all real rows come from the SMS tables
+    # all real rows come from the SMS tables or the city's open data
+    assert real["source"].str.match(r"SMS[ ,]|Stadt Münster, Open Data: ").all()
     assert obs.loc[obs["synthetic"], "source"].str.startswith("Demodaten – synthetisch").all()
     city = obs[(obs["measure"] == "population") & (obs["area_level"] == "stadt") & (obs["year"] == 2014)
                & (obs["sex"] == "total")]

@@ -18,7 +18,7 @@ from helpers.core import context, paths
 from helpers.core.formatting import NBSP, THIN
 
 pytestmark = pytest.mark.notebooks
-NEW_YEAR = 2015
+NEW_YEAR = 2021  # the year after the committed data (residents to 2020, migration groups to 2019)
 
 
 def _run(module: str, *args: str, root: Path) -> subprocess.CompletedProcess:
@@ -27,26 +27,33 @@ def _run(module: str, *args: str, root: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=600)
 
 
+def _stored(year: int) -> pd.DataFrame:
+    """The committed real counts of one year (both sexes, all ages): SMS to 2014, open data after."""
+    frames = [pd.read_csv(paths.OBSERVATIONS_DIR / name, dtype={"area_code": str}, keep_default_na=False)
+              for name in ("sms.csv", "opendata.csv")]
+    real = pd.concat(frames, ignore_index=True)
+    return real[(real["year"] == year) & (real["sex"] == "total") & (real["age"] == "total")]
+
+
 def _sms_2014() -> pd.DataFrame:
-    sms = pd.read_csv(paths.OBSERVATIONS_DIR / "sms.csv", dtype={"area_code": str}, keep_default_na=False)
-    return sms[(sms["year"] == 2014) & (sms["sex"] == "total") & (sms["age"] == "total")]
+    return _stored(2014)
 
 
-def _delivery_2015(folder: Path) -> tuple[Path, int, int]:
-    """Population (total, with MV) and unemployed per Stadtteil for 2015, a little above 2014."""
-    sms = _sms_2014()
-    st = sms[sms["area_level"] == "stadtteil"]
+def _delivery(folder: Path) -> tuple[Path, int, int]:
+    """Population (total, with MV) per Stadtteil a little above 2019, unemployed a little below 2014."""
     lines = ["Jahr;Stadtteil-Nr;Merkmal;Herkunft;Wert"]
     totals = {"total": 0, "migration": 0}
-    for measure, origin, factor in [("population", "total", 1.01), ("population", "migration", 1.04),
-                                    ("unemployed", "total", 0.98)]:
+    for measure, origin, factor, base in [("population", "total", 1.01, 2019), ("population", "migration", 1.04, 2019),
+                                          ("unemployed", "total", 0.98, 2014)]:
+        st = _stored(base)
+        st = st[st["area_level"] == "stadtteil"]
         part = st[(st["measure"] == measure) & (st["origin"] == origin)]
         for code, value in zip(part["area_code"], part["value"]):
             new = round(int(value) * factor)
             if measure == "population":
                 totals[origin] += new
             lines.append(f"{NEW_YEAR};{code};{measure};{origin};{new:,}".replace(",", "."))  # thousands dot
-    path = folder / "lieferung_2015.csv"
+    path = folder / f"lieferung_{NEW_YEAR}.csv"
     path.write_text("\n".join(lines) + "\n", encoding="cp1252")
     return path, totals["migration"], totals["total"]
 
@@ -70,14 +77,14 @@ def new_year(tmp_path_factory):
     shutil.copytree(paths.ROOT / "config", root / "config")
     inbox = root / "eingang"
     inbox.mkdir()
-    delivery, migration, population = _delivery_2015(inbox)
+    delivery, migration, population = _delivery(inbox)
     correction, revised = _revision_2014(inbox)
     return root, delivery, correction, migration, population, revised
 
 
 def test_new_year_from_delivery_to_report(new_year):
     root, delivery, correction, migration, population, revised = new_year
-    # Before the delivery there are no data for 2015: refused before any kernel starts.
+    # Before the delivery there are no data for the new year: refused before any kernel starts.
     refused = _run("helpers.build.runner", "--year", str(NEW_YEAR), root=root)
     assert refused.returncode == 2 and f"Für das Berichtsjahr {NEW_YEAR} liegen keine Daten vor" in refused.stderr
 
@@ -98,15 +105,15 @@ def test_new_year_from_delivery_to_report(new_year):
     assert built.returncode == 0, built.stdout + built.stderr
     html = (root / "outputs" / str(NEW_YEAR) / "report.html").read_text(encoding="utf-8")
     assert f"Integrationsmonitoring Münster {NEW_YEAR}" in html
-    # The city's 2015 MV share is the sum of the delivered Stadtteile (no unassigned persons delivered).
+    # The city's MV share in the new year is the sum of the delivered Stadtteile (no unassigned persons delivered).
     share = f"{migration / population * 100:.1f}".replace(".", ",")
     grouped = lambda n: f"{n:,}".replace(",", THIN)  # noqa: E731
     assert (f"{NEW_YEAR} lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“ in Münster bei "
             f"<strong>{share}{NBSP}%</strong> ({grouped(migration)} von {grouped(population)})") in html
-    # Indicators without 2015 data show their latest year, labelled, and the summary lists them.
-    assert f"Für {NEW_YEAR} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr 2014." in html
+    # Indicators without data in the new year show their latest year, labelled, and the summary lists them.
+    assert f"Für {NEW_YEAR} liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr 2019." in html
     status = html.split('class="data-status"', 1)[1].split("</div>", 1)[0]
-    assert "Ausländeranteil" in status and "gezeigt wird 2014" in status
+    assert "Ausländeranteil" in status and "gezeigt wird 2019" in status
     assert "Anteil der Bevölkerung mit Migrationsvorgeschichte (" not in status
     # The revised 2014 count marks the published rates built from it with r (gap table, both groups).
     gap = html.split("Abstand zwischen den Gruppen „Ausländer/-innen“ und „Deutsche“", 1)[1].split("</table>", 1)[0]

@@ -62,7 +62,7 @@ def test_every_chapter_present_with_working_toc(built):
     assert doc.h1[1:4] == ["Bevölkerung mit Migrationsvorgeschichte", "Zusammenfassung", "Arbeit und Wirtschaft"]
     for hf in catalogue.load().handlungsfelder:
         assert hf.name in doc.h1, hf.name
-    assert "Integrationsmonitoring Münster 2014" in html_text
+    assert "Integrationsmonitoring Münster 2019" in html_text  # the default year: last with MV figures
 
 
 def test_no_error_output_and_no_code(built):
@@ -88,10 +88,11 @@ def test_self_contained_offline(built):
 
 def test_key_figures_equal_the_published_ones(built):
     _, html_text = built
-    # SMS Migration 2014: 21,7 % city-wide, 49,7 % in Coerde (Stadtteil 61).
-    assert f"bei <strong>21,7{NBSP}%</strong>" in html_text
-    assert f"Coerde (49,7{NBSP}%)" in html_text
-    assert "65\u202f205 von 300\u202f267" in html_text
+    # Open data 31.12.2019 (sums by hand over the raw files, see data/README.md): 72 501 of 312 169
+    # residents with a migration history city-wide = 23,2 %; Coerde (61): 5 981 of 11 256 = 53,1 %.
+    assert f"bei <strong>23,2{NBSP}%</strong>" in html_text
+    assert f"Coerde (53,1{NBSP}%)" in html_text
+    assert "72\u202f501 von 312\u202f169" in html_text
 
 
 def test_every_synthetic_indicator_is_marked(built):
@@ -180,19 +181,19 @@ def test_notebook_runs_with_its_defaults(tmp_path):
 
 
 def test_spatial_analyses_appear_with_real_results_and_caveats(built):
-    """Segregation, Moran's I, LISA and the social-space index for the real 2010–2014 data."""
+    """Segregation, Moran's I, LISA and the social-space index for the real data of the look back 2010–2019."""
     _, html_text = built
     chapter = html_text.split("Räumliche Analysen", 1)[1].split('class="chapter"', 1)[0]
-    # D for MV vs non-MV over the 45 Stadtteile: 0.2096 (2010) … 0.2039 (2014), see tests/test_segregation.py.
-    assert "2014 D = 0,204 (2006:" in chapter and ">0,210<" in chapter
-    assert "auf Ebene der 6 Stadtbezirke nur D = 0,167" in chapter
+    # D for MV vs non-MV over the 45 Stadtteile: 0.210 (2010) … 0.198 (2019), see tests/test_segregation.py.
+    assert "2019 D = 0,198 (2010: 0,210)" in chapter and ">0,210<" in chapter
+    assert "auf Ebene der 6 Stadtbezirke nur D = 0,163" in chapter
     assert "Was die Indizes nicht sagen können" in chapter
-    for year in range(2010, 2015):
+    for year in range(2010, 2020):
         assert f"<td>{year}</td>" in chapter
-    assert "Moran's I = 0,15 (p = 0,028, 999 Permutationen)" in chapter
+    assert "Moran's I = 0,17 (p = 0,016, 999 Permutationen)" in chapter
     assert "Lokale Cluster (LISA)" in chapter and "sind es ohne Korrektur, nach Korrektur" in chapter
     assert "45 von 45 Stadtteilen sind eingeordnet" in chapter
-    assert "Sozialraumindex 2014 je Stadtteil" in chapter
+    assert "Sozialraumindex 2014 je Stadtteil" in chapter  # its unemployment indicators end in 2014
 
 
 def test_correlation_chapter_warns_and_exports(built):

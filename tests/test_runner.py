@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -202,6 +203,10 @@ def test_a_chapter_missing_from_the_configuration_is_not_run(tmp_path):
      r"'chapters\[1\]': unbekannte\(r\) Schlüssel titel; erlaubt: notebook, title, parameters, requires"),
     ("kapitel:\n  - notebook: 00_a.ipynb\n", r"'\(Datei\)': unbekannte\(r\) Schlüssel kapitel"),
     ("chapters: [\n", "kein gültiges YAML"),
+    ("chapters:\n  - notebook: 00_a.ipynb\ndefault_year: {indicators: []}\n",
+     r"'default_year.indicators' muss mindestens eine Katalog-ID nennen"),
+    ("chapters:\n  - notebook: 00_a.ipynb\ndefault_year: {indikator: mv_anteil}\n",
+     r"'default_year': unbekannte\(r\) Schlüssel indikator; erlaubt: indicators, level"),
 ])
 def test_a_bad_configuration_is_refused_with_file_key_and_remedy(tmp_path, text, message):
     folder, path = _declared(tmp_path, text)
@@ -245,28 +250,43 @@ def test_the_run_context_travels_as_one_json_variable(tmp_path, monkeypatch):
 
 # --- report years -----------------------------------------------------------------------------------
 
-def test_offered_years_follow_population_and_the_chapters_needs():
-    """Hand-checked on the committed data: population (total) from 2000, unemployment already in 1999;
-    mv_anteil and alo_dichte from 2006, haushaltsgroesse_mv from 2008."""
-    assert years.population_years() == list(range(2000, 2015))
-    assert years.report_years({}).years == list(range(2000, 2015))
-    assert years.report_years({"x": config.Requirement(("alo_dichte",))}).years == list(range(2006, 2015))
+def test_offered_years_follow_population_and_the_chapters_needs(monkeypatch):
+    """Hand-checked on the committed data: population (total) 1999-2020 (SMS 2000-2014, the city's open
+    data 1999 and 2015-2020), with a migration history 2006-2019; mv_anteil and alo_dichte from 2006,
+    haushaltsgroesse_mv from 2008."""
+    assert years.population_years() == list(range(1999, 2021))
+    assert years.report_years({}).years == list(range(1999, 2021))
+    assert years.report_years({"x": config.Requirement(("alo_dichte",))}).years == list(range(2006, 2021))
     explorer = config.Requirement(("mv_anteil", "haushaltsgroesse_mv"), "stadtteil")
     available = years.report_years({"14_x": explorer, "02_y": None})
-    assert available.years == list(range(2008, 2015))
-    assert available.reasons[1999] == ("Für 1999 liegen keine Einwohnerzahlen (population) vor; ohne sie gibt "
-                                       "es keine Quoten und keine Tabellen.")
+    assert available.years == list(range(2008, 2021))
+    # the default (config default_year: mv_anteil): 2019, the last year with a migration history;
+    # 2020 has residents only and is offered on request
+    assert available.default == 2019
     assert years.refusal(2005, available) == (
         "Für das Berichtsjahr 2005 lässt sich kein Bericht erstellen. Kapitel 14_x braucht Werte von mv_anteil, "
         "haushaltsgroesse_mv (Ebene stadtteil) in einem gemeinsamen Jahr bis 2005; diese haben erst ab 2008 "
-        "gemeinsame Werte. Verfügbare Jahre: 2008–2014 (2008, 2009, 2010, 2011, 2012, 2013, 2014).")
+        f"gemeinsame Werte. Verfügbare Jahre: 2008–2020 ({', '.join(map(str, range(2008, 2021)))}).")
     assert years.refusal(1990, available).startswith("Für das Berichtsjahr 1990 liegen keine Daten vor. "
-                                                     "Verfügbare Jahre: 2008–2014 (2008, 2009,")
+                                                     "Verfügbare Jahre: 2008–2020 (2008, 2009,")
+    # a year with other data but no residents is refused for that reason
+    monkeypatch.setattr(years, "population_years", lambda measure=None: list(range(2000, 2021)))
+    assert years.report_years({}).reasons[1999] == (
+        "Für 1999 liegen keine Einwohnerzahlen (population) vor; ohne sie gibt es keine Quoten und keine Tabellen.")
+
+
+def test_the_default_year_follows_the_configured_indicators(monkeypatch):
+    assert years.default_year([2018, 2019, 2020]) == 2019
+    assert years.default_year([2012, 2013]) == 2013  # mv_anteil has values in both
+    assert years.default_year([]) is None
+    settings = config.load()
+    monkeypatch.setattr(config, "load", lambda path=None: dataclasses.replace(settings, default_year=None))
+    assert years.default_year([2018, 2019, 2020]) == 2020  # without the setting: the latest offered
 
 
 @pytest.mark.parametrize("year, reason", [
     (1990, "Für das Berichtsjahr 1990 liegen keine Daten vor."),
-    (1999, "Für das Berichtsjahr 1999 lässt sich kein Bericht erstellen. Für 1999 liegen keine Einwohnerzahlen"),
+    (2021, "Für das Berichtsjahr 2021 liegen keine Daten vor."),
     (2005, "Für das Berichtsjahr 2005 lässt sich kein Bericht erstellen. Kapitel 14_zusammenhaenge braucht")])
 def test_a_refused_year_exits_2_with_the_available_years_and_no_kernel(tmp_path, year, reason):
     env = context.RunContext(outputs=tmp_path).environ()
@@ -274,7 +294,7 @@ def test_a_refused_year_exits_2_with_the_available_years_and_no_kernel(tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"Fehler: {reason}")
-    assert "Verfügbare Jahre: 2008–2014 (2008, 2009, 2010, 2011, 2012, 2013, 2014)." in done.stderr
+    assert f"Verfügbare Jahre: 2008–2020 ({', '.join(map(str, range(2008, 2021)))})." in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / str(year)).exists()
 
 

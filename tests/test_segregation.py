@@ -219,14 +219,14 @@ def real() -> dict[str, pd.DataFrame]:
 
 def test_real_data_years_and_plausible_ranges(real):
     for result in real.values():
-        assert result["year"].tolist() == list(range(2006, 2015))
+        assert result["year"].tolist() == list(range(2006, 2020))  # SMS to 2014, the city's open data after
         assert (result["n_areas"] == 45).all()
         assert result["dissimilarity"].between(0.1, 0.35).all()
         assert result["isolation_corrected"].between(0, 0.1).all()
         assert (result["isolation"] > result["share"]).all()  # xPx >= P always, > with any unevenness
-        assert (result["isolation"] + result["exposure"]).to_numpy() == pytest.approx(np.ones(9))
-    assert real["migration/no_migration"]["share"].between(0.2, 0.23).all()
-    assert real["foreign/german"]["share"].between(0.07, 0.09).all()
+        assert (result["isolation"] + result["exposure"]).to_numpy() == pytest.approx(np.ones(14))
+    assert real["migration/no_migration"]["share"].between(0.2, 0.235).all()
+    assert real["foreign/german"]["share"].between(0.07, 0.11).all()
 
 
 def test_real_dissimilarity_2014_matches_raw_observation_rows(real):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -18,7 +16,6 @@ from helpers.sources.sms_text import (
     split_row,
 )
 
-SRC = Path("/work/shared/data/muenster")
 FOOTER = """
                                              Rückfragen: Informationsmanagement und Statistikdienststelle
                                                          www.muenster.de/stadt/stadtplanung/zahlen.html
@@ -226,10 +223,8 @@ Quelle: Bundesagentur für Arbeit
 # --- the real source -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def built() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    if not (SRC / "sms-text").is_dir():
-        pytest.skip(f"source folder {SRC} not available")
-    return sms.build(SRC)
+def built(muenster_source) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return sms.build(muenster_source)
 
 
 def _value(obs: pd.DataFrame, year: int, code: str, measure: str, origin: str = "total", sex: str = "total"):

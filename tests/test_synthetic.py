@@ -15,9 +15,13 @@ SYNTHETIC = [i for i in CAT.indicators if i.synthetic]
 YEARS = list(synthetic.YEARS)
 
 
+REAL_FILES = ("sms.csv", "opendata.csv")
+
+
 @pytest.fixture(scope="module")
 def real() -> pd.DataFrame:
-    return observations.read_observation_file(paths.OBSERVATIONS_DIR / "sms.csv")
+    return pd.concat([observations.read_observation_file(paths.OBSERVATIONS_DIR / name) for name in REAL_FILES],
+                     ignore_index=True)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +70,7 @@ def test_synthetic_indicators_use_only_synthetic_measures(generated):
             assert (term.measure in measures) == ind.synthetic, (ind.id, term.measure)
         if ind.synthetic:
             assert ind.source.startswith("Demodaten – synthetisch"), ind.id
-            assert ind.first_year <= 2005 or ind.extra.get("survey_years"), ind.id
+            assert ind.first_year <= YEARS[0] or ind.extra.get("survey_years"), ind.id
 
 
 def test_small_area_measures_have_no_larger_area_rows(generated):
@@ -149,9 +153,18 @@ def test_every_handlungsfeld_has_enough_indicators():
 
 def test_cli_writes_identical_file(tmp_path, real):
     (tmp_path / "observations").mkdir()
-    (tmp_path / "observations" / "sms.csv").write_bytes((paths.OBSERVATIONS_DIR / "sms.csv").read_bytes())
+    for name in REAL_FILES:
+        (tmp_path / "observations" / name).write_bytes((paths.OBSERVATIONS_DIR / name).read_bytes())
     assert synthetic.main(["--out", str(tmp_path)]) == 0
     first = (tmp_path / "observations" / "synthetic.csv").read_bytes()
     assert synthetic.main(["--out", str(tmp_path)]) == 0
     assert (tmp_path / "observations" / "synthetic.csv").read_bytes() == first
     assert first == (paths.OBSERVATIONS_DIR / "synthetic.csv").read_bytes()
+
+
+def test_the_demo_years_end_with_the_real_population_by_migration_history(real):
+    assert YEARS == list(range(2010, 2020))
+    synthetic.check_years(real)  # the real series ends in 2019 too
+    with pytest.raises(synthetic.SyntheticDataError, match="Die Demodaten decken 2010–2019 ab, die realen Daten "
+                                                           "zur Bevölkerung mit Migrationsvorgeschichte enden 2014"):
+        synthetic.check_years(real[real["year"] <= 2014])

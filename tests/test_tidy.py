@@ -128,9 +128,9 @@ def test_readme_lines_work(tmp_path):
     exec(blocks[0].split("```", 1)[0], namespace)  # noqa: S102 - the README's own example
     assert namespace["df"].groupby(["indicator", "group"]).size().to_dict() == {
         ("alo_dichte", "foreign"): 225, ("mv_anteil", "total"): 225}
-    tidy.to_csv(tidy.indicators("mv_anteil", level="stadt", years=2014), tmp_path / "indikatoren_2014.csv")
-    reading = blocks[1].split("```", 1)[0].replace("outputs/2014/tables/indikatoren_2014.csv",
-                                                   str(tmp_path / "indikatoren_2014.csv"))
+    tidy.to_csv(tidy.indicators("mv_anteil", level="stadt", years=2019), tmp_path / "indikatoren_2019.csv")
+    reading = blocks[1].split("```", 1)[0].replace("outputs/2019/tables/indikatoren_2019.csv",
+                                                   str(tmp_path / "indikatoren_2019.csv"))
     exec(reading, namespace)  # noqa: S102
     assert namespace["df"]["area_code"].tolist() == ["05515000"]
     assert 'colClasses = c(area_code = "character")' in section and "col_character()" in section

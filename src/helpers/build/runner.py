@@ -107,11 +107,12 @@ def _offered_years(inputs: buildstate.Inputs, notebooks: list[Path]) -> dict:
 
 
 def _resolve_year(year: int | None, offered: dict) -> int:
-    """The requested year, or the latest offered; any other year stops here, before any kernel.
-    (The message needs pandas, the answer does not: the no-change path stays light.)"""
+    """The requested year, or the default (config default_year, else the latest offered); any other
+    year stops here, before any kernel. (The message needs pandas, the answer does not: the
+    no-change path stays light.)"""
     available = [int(y) for y in offered["years"]]
     if available and year is None:
-        return available[-1]
+        return int(offered.get("default") or available[-1])
     if year in available:
         return year
     from helpers.indicators import years

@@ -10,6 +10,7 @@ file state (path, modification time, size), so an edited areas.csv is read again
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,6 +83,21 @@ def _city_cached(path: str, mtime: int, size: int) -> City:
         )
     row = rows.iloc[0]
     return City(code=row["code"], name=row["name"])
+
+
+def citation(sources: list[str]) -> str:
+    """Stored source names as one line under a figure: the SMS tables ("SMS Migration 2014, …")
+    become their series (statistics_source, "…, Migration"), other datasets stay as named."""
+    series = sorted({m.group(1) for s in sources if (m := re.match(r"SMS (\w+) \d{4}", s))})
+    sms = [s for s in sources if s == "SMS" or s.startswith("SMS ")]  # "SMS, abgeleitet: …" -> "SMS"
+    datasets: dict[str, list[str]] = {}  # publisher: datasets ("Stadt Münster, Open Data: A und B")
+    for source in sources:
+        if source not in sms:
+            publisher, _, dataset = source.rpartition(": ")
+            datasets.setdefault(publisher, []).append(dataset)
+    other = [f"{p}: {' und '.join(d)}" if p else " und ".join(d) for p, d in datasets.items()]
+    named = ", ".join([statistics_source(), " und ".join(series)] if series else [statistics_source()])
+    return "; ".join(([named] if sms else []) + other)
 
 
 def statistics_source() -> str:

@@ -32,7 +32,7 @@ RELATIVE = "config/monitoring.yml"
 #: The disclosure rule's keys and their values when the file does not set them.
 DISCLOSURE_DEFAULTS: dict[str, object] = {"min_count": 3, "min_denominator": 30, "min_population": 300,
                                           "population_measure": "population"}
-TOP_KEYS = ("chapters", "disclosure")
+TOP_KEYS = ("chapters", "disclosure", "default_year")
 CHAPTER_KEYS = ("notebook", "title", "parameters", "requires")
 REQUIRES_KEYS = ("indicators", "level")
 #: Set by the runner itself, never in the file.
@@ -79,6 +79,9 @@ class Settings:
     path: Path
     chapters: tuple[Chapter, ...]
     disclosure: dict[str, object] = field(hash=False)
+    #: The report year when none is asked for: the latest offered year in which these indicators
+    #: have values (helpers.indicators.years.default_year); None: the latest offered year.
+    default_year: Requirement | None = None
 
 
 def config_path(root: Path | None = None) -> Path:
@@ -171,7 +174,10 @@ def parse(text: str, where: Path) -> Settings:
             raise _fail(where, f"Kapitel {chapter.notebook} (oder seine Nummer) steht mehrmals in 'chapters'; "
                                "bitte nur einmal aufführen.")
         seen.add(chapter.notebook)
-    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where))
+    default = _requirement(raw.get("default_year"), where, "default_year")
+    if default is not None and not default.indicators:
+        raise _fail(where, "'default_year.indicators' muss mindestens eine Katalog-ID nennen (z. B. [mv_anteil]).")
+    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where), default)
 
 
 @lru_cache(maxsize=4)

@@ -10,6 +10,8 @@ the committed revision log records the change (helpers.core.store).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -149,3 +151,20 @@ def observations_of(measure: str, sex: str, origin: str, age: str, folder: Path 
                              [("year", "int64"), ("area_level", "str"), ("area_code", "str"), ("value", "float64"),
                               ("flag", "str"), ("synthetic", "bool")]})
     return found.copy()
+
+
+#: How a stored source names a derivation after the dataset ("…, abgeleitet: migration = …").
+_DERIVATION = re.compile(r", (abgeleitet|Summe)\b.*$")
+
+
+def cited_sources(measure: str, origins: list[str], years: Iterable[int], folder: Path | None = None) -> list[str]:
+    """The datasets the stored counts of `measure` (both sexes, all ages) in `years` come from, as
+    cited under a figure: the `source` column of the rows without the derivation remark, each once.
+
+    A series can change its source between years (Münster: the SMS publications to 2014, the
+    city's open-data exports from 2015), so a caption names the sources of the year it shows.
+    """
+    obs = observations(folder)
+    rows = obs[(obs["measure"] == measure) & (obs["sex"] == "total") & (obs["age"] == "total")
+               & obs["origin"].isin(origins) & obs["year"].isin(list(years))]
+    return sorted({_DERIVATION.sub("", s) for s in rows["source"]})

@@ -32,13 +32,16 @@ class Availability:
 
     years: list[int]
     reasons: dict[int, str] = field(default_factory=dict)
+    default: int | None = None  # built when no year is asked for (default_year)
 
     def to_dict(self) -> dict:
-        return {"years": self.years, "reasons": {str(y): r for y, r in self.reasons.items()}}
+        return {"years": self.years, "reasons": {str(y): r for y, r in self.reasons.items()}, "default": self.default}
 
     @classmethod
     def from_dict(cls, raw: dict) -> Availability:
-        return cls([int(y) for y in raw["years"]], {int(y): r for y, r in raw.get("reasons", {}).items()})
+        default = raw.get("default")
+        return cls([int(y) for y in raw["years"]], {int(y): r for y, r in raw.get("reasons", {}).items()},
+                   None if default is None else int(default))
 
 
 def population_years(measure: str | None = None) -> list[int]:
@@ -83,6 +86,22 @@ def first_common_year(requirement: config.Requirement) -> tuple[int | None, str]
     return (min(common) if common else None), f"{', '.join(ids)} (Ebene {requirement.level})"
 
 
+def default_year(offered: list[int]) -> int | None:
+    """The report year when none is asked for: the latest offered year in which the indicators of
+    `default_year` in config/monitoring.yml have values (Münster: the share with a migration
+    history, so that the default report shows its central figure for the report year itself,
+    although the population total reaches one year further); the latest offered year without it."""
+    if not offered:
+        return None
+    wanted = config.load().default_year
+    if wanted is not None:
+        common = set.intersection(*(indicator_years(i, wanted.level) for i in wanted.indicators))
+        years = [y for y in offered if y in common]
+        if years:
+            return years[-1]
+    return offered[-1]
+
+
 def report_years(requirements: Mapping[str, config.Requirement | None]) -> Availability:
     """The years a report of chapters with these requirements (chapter name -> requirement) can be built for."""
     base = population_years()
@@ -101,7 +120,7 @@ def report_years(requirements: Mapping[str, config.Requirement | None]) -> Avail
         name, first, what = blocking[0]
         since = f"haben erst ab {first} gemeinsame Werte" if first else "haben kein gemeinsames Jahr mit Werten"
         reasons[year] = f"Kapitel {name} braucht Werte von {what} in einem gemeinsamen Jahr bis {year}; diese {since}."
-    return Availability(offered, reasons)
+    return Availability(offered, reasons, default_year(offered))
 
 
 def span(years: list[int]) -> str:

@@ -41,6 +41,9 @@ TERMS = {
     "SMS – Statistik für Münsters Stadtteile": (
         "„Für nicht gewerbliche Zwecke sind Vervielfältigungen und unentgeltliche Verbreitung, auch "
         "auszugsweise, mit Quellenangabe gestattet.“ (Vermerk in den Veröffentlichungen)"),
+    "Stadt Münster, Open Data": (
+        "Die Datensätze des Open-Data-Portals der Stadt stehen in der Regel unter der „Datenlizenz "
+        "Deutschland – Namensnennung – 2.0“; die Bedingungen dieser Datensätze sind auf dem Portal zu prüfen"),
 }
 UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
 #: What a bare source name in the catalogue stands for (data/README.md).
@@ -96,7 +99,8 @@ def _report_cells(nb: nbformat.NotebookNode) -> list:
 def data_basis() -> str:
     """What the report's figures are, in one line: Münster's SMS series, or the city's own statistics."""
     if areas.city().code == MUENSTER_CODE:
-        return "Veröffentlichungen der Reihe „SMS – Statistik für Münsters Stadtteile“"
+        return ("Veröffentlichungen der Reihe „SMS – Statistik für Münsters Stadtteile“ (bis 2014) und "
+                "Open-Data-Reihen der Stadt Münster (ab 2015)")
     return areas.statistics_source()
 
 

@@ -19,12 +19,13 @@ analyses are recorded when it is displayed, not when it is computed.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from functools import lru_cache
 
 import pandas as pd
 from libpysal.weights import W
 
-from helpers.core import areas, catalogue, formatting
+from helpers.core import areas, catalogue, formatting, observations
 from helpers.disclosure import disclosed
 from helpers.figures import charts, maps
 from helpers.indicators import compute
@@ -41,9 +42,10 @@ DEFAULT_MORAN_INDICATORS = ("mv_anteil", "auslaender_anteil", "alo_dichte", "alo
 ANALYSIS = "Analyse"
 
 
-def population_source() -> str:
-    """Source line of the analyses computed from the Stadtteil population counts."""
-    return f"{areas.statistics_source()}, Migration und Bevölkerung; eigene Berechnung"
+def population_source(years: Iterable[int]) -> str:
+    """Source line of the analyses computed from the Stadtteil population counts of these years."""
+    cited = observations.cited_sources("population", ["total", "migration", "foreign"], years)
+    return f"{areas.citation(cited) or areas.statistics_source()}; eigene Berechnung"
 
 
 def _num(value: float, decimals: int = 3) -> str:
@@ -168,7 +170,7 @@ def segregation_section(report_year: int) -> SegregationSection:
     out.figure("dissimilaritaet", charts.lines(
         table.assign(series=table["label"]), "year", "dissimilarity", "series",
         f"Dissimilaritätsindex D, Stadtteile {int(table['year'].min())}–{int(table['year'].max())}",
-        population_source(), decimals=2, y_label="D (0 = gleiche Verteilung, 1 = vollständige Trennung)",
+        population_source(table["year"]), decimals=2, y_label="D (0 = gleiche Verteilung, 1 = vollständige Trennung)",
     ))
     shown = pd.DataFrame({
         "Gruppen": table["label"], "Jahr": table["year"].astype(str),
@@ -178,7 +180,8 @@ def segregation_section(report_year: int) -> SegregationSection:
         "Isolation bereinigt (η²)": [_num(v) for v in table["isolation_corrected"]],
         "Kontakt (Exposure)": [_num(v) for v in table["exposure"]],
     })
-    out.html(table_html(shown, f"Segregationsindizes auf Ebene der {_n_areas()} Stadtteile", population_source()))
+    out.html(table_html(shown, f"Segregationsindizes auf Ebene der {_n_areas()} Stadtteile",
+                        population_source(table["year"])))
     out.coarse = segregation_indices("migration", "no_migration", "stadtbezirk")
     return out.markdown(_segregation_caveats(out.coarse, latest))
 
@@ -273,7 +276,7 @@ def spatial_section(indicator_ids: list[str], report_year: int, lisa_indicator: 
     wide = wide.reset_index().rename(columns={"year": "Jahr"})
     wide["Jahr"] = wide["Jahr"].astype(str)
     out.html(table_html(wide, f"Moran's I (Queen-Nachbarschaft, {_n_areas()} Stadtteile), in Klammern der Pseudo-p-Wert",
-                        population_source(), synthetic=bool(table["synthetic"].any())), records=records)
+                        population_source(table["year"]), synthetic=bool(table["synthetic"].any())), records=records)
     year = int(table["year"].max())
     for _, row in table[table["year"] == year].iterrows():
         out.markdown(f"*{row['name']}, {year}:* {out.sentence(row['result'].describe())}")

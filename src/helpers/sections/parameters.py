@@ -17,7 +17,7 @@ import ast
 import types
 from collections.abc import Mapping
 
-from helpers.indicators.years import years_with_data
+from helpers.indicators.years import default_year, years_with_data
 
 #: Names IPython itself puts into a kernel's namespace.
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -82,7 +82,8 @@ def check_parameters(namespace: Mapping[str, object], allowed: Mapping[str, type
                      measures: list[str] | None = None) -> dict[str, object]:
     """Validate the parameters a notebook received and return them (report_year resolved).
 
-    `report_year = None` means the latest year with data for the chapter's measures.
+    `report_year = None` means the default report year (helpers.indicators.years.default_year)
+    among the years with data for the chapter's measures.
     """
     given = parameter_names(namespace)
     unknown = sorted((user_names(namespace) if given is None else given) - set(allowed))
@@ -104,7 +105,7 @@ def check_parameters(namespace: Mapping[str, object], allowed: Mapping[str, type
             raise ParameterError("Für dieses Kapitel liegen keine Daten vor.")
         year = params["report_year"]
         if year is None:
-            params["report_year"] = years[-1]
+            params["report_year"] = default_year(years)
         elif isinstance(year, bool) or year not in years:
             raise ParameterError(
                 f"Für das Berichtsjahr {year} liegen keine Daten vor. Verfügbare Jahre: {years[0]}–{years[-1]} "

@@ -9,7 +9,7 @@ them visibly.
 
 What is generated
     For every indicator of ``data/catalogue.yml`` with ``synthetic: true``: the counts of its
-    numerator AND denominator (like a real delivery), for 2005–2014 (or only the indicator's
+    numerator AND denominator (like a real delivery), for 2010–2019 (or only the indicator's
     ``survey_years``, e.g. election years), per Stadtteil (45 codes of ``data/areas.csv``) when
     the indicator's level is ``stadtteil``, otherwise only for the city (05515000). Small-area
     measures get no Stadtbezirk or city rows: ``helpers.indicators.compute`` sums the Stadtteile.
@@ -60,7 +60,9 @@ from helpers.core.catalogue import Catalogue
 from helpers.core.fileio import write_atomic
 
 SEED = 20250226
-YEARS = tuple(range(2005, 2015))
+#: The ten years up to the default report year: the latest year with real population figures by
+#: migration history (main checks this against the real data).
+YEARS = tuple(range(2010, 2020))
 SOURCE = f"Demodaten – synthetisch (helpers.sources.synthetic, Seed {SEED})"
 SORT_KEYS = ["measure", "year", "area_level", "area_code", "sex", "origin", "age"]
 STADTTEIL, STADT = "stadtteil", "stadt"
@@ -348,6 +350,17 @@ def indicator_years(ind) -> tuple[int, ...]:
     if outside:
         raise SyntheticDataError(f"{ind.id}: survey_years {sorted(outside)} liegen außerhalb von {YEARS[0]}–{YEARS[-1]}.")
     return years
+
+
+def check_years(real: pd.DataFrame) -> None:
+    """The demo years end where the real population by migration history ends (the default report year)."""
+    mv = real[(real["measure"] == "population") & (real["origin"] == "migration") & real["value"].notna()]
+    last = int(mv["year"].max()) if len(mv) else None
+    if last != YEARS[-1]:
+        raise SyntheticDataError(
+            f"Die Demodaten decken {YEARS[0]}–{YEARS[-1]} ab, die realen Daten zur Bevölkerung mit "
+            f"Migrationsvorgeschichte enden {last}. Bitte YEARS in helpers.sources.synthetic auf die zehn "
+            "Jahre bis dahin setzen, damit Demo- und Realdaten im Standardbericht dasselbe Jahr zeigen.")
 
 
 def check_catalogue(cat: Catalogue, real_measures: set[str]) -> None:
@@ -663,18 +676,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=paths.DATA, help="data folder to write (default: data/)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    real_file = args.out / "observations" / "sms.csv"
-    if not real_file.exists():
-        print(f"Fehler: {real_file} fehlt – die synthetischen Daten hängen von den realen ab (erst `make data`).",
-              file=sys.stderr)
+    target = args.out / "observations" / "synthetic.csv"
+    real_files = [p for p in observations.observation_files(args.out / "observations") if p != target]
+    if not any(p.name == "sms.csv" for p in real_files):
+        print(f"Fehler: {args.out / 'observations' / 'sms.csv'} fehlt – die synthetischen Daten hängen von den "
+              "realen ab (erst `make data`).", file=sys.stderr)
         return 2
     try:
-        real = observations.read_observation_file(real_file)
+        real = pd.concat([observations.read_observation_file(p) for p in real_files], ignore_index=True)
+        check_years(real)
         obs = generate(catalogue.load(), real)
     except SyntheticDataError as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 1
-    target = args.out / "observations" / "synthetic.csv"
     write_atomic(target, lambda p: obs.to_csv(p, index=False))
     print(f"Demodaten: {len(obs)} Zeilen, {obs['measure'].nunique()} Messgrößen -> {target} "
           f"({time.perf_counter() - started:.1f} s, Seed {SEED})")
