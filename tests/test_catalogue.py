@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.core import catalogue, observations
+from helpers.core import catalogue, observations, rates
 from helpers.core.catalogue import CatalogueError, parse
 
 CAT = catalogue.load()
@@ -15,7 +15,9 @@ CAT = catalogue.load()
 def test_every_indicator_names_measures_that_exist():
     obs = observations.observations()
     for ind in CAT.indicators:
-        for term in (ind.numerator, ind.denominator):
+        if not ind.counted:  # a published rate: its measure is in the published rates
+            assert len(rates.rates_of(ind.published.measure)), ind.id
+        for term in ind.terms:
             origins = {term.origin} if term.origin not in ("german", "no_migration") else {"total"}
             if ind.group_dimension == "origin":
                 origins |= {g for g in ind.group_values if g not in ("german", "no_migration")}
@@ -41,16 +43,20 @@ def test_synthetic_flag_matches_the_data():
     obs = observations.observations()
     synthetic_measures = set(obs.loc[obs["synthetic"], "measure"])
     for ind in CAT.indicators:
-        measures = {ind.numerator.measure, ind.denominator.measure}
-        assert (measures <= synthetic_measures) is ind.synthetic, ind.id
+        measures = {t.measure for t in ind.terms}
+        assert (bool(measures) and measures <= synthetic_measures) is ind.synthetic, ind.id
         if ind.synthetic:
             assert ind.source.startswith("Demodaten – synthetisch"), ind.id
 
 
 def test_first_year_is_covered_by_data():
     obs = observations.observations()
+    published = rates.published_rates()
     for ind in CAT.indicators:
-        years = obs.loc[obs["measure"] == ind.numerator.measure, "year"]
+        if ind.counted:
+            years = obs.loc[obs["measure"] == ind.numerator.measure, "year"]
+        else:
+            years = published.loc[published["measure"] == ind.published.measure, "year"]
         assert years.min() <= ind.first_year, ind.id
 
 
@@ -106,7 +112,7 @@ def test_every_measure_has_a_german_name_for_the_definition_boxes():
     from helpers.sections import blocks
 
     cat = catalogue.load()
-    used = {t.measure for i in cat.indicators for t in (i.numerator, i.denominator)}
+    used = {t.measure for i in cat.indicators for t in i.terms}
     assert used - dict(cat.measure_names).keys() == set()
     assert blocks.term_text(catalogue.Term("unemployed", origin="foreign", age="15-64")) == \
         "Arbeitslose (Ausländer/-innen, 15 bis 64 Jahre)"
@@ -120,3 +126,27 @@ def test_a_measure_name_that_is_not_text_is_refused():
         "  unemployed: Arbeitslose\n", "  unemployed: [Arbeitslose]\n")
     with pytest.raises(CatalogueError, match="Abschnitt measures: erwartet je Merkmal einen deutschen Namen"):
         parse(text, Path("catalogue.yml"))
+
+
+PUBLISHED = MINIMAL.replace("""    numerator: {measure: population, origin: foreign}
+    denominator: {measure: population}
+    scale: 100
+""", "    published_rate: {measure: naturalisation_rate}\n").replace("level: stadtteil", "level: stadt")
+
+
+def test_a_published_rate_takes_no_formula():
+    ind = parse(PUBLISHED, Path("catalogue.yml")).indicator("x")
+    assert not ind.counted and ind.published == catalogue.Term("naturalisation_rate")
+    assert ind.numerator is None and ind.denominator is None and ind.terms == ()
+
+
+@pytest.mark.parametrize("change, message", [
+    (("    published_rate:", "    scale: 100\n    published_rate:"), "published_rate ist eine veröffentlichte Quote "
+                                                                   "ohne Anzahlen; scale passen nicht dazu"),
+    (("synthetic: false", "synthetic: true"), "published_rate ist eine veröffentlichte Quote; synthetic muss false"),
+    (("    source: s\n", ""), "Pflichtfeld(er) fehlen: source"),
+])
+def test_a_published_rate_with_counts_or_demo_data_is_refused(change, message):
+    with pytest.raises(CatalogueError) as err:
+        parse(PUBLISHED.replace(*change), Path("catalogue.yml"))
+    assert message in str(err.value) and "Indikator 'x'" in str(err.value)

@@ -66,7 +66,7 @@ def test_guard_rejects_a_real_measure_name(real, monkeypatch):
 def test_synthetic_indicators_use_only_synthetic_measures(generated):
     measures = set(generated["measure"])
     for ind in CAT.indicators:
-        for term in (ind.numerator, ind.denominator):
+        for term in ind.terms:
             assert (term.measure in measures) == ind.synthetic, (ind.id, term.measure)
         if ind.synthetic:
             assert ind.source.startswith("Demodaten – synthetisch"), ind.id

@@ -52,6 +52,8 @@ REQUIRED_FIELDS = (
     "id", "name", "definition", "handlungsfeld", "numerator", "denominator", "scale", "unit",
     "direction", "level", "source", "data_owner", "population_base", "first_year", "synthetic",
 )
+#: What a published rate (published_rate instead of numerator, denominator and scale) needs.
+PUBLISHED_REQUIRED = tuple(f for f in REQUIRED_FIELDS if f not in ("numerator", "denominator", "scale"))
 
 
 #: Area levels from finest to coarsest: an indicator is available at its level and above.
@@ -90,8 +92,8 @@ class Indicator:
     name: str
     definition: str
     handlungsfeld: str
-    numerator: Term
-    denominator: Term
+    numerator: Term | None  # None for a published rate
+    denominator: Term | None
     scale: float
     unit: str
     direction: str
@@ -106,7 +108,19 @@ class Indicator:
     breaks: tuple[str, ...] = ()
     notes: str = ""
     map_groups: tuple[str, ...] = ("total",)  # groups mapped by Stadtteil in the chapter
+    #: A rate a statistical office publishes without counts (helpers.core.rates), instead of a formula.
+    published: Term | None = None
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def counted(self) -> bool:
+        """Whether the indicator is a formula over stored counts (else a published rate)."""
+        return self.published is None
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """The counted terms (numerator, denominator); none for a published rate."""
+        return () if self.numerator is None or self.denominator is None else (self.numerator, self.denominator)
 
     @property
     def direction_de(self) -> str:
@@ -214,7 +228,16 @@ def _term(entry: dict, where: str) -> Term:
 
 def _indicator(entry: dict, hf_ids: set[str], path: Path) -> Indicator:
     where = f"{path.name}, Indikator {entry.get('id', '?')!r}"
-    missing = [f for f in REQUIRED_FIELDS if f not in entry or entry[f] in (None, "")]
+    published = entry.get("published_rate")
+    if published is not None:
+        mixed = [f for f in ("numerator", "denominator", "scale", "groups") if f in entry]
+        if mixed:
+            raise CatalogueError(f"{where}: published_rate ist eine veröffentlichte Quote ohne Anzahlen; "
+                                 f"{', '.join(mixed)} passen nicht dazu. Bitte entfernen.")
+        if entry.get("synthetic"):
+            raise CatalogueError(f"{where}: published_rate ist eine veröffentlichte Quote; synthetic muss false sein.")
+    required = REQUIRED_FIELDS if published is None else PUBLISHED_REQUIRED
+    missing = [f for f in required if f not in entry or entry[f] in (None, "")]
     if missing:
         raise CatalogueError(f"{where}: Pflichtfeld(er) fehlen: {', '.join(missing)}.")
     if entry["handlungsfeld"] not in hf_ids:
@@ -236,9 +259,9 @@ def _indicator(entry: dict, hf_ids: set[str], path: Path) -> Indicator:
         name=str(entry["name"]),
         definition=str(entry["definition"]).strip(),
         handlungsfeld=str(entry["handlungsfeld"]),
-        numerator=_term(entry["numerator"], f"{where}, numerator"),
-        denominator=_term(entry["denominator"], f"{where}, denominator"),
-        scale=float(entry["scale"]),
+        numerator=None if published is not None else _term(entry["numerator"], f"{where}, numerator"),
+        denominator=None if published is not None else _term(entry["denominator"], f"{where}, denominator"),
+        scale=float(entry.get("scale", 1)),
         unit=str(entry["unit"]),
         direction=str(entry["direction"]),
         level=str(entry["level"]),
@@ -252,7 +275,8 @@ def _indicator(entry: dict, hf_ids: set[str], path: Path) -> Indicator:
         breaks=tuple(str(b) for b in entry.get("breaks", ()) or ()),
         notes=str(entry.get("notes", "") or "").strip(),
         map_groups=tuple(str(g) for g in entry.get("map_groups", ["total"])),
-        extra={k: v for k, v in entry.items() if k not in known and k not in ("groups",)},
+        published=None if published is None else _term(published, f"{where}, published_rate"),
+        extra={k: v for k, v in entry.items() if k not in known and k not in ("groups", "published_rate")},
     )
 
 

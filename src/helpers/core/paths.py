@@ -21,6 +21,8 @@ OBSERVATIONS_DIR = DATA / "observations"
 REVISIONS_CSV = DATA / "sms_revisions.csv"
 CHECKS_CSV = DATA / "sms_checks.csv"
 CATALOGUE_YAML = DATA / "catalogue.yml"
+#: Rates a statistical office publishes without their counts (helpers.core.rates).
+PUBLISHED_RATES_CSV = DATA / "published_rates.csv"
 #: Settings that are not data: the chapters and the disclosure rule (read by helpers.core.config only).
 CONFIG_YAML = ROOT / "config" / "monitoring.yml"
 

@@ -41,7 +41,8 @@ def population(rule: suppression.Rule | None = None) -> pd.Series:
 
 
 def _signature() -> tuple:
-    files = [*observations.observation_files(), paths.CONFIG_YAML, paths.AREAS_CSV, paths.CATALOGUE_YAML]
+    files = [*observations.observation_files(), paths.PUBLISHED_RATES_CSV, paths.CONFIG_YAML, paths.AREAS_CSV,
+             paths.CATALOGUE_YAML]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
 
 

@@ -184,6 +184,8 @@ def protect(vals: pd.DataFrame, parents: Parents, rule: Rule | None = None,
     """
     rule = rule or active_rule()
     out = vals.reset_index(drop=True).copy()
+    if out.empty:  # e.g. a published rate the city has no figures of
+        return out.assign(suppressed=pd.Series(dtype=str))
     first = primary(out, rule, population)
     both = secondary(out, first, parents)
     out["suppressed"] = np.select([first.to_numpy(), both.to_numpy()], [PRIMARY, SECONDARY], default="")

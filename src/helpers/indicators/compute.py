@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas, catalogue, observations
+from helpers.core import areas, catalogue, observations, rates
 from helpers.core.catalogue import Indicator, Term
 from helpers.core.model import LEVELS
 
@@ -157,6 +157,8 @@ def values(indicator: Indicator | str, level: str = "stadtteil", obs: pd.DataFra
     """
     if isinstance(indicator, str):
         indicator = catalogue.load().indicator(indicator)
+    if not indicator.counted:
+        return _published(indicator, level)
     groups = ["total", *indicator.group_values]
     frames = []
     for group in groups:
@@ -175,6 +177,21 @@ def values(indicator: Indicator | str, level: str = "stadtteil", obs: pd.DataFra
     cols = ["indicator", "year", "area_level", "area_code", "area_name", "group",
             "numerator", "denominator", "value", "flag", "synthetic"]
     return out[cols].sort_values(["group", "year", "area_code"]).reset_index(drop=True)
+
+
+def _published(indicator: Indicator, level: str) -> pd.DataFrame:
+    """A published rate as stored (helpers.core.rates): at the levels it was published for only,
+    without numerator and denominator (there are no counts to add up or to divide)."""
+    stored = rates.rates_of(indicator.published.measure)
+    stored = stored[(stored["area_level"] == level) & (stored["year"] >= indicator.first_year)]
+    out = pd.DataFrame({
+        "indicator": indicator.id, "year": stored["year"].astype(int), "area_level": level,
+        "area_code": stored["area_code"], "area_name": stored["area_code"].map(areas.area_names(level)),
+        "group": "total", "numerator": pd.array([pd.NA] * len(stored), dtype="Int64"),
+        "denominator": pd.array([pd.NA] * len(stored), dtype="Int64"),
+        "value": stored["value"].astype("Float64"), "flag": stored["flag"], "synthetic": stored["synthetic"],
+    })
+    return out.sort_values(["year", "area_code"]).reset_index(drop=True)
 
 
 def gap(vals: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:

@@ -103,8 +103,8 @@ def _measure_pairs(cat: Catalogue) -> tuple[tuple[Term, Term, str], ...]:
     excluded = {i for i, _ in cat.groups.not_subsets}
     pairs: dict[tuple[Term, Term], str] = {}
     for ind in cat.indicators:
-        if not ind.is_rate or ind.id in excluded or ind.numerator.measure == ind.denominator.measure:
-            continue  # a group of a measure against another group of it: a group relation
+        if not ind.is_rate or not ind.counted or ind.id in excluded or ind.numerator.measure == ind.denominator.measure:
+            continue  # a published rate has no counts; a group of a measure against another: a group relation
         pairs.setdefault((ind.numerator, ind.denominator), ind.name)
         for value in ind.group_values:
             pair = (ind.numerator.with_group(ind.group_dimension, value), ind.denominator.with_group(ind.group_dimension, value))

@@ -67,10 +67,11 @@ def first_owner(data_owner: str) -> str:
 def measure_owners(cat: Catalogue) -> dict[str, str]:
     """Measure -> the data owner who delivers it (rule in the module docstring)."""
     owners: dict[str, str] = {}
-    for ind in cat.indicators:
+    counted = [ind for ind in cat.indicators if ind.counted]  # published rates are not delivered as counts
+    for ind in counted:
         owners.setdefault(ind.numerator.measure, first_owner(ind.data_owner))
     denominators: dict[str, list[str]] = {}
-    for ind in cat.indicators:
+    for ind in counted:
         if ind.denominator.measure not in owners:
             denominators.setdefault(ind.denominator.measure, []).append(first_owner(ind.data_owner))
     for measure, users in denominators.items():
@@ -97,7 +98,7 @@ def expected(cat: Catalogue) -> dict[str, list[Expected]]:
     stadtteile: dict[Term, bool] = {}
     uses: dict[str, list[str]] = {}
     for ind in cat.indicators:
-        for role, side in (("Zähler", ind.numerator), ("Nenner", ind.denominator)):
+        for role, side in zip(("Zähler", "Nenner"), ind.terms):
             terms = [side] + [side.with_group(ind.group_dimension, v) for v in ind.group_values]
             for term in map(_stored_term, terms):
                 stadtteile[term] = stadtteile.get(term, False) or ind.level == "stadtteil"
@@ -117,7 +118,7 @@ def sources(cat: Catalogue, owner: str) -> str:
     owners = measure_owners(cat)
     names = []
     for ind in cat.indicators:
-        if owners.get(ind.numerator.measure) == owner:
+        if ind.counted and owners.get(ind.numerator.measure) == owner:
             text = " ".join(ind.source.split())
             match = DEMO_PREFIX.match(text)
             names.append((match.group(1) if match else text).split(";")[0].strip())

@@ -78,7 +78,7 @@ class Context:
                 node = parents[node]
                 members[node] = members.get(node, ()) + (code,)
         cat = catalogue_module.load(paths.CATALOGUE_YAML)
-        measures = {t.measure for i in cat.indicators for t in (i.numerator, i.denominator)}
+        measures = {t.measure for i in cat.indicators for t in i.terms}
         measures |= set(stored["measure"].unique())
         return cls(names, variants, by_name, members, frozenset(measures), consistency.Rules.load(cat, members))
 

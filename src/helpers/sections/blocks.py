@@ -81,11 +81,19 @@ def term_text(term) -> str:
     return f"{name} ({', '.join(groups)})" if groups else name
 
 
+def calculation_text(ind: Indicator) -> str:
+    """How the value comes about: the formula over counts, or that it is a published rate."""
+    if not ind.counted:
+        return ("Veröffentlichte Quote der amtlichen Statistik, übernommen wie veröffentlicht (ohne Anzahlen: "
+                "keine eigene Berechnung, keine Werte für kleinere Gebiete)")
+    return (f"Zähler: {term_text(ind.numerator)} / Nenner: {term_text(ind.denominator)} "
+            f"× {formatting.number(ind.scale)}")
+
+
 def definition_box(ind: Indicator) -> str:
     rows = [
         ("Definition", ind.definition),
-        ("Berechnung", f"Zähler: {term_text(ind.numerator)} / Nenner: {term_text(ind.denominator)} "
-                       f"× {formatting.number(ind.scale)}"),
+        ("Berechnung", calculation_text(ind)),
         ("Einheit", ind.unit),
         ("Zielrichtung", ind.direction_de),
         ("Vergleichsgruppen", " / ".join(GROUP_LABELS.get(g, g) for g in ind.group_values) or "–"),
@@ -138,7 +146,9 @@ def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, 
     where = "in den Demodaten" if synthetic else f"in {areas.city().short}"
     text = f"**{charts.SYNTHETIC_MARK}, keine Aussage über {areas.city().short}.** " if synthetic else ""
     text += f"{year} lag der Wert „{ind.name}“ {where} bei **{fmt(now)}**"
-    if ind.unit == "%":
+    if not ind.counted:
+        text += " (veröffentlichte Quote der amtlichen Statistik)"
+    elif ind.unit == "%":
         text += f" ({formatting.number(row['numerator'])} von {formatting.number(row['denominator'])})"
     first = first_compared_year(city, year)
     if first is not None:

@@ -4,7 +4,8 @@
 
 Writes data/areas.csv (Stadtteile and Stadtzellen), data/geo/*.geojson, (through helpers.sources.sms) the SMS
 observations, their revisions and the consistency checks, (through helpers.sources.opendata) the city's
-open-data series beyond the SMS years with their comparison, and last the synthetic demo data.
+open-data series beyond the SMS years with their comparison, (through helpers.sources.rates) the rates published
+without counts, and last the synthetic demo data.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     from helpers.sources import opendata  # compared with the SMS figures just written
 
     status = opendata.main(["--src", str(args.src), "--out", str(args.out)])
+    if status != 0:
+        return status
+    from helpers.sources import rates
+
+    status = rates.main(["--src", str(args.src), "--out", str(args.out)])
     if status != 0:
         return status
     from helpers.sources import synthetic  # depends on the real data just written

@@ -372,7 +372,7 @@ def check_catalogue(cat: Catalogue, real_measures: set[str]) -> None:
             "Reale Reihen werden nie ergänzt – bitte die synthetische Messgröße umbenennen."
         )
     for ind in cat.indicators:
-        for side, term in (("numerator", ind.numerator), ("denominator", ind.denominator)):
+        for side, term in zip(("numerator", "denominator"), ind.terms):
             if ind.synthetic and term.measure not in MEASURES:
                 raise SyntheticDataError(
                     f"{ind.id} ist synthetisch, aber {side} {term.measure!r} ist keine synthetische Messgröße "
@@ -387,7 +387,7 @@ def plan(cat: Catalogue) -> Plan:
     level: dict[str, str] = {}
     years: dict[str, set[int]] = {}
     for ind in (i for i in cat.indicators if i.synthetic):
-        for term in (ind.numerator, ind.denominator):
+        for term in ind.terms:
             terms = [term] + [term.with_group(ind.group_dimension, g) for g in ind.group_values]
             for t in terms:
                 need = needs.setdefault(t.measure, {}).setdefault(t.age, Need())
