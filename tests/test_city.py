@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from helpers.core import areas, catalogue, context, model, observations, paths
+from helpers.core import city as city_profile
 from helpers.core.catalogue import GROUP_LABELS
 from helpers.disclosure import disclosed
 from helpers.figures import charts, maps
@@ -35,7 +36,7 @@ def test_committed_city_is_muenster():
 
 
 def test_muenster_source_lines_unchanged():
-    assert areas.statistics_source() == SMS
+    assert city_profile.statistics_name() == SMS
     assert area_patterns.population_source([2014]) == f"{SMS}, Migration; eigene Berechnung"
     assert area_patterns.population_source(range(2000, 2015)) == f"{SMS}, Bevölkerung und Migration; eigene Berechnung"
     # from 2015 the city's open data: the caption names the datasets of the years it shows
@@ -55,7 +56,7 @@ def test_city_needs_exactly_one_stadt_row(tmp_path, monkeypatch, n_rows, says):
     target = tmp_path / "areas.csv"
     pd.concat(rows).to_csv(target, index=False)
     monkeypatch.setattr(paths, "AREAS_CSV", target)
-    for call in (areas.city, blocks.city_code, areas.statistics_source):
+    for call in (areas.city, blocks.city_code, city_profile.statistics_name):
         with pytest.raises(model.DataError) as err:
             call()
         message = str(err.value)
@@ -80,6 +81,7 @@ def scale(city_root, tmp_path, monkeypatch):
         if isinstance(value, Path) and value.is_relative_to(old):
             monkeypatch.setattr(paths, name, city_root / "data" / value.relative_to(old))
     monkeypatch.setattr(paths, "ROOT", city_root)
+    monkeypatch.setattr(paths, "CITY_YAML", city_root / "config" / "city.yml")  # absent: generic texts
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
     monkeypatch.delenv(context.ENV, raising=False)
 
@@ -102,7 +104,8 @@ def test_scale_city_identity(scale):
     assert (city.code, city.name, city.short) == ("09999000", "Stadt Beispielstadt (synthetisch)",
                                                   "Beispielstadt (synthetisch)")
     assert blocks.city_code() == scale_city.CITY_CODE == "09999000"
-    assert areas.statistics_source() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
+    assert city_profile.statistics_name() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
+    assert city_profile.profile().generic and not (scale / "config" / "city.yml").exists()
     # captions name the stored dataset: the scale city's own synthetic one, never a Münster source
     assert area_patterns.population_source([2014]) == "Synthetische Skalierungsstadt (Seed 20261122); eigene Berechnung"
     assert maps.geometry_source() == "Geometrie: Stadt Beispielstadt (synthetisch), Statistische Gebietsgliederung"
@@ -177,3 +180,52 @@ def test_report_pages_and_table_notes_name_the_scale_city(scale):
     assert sources == "Stadt Beispielstadt (synthetisch): Statistische Gebietsgliederung"
     for text in (front, notes, sources):
         assert "Münster" not in text
+
+
+# --- config/city.yml ------------------------------------------------------------------------------
+
+def test_muenster_profile_comes_from_its_config():
+    found = city_profile.profile()
+    assert not found.generic and found.concept == "Migrationsvorgeschichte"
+    assert found.statistics_prefix == "SMS"
+    assert found.terms_of("Stadt Münster, Open Data: Bevölkerungsindikatoren – Migration").startswith(
+        "Die Datensätze des Open-Data-Portals")
+    assert found.terms_of("Eine unbekannte Quelle") == "Nutzungsbedingungen: siehe Quelle"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("concept: Migrationsgeschichte\n", "'concept' ist 'Migrationsgeschichte'; erlaubt: Migrationsvorgeschichte, "
+                                        "Migrationshintergrund"),
+    ("statistik: {name: x}\n", "'(Datei)': unbekannte(r) Schlüssel statistik; erlaubt: concept, statistics"),
+    ("statistics: {name: x, präfix: SMS}\n", "'statistics': unbekannte(r) Schlüssel präfix; erlaubt: name, prefix, basis"),
+    ("terms:\n  - terms: frei\n", "'terms[1]' braucht 'match'"),
+    ("intake: [a, b]\n", "'intake' muss eine Zuordnung (Schlüssel: Wert) sein"),
+    ("concept: [\n", "kein gültiges YAML"),
+])
+def test_a_bad_city_config_names_file_and_key(text, message):
+    with pytest.raises(city_profile.CityConfigError) as err:
+        city_profile.parse(text, Path("config/city.yml"), "Stadt X")
+    assert str(err.value).startswith("config/city.yml: ") and message in str(err.value)
+
+
+def test_code_names_no_city():
+    """Everything particular to a city lives in its data and config; only the parsers of a city's
+    own publications (helpers.sources) may name it. Checked on the code's string constants (not
+    comments and docstrings, which give examples)."""
+    import ast
+
+    names = ("Münster", "Muenster", "05515", "Berlin", "11000000", "SMS", "Düesberg")
+    found = []
+    for path in sorted((paths.ROOT / "src" / "helpers").rglob("*.py")):
+        if "sources" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                text = node.value.replace("Berliner Monitoring", "")  # a method's name, not a city
+                found += [f"{path.relative_to(paths.ROOT)}:{node.lineno}: {name}" for name in names if name in text]
+    assert found == []

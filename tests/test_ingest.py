@@ -469,8 +469,8 @@ def test_make_targets_call_the_modules():
 def test_measures_belong_to_their_data_owner():
     owners = templates.measure_owners(catalogue.load(paths.CATALOGUE_YAML))
     assert owners["unemployed"] == "Bundesagentur für Arbeit"
-    assert owners["population"] == templates.REFERENCE_OWNER
-    assert owners["residents"] == templates.REFERENCE_OWNER  # divided by in many owners' indicators
+    assert owners["population"] == templates.reference_owner()
+    assert owners["residents"] == templates.reference_owner()  # divided by in many owners' indicators
     assert owners["seu_examined"] == "Gesundheits- und Veterinäramt"  # a denominator of one owner only
 
 
@@ -478,7 +478,7 @@ def test_templates_explain_and_pass_the_intake_when_filled(root, tmp_path):
     written = templates.write_all(2018, tmp_path)
     # a published rate (the Einbürgerungsquote) has no counts to deliver: its owner gets no template
     owners = {i.data_owner.split(";")[0].strip() for i in catalogue.load(paths.CATALOGUE_YAML).indicators if i.counted}
-    assert len(written) == len(owners | {templates.REFERENCE_OWNER})
+    assert len(written) == len(owners | {templates.reference_owner()})
     path = next(p for p in written if "Bundesagentur_fuer_Arbeit_2018" in p.name)
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Daten", "Angaben", "Erläuterung"]

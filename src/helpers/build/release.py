@@ -28,6 +28,7 @@ import pandas as pd
 
 from helpers.build.publication import ENTRY, OUTPUT_FILES, publish, published_tables, staging_dir
 from helpers.core import areas, catalogue, fileio, paths
+from helpers.core import city as city_profile
 from helpers.core.model import FLAGS
 from helpers.disclosure import checker, disclosed, register, suppression
 from helpers.publish import manifest, tables
@@ -44,7 +45,7 @@ def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
     return [
         ("Inhalt", f"Alle im Integrationsmonitoring {city.short} {year} veröffentlichten Indikatorwerte, "
                    f"{first_year}–{year}, nach Gebiet, Jahr und Gruppe; ein Blatt je Handlungsfeld."),
-        ("Quelle", f"{areas.statistics_source()}, und die in jeder Zeile genannten "
+        ("Quelle", f"{city_profile.statistics_name()}, und die in jeder Zeile genannten "
                    "Indikatoren des Katalogs (data/catalogue.yml); Berechnung: Integrationsmonitoring-Werkbank."),
         ("Geheimhaltung", suppression.active_rule().describe()),
         ("Zeichenerklärung", symbols + "; „r“ = revidiert; „p“ = vorläufig."),

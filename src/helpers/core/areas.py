@@ -10,7 +10,6 @@ file state (path, modification time, size), so an edited areas.csv is read again
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,10 +19,6 @@ import pandas as pd
 
 from helpers.core import paths
 from helpers.core.model import DataError
-
-#: Amtlicher Gemeindeschlüssel of Münster, the one city whose publications the project names by
-#: their series (statistics_source). Moves into the city's own configuration with issue 15.
-MUENSTER_CODE = "05515000"
 
 GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke",
               "stadtzelle": "stadtzellen"}
@@ -78,39 +73,11 @@ def _city_cached(path: str, mtime: int, size: int) -> City:
                       (f"{len(rows)} Zeilen haben", f"Bitte bis auf eine entfernen (Codes: {', '.join(rows['code'])})"))
         raise DataError(
             f"{path}: {found} in der Spalte level den Wert „stadt“; es muss genau eine sein, mit dem "
-            "Gemeindeschlüssel als code und dem amtlichen Namen als name (z. B. `stadt,05515000,Stadt Münster,,,`). "
+            "Gemeindeschlüssel als code und dem amtlichen Namen als name (z. B. `stadt,09999000,Stadt Beispielstadt,,,`). "
             f"{fix}."
         )
     row = rows.iloc[0]
     return City(code=row["code"], name=row["name"])
-
-
-def citation(sources: list[str]) -> str:
-    """Stored source names as one line under a figure: the SMS tables ("SMS Migration 2014, …")
-    become their series (statistics_source, "…, Migration"), other datasets stay as named."""
-    series = sorted({m.group(1) for s in sources if (m := re.match(r"SMS (\w+) \d{4}", s))})
-    sms = [s for s in sources if s == "SMS" or s.startswith("SMS ")]  # "SMS, abgeleitet: …" -> "SMS"
-    datasets: dict[str, list[str]] = {}  # publisher: datasets ("Stadt Münster, Open Data: A und B")
-    for source in sources:
-        if source not in sms:
-            publisher, _, dataset = source.rpartition(": ")
-            datasets.setdefault(publisher, []).append(dataset)
-    other = [f"{p}: {' und '.join(d)}" if p else " und ".join(d) for p, d in datasets.items()]
-    named = ", ".join([statistics_source(), " und ".join(series)] if series else [statistics_source()])
-    return "; ".join(([named] if sms else []) + other)
-
-
-def statistics_source() -> str:
-    """The city's own small-area statistics, as the start of a source line.
-
-    The one place that decides this: Münster's real series is named ("SMS – Statistik für
-    Münsters Stadtteile"); any other city gets its own statistics office, generically, so no
-    other city's text claims a Münster source.
-    """
-    c = city()
-    if c.code == MUENSTER_CODE:
-        return "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
-    return f"{c.name}, Kommunalstatistik"
 
 
 def stadtteil_parents() -> pd.DataFrame:

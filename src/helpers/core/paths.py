@@ -25,6 +25,8 @@ CATALOGUE_YAML = DATA / "catalogue.yml"
 PUBLISHED_RATES_CSV = DATA / "published_rates.csv"
 #: Settings that are not data: the chapters and the disclosure rule (read by helpers.core.config only).
 CONFIG_YAML = ROOT / "config" / "monitoring.yml"
+#: What makes the report one city's report beyond its data (helpers.core.city).
+CITY_YAML = ROOT / "config" / "city.yml"
 
 # Deliveries of the departments (helpers.intake): raw files as received, what they yielded, logs.
 RAW_DIR = DATA / "raw"

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from helpers.core import areas
 from helpers.core.catalogue import GROUP_LABELS
 from helpers.core.model import MISSING_FLAGS, ORIGINS
 
@@ -57,7 +58,7 @@ LEVEL_LABELS: dict[str, list[str]] = {
     "stadtteil": ["Stadtteil", "Statistischer Bezirk"],
     "teilbereich": ["Teilbereich"],
     "stadtbezirk": ["Stadtbezirk", "Bezirk"],
-    "stadt": ["Stadt", "Gesamtstadt", "Stadt Münster", "Münster"],
+    "stadt": ["Stadt", "Gesamtstadt"],  # and the city's own names (parse_level)
     "unzugeordnet": ["nicht zuzuordnen", "unzugeordnet", "ohne Zuordnung"],
 }
 LEVEL_DE = {"stadtteil": "Stadtteil", "teilbereich": "Teilbereich", "stadtbezirk": "Stadtbezirk",
@@ -151,7 +152,10 @@ def parse_origin(cell: object) -> str:
 
 
 def parse_level(cell: object) -> str:
-    return _label(cell, LEVEL_INDEX, "Ebene", ", ".join(LEVEL_DE.values()))
+    """An area level; the city's official and short name (data/areas.csv) mean the city level too."""
+    city = areas.city()
+    index = {**LEVEL_INDEX, norm(city.name): "stadt", norm(city.short): "stadt"}
+    return _label(cell, index, "Ebene", ", ".join(LEVEL_DE.values()))
 
 
 AGE_EXPECTED = "„insgesamt“, eine Altersgruppe wie „15-64“ oder „15 bis unter 65“, oder „65+“ / „65 und älter“"

@@ -28,13 +28,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from helpers.core import areas
 from helpers.core.catalogue import Catalogue, Term
 from helpers.intake.cells import SEX_DE, origin_label
 from helpers.intake.problems import Problem, fmt_int
-from helpers.sources.areas import CITY_CODE, UNASSIGNED_CODE
+from helpers.sources.areas import UNASSIGNED_CODE
 
 COLUMNS = ("year", "area", "measure", "sex", "origin", "age")
-CITY = f"stadt|{CITY_CODE}"
+
+
+def _city() -> str:
+    """The key of the city's own area (data/areas.csv)."""
+    return f"stadt|{areas.city().code}"
+
+
 UNASSIGNED = f"unzugeordnet|{UNASSIGNED_CODE}"
 TOTAL_REASON = "eine Teilgruppe ist höchstens so groß wie insgesamt"
 #: Violations of one kind worded one by one; the rest are counted in one problem (the report shows
@@ -461,7 +468,7 @@ def _area_within(coded: Coded, rules: Rules, sources: Sources, context) -> list[
     pairs = [(m, agg) for agg, ms in rules.area_members.items() for m in ms]
     sets = {agg: set(ms) for agg, ms in rules.area_members.items()}
     pairs += [(a, b) for a in sets for b in sets if a != b and sets[a] < sets[b]]
-    pairs.append((UNASSIGNED, CITY))
+    pairs.append((UNASSIGNED, _city()))
     table = _table(coded, "area", pairs)
     bad = _pairs(coded, "area", table)
     if bad.empty:
@@ -492,7 +499,7 @@ def _area_sums(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pr
     code = coded.code("area")
     others = ["year", "measure", "sex", "origin", "age"]
     specs = [(agg, ms, "Stadtteile") for agg, ms in rules.area_members.items()]
-    specs.append((CITY, rules.bezirke, "Stadtbezirke"))
+    specs.append((_city(), rules.bezirke, "Stadtbezirke"))
     items = [(agg, ms, kind) for agg, ms, kind in specs if agg in code and any(m in code for m in ms)]
     if not items:
         return []
@@ -506,11 +513,11 @@ def _area_sums(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pr
         smin=("src", "min"), smax=("src", "max"), pfresh=("fresh", "max")).reset_index().merge(info, on="pid")
     merged = sums.merge(c, left_on=[*others, "whole"], right_on=[*others, "area"])
     merged["unassigned"], merged["u_src"], merged["u_i"] = 0, merged["src"], -1
-    if UNASSIGNED in code and CITY in code:
+    if UNASSIGNED in code and _city() in code:
         u = c[c["area"] == code[UNASSIGNED]][[*others, "value", "src", "i", "fresh"]].rename(
             columns={"value": "u_value", "src": "u_src2", "i": "u_i2", "fresh": "u_fresh"})
         merged = merged.merge(u, on=others, how="left")
-        at_city = (merged["whole"] == code[CITY]) & merged["u_value"].notna()
+        at_city = (merged["whole"] == code[_city()]) & merged["u_value"].notna()
         merged.loc[at_city, "unassigned"] = merged.loc[at_city, "u_value"].astype("int64")
         merged.loc[at_city, "u_src"] = merged.loc[at_city, "u_src2"].astype("int64")
         merged.loc[at_city, "u_i"] = merged.loc[at_city, "u_i2"].astype("int64")
@@ -520,7 +527,7 @@ def _area_sums(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pr
     # the city against its Stadtbezirke only where its Stadtteile are not all there
     kinds = np.array([kind == "Stadtbezirke" for _, _, kind in items])
     is_bezirke = pd.Series(kinds[merged["pid"].to_numpy()], index=merged.index)
-    by_stadtteile = merged[complete & (merged["whole"] == code.get(CITY, -1)) & ~is_bezirke][others]
+    by_stadtteile = merged[complete & (merged["whole"] == code.get(_city(), -1)) & ~is_bezirke][others]
     if is_bezirke.any() and len(by_stadtteile):
         shadow = merged[others].merge(by_stadtteile.assign(_s=True), on=others, how="left")["_s"].fillna(False).to_numpy()
         complete &= ~(is_bezirke.to_numpy() & shadow.astype(bool))
@@ -552,7 +559,7 @@ def _area_sums(coded: Coded, rules: Rules, sources: Sources, context) -> list[Pr
         detail = f" ({sources.rows_text(coded, [*indices, b.i], src)})" if sources.cross else ""
         if b.count == b.n:
             hint = ("; Personen ohne Stadtteil als Zeile mit Ebene „nicht zuzuordnen“ liefern"
-                    if whole == CITY and b.u_i < 0 else "")
+                    if whole == _city() and b.u_i < 0 else "")
             out.append(sources.at_value[src](
                 int(coded.rows.at[i, "row"]), f"Summe der {what} stimmt nicht mit dem Wert für {label} überein",
                 f"{fmt_int(b.value)}, Summe der {what}: {fmt_int(b.total)} (Differenz {fmt_int(b.value - b.total)}){detail}",

@@ -9,7 +9,7 @@ Which measures an owner delivers is derived from the catalogue: a measure belong
 first data owner of the indicators that use it as numerator. A measure that is only ever a
 denominator belongs to the owner of those indicators if there is one; if several owners
 divide by it (e.g. `residents`), it is a reference population and comes from the statistics
-office (`REFERENCE_OWNER`). Groups are the terms of the indicators and their compared groups;
+office (`reference_owner()`). Groups are the terms of the indicators and their compared groups;
 complement groups (Deutsche, ohne Migrationsvorgeschichte) are computed, so the template asks
 for the stored part instead. Indicators of level Stadtteil get rows for the 45 Stadtteile and
 the city; city-level indicators a city row only.
@@ -26,6 +26,7 @@ from pathlib import Path
 
 from helpers.core import areas, paths
 from helpers.core import catalogue as catalogue_module
+from helpers.core import city as city_profile
 from helpers.core.catalogue import Catalogue, Term
 from helpers.core.fileio import write_atomic
 from helpers.core.model import FLAGS, ORIGINS, SEXES
@@ -33,13 +34,17 @@ from helpers.indicators.compute import COMPLEMENTS
 from helpers.intake.cells import LEVEL_DE, SEX_DE, SYMBOLS_TEXT, origin_label
 from helpers.intake.read import DATA_SHEET, EXPLANATION_SHEET, INFO_SHEET
 from helpers.intake.validation import JUMP_ABSOLUTE, JUMP_RELATIVE, MIN_YEAR
-from helpers.sources.areas import CITY_CODE, CITY_NAME
 
-#: Delivers reference populations that several owners divide by.
-REFERENCE_OWNER = "Stadt Münster, Informationsmanagement und Statistikdienststelle"
-#: Where departments send their filled templates (shown in every template).
-RECIPIENT = ("Stadt Münster, Amt für Migration und Integration – Kommunales Integrationszentrum, "
-             "Integrationsmonitoring (in Abstimmung mit der Statistikdienststelle)")
+
+def reference_owner() -> str:
+    """Who delivers reference populations that several owners divide by (config/city.yml)."""
+    return city_profile.profile().reference_owner or f"{areas.city().name}, Statistikstelle"
+
+
+def recipient() -> str:
+    """Where departments send their filled templates, shown in every template (config/city.yml)."""
+    return city_profile.profile().recipient or f"{areas.city().name}, Integrationsmonitoring"
+
 COLUMNS = ["Jahr", "Ebene", "Gebiet-Nr", "Gebiet", "Merkmal", "Beschreibung", "Geschlecht", "Herkunft", "Alter", "Wert", "Zeichen"]
 DEMO_PREFIX = re.compile(r"^Demodaten – synthetisch \(Vorbild: (.*)\)$", re.S)
 
@@ -75,7 +80,7 @@ def measure_owners(cat: Catalogue) -> dict[str, str]:
         if ind.denominator.measure not in owners:
             denominators.setdefault(ind.denominator.measure, []).append(first_owner(ind.data_owner))
     for measure, users in denominators.items():
-        owners[measure] = users[0] if len(set(users)) == 1 else REFERENCE_OWNER
+        owners[measure] = users[0] if len(set(users)) == 1 else reference_owner()
     return owners
 
 
@@ -137,7 +142,7 @@ def _rows(items: list[Expected], year: int) -> list[list[object]]:
     for item in items:
         t = item.term
         places = [("Stadtteil", code, name) for code, name in stadtteile] if item.stadtteile else []
-        places.append(("Stadt", CITY_CODE, CITY_NAME))
+        places.append(("Stadt", areas.city().code, areas.city().name))
         age = "insgesamt" if t.age == "total" else t.age
         for level, code, name in places:
             rows.append([year, level, code, name, t.measure, item.description, SEX_DE[t.sex], origin_label(t.origin), age, None, None])
@@ -192,7 +197,7 @@ def _info_sheet(sheet, owner: str, year: int, source: str, bold) -> None:
         ("Telefon / E-Mail", ""),
         ("Lieferdatum", ""),
         ("Bemerkungen", ""),
-        ("Senden an", RECIPIENT),
+        ("Senden an", recipient()),
     ]
     for label, value in rows:
         sheet.append([label, value])
@@ -205,10 +210,10 @@ def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> N
     column_text = {
         "Jahr": f"Jahr, für das die Werte gelten (Stichtag 31.12.), vierstellig; erlaubt {MIN_YEAR} bis zum laufenden Jahr. Pflicht.",
         "Ebene": f"Gebietsebene: {', '.join(LEVEL_DE.values())}. Ohne diese Spalte ist die Gebiet-Nr eine Stadtteil-Nummer.",
-        "Gebiet-Nr": "Amtliche Nummer des Gebiets (Stadtteil zweistellig, z. B. 34 = Düesberg; Stadt 05515000). "
-                     "Maßgeblich ist die Nummer. Pflicht (oder ein eindeutiger Name in „Gebiet“).",
-        "Gebiet": "Name des Gebiets (zur Kontrolle): muss zur Nummer passen; bekannte Schreibweisen wie "
-                  "„Düesbergweg“ werden erkannt.",
+        "Gebiet-Nr": f"Amtliche Nummer des Gebiets ({city_profile.profile().area_example}; Stadt "
+                     f"{areas.city().code}). Maßgeblich ist die Nummer. Pflicht (oder ein eindeutiger Name in „Gebiet“).",
+        "Gebiet": "Name des Gebiets (zur Kontrolle): muss zur Nummer passen; bekannte andere Schreibweisen "
+                  "(Spalte aliases der Gebietsliste data/areas.csv) werden erkannt.",
         "Merkmal": "Kennung des Merkmals aus dem Indikatorkatalog (nicht ändern). Pflicht.",
         "Beschreibung": "Wofür das Merkmal verwendet wird; wird beim Einlesen nicht ausgewertet (Platz für Anmerkungen).",
         "Geschlecht": "insgesamt, männlich oder weiblich.",
@@ -221,7 +226,7 @@ def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> N
                    "oder das Zeichen statt einer Zahl.",
     }
     lines: list[tuple[str, str]] = [
-        ("Datenlieferung für das Integrationsmonitoring der Stadt Münster", ""),
+        (f"Datenlieferung für das Integrationsmonitoring – {areas.city().name}", ""),
         ("So geht es", "Im Blatt „Daten“ nur die gelb markierte Spalte „Wert“ (und bei Bedarf „Zeichen“) ausfüllen. "
                        "Jede Zeile ist ein Wert für ein Jahr, ein Gebiet, ein Merkmal und eine Gruppe. Zeilen, für die es "
                        "keine Daten gibt, mit „.“ kennzeichnen; nicht gelieferte Zeilen löschen. Keine Zeilen oder Spalten "
@@ -229,7 +234,7 @@ def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> N
                        "zugeordnet werden können, als zusätzliche Zeile mit Ebene „nicht zuzuordnen“ und Gebiet-Nr 0 "
                        "liefern: die Stadt ist die Summe der Stadtteile und dieser Zeile. Im Blatt „Angaben“ Quelle und "
                        "Ansprechperson eintragen. Als .xlsx speichern (CSV mit „;“ ist ebenfalls möglich)."),
-        ("Senden an", RECIPIENT),
+        ("Senden an", recipient()),
         ("Prüfung beim Einlesen", "Alle Probleme werden gesammelt gemeldet (Datei, Blatt, Zeile, Spalte, gefundener Wert, "
                                   "Erwartung): fehlende oder unbekannte Spalten, Text oder Nachkommastellen in „Wert“, "
                                   "negative Anzahlen, Zähler größer als Nenner, männlich + weiblich ≠ insgesamt, "

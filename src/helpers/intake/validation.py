@@ -20,13 +20,14 @@ import pandas as pd
 
 from helpers.core import areas, observations, paths
 from helpers.core import catalogue as catalogue_module
+from helpers.core import city as city_profile
 from helpers.core.fileio import sha256_file
 from helpers.core.model import KEY
 from helpers.intake import cells, consistency
 from helpers.intake.cells import HEADERS, LEVEL_DE, CellError
 from helpers.intake.problems import Problem, fmt_int
 from helpers.intake.read import ReadError, Table, read_table
-from helpers.sources.areas import CITY_CODE, UNASSIGNED_CODE, normalise_name
+from helpers.sources.areas import UNASSIGNED_CODE, normalise_name
 
 #: Plausible delivery years: the monitoring's series start in the 1990s; no future years.
 MIN_YEAR = 1990
@@ -318,7 +319,7 @@ def _area(cell, roles: dict[str, int], context: Context) -> tuple[str, str]:
     if area is None:
         if name == "":
             if level in ("stadt", "unzugeordnet"):
-                return level, CITY_CODE if level == "stadt" else UNASSIGNED_CODE
+                return level, areas.city().code if level == "stadt" else UNASSIGNED_CODE
             role = "area_code" if "area_code" in roles else "area_name"
             raise _AreaError(role, CellError("Gebiet fehlt", code_cell if role == "area_code" else name_cell,
                                              "die Stadtteil-Nummer (bzw. Gebiet-Nr mit Ebene) oder einen bekannten Gebietsnamen",
@@ -335,13 +336,14 @@ def _area(cell, roles: dict[str, int], context: Context) -> tuple[str, str]:
 
 
 def _area_code(code_cell, level: str | None, context: Context) -> tuple[str, str]:
-    expected = "die amtliche Nummer des Gebiets: Stadtteil zweistellig (z. B. 34 = Düesberg), Stadt 05515000"
+    expected = (f"die amtliche Nummer des Gebiets: {city_profile.profile().area_example}, "
+                f"Stadt {areas.city().code}")
     try:
         number = cells.parse_whole(code_cell, "Gebiet-Nr", expected, "die Nummer ohne Zusätze eintragen")
     except CellError as err:
         raise _AreaError("area_code", err) from None
-    if number == int(CITY_CODE) and level in (None, "stadt"):
-        return "stadt", CITY_CODE
+    if number == int(areas.city().code) and level in (None, "stadt"):
+        return "stadt", areas.city().code
     code = str(number)
     target = level or "stadtteil"
     if (target, code) in context.names:

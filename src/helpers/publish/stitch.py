@@ -22,7 +22,7 @@ from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
 from helpers.core import areas, catalogue, fileio, paths
-from helpers.core.areas import MUENSTER_CODE
+from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
 from helpers.core.model import FLAGS
 from helpers.disclosure import suppression
@@ -36,27 +36,6 @@ CLOSING = (("methoden", "Methodische Hinweise"), ("quellen", "Quellen und Nutzun
            ("zeichen", "Zeichenerklärung"))
 #: Symbols the report may show although the stored data have no flag for them.
 EXTRA_SYMBOLS = {"r": "revidiert", "p": "vorläufig"}
-#: Terms of use as printed in the publications (../shared/data/muenster/README.md), by series.
-TERMS = {
-    "SMS – Statistik für Münsters Stadtteile": (
-        "„Für nicht gewerbliche Zwecke sind Vervielfältigungen und unentgeltliche Verbreitung, auch "
-        "auszugsweise, mit Quellenangabe gestattet.“ (Vermerk in den Veröffentlichungen)"),
-    "Stadt Münster, Open Data": (
-        "Die Datensätze des Open-Data-Portals der Stadt stehen in der Regel unter der „Datenlizenz "
-        "Deutschland – Namensnennung – 2.0“; die Bedingungen dieser Datensätze sind auf dem Portal zu prüfen"),
-}
-UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
-#: What a bare source name in the catalogue stands for (data/README.md).
-SOURCE_NOTES = {"Bundesagentur für Arbeit": "Arbeitslosenstatistik, veröffentlicht in den SMS-Heften Arbeitslose"}
-#: Sources used by every Münster report but not named in the catalogue (../shared/data/muenster/README.md).
-FIXED_SOURCES = (
-    ("Code for Münster, Open-Data-Sammlung (Repository codeformuenster/open-data, Ordner "
-     "statistik_stadtteile/scraped_pdf): Text der SMS-Hefte, aus den PDF-Dateien extrahiert", UNKNOWN_TERMS),
-    ("Stadt Münster: Statistische Gebietsgliederung (Stadtteile, Stand 2014), gesammelt von Code for Münster; "
-     "für die Karten vom Projekt nach ETRS89 / UTM 32N (EPSG:25832) umprojiziert", UNKNOWN_TERMS),
-)
-
-
 def report_date() -> str:
     """Date of the latest commit as TT.MM.JJJJ: the same sources give the same report, unlike today's date."""
     try:
@@ -97,11 +76,8 @@ def _report_cells(nb: nbformat.NotebookNode) -> list:
 # --- opening pages ----------------------------------------------------------------------------
 
 def data_basis() -> str:
-    """What the report's figures are, in one line: Münster's SMS series, or the city's own statistics."""
-    if areas.city().code == MUENSTER_CODE:
-        return ("Veröffentlichungen der Reihe „SMS – Statistik für Münsters Stadtteile“ (bis 2014) und "
-                "Open-Data-Reihen der Stadt Münster (ab 2015)")
-    return areas.statistics_source()
+    """What the report's figures are, in one line (config/city.yml, else the city's own statistics)."""
+    return city_profile.profile().statistics_basis or city_profile.statistics_name()
 
 
 def title_page(year: int, first_year: int, stand: str) -> str:
@@ -247,18 +223,18 @@ def _merge_series(parts: list[str]) -> list[str]:
 
 
 def source_entries() -> list[tuple[str, str]]:
-    """(source, terms) for the real sources named in the catalogue, then the fixed ones."""
+    """(source, terms) for the real sources named in the catalogue, then the city's fixed ones."""
     cat = catalogue.load()
+    found = city_profile.profile()
     parts = sorted({p.strip() for i in cat.indicators if not i.synthetic for p in i.source.split(";") if p.strip()})
     entries = []
     for source in _merge_series(parts):
-        if source in SOURCE_NOTES:
-            source = f"{source} ({SOURCE_NOTES[source]})"
-        terms = next((t for key, t in TERMS.items() if key in source), UNKNOWN_TERMS)
-        entries.append((source, terms))
-    if areas.city().code != MUENSTER_CODE:  # another city: its own boundaries, not Münster's collection
-        return entries + [(f"{areas.city().name}: Statistische Gebietsgliederung", UNKNOWN_TERMS)]
-    return entries + list(FIXED_SOURCES)
+        if source in found.source_notes:
+            source = f"{source} ({found.source_notes[source]})"
+        entries.append((source, found.terms_of(source)))
+    if found.generic:  # no city.yml: the city's own boundaries, named generically
+        return entries + [(f"{areas.city().name}: Statistische Gebietsgliederung", city_profile.UNKNOWN_TERMS)]
+    return entries + list(found.fixed_sources)
 
 
 def sources() -> str:

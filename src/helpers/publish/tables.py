@@ -97,7 +97,7 @@ def _checked(frame: pd.DataFrame) -> pd.DataFrame:
                          f"erlaubt: {', '.join(repr(f) for f in sorted(ALLOWED_FLAGS))}.")
     codes = frame["area_code"]
     if not codes.map(lambda c: isinstance(c, str)).all():
-        raise ValueError("Tabellenexport: 'area_code' muss Text sein (führende Nullen, z. B. '05515000').")
+        raise ValueError("Tabellenexport: 'area_code' muss Text sein (führende Nullen, z. B. '09999000').")
     unexplained = frame["value"].isna() & frame["flag"].eq("")
     if unexplained.any():
         rows = ", ".join(map(str, frame.index[unexplained][:5]))

@@ -26,6 +26,7 @@ import pandas as pd
 from libpysal.weights import W
 
 from helpers.core import areas, catalogue, formatting, observations
+from helpers.core import city as city_profile
 from helpers.disclosure import disclosed
 from helpers.figures import charts, maps
 from helpers.indicators import compute
@@ -45,7 +46,7 @@ ANALYSIS = "Analyse"
 def population_source(years: Iterable[int]) -> str:
     """Source line of the analyses computed from the Stadtteil population counts of these years."""
     cited = observations.cited_sources("population", ["total", "migration", "foreign"], years)
-    return f"{areas.citation(cited) or areas.statistics_source()}; eigene Berechnung"
+    return f"{city_profile.citation(cited) or city_profile.statistics_name()}; eigene Berechnung"
 
 
 def _num(value: float, decimals: int = 3) -> str:

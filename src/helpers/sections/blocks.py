@@ -20,6 +20,7 @@ import html
 import pandas as pd
 
 from helpers.core import areas, catalogue, formatting, observations
+from helpers.core import city as city_profile
 from helpers.core.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
 from helpers.disclosure import disclosed, suppression
 from helpers.figures import charts, maps
@@ -457,7 +458,7 @@ def composition(report_year: int) -> Shown:
             for code, value in c.items():
                 rows.setdefault(names.get(code, code), {})[label] = float(value) / float(total[code]) * 100
     table = result.table("zusammensetzung", pd.DataFrame(rows).T[list(parts.values())])
-    source = areas.citation(observations.cited_sources("population", ["total", *parts], [report_year]))
+    source = city_profile.citation(observations.cited_sources("population", ["total", *parts], [report_year]))
     fig = charts.stacked_composition(table, f"Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte, {report_year}", source)
     return result.figure("zusammensetzung", fig)
 

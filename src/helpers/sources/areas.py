@@ -18,7 +18,7 @@ import unicodedata
 
 import pandas as pd
 
-from helpers.core.areas import MUENSTER_CODE as CITY_CODE  # noqa: E402 - Amtlicher Gemeindeschlüssel
+CITY_CODE = "05515000"  # Amtlicher Gemeindeschlüssel
 
 CITY_NAME = "Stadt Münster"
 UNASSIGNED_CODE = "0"  # "nicht zuzuordnen": counted in the city total, in no Stadtteil

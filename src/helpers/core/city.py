@@ -1,0 +1,159 @@
+"""What makes the report one city's report, beyond its data: config/city.yml, read here only.
+
+The data root names its city in data/areas.csv (code and official name, helpers.core.areas.city).
+Everything else that is particular to a city lives in `config/city.yml`: the concept of its
+statistics (Migrationsvorgeschichte or Migrationshintergrund), how its small-area statistics are
+cited, the terms of its sources, the sources every report uses, and the texts of its delivery
+templates. Code never names a city (tests/test_city.py checks this); a data root without the
+file gets generic texts, so no other city's report claims Münster's sources.
+
+    from helpers.core import city
+    city.profile().statistics_name   # "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from helpers.core import areas, paths
+
+#: Where the file lives, relative to the data root (also shown in messages).
+RELATIVE = "config/city.yml"
+CONCEPTS = ("Migrationsvorgeschichte", "Migrationshintergrund")
+TOP_KEYS = ("concept", "statistics", "terms", "source_notes", "fixed_sources", "intake")
+UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
+
+
+class CityConfigError(ValueError):
+    """config/city.yml is invalid; the message names the file, the key and what to do."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A city's texts and sources; `generic` when the data root has no config/city.yml."""
+
+    city_name: str
+    concept: str = "Migrationsvorgeschichte"
+    statistics_name: str = ""  # start of a source line; default "<city>, Kommunalstatistik"
+    statistics_prefix: str = ""  # stored sources of that series start so ("SMS")
+    statistics_basis: str = ""  # "Datenstand" on the title page
+    terms: tuple[tuple[str, str], ...] = ()  # (part of a source name, terms of use)
+    source_notes: dict[str, str] = field(default_factory=dict, hash=False)
+    fixed_sources: tuple[tuple[str, str], ...] = ()  # (source, terms)
+    recipient: str = ""
+    reference_owner: str = ""
+    area_example: str = "Gebietsnummer wie in der Gebietsliste"
+    generic: bool = True
+
+    def terms_of(self, source: str) -> str:
+        """The terms of use of a source, or the note that they are to be looked up there."""
+        return next((t for match, t in self.terms if match in source), UNKNOWN_TERMS)
+
+
+def _fail(where: Path, message: str) -> CityConfigError:
+    return CityConfigError(f"{where}: {message}")
+
+
+def _text(raw: dict, key: str, where: Path, default: str = "") -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise _fail(where, f"'{key}' muss ein Text sein, gefunden: {value!r}.")
+    return " ".join(value.split())
+
+
+def _mapping(raw: object, where: Path, key: str, allowed: tuple[str, ...] | None = None) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise _fail(where, f"'{key}' muss eine Zuordnung (Schlüssel: Wert) sein, gefunden: {raw!r}.")
+    unknown = sorted(str(k) for k in raw if allowed is not None and k not in allowed)
+    if unknown:
+        raise _fail(where, f"'{key}': unbekannte(r) Schlüssel {', '.join(unknown)}; erlaubt: {', '.join(allowed or ())}.")
+    return raw
+
+
+def _pairs(raw: object, where: Path, key: str, first: str, second: str) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _fail(where, f"'{key}' muss eine Liste sein (je Eintrag {first}: …).")
+    out = []
+    for number, entry in enumerate(raw, start=1):
+        entry = _mapping(entry, where, f"{key}[{number}]", (first, second))
+        head = _text(entry, first, where)
+        if not head:
+            raise _fail(where, f"'{key}[{number}]' braucht '{first}'.")
+        out.append((head, _text(entry, second, where) or UNKNOWN_TERMS))
+    return tuple(out)
+
+
+def parse(text: str, where: Path, city_name: str) -> Profile:
+    """The profile from the file's text; CityConfigError naming `where` for anything invalid."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _fail(where, f"kein gültiges YAML ({' '.join(str(exc).split())}).") from None
+    raw = _mapping(raw, where, "(Datei)", TOP_KEYS)
+    concept = _text(raw, "concept", where, CONCEPTS[0])
+    if concept not in CONCEPTS:
+        raise _fail(where, f"'concept' ist {concept!r}; erlaubt: {', '.join(CONCEPTS)}.")
+    stats = _mapping(raw.get("statistics"), where, "statistics", ("name", "prefix", "basis"))
+    notes = _mapping(raw.get("source_notes"), where, "source_notes")
+    intake = _mapping(raw.get("intake"), where, "intake", ("recipient", "reference_owner", "area_example"))
+    generic = Profile(city_name)
+    return Profile(
+        city_name=city_name, concept=concept,
+        statistics_name=_text(stats, "name", where), statistics_prefix=_text(stats, "prefix", where),
+        statistics_basis=_text(stats, "basis", where),
+        terms=_pairs(raw.get("terms"), where, "terms", "match", "terms"),
+        source_notes={str(k): " ".join(str(v).split()) for k, v in notes.items()},
+        fixed_sources=_pairs(raw.get("fixed_sources"), where, "fixed_sources", "source", "terms"),
+        recipient=_text(intake, "recipient", where), reference_owner=_text(intake, "reference_owner", where),
+        area_example=_text(intake, "area_example", where, generic.area_example), generic=False,
+    )
+
+
+@lru_cache(maxsize=4)
+def _load(where: Path, signature: tuple, city_name: str) -> Profile:
+    if not signature:
+        return Profile(city_name)
+    return parse(where.read_text(encoding="utf-8"), where, city_name)
+
+
+def profile() -> Profile:
+    """The city's profile from config/city.yml of the data root (generic without the file)."""
+    where = Path(paths.CITY_YAML)
+    try:
+        stat = where.stat()
+        signature: tuple = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        signature = ()
+    return _load(where, signature, areas.city().name)
+
+
+def statistics_name() -> str:
+    """The start of a source line for the city's own small-area statistics."""
+    found = profile()
+    return found.statistics_name or f"{found.city_name}, Kommunalstatistik"
+
+
+def citation(sources: list[str]) -> str:
+    """Stored source names as one line under a figure: the tables of the city's statistics
+    ("SMS Migration 2014, …", prefix from config/city.yml) become its series ("…, Migration"),
+    other datasets stay as named, those of one publisher joined ("Stadt X, Open Data: A und B")."""
+    prefix = profile().statistics_prefix
+    own = [s for s in sources if prefix and (s == prefix or s.startswith(f"{prefix} "))]
+    series = sorted({m.group(1) for s in own if (m := re.match(rf"{re.escape(prefix)} (\w+) \d{{4}}", s))})
+    datasets: dict[str, list[str]] = {}
+    for source in sources:
+        if source not in own:
+            publisher, _, dataset = source.rpartition(": ")
+            datasets.setdefault(publisher, []).append(dataset)
+    other = [f"{p}: {' und '.join(d)}" if p else " und ".join(d) for p, d in datasets.items()]
+    named = ", ".join([statistics_name(), " und ".join(series)] if series else [statistics_name()])
+    return "; ".join(([named] if own else []) + other)
