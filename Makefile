@@ -9,6 +9,7 @@
 #   make data SRC=../shared/data/muenster   re-derive the committed real data
 #   make templates [YEAR=2018]  one empty delivery template per data owner in outputs/templates/
 #   make ingest FILE=lieferung.xlsx [REVISE=1] [CONFIRM=1] [CHECK=1]   check and store data deliveries
+#   make check-city           check the city's setup (areas, boundaries, data, catalogue, config)
 #   make lock                 re-generate requirements.lock + environment.yml from pyproject.toml
 
 # The interpreter: PYTHON if given, else the first of python3, python3.11, python3.12, python3.13 that is
@@ -29,10 +30,10 @@ CHECK  ?=
 PYTEST_ARGS ?=
 FORCE  ?=
 
-.PHONY: setup report test verify bench lab data templates ingest lock clean help
+.PHONY: setup report test verify bench lab data templates ingest check-city lock clean help
 
 help:
-	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -69,6 +70,9 @@ lab: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python -m helpers.sources.build --src $(SRC)
+
+check-city: $(STAMP)
+	$(BIN)/python -m helpers.core.citycheck
 
 templates: $(STAMP)
 	$(BIN)/python -m helpers.intake.templates $(if $(YEAR),--year $(YEAR))

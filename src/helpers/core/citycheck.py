@@ -1,0 +1,243 @@
+"""Is a city set up completely? One command checks a data root and reports every problem.
+
+    python -m helpers.core.citycheck            # the current root (make check-city)
+
+A city is configuration and data (README "Eine neue Stadt einrichten"): its areas
+(data/areas.csv), boundaries (data/geo/), catalogue, observations, published rates and its
+config/city.yml and config/monitoring.yml. This reads them directly from their files, not
+through the caches of the report, and collects every problem with file, row and column and what
+to do, instead of stopping at the first one:
+
+- areas: known levels, a parent for every area that names one, exactly one row of the city;
+- boundaries: every area of a level with a boundary file has a polygon and every polygon an
+  area, polygons are valid, do not overlap, and lie in their parent area;
+- observations and published rates: every area code is an area of that level;
+- catalogue: every measure an indicator counts (or the published rate it takes) has data;
+- the two configuration files read without error.
+
+Exit code 0 without problems, 1 with problems, each printed as one German line.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from helpers.core import catalogue, config, paths
+from helpers.core import city as city_profile
+from helpers.core.areas import GEO_LAYERS
+from helpers.core.model import AREA_LEVELS
+
+#: Levels areas.csv may hold besides those of observations (below the finest published one).
+EXTRA_LEVELS = ("stadtzelle",)
+#: Overlap of two polygons of one layer that counts as a problem (m², EPSG:25832): digitising
+#: noise along shared edges stays below it.
+OVERLAP_M2 = 100.0
+#: Share of a child's area that must lie within its parent.
+INSIDE_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: where (file, row, column) and what to do, in German."""
+
+    file: str
+    row: int | None  # 1-based line of the file (header = 1), None for the file as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = ", ".join(p for p in (self.file, f"Zeile {self.row}" if self.row else "",
+                                      f"Spalte {self.column}" if self.column else "") if p)
+        return f"{where}: {self.message}"
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def check_areas(table: pd.DataFrame, where: str) -> list[Problem]:
+    """Levels, parents and the one city row of areas.csv."""
+    problems = []
+    known = set(AREA_LEVELS) | set(EXTRA_LEVELS)
+    present = set(zip(table["level"], table["code"]))
+    for index, row in table.iterrows():
+        line = int(index) + 2
+        if row["level"] not in known:
+            problems.append(Problem(where, line, "level", f"unbekannte Ebene {row['level']!r}; erlaubt: "
+                                                          f"{', '.join(sorted(known))}."))
+        if row["parent_level"] and (row["parent_level"], row["parent_code"]) not in present:
+            problems.append(Problem(where, line, "parent_code",
+                                    f"{row['level']} {row['code']} ({row['name']}) gehört laut Datei zu "
+                                    f"{row['parent_level']} {row['parent_code']}, das es nicht gibt. Bitte das "
+                                    "übergeordnete Gebiet ergänzen oder den Verweis berichtigen."))
+    cities = table[table["level"] == "stadt"]
+    if len(cities) != 1:
+        problems.append(Problem(where, None, "level", f"{len(cities)} Zeilen der Ebene „stadt“; es muss genau eine "
+                                                      "sein (Gemeindeschlüssel als code, amtlicher Name als name)."))
+    return problems
+
+
+def check_boundaries(table: pd.DataFrame, geo_dir: Path, root: Path) -> list[Problem]:
+    """Every area of a level with a boundary file has one polygon, and the polygons fit together."""
+    problems: list[Problem] = []
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for level, stem in GEO_LAYERS.items():
+        path = geo_dir / f"{stem}.geojson"
+        codes = set(table.loc[table["level"] == level, "code"])
+        if not path.is_file():
+            if codes and level != "stadtzelle":
+                problems.append(Problem(_relative(path, root), None, "", f"Datei fehlt: {len(codes)} Gebiete der "
+                                        f"Ebene {level} haben keine Grenzen (Karten und Nachbarschaften brauchen sie)."))
+            continue
+        where = _relative(path, root)
+        layer = gpd.read_file(path)
+        layer["code"] = layer["code"].astype(str)
+        layers[level] = layer
+        for code in sorted(codes - set(layer["code"])):
+            problems.append(Problem(where, None, "code", f"{level} {code} steht in data/areas.csv, hat aber keine "
+                                                         "Grenze. Bitte die Fläche ergänzen."))
+        for index, code in layer["code"].items():
+            if code not in codes:
+                problems.append(Problem(where, int(index) + 1, "code", f"Fläche {code} ist kein Gebiet der Ebene "
+                                                                       f"{level} in data/areas.csv."))
+        for index in layer.index[~layer.geometry.is_valid]:
+            problems.append(Problem(where, int(index) + 1, "geometry", f"Fläche {layer.at[index, 'code']} ist "
+                                                                       "geometrisch ungültig (z. B. Selbstüberschneidung)."))
+        problems += _overlaps(layer, where)
+    problems += _outside_parents(table, layers, geo_dir, root)
+    return problems
+
+
+def _overlaps(layer: gpd.GeoDataFrame, where: str) -> list[Problem]:
+    pairs = gpd.sjoin(layer[["code", "geometry"]], layer[["code", "geometry"]], predicate="intersects")
+    pairs = pairs[pairs["code_left"] < pairs["code_right"]]
+    out = []
+    shapes = layer.set_index("code").geometry
+    for a, b in zip(pairs["code_left"], pairs["code_right"]):
+        shared = shapes[a].intersection(shapes[b]).area
+        if shared > OVERLAP_M2:
+            out.append(Problem(where, None, "geometry", f"Flächen {a} und {b} überlappen sich ({shared:,.0f} m²); "
+                                                        "Gebiete einer Ebene dürfen sich nicht überdecken."
+                               .replace(",", ".")))
+    return out
+
+
+def _outside_parents(table: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], geo_dir: Path,
+                     root: Path) -> list[Problem]:
+    out = []
+    for level, layer in layers.items():
+        rows = table[(table["level"] == level) & table["parent_level"].isin(list(layers))]
+        for parent_level, group in rows.groupby("parent_level"):
+            parents = layers[parent_level].set_index("code").geometry
+            shapes = layer.set_index("code").geometry
+            for code, parent in zip(group["code"], group["parent_code"]):
+                if code not in shapes.index or parent not in parents.index:
+                    continue  # reported above
+                shape = shapes[code]
+                share = shape.intersection(parents[parent]).area / shape.area if shape.area else 0.0
+                if share < INSIDE_SHARE:
+                    out.append(Problem(_relative(geo_dir / f"{GEO_LAYERS[level]}.geojson", root), None, "geometry",
+                                       f"{level} {code} liegt nur zu {share:.0%} in {parent_level} {parent}, zu dem "
+                                       "es laut data/areas.csv gehört. Bitte Zuordnung oder Grenzen prüfen."))
+    return out
+
+
+def check_area_codes(frame: pd.DataFrame, where: str, areas_present: set[tuple[str, str]]) -> list[Problem]:
+    """Every (level, code) of a data file is an area; one problem per unknown pair, at its first row."""
+    keys = pd.Series(list(zip(frame["area_level"], frame["area_code"].astype(str))), index=frame.index)
+    unknown = keys[~keys.isin(areas_present)]
+    out = []
+    for key, rows in unknown.groupby(unknown):
+        first = int(rows.index[0]) + 2
+        out.append(Problem(where, first, "area_code", f"{key[0]} {key[1]} ist kein Gebiet in data/areas.csv "
+                                                      f"({len(rows)} Zeilen). Bitte das Gebiet ergänzen oder den "
+                                                      "Code berichtigen."))
+    return out
+
+
+def check_catalogue(cat: catalogue.Catalogue, observed: pd.DataFrame, published: set[str],
+                    where: str) -> list[Problem]:
+    """Every counted measure (with the groups asked for) has data; every published rate too."""
+    have = set(zip(observed["measure"], observed["sex"], observed["origin"]))
+    measures = set(observed["measure"])
+    out = []
+    for ind in cat.indicators:
+        if not ind.counted:
+            if ind.published.measure not in published:
+                out.append(Problem(where, None, "published_rate", f"Indikator {ind.id}: die veröffentlichte Quote "
+                                   f"{ind.published.measure!r} fehlt in data/published_rates.csv."))
+            continue
+        for side, term in zip(("numerator", "denominator"), ind.terms):
+            if term.measure not in measures:
+                out.append(Problem(where, None, side, f"Indikator {ind.id}: Merkmal {term.measure!r} kommt in den "
+                                   "Beobachtungen nicht vor. Bitte Daten liefern oder das Merkmal berichtigen."))
+            elif term.origin not in ("german", "no_migration") and (term.measure, term.sex, term.origin) not in have:
+                out.append(Problem(where, None, side, f"Indikator {ind.id}: {term.measure!r} gibt es nicht für "
+                                   f"sex={term.sex}, origin={term.origin}."))
+    return out
+
+
+def check(root: Path) -> list[Problem]:
+    """Every problem of the city set up under `root` (data/, config/)."""
+    data = root / "data"
+    problems: list[Problem] = []
+    areas_file = data / "areas.csv"
+    if not areas_file.is_file():
+        return [Problem("data/areas.csv", None, "", "Datei fehlt: die Gebietsliste (level, code, name, "
+                                                     "parent_level, parent_code, aliases).")]
+    table = pd.read_csv(areas_file, dtype=str, keep_default_na=False)
+    problems += check_areas(table, "data/areas.csv")
+    problems += check_boundaries(table, data / "geo", root)
+    present = set(zip(table["level"], table["code"]))
+    frames = []
+    for path in sorted((data / "observations").glob("*.csv")):
+        if path.name.startswith("."):
+            continue
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frames.append(frame)
+        problems += check_area_codes(frame, _relative(path, root), present)
+    rates_file = data / "published_rates.csv"
+    published: set[str] = set()
+    if rates_file.is_file():
+        rates = pd.read_csv(rates_file, dtype=str, keep_default_na=False)
+        published = set(rates["measure"])
+        problems += check_area_codes(rates, _relative(rates_file, root), present)
+    for path, load in ((root / config.RELATIVE, lambda p: config.load(p)),
+                       (root / city_profile.RELATIVE, None)):
+        try:
+            if load is not None:
+                load(path)
+            elif path.is_file():
+                city_profile.parse(path.read_text(encoding="utf-8"), Path(city_profile.RELATIVE), "")
+        except (config.ConfigError, city_profile.CityConfigError) as err:
+            problems.append(Problem(_relative(path, root), None, "", str(err).split(": ", 1)[-1]))
+    try:
+        cat = catalogue.load(data / "catalogue.yml")
+    except (catalogue.CatalogueError, OSError) as err:
+        return problems + [Problem("data/catalogue.yml", None, "", str(err))]
+    observed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["measure", "sex", "origin"])
+    return problems + check_catalogue(cat, observed, published, "data/catalogue.yml")
+
+
+def main(argv: list[str] | None = None) -> int:
+    root = Path(argv[0]) if argv else paths.ROOT
+    problems = check(root)
+    if not problems:
+        print(f"Stadt unter {root} vollständig eingerichtet: keine Probleme gefunden.")
+        return 0
+    print(f"{len(problems)} Problem(e) in der Einrichtung der Stadt unter {root}:", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

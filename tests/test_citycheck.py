@@ -1,0 +1,75 @@
+"""The city setup check: the committed city passes; every kind of gap is found with file, row and column."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from helpers.core import citycheck, context, paths
+
+
+def test_the_committed_city_is_set_up_completely():
+    assert citycheck.check(paths.ROOT) == []
+
+
+@pytest.fixture
+def broken(tmp_path) -> Path:
+    """A copy of the committed city with one gap of each kind (noted beside each change)."""
+    root = tmp_path / "stadt"
+    shutil.copytree(paths.ROOT / "data", root / "data", ignore=shutil.ignore_patterns("raw"))
+    shutil.copytree(paths.ROOT / "config", root / "config")
+    data = root / "data"
+    # an observation in a Stadtteil that does not exist (line 2 of sms.csv, counting the header as 1)
+    sms = pd.read_csv(data / "observations" / "sms.csv", dtype=str, keep_default_na=False)
+    sms.loc[0, ["area_level", "area_code"]] = ["stadtteil", "19"]
+    sms.to_csv(data / "observations" / "sms.csv", index=False)
+    # a Stadtteil whose Teilbereich is missing (areas.csv line 2: 11 Aegidii)
+    areas = pd.read_csv(data / "areas.csv", dtype=str, keep_default_na=False)
+    areas.loc[0, "parent_code"] = "77"
+    areas.to_csv(data / "areas.csv", index=False)
+    # Stadtteil 98 without a boundary; 12 drawn over 11 (overlap)
+    layer = gpd.read_file(data / "geo" / "stadtteile.geojson")
+    layer["code"] = layer["code"].astype(str)
+    layer.loc[layer["code"] == "12", "geometry"] = layer.loc[layer["code"] == "11", "geometry"].iloc[0]
+    layer[layer["code"] != "98"].to_file(data / "geo" / "stadtteile.geojson", driver="GeoJSON")
+    # a catalogue measure that no data hold, and a published rate for an unknown area
+    catalogue = (data / "catalogue.yml").read_text(encoding="utf-8")
+    (data / "catalogue.yml").write_text(catalogue.replace("numerator: {measure: unemployed}",
+                                                          "numerator: {measure: unemployed_total}", 1), encoding="utf-8")
+    rates = pd.read_csv(data / "published_rates.csv", dtype=str, keep_default_na=False)
+    rates.loc[2, "area_code"] = "05515999"
+    rates.to_csv(data / "published_rates.csv", index=False)
+    return root
+
+
+def test_every_gap_is_reported_with_file_row_and_column(broken):
+    found = [str(p) for p in citycheck.check(broken)]
+    expected = [
+        "data/areas.csv, Zeile 2, Spalte parent_code: stadtteil 11 (Aegidii) gehört laut Datei zu teilbereich 77, "
+        "das es nicht gibt.",
+        "data/geo/stadtteile.geojson, Spalte code: stadtteil 98 steht in data/areas.csv, hat aber keine Grenze.",
+        "data/geo/stadtteile.geojson, Spalte geometry: Flächen 11 und 12 überlappen sich",
+        "data/observations/sms.csv, Zeile 2, Spalte area_code: stadtteil 19 ist kein Gebiet in data/areas.csv (1 Zeilen).",
+        "data/published_rates.csv, Zeile 4, Spalte area_code: stadt 05515999 ist kein Gebiet in data/areas.csv",
+        "data/catalogue.yml, Spalte numerator: Indikator alo_dichte: Merkmal 'unemployed_total' kommt in den "
+        "Beobachtungen nicht vor.",
+    ]
+    for text in expected:
+        assert any(line.startswith(text) for line in found), (text, found)
+    # a Stadtzelle of 12 now lies outside its (moved) Stadtteil
+    assert any(line.startswith("data/geo/stadtzellen.geojson, Spalte geometry: stadtzelle 12") and "liegt nur zu" in line
+               for line in found), found
+
+
+def test_the_command_exits_1_and_prints_every_problem(broken):
+    done = subprocess.run([sys.executable, "-m", "helpers.core.citycheck", str(broken)], capture_output=True,
+                          text=True, timeout=120, env=context.RunContext(root=broken).environ())
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"{len(citycheck.check(broken))} Problem(e) in der Einrichtung der Stadt")
+    assert "Traceback" not in done.stderr
