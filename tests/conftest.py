@@ -26,6 +26,15 @@ def muenster_source() -> Path:
     return MUENSTER_SOURCE
 
 
+@pytest.fixture(scope="session")
+def berlin_source() -> Path:
+    """Berlin's source material (../shared/data/berlin); skipped where it is absent."""
+    folder = MUENSTER_SOURCE.parent / "berlin"
+    if not (folder / "geo").is_dir():
+        pytest.skip(f"Quellmaterial {folder} nicht vorhanden")
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def _fresh_counts():
     """The counts cache follows the data files; tests that monkeypatch helpers.core.observations swap the data
