@@ -4,7 +4,7 @@
 #   make report [YEAR=2013] [FORCE=1]   build outputs/<year>/ (only what changed) on the committed data
 #   make test                 run the whole test suite
 #   make bench                measure the runner against a plain papermill baseline (outputs/bench.json)
-#   make verify [YEAR=2014]   rebuild from scratch in a temporary folder, compare every number with the manifest
+#   make verify [YEAR=2019]   rebuild from scratch in a temporary folder, compare every number with the manifest
 #   make lab                  JupyterLab on the project's environment
 #   make data SRC=../shared/data/muenster   re-derive the committed real data
 #   make templates [YEAR=2018]  one empty delivery template per data owner in outputs/templates/

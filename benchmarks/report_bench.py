@@ -172,7 +172,12 @@ def runner_builds(base: Path, year: int) -> dict:
 
 
 def main() -> int:
-    year = int(sys.argv[1]) if len(sys.argv) > 1 else 2014
+    if len(sys.argv) > 1:
+        year = int(sys.argv[1])
+    else:  # the default report year, as `make report` builds it
+        from helpers.indicators import years
+
+        year = int(years.report_years({}).default)
     with tempfile.TemporaryDirectory(prefix="im-bench-") as tmp:
         base = Path(tmp)
         print("Baseline: papermill-Kommandozeile nacheinander, dann nbconvert je Notebook …", flush=True)
