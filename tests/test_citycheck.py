@@ -45,6 +45,8 @@ def broken(tmp_path) -> Path:
     rates = pd.read_csv(data / "published_rates.csv", dtype=str, keep_default_na=False)
     rates.loc[2, "area_code"] = "05515999"
     rates.to_csv(data / "published_rates.csv", index=False)
+    # a misspelt key in the city's configuration
+    (root / "config" / "city.yml").write_text("konzept: Migrationsvorgeschichte\n", encoding="utf-8")
     return root
 
 
@@ -57,6 +59,7 @@ def test_every_gap_is_reported_with_file_row_and_column(broken):
         "data/geo/stadtteile.geojson, Spalte geometry: Flächen 11 und 12 überlappen sich",
         "data/observations/sms.csv, Zeile 2, Spalte area_code: stadtteil 19 ist kein Gebiet in data/areas.csv (1 Zeilen).",
         "data/published_rates.csv, Zeile 4, Spalte area_code: stadt 05515999 ist kein Gebiet in data/areas.csv",
+        "config/city.yml: '(Datei)': unbekannte(r) Schlüssel konzept",
         "data/catalogue.yml, Spalte numerator: Indikator alo_dichte: Merkmal 'unemployed_total' kommt in den "
         "Beobachtungen nicht vor.",
     ]

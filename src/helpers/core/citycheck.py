@@ -185,6 +185,22 @@ def check_catalogue(cat: catalogue.Catalogue, observed: pd.DataFrame, published:
     return out
 
 
+def check_configuration(root: Path) -> list[Problem]:
+    """config/monitoring.yml and config/city.yml read without error (city.yml may be absent)."""
+    out = []
+    try:
+        config.load(root / config.RELATIVE)
+    except config.ConfigError as err:
+        out.append(Problem(config.RELATIVE, None, "", str(err).split(": ", 1)[-1]))
+    city_file = root / city_profile.RELATIVE
+    if city_file.is_file():
+        try:
+            city_profile.parse(city_file.read_text(encoding="utf-8"), Path(city_profile.RELATIVE), "")
+        except city_profile.CityConfigError as err:
+            out.append(Problem(city_profile.RELATIVE, None, "", str(err).split(": ", 1)[-1]))
+    return out
+
+
 def check(root: Path) -> list[Problem]:
     """Every problem of the city set up under `root` (data/, config/)."""
     data = root / "data"
@@ -210,15 +226,7 @@ def check(root: Path) -> list[Problem]:
         rates = pd.read_csv(rates_file, dtype=str, keep_default_na=False)
         published = set(rates["measure"])
         problems += check_area_codes(rates, _relative(rates_file, root), present)
-    for path, load in ((root / config.RELATIVE, lambda p: config.load(p)),
-                       (root / city_profile.RELATIVE, None)):
-        try:
-            if load is not None:
-                load(path)
-            elif path.is_file():
-                city_profile.parse(path.read_text(encoding="utf-8"), Path(city_profile.RELATIVE), "")
-        except (config.ConfigError, city_profile.CityConfigError) as err:
-            problems.append(Problem(_relative(path, root), None, "", str(err).split(": ", 1)[-1]))
+    problems += check_configuration(root)
     try:
         cat = catalogue.load(data / "catalogue.yml")
     except (catalogue.CatalogueError, OSError) as err:
