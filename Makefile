@@ -2,6 +2,7 @@
 # a project virtual environment (.venv) installed from the pinned lock file.
 #
 #   make report [YEAR=2013] [FORCE=1]   build outputs/<year>/ (only what changed) on the committed data
+#   ... CITY=berlin           every target for another city set up under cities/<name>/ (outputs/<name>/<year>/)
 #   make test                 run the whole test suite
 #   make bench                measure the runner against a plain papermill baseline (outputs/bench.json)
 #   make verify [YEAR=2019]   rebuild from scratch in a temporary folder, compare every number with the manifest
@@ -22,18 +23,21 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 YEAR   ?=
 MANIFEST ?=
-SRC    ?= ../shared/data/muenster
 FILE   ?=
 REVISE ?=
 CONFIRM ?=
 CHECK  ?=
 PYTEST_ARGS ?=
 FORCE  ?=
+# The city: empty for the one in data/ and config/ (Münster), else a folder under cities/.
+CITY   ?=
+export IM_CITY = $(CITY)
+SRC    ?= ../shared/data/$(or $(CITY),muenster)
 
 .PHONY: setup report test verify bench lab data templates ingest check-city lock clean help
 
 help:
-	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -55,6 +59,7 @@ $(STAMP): requirements.lock pyproject.toml
 report: $(STAMP)
 	$(BIN)/python -m helpers.build.runner $(if $(YEAR),--year $(YEAR)) $(if $(FORCE),--force)
 
+test: export IM_CITY =
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 

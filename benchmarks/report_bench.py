@@ -11,8 +11,10 @@ with the copy's src/ first on PYTHONPATH) so the working tree is never touched:
    (and once more with --ohne-pdf, to show the share of the PDF rendering). The target compares
    it with that chapter's own time as the runner printed it in the same run;
 5. one section module changed: a comment appended to helpers/sections/explorer.py in the copy,
-   then the command again; only the chapters whose notebooks reach that module (14) re-run,
+   then the command again; only the chapters whose notebooks reach that module (Münster: 14) re-run,
    and the bench prints how many did.
+With CITY=<name> (IM_CITY) the same builds run on that city's inputs (cities/<name>/; its changed
+notebook is its first chapter that exists, if Münster's chapter 07 is not one of its own).
 Peak resident memory of every kernel is sampled during the clean build (psutil).
 Prints a table and writes outputs/bench.json; the targets of issue 7 are evaluated, not assumed.
 """
@@ -97,7 +99,7 @@ def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, str]:
 def workspace(base: Path, name: str) -> tuple[Path, dict]:
     root = base / name
     root.mkdir()
-    copy_inputs(ROOT, root)
+    copy_inputs(paths.ROOT, root)  # the chosen city's inputs; the repository's notebooks and code where it has none
     env = {**context.RunContext(root=root, outputs=root / "outputs").environ(),
            "PYTHONPATH": os.pathsep.join([str(root / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]),
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -120,8 +122,20 @@ def baseline(base: Path, year: int) -> tuple[float, dict[str, float]]:
     return total, per_notebook
 
 
+def changed_notebook(root: Path) -> str:
+    """The chapter the bench changes: Münster's mid-sized chapter 07, else the city's first chapter."""
+    return CHANGED if (root / "notebooks" / CHANGED).exists() else sorted(
+        p.name for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))[0]
+
+
+def reaching_module(root: Path) -> list[str]:
+    """The chapters whose notebooks call the changed section module (the explorer)."""
+    return sorted(p.name for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb")
+                  if "explorer." in p.read_text(encoding="utf-8"))
+
+
 def change_one_notebook(root: Path) -> None:
-    path = root / "notebooks" / CHANGED
+    path = root / "notebooks" / changed_notebook(root)
     nb = nbformat.read(path, as_version=4)
     code = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
     code.source = "# Benchmark: geänderte Zelle\n" + code.source
@@ -146,14 +160,15 @@ def own_time(log: str, notebook: str) -> float | None:
 
 def runner_builds(base: Path, year: int) -> dict:
     root, env = workspace(base, "runner")
+    changed = changed_notebook(root)
     cmd = [sys.executable, "-m", "helpers.build.runner", "--year", str(year)]
     with KernelMemory() as memory:
         clean, log = timed(cmd, env, root)
-    own_clean = own_time(log, CHANGED)
+    own_clean = own_time(log, changed)
     nothing = [timed(cmd, env, root)[0] for _ in range(3)]
     change_one_notebook(root)
     one, one_log = timed(cmd, env, root)
-    own = own_time(one_log, CHANGED)  # the same run, so the overhead is what that rebuild added
+    own = own_time(one_log, changed)  # the same run, so the overhead is what that rebuild added
     change_one_notebook(root)  # the same again without the PDF: how much of the rebuild is WeasyPrint
     one_html, one_html_log = timed([*cmd, "--ohne-pdf"], env, root)
     change_one_module(root)  # code: only the chapters that reach the module run again
@@ -162,8 +177,9 @@ def runner_builds(base: Path, year: int) -> dict:
     return {"clean_s": round(clean, 2), "no_change_s": round(statistics.median(nothing), 2),
             "no_change_runs_s": [round(t, 2) for t in nothing], "one_notebook_s": round(one, 2),
             "one_notebook_without_pdf_s": round(one_html, 2),
-            "changed_notebook": CHANGED, "changed_notebook_own_s": own, "changed_notebook_own_clean_s": own_clean,
-            "changed_notebook_own_without_pdf_s": own_time(one_html_log, CHANGED),
+            "changed_notebook": changed, "changed_notebook_own_s": own, "changed_notebook_own_clean_s": own_clean,
+            "changed_notebook_own_without_pdf_s": own_time(one_html_log, changed),
+            "module_reaching": reaching_module(root), "chapters": len(list((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))),
             "one_module_s": round(module, 2), "changed_module": CHANGED_MODULE, "one_module_rerun": rerun(module_log),
             "one_module_own_s": {nb: own_time(module_log, nb) for nb in rerun(module_log)},
             "kernel_peak_rss_mib": {"n": len(peaks), "max": round(max(peaks) / 2**20, 1) if peaks else None,
@@ -185,9 +201,11 @@ def main() -> int:
         print("Runner: sauberer Lauf, unveränderter Lauf, ein Notebook geändert, ein Abschnittsmodul geändert …",
               flush=True)
         runs = runner_builds(base, year)
-    own = runs["changed_notebook_own_s"] or per_nb.get(CHANGED)
+    changed = runs["changed_notebook"]
+    own = runs["changed_notebook_own_s"] or per_nb.get(changed)
     result = {
-        "machine": machine(), "report_year": year, "baseline_s": round(base_s, 2), "baseline_per_notebook_s": per_nb,
+        "machine": machine(), "city": context.current().root.name if context.current().root != context.REPOSITORY
+        else "", "report_year": year, "baseline_s": round(base_s, 2), "baseline_per_notebook_s": per_nb,
         **{k: v for k, v in runs.items() if not k.endswith("_log")},
         "ratios": {"baseline_over_clean": round(base_s / runs["clean_s"], 2),
                    "clean_over_no_change": round(runs["clean_s"] / runs["no_change_s"], 1),
@@ -197,7 +215,7 @@ def main() -> int:
         "clean_at_least_1.8x_faster_than_baseline": result["ratios"]["baseline_over_clean"] >= 1.8,
         "no_change_under_2s": runs["no_change_s"] < 2,
         "one_notebook_within_own_plus_3s": own is not None and runs["one_notebook_s"] <= own + 3,
-        "one_module_reruns_only_chapter_14": runs["one_module_rerun"] == ["14_zusammenhaenge.ipynb"],
+        "one_module_reruns_only_the_chapters_reaching_it": runs["one_module_rerun"] == runs["module_reaching"],
         "one_notebook_without_pdf_within_own_plus_3s": (runs["changed_notebook_own_without_pdf_s"] is not None and
                                                         runs["one_notebook_without_pdf_s"]
                                                         <= runs["changed_notebook_own_without_pdf_s"] + 3),
@@ -206,17 +224,17 @@ def main() -> int:
     rows = [("Baseline (papermill-CLI + nbconvert, nacheinander)", base_s, 1.0),
             ("make report, sauberer Zustand", runs["clean_s"], base_s / runs["clean_s"]),
             ("make report, nichts geändert", runs["no_change_s"], base_s / runs["no_change_s"]),
-            (f"make report, {CHANGED} geändert", runs["one_notebook_s"], base_s / runs["one_notebook_s"]),
+            (f"make report, {changed} geändert", runs["one_notebook_s"], base_s / runs["one_notebook_s"]),
             ("  dasselbe ohne PDF (--ohne-pdf)", runs["one_notebook_without_pdf_s"],
              base_s / runs["one_notebook_without_pdf_s"]),
             (f"make report, {Path(CHANGED_MODULE).name} geändert", runs["one_module_s"], base_s / runs["one_module_s"])]
     print(f"\n{'Lauf':<62} {'Sekunden':>9} {'× schneller':>12}")
     for name, seconds, ratio in rows:
         print(f"{name:<62} {seconds:9.2f} {ratio:12.1f}")
-    print(f"\nEigene Laufzeit von {CHANGED} im Lauf nach der Änderung: {own} s (im sauberen Lauf "
+    print(f"\nEigene Laufzeit von {changed} im Lauf nach der Änderung: {own} s (im sauberen Lauf "
           f"{runs['changed_notebook_own_clean_s']} s); Ziel: ≤ eigene Zeit + 3 s, "
           f"gemessen: eigene Zeit + {runs['one_notebook_s'] - own:.1f} s" if own else "")
-    print(f"Nach der Änderung an {CHANGED_MODULE}: {len(runs['one_module_rerun'])} von 15 Kapiteln neu ausgeführt "
+    print(f"Nach der Änderung an {CHANGED_MODULE}: {len(runs['one_module_rerun'])} von {runs['chapters']} Kapiteln neu ausgeführt "
           f"({', '.join(f'{nb}: eigene Zeit {s} s' for nb, s in runs['one_module_own_s'].items()) or 'keines'})")
     mem = runs["kernel_peak_rss_mib"]
     print(f"Spitzen-Arbeitsspeicher je Kernel: max {mem['max']} MiB, Median {mem['median']} MiB ({mem['n']} Kernel)")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from helpers.core import areas, catalogue, context, model, observations, paths
+from helpers.core import areas, catalogue, levels, model, paths
 from helpers.core import city as city_profile
 from helpers.core.catalogue import GROUP_LABELS
 from helpers.disclosure import disclosed
@@ -22,6 +22,7 @@ from helpers.figures import charts, maps
 from helpers.publish import tables
 from helpers.sections import area_patterns, blocks
 from helpers.sources import scale_city
+from roots import pointed_at
 
 SMS = "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
 YEAR = 2014
@@ -75,24 +76,9 @@ def city_root(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def scale(city_root, tmp_path, monkeypatch):
-    """helpers.core.paths pointed at the scale city; caches keyed by level only are cleared around it."""
-    old = Path(paths.DATA)
-    for name, value in vars(paths).copy().items():
-        if isinstance(value, Path) and value.is_relative_to(old):
-            monkeypatch.setattr(paths, name, city_root / "data" / value.relative_to(old))
-    monkeypatch.setattr(paths, "ROOT", city_root)
-    monkeypatch.setattr(paths, "CITY_YAML", city_root / "config" / "city.yml")  # absent: generic texts
-    monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
-    monkeypatch.delenv(context.ENV, raising=False)
-
-    def clear():
-        observations.clear_cache()
-        maps._label_points.cache_clear()
-        area_patterns._level_neighbours.cache_clear()
-
-    clear()
-    yield city_root
-    clear()
+    """helpers.core.paths pointed at the scale city (its config/city.yml declares only the levels: generic texts)."""
+    with pointed_at(city_root, tmp_path / "outputs", monkeypatch) as root:
+        yield root
 
 
 def _texts(fig) -> list[str]:
@@ -105,7 +91,8 @@ def test_scale_city_identity(scale):
                                                   "Beispielstadt (synthetisch)")
     assert blocks.city_code() == scale_city.CITY_CODE == "09999000"
     assert city_profile.statistics_name() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
-    assert city_profile.profile().generic and not (scale / "config" / "city.yml").exists()
+    assert city_profile.profile().generic  # its config/city.yml declares only the area levels
+    assert levels.hierarchy().codes == ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
     # captions name the stored dataset: the scale city's own synthetic one, never a Münster source
     assert area_patterns.population_source([2014]) == "Synthetische Skalierungsstadt (Seed 20261122); eigene Berechnung"
     assert maps.geometry_source() == "Geometrie: Stadt Beispielstadt (synthetisch), Statistische Gebietsgliederung"
@@ -196,7 +183,8 @@ def test_muenster_profile_comes_from_its_config():
 @pytest.mark.parametrize("text, message", [
     ("concept: Migrationsgeschichte\n", "'concept' ist 'Migrationsgeschichte'; erlaubt: Migrationsvorgeschichte, "
                                         "Migrationshintergrund"),
-    ("statistik: {name: x}\n", "'(Datei)': unbekannte(r) Schlüssel statistik; erlaubt: concept, statistics"),
+    ("statistik: {name: x}\n", "'(Datei)': unbekannte(r) Schlüssel statistik; erlaubt: concept, levels, other_levels, "
+                              "structure, statistics"),
     ("statistics: {name: x, präfix: SMS}\n", "'statistics': unbekannte(r) Schlüssel präfix; erlaubt: name, prefix, basis"),
     ("terms:\n  - terms: frei\n", "'terms[1]' braucht 'match'"),
     ("intake: [a, b]\n", "'intake' muss eine Zuordnung (Schlüssel: Wert) sein"),

@@ -45,8 +45,9 @@ def broken(tmp_path) -> Path:
     rates = pd.read_csv(data / "published_rates.csv", dtype=str, keep_default_na=False)
     rates.loc[2, "area_code"] = "05515999"
     rates.to_csv(data / "published_rates.csv", index=False)
-    # a misspelt key in the city's configuration
-    (root / "config" / "city.yml").write_text("konzept: Migrationsvorgeschichte\n", encoding="utf-8")
+    # a misspelt key in the city's configuration (its declared levels stay)
+    city_yml = root / "config" / "city.yml"
+    city_yml.write_text(city_yml.read_text(encoding="utf-8").replace("concept:", "konzept:", 1), encoding="utf-8")
     return root
 
 

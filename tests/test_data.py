@@ -22,10 +22,13 @@ def test_committed_observations_load_and_are_real():
 
 
 def test_areas_hierarchy():
-    parents = areas.stadtteil_parents()
+    parents = areas.ancestors()
+    assert list(parents.columns) == ["stadtteil", "teilbereich", "stadtbezirk", "stadt"]
     assert len(parents) == 45
     assert parents.loc["61", "stadtbezirk"] == "6" and parents.loc["34", "teilbereich"] == "3"
-    assert parents["stadtbezirk"].nunique() == 6
+    assert parents["stadtbezirk"].nunique() == 6 and set(parents["stadt"]) == {"05515000"}
+    cells = areas.ancestors("stadtzelle")  # the finer level reaches every level above it
+    assert len(cells) == 174 and cells["stadtteil"].notna().all() and cells["stadtbezirk"].notna().all()
 
 
 def test_boundaries_are_projected_and_complete():

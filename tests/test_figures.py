@@ -57,7 +57,7 @@ def test_map_classes_and_legend_counts():
     assert len(labels) == 5  # 45 Stadtteile in five quantile classes of nine
     # values 0..44: quantile bounds at the 20th, 40th, ... percentile = 8.8, 17.6, ...
     assert labels[0] == "0,0 – 8,8\u00a0% (9)" and labels[-1] == "35,2 – 44,0\u00a0% (9)"
-    assert "Stadtbezirksgrenze" in text and "Quelle: Quelle Y" in text
+    assert "Grenzen der Stadtbezirke" in text and "Quelle: Quelle Y" in text
     assert "Demodaten" not in text
 
 

@@ -23,8 +23,10 @@ COPIED = ("config", "data", "notebooks", "src", "requirements.lock", "pyproject.
 
 
 def copy_inputs(root: Path, target: Path) -> None:
+    """The inputs of `root`; what a city folder (cities/<name>/) does not have of its own (the
+    notebooks, the code, the lock) comes from the repository, as in the build."""
     for name in COPIED:
-        source = root / name
+        source = root / name if (root / name).exists() else context.REPOSITORY / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         elif source.exists():

@@ -5,7 +5,7 @@ file state (path, modification time, size), so an edited areas.csv is read again
 
     from helpers.core import areas
     areas.city().name                  # "Stadt Münster"
-    gdf = areas.boundaries("stadtteil")  # polygons in EPSG:25832
+    gdf = areas.boundaries()           # polygons of the base level in EPSG:25832
 """
 
 from __future__ import annotations
@@ -17,11 +17,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from helpers.core import paths
+from helpers.core import levels, paths
 from helpers.core.model import DataError
-
-GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke",
-              "stadtzelle": "stadtzellen"}
 
 
 def file_key() -> tuple[str, int, int]:
@@ -80,29 +77,41 @@ def _city_cached(path: str, mtime: int, size: int) -> City:
     return City(code=row["code"], name=row["name"])
 
 
-def stadtteil_parents() -> pd.DataFrame:
-    """Stadtteil code -> its Teilbereich, Stadtbezirk and the city, as columns."""
-    return _parents_cached(*file_key()).copy()
+def ancestors(base: str | None = None) -> pd.DataFrame:
+    """Every area of the level `base` (default: the hierarchy's base) -> the area containing it on
+    each level above, one column per level (the base level itself and "stadt" included).
+
+    The chain follows parent_level/parent_code of areas.csv, so a city's hierarchy is whatever its
+    file says; a level an area does not reach stays empty (NaN)."""
+    h = levels.hierarchy()
+    return _ancestors_cached(*file_key(), h.base.code if base is None else h.check(base, h.stored)).copy()
 
 
-@lru_cache(maxsize=4)
-def _parents_cached(path: str, mtime: int, size: int) -> pd.DataFrame:
+@lru_cache(maxsize=8)
+def _ancestors_cached(path: str, mtime: int, size: int, base: str) -> pd.DataFrame:
     table = _areas_cached(path, mtime, size)
-    st = table[table["level"] == "stadtteil"][["code", "parent_code"]].rename(
-        columns={"parent_code": "teilbereich"}
-    )
-    tb = table[table["level"] == "teilbereich"].set_index("code")["parent_code"]
-    st["stadtbezirk"] = st["teilbereich"].map(tb)
-    st["stadt"] = table.loc[table["level"] == "stadt", "code"].iloc[0]
-    st["stadtteil"] = st["code"]
-    return st.set_index("code")
+    parent = {(r.level, r.code): (r.parent_level, r.parent_code)
+              for r in table.itertuples(index=False) if r.parent_level}
+    rows = []
+    for code in table.loc[table["level"] == base, "code"]:
+        row, key, seen = {base: code}, (base, code), set()
+        while key in parent and key not in seen:  # `seen`: a cycle in a broken file ends the walk
+            seen.add(key)
+            key = parent[key]
+            row[key[0]] = key[1]
+        rows.append(row)
+    out = pd.DataFrame(rows, index=pd.Index([r[base] for r in rows], name="code"), dtype=object)
+    return out.reindex(columns=[c for c in levels.hierarchy().codes if c in out.columns] +
+                       [c for c in out.columns if c not in levels.hierarchy().codes])
 
 
-def boundaries(level: str = "stadtteil") -> gpd.GeoDataFrame:
-    """Polygons of one level (code, name, geometry) in EPSG:25832."""
-    if level not in GEO_LAYERS:
-        raise DataError(f"Keine Grenzen für die Ebene {level!r}; verfügbar: {', '.join(GEO_LAYERS)}.")
-    return _read_geo(paths.GEO_DIR / f"{GEO_LAYERS[level]}.geojson").copy()
+def boundaries(level: str | None = None) -> gpd.GeoDataFrame:
+    """Polygons of one level (code, name, geometry) in EPSG:25832; default the base level."""
+    level = levels.resolve(level) if level is None else level
+    layers = levels.hierarchy().with_boundaries
+    if level not in layers:
+        raise DataError(f"Keine Grenzen für die Ebene {level!r}; verfügbar: {', '.join(layers)}.")
+    return _read_geo(paths.GEO_DIR / f"{layers[level]}.geojson").copy()
 
 
 @lru_cache(maxsize=8)
@@ -115,5 +124,5 @@ def _read_geo(path: Path) -> gpd.GeoDataFrame:
 def clear_cache() -> None:
     """Forget the loaded areas (tests that switch data folders)."""
     _areas_cached.cache_clear()
-    _parents_cached.cache_clear()
+    _ancestors_cached.cache_clear()
     _city_cached.cache_clear()

@@ -7,14 +7,15 @@ are compared (e.g. origin: foreign vs german); the value replaces that dimension
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from helpers.core import paths
-from helpers.core.model import AREA_LEVELS, LEVELS, ORIGINS, SEXES
+from helpers.core import concept, levels, paths
+from helpers.core.model import ORIGINS, SEXES
 
 DIRECTIONS = {
     "higher_better": "höher ist besser",
@@ -23,7 +24,25 @@ DIRECTIONS = {
     "descriptive": "beschreibend (keine Wertung)",
 }
 DIMENSIONS = ("sex", "origin", "age")
-GROUP_LABELS = {
+class ConceptLabels(Mapping[str, str]):
+    """German group labels in the concept of the current city's statistics (config/city.yml
+    `concept`): "mit Migrationsvorgeschichte" in Münster, "mit Migrationshintergrund" in Berlin,
+    so that no report names one city's concept for another's figures. Read like a dict."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self._labels = labels
+
+    def __getitem__(self, key: str) -> str:
+        return concept.say(self._labels[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+GROUP_LABELS = ConceptLabels({
     "total": "Insgesamt",
     "male": "Männer",
     "female": "Frauen",
@@ -37,9 +56,10 @@ GROUP_LABELS = {
     "expellee": "Heimatvertriebene",
     "resettler": "Aus-/Spätaussiedler",
     "naturalised_other": "sonstige Eingebürgerte",
-}
+    "german_migration": "Deutsche mit Migrationsvorgeschichte",
+})
 #: Dative forms for sentences ("bei Ausländerinnen und Ausländern ...").
-GROUP_LABELS_DATIVE = {
+GROUP_LABELS_DATIVE = ConceptLabels({
     "total": "allen Einwohnerinnen und Einwohnern",
     "male": "Männern",
     "female": "Frauen",
@@ -47,17 +67,13 @@ GROUP_LABELS_DATIVE = {
     "no_migration": "Menschen ohne Migrationsvorgeschichte",
     "foreign": "Ausländerinnen und Ausländern",
     "german": "Deutschen",
-}
+})
 REQUIRED_FIELDS = (
     "id", "name", "definition", "handlungsfeld", "numerator", "denominator", "scale", "unit",
     "direction", "level", "source", "data_owner", "population_base", "first_year", "synthetic",
 )
 #: What a published rate (published_rate instead of numerator, denominator and scale) needs.
 PUBLISHED_REQUIRED = tuple(f for f in REQUIRED_FIELDS if f not in ("numerator", "denominator", "scale"))
-
-
-#: Area levels from finest to coarsest: an indicator is available at its level and above.
-LEVEL_ORDER = LEVELS  # smallest first: an indicator at one level exists at all larger ones
 
 
 class CatalogueError(ValueError):
@@ -186,15 +202,16 @@ class Catalogue:
         An indicator exists at its finest level and every coarser one (counts are summed up).
         `usable` narrows what the error messages offer (e.g. no descriptive indicators).
         """
-        if level not in LEVEL_ORDER:
-            raise CatalogueError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVEL_ORDER)}.")
+        order = levels.hierarchy().codes  # smallest first: an indicator at one level exists at all larger ones
+        if level not in order:
+            raise CatalogueError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(order)}.")
         if not indicator_ids:
             raise CatalogueError("Keine Indikatoren angegeben.")
         dupes = sorted({i for i in indicator_ids if list(indicator_ids).count(i) > 1})
         if dupes:
             raise CatalogueError(f"Indikator(en) doppelt angegeben: {', '.join(dupes)}.")
         known = {i.id: i for i in self.indicators}
-        there = lambda ind: LEVEL_ORDER.index(ind.level) <= LEVEL_ORDER.index(level)  # noqa: E731
+        there = lambda ind: order.index(ind.level) <= order.index(level)  # noqa: E731
         offered = ", ".join(i.id for i in self.indicators if there(i) and usable(i))
         unknown = [i for i in indicator_ids if i not in known]
         if unknown:
@@ -226,7 +243,7 @@ def _term(entry: dict, where: str) -> Term:
     return term
 
 
-def _indicator(entry: dict, hf_ids: set[str], path: Path) -> Indicator:
+def _indicator(entry: dict, hf_ids: set[str], path: Path, declared: tuple[str, ...]) -> Indicator:
     where = f"{path.name}, Indikator {entry.get('id', '?')!r}"
     published = entry.get("published_rate")
     if published is not None:
@@ -244,8 +261,8 @@ def _indicator(entry: dict, hf_ids: set[str], path: Path) -> Indicator:
         raise CatalogueError(f"{where}: Handlungsfeld {entry['handlungsfeld']!r} ist nicht definiert.")
     if entry["direction"] not in DIRECTIONS:
         raise CatalogueError(f"{where}: direction={entry['direction']!r}; erlaubt: {', '.join(DIRECTIONS)}.")
-    if entry["level"] not in AREA_LEVELS:
-        raise CatalogueError(f"{where}: level={entry['level']!r}; erlaubt: {', '.join(AREA_LEVELS)}.")
+    if entry["level"] not in declared:
+        raise CatalogueError(f"{where}: level={entry['level']!r}; erlaubt (config/city.yml): {', '.join(declared)}.")
     groups = entry.get("groups") or {}
     dimension = groups.get("dimension")
     values = tuple(str(v) for v in groups.get("values", ()))
@@ -313,7 +330,10 @@ def _groups(raw: object, ids: set[str], path: Path) -> GroupRelations:
     return GroupRelations(tuple(relations), tuple(not_subsets))
 
 
-def parse(text: str, path: Path) -> Catalogue:
+def parse(text: str, path: Path, declared: tuple[str, ...] | None = None) -> Catalogue:
+    """The catalogue from its text; `declared`: the area levels its entries may name (default: the
+    levels of the current data root)."""
+    declared = declared or levels.hierarchy().codes
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict) or "handlungsfelder" not in raw or "indicators" not in raw:
         raise CatalogueError(f"{path.name}: erwartet die Abschnitte 'handlungsfelder' und 'indicators'.")
@@ -323,7 +343,7 @@ def parse(text: str, path: Path) -> Catalogue:
         for i, h in enumerate(raw["handlungsfelder"])
     )
     hf_ids = {h.id for h in hfs}
-    indicators = tuple(_indicator(e, hf_ids, path) for e in raw["indicators"])
+    indicators = tuple(_indicator(e, hf_ids, path, declared) for e in raw["indicators"])
     ids = [i.id for i in indicators]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -341,7 +361,21 @@ def _measure_names(raw: object, path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), " ".join(v.split())) for k, v in raw.items()))
 
 
-@lru_cache(maxsize=4)
 def load(path: Path | None = None) -> Catalogue:
+    """The catalogue of the data root (or `path`), cached per file state: an edited file or another
+    data root (a second city) is read again."""
     path = Path(path or paths.CATALOGUE_YAML)
-    return parse(path.read_text(encoding="utf-8"), path)
+    stat = path.stat()
+    return _load(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime: int, size: int) -> Catalogue:
+    return parse(path.read_text(encoding="utf-8"), path, _declared_levels(path))
+
+
+def _declared_levels(path: Path) -> tuple[str, ...]:
+    """The levels a catalogue may use: those of the config/city.yml beside its data folder (a city
+    root's data/catalogue.yml -> config/city.yml), else those of the current data root."""
+    beside = path.parent.parent / "config" / "city.yml"
+    return (levels.of_file(beside) if beside.is_file() else levels.hierarchy()).codes

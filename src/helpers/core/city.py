@@ -20,12 +20,14 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import areas, paths
+from helpers.core import areas, levels, paths
+from helpers.core import concept as concept_module
 
 #: Where the file lives, relative to the data root (also shown in messages).
 RELATIVE = "config/city.yml"
-CONCEPTS = ("Migrationsvorgeschichte", "Migrationshintergrund")
-TOP_KEYS = ("concept", "statistics", "terms", "source_notes", "fixed_sources", "intake")
+CONCEPTS = concept_module.CONCEPTS
+TEXT_KEYS = ("concept", "structure", "statistics", "terms", "source_notes", "fixed_sources", "intake")
+TOP_KEYS = ("concept", "levels", "other_levels", *TEXT_KEYS[1:])
 UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
 
 
@@ -35,10 +37,12 @@ class CityConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Profile:
-    """A city's texts and sources; `generic` when the data root has no config/city.yml."""
+    """A city's texts and sources; `generic` when the data root's config/city.yml has none (no file,
+    or only the area levels, as in the synthetic scale city)."""
 
     city_name: str
     concept: str = "Migrationsvorgeschichte"
+    structure: str = ""  # title page: what the chapters follow (default: `structure_text`)
     statistics_name: str = ""  # start of a source line; default "<city>, Kommunalstatistik"
     statistics_prefix: str = ""  # stored sources of that series start so ("SMS")
     statistics_basis: str = ""  # "Datenstand" on the title page
@@ -49,6 +53,10 @@ class Profile:
     reference_owner: str = ""
     area_example: str = "Gebietsnummer wie in der Gebietsliste"
     generic: bool = True
+
+    def structure_text(self) -> str:
+        """The title page's sentence on what the chapters follow."""
+        return self.structure or f"Gegliedert nach den Handlungsfeldern des Integrationsmonitorings der {self.city_name}."
 
     def terms_of(self, source: str) -> str:
         """The terms of use of a source, or the note that they are to be looked up there."""
@@ -99,6 +107,10 @@ def parse(text: str, where: Path, city_name: str) -> Profile:
     except yaml.YAMLError as exc:
         raise _fail(where, f"kein gültiges YAML ({' '.join(str(exc).split())}).") from None
     raw = _mapping(raw, where, "(Datei)", TOP_KEYS)
+    try:
+        levels.parse(raw, where)  # read by helpers.core.levels; checked here so one check covers the file
+    except levels.LevelError as exc:
+        raise CityConfigError(str(exc)) from None
     concept = _text(raw, "concept", where, CONCEPTS[0])
     if concept not in CONCEPTS:
         raise _fail(where, f"'concept' ist {concept!r}; erlaubt: {', '.join(CONCEPTS)}.")
@@ -107,14 +119,15 @@ def parse(text: str, where: Path, city_name: str) -> Profile:
     intake = _mapping(raw.get("intake"), where, "intake", ("recipient", "reference_owner", "area_example"))
     generic = Profile(city_name)
     return Profile(
-        city_name=city_name, concept=concept,
+        city_name=city_name, concept=concept, structure=_text(raw, "structure", where),
         statistics_name=_text(stats, "name", where), statistics_prefix=_text(stats, "prefix", where),
         statistics_basis=_text(stats, "basis", where),
         terms=_pairs(raw.get("terms"), where, "terms", "match", "terms"),
         source_notes={str(k): " ".join(str(v).split()) for k, v in notes.items()},
         fixed_sources=_pairs(raw.get("fixed_sources"), where, "fixed_sources", "source", "terms"),
         recipient=_text(intake, "recipient", where), reference_owner=_text(intake, "reference_owner", where),
-        area_example=_text(intake, "area_example", where, generic.area_example), generic=False,
+        area_example=_text(intake, "area_example", where, generic.area_example),
+        generic=not any(key in raw for key in TEXT_KEYS),
     )
 
 

@@ -27,13 +27,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from helpers.core import catalogue, config, paths
+from helpers.core import catalogue, config, levels, paths
 from helpers.core import city as city_profile
-from helpers.core.areas import GEO_LAYERS
-from helpers.core.model import AREA_LEVELS
 
-#: Levels areas.csv may hold besides those of observations (below the finest published one).
-EXTRA_LEVELS = ("stadtzelle",)
 #: Overlap of two polygons of one layer that counts as a problem (m², EPSG:25832): digitising
 #: noise along shared edges stays below it.
 OVERLAP_M2 = 100.0
@@ -63,16 +59,34 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def check_areas(table: pd.DataFrame, where: str) -> list[Problem]:
-    """Levels, parents and the one city row of areas.csv."""
+def _expected_parents(hierarchy: levels.Hierarchy) -> dict[str, tuple[str, ...]]:
+    """Level -> the parent levels it may have: the next declared level (the city for the largest),
+    for the finer levels any declared or finer one."""
+    chain = hierarchy.codes
+    expected = {code: (chain[i + 1],) for i, code in enumerate(chain[:-1])}
+    expected[levels.UNASSIGNED] = (levels.CITY,)
+    for lv in hierarchy.other:
+        expected[lv.code] = tuple(c for c in hierarchy.stored if c not in (levels.CITY, levels.UNASSIGNED, lv.code))
+    return expected
+
+
+def check_areas(table: pd.DataFrame, where: str, hierarchy: levels.Hierarchy | None = None) -> list[Problem]:
+    """Levels (as declared in config/city.yml), parents and the one city row of areas.csv."""
     problems = []
-    known = set(AREA_LEVELS) | set(EXTRA_LEVELS)
+    hierarchy = hierarchy or levels.hierarchy()
+    known = hierarchy.stored
+    expected = _expected_parents(hierarchy)
     present = set(zip(table["level"], table["code"]))
     for index, row in table.iterrows():
         line = int(index) + 2
         if row["level"] not in known:
-            problems.append(Problem(where, line, "level", f"unbekannte Ebene {row['level']!r}; erlaubt: "
-                                                          f"{', '.join(sorted(known))}."))
+            problems.append(Problem(where, line, "level", f"unbekannte Ebene {row['level']!r}; erlaubt (config/city.yml, "
+                                                          f"levels): {', '.join(known)}."))
+        elif row["level"] != levels.CITY and row["parent_level"] not in expected[row["level"]]:
+            problems.append(Problem(where, line, "parent_level",
+                                    f"{row['level']} {row['code']} ({row['name']}) hat die übergeordnete Ebene "
+                                    f"{row['parent_level'] or '(leer)'!r}; nach config/city.yml erwartet: "
+                                    f"{' oder '.join(expected[row['level']])}."))
         if row["parent_level"] and (row["parent_level"], row["parent_code"]) not in present:
             problems.append(Problem(where, line, "parent_code",
                                     f"{row['level']} {row['code']} ({row['name']}) gehört laut Datei zu "
@@ -85,15 +99,18 @@ def check_areas(table: pd.DataFrame, where: str) -> list[Problem]:
     return problems
 
 
-def check_boundaries(table: pd.DataFrame, geo_dir: Path, root: Path) -> list[Problem]:
+def check_boundaries(table: pd.DataFrame, geo_dir: Path, root: Path,
+                     hierarchy: levels.Hierarchy | None = None) -> list[Problem]:
     """Every area of a level with a boundary file has one polygon, and the polygons fit together."""
     problems: list[Problem] = []
     layers: dict[str, gpd.GeoDataFrame] = {}
-    for level, stem in GEO_LAYERS.items():
+    hierarchy = hierarchy or levels.hierarchy()
+    stems = hierarchy.with_boundaries
+    for level, stem in stems.items():
         path = geo_dir / f"{stem}.geojson"
         codes = set(table.loc[table["level"] == level, "code"])
         if not path.is_file():
-            if codes and level != "stadtzelle":
+            if codes:
                 problems.append(Problem(_relative(path, root), None, "", f"Datei fehlt: {len(codes)} Gebiete der "
                                         f"Ebene {level} haben keine Grenzen (Karten und Nachbarschaften brauchen sie)."))
             continue
@@ -112,7 +129,10 @@ def check_boundaries(table: pd.DataFrame, geo_dir: Path, root: Path) -> list[Pro
             problems.append(Problem(where, int(index) + 1, "geometry", f"Fläche {layer.at[index, 'code']} ist "
                                                                        "geometrisch ungültig (z. B. Selbstüberschneidung)."))
         problems += _overlaps(layer, where)
-    problems += _outside_parents(table, layers, geo_dir, root)
+    if hierarchy.base.code not in layers:
+        problems.append(Problem("config/city.yml", None, "levels", f"Die kleinste Ebene {hierarchy.base.code} hat keine "
+                                "Grenzen (boundaries): Karten, Moran's I und Sozialraumindex brauchen sie."))
+    problems += _outside_parents(table, layers, stems, geo_dir, root)
     return problems
 
 
@@ -130,8 +150,8 @@ def _overlaps(layer: gpd.GeoDataFrame, where: str) -> list[Problem]:
     return out
 
 
-def _outside_parents(table: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], geo_dir: Path,
-                     root: Path) -> list[Problem]:
+def _outside_parents(table: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], stems: dict[str, str],
+                     geo_dir: Path, root: Path) -> list[Problem]:
     out = []
     for level, layer in layers.items():
         rows = table[(table["level"] == level) & table["parent_level"].isin(list(layers))]
@@ -144,7 +164,7 @@ def _outside_parents(table: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], g
                 shape = shapes[code]
                 share = shape.intersection(parents[parent]).area / shape.area if shape.area else 0.0
                 if share < INSIDE_SHARE:
-                    out.append(Problem(_relative(geo_dir / f"{GEO_LAYERS[level]}.geojson", root), None, "geometry",
+                    out.append(Problem(_relative(geo_dir / f"{stems[level]}.geojson", root), None, "geometry",
                                        f"{level} {code} liegt nur zu {share:.0%} in {parent_level} {parent}, zu dem "
                                        "es laut data/areas.csv gehört. Bitte Zuordnung oder Grenzen prüfen."))
     return out
@@ -210,8 +230,12 @@ def check(root: Path) -> list[Problem]:
         return [Problem("data/areas.csv", None, "", "Datei fehlt: die Gebietsliste (level, code, name, "
                                                      "parent_level, parent_code, aliases).")]
     table = pd.read_csv(areas_file, dtype=str, keep_default_na=False)
-    problems += check_areas(table, "data/areas.csv")
-    problems += check_boundaries(table, data / "geo", root)
+    try:
+        hierarchy = levels.of_file(root / city_profile.RELATIVE)
+    except levels.LevelError:
+        hierarchy = levels.Hierarchy()  # the file's problem is reported by check_configuration
+    problems += check_areas(table, "data/areas.csv", hierarchy)
+    problems += check_boundaries(table, data / "geo", root, hierarchy)
     present = set(zip(table["level"], table["code"]))
     frames = []
     for path in sorted((data / "observations").glob("*.csv")):

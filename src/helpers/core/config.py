@@ -46,10 +46,11 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Requirement:
     """What a chapter needs of the data to show something for a report year: values of all
-    `indicators` at `level` in a common year at or before it (helpers.indicators.years)."""
+    `indicators` at `level` (None: the city's base level) in a common year at or before it
+    (helpers.indicators.years)."""
 
     indicators: tuple[str, ...] = ()
-    level: str = "stadtteil"
+    level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,8 @@ def _requirement(entry: object, where: Path, key: str) -> Requirement | None:
     indicators = entry.get("indicators", [])
     if not isinstance(indicators, list) or not all(isinstance(i, str) and i for i in indicators):
         raise _fail(where, f"'{key}.indicators' muss eine Liste von Katalog-IDs sein, gefunden: {indicators!r}.")
-    level = entry.get("level", "stadtteil")
-    if not isinstance(level, str) or not level:
+    level = entry.get("level")
+    if level is not None and (not isinstance(level, str) or not level):
         raise _fail(where, f"'{key}.level' muss eine Gebietsebene sein (z. B. stadtteil), gefunden: {level!r}.")
     return Requirement(tuple(indicators), level)
 

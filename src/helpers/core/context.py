@@ -24,6 +24,9 @@ from pathlib import Path
 
 #: The one environment variable that carries a run context into a process (and its kernels).
 ENV = "IM_CONTEXT"
+#: The city to work on when no run context is given (`make report CITY=berlin`): cities/<name>/.
+CITY_ENV = "IM_CITY"
+CITIES = "cities"
 #: The repository root of this installation: src/helpers/core/context.py -> parents[3].
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -94,7 +97,30 @@ def _parse(text: str) -> RunContext:
     return RunContext.from_json(text)
 
 
+def cities() -> list[str]:
+    """The cities set up besides the default one: the folders under cities/ with a data/ folder."""
+    folder = REPOSITORY / CITIES
+    return sorted(p.name for p in folder.iterdir() if (p / "data").is_dir()) if folder.is_dir() else []
+
+
+def for_city(name: str) -> RunContext:
+    """The context of one city: its data and configuration under cities/<name>/, its outputs under
+    outputs/<name>/ (so no two cities' reports overwrite each other); "" is the default city
+    (data/ and config/ of the repository, outputs/)."""
+    if not name:
+        return RunContext()
+    root = REPOSITORY / CITIES / name
+    if not (root / "data").is_dir():
+        offered = ", ".join(cities()) or "keine"
+        raise ContextError(f"{CITY_ENV}={name!r}: Die Stadt ist nicht eingerichtet ({root / 'data'} fehlt). "
+                           f"Eingerichtet: {offered} (ohne Angabe: die Stadt in data/ und config/).")
+    return RunContext(root=root, outputs=REPOSITORY / "outputs" / name)
+
+
 def current() -> RunContext:
-    """The context of this process: from IM_CONTEXT, else interactive work in this repository."""
+    """The context of this process: from IM_CONTEXT; else the city named in IM_CITY (`make ... CITY=berlin`);
+    else interactive work on the default city of this repository."""
     text = os.environ.get(ENV)
-    return _parse(text) if text else RunContext()
+    if text:
+        return _parse(text)
+    return for_city(os.environ.get(CITY_ENV, "").strip())

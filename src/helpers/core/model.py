@@ -23,10 +23,9 @@ FLAGS: dict[str, str] = {
 #: Flags whose value is unknown (stored as <NA>).
 MISSING_FLAGS = frozenset({".", "…", "x"})
 
-#: Levels an observation may be stored at ("unzugeordnet": counted in the city total, in no Stadtteil).
-AREA_LEVELS = ["stadtteil", "teilbereich", "stadtbezirk", "stadt", "unzugeordnet"]
-#: Levels indicators are computed and published at, smallest first (Stadtteile sum up to the others).
-LEVELS = ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+#: How an area level is spelled; which levels a city has is declared in its config/city.yml
+#: (helpers.core.levels), and the loaders check the stored levels against that declaration.
+LEVEL_PATTERN = r"^[a-z][a-z0-9_]*$"
 SEXES = ["total", "male", "female"]
 #: Origin groups. "migration" = with Migrationsvorgeschichte (Ausländer + Deutsche with
 #: personal or inherited history); the finer groups are its parts as the sources print them.
@@ -42,6 +41,7 @@ ORIGINS = [
     "naturalised_other",
     "no_migration",
     "german",
+    "german_migration",  # Germans with Migrationshintergrund (Berlin's register statistics)
 ]
 
 #: What identifies one observation: no two stored rows share it.
@@ -63,7 +63,7 @@ def _value_matches_flag(df: pd.DataFrame) -> pd.Series:
 OBSERVATIONS = pa.DataFrameSchema(
     {
         "year": pa.Column(int, pa.Check.in_range(1950, 2100)),
-        "area_level": pa.Column(str, pa.Check.isin(AREA_LEVELS)),
+        "area_level": pa.Column(str, pa.Check.str_matches(LEVEL_PATTERN)),
         "area_code": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
         "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
         "sex": pa.Column(str, pa.Check.isin(SEXES)),

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from helpers.core import areas, paths
+from helpers.core import areas, levels, paths
 from helpers.core.model import KEY, OBSERVATION_COLUMNS, OBSERVATIONS, DataError
 from helpers.core.store import Store, logged_revision_keys
 
@@ -42,9 +42,11 @@ def read_observation_file(path: Path) -> pd.DataFrame:
     if raw["synthetic"].dtype != bool:
         raw["synthetic"] = raw["synthetic"].astype(str).str.lower().map({"true": True, "false": False})
     try:
-        return OBSERVATIONS.validate(raw, lazy=True)
+        checked = OBSERVATIONS.validate(raw, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         raise DataError(_describe_schema_errors(path, exc)) from None
+    levels.check_stored(checked["area_level"], path)
+    return checked
 
 
 def _describe_schema_errors(path: Path, exc: pandera.errors.SchemaErrors, limit: int = 10) -> str:

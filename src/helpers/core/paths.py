@@ -35,7 +35,9 @@ DELIVERIES_CSV = OBSERVATIONS_DIR / "deliveries.csv"
 INGEST_LOG_CSV = DATA / "ingest_log.csv"
 DELIVERY_REVISIONS_CSV = DATA / "delivery_revisions.csv"
 
-NOTEBOOKS = ROOT / "notebooks"
+#: The chapters: the root's own notebooks/, else the repository's (a city under cities/ has data and
+#: configuration only; its config/monitoring.yml chooses which of the chapters it shows).
+NOTEBOOKS = ROOT / "notebooks" if (ROOT / "notebooks").is_dir() else context.REPOSITORY / "notebooks"
 #: Where outputs/<year>/ is written; a chapter kernel's context points at its own side folder.
 OUTPUTS: Path = _CONTEXT.outputs  # type: ignore[assignment] - never None after RunContext.__post_init__
 TEMPLATES_DIR = OUTPUTS / "templates"

@@ -18,8 +18,8 @@ import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
 
-from helpers.core import paths
-from helpers.core.model import AREA_LEVELS, FLAGS, MISSING_FLAGS, DataError
+from helpers.core import levels, paths
+from helpers.core.model import FLAGS, LEVEL_PATTERN, MISSING_FLAGS, DataError
 
 COLUMNS = ["year", "area_level", "area_code", "measure", "value", "flag", "synthetic", "source"]
 KEY = ["year", "area_level", "area_code", "measure"]
@@ -33,7 +33,7 @@ def _value_matches_flag(df: pd.DataFrame) -> pd.Series:
 SCHEMA = pa.DataFrameSchema(
     {
         "year": pa.Column(int, pa.Check.in_range(1950, 2100)),
-        "area_level": pa.Column(str, pa.Check.isin(AREA_LEVELS)),
+        "area_level": pa.Column(str, pa.Check.str_matches(LEVEL_PATTERN)),
         "area_code": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
         "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
         "value": pa.Column("Float64", pa.Check.ge(0), nullable=True),
@@ -59,7 +59,7 @@ def _read(path: Path, signature: tuple) -> pd.DataFrame:
                       na_values={"value": [""]})
     raw["value"] = raw["value"].astype("Float64")
     try:
-        return SCHEMA.validate(raw, lazy=True)
+        checked = SCHEMA.validate(raw, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases.head(5)
         where = "; ".join(f"Zeile {int(i) + 2 if pd.notna(i) else '?'}, Spalte {c}: {v} verletzt die Prüfung {check}"
@@ -67,6 +67,8 @@ def _read(path: Path, signature: tuple) -> pd.DataFrame:
                           .itertuples(index=False))
         raise DataError(f"{path}: {where}. Die Datei wird von helpers.sources.rates erzeugt; bitte nicht von "
                         "Hand ändern, sondern `make data` ausführen.") from None
+    levels.check_stored(checked["area_level"], path)
+    return checked
 
 
 def published_rates(path: Path | None = None) -> pd.DataFrame:

@@ -4,8 +4,8 @@ It reads what a run wrote (outputs/<year>/tables/*.csv and the cells every chapt
 outputs/<year>/published/) and looks each value up in the complete stored data, independently
 of the code that suppressed it:
 - primary: no value whose numerator is a small count, whose denominator is below the minimum,
-  or whose Stadtteil is below the population floor;
-- secondary: in every sum of published cells (Stadtteile -> Stadtbezirk, groups -> total) not
+  or whose base area (Münster: Stadtteil) is below the population floor;
+- secondary: in every sum of published cells (base areas -> larger areas, groups -> total) not
   exactly one secret cell;
 - consistency: a cell shown in a chapter has the value of the exported tables.
 The build fails when any of these is broken (`python -m helpers.disclosure.checker outputs/2014`).
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import catalogue
+from helpers.core import catalogue, levels
 from helpers.disclosure import disclosed, register, suppression
 
 KEY = ["indicator", "area_level", "area_code", "year", "group"]
@@ -68,10 +68,11 @@ def check_primary(cells: pd.DataFrame, stored: pd.DataFrame, rule: suppression.R
             problem = f"Zähler {int(num)} ist kleiner als {rule.min_count}"
         elif pd.notna(den) and den < rule.min_denominator:
             problem = f"Nenner {int(den)} ist kleiner als {rule.min_denominator}"
-        elif row.area_level in suppression.SMALL_AREA_LEVELS and rule.min_population:
+        elif row.area_level in levels.hierarchy().small and rule.min_population:
             pop = population.get((row.year, row.area_code))
             if pop is not None and pd.notna(pop) and pop < rule.min_population:
-                problem = f"Stadtteil hat {int(pop)} Einwohner/-innen, weniger als {rule.min_population}"
+                problem = (f"das Gebiet ({levels.hierarchy().level(row.area_level).name}) hat {int(pop)} "
+                           f"Einwohner/-innen, weniger als {rule.min_population}")
         if problem:
             out.append(Violation(file, int(row.source_row), _describe(row),
                                  f"Wert {row.value} veröffentlicht, aber {problem}. Der Wert muss als \".\" erscheinen."))

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import areas, catalogue, context, observations, paths
+from helpers.core import areas, catalogue, context, levels, observations, paths
 from helpers.core.catalogue import GROUP_LABELS, Indicator
 from helpers.core.fileio import write_atomic
-from helpers.core.model import LEVELS
 from helpers.disclosure import suppression
 from helpers.indicators import compute
 
@@ -34,15 +33,15 @@ def parents() -> suppression.Parents:
 
 
 def population(rule: suppression.Rule | None = None) -> pd.Series:
-    """Residents per (year, Stadtteil code), for the rule's population floor."""
+    """Residents per (year, base-area code), for the rule's population floor."""
     rule = rule or suppression.active_rule()
-    pop = compute.counts(catalogue.Term(rule.population_measure), "stadtteil")
+    pop = compute.counts(catalogue.Term(rule.population_measure), levels.base())
     return pop.set_index(["year", "area_code"])["count"].astype("Float64")
 
 
 def _signature() -> tuple:
     files = [*observations.observation_files(), paths.PUBLISHED_RATES_CSV, paths.CONFIG_YAML, paths.AREAS_CSV,
-             paths.CATALOGUE_YAML]
+             paths.CATALOGUE_YAML, paths.CITY_YAML]
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
 
 
@@ -70,8 +69,8 @@ def _shared(kind: str, indicator_id: str, compute: Callable[[], pd.DataFrame]) -
 def _stored(indicator_id: str, signature: tuple) -> pd.DataFrame:
     def compute_all() -> pd.DataFrame:
         ind = catalogue.load().indicator(indicator_id)
-        levels = LEVELS if ind.level == "stadtteil" else ("stadt",)
-        return pd.concat([compute.values(ind, level) for level in levels], ignore_index=True)
+        order = levels.hierarchy().codes  # the indicator's own level and every larger one
+        return pd.concat([compute.values(ind, level) for level in order[order.index(ind.level):]], ignore_index=True)
 
     return _shared("stored", indicator_id, compute_all)
 
@@ -94,14 +93,14 @@ def protected(ind: Indicator | str) -> pd.DataFrame:
     return _protected(ind_id, _signature()).copy()
 
 
-def values(ind: Indicator | str, level: str = "stadtteil") -> pd.DataFrame:
-    """Published values of one indicator at one level (same columns as compute.values + suppressed).
+def values(ind: Indicator | str, level: str | None = None) -> pd.DataFrame:
+    """Published values of one indicator at one level (default: the base level; same columns as
+    compute.values + suppressed).
 
     A suppressed cell keeps no trace of its numbers: value, numerator and denominator are <NA>,
     so a frame handed on (a section's tables, a researcher's export) cannot reveal it.
     """
-    if level not in LEVELS:
-        raise compute.IndicatorError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVELS)}.")
+    level = compute.checked_level(level)
     out = protected(ind)
     out = out[out["area_level"] == level].reset_index(drop=True)
     secret = out["suppressed"].ne("").to_numpy()
@@ -131,7 +130,7 @@ def table_frame(first_year: int, year: int) -> pd.DataFrame:
     out["group_label"] = out["group"].map(GROUP_LABELS).fillna(out["group"])
     out["value"] = rounded(out["value"])
     out["flag"] = out["flag"].fillna("")
-    level_rank = {lvl: i for i, lvl in enumerate(reversed(LEVELS))}
+    level_rank = {lvl: i for i, lvl in enumerate(reversed(levels.hierarchy().codes))}
     out["_lvl"] = out["area_level"].map(level_rank)
     out["_code"] = out["area_code"].astype(str).str.zfill(8)
     out["_grp"] = out["group"].ne("total")

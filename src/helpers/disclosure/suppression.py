@@ -4,11 +4,12 @@ One configurable rule (config/monitoring.yml, key `disclosure`) for everything t
 maps, figure labels, key sentences and the exported tables.
 
 Primary suppression: a count of 1 .. min_count-1 is secret; a rate is not shown when its
-numerator is such a count, its denominator is below `min_denominator`, or its area (a
-Stadtteil or finer) has fewer than `min_population` residents.
+numerator is such a count, its denominator is below `min_denominator`, or its area (one of the
+city's base level, Münster's Stadtteile, or finer; helpers.core.levels) has fewer than
+`min_population` residents.
 
-Secondary suppression: the counts behind published cells add up (Stadtteile to their
-Stadtbezirk, Stadtbezirke to the city, the two compared groups to the total). A single
+Secondary suppression: the counts behind published cells add up (base areas to their parent
+areas over the declared hierarchy, those to the city, the two compared groups to the total). A single
 secret cell in such a sum could be recovered by subtraction, so a second cell of the sum
 is suppressed too: the part with the smallest numerator (ties by area code, so the choice
 is reproducible). This repeats until no sum has exactly one secret cell, which is the
@@ -28,10 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core import config, paths
+from helpers.core import config, levels, paths
 
 PRIMARY, SECONDARY = "primär", "sekundär"
-SMALL_AREA_LEVELS = ("stadtteil", "stadtzelle")
 #: Pairs of groups that add up to "total" (counts), for secondary suppression.
 PARTITIONS = {frozenset({"male", "female"}), frozenset({"migration", "no_migration"}), frozenset({"foreign", "german"})}
 
@@ -44,16 +44,19 @@ class DisclosureError(ValueError):
 class Rule:
     min_count: int = 3  # counts 1 and 2 are secret; 0 is shown as "-"
     min_denominator: int = 30  # no rate on fewer than this many persons
-    min_population: int = 300  # no rate for a Stadtteil with fewer residents
+    min_population: int = 300  # no rate for a base area (Münster: Stadtteil) with fewer residents
     population_measure: str = "population"
 
     def describe(self) -> str:
+        h = levels.hierarchy()
+        larger = ", ".join(lv.plural for lv in h.levels[1:])
+        larger = f"{larger} und die Gesamtstadt" if larger else "die Gesamtstadt"
         return (
             f"Anzahlen von 1 bis {self.min_count - 1} und Quoten, deren Zähler 1 bis {self.min_count - 1} beträgt "
             f"oder deren Nenner kleiner als {self.min_denominator} ist, werden nicht ausgewiesen (\".\"). "
-            f"Stadtteile mit weniger als {self.min_population} Einwohnerinnen und Einwohnern erhalten keine Quote. "
-            "Damit ein geheimer Wert nicht aus einer Summe zurückgerechnet werden kann (Stadtteile ergeben den "
-            "Stadtbezirk, Frauen und Männer ergeben alle), wird in jeder solchen Summe mindestens ein weiterer "
+            f"{h.base.plural} mit weniger als {self.min_population} Einwohnerinnen und Einwohnern erhalten keine "
+            f"Quote. Damit ein geheimer Wert nicht aus einer Summe zurückgerechnet werden kann ({h.base.plural} "
+            f"ergeben {larger}, Frauen und Männer ergeben alle), wird in jeder solchen Summe mindestens ein weiterer "
             "Wert nicht ausgewiesen (sekundäre Geheimhaltung)."
         )
 
@@ -91,7 +94,7 @@ def primary(vals: pd.DataFrame, rule: Rule, population: pd.Series | None = None)
     hit = _small(vals["numerator"], rule)
     hit |= (vals["denominator"].astype("Float64") < rule.min_denominator).fillna(False).astype(bool)
     if population is not None and rule.min_population:
-        small_area = vals["area_level"].isin(SMALL_AREA_LEVELS).to_numpy()
+        small_area = vals["area_level"].isin(levels.hierarchy().small).to_numpy()
         key = pd.MultiIndex.from_arrays([vals["year"], vals["area_code"].astype(str)])
         pop = pd.Series(population.reindex(key).to_numpy(), index=vals.index).astype("Float64")
         hit |= pd.Series(small_area, index=vals.index) & (pop < rule.min_population).fillna(False).astype(bool)

@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core import catalogue
-from helpers.core.catalogue import GROUP_LABELS, LEVEL_ORDER, Indicator
+from helpers.core import catalogue, levels
+from helpers.core.catalogue import GROUP_LABELS, Indicator
 from helpers.core.fileio import write_text_atomic
 from helpers.disclosure import disclosed as disclosed_values
 
@@ -101,15 +101,16 @@ def _split(item: object) -> tuple[str, str]:
     return ind_id.strip(), group.strip() or "total"
 
 
-def specs(items: Iterable[str | Spec] | str | Spec, level: str = "stadtteil") -> list[Spec]:
+def specs(items: Iterable[str | Spec] | str | Spec, level: str | None = None) -> list[Spec]:
     """Parse and check indicator specifications for an analysis at `level`.
 
     Parameters
     ----------
     items : str, Spec or list of them
         "id" (group total), "id:group" or "id:*" (every group of the indicator).
-    level : str
-        Area level the values are wanted at; an indicator exists at its own level and above.
+    level : str, optional
+        Area level the values are wanted at (default: the base level); an indicator exists at its
+        own level and above.
 
     Returns
     -------
@@ -131,7 +132,7 @@ def specs(items: Iterable[str | Spec] | str | Spec, level: str = "stadtteil") ->
     parsed = [(item.id, item.group) if isinstance(item, Spec) else _split(item) for item in items]
     ids = list(dict.fromkeys(i for i, _ in parsed))
     try:
-        known = {ind.id: ind for ind in catalogue.load().at_level(ids, level)}
+        known = {ind.id: ind for ind in catalogue.load().at_level(ids, levels.base() if level is None else level)}
     except catalogue.CatalogueError as exc:
         raise TidyError(str(exc)) from None
     out: list[Spec] = []
@@ -161,13 +162,14 @@ def _years(years: int | Iterable[int] | None) -> list[int] | None:
     return [int(y) for y in years]
 
 
-def _levels(level: str | Iterable[str]) -> list[str]:
-    levels = [level] if isinstance(level, str) else list(level)
-    unknown = [lvl for lvl in levels if lvl not in LEVEL_ORDER]
-    if unknown or not levels:
+def _levels(level: str | Iterable[str] | None) -> list[str]:
+    asked = [levels.base()] if level is None else [level] if isinstance(level, str) else list(level)
+    order = levels.hierarchy().codes
+    unknown = [lvl for lvl in asked if lvl not in order]
+    if unknown or not asked:
         raise TidyError(f"Unbekannte Gebietsebene {', '.join(map(repr, unknown)) or '(keine)'}; "
-                        f"erlaubt: {', '.join(LEVEL_ORDER)}.")
-    return levels
+                        f"erlaubt: {', '.join(order)}.")
+    return asked
 
 
 def _one(spec: Spec, level: str, years: list[int] | None, disclosed: bool) -> pd.DataFrame:
@@ -182,7 +184,7 @@ def _one(spec: Spec, level: str, years: list[int] | None, disclosed: bool) -> pd
     return frame
 
 
-def indicators(items: Iterable[str | Spec] | str | Spec, level: str | Iterable[str] = "stadtteil",
+def indicators(items: Iterable[str | Spec] | str | Spec, level: str | Iterable[str] | None = None,
                years: int | Iterable[int] | None = None, disclosed: bool = True) -> pd.DataFrame:
     """Indicator values as one long (tidy) DataFrame: one row per indicator, group, year and area.
 
@@ -191,7 +193,8 @@ def indicators(items: Iterable[str | Spec] | str | Spec, level: str | Iterable[s
     items : str, Spec or list of them
         "id", "id:group" or "id:*", e.g. ["alo_dichte:foreign", "mv_anteil"] (see `specs`).
     level : str or list of str
-        "stadtteil", "teilbereich", "stadtbezirk" or "stadt", or several of them.
+        A level of config/city.yml (Münster: "stadtteil", "teilbereich", "stadtbezirk") or "stadt",
+        or several of them; default the base level.
     years : int, iterable of int or None
         e.g. 2012 or range(2010, 2015); None: every year with data.
     disclosed : bool
@@ -218,11 +221,11 @@ def indicators(items: Iterable[str | Spec] | str | Spec, level: str | Iterable[s
     >>> df = indicators(["alo_dichte:foreign", "mv_anteil"], years=2012)     # doctest: +SKIP
     >>> df.pivot(index="area_code", columns=["indicator", "group"], values="value")  # doctest: +SKIP
     """
-    levels = _levels(level)
+    asked = _levels(level)
     wanted = _years(years)
     columns = DISCLOSED_COLUMNS if disclosed else STORED_COLUMNS
     frames = []
-    for lvl in levels:
+    for lvl in asked:
         for spec in specs(items, lvl):
             frame = _one(spec, lvl, wanted, disclosed)
             if frame.empty:

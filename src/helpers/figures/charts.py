@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from helpers.core import formatting  # noqa: E402
+from helpers.core import formatting, levels  # noqa: E402
 from helpers.core.catalogue import GROUP_LABELS, Indicator  # noqa: E402
 
 SYNTHETIC_MARK = "Demodaten – synthetisch"
@@ -125,6 +125,11 @@ def show(fig: Figure, alt: str | None = None) -> None:
 MAX_POINT_LABELS = 200
 
 
+def area_plural(code: str) -> str:
+    """The German plural of a declared level ("Stadtteile"); "Gebiete" for any other code."""
+    return next((lv.plural for lv in levels.hierarchy().levels if lv.code == code), "Gebiete")
+
+
 def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_label: str, title: str,
                      source: str, synthetic: bool, weights: pd.Series | None = None,
                      label_column: str = "area_name") -> Figure:
@@ -146,8 +151,7 @@ def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_
     fig = Figure(figsize=(8, 6.2), dpi=DPI)
     ax = fig.add_axes((0.1, 0.17, 0.86, 0.73))
     sizes = 18.0 if weights is None else 15.0 + 285.0 * w / w.max()
-    plural = {"stadtteil": "Stadtteile", "teilbereich": "Teilbereiche", "stadtbezirk": "Stadtbezirke"}
-    points = plural.get(table.attrs.get("level", ""), "Gebiete")
+    points = area_plural(table.attrs.get("level", ""))
     if weights is not None:
         points += " (Fläche ∝ Einwohnerzahl)"
     ax.scatter(x, y, s=sizes, color=PALETTE[0], alpha=0.7, edgecolor="white", linewidth=0.5, label=points, zorder=2)

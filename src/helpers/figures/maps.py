@@ -1,10 +1,11 @@
-"""Stadtteil maps: classed choropleths, change maps, small multiples and category maps.
+"""Area maps (default: the base level, Münster's Stadtteile): classed choropleths, change maps,
+small multiples and category maps.
 
 No web tiles: everything is drawn from the committed boundaries (EPSG:25832, metres), so
 the scale bar is exact and the report opens offline. Missing and suppressed areas are
 hatched grey and explained in the legend, never given a class colour. All maps share one
-frame (`_frame`): Stadtbezirk outlines, labels, scale bar, north arrow, source line and,
-where demo data are shown, the synthetic mark.
+frame (`_frame`): the borders of the hierarchy's outline level (Münster: Stadtbezirke), labels,
+scale bar, north arrow, source line and, where demo data are shown, the synthetic mark.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from helpers.core import areas, formatting
+from helpers.core import areas, formatting, levels
 from helpers.figures.charts import DPI, footer
 
 SCHEMES = {"quantiles": mapclassify.Quantiles, "fisher_jenks": mapclassify.FisherJenks,
@@ -145,17 +146,29 @@ def _luminance(rgba) -> float:
 MAX_LABELS = 200
 
 
+def _level(level: str | None) -> str:
+    """The level mapped: `level`, or the base level for None."""
+    return levels.base() if level is None else level
+
+
+def _outline(level: str) -> levels.Level | None:
+    """The level whose borders frame a map of `level` (None: no outlines, e.g. a map of that level itself)."""
+    outline = levels.hierarchy().outline
+    return None if outline is None or outline.code == level else outline
+
+
 def _draw(ax, gdf: gpd.GeoDataFrame, fill: list, missing: np.ndarray, labels: str | None, level: str,
           fontsize: float = 6) -> None:
-    """Areas in their colours (missing hatched), Stadtbezirk outlines and labels on one axes."""
+    """Areas in their colours (missing hatched), the outline level's borders and labels on one axes."""
     ax.set_axis_off()
     ax.set_aspect("equal")
     if (~missing).any():
         gdf[~missing].plot(ax=ax, color=[fill[i] for i in np.flatnonzero(~missing)], edgecolor="white", linewidth=0.5)
     if missing.any():
         gdf[missing].plot(ax=ax, **MISSING_STYLE)
-    if level != "stadtbezirk":
-        areas.boundaries("stadtbezirk").boundary.plot(ax=ax, color="#222222", linewidth=1.2)
+    outline = _outline(level)
+    if outline is not None:
+        areas.boundaries(outline.code).boundary.plot(ax=ax, color="#222222", linewidth=1.2)
     if labels and len(gdf) <= MAX_LABELS:
         colour_of = dict(zip(gdf["code"], fill))
         for code, name, x, y in _label_points(level):
@@ -192,8 +205,9 @@ def _legend(fig: Figure, entries: list[tuple], title: str, missing: int, level: 
     handles = [Patch(facecolor=c, edgecolor="#666666", lw=0.3, label=lab) for c, lab in entries]
     if missing:
         handles.append(Patch(**MISSING_STYLE, label=f"{missing_label} ({missing})"))
-    if level != "stadtbezirk":
-        handles.append(Patch(facecolor="none", edgecolor="#222222", lw=1.2, label="Stadtbezirksgrenze"))
+    outline = _outline(level)
+    if outline is not None:
+        handles.append(Patch(facecolor="none", edgecolor="#222222", lw=1.2, label=f"Grenzen der {outline.plural}"))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.66, y), frameon=False, fontsize=8,
                title=title, title_fontsize=8, alignment="left")
 
@@ -212,11 +226,12 @@ def _is_synthetic(gdf: gpd.GeoDataFrame) -> bool:
 
 def choropleth(vals: pd.DataFrame, title: str, unit: str, source: str, scheme: str = "quantiles", k: int = 5,
                bins: Sequence[float] | None = None, decimals: int = 1, cmap: str = "YlGnBu",
-               labels: str | None = "code", level: str = "stadtteil", synthetic: bool | None = None) -> Figure:
-    """Map of one value per area (`vals`: area_code, value[, synthetic]; one year).
+               labels: str | None = "code", level: str | None = None, synthetic: bool | None = None) -> Figure:
+    """Map of one value per area of `level` (default: base; `vals`: area_code, value[, synthetic]; one year).
 
     `bins` fixes the class bounds (e.g. from `shared_bins`) so maps of several years compare.
     """
+    level = _level(level)
     gdf = _merge(vals, level)
     values = gdf["value"].astype("Float64")
     missing = values.isna().to_numpy()
@@ -249,12 +264,13 @@ def diverging_bins(differences: pd.Series, classes_per_side: int = 3) -> list[fl
 
 def change_map(before: pd.DataFrame, after: pd.DataFrame, title: str, source: str, year_before: int,
                year_after: int, unit: str = "%", decimals: int = 1, labels: str | None = "code",
-               level: str = "stadtteil", classes_per_side: int = 3) -> Figure:
+               level: str | None = None, classes_per_side: int = 3) -> Figure:
     """Change between two years per area (percentage points for shares) on a scale centred on zero.
 
     Red = increase, blue = decrease; the colour says nothing about better or worse. An area
     missing in either year is hatched.
     """
+    level = _level(level)
     a = before.set_index("area_code")["value"].astype("Float64")
     b = after.set_index("area_code")["value"].astype("Float64")
     diff = (b - a).rename("value").reset_index()
@@ -292,8 +308,9 @@ def change_map(before: pd.DataFrame, after: pd.DataFrame, title: str, source: st
 
 def small_multiples(vals: pd.DataFrame, years: Sequence[int], title: str, unit: str, source: str,
                     scheme: str = "quantiles", k: int = 5, decimals: int = 1, cmap: str = "YlGnBu",
-                    level: str = "stadtteil", ncols: int = 3) -> Figure:
+                    level: str | None = None, ncols: int = 3) -> Figure:
     """One small map per year on one shared scale (class bounds from all shown years pooled)."""
+    level = _level(level)
     years = [y for y in years if vals.loc[vals["year"] == y, "value"].notna().any()]
     if not years:
         raise MapError("Für keines der gewünschten Jahre liegen Werte vor.")
@@ -323,8 +340,9 @@ def small_multiples(vals: pd.DataFrame, years: Sequence[int], title: str, unit: 
 
 def category_map(categories: pd.Series, palette: dict[str, object], title: str, source: str,
                  legend_title: str, synthetic: bool = False, labels: str | None = "code",
-                 level: str = "stadtteil", missing_label: str = MISSING_LABEL) -> Figure:
+                 level: str | None = None, missing_label: str = MISSING_LABEL) -> Figure:
     """Areas coloured by a category (e.g. LISA clusters, social-space groups); order of `palette` = legend order."""
+    level = _level(level)
     unknown = set(categories.dropna()) - set(palette)
     if unknown:
         raise MapError(f"Kategorien ohne Farbe: {', '.join(sorted(map(str, unknown)))}.")

@@ -1,8 +1,9 @@
 """Indicators from counts: aggregate counts over the area hierarchy first, then divide.
 
-Rates are never averaged. At Teilbereich, Stadtbezirk and city level the sum of the
-Stadtteile is used unless the city published a figure for that area (e.g. the city total,
-which includes persons that could not be assigned to a Stadtteil); the published figure wins.
+Rates are never averaged. Counts are stored at the city's base level (Münster: Stadtteil; the
+hierarchy is declared in config/city.yml, helpers.core.levels). At every larger level the sum of
+the base areas is used unless the city published a figure for that area (e.g. the city total,
+which includes persons that could not be assigned to a base area); the published figure wins.
 A sum with a missing or secret part is missing ("."), never a partial sum.
 """
 
@@ -13,9 +14,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas, catalogue, observations, rates
+from helpers.core import areas, catalogue, levels, observations, rates
 from helpers.core.catalogue import Indicator, Term
-from helpers.core.model import LEVELS
 
 #: Groups computed as total minus a stored part.
 COMPLEMENTS = {"german": "foreign", "no_migration": "migration"}
@@ -24,6 +24,14 @@ COUNT_COLUMNS = ["year", "area_level", "area_code", "count", "flag", "synthetic"
 
 class IndicatorError(ValueError):
     """A request that cannot be answered from the data (unknown level, no data)."""
+
+
+def checked_level(level: str | None) -> str:
+    """`level`, or the base level for None; IndicatorError naming the declared levels if unknown."""
+    try:
+        return levels.resolve(level)
+    except levels.LevelError as exc:
+        raise IndicatorError(str(exc)) from None
 
 
 def _select(obs: pd.DataFrame, term: Term) -> pd.DataFrame:
@@ -46,8 +54,8 @@ def _carried(*flags: pd.Series) -> np.ndarray:
     return np.select([rank == 2, rank == 1], ["r", "p"], default="")
 
 
-def _sum_stadtteile(parts: pd.DataFrame, parent: pd.Series, level: str) -> pd.DataFrame:
-    """Sum Stadtteil counts to `level`; a missing, secret or absent Stadtteil gives a missing sum."""
+def _sum_base(parts: pd.DataFrame, parent: pd.Series, level: str) -> pd.DataFrame:
+    """Sum base-level counts to `level`; a missing, secret or absent base area gives a missing sum."""
     parts = parts.assign(parent=parts["area_code"].map(parent), carried=parts["flag"].map(CARRIED_FLAGS).fillna(0))
     parts = parts.dropna(subset=["parent"])
     expected = parent.value_counts()
@@ -71,7 +79,7 @@ def _with_flags(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _add_unassigned(city: pd.DataFrame, unassigned: pd.DataFrame) -> pd.DataFrame:
-    """Persons not assignable to a Stadtteil belong to the city total only."""
+    """Persons not assignable to a base area belong to the city total only."""
     extra = unassigned.groupby("year")["value"].agg(lambda v: v.sum() if v.notna().all() else pd.NA)
     extra_flag = pd.Series(_carried(unassigned["flag"]), index=unassigned.index).groupby(unassigned["year"]).max()
     has_extra = city["year"].isin(extra.index)
@@ -83,21 +91,23 @@ def _add_unassigned(city: pd.DataFrame, unassigned: pd.DataFrame) -> pd.DataFram
 
 def _aggregate(selected: pd.DataFrame, level: str) -> pd.DataFrame:
     published = selected[selected["area_level"] == level].rename(columns={"value": "count"})[COUNT_COLUMNS]
-    if level == "stadtteil":
+    base = levels.base()
+    if level == base:
         return published.reset_index(drop=True)
-    parents = areas.stadtteil_parents()
-    summed = _sum_stadtteile(selected[selected["area_level"] == "stadtteil"], parents[level], level)
-    if level == "stadt":
-        summed = _add_unassigned(summed, selected[selected["area_level"] == "unzugeordnet"])
+    parents = areas.ancestors(base)
+    parent = parents[level].dropna() if level in parents else pd.Series(dtype=object)
+    summed = _sum_base(selected[selected["area_level"] == base], parent, level)
+    if level == levels.CITY:
+        summed = _add_unassigned(summed, selected[selected["area_level"] == levels.UNASSIGNED])
     merged = pd.concat([published, summed], ignore_index=True)
     merged = merged.drop_duplicates(["year", "area_code"], keep="first")
     return merged.sort_values(["year", "area_code"]).reset_index(drop=True)
 
 
-def counts(term: Term, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Counts of one term per year and area of `level` (columns: year, area_level, area_code, count, flag, synthetic)."""
-    if level not in LEVELS:
-        raise IndicatorError(f"Unbekannte Gebietsebene {level!r}; erlaubt: {', '.join(LEVELS)}.")
+def counts(term: Term, level: str | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Counts of one term per year and area of `level` (default: the base level; columns: year,
+    area_level, area_code, count, flag, synthetic)."""
+    level = checked_level(level)
     if obs is not None:
         return _counts(term, level, obs)
     return _counts_cached(term, level, observations.counts_key()).copy()
@@ -150,13 +160,14 @@ def _ratio(num: pd.DataFrame, den: pd.DataFrame, scale: float) -> pd.DataFrame:
     ]
 
 
-def values(indicator: Indicator | str, level: str = "stadtteil", obs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Indicator values per year, area and group ("total" plus the compared groups).
+def values(indicator: Indicator | str, level: str | None = None, obs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicator values per year, area and group ("total" plus the compared groups); default level: the base.
 
     `indicator` is a catalogue entry or its id (e.g. "alo_dichte"), as in helpers.disclosure.disclosed.
     """
     if isinstance(indicator, str):
         indicator = catalogue.load().indicator(indicator)
+    level = checked_level(level)
     if not indicator.counted:
         return _published(indicator, level)
     groups = ["total", *indicator.group_values]

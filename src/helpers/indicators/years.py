@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from helpers.core import catalogue, config, observations
+from helpers.core import catalogue, config, levels, observations
 from helpers.indicators import compute
 
 
@@ -66,8 +66,8 @@ def _all_data_years() -> list[int]:
     return sorted(int(y) for y in observations.observations()["year"].unique())
 
 
-def indicator_years(indicator_id: str, level: str) -> set[int]:
-    """Years in which an indicator (all persons) has at least one stored value at `level`."""
+def indicator_years(indicator_id: str, level: str | None) -> set[int]:
+    """Years in which an indicator (all persons) has at least one stored value at `level` (None: base)."""
     try:
         ind = catalogue.load().indicator(indicator_id)
     except catalogue.CatalogueError as exc:
@@ -83,7 +83,7 @@ def first_common_year(requirement: config.Requirement) -> tuple[int | None, str]
     if not ids:
         return None, ""
     common = set.intersection(*(indicator_years(i, requirement.level) for i in ids))
-    return (min(common) if common else None), f"{', '.join(ids)} (Ebene {requirement.level})"
+    return (min(common) if common else None), f"{', '.join(ids)} (Ebene {requirement.level or levels.base()})"
 
 
 def default_year(offered: list[int]) -> int | None:

@@ -21,7 +21,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from helpers.core import areas, catalogue, fileio, paths
+from helpers.core import areas, catalogue, concept, fileio, levels, paths
 from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
 from helpers.core.model import FLAGS
@@ -90,13 +90,13 @@ def title_page(year: int, first_year: int, stand: str) -> str:
     return (
         '<section class="title-page" id="titel">'
         f"<h1>{_esc(report_title(year))}</h1>"
-        '<p class="subtitle">Indikatoren zur Integration von Menschen mit Migrationsvorgeschichte, '
+        f'<p class="subtitle">{_esc(concept.say("Indikatoren zur Integration von Menschen mit Migrationsvorgeschichte"))}, '
         f"Rückblick {first_year}–{year}</p>"
         '<dl class="facts">'
         f"<dt>Berichtsjahr</dt><dd>{year}</dd>"
         f"<dt>Rückblick</dt><dd>{first_year}–{year}</dd>"
         f"<dt>Stand</dt><dd>{_esc(stand)}</dd></dl>"
-        f'<p class="meta">Gegliedert nach den Handlungsfeldern des Migrationsleitbilds 2025–2030 der {_esc(city.name)}.<br>'
+        f'<p class="meta">{_esc(city_profile.profile().structure_text())}<br>'
         f"Berichtsjahr {year}; Datenstand: {_esc(data_basis())}.</p>"
         f"{demo}</section>"
     )
@@ -127,14 +127,21 @@ def synthetic_list() -> str:
         f'<dt>{_esc(hf.name)}</dt><dd><ul>{"".join(f"<li>{_esc(i.name)}</li>" for i in inds)}</ul></dd>'
         for hf, inds in groups
     )
+    base = _esc(levels.hierarchy().base.plural)
     return (
         f"<p>{total} Indikatoren beruhen auf synthetischen Demodaten. Sie wurden mit einem festen Startwert aus "
-        "der echten Stadtteilstruktur erzeugt, damit jedes Kapitel schon vor den Datenlieferungen der Fachämter "
+        f"der echten Struktur der {base} erzeugt, damit jedes Kapitel schon vor den Datenlieferungen der Fachämter "
         "gebaut werden kann. Sie sind in jeder Abbildung, Karte und Tabelle als "
         '<span class="synthetic-mark">Demodaten – synthetisch</span> gekennzeichnet und sagen nichts über '
         f"{_esc(areas.city().short)} aus. Das reale Vorbild nennt der Definitionskasten des Indikators.</p>"
         f'<dl class="synthetic-list">{items}</dl>'
     )
+
+
+def _summed_to() -> str:
+    """Whose values the reading guide says are summed from counts: the largest declared level and the city."""
+    upper = levels.hierarchy().levels[1:]
+    return f"für {_esc(upper[-1].plural)} und die Gesamtstadt" if upper else "für die Gesamtstadt"
 
 
 def reading_guide() -> str:
@@ -144,9 +151,9 @@ def reading_guide() -> str:
         "<p>Jedes Kapitel beginnt mit dem Ziel des Handlungsfelds. Zu jedem Indikator folgen ein "
         "Definitionskasten (Zähler, Nenner, Quelle, Zielrichtung), die Entwicklung über bis zu zehn Jahre, bei "
         "Vergleichsgruppen der Abstand zwischen den Gruppen in Prozentpunkten und als Verhältnis, und eine Karte "
-        "der Stadtteile. Die Zusammenfassung stellt alle Indikatoren mit einer Bewertung ihrer Entwicklung "
-        "nebeneinander.</p>"
-        "<p>Quoten werden aus Anzahlen berechnet: für Stadtbezirke und die Gesamtstadt werden erst die Anzahlen "
+        f"der {_esc(levels.hierarchy().base.plural)}. Die Zusammenfassung stellt alle Indikatoren mit einer "
+        "Bewertung ihrer Entwicklung nebeneinander.</p>"
+        f"<p>Quoten werden aus Anzahlen berechnet: {_summed_to()} werden erst die Anzahlen "
         "summiert, dann wird geteilt. Kleine Zahlen werden zum Schutz der Einzelnen nicht ausgewiesen. Formeln, "
         "Bewertungs- und Geheimhaltungsregel stehen in den „Methodischen Hinweisen“, die Quellen und die "
         "Bedeutung der Zeichen (etwa „.“ für geheim gehaltene Werte) am Ende des Berichts.</p>"
@@ -161,51 +168,66 @@ def _definitions(items: list[tuple[str, str]]) -> str:
     return '<dl class="method-list">' + "".join(f"<dt>{_esc(t)}</dt><dd>{d}</dd>" for t, d in items) + "</dl>"
 
 
+def _aggregation_note() -> str:
+    """How larger areas get their values, along the declared hierarchy (Stadtteil → … → Stadt)."""
+    h = levels.hierarchy()
+    larger = [_esc(lv.plural) for lv in h.levels[1:]] + ["die Gesamtstadt"]
+    listed = larger[0] if len(larger) == 1 else f"{', '.join(larger[:-1])} und {larger[-1]}"
+    chain = " → ".join(_esc(lv.name) for lv in h.levels)
+    return (f"Für {listed} werden zuerst die Anzahlen über die Gebietshierarchie summiert ({chain} → Stadt), "
+            "dann wird geteilt. Quoten werden nie gemittelt. Hat die Stadt eine Zahl für das größere Gebiet "
+            "veröffentlicht, wird diese verwendet.")
+
+
 def method_notes() -> str:
     """Definitions, formulas and rules behind every number in the chapters."""
     indicators = [
         ("Indikator", "Jeder Indikator ist eine Formel über gespeicherte Anzahlen: <em>Wert = Zähler / Nenner × "
          "Skala</em> (Skala 100 für Anteile in Prozent, 1 000 oder 100 000 für Raten je Einwohner/-in). Zähler und "
          "Nenner nennt der Definitionskasten jedes Indikators."),
-        ("Größere Gebiete", "Für Teilbereiche, Stadtbezirke und die Gesamtstadt werden zuerst die Anzahlen über "
-         "die Gebietshierarchie summiert (Stadtteil → Teilbereich → Stadtbezirk → Stadt), dann wird geteilt. "
-         "Quoten werden nie gemittelt. Hat die Stadt eine Zahl für das größere Gebiet veröffentlicht, wird "
-         "diese verwendet."),
-        ("Vergleichsgruppen", "Abstand = Wert der ersten Gruppe − Wert der Vergleichsgruppe, bei Anteilen in "
-         "Prozentpunkten (z. B. 12,0 % gegenüber 6,0 %: 6,0 Prozentpunkte); Verhältnis = Wert der ersten Gruppe / "
-         "Wert der Vergleichsgruppe (im Beispiel 2,0; nur bei einem Vergleichswert über null). Deutsche = "
-         "Insgesamt − Ausländer/-innen; ohne Migrationsvorgeschichte = Insgesamt − mit Migrationsvorgeschichte."),
+        ("Größere Gebiete", _aggregation_note()),
+        ("Vergleichsgruppen", concept.say(
+            "Abstand = Wert der ersten Gruppe − Wert der Vergleichsgruppe, bei Anteilen in "
+            "Prozentpunkten (z. B. 12,0 % gegenüber 6,0 %: 6,0 Prozentpunkte); Verhältnis = Wert der ersten Gruppe / "
+            "Wert der Vergleichsgruppe (im Beispiel 2,0; nur bei einem Vergleichswert über null). Deutsche = "
+            "Insgesamt − Ausländer/-innen; ohne Migrationsvorgeschichte = Insgesamt − mit Migrationsvorgeschichte.")),
         ("Trendbewertung", _esc(trend.RULE_TEXT)),
         ("Geheimhaltung", _esc(suppression.active_rule().describe()) + " Die gespeicherten Daten bleiben "
          "vollständig; nur die Veröffentlichung ist eingeschränkt."),
-        ("Brüche in Zeitreihen", "Ändert sich die Erhebung (etwa 2011: Bevölkerung aus dem Melderegister statt "
-         "Fortschreibung der Volkszählung 1987), ist der Bruch in den Abbildungen markiert; Werte davor und "
-         "danach sind nur eingeschränkt vergleichbar."),
+        ("Brüche in Zeitreihen", "Ändert sich die Erhebung oder die Gebietsgliederung, ist der Bruch in den "
+         "Abbildungen markiert und im Definitionskasten des Indikators beschrieben; Werte davor und danach sind "
+         "nur eingeschränkt vergleichbar."),
     ]
-    spatial = [
+    return (f"<h2>Indikatoren, Vergleiche und Regeln</h2>{_definitions(indicators)}"
+            f"<h2>Räumliche Verfahren und Zusammenhänge</h2>{_definitions(_spatial_notes())}")
+
+
+def _spatial_notes() -> list[tuple[str, str]]:
+    """The spatial methods, on the base level of the declared hierarchy."""
+    base = levels.hierarchy().base
+    plural, n = _esc(base.plural), len(areas.area_names(base.code))
+    return [
         ("Segregationsindex nach Duncan", "Dissimilaritätsindex D = ½ · Σ |a<sub>i</sub>/A − b<sub>i</sub>/B| "
-         "über die Stadtteile i (a, b: Anzahlen der beiden Gruppen, A, B: ihre Summen für die Stadt). D liegt "
+         f"über die {plural} i (a, b: Anzahlen der beiden Gruppen, A, B: ihre Summen für die Stadt). D liegt "
          "zwischen 0 (gleiche Verteilung) und 1 (keine gemeinsamen Gebiete) und gibt den Anteil einer Gruppe an, "
          "der umziehen müsste, damit beide gleich verteilt wären. Er hängt von der Gebietseinteilung ab und "
          "ist bei kleinen Gruppen nach oben verzerrt; ergänzend werden Isolationsindizes gezeigt."),
-        ("Moran's I und LISA", "Moran's I misst, ob benachbarte Stadtteile (gemeinsamer Grenzpunkt, "
+        ("Moran's I und LISA", f"Moran's I misst, ob benachbarte {plural} (gemeinsamer Grenzpunkt, "
          "Queen-Nachbarschaft, zeilenstandardisierte Gewichte) ähnliche Werte haben; die Signifikanz ergibt "
          "sich aus 999 zufälligen Vertauschungen der Werte mit festem Startwert. Die lokale Variante (LISA) "
-         "ordnet jeden Stadtteil einem Cluster zu (hoch-hoch, niedrig-niedrig, hoch-niedrig, niedrig-hoch). "
-         "Weil dabei 45 Tests zugleich laufen, wird zusätzlich die Falscherkennungsrate (FDR, "
+         "ordnet jedes Gebiet einem Cluster zu (hoch-hoch, niedrig-niedrig, hoch-niedrig, niedrig-hoch). "
+         f"Weil dabei {n} Tests zugleich laufen, wird zusätzlich die Falscherkennungsrate (FDR, "
          "Benjamini-Hochberg) kontrolliert; Cluster sind Hinweise, keine Befunde."),
         ("Korrelationen", "Pearson (linearer Zusammenhang) und Spearman (Rangkorrelation, robust gegen "
-         "Ausreißer) über die Stadtteile; p-Werte nach Benjamini-Hochberg korrigiert, auf Wunsch nach "
+         f"Ausreißer) über die {plural}; p-Werte nach Benjamini-Hochberg korrigiert, auf Wunsch nach "
          "Einwohnerzahl gewichtet. Zusammenhänge zwischen Gebieten sind keine Zusammenhänge zwischen Menschen "
          "(ökologischer Fehlschluss)."),
         ("Sozialraumindex", "Nach dem Berliner Monitoring Soziale Stadtentwicklung: Die Indexindikatoren "
-         "(höherer Wert = stärkere Benachteiligung) werden über die Stadtteile z-standardisiert und gemittelt, "
+         f"(höherer Wert = stärkere Benachteiligung) werden über die {plural} z-standardisiert und gemittelt, "
          "der Mittelwert wird erneut standardisiert (Statusindex); ebenso ihre Veränderung über den "
          "Betrachtungszeitraum (Dynamikindex). Klassen nach Standardabweichungen ergeben 4 Status- × 3 "
-         "Dynamikklassen; Stadtteile unter der Mindestbevölkerung werden nicht eingeordnet."),
+         f"Dynamikklassen; {plural} unter der Mindestbevölkerung werden nicht eingeordnet."),
     ]
-    return (f"<h2>Indikatoren, Vergleiche und Regeln</h2>{_definitions(indicators)}"
-            f"<h2>Räumliche Verfahren und Zusammenhänge</h2>{_definitions(spatial)}")
 
 
 def _merge_series(parts: list[str]) -> list[str]:

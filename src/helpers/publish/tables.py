@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
-from helpers.core import areas
+from helpers.core import areas, concept, levels
 from helpers.core.fileio import csv_safe, write_atomic
 from helpers.core.model import FLAGS
 
@@ -37,12 +37,14 @@ COLUMNS = [
     "area_level", "area_code", "area_name", "year", "group", "group_label",
     "value", "flag", "synthetic",
 ]
+#: Stands in a glossary text for the city's levels, largest first ("Gesamtstadt, Stadtbezirk, … oder Stadtteil").
+LEVELS_PLACEHOLDER = "{levels}"
 #: Workbook columns: German header -> (frame column, explanation for the glossary).
 SHEET_COLUMNS: dict[str, tuple[str, str]] = {
-    "Handlungsfeld": ("handlungsfeld_name", "Handlungsfeld des Migrationsleitbilds"),
+    "Handlungsfeld": ("handlungsfeld_name", "Handlungsfeld (Kapitel des Berichts)"),
     "Indikator": ("indicator_name", "Name des Indikators"),
     "Einheit": ("unit", "Einheit des Werts (leer: Anzahl oder ohne Einheit)"),
-    "Gebietsebene": ("area_level", "Gesamtstadt, Stadtbezirk, Teilbereich oder Stadtteil"),
+    "Gebietsebene": ("area_level", LEVELS_PLACEHOLDER),
     "Gebietsschlüssel": ("area_code", "amtlicher Schlüssel des Gebiets (Text, führende Nullen bleiben erhalten)"),
     "Gebiet": ("area_name", "Name des Gebiets"),
     "Jahr": ("year", "Berichtsjahr"),
@@ -51,15 +53,23 @@ SHEET_COLUMNS: dict[str, tuple[str, str]] = {
     "Zeichen": ("flag", "Zeichen der amtlichen Statistik (siehe Zeichenerklärung), leer bei einem gewöhnlichen Wert"),
     "Demodaten": ("synthetic", "„synthetisch“: erzeugte Demodaten, keine amtlichen Zahlen"),
 }
-AREA_LEVEL_LABELS = {
-    "stadt": "Gesamtstadt", "stadtbezirk": "Stadtbezirk", "teilbereich": "Teilbereich", "stadtteil": "Stadtteil",
-}
 #: Official symbols allowed in `flag`; "/" = too uncertain to publish.
 ALLOWED_FLAGS = frozenset(FLAGS) | {"/"}
 INTRO_SHEET = "Erläuterung"
 FORBIDDEN_SHEET_CHARS = str.maketrans({"[": "(", "]": ")", ":": "-", "*": "-", "?": "-", "/": "-", "\\": "-"})
 MAX_SHEET_NAME = 31
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # earliest date a zip entry can carry
+
+
+def level_labels() -> dict[str, str]:
+    """Level code -> its German name in the workbook ("stadtteil" -> "Stadtteil", the city "Gesamtstadt")."""
+    return {lv.code: lv.name for lv in (*levels.hierarchy().levels, levels.CITY_LEVEL)}
+
+
+def level_choices() -> str:
+    """The city's levels, largest first: "Gesamtstadt, Stadtbezirk, Teilbereich oder Stadtteil"."""
+    names = [levels.CITY_LEVEL.name, *(lv.name for lv in reversed(levels.hierarchy().levels))]
+    return f"{', '.join(names[:-1])} oder {names[-1]}"
 
 
 def write_tables(frame: pd.DataFrame, out_dir: Path, year: int, *,
@@ -227,6 +237,7 @@ def _intro_sheet(ws: Worksheet, year: int, notes: Sequence[tuple[str, str]]) -> 
         ws.cell(row=row, column=column).font = Font(bold=True)
     for header, (frame_column, meaning) in SHEET_COLUMNS.items():
         row += 1
+        meaning = concept.say(meaning.replace(LEVELS_PLACEHOLDER, level_choices()))
         for column, text in enumerate((header, meaning, frame_column), start=1):
             _put(ws, row, column, text)
     for line in ws.iter_rows(min_row=3, max_row=row):
@@ -238,11 +249,11 @@ def _intro_sheet(ws: Worksheet, year: int, notes: Sequence[tuple[str, str]]) -> 
 
 def _sheet_rows(part: pd.DataFrame) -> list[list]:
     """The sheet's cell values: numbers as numbers, <NA> as empty, levels and markers in German."""
-    rows = []
+    rows, labels = [], level_labels()
     for rec in part.to_dict("records"):
         rows.append([
             rec["handlungsfeld_name"], rec["indicator_name"], rec["unit"],
-            AREA_LEVEL_LABELS.get(rec["area_level"], rec["area_level"]), rec["area_code"],
+            labels.get(rec["area_level"], rec["area_level"]), rec["area_code"],
             rec["area_name"], int(rec["year"]), rec["group_label"], _number(rec["value"]),
             rec["flag"], "synthetisch" if bool(rec["synthetic"]) else None,
         ])

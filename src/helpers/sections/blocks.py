@@ -19,7 +19,7 @@ import html
 
 import pandas as pd
 
-from helpers.core import areas, catalogue, formatting, observations
+from helpers.core import areas, catalogue, formatting, levels, observations
 from helpers.core import city as city_profile
 from helpers.core.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
 from helpers.disclosure import disclosed, suppression
@@ -48,7 +48,7 @@ def first_year_shown(report_year: int) -> int:
     lo, hi = window(report_year)
     years = []
     for ind in _cat().indicators:
-        city = disclosed.values(ind, "stadt")
+        city = disclosed.values(ind, levels.CITY)
         present = city.loc[city["value"].notna() & city["year"].between(lo, hi), "year"]
         years += present.tolist()
     return min(years) if years else lo
@@ -91,6 +91,11 @@ def calculation_text(ind: Indicator) -> str:
             f"× {formatting.number(ind.scale)}")
 
 
+def _level_label(code: str) -> str:
+    """The level's German name for the definition box ("Stadtteil"; the city is "Stadt")."""
+    return "Stadt" if code == levels.CITY else levels.hierarchy().level(code).name
+
+
 def definition_box(ind: Indicator) -> str:
     rows = [
         ("Definition", ind.definition),
@@ -99,7 +104,7 @@ def definition_box(ind: Indicator) -> str:
         ("Zielrichtung", ind.direction_de),
         ("Vergleichsgruppen", " / ".join(GROUP_LABELS.get(g, g) for g in ind.group_values) or "–"),
         ("Bezugsbevölkerung", ind.population_base),
-        ("Kleinste Ebene", ind.level.capitalize()),
+        ("Kleinste Ebene", _level_label(ind.level)),
         ("Datenhalter", ind.data_owner),
         ("Quelle", ind.source),
     ]
@@ -133,10 +138,11 @@ def first_compared_year(city: pd.DataFrame, year: int) -> int | None:
     return int(earlier[0]) if earlier else None
 
 
-def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, year: int) -> str:
+def key_sentences(ind: Indicator, city: pd.DataFrame, small_areas: pd.DataFrame, year: int) -> str:
     """One to three German sentences with the key figures, generated from the values.
 
     Synthetic indicators say so first: their numbers must never read as facts about the city.
+    `small_areas` are the disclosed values of the base level (empty for city-only indicators).
     """
     fmt = lambda v: formatting.with_unit(v, ind.unit)  # noqa: E731
     now = _value(city, year)
@@ -165,12 +171,12 @@ def key_sentences(ind: Indicator, city: pd.DataFrame, stadtteile: pd.DataFrame, 
                 text += f", der Wert ist {formatting.number(va / vb, 1)}-mal so hoch wie bei {GROUP_LABELS_DATIVE[b]}."
             else:
                 text += "."
-    ranked = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")].dropna(subset=["value"])
+    ranked = small_areas[(small_areas["year"] == year) & (small_areas["group"] == "total")].dropna(subset=["value"])
     if len(ranked) >= 6:
         ranked = ranked.sort_values("value")
         top = ", ".join(f"{r.area_name} ({fmt(r.value)})" for r in ranked.tail(3).iloc[::-1].itertuples())
         low = ", ".join(f"{r.area_name} ({fmt(r.value)})" for r in ranked.head(3).itertuples())
-        text += f" Die höchsten Werte der Stadtteile hatten {top}; die niedrigsten {low}."
+        text += f" Die höchsten Werte der {levels.hierarchy().base.plural} hatten {top}; die niedrigsten {low}."
     return text
 
 
@@ -227,22 +233,23 @@ def _map_name(group: str) -> str:
     return "karte" if group == "total" else f"karte_{group}"
 
 
-def _add_map(result: Shown, ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str) -> None:
-    """Append one Stadtteil map (or the note that there are no values) to `result`."""
-    shown = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == group)]
+def _add_map(result: Shown, ind: Indicator, small_areas: pd.DataFrame, year: int, group: str) -> None:
+    """Append one map of the base level (or the note that there are no values) to `result`."""
+    base = levels.hierarchy().base
+    shown = small_areas[(small_areas["year"] == year) & (small_areas["group"] == group)]
     if shown.empty or shown["value"].notna().sum() == 0:
-        result.markdown(f"*Für {year} liegen für „{ind.name}“ keine Stadtteilwerte vor.*")
+        result.markdown(f"*Für {year} liegen für „{ind.name}“ keine Werte der {base.plural} vor.*")
         return
     suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
-    fig = maps.choropleth(shown, f"{ind.name}{suffix}, {year}, nach Stadtteilen", ind.unit, charts.short_source(ind))
+    fig = maps.choropleth(shown, f"{ind.name}{suffix}, {year}, nach {base.dative}", ind.unit, charts.short_source(ind))
     name = _map_name(group)
     result.figure(name, fig, records=[Record(result.table(name, shown), "Karte")])
 
 
-def map_for_year(ind: Indicator, stadtteile: pd.DataFrame, year: int, group: str = "total") -> Shown:
-    """One group's Stadtteil map for one year; `tables`/`figures` under "karte" ("karte_<group>")."""
+def map_for_year(ind: Indicator, small_areas: pd.DataFrame, year: int, group: str = "total") -> Shown:
+    """One group's map of the base level for one year; `tables`/`figures` under "karte" ("karte_<group>")."""
     result = Shown(f"{ind.name}, {year}")
-    _add_map(result, ind, stadtteile, year, group)
+    _add_map(result, ind, small_areas, year, group)
     return result
 
 
@@ -264,13 +271,14 @@ class IndicatorSection(Shown):
         any data; then only heading, definition box and a note are shown).
     city : pandas.DataFrame
         Disclosed city values of all years and groups (helpers.disclosure.disclosed.values).
-    stadtteile : pandas.DataFrame
-        Disclosed Stadtteil values of all years and groups (empty for city-only indicators).
+    small_areas : pandas.DataFrame
+        Disclosed values of the base level (Münster: Stadtteile) of all years and groups (empty
+        for city-only indicators); also as `stadtteile`, the name it had before.
     tables : dict of str to pandas.DataFrame
         What the block shows, as disclosed values with their flags: "text" (the cells the key
         sentences use), "zeitreihe" (the series over the look back), "abstand" (the gap
         table, see `gap_frame`; only with compared groups), "karte" and "karte_<group>"
-        (the Stadtteil values of each map).
+        (the base-level values of each map).
     figures : dict of str to matplotlib.figure.Figure
         "zeitreihe" and one "karte"/"karte_<group>" per map.
     sentences : list of str
@@ -289,13 +297,18 @@ class IndicatorSection(Shown):
     """
 
     def __init__(self, indicator: Indicator, report_year: int, year: int | None,
-                 city: pd.DataFrame, stadtteile: pd.DataFrame) -> None:
+                 city: pd.DataFrame, small_areas: pd.DataFrame) -> None:
         super().__init__(indicator.name)
         self.indicator = indicator
         self.report_year = report_year
         self.year = year
         self.city = city
-        self.stadtteile = stadtteile
+        self.small_areas = small_areas
+
+    @property
+    def stadtteile(self) -> pd.DataFrame:
+        """The base-level values under their former name (Münster's base level)."""
+        return self.small_areas
 
 
 def _nonempty_concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -315,7 +328,7 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     report_year : int
         Report year; the series covers the ten years up to the year shown.
     map_groups : tuple of str, optional
-        Groups mapped by Stadtteil (default: the catalogue's `map_groups`).
+        Groups mapped by base-level area (default: the catalogue's `map_groups`).
 
     Returns
     -------
@@ -329,10 +342,11 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     ['abstand', 'karte', 'text', 'zeitreihe']
     """
     ind = _cat().indicator(indicator_id)
-    city = disclosed.values(ind, "stadt")
-    stadtteile = disclosed.values(ind, "stadtteil") if ind.level == "stadtteil" else city.iloc[0:0]
+    city = disclosed.values(ind, levels.CITY)
+    mapped = ind.level == levels.base()
+    small_areas = disclosed.values(ind) if mapped else city.iloc[0:0]
     year = compute.latest_year(city[city["group"] == "total"], up_to=report_year)
-    result = IndicatorSection(ind, report_year, year, city, stadtteile)
+    result = IndicatorSection(ind, report_year, year, city, small_areas)
     result.markdown(f"## {ind.name}")
     result.html(definition_box(ind))
     if year is None:
@@ -344,9 +358,9 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     city_window = city[(city["year"] >= lo) & (city["year"] <= hi)]
     first = first_compared_year(city, year)
     text_cells = [city[city["year"].isin([year] if first is None else [year, first])],
-                  stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")]]
+                  small_areas[(small_areas["year"] == year) & (small_areas["group"] == "total")]]
     result.table("text", _nonempty_concat(text_cells))
-    result.markdown(result.sentence(key_sentences(ind, city, stadtteile, year)),
+    result.markdown(result.sentence(key_sentences(ind, city, small_areas, year)),
                     records=[Record(cells, "Text") for cells in text_cells])
     shown_years = city_window.loc[city_window["value"].notna(), "year"]
     title = f"{ind.name}, {areas.city().name} {shown_years.min()}–{shown_years.max()}"
@@ -355,9 +369,9 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     if ind.group_values:
         gap = result.table("abstand", gap_frame(ind, city, year))
         result.html(gap_table(ind, city, year, gap), records=[Record(gap_cells(ind, city, gap), "Tabelle")])
-    if ind.level == "stadtteil":
+    if mapped:
         for group in map_groups or ind.map_groups:
-            _add_map(result, ind, stadtteile, year, group)
+            _add_map(result, ind, small_areas, year, group)
     return result
 
 
@@ -398,49 +412,61 @@ def handlungsfeld(hf_id: str, report_year: int) -> Chapter:
 
 
 def extremes_table(indicator_id: str, year: int, n: int = 5) -> Shown:
-    """The n Stadtteile with the highest and the lowest values (after disclosure control).
+    """The n base-level areas (Münster: Stadtteile) with the highest and the lowest values (after disclosure control).
 
     `tables["extremwerte"]` holds the shown rows (disclosed values with flags, column `Rang`:
-    "höchste"/"niedrigste"); empty result if the indicator has no Stadtteil values yet.
+    "höchste"/"niedrigste"); empty result if the indicator has no base-level values yet.
     """
     ind = _cat().indicator(indicator_id)
+    base = levels.hierarchy().base
     result = Shown(f"{ind.name}: höchste und niedrigste Werte")
-    stadtteile = disclosed.values(ind, "stadtteil")
-    latest = compute.latest_year(stadtteile[stadtteile["group"] == "total"], up_to=year)
+    small_areas = disclosed.values(ind)
+    latest = compute.latest_year(small_areas[small_areas["group"] == "total"], up_to=year)
     if latest is None:
         return result
     if latest != year:
-        result.markdown(f"*Für {year} liegen keine Stadtteilwerte vor; gezeigt wird {latest}.*")
+        result.markdown(f"*Für {year} liegen keine Werte der {base.plural} vor; gezeigt wird {latest}.*")
     year = latest
-    shown = stadtteile[(stadtteile["year"] == year) & (stadtteile["group"] == "total")]
+    shown = small_areas[(small_areas["year"] == year) & (small_areas["group"] == "total")]
     shown = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
     rows = result.table("extremwerte", pd.concat([shown.head(n).assign(Rang="höchste"),
                                                   shown.tail(n).assign(Rang="niedrigste")]))
     table = pd.DataFrame({
         "": rows["Rang"],
-        "Stadtteil": rows["area_code"] + " " + rows["area_name"],
+        base.name: rows["area_code"] + " " + rows["area_name"],
         "Anzahl": [formatting.number(v) if pd.notna(v) else "." for v in suppression.suppress_counts(rows["numerator"])],
         "Bevölkerung": [formatting.number(v) for v in rows["denominator"]],
         ind.name: [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(rows["value"], rows["flag"])],
     })
-    caption = f"Stadtteile mit den höchsten und niedrigsten Werten, {year}"
+    caption = f"{base.plural} mit den höchsten und niedrigsten Werten, {year}"
     result.html(table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any())),
                 records=[Record(rows, "Tabelle")])
     return result
 
 
-def composition(report_year: int) -> Shown:
-    """Population with migration history by group, city and Stadtbezirke, in % of all residents.
+#: Münster's parts of the population with migration history (origin group -> label), the default of `composition`.
+COMPOSITION_PARTS = {"foreign": "Ausländer/-innen", "german_mig_personal": "Deutsche mit persönlicher MV",
+                     "german_mig_inherited": "Deutsche mit vererbter MV"}
 
-    `tables["zusammensetzung"]` (areas x groups, % of all residents) and `figures["zusammensetzung"]`.
-    The shares come from the stored counts of large areas (city, Stadtbezirke), not from an
-    indicator of the catalogue, so they are not in the register.
+
+def composition_levels() -> tuple[str, ...]:
+    """The levels the composition compares: the city and, if the city has one, its outline level."""
+    outline = levels.hierarchy().outline
+    return (levels.CITY,) if outline is None else (levels.CITY, outline.code)
+
+
+def composition(report_year: int, parts: dict[str, str] | None = None) -> Shown:
+    """Population with migration history by group, city and the outline level's areas (Münster:
+    Stadtbezirke), in % of all residents.
+
+    `parts` maps origin groups to their labels (default `COMPOSITION_PARTS`). `tables["zusammensetzung"]`
+    (areas x groups, % of all residents) and `figures["zusammensetzung"]`. The shares come from the
+    stored counts of large areas, not from an indicator of the catalogue, so they are not in the register.
     """
-    parts = {"foreign": "Ausländer/-innen", "german_mig_personal": "Deutsche mit persönlicher MV",
-             "german_mig_inherited": "Deutsche mit vererbter MV"}
-    result = Shown("Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte")
-    rows = {}
-    city_parts = [compute.counts(catalogue.Term("population", origin=o), "stadt") for o in ["total", *parts]]
+    parts = COMPOSITION_PARTS if parts is None else parts
+    title = f"Zusammensetzung der Bevölkerung mit {city_profile.profile().concept}"
+    result = Shown(title)
+    city_parts = [compute.counts(catalogue.Term("population", origin=o), levels.CITY) for o in ["total", *parts]]
     years = set.intersection(*(set(c.loc[c["count"].notna(), "year"]) for c in city_parts))
     years = {y for y in years if y <= report_year}
     if not years:
@@ -448,45 +474,52 @@ def composition(report_year: int) -> Shown:
     if max(years) != report_year:
         result.markdown(f"*Für {report_year} liegt die Gliederung noch nicht vor; gezeigt wird {max(years)}.*")
     report_year = max(years)
-    for level in ("stadt", "stadtbezirk"):
-        total = compute.counts(catalogue.Term("population"), level)
-        total = total[total["year"] == report_year].set_index("area_code")["count"]
-        names = areas.area_names(level)
-        for origin, label in parts.items():
-            c = compute.counts(catalogue.Term("population", origin=origin), level)
-            c = c[c["year"] == report_year].set_index("area_code")["count"]
-            for code, value in c.items():
-                rows.setdefault(names.get(code, code), {})[label] = float(value) / float(total[code]) * 100
+    rows: dict[str, dict[str, float]] = {}
+    for level in composition_levels():
+        _composition_rows(rows, level, report_year, parts)
     table = result.table("zusammensetzung", pd.DataFrame(rows).T[list(parts.values())])
     source = city_profile.citation(observations.cited_sources("population", ["total", *parts], [report_year]))
-    fig = charts.stacked_composition(table, f"Zusammensetzung der Bevölkerung mit Migrationsvorgeschichte, {report_year}", source)
+    fig = charts.stacked_composition(table, f"{title}, {report_year}", source)
     return result.figure("zusammensetzung", fig)
+
+
+def _composition_rows(rows: dict[str, dict[str, float]], level: str, year: int, parts: dict[str, str]) -> None:
+    """Add each area of `level`: its parts in % of all residents, under the area's name."""
+    total = compute.counts(catalogue.Term("population"), level)
+    total = total[total["year"] == year].set_index("area_code")["count"]
+    names = areas.area_names(level)
+    for origin, label in parts.items():
+        c = compute.counts(catalogue.Term("population", origin=origin), level)
+        c = c[c["year"] == year].set_index("area_code")["count"]
+        for code, value in c.items():
+            rows.setdefault(names.get(code, code), {})[label] = float(value) / float(total[code]) * 100
 
 
 def development_maps(indicator_id: str, report_year: int, span: int = 4) -> Shown:
     """Small multiples over the last `span` + 1 years on one scale, and the change map over the span.
 
-    `tables["entwicklung"]` holds the mapped Stadtteil values (disclosed, with flags) of the
+    `tables["entwicklung"]` holds the mapped base-level values (disclosed, with flags) of the
     years shown; `figures` "entwicklung" and "veraenderung". Empty with fewer than two years.
     """
     ind = _cat().indicator(indicator_id)
-    result = Shown(f"{ind.name}: Entwicklung in den Stadtteilen")
-    stadtteile = disclosed.values(ind, "stadtteil")
-    stadtteile = stadtteile[stadtteile["group"] == "total"]
-    year = compute.latest_year(stadtteile, up_to=report_year)
+    dative = levels.hierarchy().base.dative
+    result = Shown(f"{ind.name}: Entwicklung in den {dative}")
+    small_areas = disclosed.values(ind)
+    small_areas = small_areas[small_areas["group"] == "total"]
+    year = compute.latest_year(small_areas, up_to=report_year)
     if year is None:
         return result
-    years = [y for y in range(year - span, year + 1) if stadtteile.loc[stadtteile["year"] == y, "value"].notna().any()]
+    years = [y for y in range(year - span, year + 1) if small_areas.loc[small_areas["year"] == y, "value"].notna().any()]
     if len(years) < 2:
         return result
-    result.markdown(f"### {ind.name}: Entwicklung in den Stadtteilen {years[0]}–{years[-1]}")
+    result.markdown(f"### {ind.name}: Entwicklung in den {dative} {years[0]}–{years[-1]}")
     source = charts.short_source(ind)
-    mapped = result.table("entwicklung", stadtteile[stadtteile["year"].isin(years)])
+    mapped = result.table("entwicklung", small_areas[small_areas["year"].isin(years)])
     result.figure("entwicklung", maps.small_multiples(mapped, years,
                                                        f"{ind.name}, {years[0]}–{years[-1]}, gleiche Klassen für alle Jahre",
                                                        ind.unit, source),
                   records=[Record(mapped, "Karte")])
-    before, after = (stadtteile[stadtteile["year"] == y] for y in (years[0], years[-1]))
+    before, after = (small_areas[small_areas["year"] == y] for y in (years[0], years[-1]))
     result.figure("veraenderung", maps.change_map(before, after, f"{ind.name}: Veränderung {years[0]}–{years[-1]}", source,
                                                   years[0], years[-1], unit=ind.unit))
     if any(years[0] < int(b.split(":", 1)[0]) <= years[-1] for b in ind.breaks):
@@ -495,8 +528,8 @@ def development_maps(indicator_id: str, report_year: int, span: int = 4) -> Show
     return result
 
 
-def latest_common_year(indicator_ids: list[str], report_year: int, level: str = "stadtteil") -> int | None:
-    """Latest year up to the report year in which every indicator has values at `level`."""
+def latest_common_year(indicator_ids: list[str], report_year: int, level: str | None = None) -> int | None:
+    """Latest year up to the report year in which every indicator has values at `level` (default: base)."""
     common: set[int] | None = None
     for ind_id in indicator_ids:
         vals = disclosed.values(_cat().indicator(ind_id), level)

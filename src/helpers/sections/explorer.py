@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import areas, catalogue, formatting
+from helpers.core import areas, catalogue, concept, formatting, levels
 from helpers.core.fileio import write_text_atomic
 from helpers.disclosure import tidy
 from helpers.figures import charts
@@ -33,11 +33,12 @@ from helpers.sections.shown import Shown
 from helpers.stats import correlation
 from helpers.stats.correlation import CorrelationError, CorrelationMatrix
 
+#: The caveat above every result; {areas} is the plural of the level analysed ("Stadtteile"), {n} the areas.
 ECOLOGICAL_CAVEAT = (
-    "**Lesehilfe:** Die Zusammenhänge beziehen sich auf Stadtteile, nicht auf Menschen. Dass Stadtteile mit "
+    "**Lesehilfe:** Die Zusammenhänge beziehen sich auf {areas}, nicht auf Menschen. Dass {areas} mit "
     "hohem Anteil von Menschen mit Migrationsvorgeschichte auch mehr Arbeitslose haben, heißt nicht, dass "
     "Menschen mit Migrationsvorgeschichte häufiger arbeitslos sind (ökologischer Fehlschluss). Mit {n} Gebieten "
-    "sind die Schätzungen unsicher; einzelne Stadtteile können einen Zusammenhang tragen (Pearson und "
+    "sind die Schätzungen unsicher; einzelne {areas} können einen Zusammenhang tragen (Pearson und "
     "Spearman vergleichen). Eine Korrelation ist kein Beleg für eine Ursache."
 )
 #: Columns of the table of pairs (`CorrelationResult.pairs`) and of its CSV export, in order:
@@ -64,6 +65,14 @@ class CorrelationResult(Shown):
         self.matrices: dict[str, CorrelationMatrix] = {}
 
 
+def _level(level: str | None) -> str:
+    """`level`, or the base level for None; CorrelationError naming the declared levels if unknown."""
+    try:
+        return levels.resolve(level)
+    except levels.LevelError as exc:
+        raise CorrelationError(str(exc)) from None
+
+
 def _specs(indicators: Iterable[str | tidy.Spec] | str, level: str) -> list[tidy.Spec]:
     try:
         return tidy.specs(indicators, level)
@@ -84,10 +93,10 @@ def _values(specs: Sequence[tidy.Spec], level: str) -> pd.DataFrame:
     return frame.assign(key=[keys[pair] for pair in zip(frame["indicator"], frame["group"])])
 
 
-def latest_common_year(specs: Sequence[tidy.Spec], year: int, level: str = "stadtteil",
+def latest_common_year(specs: Sequence[tidy.Spec], year: int, level: str | None = None,
                        values: pd.DataFrame | None = None) -> int | None:
-    """Latest year up to `year` in which every indicator (in its group) has values at `level`."""
-    values = _values(specs, level) if values is None else values
+    """Latest year up to `year` in which every indicator (in its group) has values at `level` (default: base)."""
+    values = _values(specs, _level(level)) if values is None else values
     present = values[values["value"].notna()]
     common = set.intersection(*(set(present.loc[present["key"] == s.key, "year"].astype(int)) for s in specs))
     candidates = [y for y in common if y <= year]
@@ -127,7 +136,7 @@ def _gather(specs: Sequence[tidy.Spec], year: int, level: str,
     return table, pd.concat(used, ignore_index=True)
 
 
-def indicator_table(indicators: Iterable[str | tidy.Spec] | str, year: int, level: str = "stadtteil") -> pd.DataFrame:
+def indicator_table(indicators: Iterable[str | tidy.Spec] | str, year: int, level: str | None = None) -> pd.DataFrame:
     """One row per area (index area_code): area_name, each indicator's disclosed value, population.
 
     Columns are named by the indicators' keys ("alo_dichte:foreign", "mv_anteil"). `attrs`
@@ -135,6 +144,7 @@ def indicator_table(indicators: Iterable[str | tidy.Spec] | str, year: int, leve
     and `groups`, so a caller can mark demo data and label axes without a second lookup.
     Population is the stored count (it weights areas; it is not shown).
     """
+    level = _level(level)
     return _gather(_specs(indicators, level), year, level)[0]
 
 
@@ -181,7 +191,7 @@ def _scatter_keys(pairs: Iterable[Sequence[str]], specs: Sequence[tidy.Spec], le
     return out
 
 
-def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, level: str = "stadtteil",
+def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, level: str | None = None,
                         methods: Sequence[str] = ("pearson", "spearman"), weighted: bool = False,
                         export_dir: Path | str | None = None,
                         scatter_pairs: Iterable[Sequence[str]] | None = None) -> CorrelationResult:
@@ -194,8 +204,9 @@ def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, 
     year : int
         Without values of every indicator in that year the latest common earlier year is
         shown, labelled as such.
-    level : str
-        "stadtteil", "teilbereich" or "stadtbezirk".
+    level : str, optional
+        A level of config/city.yml below the city (Münster: "stadtteil", "teilbereich",
+        "stadtbezirk"); default the base level.
     methods : sequence of {"pearson", "spearman"}
     weighted : bool
         Weight areas by population (every resident counts, not every area).
@@ -212,6 +223,7 @@ def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, 
     """
     if not methods:
         raise CorrelationError(f"Kein Verfahren angegeben; erlaubt: {', '.join(correlation.METHODS)}.")
+    level = _level(level)
     specs = _specs(indicators, level)
     keys = [s.key for s in specs]
     result_year = year
@@ -247,7 +259,8 @@ def _show(res: CorrelationResult, table: pd.DataFrame, used: pd.DataFrame, specs
     source = combined_source(list(dict.fromkeys(s.id for s in specs)))
     for note in notes:
         res.markdown(note)
-    res.markdown(ECOLOGICAL_CAVEAT.format(n=_n_areas(res.pairs["n"])))
+    plural = levels.hierarchy().level(res.level).plural
+    res.markdown(concept.say(ECOLOGICAL_CAVEAT.format(areas=plural, n=_n_areas(res.pairs["n"]))))
     if synthetic:
         res.markdown(f"**{charts.SYNTHETIC_MARK}:** " + ", ".join(names[i] for i in synthetic)
                      + f" beruhen auf synthetischen Demodaten; ihre Zusammenhänge sagen nichts über {areas.city().short}.")

@@ -15,7 +15,7 @@ import html
 
 import pandas as pd
 
-from helpers.core import catalogue, formatting
+from helpers.core import catalogue, formatting, levels
 from helpers.core.catalogue import GROUP_LABELS, Indicator
 from helpers.disclosure import disclosed
 from helpers.figures import charts
@@ -41,7 +41,7 @@ def _signed(value: float | None) -> str:
 
 def indicator_row(ind: Indicator, report_year: int) -> dict:
     """The summary figures of one indicator (None where not available)."""
-    city = disclosed.values(ind, "stadt")
+    city = disclosed.values(ind, levels.CITY)
     totals = _series(city[(city["group"] == "total") & (city["year"] <= report_year)])
     row = dict(hf=ind.handlungsfeld, id=ind.id, name=ind.name, unit=ind.unit, synthetic=ind.synthetic,
                direction=ind.direction, year=None, value=None, gap=None, gap_change=None)
@@ -141,7 +141,7 @@ def shown_cells(ind: Indicator, row: dict) -> pd.DataFrame:
     The value and its changes use the totals of the year and 1, 5 and 10 years before; the
     gap and its change use both compared groups in the year and 5 years before.
     """
-    city = disclosed.values(ind, "stadt")
+    city = disclosed.values(ind, levels.CITY)
     if row["year"] is None:
         return city.iloc[0:0]
     year = row["year"]

@@ -17,16 +17,32 @@ with migration background = Germans with it + foreigners, Germans = with + witho
 level adds up to the city, every area to its parent. The derived `_percentage` columns are
 ignored.
 
-Not yet written into a data root: Berlin's areas need the declared area hierarchy of issue 15.
+`write_city` derives Berlin's data root (cities/berlin/data: areas, boundaries, observations) from
+these files; the hierarchy it fills is declared in cities/berlin/config/city.yml:
+
+- Bezirksregion -> Prognoseraum -> Bezirk -> Stadt in the LOR 2006 codes: the levels with
+  boundaries for all three, so maps, segregation and Moran's I work on the 138 Bezirksregionen,
+  for 2015-2020;
+- the LOR 2021 areas as levels of their own (`bezirksregion_2021`, `prognoseraum_2021`), so a
+  series never mixes old and new codes: the Bezirksregion series ends in 2020 (a visible break),
+  the Bezirke and the city, which did not change, go on to 2024.
+
+    python -m helpers.sources.berlin --src ../shared/data/berlin --out cities/berlin/data
 """
 
 from __future__ import annotations
 
+import argparse
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+
+from helpers.core import model
+from helpers.core.fileio import atomic_path, write_atomic
 
 CITY_CODE = "11000000"
 LEVELS = {"city": "stadt", "districts": "bezirk", "forecast-areas": "prognoseraum",
@@ -133,3 +149,136 @@ def read_residents(src: Path) -> Residents:
     long = long.sort_values(["year", "area_level", "area_code", "origin"], key=lambda s: s.map(order) if s.name ==
                             "area_level" else s).reset_index(drop=True)
     return Residents(long[["year", "vintage", "area_level", "area_code", "origin", "value", "source"]])
+
+
+# --- Berlin's data root ---------------------------------------------------------------------------
+
+CITY_NAME = "Berlin"
+#: Metric CRS for Berlin's maps (ETRS89 / UTM 33N).
+CRS = "EPSG:25833"
+#: Level of a stored row by (source level, vintage): the LOR 2021 areas are levels of their own.
+NEW_LEVELS = {"bezirksregion": "bezirksregion_2021", "prognoseraum": "prognoseraum_2021"}
+#: Boundary file of the source -> (level, file stem in data/geo).
+GEO_FILES = {
+    "berlin-lor-districts.geojson": ("bezirk", "bezirke"),
+    "berlin-lor-forecast-areas-until-2020.geojson": ("prognoseraum", "prognoseraeume"),
+    "berlin-lor-district-regions-until-2020.geojson": ("bezirksregion", "bezirksregionen"),
+    "berlin-lor-forecast-areas-from-2021.geojson": ("prognoseraum_2021", "prognoseraeume_2021"),
+}
+#: Parent of each stored level and how many leading digits of a code name it.
+STORED_PARENTS = {"bezirksregion": ("prognoseraum", 4), "prognoseraum": ("bezirk", 2),
+                  "bezirksregion_2021": ("prognoseraum_2021", 4), "prognoseraum_2021": ("bezirk", 2),
+                  "bezirk": ("stadt", 0)}
+GEO_SOURCE = "Geoportal Berlin / LOR, Open Data Product open-data-product-berlin-lor-geodata (CC BY 4.0)"
+
+
+def stored_level(level: str, year: int) -> str:
+    """The level a row is stored at: LOR 2021 areas apart from the LOR 2006 ones."""
+    return NEW_LEVELS.get(level, level) if year >= FIRST_NEW_YEAR else level
+
+
+def read_boundaries(src: Path) -> dict[str, gpd.GeoDataFrame]:
+    """Level -> boundaries (code, name, geometry) in EPSG:25833, one polygon per code."""
+    out = {}
+    for name, (level, _stem) in GEO_FILES.items():
+        path = Path(src) / "geo" / name
+        if not path.is_file():
+            raise BerlinSourceError(f"{path}: Datei fehlt (Grenzen der Ebene {level}).")
+        raw = gpd.read_file(path)
+        missing = {"id", "name"} - set(raw.columns)
+        if missing:
+            raise BerlinSourceError(f"{path}: Spalte(n) {', '.join(sorted(missing))} fehlen.")
+        twice = raw["id"][raw["id"].duplicated()]
+        if len(twice):
+            raise BerlinSourceError(f"{path}: id {twice.iloc[0]!r} kommt mehrfach vor.")
+        gdf = raw.rename(columns={"id": "code"})[["code", "name", "geometry"]].to_crs(CRS)
+        out[level] = gdf.sort_values("code").reset_index(drop=True)
+    return out
+
+
+def observations(residents: Residents) -> pd.DataFrame:
+    """The residents as observations of the data model (measure population, all sexes and ages)."""
+    t = residents.table
+    levels = [stored_level(lvl, y) for lvl, y in zip(t["area_level"], t["year"])]
+    obs = pd.DataFrame({
+        "year": t["year"].astype(int), "area_level": levels, "area_code": t["area_code"], "measure": "population",
+        "sex": "total", "origin": t["origin"], "age": "total", "value": t["value"].astype("Int64"), "flag": "",
+        "synthetic": False, "source": t["source"],
+    })
+    obs = obs.sort_values(["year", "area_level", "area_code", "origin"], kind="stable").reset_index(drop=True)
+    return model.OBSERVATIONS.validate(obs)
+
+
+def area_table(geo: dict[str, gpd.GeoDataFrame], obs: pd.DataFrame) -> pd.DataFrame:
+    """areas.csv: every area with boundaries (names from the boundary files) and the LOR 2021
+    Bezirksregionen, which have none and no name in the source ("Bezirksregion <code>")."""
+    rows = [dict(level="stadt", code=CITY_CODE, name=CITY_NAME, parent_level="", parent_code="")]
+    named = {level: dict(zip(g["code"], g["name"])) for level, g in geo.items()}
+    new_regions = sorted(obs.loc[obs["area_level"] == "bezirksregion_2021", "area_code"].unique())
+    named["bezirksregion_2021"] = {c: f"Bezirksregion {c} (LOR 2021)" for c in new_regions}
+    for level in ("bezirk", "prognoseraum", "bezirksregion", "prognoseraum_2021", "bezirksregion_2021"):
+        parent, digits = STORED_PARENTS[level]
+        for code, name in sorted(named[level].items()):
+            parent_code = code[:digits] if digits else CITY_CODE
+            if parent != "stadt" and parent_code not in named[parent]:
+                raise BerlinSourceError(f"{level} {code} ({name}): das übergeordnete Gebiet {parent} {parent_code} "
+                                        "fehlt in den Grenzdateien.")
+            rows.append(dict(level=level, code=code, name=name, parent_level=parent, parent_code=parent_code))
+    return pd.DataFrame(rows).assign(aliases="")
+
+
+def check_codes(table: pd.DataFrame, obs: pd.DataFrame) -> None:
+    """Every (level, code) of the observations is an area, and every area with boundaries has data."""
+    areas = set(zip(table["level"], table["code"]))
+    used = set(zip(obs["area_level"], obs["area_code"]))
+    unknown = sorted(used - areas)
+    if unknown:
+        raise BerlinSourceError(f"{len(unknown)} Gebiet(e) der Einwohnerdateien ohne Grenze, z. B. {unknown[0]}.")
+    unused = sorted((lvl, c) for lvl, c in areas - used if lvl != "stadt")
+    if unused:
+        raise BerlinSourceError(f"{len(unused)} Gebiet(e) der Grenzdateien ohne Einwohnerzahlen, z. B. {unused[0]}.")
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, target: Path, layer: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.unlink()  # GDAL will not write over an existing file
+        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=layer,
+                    layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
+
+
+def write_city(src: Path, data_dir: Path) -> list[Path]:
+    """Berlin's areas.csv, data/geo/*.geojson and observations/berlin.csv, all checked before any is written."""
+    residents = read_residents(src)
+    obs = observations(residents)
+    geo = read_boundaries(src)
+    table = area_table(geo, obs)
+    check_codes(table, obs)
+    data_dir = Path(data_dir)
+    (data_dir / "geo").mkdir(parents=True, exist_ok=True)
+    (data_dir / "observations").mkdir(parents=True, exist_ok=True)
+    written = [data_dir / "areas.csv", data_dir / "observations" / "berlin.csv"]
+    write_atomic(written[0], lambda p: table.to_csv(p, index=False))
+    write_atomic(written[1], lambda p: obs.to_csv(p, index=False))
+    for level, stem in GEO_FILES.values():
+        target = data_dir / "geo" / f"{stem}.geojson"
+        _write_geojson(geo[level], target, stem)
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Berlins Datenwurzel aus dem Quellmaterial ableiten")
+    parser.add_argument("--src", type=Path, required=True, help="Ordner mit population_t1/ und geo/")
+    parser.add_argument("--out", type=Path, required=True, help="data-Ordner der Stadt, z. B. cities/berlin/data")
+    args = parser.parse_args(argv)
+    try:
+        written = write_city(args.src, args.out)
+    except BerlinSourceError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 1
+    print(f"Berlin: {len(written)} Dateien geschrieben nach {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

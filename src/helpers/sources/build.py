@@ -1,6 +1,10 @@
 """Derive all committed real data from the source material: `make data SRC=...`.
 
     python -m helpers.sources.build --src ../shared/data/muenster
+    IM_CITY=berlin python -m helpers.sources.build --src ../shared/data/berlin   # make data CITY=berlin
+
+Another city (IM_CITY, `make data CITY=...`) is derived by its own parser into cities/<name>/data
+(`OTHER_CITIES`). For Münster:
 
 Writes data/areas.csv (Stadtteile and Stadtzellen), data/geo/*.geojson, (through helpers.sources.sms) the SMS
 observations, their revisions and the consistency checks, (through helpers.sources.opendata) the city's
@@ -11,13 +15,17 @@ without counts, and last the synthetic demo data.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from helpers.core import paths
+from helpers.core import context, paths
 from helpers.core.fileio import write_atomic
-from helpers.sources import boundaries
+from helpers.sources import berlin, boundaries
 from helpers.sources.areas import area_table
+
+#: Parsers of the other cities' source material (cities/<name>/), by the name given as CITY.
+OTHER_CITIES = {"berlin": berlin.main}
 
 
 def build_areas(src: Path, data_dir: Path) -> None:
@@ -37,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--src", type=Path, required=True, help="folder of the Münster source material")
     parser.add_argument("--out", type=Path, default=paths.DATA, help="data folder to write (default: data/)")
     args = parser.parse_args(argv)
+    city = os.environ.get(context.CITY_ENV, "").strip()
+    if city:
+        if city not in OTHER_CITIES:
+            print(f"Fehler: Für die Stadt {city!r} gibt es keinen Quellparser; vorhanden: {', '.join(OTHER_CITIES)}.",
+                  file=sys.stderr)
+            return 2
+        return OTHER_CITIES[city](["--src", str(args.src), "--out", str(args.out)])
     if not (args.src / "sms-text").is_dir():
         print(f"Fehler: {args.src} enthält kein Verzeichnis 'sms-text' – bitte --src prüfen.", file=sys.stderr)
         return 2

@@ -70,6 +70,15 @@ ORIGIN_SUMS = {
     **{a: (a,) for a in ORIGIN_ATOMS},
 }
 GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke"}
+#: config/city.yml of the scale city: its hierarchy only (all texts stay generic).
+CITY_YAML = """\
+# Synthetische Skalierungsstadt (helpers.sources.scale_city): nur die Gebietsgliederung; alle Texte
+# und Quellen sind allgemein, keine nennt eine wirkliche Stadt.
+levels:
+  - {level: stadtteil, name: Stadtteil, plural: Stadtteile, boundaries: stadtteile}
+  - {level: teilbereich, name: Teilbereich, plural: Teilbereiche, boundaries: teilbereiche}
+  - {level: stadtbezirk, name: Stadtbezirk, plural: Stadtbezirke, boundaries: stadtbezirke}
+"""
 
 
 class ScaleCityError(ValueError):
@@ -342,6 +351,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     shutil.copyfile(repo / "data" / "catalogue.yml", data_dir / "catalogue.yml")
     (root / "config").mkdir(exist_ok=True)
     shutil.copyfile(repo / "config" / "monitoring.yml", root / "config" / "monitoring.yml")
+    write_atomic(root / "config" / "city.yml", lambda p: p.write_text(CITY_YAML, encoding="utf-8"))
     real = real_type_observations(small, years, seed, mean_population, real_terms(repo / "data"))
     with _synthetic_module(data_dir / "areas.csv", years, seed) as synthetic:
         try:

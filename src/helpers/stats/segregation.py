@@ -18,7 +18,7 @@ What the indices cannot say:
   another level give other values. They are blind to the arrangement of the areas
   (checkerboard problem): two adjacent group areas count like two far apart ones; use
   `helpers.stats.spatial` for that.
-- They measure unevenness between areas only; mixing or separation within a Stadtteil
+- They measure unevenness between areas only; mixing or separation within an area (a Stadtteil)
   (streets, buildings) is invisible.
 - D is biased upwards for small areas and small groups: random allocation of a few persons
   already gives D > 0. Compare years and levels, not single values against fixed thresholds.
@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers.core.levels import CITY, UNASSIGNED
 from helpers.core.model import ORIGINS
 
 #: Levels whose areas divide the city (the city itself has one area: nothing to compare).
-LEVELS = ("stadtteil", "teilbereich", "stadtbezirk")
 COLUMNS = ["year", "group", "reference", "n_areas", "share", "dissimilarity", "isolation",
            "isolation_corrected", "exposure"]
 
@@ -214,9 +214,9 @@ def indices(group: ArrayLike, reference: ArrayLike, total: ArrayLike, *, group_n
 
 def check_request(group: str, reference: str, level: str) -> None:
     """Refuse (in German) a level that does not divide the city, unknown or equal origin groups."""
-    if level not in LEVELS:
+    if not level or level in (CITY, UNASSIGNED):
         raise SegregationError(
-            f"Segregationsmaße brauchen eine Gebietsgliederung; erlaubt: {', '.join(LEVELS)}, nicht {level!r}."
+            f"Segregationsmaße brauchen eine Gebietsgliederung der Stadt (eine Ebene aus config/city.yml), nicht {level!r}."
         )
     for name in (group, reference):
         if name not in ORIGINS or name == "total":
@@ -253,7 +253,7 @@ class SegregationResult:
     group, reference : str
         Origin groups compared (e.g. ``"migration"`` and ``"no_migration"``).
     level : str
-        Area level the counts belong to (one of `LEVELS`).
+        Area level the counts belong to (a level of the city's hierarchy, helpers.core.levels).
     area_codes : tuple of str
         The areas every computed year covers completely.
     table : DataFrame
@@ -277,7 +277,7 @@ class SegregationResult:
         return len(self.area_codes)
 
 
-def indices_by_year(population: pd.DataFrame, group: str, reference: str, level: str = "stadtteil",
+def indices_by_year(population: pd.DataFrame, group: str, reference: str, level: str = "gebiet",
                     years: Iterable[int] | None = None, area_codes: Iterable[str] | None = None) -> SegregationResult:
     """D, isolation (raw and corrected) and exposure of `group` per year, from population counts.
 

@@ -1,0 +1,117 @@
+"""Berlin's data root (cities/berlin): derived from the source material, set up completely, and
+the 2021 reorganisation of the LOR kept apart in the time series.
+
+Hand-checked figures come from the source files themselves (31 December 2020 and 2024).
+"""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.core import areas, citycheck, context, levels
+from helpers.disclosure import disclosed, suppression
+from helpers.indicators import compute
+from helpers.sources import berlin
+from roots import pointed_at
+
+BERLIN = context.REPOSITORY / "cities" / "berlin"
+
+
+@pytest.fixture
+def city(tmp_path, monkeypatch):
+    """helpers.core.paths pointed at cities/berlin."""
+    with pointed_at(BERLIN, tmp_path / "outputs", monkeypatch) as root:
+        yield root
+
+
+def _source_row(src: Path, year: int, level: str, code: str) -> pd.Series:
+    frame = pd.read_csv(src / "population_t1" / f"berlin-lor-population-{year}-02-t1-{level}.csv", dtype={"id": str})
+    return frame.set_index("id").loc[code]
+
+
+def test_the_committed_files_are_what_the_parser_derives(berlin_source, tmp_path):
+    written = berlin.write_city(berlin_source, tmp_path / "data")
+    for path in written:
+        committed = BERLIN / "data" / path.relative_to(tmp_path / "data")
+        assert filecmp.cmp(path, committed, shallow=False), f"{committed} weicht von der Neuableitung ab"
+
+
+def test_berlin_is_set_up_completely():
+    assert citycheck.check(BERLIN) == []
+
+
+def test_the_context_of_a_city_and_an_unknown_one(monkeypatch):
+    found = context.for_city("berlin")
+    assert found.root == BERLIN and found.outputs == context.REPOSITORY / "outputs" / "berlin"
+    monkeypatch.delenv(context.ENV, raising=False)
+    monkeypatch.setenv(context.CITY_ENV, "berlin")
+    assert context.current().root == BERLIN
+    with pytest.raises(context.ContextError, match="IM_CITY='hamburg': Die Stadt ist nicht eingerichtet.*Eingerichtet: berlin"):
+        context.for_city("hamburg")
+    assert "berlin" in context.cities()
+
+
+def test_the_hierarchy_is_berlins(city):
+    h = levels.hierarchy()
+    assert h.codes == ("bezirksregion", "prognoseraum", "bezirk", "stadt")
+    assert (h.base.plural, h.outline.plural) == ("Bezirksregionen", "Bezirke")
+    assert len(areas.area_names("bezirksregion")) == 138 and len(areas.area_names("bezirksregion_2021")) == 143
+    assert areas.city().name == "Berlin"
+
+
+def test_shares_equal_the_source(city, berlin_source):
+    row = _source_row(berlin_source, 2024, "city", "0")
+    share = compute.values("mh_anteil", "stadt").set_index("year")["value"]
+    assert share[2024] == pytest.approx(row["inhabitants_with_migration_background"] / row["inhabitants"] * 100)
+    assert share[2024] == pytest.approx(1_601_865 / 3_897_145 * 100)  # 41.1 %
+    region = _source_row(berlin_source, 2020, "district-regions", "010111")  # Tiergarten Süd
+    base = compute.values("auslaender_anteil").set_index(["year", "area_code"])["value"]
+    assert base[(2020, "010111")] == pytest.approx(region["inhabitants_foreigners"] / region["inhabitants"] * 100)
+
+
+def test_old_and_new_lor_codes_are_never_one_series(city):
+    """The Bezirksregion series (LOR 2006) ends in 2020; the Bezirke, unchanged, go on to 2024;
+    the new areas are levels of their own, even where a code stayed the same (Prognoseraum 1210)."""
+    base = compute.values("mh_anteil")
+    assert sorted(base["year"].unique()) == list(range(2015, 2021))
+    assert set(base["area_code"]) == set(areas.area_names("bezirksregion"))
+    by_bezirk = compute.values("mh_anteil", "bezirk")
+    assert sorted(by_bezirk["year"].unique()) == list(range(2015, 2025))
+    assert (by_bezirk.groupby("year").size() == 12).all()
+    table = areas.areas().set_index(["level", "code"])["name"]
+    # unchanged: 1210 exists in both systems, as two areas of two levels
+    assert ("prognoseraum", "1210") in table.index and ("prognoseraum_2021", "1210") in table.index
+    # split: old 1230 became 1250 and 1260, which exist only in the new system
+    assert ("prognoseraum", "1230") in table.index and ("prognoseraum", "1250") not in table.index
+    assert {("prognoseraum_2021", "1250"), ("prognoseraum_2021", "1260")} <= set(table.index)
+    # renumbered: old 0402 lives on as 0420 (new system only)
+    assert ("prognoseraum", "0402") in table.index and ("prognoseraum_2021", "0420") in table.index
+    with pytest.raises(compute.IndicatorError, match="Unbekannte Gebietsebene 'prognoseraum_2021'"):
+        compute.values("mh_anteil", "prognoseraum_2021")
+
+
+def test_small_regions_are_suppressed_over_the_declared_hierarchy(city):
+    """Forst Grunewald (040617, 62 residents in 2020) gets no share. It is the only Bezirksregion of
+    Prognoseraum 0406, whose share would reveal it, so 0406 is hidden too; within Bezirk 04 one more
+    Prognoseraum must go (0401, again a single Bezirksregion: 040101 Charlottenburg Nord)."""
+    shown = disclosed.protected("mh_anteil")
+    y2020 = shown[shown["year"] == 2020].set_index(["area_level", "area_code"])
+    hidden = y2020[y2020["suppressed"] != ""]["suppressed"].to_dict()
+    assert y2020.loc[("bezirksregion", "040617"), "denominator"] == 62
+    assert hidden == {("bezirksregion", "040617"): suppression.PRIMARY, ("prognoseraum", "0406"): suppression.SECONDARY,
+                      ("prognoseraum", "0401"): suppression.SECONDARY, ("bezirksregion", "040101"): suppression.SECONDARY}
+
+
+def test_a_source_row_that_does_not_add_up_names_file_row_and_column(tmp_path, berlin_source):
+    folder = tmp_path / "population_t1"
+    folder.mkdir()
+    name = "berlin-lor-population-2020-02-t1-districts.csv"
+    frame = pd.read_csv(berlin_source / "population_t1" / name, dtype=str)
+    frame.loc[3, "inhabitants_foreigners"] = "12x"
+    frame.to_csv(folder / name, index=False)
+    with pytest.raises(berlin.BerlinSourceError, match=rf"{name}, Zeile 5, Spalte inhabitants_foreigners: '12x' ist keine Anzahl"):
+        berlin.read_file(folder / name)

@@ -1,0 +1,215 @@
+"""The declared area hierarchy (config/city.yml `levels:`), and a small city whose levels are not Münster's.
+
+The test city "Stadt Zweiebenen" has two declared levels, Ortsteile in Bezirke, with different
+names and codes from Münster's (4 Ortsteile: 1 and 2 in Bezirk A=10, 3 and 4 in Bezirk B=20),
+unit squares as boundaries and hand-made counts, so that aggregation, disclosure control,
+segregation and the setup check are pinned on numbers summed by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from helpers.core import areas, catalogue, citycheck, levels, observations
+from helpers.disclosure import disclosed, suppression
+from helpers.indicators import compute
+from helpers.sections import area_patterns
+from roots import pointed_at
+
+CITY_YML = """\
+concept: Migrationshintergrund
+levels:
+  - {level: ortsteil, name: Ortsteil, plural: Ortsteile, boundaries: ortsteile}
+  - {level: bezirk, name: Bezirk, plural: Bezirke, boundaries: bezirke}
+"""
+MONITORING_YML = """\
+chapters:
+  - {notebook: 00_kontext_bevoelkerung.ipynb, title: Bevölkerung mit Migrationshintergrund}
+default_year: {indicators: [mh_anteil], level: bezirk}
+"""
+AREAS = """\
+level,code,name,parent_level,parent_code,aliases
+ortsteil,1,Nordost,bezirk,10,
+ortsteil,2,Nordwest,bezirk,10,
+ortsteil,3,Südost,bezirk,20,
+ortsteil,4,Südwest,bezirk,20,
+bezirk,10,Nord,stadt,09999001,
+bezirk,20,Süd,stadt,09999001,
+stadt,09999001,Stadt Zweiebenen,,,
+"""
+#: Ortsteil -> (residents, with migration background) in 2020; Ortsteil 4 is below the floor of 300.
+COUNTS = {"1": (1000, 400), "2": (2000, 300), "3": (1500, 600), "4": (250, 50)}
+CATALOGUE = """\
+handlungsfelder:
+  - {id: kontext, name: Bevölkerung mit Migrationshintergrund, category: Kontext, aim: Testkapitel.}
+indicators:
+  - id: mh_anteil
+    name: Anteil der Bevölkerung mit Migrationshintergrund
+    definition: Einwohner/-innen mit Migrationshintergrund je 100 Einwohner/-innen am 31.12.
+    handlungsfeld: kontext
+    numerator: {measure: population, origin: migration}
+    denominator: {measure: population, origin: total}
+    scale: 100
+    unit: "%"
+    direction: descriptive
+    level: ortsteil
+    population_base: Einwohner/-innen am 31.12.
+    data_owner: Testamt
+    source: Testquelle
+    first_year: 2020
+    synthetic: false
+"""
+
+
+def _square(x: float, y: float, size: float = 1000.0) -> shapely.Polygon:
+    return shapely.box(x, y, x + size, y + size)
+
+
+def write_city(root: Path) -> Path:
+    """The test city under `root` (data/, config/)."""
+    data = root / "data"
+    (data / "geo").mkdir(parents=True)
+    (data / "observations").mkdir()
+    (root / "config").mkdir()
+    (root / "config" / "city.yml").write_text(CITY_YML, encoding="utf-8")
+    (root / "config" / "monitoring.yml").write_text(MONITORING_YML, encoding="utf-8")
+    (data / "areas.csv").write_text(AREAS, encoding="utf-8")
+    (data / "catalogue.yml").write_text(CATALOGUE, encoding="utf-8")
+    corners = {"1": (1000, 1000), "2": (0, 1000), "3": (1000, 0), "4": (0, 0)}
+    ortsteile = gpd.GeoDataFrame({"code": list(corners), "name": ["Nordost", "Nordwest", "Südost", "Südwest"]},
+                                 geometry=[_square(*c) for c in corners.values()], crs="EPSG:25832")
+    ortsteile.to_file(data / "geo" / "ortsteile.geojson", driver="GeoJSON")
+    bezirke = gpd.GeoDataFrame({"code": ["10", "20"], "name": ["Nord", "Süd"]},
+                               geometry=[shapely.box(0, 1000, 2000, 2000), shapely.box(0, 0, 2000, 1000)], crs="EPSG:25832")
+    bezirke.to_file(data / "geo" / "bezirke.geojson", driver="GeoJSON")
+    rows = []
+    for code, (total, migration) in COUNTS.items():
+        for origin, value in (("total", total), ("migration", migration)):
+            rows.append(dict(year=2020, area_level="ortsteil", area_code=code, measure="population", sex="total",
+                             origin=origin, age="total", value=value, flag="", synthetic=False, source="Testquelle"))
+    pd.DataFrame(rows).to_csv(data / "observations" / "test.csv", index=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def city_root(tmp_path_factory) -> Path:
+    return write_city(tmp_path_factory.mktemp("zweiebenen"))
+
+
+@pytest.fixture
+def city(city_root, tmp_path, monkeypatch):
+    """helpers.core.paths pointed at the test city."""
+    with pointed_at(city_root, tmp_path / "outputs", monkeypatch) as root:
+        yield root
+
+
+# --- The declaration ------------------------------------------------------------------------------
+
+def test_muenster_declares_its_four_levels():
+    h = levels.hierarchy()
+    assert h.codes == ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
+    assert (h.base.name, h.base.plural, h.base.dative) == ("Stadtteil", "Stadtteile", "Stadtteilen")
+    assert h.outline.code == "stadtbezirk" and h.small == ("stadtteil", "stadtzelle")
+    assert h.with_boundaries["stadtzelle"] == "stadtzellen"
+    assert "unzugeordnet" in h.stored and "stadtzelle" in h.stored
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("levels: stadtteil\n", "'levels' muss eine Liste von 1 bis 4 Ebenen sein"),
+    ("levels: [{level: a, name: A, plural: As}, {level: b, name: B, plural: Bs}, {level: c, name: C, plural: Cs},"
+     " {level: d, name: D, plural: Ds}, {level: e, name: E, plural: Es}]\n", "Liste von 1 bis 4 Ebenen"),
+    ("levels: [{level: Ortsteil, name: Ortsteil, plural: Ortsteile}]\n", "'levels[1].level' ist 'Ortsteil'"),
+    ("levels: [{level: stadt, name: Stadt, plural: Städte}]\n", "die Stadt und „unzugeordnet“ gibt es immer"),
+    ("levels: [{level: ortsteil, name: Ortsteil}]\n", "'levels[1].plural' fehlt"),
+    ("levels: [{level: ortsteil, name: O, plural: Os, boundaries: geo/ortsteile.geojson}]\n",
+     "'levels[1].boundaries' ist 'geo/ortsteile.geojson'"),
+    ("levels: [{level: ortsteil, name: O, plural: Os, grenzen: x}]\n", "unbekannte(r) Schlüssel grenzen"),
+    ("levels: [{level: ortsteil, name: O, plural: Os}]\nother_levels: [{level: ortsteil, name: O, plural: Os}]\n",
+     "Ebene(n) ortsteil mehrfach genannt"),
+])
+def test_a_bad_declaration_names_file_and_key(tmp_path, text, message):
+    where = tmp_path / "city.yml"
+    where.write_text(text, encoding="utf-8")
+    with pytest.raises(levels.LevelError) as err:
+        levels.of_file(where)
+    assert str(err.value).startswith(f"{where}: ") and message in str(err.value)
+
+
+def test_without_a_declaration_the_hierarchy_is_stadtteil_and_stadtbezirk(tmp_path):
+    assert levels.of_file(tmp_path / "missing.yml").codes == ("stadtteil", "stadtbezirk", "stadt")
+
+
+def test_an_undeclared_level_in_the_observations_is_refused_with_file_and_row(city, tmp_path):
+    bad = tmp_path / "bad.csv"
+    frame = pd.read_csv(city / "data" / "observations" / "test.csv", dtype=str, keep_default_na=False)
+    frame.loc[2, "area_level"] = "stadtteil"
+    frame.to_csv(bad, index=False)
+    with pytest.raises(observations.DataError) as err:
+        observations.read_observation_file(bad)
+    assert f"{bad}, Spalte area_level: unbekannte Gebietsebene in Zeile 4: 'stadtteil'" in str(err.value)
+    assert "ortsteil, bezirk, stadt, unzugeordnet" in str(err.value)
+
+
+# --- A city with other levels -----------------------------------------------------------------
+
+def test_counts_sum_over_the_declared_levels(city):
+    term = catalogue.Term("population", origin="migration")
+    by_bezirk = compute.counts(term, "bezirk").set_index("area_code")["count"]
+    assert by_bezirk.to_dict() == {"10": 400 + 300, "20": 600 + 50}
+    assert compute.counts(term, "stadt")["count"].tolist() == [1350]
+    assert compute.counts(term)["area_level"].unique().tolist() == ["ortsteil"]  # default: the base level
+    with pytest.raises(compute.IndicatorError, match="Unbekannte Gebietsebene 'stadtteil'; erlaubt: ortsteil, bezirk, stadt"):
+        compute.counts(term, "stadtteil")
+
+
+def test_shares_at_every_level(city):
+    vals = compute.values("mh_anteil", "bezirk").set_index("area_code")["value"]
+    assert vals["10"] == pytest.approx(700 / 3000 * 100) and vals["20"] == pytest.approx(650 / 1750 * 100)
+
+
+def test_disclosure_runs_over_the_declared_hierarchy(city):
+    """Ortsteil 4 (250 residents) is below the floor: primary. Bezirk Süd = 3 + 4 would reveal it,
+    so its sibling 3 is suppressed too (secondary); Bezirk and city values stay."""
+    shown = disclosed.protected("mh_anteil")
+    total = shown[shown["group"] == "total"].set_index(["area_level", "area_code"])["suppressed"]
+    assert total[("ortsteil", "4")] == suppression.PRIMARY
+    assert total[("ortsteil", "3")] == suppression.SECONDARY
+    assert total[("ortsteil", "1")] == "" and total[("ortsteil", "2")] == ""
+    assert total[("bezirk", "20")] == "" and total[("stadt", "09999001")] == ""
+    assert disclosed.values("mh_anteil")["area_level"].unique().tolist() == ["ortsteil"]
+    assert "Ortsteile mit weniger als 300 Einwohnerinnen" in suppression.active_rule().describe()
+    assert "Ortsteile ergeben Bezirke und die Gesamtstadt" in suppression.active_rule().describe()
+
+
+def test_segregation_and_neighbours_at_the_base_level(city):
+    result = area_patterns.segregation_indices("migration", "no_migration")
+    assert result.level == "ortsteil" and result.n_areas == 4
+    # D = 1/2 * sum |a_i/A - b_i/B| with a = 400, 300, 600, 50 (A = 1350) and b = total - a (B = 3400)
+    a, b = [400, 300, 600, 50], [600, 1700, 900, 200]
+    expected = 0.5 * sum(abs(x / 1350 - y / 3400) for x, y in zip(a, b))
+    assert result.table["dissimilarity"].iloc[0] == pytest.approx(expected)
+    neighbours = area_patterns.level_neighbours()
+    assert sorted(neighbours["1"]) == ["2", "3", "4"]  # Queen: the corner counts
+
+
+def test_ancestors_follow_the_file(city):
+    up = areas.ancestors()
+    assert list(up.columns) == ["ortsteil", "bezirk", "stadt"]
+    assert up.loc["4", "bezirk"] == "20" and up.loc["4", "stadt"] == "09999001"
+
+
+def test_the_setup_check_passes_and_finds_a_wrong_parent_level(city_root, tmp_path):
+    assert citycheck.check(city_root) == []
+    broken = tmp_path / "broken"
+    write_city(broken)
+    table = (broken / "data" / "areas.csv").read_text(encoding="utf-8")
+    (broken / "data" / "areas.csv").write_text(table.replace("ortsteil,4,Südwest,bezirk,20,", "ortsteil,4,Südwest,stadt,09999001,"),
+                                               encoding="utf-8")
+    found = [str(p) for p in citycheck.check(broken)]
+    assert found == ["data/areas.csv, Zeile 5, Spalte parent_level: ortsteil 4 (Südwest) hat die übergeordnete Ebene "
+                     "'stadt'; nach config/city.yml erwartet: bezirk."]
