@@ -37,7 +37,7 @@ def test_only_31_december_with_the_vintage_of_the_codes(residents):
     assert areas.loc[2021].to_dict() == {"bezirk": 12, "bezirksregion": 143, "prognoseraum": 58, "stadt": 1}
     assert set(table.loc[table["year"] <= 2020, "vintage"]) == {"LOR 2006"}
     assert set(table.loc[table["year"] >= 2021, "vintage"]) == {"LOR 2021"}
-    assert table["source"].str.startswith("Amt für Statistik Berlin-Brandenburg, Einwohnerregisterstatistik, 31.12.").all()
+    assert (table["source"] == berlin.SOURCE).all() and "Stand 31.12." in berlin.SOURCE
 
 
 def _folder(tmp_path: Path, files: dict[str, str]) -> Path:

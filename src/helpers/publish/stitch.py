@@ -21,7 +21,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from helpers.core import areas, catalogue, concept, fileio, levels, paths
+from helpers.core import areas, catalogue, concept, config, fileio, levels, paths
 from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
 from helpers.core.model import FLAGS
@@ -120,7 +120,7 @@ def synthetic_list() -> str:
     groups = [(hf, [i for i in cat.for_handlungsfeld(hf.id) if i.synthetic]) for hf in cat.handlungsfelder]
     groups = [(hf, inds) for hf, inds in groups if inds]
     if not groups:
-        return (f'<p>Alle Indikatoren dieses Berichts beruhen auf veröffentlichten Daten der {_esc(areas.city().name)}; '
+        return (f'<p>Alle Indikatoren dieses Berichts beruhen auf veröffentlichten Daten für {_esc(areas.city().short)}; '
                 "synthetische Demodaten sind nicht enthalten.</p>")
     total = sum(len(inds) for _, inds in groups)
     items = "".join(
@@ -151,8 +151,7 @@ def reading_guide() -> str:
         "<p>Jedes Kapitel beginnt mit dem Ziel des Handlungsfelds. Zu jedem Indikator folgen ein "
         "Definitionskasten (Zähler, Nenner, Quelle, Zielrichtung), die Entwicklung über bis zu zehn Jahre, bei "
         "Vergleichsgruppen der Abstand zwischen den Gruppen in Prozentpunkten und als Verhältnis, und eine Karte "
-        f"der {_esc(levels.hierarchy().base.plural)}. Die Zusammenfassung stellt alle Indikatoren mit einer "
-        "Bewertung ihrer Entwicklung nebeneinander.</p>"
+        f"der {_esc(levels.hierarchy().base.plural)}.{_summary_note()}</p>"
         f"<p>Quoten werden aus Anzahlen berechnet: {_summed_to()} werden erst die Anzahlen "
         "summiert, dann wird geteilt. Kleine Zahlen werden zum Schutz der Einzelnen nicht ausgewiesen. Formeln, "
         "Bewertungs- und Geheimhaltungsregel stehen in den „Methodischen Hinweisen“, die Quellen und die "
@@ -160,6 +159,13 @@ def reading_guide() -> str:
         '<h3 id="demodaten">Indikatoren mit synthetischen Demodaten</h3>'
         f"{synthetic_list()}</section>"
     )
+
+
+def _summary_note() -> str:
+    """The sentence on the summary chapter, for a report that has one (Berlin's has none)."""
+    if not any("zusammenfassung" in chapter.stem for chapter in config.load().chapters):
+        return ""
+    return " Die Zusammenfassung stellt alle Indikatoren mit einer Bewertung ihrer Entwicklung nebeneinander."
 
 
 # --- closing pages ----------------------------------------------------------------------------

@@ -254,7 +254,8 @@ def _segregation_caveats(coarse: segregation.SegregationResult | None, latest: p
         "nebeneinander liegen, zeigt der folgende Abschnitt). Bei kleinen Gruppen und kleinen Gebieten ist D schon bei "
         "zufälliger Verteilung größer als 0; verglichen werden deshalb Jahre, nicht Werte mit festen "
         f"Schwellen.{_population_breaks()} "
-        f"{base.plural} ohne Zuordnung gehen nicht ein; der Anteil kann daher leicht vom gesamtstädtischen abweichen."
+        f"Personen, die keinem Gebiet zugeordnet sind, gehen nicht ein; der Anteil kann daher leicht vom "
+        "gesamtstädtischen abweichen."
     )
 
 

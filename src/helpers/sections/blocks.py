@@ -224,7 +224,8 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int, frame: pd.DataFrame
 
 def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool = False) -> str:
     mark = f' <span class="synthetic-mark">{charts.SYNTHETIC_MARK}</span>' if synthetic else ""
-    body = table.to_html(index=False, escape=True, border=0, classes="im-table")
+    # a named column axis (left by a pivot) would become a header cell "name" over empty row headers
+    body = table.rename_axis(columns=None).to_html(index=False, escape=True, border=0, classes="im-table")
     return (f'<figure class="im-table-figure"><figcaption>{html.escape(caption)}{mark}</figcaption>{body}'
             f'<p class="source">Quelle: {html.escape(" ".join(source.split()))}</p></figure>')
 

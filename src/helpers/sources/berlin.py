@@ -56,7 +56,9 @@ COLUMNS = {"inhabitants": "total", "inhabitants_with_migration_background": "mig
 STORED = ("total", "migration", "foreign", "german_migration")
 FILE = re.compile(r"berlin-lor-population-(\d{4})-0([12])-t1-([a-z-]+)\.csv")
 FIRST_NEW_YEAR = 2021
-SOURCE = ("Amt für Statistik Berlin-Brandenburg, Einwohnerregisterstatistik, 31.12.{year} "
+#: The same for every year (the row's year is the 31 December counted), so a caption over several
+#: years names the dataset once.
+SOURCE = ("Amt für Statistik Berlin-Brandenburg, Einwohnerregisterstatistik, Stand 31.12. "
           "(Open Data Product berlin-lor-population-source-aligned, CC BY 4.0)")
 
 
@@ -144,7 +146,7 @@ def read_residents(src: Path) -> Residents:
     long = wide.melt(id_vars=["year", "area_level", "area_code"], value_vars=list(STORED), var_name="origin",
                      value_name="value")
     long["vintage"] = long["year"].map(vintage)
-    long["source"] = long["year"].map(lambda y: SOURCE.format(year=y))
+    long["source"] = SOURCE
     order = {level: i for i, level in enumerate(["stadt", "bezirk", "prognoseraum", "bezirksregion"])}
     long = long.sort_values(["year", "area_level", "area_code", "origin"], key=lambda s: s.map(order) if s.name ==
                             "area_level" else s).reset_index(drop=True)

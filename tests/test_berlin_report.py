@@ -1,0 +1,79 @@
+"""Berlin's report (`make report CITY=berlin`), built once on the committed data in a temporary
+outputs folder: its own concept and levels, the numbers of the source, the visible LOR break, and
+`make verify` confirming it.
+
+The segregation index is recomputed here from the raw source file of 31 December 2020, without
+the workbench's code (D = ½ Σ |a_i/A − b_i/B| over the 138 Bezirksregionen).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers.build import verify
+from helpers.core import context
+
+BERLIN = context.REPOSITORY / "cities" / "berlin"
+YEAR = 2024  # the default year: the latest with the share of the Bezirke
+
+
+@pytest.fixture(scope="module")
+def berlin_report(tmp_path_factory) -> tuple[Path, str]:
+    """(year folder, report text without tags) of Berlin's default report, built without the PDF."""
+    out = tmp_path_factory.mktemp("berlin-outputs")
+    env = context.RunContext(root=BERLIN, outputs=out).environ()
+    done = subprocess.run([sys.executable, "-m", "helpers.build.runner", "--ohne-pdf"], env=env, cwd=BERLIN,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    year_dir = out / str(YEAR)
+    page = (year_dir / "report.html").read_text(encoding="utf-8")
+    page = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.S)
+    return year_dir, re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_report_speaks_berlins_terms_only(berlin_report):
+    _, text = berlin_report
+    for foreign in ("Münster", "Migrationsvorgeschichte", "Stadtteil", "Stadtbezirk", "Teilbereich", "SMS",
+                    "Melderegister", "Migrationsleitbilds"):
+        assert foreign not in text, foreign
+    assert "Menschen mit und ohne Migrationshintergrund" in text
+    assert "Stand jeweils 31. Dezember" in text and "138 Bezirksregionen" in text
+    assert "Integrationsmonitoring Berlin 2024" in text
+
+
+def test_the_chapters_are_those_with_data(berlin_report):
+    year_dir, text = berlin_report
+    executed = sorted(p.name for p in (year_dir / "notebooks").glob("*.ipynb"))
+    assert executed == ["00_kontext_bevoelkerung.ipynb", "01_raeumliche_muster.ipynb", "02_zusammenhaenge.ipynb"]
+    assert "Demodaten" not in text.replace("Indikatoren mit synthetischen Demodaten", "").replace(
+        "synthetische Demodaten sind nicht enthalten", "")
+
+
+def test_the_city_share_is_the_sources_and_the_lor_break_is_visible(berlin_report):
+    _, text = berlin_report
+    assert "2024 lag der Wert „Anteil der Einwohner/-innen mit Migrationshintergrund“ in Berlin bei 41,1 % " \
+           "(1 601 865 von 3 897 145)" in text
+    assert "Für 2024 liegen keine Werte der Bezirksregionen vor; gezeigt wird 2020." in text
+    assert "Bruch in der Reihe 2021: Die Lebensweltlich orientierten Räume (LOR) wurden neu gegliedert" in text
+
+
+def test_segregation_equals_a_recomputation_from_the_source(berlin_report, berlin_source):
+    _, text = berlin_report
+    raw = pd.read_csv(berlin_source / "population_t1" / "berlin-lor-population-2020-02-t1-district-regions.csv")
+    a = raw["inhabitants_with_migration_background"]
+    b = raw["inhabitants"] - a
+    d = 0.5 * (a / a.sum() - b / b.sum()).abs().sum()
+    shown = f"{d:.3f}".replace(".", ",")
+    assert f"Menschen mit und ohne Migrationshintergrund: 2020 D = {shown}" in text
+
+
+def test_verify_confirms_berlins_report(berlin_report, tmp_path):
+    year_dir, _ = berlin_report
+    assert verify.verify(year_dir / "manifest.json", root=BERLIN) == 0
