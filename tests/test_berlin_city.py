@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.core import areas, citycheck, context, levels
+from helpers.core import areas, catalogue, citycheck, context, levels
 from helpers.disclosure import disclosed, suppression
 from helpers.indicators import compute
 from helpers.sources import berlin
@@ -90,8 +90,12 @@ def test_old_and_new_lor_codes_are_never_one_series(city):
     assert {("prognoseraum_2021", "1250"), ("prognoseraum_2021", "1260")} <= set(table.index)
     # renumbered: old 0402 lives on as 0420 (new system only)
     assert ("prognoseraum", "0402") in table.index and ("prognoseraum_2021", "0420") in table.index
-    with pytest.raises(compute.IndicatorError, match="Unbekannte Gebietsebene 'prognoseraum_2021'"):
-        compute.values("mh_anteil", "prognoseraum_2021")
+    # the new areas carry their own series from 2021, as stored (never summed from the old ones)
+    new = compute.values("mh_anteil", "prognoseraum_2021")
+    assert sorted(new["year"].unique()) == list(range(2021, 2025)) and new["area_code"].nunique() == 58
+    old = compute.values("mh_anteil", "prognoseraum")
+    assert sorted(old["year"].unique()) == list(range(2015, 2021)) and "1230" in set(old["area_code"])
+    assert {"1250", "1260"} <= set(new["area_code"]) and "1230" not in set(new["area_code"])
 
 
 def test_small_regions_are_suppressed_over_the_declared_hierarchy(city):
@@ -115,3 +119,23 @@ def test_a_source_row_that_does_not_add_up_names_file_row_and_column(tmp_path, b
     frame.to_csv(folder / name, index=False)
     with pytest.raises(berlin.BerlinSourceError, match=rf"{name}, Zeile 5, Spalte inhabitants_foreigners: '12x' ist keine Anzahl"):
         berlin.read_file(folder / name)
+
+
+def test_moran_on_the_138_real_boundaries_reports_what_it_leaves_out(city):
+    """Queen contiguity from the real LOR 2006 boundaries: every Bezirksregion has a neighbour. The
+    two suppressed regions of 2020 are left out and named; an area whose neighbours all lack a value
+    becomes an island that is reported, not a crash."""
+    from helpers.sections import area_patterns
+    from helpers.stats import spatial
+
+    neighbours = area_patterns.level_neighbours()
+    assert len(neighbours) == 138 and all(neighbours.values())
+    result = area_patterns.moran("mh_anteil", 2020)
+    assert result.missing == ("040101", "040617") and result.islands == () and result.n == 136
+    values = area_patterns.published_values(catalogue.load().indicator("mh_anteil"), 2020)
+    values = values.set_index("area_code")["value"].astype("Float64")
+    alone = "010111"  # Tiergarten Süd: hide every neighbour's value
+    values[list(neighbours[alone])] = pd.NA
+    cut_off = spatial.moran(values, neighbours, weights_kind="queen")
+    assert alone in cut_off.islands and cut_off.n == 136 - len(neighbours[alone]) - 1
+    assert f"{len(cut_off.missing) + len(cut_off.islands)} Gebiet(e) ohne Wert oder ohne Nachbarn" in cut_off.describe()

@@ -57,11 +57,14 @@ def test_the_chapters_are_those_with_data(berlin_report):
 
 
 def test_the_city_share_is_the_sources_and_the_lor_break_is_visible(berlin_report):
-    _, text = berlin_report
+    year_dir, text = berlin_report
     assert "2024 lag der Wert „Anteil der Einwohner/-innen mit Migrationshintergrund“ in Berlin bei 41,1 % " \
            "(1 601 865 von 3 897 145)" in text
     assert "Für 2024 liegen keine Werte der Bezirksregionen vor; gezeigt wird 2020." in text
     assert "Bruch in der Reihe 2021: Die Lebensweltlich orientierten Räume (LOR) wurden neu gegliedert" in text
+    # the report year's map is drawn on that year's boundaries: the Prognoseräume of the LOR 2021
+    page = (year_dir / "report.html").read_text(encoding="utf-8")
+    assert 'alt="Anteil der Einwohner/-innen mit Migrationshintergrund, 2024, nach Prognoseräumen (LOR 2021)"' in page
 
 
 def test_segregation_equals_a_recomputation_from_the_source(berlin_report, berlin_source):

@@ -184,7 +184,7 @@ def test_muenster_profile_comes_from_its_config():
     ("concept: Migrationsgeschichte\n", "'concept' ist 'Migrationsgeschichte'; erlaubt: Migrationsvorgeschichte, "
                                         "Migrationshintergrund"),
     ("statistik: {name: x}\n", "'(Datei)': unbekannte(r) Schlüssel statistik; erlaubt: concept, levels, other_levels, "
-                              "structure, statistics"),
+                              "structure, geometry, statistics"),
     ("statistics: {name: x, präfix: SMS}\n", "'statistics': unbekannte(r) Schlüssel präfix; erlaubt: name, prefix, basis"),
     ("terms:\n  - terms: frei\n", "'terms[1]' braucht 'match'"),
     ("intake: [a, b]\n", "'intake' muss eine Zuordnung (Schlüssel: Wert) sein"),

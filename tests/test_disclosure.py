@@ -55,10 +55,10 @@ def test_counts_of_one_and_two_become_missing():
 
 def test_population_floor_applies_to_stadtteile_only():
     vals = table({("s1", "total"): (50, 290), ("B", "total"): (50, 290)})
-    population = pd.Series({(2014, "s1"): 299, (2014, "B"): 299})
+    population = pd.Series({(2014, LEVEL["s1"], "s1"): 299, (2014, LEVEL["B"], "B"): 299})  # year, level, code
     out = suppression.suppress_rates(vals, RULE, population)
     assert out["suppressed"].tolist() == [PRIMARY, ""]
-    population = pd.Series({(2014, "s1"): 300})
+    population = pd.Series({(2014, LEVEL["s1"], "s1"): 300})
     assert suppression.suppress_rates(vals, RULE, population)["suppressed"].tolist() == ["", ""]
 
 

@@ -26,7 +26,7 @@ from helpers.core import concept as concept_module
 #: Where the file lives, relative to the data root (also shown in messages).
 RELATIVE = "config/city.yml"
 CONCEPTS = concept_module.CONCEPTS
-TEXT_KEYS = ("concept", "structure", "statistics", "terms", "source_notes", "fixed_sources", "intake")
+TEXT_KEYS = ("concept", "structure", "geometry", "statistics", "terms", "source_notes", "fixed_sources", "intake")
 TOP_KEYS = ("concept", "levels", "other_levels", *TEXT_KEYS[1:])
 UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
 
@@ -43,6 +43,7 @@ class Profile:
     city_name: str
     concept: str = "Migrationsvorgeschichte"
     structure: str = ""  # title page: what the chapters follow (default: `structure_text`)
+    geometry: str = ""  # where the boundaries come from, under every map (default: the city's area division)
     statistics_name: str = ""  # start of a source line; default "<city>, Kommunalstatistik"
     statistics_prefix: str = ""  # stored sources of that series start so ("SMS")
     statistics_basis: str = ""  # "Datenstand" on the title page
@@ -120,6 +121,7 @@ def parse(text: str, where: Path, city_name: str) -> Profile:
     generic = Profile(city_name)
     return Profile(
         city_name=city_name, concept=concept, structure=_text(raw, "structure", where),
+        geometry=_text(raw, "geometry", where),
         statistics_name=_text(stats, "name", where), statistics_prefix=_text(stats, "prefix", where),
         statistics_basis=_text(stats, "basis", where),
         terms=_pairs(raw.get("terms"), where, "terms", "match", "terms"),

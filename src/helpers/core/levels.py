@@ -52,8 +52,10 @@ class Level:
 
     @property
     def dative(self) -> str:
-        """The dative plural ("in den Stadtteilen", "in den Bezirksregionen")."""
-        return self.plural if self.plural.endswith("n") else f"{self.plural}n"
+        """The dative plural ("in den Stadtteilen", "in den Bezirksregionen", "in den Prognoseräumen
+        (LOR 2021)": a bracketed addition stays as it is)."""
+        word, bracket, rest = self.plural.partition(" (")
+        return f"{word if word.endswith('n') else f'{word}n'}{bracket}{rest}"
 
 
 CITY_LEVEL = Level(CITY, "Gesamtstadt", "Gesamtstadt")

@@ -69,7 +69,7 @@ def check_primary(cells: pd.DataFrame, stored: pd.DataFrame, rule: suppression.R
         elif pd.notna(den) and den < rule.min_denominator:
             problem = f"Nenner {int(den)} ist kleiner als {rule.min_denominator}"
         elif row.area_level in levels.hierarchy().small and rule.min_population:
-            pop = population.get((row.year, row.area_code))
+            pop = population.get((row.year, row.area_level, row.area_code))
             if pop is not None and pd.notna(pop) and pop < rule.min_population:
                 problem = (f"das Gebiet ({levels.hierarchy().level(row.area_level).name}) hat {int(pop)} "
                            f"Einwohner/-innen, weniger als {rule.min_population}")

@@ -33,10 +33,12 @@ def parents() -> suppression.Parents:
 
 
 def population(rule: suppression.Rule | None = None) -> pd.Series:
-    """Residents per (year, base-area code), for the rule's population floor."""
+    """Residents per (year, area level, area code) of the small levels (the base and the other
+    declared levels, e.g. Berlin's LOR 2021 areas), for the rule's population floor."""
     rule = rule or suppression.active_rule()
-    pop = compute.counts(catalogue.Term(rule.population_measure), levels.base())
-    return pop.set_index(["year", "area_code"])["count"].astype("Float64")
+    term = catalogue.Term(rule.population_measure)
+    pop = pd.concat([compute.counts(term, level) for level in levels.hierarchy().small], ignore_index=True)
+    return pop.set_index(["year", "area_level", "area_code"])["count"].astype("Float64")
 
 
 def _signature() -> tuple:
@@ -69,8 +71,11 @@ def _shared(kind: str, indicator_id: str, compute: Callable[[], pd.DataFrame]) -
 def _stored(indicator_id: str, signature: tuple) -> pd.DataFrame:
     def compute_all() -> pd.DataFrame:
         ind = catalogue.load().indicator(indicator_id)
-        order = levels.hierarchy().codes  # the indicator's own level and every larger one
-        return pd.concat([compute.values(ind, level) for level in order[order.index(ind.level):]], ignore_index=True)
+        h = levels.hierarchy()
+        # the indicator's own level and every larger one; for a base-level indicator also the other
+        # declared levels, where their counts are stored (Berlin's LOR 2021 areas from 2021)
+        wanted = [*h.codes[h.rank(ind.level):], *(lv.code for lv in h.other if ind.level == h.base.code)]
+        return pd.concat([compute.values(ind, level) for level in wanted], ignore_index=True)
 
     return _shared("stored", indicator_id, compute_all)
 
@@ -94,8 +99,8 @@ def protected(ind: Indicator | str) -> pd.DataFrame:
 
 
 def values(ind: Indicator | str, level: str | None = None) -> pd.DataFrame:
-    """Published values of one indicator at one level (default: the base level; same columns as
-    compute.values + suppressed).
+    """Published values of one indicator at one level (default: the base level; also an other
+    declared level with stored counts; same columns as compute.values + suppressed).
 
     A suppressed cell keeps no trace of its numbers: value, numerator and denominator are <NA>,
     so a frame handed on (a section's tables, a researcher's export) cannot reveal it.

@@ -95,7 +95,7 @@ def primary(vals: pd.DataFrame, rule: Rule, population: pd.Series | None = None)
     hit |= (vals["denominator"].astype("Float64") < rule.min_denominator).fillna(False).astype(bool)
     if population is not None and rule.min_population:
         small_area = vals["area_level"].isin(levels.hierarchy().small).to_numpy()
-        key = pd.MultiIndex.from_arrays([vals["year"], vals["area_code"].astype(str)])
+        key = pd.MultiIndex.from_arrays([vals["year"], vals["area_level"], vals["area_code"].astype(str)])
         pop = pd.Series(population.reindex(key).to_numpy(), index=vals.index).astype("Float64")
         hit |= pd.Series(small_area, index=vals.index) & (pop < rule.min_population).fillna(False).astype(bool)
     return hit & vals["value"].notna()

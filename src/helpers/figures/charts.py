@@ -116,7 +116,7 @@ def show(fig: Figure, alt: str | None = None) -> None:
 
     from IPython.display import HTML, display
 
-    text = alt or fig.get_suptitle() or "Abbildung"
+    text = " ".join((alt or fig.get_suptitle() or "Abbildung").split())  # a title set on two lines is one sentence
     data = base64.b64encode(png(fig)).decode("ascii")
     display(HTML(f'<img class="figure" alt="{html.escape(text)}" src="data:image/png;base64,{data}">'))
 

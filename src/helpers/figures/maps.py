@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from helpers.core import areas, formatting, levels
+from helpers.core import city as city_profile
 from helpers.figures.charts import DPI, footer
 
 SCHEMES = {"quantiles": mapclassify.Quantiles, "fisher_jenks": mapclassify.FisherJenks,
@@ -37,8 +38,10 @@ MISSING_LABEL = "keine Angabe / geheim (.)"
 
 
 def geometry_source() -> str:
-    """Where the boundaries come from: the city's own statistical area division."""
-    return f"Geometrie: {areas.city().name}, Statistische Gebietsgliederung"
+    """Where the boundaries come from: as config/city.yml says (`geometry`), else the city's own
+    statistical area division."""
+    said = city_profile.profile().geometry
+    return f"Geometrie: {said or f'{areas.city().name}, Statistische Gebietsgliederung'}"
 
 
 class MapError(ValueError):

@@ -27,9 +27,13 @@ class IndicatorError(ValueError):
 
 
 def checked_level(level: str | None) -> str:
-    """`level`, or the base level for None; IndicatorError naming the declared levels if unknown."""
+    """`level`, or the base level for None; IndicatorError naming the declared levels if unknown.
+
+    Besides the hierarchy's levels an other declared level is allowed (Berlin's LOR 2021 areas):
+    its counts are used as stored, never summed from the base (they do not nest in it)."""
+    h = levels.hierarchy()
     try:
-        return levels.resolve(level)
+        return h.base.code if level is None else h.check(level, (*h.codes, *(lv.code for lv in h.other)))
     except levels.LevelError as exc:
         raise IndicatorError(str(exc)) from None
 

@@ -254,6 +254,28 @@ def map_for_year(ind: Indicator, small_areas: pd.DataFrame, year: int, group: st
     return result
 
 
+def level_map(indicator_id: str, report_year: int, level: str, group: str = "total") -> Shown:
+    """Map of an indicator at any level with boundaries, in its latest year up to `report_year`.
+
+    For the levels beside the hierarchy whose values run on where the base level ends (Berlin's
+    Prognoseräume of the LOR 2021: the report year's map on the boundaries of that year, while
+    the Bezirksregionen of the LOR 2006 end in 2020). `tables["karte"]` holds the mapped cells.
+    """
+    ind = catalogue.load().indicator(indicator_id)
+    shown_level = levels.hierarchy().level(level)
+    vals = disclosed.values(ind, level)
+    vals = vals[vals["group"] == group]
+    year = compute.latest_year(vals, up_to=report_year)
+    result = Shown(f"{ind.name}, {shown_level.plural}")
+    if year is None:
+        return result.markdown(f"*Für „{ind.name}“ liegen bis {report_year} keine Werte der {shown_level.plural} vor.*")
+    shown = vals[vals["year"] == year]
+    suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
+    fig = maps.choropleth(shown, f"{ind.name}{suffix},\n{year}, nach {shown_level.dative}", ind.unit,
+                          charts.short_source(ind), level=level)
+    return result.figure("karte", fig, records=[Record(result.table("karte", shown), "Karte")])
+
+
 class IndicatorSection(Shown):
     """One indicator as a chapter shows it: heading, definition box, key sentences, series, gap table, maps.
 
