@@ -74,7 +74,8 @@ def _stored(indicator_id: str, signature: tuple) -> pd.DataFrame:
         h = levels.hierarchy()
         # the indicator's own level and every larger one; for a base-level indicator also the other
         # declared levels, where their counts are stored (Berlin's LOR 2021 areas from 2021)
-        wanted = [*h.codes[h.rank(ind.level):], *(lv.code for lv in h.other if ind.level == h.base.code)]
+        stored_levels = set(observations.observations()["area_level"]) if ind.level == h.base.code else set()
+        wanted = [*h.codes[h.rank(ind.level):], *(lv.code for lv in h.other if lv.code in stored_levels)]
         return pd.concat([compute.values(ind, level) for level in wanted], ignore_index=True)
 
     return _shared("stored", indicator_id, compute_all)

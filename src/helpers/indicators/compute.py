@@ -95,8 +95,9 @@ def _add_unassigned(city: pd.DataFrame, unassigned: pd.DataFrame) -> pd.DataFram
 
 def _aggregate(selected: pd.DataFrame, level: str) -> pd.DataFrame:
     published = selected[selected["area_level"] == level].rename(columns={"value": "count"})[COUNT_COLUMNS]
-    base = levels.base()
-    if level == base:
+    h = levels.hierarchy()
+    base = h.base.code
+    if level == base or level not in h.codes:  # an other level's counts are used as stored
         return published.reset_index(drop=True)
     parents = areas.ancestors(base)
     parent = parents[level].dropna() if level in parents else pd.Series(dtype=object)
