@@ -32,6 +32,11 @@ FORCE  ?=
 # The city: empty for the one in data/ and config/ (Münster), else a folder under cities/.
 CITY   ?=
 export IM_CITY = $(CITY)
+ifneq ($(strip $(CITY)),)
+ifeq ($(wildcard cities/$(CITY)/config/city.yml),)
+$(error Die Stadt '$(CITY)' ist nicht eingerichtet: cities/$(CITY)/config/city.yml fehlt. Eingerichtet: $(notdir $(patsubst %/config/city.yml,%,$(wildcard cities/*/config/city.yml))); ohne CITY gilt die Stadt in data/ und config/)
+endif
+endif
 SRC    ?= ../shared/data/$(or $(CITY),muenster)
 
 .PHONY: setup report test verify bench lab data templates ingest check-city lock clean help

@@ -27,6 +27,8 @@ ENV = "IM_CONTEXT"
 #: The city to work on when no run context is given (`make report CITY=berlin`): cities/<name>/.
 CITY_ENV = "IM_CITY"
 CITIES = "cities"
+#: What makes a folder under cities/ a city.
+CITY_FILE = "config/city.yml"
 #: The repository root of this installation: src/helpers/core/context.py -> parents[3].
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -98,9 +100,9 @@ def _parse(text: str) -> RunContext:
 
 
 def cities() -> list[str]:
-    """The cities set up besides the default one: the folders under cities/ with a data/ folder."""
+    """The cities set up besides the default one: the folders under cities/ with a config/city.yml."""
     folder = REPOSITORY / CITIES
-    return sorted(p.name for p in folder.iterdir() if (p / "data").is_dir()) if folder.is_dir() else []
+    return sorted(p.name for p in folder.iterdir() if (p / CITY_FILE).is_file()) if folder.is_dir() else []
 
 
 def for_city(name: str) -> RunContext:
@@ -110,9 +112,9 @@ def for_city(name: str) -> RunContext:
     if not name:
         return RunContext()
     root = REPOSITORY / CITIES / name
-    if not (root / "data").is_dir():
+    if not (root / CITY_FILE).is_file():  # data/ may still be to be derived (make data CITY=...)
         offered = ", ".join(cities()) or "keine"
-        raise ContextError(f"{CITY_ENV}={name!r}: Die Stadt ist nicht eingerichtet ({root / 'data'} fehlt). "
+        raise ContextError(f"{CITY_ENV}={name!r}: Die Stadt ist nicht eingerichtet ({root / CITY_FILE} fehlt). "
                            f"Eingerichtet: {offered} (ohne Angabe: die Stadt in data/ und config/).")
     return RunContext(root=root, outputs=REPOSITORY / "outputs" / name)
 
