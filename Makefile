@@ -76,7 +76,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/report_bench.py $(YEAR)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=$(or $(and $(CITY),$(wildcard cities/$(CITY)/notebooks)),notebooks) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 data: $(STAMP)
 	$(BIN)/python -m helpers.sources.build --src $(SRC)
