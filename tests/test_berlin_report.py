@@ -46,6 +46,8 @@ def test_the_report_speaks_berlins_terms_only(berlin_report):
     assert "Menschen mit und ohne Migrationshintergrund" in text
     assert "Stand jeweils 31. Dezember" in text and "138 Bezirksregionen" in text
     assert "Integrationsmonitoring Berlin 2024" in text
+    assert "Zähler: Einwohner/-innen mit Hauptwohnsitz (mit Migrationshintergrund) / Nenner: Einwohner/-innen " \
+           "mit Hauptwohnsitz × 100" in text  # German names, not the stored measure "population"
 
 
 def test_the_chapters_are_those_with_data(berlin_report):

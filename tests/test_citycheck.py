@@ -63,6 +63,8 @@ def test_every_gap_is_reported_with_file_row_and_column(broken):
         "config/city.yml: '(Datei)': unbekannte(r) Schlüssel konzept",
         "data/catalogue.yml, Spalte numerator: Indikator alo_dichte: Merkmal 'unemployed_total' kommt in den "
         "Beobachtungen nicht vor.",
+        "data/catalogue.yml, Spalte measures: Merkmal 'unemployed_total' hat keinen deutschen Namen im Abschnitt "
+        "measures",
     ]
     for text in expected:
         assert any(line.startswith(text) for line in found), (text, found)

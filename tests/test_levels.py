@@ -63,6 +63,8 @@ indicators:
     source: Testquelle
     first_year: 2020
     synthetic: false
+measures:
+  population: Einwohner/-innen
 """
 
 

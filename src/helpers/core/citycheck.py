@@ -185,10 +185,15 @@ def check_area_codes(frame: pd.DataFrame, where: str, areas_present: set[tuple[s
 
 def check_catalogue(cat: catalogue.Catalogue, observed: pd.DataFrame, published: set[str],
                     where: str) -> list[Problem]:
-    """Every counted measure (with the groups asked for) has data; every published rate too."""
+    """Every counted measure (with the groups asked for) has data and a German name for the definition
+    boxes; every published rate has data too."""
     have = set(zip(observed["measure"], observed["sex"], observed["origin"]))
     measures = set(observed["measure"])
-    out = []
+    named = dict(cat.measure_names)
+    used = sorted({t.measure for ind in cat.indicators if ind.counted for t in ind.terms})
+    out = [Problem(where, None, "measures", f"Merkmal {m!r} hat keinen deutschen Namen im Abschnitt measures; im "
+                   f"Definitionskasten stünde der interne Name. Bitte z. B. „{m}: …“ ergänzen.")
+           for m in used if m not in named]
     for ind in cat.indicators:
         if not ind.counted:
             if ind.published.measure not in published:
