@@ -208,8 +208,25 @@ def method_notes() -> str:
             f"<h2>Räumliche Verfahren und Zusammenhänge</h2>{_definitions(_spatial_notes())}")
 
 
+#: Method note -> the section call a chapter notebook must contain for the note to be printed.
+METHOD_SECTIONS = {"Segregationsindex nach Duncan": "segregation_section", "Moran's I und LISA": "spatial_section",
+                   "Korrelationen": "correlation_section", "Sozialraumindex": "social_space_section"}
+
+
+def _used_sections() -> str:
+    """The source of the report's chapter notebooks, to see which analyses the report contains."""
+    return "".join((paths.NOTEBOOKS / chapter.notebook).read_text(encoding="utf-8")
+                   for chapter in config.load().chapters if (paths.NOTEBOOKS / chapter.notebook).is_file())
+
+
 def _spatial_notes() -> list[tuple[str, str]]:
-    """The spatial methods, on the base level of the declared hierarchy."""
+    """The spatial methods the report's chapters use (Berlin's has no social-space index), on the
+    base level of the declared hierarchy."""
+    used = _used_sections()
+    return [(title, text) for title, text in _all_spatial_notes() if METHOD_SECTIONS[title] in used]
+
+
+def _all_spatial_notes() -> list[tuple[str, str]]:
     base = levels.hierarchy().base
     plural, n = _esc(base.plural), len(areas.area_names(base.code))
     return [
