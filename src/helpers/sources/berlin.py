@@ -42,7 +42,8 @@ import geopandas as gpd
 import pandas as pd
 
 from helpers.core import model
-from helpers.core.fileio import atomic_path, write_atomic
+from helpers.core.fileio import write_atomic
+from helpers.sources import boundaries
 
 CITY_CODE = "11000000"
 LEVELS = {"city": "stadt", "districts": "bezirk", "forecast-areas": "prognoseraum",
@@ -241,13 +242,6 @@ def check_codes(table: pd.DataFrame, obs: pd.DataFrame) -> None:
         raise BerlinSourceError(f"{len(unused)} Gebiet(e) der Grenzdateien ohne Einwohnerzahlen, z. B. {unused[0]}.")
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, target: Path, layer: str) -> None:
-    with atomic_path(target) as tmp:
-        tmp.unlink()  # GDAL will not write over an existing file
-        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=layer,
-                    layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
-
-
 def write_city(src: Path, data_dir: Path) -> list[Path]:
     """Berlin's areas.csv, data/geo/*.geojson and observations/berlin.csv, all checked before any is written."""
     residents = read_residents(src)
@@ -263,7 +257,7 @@ def write_city(src: Path, data_dir: Path) -> list[Path]:
     write_atomic(written[1], lambda p: obs.to_csv(p, index=False))
     for level, stem in GEO_FILES.values():
         target = data_dir / "geo" / f"{stem}.geojson"
-        _write_geojson(geo[level], target, stem)
+        boundaries.write_geojson(geo[level], target, stem)
         written.append(target)
     return written
 

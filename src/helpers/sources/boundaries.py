@@ -120,6 +120,15 @@ def dissolve(stadtteile: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     return out[["code", "name", "geometry"]].sort_values("code").reset_index(drop=True)
 
 
+def write_geojson(gdf: gpd.GeoDataFrame, target: Path, layer: str) -> None:
+    """One boundary layer as GeoJSON: text, diffable and deterministic (centimetre precision, no
+    bounding boxes), written atomically. Used for every city's boundaries."""
+    with atomic_path(target) as tmp:
+        tmp.unlink()  # GDAL will not write over an existing file
+        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=layer,
+                    layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
+
+
 def write_layers(stadtteile: gpd.GeoDataFrame, geo_dir: Path,
                  stadtzellen: gpd.GeoDataFrame | None = None) -> list[Path]:
     """GeoJSON (text, diffable, deterministic) per level in EPSG:25832, centimetre precision."""
@@ -133,9 +142,6 @@ def write_layers(stadtteile: gpd.GeoDataFrame, geo_dir: Path,
     written = []
     for name, gdf in layers.items():
         target = Path(geo_dir) / f"{name}.geojson"
-        with atomic_path(target) as tmp:
-            tmp.unlink()  # GDAL will not write over an existing file
-            gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=name,
-                        layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
+        write_geojson(gdf, target, name)
         written.append(target)
     return written

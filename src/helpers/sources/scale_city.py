@@ -51,7 +51,8 @@ import pandas as pd
 import shapely
 
 from helpers.core import catalogue, model, paths
-from helpers.core.fileio import atomic_path, write_atomic
+from helpers.core.fileio import write_atomic
+from helpers.sources import boundaries
 
 SEED = 20261122
 CITY_CODE = "09999000"
@@ -314,13 +315,6 @@ def _synthetic_module(areas_csv: Path, years: range, seed: int) -> Iterator[obje
 # --------------------------------------------------------------------------------------------
 
 
-def _write_geojson(gdf: gpd.GeoDataFrame, target: Path, layer: str) -> None:
-    with atomic_path(target) as tmp:
-        tmp.unlink()  # GDAL will not write over an existing file
-        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=layer,
-                    layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
-
-
 def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed: int = SEED,
                cells: str | None = None) -> Path:
     """Write a complete data root (data/, notebooks/) for a synthetic city of n_areas small areas.
@@ -346,7 +340,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     table = area_table(small)
     write_atomic(data_dir / "areas.csv", lambda p: table.to_csv(p, index=False))
     for level, gdf in layers(small, table).items():
-        _write_geojson(gpd.GeoDataFrame(gdf, crs=CRS), data_dir / "geo" / f"{GEO_LAYERS[level]}.geojson",
+        boundaries.write_geojson(gpd.GeoDataFrame(gdf, crs=CRS), data_dir / "geo" / f"{GEO_LAYERS[level]}.geojson",
                        GEO_LAYERS[level])
     shutil.copyfile(repo / "data" / "catalogue.yml", data_dir / "catalogue.yml")
     (root / "config").mkdir(exist_ok=True)
