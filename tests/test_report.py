@@ -72,6 +72,8 @@ def test_no_error_output_and_no_code(built):
         nb = nbformat.read(nb_path, as_version=4)
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
         assert not errors, nb_path.name
+        stderr = [o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stderr"]
+        assert not stderr, f"{nb_path.name}: {stderr}"  # e.g. tqdm's IProgress warning (esda)
     assert "Traceback" not in html_text
     assert "import helpers" not in html_text  # code is hidden
     assert "check_parameters" not in html_text

@@ -27,13 +27,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import esda
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from libpysal.weights import Queen, W
 
 from helpers.core.formatting import number
+
+with warnings.catch_warnings():
+    # esda imports tqdm.auto, which warns "IProgress not found" in every Jupyter kernel without
+    # ipywidgets (chapters, JupyterLab); no progress bar is ever shown here, so the warning is noise.
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    import esda
 
 SEED = 20250226
 #: Fewer areas have fewer distinct arrangements (n!) than the 999 permutations a test draws.
