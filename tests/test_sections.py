@@ -196,6 +196,18 @@ def test_latest_year_is_labelled_and_kept():
     assert "*Für 2013 liegen noch keine Daten vor; gezeigt wird das letzte verfügbare Jahr 2010.*" in notes
 
 
+def test_a_series_with_one_year_is_shown_as_its_value_not_as_a_chart():
+    section = blocks.indicator_section("integrationsrat_wahlbeteiligung", 2013)  # only 2010 in 2004–2013
+    assert "zeitreihe" not in section.figures  # a chart titled "2010–2010" with one point, before
+    single = section.tables["zeitreihe"]
+    assert single["year"].tolist() == [2010] and single["group"].tolist() == ["total"]
+    table = next(p for p in section.parts if p.kind == "html" and "einziges Jahr" in p.content)
+    assert "Wahlbeteiligung bei der Integrationsratswahl, Stadt Münster 2010 (einziges Jahr mit Werten im Zeitraum" in table.content
+    assert re.search(r"<td>Insgesamt</td>\s*<td>12,1\s%</td>", table.content)  # 5 402 / 44 671
+    assert [r.what for r in table.records] == ["Tabelle"]  # the checker sees the shown cell
+    assert "zeitreihe" in blocks.indicator_section("integrationsrat_wahlbeteiligung", 2014).figures  # 2010 and 2014
+
+
 def test_handlungsfeld_convenience_returns_the_sections(chapter_env):
     chapter = blocks.handlungsfeld("sport", YEAR)
     assert list(chapter.sections) == [i.id for i in catalogue.load().for_handlungsfeld("sport")]

@@ -222,6 +222,17 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int, frame: pd.DataFrame
     return table_html(table, caption, ind.source, synthetic=bool(city["synthetic"].any()))
 
 
+def single_year_table(ind: Indicator, city_year: pd.DataFrame, year: int, span: tuple[int, int]) -> str:
+    """The city's values of the one year a series has so far, by group: a chart of one point says less."""
+    rows = city_year.assign(order=city_year["group"].map({g: i for i, g in enumerate(GROUP_LABELS)})).sort_values("order")
+    table = pd.DataFrame({
+        "Gruppe": [GROUP_LABELS.get(g, g) for g in rows["group"]],
+        str(year): [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(rows["value"], rows["flag"])],
+    })
+    caption = f"{ind.name}, {areas.city().name} {year} (einziges Jahr mit Werten im Zeitraum {span[0]}–{span[1]})"
+    return table_html(table, caption, ind.source, synthetic=bool(city_year["synthetic"].any()))
+
+
 def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool = False) -> str:
     mark = f' <span class="synthetic-mark">{charts.SYNTHETIC_MARK}</span>' if synthetic else ""
     # a named column axis (left by a pivot) would become a header cell "name" over empty row headers
@@ -386,9 +397,13 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     result.markdown(result.sentence(key_sentences(ind, city, small_areas, year)),
                     records=[Record(cells, "Text") for cells in text_cells])
     shown_years = city_window.loc[city_window["value"].notna(), "year"]
-    title = f"{ind.name}, {areas.city().name} {shown_years.min()}–{shown_years.max()}"
-    result.figure("zeitreihe", charts.time_series(city_window, ind, title, year),
-                  records=[Record(result.table("zeitreihe", city_window), "Zeitreihe")])
+    if shown_years.nunique() == 1:  # one point is no series: the value, as a table
+        single = result.table("zeitreihe", city_window[city_window["year"] == year])
+        result.html(single_year_table(ind, single, year, (lo, hi)), records=[Record(single, "Tabelle")])
+    else:
+        title = f"{ind.name}, {areas.city().name} {shown_years.min()}–{shown_years.max()}"
+        result.figure("zeitreihe", charts.time_series(city_window, ind, title, year),
+                      records=[Record(result.table("zeitreihe", city_window), "Zeitreihe")])
     if ind.group_values:
         gap = result.table("abstand", gap_frame(ind, city, year))
         result.html(gap_table(ind, city, year, gap), records=[Record(gap_cells(ind, city, gap), "Tabelle")])
