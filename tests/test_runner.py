@@ -410,9 +410,16 @@ def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capfd):
     captured = capfd.readouterr()
     assert _executed(captured.out) == {good.name, broken.name}
     assert f"{good.name}" in captured.out and "FEHLER" in captured.out
-    assert re.search(r"99_kaputt\.ipynb: Zelle \d+: ZeroDivisionError", captured.err), captured.err
+    # the cell as its author counts it (third cell), not papermill's with its injected parameter cell
+    assert "99_kaputt.ipynb: Zelle 3: ZeroDivisionError: division by zero" in captured.err, captured.err
     assert "kein Bericht" in captured.err
     assert "IPKernelApp" not in captured.err and "KeyboardInterrupt" not in captured.err, captured.err
+    assert "Traceback" not in captured.err and "Traceback" not in captured.out  # it is in the log
+    log = year_dir / "logs" / "99_kaputt.log"
+    assert re.search(r"Vollständige Fehlermeldung: \S*outputs/2014/logs/99_kaputt\.log", captured.err), captured.err
+    text = log.read_text(encoding="utf-8")
+    assert f"Kapitel: {broken}" in text and "Zelle 3 des Kapitels" in text and "    1 / 0" in text
+    assert "ZeroDivisionError" in text and "\x1b[" not in text  # the traceback, without terminal colours
     assert not (year_dir / "report.html").exists() and not (year_dir / "manifest.json").exists()
     state = buildstate.load_state(year_dir)
     assert good.name in state["notebooks"] and broken.name not in state["notebooks"]
@@ -496,9 +503,11 @@ def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pm, "execute_notebook", failing)
     nb = _notebook(tmp_path / "nb" / "96_x.ipynb")
-    assert runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014)).error \
-        == "RuntimeError: some other problem"
+    result = runner.execute(nb, tmp_path / "2014" / "notebooks" / "96_x.ipynb", context.RunContext(root=tmp_path, year=2014))
+    assert result.error == "RuntimeError: some other problem"
     assert len(calls) == 1
+    assert result.log == str(tmp_path / "2014" / "logs" / "96_x.log")
+    assert "RuntimeError: some other problem" in Path(result.log).read_text(encoding="utf-8")  # with its traceback
 
 
 @pytest.mark.notebooks
@@ -537,3 +546,28 @@ def test_the_correlation_chapters_requirement_follows_its_indicators():
     shown = chapter.parameters.get("indikatoren", defaults["indikatoren"])
     assert list(chapter.requires.indicators) == [spec.split(":", 1)[0] for spec in shown]
     assert chapter.requires.level == chapter.parameters.get("ebene", defaults["ebene"])
+
+
+@pytest.mark.parametrize("before", [0, 1, 3])
+def test_a_failed_cell_is_counted_as_in_the_chapter(tmp_path, before):
+    """papermill counts its injected parameter cell and writes two marker cells into the executed
+    notebook; the message counts the cells of the chapter as its author sees them."""
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
+
+    cells = [nbformat.v4.new_code_cell("report_year = None"), nbformat.v4.new_code_cell("report_year = 2014")]
+    cells[0].metadata["tags"], cells[1].metadata["tags"] = ["parameters"], ["injected-parameters"]
+    cells += [nbformat.v4.new_code_cell(f"x = {i}") for i in range(before)]
+    failing = nbformat.v4.new_code_cell("def f():\n    return 1 / 0\nf()")
+    failing.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                              traceback=["\x1b[0;31mZeroDivisionError\x1b[0m: division by zero"])]
+    nb = nbformat.v4.new_notebook(cells=[*cells, failing, nbformat.v4.new_code_cell("y = 2")])
+    executed = tmp_path / "outputs" / "2014" / "notebooks" / "07_x.ipynb"
+    executed.parent.mkdir(parents=True)
+    with pytest.raises(PapermillExecutionError) as caught:
+        raise_for_execution_errors(nb, str(executed))  # writes the executed notebook as papermill does
+    line, log = runner._describe_failure(caught.value, tmp_path / "07_x.ipynb", executed)
+    assert line == f"Zelle {2 + before}: ZeroDivisionError: division by zero"
+    assert "    def f():\n        return 1 / 0\n    f()" in log
+    assert "ZeroDivisionError: division by zero" in log and "\x1b" not in log
+    assert runner.failure_log(executed) == tmp_path / "outputs" / "2014" / "logs" / "07_x.log"

@@ -6,7 +6,8 @@ config/monitoring.yml (helpers.core.config), the year must be one a report can b
 one kernel each, each handed its run context, helpers.core.context) into
 outputs/<year>/notebooks/, and stitches them into
 outputs/<year>/report.html and publishes (helpers.build.release). If a chapter fails, the others
-still finish, the run names the notebook, cell and error, exits non-zero and leaves no report
+still finish, the run names the notebook, cell and error in one line (the full traceback goes
+to outputs/<year>/logs/<chapter>.log, which the line names), exits non-zero and leaves no report
 that looks complete.
 
 Incremental: a chapter runs again only when its source, the report year, its parameters, the
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -49,6 +51,7 @@ class Result:
     notebook: str
     seconds: float
     error: str = ""
+    log: str = ""  # a failed chapter: the file with its full traceback
 
 
 @dataclass
@@ -122,12 +125,47 @@ def _resolve_year(year: int | None, offered: dict) -> int:
     raise _parameter_error(years.refusal(year, years.Availability.from_dict(offered)))
 
 
-def _describe_failure(exc: BaseException) -> str:
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def failure_log(target: Path) -> Path:
+    """Where the full traceback of a failed chapter goes: outputs/<year>/logs/<chapter>.log."""
+    return target.parent.parent / "logs" / f"{target.stem}.log"
+
+
+def _source_cell(executed: Path, cell_index: int) -> int:
+    """The failing cell's number (1-based) in the chapter as its author sees it: papermill's
+    injected parameter cell, if it comes before, is not counted."""
+    import nbformat
+
+    try:
+        cells = nbformat.read(executed, as_version=4).cells
+    except Exception:  # noqa: BLE001 - the number stays papermill's then
+        return cell_index + 1
+    # papermill's index counts the cells before it added its two error-marker cells
+    cells = [c for c in cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    injected = [i for i, c in enumerate(cells) if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    return cell_index + (0 if injected and injected[0] < cell_index else 1)
+
+
+def _describe_failure(exc: BaseException, notebook: Path, executed: Path) -> tuple[str, str]:
+    """The one-line German description of a failed chapter and the text of its log file."""
+    import traceback
+
     import papermill.exceptions as pmx
 
     if isinstance(exc, pmx.PapermillExecutionError):
-        return f"Zelle {exc.exec_count}: {exc.ename}: {exc.evalue}"
-    return f"{type(exc).__name__}: {exc}"
+        cell = _source_cell(executed, exc.cell_index)
+        line = f"Zelle {cell}: {exc.ename}: {exc.evalue}"
+        code = "\n".join(f"    {row}" for row in exc.source.splitlines())
+        trace = ANSI_ESCAPE.sub("", "\n".join(exc.traceback))
+        detail = f"Zelle {cell} des Kapitels (Zählung wie in JupyterLab, von oben):\n{code}\n\n{trace}"
+    else:
+        line = f"{type(exc).__name__}: {exc}"
+        detail = "".join(traceback.format_exception(exc))
+    header = (f"Kapitel: {notebook}\nAusgeführtes Notebook (mit Ausgaben bis zum Fehler): {executed}\n"
+              f"Fehler: {line}\n\n")
+    return line, header + detail + "\n"
 
 
 def select_notebooks(names: list[str] | None) -> list[Path]:
@@ -193,7 +231,7 @@ def execute(notebook: Path, target: Path, run: context.RunContext,
 
     os.environ[context.ENV] = run.to_json()
     start = time.perf_counter()
-    error = ""
+    error, failure = "", None
     with atomic_path(target) as tmp:
         for attempt in (1, 2):
             try:
@@ -207,13 +245,19 @@ def execute(notebook: Path, target: Path, run: context.RunContext,
                                         # outputs are complete by now; a graceful shutdown under load ends
                                         # in a SIGINT and a "KeyboardInterrupt caught in kernel" message
                                         shutdown_kernel="immediate")
-                error = ""
+                error, failure = "", None
             except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
-                error = _describe_failure(exc)
+                error, failure = "failed", exc
                 if attempt == 1 and _kernel_did_not_start(exc):
                     continue  # nothing of the chapter ran yet: one more kernel, then report
             break
-    return Result(notebook.name, time.perf_counter() - start, error)
+    log = failure_log(target)
+    if failure is None:
+        log.unlink(missing_ok=True)  # an earlier failure's log would mislead
+        return Result(notebook.name, time.perf_counter() - start)
+    error, text = _describe_failure(failure, notebook, target)
+    fileio.write_text_atomic(log, text)
+    return Result(notebook.name, time.perf_counter() - start, error, str(log))
 
 
 # --- planning (light: no pandas, no papermill) ----------------------------------------------------
@@ -409,10 +453,20 @@ def _kernel_context(p: Plan, nb: Path) -> context.RunContext:
                               values_cache=values_cache(p))
 
 
+def _shown_path(path: Path) -> Path:
+    """A path as the user typed the command: relative to the working folder when it lies inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def _report_failures(out: Path, failed: list[Result]) -> None:
     print(f"\n{len(failed)} Kapitel fehlgeschlagen; kein Bericht erstellt:", file=sys.stderr)
     for r in failed:
         print(f"  {r.notebook}: {r.error}", file=sys.stderr)
+        if r.log:
+            print(f"    Vollständige Fehlermeldung: {_shown_path(Path(r.log))}", file=sys.stderr)
     print(f"  Ausgeführte Notebooks zur Fehlersuche: {out / 'notebooks'}", file=sys.stderr)
 
 
