@@ -12,6 +12,8 @@
 #   make ingest FILE=lieferung.xlsx [REVISE=1] [CONFIRM=1] [CHECK=1]   check and store data deliveries
 #   make check-city           check the city's setup (areas, boundaries, data, catalogue, config)
 #   make lock                 re-generate requirements.lock + environment.yml from pyproject.toml
+# Without make (Windows, conda): the same commands as `integrationsmonitoring report|test|verify|…`
+# (or `python -m helpers …`) in the project's environment; `integrationsmonitoring --help` lists them.
 
 # The interpreter: PYTHON if given, else the first of python3, python3.11, python3.12, python3.13 that is
 # 3.11-3.13 (the lock installs on all three; CI tests 3.11 and smoke-tests the others).
@@ -21,6 +23,8 @@ PYTHON ?= $(or $(firstword $(foreach p,python3 python3.11 python3.12 python3.13,
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Every target runs the project's one command (helpers.cli; installed as `integrationsmonitoring`).
+CLI    := $(BIN)/python -m helpers
 YEAR   ?=
 MANIFEST ?=
 FILE   ?=
@@ -42,7 +46,7 @@ SRC    ?= ../shared/data/$(or $(CITY),muenster)
 .PHONY: setup report test verify bench lab data templates ingest check-city lock clean help
 
 help:
-	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,17p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -55,44 +59,41 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# JupyterLab: the kernel named after the project, no news pop-up and no update check (offline).
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
-		--display-name "Integrationsmonitoring (Python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'))" >/dev/null
-	@mkdir -p $(VENV)/share/jupyter/lab/settings
-	@cp config/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(BIN)/python -m helpers setup-jupyter >/dev/null
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/python -m helpers.build.runner $(if $(YEAR),--year $(YEAR)) $(if $(FORCE),--force)
+	$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu)
 
 test: export IM_CITY =
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(CLI) test $(PYTEST_ARGS)
 
 # Needs a report built before (its outputs/<year>/manifest.json); MANIFEST=path checks another one.
 verify: $(STAMP)
-	$(BIN)/python -m helpers.build.verify $(if $(YEAR),--year $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
+	$(CLI) verify $(if $(YEAR),--jahr $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/report_bench.py $(YEAR)
+	$(CLI) bench $(YEAR)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=$(or $(and $(CITY),$(wildcard cities/$(CITY)/notebooks)),notebooks) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	$(CLI) lab $(LAB_ARGS)
 
 data: $(STAMP)
-	$(BIN)/python -m helpers.sources.build --src $(SRC)
+	$(CLI) data --src $(SRC)
 
 check-city: $(STAMP)
-	$(BIN)/python -m helpers.core.citycheck
+	$(CLI) check-city
 
 templates: $(STAMP)
-	$(BIN)/python -m helpers.intake.templates $(if $(YEAR),--year $(YEAR))
+	$(CLI) templates $(if $(YEAR),--jahr $(YEAR))
 
 # FILE: one file (any name: spaces, quotes, umlauts, ; & $), a folder, a pattern, or several names
 # (those with spaces in quotes); they are stored together or not at all. FILE reaches the program
 # through the environment, never through the shell. CHECK=1 only checks.
 ingest: export IM_INGEST_FILE = $(value FILE)
 ingest: $(STAMP)
-	$(BIN)/python -m helpers.intake.ingest --files-from-env IM_INGEST_FILE $(if $(REVISE),--revise) $(if $(CONFIRM),--confirm-jumps) $(if $(CHECK),--check)
+	$(CLI) ingest --files-from-env IM_INGEST_FILE $(if $(REVISE),--revise) $(if $(CONFIRM),--confirm-jumps) $(if $(CHECK),--check)
 
 # Maintainers only: needs network access to PyPI.
 lock:

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from helpers.build.verify import copy_inputs  # noqa: E402
-from helpers.core import context, paths  # noqa: E402
+from helpers.core import arguments, context, paths  # noqa: E402
 from helpers.core.fileio import write_text_atomic  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -187,10 +187,13 @@ def runner_builds(base: Path, year: int) -> dict:
             "clean_log": log, "one_notebook_log": one_log, "one_module_log": module_log}
 
 
-def main() -> int:
-    if len(sys.argv) > 1:
-        year = int(sys.argv[1])
-    else:  # the default report year, as `make report` builds it
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments.ArgumentParser(description="Den Runner gegen eine einfache papermill-Baseline messen "
+                                                  "(Ergebnis in outputs/bench.json).")
+    parser.add_argument("year", type=int, nargs="?", default=None, metavar="JAHR",
+                        help="Berichtsjahr (Standard: default_year in config/monitoring.yml)")
+    year = parser.parse_args(sys.argv[1:] if argv is None else argv).year
+    if year is None:  # the default report year, as `make report` builds it
         from helpers.indicators import years
 
         year = int(years.report_years({}).default)

@@ -6,6 +6,7 @@ Each check is also shown to fail on a planted violation, so a green run means so
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -103,11 +104,12 @@ def test_each_layer_says_what_it_is_and_may_import(layer):
 
 
 def test_the_tree_holds_only_layer_packages():
-    """No module beside the layers: a newcomer tells from the tree where a change belongs."""
+    """No module beside the layers but the command line (cli.py, run as `python -m helpers`): a newcomer
+    tells from the tree where a change belongs."""
     top = Path(helpers.__file__).parent
     modules = sorted(p.name for p in top.glob("*.py") if p.name != "__init__.py")
     packages = sorted(p.name for p in top.iterdir() if (p / "__init__.py").is_file())
-    assert modules == []
+    assert modules == ["__main__.py", "cli.py"]
     assert packages == sorted(LAYERS)
 
 
@@ -123,3 +125,43 @@ def test_ruff_finds_a_planted_problem(tmp_path):
     result = subprocess.run([str(BIN / "ruff"), "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"),
                              str(bad)], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1 and "F401" in result.stdout
+
+
+#: Modules that exist only on POSIX systems; importing one must fall back (except ImportError) for Windows.
+POSIX_ONLY_MODULES = {"fcntl", "pwd", "grp", "termios", "resource", "posix", "tty", "pty"}
+#: os functions that are missing on Windows or do something else there (os.kill ends the process).
+POSIX_ONLY_CALLS = {"kill", "fork", "getuid", "geteuid", "getpgid", "setsid", "killpg", "mkfifo", "getloadavg"}
+
+
+def _posix_only_uses(tree: ast.AST) -> list[tuple[int, str]]:
+    """POSIX-only imports outside a `try … except ImportError` and direct POSIX-only os calls."""
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError") for h in node.handlers):
+            guarded |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    found = []
+    for node in ast.walk(tree):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        if any(n.split(".")[0] in POSIX_ONLY_MODULES for n in names) and id(node) not in guarded:
+            found.append((node.lineno, f"import {names[0]}"))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in POSIX_ONLY_CALLS
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "os"):
+            found.append((node.lineno, f"os.{node.func.attr}()"))
+        if isinstance(node, ast.keyword) and node.arg == "shell" and getattr(node.value, "value", False) is True:
+            found.append((node.lineno, "shell=True"))
+    return found
+
+
+def test_nothing_needs_a_posix_system_without_a_fallback():
+    """City staff work on Windows (conda): no POSIX-only module or call without a fallback."""
+    found = [f"{path.relative_to(SRC)}:{line}: {what}" for path in sorted(SRC.rglob("*.py"))
+             for line, what in _posix_only_uses(ast.parse(path.read_text(encoding="utf-8")))]
+    assert found == []
+
+
+def test_the_posix_check_finds_planted_uses():
+    planted = ast.parse("import fcntl\nimport os\nos.kill(1, 0)\nsubprocess.run('ls', shell=True)\n"
+                        "try:\n    import pwd\nexcept ImportError:\n    pwd = None\n")
+    assert _posix_only_uses(planted) == [(1, "import fcntl"), (3, "os.kill()"), (4, "shell=True")]

@@ -64,3 +64,37 @@ def test_the_register_never_reads_a_crashed_writers_temporary_file(tmp_path):
     (published / "07_arbeit.csv").write_text("indicator,year,value\nalo,2014,1.5\n")
     (published / f".07_arbeit.{_dead_pid()}.ab12cd34.tmp.csv").write_text("indicator,year,value\nalo,2013,2\n")
     assert register.read_records(tmp_path)["chapter"].tolist() == ["07_arbeit"]
+
+
+def test_replace_waits_for_a_file_held_open_on_windows(tmp_path, monkeypatch):
+    """On Windows a scanner or Excel holding the target makes os.replace fail for a moment."""
+    source, target = tmp_path / "neu.csv", tmp_path / "alt.csv"
+    source.write_text("neu"), target.write_text("alt")
+    real, refusals = os.replace, []
+
+    def held_twice(a, b):
+        if len(refusals) < 2:
+            refusals.append(b)
+            raise PermissionError(13, "Der Prozess kann nicht auf die Datei zugreifen", str(b))
+        real(a, b)
+
+    monkeypatch.setattr(os, "replace", held_twice)
+    monkeypatch.setattr(fileio, "REPLACE_PAUSE_S", 0.0)
+    monkeypatch.setattr(fileio, "WINDOWS", False)
+    with pytest.raises(PermissionError):  # elsewhere a refusal is real (no write permission): at once
+        fileio.replace(source, target)
+    assert len(refusals) == 1 and target.read_text() == "alt"
+    monkeypatch.setattr(fileio, "WINDOWS", True)
+    fileio.replace(source, target)
+    assert len(refusals) == 2 and target.read_text() == "neu" and not source.exists()
+
+
+def test_a_writer_is_alive_while_its_process_runs():
+    """psutil, not os.kill(pid, 0): on Windows os.kill would end the process it asks about."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert fileio._alive(child.pid) and fileio._alive(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+    assert not fileio._alive(child.pid)

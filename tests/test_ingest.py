@@ -7,9 +7,11 @@ redirected with monkeypatch); the committed data are never written.
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -433,6 +435,42 @@ def test_a_second_ingest_waits_for_the_first(root, capsys):
         code, text = run([VALID / "semikolon_utf8.csv"], capsys)
     assert code == 1 and "Ein anderer Einlesevorgang läuft gerade" in text
     assert run([VALID / "semikolon_utf8.csv"], capsys)[0] == 0
+
+
+class _FakeMsvcrt:
+    """msvcrt.locking's behaviour for the Windows branch of storage.locked: a byte range held by
+    one open file at a time (across processes on Windows), refused at once with LK_NBLCK."""
+
+    LK_NBLCK, LK_UNLCK = 2, 0
+
+    def __init__(self) -> None:
+        self.held: dict[int, int] = {}  # inode -> fd holding it
+        self.calls: list[str] = []
+
+    def locking(self, fd: int, mode: int, nbytes: int) -> None:
+        assert nbytes == 1 and os.lseek(fd, 0, os.SEEK_CUR) == 0  # always the first byte
+        inode = os.fstat(fd).st_ino
+        if mode == self.LK_NBLCK:
+            if inode in self.held:
+                self.calls.append("refused")
+                raise PermissionError(13, "Permission denied")
+            self.held[inode] = fd
+            self.calls.append("locked")
+        else:
+            assert self.held.pop(inode) == fd
+            self.calls.append("unlocked")
+
+
+def test_the_ingest_lock_works_without_fcntl_as_on_windows(root, monkeypatch, capsys):
+    fake = _FakeMsvcrt()
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # import fcntl -> ImportError, as on Windows
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    with storage.locked(core_store.Store.current()):
+        code, text = run([VALID / "semikolon_utf8.csv"], capsys)
+    assert code == 1 and "Ein anderer Einlesevorgang läuft gerade" in text
+    assert fake.calls == ["locked", "refused", "unlocked"] and not fake.held
+    assert run([VALID / "semikolon_utf8.csv"], capsys)[0] == 0
+    assert fake.calls[-2:] == ["locked", "unlocked"]
 
 
 def test_no_file_given(root, capsys):

@@ -7,7 +7,6 @@ also one with nothing to do, first asks `recover` whether a crashed run left som
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -65,7 +64,7 @@ def _apply_journal(out: Path) -> int:
         source, target = stage / name, out / name
         if source.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
+            fileio.replace(source, target)
             moved += 1
         elif not (target.exists() and fileio.sha256_file(target) == journal["sha256"][name]):
             # a ValueError: the runner prints it as a German error, without a traceback

@@ -24,7 +24,6 @@ and see the same file system as this process (paths are passed, not files).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -38,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.build import buildstate
-from helpers.core import config, context, fileio, paths
+from helpers.core import arguments, config, context, fileio, paths
 
 #: Files of a finished run; removed at the start of a rebuild so a failed run never leaves one that looks complete.
 RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
@@ -553,13 +552,14 @@ def _build(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: di
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Integrationsmonitoring-Bericht erstellen (nur Geändertes wird neu gebaut)")
-    parser.add_argument("--year", type=int, default=None, help="Berichtsjahr (Standard: letztes Jahr mit Daten)")
+    parser = arguments.ArgumentParser(description="Integrationsmonitoring-Bericht erstellen (nur Geändertes wird neu gebaut)")
+    parser.add_argument("--jahr", "--year", dest="year", metavar="JAHR", type=int, default=None,
+                        help="Berichtsjahr (Standard: default_year in config/monitoring.yml)")
     parser.add_argument("--jobs", type=int, default=None, help="parallele Kernel (Standard: Zahl der Kerne)")
     parser.add_argument("--kapitel", nargs="*", default=None,
                         help="nur diese Kapitel (Dateiname oder Nummer, z. B. 00 02); Standard: alle")
     parser.add_argument("--ohne-pdf", action="store_true", help="kein PDF erzeugen (schneller beim Arbeiten)")
-    parser.add_argument("--force", action="store_true",
+    parser.add_argument("--neu", "--force", dest="force", action="store_true",
                         help="alles neu ausführen, auch unveränderte Kapitel, Tabellen und Bericht")
     parser.add_argument("--scheduler", default=None, metavar="tcp://host:port",
                         help="Kapitel auf einem laufenden Dask-Scheduler ausführen statt lokal; die Worker "

@@ -9,14 +9,13 @@ and the text they appear in; any difference fails (exit code 1).
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from helpers.core import context, paths
+from helpers.core import arguments, context, paths
 from helpers.publish import manifest
 
 COPIED = ("config", "data", "notebooks", "src", "requirements.lock", "pyproject.toml")
@@ -73,8 +72,9 @@ def verify(manifest_path: Path, root: Path | None = None, keep: Path | None = No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Veröffentlichten Bericht neu berechnen und mit dem Manifest vergleichen")
-    parser.add_argument("--year", type=int, default=None, help="Berichtsjahr (Standard: neuestes Manifest in outputs/)")
+    parser = arguments.ArgumentParser(description="Veröffentlichten Bericht neu berechnen und mit dem Manifest vergleichen")
+    parser.add_argument("--jahr", "--year", dest="year", metavar="JAHR", type=int, default=None,
+                        help="Berichtsjahr (Standard: neuestes Manifest in outputs/)")
     parser.add_argument("--manifest", type=Path, default=None, help="Pfad zu einem manifest.json")
     parser.add_argument("--behalten", type=Path, default=None, help="Neuaufbau in diesem Ordner behalten")
     args = parser.parse_args(argv)

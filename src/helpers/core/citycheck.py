@@ -27,7 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from helpers.core import catalogue, config, levels, paths
+from helpers.core import arguments, catalogue, config, levels, paths
 from helpers.core import city as city_profile
 
 #: Overlap of two polygons of one layer that counts as a problem (m², EPSG:25832): digitising
@@ -265,7 +265,11 @@ def check(root: Path) -> list[Problem]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    root = Path(argv[0]) if argv else paths.ROOT
+    parser = arguments.ArgumentParser(description="Die Einrichtung einer Stadt prüfen: Gebiete, Grenzen, Daten, "
+                                                  "Katalog und Konfiguration; jedes Problem mit Datei, Zeile und Spalte.")
+    parser.add_argument("root", type=Path, nargs="?", default=paths.ROOT, metavar="ORDNER",
+                        help="Ordner der Stadt mit data/ und config/ (Standard: die gewählte Stadt)")
+    root = parser.parse_args(argv).root
     problems = check(root)
     if not problems:
         print(f"Stadt unter {root} vollständig eingerichtet: keine Probleme gefunden.")

@@ -16,9 +16,28 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+#: On Windows a file that another program (a virus scanner, the search indexer, Excel) has open
+#: cannot be replaced for a moment; `replace` tries again for about two seconds before it gives up.
+WINDOWS = os.name == "nt"
+REPLACE_ATTEMPTS = 20
+REPLACE_PAUSE_S = 0.1
+
+
+def replace(source: Path, target: Path) -> None:
+    """Move `source` onto `target` in one step (os.replace), patient on Windows (see WINDOWS)."""
+    for attempt in range(REPLACE_ATTEMPTS):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:
+            if not WINDOWS or attempt == REPLACE_ATTEMPTS - 1:
+                raise
+            time.sleep(REPLACE_PAUSE_S)
 
 
 @contextmanager
@@ -34,7 +53,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         yield tmp_path
         os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
+        replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -50,15 +69,12 @@ def is_temporary(path: Path) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process runs with this id (psutil: os.kill(pid, 0) would end the process on Windows)."""
     if pid == os.getpid():
         return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # a process of another user
-        return True
-    return True
+    import psutil
+
+    return psutil.pid_exists(pid)
 
 
 def remove_stale_temporaries(folder: Path, recursive: bool = True) -> list[Path]:

@@ -13,14 +13,13 @@ The build fails when any of these is broken (`python -m helpers.disclosure.check
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import catalogue, levels
+from helpers.core import arguments, catalogue, levels
 from helpers.disclosure import disclosed, register, suppression
 
 KEY = ["indicator", "area_level", "area_code", "year", "group"]
@@ -142,7 +141,7 @@ def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Veröffentlichte Zahlen eines Laufs gegen die Geheimhaltungsregel prüfen")
+    parser = arguments.ArgumentParser(description="Veröffentlichte Zahlen eines Laufs gegen die Geheimhaltungsregel prüfen")
     parser.add_argument("year_dir", type=Path, help="Ausgabeordner eines Berichtsjahrs, z. B. outputs/2014")
     args = parser.parse_args(argv)
     problems = check_run(args.year_dir)

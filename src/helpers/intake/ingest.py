@@ -9,7 +9,6 @@ written where, and `validation` for the checks.
 
 from __future__ import annotations
 
-import argparse
 import glob
 import os
 import shlex
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import model, observations, paths
+from helpers.core import arguments, model, observations, paths
 from helpers.core.fileio import sha256_file
 from helpers.core.model import KEY
 from helpers.intake import problems as problems_module
@@ -232,9 +231,8 @@ def paths_from_value(value: str) -> list[str]:
     return expand_paths(parts)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.intake.ingest",
+def _parser() -> arguments.ArgumentParser:
+    parser = arguments.ArgumentParser(
         description="Liest Datenlieferungen (.xlsx oder .csv) ein: prüft alle Dateien, meldet alle Probleme "
                     "und speichert nur fehlerfreie Lieferungen (alle zusammen oder keine).",
     )

@@ -38,9 +38,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from helpers.core.fileio import csv_safe, remove_stale_temporaries, sha256_bytes, sha256_file, write_atomic
+from helpers.core.fileio import replace as replace_file
 from helpers.core.model import KEY, OBSERVATION_COLUMNS, DataError
 from helpers.core.store import (
     FILLS_PENDING,
@@ -70,25 +70,45 @@ class Busy(RuntimeError):
     """Another ingest holds the lock of this data folder."""
 
 
+BUSY = ("Ein anderer Einlesevorgang läuft gerade für diesen Datenordner; bitte warten und "
+        "den Befehl danach erneut ausführen.")
+
+
 @contextmanager
 def locked(store: Store) -> Iterator[None]:
-    """One ingest at a time per data folder (an advisory lock, released even if the process dies)."""
-    try:
-        import fcntl
-    except ImportError:  # not on POSIX: no lock, as before
-        yield
-        return
+    """One ingest at a time per data folder: an advisory lock that the system releases even if the
+    process dies (fcntl.flock on POSIX, msvcrt.locking on Windows)."""
     store.lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(store.lock_file, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Busy("Ein anderer Einlesevorgang läuft gerade für diesen Datenordner; bitte warten und "
-                       "den Befehl danach erneut ausführen.") from None
+    with open(store.lock_file, "a+b") as handle:
+        release = _lock(handle)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            release()
+
+
+def _lock(handle) -> Callable[[], None]:  # noqa: ANN001 - an open binary file
+    """Take the lock on `handle` without waiting (Busy if another process holds it); return its release."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        handle.seek(0)
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # the first byte, also past the end of the file
+        except OSError:
+            raise Busy(BUSY) from None
+
+        def release() -> None:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        return release
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise Busy(BUSY) from None
+    return lambda: fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def now_utc() -> str:
@@ -348,7 +368,7 @@ def _apply_journal(store: Store) -> int:
         target, staged = store.data_dir / entry["target"], store.data_dir / entry["staged"]
         if staged.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged, target)
+            replace_file(staged, target)
             moved += 1
         elif not (target.exists() and sha256_file(target) == entry["sha256"]):
             raise DataError(

@@ -17,14 +17,13 @@ the city; city-level indicators a city row only.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.core import areas, paths
+from helpers.core import areas, arguments, paths
 from helpers.core import catalogue as catalogue_module
 from helpers.core import city as city_profile
 from helpers.core.catalogue import Catalogue, Term
@@ -284,9 +283,9 @@ def write_all(year: int, folder: Path | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.intake.templates",
-                                     description="Schreibt je Datenhalter eine leere Liefervorlage (Excel).")
-    parser.add_argument("--year", type=int, default=dt.date.today().year - 1, help="Berichtsjahr (Standard: Vorjahr)")
+    parser = arguments.ArgumentParser(description="Schreibt je Datenhalter eine leere Liefervorlage (Excel).")
+    parser.add_argument("--jahr", "--year", dest="year", metavar="JAHR", type=int, default=dt.date.today().year - 1,
+                        help="Berichtsjahr (Standard: Vorjahr)")
     parser.add_argument("--out", type=Path, default=None, help="Zielordner (Standard: outputs/templates/)")
     args = parser.parse_args(argv)
     written = write_all(args.year, args.out)

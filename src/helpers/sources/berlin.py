@@ -32,7 +32,6 @@ these files; the hierarchy it fills is declared in cities/berlin/config/city.yml
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from helpers.core import model
+from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
 from helpers.sources import boundaries
 
@@ -263,7 +262,7 @@ def write_city(src: Path, data_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Berlins Datenwurzel aus dem Quellmaterial ableiten")
+    parser = arguments.ArgumentParser(description="Berlins Datenwurzel aus dem Quellmaterial ableiten")
     parser.add_argument("--src", type=Path, required=True, help="Ordner mit population_t1/ und geo/")
     parser.add_argument("--out", type=Path, required=True, help="data-Ordner der Stadt, z. B. cities/berlin/data")
     args = parser.parse_args(argv)

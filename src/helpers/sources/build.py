@@ -14,12 +14,11 @@ without counts, and last the synthetic demo data.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
-from helpers.core import context, paths
+from helpers.core import arguments, context, paths
 from helpers.core.fileio import write_atomic
 from helpers.sources import berlin, boundaries
 from helpers.sources.areas import area_table
@@ -41,9 +40,10 @@ def build_areas(src: Path, data_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, required=True, help="folder of the Münster source material")
-    parser.add_argument("--out", type=Path, default=paths.DATA, help="data folder to write (default: data/)")
+    parser = arguments.ArgumentParser(description="Alle mitgelieferten echten Daten neu aus dem Quellmaterial ableiten.")
+    parser.add_argument("--src", type=Path, required=True, metavar="QUELLE",
+                        help="Ordner mit dem Quellmaterial der Stadt (z. B. ../shared/data/muenster)")
+    parser.add_argument("--out", type=Path, default=paths.DATA, metavar="ZIEL", help="Datenordner, der geschrieben wird (Standard: data/)")
     args = parser.parse_args(argv)
     city = os.environ.get(context.CITY_ENV, "").strip()
     if city:

@@ -21,14 +21,13 @@ dataset named in `source`.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import model
+from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
 
 POPULATION_FILE = "opendata/wohnberechtigte_bevoelkerung_1999-2020.csv"
@@ -214,7 +213,7 @@ def summary(derived: Derived) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, required=True, help="Ordner mit opendata/ (Münster)")
     parser.add_argument("--out", type=Path, default=Path("data"))
     args = parser.parse_args(argv)

@@ -11,7 +11,6 @@ of residence ("Einbürgerungspotenzial"), for the Kreis 05515 = the city of Mün
 
 from __future__ import annotations
 
-import argparse
 import csv
 import re
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import rates
+from helpers.core import arguments, rates
 from helpers.core.fileio import write_atomic
 
 NATURALISATION_FILE = "opendata/kreis_einbuergerungsquote_05515_2011-2024_extract.csv"
@@ -72,7 +71,7 @@ def read_naturalisation_rate(src: Path) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, required=True, help="Ordner mit opendata/ (Münster)")
     parser.add_argument("--out", type=Path, default=Path("data"))
     args = parser.parse_args(argv)

@@ -38,7 +38,6 @@ The same arguments give byte-identical files.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import zlib
 from collections.abc import Iterator
@@ -50,7 +49,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from helpers.core import catalogue, model, paths
+from helpers.core import arguments, catalogue, model, paths
 from helpers.core.fileio import write_atomic
 from helpers.sources import boundaries
 
@@ -364,7 +363,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True, help="Zielordner (wird angelegt)")
     parser.add_argument("--areas", type=int, default=1000, help="Zahl der kleinen Gebiete (Standard 1000)")
     parser.add_argument("--cells", choices=["muenster"], default=None, help="die 174 Stadtzellen Münsters verwenden")

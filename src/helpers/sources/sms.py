@@ -20,7 +20,6 @@ What it does and why:
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import model
+from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
 from helpers.sources.sms_text import (
     Cell,
@@ -629,7 +628,7 @@ def summary(obs: pd.DataFrame, revisions: pd.DataFrame, checks: pd.DataFrame) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, required=True, help="Ordner mit sms-text/")
     parser.add_argument("--out", type=Path, default=Path("data"))
     args = parser.parse_args(argv)

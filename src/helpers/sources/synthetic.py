@@ -45,7 +45,6 @@ Rules
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import zlib
@@ -55,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas, catalogue, model, observations, paths
+from helpers.core import areas, arguments, catalogue, model, observations, paths
 from helpers.core.catalogue import Catalogue
 from helpers.core.fileio import write_atomic
 
@@ -672,7 +671,7 @@ def schema_city_code() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=paths.DATA, help="data folder to write (default: data/)")
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -1,0 +1,178 @@
+"""The workbench's one command: `integrationsmonitoring <befehl>`, also `python -m helpers <befehl>`.
+
+Everything the Makefile does, without make or a POSIX shell (Windows, conda): the Makefile's
+targets call this program, so both ways run the same code and end with the same exit codes
+(0 done, 1 the work found a problem, 2 wrong call). Each command hands its arguments to the
+module that does the work (its `main(argv)`), so a command's options and help live in one place;
+`integrationsmonitoring <befehl> --help` shows them.
+
+The city is chosen before anything else is imported (`--stadt berlin` or IM_CITY), because the
+run context and the paths are fixed when `helpers.core.paths` is first imported.
+
+Above every layer: nothing in helpers imports this module (import-linter contract).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.core import arguments, context
+
+PROGRAM = "integrationsmonitoring"
+#: JupyterLab settings installed into the environment by `einrichten` (no news pop-up, no update check: offline).
+LAB_OVERRIDES = Path("config") / "jupyterlab-overrides.json"
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command: its name (as the make target), German aliases, a one-line help and what runs it."""
+
+    name: str
+    aliases: tuple[str, ...]
+    summary: str
+    run: Callable[[list[str]], int]
+
+
+def _module_main(module: str) -> Callable[[list[str]], int]:
+    """A command that hands its arguments to `module.main(argv)`, imported only when it runs."""
+    def run(argv: list[str]) -> int:
+        return int(importlib.import_module(module).main(argv) or 0)
+    return run
+
+
+def run_tests(argv: list[str]) -> int:
+    """The test suite on two workers (as `make test`), always on the default city."""
+    import pytest
+
+    os.environ.pop(context.CITY_ENV, None)
+    os.chdir(context.REPOSITORY)
+    return int(pytest.main(["-n", "2", "--dist", "loadfile", *argv]))
+
+
+def run_bench(argv: list[str]) -> int:
+    """benchmarks/report_bench.py of this checkout (not part of the installed package)."""
+    import importlib.util
+
+    script = context.REPOSITORY / "benchmarks" / "report_bench.py"
+    if not script.is_file():
+        print(f"Fehler: {script} fehlt – `bench` braucht einen vollständigen Checkout des Projekts.", file=sys.stderr)
+        return 2
+    spec = importlib.util.spec_from_file_location("report_bench", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return int(module.main(argv) or 0)
+
+
+def setup_jupyter(argv: list[str]) -> int:
+    """The project's kernel (named after the project and its Python) and JupyterLab's settings in this environment."""
+    parser = arguments.ArgumentParser(description="Kernel und JupyterLab-Einstellungen dieser Umgebung einrichten.")
+    parser.parse_args(argv)
+    from ipykernel.kernelspec import install
+
+    name = f"Integrationsmonitoring (Python {sys.version_info.major}.{sys.version_info.minor})"
+    install(kernel_name="python3", display_name=name, prefix=sys.prefix)
+    overrides = context.REPOSITORY / LAB_OVERRIDES
+    if overrides.is_file():
+        from helpers.core.fileio import write_text_atomic
+
+        target = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+        write_text_atomic(target, overrides.read_text(encoding="utf-8"))
+    print(f"Kernel „{name}“ und JupyterLab-Einstellungen in {sys.prefix} eingerichtet.")
+    return 0
+
+
+def run_lab(argv: list[str]) -> int:
+    """JupyterLab on the chosen city's chapter notebooks (its own, else the repository's)."""
+    root = context.current().root
+    folder = root / "notebooks" if (root / "notebooks").is_dir() else context.REPOSITORY / "notebooks"
+    extra = ["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []
+    return subprocess.call([sys.executable, "-m", "jupyterlab", f"--notebook-dir={folder}", *extra, *argv])
+
+
+def run_data(argv: list[str]) -> int:
+    """Re-derive the real data; the source folder defaults to ../shared/data/<city> beside the checkout."""
+    if not any(a == "--src" or a.startswith("--src=") for a in argv):
+        city = os.environ.get(context.CITY_ENV, "").strip() or "muenster"
+        argv = ["--src", str(context.REPOSITORY.parent / "shared" / "data" / city), *argv]
+    return _module_main("helpers.sources.build")(argv)
+
+
+COMMANDS = (
+    Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
+            _module_main("helpers.build.runner")),
+    Command("test", ("testen",), "alle Tests ausführen (zwei Prozesse)", run_tests),
+    Command("verify", ("nachpruefen",), "Bericht neu bauen und jede Zahl mit manifest.json vergleichen",
+            _module_main("helpers.build.verify")),
+    Command("templates", ("vorlagen",), "je Datenhalter eine leere Liefervorlage (Excel)",
+            _module_main("helpers.intake.templates")),
+    Command("ingest", ("einlesen",), "Datenlieferungen prüfen und speichern",
+            _module_main("helpers.intake.ingest")),
+    Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
+            _module_main("helpers.core.citycheck")),
+    Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
+    Command("bench", ("messen",), "den Runner gegen eine papermill-Baseline messen", run_bench),
+    Command("lab", (), "JupyterLab auf den Kapitel-Notebooks", run_lab),
+    Command("setup-jupyter", ("einrichten",), "Kernel und JupyterLab-Einstellungen einrichten", setup_jupyter),
+)
+
+
+def _parser() -> arguments.ArgumentParser:
+    lines = [f"  {c.name:<15} {c.summary}" + (f" (auch: {', '.join(c.aliases)})" if c.aliases else "") for c in COMMANDS]
+    parser = arguments.ArgumentParser(
+        prog=PROGRAM, usage=f"{PROGRAM} [--stadt NAME] BEFEHL [OPTIONEN …]",
+        description="Werkbank für das kommunale Integrationsmonitoring.\n\nBefehle:\n" + "\n".join(lines),
+        epilog=f"Optionen eines Befehls: {PROGRAM} BEFEHL --help. Dasselbe mit make: make report, make test, …")
+    parser.add_argument("--stadt", metavar="NAME", default=None,
+                        help="eine unter cities/ eingerichtete Stadt (Standard: IM_CITY, sonst die Stadt in data/)")
+    parser.add_argument("befehl", metavar="BEFEHL", help="siehe oben")
+    parser.add_argument("optionen", nargs="*", metavar="OPTIONEN", help="Optionen des Befehls")
+    return parser
+
+
+def find(name: str) -> Command | None:
+    """The command with this name or alias."""
+    return next((c for c in COMMANDS if name == c.name or name in c.aliases), None)
+
+
+@contextmanager
+def _named(command: Command) -> Iterator[None]:
+    """The command's own parser calls itself `integrationsmonitoring <befehl>` (argparse names it after argv[0])."""
+    previous = sys.argv[:]
+    sys.argv[0] = f"{PROGRAM} {command.name}"
+    try:
+        yield
+    finally:
+        sys.argv[:] = previous
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the global options and the command, choose the city, run the command; its exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    split = next((i for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--stadt")), None)
+    head, rest = (argv, []) if split is None else (argv[:split + 1], argv[split + 1:])
+    options = parser.parse_args(head)  # --help, --stadt and the command; the rest is the command's
+    command = find(options.befehl)
+    if command is None:
+        names = ", ".join(c.name for c in COMMANDS)
+        parser.error(f"Befehl {options.befehl!r} gibt es nicht (möglich: {names}).")
+    if options.stadt is not None:
+        os.environ[context.CITY_ENV] = options.stadt
+    try:
+        context.for_city(os.environ.get(context.CITY_ENV, "").strip())
+    except context.ContextError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 2
+    with _named(command):
+        return command.run(rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
