@@ -494,11 +494,11 @@ def test_make_targets_call_the_modules():
         pytest.skip("make fehlt")
     out = subprocess.run(["make", "-n", "-o", ".venv/.installed", "ingest", "FILE=a.csv b.xlsx", "REVISE=1", "CONFIRM=1"],
                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=True).stdout
-    assert "-m helpers.intake.ingest --files-from-env IM_INGEST_FILE --revise --confirm-jumps" in out
+    assert "-m helpers ingest --files-from-env IM_INGEST_FILE --revise --confirm-jumps" in out
     assert "a.csv" not in out  # the names travel in the environment, never through the shell
     out = subprocess.run(["make", "-n", "-o", ".venv/.installed", "templates", "YEAR=2018"],
                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=True).stdout
-    assert "-m helpers.intake.templates --year 2018" in out
+    assert "-m helpers templates --jahr 2018" in out
 
 
 # --- templates -------------------------------------------------------------------------------------------
