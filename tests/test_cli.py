@@ -26,8 +26,10 @@ TARGETS = {"report": "report", "test": "test", "verify": "verify", "bench": "ben
 
 @pytest.fixture(autouse=True)
 def _city_restored(monkeypatch):
-    """cli.main sets IM_CITY for --stadt, as it must for the commands it starts; undone after each test."""
-    monkeypatch.delenv(context.CITY_ENV, raising=False)
+    """cli.main sets IM_CITY for --stadt, as it must for the commands it starts; undone after each test
+    (setenv first: delenv of an absent variable records nothing to restore)."""
+    monkeypatch.setenv(context.CITY_ENV, "")
+    monkeypatch.delenv(context.CITY_ENV)
 
 
 def test_help_lists_every_command_in_german(capsys):
@@ -118,3 +120,8 @@ def test_every_make_target_calls_the_program(target):
                            env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS")})
     assert shown.returncode == 0, shown.stderr
     assert f".venv/bin/python -m helpers {TARGETS[target]}" in shown.stdout, shown.stdout
+
+
+def test_no_test_here_leaves_a_city_chosen_for_the_tests_after_it():
+    """Runs last in this file (pytest keeps file order; --dist loadfile keeps the file on one worker)."""
+    assert context.CITY_ENV not in os.environ
