@@ -55,45 +55,46 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c '$(SUPPORTED_PYTHON)' 2>/dev/null || { \
 		echo "Fehler: Python 3.11, 3.12 oder 3.13 wird benötigt, '$(PYTHON)' ist $$($(PYTHON) --version 2>&1)." >&2; \
 		echo "Bitte eine dieser Versionen installieren und z. B. 'make PYTHON=python3.12 report' aufrufen." >&2; exit 1; }
+	@echo "Projektumgebung $(VENV) wird aus requirements.lock eingerichtet (einmalig, etwa eine Minute) …"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# JupyterLab: the kernel named after the project, no news pop-up and no update check (offline).
-	$(BIN)/python -m helpers setup-jupyter >/dev/null
+	@$(BIN)/python -m helpers setup-jupyter >/dev/null
 	@touch $(STAMP)
 
 report: $(STAMP)
-	$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu)
+	@$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu)
 
 test: export IM_CITY =
 test: $(STAMP)
-	$(CLI) test $(PYTEST_ARGS)
+	@$(CLI) test $(PYTEST_ARGS)
 
 # Needs a report built before (its outputs/<year>/manifest.json); MANIFEST=path checks another one.
 verify: $(STAMP)
-	$(CLI) verify $(if $(YEAR),--jahr $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
+	@$(CLI) verify $(if $(YEAR),--jahr $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
 
 bench: $(STAMP)
-	$(CLI) bench $(YEAR)
+	@$(CLI) bench $(YEAR)
 
 lab: $(STAMP)
-	$(CLI) lab $(LAB_ARGS)
+	@$(CLI) lab $(LAB_ARGS)
 
 data: $(STAMP)
-	$(CLI) data --src $(SRC)
+	@$(CLI) data --src $(SRC)
 
 check-city: $(STAMP)
-	$(CLI) check-city
+	@$(CLI) check-city
 
 templates: $(STAMP)
-	$(CLI) templates $(if $(YEAR),--jahr $(YEAR))
+	@$(CLI) templates $(if $(YEAR),--jahr $(YEAR))
 
 # FILE: one file (any name: spaces, quotes, umlauts, ; & $), a folder, a pattern, or several names
 # (those with spaces in quotes); they are stored together or not at all. FILE reaches the program
 # through the environment, never through the shell. CHECK=1 only checks.
 ingest: export IM_INGEST_FILE = $(value FILE)
 ingest: $(STAMP)
-	$(CLI) ingest --files-from-env IM_INGEST_FILE $(if $(REVISE),--revise) $(if $(CONFIRM),--confirm-jumps) $(if $(CHECK),--check)
+	@$(CLI) ingest --files-from-env IM_INGEST_FILE $(if $(REVISE),--revise) $(if $(CONFIRM),--confirm-jumps) $(if $(CHECK),--check)
 
 # Maintainers only: needs network access to PyPI.
 lock:

@@ -571,3 +571,20 @@ def test_a_failed_cell_is_counted_as_in_the_chapter(tmp_path, before):
     assert "    def f():\n        return 1 / 0\n    f()" in log
     assert "ZeroDivisionError: division by zero" in log and "\x1b" not in log
     assert runner.failure_log(executed) == tmp_path / "outputs" / "2014" / "logs" / "07_x.log"
+
+
+@pytest.mark.notebooks
+def test_a_successful_build_prints_only_the_runners_lines(tmp_path):
+    """As a user runs it (the command, a new process): one line per chapter and the result; no kernel
+    warning, no IProgress/TqdmWarning, nothing on stderr."""
+    env = {**os.environ, **context.RunContext(outputs=tmp_path).environ()}
+    env.pop(context.CITY_ENV, None)
+    done = subprocess.run([sys.executable, "-m", "helpers", "report", "--kapitel", "00", "--ohne-pdf"],
+                          cwd=paths.ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert re.fullmatch(r"Berichtsjahr \d{4}: 1 von 1 Kapiteln werden ausgeführt \(1 parallel\), 0 unverändert", lines[0])
+    assert re.fullmatch(r"  00_kontext_bevoelkerung\.ipynb +\d+\.\d s  ok", lines[1])
+    assert re.fullmatch(rf"Bericht: {re.escape(str(tmp_path))}/\d{{4}}/report\.html \(\d+\.\d s\)", lines[2])
+    assert len(lines) == 3, done.stdout
