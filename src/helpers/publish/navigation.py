@@ -33,7 +33,7 @@ TOC_ID = "inhalt"
 _FOCUSABLE_BLOCK = re.compile(
     r'(<div class="[^"]*\bjp-(?:Cell-inputWrapper|OutputArea-output)\b[^"]*"[^>]*?) tabindex="0"')
 _FIRST_H1 = re.compile(r"<h1\b[^>]*>")
-_FIGURE = re.compile(r'<img class="figure"[^>]*>')
+_FIGURE = re.compile(r'<img\b[^>]*\bclass="figure"[^>]*>')  # nbconvert sorts the attributes
 
 
 def _esc(text: str) -> str:
@@ -84,8 +84,10 @@ def scroll_tables(body: str) -> str:
 
 def table_links(tables: Sequence[str], stem: str) -> str:
     """'<a>Excel</a> oder <a>CSV</a>' for the files tables/<stem>.* that exist; '' if none."""
-    found = [(name, TABLE_KINDS[Path(name).suffix]) for name in tables
-             if Path(name).stem == stem and Path(name).suffix in TABLE_KINDS]
+    order = list(TABLE_KINDS)
+    found = sorted(((name, TABLE_KINDS[Path(name).suffix]) for name in tables
+                    if Path(name).stem == stem and Path(name).suffix in TABLE_KINDS),
+                   key=lambda item: order.index(Path(item[0]).suffix))
     links = [f'<a href="tables/{_esc(name)}">{kind}</a>' for name, kind in found]
     return " oder ".join(links)
 
