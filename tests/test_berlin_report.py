@@ -67,7 +67,9 @@ def test_the_city_share_is_the_sources_and_the_lor_break_is_visible(berlin_repor
     assert "Bruch in der Reihe 2021: Die Lebensweltlich orientierten Räume (LOR) wurden neu gegliedert" in text
     # the report year's map is drawn on that year's boundaries: the Prognoseräume of the LOR 2021
     page = (year_dir / "report.html").read_text(encoding="utf-8")
-    assert 'alt="Anteil der Einwohner/-innen mit Migrationshintergrund, 2024, nach Prognoseräumen (LOR 2021)"' in page
+    assert ('alt="Karte: Anteil der Einwohner/-innen mit Migrationshintergrund, 2024, nach Prognoseräumen (LOR 2021). '
+            "Höchster Wert ") in page
+    assert "Berlin insgesamt 41,1\u00a0%." in page  # the city value in the map's alternative text
 
 
 def test_segregation_equals_a_recomputation_from_the_source(berlin_report, berlin_source):

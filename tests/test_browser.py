@@ -1,7 +1,10 @@
 """The stitched report opened from disk in a real headless Chromium (Debian's, no download), as a reader would.
 
 Catches what parsing the HTML cannot: requests that fail or leave the machine, script and console errors,
-images the browser cannot decode, and table-of-contents links that do not land on their chapter.
+images the browser cannot decode, and table-of-contents links that do not land on their chapter. And what
+BITV 2.0 / WCAG 2.1 AA ask of a publication: axe-core (pinned, bundled by axe-playwright-python, run offline)
+finds no violation of any impact on a desktop and a phone screen, the side contents follow the reader, the
+links to the tables resolve, nothing scrolls sideways on a phone, and every tab stop has a purpose.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ pytestmark = pytest.mark.notebooks
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 800}
 LOCAL_SCHEMES = ("file:", "data:")
 
 # Every <img> of the page: (src, embedded data shortened; complete, naturalWidth).
@@ -34,10 +38,21 @@ _LANDING_JS = """(id) => {
         h => anchor.compareDocumentPosition(h) & Node.DOCUMENT_POSITION_FOLLOWING);
     if (!h1) return {hash: location.hash, found: true, heading: null};
     const copy = h1.cloneNode(true);
-    copy.querySelectorAll('.anchor-link').forEach(a => a.remove());
+    copy.querySelectorAll('.anchor-link, .chapter-number').forEach(a => a.remove());
+    const number = h1.querySelector('.chapter-number');
     return {hash: location.hash, found: true, heading: copy.textContent.trim(),
+            number: number ? number.textContent.trim() : null,
             top: h1.getBoundingClientRect().top, height: window.innerHeight};
 }"""
+
+# Every element a keyboard user can tab to, with what makes it worth a stop: a link's target, a menu's summary,
+# or a table box that really scrolls. Hidden elements (no layout box) are not tab stops.
+_TAB_STOPS_JS = """() => Array.from(document.querySelectorAll(
+        'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])'))
+    .filter(e => e.getClientRects().length > 0)
+    .map(e => ({tag: e.tagName.toLowerCase(), cls: e.className, href: e.getAttribute('href'),
+                scrolls: e.scrollWidth > e.clientWidth + 1, role: e.getAttribute('role'),
+                label: e.getAttribute('aria-label'), html: e.outerHTML.slice(0, 120)}))"""
 
 
 def _chromium() -> str | None:
@@ -146,21 +161,173 @@ def test_report_opens_cleanly_in_chromium(browser_context, built_report, tmp_pat
         if check.console_warnings:
             print(f"Konsolenwarnungen: {check.console_warnings}")
 
-        links = page.eval_on_selector_all('a[href^="#kapitel-"]',
+        links = page.eval_on_selector_all('nav.toc a[href^="#kapitel-"]',
                                           "els => els.map(a => [a.getAttribute('href'), a.textContent.trim()])")
         assert len(links) >= 5, f"Inhaltsverzeichnis hat nur {len(links)} Kapitel-Links"
-        misses = []
-        for href, text in links:
-            page.evaluate("() => { history.replaceState(null, '', location.pathname); window.scrollTo(0, 0); }")
-            page.click(f'a[href="{href}"]')
-            page.wait_for_function("(h) => location.hash === h", arg=href, timeout=5_000)
-            landed = page.evaluate(_LANDING_JS, href[1:])
-            heading = landed.get("heading")
-            on_top = landed.get("top") is not None and -5 <= landed["top"] <= landed["height"] / 3
-            if not (landed["found"] and heading and on_top and (heading == text or heading in text)):
-                misses.append(f"{href} „{text}“ -> {landed}")
+        misses = _landing_misses(page, "nav.toc", links)
         assert not misses, "Inhaltsverzeichnis-Links landen nicht auf ihrem Kapitel:\n" + "\n".join(misses)
         assert not check.problems(), "\n".join(check.problems())  # nothing new while clicking through
         print(f"{len(links)} Kapitel-Links geprüft; Browser-Prüfung {time.perf_counter() - start:.1f} s")
     finally:
         page.close()
+
+
+def _landing_misses(page, container: str, links: list[list[str]]) -> list[str]:
+    """Click each chapter link inside `container`; the links whose chapter heading (with the number the
+    contents give it, from 1) is not at the top of the screen afterwards."""
+    misses = []
+    for number, (href, text) in enumerate(links, start=1):
+        page.evaluate("() => { history.replaceState(null, '', location.pathname); window.scrollTo(0, 0); }")
+        page.click(f'{container} a[href="{href}"]')
+        page.wait_for_function("(h) => location.hash === h", arg=href, timeout=5_000)
+        landed = page.evaluate(_LANDING_JS, href[1:])
+        heading = landed.get("heading")
+        on_top = landed.get("top") is not None and -5 <= landed["top"] <= landed["height"] / 3
+        if not (landed["found"] and heading and on_top and heading in text and landed["number"] == str(number)):
+            misses.append(f"{href} „{text}“ -> {landed}")
+    return misses
+
+
+def _axe_violations(page) -> list[str]:
+    """axe-core's violations of every rule it runs by default (WCAG 2.0/2.1 A and AA and best practice)."""
+    base = pytest.importorskip("axe_playwright_python.base",
+                               reason="axe-playwright-python nicht installiert – Barrierefreiheitsprüfung übersprungen")
+    page.evaluate(base.AXE_SCRIPT)
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    assert result["testEngine"]["version"].startswith("4."), result["testEngine"]
+    return [f"{v['id']} ({v['impact']}, {len(v['nodes'])}×): {v['help']} – z. B. {v['nodes'][0]['html'][:160]}"
+            for v in result["violations"]]
+
+
+def _tab_stops_without_purpose(page) -> list[dict]:
+    """Tab stops that do nothing: not a link, not a menu's summary, not a table box that scrolls."""
+    stops = page.evaluate(_TAB_STOPS_JS)
+    assert stops, "keine Tab-Stopps gefunden"
+    return [s for s in stops if not (
+        (s["tag"] == "a" and s["href"]) or s["tag"] == "summary"
+        or ("table-scroll" in s["cls"] and s["scrolls"] and s["role"] == "region" and s["label"]))]
+
+
+def _open(context, path: Path, viewport: dict):
+    page = context.new_page()
+    page.set_viewport_size(viewport)
+    page.goto(path.as_uri(), wait_until="load")
+    return page
+
+
+def test_axe_finds_nothing_on_desktop_and_phone(browser_context, built_report):
+    """axe-core on the whole report, at 1280 px and at 375 px (where wide tables scroll in their box)."""
+    year_dir, _ = built_report
+    start = time.perf_counter()
+    for viewport in (VIEWPORT, PHONE):
+        page = _open(browser_context, year_dir / "report.html", viewport)
+        try:
+            found = _axe_violations(page)
+            assert not found, f"axe-core bei {viewport['width']} px:\n" + "\n".join(found)
+        finally:
+            page.close()
+    print(f"\naxe-core: keine Verstöße bei 1280 und 375 px ({time.perf_counter() - start:.1f} s)")
+
+
+def test_axe_check_reports_a_violation(browser_context, tmp_path):
+    """The check itself can fail: an image without alternative text and an empty table header are found."""
+    page_file = tmp_path / "kaputt.html"
+    page_file.write_text('<!doctype html><html lang="de"><head><title>t</title></head><body><main><h1>t</h1>'
+                         '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+                         "<table><tr><th></th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>"
+                         "</main></body></html>", encoding="utf-8")
+    page = _open(browser_context, page_file, VIEWPORT)
+    try:
+        found = " ".join(_axe_violations(page))
+    finally:
+        page.close()
+    assert "image-alt" in found and "empty-table-header" in found, found
+
+
+def test_side_contents_follow_the_reader_and_land(browser_context, built_report):
+    """Beside the text the contents stay in view at the end of the report, mark the chapter being read
+    and every chapter link lands on its numbered heading."""
+    year_dir, _ = built_report
+    page = _open(browser_context, year_dir / "report.html", VIEWPORT)
+    try:
+        links = page.eval_on_selector_all('nav.side-nav a[href^="#kapitel-"]', "els => els.map(a => "
+                                          "[a.getAttribute('href'), a.textContent.replace(/^\\s*\\d+\\s*/, '').trim()])")
+        toc = page.eval_on_selector_all('nav.toc a[href^="#kapitel-"]', "els => els.map(a => a.getAttribute('href'))")
+        assert [h for h, _ in links] == toc and len(toc) >= 5
+        page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+        page.wait_for_timeout(200)
+        box = page.evaluate("() => { const r = document.querySelector('nav.side-nav').getBoundingClientRect();"
+                            " return {top: r.top, left: r.left, width: r.width, height: window.innerHeight}; }")
+        assert 0 <= box["top"] < 50 and box["width"] > 150, f"Seitenleiste nicht im Blick: {box}"
+        assert page.is_visible('nav.side-nav a[href="#zeichen"]')
+        misses = _landing_misses(page, "nav.side-nav", links)
+        assert not misses, "Seitenleisten-Links landen nicht auf ihrem Kapitel:\n" + "\n".join(misses)
+        page.wait_for_function("() => document.querySelector('nav.side-nav a[aria-current]') !== null", timeout=5_000)
+        current = page.eval_on_selector("nav.side-nav a[aria-current]", "a => a.getAttribute('href')")
+        assert current == links[-1][0], f"markiert ist {current}, gelesen wird {links[-1][0]}"
+        back = page.eval_on_selector_all("p.back-to-toc a", "els => els.map(a => a.getAttribute('href'))")
+        assert back == ["#inhalt"] * len(toc)
+        assert page.evaluate("() => document.getElementById('inhalt') !== null")
+    finally:
+        page.close()
+
+
+def test_links_to_tables_resolve_to_published_files(browser_context, built_report):
+    """Every link into tables/ is relative and names a file in the year's folder; each chart or map of an
+    indicator has one (the folder can be copied anywhere, e.g. to a USB stick)."""
+    year_dir, _ = built_report
+    page = _open(browser_context, year_dir / "report.html", VIEWPORT)
+    try:
+        hrefs = page.eval_on_selector_all('a[href*="tables/"]', "els => els.map(a => [a.getAttribute('href'), a.href])")
+        figures = page.eval_on_selector_all('img[data-tabelle="indikatoren"]', "els => els.length")
+        links_after = page.eval_on_selector_all('img[data-tabelle="indikatoren"] + p.figure-data a', "els => els.length")
+    finally:
+        page.close()
+    assert figures >= 30 and links_after == 2 * figures
+    missing = [raw for raw, resolved in hrefs
+               if not raw.startswith("tables/") or not Path(resolved.removeprefix("file://")).is_file()]
+    assert not missing, f"Tabellen-Links ohne Datei: {sorted(set(missing))}"
+    assert {f"tables/indikatoren_{year_dir.name}.xlsx", f"tables/indikatoren_{year_dir.name}.csv"} <= {h for h, _ in hrefs}
+
+
+def test_phone_width_scrolls_only_tables_and_has_a_compact_menu(browser_context, built_report):
+    """At 375 px the page itself never scrolls sideways; the contents are a closed menu at the top."""
+    year_dir, _ = built_report
+    page = _open(browser_context, year_dir / "report.html", PHONE)
+    try:
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1] == PHONE["width"], f"Seite scrollt seitlich: {width}"
+        assert page.evaluate("() => document.querySelector('nav.side-nav details').open") is False
+        assert not page.is_visible('nav.side-nav a[href="#kapitel-1"]')
+        page.click("nav.side-nav summary")
+        assert page.is_visible('nav.side-nav a[href="#kapitel-1"]')
+        scrolling = page.eval_on_selector_all(".table-scroll[tabindex='0']", "els => els.length")
+        assert scrolling >= 1  # the wide tables scroll in their box instead
+    finally:
+        page.close()
+
+
+def test_tab_stop_check_finds_an_idle_block(browser_context, tmp_path):
+    """The check itself can fail: a focusable block without a purpose is reported, a link is not."""
+    page_file = tmp_path / "tabstopps.html"
+    page_file.write_text('<!doctype html><html lang="de"><body><a href="#x">Link</a>'
+                         '<div class="jp-OutputArea-output" tabindex="0">Text</div>'
+                         '<div class="table-scroll" tabindex="0"><p>passt</p></div></body></html>', encoding="utf-8")
+    page = _open(browser_context, page_file, VIEWPORT)
+    try:
+        idle = _tab_stops_without_purpose(page)
+    finally:
+        page.close()
+    assert [s["cls"] for s in idle] == ["jp-OutputArea-output", "table-scroll"], idle
+
+
+def test_every_tab_stop_has_a_purpose(browser_context, built_report):
+    """No focusable block that does nothing (nbconvert's tabindex on output areas), on desktop and phone."""
+    year_dir, _ = built_report
+    for viewport in (VIEWPORT, PHONE):
+        page = _open(browser_context, year_dir / "report.html", viewport)
+        try:
+            idle = _tab_stops_without_purpose(page)
+        finally:
+            page.close()
+        assert not idle, f"{len(idle)} Tab-Stopps ohne Zweck bei {viewport['width']} px, z. B. {idle[:3]}"

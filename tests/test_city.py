@@ -111,7 +111,7 @@ def test_scale_city_chapter_texts(scale, monkeypatch):
 
     a, b = ind.group_values
     gap = blocks.gap_table(ind, city, YEAR)
-    assert f"<figcaption>Abstand zwischen den Gruppen „{GROUP_LABELS[a]}“ und „{GROUP_LABELS[b]}“, " \
+    assert f"<caption>Abstand zwischen den Gruppen „{GROUP_LABELS[a]}“ und „{GROUP_LABELS[b]}“, " \
            "Stadt Beispielstadt (synthetisch) <span" in gap
 
     section = blocks.indicator_section("mv_anteil", YEAR)

@@ -29,7 +29,7 @@ class _Collector(HTMLParser):
     def __init__(self):
         super().__init__()
         self.ids, self.hrefs, self.srcs, self.h1 = set(), [], [], []
-        self._in_h1 = False
+        self._in_h1 = self._in_number = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -39,10 +39,15 @@ class _Collector(HTMLParser):
             self.hrefs.append(attrs["href"])
         if tag in ("img", "script", "link", "iframe", "source") and ("src" in attrs or "href" in attrs):
             self.srcs.append(attrs.get("src") or attrs.get("href"))
-        self._in_h1 = tag == "h1"
+        self._in_number = self._in_h1 and tag == "span" and attrs.get("class") == "chapter-number"
+        self._in_h1 = tag == "h1" or self._in_number  # the title follows the chapter's number
+
+    def handle_endtag(self, tag):
+        if tag == "span":
+            self._in_number = False
 
     def handle_data(self, data):
-        if self._in_h1 and data.strip():
+        if self._in_h1 and not self._in_number and data.strip():
             self.h1.append(data.strip())
             self._in_h1 = False
 
@@ -57,7 +62,9 @@ def test_every_chapter_present_with_working_toc(built):
     _, html_text = built
     doc = _parse(html_text)
     chapters = runner.chapter_notebooks()
-    toc = [h for h in doc.hrefs if h.startswith("#kapitel-")]
+    links = [h for h in doc.hrefs if h.startswith("#kapitel-")]
+    toc = list(dict.fromkeys(links))
+    assert links == toc + toc  # the side contents, then the contents page
     assert len(toc) == len(chapters) == 15  # context, summary, the twelve Handlungsfelder, correlations
     assert all(h[1:] in doc.ids for h in toc), "table-of-contents link without target"
     assert doc.h1[1:4] == ["Bevölkerung mit Migrationsvorgeschichte", "Zusammenfassung", "Arbeit und Wirtschaft"]

@@ -181,12 +181,18 @@ def test_displaying_shows_what_the_report_always_showed():
     assert texts[0] == "## Anteil der Bevölkerung mit Migrationsvorgeschichte"
     assert texts[1].startswith('<div class="definition-box" id="def-mv_anteil">')
     assert texts[2].startswith("2014 lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“")
-    assert texts[3].startswith('<img class="figure" alt="Anteil der Bevölkerung mit Migrationsvorgeschichte, '
-                               'Stadt Münster 2006–2014" src="data:image/png;base64,')
-    assert texts[4].startswith('<figure class="im-table-figure"><figcaption>Abstand zwischen den Gruppen „Männer“ und „Frauen“, '
-                               "Stadt Münster</figcaption>")
-    assert texts[5].startswith('<img class="figure" alt="Anteil der Bevölkerung mit Migrationsvorgeschichte, 2014, '
-                               'nach Stadtteilen"')
+    # Alternative texts with the key values (hand-checked against the stored data: city 2006 and 2014,
+    # Männer/Frauen from 2010, Stadtteile Coerde highest, Kreuz lowest).
+    assert texts[3].startswith('<img class="figure" alt="Liniendiagramm: Anteil der Bevölkerung mit '
+                               "Migrationsvorgeschichte, Stadt Münster 2006–2014. Insgesamt: 2006 20,8\xa0%, 2014 "
+                               "21,7\xa0%; Männer: 2010 21,3\xa0%, 2014 22,2\xa0%; Frauen: 2010 20,6\xa0%, 2014 21,3\xa0%.\" "
+                               'data-art="abbildung" data-tabelle="indikatoren" src="data:image/png;base64,')
+    assert texts[4].startswith('<figure class="im-table-figure"><table class="dataframe im-table"><caption>Abstand '
+                               "zwischen den Gruppen „Männer“ und „Frauen“, Stadt Münster</caption>"
+                               '<thead><tr><th scope="col">Jahr</th><th scope="col">Männer</th>')
+    assert texts[5].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
+                               "2014, nach Stadtteilen. Höchster Wert Coerde (49,7\xa0%), niedrigster Kreuz (10,7\xa0%); "
+                               'Münster insgesamt 21,7\xa0%." data-art="karte" data-tabelle="indikatoren"')
 
 
 def test_latest_year_is_labelled_and_kept():

@@ -236,7 +236,7 @@ def test_section_holds_its_table_and_records_only_when_displayed(chapter_registe
         + ". Kein Stadtteil liegt unter der Mindestbevölkerung von 300 Einwohner/-innen oder ist ohne Wert."]
     assert list(section.figures) == ["sozialraumindex"]
     shown = []
-    monkeypatch.setattr(area_patterns.charts, "show", lambda fig, alt=None: shown.append(fig))
+    monkeypatch.setattr(area_patterns.charts, "show", lambda fig, alt=None, data=None: shown.append(fig))
     import IPython.display
 
     monkeypatch.setattr(IPython.display, "display", lambda obj: None)

@@ -7,6 +7,7 @@ exactly once through `show()`, as a PNG embedded in the report.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 
 import matplotlib
@@ -109,16 +110,34 @@ def png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def show(fig: Figure, alt: str | None = None) -> None:
-    """Display a figure once, as an embedded PNG with German alternative text (its title)."""
+#: Published tables a figure's numbers can be found in (`show(data=...)`); the stitched report links them.
+DATA_TABLES = ("indikatoren",)
+#: The figure label (Figure.set_label) that marks a map, so the report says "Karte", not "Abbildung".
+MAP_LABEL = "karte"
+
+
+def figure_tag(fig: Figure, alt: str | None = None, data: str | None = None) -> str:
+    """The <img> of a figure: embedded PNG, German alternative text (default: its title), and as data
+    attributes whether it is a map and which published table holds its numbers."""
     import base64
     import html
 
+    if data is not None and data not in DATA_TABLES:
+        raise ValueError(f"Unbekannte Tabelle {data!r} für die Zahlen einer Abbildung; möglich: {', '.join(DATA_TABLES)}")
+    # A title set on two lines is one sentence; the no-break spaces between number and unit stay.
+    text = re.sub(r"[ \t\r\n]+", " ", alt or fig.get_suptitle() or "Abbildung").strip()
+    kind = "karte" if fig.get_label() == MAP_LABEL else "abbildung"
+    table = f' data-tabelle="{data}"' if data else ""
+    encoded = base64.b64encode(png(fig)).decode("ascii")
+    return (f'<img class="figure" alt="{html.escape(text)}" data-art="{kind}"{table} '
+            f'src="data:image/png;base64,{encoded}">')
+
+
+def show(fig: Figure, alt: str | None = None, data: str | None = None) -> None:
+    """Display a figure once (see figure_tag)."""
     from IPython.display import HTML, display
 
-    text = " ".join((alt or fig.get_suptitle() or "Abbildung").split())  # a title set on two lines is one sentence
-    data = base64.b64encode(png(fig)).decode("ascii")
-    display(HTML(f'<img class="figure" alt="{html.escape(text)}" src="data:image/png;base64,{data}">'))
+    display(HTML(figure_tag(fig, alt, data)))
 
 
 #: Above this many points the area names would be an illegible tangle: points stay unnamed.

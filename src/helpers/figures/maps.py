@@ -25,7 +25,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from helpers.core import areas, formatting, levels
 from helpers.core import city as city_profile
-from helpers.figures.charts import DPI, footer
+from helpers.figures.charts import DPI, MAP_LABEL, footer
 
 SCHEMES = {"quantiles": mapclassify.Quantiles, "fisher_jenks": mapclassify.FisherJenks,
            "equal_interval": mapclassify.EqualInterval, "std_mean": mapclassify.StdMean}
@@ -217,6 +217,7 @@ def _legend(fig: Figure, entries: list[tuple], title: str, missing: int, level: 
 
 def _single(title: str, source: str, synthetic: bool) -> tuple[Figure, object]:
     fig = Figure(figsize=(8, 7.2), dpi=DPI)
+    fig.set_label(MAP_LABEL)
     ax = fig.add_axes((0.0, 0.08, 0.66, 0.84))
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     footer(fig, f"{source}. {geometry_source()}", synthetic)
@@ -320,6 +321,7 @@ def small_multiples(vals: pd.DataFrame, years: Sequence[int], title: str, unit: 
     bins = shared_bins([vals.loc[vals["year"] == y, "value"] for y in years], scheme, k)
     nrows = int(np.ceil(len(years) / ncols))
     fig = Figure(figsize=(8, 2.0 * nrows + 1.1), dpi=DPI)
+    fig.set_label(MAP_LABEL)
     width = 0.66 / ncols
     height = (1 - 1.1 / (2.0 * nrows + 1.1)) / nrows
     missing_total, cls = 0, None

@@ -14,7 +14,7 @@ import html
 import json
 import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import nbformat
@@ -27,6 +27,7 @@ from helpers.core.fileio import write_text_atomic
 from helpers.core.model import FLAGS
 from helpers.disclosure import suppression
 from helpers.indicators import trend
+from helpers.publish import navigation
 
 TEMPLATES = Path(__file__).parent / "templates"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "remove"}
@@ -102,9 +103,13 @@ def title_page(year: int, first_year: int, stand: str) -> str:
     )
 
 
+#: Anchors and headings of the opening pages the contents list before the chapters.
+FRONT_PAGES = (("lesehilfe", "Lesehilfe"), ("demodaten", "Indikatoren mit synthetischen Demodaten"))
+
+
 def table_of_contents(chapters: list[tuple[str, str]]) -> str:
     """Contents with links; the print stylesheet adds leader dots and page numbers."""
-    front = [("lesehilfe", "Lesehilfe"), ("demodaten", "Indikatoren mit synthetischen Demodaten")]
+    front = FRONT_PAGES
     link = lambda anchor, title: f'<li><a href="#{anchor}">{_esc(title)}</a></li>'  # noqa: E731
     return (
         '<nav class="toc" id="inhalt"><h2>Inhalt</h2>'
@@ -297,8 +302,10 @@ def symbol_legend() -> str:
     """The official symbols (schema.FLAGS) plus the revision marks the tables may carry."""
     symbols = {s: m for s, m in FLAGS.items() if s}
     symbols.update({s: m for s, m in EXTRA_SYMBOLS.items() if s not in symbols})
-    rows = "".join(f"<tr><td>{_esc(s)}</td><td>{_esc(m)}</td></tr>" for s, m in symbols.items())
-    return f'<table class="symbols">{rows}</table>'
+    rows = "".join(f'<tr><th scope="row">{_esc(s)}</th><td>{_esc(m)}</td></tr>' for s, m in symbols.items())
+    return ('<table class="symbols"><caption class="visually-hidden">Zeichen und ihre Bedeutung</caption>'
+            '<thead class="visually-hidden"><tr><th scope="col">Zeichen</th><th scope="col">Bedeutung</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
 
 
 def closing_pages() -> str:
@@ -359,7 +366,7 @@ class PartConverter:
         self._exporter = self._exporter or _exporter()
         resources = {"report_css": (TEMPLATES / "monitoring" / "report.css").read_text(encoding="utf-8"),
                      "language_code": "de"}
-        return self._exporter.from_notebook_node(combined, resources=resources)[0]
+        return navigation.drop_block_focus(self._exporter.from_notebook_node(combined, resources=resources)[0])
 
     def _cached(self, key: str, make: Callable[[], dict]) -> dict:
         name = f"{key}.json"
@@ -427,10 +434,11 @@ def _chapter_part(converter: PartConverter, path: Path, anchor: str) -> tuple[st
 
 
 def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | None = None,
-           cache: Path | None = None) -> str:
+           cache: Path | None = None, tables: Sequence[str] = ()) -> str:
     """One HTML document from executed notebooks, in the given order; `stand` is the date printed on the title.
 
     With `cache` (a folder), the HTML of each part is kept there and reused while its input is unchanged.
+    `tables` are the file names in the year's tables/ folder, linked beside the figures and the contents.
     """
     stand = stand or report_date()
     converter = PartConverter(report_title(year), cache)
@@ -438,14 +446,24 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
     for i, path in enumerate(notebooks, start=1):
         title, body = _chapter_part(converter, path, f"kapitel-{i}")
         chapters.append((f"kapitel-{i}", title))
-        bodies.append(body)
-    front_html = title_page(year, first_year, stand) + table_of_contents(chapters) + reading_guide()
+        body = navigation.number_chapter(body, i) + navigation.back_link()
+        bodies.append(navigation.figure_links(navigation.scroll_tables(body), tables, year))
+    front_html = (title_page(year, first_year, stand) + table_of_contents(chapters)
+                  + navigation.downloads(tables, year) + reading_guide())
     back_html = closing_pages()
     _, front = converter.part(FRONT, fileio.digest(front_html), lambda: ("", [new_markdown_cell(front_html)]))
     _, back = converter.part(BACK, fileio.digest(back_html), lambda: ("", [new_markdown_cell(back_html)]))
     head, tail = converter.shell()
     converter.prune()
-    return "".join([head, "\n", front, *bodies, back, tail])
+    aids = navigation.side_nav(FRONT_PAGES[:1], chapters, CLOSING, tables, year)
+    head = head[:-len(BODY_START)] + aids + BODY_START  # before <main>: split_parts keeps it out of the parts
+    return "".join([head, "\n", navigation.scroll_tables(front), *bodies, navigation.scroll_tables(back), tail])
+
+
+def published_tables(*folders: Path) -> list[str]:
+    """Names of the Excel and CSV files in the given tables/ folders (staged and published), sorted."""
+    return sorted({p.name for folder in folders if Path(folder).is_dir() for p in Path(folder).iterdir()
+                   if p.is_file() and p.suffix in navigation.TABLE_KINDS})
 
 
 def split_parts(page: str) -> tuple[str, list[tuple[str, str]], str]:
@@ -469,5 +487,7 @@ def write_report(notebooks: list[Path], year: int, first_year: int, target: Path
     """
     target = Path(target or paths.year_outputs(year) / "report.html")
     cache = Path(cache) if cache is not None else paths.build_dir(target.parent) / "html"
-    write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache))
+    # Tables staged beside the report and those a chapter wrote into the year's folder (both end up in tables/).
+    tables = published_tables(target.parent / "tables", paths.year_outputs(year) / "tables")
+    write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache, tables=tables))
     return target

@@ -28,7 +28,7 @@ from libpysal.weights import W
 from helpers.core import areas, catalogue, concept, formatting, levels, observations
 from helpers.core import city as city_profile
 from helpers.disclosure import disclosed
-from helpers.figures import charts, maps
+from helpers.figures import alttext, charts, maps
 from helpers.indicators import compute
 from helpers.sections.blocks import combined_source, latest_common_year, table_html, window
 from helpers.sections.shown import Record, Shown
@@ -195,11 +195,13 @@ def segregation_section(report_year: int) -> SegregationSection:
     )
     latest = table[table["year"] == table["year"].max()]
     out.markdown(" ".join(out.sentence(_segregation_sentence(table, row, base)) for _, row in latest.iterrows()))
+    title = f"Dissimilaritätsindex D, {base.plural} {int(table['year'].min())}–{int(table['year'].max())}"
+    lines = {str(label): dict(zip(part["year"].astype(int), part["dissimilarity"]))
+             for label, part in table.groupby("label", sort=False)}
     out.figure("dissimilaritaet", charts.lines(
-        table.assign(series=table["label"]), "year", "dissimilarity", "series",
-        f"Dissimilaritätsindex D, {base.plural} {int(table['year'].min())}–{int(table['year'].max())}",
+        table.assign(series=table["label"]), "year", "dissimilarity", "series", title,
         population_source(table["year"]), decimals=2, y_label="D (0 = gleiche Verteilung, 1 = vollständige Trennung)",
-    ))
+    ), alt=alttext.series_alt(title, lines, "", decimals=2) + " Alle Werte in der Tabelle darunter.")
     out.html(table_html(_segregation_shown(table), f"Segregationsindizes auf Ebene der {_n_areas()} {base.plural}",
                         population_source(table["year"])))
     outline = levels.hierarchy().outline
@@ -371,11 +373,15 @@ def lisa_section(indicator_id: str, year: int) -> LisaSection:
     out.table("lisa", out.lisa.table)
     categories = out.lisa.clusters().where(lambda c: c != spatial.NO_VALUE)
     plural = _base().plural
+    title = f"Lokale Cluster (LISA): {ind.name}, {year}"
     fig = maps.category_map(
-        categories, LISA_COLOURS, f"Lokale Cluster (LISA): {ind.name}, {year}", charts.short_source(ind),
+        categories, LISA_COLOURS, title, charts.short_source(ind),
         f"Cluster (p ≤ 0,05, nicht korrigiert)\nin Klammern: Zahl der {plural}", synthetic=ind.synthetic,
     )
-    out.figure("lisa", fig, records=[Record(vals, ANALYSIS)])
+    names = areas.area_names(_base().code)
+    named = {names.get(code, code): label for code, label in categories.dropna().items()}
+    out.figure("lisa", fig, alt=alttext.categories_alt(title, named, list(LISA_COLOURS)),
+               records=[Record(vals, ANALYSIS)])
     return out.markdown(
         f"Die Karte zeigt {plural}, deren Wert zusammen mit dem Mittel ihrer Nachbarn auffällig hoch "
         f"(hoch-hoch) oder niedrig (niedrig-niedrig) ist, und Ausreißer gegenüber ihren Nachbarn. "
@@ -484,13 +490,15 @@ def social_space_section(indicator_ids: list[str], year: int, period: int = 2,
     table = out.table("sozialraumindex", result.table)
     out.table("ausgeschlossen", result.excluded)
     source = combined_source(indicator_ids)
+    title = f"Sozialraumindex {result.year}: Status und Dynamik {result.base_year}–{result.year}"
     fig = maps.category_map(
-        table.set_index("area_code")["group_label"], social_space_palette(),
-        f"Sozialraumindex {result.year}: Status und Dynamik {result.base_year}–{result.year}", source,
+        table.set_index("area_code")["group_label"], social_space_palette(), title, source,
         f"Status / Dynamik\nin Klammern: Zahl der {base.plural}", synthetic=result.synthetic,
         missing_label="ausgeschlossen",
     )
-    out.figure("sozialraumindex", fig, records=records)
+    named = dict(zip(table["area_name"].astype(str), table["group_label"]))
+    out.figure("sozialraumindex", fig, records=records,
+               alt=alttext.categories_alt(title, named, list(social_space_palette())) + " Alle Werte in der Tabelle darunter.")
     counts = table.groupby("status_label").size()
     out.markdown(out.sentence(
         f"{len(table)} von {len(table) + len(result.excluded)} {base.dative} sind eingeordnet: "

@@ -23,7 +23,7 @@ from helpers.core import areas, catalogue, formatting, levels, observations
 from helpers.core import city as city_profile
 from helpers.core.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
 from helpers.disclosure import disclosed, suppression
-from helpers.figures import charts, maps
+from helpers.figures import alttext, charts, maps
 from helpers.indicators import compute
 from helpers.sections.shown import Record, Shown
 
@@ -111,10 +111,12 @@ def definition_box(ind: Indicator) -> str:
     rows += [("Bruch in der Reihe", b) for b in ind.breaks]
     if ind.notes:
         rows.append(("Hinweis", ind.notes))
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    body = "".join(f'<tr><th scope="row">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>' for k, v in rows)
     badge = f'<p class="synthetic-mark">{charts.SYNTHETIC_MARK}</p>' if ind.synthetic else ""
+    # The visible title above names the box; the caption names the table for screen readers.
+    caption = f'<caption class="visually-hidden">Definition: {html.escape(ind.name)}</caption>'
     return (f'<div class="definition-box" id="def-{ind.id}"><p class="definition-title">Indikator: '
-            f"{html.escape(ind.name)}</p>{badge}<table>{body}</table></div>")
+            f"{html.escape(ind.name)}</p>{badge}<table>{caption}{body}</table></div>")
 
 
 def _value(vals: pd.DataFrame, year: int, group: str = "total", area: str | None = None) -> float | None:
@@ -233,11 +235,24 @@ def single_year_table(ind: Indicator, city_year: pd.DataFrame, year: int, span: 
     return table_html(table, caption, ind.source, synthetic=bool(city_year["synthetic"].any()))
 
 
-def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool = False) -> str:
+def _cell(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else html.escape(str(value))
+
+
+def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool = False,
+               hidden_headers: tuple[str, ...] = ()) -> str:
+    """A report table: the caption in <caption> and column headers as <th scope="col">, so a screen
+    reader announces the table by its title and each cell with its column (WCAG 1.3.1).
+
+    `hidden_headers` are columns whose header only screen readers need (the cells say it, e.g. "höchste").
+    """
     mark = f' <span class="synthetic-mark">{charts.SYNTHETIC_MARK}</span>' if synthetic else ""
-    # a named column axis (left by a pivot) would become a header cell "name" over empty row headers
-    body = table.rename_axis(columns=None).to_html(index=False, escape=True, border=0, classes="im-table")
-    return (f'<figure class="im-table-figure"><figcaption>{html.escape(caption)}{mark}</figcaption>{body}'
+    head = "".join(f'<th scope="col"><span class="visually-hidden">{html.escape(str(c))}</span></th>'
+                   if c in hidden_headers else f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
+                   for row in table.itertuples(index=False, name=None))
+    return (f'<figure class="im-table-figure"><table class="dataframe im-table"><caption>{html.escape(caption)}{mark}'
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
             f'<p class="source">Quelle: {html.escape(" ".join(source.split()))}</p></figure>')
 
 
@@ -245,7 +260,25 @@ def _map_name(group: str) -> str:
     return "karte" if group == "total" else f"karte_{group}"
 
 
-def _add_map(result: Shown, ind: Indicator, small_areas: pd.DataFrame, year: int, group: str) -> None:
+def area_values(shown: pd.DataFrame) -> dict[str, float | None]:
+    """Mapped values by area name (missing or suppressed: None), for the map's alternative text."""
+    return {str(n): (None if pd.isna(v) else float(v)) for n, v in zip(shown["area_name"], shown["value"])}
+
+
+def map_alt(ind: Indicator, title: str, shown: pd.DataFrame, city_value: float | None = None) -> str:
+    """What a map of `shown` says: highest and lowest area, the city's value, the areas without a value."""
+    return alttext.map_alt(title, area_values(shown), ind.unit, city_value, f"{areas.city().short} insgesamt")
+
+
+def series_alt(ind: Indicator, title: str, city_window: pd.DataFrame, groups: list[str]) -> str:
+    """What the time series says: first and last year of each group's line."""
+    lines = {GROUP_LABELS.get(g, g): dict(zip(part["year"].astype(int), part["value"]))
+             for g in groups for part in [city_window[city_window["group"] == g]]}
+    return alttext.series_alt(title, lines, ind.unit)
+
+
+def _add_map(result: Shown, ind: Indicator, small_areas: pd.DataFrame, year: int, group: str,
+             city_value: float | None = None) -> None:
     """Append one map of the base level (or the note that there are no values) to `result`."""
     base = levels.hierarchy().base
     shown = small_areas[(small_areas["year"] == year) & (small_areas["group"] == group)]
@@ -253,9 +286,11 @@ def _add_map(result: Shown, ind: Indicator, small_areas: pd.DataFrame, year: int
         result.markdown(f"*Für {year} liegen für „{ind.name}“ keine Werte der {base.plural} vor.*")
         return
     suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
-    fig = maps.choropleth(shown, f"{ind.name}{suffix}, {year}, nach {base.dative}", ind.unit, charts.short_source(ind))
+    title = f"{ind.name}{suffix}, {year}, nach {base.dative}"
+    fig = maps.choropleth(shown, title, ind.unit, charts.short_source(ind))
     name = _map_name(group)
-    result.figure(name, fig, records=[Record(result.table(name, shown), "Karte")])
+    result.figure(name, fig, alt=map_alt(ind, title, shown, city_value),
+                  records=[Record(result.table(name, shown), "Karte")], data="indikatoren")
 
 
 def map_for_year(ind: Indicator, small_areas: pd.DataFrame, year: int, group: str = "total") -> Shown:
@@ -282,9 +317,11 @@ def level_map(indicator_id: str, report_year: int, level: str, group: str = "tot
         return result.markdown(f"*Für „{ind.name}“ liegen bis {report_year} keine Werte der {shown_level.plural} vor.*")
     shown = vals[vals["year"] == year]
     suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
-    fig = maps.choropleth(shown, f"{ind.name}{suffix},\n{year}, nach {shown_level.dative}", ind.unit,
-                          charts.short_source(ind), level=level)
-    return result.figure("karte", fig, records=[Record(result.table("karte", shown), "Karte")])
+    title = f"{ind.name}{suffix},\n{year}, nach {shown_level.dative}"
+    fig = maps.choropleth(shown, title, ind.unit, charts.short_source(ind), level=level)
+    city_value = _value(disclosed.values(ind, levels.CITY), year, group)
+    return result.figure("karte", fig, alt=map_alt(ind, title, shown, city_value),
+                         records=[Record(result.table("karte", shown), "Karte")], data="indikatoren")
 
 
 class IndicatorSection(Shown):
@@ -402,14 +439,16 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
         result.html(single_year_table(ind, single, year, (lo, hi)), records=[Record(single, "Tabelle")])
     else:
         title = f"{ind.name}, {areas.city().name} {shown_years.min()}–{shown_years.max()}"
-        result.figure("zeitreihe", charts.time_series(city_window, ind, title, year),
-                      records=[Record(result.table("zeitreihe", city_window), "Zeitreihe")])
+        groups = ["total", *ind.group_values]
+        result.figure("zeitreihe", charts.time_series(city_window, ind, title, year, groups),
+                      alt=series_alt(ind, title, city_window, groups),
+                      records=[Record(result.table("zeitreihe", city_window), "Zeitreihe")], data="indikatoren")
     if ind.group_values:
         gap = result.table("abstand", gap_frame(ind, city, year))
         result.html(gap_table(ind, city, year, gap), records=[Record(gap_cells(ind, city, gap), "Tabelle")])
     if mapped:
         for group in map_groups or ind.map_groups:
-            _add_map(result, ind, small_areas, year, group)
+            _add_map(result, ind, small_areas, year, group, _value(city, year, group))
     return result
 
 
@@ -470,14 +509,14 @@ def extremes_table(indicator_id: str, year: int, n: int = 5) -> Shown:
     rows = result.table("extremwerte", pd.concat([shown.head(n).assign(Rang="höchste"),
                                                   shown.tail(n).assign(Rang="niedrigste")]))
     table = pd.DataFrame({
-        "": rows["Rang"],
+        "Rang": rows["Rang"],
         base.name: rows["area_code"] + " " + rows["area_name"],
         "Anzahl": [formatting.number(v) if pd.notna(v) else "." for v in suppression.suppress_counts(rows["numerator"])],
         "Bevölkerung": [formatting.number(v) for v in rows["denominator"]],
         ind.name: [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(rows["value"], rows["flag"])],
     })
     caption = f"{base.plural} mit den höchsten und niedrigsten Werten, {year}"
-    result.html(table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any())),
+    result.html(table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any()), hidden_headers=("Rang",)),
                 records=[Record(rows, "Tabelle")])
     return result
 
@@ -518,7 +557,9 @@ def composition(report_year: int, parts: dict[str, str] | None = None) -> Shown:
     table = result.table("zusammensetzung", pd.DataFrame(rows).T[list(parts.values())])
     source = city_profile.citation(observations.cited_sources("population", ["total", *parts], [report_year]))
     fig = charts.stacked_composition(table, f"{title}, {report_year}", source)
-    return result.figure("zusammensetzung", fig)
+    city_row = table.iloc[0].to_dict()  # composition_levels() starts with the city
+    alt = alttext.shares_alt(f"{title}, {report_year}", city_row, str(table.index[0]))
+    return result.figure("zusammensetzung", fig, alt=alt)
 
 
 def _composition_rows(rows: dict[str, dict[str, float]], level: str, year: int, parts: dict[str, str]) -> None:
@@ -553,17 +594,28 @@ def development_maps(indicator_id: str, report_year: int, span: int = 4) -> Show
     result.markdown(f"### {ind.name}: Entwicklung in den {dative} {years[0]}–{years[-1]}")
     source = charts.short_source(ind)
     mapped = result.table("entwicklung", small_areas[small_areas["year"].isin(years)])
-    result.figure("entwicklung", maps.small_multiples(mapped, years,
-                                                       f"{ind.name}, {years[0]}–{years[-1]}, gleiche Klassen für alle Jahre",
-                                                       ind.unit, source),
-                  records=[Record(mapped, "Karte")])
+    title = f"{ind.name}, {years[0]}–{years[-1]}, gleiche Klassen für alle Jahre"
+    result.figure("entwicklung", maps.small_multiples(mapped, years, title, ind.unit, source),
+                  alt=development_alt(ind, title, mapped, [years[0], years[-1]]),
+                  records=[Record(mapped, "Karte")], data="indikatoren")
     before, after = (small_areas[small_areas["year"] == y] for y in (years[0], years[-1]))
-    result.figure("veraenderung", maps.change_map(before, after, f"{ind.name}: Veränderung {years[0]}–{years[-1]}", source,
-                                                  years[0], years[-1], unit=ind.unit))
+    change_title = f"{ind.name}: Veränderung {years[0]}–{years[-1]}"
+    changes = (after.set_index("area_name")["value"].astype("Float64")
+               - before.set_index("area_name")["value"].astype("Float64"))
+    result.figure("veraenderung", maps.change_map(before, after, change_title, source, years[0], years[-1], unit=ind.unit),
+                  alt=alttext.change_alt(change_title, {str(k): (None if pd.isna(v) else float(v))
+                                                        for k, v in changes.items()}, ind.unit),
+                  data="indikatoren")
     if any(years[0] < int(b.split(":", 1)[0]) <= years[-1] for b in ind.breaks):
         result.markdown("*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (siehe Definitionskasten); "
                         "ein Teil der Veränderung kann auf die Umstellung zurückgehen.*")
     return result
+
+
+def development_alt(ind: Indicator, title: str, mapped: pd.DataFrame, years: list[int]) -> str:
+    """What the small multiples say: highest and lowest area in the first and the last year shown."""
+    described = [f"{year}: {alttext.extremes(area_values(mapped[mapped['year'] == year]), ind.unit)}" for year in years]
+    return f"Karten: {' '.join(title.split())}. " + "; ".join(described) + "."
 
 
 def latest_common_year(indicator_ids: list[str], report_year: int, level: str | None = None) -> int | None:

@@ -26,7 +26,7 @@ import pandas as pd
 from helpers.core import areas, catalogue, concept, formatting, levels
 from helpers.core.fileio import write_text_atomic
 from helpers.disclosure import tidy
-from helpers.figures import charts
+from helpers.figures import alttext, charts
 from helpers.indicators import compute
 from helpers.sections.blocks import combined_source, table_html
 from helpers.sections.shown import Shown
@@ -267,10 +267,11 @@ def _show(res: CorrelationResult, table: pd.DataFrame, used: pd.DataFrame, specs
     how = "gewichtet nach Einwohnerzahl" if res.weighted else "ungewichtet"
     for method, matrix in res.matrices.items():
         square = res.table(f"matrix_{method}", matrix.square().reindex(index=keys, columns=keys))
+        title = f"Korrelationen ({correlation.METHOD_LABELS[method]}, {how}), {_n_areas(matrix.long['n'])} Gebiete, {year}"
+        pairs = {(names[a], names[b]): square.loc[a, b] for i, a in enumerate(keys) for b in keys[i + 1:]}
         res.figure(f"korrelationen_{method}", charts.correlation_heatmap(
-            square, [names[k] for k in keys],
-            f"Korrelationen ({correlation.METHOD_LABELS[method]}, {how}), {_n_areas(matrix.long['n'])} Gebiete, {year}",
-            source, synthetic=bool(synthetic)))
+            square, [names[k] for k in keys], title, source, synthetic=bool(synthetic)),
+            alt=alttext.correlation_alt(title, pairs))
     res.html(_pairs_table(res.pairs, names, source, bool(synthetic)),
              records=[res.record(used, "Korrelationen")])
     units = table.attrs["units"]
@@ -282,7 +283,9 @@ def _show(res: CorrelationResult, table: pd.DataFrame, used: pd.DataFrame, specs
             combined_source(list(dict.fromkeys(table.attrs["indicators"][k] for k in (a, b)))),
             synthetic=a in synthetic or b in synthetic, weights=table["population"] if res.weighted else None)
         shown = used[used["key"].isin([a, b])]
-        res.figure(f"streudiagramm_{a}_{b}", fig, records=[res.record(shown, "Streudiagramm")])
+        r = next(iter(res.matrices.values())).pair(a, b)["r"] if a != b else None
+        res.figure(f"streudiagramm_{a}_{b}", fig, alt=alttext.scatter_alt(title, r, n),
+                   records=[res.record(shown, "Streudiagramm")])
 
 
 def _n_areas(n: pd.Series) -> str:

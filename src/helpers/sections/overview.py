@@ -89,16 +89,18 @@ def _cells(row: dict, report_year: int) -> list[str]:
 def table_html(report_year: int, summary_rows: list[dict] | None = None) -> str:
     """The summary table as HTML, one header row per Handlungsfeld."""
     cat = catalogue.load()
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in COLUMNS)
     body = []
     by_hf: dict[str, list[dict]] = {}
     for row in summary_rows or rows(report_year):
         by_hf.setdefault(row["hf"], []).append(row)
     for hf in cat.handlungsfelder:
-        body.append(f'<tr class="hf-row"><th colspan="{len(COLUMNS)}">{html.escape(hf.name)}</th></tr>')
+        # One <tbody> per Handlungsfeld, its name the header of that group of rows (scope="rowgroup").
+        body.append(f'<tbody><tr class="hf-row"><th scope="rowgroup" colspan="{len(COLUMNS)}">{html.escape(hf.name)}</th></tr>')
         for row in by_hf.get(hf.id, []):
             cls = ' class="synthetic"' if row["synthetic"] else ""
             body.append(f"<tr{cls}>" + "".join(f"<td>{c}</td>" for c in _cells(row, report_year)) + "</tr>")
+        body.append("</tbody>")
     note = (
         "Δ: Veränderung gegenüber dem Wert 1, 5 bzw. 10 Jahre zuvor, bei Anteilen in Prozentpunkten, sonst in der "
         "Einheit des Indikators. Abstand: Wert der ersten minus Wert der zweiten Vergleichsgruppe "
@@ -106,9 +108,9 @@ def table_html(report_year: int, summary_rows: list[dict] | None = None) -> str:
         "Δ Abstand: Veränderung des Betrags des Abstands über 5 Jahre (negativ = Abstand kleiner)."
     )
     return (
-        f'<figure class="im-table-figure summary"><figcaption>Alle Indikatoren im Überblick, Berichtsjahr {report_year}'
-        f"</figcaption><table class=\"im-table summary-table\"><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
-        f'</tbody></table><p class="source">{html.escape(note)}</p><p class="rule">{html.escape(trend.RULE_TEXT)}</p>'
+        f'<figure class="im-table-figure summary"><table class="im-table summary-table"><caption>Alle Indikatoren '
+        f"im Überblick, Berichtsjahr {report_year}</caption><thead><tr>{head}</tr></thead>{''.join(body)}"
+        f'</table><p class="source">{html.escape(note)}</p><p class="rule">{html.escape(trend.RULE_TEXT)}</p>'
         "<p class=\"source\">Quellen: siehe Definitionskästen der Kapitel.</p></figure>"
     )
 

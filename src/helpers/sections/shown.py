@@ -43,6 +43,7 @@ class Part:
     content: object
     alt: str | None = None
     records: list[Record] = field(default_factory=list)
+    data: str | None = None  # the published table that holds a figure's numbers (charts.show)
 
 
 class Shown:
@@ -69,9 +70,12 @@ class Shown:
         self.parts.append(Part("html", fragment, records=list(records or [])))
         return self
 
-    def figure(self, name: str, fig: Figure, alt: str | None = None, records: list[Record] | None = None) -> Shown:
+    def figure(self, name: str, fig: Figure, alt: str | None = None, records: list[Record] | None = None,
+               data: str | None = None) -> Shown:
+        """Show `fig` with `alt` (what it shows, with key values); `data` names the published table with
+        its numbers (charts.DATA_TABLES), which the stitched report links beside the figure."""
         self.figures[name] = fig
-        self.parts.append(Part("figure", fig, alt=alt, records=list(records or [])))
+        self.parts.append(Part("figure", fig, alt=alt, records=list(records or []), data=data))
         return self
 
     def add(self, other: Shown) -> Shown:
@@ -106,7 +110,7 @@ class Shown:
             elif part.kind == "html":
                 display(HTML(part.content))
             elif part.kind == "figure":
-                charts.show(part.content, part.alt)
+                charts.show(part.content, part.alt, data=part.data)
             else:
                 part.content._ipython_display_()
 
