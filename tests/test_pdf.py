@@ -386,3 +386,99 @@ def test_report_pdf_passes_verapdf(small_pdf):
     result = subprocess.run(["verapdf", "--flavour", "ua1", "--format", "text", str(pdf_path)],
                             capture_output=True, text=True, check=False)
     assert result.stdout.startswith("PASS"), result.stdout + result.stderr
+
+
+# --- page fill: no page left almost empty before the end of a chapter -------------------------------
+
+#: The text area of an A4 page within report.css's @page margins (22 mm top, 20 mm bottom), in pt.
+MM = 72 / 25.4
+BODY_TOP, BODY_BOTTOM = 297 * MM - 22 * MM, 20 * MM
+
+
+def _page_fill(page) -> float:
+    """How far down the text area the page's own content reaches (0 empty, 1 full): the lowest text
+    line or image drawn outside artifacts (so neither the running heads nor the page number count)."""
+    def times(a, b):
+        return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
+                a[2] * b[1] + a[3] * b[3], a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
+
+    ctm, saved, marks, lowest = [1, 0, 0, 1, 0, 0], [], [], BODY_TOP
+    for instruction in pikepdf.parse_content_stream(page):
+        op, operands = str(instruction.operator), instruction.operands
+        if op == "q":
+            saved.append(ctm)
+        elif op == "Q":
+            ctm = saved.pop()
+        elif op == "cm":
+            ctm = times([float(x) for x in operands], ctm)
+        elif op in ("BDC", "BMC"):
+            marks.append(str(operands[0]))
+        elif op == "EMC":
+            marks.pop()
+        elif "/Artifact" in marks:
+            continue
+        elif op == "Tm":  # WeasyPrint places every line of text with its own Tm
+            lowest = min(lowest, times([float(x) for x in operands], ctm)[5])
+        elif op == "Do":  # an image fills the unit square of its matrix
+            lowest = min([lowest, ctm[5], ctm[3] + ctm[5], ctm[1] + ctm[5], ctm[1] + ctm[3] + ctm[5]])
+    return (BODY_TOP - lowest) / (BODY_TOP - BODY_BOTTOM)
+
+
+def _half_empty(path: Path, starts: list[int]) -> list[tuple[int, float]]:
+    """Pages (from 1) less than half full that are not the last page of their part; `starts` are the
+    first pages (from 1) of the parts that begin on a new page (chapters, closing pages)."""
+    doc = pikepdf.open(path)
+    ends = {start - 1 for start in starts} | {len(doc.pages)}
+    fills = [(n, _page_fill(page)) for n, page in enumerate(doc.pages, start=1)]
+    return [(n, round(fill, 2)) for n, fill in fills if n >= min(starts) and n not in ends and fill < 0.5]
+
+
+def _png(width: int, height: int) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (31, 95, 139)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _html_chapter(path: Path, title: str, outputs: list[str]) -> Path:
+    """A chapter whose cells show `outputs` (HTML, as the helpers' figures and tables display)."""
+    cells = [nbformat.v4.new_markdown_cell(f"# {title}")]
+    for html_text in outputs:
+        cell = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": html_text, "text/plain": ""})])
+        cells.append(cell)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_no_page_before_a_chapters_end_is_left_half_empty(tmp_path):
+    text = "<p>" + "Werte der Stadtteile im Vergleich, mit ihren Abständen und Entwicklungen. " * 30 + "</p>"
+    rows = "".join(f"<tr><td>Stadtteil {n}</td><td>{n},0 %</td></tr>" for n in range(70))
+    table = ('<figure class="im-table-figure"><figcaption>Alle Stadtteile</figcaption><table class="im-table">'
+             f"<thead><tr><th>Stadtteil</th><th>Wert</th></tr></thead><tbody>{rows}</tbody></table></figure>")
+    chart, map_ = (f'<img alt="{alt}" class="figure" src="data:image/png;base64,{_png(1000, h)}"/>'
+                   for alt, h in (("Ein Diagramm", 520), ("Eine Karte", 900)))
+    # a chart and a map after some text (the map is as tall as a page's lower half and more), the
+    # summary's paragraph before a table longer than a page
+    a = _html_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", [chart, map_, text, map_])
+    b = _html_chapter(tmp_path / "b.ipynb", "Zweites Kapitel", [text[:600] + "</p>", table, text])
+    html_path = stitch.write_report([a, b], 2014, 2005, target=tmp_path / "out" / "report.html", stand=STAND)
+    pdf_path = pdf.write_pdf(html_path)
+    reader = PdfReader(pdf_path)
+    outline = dict(_outline(reader))
+    starts = [outline["Erstes Kapitel"], outline["Zweites Kapitel"], outline["Methodische Hinweise"]]
+    assert starts[1] - starts[0] >= 2 and starts[2] - starts[1] >= 2  # the chapters do run over pages
+    assert _half_empty(pdf_path, starts) == []
+    chapter_b = "".join(_texts(reader)[starts[1] - 1:starts[2] - 1])
+    assert "Stadtteil 0" in chapter_b and "Stadtteil 69" in chapter_b  # the whole table is there
+
+
+@pytest.mark.notebooks
+def test_report_chapters_leave_no_page_half_empty(small_pdf):
+    pdf_path, reader, titles = small_pdf
+    outline = dict(_outline(reader))
+    assert _half_empty(pdf_path, [outline[t] for t in titles] + [outline["Methodische Hinweise"]]) == []
