@@ -7,17 +7,19 @@ whole one; the opening-page and renderer tests need no kernel.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import nbformat
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
 from helpers.core import catalogue, context, paths
 from helpers.disclosure import suppression
 from helpers.indicators import trend
-from helpers.publish import pdf, stitch
+from helpers.publish import pdf, stitch, tagged
 from helpers.sections.blocks import first_year_shown
 from kernels import execute_notebook
 
@@ -244,3 +246,239 @@ def test_report_converts_only_changed_chapters(tmp_path, monkeypatch):
     head, parts, tail = stitch.split_parts(changed)
     assert [name for name, _ in parts] == ["vorspann", "kapitel-1", "kapitel-2", "anhang"]
     assert head.endswith("<main>") and tail.startswith("</main>")
+
+
+# --- tagged PDF (PDF/UA-1): the structure tree checked directly -------------------------------------
+
+def _marked_content(page) -> tuple[list[int], list[str]]:
+    """The page's MCIDs (in content order) and the names drawn as XObjects inside /Artifact sequences."""
+    mcids, artifact_draws, stack = [], [], []
+    for instruction in pikepdf.parse_content_stream(page):
+        op = str(instruction.operator)
+        if op in ("BDC", "BMC"):
+            operands = instruction.operands
+            stack.append(str(operands[0]))
+            if op == "BDC" and isinstance(operands[1], pikepdf.Dictionary) and "/MCID" in operands[1]:
+                mcids.append(int(operands[1].MCID))
+        elif op == "EMC":
+            stack.pop()
+        elif op == "Do" and "/Artifact" in stack:
+            artifact_draws.append(str(instruction.operands[0]))
+    assert not stack, "marked content not closed"
+    return mcids, artifact_draws
+
+
+def _first_page(element, pages: dict) -> int:
+    """Page index (from 0) of the first content of a structure element."""
+    for kid in [element, *tagged._elements(element)]:
+        if "/Pg" in kid:
+            return pages[kid.Pg.objgen]
+    raise AssertionError("element without page")
+
+
+def _check_tagged(path: Path, title: str) -> tuple[pikepdf.Pdf, list]:
+    """Everything PDF/UA-1 asks of the document as a whole; returns (pdf, the top-level parts)."""
+    doc = pikepdf.open(path)
+    assert doc.pdf_version >= "1.7"
+    root = doc.Root
+    assert root.MarkInfo.Marked is True
+    assert str(root.Lang) == "de"
+    assert root.ViewerPreferences.DisplayDocTitle is True
+    assert str(doc.docinfo.Title) == title
+    with doc.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        assert meta["dc:title"] == title
+        assert meta["pdfuaid:part"] == "1"
+    tree = root.StructTreeRoot
+    elements = tagged._elements(tree)
+    inside = {e.objgen for e in elements}
+    pages = {page.objgen: n for n, page in enumerate(doc.pages)}
+    assert all(e.Pg.objgen in pages for e in elements if "/Pg" in e)  # pages of this document
+    parent_tree = tagged._numbers(tree.ParentTree)
+    assert int(tree.ParentTreeNextKey) > max(parent_tree)
+    for n, page in enumerate(doc.pages):
+        key = int(page.obj.StructParents)
+        assert key in parent_tree, f"page {n + 1}: /StructParents {key} fehlt im ParentTree"
+        mcids, artifacts = _marked_content(page)
+        owners = list(parent_tree[key])
+        assert sorted(mcids) == list(range(len(owners))), f"page {n + 1}: MCIDs without an element"
+        for mcid in mcids:
+            owner = owners[mcid]
+            assert owner.objgen in inside, f"page {n + 1}: MCID {mcid} belongs to no element of the tree"
+            assert mcid in [int(k) for k in tagged._kids(owner) if isinstance(k, int)]
+        if n > 0:  # "Seite n von N": drawn as an artifact on every page but the title page
+            assert artifacts == [f"/ImSeitenzahl{n}"], n
+        for annotation in page.obj.get("/Annots", []):
+            owner = parent_tree[int(annotation.StructParent)]
+            assert owner.objgen in inside and owner.S == "/Link"
+            assert any(k.get("/Obj") is not None and k.Obj.objgen == annotation.objgen
+                       for k in tagged._kids(owner) if isinstance(k, pikepdf.Dictionary))
+    keys = set(parent_tree)
+    for key, value in parent_tree.items():
+        for owner in (value if isinstance(value, pikepdf.Array) else [value]):
+            assert owner.objgen in inside, f"ParentTree {key} points outside the tree"
+    assert keys >= {int(p.obj.StructParents) for p in doc.pages}
+    figures = [e for e in elements if e.S == "/Figure"]
+    assert all(str(f.get("/Alt", "")).strip() for f in figures), "a figure without alt text"
+    kinds = {str(e.S) for e in elements}
+    assert {"/H1", "/H2"} <= kinds
+    ids = dict(pikepdf.NameTree(tree.IDTree).items()) if "/IDTree" in tree else {}
+    for element in elements:
+        if "/ID" in element:
+            assert ids[str(element.ID)].objgen == element.objgen
+        for header in element.get("/A", {}).get("/Headers", []) if isinstance(element.get("/A"), pikepdf.Dictionary) else []:
+            assert str(header) in ids, "a table cell points to a header that does not exist"
+    (document,) = tree.K
+    assert document.S == "/Document"
+    parts = list(document.K)
+    assert all(part.S == "/Part" for part in parts)
+    starts = [_first_page(part, pages) for part in parts]
+    assert starts == sorted(starts) and starts[0] == 0  # reading order: the parts as they follow each other
+    return doc, parts
+
+
+def test_pdf_is_tagged_for_screen_readers(tmp_path):
+    a = _long_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", 12)
+    b = _long_chapter(tmp_path / "b.ipynb", "Zweites Kapitel", 3)
+    html_path = stitch.write_report([a, b], 2014, 2005, target=tmp_path / "out" / "report.html", stand=STAND)
+    pdf_path = pdf.write_pdf(html_path)
+    doc, parts = _check_tagged(pdf_path, "Integrationsmonitoring Münster 2014")
+    assert len(parts) == 4  # opening pages, two chapters, closing pages
+    texts = _texts(PdfReader(pdf_path))
+    pages = {page.objgen: n for n, page in enumerate(doc.pages)}
+    for part, title in zip(parts[1:3], ("Erstes Kapitel", "Zweites Kapitel")):
+        start = _first_page(part, pages)
+        assert texts[start].lstrip().startswith(title)
+        assert "/H1" in {str(e.S) for e in tagged._elements(part)}
+    # the running heads are artifacts: every page after the first of a chapter repeats its title
+    # in the margin, yet only its pages' own text is tagged
+    first = _first_page(parts[1], pages)
+    assert "Erstes Kapitel" in texts[first + 1]
+
+
+def test_whole_document_without_parts_is_tagged_too(tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text('<html lang="de"><head><title>Bericht</title></head><body><h1>Titel</h1><h2>Teil</h2>'
+                    '<p>Text</p><img alt="Eine Karte" src="data:image/png;base64,'
+                    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="></body></html>')
+    doc = pikepdf.open(pdf.write_pdf(page))
+    figures = [e for e in tagged._elements(doc.Root.StructTreeRoot) if e.S == "/Figure"]
+    assert [str(f.Alt) for f in figures] == ["Eine Karte"]
+
+
+@pytest.mark.notebooks
+def test_report_pdf_is_tagged(small_pdf):
+    pdf_path, reader, titles = small_pdf
+    doc, parts = _check_tagged(pdf_path, f"Integrationsmonitoring Münster {YEAR}")
+    pages = {page.objgen: n for n, page in enumerate(doc.pages)}
+    outline = dict(_outline(reader))
+    assert len(parts) == len(titles) + 2
+    assert [_first_page(part, pages) + 1 for part in parts[1:-1]] == [outline[t] for t in titles]  # contents' order
+    assert _first_page(parts[-1], pages) + 1 == outline["Methodische Hinweise"]
+    figures = [e for part in parts[1:-1] for e in tagged._elements(part) if e.S == "/Figure"]
+    assert figures and all(len(str(f.Alt)) > 10 for f in figures)
+
+
+@pytest.mark.skipif(shutil.which("verapdf") is None, reason="veraPDF (Java) ist nicht installiert: "
+                    "PDF/UA-1 nur mit den eigenen Prüfungen der Strukturbaum-Tests geprüft")
+@pytest.mark.notebooks
+def test_report_pdf_passes_verapdf(small_pdf):
+    pdf_path, _, _ = small_pdf
+    result = subprocess.run(["verapdf", "--flavour", "ua1", "--format", "text", str(pdf_path)],
+                            capture_output=True, text=True, check=False)
+    assert result.stdout.startswith("PASS"), result.stdout + result.stderr
+
+
+# --- page fill: no page left almost empty before the end of a chapter -------------------------------
+
+#: The text area of an A4 page within report.css's @page margins (22 mm top, 20 mm bottom), in pt.
+MM = 72 / 25.4
+BODY_TOP, BODY_BOTTOM = 297 * MM - 22 * MM, 20 * MM
+
+
+def _page_fill(page) -> float:
+    """How far down the text area the page's own content reaches (0 empty, 1 full): the lowest text
+    line or image drawn outside artifacts (so neither the running heads nor the page number count)."""
+    def times(a, b):
+        return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2],
+                a[2] * b[1] + a[3] * b[3], a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
+
+    ctm, saved, marks, lowest = [1, 0, 0, 1, 0, 0], [], [], BODY_TOP
+    for instruction in pikepdf.parse_content_stream(page):
+        op, operands = str(instruction.operator), instruction.operands
+        if op == "q":
+            saved.append(ctm)
+        elif op == "Q":
+            ctm = saved.pop()
+        elif op == "cm":
+            ctm = times([float(x) for x in operands], ctm)
+        elif op in ("BDC", "BMC"):
+            marks.append(str(operands[0]))
+        elif op == "EMC":
+            marks.pop()
+        elif "/Artifact" in marks:
+            continue
+        elif op == "Tm":  # WeasyPrint places every line of text with its own Tm
+            lowest = min(lowest, times([float(x) for x in operands], ctm)[5])
+        elif op == "Do":  # an image fills the unit square of its matrix
+            lowest = min([lowest, ctm[5], ctm[3] + ctm[5], ctm[1] + ctm[5], ctm[1] + ctm[3] + ctm[5]])
+    return (BODY_TOP - lowest) / (BODY_TOP - BODY_BOTTOM)
+
+
+def _half_empty(path: Path, starts: list[int]) -> list[tuple[int, float]]:
+    """Pages (from 1) less than half full that are not the last page of their part; `starts` are the
+    first pages (from 1) of the parts that begin on a new page (chapters, closing pages)."""
+    doc = pikepdf.open(path)
+    ends = {start - 1 for start in starts} | {len(doc.pages)}
+    fills = [(n, _page_fill(page)) for n, page in enumerate(doc.pages, start=1)]
+    return [(n, round(fill, 2)) for n, fill in fills if n >= min(starts) and n not in ends and fill < 0.5]
+
+
+def _png(width: int, height: int) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (31, 95, 139)).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _html_chapter(path: Path, title: str, outputs: list[str]) -> Path:
+    """A chapter whose cells show `outputs` (HTML, as the helpers' figures and tables display)."""
+    cells = [nbformat.v4.new_markdown_cell(f"# {title}")]
+    for html_text in outputs:
+        cell = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": html_text, "text/plain": ""})])
+        cells.append(cell)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_no_page_before_a_chapters_end_is_left_half_empty(tmp_path):
+    text = "<p>" + "Werte der Stadtteile im Vergleich, mit ihren Abständen und Entwicklungen. " * 30 + "</p>"
+    rows = "".join(f"<tr><td>Stadtteil {n}</td><td>{n},0 %</td></tr>" for n in range(70))
+    table = ('<figure class="im-table-figure"><figcaption>Alle Stadtteile</figcaption><table class="im-table">'
+             f"<thead><tr><th>Stadtteil</th><th>Wert</th></tr></thead><tbody>{rows}</tbody></table></figure>")
+    chart, map_ = (f'<img alt="{alt}" class="figure" src="data:image/png;base64,{_png(1000, h)}"/>'
+                   for alt, h in (("Ein Diagramm", 520), ("Eine Karte", 900)))
+    # a chart and a map after some text (the map is as tall as a page's lower half and more), the
+    # summary's paragraph before a table longer than a page
+    a = _html_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", [chart, map_, text, map_])
+    b = _html_chapter(tmp_path / "b.ipynb", "Zweites Kapitel", [text[:600] + "</p>", table, text])
+    html_path = stitch.write_report([a, b], 2014, 2005, target=tmp_path / "out" / "report.html", stand=STAND)
+    pdf_path = pdf.write_pdf(html_path)
+    reader = PdfReader(pdf_path)
+    outline = dict(_outline(reader))
+    starts = [outline["Erstes Kapitel"], outline["Zweites Kapitel"], outline["Methodische Hinweise"]]
+    assert starts[1] - starts[0] >= 2 and starts[2] - starts[1] >= 2  # the chapters do run over pages
+    assert _half_empty(pdf_path, starts) == []
+    chapter_b = "".join(_texts(reader)[starts[1] - 1:starts[2] - 1])
+    assert "Stadtteil 0" in chapter_b and "Stadtteil 69" in chapter_b  # the whole table is there
+
+
+@pytest.mark.notebooks
+def test_report_chapters_leave_no_page_half_empty(small_pdf):
+    pdf_path, reader, titles = small_pdf
+    outline = dict(_outline(reader))
+    assert _half_empty(pdf_path, [outline[t] for t in titles] + [outline["Methodische Hinweise"]]) == []

@@ -14,6 +14,9 @@ the whole document: "Seite n von N" (stamped from a small rendered overlay), the
 in the contents (written into the opening pages, which are rendered again only when a number
 moved), one outline of bookmarks, and the named destinations for the links between parts.
 A document without part marks is rendered whole.
+
+Tagged (PDF/UA-1, helpers.publish.tagged): every part is rendered with its structure tree, the join
+keeps the trees as one, and the stamped page numbers and running heads are artifacts.
 """
 
 from __future__ import annotations
@@ -31,13 +34,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from helpers.core.fileio import atomic_path, write_text_atomic
+from helpers.publish import tagged
 
 #: Only embedded (data:) and local (file:) resources; anything else is an error.
 ALLOWED_PROTOCOLS = ("data", "file")
 #: WeasyPrint's notice that it ignores a CSS declaration it does not know (screen-only CSS): harmless.
 HARMLESS = ("Ignored `",)
 #: Bump when the way parts are rendered changes: cached part PDFs of older versions are not reused.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 #: Page numbers are stamped on the joined document; the report's title goes into every running head.
 PART_CSS = ('@page {{ @top-left {{ content: "{title}"; }} @bottom-center {{ content: none; }} }}'
             '.im-pdf-targets > div {{ height: 0; margin: 0; padding: 0; }}')
@@ -48,6 +52,9 @@ OVERLAY_CSS = ("@page { @top-left { content: none; } @top-right { content: none;
                "@page :first { @bottom-center { content: none; } }"
                "body { margin: 0; padding: 0; } .im-seite + .im-seite { break-before: page; }")
 PT_PER_PX = 0.75
+#: The report's language when its <html> element names none.
+DEFAULT_LANG = "de"
+CREATOR = "Integrationsmonitoring-Werkbank"
 
 
 class PdfError(RuntimeError):
@@ -86,12 +93,24 @@ def _fetcher():
     return URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS, fail_on_errors=True)
 
 
+def _write_tagged(doc, target: Path, prefix: str) -> None:
+    """Write a laid-out WeasyPrint document as a tagged PDF (PDF/UA-1) whose tree can be joined."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(doc.write_pdf(pdf_variant=tagged.VARIANT))) as part:
+        tagged.finish_part(part, prefix)
+        part.save(target, deterministic_id=True)
+
+
 def render(html_path: Path, target: Path) -> None:
     """Render a whole HTML file to `target` in one go (not atomic; see write_pdf)."""
     html_path = Path(html_path).resolve()
     with _weasyprint() as HTML:
-        HTML(filename=str(html_path), base_url=html_path.parent.as_uri() + "/", url_fetcher=_fetcher(),
-             media_type="print").write_pdf(target)
+        doc = HTML(filename=str(html_path), base_url=html_path.parent.as_uri() + "/", url_fetcher=_fetcher(),
+                   media_type="print").render()
+        _write_tagged(doc, target, "s")
 
 
 def warm_up() -> None:
@@ -106,12 +125,12 @@ def warm_up() -> None:
 
 # --- parts ---------------------------------------------------------------------------------------
 
-def _cache_key(document: str) -> str:
+def _cache_key(document: str, tags: bool = True) -> str:
     import hashlib
 
     import weasyprint
 
-    digest = hashlib.sha256(f"{RENDER_VERSION}|{weasyprint.__version__}|".encode())
+    digest = hashlib.sha256(f"{RENDER_VERSION}|{weasyprint.__version__}|{tags}|".encode())
     digest.update(document.encode("utf-8"))
     return digest.hexdigest()
 
@@ -121,9 +140,13 @@ def _bookmarks(tree: list) -> list:
     return [[label, dest[0], round(dest[2], 2), _bookmarks(children)] for label, dest, children, _state in tree]
 
 
-def _render_part(cache: Path, base_url: str, document: str) -> dict:
-    """Lay out one part, write its PDF and what the joining needs into `cache`; return the latter."""
-    key = _cache_key(document)
+def _render_part(cache: Path, base_url: str, document: str, tags: bool = True) -> dict:
+    """Lay out one part, write its PDF and what the joining needs into `cache`; return the latter.
+
+    A tagged part (the report's content) is PDF/UA-1; an untagged one (the page-number overlay, which
+    the join marks as an artifact as a whole) has no marked content of its own.
+    """
+    key = _cache_key(document, tags)
     meta_path, pdf_path = Path(cache) / f"{key}.json", Path(cache) / f"{key}.pdf"
     with _weasyprint() as HTML:
         doc = HTML(string=document, base_url=base_url, url_fetcher=_fetcher(), media_type="print").render()
@@ -134,7 +157,10 @@ def _render_part(cache: Path, base_url: str, document: str) -> dict:
         meta = {"file": pdf_path.name, "pages": len(doc.pages), "anchors": anchors,
                 "bookmarks": _bookmarks(doc.make_bookmark_tree(scale=PT_PER_PX, transform_pages=True))}
         with atomic_path(pdf_path) as tmp:
-            doc.write_pdf(tmp)
+            if tags:
+                _write_tagged(doc, tmp, key[:12])
+            else:
+                doc.write_pdf(tmp)
     write_text_atomic(meta_path, json.dumps(meta, ensure_ascii=False))
     return meta
 
@@ -148,9 +174,9 @@ class PartRenderer:
         self.used: set[str] = set()
         self.rendered = 0
 
-    def cached(self, document: str) -> dict | None:
+    def cached(self, document: str, tags: bool = True) -> dict | None:
         """The part's entry if it was rendered before (and marks it as used)."""
-        key = _cache_key(document)
+        key = _cache_key(document, tags)
         meta_path, pdf_path = self.cache / f"{key}.json", self.cache / f"{key}.pdf"
         self.used.update({meta_path.name, pdf_path.name})
         if meta_path.is_file() and pdf_path.is_file():
@@ -160,11 +186,11 @@ class PartRenderer:
                 return None  # a damaged entry is rendered again
         return None
 
-    def render(self, document: str) -> dict:
+    def render(self, document: str, tags: bool = True) -> dict:
         """{"file", "pages", "anchors" {id: first page}, "bookmarks"}: from the cache, or rendered now."""
-        meta = self.cached(document)
+        meta = self.cached(document, tags)
         if meta is None:
-            meta = _render_part(self.cache, self.base_url, document)
+            meta = _render_part(self.cache, self.base_url, document, tags)
             self.rendered += 1
         return meta
 
@@ -241,6 +267,11 @@ def _page_numbers(metas: list[dict], placeholders: list[set[str]], names: list[s
     return {name: numbers[name] for name in names if name in numbers}
 
 
+def _report_lang(head: str) -> str:
+    match = re.search(r"<html[^>]*\blang=\"([^\"]+)\"", head)
+    return match.group(1) if match else DEFAULT_LANG
+
+
 def _report_title(head: str) -> str:
     match = re.search(r"<title>(.*?)</title>", head, flags=re.S)
     return html.unescape(match.group(1)).strip() if match else ""
@@ -291,17 +322,19 @@ def _outline(pdf, entries: list[tuple[list, int]]) -> None:
 
 def _stamp(pdf, page, stamp, n: int) -> None:
     """Draw `stamp` (a page of the overlay) over `page` under a fixed name, unlike pikepdf's
-    add_overlay, whose random resource names would make every build's PDF differ."""
+    add_overlay, whose random resource names would make every build's PDF differ. The stamp is a
+    pagination artifact: no part of the structure tree, skipped by screen readers."""
     import pikepdf
 
     name = pikepdf.Name(f"/ImSeitenzahl{n}")  # pages may share one resource dictionary
     page.add_resource(pdf.copy_foreign(stamp.as_form_xobject()), pikepdf.Name.XObject, name)
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(pdf, f"\nQ\nq {name} Do Q\n".encode()))
+    page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + tagged.ARTIFACT_BEGIN + f"q {name} Do Q\n".encode()
+                                     + tagged.ARTIFACT_END))
 
 
 def _join(renderer: PartRenderer, metas: list[dict], placeholders: list[set[str]], overlay: dict,
-          title: str, target: Path) -> None:
+          title: str, target: Path, lang: str = DEFAULT_LANG) -> None:
     import pikepdf
 
     pdf = pikepdf.new()
@@ -320,10 +353,9 @@ def _join(renderer: PartRenderer, metas: list[dict], placeholders: list[set[str]
         _stamp(pdf, page, stamp, n)
     _destinations(pdf, [(part, off, held) for part, off, held in zip(opened, offsets, placeholders)])
     _outline(pdf, [(meta["bookmarks"], off) for meta, off in zip(metas, offsets)])
-    pdf.Root.Lang = pikepdf.String("de")
-    pdf.docinfo["/Title"] = title
-    pdf.docinfo["/Creator"] = "Integrationsmonitoring-Werkbank"
-    pdf.save(target, deterministic_id=True)
+    tagged.join(pdf, list(zip(opened, offsets)))
+    tagged.document_catalog(pdf, title, lang, CREATOR)
+    pdf.save(target, deterministic_id=True, min_version=tagged.PDF_VERSION, fix_metadata_version=False)
     for part in opened:
         part.close()
 
@@ -369,10 +401,10 @@ def render_parts(html_path: Path, target: Path, cache: Path) -> int:
     metas = [front, *rest_metas]
     total = sum(m["pages"] for m in metas)
     overlay = renderer.render(_with_style(head, OVERLAY_CSS)
-                              + '<div class="im-seite"></div>' * total + tail)
+                              + '<div class="im-seite"></div>' * total + tail, tags=False)
     if overlay["pages"] != total:
         raise PdfError(f"{html_path.name}: Seitenzahlen-Ebene hat {overlay['pages']} statt {total} Seiten.")
-    _join(renderer, metas, held, overlay, title, target)
+    _join(renderer, metas, held, overlay, title, target, _report_lang(head))
     renderer.prune(keep=(hint_path.name,))
     return renderer.rendered
 
