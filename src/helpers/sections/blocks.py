@@ -25,6 +25,7 @@ from helpers.core.catalogue import GROUP_LABELS, GROUP_LABELS_DATIVE, Indicator
 from helpers.disclosure import disclosed, suppression
 from helpers.figures import alttext, charts, maps
 from helpers.indicators import compute
+from helpers.sections import commentary
 from helpers.sections.shown import Record, Shown
 
 LOOK_BACK = 10  # years shown in a series, report year included
@@ -54,16 +55,29 @@ def first_year_shown(report_year: int) -> int:
     return min(years) if years else lo
 
 
-def opening(hf_id: str) -> Shown:
-    """Aim of the Handlungsfeld (from the catalogue) as the chapter's first paragraph.
+def opening(hf_id: str, report_year: int | None = None) -> Shown:
+    """Aim of the Handlungsfeld (from the catalogue) as the chapter's first paragraph, then the staff's
+    commentary on the Handlungsfeld for the report year, if written (helpers.sections.commentary).
 
-    Catalogue text only, no data: the result records nothing.
+    The aim is catalogue text; only the numbers a commentary cites are recorded.
     """
     hf = _cat().handlungsfeld(hf_id)
     text = f"*{hf.category}*\n\n{hf.aim}"
     result = Shown(hf.name).markdown(text)
     result.sentence(text)
+    _add_staff_text(result, "handlungsfeld", hf_id, report_year)
     return result
+
+
+def recommendations(hf_id: str, report_year: int) -> Shown:
+    """The staff's recommendations for a Handlungsfeld and report year (nothing when none are written)."""
+    return commentary.section("empfehlungen", _cat().handlungsfeld(hf_id).id, report_year)
+
+
+def _add_staff_text(result: Shown, place: str, key: str, report_year: int | None) -> None:
+    text = commentary.section(place, key, report_year)
+    if text.parts:
+        result.add(text)
 
 
 def _age_text(age: str) -> str:
@@ -433,6 +447,7 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     result.table("text", _nonempty_concat(text_cells))
     result.markdown(result.sentence(key_sentences(ind, city, small_areas, year)),
                     records=[Record(cells, "Text") for cells in text_cells])
+    _add_staff_text(result, "indikator", ind.id, report_year)
     shown_years = city_window.loc[city_window["value"].notna(), "year"]
     if shown_years.nunique() == 1:  # one point is no series: the value, as a table
         single = result.table("zeitreihe", city_window[city_window["year"] == year])

@@ -1,0 +1,137 @@
+"""Staff texts per report year (helpers.core.texts) rendered with cited numbers (helpers.sections.commentary)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers.core import catalogue, texts
+from helpers.disclosure import disclosed
+from helpers.sections import blocks, commentary
+
+YEAR = 2019
+
+
+@pytest.fixture
+def text_dir(tmp_path, monkeypatch):
+    """A texte/ folder of our own; write(relative path, content) puts a text of YEAR into it."""
+    monkeypatch.setattr(texts, "folder", lambda year, data_dir=None: tmp_path / "texte" / str(year))
+    commentary._texts_cached.cache_clear()
+
+    def write(relative: str, content: str, year: int = YEAR):
+        path = tmp_path / "texte" / str(year) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        return path
+    yield write
+    commentary._texts_cached.cache_clear()
+
+
+def _html(shown) -> str:
+    return "".join(p.content if p.kind == "html" else _html(p.content) if p.kind == "shown" else "" for p in shown.parts)
+
+
+def _city_value(indicator: str, year: int, group: str = "total") -> pd.Series:
+    values = disclosed.values(catalogue.load().indicator(indicator), "stadt")
+    return values[(values["year"] == year) & (values["group"] == group)].iloc[0]
+
+
+def test_a_handlungsfeld_commentary_appears_in_its_chapter_only_in_its_year(text_dir):
+    text_dir("handlungsfelder/arbeit_wirtschaft.md",
+             "---\nstatus: freigegeben\nvon: Kommunales Integrationszentrum\n---\nDie Lage hat sich **verbessert**.\n")
+    opening = blocks.opening("arbeit_wirtschaft", YEAR)
+    html = _html(opening)
+    assert '<p class="im-staff-label">Einordnung (Kommunales Integrationszentrum)</p>' in html
+    assert "<strong>verbessert</strong>" in html and "ENTWURF" not in html
+    assert _html(blocks.opening("arbeit_wirtschaft", YEAR - 1)) == ""  # another year: nothing
+    assert _html(blocks.opening("arbeit_wirtschaft")) == ""  # no year given (interactive): nothing
+    assert _html(blocks.opening("partizipation", YEAR)) == ""  # another Handlungsfeld: nothing
+
+
+def test_recommendations_and_indicator_commentary_at_their_places(text_dir):
+    text_dir("empfehlungen/wohnen.md", "1. Mehr Beratung.\n")
+    text_dir("indikatoren/mv_anteil.md", "---\nbeispiel: true\n---\nEin Satz zum Anteil.\n")
+    recommendation = _html(blocks.recommendations("wohnen", YEAR))
+    assert "Handlungsempfehlungen – ENTWURF, nicht freigegeben" in recommendation  # no status: a draft
+    assert "<ol>\n<li>Mehr Beratung.</li>\n</ol>" in recommendation
+    section = blocks.indicator_section("mv_anteil", YEAR)
+    kinds = [p.kind for p in section.parts]
+    staff = kinds.index("shown")
+    assert section.parts[staff - 1].content.startswith("2019 lag")  # right after the key sentences
+    assert "Einordnung – ENTWURF, nicht freigegeben – Beispieltext der Demodaten" in _html(section)
+    assert "Ein Satz zum Anteil." not in _html(blocks.indicator_section("alo_dichte", YEAR))
+
+
+def test_placeholders_render_the_disclosed_value_with_unit_and_are_recorded(text_dir):
+    text_dir("indikatoren/mv_anteil.md", "Stadt: {{mv_anteil 2019 Münster}}, Coerde: {{ mv_anteil 2019 Coerde }}.\n"
+                                         "Ausländer/-innen: {{alo_dichte:foreign 2014}}.\n")
+    text = commentary.find("indikator", "mv_anteil", YEAR)
+    rendered, cited = commentary.render(text)
+    # 72,501 of 312,169 and Coerde as summed by hand from the SMS (README "Was der Bericht 2019 zeigt")
+    assert rendered.startswith("Stadt: 23,2\u00a0%, Coerde: 53,1\u00a0%.")
+    alo = _city_value("alo_dichte", 2014, "foreign")
+    unit = catalogue.load().indicator("alo_dichte").unit
+    assert rendered.splitlines()[1] == f"Ausländer/-innen: {f'{alo.value:.1f}'.replace('.', ',')}\u00a0{unit}."
+    assert [(c.iloc[0]["indicator"], c.iloc[0]["area_name"], c.iloc[0]["year"]) for c in cited] == \
+        [("mv_anteil", "Stadt Münster", 2019), ("mv_anteil", "Coerde", 2019), ("alo_dichte", "Stadt Münster", 2014)]
+    box = commentary.box(text)
+    assert [r.what for r in box.parts[0].records] == ["Text"] * 3  # the checker sees every cited cell
+
+
+def test_a_revised_or_suppressed_value_changes_the_rendered_text(text_dir, monkeypatch):
+    text_dir("indikatoren/mv_anteil.md", "Anteil {{mv_anteil 2019}}.")
+    real = disclosed.values
+
+    def revised(ind, level=None, *args, **kwargs):
+        frame = real(ind, level, *args, **kwargs).copy()
+        at = (frame["year"] == 2019) & (frame["group"] == "total")
+        frame.loc[at, ["value", "flag"]] = [24.0, "r"]
+        return frame
+
+    monkeypatch.setattr(disclosed, "values", revised)
+    assert commentary.render(commentary.find("indikator", "mv_anteil", YEAR))[0] == "Anteil 24,0\u00a0%\u00a0r."
+
+    def suppressed(ind, level=None, *args, **kwargs):
+        frame = real(ind, level, *args, **kwargs).copy()
+        at = (frame["year"] == 2019) & (frame["group"] == "total")
+        frame.loc[at, ["value", "flag"]] = [float("nan"), "."]
+        return frame
+
+    monkeypatch.setattr(disclosed, "values", suppressed)
+    assert commentary.render(commentary.find("indikator", "mv_anteil", YEAR))[0] == "Anteil .."
+
+
+@pytest.mark.parametrize("placeholder, message", [
+    ("{{mv_antel 2019}}", "Indikator 'mv_antel' ist im Katalog unbekannt"),
+    ("{{mv_anteil 2019 Atlantis}}", "Gebiet 'Atlantis' ist unbekannt"),
+    ("{{mv_anteil 2020}}", "2020 liegt nach dem Berichtsjahr 2019"),
+    ("{{mv_anteil:martians 2019}}", "Gruppe 'martians' gibt es keinen Wert"),
+    ("{{mv_anteil}}", "ist kein gültiger Platzhalter"),
+])
+def test_an_unknown_placeholder_stops_with_file_and_line(text_dir, placeholder, message):
+    path = text_dir("indikatoren/mv_anteil.md", f"---\nstatus: entwurf\n---\nErste Zeile.\n\nHier: {placeholder}\n")
+    with pytest.raises(texts.TextError) as caught:
+        blocks.indicator_section("mv_anteil", YEAR)
+    assert str(caught.value).startswith(f"{path}, Zeile 6: ")  # front matter counted: the file's own line
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("relative, content, message", [
+    ("indikatoren/mv_antel.md", "x", "'mv_antel' ist kein Indikator des Katalogs (data/catalogue.yml); möglich: "),
+    ("handlungsfelder/arbeit.md", "x", "'arbeit' ist kein Handlungsfeld des Katalogs"),
+    ("notizen.txt", "x", "Hier gehört kein Text hin. Texte eines Jahres: einleitung.md, handlungsfelder/<name>.md"),
+    ("einleitung.md", "---\nstatus: fertig\n---\nx", "Zeile 2: status ist 'fertig'; erlaubt: entwurf, freigegeben."),
+    ("einleitung.md", "---\nautor: X\n---\nx", "Zeile 2: Unbekannte Angabe im Kopf: autor; erlaubt: status, von, beispiel."),
+    ("einleitung.md", "---\nstatus: entwurf\nx", "Zeile 1: Der Kopf beginnt mit '---', endet aber nicht"),
+])
+def test_a_misplaced_or_malformed_text_is_named(text_dir, relative, content, message):
+    path = text_dir(relative, content)
+    with pytest.raises(texts.TextError) as caught:
+        commentary.year_texts(YEAR)
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+
+
+def test_raw_html_in_a_text_is_shown_not_run(text_dir):
+    text_dir("einleitung.md", 'Vorsicht <script>alert("x")</script> und <b>fett</b>.')
+    html = _html(commentary.section("einleitung", "", YEAR))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
