@@ -23,7 +23,7 @@ from helpers.sections.shown import Shown
 
 YEAR = 2014
 NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
-OPENING = re.compile(r'^blocks\.opening\("(\w+)"\)$')
+OPENING = re.compile(r'^blocks\.opening\("(\w+)", report_year\)$')
 SECTION = re.compile(r'^blocks\.indicator_section\("(\w+)", report_year\)$')
 WHOLE = re.compile(r'blocks\.handlungsfeld\("(\w+)"')
 
@@ -56,6 +56,8 @@ def test_handlungsfeld_notebooks_are_cell_by_cell():
     for hf in catalogue.load().handlungsfelder:
         whole = [p.name for p in NOTEBOOKS for s in _code(p) if (m := WHOLE.search(s)) and m.group(1) == hf.id]
         assert (hf.id in opened) + len(whole) == 1, (hf.id, whole)
+    for hf_id, path in opened.items():  # the staff's recommendations close each chapter (helpers.sections.commentary)
+        assert _code(path)[-1] == f'blocks.recommendations("{hf_id}", report_year)', path.name
 
 
 def _problems(cells: list[dict], hf_id: str, lead_ins: bool = True) -> list[str]:

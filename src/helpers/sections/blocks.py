@@ -491,15 +491,17 @@ class Chapter(Shown):
 
 
 def handlungsfeld(hf_id: str, report_year: int) -> Chapter:
-    """A whole Handlungsfeld chapter body: its aim, then every indicator of the catalogue in order.
+    """A whole Handlungsfeld chapter body: its aim (and commentary), every indicator of the catalogue
+    in order, then the recommendations if written.
 
-    A convenience; the chapter notebooks call `opening` and `indicator_section` cell by cell.
+    A convenience; the chapter notebooks call `opening`, `indicator_section` and `recommendations` cell by cell.
     """
     result = Chapter(hf_id, _cat().handlungsfeld(hf_id).name)
-    result.add(opening(hf_id))
+    result.add(opening(hf_id, report_year))
     for ind in _cat().for_handlungsfeld(hf_id):
         result.sections[ind.id] = section = indicator_section(ind.id, report_year)
         result.add(section)
+    _add_staff_text(result, "empfehlungen", hf_id, report_year)
     return result
 
 
