@@ -11,6 +11,7 @@
 #   make templates [YEAR=2018]  one empty delivery template per data owner in outputs/templates/
 #   make ingest FILE=lieferung.xlsx [REVISE=1] [CONFIRM=1] [CHECK=1]   check and store data deliveries
 #   make check-city           check the city's setup (areas, boundaries, data, catalogue, config)
+#   make texts-draft FROM=2019 YEAR=2020   last year's commentary/recommendations as drafts; texts-release YEAR=2020
 #   make lock                 re-generate requirements.lock + environment.yml from pyproject.toml
 # Without make (Windows, conda): the same commands as `integrationsmonitoring report|test|verify|…`
 # (or `python -m helpers …`) in the project's environment; `integrationsmonitoring --help` lists them.
@@ -28,6 +29,7 @@ CLI    := $(BIN)/python -m helpers
 YEAR   ?=
 MANIFEST ?=
 FILE   ?=
+FROM   ?=
 REVISE ?=
 CONFIRM ?=
 CHECK  ?=
@@ -43,10 +45,10 @@ endif
 endif
 SRC    ?= ../shared/data/$(or $(CITY),muenster)
 
-.PHONY: setup report test verify bench lab data templates ingest check-city lock clean help
+.PHONY: setup report test verify bench lab data templates ingest check-city texts-draft texts-release lock clean help
 
 help:
-	@sed -n '1,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,18p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -95,6 +97,13 @@ templates: $(STAMP)
 ingest: export IM_INGEST_FILE = $(value FILE)
 ingest: $(STAMP)
 	@$(CLI) ingest --files-from-env IM_INGEST_FILE $(if $(REVISE),--revise) $(if $(CONFIRM),--confirm-jumps) $(if $(CHECK),--check)
+
+# The staff's texts of a year (data/texte/<jahr>/): last year's as drafts for a new year, release them.
+texts-draft: $(STAMP)
+	@$(CLI) texts entwurf --von $(FROM) --nach $(YEAR)
+
+texts-release: $(STAMP)
+	@$(CLI) texts freigeben --jahr $(YEAR) $(FILE)
 
 # Maintainers only: needs network access to PyPI.
 lock:

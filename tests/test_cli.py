@@ -21,7 +21,8 @@ REPO = context.REPOSITORY
 FOREIGN_HELP = {"test", "lab"}
 #: Make targets and the command each one runs.
 TARGETS = {"report": "report", "test": "test", "verify": "verify", "bench": "bench", "lab": "lab", "data": "data",
-           "check-city": "check-city", "templates": "templates", "ingest": "ingest"}
+           "check-city": "check-city", "templates": "templates", "ingest": "ingest", "texts-draft": "texts entwurf",
+           "texts-release": "texts freigeben"}
 
 
 @pytest.fixture(autouse=True)

@@ -135,3 +135,46 @@ def test_raw_html_in_a_text_is_shown_not_run(text_dir):
     text_dir("einleitung.md", 'Vorsicht <script>alert("x")</script> und <b>fett</b>.')
     html = _html(commentary.section("einleitung", "", YEAR))
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>" not in html
+
+
+# --- a new year: drafts, release ----------------------------------------------------------------------
+
+
+def test_last_years_texts_become_drafts_of_the_new_year_and_are_released(tmp_path, capsys):
+    old = texts.folder(2019, tmp_path)
+    (old / "empfehlungen").mkdir(parents=True)
+    (old / "empfehlungen" / "wohnen.md").write_text("---\nstatus: freigegeben\nvon: KI\n---\nMehr Beratung.\n", encoding="utf-8")
+    (old / "einleitung.md").write_text("Ohne Kopf {{mv_anteil 2019}}.\n", encoding="utf-8")
+
+    written = texts.copy_as_drafts(2019, 2020, tmp_path)
+    new = texts.folder(2020, tmp_path)
+    assert written == [new / "einleitung.md", new / "empfehlungen" / "wohnen.md"]
+    assert (new / "empfehlungen" / "wohnen.md").read_text(encoding="utf-8") == \
+        "---\nstatus: entwurf\nvon: KI\n---\nMehr Beratung.\n"
+    assert (new / "einleitung.md").read_text(encoding="utf-8") == "---\nstatus: entwurf\n---\nOhne Kopf {{mv_anteil 2019}}.\n"
+    assert texts.drafts(2020, tmp_path) == written and texts.drafts(2019, tmp_path) == [old / "einleitung.md"]
+    loaded = texts.read(new / "empfehlungen" / "wohnen.md", "empfehlungen", "wohnen", 2020)
+    assert loaded.draft and loaded.author == "KI" and loaded.body == "Mehr Beratung." and loaded.first_line == 5
+
+    with pytest.raises(texts.TextError, match="Für 2020 gibt es schon Texte .*nichts übernommen"):
+        texts.copy_as_drafts(2019, 2020, tmp_path)  # never overwrites a revised draft
+    with pytest.raises(texts.TextError, match="Für 2017 gibt es keine Texte"):
+        texts.copy_as_drafts(2017, 2021, tmp_path)
+
+    assert texts.release(2020, ["wohnen.md"], tmp_path) == [new / "empfehlungen" / "wohnen.md"]
+    assert texts.drafts(2020, tmp_path) == [new / "einleitung.md"]
+    with pytest.raises(texts.TextError, match="Text 'sport.md' gibt es für 2020 nicht; vorhanden: einleitung.md, empfehlungen/wohnen.md"):
+        texts.release(2020, ["sport.md"], tmp_path)
+    texts.release(2020, None, tmp_path)
+    assert texts.drafts(2020, tmp_path) == []
+    assert (new / "einleitung.md").read_text(encoding="utf-8").startswith("---\nstatus: freigegeben\n---\n")
+
+
+def test_the_texts_command_lists_drafts(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(texts, "folder", lambda year, data_dir=None: tmp_path / str(year))
+    (tmp_path / "2019").mkdir()
+    (tmp_path / "2019" / "einleitung.md").write_text("Entwurf ohne Kopf.\n", encoding="utf-8")
+    assert texts.main(["liste", "--jahr", "2019"]) == 0
+    assert capsys.readouterr().out.endswith("Entwurf      " + str(tmp_path / "2019" / "einleitung.md") + "\n1 Entwürfe.\n")
+    assert texts.main(["entwurf", "--von", "2019", "--nach", "2019"]) == 1
+    assert "Fehler: " in capsys.readouterr().err

@@ -25,12 +25,14 @@ names the file, the line and what to do.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from helpers.core import paths
+from helpers.core import arguments, paths
+from helpers.core.fileio import write_text_atomic
 
 FOLDER = "texte"
 #: The places a text can have: sub-folder (None: the year folder itself) and what its file names are.
@@ -129,3 +131,103 @@ def load(year: int, handlungsfelder: set[str], indicators: set[str], data_dir: P
             places = ", ".join(["einleitung.md", *(f"{sub}/<name>.md" for sub in PLACES.values() if sub)])
             raise _fail(path, None, f"Hier gehört kein Text hin. Texte eines Jahres: {places}.")
     return found
+
+
+# --- a new year: last year's texts as drafts; releasing --------------------------------------------------
+
+
+def _files(base: Path) -> list[Path]:
+    return sorted(p for p in base.rglob("*.md") if p.is_file() and not p.name.startswith(".")) if base.is_dir() else []
+
+
+def _with_front(front: dict, body: str) -> str:
+    """A text file from its front matter (keys in the documented order) and its body."""
+    ordered = {key: front[key] for key in FRONT_KEYS if key in front}
+    head = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False).strip()
+    return f"---\n{head}\n---\n{body.strip(chr(10))}\n"
+
+
+def copy_as_drafts(from_year: int, to_year: int, data_dir: Path | None = None) -> list[Path]:
+    """Every text of `from_year` as a draft of `to_year` (status: entwurf), so that staff revise them
+    for the new numbers. Never overwrites: if the new year has texts already, nothing is copied and
+    the error names them."""
+    source, target = folder(from_year, data_dir), folder(to_year, data_dir)
+    files = _files(source)
+    if not files:
+        raise TextError(f"{source}: Für {from_year} gibt es keine Texte, die übernommen werden könnten.")
+    existing = [target / f.relative_to(source) for f in files if (target / f.relative_to(source)).exists()]
+    if existing:
+        raise TextError(f"{target}: Für {to_year} gibt es schon Texte ({', '.join(str(p) for p in existing)}); "
+                        "nichts übernommen. Bitte diese Dateien prüfen und ggf. selbst entfernen.")
+    written = []
+    for path in files:
+        front, body, _ = _front_matter(path, path.read_text(encoding="utf-8"))
+        front["status"] = "entwurf"
+        write_text_atomic(target / path.relative_to(source), _with_front(front, body))
+        written.append(target / path.relative_to(source))
+    return written
+
+
+def release(year: int, names: list[str] | None = None, data_dir: Path | None = None) -> list[Path]:
+    """Mark texts of a year as released (status: freigegeben): all, or those named (path or file
+    name, e.g. 'arbeit_wirtschaft.md' or 'empfehlungen/arbeit_wirtschaft.md'). An unknown name is an error."""
+    base = folder(year, data_dir)
+    files = _files(base)
+    chosen = files
+    if names:
+        chosen = []
+        for name in names:
+            hits = [f for f in files if f.relative_to(base).as_posix() == name or f.name == name or f == Path(name)]
+            if not hits:
+                raise TextError(f"{base}: Text {name!r} gibt es für {year} nicht; vorhanden: "
+                                f"{', '.join(f.relative_to(base).as_posix() for f in files) or 'keine'}.")
+            chosen += [h for h in hits if h not in chosen]
+    for path in chosen:
+        front, body, _ = _front_matter(path, path.read_text(encoding="utf-8"))
+        if front.get("status") != "freigegeben":
+            front["status"] = "freigegeben"
+            write_text_atomic(path, _with_front(front, body))
+    return chosen
+
+
+def drafts(year: int, data_dir: Path | None = None) -> list[Path]:
+    """The texts of a year that are not released (a final publication refuses them)."""
+    found = []
+    for path in _files(folder(year, data_dir)):
+        front, _, _ = _front_matter(path, path.read_text(encoding="utf-8"))
+        if str(front.get("status", "entwurf")).strip().lower() != "freigegeben":
+            found.append(path)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`integrationsmonitoring texts entwurf|freigeben|liste …` (make texts …)."""
+    parser = arguments.ArgumentParser(description="Einordnungen und Handlungsempfehlungen eines Berichtsjahrs "
+                                                  "verwalten (Dateien unter data/texte/<jahr>/).")
+    commands = parser.add_subparsers(dest="aktion", required=True, metavar="AKTION")
+    draft = commands.add_parser("entwurf", help="die Texte eines Jahres als Entwürfe eines neuen Jahres übernehmen")
+    draft.add_argument("--von", type=int, required=True, metavar="JAHR", help="Jahr, dessen Texte übernommen werden")
+    draft.add_argument("--nach", type=int, required=True, metavar="JAHR", help="neues Berichtsjahr")
+    done = commands.add_parser("freigeben", help="Texte freigeben (status: freigegeben)")
+    done.add_argument("--jahr", type=int, required=True, metavar="JAHR")
+    done.add_argument("namen", nargs="*", metavar="DATEI", help="nur diese Texte (Standard: alle des Jahres)")
+    shown = commands.add_parser("liste", help="die Texte eines Jahres mit ihrem Stand")
+    shown.add_argument("--jahr", type=int, required=True, metavar="JAHR")
+    args = parser.parse_args(argv)
+    try:
+        if args.aktion == "entwurf":
+            written = copy_as_drafts(args.von, args.nach)
+            print(f"{len(written)} Texte aus {args.von} als Entwürfe für {args.nach} angelegt unter "
+                  f"{folder(args.nach)}. Bitte überarbeiten (auch die Jahre in den Platzhaltern) und dann freigeben.")
+        elif args.aktion == "freigeben":
+            released = release(args.jahr, args.namen)
+            print(f"{len(released)} Texte für {args.jahr} freigegeben.")
+        else:
+            open_drafts = set(drafts(args.jahr))
+            for path in _files(folder(args.jahr)):
+                print(f"  {'Entwurf    ' if path in open_drafts else 'freigegeben'}  {path}")
+            print(f"{len(open_drafts)} Entwürfe." if open_drafts else "Alle Texte freigegeben.")
+    except TextError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 1
+    return 0
