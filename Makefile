@@ -1,7 +1,7 @@
 # The front door of the workbench. Every target sets up what it needs by itself:
 # a project virtual environment (.venv) installed from the pinned lock file.
 #
-#   make report [YEAR=2013] [FORCE=1]   build outputs/<year>/ (only what changed) on the committed data
+#   make report [YEAR=2013] [FORCE=1] [FINAL=1]   build outputs/<year>/ (only what changed); FINAL: no draft texts
 #   ... CITY=berlin           every target for another city set up under cities/<name>/ (outputs/<name>/<year>/)
 #   make test                 run the whole test suite
 #   make bench                measure the runner against a plain papermill baseline (outputs/bench.json)
@@ -35,6 +35,7 @@ CONFIRM ?=
 CHECK  ?=
 PYTEST_ARGS ?=
 FORCE  ?=
+FINAL  ?=
 # The city: empty for the one in data/ and config/ (Münster), else a folder under cities/.
 CITY   ?=
 export IM_CITY = $(CITY)
@@ -66,7 +67,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
-	@$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu)
+	@$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu) $(if $(FINAL),--endgueltig)
 
 test: export IM_CITY =
 test: $(STAMP)

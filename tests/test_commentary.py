@@ -178,3 +178,49 @@ def test_the_texts_command_lists_drafts(monkeypatch, tmp_path, capsys):
     assert capsys.readouterr().out.endswith("Entwurf      " + str(tmp_path / "2019" / "einleitung.md") + "\n1 Entwürfe.\n")
     assert texts.main(["entwurf", "--von", "2019", "--nach", "2019"]) == 1
     assert "Fehler: " in capsys.readouterr().err
+
+
+# --- typed numbers (helpers.disclosure.textcheck) -----------------------------------------------------
+
+from helpers.disclosure import textcheck  # noqa: E402
+
+
+def test_typed_numbers_are_read_as_written():
+    found = textcheck.typed_numbers("1. Der Anteil lag 2019 bei 23,2 % ({{mv_anteil 2019}}), 72 501 von 312.169 Personen; "
+                                    "3 Stadtteile, 12,5 Prozent, +1,4 Prozentpunkte")
+    assert [(n.text, n.value, n.decimals, n.unit, n.statistic) for n in found] == [
+        ("2019", 2019.0, 0, False, False),  # a year: never checked
+        ("23,2 %", 23.2, 1, True, True), ("72 501", 72501.0, 0, False, True), ("312.169", 312169.0, 0, False, True),
+        ("3", 3.0, 0, False, False),  # a small integer: only the disclosure check looks at it
+        ("12,5 Prozent", 12.5, 1, True, True), ("1,4 Prozentpunkte", 1.4, 1, True, True)]
+    assert found[0].year_like and not found[2].year_like  # the list number "1." and the placeholder are skipped
+
+
+def _typed(text_dir, indicator: str, body: str, year: int):
+    text_dir(f"indikatoren/{indicator}.md", "---\nstatus: freigegeben\n---\n" + body, year=year)
+    return texts.load(year, {h.id for h in catalogue.load().handlungsfelder}, {i.id for i in catalogue.load().indicators})
+
+
+def test_a_stale_typed_number_is_named_with_line_and_the_closest_published(text_dir):
+    # Turnout 2010: 5 402 of 44 671 voters = 12,1 % (demo data); 2014: 5 356 of 48 768 = 11,0 %
+    year_texts = _typed(text_dir, "integrationsrat_wahlbeteiligung",
+                        "2010 lag sie bei 12,1 % (5 402 von 44 671), 2014 bei 11,0 %.\n\nSpäter bei 12,4 % und 5 420 Stimmen.\n",
+                        2019)
+    known = textcheck.known_numbers([catalogue.load().indicator("integrationsrat_wahlbeteiligung")], 2019)
+    problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
+    assert [(p.line, p.fatal) for p in problems] == [(6, False), (6, False)]  # line 1 matches; the file's line 6
+    assert "„12,4 %“ passt zu keiner veröffentlichten Zahl dieser Stelle (bis 2019); am nächsten: 12,1, 11,0." in problems[0].message
+    assert "„5 420“ passt zu keiner" in problems[1].message and "am nächsten: 5\u202f402, 5\u202f356, 44\u202f671." in problems[1].message
+    assert str(problems[0]).startswith(f"{year_texts[0].path}, Zeile 6: ")
+    assert all(p.fatal for p in textcheck.check_text(year_texts[0], known, stop_on_stale=True))
+    assert [str(p) for p in textcheck.check(2019, False)] == [str(p) for p in problems]
+
+
+def test_a_typed_number_equal_to_a_suppressed_value_always_stops(text_dir):
+    # Stadtteil 12 (Überwasser), 2006: 10 foreign of 28 unemployed – suppressed (fewer than 30 in the denominator)
+    known = textcheck.known_numbers([catalogue.load().indicator("alo_auslaender_anteil")], 2014)
+    assert 10 / 28 * 100 in known.hidden_rates and round(10 / 28 * 100, 2) not in {round(v, 2) for v in known.rates}
+    year_texts = _typed(text_dir, "alo_auslaender_anteil", "Im kleinsten Stadtteil waren es 35,71 %.\n", 2014)
+    problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
+    assert len(problems) == 1 and problems[0].fatal and problems[0].line == 4
+    assert "„35,71 %“ gleicht einem Wert, den die Geheimhaltungsregel hier nicht veröffentlicht" in problems[0].message

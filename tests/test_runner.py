@@ -588,3 +588,32 @@ def test_a_successful_build_prints_only_the_runners_lines(tmp_path):
     assert re.fullmatch(r"  00_kontext_bevoelkerung\.ipynb +\d+\.\d s  ok", lines[1])
     assert re.fullmatch(rf"Bericht: {re.escape(str(tmp_path))}/\d{{4}}/report\.html \(\d+\.\d s\)", lines[2])
     assert len(lines) == 3, done.stdout
+
+
+@pytest.mark.notebooks
+def test_a_final_publication_refuses_drafts_and_stale_typed_numbers(first_build, tmp_path, monkeypatch, capsys):
+    from helpers.core import texts
+
+    out, _ = first_build
+    monkeypatch.setattr(paths, "OUTPUTS", out)
+    monkeypatch.setattr(texts, "folder", lambda year, data_dir=None: tmp_path / "texte" / str(year))
+    text = tmp_path / "texte" / "2014" / "indikatoren" / "integrationsrat_wahlbeteiligung.md"
+    text.parent.mkdir(parents=True)
+    text.write_text("Die Beteiligung lag 2014 bei 11,2 %.\n", encoding="utf-8")  # a draft; published: 11,0 %
+    capsys.readouterr()
+
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # refused before anything runs
+    err = capsys.readouterr().err
+    assert "Eine endgültige Veröffentlichung für 2014 ist nicht möglich, solange Texte Entwürfe sind:" in err
+    assert str(text.name) in err and "texts freigeben --jahr 2014" in err
+
+    texts.release(2014, None)
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # nothing else changed: still checked
+    err = capsys.readouterr().err
+    assert "1 Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:" in err
+    assert f"{text}, Zeile 4: „11,2 %“ passt zu keiner veröffentlichten Zahl" in err
+
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False, force=True) == 0  # not final: "warnen" lets it pass …
+    assert f"  Hinweis: {text}, Zeile 4: „11,2 %“ passt zu keiner" in capsys.readouterr().out  # … with a hint
+    text.write_text("---\nstatus: freigegeben\n---\nDie Beteiligung lag 2014 bei 11,0 %.\n", encoding="utf-8")
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 0

@@ -428,6 +428,7 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             # Checksums of the staged files: they count once published at the same names in outputs/<year>/.
             state["tables"] = {"key": p.tables_key, "files": buildstate.checksums(release.staging_dir(p.out), files)}
             buildstate.save_state(p.out, state)
+        table_box["text_problems"] = _text_problems(p.year, table_box.get("final", False))
         from helpers.build import release
         from helpers.publish import stitch  # noqa: F401 - import (nbconvert, pandas) while the kernels work
 
@@ -458,6 +459,47 @@ def _shown_path(path: Path) -> Path:
         return path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         return path
+
+
+def _text_problems(year: int, final: bool) -> list[tuple[str, bool]]:
+    """The typed numbers of the year's staff texts that match no published one (fatal if the
+    setting or a final publication says so) or reveal a hidden one (always fatal); as (message, fatal)."""
+    from helpers.core import texts
+    from helpers.disclosure import textcheck
+
+    stop = final or config.load().typed_numbers == "abbrechen"
+    try:
+        return [(str(problem), problem.fatal) for problem in textcheck.check(year, stop)]
+    except texts.TextError as err:
+        return [(str(err), True)]
+
+
+def _report_text_problems(problems: list[tuple[str, bool]]) -> bool:
+    """Print hints as the run's own lines and the fatal problems as the failure; True if any is fatal."""
+    for message, fatal in problems:
+        if not fatal:
+            print(f"  Hinweis: {message}", flush=True)
+    fatal = [message for message, is_fatal in problems if is_fatal]
+    if fatal:
+        print(f"\n{len(fatal)} Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:", file=sys.stderr)
+        for message in fatal:
+            print(f"  {message}", file=sys.stderr)
+    return bool(fatal)
+
+
+def _drafts_refused(year: int) -> bool:
+    """A final publication refuses texts not yet released, naming them (before any kernel starts)."""
+    from helpers.core import texts
+
+    open_drafts = texts.drafts(year)
+    if open_drafts:
+        print(f"Fehler: Eine endgültige Veröffentlichung für {year} ist nicht möglich, solange Texte Entwürfe sind:",
+              file=sys.stderr)
+        for path in open_drafts:
+            print(f"  {_shown_path(path)}", file=sys.stderr)
+        print(f"  Freigeben mit: integrationsmonitoring texts freigeben --jahr {year} (make texts-release YEAR={year})",
+              file=sys.stderr)
+    return bool(open_drafts)
 
 
 def _report_failures(out: Path, failed: list[Result]) -> None:
@@ -508,14 +550,22 @@ def _plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str
 
 def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] | None = None,
         chapters: list[str] | None = None, pdf: bool = True, force: bool = False,
-        scheduler: str | None = None) -> int:
-    """Build (or bring up to date) the report of one year: 0 done, 1 a chapter or the check failed, 2 bad parameters."""
+        scheduler: str | None = None, final: bool = False) -> int:
+    """Build (or bring up to date) the report of one year: 0 done, 1 a chapter or the check failed, 2 bad parameters.
+
+    `final`: a final publication; refused while a staff text is a draft, and a typed number that
+    matches no published one stops it (helpers.disclosure.textcheck).
+    """
     started = time.perf_counter()
     try:
         p, state = _plan_run(year, notebooks, chapters, pdf, force)
     except ValueError as exc:  # ParameterError (helpers.sections.parameters) is a ValueError
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
+    if final and _drafts_refused(p.year):
+        return 1
+    if p.nothing_to_do and final and _report_text_problems(_text_problems(p.year, final)):
+        return 1
     if p.nothing_to_do:
         print(f"Nichts zu tun: Berichtsjahr {p.year}, {len(p.notebooks)} Kapitel, Daten, Code und Notebooks "
               f"unverändert ({p.out / 'report.html'}, {time.perf_counter() - started:.1f} s)", flush=True)
@@ -528,7 +578,7 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
     for nb in p.notebooks:
         if nb not in p.todo:
             _status_line(nb.name, state["notebooks"][nb.name]["seconds"], "unverändert")
-    table_box: dict = {}  # what runs alongside the kernels leaves its results here
+    table_box: dict = {"final": final}  # what runs alongside the kernels leaves its results here
     with _use_values_cache(p):
         return _build(p, state, jobs, scheduler, table_box, pdf, started)
 
@@ -540,6 +590,8 @@ def _build(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: di
         failed = [r for r in results if r.error]
         if failed:
             _report_failures(p.out, failed)
+            return 1
+        if _report_text_problems(table_box.get("text_problems", [])):
             return 1
         durations = {nb.name: state["notebooks"][nb.name]["seconds"] for nb in p.notebooks}
         if not _publish(p, state, durations, table_box, pdf):
@@ -561,12 +613,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ohne-pdf", action="store_true", help="kein PDF erzeugen (schneller beim Arbeiten)")
     parser.add_argument("--neu", "--force", dest="force", action="store_true",
                         help="alles neu ausführen, auch unveränderte Kapitel, Tabellen und Bericht")
+    parser.add_argument("--endgueltig", "--final", dest="final", action="store_true",
+                        help="endgültige Veröffentlichung: keine Entwürfe unter den Texten der Verwaltung, jede "
+                             "abgetippte Zahl muss zu einer veröffentlichten passen")
     parser.add_argument("--scheduler", default=None, metavar="tcp://host:port",
                         help="Kapitel auf einem laufenden Dask-Scheduler ausführen statt lokal; die Worker "
                              "brauchen dieses Projekt installiert und dasselbe Dateisystem (gleiche Pfade)")
     args = parser.parse_args(argv)
     return run(args.year, args.jobs, chapters=args.kapitel, pdf=not args.ohne_pdf, force=args.force,
-               scheduler=args.scheduler)
+               scheduler=args.scheduler, final=args.final)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,10 @@ RELATIVE = "config/monitoring.yml"
 #: The disclosure rule's keys and their values when the file does not set them.
 DISCLOSURE_DEFAULTS: dict[str, object] = {"min_count": 3, "min_denominator": 30, "min_population": 300,
                                           "population_measure": "population"}
-TOP_KEYS = ("chapters", "disclosure", "default_year")
+TOP_KEYS = ("chapters", "disclosure", "default_year", "texts")
+TEXTS_KEYS = ("typed_numbers",)
+#: What a typed number that matches no published one does: a hint, or a failed build.
+TYPED_NUMBER_MODES = ("warnen", "abbrechen")
 CHAPTER_KEYS = ("notebook", "title", "parameters", "requires")
 REQUIRES_KEYS = ("indicators", "level")
 #: Set by the runner itself, never in the file.
@@ -83,6 +86,9 @@ class Settings:
     #: The report year when none is asked for: the latest offered year in which these indicators
     #: have values (helpers.indicators.years.default_year); None: the latest offered year.
     default_year: Requirement | None = None
+    #: The staff texts' typed numbers that match no published one: "warnen" or "abbrechen"
+    #: (a final publication always stops, helpers.disclosure.textcheck).
+    typed_numbers: str = "warnen"
 
 
 def config_path(root: Path | None = None) -> Path:
@@ -178,7 +184,11 @@ def parse(text: str, where: Path) -> Settings:
     default = _requirement(raw.get("default_year"), where, "default_year")
     if default is not None and not default.indicators:
         raise _fail(where, "'default_year.indicators' muss mindestens eine Katalog-ID nennen (z. B. [mv_anteil]).")
-    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where), default)
+    texts = _mapping(raw.get("texts") if raw.get("texts") is not None else {}, where, "texts", TEXTS_KEYS)
+    typed = str(texts.get("typed_numbers", "warnen"))
+    if typed not in TYPED_NUMBER_MODES:
+        raise _fail(where, f"texts: 'typed_numbers' ist {typed!r}; erlaubt: {', '.join(TYPED_NUMBER_MODES)}.")
+    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where), default, typed)
 
 
 @lru_cache(maxsize=4)
