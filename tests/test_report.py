@@ -218,3 +218,20 @@ def test_correlation_chapter_warns_and_exports(built):
     row = exported[(exported["indicator_a"] == "mv_anteil") & (exported["indicator_b"] == "alo_dichte")
                    & (exported["method"] == "pearson")].iloc[0]
     assert round(row["r"], 2) == 0.80 and row["n"] == 45
+
+
+def test_staff_texts_appear_at_their_places_and_in_the_manifest(built):
+    """The demo's example texts for 2019 (data/texte/2019): labelled, values rendered, listed with checksums."""
+    import json
+
+    from helpers.core import texts
+
+    year_dir, html_text = built
+    assert html_text.count('<p class="im-staff-label">Einordnung – Beispieltext der Demodaten</p>') == 2  # Handlungsfeld, indicator
+    assert html_text.count('<p class="im-staff-label">Handlungsempfehlungen – Beispieltext der Demodaten</p>') == 1
+    assert html_text.count('<p class="im-staff-label">Einleitung – Beispieltext der Demodaten</p>') == 1
+    # {{mv_anteil 2019 Coerde}} and {{mv_anteil 2019 Stadt}}: 53,1 % and 23,2 % (README, summed by hand from the SMS)
+    assert "In Coerde lag der Anteil 2019\nbei 53,1\u00a0%, in der ganzen Stadt bei 23,2\u00a0%." in html_text
+    listed = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))["texts"]
+    assert listed == texts.listing(2019) and len(listed) == 4
+    assert all(t["example"] and t["status"] == "freigegeben" and len(t["sha256"]) == 64 for t in listed)

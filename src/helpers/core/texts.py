@@ -32,7 +32,7 @@ from pathlib import Path
 import yaml
 
 from helpers.core import arguments, paths
-from helpers.core.fileio import write_text_atomic
+from helpers.core.fileio import sha256_file, write_text_atomic
 
 FOLDER = "texte"
 #: The places a text can have: sub-folder (None: the year folder itself) and what its file names are.
@@ -197,6 +197,19 @@ def drafts(year: int, data_dir: Path | None = None) -> list[Path]:
         front, _, _ = _front_matter(path, path.read_text(encoding="utf-8"))
         if str(front.get("status", "entwurf")).strip().lower() != "freigegeben":
             found.append(path)
+    return found
+
+
+def listing(year: int, root: Path | None = None) -> list[dict[str, object]]:
+    """The texts of a year as the manifest lists them: file (relative to the root), status, example, sha256."""
+    root = Path(root or paths.ROOT)
+    found = []
+    for path in _files(folder(year, root / "data")):
+        content = path.read_text(encoding="utf-8")
+        front, _, _ = _front_matter(path, content)
+        found.append({"file": path.relative_to(root).as_posix(),
+                      "status": str(front.get("status", "entwurf")).strip().lower(),
+                      "example": bool(front.get("beispiel", False)), "sha256": sha256_file(path)})
     return found
 
 

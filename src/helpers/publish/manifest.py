@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from helpers.core import paths
+from helpers.core import paths, texts
 from helpers.core.fileio import sha256_bytes, sha256_file, write_text_atomic
 
 #: What a report is built from, relative to the repository root.
@@ -187,6 +187,8 @@ def build(params: dict, durations: dict[str, float], table: pd.DataFrame, notebo
         "git": git_state(),
         "runtime": runtime(),
         "inputs": input_checksums(),
+        # the staff's commentary and recommendations of the year (also among the inputs), with their status
+        "texts": texts.listing(params["report_year"]) if "report_year" in params else [],
         "packages": package_versions(),
         "durations_seconds": {k: round(v, 2) for k, v in durations.items()},
         "outputs": outputs,
