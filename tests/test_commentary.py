@@ -224,3 +224,14 @@ def test_a_typed_number_equal_to_a_suppressed_value_always_stops(text_dir):
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
     assert len(problems) == 1 and problems[0].fatal and problems[0].line == 4
     assert "„35,71 %“ gleicht einem Wert, den die Geheimhaltungsregel hier nicht veröffentlicht" in problems[0].message
+
+
+def test_the_disclosure_checker_counts_a_revealing_text_as_a_breach(text_dir):
+    from helpers.disclosure import checker
+
+    _typed(text_dir, "alo_auslaender_anteil", "Im kleinsten Stadtteil waren es 35,71 %.\n", 2014)
+    violations = checker.check_texts(2014)
+    assert len(violations) == 1 and violations[0].row == 4 and violations[0].file.endswith("alo_auslaender_anteil.md")
+    assert "gleicht einem Wert, den die Geheimhaltungsregel hier nicht veröffentlicht" in str(violations[0])
+    _typed(text_dir, "alo_auslaender_anteil", "Ein veralteter Wert: 99,9 %.\n", 2014)
+    assert checker.check_texts(2014) == []  # stale, not revealing: the build's hint, no breach

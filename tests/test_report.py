@@ -232,6 +232,8 @@ def test_staff_texts_appear_at_their_places_and_in_the_manifest(built):
     assert html_text.count('<p class="im-staff-label">Einleitung – Beispieltext der Demodaten</p>') == 1
     # {{mv_anteil 2019 Coerde}} and {{mv_anteil 2019 Stadt}}: 53,1 % and 23,2 % (README, summed by hand from the SMS)
     assert "In Coerde lag der Anteil 2019\nbei 53,1\u00a0%, in der ganzen Stadt bei 23,2\u00a0%." in html_text
-    listed = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))["texts"]
+    manifest = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))
+    listed = manifest["texts"]
     assert listed == texts.listing(2019) and len(listed) == 4
+    assert {t["file"]: t["sha256"] for t in listed}.items() <= manifest["inputs"].items()  # verify names a changed text
     assert all(t["example"] and t["status"] == "freigegeben" and len(t["sha256"]) == 64 for t in listed)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import arguments, catalogue, levels
-from helpers.disclosure import disclosed, register, suppression
+from helpers.core import arguments, catalogue, levels, texts
+from helpers.disclosure import disclosed, register, suppression, textcheck
 
 KEY = ["indicator", "area_level", "area_code", "year", "group"]
 
@@ -137,7 +137,19 @@ def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list
     for chapter, rows in records.groupby("chapter", sort=True):
         rows = rows[rows["indicator"] != ""]
         out += check_primary(rows, stored, rule, population, f"published/{chapter}.csv")
+    if year_dir.name.isdigit():
+        out += check_texts(int(year_dir.name))
     return out
+
+
+def check_texts(year: int) -> list[Violation]:
+    """The staff texts of the year: a typed number equal to a value the rule hides at its place
+    (helpers.disclosure.textcheck; a stale number is the build's business, not a breach)."""
+    try:
+        problems = textcheck.check(year, stop_on_stale=False)
+    except texts.TextError as err:
+        return [Violation("data/texte", 0, "Text", str(err))]
+    return [Violation(str(p.path), p.line, "Text", p.message) for p in problems if p.fatal]
 
 
 def main(argv: list[str] | None = None) -> int:
