@@ -207,7 +207,7 @@ def listing(year: int, root: Path | None = None) -> list[dict[str, object]]:
     for path in _files(folder(year, root / "data")):
         content = path.read_text(encoding="utf-8")
         front, _, _ = _front_matter(path, content)
-        found.append({"file": path.relative_to(root).as_posix(),
+        found.append({"file": path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix(),
                       "status": str(front.get("status", "entwurf")).strip().lower(),
                       "example": bool(front.get("beispiel", False)), "sha256": sha256_file(path)})
     return found

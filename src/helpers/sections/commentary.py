@@ -141,8 +141,9 @@ def box(text: StaffText) -> Shown:
     markdown, cited = render(text)
     classes = "im-staff-text" + (" im-staff-draft" if text.draft else "")
     label = _label(text)
-    fragment = (f'<aside class="{classes}" aria-label="{html.escape(label)}">'
-                f'<p class="im-staff-label">{html.escape(label)}</p>{_MARKDOWN(markdown)}</aside>')
+    # role="note": part of the chapter's content, set apart; no landmark (several boxes share a label)
+    fragment = (f'<div class="{classes}" role="note">'
+                f'<p class="im-staff-label">{html.escape(label)}</p>{_MARKDOWN(markdown)}</div>')
     result = Shown(label)
     result.html(fragment, records=[Record(cell, "Text") for cell in cited])
     return result
