@@ -235,3 +235,17 @@ def test_the_disclosure_checker_counts_a_revealing_text_as_a_breach(text_dir):
     assert "gleicht einem Wert, den die Geheimhaltungsregel hier nicht veröffentlicht" in str(violations[0])
     _typed(text_dir, "alo_auslaender_anteil", "Ein veralteter Wert: 99,9 %.\n", 2014)
     assert checker.check_texts(2014) == []  # stale, not revealing: the build's hint, no breach
+
+
+def test_typed_numbers_are_checked_against_the_cells_the_report_shows(text_dir):
+    """With the chapters' records, only shown cells count: a report showing turnout 2014 only (11,0 %)
+    does not publish 2010's 12,1 %."""
+    year_texts = _typed(text_dir, "integrationsrat_wahlbeteiligung", "2010: 12,1 %, 2014: 11,0 %.\n", 2019)
+    ind = catalogue.load().indicator("integrationsrat_wahlbeteiligung")
+    shown = pd.DataFrame({"indicator": [ind.id, "mv_anteil"], "year": [2014, 2010], "area_level": ["stadt", "stadt"],
+                          "area_code": ["05515000", "05515000"], "group": ["total", "total"]})
+    known = textcheck.known_numbers([ind], 2019, shown)
+    assert [round(v, 1) for v in known.rates] == [11.0] and known.counts == (5356.0, 48768.0)
+    problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
+    assert len(problems) == 1 and "„12,1 %“ passt zu keiner" in problems[0].message and "am nächsten: 11,0" in problems[0].message
+    assert textcheck.check(2019, False, shown=shown)[0].message == problems[0].message

@@ -597,9 +597,10 @@ def test_a_final_publication_refuses_drafts_and_stale_typed_numbers(first_build,
     out, _ = first_build
     monkeypatch.setattr(paths, "OUTPUTS", out)
     monkeypatch.setattr(texts, "folder", lambda year, data_dir=None: tmp_path / "texte" / str(year))
-    text = tmp_path / "texte" / "2014" / "indikatoren" / "integrationsrat_wahlbeteiligung.md"
+    # an indicator of chapter 05, which the first build ran: 2014 city value 52,8 % (28 of 53 reports, demo data)
+    text = tmp_path / "texte" / "2014" / "indikatoren" / "diskriminierung_rassistisch_anteil.md"
     text.parent.mkdir(parents=True)
-    text.write_text("Die Beteiligung lag 2014 bei 11,2 %.\n", encoding="utf-8")  # a draft; published: 11,0 %
+    text.write_text("Der Anteil lag 2014 bei 52,3 %.\n", encoding="utf-8")  # a draft, with a typo
     capsys.readouterr()
 
     assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # refused before anything runs
@@ -611,9 +612,9 @@ def test_a_final_publication_refuses_drafts_and_stale_typed_numbers(first_build,
     assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # nothing else changed: still checked
     err = capsys.readouterr().err
     assert "1 Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:" in err
-    assert f"{text}, Zeile 4: „11,2 %“ passt zu keiner veröffentlichten Zahl" in err
+    assert f"{text}, Zeile 4: „52,3 %“ passt zu keiner veröffentlichten Zahl" in err and "am nächsten: 52,8" in err
 
     assert runner.run(2014, chapters=CHAPTERS, pdf=False, force=True) == 0  # not final: "warnen" lets it pass …
-    assert f"  Hinweis: {text}, Zeile 4: „11,2 %“ passt zu keiner" in capsys.readouterr().out  # … with a hint
-    text.write_text("---\nstatus: freigegeben\n---\nDie Beteiligung lag 2014 bei 11,0 %.\n", encoding="utf-8")
+    assert f"  Hinweis: {text}, Zeile 4: „52,3 %“ passt zu keiner" in capsys.readouterr().out  # … with a hint
+    text.write_text("---\nstatus: freigegeben\n---\nDer Anteil lag 2014 bei 52,8 %.\n", encoding="utf-8")
     assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 0

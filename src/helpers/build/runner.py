@@ -428,7 +428,6 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             # Checksums of the staged files: they count once published at the same names in outputs/<year>/.
             state["tables"] = {"key": p.tables_key, "files": buildstate.checksums(release.staging_dir(p.out), files)}
             buildstate.save_state(p.out, state)
-        table_box["text_problems"] = _text_problems(p.year, table_box.get("final", False))
         from helpers.build import release
         from helpers.publish import stitch  # noqa: F401 - import (nbconvert, pandas) while the kernels work
 
@@ -461,15 +460,18 @@ def _shown_path(path: Path) -> Path:
         return path
 
 
-def _text_problems(year: int, final: bool) -> list[tuple[str, bool]]:
-    """The typed numbers of the year's staff texts that match no published one (fatal if the
-    setting or a final publication says so) or reveal a hidden one (always fatal); as (message, fatal)."""
+def _text_problems(year: int, final: bool, out: Path) -> list[tuple[str, bool]]:
+    """The typed numbers of the year's staff texts that match no number the report shows (the
+    chapters' records in out/published; fatal if the setting or a final publication says so) or
+    reveal a hidden one (always fatal); as (message, fatal)."""
     from helpers.core import texts
-    from helpers.disclosure import textcheck
+    from helpers.disclosure import register, textcheck
 
     stop = final or config.load().typed_numbers == "abbrechen"
+    records = register.read_records(out)
     try:
-        return [(str(problem), problem.fatal) for problem in textcheck.check(year, stop)]
+        return [(str(problem), problem.fatal)
+                for problem in textcheck.check(year, stop, shown=records if len(records) else None)]
     except texts.TextError as err:
         return [(str(err), True)]
 
@@ -514,7 +516,6 @@ def _report_failures(out: Path, failed: list[Result]) -> None:
 def _publish(p: Plan, state: dict, durations: dict[str, float], table_box: dict, pdf: bool) -> bool:
     from helpers.build import release
 
-    _sync_side_outputs(p, state)
     table = table_box.get("table")
     if table is None:
         table = release.load_table_frame(p.out)
@@ -564,7 +565,7 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
         return 2
     if final and _drafts_refused(p.year):
         return 1
-    if p.nothing_to_do and final and _report_text_problems(_text_problems(p.year, final)):
+    if p.nothing_to_do and final and _report_text_problems(_text_problems(p.year, final, p.out)):
         return 1
     if p.nothing_to_do:
         print(f"Nichts zu tun: Berichtsjahr {p.year}, {len(p.notebooks)} Kapitel, Daten, Code und Notebooks "
@@ -591,7 +592,8 @@ def _build(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: di
         if failed:
             _report_failures(p.out, failed)
             return 1
-        if _report_text_problems(table_box.get("text_problems", [])):
+        _sync_side_outputs(p, state)  # the chapters' records, which the texts' typed numbers are checked against
+        if _report_text_problems(_text_problems(p.year, table_box.get("final", False), p.out)):
             return 1
         durations = {nb.name: state["notebooks"][nb.name]["seconds"] for nb in p.notebooks}
         if not _publish(p, state, durations, table_box, pdf):

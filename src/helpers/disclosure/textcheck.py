@@ -2,10 +2,11 @@
 
 A number cited by placeholder is right by construction (helpers.sections.commentary). A number
 typed by hand can be a typo, go stale when the data are revised, or reveal a value the disclosure
-rule hides. So every typed number of a year's texts is compared with the values published for the
-indicators of its place (an indicator text: that indicator; a Handlungsfeld's commentary or
-recommendations: its indicators; the introduction: all), in every year up to the report year and
-at every level:
+rule hides. So every typed number of a year's texts is compared with the values the report shows
+(the chapters' records) for the indicators of its place (an indicator text: that indicator; a
+Handlungsfeld's commentary or recommendations: its indicators; the introduction: all), in the
+years up to the report year; without records (a text checked on its own) with every published
+cell at every level:
 
 - A number that looks like a statistic (with a decimal comma, with "%"/"Prozent", or a count of
   1 000 and more that is not a year) and matches none of them is *stale*: reported with file, line,
@@ -38,6 +39,7 @@ PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
 NUMBER = re.compile(r"(?<![\w.,])(?P<whole>\d{1,3}(?:[.\u202f\u00a0 ]\d{3})+|\d+)(?:,(?P<decimals>\d+))?(?![\d])"
                     r"(?P<unit>\s?(?:%|Prozentpunkte|Prozent))?")
 LIST_MARKER = re.compile(r"^\s*\d+[.)]\s")
+KEY = ["year", "area_level", "area_code", "group"]
 YEARS = range(1900, 2101)
 
 
@@ -105,17 +107,24 @@ def _indicators(text: StaffText, cat: catalogue.Catalogue) -> list:
     return list(cat.indicators)
 
 
-def known_numbers(indicators: list, year: int) -> Known:
-    """Published and hidden numbers of these indicators, all levels, years up to `year`."""
+def _shown_cells(shown: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
+    cells = shown.loc[shown["indicator"] == indicator_id, KEY].dropna().drop_duplicates()
+    return cells.astype({"year": int, "area_code": str})
+
+
+def known_numbers(indicators: list, year: int, shown: pd.DataFrame | None = None) -> Known:
+    """Published and hidden numbers of these indicators, years up to `year`. Published: the cells
+    the report shows (`shown`: the chapters' records, helpers.disclosure.register), or, without
+    records, every published cell at every level; hidden: every suppressed cell."""
     published, hidden = [], []
     for ind in indicators:
         protected = disclosed.protected(ind)
         stored = disclosed.stored(ind)
-        keys = ["year", "area_level", "area_code", "group"]
-        both = protected[keys + ["suppressed"]].merge(stored[keys + ["numerator", "denominator", "value"]], on=keys)
+        both = protected[KEY + ["suppressed"]].merge(stored[KEY + ["numerator", "denominator", "value"]], on=KEY)
         both = both[both["year"] <= year]
         secret = both["suppressed"].ne("")
-        published.append(both[~secret])
+        visible = both[~secret]
+        published.append(visible if shown is None else visible.merge(_shown_cells(shown, ind.id), on=KEY))
         hidden.append(both[secret])
     shown = pd.concat(published) if published else pd.DataFrame(columns=["value", "numerator", "denominator"])
     secret = pd.concat(hidden) if hidden else shown.iloc[0:0]
@@ -168,13 +177,14 @@ def check_text(text: StaffText, known: Known, stop_on_stale: bool) -> list[Probl
     return problems
 
 
-def check(year: int, stop_on_stale: bool) -> list[Problem]:
-    """Every typed number of a year's texts (none when the year has no texts)."""
+def check(year: int, stop_on_stale: bool, shown: pd.DataFrame | None = None) -> list[Problem]:
+    """Every typed number of a year's texts (none when the year has no texts), against the cells
+    the report shows (`shown`, the chapters' records) or, without them, every published cell."""
     cat = catalogue.load()
     year_texts = texts.load(year, {h.id for h in cat.handlungsfelder}, {i.id for i in cat.indicators})
     problems = []
     for text in year_texts:
         typed = [n for line in text.body.splitlines() for n in typed_numbers(line) if not n.year_like]
         if typed:  # the published numbers of a place are gathered only for texts that type one
-            problems += check_text(text, known_numbers(_indicators(text, cat), year), stop_on_stale)
+            problems += check_text(text, known_numbers(_indicators(text, cat), year, shown), stop_on_stale)
     return problems
