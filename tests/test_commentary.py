@@ -249,3 +249,24 @@ def test_typed_numbers_are_checked_against_the_cells_the_report_shows(text_dir):
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
     assert len(problems) == 1 and "„12,1 %“ passt zu keiner" in problems[0].message and "am nächsten: 11,0" in problems[0].message
     assert textcheck.check(2019, False, shown=shown)[0].message == problems[0].message
+
+
+def test_a_crash_while_copying_drafts_leaves_no_half_year(tmp_path, monkeypatch):
+    old = texts.folder(2019, tmp_path)
+    (old / "empfehlungen").mkdir(parents=True)
+    for name in ("einleitung.md", "empfehlungen/wohnen.md", "empfehlungen/sport.md"):
+        (old / name).write_text("Text.\n", encoding="utf-8")
+    real, calls = texts.write_text_atomic, []
+
+    def crash_on_second(target, text):
+        calls.append(target)
+        if len(calls) == 2:
+            raise OSError("Datenträger voll")
+        real(target, text)
+
+    monkeypatch.setattr(texts, "write_text_atomic", crash_on_second)
+    with pytest.raises(OSError):
+        texts.copy_as_drafts(2019, 2020, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "texte").iterdir()) == ["2019"]  # no 2020, no staging left
+    monkeypatch.setattr(texts, "write_text_atomic", real)
+    assert len(texts.copy_as_drafts(2019, 2020, tmp_path)) == 3  # the next run completes

@@ -25,6 +25,8 @@ names the file, the line and what to do.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,7 @@ from pathlib import Path
 import yaml
 
 from helpers.core import arguments, paths
-from helpers.core.fileio import sha256_file, write_text_atomic
+from helpers.core.fileio import replace, sha256_file, write_text_atomic
 
 FOLDER = "texte"
 #: The places a text can have: sub-folder (None: the year folder itself) and what its file names are.
@@ -159,13 +161,21 @@ def copy_as_drafts(from_year: int, to_year: int, data_dir: Path | None = None) -
     if existing:
         raise TextError(f"{target}: Für {to_year} gibt es schon Texte ({', '.join(str(p) for p in existing)}); "
                         "nichts übernommen. Bitte diese Dateien prüfen und ggf. selbst entfernen.")
-    written = []
-    for path in files:
-        front, body, _ = _front_matter(path, path.read_text(encoding="utf-8"))
-        front["status"] = "entwurf"
-        write_text_atomic(target / path.relative_to(source), _with_front(front, body))
-        written.append(target / path.relative_to(source))
-    return written
+    # A new year's folder is written beside it and moved into place in one step, so a crash leaves
+    # no half set of drafts (which the next run would refuse to complete).
+    fresh = not target.exists()
+    stage = target.parent / f".{target.name}.{os.getpid()}.entwurf" if fresh else target
+    try:
+        for path in files:
+            front, body, _ = _front_matter(path, path.read_text(encoding="utf-8"))
+            front["status"] = "entwurf"
+            write_text_atomic(stage / path.relative_to(source), _with_front(front, body))
+        if fresh:
+            replace(stage, target)
+    finally:
+        if fresh and stage.exists():
+            shutil.rmtree(stage)
+    return [target / f.relative_to(source) for f in files]
 
 
 def release(year: int, names: list[str] | None = None, data_dir: Path | None = None) -> list[Path]:
