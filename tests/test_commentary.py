@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.core import catalogue, texts
+from helpers.core import areas, catalogue, context, texts
+from helpers.core.fileio import sha256_file
 from helpers.disclosure import disclosed
 from helpers.sections import blocks, commentary
 
@@ -78,6 +79,16 @@ def test_placeholders_render_the_disclosed_value_with_unit_and_are_recorded(text
     assert [r.what for r in box.parts[0].records] == ["Text"] * 3  # the checker sees every cited cell
 
 
+def test_a_placeholder_without_year_cites_the_report_year(text_dir):
+    text_dir("indikatoren/mv_anteil.md", "{{mv_anteil}}, {{mv_anteil Coerde}}, {{mv_anteil 2010}}.")
+    rendered, cited = commentary.render(commentary.find("indikator", "mv_anteil", YEAR))
+    assert rendered.startswith("23,2\u00a0%, 53,1\u00a0%, ")  # 2019, as {{mv_anteil 2019 Coerde}} above
+    assert [int(c.iloc[0]["year"]) for c in cited] == [2019, 2019, 2010]
+    coerde = areas.areas().query("name == 'Coerde'").iloc[0]
+    text_dir("indikatoren/mv_anteil.md", f"{{{{mv_anteil {coerde['code']}}}}}")  # a short number is an area code
+    assert commentary.render(commentary.find("indikator", "mv_anteil", YEAR))[0] == "53,1\u00a0%"
+
+
 def test_a_revised_or_suppressed_value_changes_the_rendered_text(text_dir, monkeypatch):
     text_dir("indikatoren/mv_anteil.md", "Anteil {{mv_anteil 2019}}.")
     real = disclosed.values
@@ -106,7 +117,7 @@ def test_a_revised_or_suppressed_value_changes_the_rendered_text(text_dir, monke
     ("{{mv_anteil 2019 Atlantis}}", "Gebiet 'Atlantis' ist unbekannt"),
     ("{{mv_anteil 2020}}", "2020 liegt nach dem Berichtsjahr 2019"),
     ("{{mv_anteil:martians 2019}}", "Gruppe 'martians' gibt es keinen Wert"),
-    ("{{mv_anteil}}", "ist kein gültiger Platzhalter"),
+    ("{{ }}", "ist kein gültiger Platzhalter"),
 ])
 def test_an_unknown_placeholder_stops_with_file_and_line(text_dir, placeholder, message):
     path = text_dir("indikatoren/mv_anteil.md", f"---\nstatus: entwurf\n---\nErste Zeile.\n\nHier: {placeholder}\n")
@@ -153,6 +164,7 @@ def test_last_years_texts_become_drafts_of_the_new_year_and_are_released(tmp_pat
         "---\nstatus: entwurf\nvon: KI\n---\nMehr Beratung.\n"
     assert (new / "einleitung.md").read_text(encoding="utf-8") == "---\nstatus: entwurf\n---\nOhne Kopf {{mv_anteil 2019}}.\n"
     assert texts.drafts(2020, tmp_path) == written and texts.drafts(2019, tmp_path) == [old / "einleitung.md"]
+    assert texts.placeholders_naming(2019, written) == [(new / "einleitung.md", 4)]  # named when copying
     loaded = texts.read(new / "empfehlungen" / "wohnen.md", "empfehlungen", "wohnen", 2020)
     assert loaded.draft and loaded.author == "KI" and loaded.body == "Mehr Beratung." and loaded.first_line == 5
 
@@ -249,6 +261,44 @@ def test_typed_numbers_are_checked_against_the_cells_the_report_shows(text_dir):
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
     assert len(problems) == 1 and "„12,1 %“ passt zu keiner" in problems[0].message and "am nächsten: 11,0" in problems[0].message
     assert textcheck.check(2019, False, shown=shown)[0].message == problems[0].message
+
+
+def test_a_chapter_kernel_notes_the_texts_it_looked_for(text_dir, monkeypatch, tmp_path):
+    """What the runner re-runs a chapter for: the text files it looked for, with their checksum, a missing one as ""."""
+    side = tmp_path / "side"
+    monkeypatch.setenv(context.ENV, context.RunContext(outputs=side, chapter="02_test", year=YEAR).to_json())
+    monkeypatch.setattr(texts, "_read", {})
+    path = text_dir("empfehlungen/arbeit_wirtschaft.md", "Mehr Beratung.\n")
+    blocks.recommendations("arbeit_wirtschaft", YEAR)
+    blocks.opening("arbeit_wirtschaft", YEAR)
+    assert texts.read_log(side) == {"texte/2019/empfehlungen/arbeit_wirtschaft.md": sha256_file(path),
+                                    "texte/2019/handlungsfelder/arbeit_wirtschaft.md": ""}
+    monkeypatch.delenv(context.ENV)
+    monkeypatch.setattr(texts, "_read", {})
+    blocks.recommendations("wohnen", YEAR)  # interactive work notes nothing
+    assert set(texts.read_log(side)) == {"texte/2019/empfehlungen/arbeit_wirtschaft.md",
+                                         "texte/2019/handlungsfelder/arbeit_wirtschaft.md"}
+
+
+def test_typed_numbers_are_checked_against_the_chapter_that_shows_the_text(text_dir):
+    """A number another chapter shows does not count; a text no chapter shows is named."""
+    year_texts = _typed(text_dir, "integrationsrat_wahlbeteiligung", "2010: 12,1 %.\n", 2019)
+    ind = "integrationsrat_wahlbeteiligung"
+    shown = pd.DataFrame({"indicator": [ind, ind], "year": [2014, 2010], "area_level": ["stadt", "stadt"],
+                          "area_code": ["05515000", "05515000"], "group": ["total", "total"],
+                          "chapter": ["13_partizipation", "00_uebersicht"]})
+    here = {texts.data_relative(year_texts[0]): {"13_partizipation"}}
+    assert texts.data_relative(year_texts[0]) == "texte/2019/indikatoren/integrationsrat_wahlbeteiligung.md"
+    problems = textcheck.check(2019, False, shown=shown, shown_in=here)
+    assert len(problems) == 1 and "„12,1 %“ passt zu keiner" in problems[0].message  # 2010 is shown in 00 only
+    assert textcheck.check(2019, False, shown=shown, shown_in={**here, "x": {"00_uebersicht"}}) == problems
+    assert textcheck.check(2019, False, shown=shown, shown_in={texts.data_relative(year_texts[0]): {"00_uebersicht"}}) == []
+    nowhere = textcheck.check(2019, True, shown=shown, shown_in={})
+    assert [str(p) for p in nowhere] == [f"{year_texts[0].path}: Dieser Text erscheint in keinem Kapitel des Berichts: "
+                                         "kein Kapitel zeigt den Indikator 'integrationsrat_wahlbeteiligung' mit seinem "
+                                         "Abschnitt (blocks.indicator_section). Datei umbenennen oder den Abschnitt in ein "
+                                         "Kapitel aufnehmen."]
+    assert nowhere[0].fatal
 
 
 def test_a_crash_while_copying_drafts_leaves_no_half_year(tmp_path, monkeypatch):

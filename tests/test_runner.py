@@ -618,3 +618,49 @@ def test_a_final_publication_refuses_drafts_and_stale_typed_numbers(first_build,
     assert f"  Hinweis: {text}, Zeile 4: „52,3 %“ passt zu keiner" in capsys.readouterr().out  # … with a hint
     text.write_text("---\nstatus: freigegeben\n---\nDer Anteil lag 2014 bei 52,8 %.\n", encoding="utf-8")
     assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 0
+
+
+@pytest.mark.notebooks
+def test_a_changed_text_reruns_only_the_chapter_that_looked_for_it(first_build, monkeypatch):
+    """Each chapter kernel notes the text files it looked for (a missing one as ""); a new or edited
+    text re-runs only the chapters that looked for it, a text of another year none."""
+    out, _ = first_build
+    monkeypatch.setattr(paths, "OUTPUTS", out)
+    plan, state = runner._plan_run(2014, None, CHAPTERS, pdf=False, force=False)
+    assert plan.nothing_to_do
+    first, second = plan.notebooks
+    noted = {nb.name: state["notebooks"][nb.name]["texts"] for nb in plan.notebooks}
+    assert all(noted[nb.name] and set(noted[nb.name].values()) == {""} for nb in plan.notebooks)  # 2014 has no texts
+    assert all(name.startswith("texte/2014/") for nb in plan.notebooks for name in noted[nb.name])
+    looked_for = sorted(set(noted[first.name]) - set(noted[second.name]))[0]
+
+    real = buildstate.collect_inputs
+
+    def with_texts(extra: dict[str, str]):
+        def collect(*args, **kwargs):
+            inputs = real(*args, **kwargs)
+            return dataclasses.replace(inputs, texts={**inputs.texts, **extra})
+        return collect
+
+    monkeypatch.setattr(buildstate, "collect_inputs", with_texts({"texte/2019/einleitung.md": "0" * 64}))
+    assert runner._plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0].nothing_to_do  # another year's text
+    monkeypatch.setattr(buildstate, "collect_inputs", with_texts({looked_for: "1" * 64}))
+    plan = runner._plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0]
+    assert plan.todo == [first] and not plan.report_ok
+    monkeypatch.setattr(buildstate, "collect_inputs", with_texts({"texte/2014/indikatoren/mv_anteil.md": "2" * 64}))
+    plan = runner._plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0]
+    assert plan.todo == [] and not plan.report_ok  # shown by neither chapter: only the manifest changes
+
+
+def test_a_broken_text_stops_the_run_before_any_kernel(tmp_path, monkeypatch, capsys):
+    from helpers.core import texts
+
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
+    monkeypatch.setattr(texts, "folder", lambda year, data_dir=None: tmp_path / "texte" / str(year))
+    bad = tmp_path / "texte" / "2014" / "handlungsfelder" / "arbeit.md"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("Ein Text.\n", encoding="utf-8")
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"Fehler in den Texten der Verwaltung: {bad}: 'arbeit' ist kein Handlungsfeld des Katalogs")
+    assert _status(captured.out) == {} and not (tmp_path / "outputs" / "2014" / ".build" / "side").exists()

@@ -18,6 +18,10 @@ helpers has none, and the tables, check and report keys still cover all code.
 
 Data stay coarse on purpose: every chapter reads the catalogue, the areas and the population
 (for the disclosure rule's floor), so a finer split would save little and risk a stale chapter.
+The staff's texts (data/texte/, helpers.core.texts) are the exception: each chapter notes in its
+kernel which text files it looked for and what they held (texts.note_read, a missing file too),
+and is re-run only when one of those changes; an edited recommendation re-runs its own chapter,
+not fifteen. The report key holds all texts of the year, so any change reaches the manifest.
 
 Everything here uses only the standard library on the no-change path; the import graph is
 built with grimp only when the code changed and is kept in outputs/.build/imports.json per
@@ -37,12 +41,14 @@ from helpers.core import paths
 from helpers.core.fileio import digest, sha256_file, write_text_atomic
 from helpers.core.paths import build_dir
 
-STATE_VERSION = 2
+STATE_VERSION = 3  # 3: texts tracked per chapter
 #: Code a notebook's result depends on, relative to the helpers package folder.
 CODE_GLOBS = ("**/*.py", "publish/templates/**/*")
 #: Environment files, relative to the repository root (missing ones are skipped).
 ENV_FILES = ("requirements.lock", "pyproject.toml")
 PACKAGE = "helpers"
+#: The staff's texts, relative to the data folder: tracked per chapter, not as part of the data.
+TEXTS_PREFIX = "texte/"
 #: The module that decides the offered years (its reach is what the cached years depend on).
 YEARS_MODULE = "helpers.indicators.years"
 
@@ -167,6 +173,16 @@ class Inputs:
     rule: str = ""  # the disclosure settings of config/monitoring.yml
     settings: str = ""  # the whole configuration file (chapter list, titles, order, rule)
     years_code: str = ""  # the code that decides the offered years
+    texts: dict[str, str] = field(default_factory=dict)  # staff text (relative to data/) -> sha256
+
+    def texts_of(self, year: int) -> dict[str, str]:
+        """The checksums of one report year's texts."""
+        prefix = f"{TEXTS_PREFIX}{year}/"
+        return {name: sha for name, sha in self.texts.items() if name.startswith(prefix)}
+
+    def texts_unchanged(self, noted: dict[str, str]) -> bool:
+        """True if every text a chapter looked for is as it was then ("" noted: still missing)."""
+        return all(self.texts.get(name, "") == sha for name, sha in noted.items())
 
     def notebook_key(self, name: str, year: int) -> str:
         return digest({"v": STATE_VERSION, "notebook": name, "source": self.notebooks[name], "year": year,
@@ -203,7 +219,8 @@ def collect_inputs(notebooks: list[Path], root: Path | None = None, data: Path |
     root = Path(root or paths.ROOT)
     code = tree_checksums(code_folder(), CODE_GLOBS)
     env = {f"<root>/{name}": sha256_file(root / name) for name in ENV_FILES if (root / name).is_file()}
-    data_sums = tree_checksums(Path(data or paths.DATA), ("**/*",))
+    every_data_file = tree_checksums(Path(data or paths.DATA), ("**/*",))
+    data_sums = {name: sha for name, sha in every_data_file.items() if not name.startswith(TEXTS_PREFIX)}
     imports = import_graph(code, cache)
     chapter_code = {Path(nb).name: digest({**reached_code(code, reach(notebook_imports(nb), imports)), **env})
                     for nb in notebooks}
@@ -217,7 +234,8 @@ def collect_inputs(notebooks: list[Path], root: Path | None = None, data: Path |
     return Inputs(code=digest({**code, **env}), data=digest(data_sums),
                   notebooks={Path(nb).name: notebook_source(nb) for nb in notebooks},
                   chapter_code=chapter_code, parameters=dict(parameters or {}), rule=rule, settings=settings,
-                  years_code=digest({**reached_code(code, reach({YEARS_MODULE}, imports)), **env}))
+                  years_code=digest({**reached_code(code, reach({YEARS_MODULE}, imports)), **env}),
+                  texts={name: sha for name, sha in every_data_file.items() if name.startswith(TEXTS_PREFIX)})
 
 
 def git_commit(root: Path | None = None) -> dict[str, object]:

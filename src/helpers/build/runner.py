@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.build import buildstate
-from helpers.core import arguments, config, context, fileio, paths
+from helpers.core import arguments, config, context, fileio, paths, texts
 
 #: Files of a finished run; removed at the start of a rebuild so a failed run never leaves one that looks complete.
 RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
@@ -266,9 +266,10 @@ def _side_dir(out: Path, notebook: Path) -> Path:
     return paths.build_dir(out) / "side" / notebook.stem
 
 
-def _notebook_built(entry: dict | None, key: str, out: Path, notebook: Path) -> bool:
-    """Built with this key by a successful run, and its executed file and side outputs are intact."""
-    if not entry or entry.get("key") != key:
+def _notebook_built(entry: dict | None, key: str, out: Path, notebook: Path, inputs: buildstate.Inputs) -> bool:
+    """Built with this key by a successful run, the texts it looked for unchanged, and its executed
+    file and side outputs intact."""
+    if not entry or entry.get("key") != key or not inputs.texts_unchanged(entry.get("texts", {})):
         return False
     return (buildstate.files_match(out / "notebooks", {notebook.name: entry.get("output", "")})
             and buildstate.files_match(_side_dir(out, notebook), entry.get("side", {})))
@@ -279,13 +280,14 @@ def plan(year: int, notebooks: list[Path], inputs: buildstate.Inputs, state: dic
     out = paths.year_outputs(year)
     keys = {nb.name: inputs.notebook_key(nb.name, year) for nb in notebooks}
     built = state.get("notebooks", {})
-    todo = [nb for nb in notebooks if force or not _notebook_built(built.get(nb.name), keys[nb.name], out, nb)]
+    todo = [nb for nb in notebooks if force or not _notebook_built(built.get(nb.name), keys[nb.name], out, nb, inputs)]
     tables_key = inputs.tables_key(year)
     tables = state.get("tables", {})
     tables_ok = not force and tables.get("key") == tables_key and buildstate.files_match(out, tables.get("files", {}))
     report_key = fileio.digest({"year": year, "chapters": [nb.name for nb in notebooks], "notebooks": keys,
                                     "tables": tables_key, "pdf": pdf, "git": buildstate.git_commit(),
-                                    "code": inputs.code, "settings": inputs.settings})
+                                    "code": inputs.code, "settings": inputs.settings,
+                                    "texts": inputs.texts_of(year)})  # the manifest lists them
     report = state.get("report", {})
     report_ok = (not force and not todo and tables_ok and report.get("key") == report_key
                  and bool(report.get("outputs")) and buildstate.files_match(out, report["outputs"]))
@@ -377,6 +379,7 @@ def _record_notebook(p: Plan, state: dict, nb: Path, result: Result) -> None:
         "key": p.keys[nb.name], "seconds": round(result.seconds, 2),
         "output": fileio.sha256_file(p.out / "notebooks" / nb.name),
         "side": buildstate.checksums(side, side_files),
+        "texts": texts.read_log(side),
     }
     buildstate.save_state(p.out, state)
 
@@ -460,18 +463,24 @@ def _shown_path(path: Path) -> Path:
         return path
 
 
-def _text_problems(year: int, final: bool, out: Path) -> list[tuple[str, bool]]:
-    """The typed numbers of the year's staff texts that match no number the report shows (the
-    chapters' records in out/published; fatal if the setting or a final publication says so) or
-    reveal a hidden one (always fatal); as (message, fatal)."""
-    from helpers.core import texts
+def _text_problems(p: Plan, final: bool) -> list[tuple[str, bool]]:
+    """The typed numbers of the year's staff texts that match no number the chapter showing the text
+    shows (the chapters' records in out/published; fatal if the setting or a final publication says
+    so) or reveal a hidden one (always fatal); as (message, fatal)."""
     from helpers.disclosure import register, textcheck
 
     stop = final or config.load().typed_numbers == "abbrechen"
-    records = register.read_records(out)
+    records = register.read_records(p.out)
+    shown_in: dict[str, set[str]] = {}  # text (relative to data/) -> chapters that show it
+    for nb in p.notebooks:
+        for name, checksum in texts.read_log(_side_dir(p.out, nb)).items():
+            if checksum:
+                shown_in.setdefault(name, set()).add(nb.stem)
+    every_chapter = [nb.name for nb in p.notebooks] == [nb.name for nb in chapter_notebooks()]
     try:
         return [(str(problem), problem.fatal)
-                for problem in textcheck.check(year, stop, shown=records if len(records) else None)]
+                for problem in textcheck.check(p.year, stop, shown=records if len(records) else None,
+                                               shown_in=shown_in if every_chapter else None)]
     except texts.TextError as err:
         return [(str(err), True)]
 
@@ -489,10 +498,22 @@ def _report_text_problems(problems: list[tuple[str, bool]]) -> bool:
     return bool(fatal)
 
 
+def _texts_refused(year: int) -> bool:
+    """A text that cannot be used (misplaced, unknown name, bad front matter) stops the run before any
+    kernel starts, with one message instead of one failed chapter per text place."""
+    from helpers.core import catalogue
+
+    cat = catalogue.load()
+    try:
+        texts.load(year, {h.id for h in cat.handlungsfelder}, {i.id for i in cat.indicators})
+    except texts.TextError as err:
+        print(f"Fehler in den Texten der Verwaltung: {err}", file=sys.stderr)
+        return True
+    return False
+
+
 def _drafts_refused(year: int) -> bool:
     """A final publication refuses texts not yet released, naming them (before any kernel starts)."""
-    from helpers.core import texts
-
     open_drafts = texts.drafts(year)
     if open_drafts:
         print(f"Fehler: Eine endgültige Veröffentlichung für {year} ist nicht möglich, solange Texte Entwürfe sind:",
@@ -565,7 +586,9 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
         return 2
     if final and _drafts_refused(p.year):
         return 1
-    if p.nothing_to_do and final and _report_text_problems(_text_problems(p.year, final, p.out)):
+    if not p.nothing_to_do and _texts_refused(p.year):
+        return 1
+    if p.nothing_to_do and final and _report_text_problems(_text_problems(p, final)):
         return 1
     if p.nothing_to_do:
         print(f"Nichts zu tun: Berichtsjahr {p.year}, {len(p.notebooks)} Kapitel, Daten, Code und Notebooks "
@@ -593,7 +616,7 @@ def _build(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: di
             _report_failures(p.out, failed)
             return 1
         _sync_side_outputs(p, state)  # the chapters' records, which the texts' typed numbers are checked against
-        if _report_text_problems(_text_problems(p.year, table_box.get("final", False), p.out)):
+        if _report_text_problems(_text_problems(p, table_box.get("final", False))):
             return 1
         durations = {nb.name: state["notebooks"][nb.name]["seconds"] for nb in p.notebooks}
         if not _publish(p, state, durations, table_box, pdf):

@@ -25,7 +25,9 @@ names the file, the line and what to do.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import arguments, paths
+from helpers.core import arguments, context, paths
 from helpers.core.fileio import replace, sha256_file, write_text_atomic
 
 FOLDER = "texte"
@@ -42,6 +44,8 @@ PLACES = {"einleitung": None, "handlungsfeld": "handlungsfelder", "empfehlungen"
           "indikator": "indikatoren"}
 STATUSES = ("entwurf", "freigegeben")
 FRONT_KEYS = ("status", "von", "beispiel")
+#: In a chapter kernel: the text files the chapter looked for and what they held (see note_read).
+READ_LOG = "texts-read.json"
 
 
 class TextError(ValueError):
@@ -70,6 +74,48 @@ class StaffText:
 def folder(year: int, data_dir: Path | None = None) -> Path:
     """The folder of one report year's texts."""
     return Path(data_dir or paths.DATA) / FOLDER / str(year)
+
+
+def path_of(place: str, key: str, year: int, data_dir: Path | None = None) -> Path:
+    """Where the text of one place is written (whether or not it exists)."""
+    base = folder(year, data_dir)
+    return base / "einleitung.md" if place == "einleitung" else base / PLACES[place] / f"{key}.md"
+
+
+def data_relative(text: StaffText) -> str:
+    """A text's file relative to the data folder ("texte/2019/einleitung.md"), as note_read names it."""
+    depth = 3 if text.place == "einleitung" else 4  # texte/<jahr>/[<sub>/]<name>.md
+    return "/".join(text.path.parts[-depth:])
+
+
+_read: dict[str, dict[str, str]] = {}  # chapter -> {file relative to data/: sha256, "" when missing}
+
+
+def note_read(place: str, key: str, year: int) -> None:
+    """In a chapter kernel, note which text file the chapter looked for and what it held ("" when
+    there was none). The runner re-runs a chapter when exactly these files change (a new text where
+    none was counts), not all chapters for any edited text, and knows which chapter shows a text
+    (its typed numbers are checked against that chapter's numbers). Interactive work notes nothing."""
+    run = context.current()
+    if not run.recording:
+        return
+    path = path_of(place, key, year)
+    relative = f"{FOLDER}/{year}/{path.relative_to(folder(year)).as_posix()}"  # as the runner's checksums name it
+    checksum = sha256_file(path) if path.is_file() else ""
+    seen = _read.setdefault(str(run.chapter), {})
+    if seen.get(relative) == checksum:
+        return
+    seen[relative] = checksum
+    write_text_atomic(Path(run.outputs) / READ_LOG, json.dumps(dict(sorted(seen.items())), indent=1) + "\n")
+
+
+def read_log(side: Path) -> dict[str, str]:
+    """What one chapter's kernel noted (note_read) in its side folder: {file relative to data/: sha256 or ""}."""
+    try:
+        noted = json.loads((Path(side) / READ_LOG).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in noted.items()} if isinstance(noted, dict) else {}
 
 
 def _fail(path: Path, line: int | None, message: str) -> TextError:
@@ -178,6 +224,15 @@ def copy_as_drafts(from_year: int, to_year: int, data_dir: Path | None = None) -
     return [target / f.relative_to(source) for f in files]
 
 
+def placeholders_naming(year: int, files: list[Path]) -> list[tuple[Path, int]]:
+    """(file, line) of every placeholder that names `year` explicitly: after copying a year's texts
+    as drafts, these still cite the old year (a placeholder without a year cites the report year)."""
+    naming = re.compile(r"\{\{[^{}]*(?<!\d)" + str(year) + r"(?!\d)[^{}]*\}\}")
+    return [(path, number) for path in files
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            for _ in naming.finditer(line)]
+
+
 def release(year: int, names: list[str] | None = None, data_dir: Path | None = None) -> list[Path]:
     """Mark texts of a year as released (status: freigegeben): all, or those named (path or file
     name, e.g. 'arbeit_wirtschaft.md' or 'empfehlungen/arbeit_wirtschaft.md'). An unknown name is an error."""
@@ -241,7 +296,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.aktion == "entwurf":
             written = copy_as_drafts(args.von, args.nach)
             print(f"{len(written)} Texte aus {args.von} als Entwürfe für {args.nach} angelegt unter "
-                  f"{folder(args.nach)}. Bitte überarbeiten (auch die Jahre in den Platzhaltern) und dann freigeben.")
+                  f"{folder(args.nach)}. Bitte überarbeiten und dann freigeben.")
+            old_year = placeholders_naming(args.von, written)
+            if old_year:
+                print(f"{len(old_year)} Platzhalter nennen das Jahr {args.von} ausdrücklich und zitieren weiter dessen "
+                      "Werte (ohne Jahr zitiert ein Platzhalter das Berichtsjahr):")
+                for path, line in old_year:
+                    print(f"  {path}, Zeile {line}")
         elif args.aktion == "freigeben":
             released = release(args.jahr, args.namen)
             print(f"{len(released)} Texte für {args.jahr} freigegeben.")

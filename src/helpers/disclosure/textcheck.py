@@ -4,9 +4,11 @@ A number cited by placeholder is right by construction (helpers.sections.comment
 typed by hand can be a typo, go stale when the data are revised, or reveal a value the disclosure
 rule hides. So every typed number of a year's texts is compared with the values the report shows
 (the chapters' records) for the indicators of its place (an indicator text: that indicator; a
-Handlungsfeld's commentary or recommendations: its indicators; the introduction: all), in the
-years up to the report year; without records (a text checked on its own) with every published
-cell at every level:
+Handlungsfeld's commentary or recommendations: its indicators; the introduction: all) in the
+chapters that show the text (each chapter notes which texts it shows, helpers.core.texts.note_read),
+in the years up to the report year; without records (a text checked on its own) with every
+published cell at every level. A map shows every area's value, so a typed number equal to any
+area's value of that year in that chapter counts as published there:
 
 - A number that looks like a statistic (with a decimal comma, with "%"/"Prozent", or a count of
   1 000 and more that is not a year) and matches none of them is *stale*: reported with file, line,
@@ -68,12 +70,12 @@ class TypedNumber:
 @dataclass(frozen=True)
 class Problem:
     path: Path
-    line: int
+    line: int | None  # None: the text as a whole
     message: str
     fatal: bool
 
     def __str__(self) -> str:
-        return f"{self.path}, Zeile {self.line}: {self.message}"
+        return f"{self.path}, Zeile {self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -177,14 +179,37 @@ def check_text(text: StaffText, known: Known, stop_on_stale: bool) -> list[Probl
     return problems
 
 
-def check(year: int, stop_on_stale: bool, shown: pd.DataFrame | None = None) -> list[Problem]:
+def _nowhere(text: StaffText, stop_on_stale: bool) -> Problem:
+    what = {"indikator": f"den Indikator '{text.key}' mit seinem Abschnitt (blocks.indicator_section)",
+            "handlungsfeld": f"die Einordnung des Handlungsfelds '{text.key}' (blocks.opening)",
+            "empfehlungen": f"die Empfehlungen des Handlungsfelds '{text.key}' (blocks.recommendations)",
+            "einleitung": "die Einleitung (commentary.introduction)"}[text.place]
+    return Problem(text.path, None, f"Dieser Text erscheint in keinem Kapitel des Berichts: kein Kapitel zeigt {what}. "
+                                    "Datei umbenennen oder den Abschnitt in ein Kapitel aufnehmen.", fatal=stop_on_stale)
+
+
+def check(year: int, stop_on_stale: bool, shown: pd.DataFrame | None = None,
+          shown_in: dict[str, set[str]] | None = None) -> list[Problem]:
     """Every typed number of a year's texts (none when the year has no texts), against the cells
-    the report shows (`shown`, the chapters' records) or, without them, every published cell."""
+    the report shows (`shown`, the chapters' records) or, without them, every published cell.
+
+    `shown_in` ({text relative to data/: chapters showing it}, from a build of all chapters): a
+    text's numbers are compared with the cells of the chapters that show it only, and a text no
+    chapter shows is reported (stale-like: it would be missing from the report unnoticed).
+    """
     cat = catalogue.load()
     year_texts = texts.load(year, {h.id for h in cat.handlungsfelder}, {i.id for i in cat.indicators})
     problems = []
     for text in year_texts:
+        cells = shown
+        if shown_in is not None:
+            chapters = shown_in.get(texts.data_relative(text), set())
+            if not chapters:
+                problems.append(_nowhere(text, stop_on_stale))
+                continue
+            if cells is not None and "chapter" in cells:
+                cells = cells[cells["chapter"].isin(chapters)]
         typed = [n for line in text.body.splitlines() for n in typed_numbers(line) if not n.year_like]
         if typed:  # the published numbers of a place are gathered only for texts that type one
-            problems += check_text(text, known_numbers(_indicators(text, cat), year, shown), stop_on_stale)
+            problems += check_text(text, known_numbers(_indicators(text, cat), year, cells), stop_on_stale)
     return problems

@@ -2,7 +2,9 @@
 
 A text cites a number without typing it: `{{mv_anteil 2019}}` is the city's value,
 `{{mv_anteil 2019 Coerde}}` an area's (by name or code, at any level of the hierarchy), and
-`{{alo_dichte:foreign 2019}}` a group's. The placeholder renders the disclosed value in German
+`{{alo_dichte:foreign 2019}}` a group's. Without a year (`{{mv_anteil}}`, `{{mv_anteil Coerde}}`)
+a placeholder cites the text's report year, so a text carried into the next year as a draft cites
+the new year's numbers without being edited. The placeholder renders the disclosed value in German
 format with its flag ("21,7 %", "4,2 % r", "." when suppressed), so a text stays right when the
 data are revised, never shows a suppressed value, and the checker sees the cell like any other
 published one (it is recorded as "Text"). A placeholder naming something unknown stops the build
@@ -82,12 +84,19 @@ def _error(text: StaffText, line: int, message: str) -> TextError:
     return TextError(f"{text.path}, Zeile {line}: {message}")
 
 
+def _is_year(word: str) -> bool:
+    return word.isdigit() and len(word) == 4 and 1900 <= int(word) <= 2100
+
+
 def _value(text: StaffText, line: int, inner: str) -> tuple[str, pd.DataFrame]:
     """The rendered value of one placeholder and the disclosed cell behind it."""
     parts = inner.split()
-    usage = "Platzhalter sehen so aus: {{indikator jahr}}, {{indikator jahr gebiet}} oder {{indikator:gruppe jahr gebiet}}"
-    if len(parts) < 2 or not parts[1].isdigit():
+    usage = ("Platzhalter sehen so aus: {{indikator}}, {{indikator jahr}}, {{indikator jahr gebiet}} oder "
+             "{{indikator:gruppe jahr gebiet}} (ohne Jahr: das Berichtsjahr)")
+    if not parts:
         raise _error(text, line, f"{{{{{inner}}}}} ist kein gültiger Platzhalter. {usage}.")
+    if len(parts) == 1 or not _is_year(parts[1]):
+        parts.insert(1, str(text.year))  # no year: the report year (a short number is an area code)
     indicator_id, _, group = parts[0].partition(":")
     group = group or "total"
     cat = _cat()
@@ -151,7 +160,10 @@ def box(text: StaffText) -> Shown:
 
 def section(place: str, key: str, year: int | None) -> Shown:
     """The text of one place for a report year, or nothing when none is written (or no year is given)."""
-    text = find(place, key, year) if year is not None else None
+    if year is None:
+        return Shown()
+    texts.note_read(place, key, year)  # the runner re-runs this chapter when this text changes
+    text = find(place, key, year)
     return box(text) if text is not None else Shown()
 
 
