@@ -7,10 +7,10 @@ from typing import Any
 
 import papermill as pm
 
-from helpers.build import runner
+from helpers.build import kernels
 
 
 def execute_notebook(source: str, target: str, **kwargs: Any):
     """papermill.execute_notebook with the runner's kernel connection."""
-    with runner.kernel_connection() as connection:
+    with kernels.kernel_connection() as connection:
         return pm.execute_notebook(source, target, config=connection, **kwargs)

@@ -13,7 +13,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from helpers.build import runner
+from helpers.build import kernels
 from helpers.core import paths
 from helpers.sections.parameters import parameter_names
 
@@ -36,7 +36,7 @@ def _parameters_cell(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 @contextmanager
 def _kernel(nb: nbformat.NotebookNode, folder: Path) -> Iterator[NotebookClient]:
     """A started kernel for nb, on the runner's kernel connection (no TCP ports to collide on)."""
-    with runner.kernel_connection() as connection:
+    with kernels.kernel_connection() as connection:
         client = NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(folder)}},
                                 config=connection)
         with client.setup_kernel():

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.build import buildstate, runner
+from helpers.build import buildstate, kernels, runner
 from helpers.core import config, context, paths
 from helpers.indicators import years
 
@@ -447,53 +447,62 @@ def _notebook(path: Path, *sources: str) -> Path:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="Unix sockets only where the system has them")
-def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path, monkeypatch):
+def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
     """Parallel kernels on TCP could take each other's ports (CI: "Address already in use")."""
-    monkeypatch.setenv(context.ENV, "")  # runner.execute sets it for its kernel; restored after the test
     nb = _notebook(tmp_path / "nb" / "98_transport.ipynb",
                    "from ipykernel.connect import get_connection_info\n"
                    "info = get_connection_info(unpack=True)\nprint(info['transport'], info['ip'])")
-    result = runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014))
-    assert result.error == ""
-    transport, ip = nbformat.read(tmp_path / "out.ipynb", 4).cells[-1].outputs[0]["text"].split()
-    assert transport == "ipc" and Path(ip).name == "k" and Path(ip).parent.name.startswith("im-kernel-")
+    try:
+        result = runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014))
+        assert result.error == ""
+        transport, ip = nbformat.read(tmp_path / "out.ipynb", 4).cells[-1].outputs[0]["text"].split()
+        assert transport == "ipc" and Path(ip).name == "k" and Path(ip).parent.name.startswith("im-kernel-")
+    finally:
+        kernels.close_all()
     assert not Path(ip).parent.exists()  # the socket folder goes with the kernel
+
+
+class _FakeKernel:
+    km = None
+
+    def begin(self, run):
+        pass
+
+    def alive(self):
+        return True
 
 
 def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, monkeypatch):
     import papermill as pm
 
-    monkeypatch.setenv(context.ENV, "")  # runner.execute sets it; restored after the test
+    starts = []
 
-    calls = []
-
-    def kernel_silent_once(source, target, **kwargs):
-        calls.append(kwargs["config"])
-        if len(calls) == 1:
+    def kernel_silent_once(run, cwd, modules):
+        starts.append(cwd)
+        if len(starts) == 1:
             raise RuntimeError("Kernel didn't respond in 60 seconds")
-        Path(target).write_text("{}")
+        return _FakeKernel()
 
-    monkeypatch.setattr(pm, "execute_notebook", kernel_silent_once)
+    monkeypatch.setattr(kernels, "kernel_for", kernel_silent_once)
+    monkeypatch.setattr(pm, "execute_notebook", lambda source, target, **kwargs: Path(target).write_text("{}"))
     nb = _notebook(tmp_path / "nb" / "97_x.ipynb")
     assert runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014)).error == ""
-    assert len(calls) == 2 and (tmp_path / "out.ipynb").read_text() == "{}"
+    assert len(starts) == 2 and (tmp_path / "out.ipynb").read_text() == "{}"
 
-    calls.clear()
+    starts.clear()
 
-    def kernel_always_silent(source, target, **kwargs):
-        calls.append(kwargs["config"])
+    def kernel_always_silent(run, cwd, modules):
+        starts.append(cwd)
         raise RuntimeError("Kernel didn't respond in 60 seconds")
 
-    monkeypatch.setattr(pm, "execute_notebook", kernel_always_silent)
+    monkeypatch.setattr(kernels, "kernel_for", kernel_always_silent)
     result = runner.execute(nb, tmp_path / "out2.ipynb", context.RunContext(root=tmp_path, year=2014))
-    assert len(calls) == 2
+    assert len(starts) == 2
     assert result.error == "RuntimeError: Kernel didn't respond in 60 seconds"
 
 
 def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
     import papermill as pm
-
-    monkeypatch.setenv(context.ENV, "")  # runner.execute sets it; restored after the test
 
     calls = []
 
@@ -501,6 +510,7 @@ def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
         calls.append(1)
         raise RuntimeError("some other problem")
 
+    monkeypatch.setattr(kernels, "kernel_for", lambda run, cwd, modules: _FakeKernel())
     monkeypatch.setattr(pm, "execute_notebook", failing)
     nb = _notebook(tmp_path / "nb" / "96_x.ipynb")
     result = runner.execute(nb, tmp_path / "2014" / "notebooks" / "96_x.ipynb", context.RunContext(root=tmp_path, year=2014))
@@ -508,6 +518,58 @@ def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
     assert len(calls) == 1
     assert result.log == str(tmp_path / "2014" / "logs" / "96_x.log")
     assert "RuntimeError: some other problem" in Path(result.log).read_text(encoding="utf-8")  # with its traceback
+
+
+def test_a_chapter_does_not_see_what_the_chapter_before_it_left_in_the_warm_kernel(tmp_path):
+    """Variables, figures, matplotlib and pandas settings, working folder, environment, random state:
+    the second chapter runs in the first one's kernel (same process id) and finds a fresh start."""
+    first = _notebook(tmp_path / "nb" / "01_a.ipynb",
+                      "import os, random, sys, warnings\nimport matplotlib as mpl, matplotlib.pyplot as plt, numpy as np, pandas as pd\n"
+                      "print(os.getpid(), os.getcwd(), mpl.rcParams['lines.linewidth'], pd.get_option('display.max_rows'),"
+                      " random.random(), np.random.random(), len(sys.path), len(warnings.filters))",
+                      "left_over = 42\nfig = plt.figure()\nmpl.rcParams['lines.linewidth'] = 9\n"
+                      "pd.set_option('display.max_rows', 3)\nos.chdir('/')\nos.environ['IM_LEFT'] = '1'\n"
+                      "sys.path.append('/nirgends')\nwarnings.simplefilter('ignore')\nrandom.random(); np.random.random()")
+    second = _notebook(tmp_path / "nb" / "02_b.ipynb",
+                       "import os, random, sys, warnings\nimport matplotlib as mpl, matplotlib.pyplot as plt, numpy as np, pandas as pd\n"
+                       "print(os.getpid(), os.getcwd(), mpl.rcParams['lines.linewidth'], pd.get_option('display.max_rows'),"
+                       " random.random(), np.random.random(), len(sys.path), len(warnings.filters))",
+                       "print('left_over' in globals(), 'fig' in globals(), plt.get_fignums(), 'IM_LEFT' in os.environ)",
+                       "from helpers.core import context, paths\nprint(context.current().chapter, paths.OUTPUTS.name)")
+    run = context.RunContext(root=tmp_path, year=2014, outputs=tmp_path / "side" / "01_a", chapter="01_a")
+    try:
+        assert runner.execute(first, tmp_path / "out" / "01_a.ipynb", run).error == ""
+        after = run.replace(outputs=tmp_path / "side" / "02_b", chapter="02_b")
+        assert runner.execute(second, tmp_path / "out" / "02_b.ipynb", after).error == ""
+    finally:
+        kernels.close_all()
+    seen_first = nbformat.read(tmp_path / "out" / "01_a.ipynb", 4).cells
+    seen_second = nbformat.read(tmp_path / "out" / "02_b.ipynb", 4).cells
+    start = [cell for cell in seen_first if cell.cell_type == "code"][-2].outputs[0]["text"]
+    code = [cell for cell in seen_second if cell.cell_type == "code"]
+    assert code[-3].outputs[0]["text"] == start  # same kernel (pid), same folder, settings and random state
+    assert code[-2].outputs[0]["text"] == "False False [] False\n"
+    assert code[-1].outputs[0]["text"] == "02_b 02_b\n"  # its own run context and side folder
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))  # counted from 1 as in a fresh kernel
+
+
+def test_a_chapter_that_crashes_its_kernel_costs_only_that_chapter(tmp_path):
+    crash = _notebook(tmp_path / "nb" / "01_crash.ipynb", "import os\nos._exit(1)")
+    after = _notebook(tmp_path / "nb" / "02_after.ipynb", "print('weiter')")
+    run = context.RunContext(root=tmp_path, year=2014)
+    try:
+        failed = runner.execute(crash, tmp_path / "2014" / "notebooks" / "01_crash.ipynb", run)
+        assert "DeadKernelError" in failed.error
+        assert runner.execute(after, tmp_path / "2014" / "notebooks" / "02_after.ipynb", run).error == ""
+    finally:
+        kernels.close_all()
+    assert nbformat.read(tmp_path / "2014" / "notebooks" / "02_after.ipynb", 4).cells[-1].outputs[0]["text"] == "weiter\n"
+
+
+def test_the_longest_chapters_go_first():
+    names = [Path(n) for n in ("00_a.ipynb", "01_b.ipynb", "02_c.ipynb", "03_new.ipynb")]
+    order = runner.longest_first(names, {"00_a.ipynb": 3.0, "01_b.ipynb": 11.7, "02_c.ipynb": 3.0})
+    assert [nb.name for nb in order] == ["03_new.ipynb", "01_b.ipynb", "00_a.ipynb", "02_c.ipynb"]
 
 
 @pytest.mark.notebooks

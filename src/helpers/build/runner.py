@@ -29,11 +29,10 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.build import buildstate
@@ -67,6 +66,7 @@ class Plan:
     report_key: str
     report_ok: bool
     values_key: str = ""
+    durations: dict[str, float] = field(default_factory=dict)  # each chapter's seconds in its last successful run
 
     @property
     def nothing_to_do(self) -> bool:
@@ -191,64 +191,48 @@ def chapter_parameters(notebook: Path) -> dict[str, object]:
     return dict(declared.parameters)
 
 
-@contextmanager
-def kernel_connection() -> Iterator[object]:
-    """How the runner talks to a chapter's kernel: over Unix sockets in a folder of its own where
-    the system has them (POSIX), else over local TCP.
-
-    TCP ports are chosen by binding port 0 and releasing it before the kernel binds it again; with
-    several builds starting kernels at once (parallel chapters, parallel tests) another kernel can
-    take the port in between ("Address already in use", then "Kernel didn't respond in 60
-    seconds"). Sockets in a private folder cannot collide, and the folder goes with the kernel.
-    """
-    from traitlets.config import Config
-
-    if os.name != "posix":
-        yield Config()
-        return
-    with tempfile.TemporaryDirectory(prefix="im-kernel-") as folder:
-        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
-
-
 def _kernel_did_not_start(exc: BaseException) -> bool:
     """Whether a chapter failed before any of its cells ran because its kernel never answered."""
     return isinstance(exc, RuntimeError) and "didn't respond" in str(exc)
 
 
 def execute(notebook: Path, target: Path, run: context.RunContext,
-            parameters: dict[str, object] | None = None) -> Result:
-    """Run one notebook with papermill; the output is moved into place even on failure (for debugging).
+            parameters: dict[str, object] | None = None, modules: tuple[str, ...] = ()) -> Result:
+    """Run one notebook with papermill on this worker's warm kernel (helpers.build.kernels); the
+    output is moved into place even on failure (for debugging).
 
-    Runs in a local worker process or on a Dask worker, so everything the kernel needs comes in
-    as arguments: the run context (root, outputs: the chapter's side folder for its published
-    records and exports, year, chapter, shared values cache) goes to the kernel in one
-    environment variable (helpers.core.context.ENV), which the kernel inherits.
+    Runs in a local worker process or on a Dask worker, so everything the kernel needs comes in as
+    arguments: the run context (root, outputs: the chapter's side folder for its published records
+    and exports, year, chapter, shared values cache), set in the kernel before the chapter's first
+    cell (helpers.build.chapter_kernel.begin), and the modules the build's chapters import (what a
+    new kernel imports before its first chapter). A kernel that never answered is replaced once;
+    a kernel the chapter crashed is replaced for the next chapter.
     """
     import papermill as pm
 
+    from helpers.build import kernels
     from helpers.core.fileio import atomic_path
 
-    os.environ[context.ENV] = run.to_json()
     start = time.perf_counter()
     error, failure = "", None
     with atomic_path(target) as tmp:
         for attempt in (1, 2):
+            kernel = None
             try:
-                with kernel_connection() as connection:
-                    pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": run.year, **(parameters or {})},
-                                        kernel_name="python3", cwd=str(notebook.parent), progress_bar=False,
-                                        log_output=False, config=connection,
-                                        # the kernel's own startup warnings are no news to the user;
-                                        # errors still show
-                                        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                                        # outputs are complete by now; a graceful shutdown under load ends
-                                        # in a SIGINT and a "KeyboardInterrupt caught in kernel" message
-                                        shutdown_kernel="immediate")
+                kernel = kernels.kernel_for(run, notebook.parent, modules)
+                kernel.begin(run)
+                pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": run.year, **(parameters or {})},
+                                    kernel_name="python3", km=kernel.km, progress_bar=False, log_output=False)
                 error, failure = "", None
             except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
                 error, failure = "failed", exc
+                if kernel is None or not kernel.alive():
+                    kernels.discard(kernel)  # the next chapter (or attempt) gets a new kernel
                 if attempt == 1 and _kernel_did_not_start(exc):
                     continue  # nothing of the chapter ran yet: one more kernel, then report
+            finally:
+                if kernel is not None and kernel.km is not None:
+                    kernel.end_chapter()
             break
     log = failure_log(target)
     if failure is None:
@@ -257,6 +241,11 @@ def execute(notebook: Path, target: Path, run: context.RunContext,
     error, text = _describe_failure(failure, notebook, target)
     fileio.write_text_atomic(log, text)
     return Result(notebook.name, time.perf_counter() - start, error, str(log))
+
+
+def warm_modules(notebooks: list[Path]) -> tuple[str, ...]:
+    """The helpers modules the chapters import, which a warm kernel imports before its first chapter."""
+    return tuple(sorted({name for nb in notebooks for name in buildstate.notebook_imports(nb)}))
 
 
 # --- planning (light: no pandas, no papermill) ----------------------------------------------------
@@ -291,13 +280,22 @@ def plan(year: int, notebooks: list[Path], inputs: buildstate.Inputs, state: dic
     report = state.get("report", {})
     report_ok = (not force and not todo and tables_ok and report.get("key") == report_key
                  and bool(report.get("outputs")) and buildstate.files_match(out, report["outputs"]))
+    durations = {name: float(entry["seconds"]) for name, entry in built.items() if isinstance(entry.get("seconds"), (int, float))}
     return Plan(year, out, notebooks, keys, todo, tables_key, tables_ok, report_key, report_ok,
-                inputs.values_key())
+                inputs.values_key(), durations)
+
+
+def longest_first(notebooks: list[Path], durations: dict[str, float]) -> list[Path]:
+    """The chapters in the order the workers should take them: longest first (by their last run), so
+    that the workers finish together instead of one starting the longest chapter last. A chapter never
+    run counts as the longest (its time is unknown); ties keep the declared order."""
+    longest = max(durations.values(), default=0.0)
+    return sorted(notebooks, key=lambda nb: -durations.get(nb.name, longest + 1))
 
 
 # --- execution --------------------------------------------------------------------------------------
 
-Task = tuple[Path, Path, context.RunContext, dict]
+Task = tuple[Path, Path, context.RunContext, dict, tuple[str, ...]]
 
 
 def _run_local(tasks: list[Task], jobs: int, meanwhile: Callable[[], None]) -> Iterator[Result]:
@@ -315,11 +313,18 @@ def _run_dask(tasks: list[Task], address: str, meanwhile: Callable[[], None]) ->
     """The same jobs on a Dask distributed scheduler (workers: project installed, same file system)."""
     from distributed import Client, as_completed
 
+    from helpers.build import kernels
+
     with Client(address) as client:
-        futures = {client.submit(execute, *task, pure=False): task[0] for task in tasks}
+        # tasks come longest first; the scheduler follows priorities, not the order of submission
+        futures = {client.submit(execute, *task, pure=False, priority=len(tasks) - i): task[0]
+                   for i, task in enumerate(tasks)}
         meanwhile()
-        for future in as_completed(list(futures)):
-            yield _result_of(future, futures[future])
+        try:
+            for future in as_completed(list(futures)):
+                yield _result_of(future, futures[future])
+        finally:
+            client.run(kernels.close_all)  # the workers outlive the build; their warm kernels must not
 
 
 def _result_of(future, notebook: Path) -> Result:
@@ -434,7 +439,9 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
         from helpers.build import release
         from helpers.publish import stitch  # noqa: F401 - import (nbconvert, pandas) while the kernels work
 
-    tasks = [(nb, p.out / "notebooks" / nb.name, _kernel_context(p, nb), chapter_parameters(nb)) for nb in p.todo]
+    modules = warm_modules(p.todo)
+    tasks = [(nb, p.out / "notebooks" / nb.name, _kernel_context(p, nb), chapter_parameters(nb), modules)
+             for nb in longest_first(p.todo, p.durations)]
     if not tasks:
         meanwhile()
         return []
@@ -446,7 +453,21 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
         if not result.error:
             _record_notebook(p, state, by_name[result.notebook], result)
         _status_line(result.notebook, result.seconds, "FEHLER" if result.error else "ok")
+        if not result.error:
+            _prepare_part(p, by_name[result.notebook])
     return results
+
+
+def _prepare_part(p: Plan, nb: Path) -> None:
+    """Convert a finished chapter to its part of the report while the other chapters still run; the
+    stitching after the last chapter then only reads the parts (helpers.publish.stitch's cache)."""
+    from helpers.publish import stitch
+
+    try:
+        stitch.prepare_chapter(p.out / "notebooks" / nb.name, p.year, p.notebooks.index(nb) + 1,
+                               paths.build_dir(p.out) / "html")
+    except Exception:  # noqa: BLE001 - only a head start: the stitching converts it again and reports the error
+        pass
 
 
 def _kernel_context(p: Plan, nb: Path) -> context.RunContext:

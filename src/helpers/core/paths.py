@@ -51,3 +51,17 @@ def year_outputs(year: int) -> Path:
 def build_dir(year_dir: Path) -> Path:
     """Where a run keeps its state and caches (outputs/<year>/.build); never published."""
     return Path(year_dir) / ".build"
+
+
+def follow(run: context.RunContext) -> None:
+    """Point OUTPUTS (and TEMPLATES_DIR) at another run context's outputs.
+
+    A warm chapter kernel (helpers.build.chapter_kernel) runs chapter after chapter of one build,
+    each with its own side folder; the root stays the kernel's. A different root is refused: other
+    modules bound defaults to this root's files when they were imported.
+    """
+    global OUTPUTS, TEMPLATES_DIR
+    if Path(run.root).resolve() != Path(ROOT).resolve():
+        raise ValueError(f"Dieser Kernel arbeitet für {ROOT}, nicht für {run.root}; bitte einen neuen Kernel starten.")
+    OUTPUTS = run.outputs  # type: ignore[assignment] - never None after RunContext.__post_init__
+    TEMPLATES_DIR = OUTPUTS / "templates"

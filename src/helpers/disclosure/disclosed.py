@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers.core import areas, catalogue, context, levels, observations, paths
 from helpers.core.catalogue import GROUP_LABELS, Indicator
-from helpers.core.fileio import write_atomic
+from helpers.core.fileio import exclusive, write_atomic
 from helpers.disclosure import suppression
 from helpers.indicators import compute
 
@@ -60,10 +60,17 @@ def _shared(kind: str, indicator_id: str, compute: Callable[[], pd.DataFrame]) -
     path = Path(folder) / f"{kind}-{indicator_id}.pkl"
     try:
         return pd.read_pickle(path)
-    except Exception:  # noqa: BLE001 - missing or unreadable: compute it (again)
+    except Exception:  # noqa: BLE001 - missing or unreadable: compute it, once for all processes
         pass
-    frame = compute()
-    write_atomic(path, lambda tmp: frame.to_pickle(tmp))
+    # One process computes, the others wait for its file: the export, the checker and two chapter
+    # kernels asking for the same indicator at once computed it up to four times on two cores.
+    with exclusive(path.with_name(f".{path.stem}.lock")):
+        try:
+            return pd.read_pickle(path)
+        except Exception:  # noqa: BLE001 - nobody computed it meanwhile
+            pass
+        frame = compute()
+        write_atomic(path, lambda tmp: frame.to_pickle(tmp))
     return frame
 
 

@@ -433,6 +433,17 @@ def _chapter_part(converter: PartConverter, path: Path, anchor: str) -> tuple[st
     return converter.part(anchor, fileio.sha256_bytes(raw), cells)
 
 
+def chapter_anchor(number: int) -> str:
+    """The anchor (and part name) of the report's chapter `number` (1-based, in the report's order)."""
+    return f"kapitel-{number}"
+
+
+def prepare_chapter(path: Path, year: int, number: int, cache: Path) -> None:
+    """Convert one executed chapter into the part cache now, so that stitching the report after the
+    last chapter finds it there (the runner calls this as each chapter finishes, while others run)."""
+    _chapter_part(PartConverter(report_title(year), cache), path, chapter_anchor(number))
+
+
 def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | None = None,
            cache: Path | None = None, tables: Sequence[str] = ()) -> str:
     """One HTML document from executed notebooks, in the given order; `stand` is the date printed on the title.
@@ -444,8 +455,8 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
     converter = PartConverter(report_title(year), cache)
     chapters, bodies = [], []
     for i, path in enumerate(notebooks, start=1):
-        title, body = _chapter_part(converter, path, f"kapitel-{i}")
-        chapters.append((f"kapitel-{i}", title))
+        title, body = _chapter_part(converter, path, chapter_anchor(i))
+        chapters.append((chapter_anchor(i), title))
         body = navigation.number_chapter(body, i) + navigation.back_link()
         bodies.append(navigation.figure_links(navigation.scroll_tables(body), tables, year))
     front_html = (title_page(year, first_year, stand) + table_of_contents(chapters)
