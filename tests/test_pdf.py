@@ -228,6 +228,26 @@ def test_pdf_renders_only_changed_parts_and_keeps_numbers_right(tmp_path):
     assert len(list(cache.glob("*.pdf"))) == 5  # parts of older versions are removed
 
 
+def test_a_chapter_rendered_ahead_is_not_rendered_again(tmp_path):
+    """The runner renders a finished chapter's part while the others run (stitch.prepare_chapter,
+    pdf.prerender): the report's rendering must find exactly that document in the cache."""
+    a = _long_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", 3)
+    b = _long_chapter(tmp_path / "b.ipynb", "Zweites Kapitel", 3)
+    out, html_cache, cache = tmp_path / "out", tmp_path / "html", tmp_path / "pdf"
+    base_url = out.resolve().as_uri() + "/"
+    for number, chapter in enumerate([a, b], start=1):
+        head, body, tail = stitch.prepare_chapter(chapter, 2014, number, html_cache, tables=[])
+        assert "im:aids" not in head and "<nav class=\"side-nav" not in head  # screen-only aids stay out of the parts
+        assert pdf.prerender(head, body, tail, cache, base_url) is True
+        assert pdf.prerender(head, body, tail, cache, base_url) is False  # already there
+    html_path = stitch.write_report([a, b], 2014, 2005, target=out / "report.html", stand=STAND, cache=html_cache)
+    assert "<!-- im:aids -->" in html_path.read_text(encoding="utf-8")
+    ahead = pdf.render_parts(html_path, tmp_path / "ahead.pdf", cache)
+    again = tmp_path / "again.pdf"
+    assert pdf.render_parts(html_path, again, tmp_path / "fresh") == ahead + 2  # nothing ahead: the two chapters too
+    assert again.read_bytes() == (tmp_path / "ahead.pdf").read_bytes()  # and the same document
+
+
 def test_report_converts_only_changed_chapters(tmp_path, monkeypatch):
     a = _chapter(tmp_path / "a.ipynb", "Erstes Kapitel")
     b = _chapter(tmp_path / "b.ipynb", "Zweites Kapitel")

@@ -164,6 +164,13 @@ class PdfWorker:
 
         return self._pool.submit(pdf_writer.write_pdf, html_path, target, cache)
 
+    def prerender(self, head: str, body: str, tail: str, cache: Path, base_url: str) -> Future:
+        """Render one chapter's part ahead of the report (helpers.publish.pdf.prerender), while other
+        chapters still run; the report's rendering, queued after it in this one process, finds it."""
+        from helpers.publish import pdf as pdf_writer
+
+        return self._pool.submit(pdf_writer.prerender, head, body, tail, cache, base_url)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 

@@ -454,20 +454,26 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             _record_notebook(p, state, by_name[result.notebook], result)
         _status_line(result.notebook, result.seconds, "FEHLER" if result.error else "ok")
         if not result.error:
-            _prepare_part(p, by_name[result.notebook])
+            _prepare_part(p, by_name[result.notebook], table_box.get("pdf_worker"))
     return results
 
 
-def _prepare_part(p: Plan, nb: Path) -> None:
-    """Convert a finished chapter to its part of the report while the other chapters still run; the
-    stitching after the last chapter then only reads the parts (helpers.publish.stitch's cache)."""
+def _prepare_part(p: Plan, nb: Path, pdf_worker: object | None) -> None:
+    """Convert a finished chapter to its part of the report, and have the PDF worker render that part,
+    while the other chapters still run; after the last chapter, stitching and rendering find them in
+    their caches (helpers.publish.stitch, helpers.publish.pdf) and do only the rest."""
+    from helpers.build import publication
     from helpers.publish import stitch
 
+    stage = publication.staging_dir(p.out)
     try:
-        stitch.prepare_chapter(p.out / "notebooks" / nb.name, p.year, p.notebooks.index(nb) + 1,
-                               paths.build_dir(p.out) / "html")
+        head, body, tail = stitch.prepare_chapter(p.out / "notebooks" / nb.name, p.year, p.notebooks.index(nb) + 1,
+                                                  paths.build_dir(p.out) / "html",
+                                                  stitch.published_tables(stage / "tables", p.out / "tables"))
     except Exception:  # noqa: BLE001 - only a head start: the stitching converts it again and reports the error
-        pass
+        return
+    if pdf_worker is not None:
+        pdf_worker.prerender(head, body, tail, paths.build_dir(p.out) / "pdf", stage.resolve().as_uri() + "/")
 
 
 def _kernel_context(p: Plan, nb: Path) -> context.RunContext:

@@ -360,6 +360,34 @@ def _join(renderer: PartRenderer, metas: list[dict], placeholders: list[set[str]
         part.close()
 
 
+def _placeholders(body: str) -> list[str]:
+    """The part's links into other parts (every link target it does not hold itself)."""
+    return sorted(_link_targets(body) - _ids(body))
+
+
+def part_document(head: str, body: str, tail: str) -> str:
+    """The document of one part after the opening pages, as it is rendered and cached: the report's head
+    with the running head, the body, empty anchors for its links into other parts, the tail.
+
+    It depends on the part alone (not on the others' ids: a link that leads nowhere gets an anchor too,
+    which the joined document leaves unresolved as before), so a chapter's part can be rendered as soon
+    as the chapter is done (prerender), while the other chapters still run.
+    """
+    part_head = _with_style(head, PART_CSS.format(title=_css_string(_report_title(head))))
+    return f"{part_head}{body}{_targets_block(_placeholders(body))}{tail}"
+
+
+def prerender(head: str, body: str, tail: str, cache: Path, base_url: str) -> bool:
+    """Render one part into `cache` ahead of the report (helpers.build.release.PdfWorker); True if it
+    was rendered now, False if it was there. render_parts finds it by its content."""
+    document = part_document(head, body, tail)
+    renderer = PartRenderer(cache, base_url)
+    if renderer.cached(document) is not None:
+        return False
+    _render_part(Path(cache), base_url, document)
+    return True
+
+
 def render_parts(html_path: Path, target: Path, cache: Path) -> int:
     """Render a report with part marks into `target`; returns how many parts had to be rendered."""
     from helpers.publish.stitch import FRONT, split_parts
@@ -370,15 +398,13 @@ def render_parts(html_path: Path, target: Path, cache: Path) -> int:
     part_head = _with_style(head, PART_CSS.format(title=_css_string(title)))
     renderer = PartRenderer(cache, html_path.parent.as_uri() + "/")
     bodies = dict(parts)
-    all_ids = {name: _ids(body) for name, body in parts}
-    everywhere = set().union(*all_ids.values())
-    placeholders = {name: sorted((_link_targets(body) - all_ids[name]) & everywhere) for name, body in parts}
+    placeholders = {name: _placeholders(body) for name, body in parts}
 
-    def document(name: str, body: str, head_html: str = part_head) -> str:
+    def document(name: str, body: str, head_html: str) -> str:
         return f"{head_html}{body}{_targets_block(placeholders[name])}{tail}"
 
     rest = [name for name, _ in parts if name != FRONT]
-    rest_metas = renderer.render_all([document(name, bodies[name]) for name in rest])
+    rest_metas = renderer.render_all([part_document(head, bodies[name], tail) for name in rest])
     front_head = _with_style(part_head, FRONT_CSS)
     toc_names = sorted(_link_targets(bodies.get(FRONT, "").split('<nav class="toc"', 1)[-1].split("</nav>", 1)[0]))
     hint_path = renderer.cache / "inhalt.json"

@@ -327,6 +327,9 @@ PART_RE = re.compile(r"<!-- im:part ([\w-]+) -->")
 FRONT, BACK = "vorspann", "anhang"
 #: Where the body sits in the exported page (nbconvert's lab template).
 BODY_START, BODY_END = "<main>", "</main>"
+#: Around the reading aids before <main> (skip link, side contents): screen only, not in the PDF's parts.
+AIDS_START, AIDS_END = "<!-- im:aids -->", "<!-- /im:aids -->"
+AIDS_RE = re.compile(re.escape(AIDS_START) + ".*?" + re.escape(AIDS_END), re.DOTALL)
 
 
 def _exporter() -> HTMLExporter:
@@ -438,10 +441,25 @@ def chapter_anchor(number: int) -> str:
     return f"kapitel-{number}"
 
 
-def prepare_chapter(path: Path, year: int, number: int, cache: Path) -> None:
-    """Convert one executed chapter into the part cache now, so that stitching the report after the
-    last chapter finds it there (the runner calls this as each chapter finishes, while others run)."""
-    _chapter_part(PartConverter(report_title(year), cache), path, chapter_anchor(number))
+def chapter_body(converter: PartConverter, path: Path, number: int, tables: Sequence[str], year: int) -> tuple[str, str]:
+    """(title, body HTML with its part mark) of the report's chapter `number`, as the stitched report has it."""
+    title, body = _chapter_part(converter, path, chapter_anchor(number))
+    body = navigation.number_chapter(body, number) + navigation.back_link()
+    return title, navigation.figure_links(navigation.scroll_tables(body), tables, year)
+
+
+def prepare_chapter(path: Path, year: int, number: int, cache: Path, tables: Sequence[str]) -> tuple[str, str, str]:
+    """Convert one executed chapter into the part cache now, so that stitching the report after the last
+    chapter finds it there (the runner calls this as each chapter finishes, while others run).
+
+    Returns the page around the body and the part's body as split_parts will find them in the report:
+    (head, body, tail), from which helpers.publish.pdf can render the chapter's part ahead of time.
+    """
+    converter = PartConverter(report_title(year), cache)
+    _, body = chapter_body(converter, path, number, tables, year)
+    head, tail = converter.shell()
+    mark = PART_MARK.format(name=chapter_anchor(number))
+    return head, body[body.index(mark) + len(mark):], tail
 
 
 def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | None = None,
@@ -455,10 +473,9 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
     converter = PartConverter(report_title(year), cache)
     chapters, bodies = [], []
     for i, path in enumerate(notebooks, start=1):
-        title, body = _chapter_part(converter, path, chapter_anchor(i))
+        title, body = chapter_body(converter, path, i, tables, year)
         chapters.append((chapter_anchor(i), title))
-        body = navigation.number_chapter(body, i) + navigation.back_link()
-        bodies.append(navigation.figure_links(navigation.scroll_tables(body), tables, year))
+        bodies.append(body)
     front_html = (title_page(year, first_year, stand) + table_of_contents(chapters)
                   + navigation.downloads(tables, year) + reading_guide())
     back_html = closing_pages()
@@ -467,7 +484,8 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
     head, tail = converter.shell()
     converter.prune()
     aids = navigation.side_nav(FRONT_PAGES[:1], chapters, CLOSING, tables, year)
-    head = head[:-len(BODY_START)] + aids + BODY_START  # before <main>: split_parts keeps it out of the parts
+    # before <main>: split_parts keeps it out of the parts; marked, so the PDF's parts leave it out (print hides it)
+    head = head[:-len(BODY_START)] + AIDS_START + aids + AIDS_END + BODY_START
     return "".join([head, "\n", navigation.scroll_tables(front), *bodies, navigation.scroll_tables(back), tail])
 
 
@@ -478,7 +496,8 @@ def published_tables(*folders: Path) -> list[str]:
 
 
 def split_parts(page: str) -> tuple[str, list[tuple[str, str]], str]:
-    """(head up to <main>, [(part name, body HTML)], tail from </main>) of a stitched report."""
+    """(head up to <main> without the screen's reading aids, [(part name, body HTML)], tail from </main>)
+    of a stitched report."""
     start, end = page.index(BODY_START) + len(BODY_START), page.rindex(BODY_END)
     body = page[start:end]
     marks = list(PART_RE.finditer(body))
@@ -486,7 +505,7 @@ def split_parts(page: str) -> tuple[str, list[tuple[str, str]], str]:
         raise ValueError("Der Bericht enthält keine Teilmarken (<!-- im:part … -->); bitte neu erstellen.")
     parts = [(m.group(1), body[m.end():nxt.start() if nxt else len(body)])
              for m, nxt in zip(marks, [*marks[1:], None])]
-    return page[:start], parts, page[end:]
+    return AIDS_RE.sub("", page[:start], count=1), parts, page[end:]
 
 
 def write_report(notebooks: list[Path], year: int, first_year: int, target: Path | None = None, *,
