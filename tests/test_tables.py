@@ -11,6 +11,7 @@ import zipfile
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from helpers.publish import tables
 from helpers.publish.tables import sheet_names, write_tables
@@ -117,6 +118,49 @@ def test_dangerous_text_stays_text(written):
         xml = [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")]
         assert len(xml) == 3
         assert not any(b"<f>" in x or b"<f " in x for x in xml)
+
+
+
+def test_error_like_text_stays_text(frame, tmp_path):
+    """Text that a spreadsheet would read as an error value ("#N/A") or a formula is a string cell too."""
+    texts = ["#N/A", "#DIV/0!", "=A1", "#REF!", "#NAME?", "=SUMME(1)", "#NULL!"]
+    frame = frame.assign(area_name=texts, unit="#VALUE!")
+    path = write_tables(frame, tmp_path, YEAR, notes=[("#NUM!", "=1+1")])[0]
+    wb = load_workbook(path)
+    cells = [c for ws in wb.worksheets[1:] for r in _rows(ws) for c in (r[2], r[5])]
+    assert sorted(c.value for c in cells) == sorted(texts + ["#VALUE!"] * len(texts))
+    assert {c.data_type for c in cells} == {"s"}
+    assert wb["Erläuterung"]["A3"].value == "#NUM!" and wb["Erläuterung"]["A3"].data_type == "s"
+    with zipfile.ZipFile(path) as zf:
+        xml = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in xml and b't="e"' not in xml
+
+
+def test_layout(written):
+    """Widths, fonts, alignment and sheet sizes, as the workbook had them before it was written in write-only mode."""
+    paths, wb = written
+    intro = wb["Erläuterung"]
+    assert {k: d.width for k, d in intro.column_dimensions.items()} == {"A": 28, "B": 100, "C": 20}
+    assert intro["A1"].font.bold and intro["A1"].font.size == 14 and intro.freeze_panes is None
+    assert [intro.cell(r, 1).value for r in (3, 4, 5)] == ["Quelle", "Formel?", "CSV-Datei"]
+    for r in (3, 4, 5):  # notes and the CSV note: bold label at the top, wrapped text
+        label, text = intro.cell(r, 1), intro.cell(r, 2)
+        assert label.font.bold and label.alignment.vertical == "top"
+        assert not text.font.bold and text.alignment.wrap_text and text.alignment.vertical == "top"
+    assert [c.value for c in intro[7]] == ["Spalte", "Bedeutung", "CSV-Spalte"] and all(c.font.bold for c in intro[7])
+    assert intro.max_row == 7 + len(tables.SHEET_COLUMNS)
+    for label, text, column in intro.iter_rows(min_row=8):
+        assert not label.font.bold and label.alignment.vertical == "top" and text.alignment.wrap_text
+        assert column.value in tables.COLUMNS
+    widths = {ws.title: [ws.column_dimensions[get_column_letter(c)].width for c in range(1, 12)] for ws in wb.worksheets[1:]}
+    assert widths == {  # longest shown text + 1, at least 8, at most 60; headers +3 for the filter button
+        "Bevölkerung mit Migrationsvorg…": [40, 46, 11, 16, 20, 23, 8, 10, 8, 11, 13],
+        "Arbeit und Wirtschaft": [22, 28, 11, 16, 20, 11, 8, 17, 8, 11, 13],
+    }
+    assert {c.number_format for ws in wb for r in ws.iter_rows() for c in r} == {"General"}
+    sized = load_workbook(paths[0], read_only=True)  # read-only readers size a sheet by its <dimension>
+    assert [(ws.max_row, ws.max_column) for ws in sized.worksheets] == [(18, 3), (5, 11), (4, 11)]
+    sized.close()
 
 
 def test_csv(written, frame):
