@@ -198,13 +198,37 @@ def test_indicator_values_are_shared_through_the_runs_folder(tmp_path, monkeypat
         disclosed._stored.cache_clear()
         disclosed._protected.cache_clear()
         pd.testing.assert_frame_equal(disclosed.protected(ind), computed)
-        assert {p.name for p in shared.iterdir()} == {f"stored-{ind.id}.pkl", f"protected-{ind.id}.pkl"}
+        assert {p.name for p in shared.glob("*.pkl")} == {f"stored-{ind.id}.pkl", f"protected-{ind.id}.pkl"}
         computed.assign(value=42.0).to_pickle(shared / f"protected-{ind.id}.pkl")  # as if another process wrote it
         disclosed._protected.cache_clear()
         assert (disclosed.protected(ind)["value"] == 42.0).all()  # read, not computed again
     finally:
         disclosed._stored.cache_clear()
         disclosed._protected.cache_clear()
+
+
+def test_values_asked_for_at_once_are_computed_once(tmp_path, monkeypatch):
+    """Two processes (here threads) of one run asking for the same values: one computes, the other waits
+    for its file instead of computing them a second time."""
+    import threading
+    import time
+
+    monkeypatch.setenv(context.ENV, context.RunContext(values_cache=tmp_path).to_json())
+    calls = []
+
+    def compute() -> pd.DataFrame:
+        calls.append(threading.get_ident())
+        time.sleep(0.5)  # long enough for the other thread to ask meanwhile
+        return pd.DataFrame({"value": [1.5]})
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(disclosed._shared("stored", "x", compute))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and len(results) == 2
+    assert all(r["value"].tolist() == [1.5] for r in results)
 
 
 def test_runner_leaves_no_shared_folder_set_behind(monkeypatch, tmp_path):
