@@ -19,9 +19,10 @@ passed check (`previous_check`, from helpers.build.runner's build state).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 import pandas as pd
@@ -148,30 +149,52 @@ def check(out: Path, previous: dict | None = None, basis: str | None = None) -> 
 # --- the whole step ---------------------------------------------------------------------------------
 
 class PdfWorker:
-    """One process that renders the PDF. Started while the chapters run, it has imported WeasyPrint
-    and loaded the fonts by the time the HTML is stitched; then it renders while the checker runs."""
+    """The processes that render the PDF. Started while the chapters run, they have imported WeasyPrint
+    and loaded the fonts by the time the first chapter is done; they render each finished chapter's part
+    ahead (prerender) and then the report, while the checker runs.
 
-    def __init__(self) -> None:
+    Two processes on a machine with two or more cores: the parts rendered ahead queue up while the
+    chapters run, and one process alone left the other core idle after the last chapter.
+    """
+
+    def __init__(self, processes: int | None = None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         from helpers.publish import pdf as pdf_writer
 
+        processes = processes or max(1, min(2, os.cpu_count() or 1))
         # The platform's default start method, like the kernel pool: "spawn" would re-run a caller's
         # script that lacks an `if __name__ == "__main__"` guard.
-        self._pool = ProcessPoolExecutor(max_workers=1, initializer=pdf_writer.warm_up)
-        self._pool.submit(int)  # start the process and its warm-up now, not at the first real job
-
-    def render(self, html_path: Path, target: Path | None = None, cache: Path | None = None) -> Future:
-        from helpers.publish import pdf as pdf_writer
-
-        return self._pool.submit(pdf_writer.write_pdf, html_path, target, cache)
+        self._pool = ProcessPoolExecutor(max_workers=processes, initializer=pdf_writer.warm_up)
+        self._ahead: list[Future] = []
+        self._waiter = ThreadPoolExecutor(max_workers=1)  # queues the report behind the parts rendered ahead
+        for _ in range(processes):
+            self._pool.submit(int)  # start the processes and their warm-up now, not at the first real job
 
     def prerender(self, head: str, body: str, tail: str, cache: Path, base_url: str) -> Future:
         """Render one chapter's part ahead of the report (helpers.publish.pdf.prerender), while other
-        chapters still run; the report's rendering, queued after it in this one process, finds it."""
+        chapters still run; the report's rendering waits for these and finds them in the cache."""
         from helpers.publish import pdf as pdf_writer
 
-        return self._pool.submit(pdf_writer.prerender, head, body, tail, cache, base_url)
+        future = self._pool.submit(pdf_writer.prerender, head, body, tail, cache, base_url)
+        self._ahead.append(future)
+        return future
+
+    def render(self, html_path: Path, target: Path | None = None, cache: Path | None = None) -> Future:
+        """The report's PDF, started once the parts rendered ahead are done (else it would render them
+        a second time); returns at once, so the checker runs meanwhile."""
+        from helpers.publish import pdf as pdf_writer
+
+        ahead = list(self._ahead)
+
+        def after_the_parts() -> Path:
+            wait(ahead)  # a part that failed ahead is rendered (and its error reported) by write_pdf
+            return self._pool.submit(pdf_writer.write_pdf, html_path, target, cache).result()
+
+        return self._waiter.submit(after_the_parts)
 
     def close(self) -> None:
+        self._waiter.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
