@@ -4,7 +4,7 @@
 #   make report [YEAR=2013] [FORCE=1] [FINAL=1]   build outputs/<year>/ (only what changed); FINAL: no draft texts
 #   ... CITY=berlin           every target for another city set up under cities/<name>/ (outputs/<name>/<year>/)
 #   make test                 run the whole test suite
-#   make bench                measure the runner against a plain papermill baseline (outputs/bench.json)
+#   make bench                measure the runner against a papermill baseline and one kernel doing all chapters
 #   make verify [YEAR=2019]   rebuild from scratch in a temporary folder, compare every number with the manifest
 #   make lab                  JupyterLab on the project's environment
 #   make data SRC=../shared/data/muenster   re-derive the committed real data

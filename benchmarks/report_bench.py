@@ -4,19 +4,25 @@ Builds of the same report, each in its own copy of the inputs and code (its run 
 with the copy's src/ first on PYTHONPATH) so the working tree is never touched:
 1. baseline: every chapter notebook one after another with the papermill command line, then
    `jupyter nbconvert --to html` on each (what a team without the runner would script);
-2. clean: `python -m helpers.build.runner` on an empty outputs folder (parallel kernels, PDF, tables,
+2. floor: all chapters one after another in ONE kernel (imports paid once, a reset between chapters),
+   execution only (see `floor`): what one process doing all the work needs, the bar a parallel
+   clean build has to beat (issue 18);
+3. clean without the PDF: `python -m helpers.build.runner --ohne-pdf` on an empty outputs folder of
+   its own copy (so no shared values cache either);
+4. clean: `python -m helpers.build.runner` on an empty outputs folder (parallel kernels, PDF, tables,
    disclosure check, manifest);
-3. no change: the same command again;
-4. one notebook changed: a comment added to one code cell of one chapter, then the command again
+5. no change: the same command again;
+6. one notebook changed: a comment added to one code cell of one chapter, then the command again
    (and once more with --ohne-pdf, to show the share of the PDF rendering). The target compares
    it with that chapter's own time as the runner printed it in the same run;
-5. one section module changed: a comment appended to helpers/sections/explorer.py in the copy,
+7. one section module changed: a comment appended to helpers/sections/explorer.py in the copy,
    then the command again; only the chapters whose notebooks reach that module (Münster: 14) re-run,
    and the bench prints how many did.
 With CITY=<name> (IM_CITY) the same builds run on that city's inputs (cities/<name>/; its changed
 notebook is its first chapter that exists, if Münster's chapter 07 is not one of its own).
-Peak resident memory of every kernel is sampled during the clean build (psutil).
-Prints a table and writes outputs/bench.json; the targets of issue 7 are evaluated, not assumed.
+Peak resident memory of every kernel is sampled during the clean builds and the floor (psutil).
+Prints a table and writes outputs/bench.json; the targets of issues 7 and 18 are evaluated, not
+assumed (those that compare with today's figures only for the city and year those were measured for).
 """
 
 from __future__ import annotations
@@ -39,14 +45,27 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from helpers.build import kernels  # noqa: E402
 from helpers.build.verify import copy_inputs  # noqa: E402
-from helpers.core import arguments, context, paths  # noqa: E402
+from helpers.core import arguments, config, context, paths  # noqa: E402
 from helpers.core.fileio import write_text_atomic  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CHANGED = "07_stadtteil_und_quartiersentwicklung.ipynb"  # a mid-sized chapter
 #: A section module reached by one chapter's notebook only (the correlation explorer: chapter 14).
 CHANGED_MODULE = "src/helpers/sections/explorer.py"
+#: Today's figures, for issue 18's "no-change and one-chapter rebuilds at least as fast as today": the
+#: README's performance table (section "Schneller arbeiten und Leistung", `make bench` and `make bench
+#: CITY=berlin` of 28.11.2026 on AMD EPYC, 2 cores), per city ("": Münster) and the report year measured.
+TODAY_S = {("", 2019): {"no_change_s": 0.21, "one_notebook_s": 10.7, "one_notebook_without_pdf_s": 12.3,
+                        "one_module_s": 17.9},
+           ("berlin", 2024): {"no_change_s": 0.13, "one_notebook_s": 6.7, "one_notebook_without_pdf_s": 7.0,
+                              "one_module_s": 6.9}}
+#: Today's peak resident memory of a chapter kernel (issue 18: "about 340 MiB"); a kernel may grow to 1.5 times it.
+TODAY_KERNEL_PEAK_MIB = 340
+#: Issue 18's targets against the floor (all chapters in one kernel): the clean build's time over the floor's.
+FLOOR_TARGET_WITHOUT_PDF = 0.8
+FLOOR_TARGET_WITH_PDF = 1.0
 
 
 def machine() -> dict:
@@ -122,6 +141,114 @@ def baseline(base: Path, year: int) -> tuple[float, dict[str, float]]:
     return total, per_notebook
 
 
+#: Run silently in the floor's kernel before every chapter but the first: back to the notebooks folder, all
+#: figures closed, a new IPython session (user namespace, history, execution counter), as `%reset -f` does and more.
+RESET = ("__import__('os').chdir({cwd!r}); "
+         "(lambda plt: plt is not None and plt.close('all'))(__import__('sys').modules.get('matplotlib.pyplot')); "
+         "get_ipython().reset(new_session=True)")
+
+
+def _failed_cell(nb) -> int | None:
+    """The failing cell's number (1-based, as in JupyterLab: the injected parameters cell not counted)."""
+    cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    return next((i for i, c in enumerate(cells, 1) if c.cell_type == "code"
+                 and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+
+
+def run_in_one_kernel(chapters: list[tuple[Path, dict]], env: dict, cwd: Path) -> dict:
+    """Execute notebooks one after another in ONE kernel, the parameters injected as papermill does.
+
+    `chapters`: (notebook, parameters) in the order to run. The kernel ("python3", on the runner's
+    connection: private Unix sockets) starts in `cwd` with the environment `env`; nothing is imported
+    ahead, the first chapter pays the imports. Between chapters the kernel is reset (`RESET`). The
+    executed notebooks are not written and not converted. Returns the seconds from kernel start to the
+    end of the last chapter, the kernel's start, each chapter's seconds and the executed notebooks. A
+    chapter that fails (or a kernel that dies) ends the run with a German message (SystemExit).
+    """
+    from jupyter_client import AsyncKernelManager, BlockingKernelClient
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    per_chapter: dict[str, float] = {}
+    executed = []
+    with kernels.kernel_connection() as connection:
+        km = AsyncKernelManager(kernel_name="python3", config=connection)
+        start = time.perf_counter()
+        run_sync(km.start_kernel)(cwd=str(cwd), env=env, extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        control = None
+        try:
+            # its own session (a new id): the chapters' clients get the manager's, one at a time
+            control = BlockingKernelClient()
+            control.load_connection_info(km.get_connection_info())
+            control.start_channels()
+            control.wait_for_ready(timeout=kernels.START_TIMEOUT)
+            started = time.perf_counter() - start
+            for index, (notebook, parameters) in enumerate(chapters):
+                begin = time.perf_counter()
+                if index:
+                    reply = control.execute_interactive(RESET.format(cwd=str(cwd)), silent=True, store_history=False,
+                                                        timeout=kernels.START_TIMEOUT, output_hook=lambda msg: None)
+                    if reply["content"].get("status") != "ok":
+                        raise SystemExit(f"Untergrenze: Der Kernel ließ sich vor {notebook.name} nicht zurücksetzen: "
+                                         f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+                nb = parameterize_notebook(load_notebook_node(str(notebook)), parameters)
+                client = NotebookClient(nb, km=km)  # not its kernel: nbclient leaves it running
+                try:
+                    client.execute()
+                except Exception as exc:  # noqa: BLE001 - any failure ends the bench, with the chapter named
+                    cell = _failed_cell(nb)
+                    where = f", Zelle {cell}" if cell else ""
+                    what = (f"{exc.ename}: {exc.evalue}" if getattr(exc, "ename", None)
+                            else f"{type(exc).__name__}: {str(exc)[-500:]}")
+                    raise SystemExit(f"Untergrenze: Das Kapitel {notebook.name} ist im gemeinsamen Kernel "
+                                     f"fehlgeschlagen{where}: {what}") from None
+                finally:
+                    if client.kc is not None:  # the client nbclient opened; the next chapter opens its own
+                        client.kc.stop_channels()
+                per_chapter[notebook.name] = round(time.perf_counter() - begin, 2)
+                executed.append(nb)
+            seconds = time.perf_counter() - start
+        finally:
+            if control is not None:
+                control.stop_channels()
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+    return {"seconds": seconds, "kernel_start_s": round(started, 2), "per_chapter_s": per_chapter,
+            "executed": executed}
+
+
+def floor(base: Path, year: int) -> dict:
+    """The floor of issue 18: all chapters of the report, in their declared order, one after another in
+    ONE kernel on the same data (its own copy), timed from the kernel's start to the end of the last
+    chapter; the imports are paid once, a reset between chapters (`run_in_one_kernel`).
+
+    Only the chapters' work: execution, no HTML or PDF conversion, no recording. The kernel's run
+    context points at the copy (root) and a folder inside it (outputs) with no chapter set, so nothing is
+    recorded as published, no tables, no check, no report, no shared values cache (one kernel keeps its
+    values in memory anyway).
+    """
+    root, env = workspace(base, "floor")
+    folder = root / "notebooks"
+    chapters = [(folder / c.notebook, {"report_year": year, **c.parameters})
+                for c in config.chapters(folder, path=config.config_path(root))]  # what the runner runs there
+    env = {**env, context.ENV: context.RunContext(root=root, outputs=root / "outputs" / "floor").to_json()}
+    with KernelMemory() as memory:
+        done = run_in_one_kernel(chapters, env, folder)
+    return {"floor_s": round(done["seconds"], 2), "floor_kernel_start_s": done["kernel_start_s"],
+            "floor_per_chapter_s": done["per_chapter_s"], "floor_kernel_peak_rss_mib": peak_mib(memory.peaks)}
+
+
+def peak_mib(peaks: dict[int, int]) -> dict:
+    """The kernels' peak resident memory: how many, the highest and the median, in MiB."""
+    values = sorted(peaks.values())
+    return {"n": len(values), "max": round(max(values) / 2**20, 1) if values else None,
+            "median": round(statistics.median(values) / 2**20, 1) if values else None}
+
+
 def changed_notebook(root: Path) -> str:
     """The chapter the bench changes: Münster's mid-sized chapter 07, else the city's first chapter."""
     return CHANGED if (root / "notebooks" / CHANGED).exists() else sorted(
@@ -159,9 +286,14 @@ def own_time(log: str, notebook: str) -> float | None:
 
 
 def runner_builds(base: Path, year: int) -> dict:
+    cmd = [sys.executable, "-m", "helpers.build.runner", "--year", str(year)]
+    # A clean build without the PDF, in a copy of its own: an empty outputs folder, so no shared values
+    # cache (outputs/.build/values) and no converted parts from the build below; comparable with the floor.
+    bare, bare_env = workspace(base, "runner-ohne-pdf")
+    with KernelMemory() as bare_memory:
+        clean_without_pdf, _ = timed([*cmd, "--ohne-pdf"], bare_env, bare)
     root, env = workspace(base, "runner")
     changed = changed_notebook(root)
-    cmd = [sys.executable, "-m", "helpers.build.runner", "--year", str(year)]
     with KernelMemory() as memory:
         clean, log = timed(cmd, env, root)
     own_clean = own_time(log, changed)
@@ -173,8 +305,8 @@ def runner_builds(base: Path, year: int) -> dict:
     one_html, one_html_log = timed([*cmd, "--ohne-pdf"], env, root)
     change_one_module(root)  # code: only the chapters that reach the module run again
     module, module_log = timed(cmd, env, root)
-    peaks = sorted(memory.peaks.values())
-    return {"clean_s": round(clean, 2), "no_change_s": round(statistics.median(nothing), 2),
+    return {"clean_s": round(clean, 2), "clean_without_pdf_s": round(clean_without_pdf, 2),
+            "no_change_s": round(statistics.median(nothing), 2),
             "no_change_runs_s": [round(t, 2) for t in nothing], "one_notebook_s": round(one, 2),
             "one_notebook_without_pdf_s": round(one_html, 2),
             "changed_notebook": changed, "changed_notebook_own_s": own, "changed_notebook_own_clean_s": own_clean,
@@ -182,13 +314,13 @@ def runner_builds(base: Path, year: int) -> dict:
             "module_reaching": reaching_module(root), "chapters": len(list((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))),
             "one_module_s": round(module, 2), "changed_module": CHANGED_MODULE, "one_module_rerun": rerun(module_log),
             "one_module_own_s": {nb: own_time(module_log, nb) for nb in rerun(module_log)},
-            "kernel_peak_rss_mib": {"n": len(peaks), "max": round(max(peaks) / 2**20, 1) if peaks else None,
-                                    "median": round(statistics.median(peaks) / 2**20, 1) if peaks else None},
+            "kernel_peak_rss_mib": peak_mib(memory.peaks), "kernel_peak_rss_without_pdf_mib": peak_mib(bare_memory.peaks),
             "clean_log": log, "one_notebook_log": one_log, "one_module_log": module_log}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = arguments.ArgumentParser(description="Den Runner gegen eine einfache papermill-Baseline messen "
+    parser = arguments.ArgumentParser(description="Den Runner gegen eine einfache papermill-Baseline und gegen die "
+                                                  "Untergrenze (alle Kapitel nacheinander in einem Kernel) messen "
                                                   "(Ergebnis in outputs/bench.json).")
     parser.add_argument("year", type=int, nargs="?", default=None, metavar="JAHR",
                         help="Berichtsjahr (Standard: default_year in config/monitoring.yml)")
@@ -201,19 +333,30 @@ def main(argv: list[str] | None = None) -> int:
         base = Path(tmp)
         print("Baseline: papermill-Kommandozeile nacheinander, dann nbconvert je Notebook …", flush=True)
         base_s, per_nb = baseline(base, year)
-        print("Runner: sauberer Lauf, unveränderter Lauf, ein Notebook geändert, ein Abschnittsmodul geändert …",
-              flush=True)
+        print("Untergrenze: alle Kapitel nacheinander in einem Kernel …", flush=True)
+        bottom = floor(base, year)
+        print("Runner: sauberer Lauf ohne PDF, sauberer Lauf, unveränderter Lauf, ein Notebook geändert, "
+              "ein Abschnittsmodul geändert …", flush=True)
         runs = runner_builds(base, year)
     changed = runs["changed_notebook"]
     own = runs["changed_notebook_own_s"] or per_nb.get(changed)
+    city = context.current().root.name if context.current().root != context.REPOSITORY else ""
+    floor_s = bottom["floor_s"]
     result = {
-        "machine": machine(), "city": context.current().root.name if context.current().root != context.REPOSITORY
-        else "", "report_year": year, "baseline_s": round(base_s, 2), "baseline_per_notebook_s": per_nb,
+        "machine": machine(), "city": city, "report_year": year, "baseline_s": round(base_s, 2),
+        "baseline_per_notebook_s": per_nb, **bottom,
         **{k: v for k, v in runs.items() if not k.endswith("_log")},
         "ratios": {"baseline_over_clean": round(base_s / runs["clean_s"], 2),
                    "clean_over_no_change": round(runs["clean_s"] / runs["no_change_s"], 1),
-                   "clean_over_one_notebook": round(runs["clean_s"] / runs["one_notebook_s"], 2)},
+                   "clean_over_one_notebook": round(runs["clean_s"] / runs["one_notebook_s"], 2),
+                   "clean_without_pdf_over_floor": round(runs["clean_without_pdf_s"] / floor_s, 2),
+                   "clean_over_floor": round(runs["clean_s"] / floor_s, 2)},
     }
+    today = TODAY_S.get((city, year))  # None: no figures of today for this city and year, those targets stay open
+    kernel_peaks = [m for m in (runs["kernel_peak_rss_mib"]["max"], runs["kernel_peak_rss_without_pdf_mib"]["max"])
+                    if m is not None]
+    result["today"] = {"source": "README, Schneller arbeiten und Leistung (28.11.2026)", "seconds": today,
+                       "kernel_peak_rss_mib": TODAY_KERNEL_PEAK_MIB}
     result["targets"] = {
         "clean_at_least_1.8x_faster_than_baseline": result["ratios"]["baseline_over_clean"] >= 1.8,
         "no_change_under_2s": runs["no_change_s"] < 2,
@@ -222,27 +365,46 @@ def main(argv: list[str] | None = None) -> int:
         "one_notebook_without_pdf_within_own_plus_3s": (runs["changed_notebook_own_without_pdf_s"] is not None and
                                                         runs["one_notebook_without_pdf_s"]
                                                         <= runs["changed_notebook_own_without_pdf_s"] + 3),
+        # issue 18
+        f"clean_without_pdf_at_most_{FLOOR_TARGET_WITHOUT_PDF}x_floor":
+            runs["clean_without_pdf_s"] <= FLOOR_TARGET_WITHOUT_PDF * floor_s,
+        f"clean_at_most_{FLOOR_TARGET_WITH_PDF}x_floor": runs["clean_s"] <= FLOOR_TARGET_WITH_PDF * floor_s,
+        "clean_at_least_3x_faster_than_baseline": base_s >= 3 * runs["clean_s"],
+        **{f"{key.removesuffix('_s')}_at_least_as_fast_as_today": (None if today is None else runs[key] <= today[key])
+           for key in ("no_change_s", "one_notebook_s", "one_notebook_without_pdf_s", "one_module_s")},
+        "kernel_peak_memory_at_most_1.5x_today": (max(kernel_peaks) <= 1.5 * TODAY_KERNEL_PEAK_MIB
+                                                  if kernel_peaks else None),
     }
     write_text_atomic(paths.OUTPUTS / "bench.json", json.dumps(result, ensure_ascii=False, indent=1) + "\n")
-    rows = [("Baseline (papermill-CLI + nbconvert, nacheinander)", base_s, 1.0),
-            ("make report, sauberer Zustand", runs["clean_s"], base_s / runs["clean_s"]),
-            ("make report, nichts geändert", runs["no_change_s"], base_s / runs["no_change_s"]),
-            (f"make report, {changed} geändert", runs["one_notebook_s"], base_s / runs["one_notebook_s"]),
-            ("  dasselbe ohne PDF (--ohne-pdf)", runs["one_notebook_without_pdf_s"],
-             base_s / runs["one_notebook_without_pdf_s"]),
-            (f"make report, {Path(CHANGED_MODULE).name} geändert", runs["one_module_s"], base_s / runs["one_module_s"])]
-    print(f"\n{'Lauf':<62} {'Sekunden':>9} {'× schneller':>12}")
-    for name, seconds, ratio in rows:
-        print(f"{name:<62} {seconds:9.2f} {ratio:12.1f}")
-    print(f"\nEigene Laufzeit von {changed} im Lauf nach der Änderung: {own} s (im sauberen Lauf "
+    rows = [("Baseline (papermill-CLI + nbconvert, nacheinander)", base_s),
+            ("Untergrenze: alle Kapitel in einem Kernel nacheinander", floor_s),
+            ("make report ohne PDF, sauberer Zustand", runs["clean_without_pdf_s"]),
+            ("make report, sauberer Zustand", runs["clean_s"]),
+            ("make report, nichts geändert", runs["no_change_s"]),
+            (f"make report, {changed} geändert", runs["one_notebook_s"]),
+            ("  dasselbe ohne PDF (--ohne-pdf)", runs["one_notebook_without_pdf_s"]),
+            (f"make report, {Path(CHANGED_MODULE).name} geändert", runs["one_module_s"])]
+    print(f"\n{'Lauf':<62} {'Sekunden':>9} {'× schneller':>12} {'× Untergrenze':>14}")
+    for name, seconds in rows:
+        print(f"{name:<62} {seconds:9.2f} {base_s / seconds:12.1f} {seconds / floor_s:14.2f}")
+    print(f"\nSauberer Lauf zur Untergrenze: ohne PDF {runs['clean_without_pdf_s'] / floor_s:.2f} "
+          f"(Ziel ≤ {FLOOR_TARGET_WITHOUT_PDF}), mit PDF {runs['clean_s'] / floor_s:.2f} (Ziel ≤ {FLOOR_TARGET_WITH_PDF}); "
+          f"Baseline zum sauberen Lauf: {base_s / runs['clean_s']:.2f} (Ziel ≥ 3). Start des Kernels der Untergrenze: "
+          f"{bottom['floor_kernel_start_s']} s")
+    print(f"Eigene Laufzeit von {changed} im Lauf nach der Änderung: {own} s (im sauberen Lauf "
           f"{runs['changed_notebook_own_clean_s']} s); Ziel: ≤ eigene Zeit + 3 s, "
           f"gemessen: eigene Zeit + {runs['one_notebook_s'] - own:.1f} s" if own else "")
     print(f"Nach der Änderung an {CHANGED_MODULE}: {len(runs['one_module_rerun'])} von {runs['chapters']} Kapiteln neu ausgeführt "
           f"({', '.join(f'{nb}: eigene Zeit {s} s' for nb, s in runs['one_module_own_s'].items()) or 'keines'})")
-    mem = runs["kernel_peak_rss_mib"]
-    print(f"Spitzen-Arbeitsspeicher je Kernel: max {mem['max']} MiB, Median {mem['median']} MiB ({mem['n']} Kernel)")
+    for label, mem in (("sauberer Lauf", runs["kernel_peak_rss_mib"]),
+                       ("sauberer Lauf ohne PDF", runs["kernel_peak_rss_without_pdf_mib"]),
+                       ("Untergrenze", bottom["floor_kernel_peak_rss_mib"])):
+        print(f"Spitzen-Arbeitsspeicher je Kernel, {label}: max {mem['max']} MiB, Median {mem['median']} MiB "
+              f"({mem['n']} Kernel)")
+    print(f"Heutige Vergleichswerte (README): {today if today else 'keine für diese Stadt und dieses Jahr'}; "
+          f"Arbeitsspeicher je Kernel heute etwa {TODAY_KERNEL_PEAK_MIB} MiB (Ziel ≤ {1.5 * TODAY_KERNEL_PEAK_MIB:.0f} MiB)")
     for target, ok in result["targets"].items():
-        print(f"  {'erfüllt' if ok else 'NICHT erfüllt'}: {target}")
+        print(f"  {'nicht bewertet' if ok is None else 'erfüllt' if ok else 'NICHT erfüllt'}: {target}")
     print(f"Maschine: {result['machine']['cpu']}, {result['machine']['cores']} Kerne, {result['machine']['ram_gib']} GiB")
     print(f"Ergebnis: {paths.OUTPUTS / 'bench.json'}")
     return 0
