@@ -159,3 +159,35 @@ def test_disclosed_values_keep_no_trace_of_a_suppressed_cell():
     assert shown["numerator"].notna().any()  # published cells keep their counts
     row = vals[(vals["year"] == 2006) & (vals["area_code"] == "12") & (vals["group"] == "total")].iloc[0]
     assert row["suppressed"] == "primär" and row["flag"] == "."  # Überwasser 2006: 9 of 28 (denominator < 30)
+
+
+def test_the_checker_names_each_kind_of_small_number_with_its_row():
+    """checker.check_primary on hand-made cells: one value per rule it can break, one that breaks none,
+    one at the city level (no population floor), one hidden (not published, not checked)."""
+    from helpers.disclosure import checker
+
+    key = {"indicator": "x", "group": "total"}
+    cells = pd.DataFrame([
+        {**key, "area_level": "stadtteil", "area_code": "11", "year": 2014, "value": 50.0, "row": 7},   # numerator 2
+        {**key, "area_level": "stadtteil", "area_code": "12", "year": 2014, "value": 40.0, "row": 8},   # denominator 20
+        {**key, "area_level": "stadtteil", "area_code": "13", "year": 2014, "value": 10.0, "row": 9},   # 250 residents
+        {**key, "area_level": "stadtteil", "area_code": "14", "year": 2014, "value": 10.0, "row": 10},  # fine
+        {**key, "area_level": "stadt", "area_code": "1", "year": 2014, "value": 10.0, "row": 11},       # city: no floor
+        {**key, "area_level": "stadtteil", "area_code": "11", "year": 2013, "value": None, "row": 12},  # shown as "."
+    ])
+    stored = pd.DataFrame({**{k: [v] * 6 for k, v in key.items()},
+                           "area_level": ["stadtteil"] * 5 + ["stadt"], "area_code": ["11", "11", "12", "13", "14", "1"],
+                           "year": [2014, 2013, 2014, 2014, 2014, 2014], "numerator": [2, 1, 8, 25, 40, 4],
+                           "denominator": [4, 4, 20, 250, 400, 40], "value": [50.0, 25.0, 40.0, 10.0, 10.0, 10.0]})
+    population = pd.Series([900.0, 250.0, 1000.0, 100.0],
+                           index=pd.MultiIndex.from_tuples([(2014, "stadtteil", "12"), (2014, "stadtteil", "13"),
+                                                            (2014, "stadtteil", "14"), (2014, "stadt", "1")]))
+    found = checker.check_primary(cells, stored, Rule(), population, "published/99_test.csv")
+    assert [(v.row, v.cell) for v in found] == [(7, "x, stadtteil 11, 2014, total"), (8, "x, stadtteil 12, 2014, total"),
+                                                (9, "x, stadtteil 13, 2014, total")]
+    assert [v.problem for v in found] == [
+        'Wert 50.0 veröffentlicht, aber Zähler 2 ist kleiner als 3. Der Wert muss als "." erscheinen.',
+        'Wert 40.0 veröffentlicht, aber Nenner 20 ist kleiner als 30. Der Wert muss als "." erscheinen.',
+        'Wert 10.0 veröffentlicht, aber das Gebiet (Stadtteil) hat 250 Einwohner/-innen, weniger als 300. '
+        'Der Wert muss als "." erscheinen.']
+    assert checker.check_primary(cells, stored, Rule(min_population=0), population, "f")[-1].row == 8

@@ -240,11 +240,13 @@ def test_a_chapter_rendered_ahead_is_not_rendered_again(tmp_path):
         assert "im:aids" not in head and "<nav class=\"side-nav" not in head  # screen-only aids stay out of the parts
         assert pdf.prerender(head, body, tail, cache, base_url) is True
         assert pdf.prerender(head, body, tail, cache, base_url) is False  # already there
+    assert pdf.prerender(*stitch.prepare_closing(2014, html_cache), cache, base_url) is True  # the closing pages
     html_path = stitch.write_report([a, b], 2014, 2005, target=out / "report.html", stand=STAND, cache=html_cache)
     assert "<!-- im:aids -->" in html_path.read_text(encoding="utf-8")
     ahead = pdf.render_parts(html_path, tmp_path / "ahead.pdf", cache)
     again = tmp_path / "again.pdf"
-    assert pdf.render_parts(html_path, again, tmp_path / "fresh") == ahead + 2  # nothing ahead: the two chapters too
+    # nothing ahead: the two chapters and the closing pages too
+    assert pdf.render_parts(html_path, again, tmp_path / "fresh") == ahead + 3
     assert again.read_bytes() == (tmp_path / "ahead.pdf").read_bytes()  # and the same document
 
 

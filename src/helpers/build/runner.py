@@ -426,7 +426,9 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
         if pdf:
             from helpers.build.release import PdfWorker
 
-            table_box["pdf_worker"] = PdfWorker()
+            # a second process pays off only when several chapters finish and have their parts rendered ahead
+            table_box["pdf_worker"] = PdfWorker(processes=1 if len(p.todo) <= 1 else None)
+            _prepare_closing(p, table_box["pdf_worker"])
         if not p.tables_ok:
             from helpers.build import release
 
@@ -456,6 +458,19 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
         if not result.error:
             _prepare_part(p, by_name[result.notebook], table_box.get("pdf_worker"))
     return results
+
+
+def _prepare_closing(p: Plan, pdf_worker: object) -> None:
+    """Have the PDF worker set the closing pages first: they do not depend on the chapters' results."""
+    from helpers.build import publication
+    from helpers.publish import stitch
+
+    try:
+        head, body, tail = stitch.prepare_closing(p.year, paths.build_dir(p.out) / "html")
+    except Exception:  # noqa: BLE001 - only a head start: the stitching makes them again and reports the error
+        return
+    stage = publication.staging_dir(p.out)
+    pdf_worker.prerender(head, body, tail, paths.build_dir(p.out) / "pdf", stage.resolve().as_uri() + "/")
 
 
 def _prepare_part(p: Plan, nb: Path, pdf_worker: object | None) -> None:

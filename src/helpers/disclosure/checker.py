@@ -55,26 +55,40 @@ def _describe(row) -> str:
 
 def check_primary(cells: pd.DataFrame, stored: pd.DataFrame, rule: suppression.Rule, population: pd.Series,
                   file: str) -> list[Violation]:
+    """Shown values whose stored counts the rule forbids: a numerator below min_count, a denominator
+    below min_denominator, or a small area with fewer residents than min_population.
+
+    The conditions are evaluated for all cells at once (a report shows some 60 000); only the rows
+    that break the rule are looked at one by one, to name them.
+    """
     shown = cells[cells["value"].notna()].copy()
     shown["year"] = shown["year"].astype(int)
     shown["source_row"] = shown["row"] if "row" in shown else shown.index + 1
     merged = shown.merge(stored[[*KEY, "numerator", "denominator"]], on=KEY, how="left")
+    num = pd.to_numeric(merged["numerator"], errors="coerce").astype(float)
+    den = pd.to_numeric(merged["denominator"], errors="coerce").astype(float)
+    small_count = num.notna() & (num > 0) & (num < rule.min_count)
+    small_denominator = ~small_count & den.notna() & (den < rule.min_denominator)
+    merged["residents"] = float("nan")
+    few_residents = pd.Series(False, index=merged.index)
+    if rule.min_population and len(merged):
+        known = population[~population.index.duplicated()].astype(float)
+        keys = pd.MultiIndex.from_arrays([merged["year"], merged["area_level"], merged["area_code"]])
+        merged["residents"] = known.reindex(keys).to_numpy()
+        few_residents = (~small_count & ~small_denominator & merged["area_level"].isin(levels.hierarchy().small)
+                         & merged["residents"].notna() & (merged["residents"] < rule.min_population))
     out = []
-    for row in merged.itertuples(index=False):
-        num, den = row.numerator, row.denominator
-        problem = ""
+    for row in merged[small_count | small_denominator | few_residents].itertuples(index=False):
+        num, den, pop = row.numerator, row.denominator, row.residents
         if pd.notna(num) and 0 < num < rule.min_count:
             problem = f"Zähler {int(num)} ist kleiner als {rule.min_count}"
         elif pd.notna(den) and den < rule.min_denominator:
             problem = f"Nenner {int(den)} ist kleiner als {rule.min_denominator}"
-        elif row.area_level in levels.hierarchy().small and rule.min_population:
-            pop = population.get((row.year, row.area_level, row.area_code))
-            if pop is not None and pd.notna(pop) and pop < rule.min_population:
-                problem = (f"das Gebiet ({levels.hierarchy().level(row.area_level).name}) hat {int(pop)} "
-                           f"Einwohner/-innen, weniger als {rule.min_population}")
-        if problem:
-            out.append(Violation(file, int(row.source_row), _describe(row),
-                                 f"Wert {row.value} veröffentlicht, aber {problem}. Der Wert muss als \".\" erscheinen."))
+        else:
+            problem = (f"das Gebiet ({levels.hierarchy().level(row.area_level).name}) hat {int(pop)} "
+                       f"Einwohner/-innen, weniger als {rule.min_population}")
+        out.append(Violation(file, int(row.source_row), _describe(row),
+                             f"Wert {row.value} veröffentlicht, aber {problem}. Der Wert muss als \".\" erscheinen."))
     return out
 
 

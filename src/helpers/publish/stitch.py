@@ -457,8 +457,27 @@ def prepare_chapter(path: Path, year: int, number: int, cache: Path, tables: Seq
     """
     converter = PartConverter(report_title(year), cache)
     _, body = chapter_body(converter, path, number, tables, year)
+    return _as_in_report(converter, chapter_anchor(number), body)
+
+
+def _closing_body(converter: PartConverter) -> str:
+    """Method notes, sources and symbols as the stitched report has them (with their part mark)."""
+    back_html = closing_pages()
+    _, back = converter.part(BACK, fileio.digest(back_html), lambda: ("", [new_markdown_cell(back_html)]))
+    return navigation.scroll_tables(back)
+
+
+def prepare_closing(year: int, cache: Path) -> tuple[str, str, str]:
+    """The closing pages' part, as prepare_chapter: they depend on the catalogue, the data sources and
+    the chapters' source, not on any chapter's results, so the PDF worker can set them first."""
+    converter = PartConverter(report_title(year), cache)
+    return _as_in_report(converter, BACK, _closing_body(converter))
+
+
+def _as_in_report(converter: PartConverter, name: str, body: str) -> tuple[str, str, str]:
+    """(head, body after its part mark, tail) as split_parts finds a part in the stitched report."""
     head, tail = converter.shell()
-    mark = PART_MARK.format(name=chapter_anchor(number))
+    mark = PART_MARK.format(name=name)
     return head, body[body.index(mark) + len(mark):], tail
 
 
@@ -478,15 +497,14 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
         bodies.append(body)
     front_html = (title_page(year, first_year, stand) + table_of_contents(chapters)
                   + navigation.downloads(tables, year) + reading_guide())
-    back_html = closing_pages()
     _, front = converter.part(FRONT, fileio.digest(front_html), lambda: ("", [new_markdown_cell(front_html)]))
-    _, back = converter.part(BACK, fileio.digest(back_html), lambda: ("", [new_markdown_cell(back_html)]))
+    back = _closing_body(converter)
     head, tail = converter.shell()
     converter.prune()
     aids = navigation.side_nav(FRONT_PAGES[:1], chapters, CLOSING, tables, year)
     # before <main>: split_parts keeps it out of the parts; marked, so the PDF's parts leave it out (print hides it)
     head = head[:-len(BODY_START)] + AIDS_START + aids + AIDS_END + BODY_START
-    return "".join([head, "\n", navigation.scroll_tables(front), *bodies, navigation.scroll_tables(back), tail])
+    return "".join([head, "\n", navigation.scroll_tables(front), *bodies, back, tail])
 
 
 def published_tables(*folders: Path) -> list[str]:
