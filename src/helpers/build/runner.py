@@ -460,17 +460,24 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
     return results
 
 
+def _render_ahead(p: Plan, pdf_worker: object, part: tuple[str, str, str]) -> None:
+    """Queue one part (head, body, tail) on the PDF worker, in the cache and with the base the report's
+    rendering uses (helpers.build.release.finish), so that it finds the part there."""
+    from helpers.build import publication
+
+    base_url = publication.staging_dir(p.out).resolve().as_uri() + "/"
+    pdf_worker.prerender(*part, paths.build_dir(p.out) / "pdf", base_url)
+
+
 def _prepare_closing(p: Plan, pdf_worker: object) -> None:
     """Have the PDF worker set the closing pages first: they do not depend on the chapters' results."""
-    from helpers.build import publication
     from helpers.publish import stitch
 
     try:
-        head, body, tail = stitch.prepare_closing(p.year, paths.build_dir(p.out) / "html")
+        part = stitch.prepare_closing(p.year, paths.build_dir(p.out) / "html")
     except Exception:  # noqa: BLE001 - only a head start: the stitching makes them again and reports the error
         return
-    stage = publication.staging_dir(p.out)
-    pdf_worker.prerender(head, body, tail, paths.build_dir(p.out) / "pdf", stage.resolve().as_uri() + "/")
+    _render_ahead(p, pdf_worker, part)
 
 
 def _prepare_part(p: Plan, nb: Path, pdf_worker: object | None) -> None:
@@ -482,13 +489,13 @@ def _prepare_part(p: Plan, nb: Path, pdf_worker: object | None) -> None:
 
     stage = publication.staging_dir(p.out)
     try:
-        head, body, tail = stitch.prepare_chapter(p.out / "notebooks" / nb.name, p.year, p.notebooks.index(nb) + 1,
-                                                  paths.build_dir(p.out) / "html",
-                                                  stitch.published_tables(stage / "tables", p.out / "tables"))
+        part = stitch.prepare_chapter(p.out / "notebooks" / nb.name, p.year, p.notebooks.index(nb) + 1,
+                                      paths.build_dir(p.out) / "html",
+                                      stitch.published_tables(stage / "tables", p.out / "tables"))
     except Exception:  # noqa: BLE001 - only a head start: the stitching converts it again and reports the error
         return
     if pdf_worker is not None:
-        pdf_worker.prerender(head, body, tail, paths.build_dir(p.out) / "pdf", stage.resolve().as_uri() + "/")
+        _render_ahead(p, pdf_worker, part)
 
 
 def _kernel_context(p: Plan, nb: Path) -> context.RunContext:
