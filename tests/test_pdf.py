@@ -20,6 +20,7 @@ from helpers.core import catalogue, context, paths
 from helpers.disclosure import suppression
 from helpers.indicators import trend
 from helpers.publish import pdf, stitch, tagged
+from helpers.publish.parts import split_parts
 from helpers.sections.blocks import first_year_shown
 from kernels import execute_notebook
 
@@ -265,7 +266,7 @@ def test_report_converts_only_changed_chapters(tmp_path, monkeypatch):
     changed = stitch.stitch([a, b], 2014, 2005, stand=STAND, cache=cache)
     assert len(exported) == 2  # the changed chapter, and the opening pages whose contents name it
     assert "Zweites Kapitel, neu" in changed
-    head, parts, tail = stitch.split_parts(changed)
+    head, parts, tail = split_parts(changed)
     assert [name for name, _ in parts] == ["vorspann", "kapitel-1", "kapitel-2", "anhang"]
     assert head.endswith("<main>") and tail.startswith("</main>")
 

@@ -554,7 +554,7 @@ def test_a_chapter_does_not_see_what_the_chapter_before_it_left_in_the_warm_kern
 
 
 def test_a_chapter_that_crashes_its_kernel_costs_only_that_chapter(tmp_path):
-    crash = _notebook(tmp_path / "nb" / "01_crash.ipynb", "import os\nos._exit(1)")
+    crash = _notebook(tmp_path / "nb" / "01_crash.ipynb", "print('bis hier')", "import os\nos._exit(1)")
     after = _notebook(tmp_path / "nb" / "02_after.ipynb", "print('weiter')")
     run = context.RunContext(root=tmp_path, year=2014)
     try:
@@ -564,6 +564,9 @@ def test_a_chapter_that_crashes_its_kernel_costs_only_that_chapter(tmp_path):
     finally:
         kernels.close_all()
     assert nbformat.read(tmp_path / "2014" / "notebooks" / "02_after.ipynb", 4).cells[-1].outputs[0]["text"] == "weiter\n"
+    # the crashed chapter's executed notebook is there for debugging, with the outputs up to the crash
+    crashed = nbformat.read(tmp_path / "2014" / "notebooks" / "01_crash.ipynb", 4).cells
+    assert crashed[-2].outputs[0]["text"] == "bis hier\n" and crashed[-1].outputs == []
 
 
 def test_the_longest_chapters_go_first():

@@ -57,7 +57,7 @@ def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
 
 def export_tables(year: int, out: Path) -> pd.DataFrame:
     """Stage tables/indikatoren_<year>.xlsx and .csv for outputs/<year>/; return the published frame."""
-    from helpers.sections.blocks import first_year_shown
+    from helpers.sections.lookback import first_year_shown  # not blocks: that imports the figures stack
 
     first = first_year_shown(year)
     frame = disclosed.table_frame(first, year)

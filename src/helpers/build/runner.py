@@ -199,7 +199,8 @@ def _kernel_did_not_start(exc: BaseException) -> bool:
 def execute(notebook: Path, target: Path, run: context.RunContext,
             parameters: dict[str, object] | None = None, modules: tuple[str, ...] = ()) -> Result:
     """Run one notebook with papermill on this worker's warm kernel (helpers.build.kernels); the
-    output is moved into place even on failure (for debugging).
+    output is moved into place even on failure (for debugging; papermill's engine writes it when the
+    chapter ends, also when it crashed its kernel: helpers.build.chapter_engine).
 
     Runs in a local worker process or on a Dask worker, so everything the kernel needs comes in as
     arguments: the run context (root, outputs: the chapter's side folder for its published records
@@ -210,7 +211,7 @@ def execute(notebook: Path, target: Path, run: context.RunContext,
     """
     import papermill as pm
 
-    from helpers.build import kernels
+    from helpers.build import chapter_engine, kernels
     from helpers.core.fileio import atomic_path
 
     start = time.perf_counter()
@@ -222,7 +223,8 @@ def execute(notebook: Path, target: Path, run: context.RunContext,
                 kernel = kernels.kernel_for(run, notebook.parent, modules)
                 kernel.begin(run)
                 pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": run.year, **(parameters or {})},
-                                    kernel_name="python3", km=kernel.km, progress_bar=False, log_output=False)
+                                    kernel_name="python3", km=kernel.km, progress_bar=False, log_output=False,
+                                    engine_name=chapter_engine.register())
                 error, failure = "", None
             except Exception as exc:  # noqa: BLE001 - reported per notebook, the others go on
                 error, failure = "failed", exc
@@ -421,7 +423,9 @@ def _report_outputs(out: Path) -> list[str]:
 
 def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: dict,
                  pdf: bool) -> list[Result]:
-    """Run the chapters that changed; meanwhile start the PDF worker and export the tables if their inputs changed."""
+    """Run the chapters that changed; meanwhile start the PDF worker and export the tables if their inputs
+    changed (in a thread of its own, so that each chapter is converted and its PDF part queued as soon as
+    it finishes, not after the export)."""
     def meanwhile() -> None:
         if pdf:
             from helpers.build.release import PdfWorker
@@ -430,25 +434,17 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             table_box["pdf_worker"] = PdfWorker(processes=1 if len(p.todo) <= 1 else None)
             _prepare_closing(p, table_box["pdf_worker"])
         if not p.tables_ok:
-            from helpers.build import release
-
-            table_box["table"] = release.export_tables(p.year, p.out)
-            files = [f"tables/{f.name}" for f in release.table_files(p.out, p.year)]
-            release.save_table_frame(p.out, table_box["table"])
-            # Checksums of the staged files: they count once published at the same names in outputs/<year>/.
-            state["tables"] = {"key": p.tables_key, "files": buildstate.checksums(release.staging_dir(p.out), files)}
-            buildstate.save_state(p.out, state)
-        from helpers.build import release
-        from helpers.publish import stitch  # noqa: F401 - import (nbconvert, pandas) while the kernels work
+            table_box["export"] = _in_thread(_export_tables, p)
+        from helpers.build import release  # noqa: F401 - import (pandas) while the kernels work
+        from helpers.publish import stitch  # noqa: F401 - import (nbconvert) while the kernels work
 
     modules = warm_modules(p.todo)
     tasks = [(nb, p.out / "notebooks" / nb.name, _kernel_context(p, nb), chapter_parameters(nb), modules)
              for nb in longest_first(p.todo, p.durations)]
+    results = []
+    runner = (_run_dask(tasks, scheduler, meanwhile) if scheduler else _run_local(tasks, jobs, meanwhile)) if tasks else []
     if not tasks:
         meanwhile()
-        return []
-    results = []
-    runner = _run_dask(tasks, scheduler, meanwhile) if scheduler else _run_local(tasks, jobs, meanwhile)
     by_name = {nb.name: nb for nb in p.todo}
     for result in runner:
         results.append(result)
@@ -456,8 +452,40 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
             _record_notebook(p, state, by_name[result.notebook], result)
         _status_line(result.notebook, result.seconds, "FEHLER" if result.error else "ok")
         if not result.error:
-            _prepare_part(p, by_name[result.notebook], table_box.get("pdf_worker"))
+            _prepare_part(p, by_name[result.notebook], table_box.get("pdf_worker"), exporting="export" in table_box)
+    if "export" in table_box:
+        _record_tables(p, state, table_box)
     return results
+
+
+def _in_thread(function: Callable, *args: object) -> object:
+    """A future of function(*args) running in a thread of its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="im-export")
+    try:
+        return pool.submit(function, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one job
+
+
+def _export_tables(p: Plan) -> tuple[object, list[str]]:
+    """Stage the year's tables (helpers.build.release.export_tables); the frame and the staged files' names."""
+    from helpers.build import release
+
+    table = release.export_tables(p.year, p.out)
+    release.save_table_frame(p.out, table)
+    return table, [f"tables/{f.name}" for f in release.table_files(p.out, p.year)]
+
+
+def _record_tables(p: Plan, state: dict, table_box: dict) -> None:
+    """Wait for the tables export (its error, if any, is raised here) and note what it wrote."""
+    from helpers.build import release
+
+    table_box["table"], files = table_box.pop("export").result()
+    # Checksums of the staged files: they count once published at the same names in outputs/<year>/.
+    state["tables"] = {"key": p.tables_key, "files": buildstate.checksums(release.staging_dir(p.out), files)}
+    buildstate.save_state(p.out, state)
 
 
 def _render_ahead(p: Plan, pdf_worker: object, part: tuple[str, str, str]) -> None:
@@ -480,18 +508,23 @@ def _prepare_closing(p: Plan, pdf_worker: object) -> None:
     _render_ahead(p, pdf_worker, part)
 
 
-def _prepare_part(p: Plan, nb: Path, pdf_worker: object | None) -> None:
+def _prepare_part(p: Plan, nb: Path, pdf_worker: object | None, exporting: bool = False) -> None:
     """Convert a finished chapter to its part of the report, and have the PDF worker render that part,
     while the other chapters still run; after the last chapter, stitching and rendering find them in
-    their caches (helpers.publish.stitch, helpers.publish.pdf) and do only the rest."""
+    their caches (helpers.publish.stitch, helpers.publish.pdf) and do only the rest.
+
+    `exporting`: the tables export still runs; the part links the files it will write, as the report will.
+    """
     from helpers.build import publication
-    from helpers.publish import stitch
+    from helpers.publish import stitch, tables
 
     stage = publication.staging_dir(p.out)
+    names = stitch.published_tables(stage / "tables", p.out / "tables")
+    if exporting:
+        names = sorted({*names, *tables.file_names(p.year)})
     try:
         part = stitch.prepare_chapter(p.out / "notebooks" / nb.name, p.year, p.notebooks.index(nb) + 1,
-                                      paths.build_dir(p.out) / "html",
-                                      stitch.published_tables(stage / "tables", p.out / "tables"))
+                                      paths.build_dir(p.out) / "html", names)
     except Exception:  # noqa: BLE001 - only a head start: the stitching converts it again and reports the error
         return
     if pdf_worker is not None:

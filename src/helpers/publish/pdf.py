@@ -114,13 +114,16 @@ def render(html_path: Path, target: Path) -> None:
 
 
 def warm_up() -> None:
-    """Import WeasyPrint and pikepdf and load the fonts, so a waiting worker renders at once."""
+    """Import WeasyPrint and pikepdf, load the fonts and the German hyphenation patterns (report.css
+    hyphenates table headers; reading the patterns takes 0.8 s), so a waiting worker renders at once."""
     import pikepdf  # noqa: F401
+    import pyphen
 
-    import helpers.publish.stitch  # noqa: F401 - the part format (imports nbconvert)
+    import helpers.publish.parts  # noqa: F401 - the part format (not stitch: that imports nbconvert and pandas)
 
     with _weasyprint() as HTML:
         HTML(string="<p>x</p>").render()
+    pyphen.Pyphen(lang=pyphen.language_fallback(DEFAULT_LANG))  # pyphen keeps the patterns for the process
 
 
 # --- parts ---------------------------------------------------------------------------------------
@@ -223,8 +226,18 @@ def _with_style(head: str, css: str) -> str:
     return head.replace("</head>", f'<style type="text/css">{css}</style>\n</head>', 1)
 
 
+#: `id="…"` found by its literal start (fast even over megabytes of embedded figures); _ids checks the boundary.
+ID_ATTRIBUTE = re.compile(r'id="([^"]+)"')
+
+
 def _ids(body: str) -> set[str]:
-    return set(re.findall(r'\bid="([^"]+)"', body))
+    """The element ids in `body` (`id="…"` not preceded by a word character: not `grid="…"`).
+
+    As `\\bid="([^"]+)"` finds them, about 25 times faster: a leading \\b makes the regular expression
+    engine test every position of the embedded figures' base64 text (0.24 s per report).
+    """
+    return {m.group(1) for m in ID_ATTRIBUTE.finditer(body)
+            if m.start() == 0 or not (body[m.start() - 1].isalnum() or body[m.start() - 1] == "_")}
 
 
 def _link_targets(body: str) -> set[str]:
@@ -390,7 +403,7 @@ def prerender(head: str, body: str, tail: str, cache: Path, base_url: str) -> bo
 
 def render_parts(html_path: Path, target: Path, cache: Path) -> int:
     """Render a report with part marks into `target`; returns how many parts had to be rendered."""
-    from helpers.publish.stitch import FRONT, split_parts
+    from helpers.publish.parts import FRONT, split_parts
 
     html_path = Path(html_path).resolve()
     head, parts, tail = split_parts(html_path.read_text(encoding="utf-8"))
@@ -436,7 +449,7 @@ def render_parts(html_path: Path, target: Path, cache: Path) -> int:
 
 
 def _has_parts(html_path: Path) -> bool:
-    from helpers.publish.stitch import PART_RE
+    from helpers.publish.parts import PART_RE
 
     with open(html_path, encoding="utf-8") as handle:
         return PART_RE.search(handle.read()) is not None

@@ -85,13 +85,18 @@ def write_tables(frame: pd.DataFrame, out_dir: Path, year: int, *,
     guidance); numbers and the official symbols in `flag` (e.g. "-") are written unchanged.
     """
     frame = _checked(frame)
-    out_dir = Path(out_dir)
-    xlsx, csv_path = out_dir / f"indikatoren_{year}.xlsx", out_dir / f"indikatoren_{year}.csv"
+    xlsx, csv_path = (Path(out_dir) / name for name in file_names(year))
     xlsx_bytes = workbook_bytes(frame, year, notes)
     write_atomic(xlsx, lambda p: p.write_bytes(xlsx_bytes))
     csv_bytes = csv_text(frame).encode("utf-8")
     write_atomic(csv_path, lambda p: p.write_bytes(csv_bytes))
     return [xlsx, csv_path]
+
+
+def file_names(year: int) -> tuple[str, str]:
+    """The names write_tables gives the workbook and the CSV (known before they are written: the
+    report links them beside its figures, helpers.publish.navigation)."""
+    return f"indikatoren_{year}.xlsx", f"indikatoren_{year}.csv"
 
 
 # --- input check -------------------------------------------------------------------------------

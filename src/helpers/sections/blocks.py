@@ -26,9 +26,8 @@ from helpers.disclosure import disclosed, suppression
 from helpers.figures import alttext, charts, maps
 from helpers.indicators import compute
 from helpers.sections import commentary
+from helpers.sections.lookback import LOOK_BACK, first_year_shown, window  # noqa: F401 - the chapters' names for them
 from helpers.sections.shown import Record, Shown
-
-LOOK_BACK = 10  # years shown in a series, report year included
 
 
 def city_code() -> str:
@@ -38,21 +37,6 @@ def city_code() -> str:
 
 def _cat() -> catalogue.Catalogue:
     return catalogue.load()
-
-
-def window(report_year: int) -> tuple[int, int]:
-    return report_year - LOOK_BACK + 1, report_year
-
-
-def first_year_shown(report_year: int) -> int:
-    """First year of the look back for which any indicator has a city value."""
-    lo, hi = window(report_year)
-    years = []
-    for ind in _cat().indicators:
-        city = disclosed.values(ind, levels.CITY)
-        present = city.loc[city["value"].notna() & city["year"].between(lo, hi), "year"]
-        years += present.tolist()
-    return min(years) if years else lo
 
 
 def opening(hf_id: str, report_year: int | None = None) -> Shown:
