@@ -729,3 +729,24 @@ def test_a_broken_text_stops_the_run_before_any_kernel(tmp_path, monkeypatch, ca
     captured = capsys.readouterr()
     assert captured.err.startswith(f"Fehler in den Texten der Verwaltung: {bad}: 'arbeit' ist kein Handlungsfeld des Katalogs")
     assert _status(captured.out) == {} and not (tmp_path / "outputs" / "2014" / ".build" / "side").exists()
+
+
+def test_the_texts_are_checked_again_only_after_a_change(tmp_path, monkeypatch):
+    """The check imports pandas (about a second before the first kernel): a rebuild whose texts, data and
+    code are those of the last passed check skips it; any change of a text checks again."""
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
+    checks = []
+    monkeypatch.setattr(runner, "_texts_refused", lambda year: checks.append(year) or False)
+    monkeypatch.setattr(runner, "_build", lambda *args: 0)  # no kernels: only the decision before them
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    assert checks == [2014]
+    real = buildstate.collect_inputs
+
+    def with_text(*args, **kwargs):
+        inputs = real(*args, **kwargs)
+        return dataclasses.replace(inputs, texts={**inputs.texts, "texte/2014/einleitung.md": "3" * 64})
+
+    monkeypatch.setattr(buildstate, "collect_inputs", with_text)
+    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    assert checks == [2014, 2014]

@@ -67,6 +67,7 @@ class Plan:
     report_ok: bool
     values_key: str = ""
     durations: dict[str, float] = field(default_factory=dict)  # each chapter's seconds in its last successful run
+    texts_key: str = ""  # what the check of the staff texts depends on (_texts_refused)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -283,8 +284,9 @@ def plan(year: int, notebooks: list[Path], inputs: buildstate.Inputs, state: dic
     report_ok = (not force and not todo and tables_ok and report.get("key") == report_key
                  and bool(report.get("outputs")) and buildstate.files_match(out, report["outputs"]))
     durations = {name: float(entry["seconds"]) for name, entry in built.items() if isinstance(entry.get("seconds"), (int, float))}
+    texts_key = fileio.digest({"year": year, "texts": inputs.texts, "data": inputs.data, "code": inputs.code})
     return Plan(year, out, notebooks, keys, todo, tables_key, tables_ok, report_key, report_ok,
-                inputs.values_key(), durations)
+                inputs.values_key(), durations, texts_key)
 
 
 def longest_first(notebooks: list[Path], durations: dict[str, float]) -> list[Path]:
@@ -582,7 +584,11 @@ def _report_text_problems(problems: list[tuple[str, bool]]) -> bool:
 
 def _texts_refused(year: int) -> bool:
     """A text that cannot be used (misplaced, unknown name, bad front matter) stops the run before any
-    kernel starts, with one message instead of one failed chapter per text place."""
+    kernel starts, with one message instead of one failed chapter per text place.
+
+    The run checks again only when a text, the data (the catalogue's names) or the code changed since the
+    last check passed (Plan.texts_key): the check imports the catalogue and with it pandas, about a second
+    before the first kernel can start, which a rebuild after a notebook edit would otherwise wait for."""
     from helpers.core import catalogue
 
     cat = catalogue.load()
@@ -668,8 +674,10 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
         return 2
     if final and _drafts_refused(p.year):
         return 1
-    if not p.nothing_to_do and _texts_refused(p.year):
-        return 1
+    if not p.nothing_to_do and state.get("texts_checked") != p.texts_key:
+        if _texts_refused(p.year):
+            return 1
+        state["texts_checked"] = p.texts_key  # saved with the state below
     if p.nothing_to_do and final and _report_text_problems(_text_problems(p, final)):
         return 1
     if p.nothing_to_do:
