@@ -244,10 +244,16 @@ def test_a_chapter_rendered_ahead_is_not_rendered_again(tmp_path):
     assert pdf.prerender(*stitch.prepare_closing(2014, html_cache), cache, base_url) is True  # the closing pages
     html_path = stitch.write_report([a, b], 2014, 2005, target=out / "report.html", stand=STAND, cache=html_cache)
     assert "<!-- im:aids -->" in html_path.read_text(encoding="utf-8")
+    # the opening pages' first try (no page numbers yet in a clean cache), while the last parts are set
+    assert pdf.prerender_overlay(html_path, cache) is False  # the opening pages' first try is not there yet
+    assert pdf.prerender_opening(html_path, cache) is True
+    assert pdf.prerender_opening(html_path, cache) is False
+    # the page-number layer, beside the opening pages' second try
+    assert pdf.prerender_overlay(html_path, cache) is True
     ahead = pdf.render_parts(html_path, tmp_path / "ahead.pdf", cache)
     again = tmp_path / "again.pdf"
-    # nothing ahead: the two chapters and the closing pages too
-    assert pdf.render_parts(html_path, again, tmp_path / "fresh") == ahead + 3
+    # nothing ahead: the two chapters, the closing pages, the opening pages' first try and the layer too
+    assert pdf.render_parts(html_path, again, tmp_path / "fresh") == ahead + 5
     assert again.read_bytes() == (tmp_path / "ahead.pdf").read_bytes()  # and the same document
 
 

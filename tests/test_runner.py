@@ -750,3 +750,19 @@ def test_the_texts_are_checked_again_only_after_a_change(tmp_path, monkeypatch):
     monkeypatch.setattr(buildstate, "collect_inputs", with_text)
     assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
     assert checks == [2014, 2014]
+
+
+def test_a_part_prepared_during_the_tables_export_links_the_tables_it_will_write(tmp_path, monkeypatch):
+    """The export runs beside the chapters' conversion: a part converted before it is done must link the
+    workbook and CSV as the stitched report will, or its PDF part is rendered a second time at the end."""
+    from helpers.publish import stitch
+
+    seen = []
+    monkeypatch.setattr(stitch, "prepare_chapter", lambda path, year, number, cache, tables: seen.append(list(tables)))
+    nb = tmp_path / "notebooks" / "01_a.ipynb"
+    plan = runner.Plan(2014, tmp_path / "out" / "2014", [nb], {}, [nb], "", False, "", False)
+    (plan.out / "tables").mkdir(parents=True)
+    (plan.out / "tables" / "eigene_tabelle.csv").write_text("a\n", encoding="utf-8")  # a chapter's own, published
+    runner._prepare_part(plan, nb, None, exporting=True)
+    runner._prepare_part(plan, nb, None, exporting=False)
+    assert seen == [["eigene_tabelle.csv", "indikatoren_2014.csv", "indikatoren_2014.xlsx"], ["eigene_tabelle.csv"]]

@@ -163,6 +163,7 @@ class PdfWorker:
         from helpers.publish import pdf as pdf_writer
 
         processes = processes or max(1, min(2, os.cpu_count() or 1))
+        self._processes = processes
         # The platform's default start method, like the kernel pool: "spawn" would re-run a caller's
         # script that lacks an `if __name__ == "__main__"` guard.
         self._pool = ProcessPoolExecutor(max_workers=processes, initializer=pdf_writer.warm_up)
@@ -185,10 +186,15 @@ class PdfWorker:
         a second time); returns at once, so the checker runs meanwhile."""
         from helpers.publish import pdf as pdf_writer
 
-        ahead = list(self._ahead)
+        ahead, folder = list(self._ahead), cache or Path(html_path).parent / ".build" / "pdf"
+        if self._processes > 1:  # with one process these would only queue before the report
+            # the opening pages' first try needs only the report's HTML: set while the last parts still are
+            ahead.append(self._pool.submit(pdf_writer.prerender_opening, html_path, folder))
 
         def after_the_parts() -> Path:
             wait(ahead)  # a part that failed ahead is rendered (and its error reported) by write_pdf
+            if self._processes > 1:  # the page-number layer beside the opening pages' second try
+                self._pool.submit(pdf_writer.prerender_overlay, html_path, folder)
             return self._pool.submit(pdf_writer.write_pdf, html_path, target, cache).result()
 
         return self._waiter.submit(after_the_parts)

@@ -401,6 +401,73 @@ def prerender(head: str, body: str, tail: str, cache: Path, base_url: str) -> bo
     return True
 
 
+#: The contents' page numbers of the last rendering, in the part cache: the opening pages' first try.
+HINT = "inhalt.json"
+#: The lock under which the page-number layer is rendered (kept in the part cache; it holds no data).
+OVERLAY_LOCK = ".seitenzahlen.lock"
+
+
+def _opening_document(head: str, body: str, tail: str, numbers: dict[str, int]) -> str:
+    """The opening pages as rendered: the contents with the page numbers `numbers` ({}: none yet)."""
+    part_head = _with_style(head, PART_CSS.format(title=_css_string(_report_title(head))))
+    return f"{_with_style(part_head, FRONT_CSS)}{_number_toc(body, numbers)}{_targets_block(_placeholders(body))}{tail}"
+
+
+def _hinted_numbers(cache: Path) -> dict[str, int]:
+    try:
+        return json.loads((Path(cache) / HINT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def prerender_opening(html_path: Path, cache: Path) -> bool:
+    """Render the opening pages as render_parts first tries them (with the last rendering's page numbers,
+    none in a clean build), while the last chapters' parts are still being set (helpers.build.release.
+    PdfWorker): the report's rendering then finds this try in the cache. True if rendered now."""
+    from helpers.publish.parts import FRONT, split_parts
+
+    html_path = Path(html_path).resolve()
+    head, parts, tail = split_parts(html_path.read_text(encoding="utf-8"))
+    document = _opening_document(head, dict(parts).get(FRONT, ""), tail, _hinted_numbers(cache))
+    if PartRenderer(cache, html_path.parent.as_uri() + "/").cached(document) is not None:
+        return False
+    _render_part(Path(cache), html_path.parent.as_uri() + "/", document)
+    return True
+
+
+def _overlay_document(head: str, tail: str, total: int) -> str:
+    """The page-number layer: nothing but "Seite n von N" on each of `total` pages."""
+    return _with_style(head, OVERLAY_CSS) + '<div class="im-seite"></div>' * total + tail
+
+
+def _render_overlay(renderer: PartRenderer, document: str) -> dict:
+    """The layer, rendered by whichever process gets to it first (the lock: prerender_overlay runs beside
+    render_parts' second try of the opening pages; the later one finds it in the cache)."""
+    from helpers.core.fileio import exclusive
+
+    with exclusive(renderer.cache / OVERLAY_LOCK):
+        return renderer.render(document, tags=False)
+
+
+def prerender_overlay(html_path: Path, cache: Path) -> bool:
+    """Render the page-number layer while render_parts renders the opening pages a second time (with their
+    page numbers): its page count is known once every part and the opening pages' first try are in the
+    cache. False if something is missing (render_parts renders it then) or it was there."""
+    from helpers.publish.parts import FRONT, split_parts
+
+    html_path = Path(html_path).resolve()
+    head, parts, tail = split_parts(html_path.read_text(encoding="utf-8"))
+    renderer = PartRenderer(cache, html_path.parent.as_uri() + "/")
+    bodies = dict(parts)
+    metas = [renderer.cached(_opening_document(head, bodies.get(FRONT, ""), tail, _hinted_numbers(cache)))]
+    metas += [renderer.cached(part_document(head, body, tail)) for name, body in parts if name != FRONT]
+    if any(meta is None for meta in metas):
+        return False
+    before = renderer.rendered
+    _render_overlay(renderer, _overlay_document(head, tail, sum(meta["pages"] for meta in metas)))
+    return renderer.rendered > before
+
+
 def render_parts(html_path: Path, target: Path, cache: Path) -> int:
     """Render a report with part marks into `target`; returns how many parts had to be rendered."""
     from helpers.publish.parts import FRONT, split_parts
@@ -408,27 +475,18 @@ def render_parts(html_path: Path, target: Path, cache: Path) -> int:
     html_path = Path(html_path).resolve()
     head, parts, tail = split_parts(html_path.read_text(encoding="utf-8"))
     title = _report_title(head)
-    part_head = _with_style(head, PART_CSS.format(title=_css_string(title)))
     renderer = PartRenderer(cache, html_path.parent.as_uri() + "/")
     bodies = dict(parts)
     placeholders = {name: _placeholders(body) for name, body in parts}
-
-    def document(name: str, body: str, head_html: str) -> str:
-        return f"{head_html}{body}{_targets_block(placeholders[name])}{tail}"
-
     rest = [name for name, _ in parts if name != FRONT]
     rest_metas = renderer.render_all([part_document(head, bodies[name], tail) for name in rest])
-    front_head = _with_style(part_head, FRONT_CSS)
     toc_names = sorted(_link_targets(bodies.get(FRONT, "").split('<nav class="toc"', 1)[-1].split("</nav>", 1)[0]))
-    hint_path = renderer.cache / "inhalt.json"
-    try:
-        numbers = json.loads(hint_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        numbers = {}
+    hint_path = renderer.cache / HINT
+    numbers = _hinted_numbers(renderer.cache)
     held = [set(placeholders.get(FRONT, []))] + [set(placeholders[n]) for n in rest]
     before = set(renderer.used)
     for _ in range(4):  # the contents' numbers depend on the opening pages' own length: settle them
-        front = renderer.render(document(FRONT, _number_toc(bodies.get(FRONT, ""), numbers), front_head))
+        front = renderer.render(_opening_document(head, bodies.get(FRONT, ""), tail, numbers))
         settled = _page_numbers([front, *rest_metas], held, toc_names)
         if settled == numbers:
             break
@@ -439,12 +497,11 @@ def render_parts(html_path: Path, target: Path, cache: Path) -> int:
     write_text_atomic(hint_path, json.dumps(numbers))
     metas = [front, *rest_metas]
     total = sum(m["pages"] for m in metas)
-    overlay = renderer.render(_with_style(head, OVERLAY_CSS)
-                              + '<div class="im-seite"></div>' * total + tail, tags=False)
+    overlay = _render_overlay(renderer, _overlay_document(head, tail, total))
     if overlay["pages"] != total:
         raise PdfError(f"{html_path.name}: Seitenzahlen-Ebene hat {overlay['pages']} statt {total} Seiten.")
     _join(renderer, metas, held, overlay, title, target, _report_lang(head))
-    renderer.prune(keep=(hint_path.name,))
+    renderer.prune(keep=(hint_path.name, OVERLAY_LOCK))
     return renderer.rendered
 
 
