@@ -165,7 +165,7 @@ def run_in_one_kernel(chapters: list[tuple[Path, dict]], env: dict, cwd: Path) -
     end of the last chapter, the kernel's start, each chapter's seconds and the executed notebooks. A
     chapter that fails (or a kernel that dies) ends the run with a German message (SystemExit).
     """
-    from jupyter_client import AsyncKernelManager, BlockingKernelClient
+    from jupyter_client import AsyncKernelManager
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
     from papermill.iorw import load_notebook_node
@@ -179,10 +179,7 @@ def run_in_one_kernel(chapters: list[tuple[Path, dict]], env: dict, cwd: Path) -
         run_sync(km.start_kernel)(cwd=str(cwd), env=env, extra_arguments=["--IPKernelApp.log_level=ERROR"])
         control = None
         try:
-            # its own session (a new id): the chapters' clients get the manager's, one at a time
-            control = BlockingKernelClient()
-            control.load_connection_info(km.get_connection_info())
-            control.start_channels()
+            control = kernels.control_client(km)  # the chapters' clients get the manager's session, one at a time
             control.wait_for_ready(timeout=kernels.START_TIMEOUT)
             started = time.perf_counter() - start
             for index, (notebook, parameters) in enumerate(chapters):

@@ -462,6 +462,23 @@ def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
     assert not Path(ip).parent.exists()  # the socket folder goes with the kernel
 
 
+def test_a_kernel_slow_to_start_is_waited_for_not_taken_for_dead(tmp_path, monkeypatch):
+    """On a busy machine (CI, parallel tests) a kernel may take more than a second to answer. The
+    set-up client must then ask the kernel's process whether it lives, not the heartbeat, which had
+    called it dead ("Kernel died before replying to kernel_info") after one unanswered second."""
+    from jupyter_client.channels import HBChannel
+
+    (tmp_path / "slow").mkdir()
+    (tmp_path / "slow" / "sitecustomize.py").write_text("import time\ntime.sleep(2.5)\n")  # every Python here starts late
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "slow"))
+    monkeypatch.setattr(HBChannel, "time_to_dead", 0.05)  # the heartbeat gives up long before the kernel is up
+    try:
+        kernel = kernels.kernel_for(context.RunContext(root=tmp_path, year=2014), tmp_path, ())
+        assert kernel.alive() and kernel.kc.is_alive()
+    finally:
+        kernels.close_all()
+
+
 class _FakeKernel:
     km = None
 

@@ -55,7 +55,6 @@ class WarmKernel:
     """One kernel that runs chapter after chapter (see the module docstring)."""
 
     def __init__(self, run: context.RunContext, cwd: Path, modules: tuple[str, ...]) -> None:
-        from jupyter_client import BlockingKernelClient
         from jupyter_core.utils import run_sync
 
         self.key = kernel_key(run, cwd, modules)
@@ -68,11 +67,7 @@ class WarmKernel:
             # the kernel's own startup warnings are no news to the user; errors still show
             run_sync(self.km.start_kernel)(cwd=str(cwd), env=env, extra_arguments=["--IPKernelApp.log_level=ERROR"])
             self._stack.callback(self._shutdown)
-            # This client's own session (a new id: the sockets' identity) for the set-up code; papermill's
-            # clients get theirs from the manager (_manager_class).
-            self.kc = BlockingKernelClient()
-            self.kc.load_connection_info(self.km.get_connection_info())
-            self.kc.start_channels()
+            self.kc = control_client(self.km)
             self._stack.callback(self.kc.stop_channels)
             self.kc.wait_for_ready(timeout=START_TIMEOUT)  # "Kernel didn't respond in 60 seconds"
             self._silent(f"from helpers.build import chapter_kernel as _k; _k.warm_up({list(modules)!r})")
@@ -124,6 +119,25 @@ class WarmKernel:
         content = reply["content"]
         if content.get("status") != "ok":
             raise KernelSetupError(f"{content.get('ename', 'Fehler')}: {content.get('evalue', '')}")
+
+
+def control_client(km: object) -> object:
+    """A blocking client for set-up code on `km`'s kernel, its channels started.
+
+    It has a session of its own (a new id: the sockets' identity; papermill's clients get theirs
+    from the manager, _manager_class). Its parent is the manager, so that "is the kernel alive?"
+    asks the kernel's process. A client without one asks the heartbeat, which counts a kernel as
+    dead when it has not answered a ping within one second; a kernel still starting on a busy
+    machine then fails with "Kernel died before replying to kernel_info" (CI, parallel tests).
+    """
+    from jupyter_client import BlockingKernelClient
+    from jupyter_client.session import Session
+
+    session = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
+    client = BlockingKernelClient(parent=km, session=session)
+    client.load_connection_info(km.get_connection_info())
+    client.start_channels()
+    return client
 
 
 _MANAGER: type | None = None
