@@ -489,7 +489,8 @@ class _FakeKernel:
         return True
 
 
-def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, monkeypatch):
+@pytest.mark.parametrize("message", ["Kernel didn't respond in 60 seconds", "Kernel died before replying to kernel_info"])
+def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, monkeypatch, message):
     import papermill as pm
 
     starts = []
@@ -497,7 +498,7 @@ def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, mo
     def kernel_silent_once(run, cwd, modules):
         starts.append(cwd)
         if len(starts) == 1:
-            raise RuntimeError("Kernel didn't respond in 60 seconds")
+            raise RuntimeError(message)
         return _FakeKernel()
 
     monkeypatch.setattr(kernels, "kernel_for", kernel_silent_once)
@@ -510,12 +511,12 @@ def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, mo
 
     def kernel_always_silent(run, cwd, modules):
         starts.append(cwd)
-        raise RuntimeError("Kernel didn't respond in 60 seconds")
+        raise RuntimeError(message)
 
     monkeypatch.setattr(kernels, "kernel_for", kernel_always_silent)
     result = runner.execute(nb, tmp_path / "out2.ipynb", context.RunContext(root=tmp_path, year=2014))
     assert len(starts) == 2
-    assert result.error == "RuntimeError: Kernel didn't respond in 60 seconds"
+    assert result.error == f"RuntimeError: {message}"
 
 
 def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):

@@ -192,9 +192,14 @@ def chapter_parameters(notebook: Path) -> dict[str, object]:
     return dict(declared.parameters)
 
 
+#: jupyter_client's words for a kernel that never answered its first request: it gave no sign
+#: within the start timeout, or its process ended while starting (a passing shortage of memory).
+KERNEL_NOT_STARTED = ("didn't respond", "Kernel died before replying to kernel_info")
+
+
 def _kernel_did_not_start(exc: BaseException) -> bool:
     """Whether a chapter failed before any of its cells ran because its kernel never answered."""
-    return isinstance(exc, RuntimeError) and "didn't respond" in str(exc)
+    return isinstance(exc, RuntimeError) and any(words in str(exc) for words in KERNEL_NOT_STARTED)
 
 
 def execute(notebook: Path, target: Path, run: context.RunContext,
