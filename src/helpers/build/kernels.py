@@ -21,8 +21,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from helpers.core import context
+
+if TYPE_CHECKING:  # jupyter_client is imported where a kernel starts, not with this module
+    from jupyter_client import AsyncKernelManager, BlockingKernelClient
+    from jupyter_client.session import Session
 
 #: Seconds a kernel may take to start and answer before it counts as not started.
 START_TIMEOUT = 60
@@ -121,7 +126,14 @@ class WarmKernel:
             raise KernelSetupError(f"{content.get('ename', 'Fehler')}: {content.get('evalue', '')}")
 
 
-def control_client(km: object) -> object:
+def own_session(km: AsyncKernelManager) -> Session:
+    """A session for one more client of `km`'s kernel: its key, but a new id (the sockets' identity)."""
+    from jupyter_client.session import Session
+
+    return Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
+
+
+def control_client(km: AsyncKernelManager) -> BlockingKernelClient:
     """A blocking client for set-up code on `km`'s kernel, its channels started.
 
     It has a session of its own (a new id: the sockets' identity; papermill's clients get theirs
@@ -131,10 +143,8 @@ def control_client(km: object) -> object:
     machine then fails with "Kernel died before replying to kernel_info" (CI, parallel tests).
     """
     from jupyter_client import BlockingKernelClient
-    from jupyter_client.session import Session
 
-    session = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
-    client = BlockingKernelClient(parent=km, session=session)
+    client = BlockingKernelClient(parent=km, session=own_session(km))
     client.load_connection_info(km.get_connection_info())
     client.start_channels()
     return client
@@ -154,7 +164,6 @@ def _manager_class() -> type:
     global _MANAGER
     if _MANAGER is None:
         from jupyter_client import AsyncKernelManager
-        from jupyter_client.session import Session
 
         class ChapterKernelManager(AsyncKernelManager):
             def __init__(self, **kwargs) -> None:
@@ -162,7 +171,7 @@ def _manager_class() -> type:
                 self.chapter_clients: list = []
 
             def client(self, **kwargs):  # type: ignore[override]
-                kwargs.setdefault("session", Session(key=self.session.key, signature_scheme=self.session.signature_scheme))
+                kwargs.setdefault("session", own_session(self))
                 client = super().client(**kwargs)
                 self.chapter_clients.append(client)
                 return client
