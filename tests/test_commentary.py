@@ -113,10 +113,14 @@ def test_a_revised_or_suppressed_value_changes_the_rendered_text(text_dir, monke
 
 
 @pytest.mark.parametrize("placeholder, message", [
-    ("{{mv_antel 2019}}", "Indikator 'mv_antel' ist im Katalog unbekannt"),
-    ("{{mv_anteil 2019 Atlantis}}", "Gebiet 'Atlantis' ist unbekannt"),
+    ("{{mv_antel 2019}}", "Indikator 'mv_antel' ist im Katalog unbekannt. Meinten Sie mv_anteil?"),
+    ("{{mv_anteil 2019 Atlantis}}", "Gebiet 'Atlantis' ist unbekannt."),
+    ("{{mv_anteil 2019 Coerd}}", "Gebiet 'Coerd' ist unbekannt. Meinten Sie Coerde?"),
+    ("{{mv_anteil Kinderhaus West}}", "Gebiet 'Kinderhaus West' ist unbekannt. Meinten Sie Kinderhaus-West?"),
     ("{{mv_anteil 2020}}", "2020 liegt nach dem Berichtsjahr 2019"),
-    ("{{mv_anteil:martians 2019}}", "Gruppe 'martians' gibt es keinen Wert"),
+    ("{{mv_anteil:martians 2019}}", "„Anteil der Bevölkerung mit Migrationsvorgeschichte“ hat keine Gruppe 'martians'; "
+                                    "möglich: total, male, female."),
+    ("{{mv_anteil:femal}}", "keine Gruppe 'femal'; möglich: total, male, female. Meinten Sie female?"),
     ("{{ }}", "ist kein gültiger Platzhalter"),
 ])
 def test_an_unknown_placeholder_stops_with_file_and_line(text_dir, placeholder, message):

@@ -23,12 +23,11 @@ from functools import lru_cache
 import mistune
 import pandas as pd
 
-from helpers.core import areas, catalogue, formatting, levels, texts
-from helpers.core.texts import StaffText, TextError
-from helpers.disclosure import disclosed
+from helpers.core import catalogue, texts
+from helpers.core.texts import StaffText
+from helpers.disclosure import citations
 from helpers.sections.shown import Record, Shown
 
-PLACEHOLDER = re.compile(r"\{\{\s*(?P<inner>[^{}]*?)\s*\}\}")
 LABELS = {"einleitung": "Einleitung", "handlungsfeld": "Einordnung", "empfehlungen": "Handlungsempfehlungen",
           "indikator": "Einordnung"}
 #: Raw HTML in a text is shown as typed, never executed (escape=True).
@@ -62,75 +61,18 @@ def find(place: str, key: str, year: int) -> StaffText | None:
     return next((t for t in year_texts(year) if t.place == place and t.key == key), None)
 
 
-def _area(text: StaffText, line: int, name: str) -> tuple[str, str]:
-    """(level, code) of an area of the hierarchy named by its name, code or an alias in data/areas.csv
-    ("Stadt" or the city's name for the city)."""
-    wanted = name.casefold()
-    if wanted == "stadt":
-        return levels.CITY, str(areas.city().code)
-    table = areas.areas()
-    table = table[table["level"].isin(levels.hierarchy().codes)]
-    aliases = table.get("aliases", pd.Series("", index=table.index)).fillna("").astype(str).str.casefold().str.split("|")
-    hits = table[(table["name"].str.casefold() == wanted) | (table["code"].astype(str) == name)
-                 | aliases.apply(lambda names: wanted in names)]
-    if hits.empty:
-        raise _error(text, line, f"Gebiet {name!r} ist unbekannt; gemeint ist ein Name oder Schlüssel aus data/areas.csv "
-                                 f"(z. B. {', '.join(table['name'].head(3))}) oder 'Stadt'.")
-    row = hits.iloc[0]
-    return str(row["level"]), str(row["code"])
-
-
-def _error(text: StaffText, line: int, message: str) -> TextError:
-    return TextError(f"{text.path}, Zeile {line}: {message}")
-
-
-def _is_year(word: str) -> bool:
-    return word.isdigit() and len(word) == 4 and 1900 <= int(word) <= 2100
-
-
-def _value(text: StaffText, line: int, inner: str) -> tuple[str, pd.DataFrame]:
-    """The rendered value of one placeholder and the disclosed cell behind it."""
-    parts = inner.split()
-    usage = ("Platzhalter sehen so aus: {{indikator}}, {{indikator jahr}}, {{indikator jahr gebiet}} oder "
-             "{{indikator:gruppe jahr gebiet}} (ohne Jahr: das Berichtsjahr)")
-    if not parts:
-        raise _error(text, line, f"{{{{{inner}}}}} ist kein gültiger Platzhalter. {usage}.")
-    if len(parts) == 1 or not _is_year(parts[1]):
-        parts.insert(1, str(text.year))  # no year: the report year (a short number is an area code)
-    indicator_id, _, group = parts[0].partition(":")
-    group = group or "total"
-    cat = _cat()
-    if indicator_id not in {i.id for i in cat.indicators}:
-        raise _error(text, line, f"Indikator {indicator_id!r} ist im Katalog unbekannt. {usage}.")
-    ind = cat.indicator(indicator_id)
-    year = int(parts[1])
-    level, code = _area(text, line, " ".join(parts[2:])) if len(parts) > 2 else (levels.CITY, str(areas.city().code))
-    if year > text.year:
-        raise _error(text, line, f"{year} liegt nach dem Berichtsjahr {text.year}.")
-    try:
-        values = disclosed.values(ind, level)
-    except ValueError:
-        raise _error(text, line, f"„{ind.name}“ gibt es nicht auf der Ebene {level!r}.") from None
-    cell = values[(values["year"] == year) & (values["area_code"].astype(str) == code) & (values["group"] == group)]
-    if cell.empty:
-        groups = sorted(set(values["group"]))
-        raise _error(text, line, f"Für „{ind.name}“, {year}, Gebiet {code}, Gruppe {group!r} gibt es keinen Wert "
-                                 f"(Jahre {values['year'].min()}–{values['year'].max()}, Gruppen {', '.join(groups)}).")
-    row = cell.iloc[0]
-    value = None if pd.isna(row["value"]) else float(row["value"])
-    return formatting.with_unit(value, ind.unit, flag=str(row["flag"] or "")), cell
-
-
 def render(text: StaffText) -> tuple[str, list[pd.DataFrame]]:
-    """The text's Markdown with every placeholder replaced, and the cells it cites."""
+    """The text's Markdown with every placeholder replaced by its value (helpers.disclosure.citations),
+    and the cells it cites."""
     cited: list[pd.DataFrame] = []
     lines = []
     for offset, line in enumerate(text.body.splitlines()):
         def replace(match: re.Match, number: int = text.first_line + offset) -> str:
-            shown, cell = _value(text, number, match.group("inner"))
-            cited.append(cell)
-            return shown
-        lines.append(PLACEHOLDER.sub(replace, line))
+            citation = citations.resolve(citations.reference(text, number, match.group("inner")))
+            if not citation.cell.empty:
+                cited.append(citation.cell)
+            return citation.rendered()
+        lines.append(citations.PLACEHOLDER.sub(replace, line))
     return "\n".join(lines), cited
 
 
