@@ -735,17 +735,30 @@ def test_a_changed_text_reruns_only_the_chapter_that_looked_for_it(first_build, 
     assert plan.todo == [] and not plan.report_ok  # shown by neither chapter: only the manifest changes
 
 
-def test_a_broken_text_stops_the_run_before_any_kernel(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("relative, content, message", [
+    ("handlungsfelder/arbeit.md", "Ein Text.\n", ": 'arbeit' ist kein Handlungsfeld des Katalogs"),
+    # an outside image failed the PDF step after every chapter had run (issue 26); now refused first
+    ("empfehlungen/arbeit_wirtschaft.md", "Text.\n\n![Bild](https://example.org/pixel.png)\n",
+     ", Zeile 3: Das Bild „https://example.org/pixel.png“ liegt außerhalb des Berichts; der Bericht lädt nichts aus "
+     "dem Netz (er öffnet ohne Internet, auch vom USB-Stick). Bilder gehören in die Kapitel; im Text statt des Bildes "
+     "einen Link setzen: [Beschreibung](Adresse)."),
+    ("empfehlungen/arbeit_wirtschaft.md", "Ein Logo: ![Logo][l]\n\n[l]: logo.png\n",
+     ", Zeile 1: Das Bild „logo.png“ wird nicht in den Bericht übernommen."),
+    ("einleitung.md", "---\nstatus: entwurf\n---\nIn Coerde: {{mv_anteil Coerd}}.\n",
+     ", Zeile 4: Gebiet 'Coerd' ist unbekannt. Meinten Sie Coerde?"),
+])
+def test_a_broken_text_stops_the_run_before_any_kernel(tmp_path, monkeypatch, capsys, relative, content, message):
     from helpers.core import texts
 
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
     monkeypatch.setattr(texts, "folder", lambda year, data_dir=None: tmp_path / "texte" / str(year))
-    bad = tmp_path / "texte" / "2014" / "handlungsfelder" / "arbeit.md"
+    bad = tmp_path / "texte" / "2014" / relative
     bad.parent.mkdir(parents=True)
-    bad.write_text("Ein Text.\n", encoding="utf-8")
+    bad.write_text(content, encoding="utf-8")
     assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 1
     captured = capsys.readouterr()
-    assert captured.err.startswith(f"Fehler in den Texten der Verwaltung: {bad}: 'arbeit' ist kein Handlungsfeld des Katalogs")
+    assert captured.err.startswith(f"Fehler in den Texten der Verwaltung: {bad}{message}")
+    assert "Traceback" not in captured.err
     assert _status(captured.out) == {} and not (tmp_path / "outputs" / "2014" / ".build" / "side").exists()
 
 

@@ -588,17 +588,20 @@ def _report_text_problems(problems: list[tuple[str, bool]]) -> bool:
 
 
 def _texts_refused(year: int) -> bool:
-    """A text that cannot be used (misplaced, unknown name, bad front matter) stops the run before any
-    kernel starts, with one message instead of one failed chapter per text place.
+    """A text that cannot be used (misplaced, unknown name, bad front matter, an image, a placeholder naming
+    something unknown) stops the run before any kernel starts, with one message instead of one failed
+    chapter per text place.
 
     The run checks again only when a text, the data (the catalogue's names) or the code changed since the
     last check passed (Plan.texts_key): the check imports the catalogue and with it pandas, about a second
     before the first kernel can start, which a rebuild after a notebook edit would otherwise wait for."""
     from helpers.core import catalogue
+    from helpers.disclosure import citations
 
     cat = catalogue.load()
     try:
-        texts.load(year, {h.id for h in cat.handlungsfelder}, {i.id for i in cat.indicators})
+        for text in texts.load(year, {h.id for h in cat.handlungsfelder}, {i.id for i in cat.indicators}):
+            citations.references(text)  # every placeholder names a known indicator, group, year and area
     except texts.TextError as err:
         print(f"Fehler in den Texten der Verwaltung: {err}", file=sys.stderr)
         return True

@@ -144,9 +144,45 @@ def _front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     return front, "\n".join(lines[end + 1:]), end + 2
 
 
+#: Markdown images: inline `![alt](target)` and by reference `![alt][id]` / `![id]` with `[id]: target`.
+_INLINE_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]*)")
+_REFERENCE_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\](?:\[(?P<id>[^\]]*)\])?")
+_DEFINITION = re.compile(r"^\s{0,3}\[(?P<id>[^\]]+)\]:\s*<?(?P<target>\S*?)>?(?:\s|$)")
+
+
+def images(body: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, target) of every image a Markdown body would show."""
+    lines = body.splitlines()
+    defined = {m.group("id").casefold(): m.group("target") for line in lines if (m := _DEFINITION.match(line))}
+    found = []
+    for offset, line in enumerate(lines):
+        for match in _INLINE_IMAGE.finditer(line):
+            found.append((first_line + offset, match.group("target")))
+        for match in _REFERENCE_IMAGE.finditer(line):
+            if line[match.end():match.end() + 1] == "(":
+                continue  # inline, above
+            ref = (match.group("id") or match.group("alt")).casefold()
+            if ref in defined:
+                found.append((first_line + offset, defined[ref]))
+    return found
+
+
+def _refuse_images(path: Path, body: str, first_line: int) -> None:
+    """An image in a staff text is refused before any kernel starts: one from the web breaks the promise
+    that the report opens offline (and the PDF step would fail late), a local file is not carried into
+    the report's folder. Figures belong in the chapters; a text may link to a page instead."""
+    for line, target in images(body, first_line):
+        outside = bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//", target))
+        why = ("liegt außerhalb des Berichts; der Bericht lädt nichts aus dem Netz (er öffnet ohne Internet, "
+               "auch vom USB-Stick)") if outside else "wird nicht in den Bericht übernommen"
+        raise _fail(path, line, f"Das Bild „{target}“ {why}. Bilder gehören in die Kapitel; im Text statt des Bildes "
+                                "einen Link setzen: [Beschreibung](Adresse).")
+
+
 def read(path: Path, place: str, key: str, year: int) -> StaffText:
-    """One text file with its front matter checked."""
+    """One text file with its front matter checked, and no image in it (_refuse_images)."""
     front, body, first = _front_matter(path, path.read_text(encoding="utf-8"))
+    _refuse_images(path, body, first)
     status = str(front.get("status", "entwurf")).strip().lower()
     if status not in STATUSES:
         raise _fail(path, 2, f"status ist {status!r}; erlaubt: {', '.join(STATUSES)}.")
