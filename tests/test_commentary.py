@@ -324,3 +324,59 @@ def test_a_crash_while_copying_drafts_leaves_no_half_year(tmp_path, monkeypatch)
     assert sorted(p.name for p in (tmp_path / "texte").iterdir()) == ["2019"]  # no 2020, no staging left
     monkeypatch.setattr(texts, "write_text_atomic", real)
     assert len(texts.copy_as_drafts(2019, 2020, tmp_path)) == 3  # the next run completes
+
+
+# --- a typed number is the value of the area its sentence names (issue 26) --------------------------
+# mv_anteil 2019 (real, SMS/open data): Kinderhaus-West 4 452 of 10 746 = 41,4 %, Coerde 5 981 of 11 256 = 53,1 %,
+# the city 72 501 of 312 169 = 23,2 %; 2010: Kinderhaus-West 38,5 %, the city 20,9 %; Roxel 2016: 23,9 %.
+
+
+def _mv_problems(text_dir, body: str) -> list:
+    year_texts = _typed(text_dir, "mv_anteil", body, 2019)
+    known = textcheck.known_numbers([catalogue.load().indicator("mv_anteil")], 2019)
+    return textcheck.check_text(year_texts[0], known, stop_on_stale=True)
+
+
+def test_a_typo_equal_to_another_areas_value_is_caught_where_the_sentence_names_the_area(text_dir):
+    """The sentence that passed a final build: 23,9 % is Roxel's value of 2016, so "some published value"
+    let it through; the sentence says Kinderhaus-West, whose value is 41,4 %."""
+    problems = _mv_problems(text_dir, "Im Norden stieg der Anteil\nin Kinderhaus-West auf 23,9 %.\n")
+    assert [(p.line, p.fatal, p.kind) for p in problems] == [(5, True, "zahl")]
+    assert problems[0].message == ("„23,9 %“ steht bei Kinderhaus-West; veröffentlicht ist dort 41,4\u00a0% (2019) "
+                                   "(23,9 % ist z. B. der Wert von Roxel 2016 und Aaseestadt 2011). Tippfehler oder nach "
+                                   "einer Revision veraltet? Besser als Platzhalter zitieren, z. B. "
+                                   "{{mv_anteil Kinderhaus-West}}.")
+
+
+@pytest.mark.parametrize("body", [
+    "In Kinderhaus-West lag der Anteil 2019 bei 41,4 %, in Coerde bei 53,1 %.",
+    "53,1 % in Coerde, 41,4 % in Kinderhaus-West; in der ganzen Stadt 23,2 %.",
+    "Mit 41,4 % lag Kinderhaus-West hinter Coerde (53,1 %).",
+    "In Kinderhaus-West stieg er von 38,5 % (2010) auf 41,4 %, um 2,9 Prozentpunkte.",  # shown values: 41,4 − 38,5
+    "Kinderhaus-West liegt 18,2 Prozentpunkte über der Stadt.",  # 41,4 − 23,2
+    "In Münster hatten 2019 72.501 von 312.169 Menschen eine Migrationsvorgeschichte.",
+    "Im Hafen und am Bahnhof wohnen viele Studierende; 23,9 % sind es in Roxel 2016.",  # common nouns: no area
+    "Mitte der 2010er Jahre lag der Anteil in der Stadt bei 20,9 %.",  # "Mitte der": no Stadtbezirk (17,0 / 15,9 %)
+])
+def test_numbers_that_are_their_areas_values_pass(text_dir, body):
+    assert _mv_problems(text_dir, body + "\n") == []
+
+
+@pytest.mark.parametrize("body, line, message", [
+    ("In Coerde lag er bei 53,1 %, in Kinderhaus-West bei 53,1 %.", 4, "„53,1 %“ steht bei Kinderhaus-West;"),
+    ("41,4 % in Coerde, 53,1 % in Kinderhaus-West.", 4, "„41,4 %“ steht bei Coerde; veröffentlicht ist dort 53,1"),
+    ("Kinderhaus-West: 53,1 %, Coerde: 41,4 %.", 4, "„53,1 %“ steht bei Kinderhaus-West; veröffentlicht ist dort 41,4"),
+    ("In der ganzen Stadt waren es 2019\n\n20,9 %.", 6, None),  # another paragraph: no area named, 2010's value
+    ("In der Stadt waren es 20,9 %.", 4, "„20,9 %“ steht bei Münster; veröffentlicht ist dort 23,2\u00a0% (2019)"),
+    ("Im Stadtbezirk Mitte 23,2 %.", 4, "„23,2 %“ steht bei Mitte; veröffentlicht ist dort 17,0"),
+    ("In Münster hatten 72.510 Menschen eine Migrationsvorgeschichte.", 4,
+     "„72.510“ steht bei Münster und passt zu keiner veröffentlichten Zahl dieses Gebiets (2019); am nächsten: 72"),
+])
+def test_numbers_that_are_not_their_areas_values_are_named(text_dir, body, line, message):
+    problems = _mv_problems(text_dir, body + "\n")
+    if message is None:
+        assert problems == []
+        return
+    assert problems[0].line == line and problems[0].message.startswith(message)
+    swapped = body.startswith(("41,4 %", "Kinderhaus-West: 53,1"))
+    assert len(problems) == (2 if swapped else 1)  # two values swapped: both named

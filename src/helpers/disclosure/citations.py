@@ -89,12 +89,13 @@ class Citation:
         return f"{shown} ({self.year})" if self.reference.latest and self.year is not None and self.value is not None else shown
 
     def hint(self) -> str | None:
-        """What a reader would miss (German), or None when the placeholder shows a value."""
+        """What a reader would miss (German; the caller names file and line), or None when the placeholder
+        shows a value."""
         ref = self.reference
         what = f"{ref.written} („{ref.indicator.name}“, {ref.area_name}"
         what += f", {catalogue.GROUP_LABELS.get(ref.group, ref.group)})" if ref.group != "total" else ")"
         if self.secret:
-            return (f"{ref.where()}: {what} steht für einen Wert, den die Geheimhaltungsregel nicht veröffentlicht "
+            return (f"{what} steht für einen Wert, den die Geheimhaltungsregel nicht veröffentlicht "
                     f"({self.year}); im Bericht stünde nur das Zeichen „.“. Bitte den Satz ohne diesen Wert schreiben "
                     "oder ein größeres Gebiet zitieren.")
         if self.missing:
@@ -102,7 +103,7 @@ class Citation:
             cited = f"{self.year}" if self.year is not None else f"bis {ref.report_year}"
             offer = (f"Werte gibt es für {years}; z. B. {{{{{_inner_with_latest(ref)}}}}} zitiert das letzte Jahr "
                      "mit Wert") if self.years_with_values else "für dieses Gebiet und diese Gruppe gibt es keinen Wert"
-            return f"{ref.where()}: {what} hat für {cited} keinen Wert (im Bericht: „.“). {offer}."
+            return f"{what} hat für {cited} keinen Wert (im Bericht: „.“). {offer}."
         return None
 
 

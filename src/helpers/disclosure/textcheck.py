@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from helpers.core import catalogue, formatting, texts
 from helpers.core.texts import StaffText
-from helpers.disclosure import disclosed
+from helpers.disclosure import citations, disclosed
 
 PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
 NUMBER = re.compile(r"(?<![\w.,])(?P<whole>\d{1,3}(?:[.\u202f\u00a0 ]\d{3})+|\d+)(?:,(?P<decimals>\d+))?(?![\d])"
@@ -52,6 +52,7 @@ class TypedNumber:
     decimals: int
     unit: bool
     grouped: bool  # written with a thousands separator
+    points: bool = False  # "Prozentpunkte": a difference of two rates, not a rate
 
     @property
     def year_like(self) -> bool:
@@ -73,6 +74,7 @@ class Problem:
     line: int | None  # None: the text as a whole
     message: str
     fatal: bool
+    kind: str = "zahl"  # "zahl": a typed number; "platzhalter": a placeholder; "ort": a text shown nowhere
 
     def __str__(self) -> str:
         return f"{self.path}, Zeile {self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
@@ -86,18 +88,143 @@ class Known:
     counts: tuple[float, ...]
     hidden_rates: tuple[float, ...]
     hidden_counts: tuple[float, ...]
+    #: Every published cell of these indicators up to the year (all levels, shown or not), for the rule
+    #: that a number standing by a named area is that area's value: indicator, KEY, value, counts.
+    cells: pd.DataFrame | None = field(default=None, compare=False, repr=False)
 
 
-def typed_numbers(line: str) -> list[TypedNumber]:
-    """The numbers typed in one line of Markdown, without placeholders and a leading list number."""
-    line = PLACEHOLDER.sub(" ", line)
-    line = LIST_MARKER.sub(" ", line, count=1)
+def _blank(match: re.Match) -> str:
+    return " " * len(match.group(0))
+
+
+def _typed_at(line: str) -> list[tuple[int, TypedNumber]]:
+    """(position, number) of the numbers typed in Markdown; placeholders and leading list numbers are
+    blanked out first (same length, so positions stay those of the text)."""
+    line = PLACEHOLDER.sub(_blank, line)
+    line = LIST_MARKER.sub(_blank, line, count=1)
     found = []
     for match in NUMBER.finditer(line):
         whole = re.sub(r"[.\u202f\u00a0 ]", "", match.group("whole"))
         decimals = match.group("decimals") or ""
-        found.append(TypedNumber(match.group(0).strip(), float(f"{whole}.{decimals or 0}"), len(decimals),
-                                 bool(match.group("unit")), whole != match.group("whole")))
+        unit = (match.group("unit") or "").strip()
+        found.append((match.start(), TypedNumber(match.group(0).strip(), float(f"{whole}.{decimals or 0}"), len(decimals),
+                                                 bool(unit), whole != match.group("whole"), unit == "Prozentpunkte")))
+    return found
+
+
+def typed_numbers(line: str) -> list[TypedNumber]:
+    """The numbers typed in one line of Markdown, without placeholders and a leading list number."""
+    return [number for _, number in _typed_at(line)]
+
+
+# --- which area a number belongs to ------------------------------------------------------------------
+
+#: Words before a name that make it a common noun ("im Hafen", "der Dom", "die Mitte"), after it too
+#: ("Mitte der 2010er Jahre"): such a name is no area mention (the city's names are, "in der Stadt").
+ARTICLES_BEFORE = frozenset("der die das dem den des ein eine einer einem eines im am zum zur vom beim ins ans".split())
+ARTICLES_AFTER = frozenset("der des".split())
+#: Where a sentence ends: a full stop, ! or ? before a capital or a digit; a blank line; a list item.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"(\d])|\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)")
+#: Where a clause ends inside a sentence: ; or a comma before a space (not a decimal comma), a dash.
+CLAUSE_END = re.compile(r";|,(?=\s)|\s[–—]\s")
+YEAR = re.compile(r"(?<![\d,.])(1[9]\d\d|20\d\d|2100)(?![\d,])")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An area named in a text: where, as written, and the areas the name stands for (level, code, name)."""
+
+    start: int
+    written: str
+    areas: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a typed number stands: its sentence's area (if it names one) and the years it names."""
+
+    mention: Mention | None
+    years: tuple[int, ...]
+
+
+def _names() -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """Every name and alias of the hierarchy's areas (and the city's words) -> the areas it stands for."""
+    table = citations.area_table()
+    names: dict[str, list[tuple[str, str, str]]] = {}
+    for row in table.itertuples():
+        for name in row.names:
+            names.setdefault(name, []).append((str(row.level), str(row.code), str(row.name)))
+    city = citations.find_area("Stadt")[0]
+    for word in ("Stadt", "Gesamtstadt", city[2]):
+        names[word] = [city]
+    return {name: tuple(found) for name, found in names.items()}
+
+
+def _mention_pattern(names: dict) -> re.Pattern:
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+def mentions(sentence: str, names: dict | None = None, pattern: re.Pattern | None = None) -> list[Mention]:
+    """The areas a sentence names (whole words, longest name first; common-noun uses left out)."""
+    names = names if names is not None else _names()
+    pattern = pattern or _mention_pattern(names)
+    found = []
+    for match in pattern.finditer(sentence):
+        areas = names[match.group(0)]
+        city = all(level == "stadt" for level, _, _ in areas)
+        before = re.findall(r"[\wÄÖÜäöüß]+", sentence[:match.start()])[-1:]
+        after = re.findall(r"[\wÄÖÜäöüß]+", sentence[match.end():])[:1]
+        single = " " not in match.group(0)  # "im Stadtbezirk Mitte" names the area with its level
+        if not city and single and ((before and before[0].casefold() in ARTICLES_BEFORE)
+                         or (after and after[0].casefold() in ARTICLES_AFTER)):
+            continue
+        found.append(Mention(match.start(), match.group(0), areas))
+    return found
+
+
+def _spans(text: str, boundary: re.Pattern, start: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of the pieces of text[start:] between boundaries, in positions of `text`."""
+    spans, begin = [], start
+    for match in boundary.finditer(text, start):
+        spans.append((begin, match.start()))
+        begin = match.end()
+    spans.append((begin, len(text)))
+    return spans
+
+
+def _attributed(number_at: int, clause: tuple[int, int], before: list[Mention], inside: list[Mention]) -> Mention | None:
+    """The area a number belongs to: the nearest named before it in its clause, else after it in its clause,
+    else the nearest named before it in its sentence."""
+    preceding = [m for m in inside if m.start < number_at]
+    if preceding:
+        return preceding[-1]
+    following = [m for m in inside if m.start > number_at]
+    if following:
+        return following[0]
+    return before[-1] if before else None
+
+
+def placed_numbers(body: str, names: dict | None = None) -> list[tuple[int, TypedNumber, Place]]:
+    """(offset in body, number, its place) for every number typed in a Markdown body."""
+    names = names if names is not None else _names()
+    pattern = _mention_pattern(names)
+    blanked = PLACEHOLDER.sub(_blank, body)
+    blanked = "\n".join(LIST_MARKER.sub(_blank, line, count=1) for line in blanked.split("\n"))
+    found = []
+    for start, end in _spans(blanked, SENTENCE_END):
+        sentence = blanked[start:end]
+        numbers = _typed_at(sentence)
+        if not numbers:
+            continue
+        named = mentions(sentence, names, pattern)
+        years = tuple(sorted({int(y) for y in YEAR.findall(sentence)}))
+        clauses = _spans(sentence, CLAUSE_END)
+        for at, number in numbers:
+            clause = next(c for c in clauses if c[0] <= at <= c[1])
+            inside = [m for m in named if clause[0] <= m.start < clause[1]]
+            before = [m for m in named if m.start < clause[0]]
+            found.append((start + at, number, Place(_attributed(at, clause, before, inside), years)))
     return found
 
 
@@ -118,14 +245,15 @@ def known_numbers(indicators: list, year: int, shown: pd.DataFrame | None = None
     """Published and hidden numbers of these indicators, years up to `year`. Published: the cells
     the report shows (`shown`: the chapters' records, helpers.disclosure.register), or, without
     records, every published cell at every level; hidden: every suppressed cell."""
-    published, hidden = [], []
+    published, hidden, everywhere = [], [], []
     for ind in indicators:
         protected = disclosed.protected(ind)
         stored = disclosed.stored(ind)
-        both = protected[KEY + ["suppressed"]].merge(stored[KEY + ["numerator", "denominator", "value"]], on=KEY)
+        both = protected[KEY + ["area_name", "suppressed"]].merge(stored[KEY + ["numerator", "denominator", "value"]], on=KEY)
         both = both[both["year"] <= year]
         secret = both["suppressed"].ne("")
         visible = both[~secret]
+        everywhere.append(visible.assign(indicator=ind.id, indicator_name=ind.name, unit=ind.unit))
         published.append(visible if shown is None else visible.merge(_shown_cells(shown, ind.id), on=KEY))
         hidden.append(both[secret])
     shown = pd.concat(published) if published else pd.DataFrame(columns=["value", "numerator", "denominator"])
@@ -135,8 +263,9 @@ def known_numbers(indicators: list, year: int, shown: pd.DataFrame | None = None
         values = pd.concat([pd.to_numeric(frame[c], errors="coerce") for c in columns]) if len(frame) else pd.Series(dtype=float)
         return tuple(sorted(set(values.dropna().astype(float))))
 
+    cells = pd.concat(everywhere, ignore_index=True) if everywhere else None
     return Known(numbers(shown, ["value"]), numbers(shown, ["numerator", "denominator"]),
-                 numbers(secret, ["value"]), numbers(secret, ["numerator", "denominator"]))
+                 numbers(secret, ["value"]), numbers(secret, ["numerator", "denominator"]), cells)
 
 
 def _matches(number: TypedNumber, candidates: tuple[float, ...]) -> bool:
@@ -155,28 +284,111 @@ def _closest(number: TypedNumber, candidates: tuple[float, ...], n: int = 3) -> 
     return ", ".join(shown) or "keine"
 
 
-def check_text(text: StaffText, known: Known, stop_on_stale: bool) -> list[Problem]:
+def _line_of(text: StaffText, offset: int) -> int:
+    return text.first_line + text.body.count("\n", 0, offset)
+
+
+def _differences(at: pd.DataFrame, city: pd.DataFrame, decimals: int) -> list[float]:
+    """Differences a "Prozentpunkte" number can state about an area: between two of its years, and
+    between it and the city in the same year (same indicator and group); of the exact values and of
+    the values as the report shows them (a reader subtracts those)."""
+    found = []
+    both = at.merge(city, on=["indicator", "group", "year"], suffixes=("", "_city"))
+    for places in (None, decimals):
+        for _, series in at.groupby(["indicator", "group"]):
+            values = series["value"].astype(float).round(places or 15).tolist()
+            found += [abs(a - b) for i, a in enumerate(values) for b in values[i + 1:]]
+        area, whole = both["value"].astype(float), both["value_city"].astype(float)
+        found += (area.round(places or 15) - whole.round(places or 15)).abs().tolist()
+    return found
+
+
+def _shown_value(row: pd.Series, number: TypedNumber, several: bool) -> str:
+    """"41,4 % (2019)", with the group and, for a text on several indicators, the indicator."""
+    value = formatting.number(float(row["value"]), max(number.decimals, 1))
+    unit = f"\u00a0{row['unit']}" if row["unit"] else ""
+    about = [str(row["year"])]
+    if row["group"] != "total":
+        about.append(catalogue.GROUP_LABELS.get(row["group"], row["group"]))
+    if several:
+        about.append(str(row["indicator_name"]))
+    return f"{value}{unit} ({', '.join(about)})"
+
+
+def _area_problem(number: TypedNumber, place: Place, text: StaffText, known: Known) -> str | None:
+    """None when the number does not stand by a named area with published values to compare (the general
+    rule decides), "" when it is that area's value, else why not (German)."""
+    cells = known.cells
+    if place.mention is None or cells is None or cells.empty:
+        return None
+    years = {y for y in (*place.years, text.year) if y <= text.year}
+    where = {(level, code) for level, code, _ in place.mention.areas}
+    in_years = cells[cells["year"].isin(years)]
+    keys = list(zip(in_years["area_level"], in_years["area_code"].astype(str)))
+    at = in_years[[key in where for key in keys]]
+    if at.empty:
+        return None
+    if number.points:
+        candidates = tuple(_differences(at, in_years[in_years["area_level"] == "stadt"], max(number.decimals, 1)))
+    elif number.is_rate:
+        candidates = tuple(at["value"].astype(float))
+    else:
+        candidates = tuple(pd.to_numeric(pd.concat([at["numerator"], at["denominator"]]), errors="coerce").dropna())
+    if _matches(number, candidates):
+        return ""
+    name = place.mention.areas[0][2]
+    several = at["indicator"].nunique() > 1
+    message = f"„{number.text}“ steht bei {name}"
+    if number.is_rate and not number.points:
+        near = at.assign(distance=(at["value"].astype(float) - number.value).abs()).sort_values(["distance", "year"])
+        shown = list(dict.fromkeys(_shown_value(row, number, several) for _, row in near.head(3).iterrows()))
+        message += f"; veröffentlicht ist dort {', '.join(shown)}"
+        owners = cells[(cells["value"].astype(float).round(number.decimals) - number.value).abs() < 1e-9]
+        owners = owners.assign(other_group=owners["group"].ne("total")).sort_values(["other_group", "year"],
+                                                                                   ascending=[True, False])
+        named = [f"{n} {y}" for n, y in dict.fromkeys(zip(owners["area_name"].fillna("").astype(str), owners["year"]))
+                 if n and n != name][:2]
+        if named:
+            message += f" ({number.text} ist z. B. der Wert von {' und '.join(named)})"
+    else:
+        message += f" und passt zu keiner veröffentlichten Zahl dieses Gebiets ({', '.join(str(y) for y in sorted(years))})"
+        message += f"; am nächsten: {_closest(number, candidates)}"
+    cite = f"{{{{{text.key} {place.mention.written}}}}}" if text.place == "indikator" else "{{indikator jahr gebiet}}"
+    return f"{message}. Tippfehler oder nach einer Revision veraltet? Besser als Platzhalter zitieren, z. B. {cite}."
+
+
+def check_text(text: StaffText, known: Known, stop_on_stale: bool, names: dict | None = None) -> list[Problem]:
     """The problems of one text's typed numbers (see the module docstring)."""
     problems = []
-    for offset, line in enumerate(text.body.splitlines()):
-        for number in typed_numbers(line):
-            if number.year_like:
-                continue
-            published = known.rates if number.is_rate else known.counts
-            hidden = known.hidden_rates if number.is_rate else known.hidden_counts
-            if _matches(number, published):
-                continue
-            where = text.first_line + offset
-            if _matches(number, hidden):
-                problems.append(Problem(text.path, where, f"„{number.text}“ gleicht einem Wert, den die Geheimhaltungsregel "
-                                                          "hier nicht veröffentlicht. Bitte streichen (eine kleine Zahl, die "
-                                                          "keine Fallzahl ist, als Wort schreiben).", fatal=True))
-            elif number.statistic:
-                problems.append(Problem(text.path, where, f"„{number.text}“ passt zu keiner veröffentlichten Zahl dieser Stelle "
-                                                          f"(bis {text.year}); am nächsten: {_closest(number, published)}. "
-                                                          "Tippfehler oder nach einer Revision veraltet? Besser als Platzhalter "
-                                                          "zitieren, z. B. {{indikator jahr gebiet}}.", fatal=stop_on_stale))
+    for offset, number, place in placed_numbers(text.body, names):
+        if number.year_like:
+            continue
+        published = known.rates if number.is_rate else known.counts
+        hidden = known.hidden_rates if number.is_rate else known.hidden_counts
+        where = _line_of(text, offset)
+        if not _matches(number, published) and _matches(number, hidden):
+            problems.append(Problem(text.path, where, f"„{number.text}“ gleicht einem Wert, den die Geheimhaltungsregel "
+                                                      "hier nicht veröffentlicht. Bitte streichen (eine kleine Zahl, die "
+                                                      "keine Fallzahl ist, als Wort schreiben).", fatal=True, kind="geheim"))
+            continue
+        if not number.statistic:
+            continue
+        by_area = _area_problem(number, place, text, known)
+        if by_area:
+            problems.append(Problem(text.path, where, by_area, fatal=stop_on_stale))
+        elif by_area is None and not _matches(number, published):
+            problems.append(Problem(text.path, where, f"„{number.text}“ passt zu keiner veröffentlichten Zahl dieser Stelle "
+                                                      f"(bis {text.year}); am nächsten: {_closest(number, published)}. "
+                                                      "Tippfehler oder nach einer Revision veraltet? Besser als Platzhalter "
+                                                      "zitieren, z. B. {{indikator jahr gebiet}}.", fatal=stop_on_stale))
     return problems
+
+
+def placeholder_problems(text: StaffText, fatal: bool) -> list[Problem]:
+    """Placeholders that show no number: a secret value or none (helpers.disclosure.citations); hints in a
+    working build, refused in a release (`fatal`)."""
+    return [Problem(text.path, citation.reference.line, hint, fatal=fatal, kind="platzhalter")
+            for citation in citations.citations(text) if (hint := citation.hint())]
 
 
 def _nowhere(text: StaffText, stop_on_stale: bool) -> Problem:
@@ -185,21 +397,23 @@ def _nowhere(text: StaffText, stop_on_stale: bool) -> Problem:
             "empfehlungen": f"die Empfehlungen des Handlungsfelds '{text.key}' (blocks.recommendations)",
             "einleitung": "die Einleitung (commentary.introduction)"}[text.place]
     return Problem(text.path, None, f"Dieser Text erscheint in keinem Kapitel des Berichts: kein Kapitel zeigt {what}. "
-                                    "Datei umbenennen oder den Abschnitt in ein Kapitel aufnehmen.", fatal=stop_on_stale)
+                                    "Datei umbenennen oder den Abschnitt in ein Kapitel aufnehmen.", fatal=stop_on_stale, kind="ort")
 
 
 def check(year: int, stop_on_stale: bool, shown: pd.DataFrame | None = None,
-          shown_in: dict[str, set[str]] | None = None) -> list[Problem]:
-    """Every typed number of a year's texts (none when the year has no texts), against the cells
-    the report shows (`shown`, the chapters' records) or, without them, every published cell.
+          shown_in: dict[str, set[str]] | None = None, final: bool = False) -> list[Problem]:
+    """Every typed number and placeholder of a year's texts (none when the year has no texts), against
+    the cells the report shows (`shown`, the chapters' records) or, without them, every published cell.
 
     `shown_in` ({text relative to data/: chapters showing it}, from a build of all chapters): a
     text's numbers are compared with the cells of the chapters that show it only, and a text no
     chapter shows is reported (stale-like: it would be missing from the report unnoticed).
+    `final`: a release; a placeholder that shows no number is refused, not a hint.
     """
     cat = catalogue.load()
     year_texts = texts.load(year, {h.id for h in cat.handlungsfelder}, {i.id for i in cat.indicators})
     problems = []
+    names = None
     for text in year_texts:
         cells = shown
         if shown_in is not None:
@@ -209,7 +423,9 @@ def check(year: int, stop_on_stale: bool, shown: pd.DataFrame | None = None,
                 continue
             if cells is not None and "chapter" in cells:
                 cells = cells[cells["chapter"].isin(chapters)]
+        problems += placeholder_problems(text, fatal=final)
         typed = [n for line in text.body.splitlines() for n in typed_numbers(line) if not n.year_like]
         if typed:  # the published numbers of a place are gathered only for texts that type one
-            problems += check_text(text, known_numbers(_indicators(text, cat), year, cells), stop_on_stale)
-    return problems
+            names = names if names is not None else _names()
+            problems += check_text(text, known_numbers(_indicators(text, cat), year, cells), stop_on_stale, names)
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
