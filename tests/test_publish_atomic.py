@@ -125,9 +125,10 @@ def test_a_violation_publishes_nothing_of_the_run(published, tmp_path, capsys):
               & (frame["area_level"] == cell["area_level"]) & (frame["year"] == 2014) & (frame["group"] == cell["group"]))
     frame.loc[secret, ["value", "flag"]] = [50.0, ""]  # a suppressed cell published in the staged table
     frame.to_csv(stage / "indikatoren_2014.csv", index=False, lineterminator="\n")
+    before = _view(out)
     assert not _finish(out, table)
     assert "Geheimhaltungsregel" in capsys.readouterr().err
-    assert not (out / "report.html").exists() and not (out / "manifest.json").exists()
+    assert _view(out) == before and _complete(out)  # the previous, checked report stays as it was
     assert not publication.staging_dir(out).exists()
 
 

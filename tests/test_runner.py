@@ -669,8 +669,11 @@ def test_a_successful_build_prints_only_the_runners_lines(tmp_path):
     lines = done.stdout.splitlines()
     assert re.fullmatch(r"Berichtsjahr \d{4}: 1 von 1 Kapiteln werden ausgeführt \(1 parallel\), 0 unverändert", lines[0])
     assert re.fullmatch(r"  00_kontext_bevoelkerung\.ipynb +\d+\.\d s  ok", lines[1])
-    assert re.fullmatch(rf"Bericht: {re.escape(str(tmp_path))}/\d{{4}}/report\.html \(\d+\.\d s\)", lines[2])
-    assert len(lines) == 3, done.stdout
+    assert lines[2:6] == ["Zusammenfassung, Berichtsjahr 2019:", "  Kapitel:  1 (1 ausgeführt, 0 unverändert)",
+                          "  Texte:    4, alle freigegeben und 4 Beispieltexte (vor einer Ausgabe ersetzen oder löschen)",
+                          "  Hinweise: keine"]
+    assert re.fullmatch(rf"  Bericht:  {re.escape(str(tmp_path))}/2019/report\.html \(neu erstellt, \d+\.\d s\)", lines[6])
+    assert len(lines) == 7, done.stdout
 
 
 @pytest.mark.notebooks
@@ -688,7 +691,7 @@ def test_a_final_publication_refuses_drafts_and_stale_typed_numbers(first_build,
 
     assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # refused before anything runs
     err = capsys.readouterr().err
-    assert "Eine endgültige Veröffentlichung für 2014 ist nicht möglich, solange Texte Entwürfe sind:" in err
+    assert "Eine Ausgabe für 2014 ist nicht möglich, solange Texte Entwürfe sind:" in err
     assert str(text.name) in err and "texts freigeben --jahr 2014" in err
 
     texts.release(2014, None)

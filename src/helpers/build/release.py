@@ -8,7 +8,8 @@ tables go, then each file is moved into place with `os.replace` – report.html 
 report a reader can open always has its PDF, tables and manifest beside it. A crash before the
 journal leaves no new file in view (the next build removes the staging folder and says so); a
 crash after it leaves a journal that the next build completes (helpers.build.publication). A violation removes
-the staged files and the report files, so nothing unchecked looks publishable.
+the staged files; the report in view (checked when it was published) stays, unless the violation is in
+the tables in view themselves.
 
 Rebuilding after one chapter changed should cost little more than that chapter: the PDF
 renders in a separate process while the checker runs (only the changed parts, helpers.publish.pdf), the
@@ -87,14 +88,21 @@ def load_table_frame(out: Path) -> pd.DataFrame:
     return pd.read_pickle(paths.build_dir(out) / TABLE_FRAME)
 
 
-def _withdraw(out: Path) -> None:
-    """After a violation: nothing of this run, and no report or table of an earlier one, stays in view."""
+def _withdraw(out: Path, problems: list) -> bool:
+    """After a violation nothing of this run is published. The report in view stays (it passed its own
+    check) unless the violation is in a table in view (tables this run did not export again, checked
+    under today's data and rule): then it leaves view with its tables. True if files in view were removed."""
+    out = Path(out)
+    re_exported = bool(list((staging_dir(out) / "tables").glob("indikatoren_*.csv")))
     shutil.rmtree(staging_dir(out), ignore_errors=True)
+    if re_exported or not any(str(p.file).startswith("tables/") for p in problems):
+        return False
     (out / "manifest.json").unlink(missing_ok=True)
     for name in OUTPUT_FILES:
         (out / name).unlink(missing_ok=True)
     for path in (out / "tables").glob("*"):
         path.unlink()
+    return True
 
 
 # --- disclosure check, incremental ---------------------------------------------------------------
@@ -233,11 +241,14 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
         if worker and worker is not pdf_worker:
             worker.close()
     if problems:
-        _withdraw(out)
+        removed = _withdraw(out, problems)
         print(f"\n{len(problems)} Verstoß/Verstöße gegen die Geheimhaltungsregel; Bericht und Tabellen "
               "wurden nicht veröffentlicht:", file=sys.stderr)
         for p in problems[:30]:
             print(f"  {p}", file=sys.stderr)
+        if removed:
+            print("  Der Bericht und die Tabellen in diesem Ordner wurden entfernt (sie verstoßen selbst gegen die "
+                  "Regel).", file=sys.stderr)
         return False
     staged_tables = sorted(f"tables/{p.name}" for p in (stage / "tables").glob("*") if p.is_file())
     keep = not any(name.startswith("tables/indikatoren_") for name in staged_tables)

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.build import buildstate
+from helpers.build.summary import Summary, TextState
 from helpers.core import arguments, config, context, fileio, paths, texts
 
 #: Files of a finished run; removed at the start of a rebuild so a failed run never leaves one that looks complete.
@@ -373,9 +374,9 @@ def _status_line(name: str, seconds: float, status: str) -> None:
 
 
 def _prepare(p: Plan, state: dict) -> None:
-    """Withdraw the finished report and forget what is about to be rebuilt, before any kernel starts."""
-    for name in sorted(RESULT_FILES, key=lambda n: n != "manifest.json"):  # the manifest first: never claim a half
-        (p.out / name).unlink(missing_ok=True)
+    """Forget what is about to be rebuilt, before any kernel starts. The report in view stays: it is the
+    last complete, checked one, and a new one replaces it only once it is complete and checked
+    (helpers.build.publication); a refused or failed build leaves it untouched."""
     state.pop("report", None)
     if not p.tables_ok:
         state.pop("tables", None)
@@ -552,10 +553,20 @@ def _shown_path(path: Path) -> Path:
         return path
 
 
-def _text_problems(p: Plan, final: bool) -> list[tuple[str, bool]]:
-    """The typed numbers of the year's staff texts that match no number the chapter showing the text
-    shows (the chapters' records in out/published; fatal if the setting or a final publication says
-    so) or reveal a hidden one (always fatal); as (message, fatal)."""
+@dataclass(frozen=True)
+class TextProblem:
+    """One finding of the text check as the runner reports it (helpers.disclosure.textcheck.Problem)."""
+
+    message: str
+    fatal: bool
+    kind: str
+
+
+def _text_problems(p: Plan, final: bool) -> list[TextProblem]:
+    """The year's staff texts against what the report shows (the chapters' records in out/published):
+    typed numbers that match no number at their place or not the area their sentence names, placeholders
+    that show no number, texts no chapter shows (fatal if the setting or a release says so), typed
+    numbers that reveal a hidden value (always fatal)."""
     from helpers.disclosure import register, textcheck
 
     stop = final or config.load().typed_numbers == "abbrechen"
@@ -567,19 +578,20 @@ def _text_problems(p: Plan, final: bool) -> list[tuple[str, bool]]:
                 shown_in.setdefault(name, set()).add(nb.stem)
     every_chapter = [nb.name for nb in p.notebooks] == [nb.name for nb in chapter_notebooks()]
     try:
-        return [(str(problem), problem.fatal)
+        return [TextProblem(str(problem), problem.fatal, problem.kind)
                 for problem in textcheck.check(p.year, stop, shown=records if len(records) else None,
-                                               shown_in=shown_in if every_chapter else None)]
+                                               shown_in=shown_in if every_chapter else None, final=final)]
     except texts.TextError as err:
-        return [(str(err), True)]
+        return [TextProblem(str(err), True, "text")]
 
 
-def _report_text_problems(problems: list[tuple[str, bool]]) -> bool:
+def _report_text_problems(problems: list[TextProblem], summary: Summary) -> bool:
     """Print hints as the run's own lines and the fatal problems as the failure; True if any is fatal."""
-    for message, fatal in problems:
-        if not fatal:
-            print(f"  Hinweis: {message}", flush=True)
-    fatal = [message for message, is_fatal in problems if is_fatal]
+    summary.hints = [(problem.kind, problem.message) for problem in problems]
+    for problem in problems:
+        if not problem.fatal:
+            print(f"  Hinweis: {problem.message}", flush=True)
+    fatal = [problem.message for problem in problems if problem.fatal]
     if fatal:
         print(f"\n{len(fatal)} Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:", file=sys.stderr)
         for message in fatal:
@@ -608,17 +620,25 @@ def _texts_refused(year: int) -> bool:
     return False
 
 
-def _drafts_refused(year: int) -> bool:
-    """A final publication refuses texts not yet released, naming them (before any kernel starts)."""
-    open_drafts = texts.drafts(year)
-    if open_drafts:
-        print(f"Fehler: Eine endgültige Veröffentlichung für {year} ist nicht möglich, solange Texte Entwürfe sind:",
-              file=sys.stderr)
-        for path in open_drafts:
-            print(f"  {_shown_path(path)}", file=sys.stderr)
+def _unfinished_refused(year: int, state: TextState) -> bool:
+    """A release refuses texts not yet released and example texts (also released ones), naming them
+    (before any kernel starts)."""
+    def listed(files: list[str]) -> None:
+        for name in files:
+            print(f"  {_shown_path(paths.ROOT / name)}", file=sys.stderr)
+
+    if state.drafts:
+        print(f"Fehler: Eine Ausgabe für {year} ist nicht möglich, solange Texte Entwürfe sind:", file=sys.stderr)
+        listed(state.drafts)
         print(f"  Freigeben mit: integrationsmonitoring texts freigeben --jahr {year} (make texts-release YEAR={year})",
               file=sys.stderr)
-    return bool(open_drafts)
+    if state.examples:
+        print(f"Fehler: Eine Ausgabe für {year} ist nicht möglich, solange Beispieltexte der Demodaten darunter sind "
+              "(Kopf „beispiel: true“):", file=sys.stderr)
+        listed(state.examples)
+        print("  Bitte durch eigene Texte ersetzen (und „beispiel: true“ aus dem Kopf entfernen) oder löschen.",
+              file=sys.stderr)
+    return bool(state.drafts or state.examples)
 
 
 def _report_failures(out: Path, failed: list[Result]) -> None:
@@ -630,17 +650,30 @@ def _report_failures(out: Path, failed: list[Result]) -> None:
     print(f"  Ausgeführte Notebooks zur Fehlersuche: {out / 'notebooks'}", file=sys.stderr)
 
 
-def _publish(p: Plan, state: dict, durations: dict[str, float], table_box: dict, pdf: bool) -> bool:
+def _publish(p: Plan, state: dict, durations: dict[str, float], side: dict, pdf: bool) -> bool:
+    """Stitch, render, check and publish (helpers.build.release.finish); False if nothing was published.
+    An unexpected error (the PDF step, a broken file) is reported in one German line with its log, like a
+    failed chapter, and the previous report stays in view."""
     from helpers.build import release
 
-    table = table_box.get("table")
-    if table is None:
-        table = release.load_table_frame(p.out)
+    table = side.get("table")
     executed = [p.out / "notebooks" / nb.name for nb in p.notebooks]
     previous_check = state.get("check")
-    if not release.finish(p.year, p.out, executed, table, durations, [nb.stem for nb in p.notebooks],
-                              pdf=pdf, previous_check=previous_check, check_basis=p.tables_key,
-                              pdf_worker=table_box.get("pdf_worker")):
+    try:
+        if table is None:
+            table = release.load_table_frame(p.out)
+        published = release.finish(p.year, p.out, executed, table, durations, [nb.stem for nb in p.notebooks],
+                                   pdf=pdf, previous_check=previous_check, check_basis=p.tables_key,
+                                   pdf_worker=side.get("pdf_worker"))
+    except Exception as exc:  # noqa: BLE001 - reported like a failed chapter, with the traceback in a log
+        import traceback
+
+        log = p.out / "logs" / "bericht.log"
+        fileio.write_text_atomic(log, "".join(traceback.format_exception(exc)))
+        print(f"\nFehler beim Zusammenstellen des Berichts: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"  Vollständige Fehlermeldung: {_shown_path(log)}", file=sys.stderr)
+        published = False
+    if not published:
         state.pop("check", None)
         buildstate.save_state(p.out, state)
         return False
@@ -648,6 +681,15 @@ def _publish(p: Plan, state: dict, durations: dict[str, float], table_box: dict,
     state["report"] = {"key": p.report_key, "outputs": buildstate.checksums(p.out, _report_outputs(p.out))}
     buildstate.save_state(p.out, state)
     return True
+
+
+def report_year(year: int | None) -> int:
+    """The year a run for `year` builds: the year itself, or the default (ValueError when none can be built)."""
+    notebooks = select_notebooks(None)
+    parameters = {nb.name: json.dumps(chapter_parameters(nb), sort_keys=True, ensure_ascii=False) for nb in notebooks}
+    inputs = buildstate.collect_inputs(notebooks, parameters=parameters, cache=paths.build_dir(paths.OUTPUTS),
+                                       config_file=paths.CONFIG_YAML)
+    return _resolve_year(year, _offered_years(inputs, notebooks))
 
 
 def _plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str] | None, pdf: bool,
@@ -666,13 +708,22 @@ def _plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str
     return plan(year, notebooks, inputs, state, pdf, force), state
 
 
+def _text_state(year: int) -> TextState:
+    try:
+        return TextState.of_year(year)
+    except texts.TextError:
+        return TextState()  # a broken front matter: _texts_refused names it
+
+
 def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] | None = None,
         chapters: list[str] | None = None, pdf: bool = True, force: bool = False,
         scheduler: str | None = None, final: bool = False) -> int:
-    """Build (or bring up to date) the report of one year: 0 done, 1 a chapter or the check failed, 2 bad parameters.
+    """Build (or bring up to date) the report of one year: 0 done, 1 a chapter or a check failed, 2 bad parameters.
 
-    `final`: a final publication; refused while a staff text is a draft, and a typed number that
-    matches no published one stops it (helpers.disclosure.textcheck).
+    `final`: the checks of a release (helpers.build.edition): refused while a staff text is a draft or an
+    example, and every hint of the text check (a typed number that is not the value at its place, a
+    placeholder that shows no number) stops it. Every run that got past its parameters ends with a
+    summary (helpers.build.summary); one that publishes nothing leaves the previous report in view.
     """
     started = time.perf_counter()
     try:
@@ -680,17 +731,33 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
     except ValueError as exc:  # ParameterError (helpers.sections.parameters) is a ValueError
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
-    if final and _drafts_refused(p.year):
+    summary = Summary(p.year, p.out, len(p.notebooks), texts=_text_state(p.year))
+    code = _run_planned(p, state, summary, jobs, scheduler, pdf, final)
+    if not summary.published and not summary.unchanged:
+        from helpers.build import publication
+
+        shutil.rmtree(publication.staging_dir(p.out), ignore_errors=True)  # nothing of this run is half in view
+    summary.seconds = time.perf_counter() - started
+    summary.print()
+    return code
+
+
+def _run_planned(p: Plan, state: dict, summary: Summary, jobs: int | None, scheduler: str | None, pdf: bool,
+                 final: bool) -> int:
+    if final and _unfinished_refused(p.year, summary.texts):
         return 1
     if not p.nothing_to_do and state.get("texts_checked") != p.texts_key:
         if _texts_refused(p.year):
             return 1
         state["texts_checked"] = p.texts_key  # saved with the state below
-    if p.nothing_to_do and final and _report_text_problems(_text_problems(p, final)):
-        return 1
     if p.nothing_to_do:
+        if final and _report_text_problems(_text_problems(p, final), summary):
+            return 1
+        if not final:
+            summary.hints = [(str(kind), str(message)) for kind, message in state.get("hints", [])]
+        summary.unchanged = True
         print(f"Nichts zu tun: Berichtsjahr {p.year}, {len(p.notebooks)} Kapitel, Daten, Code und Notebooks "
-              f"unverändert ({p.out / 'report.html'}, {time.perf_counter() - started:.1f} s)", flush=True)
+              "unverändert", flush=True)
         return 0
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(p.todo) or 1))
     where = f" (Scheduler {scheduler})" if scheduler else f" ({jobs} parallel)" if p.todo else ""
@@ -700,29 +767,33 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
     for nb in p.notebooks:
         if nb not in p.todo:
             _status_line(nb.name, state["notebooks"][nb.name]["seconds"], "unverändert")
-    table_box: dict = {"final": final}  # what runs alongside the kernels leaves its results here
+    summary.ran = len(p.todo)
     with _use_values_cache(p):
-        return _build(p, state, jobs, scheduler, table_box, pdf, started)
+        return _build(p, state, jobs, scheduler, pdf, final, summary)
 
 
-def _build(p: Plan, state: dict, jobs: int, scheduler: str | None, table_box: dict, pdf: bool,
-           started: float) -> int:
+def _build(p: Plan, state: dict, jobs: int, scheduler: str | None, pdf: bool, final: bool, summary: Summary) -> int:
+    side: dict = {}  # what runs alongside the kernels leaves its results here
     try:
-        results = _execute_all(p, state, jobs, scheduler, table_box, pdf)
+        results = _execute_all(p, state, jobs, scheduler, side, pdf)
         failed = [r for r in results if r.error]
+        summary.failed = len(failed)
         if failed:
             _report_failures(p.out, failed)
             return 1
         _sync_side_outputs(p, state)  # the chapters' records, which the texts' typed numbers are checked against
-        if _report_text_problems(_text_problems(p, table_box.get("final", False))):
+        problems = _text_problems(p, final)
+        state["hints"] = [[problem.kind, problem.message] for problem in problems]  # for a run with nothing to do
+        buildstate.save_state(p.out, state)
+        if _report_text_problems(problems, summary):
             return 1
         durations = {nb.name: state["notebooks"][nb.name]["seconds"] for nb in p.notebooks}
-        if not _publish(p, state, durations, table_box, pdf):
+        if not _publish(p, state, durations, side, pdf):
             return 1
+        summary.published = True
     finally:
-        if "pdf_worker" in table_box:
-            table_box["pdf_worker"].close()
-    print(f"Bericht: {p.out / 'report.html'} ({time.perf_counter() - started:.1f} s)", flush=True)
+        if "pdf_worker" in side:
+            side["pdf_worker"].close()
     return 0
 
 

@@ -342,6 +342,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.aktion == "freigeben":
             released = release(args.jahr, args.namen)
             print(f"{len(released)} Texte für {args.jahr} freigegeben.")
+            examples = [t["file"] for t in listing(args.jahr) if t["example"]]
+            if examples:
+                print(f"{len(examples)} davon sind Beispieltexte der Demodaten (Kopf „beispiel: true“) und bleiben als "
+                      "solche gekennzeichnet; eine Ausgabe (make release) lehnt sie ab, bis sie durch eigene Texte "
+                      "ersetzt oder gelöscht sind:")
+                for name in examples:
+                    print(f"  {name}")
         else:
             open_drafts = set(drafts(args.jahr))
             for path in _files(folder(args.jahr)):
