@@ -1,7 +1,8 @@
 # The front door of the workbench. Every target sets up what it needs by itself:
 # a project virtual environment (.venv) installed from the pinned lock file.
 #
-#   make report [YEAR=2013] [FORCE=1] [FINAL=1]   build outputs/<year>/ (only what changed); FINAL: no draft texts
+#   make report [YEAR=2013] [FORCE=1] [FINAL=1]   build outputs/<year>/ (only what changed); FINAL: a release's checks
+#   make release [YEAR=2020]  publish an edition: committed inputs, a release's checks, outputs/<year>/ausgaben/<n>/
 #   ... CITY=berlin           every target for another city set up under cities/<name>/ (outputs/<name>/<year>/)
 #   make test                 run the whole test suite
 #   make bench                measure the runner against a papermill baseline and one kernel doing all chapters
@@ -46,10 +47,10 @@ endif
 endif
 SRC    ?= ../shared/data/$(or $(CITY),muenster)
 
-.PHONY: setup report test verify bench lab data templates ingest check-city texts-draft texts-release lock clean help
+.PHONY: setup report release test verify bench lab data templates ingest check-city texts-draft texts-release lock clean help
 
 help:
-	@sed -n '1,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,19p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -68,6 +69,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 report: $(STAMP)
 	@$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu) $(if $(FINAL),--endgueltig)
+
+release: $(STAMP)
+	@$(CLI) release $(if $(YEAR),--jahr $(YEAR))
 
 test: export IM_CITY =
 test: $(STAMP)

@@ -7,6 +7,7 @@ import os
 import platform
 import shutil
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -170,17 +171,47 @@ def test_verify_fails_and_names_the_number_when_the_data_changed(run_dir, tmp_pa
     obs.to_csv(sms, index=False, lineterminator="\n")
     assert verify.verify(run_dir / "manifest.json", root=root) == 1
     err = capsys.readouterr().err
-    assert "geändert: tabelle|mv_anteil|stadtteil|11|2014|total" in err
-    assert "data/observations/sms.csv" in err
+    causes, numbers = err.split(" weichen zwischen veröffentlichtem Bericht und Neuberechnung ab:")
+    assert "1 Eingabe(n) anders als bei der Veröffentlichung – sie erklären Abweichungen unten:\n" \
+           "  geändert: data/observations/sms.csv\n" in causes  # the cause first, one line per file
+    assert "geändert: Tabelle: mv_anteil, stadtteil 11, 2014: veröffentlicht" in numbers
 
 
 def test_compare_names_a_changed_chapter_number_with_its_text():
-    old = {"published": {"numbers": {"kapitel|02|00001": "21,7", "tabelle|x|stadt|1|2014|total": "3.5"},
-                         "contexts": {"kapitel|02|00001": "lag der Wert bei"}}}
-    new = {"published": {"numbers": {"kapitel|02|00001": "21,8", "tabelle|x|stadt|1|2014|total": "3.5"}}}
+    key = "kapitel|02|Arbeitslosigkeit|lag der Wert bei § %|1"
+    old = {"published": {"numbers": {key: "21,7", "tabelle|x|stadt|1|2014|total": "3.5"},
+                         "contexts": {key: "lag der Wert bei"}}}
+    new = {"published": {"numbers": {key: "21,8", "tabelle|x|stadt|1|2014|female": "3.5"}}}
     assert manifest.compare(old, new) == [
-        "geändert: kapitel|02|00001 (nach „…lag der Wert bei“): veröffentlicht 21,7, neu berechnet 21,8"]
+        "neu: Tabelle: x, stadt 1, 2014, Gruppe female = 3.5",  # the tables' values first
+        "fehlt: Tabelle: x, stadt 1, 2014 (veröffentlicht: 3.5)",
+        "geändert: Kapitel 02, Abschnitt „Arbeitslosigkeit“, nach „…lag der Wert bei“: veröffentlicht 21,7, neu berechnet 21,8"]
     assert manifest.compare(old, old) == []
+
+
+def _chapter_with(tmp_path, paragraphs: list[str]):
+    cells = [nbformat.v4.new_markdown_cell("## Arbeitslosigkeit")]
+    for text in paragraphs:
+        cell = nbformat.v4.new_code_cell("x")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": f"<p>{text}</p>"})]
+        cells.append(cell)
+    path = tmp_path / "02_arbeit.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_chapter_numbers_are_keyed_by_meaning_so_a_missing_paragraph_shifts_nothing(tmp_path):
+    """Keyed by position, one paragraph less moved every later key (888 'differences' for 5 missing texts)."""
+    empty = pd.DataFrame(columns=["indicator", "area_level", "area_code", "year", "group", "value", "flag"])
+    paragraphs = ["In Coerde lag der Anteil bei 53,1 %.", "Eine Einordnung mit 12,0 %.",
+                  "In Kinderhaus-West lag er bei 41,4 %.", "In Kinderhaus-West lag er bei 41,4 %."]
+    before, _ = manifest.fingerprints(empty, [_chapter_with(tmp_path, paragraphs)])
+    after, _ = manifest.fingerprints(empty, [_chapter_with(tmp_path, [p for p in paragraphs if "Einordnung" not in p])])
+    assert set(before) - set(after) == {"kapitel|02_arbeit|Arbeitslosigkeit|Eine Einordnung mit § %.|1"}
+    assert set(after) < set(before) and all(after[k] == before[k] for k in after)
+    assert before["kapitel|02_arbeit|Arbeitslosigkeit|In Kinderhaus-West lag er bei § %.|2"] == "41,4"  # recurring words
+    positional, _ = manifest.fingerprints(empty, [_chapter_with(tmp_path, paragraphs)], version=1)
+    assert sorted(positional) == [f"kapitel|02_arbeit|{i:05d}" for i in range(4)]  # old manifests: verify still works
 
 
 def test_indicator_values_are_shared_through_the_runs_folder(tmp_path, monkeypatch):

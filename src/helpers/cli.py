@@ -107,6 +107,8 @@ def run_data(argv: list[str]) -> int:
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
             _module_main("helpers.build.runner")),
+    Command("release", ("ausgabe",), "eine Ausgabe veröffentlichen: geprüft, nummeriert, nie überschrieben",
+            _module_main("helpers.build.edition")),
     Command("test", ("testen",), "alle Tests ausführen (zwei Prozesse)", run_tests),
     Command("verify", ("nachpruefen",), "Bericht neu bauen und jede Zahl mit manifest.json vergleichen",
             _module_main("helpers.build.verify")),

@@ -64,16 +64,60 @@ def environment_differences(published: dict, here: dict) -> list[str]:
     return lines
 
 
+#: git's two-letter status, as a German word for the lists a release and the manifest give.
+_STATUS = {"??": "nicht eingecheckt", "A": "neu, nicht eingecheckt", "M": "geändert", "D": "gelöscht",
+           "R": "umbenannt", "C": "kopiert", "U": "Konflikt"}
+
+
+def _input_pathspecs(root: Path) -> list[str]:
+    """The inputs of INPUT_GLOBS as git pathspecs relative to `root` (the folders and files that exist)."""
+    tops = dict.fromkeys(pattern.split("/")[0] for pattern in INPUT_GLOBS)
+    return [top for top in tops if (root / top).exists()]
+
+
+def uncommitted_inputs(root: Path | None = None) -> list[tuple[str, str]]:
+    """(status in German, path relative to `root`) of every input that differs from the commit: modified,
+    staged, deleted or untracked (a year's texts written by `texts entwurf`, the files `make ingest` writes).
+    Empty outside a git checkout (then the manifest says the commit is unknown)."""
+    root = Path(root or paths.ROOT)
+    try:
+        top = Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True,
+                                  check=True).stdout.strip())
+        listed = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
+                                 *_input_pathspecs(root)], cwd=root, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    found = []
+    entries = iter(listed.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        code, name = entry[:2], entry[3:]
+        if code[0] in "RC":
+            next(entries, None)  # the old name of a rename follows
+        path = (top / name).resolve()
+        if "__pycache__" in path.parts or not path.is_relative_to(root.resolve()):
+            continue
+        word = _STATUS.get(code) or _STATUS.get(code.strip()[:1], code.strip())
+        found.append((word, path.relative_to(root.resolve()).as_posix()))
+    return sorted(found, key=lambda item: item[1])
+
+
 def git_state(root: Path | None = None) -> dict[str, object]:
-    """Commit of the code and whether the working tree differed from it."""
+    """Commit of the code, whether any input differs from it (also an untracked one: a new year's texts,
+    ingested deliveries), and which."""
     root = Path(root or paths.ROOT)
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True,
-                               text=True, check=True).stdout.strip() != ""
-        return {"commit": commit, "dirty": dirty}
     except (OSError, subprocess.CalledProcessError):
-        return {"commit": "unbekannt", "dirty": None}
+        return {"commit": "unbekannt", "dirty": None, "uncommitted": []}
+    uncommitted = uncommitted_inputs(root)
+    return {"commit": commit, "dirty": bool(uncommitted), "uncommitted": [{"status": s, "file": f} for s, f in uncommitted]}
+
+
+#: Marks a heading in the visible text of a chapter (chapter_numbers keys its numbers by the heading above).
+HEADING_MARK = "\x00"
+HEADINGS = ("h1", "h2", "h3", "h4")
 
 
 class _Text(HTMLParser):
@@ -84,9 +128,13 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self._skip += tag in ("style", "script")
+        if tag in HEADINGS:
+            self.parts.append(HEADING_MARK)
 
     def handle_endtag(self, tag):
         self._skip -= tag in ("style", "script") and self._skip > 0
+        if tag in HEADINGS:
+            self.parts.append(HEADING_MARK)
 
     def handle_data(self, data):
         if not self._skip:
@@ -94,8 +142,10 @@ class _Text(HTMLParser):
 
 
 def _visible_text(cell) -> str:
+    """What a reader sees of a cell; headings (Markdown lines with #, HTML h1-h4) between HEADING_MARKs."""
     if cell.cell_type == "markdown":
-        return cell.source
+        return "\n".join(f"{HEADING_MARK}{line.lstrip('#').strip()}{HEADING_MARK}" if line.startswith("#") else line
+                         for line in cell.source.splitlines())
     chunks = []
     for output in cell.get("outputs", []):
         data = output.get("data", {})
@@ -110,17 +160,33 @@ def _visible_text(cell) -> str:
     return "\n".join(chunks)
 
 
-def chapter_numbers(notebook: Path) -> list[tuple[str, str]]:
-    """(context, number) for every number a reader sees in an executed chapter, in order."""
+def _masked(text: str) -> str:
+    """A context with its numbers replaced by #: the same words around a changed number keep their key."""
+    return " ".join(NUMBER.sub("#", text).split())
+
+
+def chapter_numbers(notebook: Path) -> list[tuple[str, str, str]]:
+    """(context, number, meaning) for every number a reader sees in an executed chapter, in order.
+
+    `meaning` names the number by where it stands, not by its position in the chapter: the heading above
+    it and the words around it with every number masked ("Arbeitslosigkeit|lag in Coerde bei # %"). A
+    paragraph more or less changes only its own numbers' keys, so `make verify` names what really differs."""
     nb = nbformat.read(notebook, as_version=4)
     found = []
+    heading = ""
     for cell in nb.cells:
         if HIDDEN_TAGS & set(cell.metadata.get("tags", [])) or cell.cell_type == "raw":
             continue
-        text = " ".join(_visible_text(cell).split())
-        for match in NUMBER.finditer(text):
-            context = text[max(0, match.start() - 40):match.start()].strip()
-            found.append((context, match.group(0)))
+        pieces = _visible_text(cell).split(HEADING_MARK)
+        for index, piece in enumerate(pieces):
+            text = " ".join(piece.split())
+            if index % 2 == 1:  # between two marks: a heading
+                heading = _masked(text) or heading
+                continue
+            for match in NUMBER.finditer(text):
+                context = text[max(0, match.start() - 40):match.start()].strip()
+                around = text[max(0, match.start() - 60):match.start()] + "§" + text[match.end():match.end() + 20]
+                found.append((context, match.group(0), f"{heading}|{_masked(around)}"))
     return found
 
 
@@ -130,7 +196,7 @@ def _cell_text(value, flag: str) -> str:
     return f"{float(value):.10g}" + (f" {flag}" if flag in ("r", "p") else "")
 
 
-def cached_chapter_numbers(notebook: Path, cache: Path | None) -> list[tuple[str, str]]:
+def cached_chapter_numbers(notebook: Path, cache: Path | None) -> list[tuple[str, str, str]]:
     """chapter_numbers, kept in `cache` by the checksum of the executed chapter and of this module:
     reading and parsing all chapters took 0.6 s of every rebuild, also when one chapter changed."""
     if cache is None:
@@ -138,7 +204,7 @@ def cached_chapter_numbers(notebook: Path, cache: Path | None) -> list[tuple[str
     key = sha256_bytes(Path(__file__).read_bytes() + Path(notebook).read_bytes())
     path = Path(cache) / f"{key}.json"
     try:
-        return [tuple(pair) for pair in json.loads(path.read_text(encoding="utf-8"))]
+        return [tuple(triple) for triple in json.loads(path.read_text(encoding="utf-8"))]
     except (OSError, ValueError):
         found = chapter_numbers(notebook)
         write_text_atomic(path, json.dumps(found, ensure_ascii=False))
@@ -151,20 +217,33 @@ def _prune(cache: Path, keep: set[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-def fingerprints(table: pd.DataFrame, notebooks: list[Path],
-                 cache: Path | None = None) -> tuple[dict[str, str], dict[str, str]]:
-    """Every published number by a stable key (table cells, then each chapter's numbers in order),
+#: Version 2 keys chapter numbers by meaning (heading and masked words); version 1 by position.
+VERSION = 2
+
+
+def fingerprints(table: pd.DataFrame, notebooks: list[Path], cache: Path | None = None,
+                 version: int = VERSION) -> tuple[dict[str, str], dict[str, str]]:
+    """Every published number by a stable key (table cells by indicator, area, year and group; chapter
+    numbers by chapter, heading and the masked words around them, counted where the same words recur),
     and for chapter numbers the text before them, so a difference can be found in the report.
 
-    `cache`: a folder where each chapter's numbers are kept while the chapter is unchanged."""
+    `cache`: a folder where each chapter's numbers are kept while the chapter is unchanged.
+    `version` 1: chapter numbers keyed by their position, as manifests before version 2 (make verify of
+    an old manifest)."""
     numbers, contexts = {}, {}
     for row in table.itertuples(index=False):
         key = f"tabelle|{row.indicator}|{row.area_level}|{row.area_code}|{row.year}|{row.group}"
         numbers[key] = _cell_text(row.value, row.flag)
     for nb in notebooks:
-        for i, (context, number) in enumerate(cached_chapter_numbers(nb, cache)):
-            numbers[f"kapitel|{nb.stem}|{i:05d}"] = number
-            contexts[f"kapitel|{nb.stem}|{i:05d}"] = context
+        seen: dict[str, int] = {}
+        for i, (context, number, meaning) in enumerate(cached_chapter_numbers(nb, cache)):
+            if version == 1:
+                key = f"kapitel|{nb.stem}|{i:05d}"
+            else:
+                seen[meaning] = seen.get(meaning, 0) + 1
+                key = f"kapitel|{nb.stem}|{meaning}|{seen[meaning]}"
+            numbers[key] = number
+            contexts[key] = context
     if cache is not None and Path(cache).is_dir():
         _prune(cache, {f"{sha256_bytes(Path(__file__).read_bytes() + Path(nb).read_bytes())}.json"
                        for nb in notebooks})
@@ -182,7 +261,7 @@ def build(params: dict, durations: dict[str, float], table: pd.DataFrame, notebo
           outputs: dict[str, str], cache: Path | None = None) -> dict:
     numbers, contexts = fingerprints(table, notebooks, cache)
     return {
-        "manifest_version": 1,
+        "manifest_version": VERSION,
         "parameters": params,
         "git": git_state(),
         "runtime": runtime(),
@@ -206,17 +285,29 @@ def read(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def _readable(key: str, context: str | None) -> str:
+    """A number's key as a reader finds it: the table cell by its meaning, a chapter number by chapter,
+    heading and the words before it."""
+    parts = key.split("|")
+    if parts[0] == "tabelle" and len(parts) == 6:
+        indicator, level, code, year, group = parts[1:]
+        return f"Tabelle: {indicator}, {level} {code}, {year}" + ("" if group == "total" else f", Gruppe {group}")
+    if parts[0] == "kapitel" and len(parts) >= 5:
+        heading = f", Abschnitt „{parts[2]}“" if parts[2] else ""
+        return f"Kapitel {parts[1]}{heading}, nach „…{context or ''}“"
+    return f"{key} (nach „…{context}“)" if context else key
+
+
 def compare(published: dict, rebuilt: dict, limit: int = 40) -> list[str]:
     """German lines naming every published number that differs between two manifests."""
     old, new = published["published"]["numbers"], rebuilt["published"]["numbers"]
     contexts = {**published["published"].get("contexts", {}), **rebuilt["published"].get("contexts", {})}
     lines = []
-    for key in sorted(old.keys() | new.keys()):
+    for key in sorted(old.keys() | new.keys(), key=lambda k: (not k.startswith("tabelle|"), k)):  # values first
         a, b = old.get(key), new.get(key)
         if a == b:
             continue
-        if key in contexts:
-            key = f"{key} (nach „…{contexts[key]}“)"
+        key = _readable(key, contexts.get(key))
         if a is None:
             lines.append(f"neu: {key} = {b}")
         elif b is None:
