@@ -415,7 +415,9 @@ def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
            f"<td>Pearson</td><td>{f'{r:.2f}'.replace('.', ',')}</td>")
     assert row in html[0] and "<td>0,38</td>" in html[0]
     assert f"<td>{n}</td>" in html[0] and f"<td>{f'{n_eff:.1f}'.replace('.', ',')}</td>" in html[0]
-    exported = pd.read_csv(tmp_path / "2012" / "tables" / "korrelationen_stadtteil_2012.csv")
+    assert not (tmp_path / "2012" / "tables").exists()  # a research run: forschung/, named after the selection
+    exported = pd.read_csv(tmp_path / "2012" / "forschung" /
+                           "korrelationen_stadtteil_2012_alo_dichte-foreign+mv_anteil_gewichtet.csv")
     pearson = exported[exported["method"] == "pearson"].iloc[0]
     assert (pearson["group_a"], pearson["group_b"]) == ("foreign", "total")
     assert pearson["r"] == pytest.approx(r, rel=1e-9)
@@ -430,3 +432,44 @@ def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
         "foreign (Ausländer/-innen), german (Deutsche). Schreibweise: 'alo_dichte' (insgesamt) oder z. B. "
         "'alo_dichte:foreign'."]
 
+
+def _files(folder) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.notebooks
+def test_a_research_run_of_notebook_14_leaves_the_reports_tables_unchanged(tmp_path, monkeypatch):
+    """Issue 26: notebook 14 run by hand with its defaults, beside a built report, writes into forschung/ and
+    leaves tables/ byte for byte as the build published it; the next build keeps the research export."""
+    from helpers.build import runner
+    from helpers.core import paths
+    from helpers.indicators import years
+
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    year = years.report_years({}).default  # what the notebook's report_year = None means
+    assert runner.run(year, chapters=["14"], pdf=False) == 0
+    year_dir = tmp_path / str(year)
+    published = _files(year_dir / "tables")
+    untouched = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (year_dir / "tables").iterdir()}
+    assert [n for n in published if n.startswith("korrelationen_")] == ["korrelationen_stadtteil_2014.csv"]
+    assert len(published["korrelationen_stadtteil_2014.csv"].decode().splitlines()) == 31  # 15 pairs, 2 methods
+
+    monkeypatch.setenv(context.ENV, context.RunContext(outputs=tmp_path).to_json())  # papermill by hand
+    nb = paths.NOTEBOOKS / "14_zusammenhaenge.ipynb"
+    out = execute_notebook(str(nb), str(tmp_path / "aus.ipynb"), kernel_name="python3", progress_bar=False,
+                           cwd=str(nb.parent))
+    assert _files(year_dir / "tables") == published
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (year_dir / "tables").iterdir()} == untouched
+    research = _files(year_dir / "forschung")
+    assert len(research) == 1
+    name, content = next(iter(research.items()))
+    assert name.startswith("korrelationen_stadtteil_2014_mv_anteil+5-weitere-") and name.endswith(".csv")
+    assert content == published["korrelationen_stadtteil_2014.csv"]  # the same selection as the report's
+    said = " ".join(o["data"]["text/markdown"] for c in out.cells if c.cell_type == "code" for o in c.outputs
+                    if "text/markdown" in o.get("data", {}))
+    assert f"Die Tabelle aller Paare steht als CSV unter `{year_dir / 'forschung' / name}`." in said
+
+    monkeypatch.delenv(context.ENV)
+    assert runner.run(year, chapters=["14"], pdf=False, force=True) == 0  # publishes again, deletes stale tables
+    assert _files(year_dir / "forschung") == research
+    assert _files(year_dir / "tables") == published
