@@ -335,6 +335,66 @@ def test_display_records_what_it_shows(monkeypatch, tmp_path):
     assert groups == {("alo_dichte", "foreign"): 90, ("mv_anteil", "total"): 90}  # 45 areas, table and scatter
 
 
+def _said(res) -> str:
+    return " ".join(part.content for part in res.parts if part.kind == "markdown")
+
+
+def test_a_research_export_is_named_after_its_selection_and_lands_in_forschung(tmp_path, monkeypatch):
+    """Outside the report build the table of pairs goes to outputs/<year>/forschung/ (issue 26), under a name
+    that states the selection: another selection never overwrites it, the same one replaces its own file."""
+    from helpers.core import paths
+
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    monkeypatch.delenv(context.ENV, raising=False)  # interactive: JupyterLab, papermill by hand
+    pair = ["alo_dichte:foreign", "mv_anteil"]
+    weighted = explorer.correlation_section(pair, 2012, weighted=True, methods=["pearson"], export=True)
+    research = tmp_path / "2012" / "forschung"
+    assert weighted.export_path == research / "korrelationen_stadtteil_2012_alo_dichte-foreign+mv_anteil_pearson_gewichtet.csv"
+    assert f"**Forschungsausgabe** (nicht Teil des Berichts): Die Tabelle aller Paare steht als CSV unter " \
+           f"`{weighted.export_path}`." in _said(weighted)
+    first = weighted.export_path.read_bytes()
+    unweighted = explorer.correlation_section(pair, 2012, export=True)
+    assert unweighted.export_path == research / "korrelationen_stadtteil_2012_alo_dichte-foreign+mv_anteil.csv"
+    assert weighted.export_path.read_bytes() == first  # another selection: another file
+    again = explorer.correlation_section(pair, 2012, weighted=True, methods=["pearson"], export=True)
+    assert again.export_path == weighted.export_path and "(ersetzt die frühere Ausgabe derselben Auswahl)" in _said(again)
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        [weighted.export_path.name, unweighted.export_path.name])  # nothing in tables/, no temporary left
+    own = explorer.correlation_section(pair, 2012, export_dir=tmp_path / "eigene")
+    assert own.export_path == tmp_path / "eigene" / unweighted.export_path.name
+    for folder in (tmp_path / "2012" / "tables", tmp_path / "berlin" / "2019" / "tables" / "x"):
+        with pytest.raises(CorrelationError, match="gehört zu den Tabellen eines Berichts"):
+            explorer.correlation_section(pair, 2012, export_dir=folder)
+    assert not list(tmp_path.rglob("tables"))
+    assert not explorer.correlation_section(pair, 2012).export_path  # no export unless asked for
+
+
+def test_a_long_selection_gets_a_short_name_that_still_tells_selections_apart():
+    six = ["mv_anteil", "auslaender_anteil", "alo_dichte", "alo_sgb2_dichte", "langzeit_alo_dichte", "haushaltsgroesse_mv"]
+    name = explorer.research_file_name(six, "stadtteil", 2014)
+    assert name.startswith("korrelationen_stadtteil_2014_mv_anteil+5-weitere-") and len(name) < 70
+    assert explorer.research_file_name([*six[:5], "kinderarmut"], "stadtteil", 2014) != name
+    assert explorer.research_file_name(six[::-1], "stadtteil", 2014) != name  # the order of the pairs differs
+    assert explorer.research_file_name(["a:b", "c"], "bezirk", 2020, ["spearman", "pearson"]) == \
+        "korrelationen_bezirk_2020_a-b+c.csv"
+
+
+def test_the_report_build_writes_the_reports_table(tmp_path, monkeypatch):
+    """A chapter kernel of the runner (recording) writes korrelationen_<level>_<year>.csv into its tables/,
+    which the runner publishes with the report; a research folder is refused there."""
+    from helpers.core import paths
+
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    monkeypatch.setenv(context.ENV, context.RunContext(outputs=tmp_path, chapter="14_zusammenhaenge", year=2014).to_json())
+    res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2014, export=True)
+    assert res.export_path == tmp_path / "2014" / "tables" / "korrelationen_stadtteil_2014.csv"
+    assert "Die vollständige Tabelle steht als CSV unter `korrelationen_stadtteil_2014.csv` im Ausgabeordner " \
+           "`tables/`." in _said(res)
+    assert not (tmp_path / "2014" / "forschung").exists()
+    with pytest.raises(CorrelationError, match="gilt nur für Forschungsläufe"):
+        explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2014, export_dir=tmp_path / "eigene")
+
+
 @pytest.mark.notebooks
 def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
     import papermill as pm
@@ -355,7 +415,9 @@ def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
            f"<td>Pearson</td><td>{f'{r:.2f}'.replace('.', ',')}</td>")
     assert row in html[0] and "<td>0,38</td>" in html[0]
     assert f"<td>{n}</td>" in html[0] and f"<td>{f'{n_eff:.1f}'.replace('.', ',')}</td>" in html[0]
-    exported = pd.read_csv(tmp_path / "2012" / "tables" / "korrelationen_stadtteil_2012.csv")
+    assert not (tmp_path / "2012" / "tables").exists()  # a research run: forschung/, named after the selection
+    exported = pd.read_csv(tmp_path / "2012" / "forschung" /
+                           "korrelationen_stadtteil_2012_alo_dichte-foreign+mv_anteil_gewichtet.csv")
     pearson = exported[exported["method"] == "pearson"].iloc[0]
     assert (pearson["group_a"], pearson["group_b"]) == ("foreign", "total")
     assert pearson["r"] == pytest.approx(r, rel=1e-9)
@@ -369,3 +431,45 @@ def test_notebook_14_answers_the_researchers_question(tmp_path, monkeypatch):
         "CorrelationError: Indikator 'alo_dichte' hat keine Gruppe 'female'; verfügbar: total (Insgesamt), "
         "foreign (Ausländer/-innen), german (Deutsche). Schreibweise: 'alo_dichte' (insgesamt) oder z. B. "
         "'alo_dichte:foreign'."]
+
+
+def _files(folder) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.notebooks
+def test_a_research_run_of_notebook_14_leaves_the_reports_tables_unchanged(tmp_path, monkeypatch):
+    """Issue 26: notebook 14 run by hand with its defaults, beside a built report, writes into forschung/ and
+    leaves tables/ byte for byte as the build published it; the next build keeps the research export."""
+    from helpers.build import runner
+    from helpers.core import paths
+    from helpers.indicators import years
+
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    year = years.report_years({}).default  # what the notebook's report_year = None means
+    assert runner.run(year, chapters=["14"], pdf=False) == 0
+    year_dir = tmp_path / str(year)
+    published = _files(year_dir / "tables")
+    untouched = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (year_dir / "tables").iterdir()}
+    assert [n for n in published if n.startswith("korrelationen_")] == ["korrelationen_stadtteil_2014.csv"]
+    assert len(published["korrelationen_stadtteil_2014.csv"].decode().splitlines()) == 31  # 15 pairs, 2 methods
+
+    monkeypatch.setenv(context.ENV, context.RunContext(outputs=tmp_path).to_json())  # papermill by hand
+    nb = paths.NOTEBOOKS / "14_zusammenhaenge.ipynb"
+    out = execute_notebook(str(nb), str(tmp_path / "aus.ipynb"), kernel_name="python3", progress_bar=False,
+                           cwd=str(nb.parent))
+    assert _files(year_dir / "tables") == published
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (year_dir / "tables").iterdir()} == untouched
+    research = _files(year_dir / "forschung")
+    assert len(research) == 1
+    name, content = next(iter(research.items()))
+    assert name.startswith("korrelationen_stadtteil_2014_mv_anteil+5-weitere-") and name.endswith(".csv")
+    assert content == published["korrelationen_stadtteil_2014.csv"]  # the same selection as the report's
+    said = " ".join(o["data"]["text/markdown"] for c in out.cells if c.cell_type == "code" for o in c.outputs
+                    if "text/markdown" in o.get("data", {}))
+    assert f"Die Tabelle aller Paare steht als CSV unter `{year_dir / 'forschung' / name}`." in said
+
+    monkeypatch.delenv(context.ENV)
+    assert runner.run(year, chapters=["14"], pdf=False, force=True) == 0  # publishes again, deletes stale tables
+    assert _files(year_dir / "forschung") == research
+    assert _files(year_dir / "tables") == published

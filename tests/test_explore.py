@@ -47,6 +47,10 @@ def test_unemployment_of_foreigners_from_counts_to_correlation(tmp_path, monkeyp
     assert "veröffentlichbare Werte für **41 von 45 Stadtteilen**; ohne Wert (Zeichen „.“): Dom, Martini, " in text
     # The researcher's answer pinned in tests/test_correlation.py: r 0.3843, n 41, Kish n_eff 32.6486.
     assert "Pearson (gewichtet nach Einwohnerzahl), 2012: **r = 0,38** über 41 Stadtteile (effektiv nach Kish 32,6)" in text
+    # Its table of pairs is a research export: outputs/<year>/forschung/, never the report's tables/ (issue 26).
+    export = tmp_path / "2012" / "forschung" / "korrelationen_stadtteil_2012_alo_dichte-foreign+mv_anteil_gewichtet.csv"
+    assert f"Die Tabelle aller Paare steht als CSV unter `{export}`." in text
+    assert export.is_file() and not list(tmp_path.rglob("tables"))
 
 
 @pytest.mark.notebooks

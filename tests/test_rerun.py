@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from helpers.build import kernels
-from helpers.core import paths
+from helpers.core import context, paths
 from helpers.sections.parameters import parameter_names
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted((paths.NOTEBOOKS / "explore").glob("*.ipynb"))
@@ -45,7 +45,10 @@ def _kernel(nb: nbformat.NotebookNode, folder: Path) -> Iterator[NotebookClient]
 
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_twice_in_one_kernel_with_changed_parameters(path):
+def test_notebook_runs_twice_in_one_kernel_with_changed_parameters(path, tmp_path, monkeypatch):
+    # What a notebook writes (chapter 14's and the explore notebooks' research exports) goes to a temporary
+    # folder, not into the repository's outputs/.
+    monkeypatch.setenv(context.ENV, context.RunContext(outputs=tmp_path).to_json())
     nb = nbformat.read(path, as_version=4)
     with _kernel(nb, path.parent) as client:
         _run_all(client, nb)

@@ -13,17 +13,30 @@ As soon as one indicator is not the total, every label names its group ("Arbeits
     >>> res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012,
     ...                                    weighted=True)                     # doctest: +SKIP
     >>> res.pairs[["indicator_a", "group_a", "indicator_b", "group_b", "r", "n", "n_eff"]]  # doctest: +SKIP
+
+Exports: the report build's chapter kernel writes the report's table of pairs into the report's
+tables (outputs/<year>/tables/korrelationen_<level>_<year>.csv, published with the report); every
+other run (papermill by hand, JupyterLab, the notebooks in notebooks/explore/) is a research run
+and writes into outputs/<year>/forschung/ or a folder of its own, never into tables/, under a name
+that states the selection, so that one selection never overwrites another's export:
+
+    >>> res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012, weighted=True,
+    ...                                    export=True)                       # doctest: +SKIP
+    >>> res.export_path.name                                                  # doctest: +SKIP
+    'korrelationen_stadtteil_2012_alo_dichte-foreign+mv_anteil_gewichtet.csv'
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import areas, catalogue, concept, formatting, levels
+from helpers.core import areas, catalogue, concept, context, formatting, levels, paths
 from helpers.core.fileio import write_text_atomic
 from helpers.disclosure import tidy
 from helpers.figures import alttext, charts
@@ -47,6 +60,15 @@ ECOLOGICAL_CAVEAT = (
 #: pair; synthetic (True if either side contains demo data).
 EXPORT_COLUMNS = ["year", "level", "indicator_a", "group_a", "indicator_b", "group_b", "method", "weighted",
                   "weighting", "r", "p", "p_bh", "n", "n_eff", "synthetic"]
+#: The report's folder of tables under outputs/<year>/: only the report build writes there.
+REPORT_TABLES = "tables"
+#: Where a research run writes its exports by default: outputs/<year>/forschung/ (no build reads or deletes it).
+RESEARCH_FOLDER = "forschung"
+#: The methods a research export's name leaves out (the notebook's default).
+DEFAULT_METHODS = ("pearson", "spearman")
+#: Longest selection part of a research export's name; a longer one is shortened to the first
+#: indicator, the number of the others and a checksum of all (paths on Windows stay short).
+MAX_SELECTION_NAME = 60
 
 
 class CorrelationResult(Shown):
@@ -63,6 +85,8 @@ class CorrelationResult(Shown):
         self.values = pd.DataFrame()
         self.pairs = pd.DataFrame(columns=EXPORT_COLUMNS)
         self.matrices: dict[str, CorrelationMatrix] = {}
+        #: The CSV written by the export (None: nothing written).
+        self.export_path: Path | None = None
 
 
 def _level(level: str | None) -> str:
@@ -176,6 +200,71 @@ def to_csv(pairs: pd.DataFrame, path: Path | str) -> Path:
     return path
 
 
+def report_build() -> bool:
+    """Whether this process is a chapter kernel of the report build (it records what it shows)."""
+    return context.current().recording
+
+
+def research_folder(year: int) -> Path:
+    """Where a research run of `year` writes its exports by default: outputs/<year>/forschung/."""
+    return paths.year_outputs(year) / RESEARCH_FOLDER
+
+
+def research_file_name(keys: Sequence[str], level: str, year: int, methods: Sequence[str] = DEFAULT_METHODS,
+                       weighted: bool = False) -> str:
+    """The name of a research export: the selection in words, so one selection never replaces another's.
+
+    korrelationen_<level>_<year>_<keys joined by +>[_<methods>][_gewichtet].csv, ":" of a group as "-";
+    the methods only when they are not both. A selection part longer than MAX_SELECTION_NAME becomes
+    "<first key>+<n>-weitere-<checksum of all keys>".
+
+    >>> research_file_name(["alo_dichte:foreign", "mv_anteil"], "stadtteil", 2012, weighted=True)
+    'korrelationen_stadtteil_2012_alo_dichte-foreign+mv_anteil_gewichtet.csv'
+    """
+    safe = [re.sub(r"[^0-9A-Za-z_-]", "-", key) for key in keys]
+    selection = "+".join(safe)
+    if len(selection) > MAX_SELECTION_NAME:
+        digest = hashlib.sha256("+".join(keys).encode("utf-8")).hexdigest()[:8]
+        selection = f"{safe[0]}+{len(safe) - 1}-weitere-{digest}"
+    parts = ["korrelationen", level, str(year), selection]
+    if set(methods) != set(DEFAULT_METHODS):
+        parts.append("-".join(sorted(set(methods))))
+    if weighted:
+        parts.append("gewichtet")
+    return "_".join(parts) + ".csv"
+
+
+def _research_target(folder: Path | str, name: str) -> Path:
+    """The research export's path; CorrelationError if `folder` is (in) a report's tables/ folder."""
+    folder = Path(folder).expanduser().resolve()
+    for base in {Path(paths.OUTPUTS).resolve(), (context.REPOSITORY / "outputs").resolve()}:
+        if folder.is_relative_to(base) and REPORT_TABLES in folder.relative_to(base).parts:
+            raise CorrelationError(f"Der Exportordner {folder} gehört zu den Tabellen eines Berichts; dorthin "
+                                   f"schreibt nur der Bericht selbst. Bitte einen anderen Ordner angeben oder "
+                                   f"keinen (dann {RESEARCH_FOLDER}/ neben tables/).")
+    return folder / name
+
+
+def _export(res: CorrelationResult, year: int, keys: Sequence[str], methods: Sequence[str],
+            export_dir: Path | str | None) -> None:
+    """Write the table of pairs: the report's in a report build, a research export otherwise; say where."""
+    if report_build():
+        if export_dir is not None:
+            raise CorrelationError("Ein eigener Exportordner (export_ordner) gilt nur für Forschungsläufe; im "
+                                   "Bericht steht die Tabelle der Paare immer im Tabellenordner des Berichts.")
+        folder = paths.year_outputs(year) / REPORT_TABLES
+        res.export_path = to_csv(res.pairs, folder / f"korrelationen_{res.level}_{res.year}.csv")
+        res.markdown(f"Die vollständige Tabelle steht als CSV unter `{res.export_path.name}` im Ausgabeordner "
+                     f"`{folder.name}/`.")
+        return
+    name = research_file_name(keys, res.level, res.year, methods, res.weighted)
+    target = _research_target(research_folder(year) if export_dir is None else export_dir, name)
+    again = target.is_file()
+    res.export_path = to_csv(res.pairs, target)
+    res.markdown(f"**Forschungsausgabe** (nicht Teil des Berichts): Die Tabelle aller Paare steht als CSV unter "
+                 f"`{target}`" + (" (ersetzt die frühere Ausgabe derselben Auswahl)." if again else "."))
+
+
 def _scatter_keys(pairs: Iterable[Sequence[str]], specs: Sequence[tidy.Spec], level: str) -> list[tuple[str, str]]:
     """The keys of the requested scatter plots ("alo_dichte:total" is "alo_dichte"), checked against the selection."""
     chosen = [s.key for s in specs]
@@ -192,7 +281,7 @@ def _scatter_keys(pairs: Iterable[Sequence[str]], specs: Sequence[tidy.Spec], le
 
 
 def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, level: str | None = None,
-                        methods: Sequence[str] = ("pearson", "spearman"), weighted: bool = False,
+                        methods: Sequence[str] = DEFAULT_METHODS, weighted: bool = False, export: bool = False,
                         export_dir: Path | str | None = None,
                         scatter_pairs: Iterable[Sequence[str]] | None = None) -> CorrelationResult:
     """Matrix per method, table of all pairs with BH-corrected p, scatter plots, CSV export.
@@ -210,8 +299,15 @@ def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, 
     methods : sequence of {"pearson", "spearman"}
     weighted : bool
         Weight areas by population (every resident counts, not every area).
+    export : bool
+        Write the table of pairs as CSV (EXPORT_COLUMNS, atomically). In the report build (a
+        recording chapter kernel, helpers.core.context) the report's table
+        outputs/<year>/tables/korrelationen_<level>_<year>.csv; in any other run a research export
+        outputs/<year>/forschung/<research_file_name>, never into tables/. The result says where
+        (`export_path`, and a sentence).
     export_dir : path, optional
-        Folder for the table of pairs as korrelationen_<level>_<year>.csv (EXPORT_COLUMNS).
+        Research runs only (implies `export`): the folder for the research export instead of
+        outputs/<year>/forschung/; refused in the report build and for a report's tables/ folder.
     scatter_pairs : list of [x, y], optional
         Scatter plots to draw; by default the first indicator against the next three (the
         strongest pairs are often trivial, e.g. all unemployed vs. those in SGB II).
@@ -244,10 +340,8 @@ def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, 
     res.matrices = matrices
     res.pairs = res.table("paare", pd.concat([pairs_frame(m, table) for m in matrices.values()], ignore_index=True))
     _show(res, table, used, specs, scatter, notes)
-    if export_dir is not None:
-        target = to_csv(res.pairs, Path(export_dir) / f"korrelationen_{level}_{result_year}.csv")
-        res.markdown(f"Die vollständige Tabelle steht als CSV unter `{target.name}` im Ausgabeordner "
-                     f"`{Path(export_dir).name}/`.")
+    if export or export_dir is not None:
+        _export(res, year, keys, methods, export_dir)
     return res
 
 
