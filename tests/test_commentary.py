@@ -380,3 +380,11 @@ def test_numbers_that_are_not_their_areas_values_are_named(text_dir, body, line,
     assert problems[0].line == line and problems[0].message.startswith(message)
     swapped = body.startswith(("41,4 %", "Kinderhaus-West: 53,1"))
     assert len(problems) == (2 if swapped else 1)  # two values swapped: both named
+
+
+def test_an_area_whose_series_has_no_value_in_the_year_falls_back_to_the_general_rule(text_dir):
+    """Unemployment ends in 2014: the cells of 2015-2019 exist without a value (the sign ".")."""
+    year_texts = _typed(text_dir, "alo_dichte", "In Coerde lag die Dichte 2019 bei 7,2 %.\n", 2019)
+    known = textcheck.known_numbers([catalogue.load().indicator("alo_dichte")], 2019)
+    problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
+    assert len(problems) <= 1 and all("steht bei Coerde" not in p.message for p in problems)

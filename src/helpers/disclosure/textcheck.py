@@ -321,6 +321,8 @@ def _area_problem(number: TypedNumber, place: Place, text: StaffText, known: Kno
     cells = known.cells
     if place.mention is None or cells is None or cells.empty:
         return None
+    if number.is_rate:  # a cell with no value (the sign "." or "…") has nothing to compare
+        cells = cells[cells["value"].notna()]
     years = {y for y in (*place.years, text.year) if y <= text.year}
     where = {(level, code) for level, code, _ in place.mention.areas}
     in_years = cells[cells["year"].isin(years)]
