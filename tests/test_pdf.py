@@ -6,9 +6,13 @@ whole one; the opening-page and renderer tests need no kernel.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -255,6 +259,39 @@ def test_a_chapter_rendered_ahead_is_not_rendered_again(tmp_path):
     # nothing ahead: the two chapters, the closing pages, the opening pages' first try and the layer too
     assert pdf.render_parts(html_path, again, tmp_path / "fresh") == ahead + 5
     assert again.read_bytes() == (tmp_path / "ahead.pdf").read_bytes()  # and the same document
+
+
+#: Renders the part (head, body, tail in the JSON file argv[1]) into the cache folder argv[2], as a PDF worker.
+RENDER_PART = ("import json, sys; from helpers.publish import pdf; "
+               "head, body, tail, base_url = json.load(open(sys.argv[1], encoding='utf-8')); "
+               "assert pdf.prerender(head, body, tail, sys.argv[2], base_url)")
+
+
+def test_a_part_renders_to_the_same_bytes_in_any_process(tmp_path):
+    """Same inputs, same bytes: one part rendered in two processes with different hash seeds (the order
+    of sets and dicts), the second started in a later second than the first ended (a date of rendering,
+    as fontTools wrote into the subset fonts), is byte for byte the same PDF."""
+    rows = "".join(f"<tr><td>Stadtteil {n}</td><td>{n},5 %</td></tr>" for n in range(8))
+    outputs = ['<figure class="im-table-figure"><figcaption>Stadtteile</figcaption><table class="im-table">'
+               f"<thead><tr><th>Stadtteil</th><th>Anteil</th></tr></thead><tbody>{rows}</tbody></table></figure>",
+               f'<img alt="Ein Diagramm der Anteile" class="figure" src="data:image/png;base64,{_png(200, 120)}"/>',
+               '<ul><li>Erster Punkt</li><li>Zweiter Punkt</li></ul><p>Siehe <a href="#methoden">Methoden</a>.</p>']
+    chapter = _html_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", outputs)
+    head, body, tail = stitch.prepare_chapter(chapter, 2014, 1, tmp_path / "html", tables=[])
+    part = tmp_path / "part.json"
+    part.write_text(json.dumps([head, body, tail, (tmp_path / "out").as_uri() + "/"]), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}  # fontTools' date switch: not from outside
+    rendered = []
+    for seed in ("1", "2"):
+        if rendered:
+            time.sleep(1.05 - time.time() % 1)  # into the next second of the clock
+        cache = tmp_path / f"cache-{seed}"
+        subprocess.run([sys.executable, "-c", RENDER_PART, str(part), str(cache)], env={**env, "PYTHONHASHSEED": seed},
+                       check=True, capture_output=True)
+        (path,) = cache.glob("*.pdf")
+        rendered.append(path)
+    assert rendered[0].name == rendered[1].name  # the same part (its cache key)
+    assert rendered[0].read_bytes() == rendered[1].read_bytes()
 
 
 def test_report_converts_only_changed_chapters(tmp_path, monkeypatch):

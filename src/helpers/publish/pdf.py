@@ -41,7 +41,10 @@ ALLOWED_PROTOCOLS = ("data", "file")
 #: WeasyPrint's notice that it ignores a CSS declaration it does not know (screen-only CSS): harmless.
 HARMLESS = ("Ignored `",)
 #: Bump when the way parts are rendered changes: cached part PDFs of older versions are not reused.
-RENDER_VERSION = 3
+#: 4: the embedded fonts carry a fixed date (FONT_EPOCH), no longer the second they were rendered in.
+RENDER_VERSION = 4
+#: The modification date (Unix time, as SOURCE_DATE_EPOCH) of the font subsets fontTools makes: 1970-01-01.
+FONT_EPOCH = "0"
 #: Page numbers are stamped on the joined document; the report's title goes into every running head.
 PART_CSS = ('@page {{ @top-left {{ content: "{title}"; }} @bottom-center {{ content: none; }} }}'
             '.im-pdf-targets > div {{ height: 0; margin: 0; padding: 0; }}')
@@ -69,8 +72,30 @@ class _HarmlessCss(logging.Filter):
 
 
 @contextmanager
+def _fixed_font_date() -> Iterator[None]:
+    """Embedded fonts dated FONT_EPOCH, not the time of rendering, so equal parts give equal bytes.
+
+    Without HarfBuzz's subsetter (libharfbuzz-subset0, not installed on CI) WeasyPrint subsets the fonts
+    with fontTools, whose TTFont.save writes the current second into the subset's head table
+    (head.modified and the checksum over the font): two renderings of one part a second apart differed.
+    fontTools reads SOURCE_DATE_EPOCH at every save instead, if set; it is set for the rendering only
+    (a process renders one document at a time) and overrides a value from outside, so the PDF depends
+    on its inputs alone, as the part cache assumes.
+    """
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = FONT_EPOCH
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+@contextmanager
 def _weasyprint() -> Iterator[object]:
-    """WeasyPrint's HTML class with the project's fetcher rules and quiet CSS notices."""
+    """WeasyPrint's HTML class with the project's fetcher rules, quiet CSS notices and fixed font dates."""
     from weasyprint import HTML
     from weasyprint.urls import FatalURLFetchingError
 
@@ -78,7 +103,8 @@ def _weasyprint() -> Iterator[object]:
     quiet = _HarmlessCss()
     logger.addFilter(quiet)
     try:
-        yield HTML
+        with _fixed_font_date():
+            yield HTML
     except FatalURLFetchingError as error:  # a BaseException in WeasyPrint: turn it into an ordinary error
         cause = error.__cause__ or error
         raise PdfError(f"PDF nicht erstellt, eine Ressource ist nicht eingebettet oder nicht lesbar ({cause}). "
