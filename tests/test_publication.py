@@ -281,3 +281,34 @@ def test_verify_names_how_the_environment_differs_from_the_manifests():
         "Python 3.13.0 statt 3.11.7", "1 Paketversion(en) anders: pandas 3.1.1 statt 3.1.0"]
     assert manifest.environment_differences(here, here) == []
     assert manifest.environment_differences({"packages": {}}, here) == []  # manifests before the runtime was recorded
+
+
+def test_the_manifest_names_inputs_that_are_not_committed_also_untracked_ones(tmp_path):
+    """`git status --untracked-files=no` called a tree clean whose year's texts and ingested files were new."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "data" / "observations").mkdir(parents=True)
+    (tmp_path / "data" / "observations" / "sms.csv").write_text("year\n2014\n", encoding="utf-8")
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "00_a.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / "outputs").mkdir()
+    (tmp_path / ".gitignore").write_text("outputs/\n", encoding="utf-8")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "x")
+    assert manifest.uncommitted_inputs(tmp_path) == []
+    assert manifest.git_state(tmp_path)["dirty"] is False
+    (tmp_path / "data" / "texte" / "2020").mkdir(parents=True)
+    (tmp_path / "data" / "texte" / "2020" / "einleitung.md").write_text("Neu.\n", encoding="utf-8")
+    (tmp_path / "data" / "observations" / "sms.csv").write_text("year\n2015\n", encoding="utf-8")
+    (tmp_path / "notebooks" / "00_a.ipynb").unlink()
+    (tmp_path / "outputs" / "report.html").write_text("x", encoding="utf-8")  # generated, ignored
+    assert manifest.uncommitted_inputs(tmp_path) == [("geändert", "data/observations/sms.csv"),
+                                                     ("nicht eingecheckt", "data/texte/2020/einleitung.md"),
+                                                     ("gelöscht", "notebooks/00_a.ipynb")]
+    state = manifest.git_state(tmp_path)
+    assert state["dirty"] is True and {"status": "nicht eingecheckt", "file": "data/texte/2020/einleitung.md"} in state["uncommitted"]

@@ -87,20 +87,21 @@ def number_changes(old_table: Path, new_table: Path) -> list[str]:
     key = ["indicator", "area_level", "area_code", "year", "group"]
     read = {"dtype": str, "keep_default_na": False}
     old, new = pd.read_csv(old_table, **read), pd.read_csv(new_table, **read)
-    both = old.merge(new, on=key, how="outer", suffixes=("_alt", ""), indicator=True)
-    lines = []
-    for row in both.to_dict("records"):
+    both = old.merge(new, on=key, how="outer", suffixes=("_alt", ""), indicator=True, sort=False)
+    found = []  # (changed before new before dropped, position in the new or old table, line)
+    for position, row in enumerate(both.to_dict("records")):
         if row["_merge"] == "both" and (row["value_alt"], row["flag_alt"]) == (row["value"], row["flag"]):
             continue
         if row["_merge"] == "left_only":
-            label = {k: row[f"{k}_alt"] for k in ("indicator_name", "area_name", "group_label")} | row
-            lines.append(f"- entfallen: {_label(label)} (war {_shown(row['value_alt'], row['flag_alt'], row['unit_alt'])})")
+            label = row | {k: row[f"{k}_alt"] for k in ("indicator_name", "area_name", "group_label")}
+            found.append((2, position, f"- entfallen: {_label(label)} "
+                                       f"(war {_shown(row['value_alt'], row['flag_alt'], row['unit_alt'])})"))
         elif row["_merge"] == "right_only":
-            lines.append(f"- neu: {_label(row)}: {_shown(row['value'], row['flag'], row['unit'])}")
+            found.append((1, position, f"- neu: {_label(row)}: {_shown(row['value'], row['flag'], row['unit'])}"))
         else:
-            lines.append(f"- {_label(row)}: {_shown(row['value_alt'], row['flag_alt'], row['unit'])} → "
-                         f"{_shown(row['value'], row['flag'], row['unit'])}")
-    return lines
+            found.append((0, position, f"- {_label(row)}: {_shown(row['value_alt'], row['flag_alt'], row['unit'])} → "
+                                       f"{_shown(row['value'], row['flag'], row['unit'])}"))
+    return [line for _, _, line in sorted(found)]
 
 
 def _changed(old: dict[str, str], new: dict[str, str], prefix: str) -> list[str]:

@@ -180,9 +180,8 @@ def chapter_numbers(notebook: Path) -> list[tuple[str, str, str]]:
         pieces = _visible_text(cell).split(HEADING_MARK)
         for index, piece in enumerate(pieces):
             text = " ".join(piece.split())
-            if index % 2 == 1:  # between two marks: a heading
+            if index % 2 == 1:  # between two marks: a heading (its own numbers are published too)
                 heading = _masked(text) or heading
-                continue
             for match in NUMBER.finditer(text):
                 context = text[max(0, match.start() - 40):match.start()].strip()
                 around = text[max(0, match.start() - 60):match.start()] + "§" + text[match.end():match.end() + 20]
