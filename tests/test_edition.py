@@ -1,7 +1,7 @@
 """An edition from draft texts to a final, versioned, reproducible report (issue 26), as staff do it.
 
-On a copy of the committed data in a git repository of its own (three chapters: the context, the
-summary and Arbeit und Wirtschaft, which show all texts of the demo data), with the commands staff type:
+On a copy of the committed data in a git repository of its own (two chapters: the context and Arbeit und
+Wirtschaft, which show the indicator and Handlungsfeld texts of the demo data), with the commands staff type:
 last year's texts as drafts of 2020, a working build with a summary, releases refused (uncommitted
 inputs; drafts and example texts; a typed number that is another area's value and a placeholder on a
 secret value), each leaving the report in view byte-identical, then edition 1, a data revision and
@@ -25,7 +25,7 @@ from helpers.publish import manifest
 
 pytestmark = pytest.mark.notebooks
 YEAR = 2020
-CHAPTERS = ("00_kontext_bevoelkerung", "01_zusammenfassung", "02_arbeit_und_wirtschaft")
+CHAPTERS = ("00_kontext_bevoelkerung", "02_arbeit_und_wirtschaft")
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -89,14 +89,15 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     assert drafted.returncode == 0, drafted.stderr
     assert "4 Texte aus 2019 als Entwürfe für 2020 angelegt" in drafted.stdout
     assert "beispiel: true" in _text(root, "einleitung.md").read_text(encoding="utf-8")  # examples stay examples
+    _text(root, "einleitung.md").unlink()  # the summary chapter, which shows it, is not among these two
     _text(root, "indikatoren/mv_anteil.md").write_text(OWN_TEXT, encoding="utf-8")  # the office's own text
 
     # A working build: published with hints, and a summary that counts what a release would refuse.
     built = _run(root, "report", "--jahr", str(YEAR), "--ohne-pdf")
     assert built.returncode == 0, built.stdout + built.stderr
     summary = built.stdout[built.stdout.index("Zusammenfassung, Berichtsjahr 2020:"):]
-    assert "  Kapitel:  3 (3 ausgeführt, 0 unverändert)" in summary
-    assert "  Texte:    4, davon 4 Entwürfe und 3 Beispieltexte (vor einer Ausgabe ersetzen oder löschen)" in summary
+    assert "  Kapitel:  2 (2 ausgeführt, 0 unverändert)" in summary
+    assert "  Texte:    3, davon 3 Entwürfe und 2 Beispieltexte (vor einer Ausgabe ersetzen oder löschen)" in summary
     assert "  Hinweise: 2 (1 abgetippte Zahl, 1 Platzhalter ohne veröffentlichten Wert; oben einzeln)" in summary
     assert "(neu erstellt," in summary
     own = _text(root, "indikatoren/mv_anteil.md")
@@ -110,7 +111,7 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     # A release refuses inputs that are not committed, and says how to commit them.
     refused = _run(root, "release", "--jahr", str(YEAR), "--ohne-pdf")
     assert refused.returncode == 1
-    assert "Nicht eingecheckt:\n  nicht eingecheckt: data/texte/2020/einleitung.md\n" in refused.stderr
+    assert "Nicht eingecheckt:\n  nicht eingecheckt: data/texte/2020/empfehlungen/arbeit_wirtschaft.md\n" in refused.stderr
     assert "  git add data/texte/2020" in refused.stderr
     assert _view(root) == first_view
     _commit(root, "Entwürfe 2020")
@@ -124,9 +125,8 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     assert "kein neuer erstellt; der vorherige vom" in refused.stdout and _view(root) == first_view
 
     # Released, examples replaced: the typed number and the secret placeholder are refused after the chapters.
-    for example in ("einleitung.md", "empfehlungen/arbeit_wirtschaft.md", "handlungsfelder/arbeit_wirtschaft.md"):
-        _text(root, example).unlink()
-    _text(root, "einleitung.md").write_text("Unsere Einleitung zum Bericht 2020.\n", encoding="utf-8")
+    _text(root, "handlungsfelder/arbeit_wirtschaft.md").unlink()
+    _text(root, "empfehlungen/arbeit_wirtschaft.md").write_text("1. Beratung in Coerde ausbauen.\n", encoding="utf-8")
     assert _run(root, "texts", "freigeben", "--jahr", str(YEAR)).returncode == 0
     _commit(root, "Texte 2020 freigegeben")
     refused = _run(root, "release", "--jahr", str(YEAR), "--ohne-pdf")
@@ -183,7 +183,8 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     shutil.copytree(root, partner, ignore=shutil.ignore_patterns("outputs", ".git"))
     shutil.rmtree(partner / "data" / "texte" / str(YEAR))
     causes = verify.input_differences(manifest.read(two / "manifest.json"), partner)
-    assert causes == ["fehlt: data/texte/2020/einleitung.md", "fehlt: data/texte/2020/indikatoren/mv_anteil.md"]
+    assert causes == ["fehlt: data/texte/2020/empfehlungen/arbeit_wirtschaft.md",
+                      "fehlt: data/texte/2020/indikatoren/mv_anteil.md"]
 
 
 def test_the_number_changes_of_a_change_note_are_keyed_by_meaning(tmp_path):
