@@ -150,7 +150,7 @@ def test_other_year_and_parameter_errors(tmp_path, monkeypatch):
                             kernel_name="python3", progress_bar=False, cwd=str(nb.parent))
 
 
-def test_failing_chapter_leaves_no_report(tmp_path, monkeypatch, capsys):
+def test_a_failing_chapter_leaves_the_last_good_report(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     broken = tmp_path / "nb" / "99_kaputt.ipynb"
     broken.parent.mkdir()
@@ -161,10 +161,12 @@ def test_failing_chapter_leaves_no_report(tmp_path, monkeypatch, capsys):
     nbformat.write(nb, broken)
     (tmp_path / "2014").mkdir()
     (tmp_path / "2014" / "report.html").write_text("old report")
+    (tmp_path / "2014" / "manifest.json").write_text("{}")
     assert runner.run(year=2014, notebooks=[broken]) == 1
-    assert not (tmp_path / "2014" / "report.html").exists()
-    err = capsys.readouterr().err
-    assert "99_kaputt.ipynb" in err and "ZeroDivisionError" in err and "kein Bericht" in err
+    assert (tmp_path / "2014" / "report.html").read_text() == "old report"
+    captured = capsys.readouterr()
+    assert "99_kaputt.ipynb" in captured.err and "ZeroDivisionError" in captured.err and "kein Bericht" in captured.err
+    assert "der vorherige vom" in captured.out and "bleibt unverändert" in captured.out
 
 
 def test_report_for_an_earlier_year(tmp_path, monkeypatch):

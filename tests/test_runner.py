@@ -405,6 +405,7 @@ def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capfd):
     year_dir = tmp_path / "outputs" / "2014"
     year_dir.mkdir(parents=True)
     (year_dir / "report.html").write_text("old report")
+    (year_dir / "manifest.json").write_text("{}")  # a complete earlier report: it stays
 
     assert runner.run(2014, notebooks=[good, broken], pdf=False) == 1
     captured = capfd.readouterr()
@@ -420,7 +421,10 @@ def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capfd):
     text = log.read_text(encoding="utf-8")
     assert f"Kapitel: {broken}" in text and "Zelle 3 des Kapitels" in text and "    1 / 0" in text
     assert "ZeroDivisionError" in text and "\x1b[" not in text  # the traceback, without terminal colours
-    assert not (year_dir / "report.html").exists() and not (year_dir / "manifest.json").exists()
+    assert (year_dir / "report.html").read_text() == "old report" and (year_dir / "manifest.json").read_text() == "{}"
+    assert "  Kapitel:  2 (2 ausgeführt, 0 unverändert, 1 fehlgeschlagen)" in captured.out
+    assert "  Bericht:  kein neuer erstellt; der vorherige vom " in captured.out
+    assert "bleibt unverändert: " in captured.out and not (year_dir / ".build" / "publish").exists()
     state = buildstate.load_state(year_dir)
     assert good.name in state["notebooks"] and broken.name not in state["notebooks"]
 
