@@ -808,8 +808,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--neu", "--force", dest="force", action="store_true",
                         help="alles neu ausführen, auch unveränderte Kapitel, Tabellen und Bericht")
     parser.add_argument("--endgueltig", "--final", dest="final", action="store_true",
-                        help="endgültige Veröffentlichung: keine Entwürfe unter den Texten der Verwaltung, jede "
-                             "abgetippte Zahl muss zu einer veröffentlichten passen")
+                        help="die Prüfungen einer Ausgabe, ohne eine zu schreiben (make release schreibt sie): keine "
+                             "Entwürfe und keine Beispieltexte unter den Texten der Verwaltung, kein Hinweis der "
+                             "Textprüfung")
     parser.add_argument("--scheduler", default=None, metavar="tcp://host:port",
                         help="Kapitel auf einem laufenden Dask-Scheduler ausführen statt lokal; die Worker "
                              "brauchen dieses Projekt installiert und dasselbe Dateisystem (gleiche Pfade)")
