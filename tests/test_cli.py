@@ -70,7 +70,7 @@ def test_unknown_command_and_unknown_city_are_refused(capsys):
         cli.main(["berichte"])
     assert ended.value.code == 2
     err = capsys.readouterr().err
-    assert "integrationsmonitoring: Fehler: Befehl 'berichte' gibt es nicht (möglich: report, test, verify" in err
+    assert "integrationsmonitoring: Fehler: Befehl 'berichte' gibt es nicht (möglich: report, release, test, verify" in err
 
     assert cli.main(["--stadt", "paris", "report"]) == 2
     err = capsys.readouterr().err
