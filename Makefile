@@ -63,7 +63,8 @@ $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	@# JupyterLab: the kernel named after the project, no news pop-up and no update check (offline).
+	@# JupyterLab: the kernel named after the project, no news pop-up and no update check (offline), tracked
+	@# notebooks saved without outputs; the git filter that keeps outputs out of commits (helpers.build.lab).
 	@$(BIN)/python -m helpers setup-jupyter >/dev/null
 	@touch $(STAMP)
 

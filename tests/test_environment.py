@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.build import envfile
+from helpers.build import envfile, lab
 from helpers.core import paths
 
 
@@ -89,6 +89,8 @@ def test_make_refuses_an_unsupported_python_with_a_german_message(tmp_path):
 @pytest.mark.skipif(Path(sys.prefix).resolve() != (paths.ROOT / ".venv").resolve(), reason="checks the venv `make setup` made")
 def test_jupyterlab_shows_the_project_kernel_and_no_news_popup():
     kernel = json.loads((Path(sys.prefix) / "share/jupyter/kernels/python3/kernel.json").read_text())
-    assert kernel["display_name"] == "Integrationsmonitoring (Python {}.{})".format(*sys.version_info[:2])
+    assert kernel["display_name"] == lab.KERNEL_SPEC["display_name"] == "Integrationsmonitoring (Python 3)"
+    server = json.loads((Path(sys.prefix) / lab.SERVER_CONFIG).read_text())
+    assert server["ContentsManager"]["pre_save_hook"] == lab.HOOK  # tracked notebooks are saved without outputs
     overrides = json.loads((Path(sys.prefix) / "share/jupyter/lab/settings/overrides.json").read_text())
     assert overrides["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false", "checkForUpdates": False}

@@ -71,20 +71,29 @@ def run_bench(argv: list[str]) -> int:
 
 
 def setup_jupyter(argv: list[str]) -> int:
-    """The project's kernel (named after the project and its Python) and JupyterLab's settings in this environment."""
-    parser = arguments.ArgumentParser(description="Kernel und JupyterLab-Einstellungen dieser Umgebung einrichten.")
+    """The project's kernel, JupyterLab's settings (saving tracked notebooks without outputs) in this
+    environment, and the git filter that keeps outputs out of commits in this checkout (helpers.build.lab)."""
+    parser = arguments.ArgumentParser(description="Kernel, JupyterLab-Einstellungen und Git-Filter für Notebooks einrichten.")
     parser.parse_args(argv)
-    from ipykernel.kernelspec import install
+    from helpers.build import lab
 
-    name = f"Integrationsmonitoring (Python {sys.version_info.major}.{sys.version_info.minor})"
-    install(kernel_name="python3", display_name=name, prefix=sys.prefix)
+    prefix = Path(sys.prefix)
+    name = lab.install_kernel(prefix)
+    lab.install_server_config(prefix)
     overrides = context.REPOSITORY / LAB_OVERRIDES
     if overrides.is_file():
-        from helpers.core.fileio import write_text_atomic
-
-        target = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-        write_text_atomic(target, overrides.read_text(encoding="utf-8"))
+        lab.install_lab_settings(prefix, overrides)
     print(f"Kernel „{name}“ und JupyterLab-Einstellungen in {sys.prefix} eingerichtet.")
+    try:
+        filtered = lab.install_git_filter(context.REPOSITORY, Path(sys.executable))
+    except subprocess.CalledProcessError as err:  # a read-only .git: JupyterLab still saves without outputs
+        print(f"Warnung: Git-Filter für Notebooks nicht eingerichtet ({(err.stderr or b'').decode(errors='replace').strip()}).",
+              file=sys.stderr)
+        return 0
+    if filtered:
+        print(f"Git-Filter für Notebooks in {context.REPOSITORY} eingerichtet: Ausgaben werden nicht eingecheckt.")
+    else:
+        print(f"Kein Git-Checkout in {context.REPOSITORY}: Git-Filter für Notebooks nicht eingerichtet.")
     return 0
 
 
