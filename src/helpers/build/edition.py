@@ -217,6 +217,9 @@ def release(year: int | None, pdf: bool = True) -> int:
     edition = write_edition(year, year_dir)
     print(f"Ausgabe {edition.number} des Berichtsjahrs {year_dir.name}: {edition.folder} "
           f"(Änderungen gegenüber der vorigen Ausgabe: {edition.folder / NOTE})", flush=True)
+    if edition.record["commit"] == "unbekannt":
+        print("Hinweis: Dieser Ordner ist kein Git-Checkout; die Ausgabe nennt keinen Commit. Nachrechnen lässt sie "
+              "sich nur mit genau diesen Eingaben (ihre Prüfsummen stehen im Manifest).", flush=True)
     return 0
 
 
