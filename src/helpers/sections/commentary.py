@@ -4,11 +4,14 @@ A text cites a number without typing it: `{{mv_anteil 2019}}` is the city's valu
 `{{mv_anteil 2019 Coerde}}` an area's (by name or code, at any level of the hierarchy), and
 `{{alo_dichte:foreign 2019}}` a group's. Without a year (`{{mv_anteil}}`, `{{mv_anteil Coerde}}`)
 a placeholder cites the text's report year, so a text carried into the next year as a draft cites
-the new year's numbers without being edited. The placeholder renders the disclosed value in German
-format with its flag ("21,7 %", "4,2 % r", "." when suppressed), so a text stays right when the
-data are revised, never shows a suppressed value, and the checker sees the cell like any other
-published one (it is recorded as "Text"). A placeholder naming something unknown stops the build
-with the text file, its line and what is offered.
+the new year's numbers without being edited; `{{alo_dichte:foreign letztes}}` cites the latest year
+with a published value and says which ("6,6 % (2014)"). What a placeholder stands for is decided in
+one place, helpers.disclosure.citations. The placeholder renders the disclosed value in German
+format with its flag ("21,7 %", "4,2 % r", "." when suppressed or missing: a hint of the build's text
+check, refused by a release), so a text stays right when the data are revised, never shows a
+suppressed value, and the checker sees the cell like any other published one (it is recorded as
+"Text"). A placeholder naming something unknown stops the build before any kernel starts, with the
+text file, its line and the nearest name.
 
 Each text appears in a box set apart from the generated sentences, labelled with its kind and its
 author (front matter `von:`); a draft says so in its label, an example too.
