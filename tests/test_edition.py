@@ -66,9 +66,11 @@ def _text(root: Path, relative: str) -> Path:
 
 
 def _view(root: Path) -> dict[str, bytes]:
-    """What a reader has in outputs/2020/: the report, its manifest and the tables, byte for byte."""
+    """What a reader has in outputs/2020/ (the report, its manifest, the tables) and the records the checker
+    reads beside them (published/), byte for byte."""
     out = root / "outputs" / str(YEAR)
-    files = [out / "report.html", out / "manifest.json", *sorted((out / "tables").glob("*"))]
+    files = [out / "report.html", out / "manifest.json", *sorted((out / "tables").glob("*")),
+             *sorted((out / "published").glob("*"))]
     return {f.relative_to(out).as_posix(): f.read_bytes() for f in files if f.is_file()}
 
 

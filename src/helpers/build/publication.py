@@ -25,6 +25,13 @@ def staging_dir(out: Path) -> Path:
     return paths.build_dir(Path(out)) / STAGING
 
 
+def records_dir(out: Path) -> Path:
+    """Where this run's chapter records are (`<dir>/published/`): staged while a build checks them, else the
+    published ones beside the report in view."""
+    stage = staging_dir(out)
+    return stage if (stage / "published").is_dir() else Path(out)
+
+
 def published_tables(out: Path, staged: list[str], keep_indicator_tables: bool) -> list[str]:
     """The tables/ files after publication: the staged ones, plus the indicator tables kept from before."""
     names = set(staged)
@@ -42,8 +49,11 @@ def publish(out: Path) -> None:
     keep = not any(name.startswith("tables/indikatoren_") for name in staged)
     final = set(published_tables(out, [n for n in staged if n.startswith("tables/")], keep))
     order = [n for n in staged if n not in ("manifest.json", ENTRY)] + [n for n in ("manifest.json", ENTRY) if n in staged]
-    journal = {"moves": order, "sha256": {n: fileio.sha256_file(stage / n) for n in order},
-               "delete": [n for n in tables_now if n not in final]}
+    delete = [n for n in tables_now if n not in final]
+    if (stage / "published").is_dir():  # the staged records replace the published ones as a whole
+        delete += sorted(f"published/{p.name}" for p in (out / "published").glob("*")
+                         if p.is_file() and f"published/{p.name}" not in staged)
+    journal = {"moves": order, "sha256": {n: fileio.sha256_file(stage / n) for n in order}, "delete": delete}
     fileio.write_text_atomic(paths.build_dir(out) / JOURNAL, json.dumps(journal, ensure_ascii=False, indent=1))
     _apply_journal(out)
 

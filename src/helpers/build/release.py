@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.build.publication import ENTRY, OUTPUT_FILES, publish, published_tables, staging_dir
+from helpers.build.publication import ENTRY, OUTPUT_FILES, publish, published_tables, records_dir, staging_dir
 from helpers.core import areas, catalogue, fileio, paths
 from helpers.core import city as city_profile
 from helpers.core.model import FLAGS
@@ -112,7 +112,8 @@ def check_fingerprint(out: Path, basis: str) -> dict:
     out = Path(out)
     return {"basis": basis,
             "tables": {p.name: fileio.sha256_file(p) for p in indicator_tables(out)},
-            "records": {p.stem: fileio.sha256_file(p) for p in sorted((out / "published").glob("*.csv"))}}
+            "records": {p.stem: fileio.sha256_file(p) for p in sorted((records_dir(out) / "published").glob("*.csv"))
+                        if not fileio.is_temporary(p)}}
 
 
 def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule | None = None) -> list:
@@ -122,7 +123,7 @@ def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule |
     unchanged chapters against unchanged tables need no second look.
     """
     year_dir = Path(year_dir)
-    records = register.read_records(year_dir)
+    records = register.read_records(records_dir(year_dir))
     records = records[records["chapter"].isin(chapters)]
     if records.empty:
         return []
@@ -145,10 +146,10 @@ def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule |
 def check(out: Path, previous: dict | None = None, basis: str | None = None) -> list:
     """All violations of this run; only the changed chapters' records if the last passed check covered the rest."""
     if previous is None or basis is None:
-        return checker.check_run(out, tables=indicator_tables(out))
+        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out))
     current = check_fingerprint(out, basis)
     if previous.get("basis") != basis or previous.get("tables") != current["tables"]:
-        return checker.check_run(out, tables=indicator_tables(out))
+        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out))
     old = previous.get("records", {})
     changed = [name for name, sha in current["records"].items() if old.get(name) != sha]
     return check_chapters(out, changed)

@@ -400,8 +400,9 @@ def _record_notebook(p: Plan, state: dict, nb: Path, result: Result) -> None:
 
 
 def _sync_side_outputs(p: Plan, state: dict) -> None:
-    """published/ holds exactly what the chosen chapters recorded; their tables/ files are staged for publication
-    (helpers.build.release publishes them with the report, after the check)."""
+    """Stage what the chosen chapters recorded (published/) and exported (tables/): the text check and the
+    disclosure check read them there, and only a passed check publishes them with the report
+    (helpers.build.publication), so a refused build leaves the records beside the report in view as they were."""
     from helpers.build import publication
 
     wanted: dict[str, Path] = {}
@@ -410,13 +411,13 @@ def _sync_side_outputs(p: Plan, state: dict) -> None:
         for f in (side.rglob("*") if side.is_dir() else []):
             if f.is_file():
                 wanted[f.relative_to(side).as_posix()] = f
-    published = p.out / "published"
-    for f in published.rglob("*") if published.is_dir() else []:
-        if f.is_file() and f.relative_to(p.out).as_posix() not in wanted:
-            f.unlink()
     stage = publication.staging_dir(p.out)
+    (stage / "published").mkdir(parents=True, exist_ok=True)  # also when no chapter recorded anything
+    for f in (stage / "published").rglob("*"):
+        if f.is_file() and f.relative_to(stage).as_posix() not in wanted:
+            f.unlink()
     for rel, source in wanted.items():
-        target = (stage if rel.startswith("tables/") else p.out) / rel
+        target = stage / rel
         if not target.is_file() or fileio.sha256_file(target) != fileio.sha256_file(source):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
@@ -567,10 +568,11 @@ def _text_problems(p: Plan, final: bool) -> list[TextProblem]:
     typed numbers that match no number at their place or not the area their sentence names, placeholders
     that show no number, texts no chapter shows (fatal if the setting or a release says so), typed
     numbers that reveal a hidden value (always fatal)."""
+    from helpers.build import publication
     from helpers.disclosure import register, textcheck
 
     stop = final or config.load().typed_numbers == "abbrechen"
-    records = register.read_records(p.out)
+    records = register.read_records(publication.records_dir(p.out))
     shown_in: dict[str, set[str]] = {}  # text (relative to data/) -> chapters that show it
     for nb in p.notebooks:
         for name, checksum in texts.read_log(_side_dir(p.out, nb)).items():

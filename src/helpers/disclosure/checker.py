@@ -128,15 +128,17 @@ def read_table_csv(path: Path) -> pd.DataFrame:
     return out
 
 
-def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list[Path] | None = None) -> list[Violation]:
+def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list[Path] | None = None,
+              records_from: Path | None = None) -> list[Violation]:
     """All violations in the outputs of one run (empty: publishable).
 
     `tables`: the indicator tables to check (default: those in year_dir/tables; a build passes the
-    staged ones it is about to publish)."""
+    staged ones it is about to publish); `records_from`: the folder whose published/ holds the chapters'
+    records (default year_dir; a build passes its staging folder)."""
     year_dir = Path(year_dir)
     rule = rule or suppression.active_rule()
     tables = sorted((year_dir / "tables").glob("indikatoren_*.csv")) if tables is None else tables
-    records = register.read_records(year_dir)
+    records = register.read_records(records_from or year_dir)
     frames = [(f"tables/{p.name}", read_table_csv(p)) for p in tables]
     ids = set(records["indicator"]).union(*(set(f["indicator"]) for _, f in frames)) - {""}
     stored = stored_cells(ids)
