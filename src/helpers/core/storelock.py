@@ -88,11 +88,17 @@ def _holding(path: Path, shared: bool, wait: float, waiting: Callable[[], str], 
             release()
 
 
-def _holder(data_dir: Path) -> dict | None:
-    try:
-        return json.loads((data_dir / INGEST_HOLDER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def _holder(data_dir: Path, patience: float = 0.0) -> dict | None:
+    """Who holds the ingest lock (None: nobody wrote it down); `patience`: how long to wait for a holder
+    that has just taken the lock to write its record."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return json.loads((data_dir / INGEST_HOLDER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(POLL_S)
 
 
 def _describe(holder: dict | None) -> str:
@@ -107,7 +113,7 @@ def ingest_lock(data_dir: Path, say: Callable[[str], None] = to_stderr) -> Itera
     """One ingest at a time: wait for a running one (bounded, saying so), take over the lock of a killed one."""
     wait = wait_seconds(INGEST_WAIT_S)
     with _holding(data_dir / INGEST_LOCK, False, wait,
-                  lambda: f"Ein anderes Einlesen läuft ({_describe(_holder(data_dir))}); warte bis zu {_seconds(wait)} "
+                  lambda: f"Ein anderes Einlesen läuft ({_describe(_holder(data_dir, patience=1.0))}); warte bis zu {_seconds(wait)} "
                           "und prüfe dann gegen den Stand, den es gespeichert hat …",
                   lambda: f"Ein anderes Einlesen läuft noch ({_describe(_holder(data_dir))}); nach {_seconds(wait)} "
                           "Warten aufgegeben, nichts gespeichert. Bitte den Befehl erneut ausführen, wenn es fertig ist.",
