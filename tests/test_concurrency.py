@@ -265,3 +265,18 @@ def test_the_lock_of_a_killed_ingest_is_taken_over_with_a_message(root, tmp_path
     assert "warte" not in text and seconds < 10  # taken over at once, not after the wait
     assert _values_2015() == {"11": 37}
     assert not (root / "data" / storelock.INGEST_HOLDER).exists()
+
+
+def test_a_pending_commit_and_the_locks_do_not_change_what_a_build_is_keyed_on(root):
+    """A build that hashes data/ while an ingest stages its files keys on the committed files only."""
+    from helpers.build import buildstate
+    from helpers.publish import manifest
+
+    data = root / "data"
+    before = buildstate.tree_checksums(data, ("**/*",)), manifest.input_checksums(root)
+    (data / storage.STAGING_DIR).mkdir()
+    (data / storage.STAGING_DIR / "0000.csv").write_text("year\n2015\n")
+    (data / storage.JOURNAL).write_text("{}")
+    for name in (storelock.INGEST_LOCK, storelock.STORE_LOCK, storelock.INGEST_HOLDER):
+        (data / name).write_text("")
+    assert (buildstate.tree_checksums(data, ("**/*",)), manifest.input_checksums(root)) == before
