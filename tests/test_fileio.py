@@ -93,8 +93,8 @@ def test_a_writer_is_alive_while_its_process_runs():
     """psutil, not os.kill(pid, 0): on Windows os.kill would end the process it asks about."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        assert fileio._alive(child.pid) and fileio._alive(os.getpid())
+        assert fileio.alive(child.pid) and fileio.alive(os.getpid())
     finally:
         child.kill()
         child.wait()
-    assert not fileio._alive(child.pid)
+    assert not fileio.alive(child.pid)

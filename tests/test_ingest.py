@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers.core import catalogue, model, observations, paths
+from helpers.core import catalogue, fileio, model, observations, paths, storelock
 from helpers.core import store as core_store
 from helpers.intake import cells, ingest, storage, templates, validation
 from helpers.intake.problems import report
@@ -41,7 +42,10 @@ SEVEN = {
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file()}
+    """Every file of the data folder but the (empty) lock files, which stay once an ingest has run."""
+    locks = {storelock.INGEST_LOCK, storelock.STORE_LOCK}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data").rglob("*"))
+            if p.is_file() and p.name not in locks}
 
 
 def run(argv: list[str], capsys) -> tuple[int, str]:
@@ -430,47 +434,66 @@ def test_an_interrupted_write_leaves_the_previous_state(root, tmp_path, monkeypa
 # --- command line and Makefile -------------------------------------------------------------------------
 
 
-def test_a_second_ingest_waits_for_the_first(root, capsys):
-    with storage.locked(core_store.Store.current()):
+def test_a_second_ingest_waits_for_the_first_and_gives_up_after_the_bound(root, capsys, monkeypatch):
+    monkeypatch.setenv(storelock.WAIT_ENV, "0.3")
+    with storage.locked(core_store.Store.current(), say=print):
+        capsys.readouterr()
         code, text = run([VALID / "semikolon_utf8.csv"], capsys)
-    assert code == 1 and "Ein anderer Einlesevorgang läuft gerade" in text
-    assert run([VALID / "semikolon_utf8.csv"], capsys)[0] == 0
+    assert code == 1
+    assert re.search(rf"Ein anderes Einlesen läuft \(seit 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC, Prozess {os.getpid()}\); "
+                     r"warte bis zu 0.3 s", text), text
+    assert "nach 0.3 s Warten aufgegeben, nichts gespeichert" in text
+    assert not core_store.Store.current().deliveries_csv.exists()
+    code, text = run([VALID / "semikolon_utf8.csv"], capsys)
+    assert code == 0 and "warte" not in text and "abgebrochen" not in text  # a released lock leaves no record
+    assert not (root / "data" / storelock.INGEST_HOLDER).exists()
 
 
 class _FakeMsvcrt:
-    """msvcrt.locking's behaviour for the Windows branch of storage.locked: a byte range held by
-    one open file at a time (across processes on Windows), refused at once with LK_NBLCK."""
+    """msvcrt.locking's behaviour for the Windows branch of helpers.core.fileio.try_lock: byte ranges, each
+    byte held by one open file at a time (across processes on Windows), refused at once with LK_NBLCK."""
 
     LK_NBLCK, LK_UNLCK = 2, 0
 
     def __init__(self) -> None:
-        self.held: dict[int, int] = {}  # inode -> fd holding it
+        self.held: dict[tuple[int, int], int] = {}  # (inode, byte) -> fd holding it
         self.calls: list[str] = []
 
     def locking(self, fd: int, mode: int, nbytes: int) -> None:
-        assert nbytes == 1 and os.lseek(fd, 0, os.SEEK_CUR) == 0  # always the first byte
-        inode = os.fstat(fd).st_ino
+        inode, start = os.fstat(fd).st_ino, os.lseek(fd, 0, os.SEEK_CUR)
+        assert start >= fileio._LOCK_OFFSET  # past any content: the holder record stays readable
+        span = [(inode, start + i) for i in range(nbytes)]
         if mode == self.LK_NBLCK:
-            if inode in self.held:
+            if any(b in self.held for b in span):
                 self.calls.append("refused")
                 raise PermissionError(13, "Permission denied")
-            self.held[inode] = fd
-            self.calls.append("locked")
+            self.held.update(dict.fromkeys(span, fd))
+            self.calls.append(f"locked {nbytes}")
         else:
-            assert self.held.pop(inode) == fd
-            self.calls.append("unlocked")
+            assert all(self.held.pop(b) == fd for b in span)
+            self.calls.append(f"unlocked {nbytes}")
 
 
-def test_the_ingest_lock_works_without_fcntl_as_on_windows(root, monkeypatch, capsys):
+def test_the_locks_work_without_fcntl_as_on_windows(root, monkeypatch, capsys):
     fake = _FakeMsvcrt()
     monkeypatch.setitem(sys.modules, "fcntl", None)  # import fcntl -> ImportError, as on Windows
     monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    monkeypatch.setenv(storelock.WAIT_ENV, "0")
     with storage.locked(core_store.Store.current()):
         code, text = run([VALID / "semikolon_utf8.csv"], capsys)
-    assert code == 1 and "Ein anderer Einlesevorgang läuft gerade" in text
-    assert fake.calls == ["locked", "refused", "unlocked"] and not fake.held
+    assert code == 1 and "Ein anderes Einlesen läuft" in text and "aufgegeben, nichts gespeichert" in text
+    assert fake.calls[:2] == ["locked 64", "refused"] and not fake.held
+    data = root / "data"
+    with storelock.reading(data), storelock.reading(data):  # readers share the store …
+        with pytest.raises(storelock.Busy, match="Nichts gespeichert: ein Bericht wird"):
+            with storelock.committing(data):  # … and keep a commit out
+                pass
+    assert not fake.held
+    with storelock.committing(data), pytest.raises(storelock.Busy, match="kein Bericht erstellt"):
+        with storelock.reading(data):
+            pass
     assert run([VALID / "semikolon_utf8.csv"], capsys)[0] == 0
-    assert fake.calls[-2:] == ["locked", "unlocked"]
+    assert not fake.held
 
 
 def test_no_file_given(root, capsys):

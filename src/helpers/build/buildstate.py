@@ -54,10 +54,12 @@ YEARS_MODULE = "helpers.indicators.years"
 
 
 def tree_checksums(base: Path, globs: tuple[str, ...]) -> dict[str, str]:
-    """{relative path: sha256} of every file under `base` matching `globs` (no caches)."""
+    """{relative path: sha256} of every file under `base` matching `globs` (no caches, nothing hidden: the
+    locks, a pending commit's staged files and temporaries in data/ are never data, helpers.core.storelock)."""
     base = Path(base)
     files = {p for pattern in globs for p in base.glob(pattern)
-             if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")}
+             if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+             and not any(part.startswith(".") for part in p.relative_to(base).parts)}
     return {p.relative_to(base).as_posix(): sha256_file(p) for p in sorted(files)}
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from helpers.build import buildstate
 from helpers.build.summary import Summary, TextState
-from helpers.core import arguments, config, context, fileio, paths, texts
+from helpers.core import arguments, config, context, fileio, paths, storelock, texts
 
 #: Files of a finished run; removed at the start of a rebuild so a failed run never leaves one that looks complete.
 RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
@@ -728,6 +728,18 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
     summary (helpers.build.summary); one that publishes nothing leaves the previous report in view.
     """
     started = time.perf_counter()
+    # From the checksums of the inputs to the last page, every process of the build reads one state of the
+    # store: an ingest's commit waits for the build (helpers.core.storelock), and it for a commit in progress.
+    try:
+        with storelock.reading(paths.DATA, say=lambda text: print(text, flush=True)):
+            return _run(year, notebooks, chapters, pdf, force, scheduler, final, started, jobs)
+    except storelock.Busy as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(year: int | None, notebooks: list[Path] | None, chapters: list[str] | None, pdf: bool, force: bool,
+         scheduler: str | None, final: bool, started: float, jobs: int | None = None) -> int:
     try:
         p, state = _plan_run(year, notebooks, chapters, pdf, force)
     except ValueError as exc:  # ParameterError (helpers.sections.parameters) is a ValueError

@@ -68,8 +68,10 @@ def is_temporary(path: Path) -> bool:
     return _TEMPORARY.match(Path(path).name) is not None
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether a process runs with this id (psutil: os.kill(pid, 0) would end the process on Windows)."""
+    if pid <= 0:
+        return False
     if pid == os.getpid():
         return True
     import psutil
@@ -91,7 +93,7 @@ def remove_stale_temporaries(folder: Path, recursive: bool = True) -> list[Path]
         if match is None or not path.is_file():
             continue
         pid = match.group("pid")
-        if pid is not None and _alive(int(pid)):
+        if pid is not None and alive(int(pid)):
             continue
         path.unlink(missing_ok=True)
         removed.append(path)
@@ -139,6 +141,64 @@ def exclusive(lock_file: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+#: Where msvcrt's byte-range locks lie (past any content, so that a lock file can still be read), and how
+#: many readers can hold a shared lock at once there: msvcrt has no shared mode, so a reader holds one byte
+#: of the range and a writer the whole range.
+_LOCK_OFFSET = 1 << 30
+_READER_SLOTS = 64
+
+
+def try_lock(handle, shared: bool = False) -> Callable[[], None] | None:  # noqa: ANN001 - an open binary file
+    """Lock the open file `handle` without waiting: its release, or None if another holder is in the way.
+
+    Shared: many holders at once, but none while an exclusive one holds it; exclusive: one holder alone.
+    An advisory lock that the system releases when its holder dies (fcntl.flock on POSIX; msvcrt.locking
+    on Windows, where a reader holds one byte of a range and a writer all of it). Two opens of one file
+    in one process are two holders.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return _try_lock_msvcrt(handle, shared)
+    try:
+        fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return None
+    return lambda: fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _try_lock_msvcrt(handle, shared: bool) -> Callable[[], None] | None:  # noqa: ANN001
+    import msvcrt
+
+    if shared:  # the first free byte, starting at one of its own so that readers rarely try the same
+        first = os.getpid() % _READER_SLOTS
+        spans = [(_LOCK_OFFSET + (first + i) % _READER_SLOTS, 1) for i in range(_READER_SLOTS)]
+    else:
+        spans = [(_LOCK_OFFSET, _READER_SLOTS)]
+    for start, length in spans:
+        handle.seek(start)
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, length)
+        except OSError:
+            continue
+
+        def release(start: int = start, length: int = length) -> None:
+            handle.seek(start)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, length)
+        return release
+    return None
+
+
+def open_lock_file(path: Path):  # noqa: ANN201 - an open binary file
+    """Open (create) a lock file; read-only if it belongs to someone else: a lock needs no write access."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return open(path, "a+b")  # noqa: SIM115 - the caller closes it
+    except PermissionError:
+        return open(path, "rb")  # noqa: SIM115
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -10,6 +10,7 @@ the committed revision log records the change (helpers.core.store).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -19,6 +20,7 @@ import pandas as pd
 import pandera.errors
 
 from helpers.core import areas, levels, paths
+from helpers.core.fileio import sha256_bytes
 from helpers.core.model import KEY, OBSERVATION_COLUMNS, OBSERVATIONS, DataError
 from helpers.core.store import Store, logged_revision_keys
 
@@ -28,10 +30,12 @@ def observation_files(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in Path(folder or paths.OBSERVATIONS_DIR).glob("*.csv") if not p.name.startswith("."))
 
 
-def read_observation_file(path: Path) -> pd.DataFrame:
-    """One observations CSV, checked against the schema with errors that name file, row, column."""
+def read_observation_file(path: Path, content: bytes | None = None) -> pd.DataFrame:
+    """One observations CSV, checked against the schema with errors that name file, row, column.
+
+    `content`: the file's bytes, if the caller has read them already (named `path` in messages)."""
     raw = pd.read_csv(
-        path,
+        path if content is None else io.BytesIO(content),
         dtype={"area_code": str, "flag": str, "age": str, "source": str},
         keep_default_na=False,
         na_values={"value": [""]},
@@ -75,10 +79,15 @@ def _observations_cached(folder: Path, signature: tuple) -> pd.DataFrame:
     files = observation_files(folder)
     if not files:
         raise DataError(f"Keine Beobachtungsdateien in {folder}; bitte `make data` ausführen.")
-    frames = [read_observation_file(f).assign(_file=f.name) for f in files]
+    # One state even while an ingest commits: deliveries.csv is read once and first, and only the log
+    # entries whose result hash is that of these bytes count (the commit replaces the logs before it).
+    delivered = Store.for_observations(folder).deliveries_csv
+    content = delivered.read_bytes() if delivered in files else b""
+    frames = [read_observation_file(f, content if f == delivered else None).assign(_file=f.name)
+              for f in sorted(files, key=lambda f: f != delivered)]
     obs = pd.concat(frames, ignore_index=True)
     if obs.duplicated(KEY).any():
-        obs = _apply_revisions(obs, folder)
+        obs = _apply_revisions(obs, folder, sha256_bytes(content) if delivered in files else "")
     dup = obs.duplicated(KEY, keep=False)
     if dup.any():
         first = obs[dup].iloc[0]
@@ -91,17 +100,18 @@ def _observations_cached(folder: Path, signature: tuple) -> pd.DataFrame:
     return obs.drop(columns="_file")
 
 
-def _apply_revisions(obs: pd.DataFrame, folder: Path) -> pd.DataFrame:
+def _apply_revisions(obs: pd.DataFrame, folder: Path, current: str) -> pd.DataFrame:
     """Drop rows of other files that a logged revision in deliveries.csv supersedes.
 
     A delivered row replaces another file's row only if the revision log (committed entries)
-    records that change with this row's source; any other duplicate stays an error.
+    records that change with this row's source; any other duplicate stays an error. `current`: the hash
+    of the deliveries.csv read (which log entries count, helpers.core.store.committed_log).
     """
     store = Store.for_observations(folder)
     delivered = obs[obs["_file"] == store.deliveries_csv.name]
     if delivered.empty:
         return obs
-    logged = logged_revision_keys(store).rename(columns={"new_source": "source"})
+    logged = logged_revision_keys(store, current).rename(columns={"new_source": "source"})
     superseding = delivered[KEY + ["source"]].merge(logged, on=KEY + ["source"])[KEY].drop_duplicates()
     if superseding.empty:
         return obs

@@ -3,11 +3,12 @@
 The write side (planning, raw copies, the commit protocol) is helpers.intake.storage; this is
 what the readers of the store need (helpers.core.observations), so that the core never imports
 the intake. Layout and commit protocol are described in helpers.intake.storage.
+
+Commands that run at once coordinate through the locks of helpers.core.storelock.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pandas as pd
 from helpers.core import paths
 from helpers.core.fileio import sha256_bytes
 from helpers.core.model import KEY, REVISION_COLUMNS
+from helpers.core.storelock import INGEST_LOCK, STORE_LOCK
 
 LOG_COLUMNS = ["time", "sha256", "file", "raw_path", "years", "rows", "new", "unchanged", "revised",
                "replaced_synthetic", "filled_pending", "confirmed_jumps", "quelle", "result_sha256"]
@@ -64,9 +66,13 @@ class Store:
 
     @property
     def lock_file(self) -> Path:
-        """In the temporary folder, so that a refused ingest writes nothing into data/."""
-        key = sha256_bytes(str(self.data_dir.resolve()).encode())[:16]
-        return Path(tempfile.gettempdir()) / f"integrationsmonitoring-ingest-{key}.lock"
+        """The ingest lock: in the data folder, which everyone who ingests shares (a temporary folder is
+        per user on Windows and per machine on a network drive)."""
+        return self.data_dir / INGEST_LOCK
+
+    @property
+    def store_lock_file(self) -> Path:
+        return self.data_dir / STORE_LOCK
 
 
 # --- reading the committed state --------------------------------------------------------------
@@ -84,25 +90,30 @@ def current_result_hash(store: Store) -> str:
     return sha256_bytes(path.read_bytes()) if path.exists() else ""
 
 
-def committed_log(store: Store) -> pd.DataFrame:
-    """The ingest log without the trailing entries of an interrupted run."""
+def committed_log(store: Store, current: str | None = None) -> pd.DataFrame:
+    """The ingest log without the trailing entries of an interrupted run (or of a commit in progress).
+
+    `current`: the hash of the deliveries.csv the caller read (read it before the logs: a commit
+    replaces them before deliveries.csv); without it, the file is read again now.
+    """
     log = _read_log(store.ingest_log, LOG_COLUMNS)
-    current = current_result_hash(store)
+    if current is None:
+        current = current_result_hash(store)
     end = len(log)
     while end and log["result_sha256"].iloc[end - 1] != current:
         end -= 1
     return log.iloc[:end].reset_index(drop=True)
 
 
-def committed_revisions(store: Store) -> pd.DataFrame:
-    """Revision log entries of committed deliveries only."""
+def committed_revisions(store: Store, current: str | None = None) -> pd.DataFrame:
+    """Revision log entries of committed deliveries only (`current` as for committed_log)."""
     revisions = _read_log(store.revisions, REVISION_LOG_COLUMNS)
-    committed = set(committed_log(store)["sha256"])
+    committed = set(committed_log(store, current)["sha256"])
     return revisions[revisions["sha256"].isin(committed)].reset_index(drop=True)
 
 
-def logged_revision_keys(store: Store) -> pd.DataFrame:
+def logged_revision_keys(store: Store, current: str | None = None) -> pd.DataFrame:
     """(key, new_source) of every committed revision: the rows of deliveries.csv that may supersede others."""
-    revisions = committed_revisions(store)[[*KEY, "new_source"]].copy()
+    revisions = committed_revisions(store, current)[[*KEY, "new_source"]].copy()
     revisions["year"] = revisions["year"].astype(int)
     return revisions.drop_duplicates()

@@ -20,7 +20,9 @@ last) and the journal is deleted. A crash before the journal leaves the previous
 staging folder that the next ingest removes; a crash after it leaves a journal that the next
 ingest completes (`recover`, which says what it did). Readers need no recovery: until
 deliveries.csv is replaced they see the previous state, because the logs' entries whose
-`result_sha256` is not the hash of the current deliveries.csv do not count. (A test "is the
+`result_sha256` is not the hash of the deliveries.csv they read do not count (they read it first,
+and once: `committed_log(store, current)`). The journal is written and applied under the store
+lock (`helpers.core.storelock.committing`), so no report build reads while files move; staging is not. (A test "is the
 delivery's sha256 in deliveries.csv?" would fail for deliveries that add no row or whose rows
 were all revised later; the result hash does not.) The staging folder, the journal and the
 temporary files of atomic writes are hidden and git-ignored, so `git add data` never takes them.
@@ -61,54 +63,18 @@ from helpers.core.store import (
     committed_revisions,
     current_result_hash,
 )
+from helpers.core.storelock import Busy, committing, ingest_lock, to_stderr
 
 if TYPE_CHECKING:
     from helpers.intake.problems import Problem
     from helpers.intake.validation import Delivery
 
-class Busy(RuntimeError):
-    """Another ingest holds the lock of this data folder."""
-
-
-BUSY = ("Ein anderer Einlesevorgang läuft gerade für diesen Datenordner; bitte warten und "
-        "den Befehl danach erneut ausführen.")
-
-
 @contextmanager
-def locked(store: Store) -> Iterator[None]:
-    """One ingest at a time per data folder: an advisory lock that the system releases even if the
-    process dies (fcntl.flock on POSIX, msvcrt.locking on Windows)."""
-    store.lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(store.lock_file, "a+b") as handle:
-        release = _lock(handle)
-        try:
-            yield
-        finally:
-            release()
-
-
-def _lock(handle) -> Callable[[], None]:  # noqa: ANN001 - an open binary file
-    """Take the lock on `handle` without waiting (Busy if another process holds it); return its release."""
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        handle.seek(0)
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # the first byte, also past the end of the file
-        except OSError:
-            raise Busy(BUSY) from None
-
-        def release() -> None:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        return release
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise Busy(BUSY) from None
-    return lambda: fcntl.flock(handle, fcntl.LOCK_UN)
+def locked(store: Store, say: Callable[[str], None] = to_stderr) -> Iterator[None]:
+    """One ingest at a time per data folder, for the whole run (helpers.core.storelock.ingest_lock): a second
+    one waits (bounded, saying for whom) and then checks against what the first stored, or raises Busy."""
+    with ingest_lock(store.data_dir, say):
+        yield
 
 
 def now_utc() -> str:
@@ -350,9 +316,14 @@ def commit(store: Store, deliveries: pd.DataFrame, changed: bool, raw_copies: di
         entries.append({"target": _relative(store, target), "staged": _relative(store, staged),
                         "sha256": sha256_bytes(content)})
     journal = {"time": now_utc(), "files": entries}
-    write_atomic(store.data_dir / JOURNAL,
-                 lambda p: p.write_text(json.dumps(journal, ensure_ascii=False, indent=1), encoding="utf-8"))
-    _apply_journal(store)
+    try:
+        with committing(store.data_dir):  # wait for the report builds reading the store (bounded)
+            write_atomic(store.data_dir / JOURNAL,
+                         lambda p: p.write_text(json.dumps(journal, ensure_ascii=False, indent=1), encoding="utf-8"))
+            _apply_journal(store)
+    except Busy:
+        shutil.rmtree(staging, ignore_errors=True)  # before the commit point: nothing is stored
+        raise
 
 
 def _relative(store: Store, path: Path) -> str:
@@ -386,7 +357,8 @@ def recover(store: Store) -> list[str]:
     said = []
     if (store.data_dir / JOURNAL).exists():
         time = json.loads((store.data_dir / JOURNAL).read_text(encoding="utf-8")).get("time", "?")
-        moved = _apply_journal(store)
+        with committing(store.data_dir):
+            moved = _apply_journal(store)
         said.append(f"Unterbrochenes Einlesen vom {time} abgeschlossen ({moved} Datei(en) an ihren Platz gebracht).")
     staging = store.data_dir / STAGING_DIR
     if staging.exists():

@@ -33,8 +33,9 @@ NUMBER = re.compile(r"(?<![\w,])[−-]?\d{1,3}(?:[\u202f\u00a0 ]\d{3})*(?:,\d+)?
 
 def input_checksums(root: Path | None = None) -> dict[str, str]:
     root = Path(root or paths.ROOT)
-    files = sorted({p for pattern in INPUT_GLOBS for p in root.glob(pattern)
-                    if p.is_file() and "__pycache__" not in p.parts})
+    files = sorted({p for pattern in INPUT_GLOBS for p in root.glob(pattern)  # hidden files are never inputs:
+                    if p.is_file() and "__pycache__" not in p.parts  # locks, a pending commit, temporaries
+                    and not any(part.startswith(".") for part in p.relative_to(root).parts)})
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in files}
 
 
