@@ -420,10 +420,13 @@ def _within(coded: Coded, within: list, sources: Sources, context) -> list[Probl
         bad = _capped(bad, sources, WITHIN_WHAT, out)
         out += [_within_problem(coded, dimension, b, *items[b.rel], sources, context)
                 for b in bad.itertuples(index=False)]
-    bad, more = _age_within(coded, sources)
-    if more:
+    bad, more, flagged = _age_within(coded, sources)
+    if more or flagged:
+        what = (f"{fmt_int(more)} weitere Verstöße dieser Art: {WITHIN_WHAT}" if not flagged else
+                f"weitere Verstöße dieser Art, nicht alle gezählt (mindestens {fmt_int(more)}): {WITHIN_WHAT}; "
+                f"{fmt_int(flagged)} Altersgruppen sind größer als eine Altersgruppe, in der sie liegen")
         out.append(sources.at_value[min(sources.at_value)](
-            None, f"{more} weitere Verstöße dieser Art: {WITHIN_WHAT}", None,
+            None, what, None,
             "dass die Werte zueinander passen", "die oben genannten Fehler beheben und die Lieferung erneut prüfen"))
     ages = coded.uniques["age"]
     out += [_within_problem(coded, "age", b, ages[b.part], ages[b.whole], age_reason(ages[b.part], ages[b.whole]),
@@ -482,20 +485,21 @@ def _contained_minimum(group: np.ndarray, high: np.ndarray, rank: np.ndarray) ->
     return best
 
 
-def _age_within(coded: Coded, sources: Sources) -> tuple[pd.DataFrame, str]:
+def _age_within(coded: Coded, sources: Sources) -> tuple[pd.DataFrame, int, int]:
     """Age groups larger than an age group they lie in (same year, area, measure, sex and origin).
 
     A sweep finds the rows that have such a group (`_contained_minimum`) without pairing every group with
     every group; only for those rows are the groups they lie in compared, at most PAIRS_COMPARED_AT_MOST
     pairs, and at most WORD_AT_MOST violations returned for wording. Returns them (i_p, i_w, value_p,
-    value_w, src_p, src_w, part, whole) and the text of how many more there are ("" if none).
+    value_w, src_p, src_w, part, whole), how many more were found, and 0 if that count is complete, else the
+    number of rows flagged (the comparisons stopped before all of them).
     """
     empty = pd.DataFrame(columns=["i_p", "i_w", "value_p", "value_w", "src_p", "src_w", "part", "whole"])
     c = coded.codes
     spans = [age_interval(a) for a in coded.uniques["age"]]
     known = np.array([s is not None for s in spans], dtype=bool)
     if known.sum() < 2:
-        return empty, ""
+        return empty, 0, 0
     low = np.array([s[0] if s else 0 for s in spans], dtype=float)
     high = np.array([s[1] if s else 0 for s in spans], dtype=float)
     rows = c[known[c["age"].to_numpy()]]
@@ -504,7 +508,7 @@ def _age_within(coded: Coded, sources: Sources) -> tuple[pd.DataFrame, str]:
     multi = np.bincount(group)[group] >= 2  # a group alone in its context lies in nothing
     rows, group = rows[multi], group[multi]
     if rows.empty:
-        return empty, ""
+        return empty, 0, 0
     age = rows["age"].to_numpy()
     value = rows["value"].to_numpy()
     order = np.lexsort((value, -high[age], low[age], group))
@@ -513,7 +517,7 @@ def _age_within(coded: Coded, sources: Sources) -> tuple[pd.DataFrame, str]:
     best = _contained_minimum(g, hi, rank)
     flagged = np.flatnonzero(best < rank)  # positions (sorted order) of rows larger than a group containing them
     if len(flagged) == 0:
-        return empty, ""
+        return empty, 0, 0
     starts = np.searchsorted(g, g, side="left")  # the first position of each row's context
     i_all, src_all, age_sorted = rows["i"].to_numpy()[order], rows["src"].to_numpy()[order], age[order]
     flagged = flagged[np.argsort(i_all[flagged], kind="stable")]  # in row order
@@ -539,11 +543,7 @@ def _age_within(coded: Coded, sources: Sources) -> tuple[pd.DataFrame, str]:
             listed += len(pairs[-1])
         done = end
     bad = pd.concat(pairs, ignore_index=True) if pairs else empty
-    more = kept - len(bad)
-    if done == len(flagged):
-        return bad, fmt_int(more) if more else ""
-    return bad, (f"mindestens {fmt_int(more)} (nicht alle gezählt: {fmt_int(len(flagged))} Altersgruppen sind größer "
-                 "als eine Altersgruppe, in der sie liegen)")
+    return bad, kept - len(bad), 0 if done == len(flagged) else len(flagged)
 
 
 def _shortened(items: list[str]) -> list[str]:
