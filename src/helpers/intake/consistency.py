@@ -17,6 +17,12 @@ by source: 0 = stored, 1… = the files of one ingest, so the same code checks o
 (`validate`) and the files of an ingest against each other and the stored values (`across`).
 Every check is a merge or groupby over integer-coded frames – no Python loop per group – so
 200,000 rows take seconds; Python loops run only over violations, to word the messages.
+
+Age groups come from the delivery, not from the catalogue, so their number is unbounded (issue 27: 200,000
+distinct bands of one Stadtteil). Their relations are never listed pair by pair: containment is found by a
+sweep over the bands sorted by interval (`_contained_minimum`, O(n log² n)), and the chains that must add up
+are searched within a work budget (CHAIN_WORK_AT_MOST, widest groups first). At most WORD_AT_MOST
+violations of a kind are worded; the others are counted.
 """
 
 from __future__ import annotations
@@ -461,20 +467,21 @@ def _contained_minimum(group: np.ndarray, high: np.ndarray, rank: np.ndarray) ->
 
     Offline divide and conquer (CDQ) over the positions, vectorised per level: at each level every block's
     left half answers for its right half; sorting a block by (group, high descending, left first) turns the
-    question into a running minimum, kept within (block, group) segments by an offset per segment. log2(n)
-    levels of one sort each: O(n log² n) time, O(n) memory, whatever the number of distinct age groups.
+    question into a running minimum, kept within (group, block) segments by an offset per segment. Positions
+    count within a group, so there are log2(largest group) levels of one sort each: O(n log² n) time, O(n)
+    memory, whatever the number of distinct age groups (an ordinary delivery: two levels).
     """
     n = len(rank)
     none = n  # larger than every rank
     best = np.full(n, none, dtype=np.int64)
-    position = np.arange(n)
+    position = np.arange(n) - np.searchsorted(group, group, side="left")  # within its group: levels for the largest only
     size = 1
-    while size < n:
+    while n and size <= position.max():
         block = position // (2 * size)
         right = (position // size) % 2 == 1
-        order = np.lexsort((right, -high, group, block))
-        seg_key = block[order] * (int(group.max()) + 1 if n else 1) + group[order]
-        seg = np.concatenate([[0], np.cumsum(seg_key[1:] != seg_key[:-1])]) if n else seg_key
+        order = np.lexsort((right, -high, block, group))
+        seg_key = block[order] * (int(group.max()) + 1) + group[order]
+        seg = np.concatenate([[0], np.cumsum(seg_key[1:] != seg_key[:-1])])
         offset = (int(seg[-1]) + 1 - seg) * (none + 1)
         values = np.where(right[order], none, rank[order]) + offset
         running = np.minimum.accumulate(values) - offset
