@@ -5,7 +5,7 @@
 #   make release [YEAR=2020]  publish an edition: committed inputs, a release's checks, outputs/<year>/ausgaben/<n>/
 #   ... CITY=berlin           every target for another city set up under cities/<name>/ (outputs/<name>/<year>/)
 #   make test                 run the whole test suite
-#   make bench                measure the runner against a papermill baseline and one kernel doing all chapters
+#   make bench [ONLY=ingest]  the runner against a papermill baseline and one kernel; the intake's checks
 #   make verify [YEAR=2019]   rebuild from scratch in a temporary folder, compare every number with the manifest
 #   make lab                  JupyterLab on the project's environment
 #   make data SRC=../shared/data/muenster   re-derive the committed real data
@@ -37,6 +37,7 @@ CHECK  ?=
 PYTEST_ARGS ?=
 FORCE  ?=
 FINAL  ?=
+ONLY   ?=
 # The city: empty for the one in data/ and config/ (Münster), else a folder under cities/.
 CITY   ?=
 export IM_CITY = $(CITY)
@@ -83,7 +84,7 @@ verify: $(STAMP)
 	@$(CLI) verify $(if $(YEAR),--jahr $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
 
 bench: $(STAMP)
-	@$(CLI) bench $(YEAR)
+	@$(CLI) bench $(YEAR) $(if $(filter ingest,$(ONLY)),--nur-einlesen)
 
 lab: $(STAMP)
 	@$(CLI) lab $(LAB_ARGS)

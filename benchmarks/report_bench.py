@@ -23,6 +23,8 @@ notebook is its first chapter that exists, if Münster's chapter 07 is not one o
 Peak resident memory of every kernel is sampled during the clean builds and the floor (psutil).
 Prints a table and writes outputs/bench.json; the targets of issues 7 and 18 are evaluated, not
 assumed (those that compare with today's figures only for the city and year those were measured for).
+Then benchmarks/bench_ingest.py measures the intake (issue 27); `--nur-einlesen` (make bench ONLY=ingest)
+runs only that.
 """
 
 from __future__ import annotations
@@ -321,7 +323,13 @@ def main(argv: list[str] | None = None) -> int:
                                                   "(Ergebnis in outputs/bench.json).")
     parser.add_argument("year", type=int, nargs="?", default=None, metavar="JAHR",
                         help="Berichtsjahr (Standard: default_year in config/monitoring.yml)")
-    year = parser.parse_args(sys.argv[1:] if argv is None else argv).year
+    parser.add_argument("--nur-einlesen", action="store_true",
+                        help="nur die Prüfung beim Einlesen messen (benchmarks/bench_ingest.py: gewöhnliche und "
+                             "bösartige Lieferungen mit 200.000 Zeilen, Zeit und Spitzen-Arbeitsspeicher)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.nur_einlesen:
+        return ingest_bench()
+    year = args.year
     if year is None:  # the default report year, as `make report` builds it
         from helpers.indicators import years
 
@@ -403,8 +411,18 @@ def main(argv: list[str] | None = None) -> int:
     for target, ok in result["targets"].items():
         print(f"  {'nicht bewertet' if ok is None else 'erfüllt' if ok else 'NICHT erfüllt'}: {target}")
     print(f"Maschine: {result['machine']['cpu']}, {result['machine']['cores']} Kerne, {result['machine']['ram_gib']} GiB")
-    print(f"Ergebnis: {paths.OUTPUTS / 'bench.json'}")
-    return 0
+    print(f"Ergebnis: {paths.OUTPUTS / 'bench.json'}\n")
+    return ingest_bench()
+
+
+def ingest_bench() -> int:
+    """benchmarks/bench_ingest.py: the intake's checks for ordinary and adversarial deliveries (issue 27)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_ingest", Path(__file__).with_name("bench_ingest.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return int(module.main([]) or 0)
 
 
 if __name__ == "__main__":

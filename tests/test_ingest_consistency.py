@@ -8,6 +8,7 @@ delivery (correctness only, no timing: see benchmarks/bench_ingest.py).
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -221,3 +222,109 @@ def test_a_value_delivered_as_stored_is_not_blamed_for_the_store(root, tmp_path,
     same = write_csv(tmp_path, "wie_gespeichert.csv", HEADER + "2014;11;Aegidii;unemployed;insgesamt;insgesamt;insgesamt;36;\n")
     code, text = run([same], capsys)
     assert code == 0 and "0 Werte neu, 1 unverändert" in text, text
+
+
+# --- bounded: many distinct age groups (issue 27) ---------------------------------------------------------
+
+
+def _ages(folder: Path, name: str, *pairs: tuple[str, object]) -> list:
+    path = write_csv(folder, name, HEADER + "".join(
+        f"2018;11;Aegidii;residents;insgesamt;insgesamt;{age};{value};\n" for age, value in pairs))
+    return validation.validate(path, validation.Context.load()).problems
+
+
+def test_only_nested_age_groups_are_compared_overlapping_ones_are_not(tmp_path):
+    # 15-30 and 20-40 overlap: neither lies in the other; 20-24 lies in both and in 15-64; 0+ is the same as insgesamt
+    problems = _ages(tmp_path, "alter.csv", ("insgesamt", 1000), ("0+", 1000), ("15-30", 50), ("20-40", 10),
+                     ("20-24", 30), ("15-64", 700))
+    text = report(problems, limit=100)
+    assert "Zeile 6, Spalte „Wert“: Teilgruppe „Alter 20-24“ größer als „Alter 20-40“. Gefunden: 30, Alter 20-40 10 in Zeile 5" in text
+    assert text.count("FEHLER") == 1, text  # not 15-30 against 20-40, not 20-24 against 15-30 or 15-64
+    problems = _ages(tmp_path, "gleich.csv", ("insgesamt", 1000), ("0+", 1001))
+    assert "Teilgruppe „Alter 0+“ größer als insgesamt. Gefunden: 1.001, insgesamt 1.000 in Zeile 2" in report(problems)
+
+
+def test_age_groups_with_a_gap_are_at_most_their_parent_and_a_tiling_must_add_up(tmp_path):
+    gap = _ages(tmp_path, "luecke.csv", ("15-64", 100), ("15-24", 60), ("45-64", 50))  # 25-44 missing
+    assert "Zeile 2, Spalte „Wert“: Alter 15-24 + Alter 45-64 ergeben mehr als Alter 15-64" in report(gap)
+    fine = _ages(tmp_path, "luecke_gut.csv", ("15-64", 100), ("15-24", 60), ("45-64", 40))
+    assert fine == []
+    # two tilings of 0-64: both must add up to it
+    tiles = _ages(tmp_path, "kacheln.csv", ("0-64", 100), ("0-14", 20), ("15-64", 80), ("0-24", 30), ("25-64", 71))
+    assert [p.what for p in tiles] == ["Alter 0-24 + Alter 25-64 ergibt nicht Alter 0-64"], report(tiles)
+
+
+def test_a_long_chain_of_age_groups_is_named_shortened(tmp_path):
+    pairs = [("0-99", 101)] + [(f"{k}-{k}", 1) for k in range(100)]
+    text = report(_ages(tmp_path, "lang.csv", *pairs))
+    assert "Zeile 2, Spalte „Wert“: Alter 0-0 + Alter 1-1 + " in text
+    assert "… (89 weitere) + Alter 98-98 + Alter 99-99 ergibt nicht Alter 0-99" in text
+    assert "= 100 (Zeilen 3, 4, 5, 6, 7, 8, 9, 10, 11, … (89 weitere), 101 und 102), Alter 0-99 101" in text
+
+
+def test_when_age_groups_contradict_each_other_everywhere_the_report_counts_what_it_does_not_word(tmp_path, monkeypatch):
+    monkeypatch.setattr(consistency, "WORD_AT_MOST", 3)
+    # every band of 0-9 twice as large as the one-year bands inside it would allow: 1-1 … 9-9 each larger than 0-9
+    pairs = [("0-9", 5)] + [(f"{k}-{k}", 10 + k) for k in range(10)]
+    text = report(_ages(tmp_path, "alle.csv", *pairs))
+    assert text.count("größer als „Alter 0-9“") == 3
+    assert "alle.csv, Spalte „Wert“: 7 weitere Verstöße dieser Art: Teilgruppe größer als die Gruppe, in der sie liegt" in text
+    monkeypatch.setattr(consistency, "PAIRS_COMPARED_AT_MOST", 1)  # stop comparing after the first flagged band
+    monkeypatch.setattr(consistency, "CHUNK", 1)
+    text = report(_ages(tmp_path, "alle.csv", *pairs))
+    assert ("alle.csv, Spalte „Wert“: weitere Verstöße dieser Art, nicht alle gezählt (mindestens 0): Teilgruppe größer "
+            "als die Gruppe, in der sie liegt; 10 Altersgruppen sind größer als eine Altersgruppe, in der sie liegen") in text
+
+
+def test_the_sweep_finds_exactly_the_groups_larger_than_a_group_containing_them():
+    """_age_within against every pair compared by hand, on random bands in two contexts."""
+    import random
+
+    rng = random.Random(27)
+    for _ in range(60):
+        rows = []
+        for origin in ("total", "foreign"):
+            codes = {"total"} | {f"{lo}-{lo + rng.randint(0, 8)}" for lo in rng.sample(range(15), 8)} | {f"{rng.randint(0, 15)}+"}
+            rows += [dict(year=2018, area_level="stadtteil", area_code="11", measure="residents", sex="total",
+                          origin=origin, age=code, value=rng.randint(0, 20), src=1, row=0, where="") for code in sorted(codes)]
+        frame = pd.DataFrame(rows)
+        bad, more, flagged = consistency._age_within(consistency.encode(frame), consistency.Sources({1: "x"}, {}, cross=False))
+        spans = [consistency.age_interval(a) for a in frame["age"]]
+        expected = {(a, b) for a in range(len(frame)) for b in range(len(frame))
+                    if a != b and frame.at[a, "origin"] == frame.at[b, "origin"] and spans[b][0] <= spans[a][0]
+                    and spans[a][1] <= spans[b][1] and frame.at[a, "value"] > frame.at[b, "value"]}
+        assert set(zip(bad["i_p"], bad["i_w"])) == expected and more == flagged == 0
+
+
+@pytest.fixture
+def many_age_bands(tmp_path) -> Path:
+    """Issue 27's delivery at a tenth of its size: 20,000 distinct age bands of one Stadtteil (adding up),
+    the last line's value `12a`; a year with nothing stored, so that line is the only error."""
+    path = tmp_path / "altersgruppen.csv"
+    path.write_text(_bench().age_band_text(20_000, year=2024), encoding="utf-8")
+    return path
+
+
+def test_twenty_thousand_distinct_age_bands_are_checked_within_a_memory_cap(many_age_bands):
+    """Before issue 27 this pairing of every band with every band grew past 24 GB at 200,000 rows."""
+    import subprocess
+    import sys
+    import time
+
+    try:
+        import resource
+    except ImportError:  # Windows: no address-space limit, the run is still bounded in time
+        resource = None
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "helpers", "ingest", "--check", str(many_age_bands)],
+                          capture_output=True, text=True, timeout=180, preexec_fn=cap if resource else None,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    seconds = time.monotonic() - start
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert ("altersgruppen.csv, Zeile 20001, Spalte „Wert“: Text statt Zahl. Gefunden: „12a“" in done.stderr), done.stderr[-2000:]
+    assert "Nichts gespeichert: 1 Fehler" in done.stderr
+    assert seconds < 120, seconds  # a few seconds on 2 cores; minutes only if the checks were quadratic again

@@ -17,10 +17,17 @@ by source: 0 = stored, 1… = the files of one ingest, so the same code checks o
 (`validate`) and the files of an ingest against each other and the stored values (`across`).
 Every check is a merge or groupby over integer-coded frames – no Python loop per group – so
 200,000 rows take seconds; Python loops run only over violations, to word the messages.
+
+Age groups come from the delivery, not from the catalogue, so their number is unbounded (issue 27: 200,000
+distinct bands of one Stadtteil). Their relations are never listed pair by pair: containment is found by a
+sweep over the bands sorted by interval (`_contained_minimum`, O(n log² n)), and the chains that must add up
+are searched within a work budget (CHAIN_WORK_AT_MOST, widest groups first). At most WORD_AT_MOST
+violations of a kind are worded; the others are counted.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,6 +54,8 @@ TOTAL_REASON = "eine Teilgruppe ist höchstens so groß wie insgesamt"
 #: Violations of one kind worded one by one; the rest are counted in one problem (the report shows
 #: at most problems.SHOW_AT_MOST anyway, and wording 100,000 of them would take minutes).
 WORD_AT_MOST = 1000
+#: Parts of a sum named in a message; a longer chain is shortened in the middle.
+SHOW_PARTS = 12
 
 
 def group_label(sex: str, origin: str, age: str) -> str:
@@ -120,6 +129,14 @@ def _measure_pairs(cat: Catalogue) -> tuple[tuple[Term, Term, str], ...]:
 
 
 _AGE = re.compile(r"^(\d+)(?:-(\d+)|\+)$")
+#: Work (steps of the chain search plus rows the chains put into the sum check) spent on deriving chains of
+#: age groups; a delivery with thousands of distinct bands has more chains than any check could add up. The
+#: widest groups ("insgesamt" first) get their chains first; an ordinary delivery needs a few hundred.
+CHAIN_WORK_AT_MOST = 2_000_000
+#: Pairs (age group, group it lies in) compared to word the violations found by the sweep (`_age_within`).
+PAIRS_COMPARED_AT_MOST = 4_000_000
+#: Pairs compared at once (memory: a few arrays of this length).
+CHUNK = 250_000
 
 
 def age_interval(code: str) -> tuple[float, float] | None:
@@ -133,50 +150,117 @@ def age_interval(code: str) -> tuple[float, float] | None:
     return (low, float(match.group(2)) if match.group(2) else float("inf"))
 
 
-def _chains(inside: list, low: float, high: float, limit: int) -> list[tuple[tuple[str, ...], bool]]:
-    """Maximal chains of disjoint intervals from `inside` ((interval, code), sorted) within [low, high],
-    each with whether it covers the whole interval without a gap; at most `limit`."""
+class _Bands:
+    """Age groups indexed by their lower bound, for the chain search: lows sorted, per low (high, code) sorted."""
+
+    def __init__(self, spans: dict[str, tuple[float, float]]):
+        self.by_low: dict[float, list[tuple[float, str]]] = {}
+        for code, (low, high) in spans.items():
+            self.by_low.setdefault(low, []).append((high, code))
+        for bands in self.by_low.values():
+            bands.sort()
+        self.lows = sorted(self.by_low)
+
+    def after(self, start: float, high: float, parent: str, work: list[int]):
+        """The next groups of a chain that has reached `start`, within [.., high], in the order of the old search:
+        those starting at the lowest start ≥ `start` ("first") and those starting later but not after the end of
+        every group starting at first (skipping them would leave room for one of those)."""
+        j = bisect.bisect_left(self.lows, start)
+        first = end = None
+        while j < len(self.lows) and self.lows[j] <= high and (end is None or self.lows[j] <= end):
+            low = self.lows[j]
+            for band_high, code in self.by_low[low]:
+                work[0] -= 1
+                if band_high > high:
+                    break
+                if code == parent:
+                    continue
+                if first is None:
+                    first, end = low, band_high  # sorted by high: the smallest end of the first groups
+                yield (low, band_high), code
+            if work[0] < 0:
+                return
+            j += 1
+
+
+def _chains(bands: _Bands, parent: str, low: float, high: float, limit: int, work: list[int],
+            weight: dict[str, int] | None = None) -> list[tuple[tuple[str, ...], bool]]:
+    """Maximal chains of disjoint age groups within [low, high] (not `parent` itself), each with whether it
+    covers the whole interval without a gap; at most `limit`, depth first in the order of their groups.
+
+    Iterative (a chain of one-year bands can be thousands deep); every step and every row a chain will put into
+    the sum check (`weight` per code) is taken from `work`; none is found once it is used up.
+    """
     found: list[tuple[tuple[str, ...], bool]] = []
-
-    def extend(start: float, chain: tuple, covers: bool) -> None:
-        if len(found) >= limit:
-            return
-        nexts = [(s, c) for s, c in inside if s[0] >= start]
-        if not nexts:
-            if len(chain) >= 2:
-                found.append((tuple(c for _, c in chain), covers and chain[-1][0][1] == high))
-            return
-        first = min(s[0] for s, _ in nexts)
-        for s, c in nexts:
-            if s[0] == first or (s[0] > first and all(t[1] >= s[0] for t, _ in nexts if t[0] == first)):
-                extend(s[1] + 1, (*chain, (s, c)), covers and s[0] == start)
-
-    extend(low, (), True)
+    path: list[tuple[tuple[float, float], str]] = []
+    covers_at: list[bool] = [True]  # covers_at[k]: the first k groups leave no gap
+    stack = [(bands.after(low, high, parent, work), low, False)]  # (next groups, start, any tried)
+    while stack and len(found) < limit and work[0] >= 0:
+        candidates, start, tried = stack[-1]
+        step = next(candidates, None)
+        if step is None:
+            stack.pop()
+            if not tried and len(path) >= 2:  # a chain that cannot go on: maximal
+                chain = tuple(c for _, c in path)
+                work[0] -= len(chain) + (sum(weight.get(c, 0) for c in chain) if weight else 0)
+                if work[0] >= 0:
+                    found.append((chain, covers_at[-1] and path[-1][0][1] == high))
+            if path:
+                path.pop()
+                covers_at.pop()
+            continue
+        stack[-1] = (candidates, start, True)
+        span, code = step
+        path.append((span, code))
+        covers_at.append(covers_at[-1] and span[0] == start)
+        stack.append((bands.after(span[1] + 1, high, parent, work), span[1] + 1, False))
     return found
+
+
+def age_partitions(codes: Iterable[str], limit: int = 20, weight: dict[str, int] | None = None,
+                   work: int | None = None) -> list:
+    """Chains of disjoint age groups among `codes` (at most `limit` per group they lie in), as partitions.
+
+    A chain that tiles its parent adds up to it; one with gaps is at most the parent. The widest parents come
+    first; the search ends when `work` (default CHAIN_WORK_AT_MOST; see `_chains`) is used up.
+    """
+    spans = {c: s for c in codes if (s := age_interval(c)) is not None}
+    bands = _Bands(spans)
+    budget = [CHAIN_WORK_AT_MOST if work is None else work]
+    partitions = []
+    for parent, (plo, phi) in sorted(spans.items(), key=lambda item: (-(item[1][1] - item[1][0]), item[1][0], item[0])):
+        if budget[0] < 0:
+            break
+        for chain, covers in _chains(bands, parent, plo, phi, limit, budget, weight):
+            # a chain with gaps is never complete (n one more than its parts): its sum is at most the parent
+            n = len(chain) if covers else len(chain) + 1
+            whole = "alle Altersgruppen" if parent == "total" else "die Altersgruppe " + parent
+            dative = "allen Altersgruppen" if parent == "total" else "der Altersgruppe " + parent
+            shown = " + ".join(_shortened(list(chain)))
+            reason = (f"die Altersgruppen {shown} ergeben zusammen {whole}" if covers
+                      else f"die Altersgruppen {shown} überschneiden sich nicht und liegen in {dative}")
+            partitions.append(("age", parent, chain, reason, n))
+    return partitions
+
+
+def age_reason(part: str, whole: str) -> str:
+    """Why `part` is at most `whole`: 'die Altersgruppe 15-24 liegt in der Altersgruppe 15-64'."""
+    return (f"die Altersgruppe {part if part != 'total' else 'insgesamt'} liegt in "
+            f"{'allen Altersgruppen' if whole == 'total' else 'der Altersgruppe ' + whole}")
 
 
 def age_relations(codes: Iterable[str], limit: int = 20) -> tuple[list, list]:
     """Within pairs and chains of disjoint age groups among `codes` (at most `limit` chains per group).
 
-    A chain that tiles its parent adds up to it; one with gaps is at most the parent.
+    The pairs are every group with every group it lies in: for a few codes only (the check itself finds the
+    violations of containment with a sweep, `_age_within`, without listing the pairs).
     """
+    codes = list(codes)
     spans = {c: s for c in codes if (s := age_interval(c)) is not None}
-    within = [("age", c, p, f"die Altersgruppe {c if c != 'total' else 'insgesamt'} liegt in "
-                            f"{'allen Altersgruppen' if p == 'total' else 'der Altersgruppe ' + p}")
+    within = [("age", c, p, age_reason(c, p))
               for c, (lo, hi) in spans.items() for p, (plo, phi) in spans.items()
               if c != p and plo <= lo and hi <= phi]
-    partitions = []
-    for parent, (plo, phi) in spans.items():
-        inside = sorted((s, c) for c, s in spans.items() if c != parent and plo <= s[0] and s[1] <= phi)
-        for chain, covers in _chains(inside, plo, phi, limit):
-            # a chain with gaps is never complete (n one more than its parts): its sum is at most the parent
-            n = len(chain) if covers else len(chain) + 1
-            whole = "alle Altersgruppen" if parent == "total" else "die Altersgruppe " + parent
-            dative = "allen Altersgruppen" if parent == "total" else "der Altersgruppe " + parent
-            reason = (f"die Altersgruppen {' + '.join(chain)} ergeben zusammen {whole}" if covers
-                      else f"die Altersgruppen {' + '.join(chain)} überschneiden sich nicht und liegen in {dative}")
-            partitions.append(("age", parent, chain, reason, n))
-    return within, partitions
+    return within, age_partitions(codes, limit)
 
 
 # --- coding ----------------------------------------------------------------------------------------
@@ -189,6 +273,7 @@ class Coded:
     rows: pd.DataFrame  # KEY columns, value, src, row, where
     codes: pd.DataFrame  # i, value, src and COLUMNS as ints
     uniques: dict[str, np.ndarray]
+    arrays: dict[str, np.ndarray] | None = None  # columns of `rows` as arrays, made when first needed
 
     def code(self, column: str) -> dict[str, int]:
         return {v: k for k, v in enumerate(self.uniques[column])}
@@ -234,14 +319,17 @@ class Sources:
     def rows_text(self, coded: Coded, indices: list[int], located: int) -> str:
         """'Zeilen 3 und 4', or per source: 'Zeilen 3, 4 in „b.csv“; bereits gespeichert (Quelle: …)'."""
         parts = []
-        rows = coded.rows.iloc[indices]
-        for src, group in rows.groupby("src", sort=True):
+        if coded.arrays is None:  # plain arrays: this runs once per violation worded
+            coded.arrays = {col: coded.rows[col].to_numpy() for col in ("src", "row", "where")}
+        src_of, row_of, where_of = (coded.arrays[col][indices] for col in ("src", "row", "where"))
+        for src in sorted(set(src_of.tolist())):
+            mine = src_of == src
             if int(src) == 0:
-                quellen = list(dict.fromkeys(group["where"]))
+                quellen = list(dict.fromkeys(where_of[mine]))
                 parts.append(f"bereits gespeichert (Quelle: {quellen[0]}{' u. a.' if len(quellen) > 1 else ''})")
                 continue
-            numbers = sorted(int(n) for n in group["row"])
-            listed = ", ".join(map(str, numbers[:-1])) + f" und {numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
+            numbers = _shortened([str(n) for n in sorted(int(n) for n in row_of[mine])])
+            listed = ", ".join(numbers[:-1]) + f" und {numbers[-1]}" if len(numbers) > 1 else numbers[0]
             text = f"Zeile{'n' if len(numbers) > 1 else ''} {listed}"
             parts.append(text if int(src) == located else f"{text} in „{self.names[int(src)]}“")
         return "; ".join(parts)
@@ -281,10 +369,10 @@ def check(rows: pd.DataFrame, rules: Rules, sources: Sources, context) -> list[P
     if rows.empty:
         return []
     coded = encode(rows)
-    ages = [a for a in coded.uniques["age"]]
-    age_within, age_partitions = age_relations(ages)
-    out = _within(coded, [*rules.within, *age_within], sources, context)
-    out += _partitions(coded, [*rules.partitions, *age_partitions], sources, context)
+    ages = pd.Series(coded.codes["age"]).value_counts()
+    weight = {coded.uniques["age"][k]: int(n) for k, n in ages.items()}  # rows per age group: the chains' cost
+    out = _within(coded, rules.within, sources, context)
+    out += _partitions(coded, [*rules.partitions, *age_partitions(weight, weight=weight)], sources, context)
     out += _measures(coded, rules, sources, context)
     out += _area_within(coded, rules, sources, context)
     out += _area_sums(coded, rules, sources, context)
@@ -323,7 +411,11 @@ def _located(sources: Sources, first: int, second: int) -> int:
     return first if sources.cross is False or first >= 1 else second
 
 
+WITHIN_WHAT = "Teilgruppe größer als die Gruppe, in der sie liegt"
+
+
 def _within(coded: Coded, within: list, sources: Sources, context) -> list[Problem]:
+    """A group larger than a group it lies in: the catalogue's relations by merges, age groups by a sweep."""
     out = []
     for dimension in ("sex", "origin", "age"):
         items = [(p, w, reason) for d, p, w, reason in within if d == dimension]
@@ -331,26 +423,141 @@ def _within(coded: Coded, within: list, sources: Sources, context) -> list[Probl
         if bad.empty:
             continue
         bad = bad[sources.keep(bad[["src_p", "src_w"]]).to_numpy()]
-        bad = _capped(bad, sources, "Teilgruppe größer als die Gruppe, in der sie liegt", out)
-        for b in bad.itertuples(index=False):
-            part, whole, reason = items[b.rel]
-            lp, lw = part_label(dimension, part), part_label(dimension, whole)
-            at_part = not sources.cross or b.src_p >= 1
-            i, other = (b.i_p, b.i_w) if at_part else (b.i_w, b.i_p)
-            src = int(coded.rows.at[i, "src"])
-            where = sources.where(coded, other, src)
-            if at_part:
-                found = f"{fmt_int(b.value_p)}, {lw} {fmt_int(b.value_w)}{where}"
-            else:
-                found = f"{lw} {fmt_int(b.value_w)}, Teilgruppe „{lp}“ {fmt_int(b.value_p)}{where}"
-            if sources.cross:
-                found += f" ({_describe(coded, i, context, without=dimension)})"
-            whole_text = "insgesamt" if whole == "total" else f"„{lw}“"
-            out.append(sources.at_value[src](
-                int(coded.rows.at[i, "row"]), f"Teilgruppe „{lp}“ größer als {whole_text}", found,
-                f"„{lp}“ höchstens so groß wie {whole_text} ({reason})",
-                "beide Werte prüfen (vertauschte Gruppen oder Spalten? falsche Zeile?) und den falschen korrigieren"))
+        bad = _capped(bad, sources, WITHIN_WHAT, out)
+        out += [_within_problem(coded, dimension, b, *items[b.rel], sources, context)
+                for b in bad.itertuples(index=False)]
+    bad, more, flagged = _age_within(coded, sources)
+    if more or flagged:
+        what = (f"{fmt_int(more)} weitere Verstöße dieser Art: {WITHIN_WHAT}" if not flagged else
+                f"weitere Verstöße dieser Art, nicht alle gezählt (mindestens {fmt_int(more)}): {WITHIN_WHAT}; "
+                f"{fmt_int(flagged)} Altersgruppen sind größer als eine Altersgruppe, in der sie liegen")
+        out.append(sources.at_value[min(sources.at_value)](
+            None, what, None,
+            "dass die Werte zueinander passen", "die oben genannten Fehler beheben und die Lieferung erneut prüfen"))
+    ages = coded.uniques["age"]
+    out += [_within_problem(coded, "age", b, ages[b.part], ages[b.whole], age_reason(ages[b.part], ages[b.whole]),
+                            sources, context) for b in bad.itertuples(index=False)]
     return out
+
+
+def _within_problem(coded: Coded, dimension: str, b, part: str, whole: str, reason: str, sources: Sources,
+                    context) -> Problem:
+    lp, lw = part_label(dimension, part), part_label(dimension, whole)
+    at_part = not sources.cross or b.src_p >= 1
+    i, other = (b.i_p, b.i_w) if at_part else (b.i_w, b.i_p)
+    src = int(coded.rows.at[i, "src"])
+    where = sources.where(coded, other, src)
+    if at_part:
+        found = f"{fmt_int(b.value_p)}, {lw} {fmt_int(b.value_w)}{where}"
+    else:
+        found = f"{lw} {fmt_int(b.value_w)}, Teilgruppe „{lp}“ {fmt_int(b.value_p)}{where}"
+    if sources.cross:
+        found += f" ({_describe(coded, i, context, without=dimension)})"
+    whole_text = "insgesamt" if whole == "total" else f"„{lw}“"
+    return sources.at_value[src](
+        int(coded.rows.at[i, "row"]), f"Teilgruppe „{lp}“ größer als {whole_text}", found,
+        f"„{lp}“ höchstens so groß wie {whole_text} ({reason})",
+        "beide Werte prüfen (vertauschte Gruppen oder Spalten? falsche Zeile?) und den falschen korrigieren")
+
+
+def _contained_minimum(group: np.ndarray, high: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """For rows sorted by (group, low ascending, high descending, value ascending): per row the smallest
+    value rank of an earlier row of its group whose high is at least its own (= an age group containing it),
+    or len(rank) if there is none.
+
+    Offline divide and conquer (CDQ) over the positions, vectorised per level: at each level every block's
+    left half answers for its right half; sorting a block by (group, high descending, left first) turns the
+    question into a running minimum, kept within (group, block) segments by an offset per segment. Positions
+    count within a group, so there are log2(largest group) levels of one sort each: O(n log² n) time, O(n)
+    memory, whatever the number of distinct age groups (an ordinary delivery: two levels).
+    """
+    n = len(rank)
+    none = n  # larger than every rank
+    best = np.full(n, none, dtype=np.int64)
+    position = np.arange(n) - np.searchsorted(group, group, side="left")  # within its group: levels for the largest only
+    size = 1
+    while n and size <= position.max():
+        block = position // (2 * size)
+        right = (position // size) % 2 == 1
+        order = np.lexsort((right, -high, block, group))
+        seg_key = block[order] * (int(group.max()) + 1) + group[order]
+        seg = np.concatenate([[0], np.cumsum(seg_key[1:] != seg_key[:-1])])
+        offset = (int(seg[-1]) + 1 - seg) * (none + 1)
+        values = np.where(right[order], none, rank[order]) + offset
+        running = np.minimum.accumulate(values) - offset
+        answer = order[right[order]]
+        found = running[right[order]]
+        best[answer] = np.minimum(best[answer], np.where(found < none, found, none))
+        size *= 2
+    return best
+
+
+def _age_within(coded: Coded, sources: Sources) -> tuple[pd.DataFrame, int, int]:
+    """Age groups larger than an age group they lie in (same year, area, measure, sex and origin).
+
+    A sweep finds the rows that have such a group (`_contained_minimum`) without pairing every group with
+    every group; only for those rows are the groups they lie in compared, at most PAIRS_COMPARED_AT_MOST
+    pairs, and at most WORD_AT_MOST violations returned for wording. Returns them (i_p, i_w, value_p,
+    value_w, src_p, src_w, part, whole), how many more were found, and 0 if that count is complete, else the
+    number of rows flagged (the comparisons stopped before all of them).
+    """
+    empty = pd.DataFrame(columns=["i_p", "i_w", "value_p", "value_w", "src_p", "src_w", "part", "whole"])
+    c = coded.codes
+    spans = [age_interval(a) for a in coded.uniques["age"]]
+    known = np.array([s is not None for s in spans], dtype=bool)
+    if known.sum() < 2:
+        return empty, 0, 0
+    low = np.array([s[0] if s else 0 for s in spans], dtype=float)
+    high = np.array([s[1] if s else 0 for s in spans], dtype=float)
+    rows = c[known[c["age"].to_numpy()]]
+    others = ["year", "area", "measure", "sex", "origin"]
+    group = rows.groupby(others, sort=False).ngroup().to_numpy()
+    multi = np.bincount(group)[group] >= 2  # a group alone in its context lies in nothing
+    rows, group = rows[multi], group[multi]
+    if rows.empty:
+        return empty, 0, 0
+    age = rows["age"].to_numpy()
+    value = rows["value"].to_numpy()
+    order = np.lexsort((value, -high[age], low[age], group))
+    g, hi, v = group[order], high[age][order], value[order]
+    rank = np.unique(v, return_inverse=True)[1].astype(np.int64)
+    best = _contained_minimum(g, hi, rank)
+    flagged = np.flatnonzero(best < rank)  # positions (sorted order) of rows larger than a group containing them
+    if len(flagged) == 0:
+        return empty, 0, 0
+    starts = np.searchsorted(g, g, side="left")  # the first position of each row's context
+    i_all, src_all, age_sorted = rows["i"].to_numpy()[order], rows["src"].to_numpy()[order], age[order]
+    flagged = flagged[np.argsort(i_all[flagged], kind="stable")]  # in row order
+    candidates = flagged - starts[flagged]  # the earlier rows of its context: the groups that may contain it
+    reach = np.cumsum(candidates)
+    pairs: list[pd.DataFrame] = []
+    listed = kept = done = 0
+    while done < len(flagged) and (done == 0 or reach[done - 1] < PAIRS_COMPARED_AT_MOST):
+        before = reach[done - 1] if done else 0
+        end = max(done + 1, int(np.searchsorted(reach, before + CHUNK, side="right")))
+        chunk, counts = flagged[done:end], candidates[done:end]
+        child = np.repeat(chunk, counts)
+        parent = np.repeat(starts[chunk] - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        hit = (hi[parent] >= hi[child]) & (v[parent] < v[child])
+        child, parent = child[hit], parent[hit]
+        frame = pd.DataFrame({"i_p": i_all[child], "i_w": i_all[parent], "value_p": v[child], "value_w": v[parent],
+                              "src_p": src_all[child], "src_w": src_all[parent],
+                              "part": age_sorted[child], "whole": age_sorted[parent]})
+        frame = frame[sources.keep(frame[["src_p", "src_w"]]).to_numpy()]
+        kept += len(frame)
+        if listed < WORD_AT_MOST:
+            pairs.append(frame.iloc[:WORD_AT_MOST - listed])
+            listed += len(pairs[-1])
+        done = end
+    bad = pd.concat(pairs, ignore_index=True) if pairs else empty
+    return bad, kept - len(bad), 0 if done == len(flagged) else len(flagged)
+
+
+def _shortened(items: list[str]) -> list[str]:
+    """At most SHOW_PARTS items: the first ones, „…“ and the last two."""
+    if len(items) <= SHOW_PARTS:
+        return items
+    return [*items[:SHOW_PARTS - 3], f"… ({len(items) - SHOW_PARTS + 1} weitere)", *items[-2:]]
 
 
 def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> list[Problem]:
@@ -384,16 +591,19 @@ def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> li
         bad = _capped(bad, sources, "Teilgruppen ergeben nicht ihre Summe", out)
         members = parts.merge(bad[[*others, "pid"]], on=[*others, "pid"])
         grouped = members.groupby([*others, "pid"], sort=False)["i"].apply(list)
+        # plain arrays: a chain of age groups may have hundreds of parts, pandas' .at per part would take minutes
+        group_of, value_of, src_of = (coded.rows[col].to_numpy() for col in (dimension, "value", "src"))
         for b in bad.itertuples(index=False):
             whole, names, reason, _ = items[b.pid]
             indices = grouped.loc[tuple(getattr(b, col) for col in [*others, "pid"])]
-            indices = sorted(indices, key=lambda i: names.index(coded.rows.at[i, dimension]))
-            new_parts = [i for i in indices if coded.rows.at[i, "src"] >= 1]
+            place = {name: k for k, name in enumerate(names)}
+            indices = sorted(indices, key=lambda i: place[group_of[i]])
+            new_parts = [i for i in indices if src_of[i] >= 1]
             i = b.i if (not sources.cross or b.src >= 1) else new_parts[-1]
-            src = int(coded.rows.at[i, "src"])
-            shown = [part_label(dimension, coded.rows.at[j, dimension]) for j in indices]
+            src = int(src_of[i])
+            shown = _shortened([part_label(dimension, group_of[j]) for j in indices])
             lw = part_label(dimension, whole)
-            values = " + ".join(fmt_int(int(coded.rows.at[j, "value"])) for j in indices)
+            values = " + ".join(_shortened([fmt_int(int(value_of[j])) for j in indices]))
             where_whole = "" if i == b.i else sources.where(coded, b.i, src).replace(" in ", " (", 1) + ")"
             if where_whole.startswith(", "):
                 where_whole = " (" + where_whole[2:] + ")"
@@ -401,12 +611,13 @@ def _partitions(coded: Coded, partitions: list, sources: Sources, context) -> li
                      f"{lw} {fmt_int(b.value)}{where_whole}")
             if sources.cross:
                 found += f" ({_describe(coded, i, context, without=dimension)})"
+            shown = " + ".join(shown)
             if b.count == b.n:
-                what = f"{' + '.join(shown)} ergibt nicht {lw}"
-                expected = f"{' + '.join(shown)} = {lw} ({reason})"
+                what = f"{shown} ergibt nicht {lw}"
+                expected = f"{shown} = {lw} ({reason})"
             else:
-                what = f"{' + '.join(shown)} ergeben mehr als {lw}"
-                expected = f"{' + '.join(shown)} zusammen höchstens {lw} ({reason})"
+                what = f"{shown} ergeben mehr als {lw}"
+                expected = f"{shown} zusammen höchstens {lw} ({reason})"
             out.append(sources.at_value[src](
                 int(coded.rows.at[i, "row"]), what, found, expected,
                 "die Werte prüfen und so korrigieren, dass die Teile die Summe ergeben"))

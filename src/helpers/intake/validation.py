@@ -447,6 +447,13 @@ def _duplicates(delivery: Delivery, context: Context) -> list[Problem]:
 # --- against the stored data ---------------------------------------------------------------
 
 
+def _memo(memo: dict, label, *key: str) -> str:
+    """label(*key), worded once per key."""
+    if key not in memo:
+        memo[key] = label(*key)
+    return memo[key]
+
+
 def jumps(delivery: Delivery, stored: pd.DataFrame, context: Context) -> list[Problem]:
     """Warnings for values far from the latest earlier year of the same series (real data only)."""
     new = delivery.rows[delivery.rows["value"].notna()]
@@ -461,6 +468,7 @@ def jumps(delivery: Delivery, stored: pd.DataFrame, context: Context) -> list[Pr
     combined["prev_value"] = combined.groupby(series, sort=False)["value"].shift()
     candidates = combined[combined["row"].notna() & combined["prev_value"].notna()]
     out = []
+    area_labels, group_labels = {}, {}  # a label is worded once per area and group (thousands of jumps share them)
     for r in candidates.itertuples(index=False):
         new_value, old_value = int(r.value), int(r.prev_value)
         change = new_value - old_value
@@ -471,7 +479,8 @@ def jumps(delivery: Delivery, stored: pd.DataFrame, context: Context) -> list[Pr
                 int(r.row), "großer Sprung gegenüber dem letzten gespeicherten Jahr",
                 f"{r.year}: {fmt_int(new_value)} gegenüber {int(r.prev_year)}: {fmt_int(old_value)} "
                 f"({percent}, {'+' if change > 0 else ''}{fmt_int(change)}) – {r.measure}, "
-                f"{context.label(r.area_level, r.area_code)}, {_group_label(r.sex, r.origin, r.age)}",
+                f"{_memo(area_labels, context.label, r.area_level, r.area_code)}, "
+                f"{_memo(group_labels, _group_label, r.sex, r.origin, r.age)}",
                 f"eine Veränderung um höchstens {JUMP_RELATIVE * 100:.0f} % oder um weniger als {JUMP_ABSOLUTE}",
                 "den Wert prüfen; ist er richtig (z. B. Gebietsreform, neue Zählweise), die Lieferung mit "
                 "--confirm-jumps einlesen (make ingest … CONFIRM=1)", warning=True))
