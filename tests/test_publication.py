@@ -312,3 +312,27 @@ def test_the_manifest_names_inputs_that_are_not_committed_also_untracked_ones(tm
                                                      ("gelöscht", "notebooks/00_a.ipynb")]
     state = manifest.git_state(tmp_path)
     assert state["dirty"] is True and {"status": "nicht eingecheckt", "file": "data/texte/2020/einleitung.md"} in state["uncommitted"]
+
+
+def test_a_city_below_the_repository_counts_the_repositorys_code_among_its_inputs(tmp_path):
+    """Berlin (cities/berlin) is built with the repository's code: uncommitted code must stop its release too."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    city = tmp_path / "cities" / "berlin"
+    (city / "data").mkdir(parents=True)
+    (city / "data" / "areas.csv").write_text("level,code\n", encoding="utf-8")
+    (tmp_path / "src" / "helpers").mkdir(parents=True)
+    (tmp_path / "src" / "helpers" / "a.py").write_text("x = 1\n", encoding="utf-8")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "x")
+    (tmp_path / "src" / "helpers" / "a.py").write_text("x = 2\n", encoding="utf-8")
+    (city / "data" / "neu.csv").write_text("a\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(context, "REPOSITORY", tmp_path)
+        assert manifest.uncommitted_inputs(city) == [("nicht eingecheckt", "cities/berlin/data/neu.csv"),
+                                                     ("geändert", "src/helpers/a.py")]

@@ -57,13 +57,25 @@ def _diff_detail(commit: str, name: str, root: Path) -> str:
     return ""
 
 
+def _below_top(root: Path) -> str:
+    """Where `root` lies in its git checkout ("cities/berlin/"), "" at the top or outside git."""
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True,
+                             check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return top
+
+
 def input_differences(published: dict, root: Path) -> list[str]:
     """German lines, one per input file that is not as the manifest recorded it: missing, added or changed
     (with git's line count where the file is tracked); files that were not committed when the report was
     built are named as such: a checkout of the commit cannot have them."""
     recorded, here = published.get("inputs", {}), manifest.input_checksums(root)
     git = published.get("git", {})
-    uncommitted = {entry["file"] for entry in git.get("uncommitted", [])}
+    uncommitted = {entry["file"] for entry in git.get("uncommitted", [])}  # relative to the checkout's top
+    prefix = _below_top(root)
+    uncommitted |= {name.removeprefix(prefix) for name in uncommitted if prefix and name.startswith(prefix)}
     commit = str(git.get("commit") or "")
     lines = []
     for name in sorted(recorded.keys() | here.keys()):

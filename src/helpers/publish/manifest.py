@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from helpers.core import paths, texts
+from helpers.core import context, paths, texts
 from helpers.core.fileio import sha256_bytes, sha256_file, write_text_atomic
 
 #: What a report is built from, relative to the repository root.
@@ -70,22 +70,31 @@ _STATUS = {"??": "nicht eingecheckt", "A": "neu, nicht eingecheckt", "M": "geän
            "R": "umbenannt", "C": "kopiert", "U": "Konflikt"}
 
 
-def _input_pathspecs(root: Path) -> list[str]:
-    """The inputs of INPUT_GLOBS as git pathspecs relative to `root` (the folders and files that exist)."""
-    tops = dict.fromkeys(pattern.split("/")[0] for pattern in INPUT_GLOBS)
-    return [top for top in tops if (root / top).exists()]
+def _input_paths(root: Path, top: Path) -> list[Path]:
+    """The inputs of INPUT_GLOBS that exist: a city's own under `root`, and for a city under cities/ the code,
+    lock and (if it has none of its own) chapters of the repository it is built with, where they lie in the
+    same git checkout `top`."""
+    names = list(dict.fromkeys(pattern.split("/")[0] for pattern in INPUT_GLOBS))
+    found = [root / name for name in names if (root / name).exists()]
+    repository = context.REPOSITORY.resolve()
+    if repository != root.resolve() and repository.is_relative_to(top):
+        found += [repository / name for name in names
+                  if name not in ("config", "data") and not (root / name).exists() and (repository / name).exists()]
+    return found
 
 
 def uncommitted_inputs(root: Path | None = None) -> list[tuple[str, str]]:
-    """(status in German, path relative to `root`) of every input that differs from the commit: modified,
-    staged, deleted or untracked (a year's texts written by `texts entwurf`, the files `make ingest` writes).
-    Empty outside a git checkout (then the manifest says the commit is unknown)."""
-    root = Path(root or paths.ROOT)
+    """(status in German, path relative to the checkout's top, as `git add` takes it from there) of every input
+    that differs from the commit: modified, staged, deleted or untracked (a year's texts written by `texts
+    entwurf`, the files `make ingest` writes); for a city under cities/ also the repository's code it is built
+    with. Empty outside a git checkout (then the manifest says the commit is unknown)."""
+    root = Path(root or paths.ROOT).resolve()
     try:
         top = Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True,
-                                  check=True).stdout.strip())
+                                  check=True).stdout.strip()).resolve()
         listed = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
-                                 *_input_pathspecs(root)], cwd=root, capture_output=True, text=True, check=True).stdout
+                                 *(str(p) for p in _input_paths(root, top))], cwd=root, capture_output=True,
+                                text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return []
     found = []
@@ -96,11 +105,10 @@ def uncommitted_inputs(root: Path | None = None) -> list[tuple[str, str]]:
         code, name = entry[:2], entry[3:]
         if code[0] in "RC":
             next(entries, None)  # the old name of a rename follows
-        path = (top / name).resolve()
-        if "__pycache__" in path.parts or not path.is_relative_to(root.resolve()):
+        if "__pycache__" in Path(name).parts:
             continue
         word = _STATUS.get(code) or _STATUS.get(code.strip()[:1], code.strip())
-        found.append((word, path.relative_to(root.resolve()).as_posix()))
+        found.append((word, Path(name).as_posix()))
     return sorted(found, key=lambda item: item[1])
 
 
@@ -236,14 +244,14 @@ def fingerprints(table: pd.DataFrame, notebooks: list[Path], cache: Path | None 
         numbers[key] = _cell_text(row.value, row.flag)
     for nb in notebooks:
         seen: dict[str, int] = {}
-        for i, (context, number, meaning) in enumerate(cached_chapter_numbers(nb, cache)):
+        for i, (before, number, meaning) in enumerate(cached_chapter_numbers(nb, cache)):
             if version == 1:
                 key = f"kapitel|{nb.stem}|{i:05d}"
             else:
                 seen[meaning] = seen.get(meaning, 0) + 1
                 key = f"kapitel|{nb.stem}|{meaning}|{seen[meaning]}"
             numbers[key] = number
-            contexts[key] = context
+            contexts[key] = before
     if cache is not None and Path(cache).is_dir():
         _prune(cache, {f"{sha256_bytes(Path(__file__).read_bytes() + Path(nb).read_bytes())}.json"
                        for nb in notebooks})
