@@ -131,3 +131,13 @@ def test_every_broken_excel_case_is_refused_without_a_traceback():
     for path in sorted((CORPUS / "broken").glob("*.xlsx")):
         text = report(validation.validate(path, validation.Context.load()).problems)
         assert "FEHLER" in text and "Traceback" not in text, path.name
+
+
+def test_a_utf8_bom_file_with_a_byte_that_is_no_utf8_is_refused_with_its_row(tmp_path):
+    """Found by tests/test_ingest_fuzz.py: the BOM made the reader decode strictly, and the byte ended in a
+    UnicodeDecodeError traceback instead of a message."""
+    path = tmp_path / "gemischt.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + ROW).encode("utf-8") + "2018;12;Überwasser".encode("cp1252") + b";x\n")
+    text = refusal(path)
+    assert ("gemischt.csv, Zeile 3: Die Datei ist als UTF-8 gekennzeichnet (BOM), enthält aber ein Byte, das kein "
+            "UTF-8 ist (0xdc an Stelle 141)") in text and "CSV UTF-8" in text

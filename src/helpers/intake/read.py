@@ -332,7 +332,17 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             raise _unreadable(name, "UTF-16-Datei beschädigt (ungerade Länge oder ungültige Zeichen)", None,
                               "die Datei als „CSV UTF-8“ speichern (Excel: Datei › Speichern unter › CSV UTF-8)") from None
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 mit BOM"
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 mit BOM"
+        except UnicodeDecodeError as exc:  # marked as UTF-8, but is not: a damaged or pieced-together file
+            at = exc.start + 3
+            raise ReadError([Problem(
+                file=name, row=data.count(b"\n", 0, at) + 1,
+                what=f"Die Datei ist als UTF-8 gekennzeichnet (BOM), enthält aber ein Byte, das kein UTF-8 ist "
+                     f"({data[at]:#04x} an Stelle {_de(at)})", found=None,
+                expected="eine Textdatei in einer Zeichenkodierung (UTF-8 oder Windows-1252)",
+                fix="die Datei in Excel oder einem Editor öffnen, die Zeile prüfen und als „CSV UTF-8“ neu speichern "
+                    "(Excel: Datei › Speichern unter › CSV UTF-8)")]) from None
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -340,8 +350,11 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as exc:
-        raise _unreadable(name, f"Zeichenkodierung nicht erkannt (Byte {data[exc.start]:#04x} an Stelle {exc.start})", None,
-                          "die Datei als „CSV UTF-8“ speichern (Excel: Datei › Speichern unter › CSV UTF-8)") from None
+        raise ReadError([Problem(
+            file=name, row=data.count(b"\n", 0, exc.start) + 1,
+            what=f"Zeichenkodierung nicht erkannt (Byte {data[exc.start]:#04x} an Stelle {exc.start})", found=None,
+            expected="eine Excel-Datei (.xlsx) oder eine CSV-Datei (.csv) nach der Vorlage",
+            fix="die Datei als „CSV UTF-8“ speichern (Excel: Datei › Speichern unter › CSV UTF-8)")]) from None
 
 
 def _read_excel(data: bytes, name: str, limits: config.IntakeLimits) -> Table:
