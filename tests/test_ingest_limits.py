@@ -207,3 +207,13 @@ def test_a_delivery_beyond_the_memory_cap_ends_in_a_german_message(ingest_base, 
     assert "Traceback" not in done.stderr and "Nichts gespeichert" in done.stderr
     assert "Schlüssel memory_gb" in done.stderr
     assert snapshot(root) == before
+
+
+def test_the_readme_states_the_defaults():
+    text = " ".join((paths.ROOT / "README.md").read_text(encoding="utf-8").split())
+    defaults = config.INTAKE_DEFAULTS
+    de = read._de
+    assert (f"Eine Datei über {de(defaults['max_file_mb'])} MB, mit mehr als {de(defaults['max_rows'])} Datenzeilen "
+            f"oder {de(defaults['max_keys'])} verschiedenen Kombinationen") in text
+    assert f"mit einer Zelle über {de(defaults['max_cell_chars'])} Zeichen" in text
+    assert f"höchstens {de(defaults['memory_gb'])} GB Arbeitsspeicher zusätzlich" in text
