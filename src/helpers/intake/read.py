@@ -45,6 +45,8 @@ MAX_UNPACKED_BYTES = 1 << 30
 MAX_LISTED = 50
 #: csv's own default field limit: a field this long ends reading (a quote that never closes).
 CSV_FIELD_LIMIT = 131_072
+#: Cells or rows of one kind (beyond the table, hidden) named in a message; the rest is counted.
+SHOWN_CELLS = 10
 
 
 @dataclass
@@ -421,8 +423,10 @@ class SheetCells:
     """The cells of one sheet as rows, plus what makes them unfit for a delivery (found while reading)."""
 
     formulas: list[tuple[int, str, str]] = field(default_factory=list)  # (row, letter, formula)
-    far: list[tuple[int, str]] = field(default_factory=list)  # cells beyond MAX_COLUMNS: (row, letter)
-    hidden_rows: list[int] = field(default_factory=list)  # hidden rows that hold values
+    far: list[tuple[int, str]] = field(default_factory=list)  # the first cells beyond MAX_COLUMNS: (row, letter)
+    far_count: int = 0
+    hidden_rows: list[int] = field(default_factory=list)  # the first hidden rows that hold values
+    hidden_count: int = 0
     hidden_letters: list[str] = field(default_factory=list)  # hidden columns that hold values
 
     def problems(self, name: str, sheet: str) -> list[Problem]:
@@ -435,7 +439,7 @@ class SheetCells:
             row, letter = self.far[0]
             out.append(Problem(
                 file=name, sheet=sheet, row=row, letter=letter,
-                what=f"Inhalt weit rechts außerhalb der Tabelle ({len(self.far)} Zelle(n) jenseits von Spalte "
+                what=f"Inhalt weit rechts außerhalb der Tabelle ({self.far_count} Zelle(n) jenseits von Spalte "
                      f"{MAX_COLUMNS})", found=", ".join(f"{lt}{r}" for r, lt in self.far[:5]),
                 expected=f"alle Angaben in den ersten {MAX_COLUMNS} Spalten",
                 fix="die genannten Zellen prüfen und leeren (Strg+Ende zeigt die letzte benutzte Zelle), speichern "
@@ -444,8 +448,9 @@ class SheetCells:
             rows = self.hidden_rows
             out.append(Problem(
                 file=name, sheet=sheet, row=rows[0], what=f"Ausgeblendete oder weggefilterte Zeilen mit Werten "
-                                                          f"({len(rows)} Zeile(n))",
-                found="Zeilen " + ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else ""), quoted=False,
+                                                          f"({self.hidden_count} Zeile(n))",
+                found="Zeilen " + ", ".join(map(str, rows)) + (" …" if self.hidden_count > len(rows) else ""),
+                quoted=False,
                 expected="alle Zeilen sichtbar (eine Lieferung enthält, was der Absender gesehen hat)",
                 fix="Filter aufheben und alle Zeilen einblenden (alles markieren › Rechtsklick › Einblenden); nicht "
                     "gemeinte Zeilen löschen, dann speichern und erneut liefern"))
@@ -475,16 +480,20 @@ def _sheet_cells(book, title: str, name: str, deadline: float, collector: Collec
         values: dict[int, object] = {}
         for cell in row.cells:
             if cell.column > max_col:
-                found.far.append((row.number, get_column_letter(cell.column)))
+                found.far_count += 1  # a sheet may hold millions: keep the first few, count the rest
+                if len(found.far) < SHOWN_CELLS:
+                    found.far.append((row.number, get_column_letter(cell.column)))
                 continue
-            if cell.formula:
+            if cell.formula and len(found.formulas) < MAX_LISTED:
                 found.formulas.append((row.number, get_column_letter(cell.column), str(cell.value)))
             values[cell.column] = cell.value
         if not values:
             continue
         used |= values.keys()
         if row.hidden:
-            found.hidden_rows.append(row.number)
+            found.hidden_count += 1
+            if len(found.hidden_rows) < SHOWN_CELLS:
+                found.hidden_rows.append(row.number)
         cells: list[object] = [None] * max(values)
         for column, value in values.items():
             cells[column - 1] = value
