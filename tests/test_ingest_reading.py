@@ -131,3 +131,29 @@ def test_every_broken_excel_case_is_refused_without_a_traceback():
     for path in sorted((CORPUS / "broken").glob("*.xlsx")):
         text = report(validation.validate(path, validation.Context.load()).problems)
         assert "FEHLER" in text and "Traceback" not in text, path.name
+
+
+def test_a_utf8_bom_file_with_a_byte_that_is_no_utf8_is_refused_with_its_row(tmp_path):
+    """Found by tests/test_ingest_fuzz.py: the BOM made the reader decode strictly, and the byte ended in a
+    UnicodeDecodeError traceback instead of a message."""
+    path = tmp_path / "gemischt.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + ROW).encode("utf-8") + "2018;12;Überwasser".encode("cp1252") + b";x\n")
+    text = refusal(path)
+    assert ("gemischt.csv, Zeile 3: Die Datei ist als UTF-8 gekennzeichnet (BOM), enthält aber ein Byte, das kein "
+            "UTF-8 ist (0xdc an Stelle 141)") in text and "CSV UTF-8" in text
+
+
+def test_cells_beyond_the_table_are_counted_not_collected(tmp_path, monkeypatch):
+    """A sheet may hold millions of stray cells: the reader keeps the first few and counts the rest."""
+    path = tmp_path / "streu.xlsx"
+    book = _book(path)
+    for row in range(1, 201):
+        for column in range(100, 110):
+            book["Daten"].cell(row=row, column=column, value=1)
+    book.save(path)
+    kept = []
+    original = read._sheet_cells
+    monkeypatch.setattr(read, "_sheet_cells", lambda *a, **k: kept.append(original(*a, **k)) or kept[-1])
+    text = refusal(path)
+    assert "Inhalt weit rechts außerhalb der Tabelle (2000 Zelle(n) jenseits von Spalte 64)" in text
+    assert len(kept[0].far) == read.SHOWN_CELLS

@@ -13,6 +13,7 @@ PyYAML are imported, so the runner's no-change path stays fast.
     from helpers.core import config
     config.chapters()            # [Chapter('00_kontext_bevoelkerung.ipynb', ...), ...]
     config.disclosure()          # {'min_count': 3, 'min_denominator': 30, ...}
+    config.intake()              # IntakeLimits(max_file_mb=200, max_rows=1000000, ...)
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ RELATIVE = "config/monitoring.yml"
 #: The disclosure rule's keys and their values when the file does not set them.
 DISCLOSURE_DEFAULTS: dict[str, object] = {"min_count": 3, "min_denominator": 30, "min_population": 300,
                                           "population_measure": "population"}
-TOP_KEYS = ("chapters", "disclosure", "default_year", "texts")
+TOP_KEYS = ("chapters", "disclosure", "default_year", "texts", "intake")
+#: The intake's limits (helpers.intake) and their values when the file does not set them: generous for
+#: real deliveries (the largest measured has 200,000 rows, 13 MB as CSV, and needs about 0.5 GB while
+#: checked), so that only a wrong or hostile file meets them. memory_gb 0: no memory cap.
+INTAKE_DEFAULTS: dict[str, float] = {"max_file_mb": 200, "max_rows": 1_000_000, "max_keys": 1_000_000,
+                                     "max_cell_chars": 32_767, "memory_gb": 8}
+#: The limits that are counts (whole numbers); the others may be fractions (0.5 GB).
+INTAKE_WHOLE = ("max_rows", "max_keys", "max_cell_chars")
 TEXTS_KEYS = ("typed_numbers",)
 #: What a typed number that matches no published one does: a hint, or a failed build.
 TYPED_NUMBER_MODES = ("warnen", "abbrechen")
@@ -40,6 +48,27 @@ CHAPTER_KEYS = ("notebook", "title", "parameters", "requires")
 REQUIRES_KEYS = ("indicators", "level")
 #: Set by the runner itself, never in the file.
 RESERVED_PARAMETERS = ("report_year",)
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    """How large a delivery may be (file, rows, distinct keys, text of one cell) and how much memory
+    the intake command may use; each one is checked before or while reading, with a German refusal."""
+
+    max_file_mb: float = INTAKE_DEFAULTS["max_file_mb"]
+    max_rows: int = int(INTAKE_DEFAULTS["max_rows"])
+    max_keys: int = int(INTAKE_DEFAULTS["max_keys"])
+    max_cell_chars: int = int(INTAKE_DEFAULTS["max_cell_chars"])
+    memory_gb: float = INTAKE_DEFAULTS["memory_gb"]
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 2**20)
+
+    @property
+    def memory_bytes(self) -> int | None:
+        """The memory cap in bytes; None: no cap."""
+        return int(self.memory_gb * 2**30) if self.memory_gb else None
 
 
 class ConfigError(ValueError):
@@ -89,6 +118,8 @@ class Settings:
     #: The staff texts' typed numbers that match no published one: "warnen" or "abbrechen"
     #: (a final publication always stops, helpers.disclosure.textcheck).
     typed_numbers: str = "warnen"
+    #: The intake's limits (section `intake`; defaults for keys the file leaves out).
+    intake: IntakeLimits = IntakeLimits()
 
 
 def config_path(root: Path | None = None) -> Path:
@@ -162,6 +193,19 @@ def _disclosure(entries: object, where: Path) -> dict[str, object]:
     return {**DISCLOSURE_DEFAULTS, **entries}
 
 
+def _intake(entries: object, where: Path) -> IntakeLimits:
+    """The intake's limits: numbers > 0 (memory_gb may be 0: no cap)."""
+    entries = _mapping({} if entries is None else entries, where, "intake", tuple(INTAKE_DEFAULTS))
+    for key, value in entries.items():
+        whole = key in INTAKE_WHOLE
+        number = isinstance(value, int) or (not whole and isinstance(value, float))
+        if isinstance(value, bool) or not number or value < 0 or (value == 0 and key != "memory_gb"):
+            kind = ("eine ganze Zahl > 0" if whole else "eine Zahl ≥ 0 (0: keine Grenze)" if key == "memory_gb"
+                    else "eine Zahl > 0")
+            raise _fail(where, f"intake: '{key}' muss {kind} sein, gefunden: {value!r}. Standard: {INTAKE_DEFAULTS[key]}.")
+    return IntakeLimits(**{**INTAKE_DEFAULTS, **entries})
+
+
 def parse(text: str, where: Path) -> Settings:
     """Settings from the file's text; ConfigError naming `where` for anything invalid."""
     try:
@@ -188,7 +232,8 @@ def parse(text: str, where: Path) -> Settings:
     typed = str(texts.get("typed_numbers", "warnen"))
     if typed not in TYPED_NUMBER_MODES:
         raise _fail(where, f"texts: 'typed_numbers' ist {typed!r}; erlaubt: {', '.join(TYPED_NUMBER_MODES)}.")
-    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where), default, typed)
+    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where), default, typed,
+                    _intake(raw.get("intake"), where))
 
 
 @lru_cache(maxsize=4)
@@ -210,6 +255,11 @@ def load(path: Path | None = None) -> Settings:
 def disclosure(path: Path | None = None) -> dict[str, object]:
     """The disclosure rule's settings (defaults for keys the file leaves out)."""
     return dict(load(path).disclosure)
+
+
+def intake(path: Path | None = None) -> IntakeLimits:
+    """The intake's limits (defaults for keys the file leaves out)."""
+    return load(path).intake
 
 
 def notebook_parameters(notebook: Path) -> list[str]:

@@ -13,17 +13,19 @@ import glob
 import os
 import shlex
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import arguments, model, observations, paths
+from helpers.core import arguments, config, model, observations, paths
 from helpers.core.fileio import sha256_file
 from helpers.core.model import KEY
 from helpers.intake import problems as problems_module
 from helpers.intake import storage
 from helpers.intake.problems import Problem
+from helpers.intake.read import ReadError, check_file_size
 from helpers.intake.storage import Plan, Store
 from helpers.intake.validation import Context, Delivery, across, jumps, validate
 
@@ -74,12 +76,18 @@ def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_on
     seen: set[str] = set()
     planned: dict[Path, str] = {}
     checked: list[Delivery] = []
+    limits = config.intake()
     for name in files:
         path = Path(name)
         if not path.is_file():
             outcome.problems.append(Problem(file=str(name), what="Datei nicht gefunden", found=str(name),
                                             expected="der Pfad einer gelieferten Datei (.xlsx oder .csv)",
                                             fix="den Pfad prüfen (relativ zum Projektordner oder absolut)"))
+            continue
+        try:
+            check_file_size(path, limits)  # before its checksum: nothing reads a file beyond the limit
+        except ReadError as exc:
+            outcome.problems += exc.problems
             continue
         sha = sha256_file(path)
         earlier = log[log["sha256"] == sha]
@@ -160,6 +168,52 @@ def _commit(store: Store, deliveries: pd.DataFrame, plans: list[Plan], confirmed
 
 
 # --- command line ------------------------------------------------------------------------------------
+
+try:
+    import resource
+except ImportError:  # Windows: no address-space limit; the limits on the delivery itself still hold
+    resource = None
+
+
+def _address_space() -> int:
+    """The address space this process uses now (0 where it cannot be told)."""
+    try:
+        import psutil
+
+        return int(psutil.Process().memory_info().vms)
+    except Exception:  # a cap without the baseline is still a cap
+        return 0
+
+
+@contextmanager
+def memory_capped(limit: int | None):
+    """This process may take at most `limit` bytes of memory beyond what it uses now (RLIMIT_AS, POSIX):
+    a delivery or a bug that needs more ends in MemoryError, which the command turns into a German
+    message, instead of in the system's out-of-memory killer. No cap where `resource` is missing
+    (Windows) or the system refuses one; the previous limit is restored afterwards."""
+    if resource is None or not limit:
+        yield None
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = _address_space() + limit
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield soft  # already capped as tightly
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ValueError, OSError):
+        yield None
+        return
+    try:
+        yield cap
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _gb(limits: config.IntakeLimits) -> str:
+    return f"{limits.memory_gb:g}".replace(".", ",")
 
 
 def _shown(path: Path) -> str:
@@ -260,7 +314,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     store = Store.current()
     try:
-        outcome = ingest(args.files, revise=args.revise, confirm_jumps=args.confirm_jumps, check_only=args.check, store=store)
+        limits = config.intake()
+    except config.ConfigError as exc:
+        print(f"Fehler in den Einstellungen: {exc}", file=sys.stderr)
+        return 1
+    try:
+        with memory_capped(limits.memory_bytes):
+            outcome = ingest(args.files, revise=args.revise, confirm_jumps=args.confirm_jumps, check_only=args.check,
+                             store=store)
+    except MemoryError:
+        files = ", ".join(Path(f).name for f in args.files)
+        print(f"Fehler: Die Lieferung braucht mehr Arbeitsspeicher als erlaubt ({_gb(limits)} GB; {files}). "
+              "Nichts gespeichert. Große Lieferungen auf mehrere Dateien aufteilen (etwa je Merkmal oder Jahr); "
+              f"ist die Lieferung richtig so groß, die Grenze in {config.RELATIVE} erhöhen (Abschnitt intake, "
+              "Schlüssel memory_gb).", file=sys.stderr)
+        return 1
     except model.DataError as exc:
         print(f"Fehler in den gespeicherten Daten: {exc}", file=sys.stderr)
         return 1

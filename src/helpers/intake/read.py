@@ -11,7 +11,9 @@ or Windows-1252. Excel: .xlsx/.xlsm; the sheet "Daten" if present, else the only
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import itertools
 import time
 import zipfile
 import zlib
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from helpers.core import config
 from helpers.intake.cells import header_role
 from helpers.intake.problems import Problem
 
@@ -34,14 +37,16 @@ HEADER_SEARCH_ROWS = 20
 #: Limits that keep a hostile or accidentally huge file from hanging the intake; each ends in a German message.
 #: A delivery has about a dozen columns; anything beyond MAX_COLUMNS is a stray cell, not data.
 MAX_COLUMNS = 64
-#: Excel's own limit for the text of one cell; longer text is no value of a delivery.
-MAX_CELL_CHARS = 32_767
 #: Reading more than this many seconds means a file far larger than any delivery (200,000 rows take a few).
 READ_SECONDS = 60
 #: The unpacked size of an .xlsx (its XML); larger means a zip bomb or a file of other content.
 MAX_UNPACKED_BYTES = 1 << 30
 #: Problems of one kind listed one by one before the rest is only counted.
 MAX_LISTED = 50
+#: csv's own default field limit: a field this long ends reading (a quote that never closes).
+CSV_FIELD_LIMIT = 131_072
+#: Cells or rows of one kind (beyond the table, hidden) named in a message; the rest is counted.
+SHOWN_CELLS = 10
 
 
 @dataclass
@@ -72,28 +77,158 @@ def _unreadable(name: str, what: str, found: str | None, fix: str, sheet: str | 
     return ReadError([Problem(file=name, sheet=sheet, what=what, found=found, expected=expected, fix=fix)])
 
 
-def read_table(path: Path) -> Table:
-    """The delivery's cells; raises ReadError when the file cannot be read as a table."""
+def read_table(path: Path, limits: config.IntakeLimits | None = None) -> Table:
+    """The delivery's cells; raises ReadError when the file cannot be read as a table or exceeds a limit
+    of `limits` (default: config/monitoring.yml, section intake)."""
     path = Path(path)
     name = path.name
+    limits = limits or config.intake()
+    check_file_size(path, limits)  # before reading a byte
     data = path.read_bytes()
     suffix = path.suffix.lower()
-    if not data.strip():
+    if not data or data.isspace():
         raise _unreadable(name, "Die Datei ist leer", None,
                           "die Datei erneut aus dem Fachverfahren exportieren bzw. die Vorlage ausfüllen und speichern")
     _refuse_other_content(data, name, suffix)
     if suffix in EXCEL_SUFFIXES:
-        table = _read_excel(data, name)
-    elif suffix in CSV_SUFFIXES:
-        table = _read_csv(data, name)
-    elif suffix in {".xls", ".ods"}:
+        return _read_excel(data, name, limits)
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(data, name, limits)
+    if suffix in {".xls", ".ods"}:
         raise _unreadable(name, f"Dateiformat {suffix} wird nicht gelesen", suffix,
                           "die Datei in Excel oder LibreOffice öffnen und als „Excel-Arbeitsmappe (.xlsx)“ speichern")
-    else:
-        raise _unreadable(name, f"unbekanntes Dateiformat „{suffix or '(keine Endung)'}“", suffix or None,
-                          "die Lieferung als .xlsx (Vorlage) oder als .csv speichern")
-    _refuse_long_cells(table)
-    return table
+    raise _unreadable(name, f"unbekanntes Dateiformat „{suffix or '(keine Endung)'}“", suffix or None,
+                      "die Lieferung als .xlsx (Vorlage) oder als .csv speichern")
+
+
+# --- limits -------------------------------------------------------------------------------------------
+
+
+def _de(number: float) -> str:
+    """1234567 -> '1.234.567', 2.5 -> '2,5' (German notation for messages)."""
+    text = f"{number:,.1f}" if isinstance(number, float) and not number.is_integer() else f"{int(number):,}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def _size(size: int, up: bool = False) -> str:
+    """A file size the German way: '250,3 MB', '2,7 KB', '812 Bytes' (`up`: rounded up, never below the real size)."""
+    for unit, name in ((2**20, "MB"), (2**10, "KB")):
+        if size >= unit:
+            tenths = -(-size * 10 // unit) if up else round(size * 10 / unit)
+            return f"{_de(tenths / 10)} {name}"
+    return f"{_de(size)} Bytes"
+
+
+def _raise_hint(key: str) -> str:
+    return (f"ist die Lieferung richtig so groß, die Grenze in {config.RELATIVE} erhöhen (Abschnitt intake, "
+            f"Schlüssel {key})")
+
+
+SPLIT_HINT = "große Lieferungen auf mehrere Dateien aufteilen (etwa je Merkmal oder Jahr)"
+
+
+def check_file_size(path: Path, limits: config.IntakeLimits) -> None:
+    """A file larger than `max_file_mb` is refused before it is read (also before its checksum)."""
+    size = Path(path).stat().st_size
+    if size > limits.max_file_bytes:
+        raise ReadError([Problem(
+            file=Path(path).name, what=f"Datei zu groß: {_size(size, up=True)} (Grenze: {_size(limits.max_file_bytes)}, "
+                                       f"intake: max_file_mb in {config.RELATIVE})",
+            found=None, expected=f"eine Datei bis {_size(limits.max_file_bytes)}",
+            fix=f"nur das Blatt „Daten“ mit den Werten liefern, {SPLIT_HINT}; {_raise_hint('max_file_mb')}")])
+
+
+#: The columns whose cells together make an observation's key (before they are interpreted).
+KEY_ROLES = ("year", "area_level", "area_code", "area_name", "measure", "sex", "origin", "age")
+
+
+class Collector:
+    """Rows as they are read, checked against the limits at once, so that a delivery beyond one is refused
+    while it is read, not after: the header among the first rows, then the data rows (counted), their
+    distinct keys (the raw cells of the key columns) and the length of every cell."""
+
+    def __init__(self, name: str, sheet: str | None, limits: config.IntakeLimits, header: bool = True):
+        self.name, self.sheet, self.limits = name, sheet, limits
+        self.find_header = header
+        self.pending: Rows = []  # non-empty rows before the header is known
+        self.header_row: int | None = None
+        self.header: list[object] | None = None
+        self.rows: Rows = []
+        self.keys: set[tuple] = set()
+        self.key_columns: list[int] = []
+        self.long: list[Problem] = []
+
+    def add(self, number: int, cells: list[object], letters: list[str] | None = None) -> None:
+        """One row (trimmed); `letters` the Excel column letters of its cells, if any."""
+        for index, cell in enumerate(cells):
+            if isinstance(cell, str) and len(cell) > self.limits.max_cell_chars:
+                self._long_cell(number, index, cell, letters)
+        if not cells:
+            return
+        if not self.find_header:
+            self._data(number, cells)
+        elif self.header is None:
+            self.pending.append((number, cells))
+            if sum(header_role(c) is not None for c in cells) >= HEADER_MIN_KNOWN:
+                self._set_header(*self.pending.pop(), [])
+            elif len(self.pending) >= HEADER_SEARCH_ROWS:
+                self._set_header(*self.pending[0], self.pending[1:])
+        else:
+            self._data(number, cells)
+
+    def _set_header(self, number: int, cells: list[object], below: Rows) -> None:
+        self.header_row, self.header, self.pending = number, cells, []
+        roles = {header_role(c): i for i, c in reversed(list(enumerate(cells)))}
+        self.key_columns = [roles[r] for r in KEY_ROLES if r in roles]
+        for row in below:
+            self._data(*row)
+
+    def _data(self, number: int, cells: list[object]) -> None:
+        self.rows.append((number, cells))
+        if len(self.rows) > self.limits.max_rows:
+            raise ReadError([Problem(
+                file=self.name, sheet=self.sheet, row=number,
+                what=f"Lieferung zu groß: mehr als {_de(self.limits.max_rows)} Datenzeilen (Grenze: intake: max_rows "
+                     f"in {config.RELATIVE}); Lesen bei dieser Zeile abgebrochen",
+                expected=f"höchstens {_de(self.limits.max_rows)} Datenzeilen je Datei",
+                fix=f"{SPLIT_HINT}; {_raise_hint('max_rows')}")])
+        if self.key_columns:
+            self.keys.add(tuple(cells[i] if i < len(cells) else None for i in self.key_columns))
+            if len(self.keys) > self.limits.max_keys:
+                raise ReadError([Problem(
+                    file=self.name, sheet=self.sheet, row=number,
+                    what=f"Lieferung zu groß: mehr als {_de(self.limits.max_keys)} verschiedene Kombinationen aus Jahr, "
+                         f"Gebiet, Merkmal und Gruppe (Grenze: intake: max_keys in {config.RELATIVE}); Lesen bei "
+                         "dieser Zeile abgebrochen",
+                    expected=f"höchstens {_de(self.limits.max_keys)} verschiedene Werte je Datei",
+                    fix=f"{SPLIT_HINT}; {_raise_hint('max_keys')}")])
+
+    def _long_cell(self, number: int, index: int, cell: str, letters: list[str] | None) -> None:
+        letter = letters[index] if letters and index < len(letters) else None
+        header = self.header if self.header is not None and self.header_row != number else None
+        column = str(header[index]) if header is not None and index < len(header) else None
+        self.long.append(Problem(
+            file=self.name, sheet=self.sheet, row=number, letter=letter, column=column,
+            what=f"Zelle mit {_de(len(cell))} Zeichen Text", found=cell[:40] + " …",
+            expected=f"höchstens {_de(self.limits.max_cell_chars)} Zeichen je Zelle (intake: max_cell_chars in "
+                     f"{config.RELATIVE})",
+            fix="den Inhalt der Zelle prüfen (versehentlich eingefügter Text?) und kürzen"))
+        if len(self.long) >= MAX_LISTED:
+            raise ReadError(self.long)
+
+    def finish(self) -> tuple[int, list[object], Rows]:
+        """Header row number, header and data rows; ReadError for long cells or a file without rows."""
+        if self.long:
+            raise ReadError(self.long)
+        if not self.find_header:
+            return 0, [], self.rows
+        if self.header is None:
+            if not self.pending:
+                raise _unreadable(self.name, "Die Datei enthält keine Zeilen", None,
+                                  "die Werte in die Vorlage eintragen (eine Kopfzeile, darunter eine Zeile je Wert)",
+                                  self.sheet)
+            self._set_header(*self.pending[0], self.pending[1:])
+        return self.header_row, self.header, self.rows
 
 
 #: What a file's first bytes say it is, whatever its name says.
@@ -148,23 +283,6 @@ def _refuse_other_content(data: bytes, name: str, suffix: str) -> None:
                       expected=f"eine Datei, deren Inhalt zur Endung „{suffix}“ passt")
 
 
-def _refuse_long_cells(table: Table) -> None:
-    """No cell of a delivery holds more text than Excel allows in one cell."""
-    problems = []
-    for number, cells in [(table.header_row, table.header), *table.rows]:
-        for index, cell in enumerate(cells):
-            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
-                letter = table.letters[index] if index < len(table.letters) else None
-                column = str(table.header[index]) if number != table.header_row and index < len(table.header) else None
-                problems.append(Problem(
-                    file=table.file, sheet=table.sheet, row=number, letter=letter, column=column,
-                    what=f"Zelle mit {len(cell):,} Zeichen Text".replace(",", "."), found=cell[:40] + " …",
-                    expected=f"höchstens {MAX_CELL_CHARS:,} Zeichen je Zelle".replace(",", "."),
-                    fix="den Inhalt der Zelle prüfen (versehentlich eingefügter Text?) und kürzen"))
-    if problems:
-        raise ReadError(problems[:MAX_LISTED])
-
-
 def _trim(cells: list[object]) -> list[object]:
     cells = [c.strip() if isinstance(c, str) else c for c in cells]
     while cells and (cells[-1] is None or cells[-1] == ""):
@@ -175,40 +293,34 @@ def _trim(cells: list[object]) -> list[object]:
 Rows = list[tuple[int, list[object]]]
 
 
-def _split_header(name: str, sheet: str | None, rows: Rows) -> tuple[int, list[object], Rows]:
-    """Find the header row (skipping title rows); the rows below it are the data."""
-    nonempty = [(n, cells) for n, cells in rows if cells]
-    if not nonempty:
-        raise _unreadable(name, "Die Datei enthält keine Zeilen", None,
-                          "die Werte in die Vorlage eintragen (eine Kopfzeile, darunter eine Zeile je Wert)", sheet)
-    for n, cells in nonempty[:HEADER_SEARCH_ROWS]:
-        if sum(header_role(c) is not None for c in cells) >= HEADER_MIN_KNOWN:
-            return n, cells, [(m, c) for m, c in nonempty if m > n]
-    n, cells = nonempty[0]
-    return n, cells, [(m, c) for m, c in nonempty if m > n]
-
-
-def _read_csv(data: bytes, name: str) -> Table:
+def _read_csv(data: bytes, name: str, limits: config.IntakeLimits) -> Table:
     text, encoding = _decode(data, name)
-    head = "\n".join([line for line in text.splitlines() if line.strip()][:5])  # title rows may hold a comma
+    del data
+    head = "\n".join(itertools.islice((line for line in io.StringIO(text) if line.strip()), 5))  # title rows may hold a comma
     separator = max([";", "\t", ","], key=lambda s: (head.count(s), s == ";"))
+    collector = Collector(name, None, limits)
+    # csv's own limit ends a field that never closes (an unmatched quote) before it swallows the file
+    field_limit = max(CSV_FIELD_LIMIT, limits.max_cell_chars + 1)
+    previous = csv.field_size_limit(field_limit)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    rows: list[tuple[int, list[object]]] = []
     start = 1
     try:
         for cells in reader:
-            rows.append((start, _trim(list(cells))))
+            collector.add(start, _trim(list(cells)))
             start = reader.line_num + 1
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise ReadError([Problem(
-                file=name, row=start, what=f"Zelle mit mehr als {csv.field_size_limit():,} Zeichen".replace(",", "."),
-                expected=f"höchstens {MAX_CELL_CHARS:,} Zeichen je Zelle".replace(",", "."),
+                file=name, row=start, what=f"Zelle mit mehr als {_de(field_limit)} Zeichen",
+                expected=f"höchstens {_de(limits.max_cell_chars)} Zeichen je Zelle (intake: max_cell_chars in "
+                         f"{config.RELATIVE})",
                 fix="den Inhalt der Zeile prüfen (versehentlich eingefügter Text? ein nicht geschlossenes "
                     "Anführungszeichen?) und kürzen")]) from None
         raise _unreadable(name, f"CSV-Datei nicht lesbar ab Zeile {start} ({exc})", None,
                           "Anführungszeichen in dieser Zeile prüfen (jedes geöffnete \" muss geschlossen werden)") from None
-    header_row, header, body = _split_header(name, None, rows)
+    finally:
+        csv.field_size_limit(previous)
+    header_row, header, body = collector.finish()
     return Table(file=name, sheet=None, header=header, header_row=header_row, rows=body,
                  encoding=encoding, separator=separator)
 
@@ -222,7 +334,17 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             raise _unreadable(name, "UTF-16-Datei beschädigt (ungerade Länge oder ungültige Zeichen)", None,
                               "die Datei als „CSV UTF-8“ speichern (Excel: Datei › Speichern unter › CSV UTF-8)") from None
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 mit BOM"
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 mit BOM"
+        except UnicodeDecodeError as exc:  # marked as UTF-8, but is not: a damaged or pieced-together file
+            at = exc.start + 3
+            raise ReadError([Problem(
+                file=name, row=data.count(b"\n", 0, at) + 1,
+                what=f"Die Datei ist als UTF-8 gekennzeichnet (BOM), enthält aber ein Byte, das kein UTF-8 ist "
+                     f"({data[at]:#04x} an Stelle {_de(at)})", found=None,
+                expected="eine Textdatei in einer Zeichenkodierung (UTF-8 oder Windows-1252)",
+                fix="die Datei in Excel oder einem Editor öffnen, die Zeile prüfen und als „CSV UTF-8“ neu speichern "
+                    "(Excel: Datei › Speichern unter › CSV UTF-8)")]) from None
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -230,11 +352,14 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as exc:
-        raise _unreadable(name, f"Zeichenkodierung nicht erkannt (Byte {data[exc.start]:#04x} an Stelle {exc.start})", None,
-                          "die Datei als „CSV UTF-8“ speichern (Excel: Datei › Speichern unter › CSV UTF-8)") from None
+        raise ReadError([Problem(
+            file=name, row=data.count(b"\n", 0, exc.start) + 1,
+            what=f"Zeichenkodierung nicht erkannt (Byte {data[exc.start]:#04x} an Stelle {exc.start})", found=None,
+            expected="eine Excel-Datei (.xlsx) oder eine CSV-Datei (.csv) nach der Vorlage",
+            fix="die Datei als „CSV UTF-8“ speichern (Excel: Datei › Speichern unter › CSV UTF-8)")]) from None
 
 
-def _read_excel(data: bytes, name: str) -> Table:
+def _read_excel(data: bytes, name: str, limits: config.IntakeLimits) -> Table:
     from openpyxl.utils import get_column_letter
 
     from helpers.intake.xlsx import Workbook
@@ -252,8 +377,9 @@ def _read_excel(data: bytes, name: str) -> Table:
         _refuse_hidden_sheets(book, name)
         sheet = _data_sheet(book, name)
         deadline = time.monotonic() + READ_SECONDS
-        sheet_cells = _sheet_cells(book, sheet, name, deadline)
-        info = _info(book, name, deadline)
+        collector = Collector(name, sheet, limits)
+        sheet_cells = _sheet_cells(book, sheet, name, deadline, collector)
+        info = _info(book, name, deadline, limits)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError, EOFError, zlib.error,
             IndexError, etree.LxmlError) as exc:
         raise _unreadable(name, f"Tabellenblatt beschädigt, Inhalt nicht lesbar ({type(exc).__name__})", None,
@@ -264,7 +390,7 @@ def _read_excel(data: bytes, name: str) -> Table:
     problems = sheet_cells.problems(name, sheet)
     if problems:
         raise ReadError(problems)
-    header_row, header, body = _split_header(name, sheet, sheet_cells.rows)
+    header_row, header, body = collector.finish()
     letters = [get_column_letter(i + 1) for i in range(max([len(header)] + [len(c) for _, c in body]))]
     return Table(file=name, sheet=sheet, header=header, header_row=header_row, rows=body, letters=letters, info=info)
 
@@ -296,10 +422,11 @@ def _refuse_hidden_sheets(book, name: str) -> None:
 class SheetCells:
     """The cells of one sheet as rows, plus what makes them unfit for a delivery (found while reading)."""
 
-    rows: Rows
     formulas: list[tuple[int, str, str]] = field(default_factory=list)  # (row, letter, formula)
-    far: list[tuple[int, str]] = field(default_factory=list)  # cells beyond MAX_COLUMNS: (row, letter)
-    hidden_rows: list[int] = field(default_factory=list)  # hidden rows that hold values
+    far: list[tuple[int, str]] = field(default_factory=list)  # the first cells beyond MAX_COLUMNS: (row, letter)
+    far_count: int = 0
+    hidden_rows: list[int] = field(default_factory=list)  # the first hidden rows that hold values
+    hidden_count: int = 0
     hidden_letters: list[str] = field(default_factory=list)  # hidden columns that hold values
 
     def problems(self, name: str, sheet: str) -> list[Problem]:
@@ -312,7 +439,7 @@ class SheetCells:
             row, letter = self.far[0]
             out.append(Problem(
                 file=name, sheet=sheet, row=row, letter=letter,
-                what=f"Inhalt weit rechts außerhalb der Tabelle ({len(self.far)} Zelle(n) jenseits von Spalte "
+                what=f"Inhalt weit rechts außerhalb der Tabelle ({self.far_count} Zelle(n) jenseits von Spalte "
                      f"{MAX_COLUMNS})", found=", ".join(f"{lt}{r}" for r, lt in self.far[:5]),
                 expected=f"alle Angaben in den ersten {MAX_COLUMNS} Spalten",
                 fix="die genannten Zellen prüfen und leeren (Strg+Ende zeigt die letzte benutzte Zelle), speichern "
@@ -321,8 +448,9 @@ class SheetCells:
             rows = self.hidden_rows
             out.append(Problem(
                 file=name, sheet=sheet, row=rows[0], what=f"Ausgeblendete oder weggefilterte Zeilen mit Werten "
-                                                          f"({len(rows)} Zeile(n))",
-                found="Zeilen " + ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else ""), quoted=False,
+                                                          f"({self.hidden_count} Zeile(n))",
+                found="Zeilen " + ", ".join(map(str, rows)) + (" …" if self.hidden_count > len(rows) else ""),
+                quoted=False,
                 expected="alle Zeilen sichtbar (eine Lieferung enthält, was der Absender gesehen hat)",
                 fix="Filter aufheben und alle Zeilen einblenden (alles markieren › Rechtsklick › Einblenden); nicht "
                     "gemeinte Zeilen löschen, dann speichern und erneut liefern"))
@@ -337,11 +465,12 @@ class SheetCells:
         return out
 
 
-def _sheet_cells(book, title: str, name: str, deadline: float, max_col: int = MAX_COLUMNS) -> SheetCells:
-    """The cells present in the sheet, row by row, and what makes them unfit for a delivery."""
+def _sheet_cells(book, title: str, name: str, deadline: float, collector: Collector,
+                 max_col: int = MAX_COLUMNS) -> SheetCells:
+    """The cells present in the sheet, row by row into `collector`, and what makes them unfit for a delivery."""
     from openpyxl.utils import get_column_letter
 
-    found = SheetCells(rows=[])
+    found = SheetCells()
     used: set[int] = set()
     for count, row in enumerate(book.rows(title)):
         if count % 1024 == 0 and time.monotonic() > deadline:
@@ -351,23 +480,34 @@ def _sheet_cells(book, title: str, name: str, deadline: float, max_col: int = MA
         values: dict[int, object] = {}
         for cell in row.cells:
             if cell.column > max_col:
-                found.far.append((row.number, get_column_letter(cell.column)))
+                found.far_count += 1  # a sheet may hold millions: keep the first few, count the rest
+                if len(found.far) < SHOWN_CELLS:
+                    found.far.append((row.number, get_column_letter(cell.column)))
                 continue
-            if cell.formula:
+            if cell.formula and len(found.formulas) < MAX_LISTED:
                 found.formulas.append((row.number, get_column_letter(cell.column), str(cell.value)))
             values[cell.column] = cell.value
         if not values:
             continue
         used |= values.keys()
         if row.hidden:
-            found.hidden_rows.append(row.number)
+            found.hidden_count += 1
+            if len(found.hidden_rows) < SHOWN_CELLS:
+                found.hidden_rows.append(row.number)
         cells: list[object] = [None] * max(values)
         for column, value in values.items():
             cells[column - 1] = value
-        found.rows.append((row.number, _trim(cells)))
+        collector.add(row.number, _trim(cells), _letters(len(cells)))
     hidden = {c for low, high in book.hidden_columns(title) for c in used if low <= c <= high}
     found.hidden_letters = [get_column_letter(c) for c in sorted(hidden)]
     return found
+
+
+@functools.cache
+def _letters(count: int) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    return [get_column_letter(i + 1) for i in range(count)]
 
 
 def _data_sheet(book, name: str) -> str:
@@ -384,12 +524,14 @@ def _data_sheet(book, name: str) -> str:
     )])
 
 
-def _info(book, name: str, deadline: float) -> dict[str, str]:
+def _info(book, name: str, deadline: float, limits: config.IntakeLimits) -> dict[str, str]:
     """Label/value pairs of the sheet "Angaben" (column A: label, column B: value)."""
     if INFO_SHEET not in book.sheetnames:
         return {}
     info = {}
-    for _, cells in _sheet_cells(book, INFO_SHEET, name, deadline, max_col=2).rows:
+    collector = Collector(name, INFO_SHEET, limits, header=False)
+    _sheet_cells(book, INFO_SHEET, name, deadline, collector, max_col=2)
+    for _, cells in collector.finish()[2]:
         if cells and cells[0] is not None and len(cells) > 1 and cells[1] not in (None, ""):
             info[str(cells[0]).strip().rstrip(":")] = str(cells[1]).strip()
     return info
