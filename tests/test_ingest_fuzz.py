@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from helpers.core import observations, paths
+from helpers.core import observations, paths, storelock
 from helpers.core.model import KEY
 from helpers.intake import cells, ingest
 
@@ -76,7 +76,10 @@ def fuzz_base(tmp_path_factory) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file()}
+    """Every file of the data folder but the (empty) lock files, which stay once an ingest has run."""
+    locks = {storelock.INGEST_LOCK, storelock.STORE_LOCK}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data").rglob("*"))
+            if p.is_file() and p.name not in locks}
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 import yaml
 
-from helpers.core import config, context, paths
+from helpers.core import config, context, paths, storelock
 from helpers.intake import ingest, read
 
 HEADER = "Jahr;Gebiet-Nr;Gebiet;Merkmal;Geschlecht;Herkunft;Alter;Wert;Zeichen\n"
@@ -28,7 +28,10 @@ def rows(count: int) -> str:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data").rglob("*")) if p.is_file()}
+    """Every file of the data folder but the (empty) lock files, which stay once an ingest has run."""
+    locks = {storelock.INGEST_LOCK, storelock.STORE_LOCK}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data").rglob("*"))
+            if p.is_file() and p.name not in locks}
 
 
 def settings(folder: Path, **intake) -> Path:
