@@ -388,3 +388,20 @@ def test_an_area_whose_series_has_no_value_in_the_year_falls_back_to_the_general
     known = textcheck.known_numbers([catalogue.load().indicator("alo_dichte")], 2019)
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
     assert len(problems) <= 1 and all("steht bei Coerde" not in p.message for p in problems)
+
+
+def test_a_huge_text_is_checked_in_bounded_time_with_the_problems_counted_beyond_a_hundred(text_dir):
+    """Thousands of typed numbers in one sentence took a minute (every number against every mention and every
+    published value); now near-linear, and only the first hundred problems are worded."""
+    import time
+
+    body = ", ".join(f"in Coerde {i % 90},{i % 10} %" for i in range(20000)) + "\nIn Coerde 53,1 %.\n"
+    year_texts = _typed(text_dir, "mv_anteil", body, 2019)
+    known = textcheck.known_numbers([catalogue.load().indicator("mv_anteil")], 2019)
+    started = time.perf_counter()
+    problems = textcheck.check_text(year_texts[0], known, stop_on_stale=True)
+    assert time.perf_counter() - started < 20
+    assert len(problems) == 101 and all(p.line == 4 for p in problems)
+    rest = 20000 - 100 - sum(1 for i in range(20000) if f"{i % 90},{i % 10}" == "53,1")
+    assert problems[-1].message == (f"… und {rest} weitere Zahlen dieses Texts ab dieser Zeile, die nicht zu ihrer "
+                                    "Stelle passen (nicht einzeln aufgeführt).") and problems[-1].fatal

@@ -26,6 +26,7 @@ unit with the rates.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass, field
@@ -173,8 +174,9 @@ def mentions(sentence: str, names: dict | None = None, pattern: re.Pattern | Non
     for match in pattern.finditer(sentence):
         areas = names[match.group(0)]
         city = all(level == "stadt" for level, _, _ in areas)
-        before = re.findall(r"[\wÄÖÜäöüß]+", sentence[:match.start()])[-1:]
-        after = re.findall(r"[\wÄÖÜäöüß]+", sentence[match.end():])[:1]
+        # the word before and after, from a short window (a whole long sentence per name was quadratic)
+        before = re.findall(r"[\wÄÖÜäöüß]+", sentence[max(0, match.start() - 40):match.start()])[-1:]
+        after = re.findall(r"[\wÄÖÜäöüß]+", sentence[match.end():match.end() + 40])[:1]
         single = " " not in match.group(0)  # "im Stadtbezirk Mitte" names the area with its level
         if not city and single and ((before and before[0].casefold() in ARTICLES_BEFORE)
                          or (after and after[0].casefold() in ARTICLES_AFTER)):
@@ -193,20 +195,22 @@ def _spans(text: str, boundary: re.Pattern, start: int = 0) -> list[tuple[int, i
     return spans
 
 
-def _attributed(number_at: int, clause: tuple[int, int], before: list[Mention], inside: list[Mention]) -> Mention | None:
+def _attributed(number_at: int, clause: tuple[int, int], named: list[Mention], starts: list[int]) -> Mention | None:
     """The area a number belongs to: the nearest named before it in its clause, else after it in its clause,
-    else the nearest named before it in its sentence."""
-    preceding = [m for m in inside if m.start < number_at]
-    if preceding:
-        return preceding[-1]
-    following = [m for m in inside if m.start > number_at]
-    if following:
-        return following[0]
-    return before[-1] if before else None
+    else the nearest named before it in its sentence (`named` in order, `starts` their positions)."""
+    preceding = bisect.bisect_left(starts, number_at)  # mentions before the number: named[:preceding]
+    if preceding and starts[preceding - 1] >= clause[0]:
+        return named[preceding - 1]
+    following = bisect.bisect_right(starts, number_at)
+    if following < len(named) and starts[following] < clause[1]:
+        return named[following]
+    before_clause = bisect.bisect_left(starts, clause[0])
+    return named[before_clause - 1] if before_clause else None
 
 
 def placed_numbers(body: str, names: dict | None = None) -> list[tuple[int, TypedNumber, Place]]:
-    """(offset in body, number, its place) for every number typed in a Markdown body."""
+    """(offset in body, number, its place) for every number typed in a Markdown body; near-linear in the body's
+    length (positions found by bisection, not by scanning the sentence per number)."""
     names = names if names is not None else _names()
     pattern = _mention_pattern(names)
     blanked = PLACEHOLDER.sub(_blank, body)
@@ -218,13 +222,13 @@ def placed_numbers(body: str, names: dict | None = None) -> list[tuple[int, Type
         if not numbers:
             continue
         named = mentions(sentence, names, pattern)
+        starts = [m.start for m in named]
         years = tuple(sorted({int(y) for y in YEAR.findall(sentence)}))
         clauses = _spans(sentence, CLAUSE_END)
+        clause_starts = [c[0] for c in clauses]
         for at, number in numbers:
-            clause = next(c for c in clauses if c[0] <= at <= c[1])
-            inside = [m for m in named if clause[0] <= m.start < clause[1]]
-            before = [m for m in named if m.start < clause[0]]
-            found.append((start + at, number, Place(_attributed(at, clause, before, inside), years)))
+            clause = clauses[max(0, bisect.bisect_right(clause_starts, at) - 1)]
+            found.append((start + at, number, Place(_attributed(at, clause, named, starts), years)))
     return found
 
 
@@ -268,7 +272,25 @@ def known_numbers(indicators: list, year: int, shown: pd.DataFrame | None = None
                  numbers(secret, ["value"]), numbers(secret, ["numerator", "denominator"]), cells)
 
 
+_ROUNDED: dict[tuple[int, int], tuple[tuple[float, ...], frozenset[float]]] = {}
+
+
+def _rounded(candidates: tuple[float, ...], decimals: int) -> frozenset[float]:
+    """The candidates rounded to `decimals`, as a set built once per tuple: a long text compared thousands
+    of numbers with every published value one by one."""
+    key = (id(candidates), decimals)
+    kept = _ROUNDED.get(key)
+    if kept is None or kept[0] is not candidates:
+        if len(_ROUNDED) > 64:
+            _ROUNDED.clear()
+        kept = (candidates, frozenset(round(float(c), decimals) for c in candidates))
+        _ROUNDED[key] = kept
+    return kept[1]
+
+
 def _matches(number: TypedNumber, candidates: tuple[float, ...]) -> bool:
+    if len(candidates) > 64:
+        return round(number.value, number.decimals) in _rounded(candidates, number.decimals)
     return any(math.isclose(round(c, number.decimals), number.value, abs_tol=1e-9) for c in candidates)
 
 
@@ -284,8 +306,11 @@ def _closest(number: TypedNumber, candidates: tuple[float, ...], n: int = 3) -> 
     return ", ".join(shown) or "keine"
 
 
-def _line_of(text: StaffText, offset: int) -> int:
-    return text.first_line + text.body.count("\n", 0, offset)
+def _line_of(text: StaffText, offset: int, newlines: list[int] | None = None) -> int:
+    """The file's line of a position in the body (`newlines`: the body's line breaks, found once per text)."""
+    if newlines is None:
+        return text.first_line + text.body.count("\n", 0, offset)
+    return text.first_line + bisect.bisect_left(newlines, offset)
 
 
 def _differences(at: pd.DataFrame, city: pd.DataFrame, decimals: int) -> list[float]:
@@ -315,29 +340,60 @@ def _shown_value(row: pd.Series, number: TypedNumber, several: bool) -> str:
     return f"{value}{unit} ({', '.join(about)})"
 
 
-def _area_problem(number: TypedNumber, place: Place, text: StaffText, known: Known) -> str | None:
-    """None when the number does not stand by a named area with published values to compare (the general
-    rule decides), "" when it is that area's value, else why not (German)."""
-    cells = known.cells
-    if place.mention is None or cells is None or cells.empty:
-        return None
-    if number.is_rate:  # a cell with no value (the sign "." or "…") has nothing to compare
-        cells = cells[cells["value"].notna()]
+def _by_area(cells: pd.DataFrame | None) -> dict[tuple[str, str], pd.DataFrame]:
+    """The published cells per area (level, code), grouped once per text instead of filtered per number."""
+    if cells is None or cells.empty:
+        return {}
+    return {(str(level), str(code)): frame for (level, code), frame in cells.groupby(["area_level", "area_code"],
+                                                                                      sort=False)}
+
+
+def _area_values(number: TypedNumber, place: Place, text: StaffText, by_area: dict,
+                 memo: dict) -> tuple[pd.DataFrame, tuple[float, ...], set[int]] | None:
+    """The published cells of the named area in the sentence's years, and the values a number of this kind can
+    be (rates, counts or differences); None when there are none. Kept per area, years and kind in `memo`."""
     years = {y for y in (*place.years, text.year) if y <= text.year}
-    where = {(level, code) for level, code, _ in place.mention.areas}
-    in_years = cells[cells["year"].isin(years)]
-    keys = list(zip(in_years["area_level"], in_years["area_code"].astype(str)))
-    at = in_years[[key in where for key in keys]]
-    if at.empty:
+    kind = "points" if number.points else "rate" if number.is_rate else "count"
+    key = (place.mention.areas, frozenset(years), kind, max(number.decimals, 1) if number.points else 0)
+    if key in memo:
+        return memo[key]
+    found = [by_area[(level, code)] for level, code, _ in place.mention.areas if (level, code) in by_area]
+    at = (pd.concat(found) if len(found) > 1 else found[0]) if found else None
+    if at is not None:
+        at = at[at["year"].isin(years)]
+        if number.is_rate:  # a cell with no value (the sign "." or "…") has nothing to compare
+            at = at[at["value"].notna()]
+    if at is None or at.empty:
+        memo[key] = None
         return None
     if number.points:
-        candidates = tuple(_differences(at, in_years[in_years["area_level"] == "stadt"], max(number.decimals, 1)))
+        city = pd.concat([f for (level, _), f in by_area.items() if level == "stadt"] or [at.iloc[0:0]])
+        city = city[city["year"].isin(years) & city["value"].notna()]
+        candidates = tuple(_differences(at, city, max(number.decimals, 1)))
     elif number.is_rate:
         candidates = tuple(at["value"].astype(float))
     else:
         candidates = tuple(pd.to_numeric(pd.concat([at["numerator"], at["denominator"]]), errors="coerce").dropna())
+    memo[key] = (at, candidates, years)
+    return memo[key]
+
+
+def _area_problem(number: TypedNumber, place: Place, text: StaffText, known: Known,
+                  by_area: dict[tuple[str, str], pd.DataFrame], memo: dict, word: bool = True) -> str | None:
+    """None when the number does not stand by a named area with published values to compare (the general
+    rule decides), "" when it is that area's value, else why not (German; "x" when `word` is False)."""
+    cells = known.cells
+    if place.mention is None or cells is None or not by_area:
+        return None
+    values = _area_values(number, place, text, by_area, memo)
+    if values is None:
+        return None
+    at, candidates, years = values
     if _matches(number, candidates):
         return ""
+    if not word:
+        return "x"
+    cells = cells[cells["value"].notna()]
     name = place.mention.areas[0][2]
     several = at["indicator"].nunique() > 1
     message = f"„{number.text}“ steht bei {name}"
@@ -359,15 +415,35 @@ def _area_problem(number: TypedNumber, place: Place, text: StaffText, known: Kno
     return f"{message}. Tippfehler oder nach einer Revision veraltet? Besser als Platzhalter zitieren, z. B. {cite}."
 
 
+#: Worded problems of typed numbers per text; the rest are counted in one more problem.
+WORDED_AT_MOST = 100
+
+
 def check_text(text: StaffText, known: Known, stop_on_stale: bool, names: dict | None = None) -> list[Problem]:
-    """The problems of one text's typed numbers (see the module docstring)."""
-    problems = []
+    """The problems of one text's typed numbers (see the module docstring); at most WORDED_AT_MOST of them
+    worded, the rest counted (a text of thousands of numbers is answered in seconds, not minutes)."""
+    problems, unworded = _check_text(text, known, stop_on_stale, names)
+    if not unworded:
+        return problems
+    summary = Problem(text.path, unworded[0], f"… und {len(unworded)} weitere Zahlen dieses Texts ab dieser Zeile, "
+                                              "die nicht zu ihrer Stelle passen (nicht einzeln aufgeführt).",
+                      fatal=stop_on_stale)
+    return [*problems, summary]
+
+
+def _check_text(text: StaffText, known: Known, stop_on_stale: bool,
+                names: dict | None) -> tuple[list[Problem], list[int]]:
+    """The worded problems, and the lines of the stale ones beyond WORDED_AT_MOST (a secret one is always worded)."""
+    problems: list[Problem] = []
+    unworded: list[int] = []
+    by_area, memo = _by_area(known.cells), {}
+    newlines = [i for i, char in enumerate(text.body) if char == "\n"]
     for offset, number, place in placed_numbers(text.body, names):
         if number.year_like:
             continue
         published = known.rates if number.is_rate else known.counts
         hidden = known.hidden_rates if number.is_rate else known.hidden_counts
-        where = _line_of(text, offset)
+        where = _line_of(text, offset, newlines)
         if not _matches(number, published) and _matches(number, hidden):
             problems.append(Problem(text.path, where, f"„{number.text}“ gleicht einem Wert, den die Geheimhaltungsregel "
                                                       "hier nicht veröffentlicht. Bitte streichen (eine kleine Zahl, die "
@@ -375,15 +451,19 @@ def check_text(text: StaffText, known: Known, stop_on_stale: bool, names: dict |
             continue
         if not number.statistic:
             continue
-        by_area = _area_problem(number, place, text, known)
-        if by_area:
-            problems.append(Problem(text.path, where, by_area, fatal=stop_on_stale))
-        elif by_area is None and not _matches(number, published):
+        word = sum(p.kind == "zahl" for p in problems) < WORDED_AT_MOST
+        at_area = _area_problem(number, place, text, known, by_area, memo, word)
+        stale = at_area is None and not _matches(number, published)
+        if (at_area or stale) and not word:
+            unworded.append(where)
+        elif at_area:
+            problems.append(Problem(text.path, where, at_area, fatal=stop_on_stale))
+        elif stale:
             problems.append(Problem(text.path, where, f"„{number.text}“ passt zu keiner veröffentlichten Zahl dieser Stelle "
                                                       f"(bis {text.year}); am nächsten: {_closest(number, published)}. "
                                                       "Tippfehler oder nach einer Revision veraltet? Besser als Platzhalter "
                                                       "zitieren, z. B. {{indikator jahr gebiet}}.", fatal=stop_on_stale))
-    return problems
+    return problems, unworded
 
 
 def placeholder_problems(text: StaffText, fatal: bool) -> list[Problem]:
