@@ -203,3 +203,34 @@ def test_the_number_changes_of_a_change_note_are_keyed_by_meaning(tmp_path):
     assert edition.number_changes(tmp_path / "alt.csv", tmp_path / "neu.csv") == [
         "- Anteil A, Nord, 2019, Frauen: 12,5 % → 12,9 % r", "- neu: Anteil A, Stadt X, 2020: 11,0 %",
         "- entfallen: Anteil A, Süd, 2019 (war .)"]
+
+
+def test_a_crash_while_writing_an_edition_leaves_the_editions_as_they_were(tmp_path, monkeypatch):
+    """An edition is copied beside its folder and renamed in one step: a crash at any write step leaves no
+    edition that is half there; the next release removes the leftover and takes the next free number."""
+    year_dir = tmp_path / "2020"
+    (year_dir / "tables").mkdir(parents=True)
+    (year_dir / "report.html").write_text("<p>Bericht</p>", encoding="utf-8")
+    (year_dir / "manifest.json").write_text(json.dumps({"git": {"commit": "abc"}, "inputs": {}}), encoding="utf-8")
+    header = "indicator,indicator_name,unit,area_level,area_code,area_name,year,group,group_label,value,flag\n"
+    (year_dir / "tables" / "indikatoren_2020.csv").write_text(header, encoding="utf-8")
+    edition.write_edition(2020, year_dir)
+    before = sorted(p.relative_to(year_dir).as_posix() for p in (year_dir / "ausgaben").rglob("*"))
+    steps = [(edition.shutil, "copy2", 1), (edition.shutil, "copy2", 2), (edition.shutil, "copytree", 1),
+             (edition, "write_text_atomic", 1), (edition, "write_text_atomic", 2), (edition.os, "rename", 1)]
+    for owner, name, step in steps:
+        real, calls = getattr(owner, name), []
+
+        def crash(*args, real=real, calls=calls, step=step, **kwargs):
+            calls.append(args)
+            if len(calls) == step:
+                raise OSError("Stromausfall")
+            return real(*args, **kwargs)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(owner, name, crash)
+            with pytest.raises(OSError):
+                edition.write_edition(2020, year_dir)
+        assert [e.number for e in edition.editions(year_dir)] == [1], (name, step)
+        assert sorted(p.relative_to(year_dir).as_posix() for p in (year_dir / "ausgaben").rglob("*")) == before
+    assert edition.write_edition(2020, year_dir).number == 2

@@ -31,7 +31,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.core import arguments, formatting, paths
+from helpers.core import arguments, fileio, formatting, paths
 from helpers.core.fileio import write_text_atomic
 
 FOLDER = "ausgaben"
@@ -157,6 +157,10 @@ def write_edition(year: int, year_dir: Path) -> Edition:
     year_dir = Path(year_dir)
     base = year_dir / FOLDER
     base.mkdir(parents=True, exist_ok=True)
+    for left in base.glob(".*.neu"):  # a release that crashed while copying: never an edition, removed
+        parts = left.name.split(".")
+        if len(parts) == 4 and parts[2].isdigit() and not fileio.alive(int(parts[2])):
+            shutil.rmtree(left, ignore_errors=True)
     built = manifest_module.read(year_dir / "manifest.json")
     while True:
         number = _next_number(year_dir)
