@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers.build import buildstate
-from helpers.build.summary import Summary, TextState
+from helpers.build.summary import Summary, TextState, shown_path
 from helpers.core import arguments, config, context, fileio, paths, storelock, texts
 
 #: Files of a finished run; removed at the start of a rebuild so a failed run never leaves one that looks complete.
@@ -546,14 +546,6 @@ def _kernel_context(p: Plan, nb: Path) -> context.RunContext:
                               values_cache=values_cache(p))
 
 
-def _shown_path(path: Path) -> Path:
-    """A path as the user typed the command: relative to the working folder when it lies inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path
-
-
 @dataclass(frozen=True)
 class TextProblem:
     """One finding of the text check as the runner reports it (helpers.disclosure.textcheck.Problem)."""
@@ -627,7 +619,7 @@ def _unfinished_refused(year: int, state: TextState) -> bool:
     (before any kernel starts)."""
     def listed(files: list[str]) -> None:
         for name in files:
-            print(f"  {_shown_path(paths.ROOT / name)}", file=sys.stderr)
+            print(f"  {shown_path(paths.ROOT / name)}", file=sys.stderr)
 
     if state.drafts:
         print(f"Fehler: Eine Ausgabe für {year} ist nicht möglich, solange Texte Entwürfe sind:", file=sys.stderr)
@@ -648,7 +640,7 @@ def _report_failures(out: Path, failed: list[Result]) -> None:
     for r in failed:
         print(f"  {r.notebook}: {r.error}", file=sys.stderr)
         if r.log:
-            print(f"    Vollständige Fehlermeldung: {_shown_path(Path(r.log))}", file=sys.stderr)
+            print(f"    Vollständige Fehlermeldung: {shown_path(Path(r.log))}", file=sys.stderr)
     print(f"  Ausgeführte Notebooks zur Fehlersuche: {out / 'notebooks'}", file=sys.stderr)
 
 
@@ -673,7 +665,7 @@ def _publish(p: Plan, state: dict, durations: dict[str, float], side: dict, pdf:
         log = p.out / "logs" / "bericht.log"
         fileio.write_text_atomic(log, "".join(traceback.format_exception(exc)))
         print(f"\nFehler beim Zusammenstellen des Berichts: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print(f"  Vollständige Fehlermeldung: {_shown_path(log)}", file=sys.stderr)
+        print(f"  Vollständige Fehlermeldung: {shown_path(log)}", file=sys.stderr)
         published = False
     if not published:
         state.pop("check", None)

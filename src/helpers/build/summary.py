@@ -59,7 +59,7 @@ class Summary:
 
     def _report_line(self) -> str:
         report = self.out / "report.html"
-        shown = _shown(report)
+        shown = shown_path(report)
         if self.published:
             return f"{shown} (neu erstellt, {self.seconds:.1f} s)"
         if self.unchanged:
@@ -92,7 +92,7 @@ class Summary:
         print("\n".join(self.lines()), flush=True)
 
 
-def _shown(path: Path) -> Path:
+def shown_path(path: Path) -> Path:
     """A path as the user typed the command: relative to the working folder when it lies inside it."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve())
