@@ -65,7 +65,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# JupyterLab: the kernel named after the project, no news pop-up and no update check (offline), tracked
-	@# notebooks saved without outputs; the git filter that keeps outputs out of commits (helpers.build.lab).
+	@# notebooks saved without outputs; the git filter that keeps outputs out of commits (helpers.runner.lab).
 	@$(BIN)/python -m helpers setup-jupyter >/dev/null
 	@touch $(STAMP)
 
@@ -115,10 +115,10 @@ texts-release: $(STAMP)
 # Maintainers only: needs network access to PyPI.
 lock:
 	$(PYTHON) -m pip install --quiet --user uv
-	$(PYTHON) -m uv pip compile pyproject.toml --extra test --extra build --python-version 3.11 \
+	$(PYTHON) -m uv pip compile pyproject.toml --extra test --extra editable --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --generate-hashes --no-header \
 		--index-url https://pypi.org/simple -o requirements.lock
-	$(BIN)/python -m helpers.build.envfile requirements.lock environment.yml
+	$(BIN)/python -m helpers.runner.envfile requirements.lock environment.yml
 
 clean:
 	rm -rf outputs/*/ .pytest_cache

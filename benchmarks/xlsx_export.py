@@ -44,10 +44,10 @@ def load_old(rev: str) -> types.ModuleType:
 
 
 def real_table(year: int | None):
-    from helpers.build.release import table_notes
     from helpers.disclosure import disclosed
     from helpers.indicators.years import default_year
     from helpers.publish import tables
+    from helpers.runner.release import table_notes
     from helpers.sections.blocks import first_year_shown
     from helpers.sections.parameters import available_report_years
 

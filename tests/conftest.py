@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.build import runner
 from helpers.core import context, observations, paths
 from helpers.disclosure import register
 from helpers.indicators import compute
+from helpers.runner import runner
 
 #: The public source material beside the repository (../shared/data/muenster); IM_SOURCE overrides.
 MUENSTER_SOURCE = Path(os.environ.get("IM_SOURCE") or context.REPOSITORY.parent / "shared" / "data" / "muenster")

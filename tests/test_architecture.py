@@ -20,7 +20,7 @@ import helpers
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 BIN = Path(sys.executable).parent
-LAYERS = ["core", "indicators", "disclosure", "stats", "figures", "sections", "publish", "build", "intake", "sources"]
+LAYERS = ["core", "indicators", "disclosure", "stats", "figures", "sections", "publish", "runner", "intake", "sources"]
 
 
 def _lint_imports(src: Path, config: Path) -> subprocess.CompletedProcess:
@@ -165,3 +165,29 @@ def test_the_posix_check_finds_planted_uses():
     planted = ast.parse("import fcntl\nimport os\nos.kill(1, 0)\nsubprocess.run('ls', shell=True)\n"
                         "try:\n    import pwd\nexcept ImportError:\n    pwd = None\n")
     assert _posix_only_uses(planted) == [(1, "import fcntl"), (3, "os.kill()"), (4, "shell=True")]
+
+
+def _ignored_by(exclude_file: Path, files: list[str]) -> list[str]:
+    """The files among `files` that git would ignore with `exclude_file` as the repository's ignore rules."""
+    result = subprocess.run(["git", "-c", f"core.excludesFile={exclude_file}", "check-ignore", "--no-index", "--stdin"],
+                            cwd=ROOT, input="\n".join(files), capture_output=True, text=True)
+    assert result.returncode in (0, 1), result.stderr  # 1: nothing ignored
+    return result.stdout.split()
+
+
+def test_a_fork_with_the_standard_python_gitignore_keeps_every_file():
+    """A city that forks the project and adds GitHub's Python .gitignore (which ignores build/, lib/, parts/,
+    *.log, .env … at any depth) must not silently lose a source file: the runner package was once called
+    `build` and would have vanished from such a fork's commits."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
+    tracked = [name for name in tracked if name and not name.startswith("tests/gitignore/")]
+    assert len(tracked) > 100
+    assert _ignored_by(ROOT / "tests" / "gitignore" / "Python.gitignore", tracked) == []
+
+
+def test_the_gitignore_check_finds_a_file_the_template_would_drop(tmp_path):
+    ignored = _ignored_by(ROOT / "tests" / "gitignore" / "Python.gitignore",
+                          ["src/helpers/build/runner.py", "data/logs/ingest.log", "src/helpers/core/paths.py"])
+    assert ignored == ["src/helpers/build/runner.py", "data/logs/ingest.log"]

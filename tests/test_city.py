@@ -154,8 +154,8 @@ def test_scale_city_table_export_title(scale):
 
 
 def test_report_pages_and_table_notes_name_the_scale_city(scale):
-    from helpers.build import release
     from helpers.publish import stitch
+    from helpers.runner import release
 
     front = stitch.title_page(YEAR, 2005, "01.01.2026") + stitch.reading_guide()
     notes = " ".join(text for _, text in release.table_notes(YEAR, 2005))

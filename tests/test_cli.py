@@ -57,7 +57,7 @@ def test_each_command_has_german_help_under_its_name(command, capsys):
 
 
 def test_an_alias_runs_the_same_module_with_the_arguments(monkeypatch):
-    runner = importlib.import_module("helpers.build.runner")
+    runner = importlib.import_module("helpers.runner.runner")
     calls = []
     monkeypatch.setattr(runner, "main", lambda argv: calls.append((argv, sys.argv[0])) or 7)
     assert cli.main(["bericht", "--jahr", "2014", "--ohne-pdf"]) == 7  # the module's exit code, unchanged
@@ -89,7 +89,7 @@ def test_wrong_option_value_gets_a_german_error(capsys):
 
 
 def test_data_takes_the_source_beside_the_checkout_for_the_chosen_city(monkeypatch):
-    build = importlib.import_module("helpers.sources.build")
+    build = importlib.import_module("helpers.sources.derive")
     seen = []
     monkeypatch.setattr(build, "main", lambda argv: seen.append((argv, os.environ.get(context.CITY_ENV))) or 0)
     assert cli.main(["daten"]) == 0

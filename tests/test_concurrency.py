@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers.build import runner
 from helpers.core import observations, storelock
 from helpers.core import store as core_store
 from helpers.intake import ingest, storage
+from helpers.runner import runner
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the commands run in forked processes")
 FORK = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
@@ -269,8 +269,8 @@ def test_the_lock_of_a_killed_ingest_is_taken_over_with_a_message(root, tmp_path
 
 def test_a_pending_commit_and_the_locks_do_not_change_what_a_build_is_keyed_on(root):
     """A build that hashes data/ while an ingest stages its files keys on the committed files only."""
-    from helpers.build import buildstate
     from helpers.publish import manifest
+    from helpers.runner import buildstate
 
     data = root / "data"
     before = buildstate.tree_checksums(data, ("**/*",)), manifest.input_checksums(root)

@@ -12,7 +12,7 @@ from helpers.figures import charts
 from helpers.sections import explorer
 from helpers.stats import correlation
 from helpers.stats.correlation import CorrelationError
-from kernels import execute_notebook
+from notebook_execution import execute_notebook
 
 
 def _table(**columns) -> pd.DataFrame:
@@ -441,9 +441,9 @@ def _files(folder) -> dict[str, bytes]:
 def test_a_research_run_of_notebook_14_leaves_the_reports_tables_unchanged(tmp_path, monkeypatch):
     """Issue 26: notebook 14 run by hand with its defaults, beside a built report, writes into forschung/ and
     leaves tables/ byte for byte as the build published it; the next build keeps the research export."""
-    from helpers.build import runner
     from helpers.core import paths
     from helpers.indicators import years
+    from helpers.runner import runner
 
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     year = years.report_years({}).default  # what the notebook's report_year = None means

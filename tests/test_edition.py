@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.build import edition, verify
 from helpers.core import context, paths
 from helpers.publish import manifest
+from helpers.runner import edition, verify
 
 pytestmark = pytest.mark.notebooks
 YEAR = 2020

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.build import envfile, lab
 from helpers.core import paths
+from helpers.runner import envfile, lab
 
 
 def test_environment_yml_matches_lock():

@@ -7,9 +7,9 @@ import json
 import papermill as pm
 import pytest
 
-from helpers.build import runner
 from helpers.core import context, paths
-from kernels import execute_notebook
+from helpers.runner import runner
+from notebook_execution import execute_notebook
 
 EXPLORE = paths.NOTEBOOKS / "explore"
 NOTEBOOKS = sorted(EXPLORE.glob("*.ipynb"))

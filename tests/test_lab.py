@@ -1,5 +1,5 @@
 """Looking does not modify (issue 26): opening, running and saving a committed notebook in JupyterLab
-leaves `git status` clean, and outputs never reach a commit (helpers.build.lab)."""
+leaves `git status` clean, and outputs never reach a commit (helpers.runner.lab)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.build import buildstate, lab
 from helpers.core import context
+from helpers.runner import buildstate, lab
 
 REPOSITORY = context.REPOSITORY
 #: The committed notebooks: the chapters, the explore notebooks, every city's own chapters.

@@ -26,7 +26,7 @@ from helpers.indicators import trend
 from helpers.publish import pdf, stitch, tagged
 from helpers.publish.parts import split_parts
 from helpers.sections.blocks import first_year_shown
-from kernels import execute_notebook
+from notebook_execution import execute_notebook
 
 YEAR = 2014
 STAND = "01.02.2026"

@@ -11,10 +11,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers.build import release, runner, verify
 from helpers.core import context, fileio, paths
 from helpers.disclosure import checker, disclosed, register
 from helpers.publish import manifest
+from helpers.runner import release, runner, verify
 
 pytestmark = pytest.mark.notebooks
 CHAPTERS = ["00", "02"]  # context and Arbeit und Wirtschaft: both have suppressed Stadtteil cells
@@ -266,12 +266,12 @@ def test_runner_leaves_no_shared_folder_set_behind(monkeypatch, tmp_path):
     monkeypatch.delenv(context.ENV, raising=False)
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     plan = runner.Plan(2014, tmp_path, [], {}, [], "", True, "", True, values_key="abc")
-    (tmp_path / ".build" / "values" / "old").mkdir(parents=True)
+    (tmp_path / ".work" / "values" / "old").mkdir(parents=True)
     with runner._use_values_cache(plan):
         assert context.current().values_cache == runner.values_cache(plan)
         assert context.current().root == paths.ROOT and context.current().chapter is None  # nothing recorded here
     assert context.ENV not in os.environ and context.current().values_cache is None
-    assert not (tmp_path / ".build" / "values" / "old").exists()  # folders of other code or data are removed
+    assert not (tmp_path / ".work" / "values" / "old").exists()  # folders of other code or data are removed
 
 
 def test_verify_names_how_the_environment_differs_from_the_manifests():

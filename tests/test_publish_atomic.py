@@ -1,6 +1,6 @@
 """Publication under crashes: a report a reader can open has passed the check and has its manifest beside it.
 
-The publishing step (helpers.build.release.finish: stitch into the staging folder, check, manifest,
+The publishing step (helpers.runner.release.finish: stitch into the staging folder, check, manifest,
 publish) is run in a forked child that dies at its k-th write step, for every k (tests/faults.py).
 After each crash: a report.html in view belongs to a complete publication (its manifest lists every
 file with the checksum it has), the files in view are the previous run's or this run's checked ones,
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from faults import CRASHED, run_crashing_at
-from helpers.build import publication, release, runner
 from helpers.core import fileio, paths
 from helpers.disclosure import checker, disclosed
+from helpers.runner import publication, release, runner
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.skipif(not hasattr(os, "fork"), reason="forks the process")]
 CHAPTERS = ["05", "06"]  # two of the fastest chapters
@@ -91,7 +91,7 @@ def test_a_crash_at_any_publication_step_never_shows_an_unchecked_or_half_report
         publication.recover(out)
         assert _complete(out), f"Schritt {at}: nach der Aufräumung kein vollständiger Bericht"
         assert _view(out) in (old, new), f"Schritt {at}: Mischung aus altem und neuem Bericht"
-        assert not publication.staging_dir(out).exists() and not (paths.build_dir(out) / publication.JOURNAL).exists()
+        assert not publication.staging_dir(out).exists() and not (paths.work_dir(out) / publication.JOURNAL).exists()
         assert not [p for p in out.rglob(".*") if fileio.is_temporary(p)], at
         shutil.rmtree(out)
     else:
@@ -135,7 +135,7 @@ def test_a_violation_publishes_nothing_of_the_run(published, tmp_path, capsys):
 def test_a_journal_whose_staged_file_is_lost_ends_in_a_german_error(published, tmp_path, monkeypatch, capsys):
     out_root = tmp_path / "outputs"
     shutil.copytree(published, out_root / "2014")
-    build = paths.build_dir(out_root / "2014")
+    build = paths.work_dir(out_root / "2014")
     (build / publication.JOURNAL).write_text(json.dumps({"moves": ["report.pdf"], "sha256": {"report.pdf": "0" * 64},
                                                          "delete": []}), encoding="utf-8")
     monkeypatch.setattr(paths, "OUTPUTS", out_root)

@@ -11,10 +11,10 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers.build import runner
 from helpers.core import catalogue, paths
 from helpers.core.formatting import NBSP
-from kernels import execute_notebook
+from helpers.runner import runner
+from notebook_execution import execute_notebook
 
 pytestmark = pytest.mark.notebooks
 

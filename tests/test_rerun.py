@@ -13,8 +13,8 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from helpers.build import kernels
 from helpers.core import context, paths
+from helpers.runner import kernels
 from helpers.sections.parameters import parameter_names
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted((paths.NOTEBOOKS / "explore").glob("*.ipynb"))

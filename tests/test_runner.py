@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.build import buildstate, kernels, runner
 from helpers.core import config, context, paths
 from helpers.indicators import years
+from helpers.runner import buildstate, kernels, runner
 
 CHAPTERS = ["05", "06"]  # two of the fastest chapters
 
@@ -290,7 +290,7 @@ def test_the_default_year_follows_the_configured_indicators(monkeypatch):
     (2005, "Für das Berichtsjahr 2005 lässt sich kein Bericht erstellen. Kapitel 14_zusammenhaenge braucht")])
 def test_a_refused_year_exits_2_with_the_available_years_and_no_kernel(tmp_path, year, reason):
     env = context.RunContext(outputs=tmp_path).environ()
-    done = subprocess.run([sys.executable, "-m", "helpers.build.runner", "--year", str(year), "--ohne-pdf"], env=env,
+    done = subprocess.run([sys.executable, "-m", "helpers.runner.runner", "--year", str(year), "--ohne-pdf"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"Fehler: {reason}")
@@ -350,7 +350,7 @@ def test_incremental_rebuilds(first_build, tmp_path, monkeypatch, capsys):
 
     env = context.RunContext(outputs=out).environ()
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "helpers.build.runner", "--year", "2014", "--kapitel", *CHAPTERS,
+    done = subprocess.run([sys.executable, "-m", "helpers.runner.runner", "--year", "2014", "--kapitel", *CHAPTERS,
                            "--ohne-pdf"], env=env, capture_output=True, text=True)
     took = time.perf_counter() - start
     print(f"nothing changed, command: {took:.2f} s")
@@ -424,7 +424,7 @@ def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capfd):
     assert (year_dir / "report.html").read_text() == "old report" and (year_dir / "manifest.json").read_text() == "{}"
     assert "  Kapitel:  2 (2 ausgeführt, 0 unverändert, 1 fehlgeschlagen)" in captured.out
     assert "  Bericht:  kein neuer erstellt; der vorherige vom " in captured.out
-    assert "bleibt unverändert: " in captured.out and not (year_dir / ".build" / "publish").exists()
+    assert "bleibt unverändert: " in captured.out and not (year_dir / ".work" / "publish").exists()
     state = buildstate.load_state(year_dir)
     assert good.name in state["notebooks"] and broken.name not in state["notebooks"]
 
@@ -766,7 +766,7 @@ def test_a_broken_text_stops_the_run_before_any_kernel(tmp_path, monkeypatch, ca
     captured = capsys.readouterr()
     assert captured.err.startswith(f"Fehler in den Texten der Verwaltung: {bad}{message}")
     assert "Traceback" not in captured.err
-    assert _status(captured.out) == {} and not (tmp_path / "outputs" / "2014" / ".build" / "side").exists()
+    assert _status(captured.out) == {} and not (tmp_path / "outputs" / "2014" / ".work" / "side").exists()
 
 
 def test_the_texts_are_checked_again_only_after_a_change(tmp_path, monkeypatch):

@@ -72,10 +72,10 @@ def run_bench(argv: list[str]) -> int:
 
 def setup_jupyter(argv: list[str]) -> int:
     """The project's kernel, JupyterLab's settings (saving tracked notebooks without outputs) in this
-    environment, and the git filter that keeps outputs out of commits in this checkout (helpers.build.lab)."""
+    environment, and the git filter that keeps outputs out of commits in this checkout (helpers.runner.lab)."""
     parser = arguments.ArgumentParser(description="Kernel, JupyterLab-Einstellungen und Git-Filter für Notebooks einrichten.")
     parser.parse_args(argv)
-    from helpers.build import lab
+    from helpers.runner import lab
 
     prefix = Path(sys.prefix)
     name = lab.install_kernel(prefix)
@@ -110,17 +110,17 @@ def run_data(argv: list[str]) -> int:
     if not any(a == "--src" or a.startswith("--src=") for a in argv):
         city = os.environ.get(context.CITY_ENV, "").strip() or "muenster"
         argv = ["--src", str(context.REPOSITORY.parent / "shared" / "data" / city), *argv]
-    return _module_main("helpers.sources.build")(argv)
+    return _module_main("helpers.sources.derive")(argv)
 
 
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
-            _module_main("helpers.build.runner")),
+            _module_main("helpers.runner.runner")),
     Command("release", ("ausgabe",), "eine Ausgabe veröffentlichen: geprüft, nummeriert, nie überschrieben",
-            _module_main("helpers.build.edition")),
+            _module_main("helpers.runner.edition")),
     Command("test", ("testen",), "alle Tests ausführen (zwei Prozesse)", run_tests),
     Command("verify", ("nachpruefen",), "Bericht neu bauen und jede Zahl mit manifest.json vergleichen",
-            _module_main("helpers.build.verify")),
+            _module_main("helpers.runner.verify")),
     Command("templates", ("vorlagen",), "je Datenhalter eine leere Liefervorlage (Excel)",
             _module_main("helpers.intake.templates")),
     Command("ingest", ("einlesen",), "Datenlieferungen prüfen und speichern",

@@ -48,15 +48,15 @@ def year_outputs(year: int) -> Path:
     return OUTPUTS / str(year)
 
 
-def build_dir(year_dir: Path) -> Path:
-    """Where a run keeps its state and caches (outputs/<year>/.build); never published."""
-    return Path(year_dir) / ".build"
+def work_dir(year_dir: Path) -> Path:
+    """Where a run keeps its state and caches (outputs/<year>/.work); never published."""
+    return Path(year_dir) / ".work"
 
 
 def follow(run: context.RunContext) -> None:
     """Point OUTPUTS (and TEMPLATES_DIR) at another run context's outputs.
 
-    A warm chapter kernel (helpers.build.chapter_kernel) runs chapter after chapter of one build,
+    A warm chapter kernel (helpers.runner.chapter_kernel) runs chapter after chapter of one build,
     each with its own side folder; the root stays the kernel's. A different root is refused: other
     modules bound defaults to this root's files when they were imported.
     """

@@ -8,7 +8,7 @@ so a stray network reference stops the build instead of silently waiting for a s
 
 Incremental: laying out 120 pages takes WeasyPrint about ten seconds, so the report is rendered
 part by part (opening pages, each chapter, closing pages; helpers.publish.stitch marks them) and each
-part's PDF is cached in .build/pdf by the checksum of its HTML. A rebuild after one chapter
+part's PDF is cached in .work/pdf by the checksum of its HTML. A rebuild after one chapter
 changed renders that chapter only. pikepdf (qpdf) then joins the parts and adds what depends on
 the whole document: "Seite n von N" (stamped from a small rendered overlay), the page numbers
 in the contents (written into the opening pages, which are rendered again only when a number
@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from helpers.core import paths
 from helpers.core.fileio import atomic_path, write_text_atomic
 from helpers.publish import tagged
 
@@ -417,7 +418,7 @@ def part_document(head: str, body: str, tail: str) -> str:
 
 
 def prerender(head: str, body: str, tail: str, cache: Path, base_url: str) -> bool:
-    """Render one part into `cache` ahead of the report (helpers.build.release.PdfWorker); True if it
+    """Render one part into `cache` ahead of the report (helpers.runner.release.PdfWorker); True if it
     was rendered now, False if it was there. render_parts finds it by its content."""
     document = part_document(head, body, tail)
     renderer = PartRenderer(cache, base_url)
@@ -448,7 +449,7 @@ def _hinted_numbers(cache: Path) -> dict[str, int]:
 
 def prerender_opening(html_path: Path, cache: Path) -> bool:
     """Render the opening pages as render_parts first tries them (with the last rendering's page numbers,
-    none in a clean build), while the last chapters' parts are still being set (helpers.build.release.
+    none in a clean build), while the last chapters' parts are still being set (helpers.runner.release.
     PdfWorker): the report's rendering then finds this try in the cache. True if rendered now."""
     from helpers.publish.parts import FRONT, split_parts
 
@@ -541,14 +542,14 @@ def _has_parts(html_path: Path) -> bool:
 def write_pdf(html_path: Path, target: Path | None = None, cache: Path | None = None) -> Path:
     """Write the report's PDF (default: report.pdf beside the HTML) atomically and return its path.
 
-    Parts are cached in `cache` (default: .build/pdf beside the HTML).
+    Parts are cached in `cache` (default: .work/pdf beside the HTML).
     """
     html_path = Path(html_path)
     target = Path(target or html_path.with_name("report.pdf"))
     try:
         with atomic_path(target) as tmp:
             if _has_parts(html_path):
-                render_parts(html_path, tmp, Path(cache or html_path.parent / ".build" / "pdf"))
+                render_parts(html_path, tmp, Path(cache or paths.work_dir(html_path.parent) / "pdf"))
             else:
                 render(html_path, tmp)
     except PdfError as error:

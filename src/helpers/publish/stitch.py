@@ -510,11 +510,11 @@ def write_report(notebooks: list[Path], year: int, first_year: int, target: Path
                  stand: str | None = None, cache: Path | None = None) -> Path:
     """Write outputs/<year>/report.html atomically; `stand` defaults to report_date().
 
-    The HTML of each part is cached in `cache` (default: .build/html beside the target), so a
+    The HTML of each part is cached in `cache` (default: .work/html beside the target), so a
     rebuild after one chapter changed converts only that chapter.
     """
     target = Path(target or paths.year_outputs(year) / "report.html")
-    cache = Path(cache) if cache is not None else paths.build_dir(target.parent) / "html"
+    cache = Path(cache) if cache is not None else paths.work_dir(target.parent) / "html"
     # Tables staged beside the report and those a chapter wrote into the year's folder (both end up in tables/).
     tables = published_tables(target.parent / "tables", paths.year_outputs(year) / "tables")
     write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache, tables=tables))

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     for needed in (args.out / "observations" / "sms.csv", args.out / "areas.csv"):
         if not needed.is_file():
             print(f"Fehler: {needed} fehlt; die Open-Data-Reihen werden mit den SMS-Daten verglichen. "
-                  "Bitte zuerst `make data` (oder python -m helpers.sources.build) ausführen.", file=sys.stderr)
+                  "Bitte zuerst `make data` (oder python -m helpers.sources.derive) ausführen.", file=sys.stderr)
             return 2
     sms = pd.read_csv(args.out / "observations" / "sms.csv", dtype={"area_code": str, "flag": str},
                       keep_default_na=False, na_values={"value": [""]})

@@ -19,7 +19,7 @@ things that keep it so:
 
 The build does not mind a notebook saved with outputs either: papermill clears outputs and counts
 before a chapter runs, and the build's checksums see cell types, sources and tags only
-(helpers.build.buildstate).
+(helpers.runner.buildstate).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ FILTER_OPTIONS = ("--keep-id", "--unix-newlines", "--extra-keys", " ".join(STRIP
 
 #: JupyterLab's server settings in the environment: the save hook (set for every contents manager).
 SERVER_CONFIG = Path("etc") / "jupyter" / "jupyter_server_config.json"
-HOOK = "helpers.build.lab.strip_before_save"
+HOOK = "helpers.runner.lab.strip_before_save"
 
 
 def strip(nb):

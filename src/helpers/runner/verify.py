@@ -37,7 +37,7 @@ def rebuild(published: dict, root: Path, workdir: Path) -> Path:
     copy_inputs(root, workdir)
     params = published["parameters"]
     env = context.RunContext(root=workdir, outputs=workdir / "outputs").environ()
-    cmd = [sys.executable, "-m", "helpers.build.runner", "--year", str(params["report_year"]),
+    cmd = [sys.executable, "-m", "helpers.runner.runner", "--year", str(params["report_year"]),
            "--kapitel", *params["chapters"], "--ohne-pdf"]
     done = subprocess.run(cmd, env=env, cwd=workdir, text=True, capture_output=True)
     if done.returncode != 0:
@@ -99,7 +99,7 @@ def _rebuilt_numbers(published: dict, rebuilt: dict, workdir: Path) -> dict:
     import pandas as pd
 
     year_dir = workdir / "outputs" / str(published["parameters"]["report_year"])
-    table = pd.read_pickle(paths.build_dir(year_dir) / "table.pkl")
+    table = pd.read_pickle(paths.work_dir(year_dir) / "table.pkl")
     notebooks = [year_dir / "notebooks" / f"{name}.ipynb" for name in published["parameters"]["chapters"]]
     numbers, contexts = manifest.fingerprints(table, notebooks, version=published.get("manifest_version", 1))
     return {**rebuilt, "published": {"count": len(numbers), "sha256": manifest.digest(numbers), "numbers": numbers,

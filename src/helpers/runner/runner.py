@@ -1,18 +1,18 @@
-"""Build the monitoring report: `make report [YEAR=2013]` / `python -m helpers.build.runner --year 2013`.
+"""Build the monitoring report: `make report [YEAR=2013]` / `python -m helpers.runner.runner --year 2013`.
 
 Checks the parameters before any kernel starts: the chapters are those declared in
 config/monitoring.yml (helpers.core.config), the year must be one a report can be built for
 (helpers.indicators.years). Then it executes the chapter notebooks with papermill (in parallel,
 one kernel each, each handed its run context, helpers.core.context) into
 outputs/<year>/notebooks/, and stitches them into
-outputs/<year>/report.html and publishes (helpers.build.release). If a chapter fails, the others
+outputs/<year>/report.html and publishes (helpers.runner.release). If a chapter fails, the others
 still finish, the run names the notebook, cell and error in one line (the full traceback goes
 to outputs/<year>/logs/<chapter>.log, which the line names), exits non-zero and leaves no report
 that looks complete.
 
 Incremental: a chapter runs again only when its source, the report year, its parameters, the
 disclosure rule, the helpers code it can reach or the data changed (content checksums,
-helpers.build.buildstate), or its executed file is missing or
+helpers.runner.buildstate), or its executed file is missing or
 came from a failed run; the report is redone only when a part of it changed or an output file
 is missing or altered. With nothing changed the run ends after hashing (well under two
 seconds), which is why this module imports nothing heavy at module level. `--force` rebuilds all.
@@ -35,9 +35,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.build import buildstate
-from helpers.build.summary import Summary, TextState, shown_path
 from helpers.core import arguments, config, context, fileio, paths, storelock, texts
+from helpers.runner import buildstate
+from helpers.runner.summary import Summary, TextState, shown_path
 
 #: Files of a finished run; removed at the start of a rebuild so a failed run never leaves one that looks complete.
 RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
@@ -205,21 +205,21 @@ def _kernel_did_not_start(exc: BaseException) -> bool:
 
 def execute(notebook: Path, target: Path, run: context.RunContext,
             parameters: dict[str, object] | None = None, modules: tuple[str, ...] = ()) -> Result:
-    """Run one notebook with papermill on this worker's warm kernel (helpers.build.kernels); the
+    """Run one notebook with papermill on this worker's warm kernel (helpers.runner.kernels); the
     output is moved into place even on failure (for debugging; papermill's engine writes it when the
-    chapter ends, also when it crashed its kernel: helpers.build.chapter_engine).
+    chapter ends, also when it crashed its kernel: helpers.runner.chapter_engine).
 
     Runs in a local worker process or on a Dask worker, so everything the kernel needs comes in as
     arguments: the run context (root, outputs: the chapter's side folder for its published records
     and exports, year, chapter, shared values cache), set in the kernel before the chapter's first
-    cell (helpers.build.chapter_kernel.begin), and the modules the build's chapters import (what a
+    cell (helpers.runner.chapter_kernel.begin), and the modules the build's chapters import (what a
     new kernel imports before its first chapter). A kernel that never answered is replaced once;
     a kernel the chapter crashed is replaced for the next chapter.
     """
     import papermill as pm
 
-    from helpers.build import chapter_engine, kernels
     from helpers.core.fileio import atomic_path
+    from helpers.runner import chapter_engine, kernels
 
     start = time.perf_counter()
     error, failure = "", None
@@ -261,7 +261,7 @@ def warm_modules(notebooks: list[Path]) -> tuple[str, ...]:
 
 def _side_dir(out: Path, notebook: Path) -> Path:
     """Where one chapter's kernel writes (its context's outputs): published records and exports of that chapter."""
-    return paths.build_dir(out) / "side" / notebook.stem
+    return paths.work_dir(out) / "side" / notebook.stem
 
 
 def _notebook_built(entry: dict | None, key: str, out: Path, notebook: Path, inputs: buildstate.Inputs) -> bool:
@@ -323,7 +323,7 @@ def _run_dask(tasks: list[Task], address: str, meanwhile: Callable[[], None]) ->
     """The same jobs on a Dask distributed scheduler (workers: project installed, same file system)."""
     from distributed import Client, as_completed
 
-    from helpers.build import kernels
+    from helpers.runner import kernels
 
     with Client(address) as client:
         # tasks come longest first; the scheduler follows priorities, not the order of submission
@@ -348,7 +348,7 @@ def _result_of(future, notebook: Path) -> Result:
 def values_cache(p: Plan) -> Path:
     """The folder where this run's processes share indicator values: named after the checksums of
     code and data, so nothing in it can be stale (older folders are removed by _use_values_cache)."""
-    return paths.build_dir(paths.OUTPUTS) / "values" / p.values_key[:20]
+    return paths.work_dir(paths.OUTPUTS) / "values" / p.values_key[:20]
 
 
 @contextmanager
@@ -376,7 +376,7 @@ def _status_line(name: str, seconds: float, status: str) -> None:
 def _prepare(p: Plan, state: dict) -> None:
     """Forget what is about to be rebuilt, before any kernel starts. The report in view stays: it is the
     last complete, checked one, and a new one replaces it only once it is complete and checked
-    (helpers.build.publication); a refused or failed build leaves it untouched."""
+    (helpers.runner.publication); a refused or failed build leaves it untouched."""
     state.pop("report", None)
     if not p.tables_ok:
         state.pop("tables", None)
@@ -402,8 +402,8 @@ def _record_notebook(p: Plan, state: dict, nb: Path, result: Result) -> None:
 def _sync_side_outputs(p: Plan, state: dict) -> None:
     """Stage what the chosen chapters recorded (published/) and exported (tables/): the text check and the
     disclosure check read them there, and only a passed check publishes them with the report
-    (helpers.build.publication), so a refused build leaves the records beside the report in view as they were."""
-    from helpers.build import publication
+    (helpers.runner.publication), so a refused build leaves the records beside the report in view as they were."""
+    from helpers.runner import publication
 
     wanted: dict[str, Path] = {}
     for nb in p.notebooks:
@@ -437,15 +437,15 @@ def _execute_all(p: Plan, state: dict, jobs: int, scheduler: str | None, table_b
     it finishes, not after the export)."""
     def meanwhile() -> None:
         if pdf:
-            from helpers.build.release import PdfWorker
+            from helpers.runner.release import PdfWorker
 
             # a second process pays off only when several chapters finish and have their parts rendered ahead
             table_box["pdf_worker"] = PdfWorker(processes=1 if len(p.todo) <= 1 else None)
             _prepare_closing(p, table_box["pdf_worker"])
         if not p.tables_ok:
             table_box["export"] = _in_thread(_export_tables, p)
-        from helpers.build import release  # noqa: F401 - import (pandas) while the kernels work
         from helpers.publish import stitch  # noqa: F401 - import (nbconvert) while the kernels work
+        from helpers.runner import release  # noqa: F401 - import (pandas) while the kernels work
 
     modules = warm_modules(p.todo)
     tasks = [(nb, p.out / "notebooks" / nb.name, _kernel_context(p, nb), chapter_parameters(nb), modules)
@@ -479,8 +479,8 @@ def _in_thread(function: Callable, *args: object) -> object:
 
 
 def _export_tables(p: Plan) -> tuple[object, list[str]]:
-    """Stage the year's tables (helpers.build.release.export_tables); the frame and the staged files' names."""
-    from helpers.build import release
+    """Stage the year's tables (helpers.runner.release.export_tables); the frame and the staged files' names."""
+    from helpers.runner import release
 
     table = release.export_tables(p.year, p.out)
     release.save_table_frame(p.out, table)
@@ -489,7 +489,7 @@ def _export_tables(p: Plan) -> tuple[object, list[str]]:
 
 def _record_tables(p: Plan, state: dict, table_box: dict) -> None:
     """Wait for the tables export (its error, if any, is raised here) and note what it wrote."""
-    from helpers.build import release
+    from helpers.runner import release
 
     table_box["table"], files = table_box.pop("export").result()
     # Checksums of the staged files: they count once published at the same names in outputs/<year>/.
@@ -499,11 +499,11 @@ def _record_tables(p: Plan, state: dict, table_box: dict) -> None:
 
 def _render_ahead(p: Plan, pdf_worker: object, part: tuple[str, str, str]) -> None:
     """Queue one part (head, body, tail) on the PDF worker, in the cache and with the base the report's
-    rendering uses (helpers.build.release.finish), so that it finds the part there."""
-    from helpers.build import publication
+    rendering uses (helpers.runner.release.finish), so that it finds the part there."""
+    from helpers.runner import publication
 
     base_url = publication.staging_dir(p.out).resolve().as_uri() + "/"
-    pdf_worker.prerender(*part, paths.build_dir(p.out) / "pdf", base_url)
+    pdf_worker.prerender(*part, paths.work_dir(p.out) / "pdf", base_url)
 
 
 def _prepare_closing(p: Plan, pdf_worker: object) -> None:
@@ -511,7 +511,7 @@ def _prepare_closing(p: Plan, pdf_worker: object) -> None:
     from helpers.publish import stitch
 
     try:
-        part = stitch.prepare_closing(p.year, paths.build_dir(p.out) / "html")
+        part = stitch.prepare_closing(p.year, paths.work_dir(p.out) / "html")
     except Exception:  # noqa: BLE001 - only a head start: the stitching makes them again and reports the error
         return
     _render_ahead(p, pdf_worker, part)
@@ -524,8 +524,8 @@ def _prepare_part(p: Plan, nb: Path, pdf_worker: object | None, exporting: bool 
 
     `exporting`: the tables export still runs; the part links the files it will write, as the report will.
     """
-    from helpers.build import publication
     from helpers.publish import stitch, tables
+    from helpers.runner import publication
 
     stage = publication.staging_dir(p.out)
     names = stitch.published_tables(stage / "tables", p.out / "tables")
@@ -533,7 +533,7 @@ def _prepare_part(p: Plan, nb: Path, pdf_worker: object | None, exporting: bool 
         names = sorted({*names, *tables.file_names(p.year)})
     try:
         part = stitch.prepare_chapter(p.out / "notebooks" / nb.name, p.year, p.notebooks.index(nb) + 1,
-                                      paths.build_dir(p.out) / "html", names)
+                                      paths.work_dir(p.out) / "html", names)
     except Exception:  # noqa: BLE001 - only a head start: the stitching converts it again and reports the error
         return
     if pdf_worker is not None:
@@ -560,8 +560,8 @@ def _text_problems(p: Plan, final: bool) -> list[TextProblem]:
     typed numbers that match no number at their place or not the area their sentence names, placeholders
     that show no number, texts no chapter shows (fatal if the setting or a release says so), typed
     numbers that reveal a hidden value (always fatal)."""
-    from helpers.build import publication
     from helpers.disclosure import register, textcheck
+    from helpers.runner import publication
 
     stop = final or config.load().typed_numbers == "abbrechen"
     records = register.read_records(publication.records_dir(p.out))
@@ -645,10 +645,10 @@ def _report_failures(out: Path, failed: list[Result]) -> None:
 
 
 def _publish(p: Plan, state: dict, durations: dict[str, float], side: dict, pdf: bool) -> bool:
-    """Stitch, render, check and publish (helpers.build.release.finish); False if nothing was published.
+    """Stitch, render, check and publish (helpers.runner.release.finish); False if nothing was published.
     An unexpected error (the PDF step, a broken file) is reported in one German line with its log, like a
     failed chapter, and the previous report stays in view."""
-    from helpers.build import release
+    from helpers.runner import release
 
     table = side.get("table")
     executed = [p.out / "notebooks" / nb.name for nb in p.notebooks]
@@ -681,7 +681,7 @@ def report_year(year: int | None) -> int:
     """The year a run for `year` builds: the year itself, or the default (ValueError when none can be built)."""
     notebooks = select_notebooks(None)
     parameters = {nb.name: json.dumps(chapter_parameters(nb), sort_keys=True, ensure_ascii=False) for nb in notebooks}
-    inputs = buildstate.collect_inputs(notebooks, parameters=parameters, cache=paths.build_dir(paths.OUTPUTS),
+    inputs = buildstate.collect_inputs(notebooks, parameters=parameters, cache=paths.work_dir(paths.OUTPUTS),
                                        config_file=paths.CONFIG_YAML)
     return _resolve_year(year, _offered_years(inputs, notebooks))
 
@@ -691,10 +691,10 @@ def _plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str
     """Check the parameters and decide what to do, from checksums and the state of earlier runs."""
     notebooks = notebooks or select_notebooks(chapters)
     parameters = {nb.name: json.dumps(chapter_parameters(nb), sort_keys=True, ensure_ascii=False) for nb in notebooks}
-    inputs = buildstate.collect_inputs(notebooks, parameters=parameters, cache=paths.build_dir(paths.OUTPUTS),
+    inputs = buildstate.collect_inputs(notebooks, parameters=parameters, cache=paths.work_dir(paths.OUTPUTS),
                                        config_file=paths.CONFIG_YAML)
     year = _resolve_year(year, _offered_years(inputs, notebooks))
-    from helpers.build import publication
+    from helpers.runner import publication
 
     for line in publication.recover(paths.year_outputs(year)):  # what a crashed run left, before deciding what to do
         print(line, flush=True)
@@ -714,10 +714,10 @@ def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] 
         scheduler: str | None = None, final: bool = False) -> int:
     """Build (or bring up to date) the report of one year: 0 done, 1 a chapter or a check failed, 2 bad parameters.
 
-    `final`: the checks of a release (helpers.build.edition): refused while a staff text is a draft or an
+    `final`: the checks of a release (helpers.runner.edition): refused while a staff text is a draft or an
     example, and every hint of the text check (a typed number that is not the value at its place, a
     placeholder that shows no number) stops it. Every run that got past its parameters ends with a
-    summary (helpers.build.summary); one that publishes nothing leaves the previous report in view.
+    summary (helpers.runner.summary); one that publishes nothing leaves the previous report in view.
     """
     started = time.perf_counter()
     # From the checksums of the inputs to the last page, every process of the build reads one state of the
@@ -740,7 +740,7 @@ def _run(year: int | None, notebooks: list[Path] | None, chapters: list[str] | N
     summary = Summary(p.year, p.out, len(p.notebooks), texts=_text_state(p.year))
     code = _run_planned(p, state, summary, jobs, scheduler, pdf, final)
     if not summary.published and not summary.unchanged:
-        from helpers.build import publication
+        from helpers.runner import publication
 
         shutil.rmtree(publication.staging_dir(p.out), ignore_errors=True)  # nothing of this run is half in view
     summary.seconds = time.perf_counter() - started

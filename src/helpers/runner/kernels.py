@@ -3,7 +3,7 @@
 A fresh kernel per chapter paid the start and the imports of the whole stack (pandas, geopandas,
 matplotlib, esda, the helpers: about 3 s) fifteen times per build, more than most chapters' own
 work. Here each worker (a process of the local pool, a thread of a Dask worker) keeps one kernel:
-started and warmed up (helpers.build.chapter_kernel.warm_up) on its first chapter, reset before
+started and warmed up (helpers.runner.chapter_kernel.warm_up) on its first chapter, reset before
 every chapter (chapter_kernel.begin), replaced when it died, and shut down when the worker ends.
 
 A kernel serves one build: it is keyed by the root, the shared values folder (named after the
@@ -75,7 +75,7 @@ class WarmKernel:
             self.kc = control_client(self.km)
             self._stack.callback(self.kc.stop_channels)
             self.kc.wait_for_ready(timeout=START_TIMEOUT)  # "Kernel didn't respond in 60 seconds"
-            self._silent(f"from helpers.build import chapter_kernel as _k; _k.warm_up({list(modules)!r})")
+            self._silent(f"from helpers.runner import chapter_kernel as _k; _k.warm_up({list(modules)!r})")
         except BaseException:
             self._stack.close()
             raise
@@ -101,7 +101,7 @@ class WarmKernel:
 
     def begin(self, run: context.RunContext) -> None:
         """A clean start for the next chapter, working in its run context."""
-        self._silent(f"from helpers.build import chapter_kernel as _k; _k.begin({run.to_json()!r})")
+        self._silent(f"from helpers.runner import chapter_kernel as _k; _k.begin({run.to_json()!r})")
 
     def close(self) -> None:
         self._stack.close()

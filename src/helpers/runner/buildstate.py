@@ -1,4 +1,4 @@
-"""What a report was built from: content checksums of its inputs and outputs/<year>/.build/state.json.
+"""What a report was built from: content checksums of its inputs and outputs/<year>/.work/state.json.
 
 The runner re-executes a chapter only when something it depends on changed: its source
 (cells' type, source and tags, never outputs or execution counts), the report year, its
@@ -24,7 +24,7 @@ and is re-run only when one of those changes; an edited recommendation re-runs i
 not fifteen. The report key holds all texts of the year, so any change reaches the manifest.
 
 Everything here uses only the standard library on the no-change path; the import graph is
-built with grimp only when the code changed and is kept in outputs/.build/imports.json per
+built with grimp only when the code changed and is kept in outputs/.work/imports.json per
 checksum of all modules, so `make report` with nothing changed ends in well under two seconds.
 """
 
@@ -39,7 +39,7 @@ from pathlib import Path
 import helpers
 from helpers.core import paths
 from helpers.core.fileio import digest, sha256_file, write_text_atomic
-from helpers.core.paths import build_dir
+from helpers.core.paths import work_dir
 
 STATE_VERSION = 3  # 3: texts tracked per chapter
 #: Code a notebook's result depends on, relative to the helpers package folder.
@@ -272,7 +272,7 @@ def checksums(base: Path, relative: list[str]) -> dict[str, str]:
 
 def load_state(year_dir: Path) -> dict:
     """The state of the last runs for one year; empty (nothing built) if missing or unreadable."""
-    path = build_dir(year_dir) / "state.json"
+    path = work_dir(year_dir) / "state.json"
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -284,18 +284,18 @@ def load_state(year_dir: Path) -> dict:
 
 
 def save_state(year_dir: Path, state: dict) -> None:
-    write_text_atomic(build_dir(year_dir) / "state.json", json.dumps(state, ensure_ascii=False, indent=1) + "\n")
+    write_text_atomic(work_dir(year_dir) / "state.json", json.dumps(state, ensure_ascii=False, indent=1) + "\n")
 
 
 def cached_years(outputs: Path, key: str) -> dict | None:
     """The offered years (and reasons for the others) as found by the last run with the same key."""
     try:
-        cache = json.loads((Path(outputs) / ".build" / "years.json").read_text(encoding="utf-8"))
+        cache = json.loads((paths.work_dir(Path(outputs)) / "years.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return cache.get("years") if cache.get("key") == key and isinstance(cache.get("years"), dict) else None
 
 
 def save_years(outputs: Path, key: str, years: dict) -> None:
-    write_text_atomic(Path(outputs) / ".build" / "years.json",
+    write_text_atomic(paths.work_dir(Path(outputs)) / "years.json",
                       json.dumps({"key": key, "years": years}, ensure_ascii=False) + "\n")

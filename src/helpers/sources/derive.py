@@ -1,7 +1,7 @@
 """Derive all committed real data from the source material: `make data SRC=...`.
 
-    python -m helpers.sources.build --src ../shared/data/muenster
-    IM_CITY=berlin python -m helpers.sources.build --src ../shared/data/berlin   # make data CITY=berlin
+    python -m helpers.sources.derive --src ../shared/data/muenster
+    IM_CITY=berlin python -m helpers.sources.derive --src ../shared/data/berlin   # make data CITY=berlin
 
 Another city (IM_CITY, `make data CITY=...`) is derived by its own parser into cities/<name>/data
 (`OTHER_CITIES`). For Münster:

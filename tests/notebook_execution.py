@@ -7,7 +7,7 @@ from typing import Any
 
 import papermill as pm
 
-from helpers.build import kernels
+from helpers.runner import kernels
 
 
 def execute_notebook(source: str, target: str, **kwargs: Any):

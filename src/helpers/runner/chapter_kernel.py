@@ -1,6 +1,6 @@
 """Inside a warm chapter kernel: import the stack once, then give every chapter a clean start.
 
-The runner (helpers.build.kernels) starts one kernel per worker and runs chapter after chapter
+The runner (helpers.runner.kernels) starts one kernel per worker and runs chapter after chapter
 in it, as Quarto's execution daemon keeps a kernel alive between renders: the imports (pandas,
 geopandas, matplotlib, esda, the helpers) are paid once per worker instead of once per chapter.
 This module is what the runner executes in that kernel, silently, outside the chapter's cells:

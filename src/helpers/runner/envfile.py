@@ -1,6 +1,6 @@
 """Keep environment.yml (conda users) and requirements.lock (pip) on the same pins.
 
-    python -m helpers.build.envfile requirements.lock environment.yml
+    python -m helpers.runner.envfile requirements.lock environment.yml
 
 The conda environment installs exactly the lock's versions through pip, so both routes
 give the same packages; tests/test_environment.py checks that the two files agree.
@@ -33,7 +33,7 @@ def normalise(name: str) -> str:
 
 def environment_yml(pins: dict[str, str], python: str = "3.11") -> str:
     lines = [
-        "# Generated from requirements.lock by `make lock` (helpers.build.envfile); do not edit by hand.",
+        "# Generated from requirements.lock by `make lock` (helpers.runner.envfile); do not edit by hand.",
         "# conda env create -f environment.yml && conda activate integrationsmonitoring && pip install -e . --no-deps",
         "name: integrationsmonitoring",
         "channels:",

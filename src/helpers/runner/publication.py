@@ -1,4 +1,4 @@
-"""Publishing a checked run: staged files into place together, or nothing (see helpers.build.release).
+"""Publishing a checked run: staged files into place together, or nothing (see helpers.runner.release).
 
 Kept apart from release (which imports pandas, the checker and the exporters) because every build,
 also one with nothing to do, first asks `recover` whether a crashed run left something behind.
@@ -13,7 +13,7 @@ from pathlib import Path
 from helpers.core import fileio, paths
 
 OUTPUT_FILES = ("report.html", "report.pdf")
-#: In .build/: the files of a run before they are checked and published, and the list that publishes them.
+#: In .work/: the files of a run before they are checked and published, and the list that publishes them.
 STAGING = "publish"
 JOURNAL = "publish.json"
 #: What a reader opens; moved last, so that it never appears without the files beside it.
@@ -22,7 +22,7 @@ ENTRY = "report.html"
 
 def staging_dir(out: Path) -> Path:
     """Where a run writes what it will publish (never opened by readers)."""
-    return paths.build_dir(Path(out)) / STAGING
+    return paths.work_dir(Path(out)) / STAGING
 
 
 def records_dir(out: Path) -> Path:
@@ -54,13 +54,13 @@ def publish(out: Path) -> None:
         delete += sorted(f"published/{p.name}" for p in (out / "published").glob("*")
                          if p.is_file() and f"published/{p.name}" not in staged)
     journal = {"moves": order, "sha256": {n: fileio.sha256_file(stage / n) for n in order}, "delete": delete}
-    fileio.write_text_atomic(paths.build_dir(out) / JOURNAL, json.dumps(journal, ensure_ascii=False, indent=1))
+    fileio.write_text_atomic(paths.work_dir(out) / JOURNAL, json.dumps(journal, ensure_ascii=False, indent=1))
     _apply_journal(out)
 
 
 def _apply_journal(out: Path) -> int:
     """Carry out the publication journal (again, after a crash); return how many files moved."""
-    journal_path = paths.build_dir(out) / JOURNAL
+    journal_path = paths.work_dir(out) / JOURNAL
     journal = json.loads(journal_path.read_text(encoding="utf-8"))
     stage = staging_dir(out)
     for name in (ENTRY, "manifest.json"):  # the previous report leaves view first: never old and new mixed
@@ -90,7 +90,7 @@ def recover(out: Path) -> list[str]:
     """Finish an interrupted publication, remove what a crashed run left unchecked; say what was done (German)."""
     out = Path(out)
     said = []
-    if (paths.build_dir(out) / JOURNAL).exists():
+    if (paths.work_dir(out) / JOURNAL).exists():
         moved = _apply_journal(out)
         said.append(f"Unterbrochene Veröffentlichung abgeschlossen ({moved} Datei(en) an ihren Platz gebracht).")
     if staging_dir(out).exists():

@@ -6,7 +6,7 @@ release
 1. refuses while an input of the report (data, texts, configuration, notebooks, code) is not committed,
    and says how to commit it: a partner must be able to check out the recorded commit and get the
    same inputs (helpers.publish.manifest.uncommitted_inputs);
-2. builds the year with the checks of a release (helpers.build.runner.run, `final`): no drafts, no
+2. builds the year with the checks of a release (helpers.runner.runner.run, `final`): no drafts, no
    example texts, no hint of the text check (a typed number that is not its area's value, a placeholder
    on a secret value or on none); nothing is published until all are fixed, and the report in view
    stays as it was;
@@ -18,7 +18,7 @@ release
    and boundary files changed, and whether the code did.
 
 `make verify MANIFEST=outputs/<year>/ausgaben/<n>/manifest.json` reproduces an edition
-(helpers.build.verify).
+(helpers.runner.verify).
 """
 
 from __future__ import annotations
@@ -197,8 +197,8 @@ def _commit_advice(uncommitted: list[tuple[str, str]]) -> list[str]:
 
 def release(year: int | None, pdf: bool = True) -> int:
     """`make release`: refuse uncommitted inputs, build with a release's checks, write the next edition."""
-    from helpers.build import runner
     from helpers.publish import manifest as manifest_module
+    from helpers.runner import runner
 
     uncommitted = manifest_module.uncommitted_inputs()
     if uncommitted:

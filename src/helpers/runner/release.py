@@ -1,13 +1,13 @@
 """From executed chapters to a publication: tables, HTML and PDF report, disclosure check, manifest.
 
 Nothing a reader opens is written in place. The exported tables, the chapters' own tables, the
-HTML, the PDF and the manifest are written into a staging folder (`outputs/<year>/.build/publish`),
+HTML, the PDF and the manifest are written into a staging folder (`outputs/<year>/.work/publish`),
 the checker reads them there as a reader would get them, and only a passed check publishes them:
-one atomic write of a journal (`.build/publish.json`) lists what moves where and which stale
+one atomic write of a journal (`.work/publish.json`) lists what moves where and which stale
 tables go, then each file is moved into place with `os.replace` – report.html last, so that a
 report a reader can open always has its PDF, tables and manifest beside it. A crash before the
 journal leaves no new file in view (the next build removes the staging folder and says so); a
-crash after it leaves a journal that the next build completes (helpers.build.publication). A violation removes
+crash after it leaves a journal that the next build completes (helpers.runner.publication). A violation removes
 the staged files; the report in view (checked when it was published) stays, unless the violation is in
 the tables in view themselves.
 
@@ -15,7 +15,7 @@ Rebuilding after one chapter changed should cost little more than that chapter: 
 renders in a separate process while the checker runs (only the changed parts, helpers.publish.pdf), the
 HTML reuses every unchanged chapter's conversion (helpers.publish.stitch), and the checker re-checks only the
 chapters whose records changed when the tables and their inputs are the same as at the last
-passed check (`previous_check`, from helpers.build.runner's build state).
+passed check (`previous_check`, from helpers.runner.runner's build state).
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.build.publication import ENTRY, OUTPUT_FILES, publish, published_tables, records_dir, staging_dir
 from helpers.core import areas, catalogue, fileio, paths
 from helpers.core import city as city_profile
 from helpers.core.model import FLAGS
 from helpers.disclosure import checker, disclosed, register, suppression
 from helpers.publish import manifest, tables
+from helpers.runner.publication import ENTRY, OUTPUT_FILES, publish, published_tables, records_dir, staging_dir
 
 #: The exported frame as written, so a run with unchanged tables need not recompute it.
 TABLE_FRAME = "table.pkl"
@@ -80,12 +80,12 @@ def indicator_tables(out: Path) -> list[Path]:
 def save_table_frame(out: Path, table: pd.DataFrame) -> None:
     from helpers.core.fileio import write_atomic
 
-    write_atomic(paths.build_dir(out) / TABLE_FRAME, lambda tmp: table.to_pickle(tmp))
+    write_atomic(paths.work_dir(out) / TABLE_FRAME, lambda tmp: table.to_pickle(tmp))
 
 
 def load_table_frame(out: Path) -> pd.DataFrame:
     """The frame of the last export (the runner only reuses it while its files are unchanged)."""
-    return pd.read_pickle(paths.build_dir(out) / TABLE_FRAME)
+    return pd.read_pickle(paths.work_dir(out) / TABLE_FRAME)
 
 
 def _withdraw(out: Path, problems: list) -> bool:
@@ -195,7 +195,7 @@ class PdfWorker:
         a second time); returns at once, so the checker runs meanwhile."""
         from helpers.publish import pdf as pdf_writer
 
-        ahead, folder = list(self._ahead), cache or Path(html_path).parent / ".build" / "pdf"
+        ahead, folder = list(self._ahead), cache or paths.work_dir(Path(html_path).parent) / "pdf"
         if self._processes > 1:  # with one process these would only queue before the report
             # the opening pages' first try needs only the report's HTML: set while the last parts still are
             ahead.append(self._pool.submit(pdf_writer.prerender_opening, html_path, folder))
@@ -231,10 +231,10 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
 
     first = first_year_of(table, year)
     stage = staging_dir(out)
-    html_path = stitch.write_report(executed, year, first, target=stage / ENTRY, cache=paths.build_dir(out) / "html")
+    html_path = stitch.write_report(executed, year, first, target=stage / ENTRY, cache=paths.work_dir(out) / "html")
     worker = (pdf_worker or PdfWorker()) if pdf else None
     try:
-        rendering = worker.render(html_path, stage / "report.pdf", paths.build_dir(out) / "pdf") if worker else None
+        rendering = worker.render(html_path, stage / "report.pdf", paths.work_dir(out) / "pdf") if worker else None
         problems = check(out, previous_check, check_basis)
         if rendering:
             rendering.result()
@@ -259,6 +259,6 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     params = {"report_year": year, "first_year": first, "chapters": chapters,
               "disclosure_rule": suppression.active_rule().__dict__}
     manifest.write(stage, manifest.build(params, durations, table, executed, outputs,
-                                         cache=paths.build_dir(out) / "numbers"))
+                                         cache=paths.work_dir(out) / "numbers"))
     publish(out)
     return True
