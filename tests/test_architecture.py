@@ -7,9 +7,11 @@ Each check is also shown to fail on a planted violation, so a green run means so
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -101,6 +103,113 @@ def test_a_planted_cycle_is_found(tmp_path, monkeypatch):
 def test_each_layer_says_what_it_is_and_may_import(layer):
     doc = (Path(helpers.__file__).parent / layer / "__init__.py").read_text(encoding="utf-8")
     assert doc.startswith('"""') and "May import:" in doc
+
+
+def _contracts() -> list[dict]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+
+
+def _chain(contracts: list[dict]) -> list[str]:
+    """The report chain's packages, lowest first, from the layers contract."""
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    return list(reversed(layers))
+
+
+def _contract_allows(package: str, contracts: list[dict]) -> tuple[set[str], set[str]]:
+    """What the contracts let `package` import: the top-level packages of helpers (and helpers.cli), and the
+    modules of those packages that a forbidden contract excepts. A chain layer starts from what lies below
+    it; every forbidden contract naming the package as a source then removes its forbidden modules."""
+    chain = _chain(contracts)
+    allowed = {f"helpers.{layer}" for layer in LAYERS} | {"helpers.cli"}
+    allowed -= set(chain[chain.index(package):]) if package in chain else {package}
+    excepted: set[str] = set()
+    for contract in contracts:
+        if contract["type"] == "forbidden" and package in contract["source_modules"]:
+            for forbidden in contract["forbidden_modules"]:
+                if forbidden.count(".") > 1:  # a module of a package the layer may otherwise import
+                    excepted.add(forbidden)
+                else:
+                    allowed.discard(forbidden)
+    return allowed, excepted
+
+
+def _may_import(doc: str, chain: list[str]) -> tuple[set[str], set[str]]:
+    """The packages a layer's docstring says it may import and the modules it excepts, from its first
+    sentence after "May import:". "(core to publish)" names a stretch of the chain."""
+    text = " ".join(doc.split("May import:", 1)[1].split())
+    sentence = re.split(r"(?<=[.)])\s+(?=[A-Z])", text, maxsplit=1)[0]
+    stretch = re.search(r"\((\w+) to (\w+)\)", sentence)
+    named = []
+    if stretch:
+        low, high = chain.index(f"helpers.{stretch[1]}"), chain.index(f"helpers.{stretch[2]}")
+        named = chain[low:high + 1]
+    while re.search(r"\([^()]*\)", sentence):
+        sentence = re.sub(r"\([^()]*\)", "", sentence)
+    allowed_text, _, except_text = sentence.partition(" except ")
+    allowed = set(named) | set(re.findall(r"helpers\.\w+", allowed_text.replace(".,", ",").rstrip(".")))
+    excepted = set(re.findall(r"helpers\.\w+\.\w+", except_text))
+    return allowed, excepted
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_layers_may_import_line_is_the_contract(layer):
+    """The docstring a newcomer reads says exactly what lint-imports enforces, no more and no less."""
+    doc = (Path(helpers.__file__).parent / layer / "__init__.py").read_text(encoding="utf-8")
+    contracts = _contracts()
+    assert _may_import(doc, _chain(contracts)) == _contract_allows(f"helpers.{layer}", contracts)
+
+
+def test_a_may_import_line_that_misses_a_package_disagrees():
+    contracts = _contracts()
+    chain = _chain(contracts)
+    stale = '"""Intake.\n\nMay import: helpers.core, helpers.indicators. Nothing but the build imports the intake.\n"""'
+    assert _may_import(stale, chain) != _contract_allows("helpers.intake", contracts)
+    assert _may_import(stale, chain) == ({"helpers.core", "helpers.indicators"}, set())
+    stats = "May import: helpers.core, except helpers.core.observations and helpers.core.areas (the model)."
+    assert _may_import(stats, chain) == ({"helpers.core"}, {"helpers.core.observations", "helpers.core.areas"})
+    assert _may_import("May import: every layer below (core to indicators).", chain) == (
+        {"helpers.core", "helpers.indicators"}, set())
+
+
+def _architecture_table(text: str) -> dict[str, set[str]]:
+    """docs/architecture.md's layer table: each row's layer and the modules it names (outside parentheses)."""
+    section = text.split("\n## Layers\n", 1)[1].split("\n## ", 1)[0]
+    table = {}
+    for row in section.splitlines():
+        if not row.startswith("| `"):
+            continue
+        layer_cell, _, modules_cell = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        while re.search(r"\([^()]*\)", modules_cell):
+            modules_cell = re.sub(r"\([^()]*\)", "", modules_cell)
+        table[re.match(r"`(\w+)`", layer_cell)[1]] = set(re.findall(r"`(\w+)`", modules_cell))
+    return table
+
+
+def _modules_in_tree() -> dict[str, set[str]]:
+    """Each layer package's modules (dotted below the package), read from the files; "cli": the top's modules."""
+    top = Path(helpers.__file__).parent
+    tree = {"cli": {p.stem for p in top.glob("*.py") if p.name != "__init__.py"}}
+    for layer in LAYERS:
+        tree[layer] = {".".join(p.relative_to(top / layer).with_suffix("").parts)
+                       for p in (top / layer).rglob("*.py") if p.name != "__init__.py"}
+    return tree
+
+
+def test_the_architecture_table_names_every_module_in_its_layers_row():
+    table = _architecture_table((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8"))
+    tree = _modules_in_tree()
+    assert set(table) == set(tree)
+    missing = {layer: sorted(tree[layer] - table[layer]) for layer in tree if tree[layer] - table[layer]}
+    gone = {layer: sorted(table[layer] - tree[layer]) for layer in tree if table[layer] - tree[layer]}
+    assert missing == {}, "modules the table of docs/architecture.md does not name"
+    assert gone == {}, "modules the table names that are not in src/helpers"
+
+
+def test_the_table_check_finds_an_omitted_module():
+    text = ("\n## Layers\n\n| layer | what | modules |\n|---|---|---|\n"
+            "| `intake` (beside) | deliveries | `read`, `cells` (`make ingest`: labels) |\n\n## Next\n")
+    assert _architecture_table(text) == {"intake": {"read", "cells"}}
+    assert _modules_in_tree()["intake"] - _architecture_table(text)["intake"] >= {"xlsx", "consistency"}
 
 
 def test_the_tree_holds_only_layer_packages():

@@ -4,6 +4,7 @@ One module per concern:
 
 - `templates`  – one empty Excel delivery template per data owner (`make templates`)
 - `read`       – Excel and German CSV files into a table of cells with file row numbers
+- `xlsx`       – the cells of an .xlsx sheet as stored, streamed, with what Excel hides
 - `cells`      – German labels, official symbols and German number formats, cell by cell
 - `validation` – every problem of a delivery, collected before anything is stored
 - `consistency` – the part-whole relations (catalogue, age intervals, areas), checked in bulk
@@ -13,5 +14,7 @@ One module per concern:
 
 What readers of the store need (the layout, the committed logs) lives in helpers.core.store.
 
-May import: helpers.core, helpers.indicators. Nothing but the build imports the intake.
+May import: helpers.core, helpers.indicators, helpers.sources (the parsers' area names and
+normalisation, so that a delivery's names match the derived data's). Nothing but the command line
+(helpers.cli) imports the intake.
 """
