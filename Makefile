@@ -5,6 +5,7 @@
 #   make release [YEAR=2020]  publish an edition: committed inputs, a release's checks, outputs/<year>/ausgaben/<n>/
 #   ... CITY=berlin           every target for another city set up under cities/<name>/ (outputs/<name>/<year>/)
 #   make test                 run the whole test suite
+#   make test-fast            the unit tests only (no notebooks, builds, browser, PDF), under a minute
 #   make bench [ONLY=ingest]  the runner against a papermill baseline and one kernel; the intake's checks
 #   make verify [YEAR=2019]   rebuild from scratch in a temporary folder, compare every number with the manifest
 #   make lab                  JupyterLab on the project's environment
@@ -48,10 +49,10 @@ endif
 endif
 SRC    ?= ../shared/data/$(or $(CITY),muenster)
 
-.PHONY: setup report release test verify bench lab data templates ingest check-city texts-draft texts-release lock clean help
+.PHONY: setup report release test test-fast verify bench lab data templates ingest check-city texts-draft texts-release lock clean help
 
 help:
-	@sed -n '1,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,20p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -78,6 +79,13 @@ release: $(STAMP)
 test: export IM_CITY =
 test: $(STAMP)
 	@$(CLI) test $(PYTEST_ARGS)
+
+# The tests a change to the code needs first: everything but the markers below (pyproject.toml says what
+# each means; tests/test_docs.py checks that the selection is not empty and leaves them out).
+FAST_TESTS := not notebooks and not slow
+test-fast: export IM_CITY =
+test-fast: $(STAMP)
+	@$(CLI) test -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 # Needs a report built before (its outputs/<year>/manifest.json); MANIFEST=path checks another one.
 verify: $(STAMP)

@@ -35,6 +35,7 @@ def _stdout(nb) -> str:
                    if o.get("output_type") == "stream")
 
 
+@pytest.mark.slow
 def test_the_floor_runs_the_chapters_in_one_kernel_and_resets_it_between_them(tmp_path):
     first = _notebook(tmp_path / "01_a.ipynb", "import os\nleft_over = report_year\nos.chdir('/')\n"
                                                "print('pid', os.getpid())")
@@ -48,6 +49,7 @@ def test_the_floor_runs_the_chapters_in_one_kernel_and_resets_it_between_them(tm
     assert list(done["per_chapter_s"]) == ["01_a.ipynb", "02_b.ipynb"] and done["seconds"] > 0
 
 
+@pytest.mark.slow
 def test_a_failing_chapter_stops_the_floor_with_a_german_message_naming_it(tmp_path):
     good = _notebook(tmp_path / "01_a.ipynb", "x = 1")
     bad = _notebook(tmp_path / "02_b.ipynb", "y = 2", "raise ValueError('kaputt')")

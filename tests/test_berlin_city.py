@@ -33,6 +33,7 @@ def _source_row(src: Path, year: int, level: str, code: str) -> pd.Series:
     return frame.set_index("id").loc[code]
 
 
+@pytest.mark.slow
 def test_the_committed_files_are_what_the_parser_derives(berlin_source, tmp_path):
     written = berlin.write_city(berlin_source, tmp_path / "data")
     for path in written:

@@ -22,6 +22,7 @@ from helpers.runner import verify
 
 BERLIN = context.REPOSITORY / "cities" / "berlin"
 YEAR = 2024  # the default year: the latest with the share of the Bezirke
+pytestmark = pytest.mark.slow  # builds Berlin's report in a subprocess
 
 
 @pytest.fixture(scope="module")

@@ -100,6 +100,7 @@ def test_data_takes_the_source_beside_the_checkout_for_the_chosen_city(monkeypat
                     (["--src", "anderswo"], "berlin")]  # IM_CITY stays for the rest of this process
 
 
+@pytest.mark.slow
 def test_console_script_and_module_run_the_same_program():
     script = Path(sys.executable).parent / ("integrationsmonitoring.exe" if os.name == "nt" else "integrationsmonitoring")
     assert script.is_file(), "pip install -e . installs the console script (pyproject [project.scripts])"
@@ -113,6 +114,7 @@ def test_console_script_and_module_run_the_same_program():
     assert "Traceback" not in refused.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("make") is None, reason="make nicht installiert")
 @pytest.mark.parametrize("target", sorted(TARGETS))
 def test_every_make_target_calls_the_program(target):

@@ -390,6 +390,7 @@ def test_an_area_whose_series_has_no_value_in_the_year_falls_back_to_the_general
     assert len(problems) <= 1 and all("steht bei Coerde" not in p.message for p in problems)
 
 
+@pytest.mark.slow
 def test_a_huge_text_is_checked_in_bounded_time_with_the_problems_counted_beyond_a_hundred(text_dir):
     """Thousands of typed numbers in one sentence took a minute (every number against every mention and every
     published value); now near-linear, and only the first hundred problems are worded."""

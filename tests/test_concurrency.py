@@ -24,7 +24,8 @@ from helpers.core import store as core_store
 from helpers.intake import ingest, storage
 from helpers.runner import runner
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the commands run in forked processes")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not hasattr(os, "fork"), reason="the commands run in forked processes")]
 FORK = multiprocessing.get_context("fork") if hasattr(os, "fork") else None
 HEADER = "Jahr;Gebiet-Nr;Gebiet;Merkmal;Geschlecht;Herkunft;Alter;Wert;Zeichen\n"
 AEGIDII = HEADER + "2015;11;Aegidii;unemployed;insgesamt;insgesamt;insgesamt;37;\n"

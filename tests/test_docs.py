@@ -1,12 +1,19 @@
-"""The documents agree with the project and with each other: one version."""
+"""The documents agree with the project and with each other: one version, and a fast test tier
+(`make test-fast`) that is what it says."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
+from _pytest.mark.expression import Expression
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,3 +41,53 @@ def test_the_latest_release_skips_unreleased_and_takes_the_first_heading():
     text = "# Changelog\n\n## [Unreleased]\n\n### Added\n- x\n\n## [0.3.1] – 2027-01-02\n\n## [0.3.0] – 2026-12-01\n"
     assert latest_release(text) == ("0.3.1", "2027-01-02")
 
+
+#: The markers `make test-fast` leaves out (pyproject.toml declares them).
+SLOW_MARKERS = {"notebooks", "slow"}
+
+
+def _fast_tests_expression() -> str:
+    """The marker expression of `make test-fast`, from the Makefile's FAST_TESTS (which its recipe passes to -m)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ntest-fast: $(STAMP)\n", 1)[1].split("\n\n", 1)[0]
+    assert '-m "$(FAST_TESTS)"' in recipe
+    return re.search(r"^FAST_TESTS\s*:=\s*(.+)$", makefile, re.MULTILINE)[1].strip()
+
+
+def test_the_fast_tier_leaves_out_each_slow_marker_and_keeps_unmarked_tests():
+    expression = Expression.compile(_fast_tests_expression())
+    assert expression.evaluate(lambda name, **_: False), "an unmarked test is in the fast tier"
+    for marker in SLOW_MARKERS:
+        assert not expression.evaluate(lambda name, marker=marker, **_: name == marker), marker
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]["markers"]
+    assert SLOW_MARKERS <= {line.split(":", 1)[0] for line in declared}
+
+
+PROBE = '''
+import json, os
+
+DESELECTED = []
+
+def pytest_deselected(items):
+    DESELECTED.extend(items)
+
+def pytest_collection_finish(session):
+    markers = {item.nodeid: sorted({m.name for m in item.iter_markers()}) for item in session.items}
+    with open(os.environ["TIER_PROBE_OUT"], "w", encoding="utf-8") as out:
+        json.dump({"selected": markers, "deselected": len(DESELECTED)}, out)
+'''
+
+
+@pytest.mark.slow
+def test_make_test_fast_selects_tests_and_none_with_a_slow_marker(tmp_path):
+    """Collects the suite as `make test-fast` does (pytest -m FAST_TESTS) and looks at what it would run."""
+    (tmp_path / "tier_probe.py").write_text(PROBE, encoding="utf-8")
+    out = tmp_path / "collected.json"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "TIER_PROBE_OUT": str(out)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "tier_probe", "-p", "no:cacheprovider",
+                           "-m", _fast_tests_expression()], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    collected = json.loads(out.read_text(encoding="utf-8"))
+    assert len(collected["selected"]) > 100 and collected["deselected"] > 0
+    assert {test: sorted(SLOW_MARKERS & set(marks)) for test, marks in collected["selected"].items()
+            if SLOW_MARKERS & set(marks)} == {}

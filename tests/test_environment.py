@@ -67,6 +67,7 @@ def _make_setup(tmp_path: Path, links: dict[str, Path], *args: str) -> subproces
     return subprocess.run(["make", *args, "setup"], cwd=tmp_path, env=env, capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_make_picks_a_supported_python_when_python3_is_too_old(tmp_path):
     old, new = _interpreter("3.10"), _interpreter("3.12")
     if old is None or new is None:
@@ -76,6 +77,7 @@ def test_make_picks_a_supported_python_when_python3_is_too_old(tmp_path):
     assert done.stdout.splitlines()[0].startswith("python3.12 -c"), done.stdout
 
 
+@pytest.mark.slow
 def test_make_refuses_an_unsupported_python_with_a_german_message(tmp_path):
     old = _interpreter("3.10")
     if old is None:

@@ -613,6 +613,7 @@ def test_file_names_from_make_keep_spaces_quotes_and_shell_characters(tmp_path):
     assert ingest.paths_from_value("  ") == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (paths.ROOT / ".venv" / ".installed").exists(), reason="make's environment not set up")
 def test_make_ingest_takes_a_file_name_with_shell_characters(tmp_path):
     weird = tmp_path / WEIRD_NAME

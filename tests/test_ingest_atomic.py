@@ -65,6 +65,7 @@ def _raw_matches_checksums(root: Path) -> bool:
     return set(listed) == files and all(fileio.sha256_file(raw / f) == sha for f, sha in listed.items())
 
 
+@pytest.mark.slow
 def test_a_crash_at_any_write_step_leaves_the_old_or_the_new_state(root, tmp_path, capsys):
     first, second = tmp_path / "lieferung_1.csv", tmp_path / "lieferung_2.csv"
     first.write_text(FIRST, encoding="utf-8")

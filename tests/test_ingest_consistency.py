@@ -168,6 +168,7 @@ def _bench():
     return module
 
 
+@pytest.mark.slow
 def test_twenty_thousand_consistent_rows_pass_and_one_changed_value_is_found(tmp_path):
     text = _bench().delivery_text(20_000)
     empty = observations.observations().iloc[0:0]
@@ -305,6 +306,7 @@ def many_age_bands(tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_twenty_thousand_distinct_age_bands_are_checked_within_a_memory_cap(many_age_bands):
     """Before issue 27 this pairing of every band with every band grew past 24 GB at 200,000 rows."""
     import subprocess

@@ -445,6 +445,7 @@ def check(run: Run, name: str, values: list[Value], must_accept: bool, must_refu
         located(run, name, set())
 
 
+@pytest.mark.slow
 @profile("csv")
 @given(values=deliveries(), data=st.data())
 def test_csv_deliveries_are_stored_exactly_or_refused_where_they_are_wrong(fuzz_base, values, data):
@@ -454,6 +455,7 @@ def test_csv_deliveries_are_stored_exactly_or_refused_where_they_are_wrong(fuzz_
     check(run, name, values, must_accept=sheet.ok, must_refuse_rows=refuse)
 
 
+@pytest.mark.slow
 @profile("xlsx")
 @given(values=deliveries(), data=st.data())
 def test_excel_deliveries_are_stored_exactly_or_refused_where_they_are_wrong(fuzz_base, values, data):
@@ -498,6 +500,7 @@ def damaged_sheet(content: bytes, mutate) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 @profile("bytes")
 @given(values=deliveries(), data=st.data())
 def test_damaged_deliveries_never_end_in_a_traceback_or_a_hang(fuzz_base, values, data):

@@ -185,6 +185,7 @@ def test_the_memory_cap_is_restored_afterwards():
     assert ingest.resource.getrlimit(ingest.resource.RLIMIT_AS) == before
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(ingest.resource is None, reason="POSIX only: Windows has no RLIMIT_AS")
 def test_a_delivery_beyond_the_memory_cap_ends_in_a_german_message(ingest_base, tmp_path):
     """The real command in its own process, with a cap of 30 MB beyond its start: exit 1, no traceback,

@@ -80,6 +80,7 @@ def test_the_filter_is_installed_only_at_the_top_of_a_git_work_tree(tmp_path, mo
     assert _git(repo, "config", "--get", "filter.nbstripout.required") == "true"
 
 
+@pytest.mark.slow
 def test_saving_in_jupyterlab_leaves_the_tree_clean(tmp_path, monkeypatch):
     """A researcher opens, runs and saves: JupyterLab's contents manager, configured as the set-up
     configures the environment, writes the session's outputs and metadata; the tree stays clean."""
@@ -105,6 +106,7 @@ def test_saving_in_jupyterlab_leaves_the_tree_clean(tmp_path, monkeypatch):
     assert _git(repo, "status", "--porcelain", "--untracked-files=all") == "?? notebooks/eigene_auswertung.ipynb"
 
 
+@pytest.mark.slow
 def test_outputs_saved_by_another_program_never_reach_a_commit(tmp_path, monkeypatch):
     """Without the save hook (another editor, a JupyterLab outside the environment) the file keeps its
     outputs; the filter keeps them out of the commit, and the build sees the same notebook."""

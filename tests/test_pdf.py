@@ -129,6 +129,7 @@ def test_figures_are_embedded_at_full_resolution(small_pdf):
     assert images[0].image.width >= 1000  # the PNG's own pixels, not a downsampled copy
 
 
+@pytest.mark.slow
 def test_pdf_refuses_resources_from_the_network(tmp_path):
     page = tmp_path / "report.html"
     page.write_text('<html><body><p>x</p><img src="https://example.invalid/a.png"></body></html>')
@@ -199,6 +200,7 @@ def _toc_page(texts: list[str], title: str) -> int:
     return int(re.search(re.escape(title) + r"\s*\.{3,}\s*(\d+)", toc).group(1))
 
 
+@pytest.mark.slow
 def test_pdf_renders_only_changed_parts_and_keeps_numbers_right(tmp_path):
     a = _long_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", 3)
     b = _long_chapter(tmp_path / "b.ipynb", "Zweites Kapitel", 3)
@@ -233,6 +235,7 @@ def test_pdf_renders_only_changed_parts_and_keeps_numbers_right(tmp_path):
     assert len(list(cache.glob("*.pdf"))) == 5  # parts of older versions are removed
 
 
+@pytest.mark.slow
 def test_a_chapter_rendered_ahead_is_not_rendered_again(tmp_path):
     """The runner renders a finished chapter's part while the others run (stitch.prepare_chapter,
     pdf.prerender): the report's rendering must find exactly that document in the cache."""
@@ -267,6 +270,7 @@ RENDER_PART = ("import json, sys; from helpers.publish import pdf; "
                "assert pdf.prerender(head, body, tail, sys.argv[2], base_url)")
 
 
+@pytest.mark.slow
 def test_a_part_renders_to_the_same_bytes_in_any_process(tmp_path):
     """Same inputs, same bytes: one part rendered in two processes with different hash seeds (the order
     of sets and dicts), the second started in a later second than the first ended (a date of rendering,
@@ -402,6 +406,7 @@ def _check_tagged(path: Path, title: str) -> tuple[pikepdf.Pdf, list]:
     return doc, parts
 
 
+@pytest.mark.slow
 def test_pdf_is_tagged_for_screen_readers(tmp_path):
     a = _long_chapter(tmp_path / "a.ipynb", "Erstes Kapitel", 12)
     b = _long_chapter(tmp_path / "b.ipynb", "Zweites Kapitel", 3)
@@ -521,6 +526,7 @@ def _html_chapter(path: Path, title: str, outputs: list[str]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_no_page_before_a_chapters_end_is_left_half_empty(tmp_path):
     text = "<p>" + "Werte der Stadtteile im Vergleich, mit ihren Abständen und Entwicklungen. " * 30 + "</p>"
     rows = "".join(f"<tr><td>Stadtteil {n}</td><td>{n},0 %</td></tr>" for n in range(70))

@@ -284,6 +284,7 @@ def test_the_default_year_follows_the_configured_indicators(monkeypatch):
     assert years.default_year([2018, 2019, 2020]) == 2020  # without the setting: the latest offered
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year, reason", [
     (1990, "Für das Berichtsjahr 1990 liegen keine Daten vor."),
     (2021, "Für das Berichtsjahr 2021 liegen keine Daten vor."),
@@ -450,6 +451,7 @@ def _notebook(path: Path, *sources: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="Unix sockets only where the system has them")
 def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
     """Parallel kernels on TCP could take each other's ports (CI: "Address already in use")."""
@@ -466,6 +468,7 @@ def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
     assert not Path(ip).parent.exists()  # the socket folder goes with the kernel
 
 
+@pytest.mark.slow
 def test_a_kernel_slow_to_start_is_waited_for_not_taken_for_dead(tmp_path, monkeypatch):
     """On a busy machine (CI, parallel tests) a kernel may take more than a second to answer. The
     set-up client must then ask the kernel's process whether it lives, not the heartbeat, which had
@@ -542,6 +545,7 @@ def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
     assert "RuntimeError: some other problem" in Path(result.log).read_text(encoding="utf-8")  # with its traceback
 
 
+@pytest.mark.slow
 def test_a_chapter_does_not_see_what_the_chapter_before_it_left_in_the_warm_kernel(tmp_path):
     """Variables, figures, matplotlib and pandas settings, working folder, environment, random state:
     the second chapter runs in the first one's kernel (same process id) and finds a fresh start."""
@@ -575,6 +579,7 @@ def test_a_chapter_does_not_see_what_the_chapter_before_it_left_in_the_warm_kern
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))  # counted from 1 as in a fresh kernel
 
 
+@pytest.mark.slow
 def test_a_chapter_that_crashes_its_kernel_costs_only_that_chapter(tmp_path):
     crash = _notebook(tmp_path / "nb" / "01_crash.ipynb", "print('bis hier')", "import os\nos._exit(1)")
     after = _notebook(tmp_path / "nb" / "02_after.ipynb", "print('weiter')")

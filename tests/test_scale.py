@@ -99,12 +99,14 @@ def test_city_covers_every_indicator(city, obs):
     assert needed <= have
 
 
+@pytest.mark.slow
 def test_city_deterministic(city, tmp_path):
     again = scale_city.write_city(tmp_path, N, range(2005, 2015))
     for name in ("observations/synthetic.csv", "areas.csv", "geo/stadtteile.geojson"):
         assert (again / "data" / name).read_bytes() == (city / "data" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_muenster_cells_mode(tmp_path):
     root = scale_city.write_city(tmp_path, 174, cells="muenster")
     table = pd.read_csv(root / "data" / "areas.csv", dtype=str, keep_default_na=False)

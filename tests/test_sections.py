@@ -244,6 +244,7 @@ def test_extremes_and_development_maps_hold_their_values(chapter_env):
     assert records["what"].value_counts().to_dict() == {"Tabelle": 10, "Karte": len(maps.tables["entwicklung"])}
 
 
+@pytest.mark.slow
 def test_summary_holds_its_table_and_records_its_cells(chapter_env):
     result = overview.summary(YEAR)
     assert overview.show is overview.summary

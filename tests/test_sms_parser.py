@@ -234,6 +234,7 @@ def _value(obs: pd.DataFrame, year: int, code: str, measure: str, origin: str = 
     return hit.iloc[0]["value"]
 
 
+@pytest.mark.slow
 def test_build_reproduces_published_figures(built) -> None:
     obs, rev, checks = built
     city = "05515000"

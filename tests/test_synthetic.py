@@ -151,6 +151,7 @@ def test_every_handlungsfeld_has_enough_indicators():
             assert len(CAT.for_handlungsfeld(hf.id)) >= 3, hf.id
 
 
+@pytest.mark.slow
 def test_cli_writes_identical_file(tmp_path, real):
     (tmp_path / "observations").mkdir()
     for name in REAL_FILES:
