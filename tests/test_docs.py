@@ -1,5 +1,6 @@
-"""The documents agree with the project and with each other: one version, and a fast test tier
-(`make test-fast`) that is what it says."""
+"""The documents agree with the project and with each other: one version, links that lead somewhere,
+a glossary that covers the terms the cities' settings put into the report, and a fast test tier
+(`make test-fast`, named in CONTRIBUTING.md) that is what it says."""
 
 from __future__ import annotations
 
@@ -40,6 +41,45 @@ def test_the_version_is_one_in_pyproject_citation_and_changelog():
 def test_the_latest_release_skips_unreleased_and_takes_the_first_heading():
     text = "# Changelog\n\n## [Unreleased]\n\n### Added\n- x\n\n## [0.3.1] – 2027-01-02\n\n## [0.3.0] – 2026-12-01\n"
     assert latest_release(text) == ("0.3.1", "2027-01-02")
+
+
+def _documents() -> list[Path]:
+    return [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def test_every_relative_link_in_the_documents_leads_to_a_file():
+    """Moving text between README and docs/ must not leave a link to nowhere."""
+    broken = []
+    for document in _documents():
+        for target in re.findall(r"\]\(([^)\s]+)\)", document.read_text(encoding="utf-8")):
+            path = target.split("#", 1)[0]
+            if path and "://" not in path and not (document.parent / path).exists():
+                broken.append(f"{document.relative_to(ROOT)}: {target}")
+    assert broken == []
+
+
+def test_the_readme_links_the_docs_pages_and_contributing():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for page in ["docs/glossary.md", "docs/performance.md", "docs/runner.md", "docs/architecture.md", "CONTRIBUTING.md"]:
+        assert page in readme, page
+
+
+def _city_terms(config: Path) -> set[str]:
+    """The words a city's settings put into the report: its concept and the names of its area levels."""
+    city = yaml.safe_load(config.read_text(encoding="utf-8"))
+    names = {level["name"] for level in city.get("levels", []) + city.get("other_levels", [])}
+    return {city["concept"]} | {re.sub(r"\s*\(.*\)$", "", name) for name in names}
+
+
+def test_the_glossary_explains_every_citys_concept_and_area_levels():
+    glossary = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    configs = [ROOT / "config" / "city.yml", *sorted((ROOT / "cities").glob("*/config/city.yml"))]
+    terms = set().union(*(_city_terms(config) for config in configs))
+    assert {"Migrationsvorgeschichte", "Migrationshintergrund", "Stadtteil", "Bezirksregion"} <= terms
+    assert sorted(term for term in terms if term not in glossary) == []
+    for word in ["Handlungsfeld", "Leitbild", "Kommunales Integrationszentrum", "Geheimhaltung", "Einbürgerungsquote",
+                 "Ausländer/-innen", "Sozialraum", "SGB II", "Zeichenerklärung"]:
+        assert word in glossary, word
 
 
 #: The markers `make test-fast` leaves out (pyproject.toml declares them).
