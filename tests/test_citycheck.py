@@ -73,6 +73,7 @@ def test_every_gap_is_reported_with_file_row_and_column(broken):
                for line in found), found
 
 
+@pytest.mark.slow
 def test_the_command_exits_1_and_prints_every_problem(broken):
     done = subprocess.run([sys.executable, "-m", "helpers.core.citycheck", str(broken)], capture_output=True,
                           text=True, timeout=120, env=context.RunContext(root=broken).environ())
