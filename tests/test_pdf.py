@@ -25,7 +25,7 @@ from helpers.disclosure import suppression
 from helpers.indicators import trend
 from helpers.publish import pdf, stitch, tagged
 from helpers.publish.parts import split_parts
-from helpers.sections.blocks import first_year_shown
+from helpers.sections.lookback import first_year_shown
 from notebook_execution import execute_notebook
 
 YEAR = 2014

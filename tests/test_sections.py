@@ -18,7 +18,8 @@ from IPython.utils.capture import capture_output
 
 from helpers.core import catalogue, context, paths
 from helpers.disclosure import disclosed, register
-from helpers.sections import blocks, overview
+from helpers.sections import blocks, html_tables, overview
+from helpers.sections.results import HandlungsfeldSection, IndicatorSection
 from helpers.sections.shown import Shown
 
 YEAR = 2014
@@ -119,7 +120,7 @@ def _shown(result: Shown) -> list:
 
 def test_indicator_section_holds_the_disclosed_values_it_shows():
     section = blocks.indicator_section("mv_anteil", YEAR)
-    assert isinstance(section, blocks.IndicatorSection)
+    assert isinstance(section, IndicatorSection)
     assert (section.indicator.id, section.report_year, section.year) == ("mv_anteil", YEAR, YEAR)
     assert sorted(section.tables) == ["abstand", "karte", "text", "zeitreihe"]
     assert sorted(section.figures) == ["karte", "zeitreihe"]
@@ -155,7 +156,7 @@ def test_gap_table_data_hand_checked():
 
 def test_computing_records_nothing_and_displaying_records_what_is_shown(chapter_env):
     section = blocks.indicator_section("mv_anteil", YEAR)
-    blocks.gap_table(section.indicator, section.city, YEAR)
+    html_tables.gap_table(section.indicator, section.city, YEAR)
     assert not chapter_env.exists(), "a result that is only computed must publish nothing"
 
     _shown(section)
@@ -218,6 +219,7 @@ def test_a_series_with_one_year_is_shown_as_its_value_not_as_a_chart():
 
 def test_handlungsfeld_convenience_returns_the_sections(chapter_env):
     chapter = blocks.handlungsfeld("sport", YEAR)
+    assert isinstance(chapter, HandlungsfeldSection)
     assert list(chapter.sections) == [i.id for i in catalogue.load().for_handlungsfeld("sport")]
     assert [p.content for p in chapter.parts][1:] == list(chapter.sections.values())
     assert not chapter_env.exists()
@@ -259,3 +261,4 @@ def test_summary_holds_its_table_and_records_its_cells(chapter_env):
     mv = records[(records["indicator"] == "mv_anteil") & (records["group"] == "total")]
     # the value (2014) and its changes over one and five years (no value for 2004)
     assert mv.set_index("year")["value"].to_dict() == {2009: 20.8, 2013: 21.3, 2014: 21.7}
+

@@ -30,8 +30,11 @@ from helpers.core import city as city_profile
 from helpers.disclosure import disclosed
 from helpers.figures import alttext, charts, maps
 from helpers.indicators import compute
-from helpers.sections.blocks import combined_source, latest_common_year, table_html, window
+from helpers.sections.html_tables import table_html
+from helpers.sections.lookback import window
+from helpers.sections.selection import latest_common_year
 from helpers.sections.shown import Record, Shown
+from helpers.sections.wording import combined_source
 from helpers.stats import segregation, socialspace, spatial
 
 #: Group pairs compared by the segregation indices; labels in Münster's concept, see `pairs`.
