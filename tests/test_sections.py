@@ -6,7 +6,10 @@ computed, records its cells when displayed, and displays what the report always 
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
+import pkgutil
 import re
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import display
 from IPython.utils.capture import capture_output
 
+from helpers import sections
 from helpers.core import catalogue, context, paths
 from helpers.disclosure import disclosed, register
 from helpers.sections import blocks, html_tables, overview
@@ -262,3 +266,18 @@ def test_summary_holds_its_table_and_records_its_cells(chapter_env):
     # the value (2014) and its changes over one and five years (no value for 2004)
     assert mv.set_index("year")["value"].to_dict() == {2009: 20.8, 2013: 21.3, 2014: 21.7}
 
+
+# --- the examples in the docstrings --------------------------------------------------------------------
+
+#: Modules whose docstrings must hold runnable examples (the others may have some, skipped or not).
+WITH_EXAMPLES = {"alt_texts", "blocks", "html_tables", "overview", "results", "selection", "wording"}
+
+
+@pytest.mark.parametrize("name", sorted(m.name for m in pkgutil.iter_modules(sections.__path__)))
+def test_docstring_examples_run(name, chapter_env):
+    """The sections' examples are true, as those of helpers.stats; computing a section records nothing."""
+    module = importlib.import_module(f"helpers.sections.{name}")
+    failures, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0
+    assert attempted > 0 or name not in WITH_EXAMPLES
+    assert not chapter_env.exists()
