@@ -45,6 +45,13 @@ def test_change_alt_in_percentage_points_with_signs():
                     f"größte Abnahme B (−2,0{NB}Prozentpunkte).")
 
 
+def test_small_multiples_alt_gives_each_years_extremes():
+    maps = {2010: {"A": 9.0, "B": 1.0}, 2014: {"A": 2.0, "B": 2.0, "C": None}}
+    assert alttext.small_multiples_alt("Anteil, 2010–2014,\ngleiche Klassen", maps, "%") == (
+        f"Karten: Anteil, 2010–2014, gleiche Klassen. 2010: höchster Wert A (9,0{NB}%), niedrigster B (1,0{NB}%); "
+        f"2014: alle Gebiete mit Wert 2,0{NB}%.")
+
+
 def test_correlation_and_scatter_alt_state_r():
     pairs = {("A", "B"): 0.812, ("A", "C"): -0.4, ("B", "C"): 0.1, ("A", "A"): 1.0}
     assert alttext.correlation_alt("Korrelationen", pairs) == (
