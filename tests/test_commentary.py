@@ -8,6 +8,7 @@ import pytest
 from helpers.core import areas, catalogue, context, texts
 from helpers.core.fileio import sha256_file
 from helpers.disclosure import disclosed
+from helpers.intake import staff_texts
 from helpers.sections import blocks, commentary
 
 YEAR = 2019
@@ -161,27 +162,27 @@ def test_last_years_texts_become_drafts_of_the_new_year_and_are_released(tmp_pat
     (old / "empfehlungen" / "wohnen.md").write_text("---\nstatus: freigegeben\nvon: KI\n---\nMehr Beratung.\n", encoding="utf-8")
     (old / "einleitung.md").write_text("Ohne Kopf {{mv_anteil 2019}}.\n", encoding="utf-8")
 
-    written = texts.copy_as_drafts(2019, 2020, tmp_path)
+    written = staff_texts.copy_as_drafts(2019, 2020, tmp_path)
     new = texts.folder(2020, tmp_path)
     assert written == [new / "einleitung.md", new / "empfehlungen" / "wohnen.md"]
     assert (new / "empfehlungen" / "wohnen.md").read_text(encoding="utf-8") == \
         "---\nstatus: entwurf\nvon: KI\n---\nMehr Beratung.\n"
     assert (new / "einleitung.md").read_text(encoding="utf-8") == "---\nstatus: entwurf\n---\nOhne Kopf {{mv_anteil 2019}}.\n"
     assert texts.drafts(2020, tmp_path) == written and texts.drafts(2019, tmp_path) == [old / "einleitung.md"]
-    assert texts.placeholders_naming(2019, written) == [(new / "einleitung.md", 4)]  # named when copying
+    assert staff_texts.placeholders_naming(2019, written) == [(new / "einleitung.md", 4)]  # named when copying
     loaded = texts.read(new / "empfehlungen" / "wohnen.md", "empfehlungen", "wohnen", 2020)
     assert loaded.draft and loaded.author == "KI" and loaded.body == "Mehr Beratung." and loaded.first_line == 5
 
     with pytest.raises(texts.TextError, match="Für 2020 gibt es schon Texte .*nichts übernommen"):
-        texts.copy_as_drafts(2019, 2020, tmp_path)  # never overwrites a revised draft
+        staff_texts.copy_as_drafts(2019, 2020, tmp_path)  # never overwrites a revised draft
     with pytest.raises(texts.TextError, match="Für 2017 gibt es keine Texte"):
-        texts.copy_as_drafts(2017, 2021, tmp_path)
+        staff_texts.copy_as_drafts(2017, 2021, tmp_path)
 
-    assert texts.release(2020, ["wohnen.md"], tmp_path) == [new / "empfehlungen" / "wohnen.md"]
+    assert staff_texts.release(2020, ["wohnen.md"], tmp_path) == [new / "empfehlungen" / "wohnen.md"]
     assert texts.drafts(2020, tmp_path) == [new / "einleitung.md"]
     with pytest.raises(texts.TextError, match="Text 'sport.md' gibt es für 2020 nicht; vorhanden: einleitung.md, empfehlungen/wohnen.md"):
-        texts.release(2020, ["sport.md"], tmp_path)
-    texts.release(2020, None, tmp_path)
+        staff_texts.release(2020, ["sport.md"], tmp_path)
+    staff_texts.release(2020, None, tmp_path)
     assert texts.drafts(2020, tmp_path) == []
     assert (new / "einleitung.md").read_text(encoding="utf-8").startswith("---\nstatus: freigegeben\n---\n")
 
@@ -190,9 +191,9 @@ def test_the_texts_command_lists_drafts(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(texts, "folder", lambda year, data_dir=None: tmp_path / str(year))
     (tmp_path / "2019").mkdir()
     (tmp_path / "2019" / "einleitung.md").write_text("Entwurf ohne Kopf.\n", encoding="utf-8")
-    assert texts.main(["liste", "--jahr", "2019"]) == 0
+    assert staff_texts.main(["liste", "--jahr", "2019"]) == 0
     assert capsys.readouterr().out.endswith("Entwurf      " + str(tmp_path / "2019" / "einleitung.md") + "\n1 Entwürfe.\n")
-    assert texts.main(["entwurf", "--von", "2019", "--nach", "2019"]) == 1
+    assert staff_texts.main(["entwurf", "--von", "2019", "--nach", "2019"]) == 1
     assert "Fehler: " in capsys.readouterr().err
 
 
@@ -318,12 +319,12 @@ def test_a_crash_while_copying_drafts_leaves_no_half_year(tmp_path, monkeypatch)
             raise OSError("Datenträger voll")
         real(target, text)
 
-    monkeypatch.setattr(texts, "write_text_atomic", crash_on_second)
+    monkeypatch.setattr(staff_texts, "write_text_atomic", crash_on_second)
     with pytest.raises(OSError):
-        texts.copy_as_drafts(2019, 2020, tmp_path)
+        staff_texts.copy_as_drafts(2019, 2020, tmp_path)
     assert sorted(p.name for p in (tmp_path / "texte").iterdir()) == ["2019"]  # no 2020, no staging left
-    monkeypatch.setattr(texts, "write_text_atomic", real)
-    assert len(texts.copy_as_drafts(2019, 2020, tmp_path)) == 3  # the next run completes
+    monkeypatch.setattr(staff_texts, "write_text_atomic", real)
+    assert len(staff_texts.copy_as_drafts(2019, 2020, tmp_path)) == 3  # the next run completes
 
 
 # --- a typed number is the value of the area its sentence names (issue 26) --------------------------

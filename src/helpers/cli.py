@@ -126,7 +126,7 @@ COMMANDS = (
     Command("ingest", ("einlesen",), "Datenlieferungen prüfen und speichern",
             _module_main("helpers.intake.ingest")),
     Command("texts", ("texte",), "Einordnungen und Empfehlungen: Entwürfe übernehmen, freigeben, auflisten",
-            _module_main("helpers.core.texts")),
+            _module_main("helpers.intake.staff_texts")),
     Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
             _module_main("helpers.core.citycheck")),
     Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
