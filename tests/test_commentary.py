@@ -225,7 +225,7 @@ def test_a_stale_typed_number_is_named_with_line_and_the_closest_published(text_
                         2019)
     known = textcheck.known_numbers([catalogue.load().indicator("integrationsrat_wahlbeteiligung")], 2019)
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
-    assert [(p.line, p.fatal) for p in problems] == [(6, False), (6, False)]  # line 1 matches; the file's line 6
+    assert [(p.where.row, p.fatal) for p in problems] == [(6, False), (6, False)]  # line 1 matches; the file's line 6
     assert "„12,4 %“ passt zu keiner veröffentlichten Zahl dieser Stelle (bis 2019); am nächsten: 12,1, 11,0." in problems[0].message
     assert "„5 420“ passt zu keiner" in problems[1].message and "am nächsten: 5\u202f402, 5\u202f356, 44\u202f671." in problems[1].message
     assert str(problems[0]).startswith(f"{year_texts[0].path}, Zeile 6: ")
@@ -239,7 +239,7 @@ def test_a_typed_number_equal_to_a_suppressed_value_always_stops(text_dir):
     assert 10 / 28 * 100 in known.hidden_rates and round(10 / 28 * 100, 2) not in {round(v, 2) for v in known.rates}
     year_texts = _typed(text_dir, "alo_auslaender_anteil", "Im kleinsten Stadtteil waren es 35,71 %.\n", 2014)
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
-    assert len(problems) == 1 and problems[0].fatal and problems[0].line == 4
+    assert len(problems) == 1 and problems[0].fatal and problems[0].where.row == 4
     assert "„35,71 %“ gleicht einem Wert, den die Geheimhaltungsregel hier nicht veröffentlicht" in problems[0].message
 
 
@@ -342,7 +342,7 @@ def test_a_typo_equal_to_another_areas_value_is_caught_where_the_sentence_names_
     """The sentence that passed a final build: 23,9 % is Roxel's value of 2016, so "some published value"
     let it through; the sentence says Kinderhaus-West, whose value is 41,4 %."""
     problems = _mv_problems(text_dir, "Im Norden stieg der Anteil\nin Kinderhaus-West auf 23,9 %.\n")
-    assert [(p.line, p.fatal, p.kind) for p in problems] == [(5, True, "zahl")]
+    assert [(p.where.row, p.fatal, p.kind) for p in problems] == [(5, True, "zahl")]
     assert problems[0].message == ("„23,9 %“ steht bei Kinderhaus-West; veröffentlicht ist dort 41,4\u00a0% (2019) "
                                    "(23,9 % ist z. B. der Wert von Roxel 2016 und Aaseestadt 2011). Tippfehler oder nach "
                                    "einer Revision veraltet? Besser als Platzhalter zitieren, z. B. "
@@ -378,7 +378,7 @@ def test_numbers_that_are_not_their_areas_values_are_named(text_dir, body, line,
     if message is None:
         assert problems == []
         return
-    assert problems[0].line == line and problems[0].message.startswith(message)
+    assert problems[0].where.row == line and problems[0].message.startswith(message)
     swapped = body.startswith(("41,4 %", "Kinderhaus-West: 53,1"))
     assert len(problems) == (2 if swapped else 1)  # two values swapped: both named
 
@@ -402,7 +402,7 @@ def test_a_huge_text_is_checked_in_bounded_time_with_the_problems_counted_beyond
     started = time.perf_counter()
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=True)
     assert time.perf_counter() - started < 20
-    assert len(problems) == 101 and all(p.line == 4 for p in problems)
+    assert len(problems) == 101 and all(p.where.row == 4 for p in problems)
     rest = 20000 - 100 - sum(1 for i in range(20000) if f"{i % 90},{i % 10}" == "53,1")
     assert problems[-1].message == (f"… und {rest} weitere Zahlen dieses Texts ab dieser Zeile, die nicht zu ihrer "
                                     "Stelle passen (nicht einzeln aufgeführt).") and problems[-1].fatal
