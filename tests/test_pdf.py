@@ -249,7 +249,8 @@ def test_a_chapter_rendered_ahead_is_not_rendered_again(tmp_path):
         assert "im:aids" not in head and "<nav class=\"side-nav" not in head  # screen-only aids stay out of the parts
         assert pdf.prerender(head, body, tail, cache, base_url) is True
         assert pdf.prerender(head, body, tail, cache, base_url) is False  # already there
-    assert pdf.prerender(*stitch.prepare_closing(2014, html_cache), cache, base_url) is True  # the closing pages
+    # the closing pages, with the notes recorded beside the report (none here), as write_report reads them
+    assert pdf.prerender(*stitch.prepare_closing(2014, html_cache, records=out), cache, base_url) is True
     html_path = stitch.write_report([a, b], 2014, 2005, target=out / "report.html", stand=STAND, cache=html_cache)
     assert "<!-- im:aids -->" in html_path.read_text(encoding="utf-8")
     # the opening pages' first try (no page numbers yet in a clean cache), while the last parts are set
