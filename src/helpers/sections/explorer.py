@@ -80,6 +80,8 @@ class CorrelationResult(Shown):
     result (helpers.stats.correlation.CorrelationMatrix) per method.
     """
 
+    notes = ("correlation",)  # the method note on the closing pages
+
     def __init__(self, year: int, level: str, weighted: bool) -> None:
         super().__init__("Zusammenhänge zwischen Indikatoren")
         self.year, self.level, self.weighted = year, level, weighted
