@@ -128,7 +128,7 @@ COMMANDS = (
     Command("texts", ("texte",), "Einordnungen und Empfehlungen: Entwürfe übernehmen, freigeben, auflisten",
             _module_main("helpers.intake.staff_texts")),
     Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
-            _module_main("helpers.core.citycheck")),
+            _module_main("helpers.intake.citycheck")),
     Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
     Command("bench", ("messen",), "den Runner gegen eine papermill-Baseline messen", run_bench),
     Command("lab", (), "JupyterLab auf den Kapitel-Notebooks", run_lab),

@@ -1,6 +1,6 @@
 """A finding with its place: the one type every check reports, and the one way a place is written.
 
-The city's setup check (`core.citycheck`), a department's delivery (`intake`) and the staff's
+The city's setup check (`intake.citycheck`), a department's delivery (`intake`) and the staff's
 texts (`disclosure.textcheck`) all report what they find where a person must fix it: a file, and
 in it a sheet, a row, a column. A reader learns one way of reading "where" (``Datei, Blatt „…“,
 Zeile 3, Spalte C „Wert“``), and a check extends `Problem` only with what it truly adds (a

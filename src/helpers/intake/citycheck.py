@@ -1,6 +1,6 @@
 """Is a city set up completely? One command checks a data root and reports every problem.
 
-    python -m helpers.core.citycheck            # the current root (make check-city)
+    python -m helpers.intake.citycheck            # the current root (make check-city)
 
 A city is configuration and data (README "Eine neue Stadt einrichten"): its areas
 (data/areas.csv), boundaries (data/geo/), catalogue, observations, published rates and its
