@@ -8,7 +8,7 @@ import pytest
 from helpers.core import catalogue, observations, paths
 from helpers.core.model import OBSERVATIONS
 from helpers.indicators import compute
-from helpers.sources import synthetic
+from helpers.sources.demo import synthetic
 
 CAT = catalogue.load()
 SYNTHETIC = [i for i in CAT.indicators if i.synthetic]

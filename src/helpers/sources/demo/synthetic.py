@@ -1,6 +1,6 @@
 """Seeded synthetic demo data for the indicators that have no public source yet.
 
-Run: ``python -m helpers.sources.synthetic --out data`` (``make data`` runs it after the SMS data).
+Run: ``python -m helpers.sources.demo.synthetic --out data`` (``make data`` runs it after the SMS data).
 
 THESE NUMBERS ARE NOT OFFICIAL. They are invented, plausible counts so that every chapter of
 the report can be built and tried out before the departments deliver their real data. Every
@@ -62,6 +62,9 @@ SEED = 20250226
 #: The ten years up to the default report year: the latest year with real population figures by
 #: migration history (main checks this against the real data).
 YEARS = tuple(range(2010, 2020))
+#: The label every generated row carries. It names the module's path before the source families
+#: became subpackages (now helpers.sources.demo.synthetic); kept, since it is published in
+#: data/observations/synthetic.csv and in the editions built from it.
 SOURCE = f"Demodaten – synthetisch (helpers.sources.synthetic, Seed {SEED})"
 SORT_KEYS = ["measure", "year", "area_level", "area_code", "sex", "origin", "age"]
 STADTTEIL, STADT = "stadtteil", "stadt"
@@ -358,7 +361,7 @@ def check_years(real: pd.DataFrame) -> None:
     if last != YEARS[-1]:
         raise SyntheticDataError(
             f"Die Demodaten decken {YEARS[0]}–{YEARS[-1]} ab, die realen Daten zur Bevölkerung mit "
-            f"Migrationsvorgeschichte enden {last}. Bitte YEARS in helpers.sources.synthetic auf die zehn "
+            f"Migrationsvorgeschichte enden {last}. Bitte YEARS in helpers.sources.demo.synthetic auf die zehn "
             "Jahre bis dahin setzen, damit Demo- und Realdaten im Standardbericht dasselbe Jahr zeigen.")
 
 
