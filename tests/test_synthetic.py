@@ -191,6 +191,10 @@ def test_the_parameters_are_data_beside_the_generator():
     (("base: publications,", "base: publication,"), "measures.publications_multilingual: Basis 'publication' ist nicht"),
     (("{kind: derived, base: residents, factor: 0.975, sd: 0.005}", "{kind: derived, base: residents, sd: 0.005}"),
      "measures.persons: es fehlt factor"),
+    (("share: {migration: [0.07, 0.006]}", "share: {migration: 0.07}"),
+     "measures.volunteers_placed.share.migration: erwartet [Anteil im ersten Jahr, Änderung je Jahr]"),
+    (('"65+": {share: 0.170,', '"65+": {anteil: 0.170,'), "age_profile.65+: unbekannt anteil; es fehlt share"),
+    (("seed: 20250226", "saat: 20250226"), "unbekannt saat; es fehlt seed"),
 ])
 def test_a_bad_parameter_file_names_the_measure_and_key(tmp_path, change, message):
     from helpers.sources.demo import parameters

@@ -114,6 +114,23 @@ def _number(value: Any, where: str) -> float:
     return value
 
 
+def _pair(value: Any, where: str) -> tuple[float, float]:
+    """A group's share in the first year and its change per year."""
+    if not isinstance(value, list) or len(value) != 2:
+        raise ParameterError(f"{where}: erwartet [Anteil im ersten Jahr, Änderung je Jahr], nicht {value!r}")
+    return _number(value[0], where), _number(value[1], where)
+
+
+def _keys(given: Any, names: list[str], where: str) -> dict[str, Any]:
+    """A mapping with exactly the keys `names`."""
+    if not isinstance(given, dict):
+        raise ParameterError(f"{where}: erwartet eine Zuordnung mit {', '.join(names)}")
+    unknown, missing = sorted(set(given) - set(names)), [n for n in names if n not in given]
+    if unknown or missing:
+        raise ParameterError(f"{where}: unbekannt {', '.join(unknown) or '–'}; es fehlt {', '.join(missing) or '–'}")
+    return given
+
+
 def _fields(cls: type, given: dict[str, Any], defaults: dict[str, Any], where: str) -> dict[str, Any]:
     """The keyword arguments of `cls`: the given values over the kind's defaults, all present."""
     names = [f.name for f in fields(cls)]
@@ -131,13 +148,12 @@ def _checked(values: dict[str, Any], where: str) -> dict[str, Any]:
     """Numbers where numbers belong: every value except names, group and age labels."""
     out = {}
     for key, value in values.items():
-        if key in ("base", "base_origin", "base_age") or value is None:
+        if key in ("base", "base_origin", "base_age"):
             out[key] = value
         elif key == "cov":
             out[key] = {name: _number(v, f"{where}.cov.{name}") for name, v in (value or {}).items()}
         elif key == "share":
-            out[key] = {origin: tuple(_number(v, f"{where}.share.{origin}") for v in pair)
-                        for origin, pair in (value or {}).items()}
+            out[key] = {origin: _pair(pair, f"{where}.share.{origin}") for origin, pair in (value or {}).items()}
         else:
             out[key] = _number(value, f"{where}.{key}")
     return out
@@ -180,6 +196,7 @@ def _age_profile(raw: dict[str, Any], file: str) -> dict[str, AgeProfile]:
     out = {}
     for age, entry in raw.items():
         where = f"{file}: age_profile.{age}"
+        entry = _keys(entry, ["share", "migration", "foreign", "female", "child"], where)
         share = entry["share"]
         out[str(age)] = (None if share is None else _number(share, f"{where}.share"),
                          _number(entry["migration"], f"{where}.migration"),
@@ -191,7 +208,8 @@ def _age_profile(raw: dict[str, Any], file: str) -> dict[str, AgeProfile]:
 def load(path: Path = PARAMETERS_FILE) -> Parameters:
     """The generator's parameters from `path`, checked; every base is itself specified."""
     file = Path(path).name
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = _keys(yaml.safe_load(Path(path).read_text(encoding="utf-8")),
+                ["seed", "years", "inner_teilbereiche", "age_profile", "defaults", "measures"], file)
     measures = {str(name): _spec(str(name), entry, raw["defaults"], file) for name, entry in raw["measures"].items()}
     for name, spec in measures.items():
         base = getattr(spec, "base", None)
