@@ -2,7 +2,7 @@
 
 Builds the whole report (all chapters, `--ohne-pdf`) for Münster as committed (45 Stadtteile),
 for the 174 Stadtzellen with synthetic counts, and for synthetic cities of 250, 500 and 1000
-areas (helpers.sources.scale_city, ten years 2005-2014), each in its own temporary data root
+areas (helpers.sources.demo.scale_city, ten years 2005-2014), each in its own temporary data root
 (one run context, IM_CONTEXT), and times one 1000-area choropleth per classification scheme.
 
 Prints a table and writes outputs/scale.json (atomically) with the machine it ran on. The
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from helpers.core import paths
     from helpers.core.fileio import write_atomic
-    from helpers.sources import scale_city
+    from helpers.sources.demo import scale_city
 
     info = machine()
     base = args.keep or Path(tempfile.mkdtemp(prefix="scale-"))

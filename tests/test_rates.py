@@ -12,7 +12,7 @@ from helpers.core.model import DataError
 from helpers.disclosure import disclosed
 from helpers.indicators import compute
 from helpers.sections import html_tables, wording
-from helpers.sources import rates as rate_source
+from helpers.sources.muenster import rates as rate_source
 
 # kreis_einbuergerungsquote_05515_2011-2024_extract.csv, read by hand: 2011 2.2, 2014 2.3, 2019 1.5, 2024 2.5
 BY_HAND = {2011: 2.2, 2014: 2.3, 2019: 1.5, 2024: 2.5}

@@ -16,7 +16,7 @@ import pytest
 from libpysal.weights import Queen
 
 from helpers.core import context, paths
-from helpers.sources import scale_city
+from helpers.sources.demo import scale_city
 
 N = 60
 
@@ -125,7 +125,7 @@ def test_two_chapters_on_60_areas(city):
 def test_stadtzellen_do_not_capture_stadtteil_names_in_deliveries():
     """15 Stadtzellen share their Stadtteil's name (e.g. 681 Sprakel): a delivery by name means the Stadtteil."""
     from helpers.intake.validation import Context
-    from helpers.sources.areas import normalise_name
+    from helpers.sources.area_names import normalise_name
 
     context = Context.load()
     assert context.by_name[normalise_name("Sprakel")] == (("stadtteil", "68"),)

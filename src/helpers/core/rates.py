@@ -57,7 +57,7 @@ def _read(path: Path, signature: tuple) -> pd.DataFrame:
         where = "; ".join(f"Zeile {int(i) + 2 if pd.notna(i) else '?'}, Spalte {c}: {v} verletzt die Prüfung {check}"
                           for i, c, v, check in cases[["index", "column", "failure_case", "check"]]
                           .itertuples(index=False))
-        raise DataError(f"{path}: {where}. Die Datei wird von helpers.sources.rates erzeugt; bitte nicht von "
+        raise DataError(f"{path}: {where}. Die Datei wird von helpers.sources.muenster.rates erzeugt; bitte nicht von "
                         "Hand ändern, sondern `make data` ausführen.") from None
     levels.check_stored(checked["area_level"], path)
     return checked

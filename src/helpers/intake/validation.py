@@ -28,7 +28,7 @@ from helpers.intake import cells, consistency
 from helpers.intake.cells import HEADERS, LEVEL_DE, CellError
 from helpers.intake.problems import Problem, fmt_int
 from helpers.intake.read import ReadError, Table, read_table
-from helpers.sources.areas import UNASSIGNED_CODE, normalise_name
+from helpers.sources.area_names import UNASSIGNED_CODE, normalise_name
 
 #: Plausible delivery years: the monitoring's series start in the 1990s; no future years.
 MIN_YEAR = 1990
