@@ -26,7 +26,7 @@ from helpers.runner import state as run_state
 CHAPTERS = ["05", "06"]  # two of the fastest chapters
 
 
-# --- the inputs' checksums on a temporary tree ----------------------------------------------------------------
+# --- the inputs' checksums on a temporary tree ----------------------------------------------------
 
 CONFIG = "chapters:\n  - notebook: 05_test.ipynb\ndisclosure:\n  min_count: {}\n"
 
