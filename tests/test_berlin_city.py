@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.core import areas, catalogue, citycheck, context, levels
+from helpers.core import areas, catalogue, context, levels
 from helpers.disclosure import disclosed, suppression
 from helpers.indicators import compute
+from helpers.intake import citycheck
 from helpers.sources import berlin
 from roots import pointed_at
 

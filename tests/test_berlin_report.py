@@ -55,6 +55,8 @@ def test_the_chapters_are_those_with_data(berlin_report):
     executed = sorted(p.name for p in (year_dir / "notebooks").glob("*.ipynb"))
     assert executed == ["00_kontext_bevoelkerung.ipynb", "01_raeumliche_muster.ipynb", "02_zusammenhaenge.ipynb"]
     assert "Moran's I und LISA" in text and "Sozialraumindex" not in text  # method notes of the analyses shown
+    assert "Segregationsindex nach Duncan" in text and "Spearman" in text
+    assert "Die Zusammenfassung stellt" not in text  # no chapter shows the summary
     assert "Demodaten" not in text.replace("Indikatoren mit synthetischen Demodaten", "").replace(
         "synthetische Demodaten sind nicht enthalten", "")
 

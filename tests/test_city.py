@@ -20,7 +20,7 @@ from helpers.core.catalogue import GROUP_LABELS
 from helpers.disclosure import disclosed
 from helpers.figures import charts, maps
 from helpers.publish import tables
-from helpers.sections import area_patterns, blocks
+from helpers.sections import area_patterns, blocks, html_tables, selection, wording
 from helpers.sources import scale_city
 from roots import pointed_at
 
@@ -33,7 +33,7 @@ YEAR = 2014
 def test_committed_city_is_muenster():
     city = areas.city()
     assert (city.code, city.name, city.short) == ("05515000", "Stadt Münster", "Münster")
-    assert blocks.city_code() == "05515000"
+    assert selection.city_code() == "05515000"
 
 
 def test_muenster_source_lines_unchanged():
@@ -57,7 +57,7 @@ def test_city_needs_exactly_one_stadt_row(tmp_path, monkeypatch, n_rows, says):
     target = tmp_path / "areas.csv"
     pd.concat(rows).to_csv(target, index=False)
     monkeypatch.setattr(paths, "AREAS_CSV", target)
-    for call in (areas.city, blocks.city_code, city_profile.statistics_name):
+    for call in (areas.city, selection.city_code, city_profile.statistics_name):
         with pytest.raises(model.DataError) as err:
             call()
         message = str(err.value)
@@ -89,7 +89,7 @@ def test_scale_city_identity(scale):
     city = areas.city()
     assert (city.code, city.name, city.short) == ("09999000", "Stadt Beispielstadt (synthetisch)",
                                                   "Beispielstadt (synthetisch)")
-    assert blocks.city_code() == scale_city.CITY_CODE == "09999000"
+    assert selection.city_code() == scale_city.CITY_CODE == "09999000"
     assert city_profile.statistics_name() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
     assert city_profile.profile().generic  # its config/city.yml declares only the area levels
     assert levels.hierarchy().codes == ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
@@ -104,13 +104,13 @@ def test_scale_city_chapter_texts(scale, monkeypatch):
     stadtteile = disclosed.values(ind, "stadtteil")
 
     # Every scale-city row is synthetic: the key sentences open with the demo mark and the city.
-    sentences = blocks.key_sentences(ind, city, stadtteile, YEAR)
+    sentences = wording.key_sentences(ind, city, stadtteile, YEAR)
     assert sentences.startswith(f"**{charts.SYNTHETIC_MARK}, keine Aussage über Beispielstadt (synthetisch).** ")
-    real = blocks.key_sentences(ind, city.assign(synthetic=False), stadtteile, YEAR)
+    real = wording.key_sentences(ind, city.assign(synthetic=False), stadtteile, YEAR)
     assert real.startswith(f"{YEAR} lag der Wert „{ind.name}“ in Beispielstadt (synthetisch) bei **")
 
     a, b = ind.group_values
-    gap = blocks.gap_table(ind, city, YEAR)
+    gap = html_tables.gap_table(ind, city, YEAR)
     assert f"<caption>Abstand zwischen den Gruppen „{GROUP_LABELS[a]}“ und „{GROUP_LABELS[b]}“, " \
            "Stadt Beispielstadt (synthetisch) <span" in gap
 

@@ -207,6 +207,11 @@ def test_spatial_analyses_appear_with_real_results_and_caveats(built):
     assert "Lokale Cluster (LISA)" in chapter and "sind es ohne Korrektur, nach Korrektur" in chapter
     assert "45 von 45 Stadtteilen sind eingeordnet" in chapter
     assert "Sozialraumindex 2014 je Stadtteil" in chapter  # its unemployment indicators end in 2014
+    # the chapters showed all four methods and the summary: the closing pages explain each, the guide points there
+    closing = html_text.split('id="methoden"', 1)[1]
+    for note in ("Segregationsindex nach Duncan", "Moran's I und LISA", "Korrelationen", "Sozialraumindex"):
+        assert f"<dt>{note}</dt>" in closing, note
+    assert "Die Zusammenfassung stellt alle Indikatoren mit einer Bewertung ihrer Entwicklung nebeneinander." in html_text
 
 
 def test_correlation_chapter_warns_and_exports(built):

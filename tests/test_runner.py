@@ -17,6 +17,7 @@ import pytest
 
 from helpers.core import config, context, paths
 from helpers.indicators import years
+from helpers.intake import staff_texts
 from helpers.runner import alongside, gates, kernels, report
 from helpers.runner import chapter as run_chapter
 from helpers.runner import inputs as run_inputs
@@ -702,7 +703,7 @@ def test_a_final_publication_refuses_drafts_and_stale_typed_numbers(first_build,
     assert "Eine Ausgabe für 2014 ist nicht möglich, solange Texte Entwürfe sind:" in err
     assert str(text.name) in err and "texts freigeben --jahr 2014" in err
 
-    texts.release(2014, None)
+    staff_texts.release(2014, None)
     assert report.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # nothing else changed: still checked
     err = capsys.readouterr().err
     assert "1 Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:" in err

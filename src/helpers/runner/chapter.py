@@ -106,7 +106,7 @@ def _run_on_kernel(notebook: Path, tmp: Path, run: context.RunContext, parameter
         try:
             kernel = kernels.kernel_for(run, notebook.parent, modules)
             kernel.begin(run)
-            pm.execute_notebook(str(notebook), str(tmp), parameters={"report_year": run.year, **(parameters or {})},
+            pm.execute_notebook(str(notebook), str(tmp), parameters=dict(parameters or {}),
                                 kernel_name="python3", km=kernel.km, progress_bar=False, log_output=False,
                                 engine_name=chapter_engine.register())
             failure = None
@@ -132,8 +132,9 @@ def execute(notebook: Path, target: Path, run: context.RunContext,
     Runs in a local worker process or on a Dask worker, so everything the kernel needs comes in as
     arguments: the run context (root, outputs: the chapter's side folder for its published records
     and exports, year, chapter, shared values cache), set in the kernel before the chapter's first
-    cell (helpers.runner.chapter_kernel.begin), and the modules the build's chapters import (what a
-    new kernel imports before its first chapter).
+    cell (helpers.runner.chapter_kernel.begin; the year reaches the chapter only this way, papermill gets
+    only the chapter's other parameters), and the modules the build's chapters import (what a new kernel
+    imports before its first chapter).
     """
     import papermill  # noqa: F401 - imported before the clock starts: a chapter's time never counted it
 
