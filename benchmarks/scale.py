@@ -48,7 +48,7 @@ def build(root: Path | None, pdf: bool = False) -> float:
     outputs = str(root / "outputs") if root is not None else tempfile.mkdtemp(prefix="scale-muenster-")
     run = {"root": str(root), "outputs": outputs} if root is not None else {"outputs": outputs}
     env = {**os.environ, "IM_CONTEXT": json.dumps(run)}  # the run context (helpers.core.context)
-    cmd = [sys.executable, "-m", "helpers.runner.runner"] + ([] if pdf else ["--ohne-pdf"])
+    cmd = [sys.executable, "-m", "helpers.runner"] + ([] if pdf else ["--ohne-pdf"])
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start

@@ -29,7 +29,7 @@ def berlin_report(tmp_path_factory) -> tuple[Path, str]:
     """(year folder, report text without tags) of Berlin's default report, built without the PDF."""
     out = tmp_path_factory.mktemp("berlin-outputs")
     env = context.RunContext(root=BERLIN, outputs=out).environ()
-    done = subprocess.run([sys.executable, "-m", "helpers.runner.runner", "--ohne-pdf"], env=env, cwd=BERLIN,
+    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--ohne-pdf"], env=env, cwd=BERLIN,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     year_dir = out / str(YEAR)

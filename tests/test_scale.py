@@ -116,7 +116,7 @@ def test_muenster_cells_mode(tmp_path):
 def test_two_chapters_on_60_areas(city):
     """The chapters must not assume 45 Stadtteile (nor Münster's city code)."""
     env = context.RunContext(root=city, outputs=city / "outputs").environ()
-    done = subprocess.run([sys.executable, "-m", "helpers.runner.runner", "--ohne-pdf", "--kapitel", "05", "06"],
+    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--ohne-pdf", "--kapitel", "05", "06"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (city / "outputs" / "2014" / "report.html").exists()

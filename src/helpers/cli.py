@@ -115,7 +115,7 @@ def run_data(argv: list[str]) -> int:
 
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
-            _module_main("helpers.runner.runner")),
+            _module_main("helpers.runner.__main__")),
     Command("release", ("ausgabe",), "eine Ausgabe veröffentlichen: geprüft, nummeriert, nie überschrieben",
             _module_main("helpers.runner.edition")),
     Command("test", ("testen",), "alle Tests ausführen (zwei Prozesse)", run_tests),

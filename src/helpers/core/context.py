@@ -8,7 +8,7 @@ outputs, no chapter, nothing recorded as published, no shared value cache.
 
 Another root (`make verify`, benchmarks, tests on a copy of the data) is one variable, too:
 
-    IM_CONTEXT='{"root": "/tmp/stadt", "outputs": "/tmp/stadt/outputs"}' python -m helpers.runner.runner
+    IM_CONTEXT='{"root": "/tmp/stadt", "outputs": "/tmp/stadt/outputs"}' python -m helpers.runner
 
 Fields left out keep their interactive default (outputs: <root>/outputs). paths.ROOT and
 paths.OUTPUTS are taken from the context once, when helpers.core.paths is imported.

@@ -1,7 +1,7 @@
 """A seeded SYNTHETIC city of any size, to check that the workbench scales with the number of areas.
 
     python -m helpers.sources.demo.scale_city --root /tmp/stadt1000 --areas 1000
-    IM_CONTEXT='{"root": "/tmp/stadt1000"}' python -m helpers.runner.runner --ohne-pdf
+    IM_CONTEXT='{"root": "/tmp/stadt1000"}' python -m helpers.runner --ohne-pdf
 
 ALL NUMBERS ARE INVENTED. The city "Stadt Beispielstadt (synthetisch)" (code 09999000, no real
 Gemeindeschlüssel) exists only to measure how run time and figures behave with many areas (issue 7);
@@ -319,7 +319,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     """Write a complete data root (data/, notebooks/) for a synthetic city of n_areas small areas.
 
     `cells="muenster"` uses the 174 real Stadtzellen (n_areas must then be 174).
-    Returns `root`; build with IM_CONTEXT='{"root": "<root>"}' python -m helpers.runner.runner.
+    Returns `root`; build with IM_CONTEXT='{"root": "<root>"}' python -m helpers.runner.
     """
     repo = paths.ROOT
     root = Path(root)
