@@ -16,7 +16,7 @@ import pytest
 
 from helpers.core import config, context
 from helpers.indicators import years
-from helpers.runner import kernels, runner
+from helpers.runner import chapter, kernels, plan, report
 from helpers.sections import parameters
 from helpers.sections.parameters import ParameterError
 
@@ -53,7 +53,7 @@ def test_a_chapter_kernel_sees_the_year_the_runner_planned(tmp_path, seen_file):
     target = tmp_path / "out" / "notebooks" / nb.name
     run = context.RunContext(year=planned, chapter=nb.stem, outputs=tmp_path / "side")
     try:
-        result = runner.execute(nb, target, run)
+        result = chapter.execute(nb, target, run)
     finally:
         kernels.close_all()
     assert result.error == ""
@@ -67,7 +67,7 @@ def test_a_different_year_in_a_runner_kernel_is_an_error_not_a_second_choice(tmp
     nb = _chapter(tmp_path / "nb" / "97_jahr.ipynb")
     run = context.RunContext(year=2014, chapter=nb.stem, outputs=tmp_path / "side")
     try:
-        result = runner.execute(nb, tmp_path / "out" / "notebooks" / nb.name, run, parameters={"report_year": 2013})
+        result = chapter.execute(nb, tmp_path / "out" / "notebooks" / nb.name, run, parameters={"report_year": 2013})
     finally:
         kernels.close_all()
     assert "ParameterError: report_year = 2013, aber dieses Kapitel läuft im Bericht 2014" in result.error
@@ -75,12 +75,16 @@ def test_a_different_year_in_a_runner_kernel_is_an_error_not_a_second_choice(tmp
 
 
 def test_the_plan_hands_each_kernel_the_planned_year(tmp_path, monkeypatch):
-    """Every chapter's run context carries the year of the plan (the one route into its kernel)."""
-    monkeypatch.setattr(runner.paths, "OUTPUTS", tmp_path)
-    notebooks = runner.chapter_notebooks()[:3]
-    plan = runner.Plan(2014, tmp_path / "2014", notebooks, {}, notebooks, "", False, "", False)
-    assert {runner._kernel_context(plan, nb).year for nb in notebooks} == {2014}
-    assert [runner._kernel_context(plan, nb).chapter for nb in notebooks] == [nb.stem for nb in notebooks]
+    """Every chapter's task carries the year of the plan in its run context (the one route into its kernel)
+    and no report_year among its papermill parameters."""
+    monkeypatch.setattr(plan.paths, "OUTPUTS", tmp_path)
+    notebooks = plan.chapter_notebooks()
+    planned = plan.Plan(2014, tmp_path / "2014", notebooks, {}, notebooks, "", False, "", False)
+    tasks = report.tasks(planned)
+    assert sorted(task.notebook.name for task in tasks) == sorted(nb.name for nb in notebooks)
+    assert {task.run.year for task in tasks} == {2014}
+    assert {task.run.chapter for task in tasks} == {nb.stem for nb in notebooks}
+    assert not [task for task in tasks if "report_year" in task.parameters]
 
 
 def test_on_its_own_a_chapter_is_checked_by_the_runners_rule(monkeypatch):

@@ -79,7 +79,7 @@ def _kernel_context(p: Plan, nb: Path) -> context.RunContext:
                               values_cache=values_cache(p))
 
 
-def _tasks(p: Plan) -> list[Task]:
+def tasks(p: Plan) -> list[Task]:
     """The chapters to run, longest first, each with everything its kernel needs."""
     modules = warm_modules(p.todo)
     return [Task(nb, p.out / "notebooks" / nb.name, _kernel_context(p, nb), plan.chapter_parameters(nb), modules)
@@ -93,7 +93,7 @@ def _execute_all(p: Plan, state: RunState, jobs: int, scheduler: str | None, bes
     it finishes, not after the export)."""
     results = []
     by_name = {nb.name: nb for nb in p.todo}
-    for result in schedulers.run_tasks(_tasks(p), jobs, scheduler, lambda: beside.start(p, pdf)):
+    for result in schedulers.run_tasks(tasks(p), jobs, scheduler, lambda: beside.start(p, pdf)):
         results.append(result)
         if not result.error:
             _record_chapter(p, state, by_name[result.notebook], result)
