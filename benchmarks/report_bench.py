@@ -7,9 +7,9 @@ with the copy's src/ first on PYTHONPATH) so the working tree is never touched:
 2. floor: all chapters one after another in ONE kernel (imports paid once, a reset between chapters),
    execution only (see `floor`): what one process doing all the work needs, the bar a parallel
    clean build has to beat (issue 18);
-3. clean without the PDF: `python -m helpers.runner.runner --ohne-pdf` on an empty outputs folder of
+3. clean without the PDF: `python -m helpers.runner --ohne-pdf` on an empty outputs folder of
    its own copy (so no shared values cache either);
-4. clean: `python -m helpers.runner.runner` on an empty outputs folder (parallel kernels, PDF, tables,
+4. clean: `python -m helpers.runner` on an empty outputs folder (parallel kernels, PDF, tables,
    disclosure check, manifest);
 5. no change: the same command again;
 6. one notebook changed: a comment added to one code cell of one chapter, then the command again
@@ -285,7 +285,7 @@ def own_time(log: str, notebook: str) -> float | None:
 
 
 def runner_builds(base: Path, year: int) -> dict:
-    cmd = [sys.executable, "-m", "helpers.runner.runner", "--year", str(year)]
+    cmd = [sys.executable, "-m", "helpers.runner", "--year", str(year)]
     # A clean build without the PDF, in a copy of its own: an empty outputs folder, so no shared values
     # cache (outputs/.work/values) and no converted parts from the build below; comparable with the floor.
     bare, bare_env = workspace(base, "runner-ohne-pdf")

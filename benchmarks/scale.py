@@ -2,7 +2,7 @@
 
 Builds the whole report (all chapters, `--ohne-pdf`) for Münster as committed (45 Stadtteile),
 for the 174 Stadtzellen with synthetic counts, and for synthetic cities of 250, 500 and 1000
-areas (helpers.sources.scale_city, ten years 2005-2014), each in its own temporary data root
+areas (helpers.sources.demo.scale_city, ten years 2005-2014), each in its own temporary data root
 (one run context, IM_CONTEXT), and times one 1000-area choropleth per classification scheme.
 
 Prints a table and writes outputs/scale.json (atomically) with the machine it ran on. The
@@ -48,7 +48,7 @@ def build(root: Path | None, pdf: bool = False) -> float:
     outputs = str(root / "outputs") if root is not None else tempfile.mkdtemp(prefix="scale-muenster-")
     run = {"root": str(root), "outputs": outputs} if root is not None else {"outputs": outputs}
     env = {**os.environ, "IM_CONTEXT": json.dumps(run)}  # the run context (helpers.core.context)
-    cmd = [sys.executable, "-m", "helpers.runner.runner"] + ([] if pdf else ["--ohne-pdf"])
+    cmd = [sys.executable, "-m", "helpers.runner"] + ([] if pdf else ["--ohne-pdf"])
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from helpers.core import paths
     from helpers.core.fileio import write_atomic
-    from helpers.sources import scale_city
+    from helpers.sources.demo import scale_city
 
     info = machine()
     base = args.keep or Path(tempfile.mkdtemp(prefix="scale-"))

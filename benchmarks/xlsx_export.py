@@ -48,7 +48,7 @@ def real_table(year: int | None):
     from helpers.indicators.years import default_year
     from helpers.publish import tables
     from helpers.runner.release import table_notes
-    from helpers.sections.blocks import first_year_shown
+    from helpers.sections.lookback import first_year_shown
     from helpers.sections.parameters import available_report_years
 
     year = year or default_year(available_report_years())

@@ -12,7 +12,7 @@ import pytest
 from helpers.core import context, observations, paths
 from helpers.disclosure import register
 from helpers.indicators import compute
-from helpers.runner import runner
+from helpers.runner import report
 
 #: The public source material beside the repository (../shared/data/muenster); IM_SOURCE overrides.
 MUENSTER_SOURCE = Path(os.environ.get("IM_SOURCE") or context.REPOSITORY.parent / "shared" / "data" / "muenster")
@@ -50,7 +50,7 @@ def built_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "OUTPUTS", out)
-        assert runner.run() == 0
+        assert report.run() == 0
     from helpers.indicators import years
 
     year_dir = out / str(years.report_years({}).default)

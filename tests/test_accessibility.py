@@ -8,9 +8,10 @@ import re
 import pandas as pd
 from matplotlib.figure import Figure
 
+from helpers.core import catalogue
 from helpers.figures import alttext, charts, maps
 from helpers.publish import navigation, stitch
-from helpers.sections import blocks
+from helpers.sections import blocks, html_tables
 
 NB = "\u00a0"
 
@@ -42,6 +43,13 @@ def test_change_alt_in_percentage_points_with_signs():
     text = alttext.change_alt("Veränderung 2015–2019", {"A": 1.5, "B": -2.0, "C": None, "D": 0.2}, "%")
     assert text == (f"Karte: Veränderung 2015–2019. Größte Zunahme A (+1,5{NB}Prozentpunkte), "
                     f"größte Abnahme B (−2,0{NB}Prozentpunkte).")
+
+
+def test_small_multiples_alt_gives_each_years_extremes():
+    maps = {2010: {"A": 9.0, "B": 1.0}, 2014: {"A": 2.0, "B": 2.0, "C": None}}
+    assert alttext.small_multiples_alt("Anteil, 2010–2014,\ngleiche Klassen", maps, "%") == (
+        f"Karten: Anteil, 2010–2014, gleiche Klassen. 2010: höchster Wert A (9,0{NB}%), niedrigster B (1,0{NB}%); "
+        f"2014: alle Gebiete mit Wert 2,0{NB}%.")
 
 
 def test_correlation_and_scatter_alt_state_r():
@@ -81,7 +89,7 @@ def test_figure_tag_marks_maps_and_keeps_no_break_spaces():
 
 def test_table_html_has_caption_and_column_headers():
     table = pd.DataFrame({"Rang": ["höchste"], "Stadtteil": ["11 Aaseestadt"], "Wert": [f"3,0{NB}%"]})
-    out = blocks.table_html(table, "Stadtteile <höchste>", "Quelle A", hidden_headers=("Rang",))
+    out = html_tables.table_html(table, "Stadtteile <höchste>", "Quelle A", hidden_headers=("Rang",))
     assert "<caption>Stadtteile &lt;höchste&gt;</caption>" in out
     assert '<th scope="col"><span class="visually-hidden">Rang</span></th><th scope="col">Stadtteil</th>' in out
     assert f"<tbody><tr><td>höchste</td><td>11 Aaseestadt</td><td>3,0{NB}%</td></tr></tbody>" in out
@@ -89,7 +97,7 @@ def test_table_html_has_caption_and_column_headers():
 
 
 def test_definition_box_and_symbols_have_row_headers():
-    box = blocks.definition_box(blocks._cat().indicator("mv_anteil"))
+    box = html_tables.definition_box(catalogue.load().indicator("mv_anteil"))
     assert '<caption class="visually-hidden">Definition: Anteil der Bevölkerung mit Migrationsvorgeschichte' in box
     assert box.count('<th scope="row">') >= 8 and "<th>" not in box
     legend = stitch.symbol_legend()

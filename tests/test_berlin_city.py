@@ -12,10 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.core import areas, catalogue, citycheck, context, levels
+from helpers.core import areas, catalogue, context, levels
 from helpers.disclosure import disclosed, suppression
 from helpers.indicators import compute
-from helpers.sources import berlin
+from helpers.intake import citycheck
+from helpers.sources.berlin import population
 from roots import pointed_at
 
 BERLIN = context.REPOSITORY / "cities" / "berlin"
@@ -35,7 +36,7 @@ def _source_row(src: Path, year: int, level: str, code: str) -> pd.Series:
 
 @pytest.mark.slow
 def test_the_committed_files_are_what_the_parser_derives(berlin_source, tmp_path):
-    written = berlin.write_city(berlin_source, tmp_path / "data")
+    written = population.write_city(berlin_source, tmp_path / "data")
     for path in written:
         committed = BERLIN / "data" / path.relative_to(tmp_path / "data")
         assert filecmp.cmp(path, committed, shallow=False), f"{committed} weicht von der Neuableitung ab"
@@ -119,8 +120,8 @@ def test_a_source_row_that_does_not_add_up_names_file_row_and_column(tmp_path, b
     frame = pd.read_csv(berlin_source / "population_t1" / name, dtype=str)
     frame.loc[3, "inhabitants_foreigners"] = "12x"
     frame.to_csv(folder / name, index=False)
-    with pytest.raises(berlin.BerlinSourceError, match=rf"{name}, Zeile 5, Spalte inhabitants_foreigners: '12x' ist keine Anzahl"):
-        berlin.read_file(folder / name)
+    with pytest.raises(population.BerlinSourceError, match=rf"{name}, Zeile 5, Spalte inhabitants_foreigners: '12x' ist keine Anzahl"):
+        population.read_file(folder / name)
 
 
 def test_moran_on_the_138_real_boundaries_reports_what_it_leaves_out(city):

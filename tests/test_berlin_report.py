@@ -30,7 +30,7 @@ def berlin_report(tmp_path_factory) -> tuple[Path, str]:
     """(year folder, report text without tags) of Berlin's default report, built without the PDF."""
     out = tmp_path_factory.mktemp("berlin-outputs")
     env = context.RunContext(root=BERLIN, outputs=out).environ()
-    done = subprocess.run([sys.executable, "-m", "helpers.runner.runner", "--ohne-pdf"], env=env, cwd=BERLIN,
+    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--ohne-pdf"], env=env, cwd=BERLIN,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     year_dir = out / str(YEAR)
@@ -56,6 +56,8 @@ def test_the_chapters_are_those_with_data(berlin_report):
     executed = sorted(p.name for p in (year_dir / "notebooks").glob("*.ipynb"))
     assert executed == ["00_kontext_bevoelkerung.ipynb", "01_raeumliche_muster.ipynb", "02_zusammenhaenge.ipynb"]
     assert "Moran's I und LISA" in text and "Sozialraumindex" not in text  # method notes of the analyses shown
+    assert "Segregationsindex nach Duncan" in text and "Spearman" in text
+    assert "Die Zusammenfassung stellt" not in text  # no chapter shows the summary
     assert "Demodaten" not in text.replace("Indikatoren mit synthetischen Demodaten", "").replace(
         "synthetische Demodaten sind nicht enthalten", "")
 

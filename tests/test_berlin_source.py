@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.sources import berlin
+from helpers.sources.berlin import population
 
 HEADER = ("id,inhabitants,inhabitants_with_migration_background,inhabitants_germans,"
           "inhabitants_germans_without_migration_background,inhabitants_germans_with_migration_background,"
@@ -14,8 +14,8 @@ HEADER = ("id,inhabitants,inhabitants_with_migration_background,inhabitants_germ
 
 
 @pytest.fixture(scope="module")
-def residents(berlin_source) -> berlin.Residents:
-    return berlin.read_residents(berlin_source)
+def residents(berlin_source) -> population.Residents:
+    return population.read_residents(berlin_source)
 
 
 def test_values_checked_by_hand(residents):
@@ -37,7 +37,7 @@ def test_only_31_december_with_the_vintage_of_the_codes(residents):
     assert areas.loc[2021].to_dict() == {"bezirk": 12, "bezirksregion": 143, "prognoseraum": 58, "stadt": 1}
     assert set(table.loc[table["year"] <= 2020, "vintage"]) == {"LOR 2006"}
     assert set(table.loc[table["year"] >= 2021, "vintage"]) == {"LOR 2021"}
-    assert (table["source"] == berlin.SOURCE).all() and "Stand 31.12." in berlin.SOURCE
+    assert (table["source"] == population.SOURCE).all() and "Stand 31.12." in population.SOURCE
 
 
 def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -50,8 +50,8 @@ def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def test_a_row_that_does_not_add_up_is_refused_with_its_line(tmp_path):
     src = _folder(tmp_path, {"berlin-lor-population-2019-02-t1-city.csv": "0,100,40,80,60,20,21\n"})
-    with pytest.raises(berlin.BerlinSourceError, match=r"city\.csv, Zeile 2: total = 100, aber german \+ foreign = 101"):
-        berlin.read_residents(src)
+    with pytest.raises(population.BerlinSourceError, match=r"city\.csv, Zeile 2: total = 100, aber german \+ foreign = 101"):
+        population.read_residents(src)
 
 
 def test_areas_that_do_not_add_up_to_their_parent_are_refused(tmp_path):
@@ -59,12 +59,12 @@ def test_areas_that_do_not_add_up_to_their_parent_are_refused(tmp_path):
         "berlin-lor-population-2019-02-t1-city.csv": "0,100,40,80,60,20,20\n",
         "berlin-lor-population-2019-02-t1-districts.csv": "01,60,20,50,40,10,10\n02,39,20,29,19,10,10\n",
     })
-    with pytest.raises(berlin.BerlinSourceError, match=r"31\.12\.2019: die bezirk von stadt 11000000 ergeben total = 99, "
+    with pytest.raises(population.BerlinSourceError, match=r"31\.12\.2019: die bezirk von stadt 11000000 ergeben total = 99, "
                                                        r"veröffentlicht ist 100"):
-        berlin.read_residents(src)
+        population.read_residents(src)
 
 
 def test_a_count_that_is_not_a_number_names_line_and_column(tmp_path):
     src = _folder(tmp_path, {"berlin-lor-population-2019-02-t1-city.csv": "0,100,40,80,60,20,2O\n"})
-    with pytest.raises(berlin.BerlinSourceError, match=r"Zeile 2, Spalte inhabitants_foreigners: '2O' ist keine Anzahl"):
-        berlin.read_residents(src)
+    with pytest.raises(population.BerlinSourceError, match=r"Zeile 2, Spalte inhabitants_foreigners: '2O' ist keine Anzahl"):
+        population.read_residents(src)

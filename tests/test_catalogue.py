@@ -109,15 +109,15 @@ def test_unknown_indicator_lists_known_ids():
 
 
 def test_every_measure_has_a_german_name_for_the_definition_boxes():
-    from helpers.sections import blocks
+    from helpers.sections import html_tables, wording
 
     cat = catalogue.load()
     used = {t.measure for i in cat.indicators for t in i.terms}
     assert used - dict(cat.measure_names).keys() == set()
-    assert blocks.term_text(catalogue.Term("unemployed", origin="foreign", age="15-64")) == \
+    assert wording.term_text(catalogue.Term("unemployed", origin="foreign", age="15-64")) == \
         "Arbeitslose (Ausländer/-innen, 15 bis 64 Jahre)"
-    assert blocks.term_text(catalogue.Term("population", age="65+")) == "wohnberechtigte Einwohner/-innen (65 Jahre und älter)"
-    box = blocks.definition_box(cat.indicator("alo_auslaender_anteil"))
+    assert wording.term_text(catalogue.Term("population", age="65+")) == "wohnberechtigte Einwohner/-innen (65 Jahre und älter)"
+    box = html_tables.definition_box(cat.indicator("alo_auslaender_anteil"))
     assert "Zähler: Arbeitslose (Ausländer/-innen) / Nenner: Arbeitslose × 100" in box
 
 

@@ -20,8 +20,8 @@ from helpers.core.catalogue import GROUP_LABELS
 from helpers.disclosure import disclosed
 from helpers.figures import charts, maps
 from helpers.publish import tables
-from helpers.sections import area_patterns, blocks
-from helpers.sources import scale_city
+from helpers.sections import area_patterns, blocks, html_tables, selection, wording
+from helpers.sources.demo import scale_city
 from roots import pointed_at
 
 SMS = "Stadt Münster, SMS – Statistik für Münsters Stadtteile"
@@ -33,7 +33,7 @@ YEAR = 2014
 def test_committed_city_is_muenster():
     city = areas.city()
     assert (city.code, city.name, city.short) == ("05515000", "Stadt Münster", "Münster")
-    assert blocks.city_code() == "05515000"
+    assert selection.city_code() == "05515000"
 
 
 def test_muenster_source_lines_unchanged():
@@ -57,7 +57,7 @@ def test_city_needs_exactly_one_stadt_row(tmp_path, monkeypatch, n_rows, says):
     target = tmp_path / "areas.csv"
     pd.concat(rows).to_csv(target, index=False)
     monkeypatch.setattr(paths, "AREAS_CSV", target)
-    for call in (areas.city, blocks.city_code, city_profile.statistics_name):
+    for call in (areas.city, selection.city_code, city_profile.statistics_name):
         with pytest.raises(model.DataError) as err:
             call()
         message = str(err.value)
@@ -89,7 +89,7 @@ def test_scale_city_identity(scale):
     city = areas.city()
     assert (city.code, city.name, city.short) == ("09999000", "Stadt Beispielstadt (synthetisch)",
                                                   "Beispielstadt (synthetisch)")
-    assert blocks.city_code() == scale_city.CITY_CODE == "09999000"
+    assert selection.city_code() == scale_city.CITY_CODE == "09999000"
     assert city_profile.statistics_name() == "Stadt Beispielstadt (synthetisch), Kommunalstatistik"
     assert city_profile.profile().generic  # its config/city.yml declares only the area levels
     assert levels.hierarchy().codes == ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
@@ -104,13 +104,13 @@ def test_scale_city_chapter_texts(scale, monkeypatch):
     stadtteile = disclosed.values(ind, "stadtteil")
 
     # Every scale-city row is synthetic: the key sentences open with the demo mark and the city.
-    sentences = blocks.key_sentences(ind, city, stadtteile, YEAR)
+    sentences = wording.key_sentences(ind, city, stadtteile, YEAR)
     assert sentences.startswith(f"**{charts.SYNTHETIC_MARK}, keine Aussage über Beispielstadt (synthetisch).** ")
-    real = blocks.key_sentences(ind, city.assign(synthetic=False), stadtteile, YEAR)
+    real = wording.key_sentences(ind, city.assign(synthetic=False), stadtteile, YEAR)
     assert real.startswith(f"{YEAR} lag der Wert „{ind.name}“ in Beispielstadt (synthetisch) bei **")
 
     a, b = ind.group_values
-    gap = blocks.gap_table(ind, city, YEAR)
+    gap = html_tables.gap_table(ind, city, YEAR)
     assert f"<caption>Abstand zwischen den Gruppen „{GROUP_LABELS[a]}“ und „{GROUP_LABELS[b]}“, " \
            "Stadt Beispielstadt (synthetisch) <span" in gap
 
@@ -196,24 +196,50 @@ def test_a_bad_city_config_names_file_and_key(text, message):
     assert str(err.value).startswith("config/city.yml: ") and message in str(err.value)
 
 
-def test_code_names_no_city():
-    """Everything particular to a city lives in its data and config; only the parsers of a city's
-    own publications (helpers.sources) may name it. Checked on the code's string constants (not
-    comments and docstrings, which give examples)."""
+#: The names that give a city away in a string constant, by the source subpackage that may use them.
+CITY_NAMES = {
+    "muenster": ("Münster", "Muenster", "05515", "SMS", "Düesberg"),
+    "berlin": ("Berlin", "11000000"),
+}
+
+
+def _string_constants(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every string constant of a module except its docstrings, which give examples."""
     import ast
 
-    names = ("Münster", "Muenster", "05515", "Berlin", "11000000", "SMS", "Düesberg")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def _own_city(path: Path) -> str | None:
+    """The city whose source subpackage (helpers/sources/<city>/) holds the module, if any."""
+    parts = path.relative_to(paths.ROOT / "src" / "helpers").parts
+    return parts[1] if len(parts) > 2 and parts[0] == "sources" and parts[1] in CITY_NAMES else None
+
+
+def test_code_names_no_city():
+    """Everything particular to a city lives in its data and config; only the parsers of a city's
+    own publications (helpers.sources.<city>) may name it, and only that city: not the report
+    chain, not what all source families share, not the demo generator, not another city's parsers.
+    Checked on the code's string constants (not comments and docstrings, which give examples)."""
     found = []
     for path in sorted((paths.ROOT / "src" / "helpers").rglob("*.py")):
-        if "sources" in path.parts:
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                      and node.body and isinstance(node.body[0], ast.Expr)
-                      and isinstance(node.body[0].value, ast.Constant)}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-                text = node.value.replace("Berliner Monitoring", "")  # a method's name, not a city
-                found += [f"{path.relative_to(paths.ROOT)}:{node.lineno}: {name}" for name in names if name in text]
+        own = _own_city(path)
+        names = [name for city, city_names in CITY_NAMES.items() if city != own for name in city_names]
+        for lineno, value in _string_constants(path):
+            text = value.replace("Berliner Monitoring", "")  # a method's name, not a city
+            found += [f"{path.relative_to(paths.ROOT)}:{lineno}: {name}" for name in names if name in text]
     assert found == []
+
+
+def test_the_city_name_check_knows_each_city_by_its_subpackage():
+    """The scan would miss everything if a subpackage were renamed: each city of CITY_NAMES has one."""
+    sources = paths.ROOT / "src" / "helpers" / "sources"
+    assert all((sources / city / "__init__.py").is_file() for city in CITY_NAMES)
+    assert _own_city(sources / "muenster" / "sms.py") == "muenster"
+    assert _own_city(sources / "demo" / "synthetic.py") is None and _own_city(sources / "derive.py") is None

@@ -11,7 +11,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from helpers.core import citycheck, context, paths
+from helpers.core import context, paths
+from helpers.intake import citycheck
 
 
 def test_the_committed_city_is_set_up_completely():
@@ -75,7 +76,7 @@ def test_every_gap_is_reported_with_file_row_and_column(broken):
 
 @pytest.mark.slow
 def test_the_command_exits_1_and_prints_every_problem(broken):
-    done = subprocess.run([sys.executable, "-m", "helpers.core.citycheck", str(broken)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "helpers.intake.citycheck", str(broken)], capture_output=True,
                           text=True, timeout=120, env=context.RunContext(root=broken).environ())
     assert done.returncode == 1
     assert done.stderr.startswith(f"{len(citycheck.check(broken))} Problem(e) in der Einrichtung der Stadt")

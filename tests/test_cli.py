@@ -57,9 +57,9 @@ def test_each_command_has_german_help_under_its_name(command, capsys):
 
 
 def test_an_alias_runs_the_same_module_with_the_arguments(monkeypatch):
-    runner = importlib.import_module("helpers.runner.runner")
+    entry = importlib.import_module("helpers.runner.__main__")  # what `report` runs: python -m helpers.runner
     calls = []
-    monkeypatch.setattr(runner, "main", lambda argv: calls.append((argv, sys.argv[0])) or 7)
+    monkeypatch.setattr(entry, "main", lambda argv: calls.append((argv, sys.argv[0])) or 7)
     assert cli.main(["bericht", "--jahr", "2014", "--ohne-pdf"]) == 7  # the module's exit code, unchanged
     assert cli.main(["report", "-x"]) == 7  # options after the command are the command's
     assert calls == [(["--jahr", "2014", "--ohne-pdf"], "integrationsmonitoring report"), (["-x"], "integrationsmonitoring report")]

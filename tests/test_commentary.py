@@ -8,6 +8,7 @@ import pytest
 from helpers.core import areas, catalogue, context, texts
 from helpers.core.fileio import sha256_file
 from helpers.disclosure import disclosed
+from helpers.intake import staff_texts
 from helpers.sections import blocks, commentary
 
 YEAR = 2019
@@ -161,27 +162,27 @@ def test_last_years_texts_become_drafts_of_the_new_year_and_are_released(tmp_pat
     (old / "empfehlungen" / "wohnen.md").write_text("---\nstatus: freigegeben\nvon: KI\n---\nMehr Beratung.\n", encoding="utf-8")
     (old / "einleitung.md").write_text("Ohne Kopf {{mv_anteil 2019}}.\n", encoding="utf-8")
 
-    written = texts.copy_as_drafts(2019, 2020, tmp_path)
+    written = staff_texts.copy_as_drafts(2019, 2020, tmp_path)
     new = texts.folder(2020, tmp_path)
     assert written == [new / "einleitung.md", new / "empfehlungen" / "wohnen.md"]
     assert (new / "empfehlungen" / "wohnen.md").read_text(encoding="utf-8") == \
         "---\nstatus: entwurf\nvon: KI\n---\nMehr Beratung.\n"
     assert (new / "einleitung.md").read_text(encoding="utf-8") == "---\nstatus: entwurf\n---\nOhne Kopf {{mv_anteil 2019}}.\n"
     assert texts.drafts(2020, tmp_path) == written and texts.drafts(2019, tmp_path) == [old / "einleitung.md"]
-    assert texts.placeholders_naming(2019, written) == [(new / "einleitung.md", 4)]  # named when copying
+    assert staff_texts.placeholders_naming(2019, written) == [(new / "einleitung.md", 4)]  # named when copying
     loaded = texts.read(new / "empfehlungen" / "wohnen.md", "empfehlungen", "wohnen", 2020)
     assert loaded.draft and loaded.author == "KI" and loaded.body == "Mehr Beratung." and loaded.first_line == 5
 
     with pytest.raises(texts.TextError, match="Für 2020 gibt es schon Texte .*nichts übernommen"):
-        texts.copy_as_drafts(2019, 2020, tmp_path)  # never overwrites a revised draft
+        staff_texts.copy_as_drafts(2019, 2020, tmp_path)  # never overwrites a revised draft
     with pytest.raises(texts.TextError, match="Für 2017 gibt es keine Texte"):
-        texts.copy_as_drafts(2017, 2021, tmp_path)
+        staff_texts.copy_as_drafts(2017, 2021, tmp_path)
 
-    assert texts.release(2020, ["wohnen.md"], tmp_path) == [new / "empfehlungen" / "wohnen.md"]
+    assert staff_texts.release(2020, ["wohnen.md"], tmp_path) == [new / "empfehlungen" / "wohnen.md"]
     assert texts.drafts(2020, tmp_path) == [new / "einleitung.md"]
     with pytest.raises(texts.TextError, match="Text 'sport.md' gibt es für 2020 nicht; vorhanden: einleitung.md, empfehlungen/wohnen.md"):
-        texts.release(2020, ["sport.md"], tmp_path)
-    texts.release(2020, None, tmp_path)
+        staff_texts.release(2020, ["sport.md"], tmp_path)
+    staff_texts.release(2020, None, tmp_path)
     assert texts.drafts(2020, tmp_path) == []
     assert (new / "einleitung.md").read_text(encoding="utf-8").startswith("---\nstatus: freigegeben\n---\n")
 
@@ -190,9 +191,9 @@ def test_the_texts_command_lists_drafts(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(texts, "folder", lambda year, data_dir=None: tmp_path / str(year))
     (tmp_path / "2019").mkdir()
     (tmp_path / "2019" / "einleitung.md").write_text("Entwurf ohne Kopf.\n", encoding="utf-8")
-    assert texts.main(["liste", "--jahr", "2019"]) == 0
+    assert staff_texts.main(["liste", "--jahr", "2019"]) == 0
     assert capsys.readouterr().out.endswith("Entwurf      " + str(tmp_path / "2019" / "einleitung.md") + "\n1 Entwürfe.\n")
-    assert texts.main(["entwurf", "--von", "2019", "--nach", "2019"]) == 1
+    assert staff_texts.main(["entwurf", "--von", "2019", "--nach", "2019"]) == 1
     assert "Fehler: " in capsys.readouterr().err
 
 
@@ -224,7 +225,7 @@ def test_a_stale_typed_number_is_named_with_line_and_the_closest_published(text_
                         2019)
     known = textcheck.known_numbers([catalogue.load().indicator("integrationsrat_wahlbeteiligung")], 2019)
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
-    assert [(p.line, p.fatal) for p in problems] == [(6, False), (6, False)]  # line 1 matches; the file's line 6
+    assert [(p.where.row, p.fatal) for p in problems] == [(6, False), (6, False)]  # line 1 matches; the file's line 6
     assert "„12,4 %“ passt zu keiner veröffentlichten Zahl dieser Stelle (bis 2019); am nächsten: 12,1, 11,0." in problems[0].message
     assert "„5 420“ passt zu keiner" in problems[1].message and "am nächsten: 5\u202f402, 5\u202f356, 44\u202f671." in problems[1].message
     assert str(problems[0]).startswith(f"{year_texts[0].path}, Zeile 6: ")
@@ -238,7 +239,7 @@ def test_a_typed_number_equal_to_a_suppressed_value_always_stops(text_dir):
     assert 10 / 28 * 100 in known.hidden_rates and round(10 / 28 * 100, 2) not in {round(v, 2) for v in known.rates}
     year_texts = _typed(text_dir, "alo_auslaender_anteil", "Im kleinsten Stadtteil waren es 35,71 %.\n", 2014)
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
-    assert len(problems) == 1 and problems[0].fatal and problems[0].line == 4
+    assert len(problems) == 1 and problems[0].fatal and problems[0].where.row == 4
     assert "„35,71 %“ gleicht einem Wert, den die Geheimhaltungsregel hier nicht veröffentlicht" in problems[0].message
 
 
@@ -318,12 +319,12 @@ def test_a_crash_while_copying_drafts_leaves_no_half_year(tmp_path, monkeypatch)
             raise OSError("Datenträger voll")
         real(target, text)
 
-    monkeypatch.setattr(texts, "write_text_atomic", crash_on_second)
+    monkeypatch.setattr(staff_texts, "write_text_atomic", crash_on_second)
     with pytest.raises(OSError):
-        texts.copy_as_drafts(2019, 2020, tmp_path)
+        staff_texts.copy_as_drafts(2019, 2020, tmp_path)
     assert sorted(p.name for p in (tmp_path / "texte").iterdir()) == ["2019"]  # no 2020, no staging left
-    monkeypatch.setattr(texts, "write_text_atomic", real)
-    assert len(texts.copy_as_drafts(2019, 2020, tmp_path)) == 3  # the next run completes
+    monkeypatch.setattr(staff_texts, "write_text_atomic", real)
+    assert len(staff_texts.copy_as_drafts(2019, 2020, tmp_path)) == 3  # the next run completes
 
 
 # --- a typed number is the value of the area its sentence names (issue 26) --------------------------
@@ -341,7 +342,7 @@ def test_a_typo_equal_to_another_areas_value_is_caught_where_the_sentence_names_
     """The sentence that passed a final build: 23,9 % is Roxel's value of 2016, so "some published value"
     let it through; the sentence says Kinderhaus-West, whose value is 41,4 %."""
     problems = _mv_problems(text_dir, "Im Norden stieg der Anteil\nin Kinderhaus-West auf 23,9 %.\n")
-    assert [(p.line, p.fatal, p.kind) for p in problems] == [(5, True, "zahl")]
+    assert [(p.where.row, p.fatal, p.kind) for p in problems] == [(5, True, "zahl")]
     assert problems[0].message == ("„23,9 %“ steht bei Kinderhaus-West; veröffentlicht ist dort 41,4\u00a0% (2019) "
                                    "(23,9 % ist z. B. der Wert von Roxel 2016 und Aaseestadt 2011). Tippfehler oder nach "
                                    "einer Revision veraltet? Besser als Platzhalter zitieren, z. B. "
@@ -377,7 +378,7 @@ def test_numbers_that_are_not_their_areas_values_are_named(text_dir, body, line,
     if message is None:
         assert problems == []
         return
-    assert problems[0].line == line and problems[0].message.startswith(message)
+    assert problems[0].where.row == line and problems[0].message.startswith(message)
     swapped = body.startswith(("41,4 %", "Kinderhaus-West: 53,1"))
     assert len(problems) == (2 if swapped else 1)  # two values swapped: both named
 
@@ -402,7 +403,7 @@ def test_a_huge_text_is_checked_in_bounded_time_with_the_problems_counted_beyond
     started = time.perf_counter()
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=True)
     assert time.perf_counter() - started < 20
-    assert len(problems) == 101 and all(p.line == 4 for p in problems)
+    assert len(problems) == 101 and all(p.where.row == 4 for p in problems)
     rest = 20000 - 100 - sum(1 for i in range(20000) if f"{i % 90},{i % 10}" == "53,1")
     assert problems[-1].message == (f"… und {rest} weitere Zahlen dieses Texts ab dieser Zeile, die nicht zu ihrer "
                                     "Stelle passen (nicht einzeln aufgeführt).") and problems[-1].fatal

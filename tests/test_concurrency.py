@@ -22,7 +22,7 @@ import pytest
 from helpers.core import observations, storelock
 from helpers.core import store as core_store
 from helpers.intake import ingest, storage
-from helpers.runner import runner
+from helpers.runner import report
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not hasattr(os, "fork"), reason="the commands run in forked processes")]
@@ -238,8 +238,8 @@ def test_a_report_build_holds_the_store_from_its_checksums_to_its_end(root, monk
             during.append("commit kept out")
         return 0
 
-    monkeypatch.setattr(runner, "_run", build)
-    assert runner.run() == 0 and during == ["commit kept out"]
+    monkeypatch.setattr(report, "_run", build)
+    assert report.run() == 0 and during == ["commit kept out"]
     with storelock.committing(root / "data"):  # and no longer once the build is over
         pass
 
@@ -271,13 +271,13 @@ def test_the_lock_of_a_killed_ingest_is_taken_over_with_a_message(root, tmp_path
 def test_a_pending_commit_and_the_locks_do_not_change_what_a_build_is_keyed_on(root):
     """A build that hashes data/ while an ingest stages its files keys on the committed files only."""
     from helpers.publish import manifest
-    from helpers.runner import buildstate
+    from helpers.runner import inputs
 
     data = root / "data"
-    before = buildstate.tree_checksums(data, ("**/*",)), manifest.input_checksums(root)
+    before = inputs.tree_checksums(data, ("**/*",)), manifest.input_checksums(root)
     (data / storage.STAGING_DIR).mkdir()
     (data / storage.STAGING_DIR / "0000.csv").write_text("year\n2015\n")
     (data / storage.JOURNAL).write_text("{}")
     for name in (storelock.INGEST_LOCK, storelock.STORE_LOCK, storelock.INGEST_HOLDER):
         (data / name).write_text("")
-    assert (buildstate.tree_checksums(data, ("**/*",)), manifest.input_checksums(root)) == before
+    assert (inputs.tree_checksums(data, ("**/*",)), manifest.input_checksums(root)) == before

@@ -443,11 +443,11 @@ def test_a_research_run_of_notebook_14_leaves_the_reports_tables_unchanged(tmp_p
     leaves tables/ byte for byte as the build published it; the next build keeps the research export."""
     from helpers.core import paths
     from helpers.indicators import years
-    from helpers.runner import runner
+    from helpers.runner import report
 
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     year = years.report_years({}).default  # what the notebook's report_year = None means
-    assert runner.run(year, chapters=["14"], pdf=False) == 0
+    assert report.run(year, chapters=["14"], pdf=False) == 0
     year_dir = tmp_path / str(year)
     published = _files(year_dir / "tables")
     untouched = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (year_dir / "tables").iterdir()}
@@ -470,6 +470,6 @@ def test_a_research_run_of_notebook_14_leaves_the_reports_tables_unchanged(tmp_p
     assert f"Die Tabelle aller Paare steht als CSV unter `{year_dir / 'forschung' / name}`." in said
 
     monkeypatch.delenv(context.ENV)
-    assert runner.run(year, chapters=["14"], pdf=False, force=True) == 0  # publishes again, deletes stale tables
+    assert report.run(year, chapters=["14"], pdf=False, force=True) == 0  # publishes again, deletes stale tables
     assert _files(year_dir / "forschung") == research
     assert _files(year_dir / "tables") == published

@@ -8,7 +8,7 @@ import papermill as pm
 import pytest
 
 from helpers.core import context, paths
-from helpers.runner import runner
+from helpers.runner import plan
 from notebook_execution import execute_notebook
 
 EXPLORE = paths.NOTEBOOKS / "explore"
@@ -17,7 +17,7 @@ NOTEBOOKS = sorted(EXPLORE.glob("*.ipynb"))
 
 def test_at_least_two_clean_notebooks_outside_the_report():
     assert {"arbeitslosigkeit_auslaender.ipynb", "segregation_und_wandel.ipynb"} <= {p.name for p in NOTEBOOKS}
-    assert not set(NOTEBOOKS) & set(runner.chapter_notebooks())
+    assert not set(NOTEBOOKS) & set(plan.chapter_notebooks())
     for path in NOTEBOOKS:
         text = path.read_text(encoding="utf-8")
         nb = json.loads(text)

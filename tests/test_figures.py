@@ -7,7 +7,7 @@ import pytest
 
 from helpers.core.catalogue import Indicator, Term
 from helpers.figures import charts, maps
-from helpers.sources.areas import CITY_CODE, STADTTEILE
+from helpers.sources.muenster.hierarchy import CITY_CODE, STADTTEILE
 
 IND = Indicator(
     id="t", name="Test", definition="d", handlungsfeld="kontext", numerator=Term("a"), denominator=Term("b"),

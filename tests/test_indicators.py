@@ -10,7 +10,7 @@ from helpers.core.catalogue import Indicator, Term
 from helpers.core.model import OBSERVATIONS
 from helpers.indicators import compute
 from helpers.indicators.compute import counts, gap, values
-from helpers.sources.areas import CITY_CODE, STADTTEILE
+from helpers.sources.muenster.hierarchy import CITY_CODE, STADTTEILE
 
 # Altstadt (Teilbereich 1 = Stadtteile 11-15), SMS Migration 2014, hand-copied.
 ALTSTADT_2014 = {"11": (1450, 108), "12": (1354, 111), "13": (2199, 184), "14": (2432, 180), "15": (1384, 137)}

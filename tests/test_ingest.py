@@ -170,7 +170,7 @@ def test_symbols_become_flags():
 
 def test_consistent_parts_and_sums_pass(tmp_path):
     """Stadtteile + „nicht zuzuordnen“ = city, male + female = total, numerator ≤ denominator."""
-    from helpers.sources.areas import STADTTEILE
+    from helpers.sources.muenster.hierarchy import STADTTEILE
 
     lines = ["Jahr;Ebene;Gebiet-Nr;Merkmal;Geschlecht;Wert"]
     lines += [f"2018;Stadtteil;{c};seu_examined;insgesamt;10" for c in STADTTEILE]

@@ -252,7 +252,7 @@ def test_age_groups_with_a_gap_are_at_most_their_parent_and_a_tiling_must_add_up
     assert fine == []
     # two tilings of 0-64: both must add up to it
     tiles = _ages(tmp_path, "kacheln.csv", ("0-64", 100), ("0-14", 20), ("15-64", 80), ("0-24", 30), ("25-64", 71))
-    assert [p.what for p in tiles] == ["Alter 0-24 + Alter 25-64 ergibt nicht Alter 0-64"], report(tiles)
+    assert [p.message for p in tiles] == ["Alter 0-24 + Alter 25-64 ergibt nicht Alter 0-64"], report(tiles)
 
 
 def test_a_long_chain_of_age_groups_is_named_shortened(tmp_path):

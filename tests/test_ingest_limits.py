@@ -143,7 +143,7 @@ def test_reading_stops_at_the_row_limit_without_reading_the_rest(tmp_path):
     with pytest.raises(read.ReadError) as caught:
         read.read_table(path, config.IntakeLimits(max_rows=10))
     problem = caught.value.problems[0]
-    assert problem.row == 12 and problem.sheet == "Daten" and "mehr als 10 Datenzeilen" in problem.what
+    assert problem.where.row == 12 and problem.where.sheet == "Daten" and "mehr als 10 Datenzeilen" in problem.message
 
 
 def test_a_delivery_with_too_many_distinct_keys_is_refused(root, limited, tmp_path, capsys):

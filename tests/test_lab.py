@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from helpers.core import context
-from helpers.runner import buildstate, lab
+from helpers.runner import inputs, lab
 
 REPOSITORY = context.REPOSITORY
 #: The committed notebooks: the chapters, the explore notebooks, every city's own chapters.
@@ -118,12 +118,12 @@ def test_outputs_saved_by_another_program_never_reach_a_commit(tmp_path, monkeyp
 
     notebook = repo / SAMPLES[0]
     committed = notebook.read_bytes()
-    key = buildstate.notebook_source(notebook)
+    key = inputs.notebook_source(notebook)
     manager = FileContentsManager(root_dir=str(notebook.parent))  # no hook
     manager.save({"type": "notebook", "format": "json", "content": json.loads(_with_session(notebook, _kernelspec(prefix)))},
                  notebook.name)
     assert _outputs(notebook) > 0 and notebook.stat().st_size > 10 * len(committed)
-    assert buildstate.notebook_source(notebook) == key  # no rebuild: the build's checksum ignores outputs
+    assert inputs.notebook_source(notebook) == key  # no rebuild: the build's checksum ignores outputs
     assert subprocess.run(["git", "diff", "--quiet"], cwd=repo).returncode == 0
     _git(repo, "add", "--all")
     assert _git(repo, "status", "--porcelain", "--untracked-files=all") == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from helpers.sources import lor
+from helpers.sources.berlin import lor
 
 
 def test_components_and_kinds_on_a_hand_made_mapping():

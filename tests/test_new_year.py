@@ -85,7 +85,7 @@ def new_year(tmp_path_factory):
 def test_new_year_from_delivery_to_report(new_year):
     root, delivery, correction, migration, population, revised = new_year
     # Before the delivery there are no data for the new year: refused before any kernel starts.
-    refused = _run("helpers.runner.runner", "--year", str(NEW_YEAR), root=root)
+    refused = _run("helpers.runner", "--year", str(NEW_YEAR), root=root)
     assert refused.returncode == 2 and f"Für das Berichtsjahr {NEW_YEAR} liegen keine Daten vor" in refused.stderr
 
     stored = _run("helpers.intake.ingest", str(delivery), root=root)
@@ -102,7 +102,7 @@ def test_new_year_from_delivery_to_report(new_year):
     assert log["new_value"].tolist() == [str(revised)]
 
     # the chapters the assertions read: context, summary (data status), Arbeit und Wirtschaft (gap table)
-    built = _run("helpers.runner.runner", "--year", str(NEW_YEAR), "--ohne-pdf", "--kapitel", "00", "01", "02", root=root)
+    built = _run("helpers.runner", "--year", str(NEW_YEAR), "--ohne-pdf", "--kapitel", "00", "01", "02", root=root)
     assert built.returncode == 0, built.stdout + built.stderr
     html = (root / "outputs" / str(NEW_YEAR) / "report.html").read_text(encoding="utf-8")
     assert f"Integrationsmonitoring Münster {NEW_YEAR}" in html

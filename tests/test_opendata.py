@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from helpers.core import paths
-from helpers.sources import opendata
+from helpers.sources.muenster import opendata
 
 STADTTEILE = set(pd.read_csv(paths.DATA / "areas.csv", dtype=str).query("level == 'stadtteil'")["code"])
 

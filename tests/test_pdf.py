@@ -25,7 +25,7 @@ from helpers.disclosure import suppression
 from helpers.indicators import trend
 from helpers.publish import pdf, stitch, tagged
 from helpers.publish.parts import split_parts
-from helpers.sections.blocks import first_year_shown
+from helpers.sections.lookback import first_year_shown
 from notebook_execution import execute_notebook
 
 YEAR = 2014
@@ -114,8 +114,12 @@ def test_closing_pages(small_pdf):
     for needle in ("Zeichenerklärung", "Quellen und Nutzungsbedingungen", "Prozentpunkte",
                    "SMS – Statistik für Münsters Stadtteile", "Für nicht gewerbliche Zwecke",
                    "Bundesagentur für Arbeit", "Code for Münster", "Nutzungsbedingungen: siehe Quelle",
-                   "Moran's I", "Benjamini-Hochberg", "Spearman", "Sozialraumindex", "Duncan"):
+                   "Vergleichsgruppen", "Brüche in Zeitreihen"):
         assert _flat(needle) in closing, needle
+    # neither chapter shows a spatial method (their notes: tests/test_prose.py, test_report.py), nor the summary
+    for needle in ("Räumliche Verfahren", "Moran's I", "Spearman", "Sozialraumindex", "Duncan"):
+        assert _flat(needle) not in closing, needle
+    assert _flat("Die Zusammenfassung stellt") not in _flat("".join(texts[:start]))
     assert _flat(suppression.active_rule().describe()) in closing
     assert _flat(trend.RULE_TEXT) in closing
 
@@ -248,7 +252,8 @@ def test_a_chapter_rendered_ahead_is_not_rendered_again(tmp_path):
         assert "im:aids" not in head and "<nav class=\"side-nav" not in head  # screen-only aids stay out of the parts
         assert pdf.prerender(head, body, tail, cache, base_url) is True
         assert pdf.prerender(head, body, tail, cache, base_url) is False  # already there
-    assert pdf.prerender(*stitch.prepare_closing(2014, html_cache), cache, base_url) is True  # the closing pages
+    # the closing pages, with the notes recorded beside the report (none here), as write_report reads them
+    assert pdf.prerender(*stitch.prepare_closing(2014, html_cache, records=out), cache, base_url) is True
     html_path = stitch.write_report([a, b], 2014, 2005, target=out / "report.html", stand=STAND, cache=html_cache)
     assert "<!-- im:aids -->" in html_path.read_text(encoding="utf-8")
     # the opening pages' first try (no page numbers yet in a clean cache), while the last parts are set

@@ -14,7 +14,8 @@ import pytest
 from helpers.core import context, fileio, paths
 from helpers.disclosure import checker, disclosed, register
 from helpers.publish import manifest
-from helpers.runner import release, runner, verify
+from helpers.runner import plan as run_plan
+from helpers.runner import release, report, values, verify
 
 pytestmark = pytest.mark.notebooks
 CHAPTERS = ["00", "02"]  # context and Arbeit und Wirtschaft: both have suppressed Stadtteil cells
@@ -25,7 +26,7 @@ def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "OUTPUTS", out)
-        assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+        assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
     return out / "2014"
 
 
@@ -265,10 +266,10 @@ def test_values_asked_for_at_once_are_computed_once(tmp_path, monkeypatch):
 def test_runner_leaves_no_shared_folder_set_behind(monkeypatch, tmp_path):
     monkeypatch.delenv(context.ENV, raising=False)
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    plan = runner.Plan(2014, tmp_path, [], {}, [], "", True, "", True, values_key="abc")
+    plan = run_plan.Plan(2014, tmp_path, [], {}, [], "", True, "", True, values_key="abc")
     (tmp_path / ".work" / "values" / "old").mkdir(parents=True)
-    with runner._use_values_cache(plan):
-        assert context.current().values_cache == runner.values_cache(plan)
+    with values.use_values_cache(plan):
+        assert context.current().values_cache == values.values_cache(plan)
         assert context.current().root == paths.ROOT and context.current().chapter is None  # nothing recorded here
     assert context.ENV not in os.environ and context.current().values_cache is None
     assert not (tmp_path / ".work" / "values" / "old").exists()  # folders of other code or data are removed

@@ -20,7 +20,7 @@ import pytest
 from faults import CRASHED, run_crashing_at
 from helpers.core import fileio, paths
 from helpers.disclosure import checker, disclosed
-from helpers.runner import publication, release, runner
+from helpers.runner import publication, release, report
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.skipif(not hasattr(os, "fork"), reason="forks the process")]
 CHAPTERS = ["05", "06"]  # two of the fastest chapters
@@ -31,7 +31,7 @@ def published(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("outputs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "OUTPUTS", out)
-        assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+        assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
     return out / "2014"
 
 
@@ -139,7 +139,7 @@ def test_a_journal_whose_staged_file_is_lost_ends_in_a_german_error(published, t
     (build / publication.JOURNAL).write_text(json.dumps({"moves": ["report.pdf"], "sha256": {"report.pdf": "0" * 64},
                                                          "delete": []}), encoding="utf-8")
     monkeypatch.setattr(paths, "OUTPUTS", out_root)
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 2
+    assert report.run(2014, chapters=CHAPTERS, pdf=False) == 2
     err = capsys.readouterr().err
     assert "die unterbrochene Veröffentlichung kann nicht abgeschlossen werden, weil report.pdf" in err
     assert "make report FORCE=1" in err and "Traceback" not in err

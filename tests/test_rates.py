@@ -11,8 +11,8 @@ from helpers.core import catalogue, paths, rates
 from helpers.core.model import DataError
 from helpers.disclosure import disclosed
 from helpers.indicators import compute
-from helpers.sections import blocks
-from helpers.sources import rates as rate_source
+from helpers.sections import html_tables, wording
+from helpers.sources.muenster import rates as rate_source
 
 # kreis_einbuergerungsquote_05515_2011-2024_extract.csv, read by hand: 2011 2.2, 2014 2.3, 2019 1.5, 2024 2.5
 BY_HAND = {2011: 2.2, 2014: 2.3, 2019: 1.5, 2024: 2.5}
@@ -49,11 +49,11 @@ def test_a_published_rate_is_published_as_it_is():
 
 def test_the_report_says_it_is_a_published_rate_and_shows_no_counts():
     ind = catalogue.load().indicator("einbuergerungsquote")
-    box = blocks.definition_box(ind)
+    box = html_tables.definition_box(ind)
     assert "Veröffentlichte Quote der amtlichen Statistik" in box and "Zähler" not in box
     assert "Regionaldatenbank Deutschland, Tabelle 12511-04-01-4" in box
     city = disclosed.values(ind, "stadt")
-    text = blocks.key_sentences(ind, city, disclosed.values(ind, "stadtteil"), 2019)
+    text = wording.key_sentences(ind, city, disclosed.values(ind, "stadtteil"), 2019)
     assert text.startswith("2019 lag der Wert „Einbürgerungsquote“ in Münster bei **1,5\u00a0%** "
                            "(veröffentlichte Quote der amtlichen Statistik); 2011 waren es 2,2\u00a0%")
     assert " von " not in text.split(";")[0]

@@ -13,7 +13,7 @@ import pytest
 
 from helpers.core import catalogue, paths
 from helpers.core.formatting import NBSP
-from helpers.runner import runner
+from helpers.runner import plan, report
 from notebook_execution import execute_notebook
 
 pytestmark = pytest.mark.notebooks
@@ -61,7 +61,7 @@ def _parse(html_text: str) -> _Collector:
 def test_every_chapter_present_with_working_toc(built):
     _, html_text = built
     doc = _parse(html_text)
-    chapters = runner.chapter_notebooks()
+    chapters = plan.chapter_notebooks()
     links = [h for h in doc.hrefs if h.startswith("#kapitel-")]
     toc = list(dict.fromkeys(links))
     assert links == toc + toc  # the side contents, then the contents page
@@ -139,7 +139,7 @@ def test_tables_and_figures_name_their_source(built):
 
 def test_other_year_and_parameter_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    assert runner.run(year=1990) == 2  # refused before any kernel starts
+    assert report.run(year=1990) == 2  # refused before any kernel starts
     assert not (tmp_path / "1990").exists()
     nb = paths.NOTEBOOKS / "00_kontext_bevoelkerung.ipynb"
     with pytest.raises(pm.PapermillExecutionError, match="Unbekannte\\(r\\) Parameter: report_yaer"):
@@ -162,7 +162,7 @@ def test_a_failing_chapter_leaves_the_last_good_report(tmp_path, monkeypatch, ca
     (tmp_path / "2014").mkdir()
     (tmp_path / "2014" / "report.html").write_text("old report")
     (tmp_path / "2014" / "manifest.json").write_text("{}")
-    assert runner.run(year=2014, notebooks=[broken]) == 1
+    assert report.run(year=2014, notebooks=[broken]) == 1
     assert (tmp_path / "2014" / "report.html").read_text() == "old report"
     captured = capsys.readouterr()
     assert "99_kaputt.ipynb" in captured.err and "ZeroDivisionError" in captured.err and "kein Bericht" in captured.err
@@ -173,7 +173,7 @@ def test_report_for_an_earlier_year(tmp_path, monkeypatch):
     """make report YEAR=2012: the numbers and the look back follow the parameter (the context chapter,
     the summary with its data status and one Handlungsfeld; every chapter runs in the default report)."""
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    assert runner.run(year=2012, chapters=["00", "01", "03"], pdf=False) == 0  # the PDF: test_pdf.py
+    assert report.run(year=2012, chapters=["00", "01", "03"], pdf=False) == 0  # the PDF: test_pdf.py
     html_text = (tmp_path / "2012" / "report.html").read_text(encoding="utf-8")
     assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2003–2012" in html_text  # long-term unemployment from 2003
     # 62 365 of 296 536 residents had a migration history at the end of 2012 (SMS Migration 2012).
@@ -207,6 +207,11 @@ def test_spatial_analyses_appear_with_real_results_and_caveats(built):
     assert "Lokale Cluster (LISA)" in chapter and "sind es ohne Korrektur, nach Korrektur" in chapter
     assert "45 von 45 Stadtteilen sind eingeordnet" in chapter
     assert "Sozialraumindex 2014 je Stadtteil" in chapter  # its unemployment indicators end in 2014
+    # the chapters showed all four methods and the summary: the closing pages explain each, the guide points there
+    closing = html_text.split('id="methoden"', 1)[1]
+    for note in ("Segregationsindex nach Duncan", "Moran's I und LISA", "Korrelationen", "Sozialraumindex"):
+        assert f"<dt>{note}</dt>" in closing, note
+    assert "Die Zusammenfassung stellt alle Indikatoren mit einer Bewertung ihrer Entwicklung nebeneinander." in html_text
 
 
 def test_correlation_chapter_warns_and_exports(built):

@@ -17,12 +17,17 @@ import pytest
 
 from helpers.core import config, context, paths
 from helpers.indicators import years
-from helpers.runner import buildstate, kernels, runner
+from helpers.intake import staff_texts
+from helpers.runner import alongside, gates, kernels, report
+from helpers.runner import chapter as run_chapter
+from helpers.runner import inputs as run_inputs
+from helpers.runner import plan as run_plan
+from helpers.runner import state as run_state
 
 CHAPTERS = ["05", "06"]  # two of the fastest chapters
 
 
-# --- buildstate on a temporary tree ----------------------------------------------------------------
+# --- the inputs' checksums on a temporary tree ----------------------------------------------------
 
 CONFIG = "chapters:\n  - notebook: 05_test.ipynb\ndisclosure:\n  min_count: {}\n"
 
@@ -42,7 +47,7 @@ def _tree(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def _key(root: Path, data: Path, nb: Path, year: int = 2014, parameters: str = "{}") -> str:
-    return buildstate.collect_inputs([nb], root=root, data=data, parameters={nb.name: parameters},
+    return run_inputs.collect_inputs([nb], root=root, data=data, parameters={nb.name: parameters},
                                      cache=root / "cache").notebook_key(nb.name, year)
 
 
@@ -77,7 +82,7 @@ def test_key_follows_data_rule_and_code(tmp_path, monkeypatch):
     code = tmp_path / "helpers"
     (code / "publish" / "templates").mkdir(parents=True)
     (code / "__init__.py").write_text("")
-    monkeypatch.setattr(buildstate, "code_folder", lambda: code)
+    monkeypatch.setattr(run_inputs, "code_folder", lambda: code)
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("import helpers"))
     nbformat.write(nb, path)
@@ -87,7 +92,7 @@ def test_key_follows_data_rule_and_code(tmp_path, monkeypatch):
     (code / "__pycache__").mkdir()
     (code / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\0")
     assert _key(root, data, path) == _key(root, data, path)  # caches do not count
-    inputs = buildstate.collect_inputs([path], root=root, data=data, cache=root / "cache")
+    inputs = run_inputs.collect_inputs([path], root=root, data=data, cache=root / "cache")
     assert inputs.tables_key(2014) != inputs.notebook_key(path.name, 2014)
 
 
@@ -97,14 +102,14 @@ def test_key_follows_data_rule_and_code(tmp_path, monkeypatch):
 def code_copy(tmp_path, monkeypatch):
     """A copy of the helpers package whose files the tests edit (the import graph is the same)."""
     code = tmp_path / "helpers"
-    shutil.copytree(buildstate.code_folder(), code, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(buildstate, "code_folder", lambda: code)
+    shutil.copytree(run_inputs.code_folder(), code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(run_inputs, "code_folder", lambda: code)
     return code
 
 
 def _chapter_keys(tmp_path: Path) -> tuple[dict[str, str], str]:
-    notebooks = runner.chapter_notebooks()
-    inputs = buildstate.collect_inputs(notebooks, cache=tmp_path / "cache")
+    notebooks = run_plan.chapter_notebooks()
+    inputs = run_inputs.collect_inputs(notebooks, cache=tmp_path / "cache")
     return {nb.stem[:2]: inputs.notebook_key(nb.name, 2014) for nb in notebooks}, inputs.tables_key(2014)
 
 
@@ -137,11 +142,11 @@ def test_editing_core_changes_every_key_and_templates_none(tmp_path, code_copy):
 def test_reach_follows_imports_and_parent_packages():
     imports = {"helpers": [], "helpers.a": ["helpers.b.c"], "helpers.b": [], "helpers.b.c": ["helpers.d"],
                "helpers.d": [], "helpers.e": []}
-    assert buildstate.reach({"helpers.a"}, imports) == {"helpers", "helpers.a", "helpers.b", "helpers.b.c", "helpers.d"}
-    assert buildstate.reach({"helpers.b.c.NAME"}, imports) == {"helpers", "helpers.b", "helpers.b.c", "helpers.d"}
-    assert buildstate.module_of("sections/explorer.py") == "helpers.sections.explorer"
-    assert buildstate.module_of("core/__init__.py") == "helpers.core"
-    assert buildstate.module_of("publish/templates/monitoring/report.css") == "helpers.publish"
+    assert run_inputs.reach({"helpers.a"}, imports) == {"helpers", "helpers.a", "helpers.b", "helpers.b.c", "helpers.d"}
+    assert run_inputs.reach({"helpers.b.c.NAME"}, imports) == {"helpers", "helpers.b", "helpers.b.c", "helpers.d"}
+    assert run_inputs.module_of("sections/explorer.py") == "helpers.sections.explorer"
+    assert run_inputs.module_of("core/__init__.py") == "helpers.core"
+    assert run_inputs.module_of("publish/templates/monitoring/report.css") == "helpers.publish"
 
 
 def test_notebook_imports_are_read_from_code_cells(tmp_path):
@@ -152,7 +157,7 @@ def test_notebook_imports_are_read_from_code_cells(tmp_path):
         nbformat.v4.new_code_cell("def f():\n    from helpers.core.paths import ROOT\n    return ROOT")])
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, path)
-    assert buildstate.notebook_imports(path) == {
+    assert run_inputs.notebook_imports(path) == {
         "helpers.sections", "helpers.sections.explorer", "helpers.sections.parameters", "helpers.core.paths",
         "helpers.core.paths.ROOT"}
 
@@ -175,14 +180,14 @@ def _declared(tmp_path: Path, text: str) -> tuple[Path, Path]:
 def test_the_committed_configuration_declares_every_chapter_in_order():
     chapters = config.chapters()
     assert [c.number for c in chapters] == [f"{i:02d}" for i in range(15)]
-    assert runner.chapter_notebooks() == [paths.NOTEBOOKS / c.notebook for c in chapters]
+    assert run_plan.chapter_notebooks() == [paths.NOTEBOOKS / c.notebook for c in chapters]
     for chapter in chapters:  # the title of each entry is the notebook's heading
         nb = nbformat.read(paths.NOTEBOOKS / chapter.notebook, as_version=4)
         heading = next(c.source for c in nb.cells if c.cell_type == "markdown").splitlines()[0]
         assert heading == f"# {chapter.title}"
-    assert runner.chapter_parameters(paths.NOTEBOOKS / "07_stadtteil_und_quartiersentwicklung.ipynb") == {
+    assert run_plan.chapter_parameters(paths.NOTEBOOKS / "07_stadtteil_und_quartiersentwicklung.ipynb") == {
         "sozialraum_zeitraum": 2, "sozialraum_mindestbevoelkerung": 300}
-    assert runner.chapter_parameters(paths.NOTEBOOKS / "02_arbeit_und_wirtschaft.ipynb") == {}
+    assert run_plan.chapter_parameters(paths.NOTEBOOKS / "02_arbeit_und_wirtschaft.ipynb") == {}
 
 
 def test_a_chapter_missing_from_the_configuration_is_not_run(tmp_path):
@@ -221,7 +226,7 @@ def test_a_config_naming_a_missing_notebook_stops_before_any_kernel(tmp_path, mo
     monkeypatch.setattr(paths, "CONFIG_YAML", path)
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
     start = time.perf_counter()
-    assert runner.main(["--year", "2014", "--ohne-pdf"]) == 2
+    assert report.main(["--year", "2014", "--ohne-pdf"]) == 2
     assert time.perf_counter() - start < 5
     assert "Fehler:" in (err := capsys.readouterr().err) and "09_fehlt.ipynb fehlen" in err
     assert not (tmp_path / "outputs" / "2014").exists()
@@ -291,7 +296,7 @@ def test_the_default_year_follows_the_configured_indicators(monkeypatch):
     (2005, "Für das Berichtsjahr 2005 lässt sich kein Bericht erstellen. Kapitel 14_zusammenhaenge braucht")])
 def test_a_refused_year_exits_2_with_the_available_years_and_no_kernel(tmp_path, year, reason):
     env = context.RunContext(outputs=tmp_path).environ()
-    done = subprocess.run([sys.executable, "-m", "helpers.runner.runner", "--year", str(year), "--ohne-pdf"], env=env,
+    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--year", str(year), "--ohne-pdf"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"Fehler: {reason}")
@@ -303,7 +308,7 @@ def test_a_refused_year_exits_2_with_the_available_years_and_no_kernel(tmp_path,
 def test_the_first_offered_year_builds(tmp_path, monkeypatch):
     """2008: the context chapter and the one whose needs decide the first year (14)."""
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    assert runner.run(2008, chapters=["00", "14"], pdf=False) == 0
+    assert report.run(2008, chapters=["00", "14"], pdf=False) == 0
     assert (tmp_path / "2008" / "report.html").is_file() and (tmp_path / "2008" / "manifest.json").is_file()
 
 
@@ -329,7 +334,7 @@ def first_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("outputs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "OUTPUTS", out)
-        assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+        assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
     manifest = json.loads((out / "2014" / "manifest.json").read_text(encoding="utf-8"))
     return out, manifest
 
@@ -340,10 +345,10 @@ def test_incremental_rebuilds(first_build, tmp_path, monkeypatch, capsys):
     year_dir = out / "2014"
     monkeypatch.setattr(paths, "OUTPUTS", out)
     capsys.readouterr()
-    names = {nb.name for nb in runner.select_notebooks(CHAPTERS)}
+    names = {nb.name for nb in run_plan.select_notebooks(CHAPTERS)}
 
     start = time.perf_counter()
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
     took = time.perf_counter() - start
     text = capsys.readouterr().out
     print(f"nothing changed, in-process: {took:.2f} s")
@@ -351,22 +356,22 @@ def test_incremental_rebuilds(first_build, tmp_path, monkeypatch, capsys):
 
     env = context.RunContext(outputs=out).environ()
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "helpers.runner.runner", "--year", "2014", "--kapitel", *CHAPTERS,
+    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--year", "2014", "--kapitel", *CHAPTERS,
                            "--ohne-pdf"], env=env, capture_output=True, text=True)
     took = time.perf_counter() - start
     print(f"nothing changed, command: {took:.2f} s")
     assert done.returncode == 0 and "Nichts zu tun" in done.stdout, done.stderr
     assert took < 3  # < 2 s on a quiet machine; loaded CI workers get some slack
-    assert runner.run(1990, chapters=CHAPTERS, pdf=False) == 2  # a recorded state never skips the year check
+    assert report.run(1990, chapters=CHAPTERS, pdf=False) == 2  # a recorded state never skips the year check
 
     for path in [*year_dir.rglob("*")]:  # new file times, same contents
         if path.is_file():
             os.utime(path, None)
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
     assert "Nichts zu tun" in capsys.readouterr().out
 
     (year_dir / "report.html").unlink()  # re-stitched from the executed chapters, none re-executed
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
     text = capsys.readouterr().out
     assert _executed(text) == set() and _reused(text) == names and (year_dir / "report.html").is_file()
     assert "0 von 2 Kapiteln werden ausgeführt" in text
@@ -374,21 +379,21 @@ def test_incremental_rebuilds(first_build, tmp_path, monkeypatch, capsys):
     copies = tmp_path / "notebooks"
     shutil.copytree(paths.NOTEBOOKS, copies)
     chosen = [copies / name for name in sorted(names)]
-    assert runner.run(2014, notebooks=chosen, pdf=False) == 0  # same sources: nothing to do
+    assert report.run(2014, notebooks=chosen, pdf=False) == 0  # same sources: nothing to do
     assert "Nichts zu tun" in capsys.readouterr().out
     nb = nbformat.read(chosen[0], as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("Ein neuer Absatz."))
     nbformat.write(nb, chosen[0])
-    assert runner.run(2014, notebooks=chosen, pdf=False) == 0
+    assert report.run(2014, notebooks=chosen, pdf=False) == 0
     text = capsys.readouterr().out
     assert _executed(text) == {chosen[0].name} and _reused(text) == {chosen[1].name}
     assert "Ein neuer Absatz." in (year_dir / "report.html").read_text(encoding="utf-8")
 
-    assert runner.main(["--year", "2014", "--kapitel", *CHAPTERS, "--ohne-pdf", "--force"]) == 0
+    assert report.main(["--year", "2014", "--kapitel", *CHAPTERS, "--ohne-pdf", "--force"]) == 0
     text = capsys.readouterr().out
     assert _executed(text) == names and "2 von 2 Kapiteln werden ausgeführt" in text
-    state = buildstate.load_state(year_dir)
-    assert set(state["notebooks"]) == names and all(e["seconds"] > 0 for e in state["notebooks"].values())
+    state = run_state.load(year_dir)
+    assert set(state.chapters) == names and all(e.seconds > 0 for e in state.chapters.values())
 
 
 @pytest.mark.notebooks
@@ -402,13 +407,13 @@ def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capfd):
     nb.cells[0].metadata["tags"] = ["parameters"]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, broken)
-    good = runner.select_notebooks(["05"])[0]
+    good = run_plan.select_notebooks(["05"])[0]
     year_dir = tmp_path / "outputs" / "2014"
     year_dir.mkdir(parents=True)
     (year_dir / "report.html").write_text("old report")
     (year_dir / "manifest.json").write_text("{}")  # a complete earlier report: it stays
 
-    assert runner.run(2014, notebooks=[good, broken], pdf=False) == 1
+    assert report.run(2014, notebooks=[good, broken], pdf=False) == 1
     captured = capfd.readouterr()
     assert _executed(captured.out) == {good.name, broken.name}
     assert f"{good.name}" in captured.out and "FEHLER" in captured.out
@@ -426,10 +431,10 @@ def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capfd):
     assert "  Kapitel:  2 (2 ausgeführt, 0 unverändert, 1 fehlgeschlagen)" in captured.out
     assert "  Bericht:  kein neuer erstellt; der vorherige vom " in captured.out
     assert "bleibt unverändert: " in captured.out and not (year_dir / ".work" / "publish").exists()
-    state = buildstate.load_state(year_dir)
-    assert good.name in state["notebooks"] and broken.name not in state["notebooks"]
+    state = run_state.load(year_dir)
+    assert good.name in state.chapters and broken.name not in state.chapters
 
-    assert runner.run(2014, notebooks=[good, broken], pdf=False) == 1  # the failed one runs again, the good one not
+    assert report.run(2014, notebooks=[good, broken], pdf=False) == 1  # the failed one runs again, the good one not
     captured = capfd.readouterr()
     assert _executed(captured.out) == {broken.name} and _reused(captured.out) == {good.name}
 
@@ -437,7 +442,7 @@ def test_a_failing_chapter_beside_a_good_one(tmp_path, monkeypatch, capfd):
 @pytest.mark.notebooks
 def test_unknown_chapter_is_refused_before_any_kernel(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    assert runner.run(2014, chapters=["77"]) == 2
+    assert report.run(2014, chapters=["77"]) == 2
     assert "Unbekanntes Kapitel '77'" in capsys.readouterr().err
     assert not (tmp_path / "2014").exists()
 
@@ -459,7 +464,7 @@ def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
                    "from ipykernel.connect import get_connection_info\n"
                    "info = get_connection_info(unpack=True)\nprint(info['transport'], info['ip'])")
     try:
-        result = runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014))
+        result = run_chapter.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014))
         assert result.error == ""
         transport, ip = nbformat.read(tmp_path / "out.ipynb", 4).cells[-1].outputs[0]["text"].split()
         assert transport == "ipc" and Path(ip).name == "k" and Path(ip).parent.name.startswith("im-kernel-")
@@ -511,7 +516,7 @@ def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, mo
     monkeypatch.setattr(kernels, "kernel_for", kernel_silent_once)
     monkeypatch.setattr(pm, "execute_notebook", lambda source, target, **kwargs: Path(target).write_text("{}"))
     nb = _notebook(tmp_path / "nb" / "97_x.ipynb")
-    assert runner.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014)).error == ""
+    assert run_chapter.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014)).error == ""
     assert len(starts) == 2 and (tmp_path / "out.ipynb").read_text() == "{}"
 
     starts.clear()
@@ -521,7 +526,7 @@ def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, mo
         raise RuntimeError(message)
 
     monkeypatch.setattr(kernels, "kernel_for", kernel_always_silent)
-    result = runner.execute(nb, tmp_path / "out2.ipynb", context.RunContext(root=tmp_path, year=2014))
+    result = run_chapter.execute(nb, tmp_path / "out2.ipynb", context.RunContext(root=tmp_path, year=2014))
     assert len(starts) == 2
     assert result.error == f"RuntimeError: {message}"
 
@@ -538,7 +543,7 @@ def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
     monkeypatch.setattr(kernels, "kernel_for", lambda run, cwd, modules: _FakeKernel())
     monkeypatch.setattr(pm, "execute_notebook", failing)
     nb = _notebook(tmp_path / "nb" / "96_x.ipynb")
-    result = runner.execute(nb, tmp_path / "2014" / "notebooks" / "96_x.ipynb", context.RunContext(root=tmp_path, year=2014))
+    result = run_chapter.execute(nb, tmp_path / "2014" / "notebooks" / "96_x.ipynb", context.RunContext(root=tmp_path, year=2014))
     assert result.error == "RuntimeError: some other problem"
     assert len(calls) == 1
     assert result.log == str(tmp_path / "2014" / "logs" / "96_x.log")
@@ -564,9 +569,9 @@ def test_a_chapter_does_not_see_what_the_chapter_before_it_left_in_the_warm_kern
                        "from helpers.core import context, paths\nprint(context.current().chapter, paths.OUTPUTS.name)")
     run = context.RunContext(root=tmp_path, year=2014, outputs=tmp_path / "side" / "01_a", chapter="01_a")
     try:
-        assert runner.execute(first, tmp_path / "out" / "01_a.ipynb", run).error == ""
+        assert run_chapter.execute(first, tmp_path / "out" / "01_a.ipynb", run).error == ""
         after = run.replace(outputs=tmp_path / "side" / "02_b", chapter="02_b")
-        assert runner.execute(second, tmp_path / "out" / "02_b.ipynb", after).error == ""
+        assert run_chapter.execute(second, tmp_path / "out" / "02_b.ipynb", after).error == ""
     finally:
         kernels.close_all()
     seen_first = nbformat.read(tmp_path / "out" / "01_a.ipynb", 4).cells
@@ -585,9 +590,9 @@ def test_a_chapter_that_crashes_its_kernel_costs_only_that_chapter(tmp_path):
     after = _notebook(tmp_path / "nb" / "02_after.ipynb", "print('weiter')")
     run = context.RunContext(root=tmp_path, year=2014)
     try:
-        failed = runner.execute(crash, tmp_path / "2014" / "notebooks" / "01_crash.ipynb", run)
+        failed = run_chapter.execute(crash, tmp_path / "2014" / "notebooks" / "01_crash.ipynb", run)
         assert "DeadKernelError" in failed.error
-        assert runner.execute(after, tmp_path / "2014" / "notebooks" / "02_after.ipynb", run).error == ""
+        assert run_chapter.execute(after, tmp_path / "2014" / "notebooks" / "02_after.ipynb", run).error == ""
     finally:
         kernels.close_all()
     assert nbformat.read(tmp_path / "2014" / "notebooks" / "02_after.ipynb", 4).cells[-1].outputs[0]["text"] == "weiter\n"
@@ -598,7 +603,7 @@ def test_a_chapter_that_crashes_its_kernel_costs_only_that_chapter(tmp_path):
 
 def test_the_longest_chapters_go_first():
     names = [Path(n) for n in ("00_a.ipynb", "01_b.ipynb", "02_c.ipynb", "03_new.ipynb")]
-    order = runner.longest_first(names, {"00_a.ipynb": 3.0, "01_b.ipynb": 11.7, "02_c.ipynb": 3.0})
+    order = run_plan.longest_first(names, {"00_a.ipynb": 3.0, "01_b.ipynb": 11.7, "02_c.ipynb": 3.0})
     assert [nb.name for nb in order] == ["03_new.ipynb", "01_b.ipynb", "00_a.ipynb", "02_c.ipynb"]
 
 
@@ -611,10 +616,10 @@ def test_dask_scheduler_gives_the_local_result(first_build, tmp_path, monkeypatc
     shutil.copytree(built / "2014", tmp_path / "2014", ignore=shutil.ignore_patterns("notebooks"))
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
                                   host="127.0.0.1") as cluster:
-        assert runner.run(2014, chapters=CHAPTERS, pdf=False, scheduler=cluster.scheduler_address) == 0
+        assert report.run(2014, chapters=CHAPTERS, pdf=False, scheduler=cluster.scheduler_address) == 0
     text = capsys.readouterr().out
     assert f"Scheduler {cluster.scheduler_address}" in text
-    assert _executed(text) == {nb.name for nb in runner.select_notebooks(CHAPTERS)}
+    assert _executed(text) == {nb.name for nb in run_plan.select_notebooks(CHAPTERS)}
     assert len(list((tmp_path / "2014" / "notebooks").glob("*.ipynb"))) == 2
     remote = json.loads((tmp_path / "2014" / "manifest.json").read_text(encoding="utf-8"))
     assert (tmp_path / "2014" / "report.html").is_file()
@@ -658,11 +663,11 @@ def test_a_failed_cell_is_counted_as_in_the_chapter(tmp_path, before):
     executed.parent.mkdir(parents=True)
     with pytest.raises(PapermillExecutionError) as caught:
         raise_for_execution_errors(nb, str(executed))  # writes the executed notebook as papermill does
-    line, log = runner._describe_failure(caught.value, tmp_path / "07_x.ipynb", executed)
+    line, log = run_chapter.describe_failure(caught.value, tmp_path / "07_x.ipynb", executed)
     assert line == f"Zelle {2 + before}: ZeroDivisionError: division by zero"
     assert "    def f():\n        return 1 / 0\n    f()" in log
     assert "ZeroDivisionError: division by zero" in log and "\x1b" not in log
-    assert runner.failure_log(executed) == tmp_path / "outputs" / "2014" / "logs" / "07_x.log"
+    assert run_chapter.failure_log(executed) == tmp_path / "outputs" / "2014" / "logs" / "07_x.log"
 
 
 @pytest.mark.notebooks
@@ -698,21 +703,21 @@ def test_a_final_publication_refuses_drafts_and_stale_typed_numbers(first_build,
     text.write_text("Der Anteil lag 2014 bei 52,3 %.\n", encoding="utf-8")  # a draft, with a typo
     capsys.readouterr()
 
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # refused before anything runs
+    assert report.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # refused before anything runs
     err = capsys.readouterr().err
     assert "Eine Ausgabe für 2014 ist nicht möglich, solange Texte Entwürfe sind:" in err
     assert str(text.name) in err and "texts freigeben --jahr 2014" in err
 
-    texts.release(2014, None)
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # nothing else changed: still checked
+    staff_texts.release(2014, None)
+    assert report.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # nothing else changed: still checked
     err = capsys.readouterr().err
     assert "1 Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:" in err
     assert f"{text}, Zeile 4: „52,3 %“ passt zu keiner veröffentlichten Zahl" in err and "am nächsten: 52,8" in err
 
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False, force=True) == 0  # not final: "warnen" lets it pass …
+    assert report.run(2014, chapters=CHAPTERS, pdf=False, force=True) == 0  # not final: "warnen" lets it pass …
     assert f"  Hinweis: {text}, Zeile 4: „52,3 %“ passt zu keiner" in capsys.readouterr().out  # … with a hint
     text.write_text("---\nstatus: freigegeben\n---\nDer Anteil lag 2014 bei 52,8 %.\n", encoding="utf-8")
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 0
+    assert report.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 0
 
 
 @pytest.mark.notebooks
@@ -721,15 +726,15 @@ def test_a_changed_text_reruns_only_the_chapter_that_looked_for_it(first_build, 
     text re-runs only the chapters that looked for it, a text of another year none."""
     out, _ = first_build
     monkeypatch.setattr(paths, "OUTPUTS", out)
-    plan, state = runner._plan_run(2014, None, CHAPTERS, pdf=False, force=False)
+    plan, state = run_plan.plan_run(2014, None, CHAPTERS, pdf=False, force=False)
     assert plan.nothing_to_do
     first, second = plan.notebooks
-    noted = {nb.name: state["notebooks"][nb.name]["texts"] for nb in plan.notebooks}
+    noted = {nb.name: state.chapters[nb.name].texts for nb in plan.notebooks}
     assert all(noted[nb.name] and set(noted[nb.name].values()) == {""} for nb in plan.notebooks)  # 2014 has no texts
     assert all(name.startswith("texte/2014/") for nb in plan.notebooks for name in noted[nb.name])
     looked_for = sorted(set(noted[first.name]) - set(noted[second.name]))[0]
 
-    real = buildstate.collect_inputs
+    real = run_inputs.collect_inputs
 
     def with_texts(extra: dict[str, str]):
         def collect(*args, **kwargs):
@@ -737,13 +742,13 @@ def test_a_changed_text_reruns_only_the_chapter_that_looked_for_it(first_build, 
             return dataclasses.replace(inputs, texts={**inputs.texts, **extra})
         return collect
 
-    monkeypatch.setattr(buildstate, "collect_inputs", with_texts({"texte/2019/einleitung.md": "0" * 64}))
-    assert runner._plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0].nothing_to_do  # another year's text
-    monkeypatch.setattr(buildstate, "collect_inputs", with_texts({looked_for: "1" * 64}))
-    plan = runner._plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0]
+    monkeypatch.setattr(run_inputs, "collect_inputs", with_texts({"texte/2019/einleitung.md": "0" * 64}))
+    assert run_plan.plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0].nothing_to_do  # another year's text
+    monkeypatch.setattr(run_inputs, "collect_inputs", with_texts({looked_for: "1" * 64}))
+    plan = run_plan.plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0]
     assert plan.todo == [first] and not plan.report_ok
-    monkeypatch.setattr(buildstate, "collect_inputs", with_texts({"texte/2014/indikatoren/mv_anteil.md": "2" * 64}))
-    plan = runner._plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0]
+    monkeypatch.setattr(run_inputs, "collect_inputs", with_texts({"texte/2014/indikatoren/mv_anteil.md": "2" * 64}))
+    plan = run_plan.plan_run(2014, None, CHAPTERS, pdf=False, force=False)[0]
     assert plan.todo == [] and not plan.report_ok  # shown by neither chapter: only the manifest changes
 
 
@@ -767,7 +772,7 @@ def test_a_broken_text_stops_the_run_before_any_kernel(tmp_path, monkeypatch, ca
     bad = tmp_path / "texte" / "2014" / relative
     bad.parent.mkdir(parents=True)
     bad.write_text(content, encoding="utf-8")
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 1
+    assert report.run(2014, chapters=CHAPTERS, pdf=False) == 1
     captured = capsys.readouterr()
     assert captured.err.startswith(f"Fehler in den Texten der Verwaltung: {bad}{message}")
     assert "Traceback" not in captured.err
@@ -779,19 +784,19 @@ def test_the_texts_are_checked_again_only_after_a_change(tmp_path, monkeypatch):
     code are those of the last passed check skips it; any change of a text checks again."""
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path / "outputs")
     checks = []
-    monkeypatch.setattr(runner, "_texts_refused", lambda year: checks.append(year) or False)
-    monkeypatch.setattr(runner, "_build", lambda *args: 0)  # no kernels: only the decision before them
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    monkeypatch.setattr(gates, "texts_refused", lambda year: checks.append(year) or False)
+    monkeypatch.setattr(report, "_execute_and_publish", lambda *args: 0)  # no kernels: only the decision before them
+    assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
     assert checks == [2014]
-    real = buildstate.collect_inputs
+    real = run_inputs.collect_inputs
 
     def with_text(*args, **kwargs):
         inputs = real(*args, **kwargs)
         return dataclasses.replace(inputs, texts={**inputs.texts, "texte/2014/einleitung.md": "3" * 64})
 
-    monkeypatch.setattr(buildstate, "collect_inputs", with_text)
-    assert runner.run(2014, chapters=CHAPTERS, pdf=False) == 0
+    monkeypatch.setattr(run_inputs, "collect_inputs", with_text)
+    assert report.run(2014, chapters=CHAPTERS, pdf=False) == 0
     assert checks == [2014, 2014]
 
 
@@ -803,9 +808,9 @@ def test_a_part_prepared_during_the_tables_export_links_the_tables_it_will_write
     seen = []
     monkeypatch.setattr(stitch, "prepare_chapter", lambda path, year, number, cache, tables: seen.append(list(tables)))
     nb = tmp_path / "notebooks" / "01_a.ipynb"
-    plan = runner.Plan(2014, tmp_path / "out" / "2014", [nb], {}, [nb], "", False, "", False)
+    plan = run_plan.Plan(2014, tmp_path / "out" / "2014", [nb], {}, [nb], "", False, "", False)
     (plan.out / "tables").mkdir(parents=True)
     (plan.out / "tables" / "eigene_tabelle.csv").write_text("a\n", encoding="utf-8")  # a chapter's own, published
-    runner._prepare_part(plan, nb, None, exporting=True)
-    runner._prepare_part(plan, nb, None, exporting=False)
+    alongside.prepare_part(plan, nb, None, exporting=True)
+    alongside.prepare_part(plan, nb, None, exporting=False)
     assert seen == [["eigene_tabelle.csv", "indikatoren_2014.csv", "indikatoren_2014.xlsx"], ["eigene_tabelle.csv"]]

@@ -16,7 +16,7 @@ import pytest
 from libpysal.weights import Queen
 
 from helpers.core import context, paths
-from helpers.sources import scale_city
+from helpers.sources.demo import scale_city
 
 N = 60
 
@@ -118,7 +118,7 @@ def test_muenster_cells_mode(tmp_path):
 def test_two_chapters_on_60_areas(city):
     """The chapters must not assume 45 Stadtteile (nor Münster's city code)."""
     env = context.RunContext(root=city, outputs=city / "outputs").environ()
-    done = subprocess.run([sys.executable, "-m", "helpers.runner.runner", "--ohne-pdf", "--kapitel", "05", "06"],
+    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--ohne-pdf", "--kapitel", "05", "06"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (city / "outputs" / "2014" / "report.html").exists()
@@ -127,7 +127,7 @@ def test_two_chapters_on_60_areas(city):
 def test_stadtzellen_do_not_capture_stadtteil_names_in_deliveries():
     """15 Stadtzellen share their Stadtteil's name (e.g. 681 Sprakel): a delivery by name means the Stadtteil."""
     from helpers.intake.validation import Context
-    from helpers.sources.areas import normalise_name
+    from helpers.sources.area_names import normalise_name
 
     context = Context.load()
     assert context.by_name[normalise_name("Sprakel")] == (("stadtteil", "68"),)

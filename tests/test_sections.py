@@ -6,7 +6,10 @@ computed, records its cells when displayed, and displays what the report always 
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
+import pkgutil
 import re
 from pathlib import Path
 
@@ -16,9 +19,11 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import display
 from IPython.utils.capture import capture_output
 
+from helpers import sections
 from helpers.core import catalogue, context, paths
 from helpers.disclosure import disclosed, register
-from helpers.sections import blocks, overview
+from helpers.sections import blocks, html_tables, overview
+from helpers.sections.results import HandlungsfeldSection, IndicatorSection
 from helpers.sections.shown import Shown
 
 YEAR = 2014
@@ -119,7 +124,7 @@ def _shown(result: Shown) -> list:
 
 def test_indicator_section_holds_the_disclosed_values_it_shows():
     section = blocks.indicator_section("mv_anteil", YEAR)
-    assert isinstance(section, blocks.IndicatorSection)
+    assert isinstance(section, IndicatorSection)
     assert (section.indicator.id, section.report_year, section.year) == ("mv_anteil", YEAR, YEAR)
     assert sorted(section.tables) == ["abstand", "karte", "text", "zeitreihe"]
     assert sorted(section.figures) == ["karte", "zeitreihe"]
@@ -155,7 +160,7 @@ def test_gap_table_data_hand_checked():
 
 def test_computing_records_nothing_and_displaying_records_what_is_shown(chapter_env):
     section = blocks.indicator_section("mv_anteil", YEAR)
-    blocks.gap_table(section.indicator, section.city, YEAR)
+    html_tables.gap_table(section.indicator, section.city, YEAR)
     assert not chapter_env.exists(), "a result that is only computed must publish nothing"
 
     _shown(section)
@@ -218,6 +223,7 @@ def test_a_series_with_one_year_is_shown_as_its_value_not_as_a_chart():
 
 def test_handlungsfeld_convenience_returns_the_sections(chapter_env):
     chapter = blocks.handlungsfeld("sport", YEAR)
+    assert isinstance(chapter, HandlungsfeldSection)
     assert list(chapter.sections) == [i.id for i in catalogue.load().for_handlungsfeld("sport")]
     assert [p.content for p in chapter.parts][1:] == list(chapter.sections.values())
     assert not chapter_env.exists()
@@ -260,3 +266,19 @@ def test_summary_holds_its_table_and_records_its_cells(chapter_env):
     mv = records[(records["indicator"] == "mv_anteil") & (records["group"] == "total")]
     # the value (2014) and its changes over one and five years (no value for 2004)
     assert mv.set_index("year")["value"].to_dict() == {2009: 20.8, 2013: 21.3, 2014: 21.7}
+
+
+# --- the examples in the docstrings --------------------------------------------------------------------
+
+#: Modules whose docstrings must hold runnable examples (the others may have some, skipped or not).
+WITH_EXAMPLES = {"alt_texts", "blocks", "html_tables", "overview", "results", "selection", "wording"}
+
+
+@pytest.mark.parametrize("name", sorted(m.name for m in pkgutil.iter_modules(sections.__path__)))
+def test_docstring_examples_run(name, chapter_env):
+    """The sections' examples are true, as those of helpers.stats; computing a section records nothing."""
+    module = importlib.import_module(f"helpers.sections.{name}")
+    failures, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert failures == 0
+    assert attempted > 0 or name not in WITH_EXAMPLES
+    assert not chapter_env.exists()

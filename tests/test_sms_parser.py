@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.sources import sms
-from helpers.sources.sms_text import (
+from helpers.sources.muenster import sms
+from helpers.sources.muenster.sms_text import (
     Cell,
     Line,
     SmsParseError,
@@ -150,7 +150,7 @@ def test_unknown_area_is_an_error_naming_file_and_line() -> None:
     with pytest.raises(SmsParseError) as err:
         sms.parse_text(page, "SMS_Migration_2012.pdf.txt", "Migration", 2012)
     assert "SMS_Migration_2012.pdf.txt, Zeile 10: unbekannter Stadtteil 'Überwassr'" in str(err.value)
-    assert "areas.py als Alias eintragen" in str(err.value)
+    assert "helpers/sources/muenster/hierarchy.py als Alias eintragen" in str(err.value)
     with pytest.raises(SmsParseError, match="unbekannte Stadtteil-Nummer '35'"):
         area_of_label("35 Irgendwo", "f, Zeile 3")
 
@@ -264,7 +264,7 @@ def test_derived_totals_fill_only_missing_years_and_check_printed_ones():
     """migration = foreign + german_mig_personal + german_mig_inherited where only parts are printed."""
     import pandas as pd
 
-    from helpers.sources.sms import derive_sums
+    from helpers.sources.muenster.sms import derive_sums
 
     def row(year, origin, value):
         return dict(year=year, area_level="stadtteil", area_code="11", measure="population", sex="total",

@@ -8,7 +8,7 @@ import pytest
 from helpers.core import catalogue, observations, paths
 from helpers.core.model import OBSERVATIONS
 from helpers.indicators import compute
-from helpers.sources import synthetic
+from helpers.sources.demo import synthetic
 
 CAT = catalogue.load()
 SYNTHETIC = [i for i in CAT.indicators if i.synthetic]
@@ -58,7 +58,7 @@ def test_no_measure_overlaps_the_real_data(real, generated):
 
 
 def test_guard_rejects_a_real_measure_name(real, monkeypatch):
-    monkeypatch.setitem(synthetic.MEASURES, "unemployed", synthetic.City(size=10))
+    monkeypatch.setitem(synthetic.MEASURES, "unemployed", synthetic.MEASURES["publications"])
     with pytest.raises(synthetic.SyntheticDataError, match="unemployed"):
         synthetic.generate(CAT, real)
 
@@ -169,3 +169,41 @@ def test_the_demo_years_end_with_the_real_population_by_migration_history(real):
     with pytest.raises(synthetic.SyntheticDataError, match="Die Demodaten decken 2010–2019 ab, die realen Daten "
                                                            "zur Bevölkerung mit Migrationsvorgeschichte enden 2014"):
         synthetic.check_years(real[real["year"] <= 2014])
+
+
+def test_the_parameters_are_data_beside_the_generator():
+    """The tuned values live in parameters.yml (shipped as package data), not in the code."""
+    from helpers.sources.demo import parameters
+
+    assert parameters.PARAMETERS_FILE.name == "parameters.yml" and parameters.PARAMETERS_FILE.is_file()
+    assert synthetic.PARAMETERS == parameters.load()
+    assert f"Seed {synthetic.SEED})" in synthetic.SOURCE and synthetic.YEARS == tuple(range(2010, 2020))
+    # a value the file leaves out takes its kind's default; one it gives overrides it
+    assert synthetic.MEASURES["hate_crimes"].rate.p == 0.00006 and synthetic.MEASURES["hate_crimes"].rate.odds == 1.0
+    assert synthetic.MEASURES["publications"].growth == 1.02 and synthetic.MEASURES["publications"].female == 0.5
+    assert synthetic.MEASURES["seu_examined"].factor == 1 / 3
+    assert synthetic.AGE_PROFILE["15-64"] == (None, 1.00, 1.15, 0.510, False)
+
+
+@pytest.mark.parametrize("change, message", [
+    (("p: 0.00006", "p: 6e-5"), "measures.hate_crimes.rate.p: '6e-5' ist keine Zahl"),
+    (("kind: city, size: 420", "kind: city, sice: 420"), "measures.publications: unbekannte(r) Schlüssel sice"),
+    (("kind: city, size: 420", "kind: town, size: 420"), "measures.publications: kind 'town' unbekannt"),
+    (("base: publications,", "base: publication,"), "measures.publications_multilingual: Basis 'publication' ist nicht"),
+    (("{kind: derived, base: residents, factor: 0.975, sd: 0.005}", "{kind: derived, base: residents, sd: 0.005}"),
+     "measures.persons: es fehlt factor"),
+    (("share: {migration: [0.07, 0.006]}", "share: {migration: 0.07}"),
+     "measures.volunteers_placed.share.migration: erwartet [Anteil im ersten Jahr, Änderung je Jahr]"),
+    (('"65+": {share: 0.170,', '"65+": {anteil: 0.170,'), "age_profile.65+: unbekannt anteil; es fehlt share"),
+    (("seed: 20250226", "saat: 20250226"), "unbekannt saat; es fehlt seed"),
+])
+def test_a_bad_parameter_file_names_the_measure_and_key(tmp_path, change, message):
+    from helpers.sources.demo import parameters
+
+    text = parameters.PARAMETERS_FILE.read_text(encoding="utf-8")
+    assert change[0] in text
+    bad = tmp_path / "parameters.yml"
+    bad.write_text(text.replace(change[0], change[1], 1), encoding="utf-8")
+    with pytest.raises(parameters.ParameterError) as err:
+        parameters.load(bad)
+    assert str(err.value).startswith("parameters.yml: ") and message in str(err.value)

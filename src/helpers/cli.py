@@ -115,7 +115,7 @@ def run_data(argv: list[str]) -> int:
 
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
-            _module_main("helpers.runner.runner")),
+            _module_main("helpers.runner.__main__")),
     Command("release", ("ausgabe",), "eine Ausgabe veröffentlichen: geprüft, nummeriert, nie überschrieben",
             _module_main("helpers.runner.edition")),
     Command("test", ("testen",), "alle Tests ausführen (zwei Prozesse)", run_tests),
@@ -126,9 +126,9 @@ COMMANDS = (
     Command("ingest", ("einlesen",), "Datenlieferungen prüfen und speichern",
             _module_main("helpers.intake.ingest")),
     Command("texts", ("texte",), "Einordnungen und Empfehlungen: Entwürfe übernehmen, freigeben, auflisten",
-            _module_main("helpers.core.texts")),
+            _module_main("helpers.intake.staff_texts")),
     Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
-            _module_main("helpers.core.citycheck")),
+            _module_main("helpers.intake.citycheck")),
     Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
     Command("bench", ("messen",), "den Runner gegen eine papermill-Baseline messen", run_bench),
     Command("lab", (), "JupyterLab auf den Kapitel-Notebooks", run_lab),

@@ -8,7 +8,7 @@ outputs, no chapter, nothing recorded as published, no shared value cache.
 
 Another root (`make verify`, benchmarks, tests on a copy of the data) is one variable, too:
 
-    IM_CONTEXT='{"root": "/tmp/stadt", "outputs": "/tmp/stadt/outputs"}' python -m helpers.runner.runner
+    IM_CONTEXT='{"root": "/tmp/stadt", "outputs": "/tmp/stadt/outputs"}' python -m helpers.runner
 
 Fields left out keep their interactive default (outputs: <root>/outputs). paths.ROOT and
 paths.OUTPUTS are taken from the context once, when helpers.core.paths is imported.
@@ -43,7 +43,9 @@ class RunContext:
 
     root: repository root with data/, notebooks/ and config/.
     outputs: where outputs/<year>/ folders are written (a chapter kernel: its own side folder).
-    year: report year being built (None: interactive).
+    year: report year being built (None: interactive). In a chapter kernel this is the one route by which
+        the year arrives: the runner checked it before any kernel started, papermill passes no second
+        report_year, and the notebook's check cell takes it from here (helpers.sections.parameters.report_year).
     chapter: the chapter (notebook stem) a kernel records its published cells under (None: nothing recorded).
     values_cache: folder where the processes of one run share computed indicator values (None: not shared).
     """

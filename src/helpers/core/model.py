@@ -44,12 +44,15 @@ ORIGINS = [
     "german_migration",  # Germans with Migrationshintergrund (Berlin's register statistics)
 ]
 
+#: When and where a stored number is: every stored file (observations, published rates) starts with these.
+AREA_YEAR = ["year", "area_level", "area_code"]
+#: What an observation counts: the measure and the group (sex, origin, age).
+TERM = ["measure", "sex", "origin", "age"]
 #: What identifies one observation: no two stored rows share it.
-KEY = ["year", "area_level", "area_code", "measure", "sex", "origin", "age"]
-OBSERVATION_COLUMNS = [
-    "year", "area_level", "area_code", "measure", "sex", "origin", "age",
-    "value", "flag", "synthetic", "source",
-]
+KEY = [*AREA_YEAR, *TERM]
+#: What is said about a stored value: its official symbol, whether it is demo data, where it comes from.
+NOTES = ["flag", "synthetic", "source"]
+OBSERVATION_COLUMNS = [*KEY, "value", *NOTES]
 
 
 def _value_matches_flag(df: pd.DataFrame) -> pd.Series:
@@ -60,24 +63,39 @@ def _value_matches_flag(df: pd.DataFrame) -> pd.Series:
     )
 
 
-OBSERVATIONS = pa.DataFrameSchema(
-    {
+def placed_columns() -> dict[str, pa.Column]:
+    """The checks of year, area and measure, shared by every stored file's schema (new objects per schema:
+    a schema owns its columns)."""
+    return {
         "year": pa.Column(int, pa.Check.in_range(1950, 2100)),
         "area_level": pa.Column(str, pa.Check.str_matches(LEVEL_PATTERN)),
         "area_code": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
         "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+    }
+
+
+def note_columns() -> dict[str, pa.Column]:
+    """The checks of the NOTES columns, shared by every stored file's schema."""
+    return {
+        "flag": pa.Column(str, pa.Check.isin(list(FLAGS))),
+        "synthetic": pa.Column(bool),
+        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
+    }
+
+
+OBSERVATIONS = pa.DataFrameSchema(
+    {
+        **placed_columns(),
         "sex": pa.Column(str, pa.Check.isin(SEXES)),
         "origin": pa.Column(str, pa.Check.isin(ORIGINS)),
         "age": pa.Column(str, pa.Check.str_matches(r"^(total|\d+-\d+|\d+\+)$")),
         "value": pa.Column("Int64", pa.Check.ge(0), nullable=True),
-        "flag": pa.Column(str, pa.Check.isin(list(FLAGS))),
-        "synthetic": pa.Column(bool),
-        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
+        **note_columns(),
     },
     checks=[
         pa.Check(_value_matches_flag, error="value must be <NA> for '.', '…', 'x'; 0 for '-'; present otherwise"),
     ],
-    unique=["year", "area_level", "area_code", "measure", "sex", "origin", "age"],
+    unique=KEY,
     strict=True,
     ordered=False,
     coerce=True,

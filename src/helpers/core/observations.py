@@ -21,7 +21,7 @@ import pandera.errors
 
 from helpers.core import areas, levels, paths
 from helpers.core.fileio import sha256_bytes
-from helpers.core.model import KEY, OBSERVATION_COLUMNS, OBSERVATIONS, DataError
+from helpers.core.model import AREA_YEAR, KEY, OBSERVATION_COLUMNS, OBSERVATIONS, TERM, DataError
 from helpers.core.store import Store, logged_revision_keys
 
 
@@ -137,13 +137,10 @@ def observations(folder: Path | None = None) -> pd.DataFrame:
     return _observations_cached(folder, _signature(folder)).copy()
 
 
-TERM = ["measure", "sex", "origin", "age"]
-
-
 @lru_cache(maxsize=2)
 def _by_term_cached(folder: Path, signature: tuple) -> dict[tuple, pd.DataFrame]:
     obs = _observations_cached(folder, signature)
-    cols = ["year", "area_level", "area_code", "value", "flag", "synthetic"]
+    cols = [*AREA_YEAR, "value", "flag", "synthetic"]
     return {key: rows[cols].reset_index(drop=True) for key, rows in obs.groupby(TERM, sort=False)}
 
 

@@ -19,10 +19,11 @@ import pandera.errors
 import pandera.pandas as pa
 
 from helpers.core import levels, paths
-from helpers.core.model import FLAGS, LEVEL_PATTERN, MISSING_FLAGS, DataError
+from helpers.core.model import AREA_YEAR, MISSING_FLAGS, NOTES, DataError, note_columns, placed_columns
 
-COLUMNS = ["year", "area_level", "area_code", "measure", "value", "flag", "synthetic", "source"]
-KEY = ["year", "area_level", "area_code", "measure"]
+#: One published rate per year, area and measure (a rate has no groups).
+KEY = [*AREA_YEAR, "measure"]
+COLUMNS = [*KEY, "value", *NOTES]
 
 
 def _value_matches_flag(df: pd.DataFrame) -> pd.Series:
@@ -31,16 +32,7 @@ def _value_matches_flag(df: pd.DataFrame) -> pd.Series:
 
 
 SCHEMA = pa.DataFrameSchema(
-    {
-        "year": pa.Column(int, pa.Check.in_range(1950, 2100)),
-        "area_level": pa.Column(str, pa.Check.str_matches(LEVEL_PATTERN)),
-        "area_code": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
-        "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
-        "value": pa.Column("Float64", pa.Check.ge(0), nullable=True),
-        "flag": pa.Column(str, pa.Check.isin(list(FLAGS))),
-        "synthetic": pa.Column(bool),
-        "source": pa.Column(str, pa.Check.str_length(min_value=1)),
-    },
+    {**placed_columns(), "value": pa.Column("Float64", pa.Check.ge(0), nullable=True), **note_columns()},
     checks=[pa.Check(_value_matches_flag, error="value must be <NA> for '.', '…', 'x' and present otherwise")],
     unique=KEY,
     strict=True,
@@ -65,7 +57,7 @@ def _read(path: Path, signature: tuple) -> pd.DataFrame:
         where = "; ".join(f"Zeile {int(i) + 2 if pd.notna(i) else '?'}, Spalte {c}: {v} verletzt die Prüfung {check}"
                           for i, c, v, check in cases[["index", "column", "failure_case", "check"]]
                           .itertuples(index=False))
-        raise DataError(f"{path}: {where}. Die Datei wird von helpers.sources.rates erzeugt; bitte nicht von "
+        raise DataError(f"{path}: {where}. Die Datei wird von helpers.sources.muenster.rates erzeugt; bitte nicht von "
                         "Hand ändern, sondern `make data` ausführen.") from None
     levels.check_stored(checked["area_level"], path)
     return checked

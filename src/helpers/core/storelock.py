@@ -21,7 +21,7 @@ The waits are bounded; IM_LOCK_WAIT (seconds) overrides them all (tests, impatie
 
 Standard library only (and psutil, lazily): the report's main process takes the store lock before
 anything heavy is imported. helpers.core.store names the files for a Store; the intake
-(helpers.intake.storage) and the runner (helpers.runner.runner) hold the locks.
+(helpers.intake.storage) and the runner (helpers.runner.report) hold the locks.
 """
 
 from __future__ import annotations

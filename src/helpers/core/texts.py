@@ -18,7 +18,8 @@ Each file may start with a front matter block between two `---` lines:
     beispiel: true         # a demo text, marked as an example
     ---
 
-This module only reads and checks the files (names against the catalogue, the front matter); the
+This module only reads and checks the files (the command that copies and releases them is
+helpers.intake.staff_texts) (names against the catalogue, the front matter); the
 sections layer renders them with their placeholders (helpers.sections.commentary). Every problem
 names the file, the line and what to do.
 """
@@ -26,17 +27,14 @@ names the file, the line and what to do.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from helpers.core import arguments, context, paths
-from helpers.core.fileio import replace, sha256_file, write_text_atomic
+from helpers.core import context, paths
+from helpers.core.fileio import sha256_file, write_text_atomic
 
 FOLDER = "texte"
 #: The places a text can have: sub-folder (None: the year folder itself) and what its file names are.
@@ -123,7 +121,7 @@ def _fail(path: Path, line: int | None, message: str) -> TextError:
     return TextError(f"{where}: {message}")
 
 
-def _front_matter(path: Path, text: str) -> tuple[dict, str, int]:
+def front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     """The front matter (a mapping), the body and the body's first line number."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
@@ -181,7 +179,7 @@ def _refuse_images(path: Path, body: str, first_line: int) -> None:
 
 def read(path: Path, place: str, key: str, year: int) -> StaffText:
     """One text file with its front matter checked, and no image in it (_refuse_images)."""
-    front, body, first = _front_matter(path, path.read_text(encoding="utf-8"))
+    front, body, first = front_matter(path, path.read_text(encoding="utf-8"))
     _refuse_images(path, body, first)
     status = str(front.get("status", "entwurf")).strip().lower()
     if status not in STATUSES:
@@ -220,82 +218,15 @@ def load(year: int, handlungsfelder: set[str], indicators: set[str], data_dir: P
 # --- a new year: last year's texts as drafts; releasing --------------------------------------------------
 
 
-def _files(base: Path) -> list[Path]:
+def files_of(base: Path) -> list[Path]:
     return sorted(p for p in base.rglob("*.md") if p.is_file() and not p.name.startswith(".")) if base.is_dir() else []
-
-
-def _with_front(front: dict, body: str) -> str:
-    """A text file from its front matter (keys in the documented order) and its body."""
-    ordered = {key: front[key] for key in FRONT_KEYS if key in front}
-    head = yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False).strip()
-    return f"---\n{head}\n---\n{body.strip(chr(10))}\n"
-
-
-def copy_as_drafts(from_year: int, to_year: int, data_dir: Path | None = None) -> list[Path]:
-    """Every text of `from_year` as a draft of `to_year` (status: entwurf), so that staff revise them
-    for the new numbers. Never overwrites: if the new year has texts already, nothing is copied and
-    the error names them."""
-    source, target = folder(from_year, data_dir), folder(to_year, data_dir)
-    files = _files(source)
-    if not files:
-        raise TextError(f"{source}: Für {from_year} gibt es keine Texte, die übernommen werden könnten.")
-    existing = [target / f.relative_to(source) for f in files if (target / f.relative_to(source)).exists()]
-    if existing:
-        raise TextError(f"{target}: Für {to_year} gibt es schon Texte ({', '.join(str(p) for p in existing)}); "
-                        "nichts übernommen. Bitte diese Dateien prüfen und ggf. selbst entfernen.")
-    # A new year's folder is written beside it and moved into place in one step, so a crash leaves
-    # no half set of drafts (which the next run would refuse to complete).
-    fresh = not target.exists()
-    stage = target.parent / f".{target.name}.{os.getpid()}.entwurf" if fresh else target
-    try:
-        for path in files:
-            front, body, _ = _front_matter(path, path.read_text(encoding="utf-8"))
-            front["status"] = "entwurf"
-            write_text_atomic(stage / path.relative_to(source), _with_front(front, body))
-        if fresh:
-            replace(stage, target)
-    finally:
-        if fresh and stage.exists():
-            shutil.rmtree(stage)
-    return [target / f.relative_to(source) for f in files]
-
-
-def placeholders_naming(year: int, files: list[Path]) -> list[tuple[Path, int]]:
-    """(file, line) of every placeholder that names `year` explicitly: after copying a year's texts
-    as drafts, these still cite the old year (a placeholder without a year cites the report year)."""
-    naming = re.compile(r"\{\{[^{}]*(?<!\d)" + str(year) + r"(?!\d)[^{}]*\}\}")
-    return [(path, number) for path in files
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-            for _ in naming.finditer(line)]
-
-
-def release(year: int, names: list[str] | None = None, data_dir: Path | None = None) -> list[Path]:
-    """Mark texts of a year as released (status: freigegeben): all, or those named (path or file
-    name, e.g. 'arbeit_wirtschaft.md' or 'empfehlungen/arbeit_wirtschaft.md'). An unknown name is an error."""
-    base = folder(year, data_dir)
-    files = _files(base)
-    chosen = files
-    if names:
-        chosen = []
-        for name in names:
-            hits = [f for f in files if f.relative_to(base).as_posix() == name or f.name == name or f == Path(name)]
-            if not hits:
-                raise TextError(f"{base}: Text {name!r} gibt es für {year} nicht; vorhanden: "
-                                f"{', '.join(f.relative_to(base).as_posix() for f in files) or 'keine'}.")
-            chosen += [h for h in hits if h not in chosen]
-    for path in chosen:
-        front, body, _ = _front_matter(path, path.read_text(encoding="utf-8"))
-        if front.get("status") != "freigegeben":
-            front["status"] = "freigegeben"
-            write_text_atomic(path, _with_front(front, body))
-    return chosen
 
 
 def drafts(year: int, data_dir: Path | None = None) -> list[Path]:
     """The texts of a year that are not released (a final publication refuses them)."""
     found = []
-    for path in _files(folder(year, data_dir)):
-        front, _, _ = _front_matter(path, path.read_text(encoding="utf-8"))
+    for path in files_of(folder(year, data_dir)):
+        front, _, _ = front_matter(path, path.read_text(encoding="utf-8"))
         if str(front.get("status", "entwurf")).strip().lower() != "freigegeben":
             found.append(path)
     return found
@@ -305,56 +236,10 @@ def listing(year: int, root: Path | None = None) -> list[dict[str, object]]:
     """The texts of a year as the manifest lists them: file (relative to the root), status, example, sha256."""
     root = Path(root or paths.ROOT)
     found = []
-    for path in _files(folder(year, root / "data")):
+    for path in files_of(folder(year, root / "data")):
         content = path.read_text(encoding="utf-8")
-        front, _, _ = _front_matter(path, content)
+        front, _, _ = front_matter(path, content)
         found.append({"file": path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix(),
                       "status": str(front.get("status", "entwurf")).strip().lower(),
                       "example": bool(front.get("beispiel", False)), "sha256": sha256_file(path)})
     return found
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`integrationsmonitoring texts entwurf|freigeben|liste …` (make texts …)."""
-    parser = arguments.ArgumentParser(description="Einordnungen und Handlungsempfehlungen eines Berichtsjahrs "
-                                                  "verwalten (Dateien unter data/texte/<jahr>/).")
-    commands = parser.add_subparsers(dest="aktion", required=True, metavar="AKTION")
-    draft = commands.add_parser("entwurf", help="die Texte eines Jahres als Entwürfe eines neuen Jahres übernehmen")
-    draft.add_argument("--von", type=int, required=True, metavar="JAHR", help="Jahr, dessen Texte übernommen werden")
-    draft.add_argument("--nach", type=int, required=True, metavar="JAHR", help="neues Berichtsjahr")
-    done = commands.add_parser("freigeben", help="Texte freigeben (status: freigegeben)")
-    done.add_argument("--jahr", type=int, required=True, metavar="JAHR")
-    done.add_argument("namen", nargs="*", metavar="DATEI", help="nur diese Texte (Standard: alle des Jahres)")
-    shown = commands.add_parser("liste", help="die Texte eines Jahres mit ihrem Stand")
-    shown.add_argument("--jahr", type=int, required=True, metavar="JAHR")
-    args = parser.parse_args(argv)
-    try:
-        if args.aktion == "entwurf":
-            written = copy_as_drafts(args.von, args.nach)
-            print(f"{len(written)} Texte aus {args.von} als Entwürfe für {args.nach} angelegt unter "
-                  f"{folder(args.nach)}. Bitte überarbeiten und dann freigeben.")
-            old_year = placeholders_naming(args.von, written)
-            if old_year:
-                print(f"{len(old_year)} Platzhalter nennen das Jahr {args.von} ausdrücklich und zitieren weiter dessen "
-                      "Werte (ohne Jahr zitiert ein Platzhalter das Berichtsjahr):")
-                for path, line in old_year:
-                    print(f"  {path}, Zeile {line}")
-        elif args.aktion == "freigeben":
-            released = release(args.jahr, args.namen)
-            print(f"{len(released)} Texte für {args.jahr} freigegeben.")
-            examples = [t["file"] for t in listing(args.jahr) if t["example"]]
-            if examples:
-                print(f"{len(examples)} davon sind Beispieltexte der Demodaten (Kopf „beispiel: true“) und bleiben als "
-                      "solche gekennzeichnet; eine Ausgabe (make release) lehnt sie ab, bis sie durch eigene Texte "
-                      "ersetzt oder gelöscht sind:")
-                for name in examples:
-                    print(f"  {name}")
-        else:
-            open_drafts = set(drafts(args.jahr))
-            for path in _files(folder(args.jahr)):
-                print(f"  {'Entwurf    ' if path in open_drafts else 'freigegeben'}  {path}")
-            print(f"{len(open_drafts)} Entwürfe." if open_drafts else "Alle Texte freigegeben.")
-    except TextError as err:
-        print(f"Fehler: {err}", file=sys.stderr)
-        return 1
-    return 0

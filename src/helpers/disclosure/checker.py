@@ -165,7 +165,7 @@ def check_texts(year: int, records: pd.DataFrame | None = None) -> list[Violatio
         problems = textcheck.check(year, stop_on_stale=False, shown=records if records is not None and len(records) else None)
     except texts.TextError as err:
         return [Violation("data/texte", 0, "Text", str(err))]
-    return [Violation(str(p.path), p.line, "Text", p.message) for p in problems if p.kind == "geheim"]
+    return [Violation(p.where.file, p.where.row, "Text", p.message) for p in problems if p.kind == "geheim"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,10 +4,17 @@ Each output notes the cells it shows (`record`). In a chapter kernel started by 
 the notes go to outputs/<year>/published/<chapter>.csv; the checker (helpers.disclosure.checker)
 tests them against the rule, and the manifest fingerprints them. Interactive work (no chapter
 set) records nothing.
+
+Beside the cells, a chapter notes which of the report's explanations its results need (`note`:
+the method of a segregation index, Moran's I, …): published/<chapter>.notes.json, a sorted list
+of keys, which helpers.publish.stitch reads to print the method notes of what was shown. It holds
+no numbers; the checker reads only the .csv records.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +25,11 @@ from helpers.disclosure.disclosed import rounded
 
 RECORD_COLUMNS = ["what", "indicator", "area_level", "area_code", "year", "group", "value", "flag"]
 
+#: The file a chapter's notes go to, beside its records: published/<chapter><NOTES_SUFFIX>.
+NOTES_SUFFIX = ".notes.json"
+
 _records: list[pd.DataFrame] = []
+_notes: set[str] = set()
 
 
 def record(vals: pd.DataFrame, what: str, value: str = "value") -> None:
@@ -60,6 +71,32 @@ def read_records(year_dir: Path) -> pd.DataFrame:
     return out
 
 
+def note(key: str) -> None:
+    """Note that this chapter showed something the report explains on its closing pages (`key`, e.g.
+    "segregation"); written to outputs/<year>/published/<chapter>.notes.json, like `record` only in a
+    runner kernel."""
+    run = context.current()
+    if not run.recording or key in _notes:
+        return
+    _notes.add(key)
+    target = paths.year_outputs(int(run.year)) / "published" / f"{run.chapter}{NOTES_SUFFIX}"
+    write_text_atomic(target, json.dumps(sorted(_notes)) + "\n")
+
+
+def read_notes(folder: Path, chapters: Iterable[str] | None = None) -> set[str]:
+    """The notes recorded in `folder`/published/ (all chapters, or those named): what the report explains."""
+    wanted = None if chapters is None else set(chapters)
+    found: set[str] = set()
+    for path in sorted((Path(folder) / "published").glob(f"*{NOTES_SUFFIX}")):
+        chapter = path.name[:-len(NOTES_SUFFIX)]
+        if fileio.is_temporary(path) or (wanted is not None and chapter not in wanted):
+            continue
+        found.update(json.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
 def reset_records() -> None:
+    """Forget this kernel's records and notes (a warm kernel's next chapter starts empty)."""
     _records.clear()
+    _notes.clear()
 

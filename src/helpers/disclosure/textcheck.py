@@ -35,6 +35,8 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core import catalogue, formatting, texts
+from helpers.core import problems as core_problems
+from helpers.core.problems import Location, Severity
 from helpers.core.texts import StaffText
 from helpers.disclosure import citations, disclosed
 
@@ -70,15 +72,20 @@ class TypedNumber:
 
 
 @dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int | None  # None: the text as a whole
-    message: str
-    fatal: bool
-    kind: str = "zahl"  # "zahl": a typed number; "platzhalter": a placeholder; "ort": a text shown nowhere
+class Problem(core_problems.Problem):
+    """A finding in a staff text (its file and line, None for the text as a whole); fatal ones stop the build,
+    the others are hints. What it adds: its kind, by which the build's summary counts the hints."""
 
-    def __str__(self) -> str:
-        return f"{self.path}, Zeile {self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+    kind: str = "zahl"  # "zahl": a typed number; "geheim": a hidden value; "platzhalter": a placeholder; "ort": shown nowhere
+
+    @property
+    def fatal(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def _problem(path: Path, line: int | None, message: str, fatal: bool, kind: str = "zahl") -> Problem:
+    """A finding at a line of a text file (the whole text for None)."""
+    return Problem(Location(str(path), row=line), message, Severity.ERROR if fatal else Severity.HINT, kind)
 
 
 @dataclass(frozen=True)
@@ -425,9 +432,9 @@ def check_text(text: StaffText, known: Known, stop_on_stale: bool, names: dict |
     problems, unworded = _check_text(text, known, stop_on_stale, names)
     if not unworded:
         return problems
-    summary = Problem(text.path, unworded[0], f"… und {len(unworded)} weitere Zahlen dieses Texts ab dieser Zeile, "
-                                              "die nicht zu ihrer Stelle passen (nicht einzeln aufgeführt).",
-                      fatal=stop_on_stale)
+    summary = _problem(text.path, unworded[0], f"… und {len(unworded)} weitere Zahlen dieses Texts ab dieser Zeile, "
+                                               "die nicht zu ihrer Stelle passen (nicht einzeln aufgeführt).",
+                       fatal=stop_on_stale)
     return [*problems, summary]
 
 
@@ -445,9 +452,9 @@ def _check_text(text: StaffText, known: Known, stop_on_stale: bool,
         hidden = known.hidden_rates if number.is_rate else known.hidden_counts
         where = _line_of(text, offset, newlines)
         if not _matches(number, published) and _matches(number, hidden):
-            problems.append(Problem(text.path, where, f"„{number.text}“ gleicht einem Wert, den die Geheimhaltungsregel "
-                                                      "hier nicht veröffentlicht. Bitte streichen (eine kleine Zahl, die "
-                                                      "keine Fallzahl ist, als Wort schreiben).", fatal=True, kind="geheim"))
+            problems.append(_problem(text.path, where, f"„{number.text}“ gleicht einem Wert, den die Geheimhaltungsregel "
+                                                       "hier nicht veröffentlicht. Bitte streichen (eine kleine Zahl, die "
+                                                       "keine Fallzahl ist, als Wort schreiben).", fatal=True, kind="geheim"))
             continue
         if not number.statistic:
             continue
@@ -457,19 +464,19 @@ def _check_text(text: StaffText, known: Known, stop_on_stale: bool,
         if (at_area or stale) and not word:
             unworded.append(where)
         elif at_area:
-            problems.append(Problem(text.path, where, at_area, fatal=stop_on_stale))
+            problems.append(_problem(text.path, where, at_area, fatal=stop_on_stale))
         elif stale:
-            problems.append(Problem(text.path, where, f"„{number.text}“ passt zu keiner veröffentlichten Zahl dieser Stelle "
-                                                      f"(bis {text.year}); am nächsten: {_closest(number, published)}. "
-                                                      "Tippfehler oder nach einer Revision veraltet? Besser als Platzhalter "
-                                                      "zitieren, z. B. {{indikator jahr gebiet}}.", fatal=stop_on_stale))
+            problems.append(_problem(text.path, where, f"„{number.text}“ passt zu keiner veröffentlichten Zahl dieser Stelle "
+                                                       f"(bis {text.year}); am nächsten: {_closest(number, published)}. "
+                                                       "Tippfehler oder nach einer Revision veraltet? Besser als Platzhalter "
+                                                       "zitieren, z. B. {{indikator jahr gebiet}}.", fatal=stop_on_stale))
     return problems, unworded
 
 
 def placeholder_problems(text: StaffText, fatal: bool) -> list[Problem]:
     """Placeholders that show no number: a secret value or none (helpers.disclosure.citations); hints in a
     working build, refused in a release (`fatal`)."""
-    return [Problem(text.path, citation.reference.line, hint, fatal=fatal, kind="platzhalter")
+    return [_problem(text.path, citation.reference.line, hint, fatal=fatal, kind="platzhalter")
             for citation in citations.citations(text) if (hint := citation.hint())]
 
 
@@ -478,8 +485,8 @@ def _nowhere(text: StaffText, stop_on_stale: bool) -> Problem:
             "handlungsfeld": f"die Einordnung des Handlungsfelds '{text.key}' (blocks.opening)",
             "empfehlungen": f"die Empfehlungen des Handlungsfelds '{text.key}' (blocks.recommendations)",
             "einleitung": "die Einleitung (commentary.introduction)"}[text.place]
-    return Problem(text.path, None, f"Dieser Text erscheint in keinem Kapitel des Berichts: kein Kapitel zeigt {what}. "
-                                    "Datei umbenennen oder den Abschnitt in ein Kapitel aufnehmen.", fatal=stop_on_stale, kind="ort")
+    return _problem(text.path, None, f"Dieser Text erscheint in keinem Kapitel des Berichts: kein Kapitel zeigt {what}. "
+                                     "Datei umbenennen oder den Abschnitt in ein Kapitel aufnehmen.", fatal=stop_on_stale, kind="ort")
 
 
 def check(year: int, stop_on_stale: bool, shown: pd.DataFrame | None = None,
@@ -510,4 +517,4 @@ def check(year: int, stop_on_stale: bool, shown: pd.DataFrame | None = None,
         if typed:  # the published numbers of a place are gathered only for texts that type one
             names = names if names is not None else _names()
             problems += check_text(text, known_numbers(_indicators(text, cat), year, cells), stop_on_stale, names)
-    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
+    return sorted(problems, key=lambda p: (p.where.file, p.where.row or 0))

@@ -149,3 +149,10 @@ def scatter_alt(title: str, r: float | None, n: int, decimals: int = 2) -> str:
     if _missing(r):
         return f"Streudiagramm: {_clean(title)}. {n} Gebiete."
     return f"Streudiagramm: {_clean(title)}. Korrelation r = {formatting.number(r, decimals)} über {n} Gebiete."
+
+
+def small_multiples_alt(title: str, maps: Mapping[int, Mapping[str, float | None]], unit: str,
+                        decimals: int = 1) -> str:
+    """Alternative text of small multiples (one map per year, one scale): each described year's extremes."""
+    described = [f"{year}: {extremes(values, unit, decimals)}" for year, values in maps.items()]
+    return f"Karten: {' '.join(title.split())}. " + "; ".join(described) + "."

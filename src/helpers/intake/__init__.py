@@ -1,4 +1,5 @@
-"""Intake of the departments' data deliveries: templates, reading, validation, storage.
+"""What people hand in: the departments' data deliveries (templates, reading, validation, storage)
+the staff's texts of a report year (drafts, release), and the check of a city's own setup files.
 
 One module per concern:
 
@@ -11,6 +12,8 @@ One module per concern:
 - `storage`    – raw copies with checksums, the observations file, the logs, one commit point
 - `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
 - `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report
+- `citycheck`  – `make check-city`: a city's areas, boundaries, data, catalogue and configuration, every problem located
+- `staff_texts` – the command `texts entwurf|freigeben|liste`: a year's texts as the next year's drafts, release
 
 What readers of the store need (the layout, the committed logs) lives in helpers.core.store.
 

@@ -39,7 +39,7 @@ from helpers.core import areas
 from helpers.core.catalogue import Catalogue, Term
 from helpers.intake.cells import SEX_DE, origin_label
 from helpers.intake.problems import Problem, fmt_int
-from helpers.sources.areas import UNASSIGNED_CODE
+from helpers.sources.area_names import UNASSIGNED_CODE
 
 COLUMNS = ("year", "area", "measure", "sex", "origin", "age")
 

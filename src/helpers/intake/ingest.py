@@ -22,6 +22,7 @@ import pandas as pd
 from helpers.core import arguments, config, model, observations, paths
 from helpers.core.fileio import sha256_file
 from helpers.core.model import KEY
+from helpers.core.problems import Location
 from helpers.intake import problems as problems_module
 from helpers.intake import storage
 from helpers.intake.problems import Problem
@@ -80,7 +81,7 @@ def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_on
     for name in files:
         path = Path(name)
         if not path.is_file():
-            outcome.problems.append(Problem(file=str(name), what="Datei nicht gefunden", found=str(name),
+            outcome.problems.append(Problem(where=Location(file=str(name)), message="Datei nicht gefunden", found=str(name),
                                             expected="der Pfad einer gelieferten Datei (.xlsx oder .csv)",
                                             fix="den Pfad prüfen (relativ zum Projektordner oder absolut)"))
             continue
@@ -102,7 +103,7 @@ def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_on
         clashes, rows = _same_key_clashes(delivery, checked)
         plan = storage.plan(delivery, state, store, revise, planned)
         if rows:  # a key of an earlier file of this run: its value was never stored, so no revision
-            plan.conflicts = [p for p in plan.conflicts if p.row not in rows]
+            plan.conflicts = [p for p in plan.conflicts if p.where.row not in rows]
         checked.append(delivery)
         planned[plan.raw_target] = delivery.sha256
         outcome.problems += clashes + plan.conflicts + jumps(delivery, state, context)

@@ -1,12 +1,16 @@
 """One problem of a delivery and the German report listing all of them.
 
 A department fixes its file from this report alone, so every problem says where it is
-(file, sheet, row, column), what was found, what is expected, and what to do.
+(file, sheet, row, column: a `helpers.core.problems.Location`), what was found, what is
+expected, and what to do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from helpers.core import problems as core_problems
+from helpers.core.problems import Severity
 
 #: Problems shown in full; the rest is counted ("… und N weitere").
 SHOW_AT_MOST = 60
@@ -14,48 +18,34 @@ SHOW_AT_MOST = 60
 QUOTE_AT_MOST = 60
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One error (the delivery is refused) or warning (stored only when confirmed)."""
+@dataclass(frozen=True, kw_only=True)
+class Problem(core_problems.Problem):
+    """One error (the delivery is refused) or warning (stored only when confirmed, `Severity.WARNING`).
 
-    file: str
-    what: str
+    A department fixes its file from the report alone, so a delivery's problem adds to the place and
+    the message (what is wrong) what was found, what is expected and what to do.
+    """
+
     expected: str
     fix: str
-    sheet: str | None = None
-    row: int | None = None
-    column: str | None = None
     found: str | None = None
-    letter: str | None = None  # Excel column letter
-    warning: bool = False
     quoted: bool = True  # `found` is a cell's content (quoted) or a description of several cells
 
     @property
-    def location(self) -> str:
-        parts = [self.file]
-        if self.sheet:
-            parts.append(f"Blatt „{self.sheet}“")
-        if self.row is not None:
-            parts.append(f"Zeile {self.row}")
-        if self.column and self.letter:
-            parts.append(f"Spalte {self.letter} „{self.column}“")
-        elif self.column:
-            parts.append(f"Spalte „{self.column}“")
-        elif self.letter:
-            parts.append(f"Spalte {self.letter}")
-        return ", ".join(parts)
+    def warning(self) -> bool:
+        return self.severity is Severity.WARNING
 
     def text(self) -> str:
         kind = "WARNUNG" if self.warning else "FEHLER"
         shown = quote(self.found) if self.quoted else self.found
         found = f" Gefunden: {shown}." if self.found is not None else ""
         return (
-            f"{kind}  {self.location}: {self.what}.{found} Erwartet: {self.expected}.\n"
+            f"{kind}  {self.where}: {self.message}.{found} Erwartet: {self.expected}.\n"
             f"         So beheben: {self.fix}"
         )
 
     def sort_key(self) -> tuple:
-        return (self.file, self.sheet or "", -1 if self.row is None else self.row, self.warning)
+        return (self.where.file, self.where.sheet or "", -1 if self.where.row is None else self.where.row, self.warning)
 
 
 def quote(value: object) -> str:

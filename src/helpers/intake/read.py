@@ -23,6 +23,7 @@ from pathlib import Path
 from lxml import etree
 
 from helpers.core import config
+from helpers.core.problems import Location
 from helpers.intake.cells import header_role
 from helpers.intake.problems import Problem
 
@@ -74,7 +75,7 @@ class ReadError(Exception):
 
 def _unreadable(name: str, what: str, found: str | None, fix: str, sheet: str | None = None,
                 expected: str = "eine Excel-Datei (.xlsx) oder eine CSV-Datei (.csv) nach der Vorlage") -> ReadError:
-    return ReadError([Problem(file=name, sheet=sheet, what=what, found=found, expected=expected, fix=fix)])
+    return ReadError([Problem(where=Location(file=name, sheet=sheet), message=what, found=found, expected=expected, fix=fix)])
 
 
 def read_table(path: Path, limits: config.IntakeLimits | None = None) -> Table:
@@ -132,7 +133,8 @@ def check_file_size(path: Path, limits: config.IntakeLimits) -> None:
     size = Path(path).stat().st_size
     if size > limits.max_file_bytes:
         raise ReadError([Problem(
-            file=Path(path).name, what=f"Datei zu groß: {_size(size, up=True)} (Grenze: {_size(limits.max_file_bytes)}, "
+            where=Location(file=Path(path).name),
+            message=f"Datei zu groß: {_size(size, up=True)} (Grenze: {_size(limits.max_file_bytes)}, "
                                        f"intake: max_file_mb in {config.RELATIVE})",
             found=None, expected=f"eine Datei bis {_size(limits.max_file_bytes)}",
             fix=f"nur das Blatt „Daten“ mit den Werten liefern, {SPLIT_HINT}; {_raise_hint('max_file_mb')}")])
@@ -187,19 +189,19 @@ class Collector:
         self.rows.append((number, cells))
         if len(self.rows) > self.limits.max_rows:
             raise ReadError([Problem(
-                file=self.name, sheet=self.sheet, row=number,
-                what=f"Lieferung zu groß: mehr als {_de(self.limits.max_rows)} Datenzeilen (Grenze: intake: max_rows "
-                     f"in {config.RELATIVE}); Lesen bei dieser Zeile abgebrochen",
+                where=Location(file=self.name, sheet=self.sheet, row=number),
+                message=f"Lieferung zu groß: mehr als {_de(self.limits.max_rows)} Datenzeilen (Grenze: intake: max_rows "
+                        f"in {config.RELATIVE}); Lesen bei dieser Zeile abgebrochen",
                 expected=f"höchstens {_de(self.limits.max_rows)} Datenzeilen je Datei",
                 fix=f"{SPLIT_HINT}; {_raise_hint('max_rows')}")])
         if self.key_columns:
             self.keys.add(tuple(cells[i] if i < len(cells) else None for i in self.key_columns))
             if len(self.keys) > self.limits.max_keys:
                 raise ReadError([Problem(
-                    file=self.name, sheet=self.sheet, row=number,
-                    what=f"Lieferung zu groß: mehr als {_de(self.limits.max_keys)} verschiedene Kombinationen aus Jahr, "
-                         f"Gebiet, Merkmal und Gruppe (Grenze: intake: max_keys in {config.RELATIVE}); Lesen bei "
-                         "dieser Zeile abgebrochen",
+                    where=Location(file=self.name, sheet=self.sheet, row=number),
+                    message=f"Lieferung zu groß: mehr als {_de(self.limits.max_keys)} verschiedene Kombinationen aus Jahr, "
+                            f"Gebiet, Merkmal und Gruppe (Grenze: intake: max_keys in {config.RELATIVE}); Lesen bei "
+                            "dieser Zeile abgebrochen",
                     expected=f"höchstens {_de(self.limits.max_keys)} verschiedene Werte je Datei",
                     fix=f"{SPLIT_HINT}; {_raise_hint('max_keys')}")])
 
@@ -208,8 +210,8 @@ class Collector:
         header = self.header if self.header is not None and self.header_row != number else None
         column = str(header[index]) if header is not None and index < len(header) else None
         self.long.append(Problem(
-            file=self.name, sheet=self.sheet, row=number, letter=letter, column=column,
-            what=f"Zelle mit {_de(len(cell))} Zeichen Text", found=cell[:40] + " …",
+            where=Location(file=self.name, sheet=self.sheet, row=number, letter=letter, column=column),
+            message=f"Zelle mit {_de(len(cell))} Zeichen Text", found=cell[:40] + " …",
             expected=f"höchstens {_de(self.limits.max_cell_chars)} Zeichen je Zelle (intake: max_cell_chars in "
                      f"{config.RELATIVE})",
             fix="den Inhalt der Zelle prüfen (versehentlich eingefügter Text?) und kürzen"))
@@ -311,7 +313,8 @@ def _read_csv(data: bytes, name: str, limits: config.IntakeLimits) -> Table:
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             raise ReadError([Problem(
-                file=name, row=start, what=f"Zelle mit mehr als {_de(field_limit)} Zeichen",
+                where=Location(file=name, row=start),
+                message=f"Zelle mit mehr als {_de(field_limit)} Zeichen",
                 expected=f"höchstens {_de(limits.max_cell_chars)} Zeichen je Zelle (intake: max_cell_chars in "
                          f"{config.RELATIVE})",
                 fix="den Inhalt der Zeile prüfen (versehentlich eingefügter Text? ein nicht geschlossenes "
@@ -339,9 +342,9 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError as exc:  # marked as UTF-8, but is not: a damaged or pieced-together file
             at = exc.start + 3
             raise ReadError([Problem(
-                file=name, row=data.count(b"\n", 0, at) + 1,
-                what=f"Die Datei ist als UTF-8 gekennzeichnet (BOM), enthält aber ein Byte, das kein UTF-8 ist "
-                     f"({data[at]:#04x} an Stelle {_de(at)})", found=None,
+                where=Location(file=name, row=data.count(b"\n", 0, at) + 1),
+                message=f"Die Datei ist als UTF-8 gekennzeichnet (BOM), enthält aber ein Byte, das kein UTF-8 ist "
+                        f"({data[at]:#04x} an Stelle {_de(at)})", found=None,
                 expected="eine Textdatei in einer Zeichenkodierung (UTF-8 oder Windows-1252)",
                 fix="die Datei in Excel oder einem Editor öffnen, die Zeile prüfen und als „CSV UTF-8“ neu speichern "
                     "(Excel: Datei › Speichern unter › CSV UTF-8)")]) from None
@@ -353,8 +356,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as exc:
         raise ReadError([Problem(
-            file=name, row=data.count(b"\n", 0, exc.start) + 1,
-            what=f"Zeichenkodierung nicht erkannt (Byte {data[exc.start]:#04x} an Stelle {exc.start})", found=None,
+            where=Location(file=name, row=data.count(b"\n", 0, exc.start) + 1),
+            message=f"Zeichenkodierung nicht erkannt (Byte {data[exc.start]:#04x} an Stelle {exc.start})", found=None,
             expected="eine Excel-Datei (.xlsx) oder eine CSV-Datei (.csv) nach der Vorlage",
             fix="die Datei als „CSV UTF-8“ speichern (Excel: Datei › Speichern unter › CSV UTF-8)")]) from None
 
@@ -412,7 +415,8 @@ def _refuse_hidden_sheets(book, name: str) -> None:
     hidden = [s.name for s in book.sheets if s.state != "visible"]
     if hidden:
         raise ReadError([Problem(
-            file=name, what="Ausgeblendete Tabellenblätter", found=", ".join(hidden),
+            where=Location(file=name),
+            message="Ausgeblendete Tabellenblätter", found=", ".join(hidden),
             expected="nur sichtbare Blätter (eine Lieferung enthält, was der Absender gesehen hat)",
             fix="in Excel mit Rechtsklick auf einen Blattnamen › Einblenden prüfen; nicht gemeinte Blätter löschen, "
                 "dann speichern und erneut liefern")])
@@ -430,7 +434,7 @@ class SheetCells:
     hidden_letters: list[str] = field(default_factory=list)  # hidden columns that hold values
 
     def problems(self, name: str, sheet: str) -> list[Problem]:
-        out = [Problem(file=name, sheet=sheet, row=row, letter=letter, what="Formel statt Wert", found=formula,
+        out = [Problem(where=Location(file=name, sheet=sheet, row=row, letter=letter), message="Formel statt Wert", found=formula,
                        expected="Werte (Zahlen oder Text), keine Formeln",
                        fix="die Zellen kopieren und als Werte einfügen (Start › Einfügen › Werte einfügen), speichern "
                            "und erneut liefern")
@@ -438,16 +442,17 @@ class SheetCells:
         if self.far:
             row, letter = self.far[0]
             out.append(Problem(
-                file=name, sheet=sheet, row=row, letter=letter,
-                what=f"Inhalt weit rechts außerhalb der Tabelle ({self.far_count} Zelle(n) jenseits von Spalte "
-                     f"{MAX_COLUMNS})", found=", ".join(f"{lt}{r}" for r, lt in self.far[:5]),
+                where=Location(file=name, sheet=sheet, row=row, letter=letter),
+                message=f"Inhalt weit rechts außerhalb der Tabelle ({self.far_count} Zelle(n) jenseits von Spalte "
+                        f"{MAX_COLUMNS})", found=", ".join(f"{lt}{r}" for r, lt in self.far[:5]),
                 expected=f"alle Angaben in den ersten {MAX_COLUMNS} Spalten",
                 fix="die genannten Zellen prüfen und leeren (Strg+Ende zeigt die letzte benutzte Zelle), speichern "
                     "und erneut liefern"))
         if self.hidden_rows:
             rows = self.hidden_rows
             out.append(Problem(
-                file=name, sheet=sheet, row=rows[0], what=f"Ausgeblendete oder weggefilterte Zeilen mit Werten "
+                where=Location(file=name, sheet=sheet, row=rows[0]),
+                message=f"Ausgeblendete oder weggefilterte Zeilen mit Werten "
                                                           f"({self.hidden_count} Zeile(n))",
                 found="Zeilen " + ", ".join(map(str, rows)) + (" …" if self.hidden_count > len(rows) else ""),
                 quoted=False,
@@ -457,7 +462,8 @@ class SheetCells:
         if self.hidden_letters:
             letters = self.hidden_letters
             out.append(Problem(
-                file=name, sheet=sheet, letter=letters[0], what="Ausgeblendete Spalten mit Werten",
+                where=Location(file=name, sheet=sheet, letter=letters[0]),
+                message="Ausgeblendete Spalten mit Werten",
                 found="Spalten " + ", ".join(letters[:10]), quoted=False,
                 expected="alle Spalten sichtbar (eine Lieferung enthält, was der Absender gesehen hat)",
                 fix="alle Spalten einblenden (alles markieren › Rechtsklick › Einblenden); nicht gemeinte Spalten "
@@ -518,7 +524,8 @@ def _data_sheet(book, name: str) -> str:
     if len(candidates) == 1:
         return candidates[0]
     raise ReadError([Problem(
-        file=name, what="Mehrere Tabellenblätter, keines heißt „Daten“", found=", ".join(names),
+        where=Location(file=name),
+        message="Mehrere Tabellenblätter, keines heißt „Daten“", found=", ".join(names),
         expected="die Werte im Blatt „Daten“ (weitere Blätter nur „Angaben“ und „Erläuterung“)",
         fix="das Blatt mit den Werten in „Daten“ umbenennen; Werte aus weiteren Blättern dort anfügen",
     )])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,11 +23,12 @@ from helpers.core import catalogue as catalogue_module
 from helpers.core import city as city_profile
 from helpers.core.fileio import sha256_file
 from helpers.core.model import KEY
+from helpers.core.problems import Location, Severity
 from helpers.intake import cells, consistency
 from helpers.intake.cells import HEADERS, LEVEL_DE, CellError
 from helpers.intake.problems import Problem, fmt_int
 from helpers.intake.read import ReadError, Table, read_table
-from helpers.sources.areas import UNASSIGNED_CODE, normalise_name
+from helpers.sources.area_names import UNASSIGNED_CODE, normalise_name
 
 #: Plausible delivery years: the monitoring's series start in the 1990s; no future years.
 MIN_YEAR = 1990
@@ -108,13 +109,14 @@ class Delivery:
     def name(self) -> str:
         return self.path.name
 
-    def at_value(self, row: int | None, what: str, found: str | None, expected: str, fix: str, warning: bool = False) -> Problem:
+    def at_value(self, row: int | None, what: str, found: str | None, expected: str, fix: str,
+                 severity: Severity = Severity.ERROR) -> Problem:
         """A problem located at the value cell of a row."""
-        return Problem(file=self.name, sheet=self.sheet, row=row, column=self.value_column, letter=self.value_letter,
-                       what=what, found=found, expected=expected, fix=fix, warning=warning, quoted=False)
+        where = Location(self.name, sheet=self.sheet, row=row, column=self.value_column, letter=self.value_letter)
+        return Problem(where, what, severity, found=found, expected=expected, fix=fix, quoted=False)
 
     def at_row(self, row: int | None, what: str, found: str | None, expected: str, fix: str) -> Problem:
-        return Problem(file=self.name, sheet=self.sheet, row=row, what=what, found=found, expected=expected, fix=fix,
+        return Problem(Location(self.name, sheet=self.sheet, row=row), what, found=found, expected=expected, fix=fix,
                        quoted=False)
 
 
@@ -167,23 +169,23 @@ def _columns(table: Table) -> tuple[dict[str, int], list[Problem], bool]:
     roles: dict[str, int] = {}
     problems: list[Problem] = []
     allowed = ", ".join(names[0] for names in HEADERS.values())
-    where = dict(file=table.file, sheet=table.sheet, row=table.header_row)
+    at_header = Location(table.file, sheet=table.sheet, row=table.header_row)
     for i, header in enumerate(table.header):
         letter = _letter(table, i)
         if header is None or str(header).strip() == "":
             if any(i < len(c) and c[i] not in (None, "") for _, c in table.rows):
-                problems.append(Problem(**where, letter=letter or f"Nr. {i + 1}", what="Spalte ohne Überschrift enthält Werte",
+                problems.append(Problem(replace(at_header, letter=letter or f"Nr. {i + 1}"), "Spalte ohne Überschrift enthält Werte",
                                         found=None, expected=f"eine Überschrift aus: {allowed}",
                                         fix="die Überschrift eintragen oder die Spalte löschen"))
             continue
         role = cells.header_role(header)
         if role is None:
-            problems.append(Problem(**where, column=str(header), letter=letter, what="unbekannte Spalte", found=str(header),
+            problems.append(Problem(replace(at_header, column=str(header), letter=letter), "unbekannte Spalte", found=str(header),
                                     expected=f"nur die Spalten der Vorlage: {allowed}",
                                     fix="die Spalte wie in der Vorlage benennen oder löschen "
                                         "(Erläuterungen gehören in die Spalte „Beschreibung“)"))
         elif role in roles:
-            problems.append(Problem(**where, column=str(header), letter=letter, what="Spalte doppelt vorhanden", found=str(header),
+            problems.append(Problem(replace(at_header, column=str(header), letter=letter), "Spalte doppelt vorhanden", found=str(header),
                                     expected=f"jede Spalte nur einmal (schon in Spalte „{table.header[roles[role]]}“)",
                                     fix="eine der beiden Spalten löschen"))
         else:
@@ -192,7 +194,7 @@ def _columns(table: Table) -> tuple[dict[str, int], list[Problem], bool]:
     if not any(r in roles for r in cells.AREA_ROLES):
         missing.append(f"{HEADERS['area_code'][0]} (oder {HEADERS['area_name'][0]})")
     for name in missing:
-        problems.append(Problem(**where, column=name, what=f"Pflichtspalte „{name}“ fehlt",
+        problems.append(Problem(replace(at_header, column=name), f"Pflichtspalte „{name}“ fehlt",
                                 found=", ".join(str(h) for h in table.header if h not in (None, "")),
                                 expected=f"die Spalten {allowed} (Pflicht: Jahr, Gebiet-Nr oder Gebiet, Merkmal, Wert)",
                                 fix=f"die Spalte „{name}“ ergänzen – am einfachsten die Vorlage aus "
@@ -225,9 +227,9 @@ def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[objec
 
     def problem(role: str, err: CellError) -> None:
         column = str(table.header[roles[role]]) if role in roles else None
-        problems.append(Problem(file=table.file, sheet=table.sheet, row=number, column=column,
-                                letter=_letter(table, roles[role]) if role in roles else None,
-                                what=err.what, found=None if err.found is None else str(err.found),
+        where = Location(table.file, sheet=table.sheet, row=number, column=column,
+                         letter=_letter(table, roles[role]) if role in roles else None)
+        problems.append(Problem(where, err.what, found=None if err.found is None else str(err.found),
                                 expected=err.expected, fix=err.fix))
 
     extra = [i for i in range(len(table.header), len(row)) if row[i] not in (None, "")]
@@ -235,8 +237,8 @@ def _parse_row(table: Table, roles: dict[str, int], number: int, row: list[objec
         hint = (" – steht in einer durch Komma getrennten Datei ein Dezimalkomma? Dann „;“ als Trennzeichen verwenden"
                 if table.separator == "," else "")
         letter = _letter(table, extra[0]) or f"Nr. {extra[0] + 1}"
-        problems.append(Problem(file=table.file, sheet=table.sheet, row=number, letter=letter,
-                                what=f"mehr Felder als Spalten in der Kopfzeile ({len(row)} statt {len(table.header)})",
+        problems.append(Problem(Location(table.file, sheet=table.sheet, row=number, letter=letter),
+                                f"mehr Felder als Spalten in der Kopfzeile ({len(row)} statt {len(table.header)})",
                                 found=", ".join(str(row[i]) for i in extra),
                                 expected="so viele Felder wie Spalten in der Kopfzeile",
                                 fix="überzählige Einträge löschen oder eine Überschrift ergänzen" + hint))
@@ -483,5 +485,5 @@ def jumps(delivery: Delivery, stored: pd.DataFrame, context: Context) -> list[Pr
                 f"{_memo(group_labels, _group_label, r.sex, r.origin, r.age)}",
                 f"eine Veränderung um höchstens {JUMP_RELATIVE * 100:.0f} % oder um weniger als {JUMP_ABSOLUTE}",
                 "den Wert prüfen; ist er richtig (z. B. Gebietsreform, neue Zählweise), die Lieferung mit "
-                "--confirm-jumps einlesen (make ingest … CONFIRM=1)", warning=True))
+                "--confirm-jumps einlesen (make ingest … CONFIRM=1)", Severity.WARNING))
     return out

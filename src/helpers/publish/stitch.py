@@ -3,32 +3,35 @@
 Code is hidden; parameter and setup cells are dropped with their outputs; figures are
 already embedded as PNG. The template drops every CDN reference so the file opens offline.
 The opening pages (title, contents, reading guide, synthetic indicators) and the closing
-pages (method notes, sources, symbols) are generated from the catalogue and the rules in
-code, so they cannot disagree with the chapters. The same HTML is the source of the PDF
-(helpers.publish.pdf); its print stylesheet lives in templates/monitoring/report.css.
+pages (method notes, sources, symbols) are computed here from the catalogue and the rules in
+code, so they cannot disagree with the chapters, and worded in the templates of
+helpers.publish.prose (a city can override them). The method notes follow what the chapters
+showed: a section that shows a method notes it in the chapter's records
+(helpers.disclosure.register.note), read here from published/. The same HTML is the source of
+the PDF (helpers.publish.pdf); its print stylesheet lives in templates/monitoring/report.css.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import json
 import re
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import nbformat
+from markupsafe import Markup
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from helpers.core import areas, catalogue, concept, config, fileio, levels, paths
+from helpers.core import areas, catalogue, config, fileio, levels, paths
 from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
 from helpers.core.model import FLAGS
-from helpers.disclosure import suppression
+from helpers.disclosure import register, suppression
 from helpers.indicators import trend
-from helpers.publish import navigation
+from helpers.publish import navigation, prose
 from helpers.publish.parts import AIDS_END, AIDS_START, BACK, BODY_END, BODY_START, FRONT, PART_MARK
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,10 +51,6 @@ def report_date() -> str:
     except (OSError, subprocess.SubprocessError, ValueError):
         return UNKNOWN_DATE
     return f"{day}.{month}.{year}"
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def chapter_title(nb: nbformat.NotebookNode, fallback: str) -> str:
@@ -85,24 +84,9 @@ def data_basis() -> str:
 
 def title_page(year: int, first_year: int, stand: str) -> str:
     """The title page: what, which years, as of when (no page number in print)."""
-    city = areas.city()
-    demo = ""
-    if any(i.synthetic for i in catalogue.load().indicators):
-        demo = ('<p class="title-note"><span class="synthetic-mark">Demodaten – synthetisch</span> '
-                f"Dieser Bericht enthält gekennzeichnete synthetische Demodaten; sie sagen nichts über {_esc(city.short)} aus.</p>")
-    return (
-        '<section class="title-page" id="titel">'
-        f"<h1>{_esc(report_title(year))}</h1>"
-        f'<p class="subtitle">{_esc(concept.say("Indikatoren zur Integration von Menschen mit Migrationsvorgeschichte"))}, '
-        f"Rückblick {first_year}–{year}</p>"
-        '<dl class="facts">'
-        f"<dt>Berichtsjahr</dt><dd>{year}</dd>"
-        f"<dt>Rückblick</dt><dd>{first_year}–{year}</dd>"
-        f"<dt>Stand</dt><dd>{_esc(stand)}</dd></dl>"
-        f'<p class="meta">{_esc(city_profile.profile().structure_text())}<br>'
-        f"Berichtsjahr {year}; Datenstand: {_esc(data_basis())}.</p>"
-        f"{demo}</section>"
-    )
+    return prose.render("title_page.html.j2", title=report_title(year), year=year, first_year=first_year,
+                        stand=stand, structure=city_profile.profile().structure_text(), data_basis=data_basis(),
+                        synthetic=any(i.synthetic for i in catalogue.load().indicators), city=areas.city().short)
 
 
 #: Anchors and headings of the opening pages the contents list before the chapters.
@@ -111,153 +95,56 @@ FRONT_PAGES = (("lesehilfe", "Lesehilfe"), ("demodaten", "Indikatoren mit synthe
 
 def table_of_contents(chapters: list[tuple[str, str]]) -> str:
     """Contents with links; the print stylesheet adds leader dots and page numbers."""
-    front = FRONT_PAGES
-    link = lambda anchor, title: f'<li><a href="#{anchor}">{_esc(title)}</a></li>'  # noqa: E731
-    return (
-        '<nav class="toc" id="inhalt"><h2>Inhalt</h2>'
-        f'<ul class="toc-front">{"".join(link(a, t) for a, t in front)}</ul>'
-        f'<ol class="toc-chapters">{"".join(link(a, t) for a, t in chapters)}</ol>'
-        f'<ul class="toc-back">{"".join(link(a, t) for a, t in CLOSING)}</ul></nav>'
-    )
+    return prose.render("contents.html.j2", front=FRONT_PAGES, chapters=chapters, back=CLOSING)
 
 
-def synthetic_list() -> str:
-    """The synthetic indicators grouped by Handlungsfeld, so nobody mistakes them for facts about the city."""
+def _synthetic_groups() -> list[tuple[str, list[str]]]:
+    """(Handlungsfeld, names of its synthetic indicators), for the fields that have any."""
     cat = catalogue.load()
-    groups = [(hf, [i for i in cat.for_handlungsfeld(hf.id) if i.synthetic]) for hf in cat.handlungsfelder]
-    groups = [(hf, inds) for hf, inds in groups if inds]
-    if not groups:
-        return (f'<p>Alle Indikatoren dieses Berichts beruhen auf veröffentlichten Daten für {_esc(areas.city().short)}; '
-                "synthetische Demodaten sind nicht enthalten.</p>")
-    total = sum(len(inds) for _, inds in groups)
-    items = "".join(
-        f'<dt>{_esc(hf.name)}</dt><dd><ul>{"".join(f"<li>{_esc(i.name)}</li>" for i in inds)}</ul></dd>'
-        for hf, inds in groups
-    )
-    base = _esc(levels.hierarchy().base.plural)
-    return (
-        f"<p>{total} Indikatoren beruhen auf synthetischen Demodaten. Sie wurden mit einem festen Startwert aus "
-        f"der echten Struktur der {base} erzeugt, damit jedes Kapitel schon vor den Datenlieferungen der Fachämter "
-        "gebaut werden kann. Sie sind in jeder Abbildung, Karte und Tabelle als "
-        '<span class="synthetic-mark">Demodaten – synthetisch</span> gekennzeichnet und sagen nichts über '
-        f"{_esc(areas.city().short)} aus. Das reale Vorbild nennt der Definitionskasten des Indikators.</p>"
-        f'<dl class="synthetic-list">{items}</dl>'
-    )
+    groups = [(hf.name, [i.name for i in cat.for_handlungsfeld(hf.id) if i.synthetic]) for hf in cat.handlungsfelder]
+    return [(name, inds) for name, inds in groups if inds]
 
 
-def _summed_to() -> str:
-    """Whose values the reading guide says are summed from counts: the largest declared level and the city."""
-    upper = levels.hierarchy().levels[1:]
-    return f"für {_esc(upper[-1].plural)} und die Gesamtstadt" if upper else "für die Gesamtstadt"
-
-
-def reading_guide() -> str:
-    """How to read a chapter; the details follow on the closing pages."""
-    return (
-        '<section class="reading-guide" id="lesehilfe"><h2>Lesehilfe</h2>'
-        "<p>Jedes Kapitel beginnt mit dem Ziel des Handlungsfelds. Zu jedem Indikator folgen ein "
-        "Definitionskasten (Zähler, Nenner, Quelle, Zielrichtung), die Entwicklung über bis zu zehn Jahre, bei "
-        "Vergleichsgruppen der Abstand zwischen den Gruppen in Prozentpunkten und als Verhältnis, und eine Karte "
-        f"der {_esc(levels.hierarchy().base.plural)}.{_summary_note()}</p>"
-        f"<p>Quoten werden aus Anzahlen berechnet: {_summed_to()} werden erst die Anzahlen "
-        "summiert, dann wird geteilt. Kleine Zahlen werden zum Schutz der Einzelnen nicht ausgewiesen. Formeln, "
-        "Bewertungs- und Geheimhaltungsregel stehen in den „Methodischen Hinweisen“, die Quellen und die "
-        "Bedeutung der Zeichen (etwa „.“ für geheim gehaltene Werte) am Ende des Berichts.</p>"
-        '<h3 id="demodaten">Indikatoren mit synthetischen Demodaten</h3>'
-        f"{synthetic_list()}</section>"
-    )
-
-
-def _summary_note() -> str:
-    """The sentence on the summary chapter, for a report that has one (Berlin's has none)."""
-    if not any("zusammenfassung" in chapter.stem for chapter in config.load().chapters):
-        return ""
-    return " Die Zusammenfassung stellt alle Indikatoren mit einer Bewertung ihrer Entwicklung nebeneinander."
+def reading_guide(notes: Collection[str] = ()) -> str:
+    """How to read a chapter; the details follow on the closing pages. `notes`: what the chapters
+    recorded (helpers.disclosure.register.note); the summary sentence only if a chapter showed it."""
+    h = levels.hierarchy()
+    synthetic = _synthetic_groups()
+    return prose.render("reading_guide.html.j2", base=h.base.plural, upper=h.levels[-1].plural if h.levels[1:] else "",
+                        summary=SUMMARY in notes, synthetic=synthetic, total=sum(len(n) for _, n in synthetic),
+                        city=areas.city().short)
 
 
 # --- closing pages ----------------------------------------------------------------------------
 
-def _definitions(items: list[tuple[str, str]]) -> str:
-    return '<dl class="method-list">' + "".join(f"<dt>{_esc(t)}</dt><dd>{d}</dd>" for t, d in items) + "</dl>"
+#: The spatial methods the closing pages explain, by the key a section notes when it shows one
+#: (helpers.sections.shown.Shown.notes); the template prints them in its own order.
+METHODS = ("segregation", "spatial", "correlation", "social_space")
+#: The key the summary chapter notes: the reading guide then points to it.
+SUMMARY = "summary"
+#: Every key a section may note.
+NOTES = (*METHODS, SUMMARY)
 
 
-def _aggregation_note() -> str:
-    """How larger areas get their values, along the declared hierarchy (Stadtteil → … → Stadt)."""
+def _listed(items: list[str]) -> str:
+    """"A", "A und B", "A, B und C"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} und {items[-1]}"
+
+
+def method_notes(notes: Collection[str] = ()) -> str:
+    """Definitions, formulas and rules behind every number in the chapters, and the spatial methods
+    the chapters showed (`notes`, as recorded); larger areas along the declared hierarchy."""
     h = levels.hierarchy()
-    larger = [_esc(lv.plural) for lv in h.levels[1:]] + ["die Gesamtstadt"]
-    listed = larger[0] if len(larger) == 1 else f"{', '.join(larger[:-1])} und {larger[-1]}"
-    chain = " → ".join(_esc(lv.name) for lv in h.levels)
-    return (f"Für {listed} werden zuerst die Anzahlen über die Gebietshierarchie summiert ({chain} → Stadt), "
-            "dann wird geteilt. Quoten werden nie gemittelt. Hat die Stadt eine Zahl für das größere Gebiet "
-            "veröffentlicht, wird diese verwendet.")
+    return prose.render("method_notes.html.j2", larger=_listed([lv.plural for lv in h.levels[1:]] + ["die Gesamtstadt"]),
+                        chain=" → ".join(lv.name for lv in h.levels), trend_rule=trend.RULE_TEXT,
+                        disclosure_rule=suppression.active_rule().describe(), base=h.base.plural,
+                        areas=len(areas.area_names(h.base.code)), methods=set(notes) & set(METHODS))
 
 
-def method_notes() -> str:
-    """Definitions, formulas and rules behind every number in the chapters."""
-    indicators = [
-        ("Indikator", "Jeder Indikator ist eine Formel über gespeicherte Anzahlen: <em>Wert = Zähler / Nenner × "
-         "Skala</em> (Skala 100 für Anteile in Prozent, 1 000 oder 100 000 für Raten je Einwohner/-in). Zähler und "
-         "Nenner nennt der Definitionskasten jedes Indikators."),
-        ("Größere Gebiete", _aggregation_note()),
-        ("Vergleichsgruppen", concept.say(
-            "Abstand = Wert der ersten Gruppe − Wert der Vergleichsgruppe, bei Anteilen in "
-            "Prozentpunkten (z. B. 12,0 % gegenüber 6,0 %: 6,0 Prozentpunkte); Verhältnis = Wert der ersten Gruppe / "
-            "Wert der Vergleichsgruppe (im Beispiel 2,0; nur bei einem Vergleichswert über null). Deutsche = "
-            "Insgesamt − Ausländer/-innen; ohne Migrationsvorgeschichte = Insgesamt − mit Migrationsvorgeschichte.")),
-        ("Trendbewertung", _esc(trend.RULE_TEXT)),
-        ("Geheimhaltung", _esc(suppression.active_rule().describe()) + " Die gespeicherten Daten bleiben "
-         "vollständig; nur die Veröffentlichung ist eingeschränkt."),
-        ("Brüche in Zeitreihen", "Ändert sich die Erhebung oder die Gebietsgliederung, ist der Bruch in den "
-         "Abbildungen markiert und im Definitionskasten des Indikators beschrieben; Werte davor und danach sind "
-         "nur eingeschränkt vergleichbar."),
-    ]
-    return (f"<h2>Indikatoren, Vergleiche und Regeln</h2>{_definitions(indicators)}"
-            f"<h2>Räumliche Verfahren und Zusammenhänge</h2>{_definitions(_spatial_notes())}")
-
-
-#: Method note -> the section call a chapter notebook must contain for the note to be printed.
-METHOD_SECTIONS = {"Segregationsindex nach Duncan": "segregation_section", "Moran's I und LISA": "spatial_section",
-                   "Korrelationen": "correlation_section", "Sozialraumindex": "social_space_section"}
-
-
-def _used_sections() -> str:
-    """The source of the report's chapter notebooks, to see which analyses the report contains."""
-    return "".join((paths.NOTEBOOKS / chapter.notebook).read_text(encoding="utf-8")
-                   for chapter in config.load().chapters if (paths.NOTEBOOKS / chapter.notebook).is_file())
-
-
-def _spatial_notes() -> list[tuple[str, str]]:
-    """The spatial methods the report's chapters use (Berlin's has no social-space index), on the
-    base level of the declared hierarchy."""
-    used = _used_sections()
-    return [(title, text) for title, text in _all_spatial_notes() if METHOD_SECTIONS[title] in used]
-
-
-def _all_spatial_notes() -> list[tuple[str, str]]:
-    base = levels.hierarchy().base
-    plural, n = _esc(base.plural), len(areas.area_names(base.code))
-    return [
-        ("Segregationsindex nach Duncan", "Dissimilaritätsindex D = ½ · Σ |a<sub>i</sub>/A − b<sub>i</sub>/B| "
-         f"über die {plural} i (a, b: Anzahlen der beiden Gruppen, A, B: ihre Summen für die Stadt). D liegt "
-         "zwischen 0 (gleiche Verteilung) und 1 (keine gemeinsamen Gebiete) und gibt den Anteil einer Gruppe an, "
-         "der umziehen müsste, damit beide gleich verteilt wären. Er hängt von der Gebietseinteilung ab und "
-         "ist bei kleinen Gruppen nach oben verzerrt; ergänzend werden Isolationsindizes gezeigt."),
-        ("Moran's I und LISA", f"Moran's I misst, ob benachbarte {plural} (gemeinsamer Grenzpunkt, "
-         "Queen-Nachbarschaft, zeilenstandardisierte Gewichte) ähnliche Werte haben; die Signifikanz ergibt "
-         "sich aus 999 zufälligen Vertauschungen der Werte mit festem Startwert. Die lokale Variante (LISA) "
-         "ordnet jedes Gebiet einem Cluster zu (hoch-hoch, niedrig-niedrig, hoch-niedrig, niedrig-hoch). "
-         f"Weil dabei {n} Tests zugleich laufen, wird zusätzlich die Falscherkennungsrate (FDR, "
-         "Benjamini-Hochberg) kontrolliert; Cluster sind Hinweise, keine Befunde."),
-        ("Korrelationen", "Pearson (linearer Zusammenhang) und Spearman (Rangkorrelation, robust gegen "
-         f"Ausreißer) über die {plural}; p-Werte nach Benjamini-Hochberg korrigiert, auf Wunsch nach "
-         "Einwohnerzahl gewichtet. Zusammenhänge zwischen Gebieten sind keine Zusammenhänge zwischen Menschen "
-         "(ökologischer Fehlschluss)."),
-        ("Sozialraumindex", "Nach dem Berliner Monitoring Soziale Stadtentwicklung: Die Indexindikatoren "
-         f"(höherer Wert = stärkere Benachteiligung) werden über die {plural} z-standardisiert und gemittelt, "
-         "der Mittelwert wird erneut standardisiert (Statusindex); ebenso ihre Veränderung über den "
-         "Betrachtungszeitraum (Dynamikindex). Klassen nach Standardabweichungen ergeben 4 Status- × 3 "
-         f"Dynamikklassen; {plural} unter der Mindestbevölkerung werden nicht eingeordnet."),
-    ]
+def report_notes(folder: Path, notebooks: Sequence[Path]) -> frozenset[str]:
+    """What the chapters `notebooks` noted they showed, from the records in `folder`/published/
+    (staged beside the report while a build checks it, else those of the report in view)."""
+    return frozenset(register.read_notes(folder, [Path(nb).stem for nb in notebooks]))
 
 
 def _merge_series(parts: list[str]) -> list[str]:
@@ -291,33 +178,21 @@ def source_entries() -> list[tuple[str, str]]:
 
 def sources() -> str:
     """The sources with their terms of use; unknown terms are not guessed."""
-    items = "".join(f"<li>{_esc(source)}.<br><span class=\"terms\">{_esc(terms)}</span></li>"
-                    for source, terms in source_entries())
-    synthetic = sum(i.synthetic for i in catalogue.load().indicators)
-    demo = (f"<p><strong>Demodaten – synthetisch:</strong> {synthetic} Indikatoren beruhen auf Zahlen, die das "
-            "Projekt selbst erzeugt hat (helpers.sources.synthetic, fester Startwert); sie sind keine amtlichen "
-            "Zahlen. Ihr reales Vorbild nennt der Definitionskasten des Indikators.</p>") if synthetic else ""
-    return f'<ul class="sources">{items}</ul>{demo}'
+    return prose.render("sources.html.j2", entries=source_entries(),
+                        synthetic=sum(i.synthetic for i in catalogue.load().indicators))
 
 
 def symbol_legend() -> str:
     """The official symbols (schema.FLAGS) plus the revision marks the tables may carry."""
     symbols = {s: m for s, m in FLAGS.items() if s}
     symbols.update({s: m for s, m in EXTRA_SYMBOLS.items() if s not in symbols})
-    rows = "".join(f'<tr><th scope="row">{_esc(s)}</th><td>{_esc(m)}</td></tr>' for s, m in symbols.items())
-    return ('<table class="symbols"><caption class="visually-hidden">Zeichen und ihre Bedeutung</caption>'
-            '<thead class="visually-hidden"><tr><th scope="col">Zeichen</th><th scope="col">Bedeutung</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
+    return prose.render("symbols.html.j2", symbols=list(symbols.items()))
 
 
-def closing_pages() -> str:
-    """Method notes, sources and symbols after the last chapter."""
-    bodies = {"methoden": method_notes(), "quellen": sources(), "zeichen": symbol_legend()}
-    return "".join(
-        f'<section class="closing{" closing-first" if n == 0 else ""}" id="{anchor}"><h1>{_esc(title)}</h1>'
-        f"{bodies[anchor]}</section>"
-        for n, (anchor, title) in enumerate(CLOSING)
-    )
+def closing_pages(notes: Collection[str] = ()) -> str:
+    """Method notes (of the methods in `notes`), sources and symbols after the last chapter."""
+    bodies = {"methoden": method_notes(notes), "quellen": sources(), "zeichen": symbol_legend()}
+    return prose.render("closing.html.j2", pages=[(anchor, title, Markup(bodies[anchor])) for anchor, title in CLOSING])
 
 
 # --- assembly ---------------------------------------------------------------------------------
@@ -453,18 +328,22 @@ def prepare_chapter(path: Path, year: int, number: int, cache: Path, tables: Seq
     return _as_in_report(converter, chapter_anchor(number), body)
 
 
-def _closing_body(converter: PartConverter) -> str:
+def _closing_body(converter: PartConverter, notes: Collection[str]) -> str:
     """Method notes, sources and symbols as the stitched report has them (with their part mark)."""
-    back_html = closing_pages()
+    back_html = closing_pages(notes)
     _, back = converter.part(BACK, fileio.digest(back_html), lambda: ("", [new_markdown_cell(back_html)]))
     return navigation.scroll_tables(back)
 
 
-def prepare_closing(year: int, cache: Path) -> tuple[str, str, str]:
-    """The closing pages' part, as prepare_chapter: they depend on the catalogue, the data sources and
-    the chapters' source, not on any chapter's results, so the PDF worker can set them first."""
+def prepare_closing(year: int, cache: Path, records: Path | None = None) -> tuple[str, str, str]:
+    """The closing pages' part, as prepare_chapter, so the PDF worker can set them first: they depend on
+    the catalogue, the data sources and which methods the chapters show. Before the chapters ran, the
+    records of the report in view (`records`, default outputs/<year>/) say which; if this run's chapters
+    show others, the stitching makes the part again."""
+    folder = Path(records) if records is not None else paths.year_outputs(year)
+    chapters = [paths.NOTEBOOKS / chapter.notebook for chapter in config.load().chapters]
     converter = PartConverter(report_title(year), cache)
-    return _as_in_report(converter, BACK, _closing_body(converter))
+    return _as_in_report(converter, BACK, _closing_body(converter, report_notes(folder, chapters)))
 
 
 def _as_in_report(converter: PartConverter, name: str, body: str) -> tuple[str, str, str]:
@@ -475,11 +354,13 @@ def _as_in_report(converter: PartConverter, name: str, body: str) -> tuple[str, 
 
 
 def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | None = None,
-           cache: Path | None = None, tables: Sequence[str] = ()) -> str:
+           cache: Path | None = None, tables: Sequence[str] = (), notes: Collection[str] = ()) -> str:
     """One HTML document from executed notebooks, in the given order; `stand` is the date printed on the title.
 
     With `cache` (a folder), the HTML of each part is kept there and reused while its input is unchanged.
     `tables` are the file names in the year's tables/ folder, linked beside the figures and the contents.
+    `notes`: what the chapters noted they showed (report_notes), which the reading guide and the method
+    notes explain.
     """
     stand = stand or report_date()
     converter = PartConverter(report_title(year), cache)
@@ -489,9 +370,9 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
         chapters.append((chapter_anchor(i), title))
         bodies.append(body)
     front_html = (title_page(year, first_year, stand) + table_of_contents(chapters)
-                  + navigation.downloads(tables, year) + reading_guide())
+                  + navigation.downloads(tables, year) + reading_guide(notes))
     _, front = converter.part(FRONT, fileio.digest(front_html), lambda: ("", [new_markdown_cell(front_html)]))
-    back = _closing_body(converter)
+    back = _closing_body(converter, notes)
     head, tail = converter.shell()
     converter.prune()
     aids = navigation.side_nav(FRONT_PAGES[:1], chapters, CLOSING, tables, year)
@@ -511,11 +392,13 @@ def write_report(notebooks: list[Path], year: int, first_year: int, target: Path
     """Write outputs/<year>/report.html atomically; `stand` defaults to report_date().
 
     The HTML of each part is cached in `cache` (default: .work/html beside the target), so a
-    rebuild after one chapter changed converts only that chapter.
+    rebuild after one chapter changed converts only that chapter. What the chapters showed is read from
+    the records beside the target (its published/ folder: staged while a build checks them).
     """
     target = Path(target or paths.year_outputs(year) / "report.html")
     cache = Path(cache) if cache is not None else paths.work_dir(target.parent) / "html"
     # Tables staged beside the report and those a chapter wrote into the year's folder (both end up in tables/).
     tables = published_tables(target.parent / "tables", paths.year_outputs(year) / "tables")
-    write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache, tables=tables))
+    notes = report_notes(target.parent, notebooks)
+    write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache, tables=tables, notes=notes))
     return target

@@ -1,5 +1,6 @@
-"""The papermill engine chapters run with: papermill's own (nbclient), writing the executed notebook
-when the chapter ends, not after every cell.
+"""The papermill engine chapters run with: it writes the executed notebook when the chapter ends.
+
+Papermill's own engine (nbclient), except that it writes the notebook once the chapter ends, not after every cell.
 
 Papermill writes the whole notebook (1–3 MB with its figures: a deep copy, a schema check and JSON
 with indentation, which Python encodes without its C accelerator) when each cell starts and when it

@@ -6,7 +6,7 @@ release
 1. refuses while an input of the report (data, texts, configuration, notebooks, code) is not committed,
    and says how to commit it: a partner must be able to check out the recorded commit and get the
    same inputs (helpers.publish.manifest.uncommitted_inputs);
-2. builds the year with the checks of a release (helpers.runner.runner.run, `final`): no drafts, no
+2. builds the year with the checks of a release (helpers.runner.report.run, `final`): no drafts, no
    example texts, no hint of the text check (a typed number that is not its area's value, a placeholder
    on a secret value or on none); nothing is published until all are fixed, and the report in view
    stays as it was;
@@ -198,7 +198,7 @@ def _commit_advice(uncommitted: list[tuple[str, str]]) -> list[str]:
 def release(year: int | None, pdf: bool = True) -> int:
     """`make release`: refuse uncommitted inputs, build with a release's checks, write the next edition."""
     from helpers.publish import manifest as manifest_module
-    from helpers.runner import runner
+    from helpers.runner import plan, report
 
     uncommitted = manifest_module.uncommitted_inputs()
     if uncommitted:
@@ -212,11 +212,11 @@ def release(year: int | None, pdf: bool = True) -> int:
         for line in _commit_advice(uncommitted):
             print(line, file=sys.stderr)
         return 1
-    code = runner.run(year, pdf=pdf, final=True)
+    code = report.run(year, pdf=pdf, final=True)
     if code != 0:
         print("Keine Ausgabe erstellt.", file=sys.stderr)
         return code
-    year = runner.report_year(year)
+    year = plan.report_year(year)
     year_dir = paths.year_outputs(year)
     edition = write_edition(year, year_dir)
     print(f"Ausgabe {edition.number} des Berichtsjahrs {year_dir.name}: {edition.folder} "

@@ -19,7 +19,7 @@ things that keep it so:
 
 The build does not mind a notebook saved with outputs either: papermill clears outputs and counts
 before a chapter runs, and the build's checksums see cell types, sources and tags only
-(helpers.runner.buildstate).
+(helpers.runner.inputs).
 """
 
 from __future__ import annotations

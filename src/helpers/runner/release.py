@@ -15,7 +15,7 @@ Rebuilding after one chapter changed should cost little more than that chapter: 
 renders in a separate process while the checker runs (only the changed parts, helpers.publish.pdf), the
 HTML reuses every unchanged chapter's conversion (helpers.publish.stitch), and the checker re-checks only the
 chapters whose records changed when the tables and their inputs are the same as at the last
-passed check (`previous_check`, from helpers.runner.runner's build state).
+passed check (`previous_check`, from the run state, helpers.runner.state).
 """
 
 from __future__ import annotations

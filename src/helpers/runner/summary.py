@@ -5,7 +5,7 @@ among them are easy to miss. So every build (a refused or failed one too) ends w
 chapters run, drafts and example texts, hints (typed numbers that match nothing at their place,
 placeholders that show no number), and which report is in view afterwards: the new one, or the
 previous complete one, untouched, when this build published nothing. A release refuses everything
-the summary counts as open (helpers.runner.runner, `final`).
+the summary counts as open (helpers.runner.report, `final`).
 """
 
 from __future__ import annotations

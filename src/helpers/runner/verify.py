@@ -37,7 +37,7 @@ def rebuild(published: dict, root: Path, workdir: Path) -> Path:
     copy_inputs(root, workdir)
     params = published["parameters"]
     env = context.RunContext(root=workdir, outputs=workdir / "outputs").environ()
-    cmd = [sys.executable, "-m", "helpers.runner.runner", "--year", str(params["report_year"]),
+    cmd = [sys.executable, "-m", "helpers.runner", "--year", str(params["report_year"]),
            "--kapitel", *params["chapters"], "--ohne-pdf"]
     done = subprocess.run(cmd, env=env, cwd=workdir, text=True, capture_output=True)
     if done.returncode != 0:

@@ -1,6 +1,9 @@
 """Report sections: what a chapter notebook calls, each showing one part of the story.
 
-`blocks` (an indicator's definition box, key sentences, series, gap table, maps),
+`blocks` (what the chapters call: a Handlungsfeld's opening, an indicator's block of definition box,
+key sentences, series, gap table and maps, further maps and tables), built from `selection` (which
+values a section shows), `wording` (its German sentences), `html_tables` (its HTML tables),
+`alt_texts` (its figures' alternative texts) and `results` (the result classes);
 `overview` (the summary of all indicators), `area_patterns` (segregation, Moran/LISA,
 social-space index), `explorer` (the correlation explorer) and `parameters` (the notebooks'
 parameter check).

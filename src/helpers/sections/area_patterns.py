@@ -30,8 +30,11 @@ from helpers.core import city as city_profile
 from helpers.disclosure import disclosed
 from helpers.figures import alttext, charts, maps
 from helpers.indicators import compute
-from helpers.sections.blocks import combined_source, latest_common_year, table_html, window
+from helpers.sections.html_tables import table_html
+from helpers.sections.lookback import window
+from helpers.sections.selection import latest_common_year
 from helpers.sections.shown import Record, Shown
+from helpers.sections.wording import combined_source
 from helpers.stats import segregation, socialspace, spatial
 
 #: Group pairs compared by the segregation indices; labels in Münster's concept, see `pairs`.
@@ -159,6 +162,8 @@ class SegregationSection(Shown):
         ``"indizes"``: the shown indices (numbers), one row per pair and year.
     """
 
+    notes = ("segregation",)  # the method note on the closing pages
+
     def __init__(self, report_year: int) -> None:
         super().__init__("Segregation")
         self.report_year = report_year
@@ -279,6 +284,8 @@ class SpatialSection(Shown):
         p_sim, n, result).
     """
 
+    notes = ("spatial",)  # the method note on the closing pages
+
     def __init__(self, indicator_ids: list[str], report_year: int) -> None:
         super().__init__("Räumliche Muster")
         self.indicator_ids = list(indicator_ids)
@@ -351,6 +358,8 @@ class LisaSection(Shown):
     lisa, lisa_fdr : spatial.LisaResult
         Clusters at p ≤ 0,05 without and with the false discovery rate correction.
     """
+
+    notes = ("spatial",)  # the method note on the closing pages
 
     def __init__(self, indicator_id: str, year: int) -> None:
         super().__init__("LISA")
@@ -446,6 +455,8 @@ class SocialSpaceSection(Shown):
         ``"sozialraumindex"``: the index table (numbers) of the classified areas;
         ``"ausgeschlossen"``: the areas left out and why.
     """
+
+    notes = ("social_space",)  # the method note on the closing pages
 
     def __init__(self, indicator_ids: list[str], year: int) -> None:
         super().__init__("Sozialraumindex")

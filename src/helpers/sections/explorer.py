@@ -41,8 +41,9 @@ from helpers.core.fileio import write_text_atomic
 from helpers.disclosure import tidy
 from helpers.figures import alttext, charts
 from helpers.indicators import compute
-from helpers.sections.blocks import combined_source, table_html
+from helpers.sections.html_tables import table_html
 from helpers.sections.shown import Shown
+from helpers.sections.wording import combined_source
 from helpers.stats import correlation
 from helpers.stats.correlation import CorrelationError, CorrelationMatrix
 
@@ -78,6 +79,8 @@ class CorrelationResult(Shown):
     population; `pairs` the table of all pairs (EXPORT_COLUMNS); `matrices` the statistics
     result (helpers.stats.correlation.CorrelationMatrix) per method.
     """
+
+    notes = ("correlation",)  # the method note on the closing pages
 
     def __init__(self, year: int, level: str, weighted: bool) -> None:
         super().__init__("Zusammenhänge zwischen Indikatoren")

@@ -1,6 +1,6 @@
 """The report's look back: which years a chapter's series and the exported tables cover.
 
-Apart from helpers.sections.blocks (which imports the figures stack: matplotlib, seaborn) so that the
+Apart from helpers.sections.blocks and its parts (which import the figures stack: matplotlib, seaborn) so that the
 build's main process can size the tables' years without importing what only the chapters' kernels need.
 """
 

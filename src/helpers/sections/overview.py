@@ -182,6 +182,8 @@ class Summary(Shown):
     21.7
     """
 
+    notes = ("summary",)  # the reading guide points to the summary chapter
+
     def __init__(self, report_year: int, summary_rows: list[dict]) -> None:
         super().__init__(f"Alle Indikatoren im Überblick, Berichtsjahr {report_year}")
         self.report_year = report_year

@@ -16,8 +16,10 @@ from __future__ import annotations
 import ast
 import types
 from collections.abc import Mapping
+from pathlib import Path
 
-from helpers.indicators.years import default_year, years_with_data
+from helpers.core import config, context
+from helpers.indicators.years import Availability, refusal, report_years
 
 #: Names IPython itself puts into a kernel's namespace.
 _IPYTHON_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
@@ -73,17 +75,56 @@ def parameter_names(namespace: Mapping[str, object]) -> set[str] | None:
     return names
 
 
-def available_report_years(measures: list[str] | None = None) -> list[int]:
-    """Years with population figures in which all the given measures have data (helpers.indicators.years)."""
-    return years_with_data(measures)
+def chapter_years(chapter: str | None) -> Availability:
+    """The years a chapter can be built for: the one rule the runner offers a report year by
+    (helpers.indicators.years.report_years with the chapter's `requires:` in config/monitoring.yml;
+    population figures for a chapter that declares nothing or is not a declared chapter)."""
+    declared = {Path(entry.notebook).stem: entry.requires for entry in config.load().chapters}
+    return report_years({chapter or "Kapitel": declared.get(chapter or "")})
+
+
+def available_report_years(chapter: str | None = None) -> list[int]:
+    """The years `chapter` (a notebook stem) can be built for (chapter_years)."""
+    return chapter_years(chapter).years
+
+
+def _session_chapter(namespace: Mapping[str, object]) -> str | None:
+    """The chapter JupyterLab runs this kernel for (ipykernel's `__session__`: the notebook's path)."""
+    session = namespace.get("__session__")
+    return Path(session).stem if isinstance(session, str) and session.endswith(".ipynb") else None
+
+
+def report_year(given: object, namespace: Mapping[str, object] | None = None, chapter: str | None = None) -> int:
+    """The year a chapter works with. In a chapter kernel of the runner it is the run's year, which the
+    runner planned and checked before any kernel started (helpers.core.context: the one route by which the
+    year reaches a kernel); a different `report_year` there is an error, not a second choice. Run on its
+    own (JupyterLab, papermill), the given year or the default one, checked by the runner's rule
+    (chapter_years) for this chapter (`chapter`, else the notebook JupyterLab names)."""
+    run = context.current()
+    if run.year is not None:
+        if given is not None and given != run.year:
+            raise ParameterError(
+                f"report_year = {given!r}, aber dieses Kapitel läuft im Bericht {run.year}: Das Berichtsjahr "
+                f"bestimmt der Bericht (make report YEAR=…), nicht das Kapitel.")
+        return run.year
+    available = chapter_years(chapter or _session_chapter(namespace or {}))
+    if given is None:
+        if available.default is None:
+            raise ParameterError("Für dieses Kapitel liegen keine Daten vor.")
+        return available.default
+    if isinstance(given, bool) or given not in available.years:
+        raise ParameterError(refusal(given, available))
+    return int(given)
 
 
 def check_parameters(namespace: Mapping[str, object], allowed: Mapping[str, type],
-                     measures: list[str] | None = None) -> dict[str, object]:
-    """Validate the parameters a notebook received and return them (report_year resolved).
+                     chapter: str | None = None) -> dict[str, object]:
+    """Validate the parameters a notebook received and return them (report_year resolved: report_year).
 
-    `report_year = None` means the default report year (helpers.indicators.years.default_year)
-    among the years with data for the chapter's measures.
+    `report_year = None` means the run's year in a runner kernel, else the default report year
+    (helpers.indicators.years.default_year) among the years the chapter can be built for. `chapter`
+    (the notebook's stem) is needed only when the notebook runs outside JupyterLab and the runner
+    with a declared `requires:`.
     """
     given = parameter_names(namespace)
     unknown = sorted((user_names(namespace) if given is None else given) - set(allowed))
@@ -100,15 +141,5 @@ def check_parameters(namespace: Mapping[str, object], allowed: Mapping[str, type
                 f"Parameter {name} = {value!r} hat den Typ {type(value).__name__}, erwartet {expected.__name__}."
             )
     if "report_year" in allowed:
-        years = available_report_years(measures)
-        if not years:
-            raise ParameterError("Für dieses Kapitel liegen keine Daten vor.")
-        year = params["report_year"]
-        if year is None:
-            params["report_year"] = default_year(years)
-        elif isinstance(year, bool) or year not in years:
-            raise ParameterError(
-                f"Für das Berichtsjahr {year} liegen keine Daten vor. Verfügbare Jahre: {years[0]}–{years[-1]} "
-                f"({', '.join(map(str, years))})."
-            )
+        params["report_year"] = report_year(params["report_year"], namespace, chapter)
     return params

@@ -11,6 +11,10 @@ result kept in a variable and never shown publishes nothing, and a result shown 
 recorded twice (the register keeps what each output shows). Recording goes through
 helpers.disclosure.register, so nothing a notebook shows escapes the disclosure checker.
 
+A result whose method the report explains names it in `notes` (e.g. "segregation"); displayed, it
+notes the key in the register, and the stitched report prints the method notes of what its chapters
+showed (helpers.publish.stitch), not of what their source happens to mention.
+
     >>> from helpers.sections import blocks
     >>> result = blocks.indicator_section("mv_anteil", 2014)   # doctest: +SKIP
     >>> result.tables["zeitreihe"].head()                        # doctest: +SKIP
@@ -51,7 +55,12 @@ class Shown:
 
     Subclasses add named fields for their own results (e.g. the Moran table). Build a result
     with `markdown`, `html`, `figure` and `add`; keep data with `table` and `sentence`.
+    A subclass whose method the report explains on its closing pages names the note's key in
+    `notes` (the keys of helpers.publish.stitch.NOTES).
     """
+
+    #: The report's notes this result needs when shown (keys of helpers.publish.stitch.NOTES).
+    notes: tuple[str, ...] = ()
 
     def __init__(self, title: str = "") -> None:
         self.title = title
@@ -102,6 +111,8 @@ class Shown:
 
         from helpers.figures import charts
 
+        for key in self.notes:
+            register.note(key)
         for part in self.parts:
             for rec in part.records:
                 register.record(rec.values, rec.what, rec.column)

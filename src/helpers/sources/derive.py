@@ -6,10 +6,11 @@
 Another city (IM_CITY, `make data CITY=...`) is derived by its own parser into cities/<name>/data
 (`OTHER_CITIES`). For Münster:
 
-Writes data/areas.csv (Stadtteile and Stadtzellen), data/geo/*.geojson, (through helpers.sources.sms) the SMS
-observations, their revisions and the consistency checks, (through helpers.sources.opendata) the city's
-open-data series beyond the SMS years with their comparison, (through helpers.sources.rates) the rates published
-without counts, and last the synthetic demo data.
+Writes data/areas.csv (Stadtteile and Stadtzellen) and data/geo/*.geojson (through
+helpers.sources.muenster.hierarchy and .boundaries), (through helpers.sources.muenster.sms) the SMS
+observations, their revisions and the consistency checks, (through helpers.sources.muenster.opendata) the city's
+open-data series beyond the SMS years with their comparison, (through helpers.sources.muenster.rates) the rates
+published without counts, and last (through helpers.sources.demo.synthetic) the synthetic demo data.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from pathlib import Path
 
 from helpers.core import arguments, context, paths
 from helpers.core.fileio import write_atomic
-from helpers.sources import berlin, boundaries
-from helpers.sources.areas import area_table
+from helpers.sources.berlin import population
+from helpers.sources.muenster import boundaries
+from helpers.sources.muenster.hierarchy import area_table
 
 #: Parsers of the other cities' source material (cities/<name>/), by the name given as CITY.
-OTHER_CITIES = {"berlin": berlin.main}
+OTHER_CITIES = {"berlin": population.main}
 
 
 def build_areas(src: Path, data_dir: Path) -> None:
@@ -56,22 +58,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Fehler: {args.src} enthält kein Verzeichnis 'sms-text' – bitte --src prüfen.", file=sys.stderr)
         return 2
     build_areas(args.src, args.out)
-    from helpers.sources import sms
+    from helpers.sources.muenster import sms
 
     status = sms.main(["--src", str(args.src), "--out", str(args.out)])
     if status != 0:
         return status
-    from helpers.sources import opendata  # compared with the SMS figures just written
+    from helpers.sources.muenster import opendata  # compared with the SMS figures just written
 
     status = opendata.main(["--src", str(args.src), "--out", str(args.out)])
     if status != 0:
         return status
-    from helpers.sources import rates
+    from helpers.sources.muenster import rates
 
     status = rates.main(["--src", str(args.src), "--out", str(args.out)])
     if status != 0:
         return status
-    from helpers.sources import synthetic  # depends on the real data just written
+    from helpers.sources.demo import synthetic  # depends on the real data just written
 
     return synthetic.main(["--out", str(args.out)])
 

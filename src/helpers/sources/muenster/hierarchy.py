@@ -1,5 +1,7 @@
 """Münster's statistical areas: the hierarchy Stadtteil -> Teilbereich -> Stadtbezirk -> Stadt.
 
+Their official names, the spellings met in the sources, and `area_table` (data/areas.csv).
+
 Codes are the keys (names differ between sources). The Stadtteil number is the official
 two-digit "Statistischer Bezirk"; its first digit names the Teilbereich (1-4 are the four
 Teilbereiche of Stadtbezirk Mitte, 5-9 are the outer Stadtbezirke, each its own single
@@ -7,22 +9,19 @@ Teilbereich). Stadtbezirk codes reuse that digit: Mitte is 1.
 
 Below the Stadtteile lie the 174 Stadtzellen (three-digit numbers whose first two digits are
 the Stadtteil, e.g. 342 lies in 34 Düesberg). Their names come from the boundary file, not
-from this module, so `area_table` takes them as an argument; `helpers.sources.boundaries`
+from this module, so `area_table` takes them as an argument; `helpers.sources.muenster.boundaries`
 checks the number-derived parent against the geometry.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import pandas as pd
+
+from helpers.sources.area_names import UNASSIGNED_CODE
 
 CITY_CODE = "05515000"  # Amtlicher Gemeindeschlüssel
 
 CITY_NAME = "Stadt Münster"
-UNASSIGNED_CODE = "0"  # "nicht zuzuordnen": counted in the city total, in no Stadtteil
-
 
 #: The finer statistical level: in areas.csv and geo/, not (yet) in the observations or LEVELS.
 STADTZELLE = "stadtzelle"
@@ -99,14 +98,6 @@ def stadtteil_of_cell(cell: str) -> str:
 def stadtbezirk_of(stadtteil: str) -> str:
     digit = stadtteil[0]
     return "1" if digit in "1234" else digit
-
-
-def normalise_name(name: str) -> str:
-    """Comparable form of an area name: NFC, no blanks around hyphens, single blanks, casefolded."""
-    name = unicodedata.normalize("NFC", name).strip()
-    name = re.sub(r"\s*-\s*", "-", name)
-    name = re.sub(r"\s+", " ", name)
-    return name.casefold()
 
 
 def area_table(stadtzellen: dict[str, str] | None = None) -> pd.DataFrame:

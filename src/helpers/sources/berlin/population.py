@@ -8,7 +8,7 @@ Product (Amt für Statistik Berlin-Brandenburg, Einwohnerregisterstatistik). `-0
 Levels and codes: `city` (id 0 -> the Gemeindeschlüssel 11000000), `districts` (Bezirke 01-12),
 `forecast-areas` (Prognoseräume, 4 digits: Bezirk + 2), `district-regions` (Bezirksregionen,
 6 digits: Prognoseraum + 2). Until 2020 the codes are those of the LOR 2006 system, from 2021
-those of the LOR 2021 (helpers.sources.lor relates them); a row carries its vintage.
+those of the LOR 2021 (helpers.sources.berlin.lor relates them); a row carries its vintage.
 
 Groups: residents (Einwohner/-innen mit Hauptwohnsitz), with migration background (Berlin's
 register-based "Migrationshintergrund", not Münster's "Migrationsvorgeschichte"), foreigners,
@@ -27,7 +27,7 @@ these files; the hierarchy it fills is declared in cities/berlin/config/city.yml
   series never mixes old and new codes: the Bezirksregion series ends in 2020 (a visible break),
   the Bezirke and the city, which did not change, go on to 2024.
 
-    python -m helpers.sources.berlin --src ../shared/data/berlin --out cities/berlin/data
+    python -m helpers.sources.berlin.population --src ../shared/data/berlin --out cities/berlin/data
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import pandas as pd
 
 from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
-from helpers.sources import boundaries
+from helpers.sources.geojson import write_geojson
 
 CITY_CODE = "11000000"
 LEVELS = {"city": "stadt", "districts": "bezirk", "forecast-areas": "prognoseraum",
@@ -256,7 +256,7 @@ def write_city(src: Path, data_dir: Path) -> list[Path]:
     write_atomic(written[1], lambda p: obs.to_csv(p, index=False))
     for level, stem in GEO_FILES.values():
         target = data_dir / "geo" / f"{stem}.geojson"
-        boundaries.write_geojson(geo[level], target, stem)
+        write_geojson(geo[level], target, stem)
         written.append(target)
     return written
 

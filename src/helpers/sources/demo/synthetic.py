@@ -1,6 +1,6 @@
 """Seeded synthetic demo data for the indicators that have no public source yet.
 
-Run: ``python -m helpers.sources.synthetic --out data`` (``make data`` runs it after the SMS data).
+Run: ``python -m helpers.sources.demo.synthetic --out data`` (``make data`` runs it after the SMS data).
 
 THESE NUMBERS ARE NOT OFFICIAL. They are invented, plausible counts so that every chapter of
 the report can be built and tried out before the departments deliver their real data. Every
@@ -38,7 +38,7 @@ How it is tied to the real data
 Rules
     Real series are never extended or filled: a generated measure whose name occurs in
     ``data/observations/sms.csv`` is an error, and so is a synthetic indicator that uses a real
-    measure (or a real indicator a synthetic one). The module constant ``SEED`` and
+    measure (or a real indicator a synthetic one). The ``seed`` of ``parameters.yml`` and
     ``numpy.random.default_rng`` (one stream per measure and age group) make the output
     byte-identical for the same seed, catalogue and real data.
 """
@@ -57,192 +57,35 @@ import pandas as pd
 from helpers.core import areas, arguments, catalogue, model, observations, paths
 from helpers.core.catalogue import Catalogue
 from helpers.core.fileio import write_atomic
+from helpers.sources.demo import parameters
+from helpers.sources.demo.parameters import Amount, City, Derived, Drawn, Residents, Spec
 
-SEED = 20250226
+#: The tuned parameters, read from parameters.yml beside this module (its comments say what each shapes).
+PARAMETERS = parameters.load()
+SEED = PARAMETERS.seed
 #: The ten years up to the default report year: the latest year with real population figures by
 #: migration history (main checks this against the real data).
-YEARS = tuple(range(2010, 2020))
+YEARS = PARAMETERS.years
+#: The label every generated row carries. It names the module's path before the source families
+#: became subpackages (now helpers.sources.demo.synthetic); kept, since it is published in
+#: data/observations/synthetic.csv and in the editions built from it.
 SOURCE = f"Demodaten – synthetisch (helpers.sources.synthetic, Seed {SEED})"
 SORT_KEYS = ["measure", "year", "area_level", "area_code", "sex", "origin", "age"]
 STADTTEIL, STADT = "stadtteil", "stadt"
 #: Teilbereiche of the inner city (Altstadt, Innenstadtring): few children, many students.
-INNER_TEILBEREICHE = {"1", "2"}
+INNER_TEILBEREICHE = PARAMETERS.inner_teilbereiche
 #: A stored part and the complement computed by helpers.indicators.compute.
 COMPLEMENT = {"no_migration": "migration", "german": "foreign"}
 FOCUS_ORIGINS = {"migration", "foreign"}
+#: How each synthetic measure is made (Residents, Derived, Drawn, Amount or City).
+MEASURES: dict[str, Spec] = PARAMETERS.measures
+#: Residents by age: (share of all residents, migration-share factor, foreign-share factor,
+#: female share, child age group). "0-64" is total minus "65+"; "15-64" is 1 - "0-14" - "65+".
+AGE_PROFILE = PARAMETERS.age_profile
 
 
 class SyntheticDataError(ValueError):
     """The catalogue and the generator's specifications do not fit together."""
-
-
-# --------------------------------------------------------------------------------------------
-# Specifications: how each synthetic measure is made
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Residents:
-    """Residents by age group, sized from the real population (stand-in for the age tables)."""
-
-
-@dataclass(frozen=True)
-class Derived:
-    """A base measure x factor x exp(trend * t) x area-year noise, same factor for all groups."""
-
-    base: str
-    factor: float
-    sd: float = 0.03
-    trend: float = 0.0
-    base_origin: str | None = None  # e.g. foreigners in the AZR from residents of origin foreign
-    base_age: str | None = None
-
-
-@dataclass(frozen=True)
-class Rate:
-    """Logistic rate: p for the reference group in 2005 at average structure.
-
-    odds: odds ratio of the focus origin (migration/foreign) vs. its complement; odds_female
-    likewise for women vs. men; shrink: yearly fraction by which the group gap narrows;
-    cov: coefficients on the z-scores 'mv', 'alo' and the flag 'inner' (Stadtteile only).
-    """
-
-    p: float
-    odds: float = 1.0
-    odds_female: float = 1.0
-    trend: float = 0.0
-    shrink: float = 0.0
-    cov: dict[str, float] = field(default_factory=dict)
-    sd_area: float = 0.12
-    sd_noise: float = 0.05
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """Binomial draw from a base measure (same group and age) with a rate (or one per age)."""
-
-    base: str
-    rate: Rate | dict[str, Rate]
-
-
-@dataclass(frozen=True)
-class Amount:
-    """A quantity per unit of the base (e.g. m² per person), not a count of persons."""
-
-    base: str
-    per_unit: float
-    focus: float = 0.0  # difference for the focus origin
-    trend: float = 0.0
-    cov: dict[str, float] = field(default_factory=dict)
-    sd_area: float = 1.0
-    sd_noise: float = 0.3
-
-
-@dataclass(frozen=True)
-class City:
-    """A city-wide count with its own size, growth and group shares (no population base)."""
-
-    size: float
-    growth: float = 1.0
-    sd: float = 0.03
-    share: dict[str, tuple[float, float]] = field(default_factory=dict)  # origin: (2005, per year)
-    female: float = 0.5
-
-
-MEASURES: dict[str, Residents | Derived | Drawn | Amount | City] = {
-    # Population base (stand-in for the unparsed age tables of the statistics office)
-    "residents": Residents(),
-    "persons": Derived("residents", factor=0.975, sd=0.005),
-    # Arbeit und Wirtschaft
-    "sgb2_recipients": Drawn("residents", {
-        "0-64": Rate(p=0.06, odds=3.0, trend=-0.01, shrink=0.01, cov={"alo": 0.45}),
-        "0-14": Rate(p=0.10, odds=3.2, trend=-0.01, shrink=0.01, cov={"alo": 0.55}),
-    }),
-    "employed_svb": Drawn("residents", Rate(p=0.47, odds=0.62, trend=0.015, shrink=0.03)),
-    # Partizipation
-    "foreigners_azr": Derived("residents", factor=0.88, sd=0.015, base_origin="foreign", base_age="total"),
-    "foreigners_stay8y": Derived("foreigners_azr", factor=0.50, trend=0.01, sd=0.02),
-    "naturalisations": Drawn("foreigners_stay8y", Rate(p=0.035, trend=-0.02, sd_noise=0.08)),
-    "ir_electorate": Derived("residents", factor=0.75, sd=0.01, base_origin="migration", base_age="total"),
-    "ir_voters": Drawn("ir_electorate", Rate(p=0.12, trend=-0.02)),
-    "volunteers_placed": City(size=650, growth=1.04, sd=0.06, share={"migration": (0.07, 0.006)}),
-    # Interkulturelle Öffnung
-    "city_staff": City(size=5900, growth=1.008, sd=0.005, share={"migration": (0.065, 0.004)}),
-    "city_trainees": City(size=190, growth=1.02, sd=0.06, share={"migration": (0.09, 0.012)}),
-    "city_trainee_applications": City(size=2600, growth=1.01, sd=0.07, share={"migration": (0.11, 0.012)}),
-    "intercultural_training_participants": Drawn("city_staff", Rate(p=0.015, trend=0.15)),
-    # Rassismus und Diskriminierung
-    "discrimination_reports": Drawn("residents", Rate(p=1.2e-4, trend=0.08, sd_area=0.0, sd_noise=0.0)),
-    "discrimination_reports_racist": Drawn("discrimination_reports", Rate(p=0.55, trend=0.01, sd_area=0.0)),
-    "hate_crimes": Drawn("residents", Rate(p=6e-5, trend=0.03, sd_area=0.0, sd_noise=0.0)),
-    # Kommunikation und Vernetzung
-    "publications": City(size=420, growth=1.02, sd=0.03),
-    "publications_multilingual": Drawn("publications", Rate(p=0.06, trend=0.16)),
-    "survey_respondents": City(size=2400, sd=0.08, share={"migration": (0.13, 0.004)}),
-    "survey_well_informed": Drawn("survey_respondents", Rate(p=0.64, odds=0.55, trend=0.02, shrink=0.04)),
-    "mso_known": City(size=80, growth=1.025, sd=0.02),
-    "mso_network_members": Drawn("mso_known", Rate(p=0.30, trend=0.12)),
-    "interpreter_assignments": Drawn("foreigners_azr", Rate(p=0.012, trend=0.10)),
-    # Stadtteil- und Quartiersentwicklung
-    "basic_income_65plus": Drawn("residents", Rate(p=0.018, odds=6.0, trend=0.03, cov={"alo": 0.35})),
-    "residents_stay5y": Drawn("residents", Rate(p=0.60, odds=0.55, shrink=0.02, cov={"mv": -0.05, "inner": -0.5},
-                                                sd_area=0.2, sd_noise=0.02)),
-    "moves": Drawn("residents", Rate(p=0.17, trend=0.01, cov={"mv": 0.1, "inner": 0.6}, sd_area=0.25, sd_noise=0.03)),
-    # Rechtliche Beratung
-    "third_country_nationals": Derived("foreigners_azr", factor=0.58, trend=-0.005, sd=0.02),
-    "third_country_permanent": Drawn("third_country_nationals", Rate(p=0.45, trend=0.04)),
-    "tolerated_persons": Drawn("third_country_nationals", Rate(p=0.03, trend=-0.05)),
-    "legal_consultations": Drawn("foreigners_azr", Rate(p=0.045, trend=0.03)),
-    # Bildung und Sprache
-    "seu_examined": Derived("residents", factor=1 / 3, sd=0.04, base_age="3-5"),
-    "seu_language_support": Drawn("seu_examined", Rate(p=0.09, odds=4.0, trend=0.01, shrink=0.03,
-                                                       cov={"mv": 0.35, "alo": 0.15})),
-    "transition_pupils": Derived("residents", factor=1 / 12, sd=0.05, base_age="6-17"),
-    "transition_gymnasium": Drawn("transition_pupils", Rate(p=0.56, odds=0.45, trend=0.01, shrink=0.03,
-                                                            cov={"alo": -0.45})),
-    "school_leavers": Derived("residents", factor=1.15 / 21, sd=0.04, base_age="0-20"),
-    "school_leavers_noqual": Drawn("school_leavers", Rate(p=0.045, odds=2.8, trend=-0.04, shrink=0.02)),
-    "school_leavers_abitur": Drawn("school_leavers", Rate(p=0.42, odds=0.40, trend=0.025, shrink=0.02)),
-    "integration_course_entrants": Drawn("foreigners_azr", Rate(p=0.02, trend=0.04)),
-    "integration_course_examinees": Drawn("integration_course_entrants", Rate(p=0.70, trend=0.03)),
-    "integration_course_b1": Drawn("integration_course_examinees", Rate(p=0.52, trend=0.04)),
-    # Gesundheit und Pflege
-    "seu_u9_documented": Drawn("seu_examined", Rate(p=0.93, odds=0.40, trend=0.03, shrink=0.05, cov={"alo": -0.2})),
-    "seu_measles_2doses": Drawn("seu_examined", Rate(p=0.78, odds=0.85, trend=0.12, shrink=0.03, cov={"alo": -0.1})),
-    "seu_overweight": Drawn("seu_examined", Rate(p=0.075, odds=1.8, trend=-0.01, cov={"alo": 0.25})),
-    "care_recipients": Drawn("residents", Rate(p=0.10, odds=0.6, trend=0.02, shrink=0.02)),
-    # Kinder- und Jugendhilfe
-    "childcare_children": Drawn("residents", {
-        "0-2": Rate(p=0.09, odds=0.5, trend=0.22, shrink=0.03, cov={"alo": -0.1}),
-        "3-5": Rate(p=0.90, odds=0.6, trend=0.06, shrink=0.04),
-    }),
-    "hze_cases": Drawn("residents", Rate(p=0.022, odds=1.3, trend=0.03)),
-    # Wohnen
-    "living_space_m2": Amount("persons", per_unit=40.0, focus=-9.0, trend=0.25,
-                              cov={"alo": -2.5, "inner": 2.0}, sd_area=2.0, sd_noise=0.4),
-    "survey_households": City(size=2300, sd=0.08, share={"migration": (0.14, 0.004)}),
-    "survey_households_overcrowded": Drawn("survey_households", Rate(p=0.035, odds=3.5, trend=-0.02, shrink=0.02)),
-    "housing_seekers": City(size=2900, growth=1.02, sd=0.04, share={"migration": (0.33, 0.008)}),
-    "housing_seekers_placed": Drawn("housing_seekers", Rate(p=0.24, odds=0.75, trend=-0.03, shrink=0.04)),
-    # Sport
-    "sports_club_members": Drawn("residents", {
-        "total": Rate(p=0.33, odds_female=0.72, trend=0.005, shrink=0.02),
-        "6-17": Rate(p=0.48, odds=0.45, trend=0.01, shrink=0.03),
-    }),
-    "sports_coaches": City(size=2800, growth=1.015, sd=0.02, share={"migration": (0.05, 0.004)}),
-}
-
-#: Residents by age: (share of all residents, migration-share factor, foreign-share factor,
-#: female share, child age group). "0-64" is total minus "65+"; "15-64" is 1 - "0-14" - "65+".
-AGE_PROFILE = {
-    "0-2": (0.027, 1.75, 0.40, 0.487, True),
-    "3-5": (0.026, 1.75, 0.45, 0.487, True),
-    "0-14": (0.125, 1.65, 0.50, 0.487, True),
-    "6-17": (0.100, 1.55, 0.60, 0.487, True),
-    "0-20": (0.185, 1.45, 0.65, 0.490, True),
-    "15-64": (None, 1.00, 1.15, 0.510, False),
-    "65+": (0.170, 0.60, 0.45, 0.570, False),
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,7 +201,7 @@ def check_years(real: pd.DataFrame) -> None:
     if last != YEARS[-1]:
         raise SyntheticDataError(
             f"Die Demodaten decken {YEARS[0]}–{YEARS[-1]} ab, die realen Daten zur Bevölkerung mit "
-            f"Migrationsvorgeschichte enden {last}. Bitte YEARS in helpers.sources.synthetic auf die zehn "
+            f"Migrationsvorgeschichte enden {last}. Bitte years in helpers/sources/demo/parameters.yml auf die zehn "
             "Jahre bis dahin setzen, damit Demo- und Realdaten im Standardbericht dasselbe Jahr zeigen.")
 
 
@@ -375,7 +218,7 @@ def check_catalogue(cat: Catalogue, real_measures: set[str]) -> None:
             if ind.synthetic and term.measure not in MEASURES:
                 raise SyntheticDataError(
                     f"{ind.id} ist synthetisch, aber {side} {term.measure!r} ist keine synthetische Messgröße "
-                    "(reale und synthetische Zahlen dürfen nicht gemischt werden; sonst fehlt die Spezifikation in MEASURES)."
+                    "(reale und synthetische Zahlen dürfen nicht gemischt werden; sonst fehlt die Spezifikation in parameters.yml)."
                 )
             if not ind.synthetic and term.measure in MEASURES:
                 raise SyntheticDataError(f"{ind.id} ist real, verwendet aber die synthetische Messgröße {term.measure!r} ({side}).")
@@ -430,7 +273,7 @@ def plan(cat: Catalogue) -> Plan:
                 changed |= before != (base_need.sexes, base_need.origins)
     for measure in needs:
         if measure not in MEASURES:
-            raise SyntheticDataError(f"Keine Spezifikation für die synthetische Messgröße {measure!r} in MEASURES.")
+            raise SyntheticDataError(f"Keine Spezifikation für die synthetische Messgröße {measure!r} in parameters.yml.")
     return Plan(needs, level, years)
 
 
@@ -521,7 +364,7 @@ class Generator:
             female = s.female_share
         else:
             if age not in AGE_PROFILE:
-                raise SyntheticDataError(f"residents: Altersgruppe {age!r} ist nicht definiert (AGE_PROFILE).")
+                raise SyntheticDataError(f"residents: Altersgruppe {age!r} ist nicht definiert (age_profile in parameters.yml).")
             share, k_mig, k_for, f, child = AGE_PROFILE[age]
             child_share = 0.125 * s.child_factor[None, :] * (1 - 0.005 * self.t)
             old_share = 0.17 * s.old_factor[None, :] * (1 + 0.008 * self.t)

@@ -1,6 +1,6 @@
 """Rates published without counts: Münster's Einbürgerungsquote from the Regionalstatistik.
 
-    python -m helpers.sources.rates --src ../shared/data/muenster --out data
+    python -m helpers.sources.muenster.rates --src ../shared/data/muenster --out data
 
 Source: `opendata/kreis_einbuergerungsquote_05515_2011-2024_extract.csv` (`ags,year,rate_pct`),
 an extract of table 12511-04-01-4 of the Regionaldatenbank Deutschland (Statistische Ämter des

@@ -1,6 +1,6 @@
 """Münster's open-data exports: residents per Stadtteil 1999-2020 and by migration group 2006-2019.
 
-    python -m helpers.sources.opendata --src ../shared/data/muenster --out data
+    python -m helpers.sources.muenster.opendata --src ../shared/data/muenster --out data
 
 Two datasets of the city's open-data portal (folder `opendata/` of the source material):
 

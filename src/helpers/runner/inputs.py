@@ -1,4 +1,6 @@
-"""What a report was built from: content checksums of its inputs and outputs/<year>/.work/state.json.
+"""What a report depends on: content checksums of its inputs (code, data, configuration, texts, notebooks).
+
+The run state that records them per chapter is helpers.runner.state.
 
 The runner re-executes a chapter only when something it depends on changed: its source
 (cells' type, source and tags, never outputs or execution counts), the report year, its
@@ -39,7 +41,6 @@ from pathlib import Path
 import helpers
 from helpers.core import paths
 from helpers.core.fileio import digest, sha256_file, write_text_atomic
-from helpers.core.paths import work_dir
 
 STATE_VERSION = 3  # 3: texts tracked per chapter
 #: Code a notebook's result depends on, relative to the helpers package folder.
@@ -216,7 +217,7 @@ def collect_inputs(notebooks: list[Path], root: Path | None = None, data: Path |
     """Hash code, data, configuration and the given notebooks (about 90 files, 8 MB: some 30 ms).
 
     `parameters`: each notebook's configured parameters as canonical JSON; `cache`: where the
-    import graph is kept (outputs/.build); `config_file`: config/monitoring.yml of this root.
+    import graph is kept (outputs/.work); `config_file`: config/monitoring.yml of this root.
     """
     root = Path(root or paths.ROOT)
     code = tree_checksums(code_folder(), CODE_GLOBS)
@@ -264,38 +265,6 @@ def files_match(base: Path, recorded: dict[str, str]) -> bool:
 
 
 def checksums(base: Path, relative: list[str]) -> dict[str, str]:
+    """{relative path: sha256} of the given files under `base`, as the run state records outputs."""
     base = Path(base)
     return {rel: sha256_file(base / rel) for rel in sorted(relative)}
-
-
-# --- state files -------------------------------------------------------------------------------
-
-def load_state(year_dir: Path) -> dict:
-    """The state of the last runs for one year; empty (nothing built) if missing or unreadable."""
-    path = work_dir(year_dir) / "state.json"
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"version": STATE_VERSION, "notebooks": {}}
-    if state.get("version") != STATE_VERSION:
-        return {"version": STATE_VERSION, "notebooks": {}}
-    state.setdefault("notebooks", {})
-    return state
-
-
-def save_state(year_dir: Path, state: dict) -> None:
-    write_text_atomic(work_dir(year_dir) / "state.json", json.dumps(state, ensure_ascii=False, indent=1) + "\n")
-
-
-def cached_years(outputs: Path, key: str) -> dict | None:
-    """The offered years (and reasons for the others) as found by the last run with the same key."""
-    try:
-        cache = json.loads((paths.work_dir(Path(outputs)) / "years.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return cache.get("years") if cache.get("key") == key and isinstance(cache.get("years"), dict) else None
-
-
-def save_years(outputs: Path, key: str, years: dict) -> None:
-    write_text_atomic(paths.work_dir(Path(outputs)) / "years.json",
-                      json.dumps({"key": key, "years": years}, ensure_ascii=False) + "\n")

@@ -20,7 +20,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from helpers.sources import areas
+from helpers.sources.area_names import UNASSIGNED_CODE, normalise_name
+from helpers.sources.muenster import hierarchy
 
 FOOTER_PATTERNS = (
     re.compile(r"^\s*Rückfragen:"),
@@ -140,24 +141,24 @@ def _aggregate_names() -> dict[str, tuple[str, str]]:
     """normalised label -> (level, code) for every non-Stadtteil row label of the tables."""
     if not _AGGREGATES:
         names: dict[str, tuple[str, str]] = {}
-        for code, name in areas.TEILBEREICHE.items():
+        for code, name in hierarchy.TEILBEREICHE.items():
             # Outer Teilbereiche coincide with their Stadtbezirk: store them as Stadtbezirk.
             level = "teilbereich" if code in "1234" else "stadtbezirk"
-            names[areas.normalise_name(name)] = (level, code)
-        for code, name in areas.STADTBEZIRKE.items():
-            names[areas.normalise_name(name)] = ("stadtbezirk", code)
-        for (level, code), aliases in areas.AGGREGATE_ALIASES.items():
+            names[normalise_name(name)] = (level, code)
+        for code, name in hierarchy.STADTBEZIRKE.items():
+            names[normalise_name(name)] = ("stadtbezirk", code)
+        for (level, code), aliases in hierarchy.AGGREGATE_ALIASES.items():
             for alias in aliases:
-                names[areas.normalise_name(alias)] = (level, code)
-        names[areas.normalise_name(areas.CITY_NAME)] = ("stadt", areas.CITY_CODE)
-        names[areas.normalise_name("nicht zuzuordnen")] = ("unzugeordnet", areas.UNASSIGNED_CODE)
+                names[normalise_name(alias)] = (level, code)
+        names[normalise_name(hierarchy.CITY_NAME)] = ("stadt", hierarchy.CITY_CODE)
+        names[normalise_name("nicht zuzuordnen")] = ("unzugeordnet", UNASSIGNED_CODE)
         _AGGREGATES.update(names)
     return _AGGREGATES
 
 
 def _stadtteil_names(code: str) -> set[str]:
-    names = [areas.STADTTEILE[code], *areas.STADTTEIL_ALIASES.get(code, [])]
-    return {areas.normalise_name(n) for n in names}
+    names = [hierarchy.STADTTEILE[code], *hierarchy.STADTTEIL_ALIASES.get(code, [])]
+    return {normalise_name(n) for n in names}
 
 
 def area_of_label(label: str, where: str) -> tuple[str, str] | None:
@@ -170,21 +171,21 @@ def area_of_label(label: str, where: str) -> tuple[str, str] | None:
     m = re.fullmatch(r"(\d{1,2})\s+(.+)", label)
     if m:
         code, name = m.groups()
-        if code not in areas.STADTTEILE:
+        if code not in hierarchy.STADTTEILE:
             raise SmsParseError(f"{where}: unbekannte Stadtteil-Nummer {code!r} in {label!r}")
-        if areas.normalise_name(name) not in _stadtteil_names(code):
+        if normalise_name(name) not in _stadtteil_names(code):
             raise SmsParseError(
                 f"{where}: unbekannter Stadtteil {name!r} (Nr. {code}, erwartet "
-                f"{areas.STADTTEILE[code]!r}) – bitte in helpers/sources/areas.py als Alias eintragen"
+                f"{hierarchy.STADTTEILE[code]!r}) – bitte in helpers/sources/muenster/hierarchy.py als Alias eintragen"
             )
         return "stadtteil", code
-    key = areas.normalise_name(label)
-    if key in {areas.normalise_name(n) for n in IGNORED_LABELS}:
+    key = normalise_name(label)
+    if key in {normalise_name(n) for n in IGNORED_LABELS}:
         return None
     if key in _aggregate_names():
         return _aggregate_names()[key]
     raise SmsParseError(
-        f"{where}: unbekannter Stadtteil {label!r} – bitte in helpers/sources/areas.py als Alias eintragen"
+        f"{where}: unbekannter Stadtteil {label!r} – bitte in helpers/sources/muenster/hierarchy.py als Alias eintragen"
     )
 
 

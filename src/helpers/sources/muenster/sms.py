@@ -1,6 +1,6 @@
 """Tidy counts from the series "SMS – Statistik für Münsters Stadtteile" (pdftotext layout text).
 
-Run: ``python -m helpers.sources.sms --src /work/shared/data/muenster --out data``.
+Run: ``python -m helpers.sources.muenster.sms --src /work/shared/data/muenster --out data``.
 
 What it does and why:
 
@@ -32,7 +32,7 @@ import pandas as pd
 
 from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
-from helpers.sources.sms_text import (
+from helpers.sources.muenster.sms_text import (
     Cell,
     Line,
     SmsParseError,

@@ -1,7 +1,7 @@
 """A seeded SYNTHETIC city of any size, to check that the workbench scales with the number of areas.
 
-    python -m helpers.sources.scale_city --root /tmp/stadt1000 --areas 1000
-    IM_CONTEXT='{"root": "/tmp/stadt1000"}' python -m helpers.runner.runner --ohne-pdf
+    python -m helpers.sources.demo.scale_city --root /tmp/stadt1000 --areas 1000
+    IM_CONTEXT='{"root": "/tmp/stadt1000"}' python -m helpers.runner --ohne-pdf
 
 ALL NUMBERS ARE INVENTED. The city "Stadt Beispielstadt (synthetisch)" (code 09999000, no real
 Gemeindeschlüssel) exists only to measure how run time and figures behave with many areas (issue 7);
@@ -28,7 +28,7 @@ Counts
        no_migration) – so every stored group is a sum of atoms and parts add up exactly
        (male + female = total, foreign + German with migration history = migration, …). The
        share with migration history varies smoothly in space (so Moran's I has something to find).
-    2. The measures that are synthetic in Münster are made by ``helpers.sources.synthetic``'s
+    2. The measures that are synthetic in Münster are made by ``helpers.sources.demo.synthetic``'s
        own plan and generator, tied to the counts of step 1 instead of the real population.
        That module keeps its seed, years and source as module constants; `_synthetic_module`
        swaps them for the duration of one call and restores them.
@@ -51,7 +51,7 @@ import shapely
 
 from helpers.core import arguments, catalogue, model, paths
 from helpers.core.fileio import write_atomic
-from helpers.sources import boundaries
+from helpers.sources.geojson import write_geojson
 
 SEED = 20261122
 CITY_CODE = "09999000"
@@ -72,7 +72,7 @@ ORIGIN_SUMS = {
 GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke"}
 #: config/city.yml of the scale city: its hierarchy only (all texts stay generic).
 CITY_YAML = """\
-# Synthetische Skalierungsstadt (helpers.sources.scale_city): nur die Gebietsgliederung; alle Texte
+# Synthetische Skalierungsstadt (helpers.sources.demo.scale_city): nur die Gebietsgliederung; alle Texte
 # und Quellen sind allgemein, keine nennt eine wirkliche Stadt.
 levels:
   - {level: stadtteil, name: Stadtteil, plural: Stadtteile, boundaries: stadtteile}
@@ -140,7 +140,7 @@ def muenster_cells(repo_data: Path) -> gpd.GeoDataFrame:
     path = Path(repo_data) / "geo" / "stadtzellen.geojson"
     if not path.exists():
         raise ScaleCityError(f"{path} fehlt – bitte `make data SRC=../shared/data/muenster` ausführen.")
-    from helpers.sources.areas import stadtbezirk_of, teilbereich_of
+    from helpers.sources.muenster.hierarchy import stadtbezirk_of, teilbereich_of
 
     gdf = gpd.read_file(path)
     gdf["code"] = gdf["code"].astype(str)
@@ -230,7 +230,7 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
                            terms: pd.DataFrame) -> pd.DataFrame:
     """Every (measure, sex, origin, age) the committed sms.csv holds, per small area and year.
 
-    Stored with synthetic=False for now: helpers.sources.synthetic ties its rates to the
+    Stored with synthetic=False for now: helpers.sources.demo.synthetic ties its rates to the
     non-synthetic rows it is given. `write_city` marks everything synthetic before writing.
     """
     a = atoms(small, years, seed, mean_population)
@@ -291,14 +291,14 @@ def real_terms(repo_data: Path) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# The measures that are synthetic in Münster: helpers.sources.synthetic, pointed at this city
+# The measures that are synthetic in Münster: helpers.sources.demo.synthetic, pointed at this city
 # --------------------------------------------------------------------------------------------
 
 
 @contextmanager
 def _synthetic_module(areas_csv: Path, years: range, seed: int) -> Iterator[object]:
-    """helpers.sources.synthetic with this city's areas, years, seed and source, restored afterwards."""
-    from helpers.sources import synthetic
+    """helpers.sources.demo.synthetic with this city's areas, years, seed and source, restored afterwards."""
+    from helpers.sources.demo import synthetic
 
     saved = (paths.AREAS_CSV, synthetic.YEARS, synthetic.SEED, synthetic.SOURCE)
     paths.AREAS_CSV, synthetic.YEARS, synthetic.SEED, synthetic.SOURCE = (
@@ -319,7 +319,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     """Write a complete data root (data/, notebooks/) for a synthetic city of n_areas small areas.
 
     `cells="muenster"` uses the 174 real Stadtzellen (n_areas must then be 174).
-    Returns `root`; build with IM_CONTEXT='{"root": "<root>"}' python -m helpers.runner.runner.
+    Returns `root`; build with IM_CONTEXT='{"root": "<root>"}' python -m helpers.runner.
     """
     repo = paths.ROOT
     root = Path(root)
@@ -339,7 +339,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     table = area_table(small)
     write_atomic(data_dir / "areas.csv", lambda p: table.to_csv(p, index=False))
     for level, gdf in layers(small, table).items():
-        boundaries.write_geojson(gpd.GeoDataFrame(gdf, crs=CRS), data_dir / "geo" / f"{GEO_LAYERS[level]}.geojson",
+        write_geojson(gpd.GeoDataFrame(gdf, crs=CRS), data_dir / "geo" / f"{GEO_LAYERS[level]}.geojson",
                        GEO_LAYERS[level])
     shutil.copyfile(repo / "data" / "catalogue.yml", data_dir / "catalogue.yml")
     (root / "config").mkdir(exist_ok=True)
@@ -366,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True, help="Zielordner (wird angelegt)")
     parser.add_argument("--areas", type=int, default=1000, help="Zahl der kleinen Gebiete (Standard 1000)")
-    parser.add_argument("--cells", choices=["muenster"], default=None, help="die 174 Stadtzellen Münsters verwenden")
+    parser.add_argument("--cells", choices=["muenster"], default=None, help="die 174 Stadtzellen aus data/geo/ verwenden")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--first-year", type=int, default=2005)
     parser.add_argument("--last-year", type=int, default=2014)

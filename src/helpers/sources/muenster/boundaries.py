@@ -1,4 +1,4 @@
-"""Stadtteil boundaries from the city's statistical area division, reprojected to EPSG:25832.
+"""Münster's boundaries from the city's statistical area division, reprojected to EPSG:25832.
 
 Stadtteile come from `Ebene_2_Stadtteil.geojson` (WGS84); Teilbereich and Stadtbezirk outlines
 are dissolved from them, so the levels nest exactly (the source's own level-1 file is not
@@ -6,7 +6,7 @@ needed and would not share the Stadtteil edges to the centimetre).
 
 Stadtzellen come from `Ebene_3_Stadtzellen.geojson` and are kept as published: they were
 digitised separately and do not share the Stadtteil edges exactly (a cell lies 83-100 % inside
-its Stadtteil by area). Their parent is read from the number (`areas.stadtteil_of_cell`) and
+its Stadtteil by area). Their parent is read from the number (`hierarchy.stadtteil_of_cell`) and
 checked against the geometry: the cell's representative point must lie in that Stadtteil.
 """
 
@@ -16,13 +16,13 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from helpers.core.fileio import atomic_path
-from helpers.sources.areas import (
+from helpers.sources.area_names import normalise_name
+from helpers.sources.geojson import write_geojson
+from helpers.sources.muenster.hierarchy import (
     STADTBEZIRKE,
     STADTTEILE,
     TEILBEREICHE,
     area_table,
-    normalise_name,
     stadtbezirk_of,
     stadtteil_of_cell,
     teilbereich_of,
@@ -59,7 +59,7 @@ def read_stadtteile(src: Path) -> gpd.GeoDataFrame:
         if normalise_name(name) not in known:
             raise BoundaryError(
                 f"{path.name}: Stadtteil {code} heißt dort {name!r}, erwartet {STADTTEILE[code]!r}; "
-                "bitte als Alias in helpers/sources/areas.py eintragen."
+                "bitte als Alias in helpers/sources/muenster/hierarchy.py eintragen."
             )
     missing = sorted(set(STADTTEILE) - set(raw["code"]))
     if missing or raw["code"].duplicated().any():
@@ -118,15 +118,6 @@ def dissolve(stadtteile: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     out = out.rename(columns={level: "code"})
     out["name"] = out["code"].map(names)
     return out[["code", "name", "geometry"]].sort_values("code").reset_index(drop=True)
-
-
-def write_geojson(gdf: gpd.GeoDataFrame, target: Path, layer: str) -> None:
-    """One boundary layer as GeoJSON: text, diffable and deterministic (centimetre precision, no
-    bounding boxes), written atomically. Used for every city's boundaries."""
-    with atomic_path(target) as tmp:
-        tmp.unlink()  # GDAL will not write over an existing file
-        gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=layer,
-                    layer_options={"COORDINATE_PRECISION": 2, "RFC7946": "NO", "WRITE_BBOX": "NO"})
 
 
 def write_layers(stadtteile: gpd.GeoDataFrame, geo_dir: Path,

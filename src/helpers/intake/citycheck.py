@@ -1,6 +1,6 @@
 """Is a city set up completely? One command checks a data root and reports every problem.
 
-    python -m helpers.core.citycheck            # the current root (make check-city)
+    python -m helpers.intake.citycheck            # the current root (make check-city)
 
 A city is configuration and data (README "Eine neue Stadt einrichten"): its areas
 (data/areas.csv), boundaries (data/geo/), catalogue, observations, published rates and its
@@ -21,7 +21,6 @@ Exit code 0 without problems, 1 with problems, each printed as one German line.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,6 +28,7 @@ import pandas as pd
 
 from helpers.core import arguments, catalogue, config, levels, paths
 from helpers.core import city as city_profile
+from helpers.core.problems import Location, Problem
 
 #: Overlap of two polygons of one layer that counts as a problem (m², EPSG:25832): digitising
 #: noise along shared edges stays below it.
@@ -37,19 +37,10 @@ OVERLAP_M2 = 100.0
 INSIDE_SHARE = 0.8
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One finding: where (file, row, column) and what to do, in German."""
-
-    file: str
-    row: int | None  # 1-based line of the file (header = 1), None for the file as a whole
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = ", ".join(p for p in (self.file, f"Zeile {self.row}" if self.row else "",
-                                      f"Spalte {self.column}" if self.column else "") if p)
-        return f"{where}: {self.message}"
+def _problem(file: str, row: int | None, key: str, message: str) -> Problem:
+    """A setup problem: `row` is the file's 1-based line (header = 1), None for the file as a whole; `key`
+    the data file's column or the configuration's key, "" for none."""
+    return Problem(Location(file, row=row, key=key or None), message)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -80,22 +71,22 @@ def check_areas(table: pd.DataFrame, where: str, hierarchy: levels.Hierarchy | N
     for index, row in table.iterrows():
         line = int(index) + 2
         if row["level"] not in known:
-            problems.append(Problem(where, line, "level", f"unbekannte Ebene {row['level']!r}; erlaubt (config/city.yml, "
-                                                          f"levels): {', '.join(known)}."))
+            problems.append(_problem(where, line, "level", f"unbekannte Ebene {row['level']!r}; erlaubt (config/city.yml, "
+                                                           f"levels): {', '.join(known)}."))
         elif row["level"] != levels.CITY and row["parent_level"] not in expected[row["level"]]:
-            problems.append(Problem(where, line, "parent_level",
-                                    f"{row['level']} {row['code']} ({row['name']}) hat die übergeordnete Ebene "
-                                    f"{row['parent_level'] or '(leer)'!r}; nach config/city.yml erwartet: "
-                                    f"{' oder '.join(expected[row['level']])}."))
+            problems.append(_problem(where, line, "parent_level",
+                                     f"{row['level']} {row['code']} ({row['name']}) hat die übergeordnete Ebene "
+                                     f"{row['parent_level'] or '(leer)'!r}; nach config/city.yml erwartet: "
+                                     f"{' oder '.join(expected[row['level']])}."))
         if row["parent_level"] and (row["parent_level"], row["parent_code"]) not in present:
-            problems.append(Problem(where, line, "parent_code",
-                                    f"{row['level']} {row['code']} ({row['name']}) gehört laut Datei zu "
-                                    f"{row['parent_level']} {row['parent_code']}, das es nicht gibt. Bitte das "
-                                    "übergeordnete Gebiet ergänzen oder den Verweis berichtigen."))
+            problems.append(_problem(where, line, "parent_code",
+                                     f"{row['level']} {row['code']} ({row['name']}) gehört laut Datei zu "
+                                     f"{row['parent_level']} {row['parent_code']}, das es nicht gibt. Bitte das "
+                                     "übergeordnete Gebiet ergänzen oder den Verweis berichtigen."))
     cities = table[table["level"] == "stadt"]
     if len(cities) != 1:
-        problems.append(Problem(where, None, "level", f"{len(cities)} Zeilen der Ebene „stadt“; es muss genau eine "
-                                                      "sein (Gemeindeschlüssel als code, amtlicher Name als name)."))
+        problems.append(_problem(where, None, "level", f"{len(cities)} Zeilen der Ebene „stadt“; es muss genau eine "
+                                                       "sein (Gemeindeschlüssel als code, amtlicher Name als name)."))
     return problems
 
 
@@ -111,27 +102,27 @@ def check_boundaries(table: pd.DataFrame, geo_dir: Path, root: Path,
         codes = set(table.loc[table["level"] == level, "code"])
         if not path.is_file():
             if codes:
-                problems.append(Problem(_relative(path, root), None, "", f"Datei fehlt: {len(codes)} Gebiete der "
-                                        f"Ebene {level} haben keine Grenzen (Karten und Nachbarschaften brauchen sie)."))
+                problems.append(_problem(_relative(path, root), None, "", f"Datei fehlt: {len(codes)} Gebiete der "
+                                         f"Ebene {level} haben keine Grenzen (Karten und Nachbarschaften brauchen sie)."))
             continue
         where = _relative(path, root)
         layer = gpd.read_file(path)
         layer["code"] = layer["code"].astype(str)
         layers[level] = layer
         for code in sorted(codes - set(layer["code"])):
-            problems.append(Problem(where, None, "code", f"{level} {code} steht in data/areas.csv, hat aber keine "
-                                                         "Grenze. Bitte die Fläche ergänzen."))
+            problems.append(_problem(where, None, "code", f"{level} {code} steht in data/areas.csv, hat aber keine "
+                                                          "Grenze. Bitte die Fläche ergänzen."))
         for index, code in layer["code"].items():
             if code not in codes:
-                problems.append(Problem(where, int(index) + 1, "code", f"Fläche {code} ist kein Gebiet der Ebene "
-                                                                       f"{level} in data/areas.csv."))
+                problems.append(_problem(where, int(index) + 1, "code", f"Fläche {code} ist kein Gebiet der Ebene "
+                                                                        f"{level} in data/areas.csv."))
         for index in layer.index[~layer.geometry.is_valid]:
-            problems.append(Problem(where, int(index) + 1, "geometry", f"Fläche {layer.at[index, 'code']} ist "
-                                                                       "geometrisch ungültig (z. B. Selbstüberschneidung)."))
+            problems.append(_problem(where, int(index) + 1, "geometry", f"Fläche {layer.at[index, 'code']} ist "
+                                                                        "geometrisch ungültig (z. B. Selbstüberschneidung)."))
         problems += _overlaps(layer, where)
     if hierarchy.base.code not in layers:
-        problems.append(Problem("config/city.yml", None, "levels", f"Die kleinste Ebene {hierarchy.base.code} hat keine "
-                                "Grenzen (boundaries): Karten, Moran's I und Sozialraumindex brauchen sie."))
+        problems.append(_problem("config/city.yml", None, "levels", f"Die kleinste Ebene {hierarchy.base.code} hat keine "
+                                 "Grenzen (boundaries): Karten, Moran's I und Sozialraumindex brauchen sie."))
     problems += _outside_parents(table, layers, stems, geo_dir, root)
     return problems
 
@@ -144,9 +135,9 @@ def _overlaps(layer: gpd.GeoDataFrame, where: str) -> list[Problem]:
     for a, b in zip(pairs["code_left"], pairs["code_right"]):
         shared = shapes[a].intersection(shapes[b]).area
         if shared > OVERLAP_M2:
-            out.append(Problem(where, None, "geometry", f"Flächen {a} und {b} überlappen sich ({shared:,.0f} m²); "
-                                                        "Gebiete einer Ebene dürfen sich nicht überdecken."
-                               .replace(",", ".")))
+            out.append(_problem(where, None, "geometry", f"Flächen {a} und {b} überlappen sich ({shared:,.0f} m²); "
+                                                         "Gebiete einer Ebene dürfen sich nicht überdecken."
+                                .replace(",", ".")))
     return out
 
 
@@ -164,9 +155,9 @@ def _outside_parents(table: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], s
                 shape = shapes[code]
                 share = shape.intersection(parents[parent]).area / shape.area if shape.area else 0.0
                 if share < INSIDE_SHARE:
-                    out.append(Problem(_relative(geo_dir / f"{stems[level]}.geojson", root), None, "geometry",
-                                       f"{level} {code} liegt nur zu {share:.0%} in {parent_level} {parent}, zu dem "
-                                       "es laut data/areas.csv gehört. Bitte Zuordnung oder Grenzen prüfen."))
+                    out.append(_problem(_relative(geo_dir / f"{stems[level]}.geojson", root), None, "geometry",
+                                        f"{level} {code} liegt nur zu {share:.0%} in {parent_level} {parent}, zu dem "
+                                        "es laut data/areas.csv gehört. Bitte Zuordnung oder Grenzen prüfen."))
     return out
 
 
@@ -177,9 +168,9 @@ def check_area_codes(frame: pd.DataFrame, where: str, areas_present: set[tuple[s
     out = []
     for key, rows in unknown.groupby(unknown):
         first = int(rows.index[0]) + 2
-        out.append(Problem(where, first, "area_code", f"{key[0]} {key[1]} ist kein Gebiet in data/areas.csv "
-                                                      f"({len(rows)} Zeilen). Bitte das Gebiet ergänzen oder den "
-                                                      "Code berichtigen."))
+        out.append(_problem(where, first, "area_code", f"{key[0]} {key[1]} ist kein Gebiet in data/areas.csv "
+                                                       f"({len(rows)} Zeilen). Bitte das Gebiet ergänzen oder den "
+                                                       "Code berichtigen."))
     return out
 
 
@@ -191,22 +182,22 @@ def check_catalogue(cat: catalogue.Catalogue, observed: pd.DataFrame, published:
     measures = set(observed["measure"])
     named = dict(cat.measure_names)
     used = sorted({t.measure for ind in cat.indicators if ind.counted for t in ind.terms})
-    out = [Problem(where, None, "measures", f"Merkmal {m!r} hat keinen deutschen Namen im Abschnitt measures; im "
-                   f"Definitionskasten stünde der interne Name. Bitte z. B. „{m}: …“ ergänzen.")
+    out = [_problem(where, None, "measures", f"Merkmal {m!r} hat keinen deutschen Namen im Abschnitt measures; im "
+                    f"Definitionskasten stünde der interne Name. Bitte z. B. „{m}: …“ ergänzen.")
            for m in used if m not in named]
     for ind in cat.indicators:
         if not ind.counted:
             if ind.published.measure not in published:
-                out.append(Problem(where, None, "published_rate", f"Indikator {ind.id}: die veröffentlichte Quote "
-                                   f"{ind.published.measure!r} fehlt in data/published_rates.csv."))
+                out.append(_problem(where, None, "published_rate", f"Indikator {ind.id}: die veröffentlichte Quote "
+                                    f"{ind.published.measure!r} fehlt in data/published_rates.csv."))
             continue
         for side, term in zip(("numerator", "denominator"), ind.terms):
             if term.measure not in measures:
-                out.append(Problem(where, None, side, f"Indikator {ind.id}: Merkmal {term.measure!r} kommt in den "
-                                   "Beobachtungen nicht vor. Bitte Daten liefern oder das Merkmal berichtigen."))
+                out.append(_problem(where, None, side, f"Indikator {ind.id}: Merkmal {term.measure!r} kommt in den "
+                                    "Beobachtungen nicht vor. Bitte Daten liefern oder das Merkmal berichtigen."))
             elif term.origin not in ("german", "no_migration") and (term.measure, term.sex, term.origin) not in have:
-                out.append(Problem(where, None, side, f"Indikator {ind.id}: {term.measure!r} gibt es nicht für "
-                                   f"sex={term.sex}, origin={term.origin}."))
+                out.append(_problem(where, None, side, f"Indikator {ind.id}: {term.measure!r} gibt es nicht für "
+                                    f"sex={term.sex}, origin={term.origin}."))
     return out
 
 
@@ -216,13 +207,13 @@ def check_configuration(root: Path) -> list[Problem]:
     try:
         config.load(root / config.RELATIVE)
     except config.ConfigError as err:
-        out.append(Problem(config.RELATIVE, None, "", str(err).split(": ", 1)[-1]))
+        out.append(_problem(config.RELATIVE, None, "", str(err).split(": ", 1)[-1]))
     city_file = root / city_profile.RELATIVE
     if city_file.is_file():
         try:
             city_profile.parse(city_file.read_text(encoding="utf-8"), Path(city_profile.RELATIVE), "")
         except city_profile.CityConfigError as err:
-            out.append(Problem(city_profile.RELATIVE, None, "", str(err).split(": ", 1)[-1]))
+            out.append(_problem(city_profile.RELATIVE, None, "", str(err).split(": ", 1)[-1]))
     return out
 
 
@@ -232,8 +223,8 @@ def check(root: Path) -> list[Problem]:
     problems: list[Problem] = []
     areas_file = data / "areas.csv"
     if not areas_file.is_file():
-        return [Problem("data/areas.csv", None, "", "Datei fehlt: die Gebietsliste (level, code, name, "
-                                                     "parent_level, parent_code, aliases).")]
+        return [_problem("data/areas.csv", None, "", "Datei fehlt: die Gebietsliste (level, code, name, "
+                                                      "parent_level, parent_code, aliases).")]
     table = pd.read_csv(areas_file, dtype=str, keep_default_na=False)
     try:
         hierarchy = levels.of_file(root / city_profile.RELATIVE)
@@ -259,7 +250,7 @@ def check(root: Path) -> list[Problem]:
     try:
         cat = catalogue.load(data / "catalogue.yml")
     except (catalogue.CatalogueError, OSError) as err:
-        return problems + [Problem("data/catalogue.yml", None, "", str(err))]
+        return problems + [_problem("data/catalogue.yml", None, "", str(err))]
     observed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["measure", "sex", "origin"])
     return problems + check_catalogue(cat, observed, published, "data/catalogue.yml")
 

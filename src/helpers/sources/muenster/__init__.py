@@ -1,0 +1,8 @@
+"""Münster's publications: the small-area statistics (SMS), open data and published rates.
+
+Reads the material under ../shared/data/muenster (`sms-text/`, `opendata/`, `gebietsgliederung/`,
+`more/`) and writes the committed data of the default city under data/: areas.csv and geo/
+(`hierarchy`, `boundaries`), observations/sms.csv with its revisions and checks (`sms`, which
+reads the text layout through `sms_text`), observations/opendata.csv (`opendata`) and
+published_rates.csv (`rates`). `helpers.sources.derive` runs them in that order.
+"""
