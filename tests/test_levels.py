@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from helpers.core import areas, catalogue, citycheck, levels, observations
+from helpers.core import areas, catalogue, levels, observations
 from helpers.disclosure import disclosed, suppression
 from helpers.indicators import compute
+from helpers.intake import citycheck
 from helpers.sections import area_patterns
 from roots import pointed_at
 
