@@ -17,7 +17,8 @@ One module per concern:
 
 What readers of the store need (the layout, the committed logs) lives in helpers.core.store.
 
-May import: helpers.core, helpers.indicators, helpers.sources (the parsers' area names and
-normalisation, so that a delivery's names match the derived data's). Nothing but the command line
-(helpers.cli) imports the intake.
+May import: helpers.core, helpers.indicators, helpers.sources, except helpers.sources.muenster,
+helpers.sources.berlin, helpers.sources.demo, helpers.sources.derive and helpers.sources.geojson (only
+the shared area names, so that a delivery's names match the derived data's). Nothing but the command
+line (helpers.cli) imports the intake.
 """
