@@ -189,6 +189,7 @@ def segregation_section(report_year: int) -> SegregationSection:
     out.results = {label: segregation_indices(a, b, base.code) for a, b, label in pairs()}
     table = out.table("indizes", segregation_table(report_year, results=out.results))
     if table.empty:
+        out.notes = ()  # no index shown: the report need not explain it
         return out.markdown(f"*Für den Rückblick liegen keine vollständigen Zahlen der {base.plural} zur Segregation vor.*")
     out.markdown(
         f"### Segregation: Wie ungleich verteilen sich die Gruppen über die {base.plural}?\n\n"
@@ -494,6 +495,7 @@ def social_space_section(indicator_ids: list[str], year: int, period: int = 2,
             result = socialspace.compute(values, pop, inds, year, period=period, population_floor=population_floor,
                                          area_names=area_names, level=base.code)
         except socialspace.SocialSpaceError as exc:
+            out.notes = ()  # no index shown: the report need not explain it
             return out.markdown(f"*Der Sozialraumindex kann für {year} nicht berechnet werden: {exc}*")
     for warning in caught:
         out.markdown(f"*Hinweis: {warning.message}*")
