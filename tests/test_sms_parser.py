@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.sources.muenster import sms
+from helpers.sources.muenster import sms, sms_editions, sms_rows, sms_tables
 from helpers.sources.muenster.sms_text import (
     Cell,
     Line,
@@ -38,12 +38,12 @@ def test_age_row_is_fixed_by_the_column_count_and_checked_by_its_sum() -> None:
     label, tokens = split_row(text)
     assert label == "Mitte"
     cands = segmentations(tokens, ["n"] * 11)
-    cols = [sms.Col("n", "total")] + [sms.Col("n", f"a{i}") for i in range(10)]
-    spec = sms.TableSpec("Altersgruppen", cols, sums=[("total", [f"a{i}" for i in range(10)])])
-    row = sms.Row(Line(597, text), "stadtbezirk", "1", tokens, cands)
-    sms.resolve(spec, [row], "SMS_Migration_2014.pdf.txt")
+    cols = [sms_tables.Col("n", "total")] + [sms_tables.Col("n", f"a{i}") for i in range(10)]
+    spec = sms_tables.TableSpec("Altersgruppen", cols, sums=[("total", [f"a{i}" for i in range(10)])])
+    row = sms_rows.Row(Line(597, text), "stadtbezirk", "1", tokens, cands)
+    sms_rows.resolve(spec, [row], "SMS_Migration_2014.pdf.txt")
     assert [v for v, _ in row.values()] == [19726, 2285, 1560, 3823, 3644, 2481, 1906, 1270, 1713, 832, 212]
-    assert sms._row_score(spec, row.chosen) == (0, 1)
+    assert sms_rows.row_score(spec, row.chosen) == (0, 1)
 
 
 # SMS_Bevoelkerung_2010, Zeilen 405-409 and the aggregate rows 415-465 (Stadtteile left out).
@@ -83,10 +83,10 @@ def test_crowded_aggregate_rows_are_resolved_by_the_sums_of_their_parts() -> Non
 def test_unresolvable_ambiguity_is_an_error_with_file_line_and_row() -> None:
     text = "Stadt Münster            279 489 281 285"  # two columns, no constraint, no positions
     _, tokens = split_row(text)
-    spec = sms.TableSpec("t", [sms.Col("n", "a"), sms.Col("n", "b")])
-    row = sms.Row(Line(466, text), "stadt", "05515000", tokens, segmentations(tokens, ["n", "n"]))
+    spec = sms_tables.TableSpec("t", [sms_tables.Col("n", "a"), sms_tables.Col("n", "b")])
+    row = sms_rows.Row(Line(466, text), "stadt", "05515000", tokens, segmentations(tokens, ["n", "n"]))
     with pytest.raises(SmsParseError, match=r"X\.txt, Zeile 466: mehrdeutige Zahlenfolge.*279 489 281 285"):
-        sms.resolve(spec, [row], "X.txt")
+        sms_rows.resolve(spec, [row], "X.txt")
 
 
 def test_wide_gaps_separate_columns_and_percent_columns_stay_apart() -> None:
@@ -188,7 +188,7 @@ Quelle: Stadt Münster - Amt für Stadtentwicklung, Stadtplanung, Verkehrsplanun
 def test_newer_edition_wins_and_older_value_becomes_a_revision() -> None:
     old = sms.parse_text(TS_2012, "SMS_Migration_2012.pdf.txt", "Migration", 2012)
     new = sms.parse_text(TS_2014, "SMS_Migration_2014.pdf.txt", "Migration", 2014)
-    obs, rev = sms.merge(old.records + new.records)
+    obs, rev = sms_editions.merge(old.records + new.records)
     aeg = obs[(obs.area_code == "11")].set_index("year")
     assert aeg.loc[2010, "value"] == 155 and aeg.loc[2010, "flag"] == "r"
     assert aeg.loc[2008, "value"] == 147 and aeg.loc[2008, "flag"] == ""
@@ -264,7 +264,7 @@ def test_derived_totals_fill_only_missing_years_and_check_printed_ones():
     """migration = foreign + german_mig_personal + german_mig_inherited where only parts are printed."""
     import pandas as pd
 
-    from helpers.sources.muenster.sms import derive_sums
+    from helpers.sources.muenster.sms_editions import derive_sums
 
     def row(year, origin, value):
         return dict(year=year, area_level="stadtteil", area_code="11", measure="population", sex="total",

@@ -8,7 +8,7 @@ import pytest
 from helpers.core import catalogue, observations, paths
 from helpers.core.model import OBSERVATIONS
 from helpers.indicators import compute
-from helpers.sources.demo import synthetic
+from helpers.sources.demo import needs, synthetic
 
 CAT = catalogue.load()
 SYNTHETIC = [i for i in CAT.indicators if i.synthetic]
@@ -165,10 +165,10 @@ def test_cli_writes_identical_file(tmp_path, real):
 
 def test_the_demo_years_end_with_the_real_population_by_migration_history(real):
     assert YEARS == list(range(2010, 2020))
-    synthetic.check_years(real)  # the real series ends in 2019 too
+    needs.check_years(real, synthetic.YEARS)  # the real series ends in 2019 too
     with pytest.raises(synthetic.SyntheticDataError, match="Die Demodaten decken 2010–2019 ab, die realen Daten "
                                                            "zur Bevölkerung mit Migrationsvorgeschichte enden 2014"):
-        synthetic.check_years(real[real["year"] <= 2014])
+        needs.check_years(real[real["year"] <= 2014], synthetic.YEARS)
 
 
 def test_the_parameters_are_data_beside_the_generator():

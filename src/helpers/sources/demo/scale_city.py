@@ -30,14 +30,15 @@ Counts
        share with migration history varies smoothly in space (so Moran's I has something to find).
     2. The measures that are synthetic in Münster are made by ``helpers.sources.demo.synthetic``'s
        own plan and generator, tied to the counts of step 1 instead of the real population.
-       That module keeps its seed, years and source as module constants; `_synthetic_module`
-       swaps them for the duration of one call and restores them.
+       It is given this city's years, seed and source label as arguments; `_areas_of` points
+       the area table it reads at this city's for the duration of the call.
 
 The same arguments give byte-identical files.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import zlib
 from collections.abc import Iterator
@@ -296,17 +297,27 @@ def real_terms(repo_data: Path) -> pd.DataFrame:
 
 
 @contextmanager
-def _synthetic_module(areas_csv: Path, years: range, seed: int) -> Iterator[object]:
-    """helpers.sources.demo.synthetic with this city's areas, years, seed and source, restored afterwards."""
+def _areas_of(areas_csv: Path) -> Iterator[None]:
+    """The area table the demo generator reads is this city's, restored afterwards."""
+    saved = paths.AREAS_CSV
+    paths.AREAS_CSV = Path(areas_csv)
+    try:
+        yield
+    finally:
+        paths.AREAS_CSV = saved
+
+
+def _synthetic_measures(areas_csv: Path, years: range, seed: int, real: pd.DataFrame) -> pd.DataFrame:
+    """The measures that are synthetic in Münster, made by the demo generator for this city."""
     from helpers.sources.demo import synthetic
 
-    saved = (paths.AREAS_CSV, synthetic.YEARS, synthetic.SEED, synthetic.SOURCE)
-    paths.AREAS_CSV, synthetic.YEARS, synthetic.SEED, synthetic.SOURCE = (
-        Path(areas_csv), tuple(years), seed, source(seed))
-    try:
-        yield synthetic
-    finally:
-        paths.AREAS_CSV, synthetic.YEARS, synthetic.SEED, synthetic.SOURCE = saved
+    params = dataclasses.replace(synthetic.PARAMETERS, years=tuple(years), seed=seed)
+    with _areas_of(areas_csv):
+        try:
+            return synthetic.generate(catalogue.load(paths.ROOT / "data" / "catalogue.yml"), real,
+                                      params=params, source=source(seed))
+        except synthetic.SyntheticDataError as err:  # e.g. survey years outside `years`
+            raise ScaleCityError(f"{err} (die Jahre müssen alle Erhebungsjahre des Katalogs enthalten)") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,11 +357,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     shutil.copyfile(repo / "config" / "monitoring.yml", root / "config" / "monitoring.yml")
     write_atomic(root / "config" / "city.yml", lambda p: p.write_text(CITY_YAML, encoding="utf-8"))
     real = real_type_observations(small, years, seed, mean_population, real_terms(repo / "data"))
-    with _synthetic_module(data_dir / "areas.csv", years, seed) as synthetic:
-        try:
-            made = synthetic.generate(catalogue.load(repo / "data" / "catalogue.yml"), real)
-        except synthetic.SyntheticDataError as err:  # e.g. survey years outside `years`
-            raise ScaleCityError(f"{err} (die Jahre müssen alle Erhebungsjahre des Katalogs enthalten)") from None
+    made = _synthetic_measures(data_dir / "areas.csv", years, seed, real)
     obs = pd.concat([real, made], ignore_index=True)
     obs["synthetic"], obs["source"] = True, source(seed)
     obs = obs.sort_values(["measure", "year", "area_level", "area_code", "sex", "origin", "age"], kind="stable")

@@ -3,6 +3,7 @@
 Reads the material under ../shared/data/muenster (`sms-text/`, `opendata/`, `gebietsgliederung/`,
 `more/`) and writes the committed data of the default city under data/: areas.csv and geo/
 (`hierarchy`, `boundaries`), observations/sms.csv with its revisions and checks (`sms`, which
-reads the text layout through `sms_text`), observations/opendata.csv (`opendata`) and
-published_rates.csv (`rates`). `helpers.sources.derive` runs them in that order.
+reads the text layout through `sms_text`, knows each table from `sms_tables`, chooses a row's
+columns in `sms_rows`, checks in `sms_checks` and combines the editions in `sms_editions`),
+observations/opendata.csv (`opendata`) and published_rates.csv (`rates`). `helpers.sources.derive` runs them in that order.
 """

@@ -11,7 +11,7 @@ it offers the generic steps:
   every way of merging groups into numbers that yields the table's column count;
 * `cell_value` – turn a cell into (value, flag) following the "Zeichenerklärung".
 
-Choosing between segmentations needs the table's own constraints and lives in `sms`.
+Choosing between segmentations needs the table's own constraints and lives in `sms_rows`.
 """
 
 from __future__ import annotations

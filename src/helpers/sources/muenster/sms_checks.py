@@ -1,0 +1,98 @@
+"""The parser's plausibility checks: row sums, printed shares, area sums, male + female = total.
+
+Every deviation becomes one row of data/sms_checks.csv (columns `CHECK_COLUMNS`, German check
+names and notes, as the staff read them); none stops the parse, since the printed tables
+themselves disagree in places (secret cells, rounding, corrections between editions).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from helpers.sources.muenster.sms_rows import Row, children_of
+from helpers.sources.muenster.sms_tables import PCT_TOLERANCE, TableSpec
+
+CHECK_COLUMNS = [
+    "file", "line", "table", "check", "year", "area_level", "area_code", "measure", "sex",
+    "origin", "expected", "found", "difference", "note",
+]
+
+
+def check_row(file: str, spec: TableSpec, row: Row, checks: list[dict], year_of: Callable[[str], int]) -> None:
+    names = {c.name: i for i, c in enumerate(spec.cols)}
+    vals = row.values()
+    for total, parts in spec.sums:
+        t = vals[names[total]][0]
+        xs = [vals[names[p]][0] for p in parts]
+        known = [x for x in xs if x is not None]
+        if t is None:
+            continue
+        col = spec.cols[names[total]]
+        found = sum(known)
+        if (len(known) == len(xs) and found != t) or found > t:
+            checks.append(dict(
+                file=file, line=row.line.number, table=spec.title, check="Zeilensumme",
+                year=year_of(total), area_level=row.level, area_code=row.code,
+                measure=col.obs[1] if col.obs else total, sex=col.obs[2] if col.obs else "",
+                origin=col.obs[3] if col.obs else total, expected=t, found=found, difference=found - t,
+                note=f"{total} = {' + '.join(parts)}" + ("" if len(known) == len(xs) else " (Teile unbekannt)"),
+            ))
+    for pct, count, base in spec.shares:
+        p, c, b = vals[names[pct]][0], vals[names[count]][0], vals[names[base]][0]
+        if p is None or c is None or not b or abs(c / b * 100 - p) <= PCT_TOLERANCE:
+            continue
+        col = spec.cols[names[count]]
+        checks.append(dict(
+            file=file, line=row.line.number, table=spec.title, check="Anteil",
+            year=col.obs[0], area_level=row.level, area_code=row.code, measure=col.obs[1], sex=col.obs[2],
+            origin=col.obs[3], expected=round(c / b * 100, 1), found=p, difference=round(p - c / b * 100, 2),
+            note=f"{pct} = {count}/{base}*100",
+        ))
+
+
+def check_vertical(file: str, spec: TableSpec, rows: list[Row], checks: list[dict]) -> None:
+    by_key = {(r.level, r.code): r for r in rows}
+    for row in rows:
+        kids = [by_key[k] for k in children_of(row.level, row.code, set(by_key))]
+        if not kids:
+            continue
+        for i, col in enumerate(spec.cols):
+            if col.kind != "n" or col.obs is None:
+                continue
+            t = row.values()[i][0]
+            xs = [k.values()[i][0] for k in kids]
+            known = [x for x in xs if x is not None]
+            if t is None:
+                continue
+            found = sum(known)
+            if (len(known) == len(xs) and found != t) or found > t:
+                checks.append(dict(
+                    file=file, line=row.line.number, table=spec.title, check="Gebietssumme",
+                    year=col.obs[0], area_level=row.level, area_code=row.code, measure=col.obs[1],
+                    sex=col.obs[2], origin=col.obs[3], expected=t, found=found, difference=found - t,
+                    note="Summe der Teilgebiete" + ("" if len(known) == len(xs) else " (Teile geheim/unbekannt)"),
+                ))
+
+
+def check_sexes(file: str, records: list[dict], checks: list[dict]) -> None:
+    """male + female = total for every group printed by sex in this file (same table rank)."""
+    groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for r in records:
+        groups[(r["year"], r["area_level"], r["area_code"], r["measure"], r["origin"], r["age"], r["rank"])][r["sex"]] = r
+    for _key, by_sex in groups.items():
+        if not {"total", "male", "female"} <= set(by_sex):
+            continue
+        t, m, f = (by_sex[s]["value"] for s in ("total", "male", "female"))
+        known = [x for x in (m, f) if x is not None]
+        if t is None:
+            continue
+        if (len(known) == 2 and m + f != t) or sum(known) > t:
+            r = by_sex["total"]
+            checks.append(dict(
+                file=file, line=r["line"], table=r["source"], check="männlich + weiblich = insgesamt",
+                year=r["year"], area_level=r["area_level"], area_code=r["area_code"], measure=r["measure"],
+                sex="total", origin=r["origin"], expected=t, found=sum(known), difference=sum(known) - t,
+                note=f"männlich {by_sex['male']['flag'] or m}, weiblich {by_sex['female']['flag'] or f} "
+                     f"(Zeilen {by_sex['male']['line']}, {by_sex['female']['line']})",
+            ))
