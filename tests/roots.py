@@ -16,14 +16,14 @@ import pytest
 from helpers.core import context, observations, paths
 from helpers.figures import maps
 from helpers.indicators import compute
-from helpers.sections import area_patterns
+from helpers.sections import area_statistics
 
 
 def _clear() -> None:
     observations.clear_cache()
     compute.clear_cache()
     maps._label_points.cache_clear()
-    area_patterns._level_neighbours.cache_clear()
+    area_statistics.clear_cache()
 
 
 @contextmanager

@@ -128,14 +128,14 @@ def test_moran_on_the_138_real_boundaries_reports_what_it_leaves_out(city):
     """Queen contiguity from the real LOR 2006 boundaries: every Bezirksregion has a neighbour. The
     two suppressed regions of 2020 are left out and named; an area whose neighbours all lack a value
     becomes an island that is reported, not a crash."""
-    from helpers.sections import area_patterns
+    from helpers.sections import area_statistics
     from helpers.stats import spatial
 
-    neighbours = area_patterns.level_neighbours()
+    neighbours = area_statistics.level_neighbours()
     assert len(neighbours) == 138 and all(neighbours.values())
-    result = area_patterns.moran("mh_anteil", 2020)
+    result = area_statistics.moran("mh_anteil", 2020)
     assert result.missing == ("040101", "040617") and result.islands == () and result.n == 136
-    values = area_patterns.published_values(catalogue.load().indicator("mh_anteil"), 2020)
+    values = area_statistics.published_values(catalogue.load().indicator("mh_anteil"), 2020)
     values = values.set_index("area_code")["value"].astype("Float64")
     alone = "010111"  # Tiergarten Süd: hide every neighbour's value
     values[list(neighbours[alone])] = pd.NA

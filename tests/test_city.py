@@ -20,7 +20,7 @@ from helpers.core.catalogue import GROUP_LABELS
 from helpers.disclosure import disclosed
 from helpers.figures import charts, maps
 from helpers.publish import tables
-from helpers.sections import area_patterns, blocks, html_tables, selection, wording
+from helpers.sections import area_wording, blocks, html_tables, selection, wording
 from helpers.sources.demo import scale_city
 from roots import pointed_at
 
@@ -38,10 +38,10 @@ def test_committed_city_is_muenster():
 
 def test_muenster_source_lines_unchanged():
     assert city_profile.statistics_name() == SMS
-    assert area_patterns.population_source([2014]) == f"{SMS}, Migration; eigene Berechnung"
-    assert area_patterns.population_source(range(2000, 2015)) == f"{SMS}, Bevölkerung und Migration; eigene Berechnung"
+    assert area_wording.population_source([2014]) == f"{SMS}, Migration; eigene Berechnung"
+    assert area_wording.population_source(range(2000, 2015)) == f"{SMS}, Bevölkerung und Migration; eigene Berechnung"
     # from 2015 the city's open data: the caption names the datasets of the years it shows
-    assert area_patterns.population_source([2014, 2019]) == (
+    assert area_wording.population_source([2014, 2019]) == (
         f"{SMS}, Migration; Stadt Münster, Open Data: Bevölkerungsindikatoren – Migration und "
         "Wohnberechtigte Bevölkerung pro Stadtteil im Verlauf; eigene Berechnung")
     assert maps.geometry_source() == "Geometrie: Stadt Münster, Statistische Gebietsgliederung"
@@ -94,7 +94,7 @@ def test_scale_city_identity(scale):
     assert city_profile.profile().generic  # its config/city.yml declares only the area levels
     assert levels.hierarchy().codes == ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
     # captions name the stored dataset: the scale city's own synthetic one, never a Münster source
-    assert area_patterns.population_source([2014]) == "Synthetische Skalierungsstadt (Seed 20261122); eigene Berechnung"
+    assert area_wording.population_source([2014]) == "Synthetische Skalierungsstadt (Seed 20261122); eigene Berechnung"
     assert maps.geometry_source() == "Geometrie: Stadt Beispielstadt (synthetisch), Statistische Gebietsgliederung"
 
 

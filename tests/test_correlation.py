@@ -9,7 +9,7 @@ from scipy import stats
 
 from helpers.core import context, observations
 from helpers.figures import charts
-from helpers.sections import explorer
+from helpers.sections import correlation_export, correlation_values, explorer
 from helpers.stats import correlation
 from helpers.stats.correlation import CorrelationError
 from notebook_execution import execute_notebook
@@ -148,31 +148,31 @@ def test_matrix_errors_in_german():
 def test_indicator_table_errors_in_german():
     unknown = r"Unbekannte\(r\) Indikator\(en\): nope\. Auf der Ebene 'stadtteil' verfügbar: .*alo_dichte"
     with pytest.raises(CorrelationError, match=unknown):
-        explorer.indicator_table(["nope", "alo_dichte"], 2014)
+        correlation_values.indicator_table(["nope", "alo_dichte"], 2014)
     with pytest.raises(CorrelationError, match=r"einbuergerungsquote \(nur Ebene 'stadt'\)"):
-        explorer.indicator_table(["einbuergerungsquote"], 2014)
+        correlation_values.indicator_table(["einbuergerungsquote"], 2014)
     with pytest.raises(CorrelationError, match=r"hat für 1990 keine Werte .*Jahre mit Werten: 2006, 2007"):
-        explorer.indicator_table(["alo_dichte"], 1990)
+        correlation_values.indicator_table(["alo_dichte"], 1990)
     with pytest.raises(CorrelationError, match="nur 1 Gebiet.*mindestens 3 nötig"):
-        explorer.indicator_table(["alo_dichte"], 2014, level="stadt")
+        correlation_values.indicator_table(["alo_dichte"], 2014, level="stadt")
     with pytest.raises(CorrelationError, match="keine Gruppe 'female'; verfügbar: total .*foreign"):
-        explorer.indicator_table(["alo_dichte:female"], 2014)
+        correlation_values.indicator_table(["alo_dichte:female"], 2014)
     with pytest.raises(CorrelationError, match="doppelt"):
-        explorer.indicator_table(["alo_dichte", "alo_dichte"], 2014)
+        correlation_values.indicator_table(["alo_dichte", "alo_dichte"], 2014)
 
 
 def test_indicator_table_marks_synthetic_and_carries_population():
-    table = explorer.indicator_table(["alo_dichte", "kinderarmut"], 2014)
+    table = correlation_values.indicator_table(["alo_dichte", "kinderarmut"], 2014)
     assert len(table) == 45 and table.index.name == "area_code"
-    assert explorer.synthetic_ids(table) == ["kinderarmut"]
+    assert correlation_values.synthetic_ids(table) == ["kinderarmut"]
     assert table.attrs["year"] == 2014 and table.attrs["level"] == "stadtteil"
     assert table["population"].notna().all() and (table["population"] > 1000).all()
-    pairs = explorer.pairs_frame(correlation.matrix(table, ["alo_dichte", "kinderarmut"]), table)
+    pairs = correlation_export.pairs_frame(correlation.matrix(table, ["alo_dichte", "kinderarmut"]), table)
     assert pairs["synthetic"].all()
 
 
 def test_real_data_pearson_equals_numpy_from_raw_observations():
-    table = explorer.indicator_table(["mv_anteil", "alo_dichte"], 2014)
+    table = correlation_values.indicator_table(["mv_anteil", "alo_dichte"], 2014)
     row = _one(correlation.matrix(table, ["mv_anteil", "alo_dichte"]), "mv_anteil", "alo_dichte")
     obs = observations.observations()
     rows = obs[(obs["year"] == 2014) & (obs["area_level"] == "stadtteil")
@@ -191,12 +191,12 @@ def test_real_data_pearson_equals_numpy_from_raw_observations():
 
 
 def test_to_csv_is_machine_readable(tmp_path):
-    table = explorer.indicator_table(["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], 2014)
+    table = correlation_values.indicator_table(["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], 2014)
     result = correlation.matrix(table, ["mv_anteil", "alo_dichte", "alo_sgb2_dichte"], "spearman",
                                 weights=table["population"])
-    path = explorer.to_csv(explorer.pairs_frame(result, table), tmp_path / "korrelationen.csv")
+    path = correlation_export.to_csv(correlation_export.pairs_frame(result, table), tmp_path / "korrelationen.csv")
     text = path.read_text(encoding="utf-8")
-    assert text.splitlines()[0] == ",".join(explorer.EXPORT_COLUMNS)
+    assert text.splitlines()[0] == ",".join(correlation_export.EXPORT_COLUMNS)
     assert text.splitlines()[0].startswith("year,level,indicator_a,group_a,indicator_b,group_b,method,")
     back = pd.read_csv(path)
     assert len(back) == 3 and (back["year"] == 2014).all() and (back["level"] == "stadtteil").all()
@@ -244,7 +244,7 @@ def test_docstring_examples_run():
 
 
 def test_correlation_module_reads_no_data():
-    """Pure statistics: frames in, results out; the data access lives in sections.explorer and disclosure.tidy."""
+    """Pure statistics: frames in, results out; the data access lives in sections.correlation_values and disclosure.tidy."""
     import ast
     import inspect
 
@@ -371,11 +371,11 @@ def test_a_research_export_is_named_after_its_selection_and_lands_in_forschung(t
 
 def test_a_long_selection_gets_a_short_name_that_still_tells_selections_apart():
     six = ["mv_anteil", "auslaender_anteil", "alo_dichte", "alo_sgb2_dichte", "langzeit_alo_dichte", "haushaltsgroesse_mv"]
-    name = explorer.research_file_name(six, "stadtteil", 2014)
+    name = correlation_export.research_file_name(six, "stadtteil", 2014)
     assert name.startswith("korrelationen_stadtteil_2014_mv_anteil+5-weitere-") and len(name) < 70
-    assert explorer.research_file_name([*six[:5], "kinderarmut"], "stadtteil", 2014) != name
-    assert explorer.research_file_name(six[::-1], "stadtteil", 2014) != name  # the order of the pairs differs
-    assert explorer.research_file_name(["a:b", "c"], "bezirk", 2020, ["spearman", "pearson"]) == \
+    assert correlation_export.research_file_name([*six[:5], "kinderarmut"], "stadtteil", 2014) != name
+    assert correlation_export.research_file_name(six[::-1], "stadtteil", 2014) != name  # the order of the pairs differs
+    assert correlation_export.research_file_name(["a:b", "c"], "bezirk", 2020, ["spearman", "pearson"]) == \
         "korrelationen_bezirk_2020_a-b+c.csv"
 
 

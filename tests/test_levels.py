@@ -19,7 +19,7 @@ from helpers.core import areas, catalogue, levels, observations
 from helpers.disclosure import disclosed, suppression
 from helpers.indicators import compute
 from helpers.intake import citycheck
-from helpers.sections import area_patterns
+from helpers.sections import area_statistics
 from roots import pointed_at
 
 CITY_YML = """\
@@ -190,13 +190,13 @@ def test_disclosure_runs_over_the_declared_hierarchy(city):
 
 
 def test_segregation_and_neighbours_at_the_base_level(city):
-    result = area_patterns.segregation_indices("migration", "no_migration")
+    result = area_statistics.segregation_indices("migration", "no_migration")
     assert result.level == "ortsteil" and result.n_areas == 4
     # D = 1/2 * sum |a_i/A - b_i/B| with a = 400, 300, 600, 50 (A = 1350) and b = total - a (B = 3400)
     a, b = [400, 300, 600, 50], [600, 1700, 900, 200]
     expected = 0.5 * sum(abs(x / 1350 - y / 3400) for x, y in zip(a, b))
     assert result.table["dissimilarity"].iloc[0] == pytest.approx(expected)
-    neighbours = area_patterns.level_neighbours()
+    neighbours = area_statistics.level_neighbours()
     assert sorted(neighbours["1"]) == ["2", "3", "4"]  # Queen: the corner counts
 
 

@@ -12,7 +12,7 @@ import pytest
 from helpers.core import context, paths
 from helpers.disclosure import register
 from helpers.publish import prose, stitch
-from helpers.sections import area_patterns, explorer, overview, shown
+from helpers.sections import area_results, explorer, overview, shown
 
 YEAR = 2014
 SPATIAL_HEADING = "Räumliche Verfahren und Zusammenhänge"
@@ -37,7 +37,7 @@ def _notes(tmp_path: Path, *chapters: str) -> frozenset[str]:
 
 
 def test_a_method_note_appears_exactly_when_its_section_was_shown(chapter_kernel, tmp_path):
-    chapter_kernel("07_quartiere", area_patterns.SegregationSection(YEAR))
+    chapter_kernel("07_quartiere", area_results.SegregationSection(YEAR))
     chapter_kernel("00_kontext", shown.Shown("Bevölkerung").markdown("Kein Verfahren."))
     assert (tmp_path / str(YEAR) / "published" / "07_quartiere.notes.json").is_file()
     assert not (tmp_path / str(YEAR) / "published" / "00_kontext.notes.json").exists()
@@ -53,12 +53,12 @@ def test_a_method_note_appears_exactly_when_its_section_was_shown(chapter_kernel
 
 def test_a_result_kept_but_not_shown_notes_nothing(chapter_kernel, tmp_path, monkeypatch):
     monkeypatch.setenv(context.ENV, context.RunContext(chapter="07_quartiere", year=YEAR).to_json())
-    area_patterns.SpatialSection(["mv_anteil"], YEAR)  # computed, never displayed
+    area_results.SpatialSection(["mv_anteil"], YEAR)  # computed, never displayed
     assert _notes(tmp_path, "07_quartiere") == frozenset()
 
 
 def test_a_nested_result_notes_its_method(chapter_kernel, tmp_path):
-    outer = shown.Shown("Kapitel").add(area_patterns.LisaSection("mv_anteil", YEAR))
+    outer = shown.Shown("Kapitel").add(area_results.LisaSection("mv_anteil", YEAR))
     chapter_kernel("01_raeumlich", outer)
     assert _notes(tmp_path, "01_raeumlich") == {"spatial"}
     assert "Moran's I und LISA" in stitch.method_notes(_notes(tmp_path, "01_raeumlich"))
@@ -74,13 +74,13 @@ def test_the_summary_sentence_follows_the_summary_shown(chapter_kernel, tmp_path
 def test_interactive_work_notes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
     monkeypatch.setenv(context.ENV, context.RunContext().to_json())
-    area_patterns.SegregationSection(YEAR)._ipython_display_()
+    area_results.SegregationSection(YEAR)._ipython_display_()
     assert not (tmp_path / str(YEAR)).exists()
 
 
 def test_every_key_a_section_notes_has_its_words():
     """A key no template explains would silently print nothing."""
-    classes = [c for module in (area_patterns, explorer, overview) for _, c in inspect.getmembers(module, inspect.isclass)
+    classes = [c for module in (area_results, explorer, overview) for _, c in inspect.getmembers(module, inspect.isclass)
                if issubclass(c, shown.Shown)]
     keys = {key for c in classes for key in c.notes}
     assert keys == set(stitch.NOTES)

@@ -271,7 +271,9 @@ def test_summary_holds_its_table_and_records_its_cells(chapter_env):
 # --- the examples in the docstrings --------------------------------------------------------------------
 
 #: Modules whose docstrings must hold runnable examples (the others may have some, skipped or not).
-WITH_EXAMPLES = {"alt_texts", "blocks", "html_tables", "overview", "results", "selection", "wording"}
+WITH_EXAMPLES = {"alt_texts", "area_results", "area_statistics", "area_tables", "area_wording", "blocks",
+                 "correlation_export", "correlation_values", "correlation_wording", "html_tables",
+                 "overview", "results", "selection", "wording"}
 
 
 @pytest.mark.parametrize("name", sorted(m.name for m in pkgutil.iter_modules(sections.__path__)))

@@ -8,7 +8,7 @@ import pytest
 
 from helpers.core import areas, observations
 from helpers.core.model import OBSERVATIONS
-from helpers.sections import area_patterns
+from helpers.sections import area_patterns, area_statistics
 from helpers.stats import segregation
 from helpers.stats.segregation import (
     SegregationError,
@@ -146,7 +146,7 @@ def test_indices_by_year_refuses_bad_requests(args, message):
     with pytest.raises(SegregationError, match=message):
         indices_by_year(_long(HAND), *args)
     with pytest.raises(SegregationError, match=message):
-        area_patterns.segregation_indices(*args)
+        area_statistics.segregation_indices(*args)
 
 
 def test_indices_carry_their_parameters():
@@ -205,7 +205,7 @@ def test_year_with_a_missing_area_is_skipped_not_partial(monkeypatch):
     from helpers.indicators import compute
 
     monkeypatch.setattr(observations, "observations_of", lambda m, s, o, a, folder=None: compute._select(fixture, Term(m, s, o, a)))
-    result = area_patterns.segregation_indices("foreign", "german")
+    result = area_statistics.segregation_indices("foreign", "german")
     assert result.table["year"].tolist() == [2013]
     assert result.skipped_years == (2014,)
     assert result.table.loc[0, "n_areas"] == result.n_areas == len(codes) == 45
@@ -213,7 +213,7 @@ def test_year_with_a_missing_area_is_skipped_not_partial(monkeypatch):
 
 @pytest.fixture(scope="module")
 def real() -> dict[str, pd.DataFrame]:
-    return {pair: area_patterns.segregation_indices(*pair.split("/")).table
+    return {pair: area_statistics.segregation_indices(*pair.split("/")).table
             for pair in ("migration/no_migration", "foreign/german")}
 
 
@@ -250,12 +250,12 @@ def test_module_exports_the_documented_columns(real):
 def test_section_holds_its_table_results_and_sentences(real):
     section = area_patterns.segregation_section(2014)
     table = section.tables["indizes"]
-    assert table["year"].between(2005, 2014).all() and set(table["label"]) == {p[2] for p in area_patterns.PAIRS}
-    mv = table[table["label"] == area_patterns.PAIRS[0][2]].set_index("year")
+    assert table["year"].between(2005, 2014).all() and set(table["label"]) == {p[2] for p in area_statistics.PAIRS}
+    mv = table[table["label"] == area_statistics.PAIRS[0][2]].set_index("year")
     # The shown D is the one checked against the raw observation rows above (0.2039 in 2014).
     assert mv.loc[2014, "dissimilarity"] == real["migration/no_migration"].set_index("year").loc[2014, "dissimilarity"]
     assert round(mv.loc[2014, "dissimilarity"], 3) == 0.204
-    assert section.results[area_patterns.PAIRS[1][2]].group == "foreign"
+    assert section.results[area_statistics.PAIRS[1][2]].group == "foreign"
     assert section.coarse.level == "stadtbezirk" and section.coarse.n_areas == 6
     assert section.sentences[0].startswith("Ausländer/-innen und Deutsche: 2014 D = 0,181 (2006: 0,187)")
     assert section.sentences[1].startswith("Menschen mit und ohne Migrationsvorgeschichte: 2014 D = 0,204 (2006:")

@@ -12,7 +12,7 @@ import pytest
 from helpers.core import areas, catalogue
 from helpers.disclosure import disclosed, register
 from helpers.indicators import compute
-from helpers.sections import area_patterns
+from helpers.sections import area_patterns, area_statistics
 from helpers.stats import socialspace
 from helpers.stats.socialspace import (
     SocialSpaceError,
@@ -116,38 +116,38 @@ def test_higher_better_is_flipped():
 
 def test_directions_and_flip_through_compute():
     with pytest.warns(UserWarning, match="Bruch in der Reihe im Zeitraum 2012–2014 bei 'betreuung_u3'"):
-        result = area_patterns.social_space(["betreuung_u3", "alo_dichte"], 2014, directions={"betreuung_u3": "higher_better"})
+        result = area_statistics.social_space(["betreuung_u3", "alo_dichte"], 2014, directions={"betreuung_u3": "higher_better"})
     assert result.flipped == ("betreuung_u3",)
     assert result.synthetic  # betreuung_u3 is demo data
 
 
 def test_synthetic_flag():
-    assert not area_patterns.social_space(socialspace.DEFAULT_INDICATORS, 2014).synthetic
-    assert area_patterns.social_space(["alo_dichte", "kinderarmut"], 2014).synthetic
+    assert not area_statistics.social_space(socialspace.DEFAULT_INDICATORS, 2014).synthetic
+    assert area_statistics.social_space(["alo_dichte", "kinderarmut"], 2014).synthetic
 
 
 def test_errors_in_german():
     with pytest.raises(SocialSpaceError, match=r"'mv_anteil' .* ist beschreibend \(keine Wertung\)"):
-        area_patterns.social_space(["mv_anteil"], 2014)
+        area_statistics.social_space(["mv_anteil"], 2014)
     with pytest.raises(SocialSpaceError, match=r"nur die Zielrichtung des Gruppenabstands .*directions="):
-        area_patterns.social_space(["betreuung_u3"], 2014)
+        area_statistics.social_space(["betreuung_u3"], 2014)
     with pytest.raises(SocialSpaceError, match=r"Unbekannte\(r\) Indikator\(en\): nope\. .*alo_sgb2_dichte"):
-        area_patterns.social_space(["nope"], 2014)
+        area_statistics.social_space(["nope"], 2014)
     with pytest.raises(SocialSpaceError, match=r"einbuergerungsquote \(nur Ebene 'stadt'\)"):
-        area_patterns.social_space(["einbuergerungsquote"], 2014)
+        area_statistics.social_space(["einbuergerungsquote"], 2014)
     with pytest.raises(SocialSpaceError, match="für das Berichtsjahr 1990 keine Werte"):
-        area_patterns.social_space(["alo_dichte"], 1990)
+        area_statistics.social_space(["alo_dichte"], 1990)
     # Long-term unemployment per Stadtteil was not published for 2011: base year of 2013.
     no_2011 = r"'langzeit_alo_dichte' hat für das Basisjahr 2011 keine Werte .*2010, 2012"
     with pytest.raises(SocialSpaceError, match=no_2011):
-        area_patterns.social_space(socialspace.DEFAULT_INDICATORS, 2013)
+        area_statistics.social_space(socialspace.DEFAULT_INDICATORS, 2013)
     with pytest.raises(SocialSpaceError, match="mindestens ein Jahr"):
-        area_patterns.social_space(["alo_dichte"], 2014, period=0)
+        area_statistics.social_space(["alo_dichte"], 2014, period=0)
 
 
 def test_break_in_period_warns():
     with pytest.warns(UserWarning, match="Bruch in der Reihe im Zeitraum 2010–2012"):
-        area_patterns.social_space(["alo_dichte"], 2012)
+        area_statistics.social_space(["alo_dichte"], 2012)
 
 
 def test_new_catalogue_indicator_is_real_and_per_stadtteil():
@@ -160,7 +160,7 @@ def test_new_catalogue_indicator_is_real_and_per_stadtteil():
 
 
 def test_real_data_2014():
-    result = area_patterns.social_space(socialspace.DEFAULT_INDICATORS, 2014)
+    result = area_statistics.social_space(socialspace.DEFAULT_INDICATORS, 2014)
     table, excluded = result.table, result.excluded
     assert (result.year, result.base_year, result.indicator_ids) == (2014, 2012, tuple(socialspace.DEFAULT_INDICATORS))
     assert len(table) == 45 - len(excluded)

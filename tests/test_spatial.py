@@ -14,7 +14,7 @@ from shapely.geometry import box
 
 from helpers.core import areas, observations
 from helpers.disclosure import disclosed, register
-from helpers.sections import area_patterns
+from helpers.sections import area_patterns, area_statistics
 from helpers.stats import spatial
 from helpers.stats.spatial import SpatialError, lisa, moran, weights, weights_from_frame
 
@@ -143,25 +143,25 @@ def test_missing_values_and_islands_are_left_out_and_recorded(grid_w):
     ],
 )
 def test_bad_input_is_refused_in_german(values, kwargs, message):
-    kwargs = {"w": area_patterns.level_neighbours("stadtteil"), **kwargs}
+    kwargs = {"w": area_statistics.level_neighbours("stadtteil"), **kwargs}
     with pytest.raises(SpatialError, match=message):
         moran(values, **kwargs)
 
 
 def test_a_level_without_boundaries_is_refused():
     with pytest.raises(SpatialError, match="Keine Grenzen für die Ebene 'stadt'"):
-        area_patterns.level_weights("stadt")
+        area_statistics.level_weights("stadt")
 
 
 def test_stadtteile_queen_contiguity():
-    w = area_patterns.level_weights("stadtteil")
+    w = area_statistics.level_weights("stadtteil")
     cards = pd.Series(w.cardinalities)
     assert w.n == 45 and w.islands == [] and w.n_components == 1
     assert cards.min() == 3 and cards.max() == 10 and cards.sum() == 268  # 134 shared boundaries
     assert all(code in w.neighbors[n] for code in w.neighbors for n in w.neighbors[code])  # symmetric
     assert np.allclose(w.sparse.sum(axis=1), 1)  # row-standardised
     w.transform = "b"  # a caller's change does not leak into the cache
-    assert area_patterns.level_weights("stadtteil").transform.lower() == "r"
+    assert area_statistics.level_weights("stadtteil").transform.lower() == "r"
 
 
 def _real_mv_share_2014() -> pd.Series:
@@ -182,20 +182,20 @@ def test_real_moran_matches_numpy_formula_with_shapely_contiguity():
         if geoms[i].intersects(geoms[j]):  # shared boundary point or line (Queen)
             binary[i, j] = binary[j, i] = 1
     expected = _moran_formula(share.to_numpy(), binary / binary.sum(axis=1, keepdims=True))
-    result = moran(share, area_patterns.level_weights("stadtteil"))
+    result = moran(share, area_statistics.level_weights("stadtteil"))
     assert result.moran_i == pytest.approx(expected, abs=1e-12)
     assert result.n == 45 and result.missing == ()
     assert 0 < result.p_sim <= 1
     from_polygons = moran(share, gdf.reset_index())  # polygons passed in: the same Queen neighbours
     assert (from_polygons.moran_i, from_polygons.p_sim, from_polygons.weights_kind) == (result.moran_i, result.p_sim,
                                                                                         "queen")
-    module_w = area_patterns.level_weights("stadtteil")
+    module_w = area_statistics.level_weights("stadtteil")
     for i, code in enumerate(share.index):
         assert set(module_w.neighbors[code]) == set(share.index[binary[i] == 1])
 
 
 def test_real_lisa_labels_every_stadtteil():
-    local = lisa(_real_mv_share_2014(), area_patterns.level_neighbours()).table
+    local = lisa(_real_mv_share_2014(), area_statistics.level_neighbours()).table
     assert len(local) == 45 and local["area_code"].is_unique
     assert set(local["cluster"]) <= set(spatial.CLUSTERS)
     assert local["p_sim"].between(1 / 1000, 1).all()
@@ -222,7 +222,7 @@ def test_spatial_section_holds_results_and_records_only_when_displayed(chapter_r
     section = area_patterns.spatial_section(["mv_anteil", "alo_dichte"], 2014)
     assert not (chapter_register / "published").exists()  # computed, not shown: nothing published
     # Moran's I of the MV share 2014: the section's result is the one checked against the numpy formula above.
-    expected = moran(_real_mv_share_2014(), area_patterns.level_weights("stadtteil"))
+    expected = moran(_real_mv_share_2014(), area_statistics.level_weights("stadtteil"))
     held = section.moran[("mv_anteil", 2014)]
     assert held.moran_i == pytest.approx(expected.moran_i, abs=1e-9) and held.weights_kind == "queen"
     table = section.tables["moran"]

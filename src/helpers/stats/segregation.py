@@ -25,7 +25,7 @@ What the indices cannot say:
 - Population counts break in 2011 (register count instead of the 1987 census update).
 
 Counts are passed in (frames or arrays); this module reads no data of its own. The report's
-sections (helpers.sections.area_patterns) fetch the stored counts and the areas of a level.
+sections (helpers.sections.area_statistics) fetch the stored counts and the areas of a level.
 """
 
 from __future__ import annotations

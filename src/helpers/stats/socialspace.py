@@ -36,7 +36,7 @@ Choices of this implementation, documented because Berlin's reports leave them i
 z-scores use the unweighted mean and the sample SD (n − 1) across areas (each area counts
 once, as in the MSS); an indicator that is constant across areas has z = 0 everywhere.
 Values pass the disclosure rule first (the caller passes disclosed values; this module reads
-no data of its own, helpers.sections.area_patterns fetches them): a suppressed rate is
+no data of its own, helpers.sections.area_statistics fetches them): a suppressed rate is
 treated like a missing one and the area is excluded (named in `excluded`), never filled in.
 
 Direction: indicators whose catalogue direction is `higher_better` are multiplied by −1

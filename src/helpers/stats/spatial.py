@@ -16,7 +16,7 @@ left without any neighbour that has a value (an island) is left out too and reco
 its spatial lag would be an arbitrary zero. `weights(codes=...)` itself refuses islands.
 
 The neighbours are passed in (a libpysal W, polygons as a GeoDataFrame, or a mapping); this
-module reads no boundaries of its own. The report's sections (helpers.sections.area_patterns)
+module reads no boundaries of its own. The report's sections (helpers.sections.area_statistics)
 build the Queen weights of a level once per process from the stored boundaries.
 """
 

@@ -1,0 +1,87 @@
+"""The correlation explorer's words: the caveat, notes, axis labels, p-values and the table of pairs in German.
+
+Formatting only: the numbers come from helpers.stats.correlation (through
+helpers.sections.explorer), the labels from helpers.sections.correlation_values. The explorer
+puts these beside its matrices and scatter plots.
+
+    >>> p_text(0.0004), p_text(0.0123), p_text(float("nan"))
+    ('< 0,001', '0,012', '.')
+    >>> import pandas as pd
+    >>> n_areas_text(pd.Series([41, 45])), n_areas_text(pd.Series([45, 45]))
+    ('41–45', '45')
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.core import areas, concept, formatting
+from helpers.disclosure import tidy
+from helpers.figures import charts
+from helpers.sections.html_tables import table_html
+from helpers.stats import correlation
+
+#: The caveat above every result; {areas} is the plural of the level analysed ("Stadtteile"), {n} the areas.
+ECOLOGICAL_CAVEAT = (
+    "**Lesehilfe:** Die Zusammenhänge beziehen sich auf {areas}, nicht auf Menschen. Dass {areas} mit "
+    "hohem Anteil von Menschen mit Migrationsvorgeschichte auch mehr Arbeitslose haben, heißt nicht, dass "
+    "Menschen mit Migrationsvorgeschichte häufiger arbeitslos sind (ökologischer Fehlschluss). Mit {n} Gebieten "
+    "sind die Schätzungen unsicher; einzelne {areas} können einen Zusammenhang tragen (Pearson und "
+    "Spearman vergleichen). Eine Korrelation ist kein Beleg für eine Ursache."
+)
+
+
+def caveat(plural: str, n: pd.Series) -> str:
+    """`ECOLOGICAL_CAVEAT` for the level analysed and the areas behind the pairs, in the city's concept."""
+    return concept.say(ECOLOGICAL_CAVEAT.format(areas=plural, n=n_areas_text(n)))
+
+
+def latest_year_note(year: int, latest: int) -> str:
+    """Why another year than the one asked for is shown."""
+    return (f"*Für {year} liegen nicht für alle gewählten Indikatoren Werte vor; gezeigt wird das "
+            f"letzte gemeinsame Jahr {latest}.*")
+
+
+def synthetic_note(labels: list[str]) -> str:
+    """The mark of the indicators that contain demo data: their correlations say nothing about the city."""
+    return (f"**{charts.SYNTHETIC_MARK}:** " + ", ".join(labels)
+            + f" beruhen auf synthetischen Demodaten; ihre Zusammenhänge sagen nichts über {areas.city().short}.")
+
+
+def n_areas_text(n: pd.Series) -> str:
+    """Areas behind the pairs: "45", or "41–45" when pairwise deletion leaves some pairs fewer."""
+    low, high = int(n.min()), int(n.max())
+    return str(high) if low == high else f"{low}–{high}"
+
+
+def axis_label(name: str, unit: str) -> str:
+    """A scatter plot's axis: the indicator's label and, if it has one, its unit in brackets."""
+    return f"{name} ({unit})" if unit else name
+
+
+def p_text(value: float) -> str:
+    """A p-value as the table shows it: three decimals, "< 0,001" below that, "." if missing."""
+    if pd.isna(value):
+        return "."
+    return "< 0,001" if value < 0.001 else formatting.number(value, 3)
+
+
+def _key(indicator: str, group: str) -> str:
+    return indicator if group == "total" else f"{indicator}{tidy.SEPARATOR}{group}"
+
+
+def pairs_table(pairs: pd.DataFrame, names: dict[str, str], source: str, synthetic: bool) -> str:
+    """The table of all pairs as the reader sees it (HTML); weighted, with Kish's effective number of areas."""
+    shown = pd.DataFrame({
+        "Indikator A": [names[_key(i, g)] for i, g in zip(pairs["indicator_a"], pairs["group_a"])],
+        "Indikator B": [names[_key(i, g)] for i, g in zip(pairs["indicator_b"], pairs["group_b"])],
+        "Verfahren": pairs["method"].map(correlation.METHOD_LABELS),
+        "r": [formatting.number(v, 2) for v in pairs["r"]],
+        "p": [p_text(v) for v in pairs["p"]],
+        "p (BH-korrigiert)": [p_text(v) for v in pairs["p_bh"]],
+        "n": pairs["n"].astype(str),
+    })
+    if pairs["weighted"].any():  # weighted: the effective number of areas behind each p (Kish)
+        shown["n effektiv (Kish)"] = [formatting.number(v, 1) for v in pairs["n_eff"]]
+    return table_html(shown, "Alle Paare: Korrelationskoeffizient, p-Wert und nach Benjamini-Hochberg für "
+                             "multiples Testen korrigierter p-Wert", source, synthetic=synthetic)
