@@ -7,7 +7,13 @@ One module per concern:
 - `read`       – Excel and German CSV files into a table of cells with file row numbers
 - `cells`      – German labels, official symbols and German number formats, cell by cell
 - `validation` – every problem of a delivery, collected before anything is stored
-- `consistency` – the part-whole relations (catalogue, age intervals, areas), checked in bulk
+- `consistency` – the part-whole relations (catalogue, age intervals, areas), checked in bulk: the entry
+- `relations`  – which part-whole relations hold, from the catalogue and the area hierarchy
+- `age_bands`  – age groups as intervals: containment by a sweep, the chains that add up by a budgeted search
+- `checked_rows` – the compared rows in integer codes, where each comes from, what every check shares
+- `group_checks` – violations among groups and measures (part larger than whole, parts not adding up)
+- `area_checks` – violations among areas (part larger than its area, sums of Stadtteile that do not match)
+- `relation_wording` – the German words of the part-whole messages
 - `storage`    – raw copies with checksums, the observations file, the logs, one commit point
 - `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
 - `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report

@@ -26,8 +26,11 @@ from helpers.core.model import KEY
 from helpers.core.problems import Location, Severity
 from helpers.intake import cells, consistency
 from helpers.intake.cells import HEADERS, LEVEL_DE, CellError
+from helpers.intake.checked_rows import Sources
 from helpers.intake.problems import Problem, fmt_int
 from helpers.intake.read import ReadError, Table, read_table
+from helpers.intake.relation_wording import group_label
+from helpers.intake.relations import Rules
 from helpers.sources.area_names import UNASSIGNED_CODE, normalise_name
 
 #: Plausible delivery years: the monitoring's series start in the 1990s; no future years.
@@ -45,14 +48,14 @@ def max_year() -> int:
 
 @dataclass(frozen=True)
 class Context:
-    """What a delivery is checked against: areas, known measures, the part-whole rules (`consistency.Rules`)."""
+    """What a delivery is checked against: areas, known measures, the part-whole rules (`relations.Rules`)."""
 
     names: dict[tuple[str, str], str]
     variants: dict[tuple[str, str], frozenset[str]]
     by_name: dict[str, tuple[tuple[str, str], ...]]
     members: dict[tuple[str, str], tuple[str, ...]]  # aggregate area -> its Stadtteil codes
     measures: frozenset[str]
-    rules: consistency.Rules
+    rules: Rules
 
     @classmethod
     def load(cls, stored: pd.DataFrame | None = None) -> Context:
@@ -82,7 +85,7 @@ class Context:
         cat = catalogue_module.load(paths.CATALOGUE_YAML)
         measures = {t.measure for i in cat.indicators for t in i.terms}
         measures |= set(stored["measure"].unique())
-        return cls(names, variants, by_name, members, frozenset(measures), consistency.Rules.load(cat, members))
+        return cls(names, variants, by_name, members, frozenset(measures), Rules.load(cat, members))
 
     def label(self, level: str, code: str) -> str:
         """'Stadtteil 34 Düesberg', 'Stadtbezirk 1 Mitte', 'Stadt Münster'."""
@@ -377,9 +380,6 @@ def _area_by_name(name: str, name_cell, level: str | None, context: Context) -> 
 # --- checks across rows -------------------------------------------------------------------
 
 
-_group_label = consistency.group_label
-
-
 def cross_checks(delivery: Delivery, context: Context) -> list[Problem]:
     rows = delivery.rows
     if rows.empty:
@@ -387,7 +387,7 @@ def cross_checks(delivery: Delivery, context: Context) -> list[Problem]:
     problems = _duplicates(delivery, context)
     unique = rows.drop_duplicates(KEY, keep="first")
     valued = unique[unique["value"].notna()].assign(src=1, where="")
-    sources = consistency.Sources({1: delivery.name}, {1: delivery.at_value}, cross=False)
+    sources = Sources({1: delivery.name}, {1: delivery.at_value}, cross=False)
     return problems + consistency.check(valued, context.rules, sources, context)
 
 
@@ -399,7 +399,7 @@ def across(deliveries: list[Delivery], stored: pd.DataFrame, context: Context,
     giving one key different values are refused by the ingest). Demo values and missing values
     („.“, „…“, „x“) are not compared; only relations that involve a delivered value and two
     different sources are reported. `revised` (per file, the keys it revises with --revise): see
-    `consistency.Sources.keep`.
+    `checked_rows.Sources.keep`.
     """
     frames = []
     for src, d in enumerate(deliveries, start=1):
@@ -425,7 +425,7 @@ def across(deliveries: list[Delivery], stored: pd.DataFrame, context: Context,
     if new.empty:
         return []
     rows = pd.concat([old, new], ignore_index=True).drop_duplicates(KEY, keep="last")
-    sources = consistency.Sources({i: d.name for i, d in enumerate(deliveries, start=1)},
+    sources = Sources({i: d.name for i, d in enumerate(deliveries, start=1)},
                                   {i: d.at_value for i, d in enumerate(deliveries, start=1)}, cross=True)
     return consistency.check(rows, context.rules, sources, context)
 
@@ -440,7 +440,7 @@ def _duplicates(delivery: Delivery, context: Context) -> list[Problem]:
     for r in doubled.merge(first, on=KEY, how="left").itertuples(index=False):
         out.append(delivery.at_row(
             r.row, f"Zeile doppelt: gleiche Angaben wie Zeile {r.first}",
-            f"{r.measure}, {r.year}, {context.label(r.area_level, r.area_code)}, {_group_label(r.sex, r.origin, r.age)}",
+            f"{r.measure}, {r.year}, {context.label(r.area_level, r.area_code)}, {group_label(r.sex, r.origin, r.age)}",
             "jede Kombination aus Jahr, Gebiet, Merkmal, Geschlecht, Herkunft und Alter nur einmal",
             "eine der beiden Zeilen löschen oder Gebiet bzw. Gruppe korrigieren"))
     return out
@@ -482,7 +482,7 @@ def jumps(delivery: Delivery, stored: pd.DataFrame, context: Context) -> list[Pr
                 f"{r.year}: {fmt_int(new_value)} gegenüber {int(r.prev_year)}: {fmt_int(old_value)} "
                 f"({percent}, {'+' if change > 0 else ''}{fmt_int(change)}) – {r.measure}, "
                 f"{_memo(area_labels, context.label, r.area_level, r.area_code)}, "
-                f"{_memo(group_labels, _group_label, r.sex, r.origin, r.age)}",
+                f"{_memo(group_labels, group_label, r.sex, r.origin, r.age)}",
                 f"eine Veränderung um höchstens {JUMP_RELATIVE * 100:.0f} % oder um weniger als {JUMP_ABSOLUTE}",
                 "den Wert prüfen; ist er richtig (z. B. Gebietsreform, neue Zählweise), die Lieferung mit "
                 "--confirm-jumps einlesen (make ingest … CONFIRM=1)", Severity.WARNING))
