@@ -4,7 +4,13 @@ the staff's texts of a report year (drafts, release), and the check of a city's 
 One module per concern:
 
 - `templates`  – one empty Excel delivery template per data owner (`make templates`)
-- `read`       – Excel and German CSV files into a table of cells with file row numbers
+- `read`       – Excel and German CSV files into a table of cells with file row numbers: the entry
+- `table`      – what reading yields: the cells (`Table`) or the refusal (`ReadError`)
+- `read_limits` – the intake's limits enforced while a file is read (size, rows, keys, cell length)
+- `file_kind`  – what a file is by its content; a file whose content and name disagree is refused
+- `csv_file`   – a CSV delivery as German offices write it (separators, encodings)
+- `excel_file` – an Excel delivery as its sender saw it (data sheet, hidden cells, formulas refused)
+- `xlsx`       – the cells of an .xlsx sheet as stored: sparse, fast, with what Excel hides
 - `cells`      – German labels, official symbols and German number formats, cell by cell
 - `validation` – every problem of a delivery, collected before anything is stored
 - `consistency` – the part-whole relations (catalogue, age intervals, areas), checked in bulk: the entry

@@ -127,7 +127,7 @@ def age_relations(codes: Iterable[str], limit: int = 20) -> tuple[list, list]:
     """Within pairs and chains of disjoint age groups among `codes` (at most `limit` chains per group).
 
     The pairs are every group with every group it lies in: for a few codes only (the check itself finds the
-    violations of containment with a sweep, `_age_within`, without listing the pairs).
+    violations of containment with a sweep, `group_checks._age_within`, without listing the pairs).
     """
     codes = list(codes)
     spans = {c: s for c in codes if (s := age_interval(c)) is not None}
