@@ -12,7 +12,13 @@ One module per concern:
 - `excel_file` – an Excel delivery as its sender saw it (data sheet, hidden cells, formulas refused)
 - `xlsx`       – the cells of an .xlsx sheet as stored: sparse, fast, with what Excel hides
 - `cells`      – German labels, official symbols and German number formats, cell by cell
-- `validation` – every problem of a delivery, collected before anything is stored
+- `validation` – every problem of a delivery, collected before anything is stored: the entry
+- `delivery`   – one delivery file as the checks see it: its rows and its problems, located at its cells
+- `delivery_context` – what a delivery is checked against: areas and spellings, measures, the part-whole rules
+- `header`     – which column plays which role; unknown, unnamed, doubled and missing columns
+- `row_parsing` – one data row into an observation, or the problems of all its cells
+- `area_cells` – the area of a row from Ebene, Gebiet-Nr and Gebiet, against the city's areas
+- `jumps`      – large jumps against the latest earlier stored year: warnings to confirm
 - `consistency` – the part-whole relations (catalogue, age intervals, areas), checked in bulk: the entry
 - `relations`  – which part-whole relations hold, from the catalogue and the area hierarchy
 - `age_bands`  – age groups as intervals: containment by a sweep, the chains that add up by a budgeted search
