@@ -20,7 +20,7 @@ Shapes (`SHAPES`):
   years, random values (every area relation in play, many violations);
 - gruppen: every sex × every origin × nested age groups, random values (every group relation in play);
 - breit: a wide file: the standard delivery with 56 more columns („Spalte 1“ …, unknown, each cell a digit),
-  so every row has 64 cells (read.MAX_COLUMNS);
+  so every row has 64 cells (excel_file.MAX_COLUMNS);
 - riesenzelle: the standard delivery with one cell of 10 MB text in the note column.
 
 The files are generated here, never committed. The subprocess runs with an address-space limit

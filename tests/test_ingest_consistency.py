@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from helpers.core import catalogue, observations
-from helpers.intake import consistency, ingest, validation
+from helpers.intake import age_bands, checked_rows, group_checks, ingest, validation
 from helpers.intake.problems import report
 from test_ingest import HEADER, run, snapshot, write_csv  # the root fixture comes from conftest
 
@@ -129,7 +129,7 @@ def test_two_files_giving_one_key_the_same_value_are_fine(root, tmp_path, capsys
 
 
 def test_age_groups_give_containment_and_chains():
-    within, partitions = consistency.age_relations(["total", "0-14", "15-64", "65+", "15-24"])
+    within, partitions = age_bands.age_relations(["total", "0-14", "15-64", "65+", "15-24"])
     pairs = {(p, w) for _, p, w, _ in within}
     assert {("15-24", "15-64"), ("15-24", "total"), ("15-64", "total"), ("65+", "total")} <= pairs
     assert ("15-64", "15-24") not in pairs and ("0-14", "15-64") not in pairs
@@ -199,7 +199,7 @@ def test_twenty_thousand_consistent_rows_pass_and_one_changed_value_is_found(tmp
 
 
 def test_many_violations_of_one_kind_are_counted_not_all_worded(tmp_path, monkeypatch):
-    monkeypatch.setattr(consistency, "WORD_AT_MOST", 1)
+    monkeypatch.setattr(checked_rows, "WORD_AT_MOST", 1)
     path = write_csv(tmp_path, "alter.csv", HEADER + "".join(
         f"2018;11;Aegidii;residents;insgesamt;insgesamt;{age};{value};\n"
         for age, value in (("insgesamt", 100), ("15-24", 200), ("25-34", 300))))
@@ -264,14 +264,14 @@ def test_a_long_chain_of_age_groups_is_named_shortened(tmp_path):
 
 
 def test_when_age_groups_contradict_each_other_everywhere_the_report_counts_what_it_does_not_word(tmp_path, monkeypatch):
-    monkeypatch.setattr(consistency, "WORD_AT_MOST", 3)
+    monkeypatch.setattr(checked_rows, "WORD_AT_MOST", 3)
     # every band of 0-9 twice as large as the one-year bands inside it would allow: 1-1 … 9-9 each larger than 0-9
     pairs = [("0-9", 5)] + [(f"{k}-{k}", 10 + k) for k in range(10)]
     text = report(_ages(tmp_path, "alle.csv", *pairs))
     assert text.count("größer als „Alter 0-9“") == 3
     assert "alle.csv, Spalte „Wert“: 7 weitere Verstöße dieser Art: Teilgruppe größer als die Gruppe, in der sie liegt" in text
-    monkeypatch.setattr(consistency, "PAIRS_COMPARED_AT_MOST", 1)  # stop comparing after the first flagged band
-    monkeypatch.setattr(consistency, "CHUNK", 1)
+    monkeypatch.setattr(group_checks, "PAIRS_COMPARED_AT_MOST", 1)  # stop comparing after the first flagged band
+    monkeypatch.setattr(group_checks, "CHUNK", 1)
     text = report(_ages(tmp_path, "alle.csv", *pairs))
     assert ("alle.csv, Spalte „Wert“: weitere Verstöße dieser Art, nicht alle gezählt (mindestens 0): Teilgruppe größer "
             "als die Gruppe, in der sie liegt; 10 Altersgruppen sind größer als eine Altersgruppe, in der sie liegen") in text
@@ -289,8 +289,8 @@ def test_the_sweep_finds_exactly_the_groups_larger_than_a_group_containing_them(
             rows += [dict(year=2018, area_level="stadtteil", area_code="11", measure="residents", sex="total",
                           origin=origin, age=code, value=rng.randint(0, 20), src=1, row=0, where="") for code in sorted(codes)]
         frame = pd.DataFrame(rows)
-        bad, more, flagged = consistency._age_within(consistency.encode(frame), consistency.Sources({1: "x"}, {}, cross=False))
-        spans = [consistency.age_interval(a) for a in frame["age"]]
+        bad, more, flagged = group_checks._age_within(checked_rows.encode(frame), checked_rows.Sources({1: "x"}, {}, cross=False))
+        spans = [age_bands.age_interval(a) for a in frame["age"]]
         expected = {(a, b) for a in range(len(frame)) for b in range(len(frame))
                     if a != b and frame.at[a, "origin"] == frame.at[b, "origin"] and spans[b][0] <= spans[a][0]
                     and spans[a][1] <= spans[b][1] and frame.at[a, "value"] > frame.at[b, "value"]}

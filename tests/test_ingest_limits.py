@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from helpers.core import config, context, paths, storelock
-from helpers.intake import ingest, read
+from helpers.intake import ingest, read, read_limits
 
 HEADER = "Jahr;Gebiet-Nr;Gebiet;Merkmal;Geschlecht;Herkunft;Alter;Wert;Zeichen\n"
 STADTTEILE = [("11", "Aegidii"), ("12", "Überwasser"), ("13", "Dom"), ("14", "Buddenturm"), ("15", "Martini")]
@@ -216,7 +216,7 @@ def test_a_delivery_beyond_the_memory_cap_ends_in_a_german_message(ingest_base, 
 def test_the_readme_states_the_defaults():
     text = " ".join((paths.ROOT / "README.md").read_text(encoding="utf-8").split())
     defaults = config.INTAKE_DEFAULTS
-    de = read._de
+    de = read_limits.german_number
     assert (f"Eine Datei über {de(defaults['max_file_mb'])} MB, mit mehr als {de(defaults['max_rows'])} Datenzeilen "
             f"oder {de(defaults['max_keys'])} verschiedenen Kombinationen") in text
     assert f"mit einer Zelle über {de(defaults['max_cell_chars'])} Zeichen" in text

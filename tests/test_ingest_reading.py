@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from helpers.intake import cells, read, validation
+from helpers.intake import cells, excel_file, file_kind, read, validation
 from helpers.intake.problems import report
 
 CORPUS = Path(__file__).parent / "deliveries"
@@ -82,7 +82,7 @@ def test_a_utf16_unicode_text_export_is_read_like_utf8():
 
 def test_an_old_xls_behind_xlsx_is_named(tmp_path):
     path = tmp_path / "lieferung.xlsx"
-    path.write_bytes(read.OLE_MAGIC + bytes(1024))
+    path.write_bytes(file_kind.OLE_MAGIC + bytes(1024))
     assert "lieferung.xlsx: Die Datei heißt „.xlsx“, ist aber eine alte Excel-Datei (.xls)" in refusal(path)
 
 
@@ -114,7 +114,7 @@ def test_hidden_but_empty_rows_and_columns_change_nothing(tmp_path):
 def test_reading_ends_after_its_time_limit_with_a_german_message(tmp_path, monkeypatch):
     path = tmp_path / "langsam.xlsx"
     _book(path).save(path)
-    monkeypatch.setattr(read, "READ_SECONDS", -1)
+    monkeypatch.setattr(excel_file, "READ_SECONDS", -1)
     text = refusal(path)
     assert "langsam.xlsx, Blatt „Daten“: Lesen abgebrochen nach -1 s" in text and "aufteilen" in text
 
@@ -122,7 +122,7 @@ def test_reading_ends_after_its_time_limit_with_a_german_message(tmp_path, monke
 def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_reading(tmp_path, monkeypatch):
     path = tmp_path / "bombe.xlsx"
     _book(path).save(path)
-    monkeypatch.setattr(read, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(excel_file, "MAX_UNPACKED_BYTES", 1000)
     assert "bombe.xlsx: Excel-Datei zu groß (entpackt" in refusal(path)
 
 
@@ -152,8 +152,8 @@ def test_cells_beyond_the_table_are_counted_not_collected(tmp_path, monkeypatch)
             book["Daten"].cell(row=row, column=column, value=1)
     book.save(path)
     kept = []
-    original = read._sheet_cells
-    monkeypatch.setattr(read, "_sheet_cells", lambda *a, **k: kept.append(original(*a, **k)) or kept[-1])
+    original = excel_file._sheet_cells
+    monkeypatch.setattr(excel_file, "_sheet_cells", lambda *a, **k: kept.append(original(*a, **k)) or kept[-1])
     text = refusal(path)
     assert "Inhalt weit rechts außerhalb der Tabelle (2000 Zelle(n) jenseits von Spalte 64)" in text
-    assert len(kept[0].far) == read.SHOWN_CELLS
+    assert len(kept[0].far) == excel_file.SHOWN_CELLS

@@ -25,10 +25,12 @@ from helpers.core.model import KEY
 from helpers.core.problems import Location
 from helpers.intake import problems as problems_module
 from helpers.intake import storage
+from helpers.intake.jumps import jumps
 from helpers.intake.problems import Problem
-from helpers.intake.read import ReadError, check_file_size
+from helpers.intake.read import ReadError
+from helpers.intake.read_limits import check_file_size
 from helpers.intake.storage import Plan, Store
-from helpers.intake.validation import Context, Delivery, across, jumps, validate
+from helpers.intake.validation import Context, Delivery, across, validate
 
 
 @dataclass

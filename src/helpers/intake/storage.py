@@ -66,8 +66,8 @@ from helpers.core.store import (
 from helpers.core.storelock import Busy, committing, ingest_lock, to_stderr
 
 if TYPE_CHECKING:
+    from helpers.intake.delivery import Delivery
     from helpers.intake.problems import Problem
-    from helpers.intake.validation import Delivery
 
 @contextmanager
 def locked(store: Store, say: Callable[[str], None] = to_stderr) -> Iterator[None]:

@@ -31,8 +31,9 @@ from helpers.core.fileio import write_atomic
 from helpers.core.model import FLAGS, ORIGINS, SEXES
 from helpers.indicators.compute import COMPLEMENTS
 from helpers.intake.cells import LEVEL_DE, SEX_DE, SYMBOLS_TEXT, origin_label
-from helpers.intake.read import DATA_SHEET, EXPLANATION_SHEET, INFO_SHEET
-from helpers.intake.validation import JUMP_ABSOLUTE, JUMP_RELATIVE, MIN_YEAR
+from helpers.intake.excel_file import DATA_SHEET, EXPLANATION_SHEET, INFO_SHEET
+from helpers.intake.jumps import JUMP_ABSOLUTE, JUMP_RELATIVE
+from helpers.intake.row_parsing import MIN_YEAR
 
 
 def reference_owner() -> str:
