@@ -234,3 +234,18 @@ def test_a_crash_while_writing_an_edition_leaves_the_editions_as_they_were(tmp_p
         assert [e.number for e in edition.editions(year_dir)] == [1], (name, step)
         assert sorted(p.relative_to(year_dir).as_posix() for p in (year_dir / "ausgaben").rglob("*")) == before
     assert edition.write_edition(2020, year_dir).number == 2
+
+
+def test_the_stores_locks_and_a_pending_commit_are_not_uncommitted_inputs(tmp_path):
+    """A city's own repository need not ignore the project's working files: a release that named
+    data/.store.lock (written by every build) as an uncommitted input could never go out."""
+    root = tmp_path / "stadt"
+    (root / "data" / "observations").mkdir(parents=True)
+    (root / "data" / "observations" / "counts.csv").write_text("year\n2019\n", encoding="utf-8")
+    _git(root, "init", "-q")
+    _commit(root, "Stand der Stadt")
+    for hidden in (".store.lock", ".ingest.lock", ".ingest-journal.json", ".ingest-staging/counts.csv"):
+        (root / "data" / hidden).parent.mkdir(parents=True, exist_ok=True)
+        (root / "data" / hidden).write_text("", encoding="utf-8")
+    (root / "data" / "observations" / "neu.csv").write_text("year\n2020\n", encoding="utf-8")
+    assert manifest.uncommitted_inputs(root) == [("nicht eingecheckt", "data/observations/neu.csv")]

@@ -105,8 +105,9 @@ def uncommitted_inputs(root: Path | None = None) -> list[tuple[str, str]]:
         code, name = entry[:2], entry[3:]
         if code[0] in "RC":
             next(entries, None)  # the old name of a rename follows
-        if "__pycache__" in Path(name).parts:
-            continue
+        parts = Path(name).parts
+        if "__pycache__" in parts or any(part.startswith(".") for part in parts):
+            continue  # hidden files are never inputs (input_checksums): the store's locks, a pending commit
         word = _STATUS.get(code) or _STATUS.get(code.strip()[:1], code.strip())
         found.append((word, Path(name).as_posix()))
     return sorted(found, key=lambda item: item[1])
