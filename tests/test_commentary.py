@@ -213,6 +213,16 @@ def test_typed_numbers_are_read_as_written():
     assert found[0].year_like and not found[2].year_like  # the list number "1." and the placeholder are skipped
 
 
+def test_the_typed_numbers_examples_run():
+    """The reader of typed numbers shows its rules by example; those examples are true."""
+    import doctest
+
+    from helpers.disclosure import typed_numbers
+
+    failures, attempted = doctest.testmod(typed_numbers)
+    assert failures == 0 and attempted > 0
+
+
 def _typed(text_dir, indicator: str, body: str, year: int):
     text_dir(f"indikatoren/{indicator}.md", "---\nstatus: freigegeben\n---\n" + body, year=year)
     return texts.load(year, {h.id for h in catalogue.load().handlungsfelder}, {i.id for i in catalogue.load().indicators})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers.core.problems import Location, Problem, Severity
-from helpers.disclosure import textcheck
+from helpers.disclosure import text_findings
 from helpers.intake.problems import Problem as DeliveryProblem
 
 
@@ -23,7 +23,7 @@ def test_a_problem_reads_where_then_what():
 
 
 def test_the_checks_extend_the_one_type_with_what_they_add():
-    text = textcheck.Problem(Location("texte/2019/a.md", row=4), "„12,1 %“ passt zu keiner …", Severity.HINT)
+    text = text_findings.Problem(Location("texte/2019/a.md", row=4), "„12,1 %“ passt zu keiner …", Severity.HINT)
     assert isinstance(text, Problem) and not text.fatal and text.kind == "zahl"
     assert str(text) == "texte/2019/a.md, Zeile 4: „12,1 %“ passt zu keiner …"
     delivery = DeliveryProblem(Location("a.csv", row=5, column="Wert"), "keine Zahl", found="x", expected="eine Zahl",

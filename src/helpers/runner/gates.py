@@ -18,7 +18,7 @@ from helpers.runner.plan import Plan, chapter_notebooks, side_dir
 from helpers.runner.summary import Summary, TextState, shown_path
 
 if TYPE_CHECKING:
-    from helpers.disclosure.textcheck import Problem
+    from helpers.disclosure.text_findings import Problem
 
 
 def text_state(year: int) -> TextState:

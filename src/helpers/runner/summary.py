@@ -16,7 +16,7 @@ from pathlib import Path
 
 from helpers.core import texts
 
-#: How the summary names the kinds of hints (helpers.disclosure.textcheck.Problem.kind).
+#: How the summary names the kinds of hints (helpers.disclosure.text_findings.Problem.kind).
 HINT_KINDS = {"zahl": ("abgetippte Zahl", "abgetippte Zahlen"),
               "platzhalter": ("Platzhalter ohne veröffentlichten Wert", "Platzhalter ohne veröffentlichten Wert"),
               "ort": ("Text, den kein Kapitel zeigt", "Texte, die kein Kapitel zeigt"),
