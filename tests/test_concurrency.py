@@ -65,6 +65,20 @@ def _aegidii_2014() -> tuple[int, str]:
     return int(row["value"].iloc[0]), str(row["flag"].iloc[0])
 
 
+def _text_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _eventually(condition: Callable[[], bool]) -> bool:
+    """Whether `condition` holds within PATIENCE_S (polled): for what a child process says when it gets there."""
+    deadline = time.monotonic() + PATIENCE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _in_process(target: Callable[..., object], *args: object) -> multiprocessing.Process:
     process = FORK.Process(target=target, args=args, daemon=True)
     process.start()
@@ -200,10 +214,10 @@ def test_an_ingest_waits_for_a_running_report_and_stores_when_it_is_done(root, t
     assert held.wait(PATIENCE_S)
     writer = _in_process(_ingest, [str(path)], tmp_path / "ingest.txt", start)
     start.wait(PATIENCE_S)
-    time.sleep(1.0)  # the ingest has checked its file and waits at its commit point
+    waiting = "Ein Bericht wird gerade aus diesem Datenordner erstellt; das Speichern wartet"
+    # the ingest checks its file, then says it waits at its commit point (on a loaded machine: seconds)
+    assert _eventually(lambda: waiting in _text_of(tmp_path / "ingest.txt"))
     assert writer.is_alive() and _state() == before
-    assert "Ein Bericht wird gerade aus diesem Datenordner erstellt; das Speichern wartet" in (
-        tmp_path / "ingest.txt").read_text(encoding="utf-8")
     release.set()
     report.join(PATIENCE_S)
     writer.join(PATIENCE_S)
