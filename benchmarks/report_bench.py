@@ -57,8 +57,8 @@ CHANGED = "07_stadtteil_und_quartiersentwicklung.ipynb"  # a mid-sized chapter
 #: A section module reached by one chapter's notebook only (the correlation explorer: chapter 14).
 CHANGED_MODULE = "src/helpers/sections/explorer.py"
 #: Today's figures, for issue 18's "no-change and one-chapter rebuilds at least as fast as today": the
-#: README's performance table (section "Schneller arbeiten und Leistung", `make bench` and `make bench
-#: CITY=berlin` of 28.11.2026 on AMD EPYC, 2 cores), per city ("": Münster) and the report year measured.
+#: performance table in docs/performance.md (until issue 28 in the README; `make bench` and `make bench CITY=berlin`
+#: of 28.11.2026 on AMD EPYC, 2 cores), per city ("": Münster) and the report year measured.
 TODAY_S = {("", 2019): {"no_change_s": 0.21, "one_notebook_s": 10.7, "one_notebook_without_pdf_s": 12.3,
                         "one_module_s": 17.9},
            ("berlin", 2024): {"no_change_s": 0.13, "one_notebook_s": 6.7, "one_notebook_without_pdf_s": 7.0,
@@ -360,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     today = TODAY_S.get((city, year))  # None: no figures of today for this city and year, those targets stay open
     kernel_peaks = [m for m in (runs["kernel_peak_rss_mib"]["max"], runs["kernel_peak_rss_without_pdf_mib"]["max"])
                     if m is not None]
-    result["today"] = {"source": "README, Schneller arbeiten und Leistung (28.11.2026)", "seconds": today,
+    result["today"] = {"source": "docs/performance.md (figures of 28.11.2026)", "seconds": today,
                        "kernel_peak_rss_mib": TODAY_KERNEL_PEAK_MIB}
     result["targets"] = {
         "clean_at_least_1.8x_faster_than_baseline": result["ratios"]["baseline_over_clean"] >= 1.8,
