@@ -132,8 +132,7 @@ class SheetCells:
             rows = self.hidden_rows
             out.append(Problem(
                 where=Location(file=name, sheet=sheet, row=rows[0]),
-                message=f"Ausgeblendete oder weggefilterte Zeilen mit Werten "
-                                                          f"({self.hidden_count} Zeile(n))",
+                message=f"Ausgeblendete oder weggefilterte Zeilen mit Werten ({self.hidden_count} Zeile(n))",
                 found="Zeilen " + ", ".join(map(str, rows)) + (" …" if self.hidden_count > len(rows) else ""),
                 quoted=False,
                 expected="alle Zeilen sichtbar (eine Lieferung enthält, was der Absender gesehen hat)",
