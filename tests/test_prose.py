@@ -124,6 +124,22 @@ def test_a_city_template_replaces_a_whole_page(tmp_path, monkeypatch):
     assert stitch.symbol_legend().startswith('<table class="symbols">')
 
 
+@pytest.mark.parametrize("text, line, what", [
+    ("<ul>\n{% for symbol in symbols %}<li>{{ symbol }</li>{% endfor %}</ul>\n", 2, "TemplateSyntaxError"),
+    ("<ul>\n\n<li>{{ zeichen_liste[0] }}</li></ul>\n", 3, "UndefinedError"),
+])
+def test_a_broken_city_template_is_named_with_its_line(tmp_path, monkeypatch, text, line, what):
+    """A city's own page that cannot be rendered says which file and line, and what to do."""
+    (tmp_path / "symbols.html.j2").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(prose, "city_folder", lambda: tmp_path)
+    with pytest.raises(prose.TemplateProblem) as refused:
+        stitch.symbol_legend()
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'symbols.html.j2'}, Zeile {line}: Die Seitenvorlage lässt sich nicht "
+                              f"verwenden ({what}: ")
+    assert message.endswith("Bitte die Vorlage der Stadt berichtigen oder löschen (dann gilt die des Projekts).")
+
+
 def test_values_are_escaped_and_html_values_are_not(tmp_path, monkeypatch):
     contents = stitch.table_of_contents([("kapitel-1", "Wohnen & <Umfeld>")])
     assert '<a href="#kapitel-1">Wohnen &amp; &lt;Umfeld&gt;</a>' in contents

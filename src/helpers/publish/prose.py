@@ -61,6 +61,34 @@ def _one_line(text: str) -> str:
     return _BREAK.sub(join, text).strip()
 
 
+class TemplateProblem(ValueError):
+    """A page template that cannot be rendered; the message names the file and line (a city's own, mostly)."""
+
+
+def _where(exc: BaseException) -> tuple[str, int | None]:
+    """The template file and line an error of Jinja2 arose in: its own for a syntax error, else the last
+    template frame of the traceback (Jinja2 maps rendering errors to the template's lines there)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return exc.filename, exc.lineno
+    found: tuple[str, int | None] = ("", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
 def render(name: str, **values: object) -> str:
-    """The page `name` (a file in templates/report/, or the city's own) with `values`, as one line of HTML."""
-    return _one_line(_environment(city_folder()).get_template(name).render(**values))
+    """The page `name` (a file in templates/report/, or the city's own) with `values`, as one line of HTML.
+    A template that cannot be rendered raises TemplateProblem naming its file and line, in German."""
+    try:
+        return _one_line(_environment(city_folder()).get_template(name).render(**values))
+    except jinja2.TemplateError as exc:
+        file, line = _where(exc)
+        place = f"{file or name}" + (f", Zeile {line}" if line else "")
+        own = bool(file) and Path(file).resolve().is_relative_to(city_folder().resolve())
+        remedy = ("Bitte die Vorlage der Stadt berichtigen oder löschen (dann gilt die des Projekts)." if own
+                  else "Bitte die Vorlage berichtigen.")
+        raise TemplateProblem(f"{place}: Die Seitenvorlage lässt sich nicht verwenden "
+                              f"({type(exc).__name__}: {exc}). {remedy}") from None
