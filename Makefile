@@ -3,7 +3,7 @@
 #
 #   make report [YEAR=2013] [FORCE=1] [FINAL=1]   build outputs/<year>/ (only what changed); FINAL: a release's checks
 #   make release [YEAR=2020]  publish an edition: committed inputs, a release's checks, outputs/<year>/ausgaben/<n>/
-#   ... CITY=berlin           every target for another city set up under cities/<name>/ (outputs/<name>/<year>/)
+#   ... CITY=berlin           every target for another city (config/<name>/, data/<name>/, notebooks/<name>/; outputs/<name>/<year>/)
 #   make test                 run the whole test suite
 #   make test-fast            the unit tests only (no notebooks, builds, browser, PDF), under a minute
 #   make bench [ONLY=ingest]  the runner against a papermill baseline and one kernel; the intake's checks
@@ -39,15 +39,16 @@ PYTEST_ARGS ?=
 FORCE  ?=
 FINAL  ?=
 ONLY   ?=
-# The city: empty for the one in data/ and config/ (Münster), else a folder under cities/.
+# The city: empty for the default city (`city:` in config/monitoring.yml, Münster), else a folder config/<name>/.
 CITY   ?=
 export IM_CITY = $(CITY)
 ifneq ($(strip $(CITY)),)
-ifeq ($(wildcard cities/$(CITY)/config/city.yml),)
-$(error Die Stadt '$(CITY)' ist nicht eingerichtet: cities/$(CITY)/config/city.yml fehlt. Eingerichtet: $(notdir $(patsubst %/config/city.yml,%,$(wildcard cities/*/config/city.yml))); ohne CITY gilt die Stadt in data/ und config/)
+ifeq ($(wildcard config/$(CITY)/city.yml),)
+$(error Die Stadt '$(CITY)' ist nicht eingerichtet: config/$(CITY)/city.yml fehlt. Eingerichtet: $(notdir $(patsubst %/city.yml,%,$(wildcard config/*/city.yml))); ohne CITY gilt city: in config/monitoring.yml)
 endif
 endif
-SRC    ?= ../shared/data/$(or $(CITY),muenster)
+DEFAULT_CITY := $(shell sed -n 's/^city:[[:space:]]*\([A-Za-z0-9_-]*\).*/\1/p' config/monitoring.yml)
+SRC    ?= ../shared/data/$(or $(CITY),$(DEFAULT_CITY))
 
 .PHONY: setup report release test test-fast verify bench lab data templates ingest check-city texts-draft texts-release lock clean help
 

@@ -120,8 +120,8 @@ def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, str]:
 def workspace(base: Path, name: str) -> tuple[Path, dict]:
     root = base / name
     root.mkdir()
-    copy_inputs(paths.ROOT, root)  # the chosen city's inputs; the repository's notebooks and code where it has none
-    env = {**context.RunContext(root=root, outputs=root / "outputs").environ(),
+    copy_inputs(paths.ROOT, root)  # the chosen city's inputs and the shared settings and code
+    env = {**context.RunContext(root=root, city=paths.CITY, outputs=root / "outputs").environ(),
            "PYTHONPATH": os.pathsep.join([str(root / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]),
            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     return root, env
@@ -133,7 +133,7 @@ def baseline(base: Path, year: int) -> tuple[float, dict[str, float]]:
     out.mkdir(parents=True)
     per_notebook = {}
     total = 0.0
-    for nb in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for nb in sorted(_notebooks(root).glob("[0-9][0-9]_*.ipynb")):
         executed = out / nb.name
         run, _ = timed([str(BIN / "papermill"), str(nb), str(executed), "-p", "report_year", str(year),
                         "--cwd", str(nb.parent), "--no-progress-bar"], env, root)
@@ -231,10 +231,10 @@ def floor(base: Path, year: int) -> dict:
     values in memory anyway).
     """
     root, env = workspace(base, "floor")
-    folder = root / "notebooks"
+    folder = _notebooks(root)
     chapters = [(folder / c.notebook, {"report_year": year, **c.parameters})
                 for c in config.chapters(folder, path=config.config_path(root))]  # what the runner runs there
-    env = {**env, context.ENV: context.RunContext(root=root, outputs=root / "outputs" / "floor").to_json()}
+    env = {**env, context.ENV: context.RunContext(root=root, city=paths.CITY, outputs=root / "outputs" / "floor").to_json()}
     with KernelMemory() as memory:
         done = run_in_one_kernel(chapters, env, folder)
     return {"floor_s": round(done["seconds"], 2), "floor_kernel_start_s": done["kernel_start_s"],
@@ -248,20 +248,25 @@ def peak_mib(peaks: dict[int, int]) -> dict:
             "median": round(statistics.median(values) / 2**20, 1) if values else None}
 
 
+def _notebooks(root: Path) -> Path:
+    """The chosen city's chapters in a workspace root (notebooks/<city>/, else the default city's)."""
+    return paths.layout(context.RunContext(root=root, city=paths.CITY))["NOTEBOOKS"]
+
+
 def changed_notebook(root: Path) -> str:
     """The chapter the bench changes: Münster's mid-sized chapter 07, else the city's first chapter."""
-    return CHANGED if (root / "notebooks" / CHANGED).exists() else sorted(
-        p.name for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))[0]
+    return CHANGED if (_notebooks(root) / CHANGED).exists() else sorted(
+        p.name for p in _notebooks(root).glob("[0-9][0-9]_*.ipynb"))[0]
 
 
 def reaching_module(root: Path) -> list[str]:
     """The chapters whose notebooks call the changed section module (the explorer)."""
-    return sorted(p.name for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb")
+    return sorted(p.name for p in _notebooks(root).glob("[0-9][0-9]_*.ipynb")
                   if "explorer." in p.read_text(encoding="utf-8"))
 
 
 def change_one_notebook(root: Path) -> None:
-    path = root / "notebooks" / changed_notebook(root)
+    path = _notebooks(root) / changed_notebook(root)
     nb = nbformat.read(path, as_version=4)
     code = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
     code.source = "# Benchmark: geänderte Zelle\n" + code.source
@@ -310,7 +315,7 @@ def runner_builds(base: Path, year: int) -> dict:
             "one_notebook_without_pdf_s": round(one_html, 2),
             "changed_notebook": changed, "changed_notebook_own_s": own, "changed_notebook_own_clean_s": own_clean,
             "changed_notebook_own_without_pdf_s": own_time(one_html_log, changed),
-            "module_reaching": reaching_module(root), "chapters": len(list((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))),
+            "module_reaching": reaching_module(root), "chapters": len(list(_notebooks(root).glob("[0-9][0-9]_*.ipynb"))),
             "one_module_s": round(module, 2), "changed_module": CHANGED_MODULE, "one_module_rerun": rerun(module_log),
             "one_module_own_s": {nb: own_time(module_log, nb) for nb in rerun(module_log)},
             "kernel_peak_rss_mib": peak_mib(memory.peaks), "kernel_peak_rss_without_pdf_mib": peak_mib(bare_memory.peaks),
@@ -345,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = runner_builds(base, year)
     changed = runs["changed_notebook"]
     own = runs["changed_notebook_own_s"] or per_nb.get(changed)
-    city = context.current().root.name if context.current().root != context.REPOSITORY else ""
+    city = context.current().city
     floor_s = bottom["floor_s"]
     result = {
         "machine": machine(), "city": city, "report_year": year, "baseline_s": round(base_s, 2),

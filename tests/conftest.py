@@ -13,6 +13,7 @@ from helpers.core import context, observations, paths
 from helpers.disclosure import register
 from helpers.indicators import compute
 from helpers.runner import report
+from roots import city_copy, point
 
 #: The public source material beside the repository (../shared/data/muenster); IM_SOURCE overrides.
 MUENSTER_SOURCE = Path(os.environ.get("IM_SOURCE") or context.REPOSITORY.parent / "shared" / "data" / "muenster")
@@ -68,16 +69,12 @@ def chapter_register(monkeypatch, tmp_path):
     register.reset_records()
 
 
-REDIRECTED = ["OBSERVATIONS_DIR", "RAW_DIR", "RAW_CHECKSUMS", "DELIVERIES_CSV", "INGEST_LOG_CSV",
-              "DELIVERY_REVISIONS_CSV", "DATA"]  # DATA last: the others are found relative to it
-
-
 @pytest.fixture(scope="session")
 def ingest_base(tmp_path_factory):
-    """A small data folder: real counts 2013–2014 and demo counts 2014 (areas and catalogue stay committed)."""
+    """A small root of the default city: its settings, areas, boundaries and catalogue as committed, real counts
+    2013–2014 and demo counts 2014 (no texts, no deliveries)."""
     root = tmp_path_factory.mktemp("base")
-    folder = root / "data" / "observations"
-    folder.mkdir(parents=True)
+    folder = city_copy(root) / "observations"
     for name, years in (("sms.csv", (2013, 2014)), ("synthetic.csv", (2014,))):
         frame = pd.read_csv(paths.OBSERVATIONS_DIR / name, dtype=str, keep_default_na=False)
         frame[frame["year"].astype(int).isin(years)].to_csv(folder / name, index=False)
@@ -86,15 +83,11 @@ def ingest_base(tmp_path_factory):
 
 @pytest.fixture
 def root(ingest_base, tmp_path, monkeypatch):
-    """A fresh copy of `ingest_base` that helpers.core.paths points to (the intake tests' data folder)."""
+    """A fresh copy of `ingest_base` that helpers.core.paths points to (the intake tests' root; the city's data
+    in <root>/data/<city>/, which is paths.DATA)."""
     root = tmp_path / "root"
     shutil.copytree(ingest_base, root)
-    old = Path(paths.DATA)
-    for name in REDIRECTED:
-        monkeypatch.setattr(paths, name, root / "data" / Path(getattr(paths, name)).relative_to(old))
-    monkeypatch.setattr(paths, "ROOT", root)
-    monkeypatch.setattr(paths, "OUTPUTS", root / "outputs")
-    monkeypatch.setattr(paths, "TEMPLATES_DIR", root / "outputs" / "templates")
+    point(monkeypatch, root, root / "outputs" / paths.CITY, paths.CITY)
     observations.clear_cache()
     yield root
     observations.clear_cache()

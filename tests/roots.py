@@ -1,12 +1,14 @@
-"""Point helpers.core.paths at another data root for one test (a test city, Berlin, the scale city).
+"""Point helpers.core.paths at another city or another root for one test (a test city, Berlin, the scale city).
 
-Every path under the repository's data/ moves to <root>/data/, config/city.yml and
-config/monitoring.yml to <root>/config/, and the caches that follow only the level or the file
-names are cleared before and after, so no test sees another city's areas.
+Every path comes from `paths.layout` of a run context (the one route the module itself takes): the city's
+data/<city>/, config/<city>/ and notebooks/<city>/ of `root`; the caches that follow only the level or the file
+names are cleared before and after, so no test sees another city's areas. `new_city` writes the folders of
+a test city in the shape every city has.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,21 +28,53 @@ def _clear() -> None:
     area_statistics.clear_cache()
 
 
+def point(monkeypatch: pytest.MonkeyPatch, root: Path, outputs: Path | None = None, city: str = "") -> context.RunContext:
+    """Every path of helpers.core.paths set (by monkeypatch) to those of `city` in `root` (default: the root's
+    default city); outputs default: <root>/outputs/<city>."""
+    run = context.RunContext(root=root, city=city, outputs=outputs)
+    for name, value in paths.layout(run).items():
+        monkeypatch.setattr(paths, name, value)
+    monkeypatch.setattr(paths, "CITY", run.city)
+    return run
+
+
 @contextmanager
-def pointed_at(root: Path, outputs: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """helpers.core.paths pointed at `root` (data/, config/) with outputs in `outputs`."""
-    old = Path(paths.DATA)
-    for name, value in vars(paths).copy().items():
-        if isinstance(value, Path) and value.is_relative_to(old):
-            monkeypatch.setattr(paths, name, root / "data" / value.relative_to(old))
-    monkeypatch.setattr(paths, "ROOT", root)
-    monkeypatch.setattr(paths, "CITY_YAML", root / "config" / "city.yml")
-    if (root / "config" / "monitoring.yml").exists():
-        monkeypatch.setattr(paths, "CONFIG_YAML", root / "config" / "monitoring.yml")
-    monkeypatch.setattr(paths, "OUTPUTS", outputs)
+def pointed_at(root: Path, outputs: Path, monkeypatch: pytest.MonkeyPatch, city: str = "") -> Iterator[Path]:
+    """helpers.core.paths pointed at `city` of `root` (config/, data/, notebooks/) with outputs in `outputs`;
+    yields the city's data folder's root (`root`)."""
+    point(monkeypatch, root, outputs, city)
     monkeypatch.delenv(context.ENV, raising=False)
     _clear()
     try:
         yield root
     finally:
         _clear()
+
+
+def new_city(root: Path, city: str, settings: str = "", profile: str | None = None) -> Path:
+    """The folders of a test city `city` in `root`, its default city: config/monitoring.yml (the repository's
+    shared settings with `city: <city>`), config/<city>/monitoring.yml (`settings`), config/<city>/city.yml
+    (`profile`, if given) and an empty data/<city>/; returns data/<city>/."""
+    shared = (context.REPOSITORY / context.SHARED_CONFIG).read_text(encoding="utf-8")
+    lines = [f"city: {city}" if line.startswith("city:") else line for line in shared.splitlines()]
+    (root / "config" / city).mkdir(parents=True, exist_ok=True)
+    (root / "config" / "monitoring.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if settings:
+        (root / "config" / city / "monitoring.yml").write_text(settings, encoding="utf-8")
+    if profile is not None:
+        (root / "config" / city / "city.yml").write_text(profile, encoding="utf-8")
+    data = root / "data" / city
+    data.mkdir(parents=True, exist_ok=True)
+    return data
+
+
+def city_copy(root: Path, city: str | None = None) -> Path:
+    """A copy of the repository's settings and of one city's data (default: this process's city) in `root`, without
+    its observations, texts and deliveries (an empty observations/ to fill); returns the copy's data/<city>/."""
+    city = city or paths.CITY
+    shutil.copytree(context.REPOSITORY / "config", root / "config")
+    data = root / "data" / city
+    shutil.copytree(context.REPOSITORY / "data" / city, data,
+                    ignore=shutil.ignore_patterns("observations", "texte", "raw", ".*"))
+    (data / "observations").mkdir()
+    return data

@@ -1,4 +1,4 @@
-"""Berlin's data root (cities/berlin): derived from the source material, set up completely, and
+"""Berlin (config/berlin, data/berlin, notebooks/berlin): derived from the source material, set up completely, and
 the 2021 reorganisation of the LOR kept apart in the time series.
 
 Hand-checked figures come from the source files themselves (31 December 2020 and 2024).
@@ -12,20 +12,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.core import areas, catalogue, context, levels
+from helpers.core import areas, catalogue, context, levels, paths
 from helpers.disclosure import disclosed, suppression
 from helpers.indicators import compute
 from helpers.intake import citycheck
 from helpers.sources.berlin import population
 from roots import pointed_at
 
-BERLIN = context.REPOSITORY / "cities" / "berlin"
+BERLIN = context.REPOSITORY / "data" / "berlin"
 
 
 @pytest.fixture
 def city(tmp_path, monkeypatch):
-    """helpers.core.paths pointed at cities/berlin."""
-    with pointed_at(BERLIN, tmp_path / "outputs", monkeypatch) as root:
+    """helpers.core.paths pointed at Berlin (config/berlin/, data/berlin/, notebooks/berlin/)."""
+    with pointed_at(context.REPOSITORY, tmp_path / "outputs", monkeypatch, city="berlin") as root:
         yield root
 
 
@@ -38,24 +38,27 @@ def _source_row(src: Path, year: int, level: str, code: str) -> pd.Series:
 def test_the_committed_files_are_what_the_parser_derives(berlin_source, tmp_path):
     written = population.write_city(berlin_source, tmp_path / "data")
     for path in written:
-        committed = BERLIN / "data" / path.relative_to(tmp_path / "data")
+        committed = BERLIN / path.relative_to(tmp_path / "data")
         assert filecmp.cmp(path, committed, shallow=False), f"{committed} weicht von der Neuableitung ab"
 
 
 def test_berlin_is_set_up_completely():
-    assert citycheck.check(BERLIN) == []
+    assert citycheck.check(context.REPOSITORY, "berlin") == []
 
 
 def test_the_context_of_a_city_and_an_unknown_one(monkeypatch):
     found = context.for_city("berlin")
-    assert found.root == BERLIN and found.outputs == context.REPOSITORY / "outputs" / "berlin"
+    assert (found.root, found.city) == (context.REPOSITORY, "berlin")
+    assert found.outputs == context.REPOSITORY / "outputs" / "berlin"
     monkeypatch.delenv(context.ENV, raising=False)
     monkeypatch.setenv(context.CITY_ENV, "berlin")
-    assert context.current().root == BERLIN
-    refused = "IM_CITY=.hamburg.: Die Stadt ist nicht eingerichtet .*config.city.yml fehlt.*Eingerichtet: berlin"
+    assert context.current().city == "berlin"
+    assert paths.layout(context.current())["DATA"] == BERLIN
+    refused = ("IM_CITY=.hamburg.: Die Stadt ist nicht eingerichtet .config/hamburg/city.yml fehlt.. "
+               "Eingerichtet: berlin, muenster .ohne Angabe: muenster")
     with pytest.raises(context.ContextError, match=refused):
         context.for_city("hamburg")
-    assert "berlin" in context.cities()
+    assert context.cities() == ["berlin", "muenster"] and context.default_city() == "muenster"
 
 
 def test_the_hierarchy_is_berlins(city):

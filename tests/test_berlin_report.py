@@ -20,7 +20,6 @@ import pytest
 from helpers.core import context
 from helpers.runner import verify
 
-BERLIN = context.REPOSITORY / "cities" / "berlin"
 YEAR = 2024  # the default year: the latest with the share of the Bezirke
 pytestmark = pytest.mark.slow  # builds Berlin's report in a subprocess
 
@@ -29,8 +28,8 @@ pytestmark = pytest.mark.slow  # builds Berlin's report in a subprocess
 def berlin_report(tmp_path_factory) -> tuple[Path, str]:
     """(year folder, report text without tags) of Berlin's default report, built without the PDF."""
     out = tmp_path_factory.mktemp("berlin-outputs")
-    env = context.RunContext(root=BERLIN, outputs=out).environ()
-    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--ohne-pdf"], env=env, cwd=BERLIN,
+    env = context.RunContext(city="berlin", outputs=out).environ()
+    done = subprocess.run([sys.executable, "-m", "helpers.runner", "--ohne-pdf"], env=env, cwd=context.REPOSITORY,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     year_dir = out / str(YEAR)
@@ -87,4 +86,4 @@ def test_segregation_equals_a_recomputation_from_the_source(berlin_report, berli
 
 def test_verify_confirms_berlins_report(berlin_report, tmp_path):
     year_dir, _ = berlin_report
-    assert verify.verify(year_dir / "manifest.json", root=BERLIN) == 0
+    assert verify.verify(year_dir / "manifest.json", city="berlin") == 0

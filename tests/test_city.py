@@ -192,8 +192,8 @@ def test_muenster_profile_comes_from_its_config():
 ])
 def test_a_bad_city_config_names_file_and_key(text, message):
     with pytest.raises(city_profile.CityConfigError) as err:
-        city_profile.parse(text, Path("config/city.yml"), "Stadt X")
-    assert str(err.value).startswith("config/city.yml: ") and message in str(err.value)
+        city_profile.parse(text, Path("config/muenster/city.yml"), "Stadt X")
+    assert str(err.value).startswith("config/muenster/city.yml: ") and message in str(err.value)
 
 
 #: The names that give a city away in a string constant, by the source subpackage that may use them.

@@ -16,16 +16,16 @@ from helpers.intake import citycheck
 
 
 def test_the_committed_city_is_set_up_completely():
-    assert citycheck.check(paths.ROOT) == []
+    assert citycheck.check(paths.ROOT, paths.CITY) == []
 
 
 @pytest.fixture
 def broken(tmp_path) -> Path:
     """A copy of the committed city with one gap of each kind (noted beside each change)."""
     root = tmp_path / "stadt"
-    shutil.copytree(paths.ROOT / "data", root / "data", ignore=shutil.ignore_patterns("raw"))
+    shutil.copytree(paths.DATA, root / "data" / paths.CITY, ignore=shutil.ignore_patterns("raw"))
     shutil.copytree(paths.ROOT / "config", root / "config")
-    data = root / "data"
+    data = root / "data" / paths.CITY
     # an observation in a Stadtteil that does not exist (line 2 of sms.csv, counting the header as 1)
     sms = pd.read_csv(data / "observations" / "sms.csv", dtype=str, keep_default_na=False)
     sms.loc[0, ["area_level", "area_code"]] = ["stadtteil", "19"]
@@ -47,30 +47,31 @@ def broken(tmp_path) -> Path:
     rates.loc[2, "area_code"] = "05515999"
     rates.to_csv(data / "published_rates.csv", index=False)
     # a misspelt key in the city's configuration (its declared levels stay)
-    city_yml = root / "config" / "city.yml"
+    city_yml = root / "config" / paths.CITY / "city.yml"
     city_yml.write_text(city_yml.read_text(encoding="utf-8").replace("concept:", "konzept:", 1), encoding="utf-8")
     return root
 
 
 def test_every_gap_is_reported_with_file_row_and_column(broken):
-    found = [str(p) for p in citycheck.check(broken)]
+    found = [str(p) for p in citycheck.check(broken, paths.CITY)]
     expected = [
-        "data/areas.csv, Zeile 2, Spalte parent_code: stadtteil 11 (Aegidii) gehört laut Datei zu teilbereich 77, "
+        "data/muenster/areas.csv, Zeile 2, Spalte parent_code: stadtteil 11 (Aegidii) gehört laut Datei zu teilbereich 77, "
         "das es nicht gibt.",
-        "data/geo/stadtteile.geojson, Spalte code: stadtteil 98 steht in data/areas.csv, hat aber keine Grenze.",
-        "data/geo/stadtteile.geojson, Spalte geometry: Flächen 11 und 12 überlappen sich",
-        "data/observations/sms.csv, Zeile 2, Spalte area_code: stadtteil 19 ist kein Gebiet in data/areas.csv (1 Zeilen).",
-        "data/published_rates.csv, Zeile 4, Spalte area_code: stadt 05515999 ist kein Gebiet in data/areas.csv",
-        "config/city.yml: '(Datei)': unbekannte(r) Schlüssel konzept",
-        "data/catalogue.yml, Spalte numerator: Indikator alo_dichte: Merkmal 'unemployed_total' kommt in den "
+        "data/muenster/geo/stadtteile.geojson, Spalte code: stadtteil 98 steht in data/muenster/areas.csv, hat aber keine Grenze.",
+        "data/muenster/geo/stadtteile.geojson, Spalte geometry: Flächen 11 und 12 überlappen sich",
+        "data/muenster/observations/sms.csv, Zeile 2, Spalte area_code: stadtteil 19 ist kein Gebiet in "
+        "data/muenster/areas.csv (1 Zeilen).",
+        "data/muenster/published_rates.csv, Zeile 4, Spalte area_code: stadt 05515999 ist kein Gebiet in data/muenster/areas.csv",
+        "config/muenster/city.yml: '(Datei)': unbekannte(r) Schlüssel konzept",
+        "data/muenster/catalogue.yml, Spalte numerator: Indikator alo_dichte: Merkmal 'unemployed_total' kommt in den "
         "Beobachtungen nicht vor.",
-        "data/catalogue.yml, Spalte measures: Merkmal 'unemployed_total' hat keinen deutschen Namen im Abschnitt "
+        "data/muenster/catalogue.yml, Spalte measures: Merkmal 'unemployed_total' hat keinen deutschen Namen im Abschnitt "
         "measures",
     ]
     for text in expected:
         assert any(line.startswith(text) for line in found), (text, found)
     # a Stadtzelle of 12 now lies outside its (moved) Stadtteil
-    assert any(line.startswith("data/geo/stadtzellen.geojson, Spalte geometry: stadtzelle 12") and "liegt nur zu" in line
+    assert any(line.startswith("data/muenster/geo/stadtzellen.geojson, Spalte geometry: stadtzelle 12") and "liegt nur zu" in line
                for line in found), found
 
 
@@ -79,5 +80,5 @@ def test_the_command_exits_1_and_prints_every_problem(broken):
     done = subprocess.run([sys.executable, "-m", "helpers.intake.citycheck", str(broken)], capture_output=True,
                           text=True, timeout=120, env=context.RunContext(root=broken).environ())
     assert done.returncode == 1
-    assert done.stderr.startswith(f"{len(citycheck.check(broken))} Problem(e) in der Einrichtung der Stadt")
+    assert done.stderr.startswith(f"{len(citycheck.check(broken, paths.CITY))} Problem(e) in der Einrichtung der Stadt")
     assert "Traceback" not in done.stderr

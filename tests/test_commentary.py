@@ -133,7 +133,7 @@ def test_an_unknown_placeholder_stops_with_file_and_line(text_dir, placeholder, 
 
 
 @pytest.mark.parametrize("relative, content, message", [
-    ("indikatoren/mv_antel.md", "x", "'mv_antel' ist kein Indikator des Katalogs (data/catalogue.yml); möglich: "),
+    ("indikatoren/mv_antel.md", "x", "'mv_antel' ist kein Indikator des Katalogs (data/muenster/catalogue.yml); möglich: "),
     ("handlungsfelder/arbeit.md", "x", "'arbeit' ist kein Handlungsfeld des Katalogs"),
     ("notizen.txt", "x", "Hier gehört kein Text hin. Texte eines Jahres: einleitung.md, handlungsfelder/<name>.md"),
     ("einleitung.md", "---\nstatus: fertig\n---\nx", "Zeile 2: status ist 'fertig'; erlaubt: entwurf, freigegeben."),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.core import observations, storelock
+from helpers.core import observations, paths, storelock
 from helpers.core import store as core_store
 from helpers.intake import ingest, storage
 from helpers.runner import report
@@ -147,8 +147,8 @@ def test_two_ingests_at_once_store_both_one_after_the_other(root, tmp_path, monk
     assert _values_2015() == {"11": 37, "12": 23}  # both values, none lost
     log = core_store.committed_log(core_store.Store.current())
     assert sorted(log["file"]) == ["lieferung_a.csv", "lieferung_b.csv"]
-    assert sorted(p.name for p in (root / "data" / "raw" / "2015").iterdir()) == ["lieferung_a.csv", "lieferung_b.csv"]
-    assert not (root / "data" / storage.JOURNAL).exists() and not (root / "data" / storage.STAGING_DIR).exists()
+    assert sorted(p.name for p in (paths.DATA / "raw" / "2015").iterdir()) == ["lieferung_a.csv", "lieferung_b.csv"]
+    assert not (paths.DATA / storage.JOURNAL).exists() and not (paths.DATA / storage.STAGING_DIR).exists()
 
 
 def test_the_second_of_two_ingests_checks_against_what_the_first_stored(root, tmp_path, monkeypatch):
@@ -172,7 +172,7 @@ def test_a_reader_during_a_commit_sees_the_state_before_it_and_then_the_one_afte
     reader = _in_process(_read_all_the_time, tmp_path / "seen.txt", start, stop)
     start.wait(PATIENCE_S)
     assert paused.wait(PATIENCE_S), "das Einlesen kam nie bis zum Verschieben von deliveries.csv"
-    data = root / "data"
+    data = paths.DATA
     assert (data / storage.JOURNAL).exists()  # committed, the logs already moved, deliveries.csv not yet
     assert "lieferung.csv" in (data / "ingest_log.csv").read_text(encoding="utf-8")
     time.sleep(0.3)  # the reader reads on during the pause
@@ -210,7 +210,7 @@ def test_an_ingest_waits_for_a_running_report_and_stores_when_it_is_done(root, t
     path = _delivery(tmp_path, "lieferung.csv", AEGIDII)
     before = _state()
     held, release, start = FORK.Event(), FORK.Event(), FORK.Barrier(2)
-    report = _in_process(_hold_for_a_report, root / "data", held, release, tmp_path / "report.txt")
+    report = _in_process(_hold_for_a_report, paths.DATA, held, release, tmp_path / "report.txt")
     assert held.wait(PATIENCE_S)
     writer = _in_process(_ingest, [str(path)], tmp_path / "ingest.txt", start)
     start.wait(PATIENCE_S)
@@ -230,12 +230,12 @@ def test_an_ingest_that_waited_too_long_for_a_report_stores_nothing_and_says_so(
     monkeypatch.setenv(storelock.WAIT_ENV, "0.3")
     path = _delivery(tmp_path, "lieferung.csv", AEGIDII)
     before = _state()
-    with storelock.reading(root / "data"):
+    with storelock.reading(paths.DATA):
         assert ingest.main([str(path)]) == 1
     text = capsys.readouterr().err
     assert "das Speichern wartet bis zu 0.3 s" in text
     assert "Fehler: Nichts gespeichert: ein Bericht wird seit über 0.3 s aus diesem Datenordner erstellt" in text
-    assert _state() == before and not (root / "data" / storage.STAGING_DIR).exists()
+    assert _state() == before and not (paths.DATA / storage.STAGING_DIR).exists()
     assert ingest.main([str(path)]) == 0  # the report is done: it goes through
 
 
@@ -246,7 +246,7 @@ def test_a_report_build_holds_the_store_from_its_checksums_to_its_end(root, monk
 
     def build(*args: object) -> int:
         try:
-            with storelock.committing(root / "data", say=lambda text: None):
+            with storelock.committing(paths.DATA, say=lambda text: None):
                 during.append("commit got in")
         except storelock.Busy:
             during.append("commit kept out")
@@ -254,7 +254,7 @@ def test_a_report_build_holds_the_store_from_its_checksums_to_its_end(root, monk
 
     monkeypatch.setattr(report, "_run", build)
     assert report.run() == 0 and during == ["commit kept out"]
-    with storelock.committing(root / "data"):  # and no longer once the build is over
+    with storelock.committing(paths.DATA):  # and no longer once the build is over
         pass
 
 
@@ -267,7 +267,7 @@ def test_the_lock_of_a_killed_ingest_is_taken_over_with_a_message(root, tmp_path
     victim.kill()  # kill -9 while it holds the lock, in the middle of its commit
     victim.join(PATIENCE_S)
     pid = victim.pid
-    assert (root / "data" / storelock.INGEST_HOLDER).exists()
+    assert (paths.DATA / storelock.INGEST_HOLDER).exists()
     started = time.perf_counter()
     assert ingest.main([str(path)]) == 0
     seconds = time.perf_counter() - started
@@ -279,7 +279,7 @@ def test_the_lock_of_a_killed_ingest_is_taken_over_with_a_message(root, tmp_path
     assert "bereits eingelesen" in text  # … so the file counts as stored
     assert "warte" not in text and seconds < 10  # taken over at once, not after the wait
     assert _values_2015() == {"11": 37}
-    assert not (root / "data" / storelock.INGEST_HOLDER).exists()
+    assert not (paths.DATA / storelock.INGEST_HOLDER).exists()
 
 
 def test_a_pending_commit_and_the_locks_do_not_change_what_a_build_is_keyed_on(root):
@@ -287,7 +287,7 @@ def test_a_pending_commit_and_the_locks_do_not_change_what_a_build_is_keyed_on(r
     from helpers.publish import manifest
     from helpers.runner import inputs
 
-    data = root / "data"
+    data = paths.DATA
     before = inputs.tree_checksums(data, ("**/*",)), manifest.input_checksums(root)
     (data / storage.STAGING_DIR).mkdir()
     (data / storage.STAGING_DIR / "0000.csv").write_text("year\n2015\n")

@@ -47,9 +47,11 @@ def _commit(root: Path, message: str) -> None:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("ausgabe")
-    for name in ("data", "notebooks", "config"):
-        shutil.copytree(paths.ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    config = root / "config" / "monitoring.yml"
+    for name in ("data", "notebooks"):
+        shutil.copytree(paths.ROOT / name / paths.CITY, root / name / paths.CITY,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(paths.ROOT / "config", root / "config")
+    config = root / "config" / paths.CITY / "monitoring.yml"
     lines = config.read_text(encoding="utf-8").split("\n")
     start = lines.index("chapters:")
     end = next(i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" "))
@@ -62,11 +64,11 @@ def city(tmp_path_factory) -> Path:
 
 
 def _text(root: Path, relative: str) -> Path:
-    return root / "data" / "texte" / str(YEAR) / relative
+    return root / "data" / paths.CITY / "texte" / str(YEAR) / relative
 
 
 def _view(root: Path) -> dict[str, bytes]:
-    """What a reader has in outputs/2020/ (the report, its manifest, the tables) and the records the checker
+    """What a reader has in outputs/<city>/2020/ (the report, its manifest, the tables) and the records the checker
     reads beside them (published/), byte for byte."""
     out = root / "outputs" / str(YEAR)
     files = [out / "report.html", out / "manifest.json", *sorted((out / "tables").glob("*")),
@@ -113,8 +115,8 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     # A release refuses inputs that are not committed, and says how to commit them.
     refused = _run(root, "release", "--jahr", str(YEAR), "--ohne-pdf")
     assert refused.returncode == 1
-    assert "Nicht eingecheckt:\n  nicht eingecheckt: data/texte/2020/empfehlungen/arbeit_wirtschaft.md\n" in refused.stderr
-    assert "  git add data/texte/2020" in refused.stderr
+    assert "Nicht eingecheckt:\n  nicht eingecheckt: data/muenster/texte/2020/empfehlungen/arbeit_wirtschaft.md\n" in refused.stderr
+    assert "  git add data/muenster/texte/2020" in refused.stderr
     assert _view(root) == first_view
     _commit(root, "Entwürfe 2020")
 
@@ -123,7 +125,7 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     assert refused.returncode == 1 and "Kapiteln werden ausgeführt" not in refused.stdout
     assert "Eine Ausgabe für 2020 ist nicht möglich, solange Texte Entwürfe sind:" in refused.stderr
     assert "solange Beispieltexte der Demodaten darunter sind (Kopf „beispiel: true“):" in refused.stderr
-    assert "data/texte/2020/empfehlungen/arbeit_wirtschaft.md" in refused.stderr.split("Beispieltexte")[1]
+    assert "data/muenster/texte/2020/empfehlungen/arbeit_wirtschaft.md" in refused.stderr.split("Beispieltexte")[1]
     assert "kein neuer erstellt; der vorherige vom" in refused.stdout and _view(root) == first_view
 
     # Released, examples replaced: the typed number and the secret placeholder are refused after the chapters.
@@ -133,7 +135,7 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     _commit(root, "Texte 2020 freigegeben")
     refused = _run(root, "release", "--jahr", str(YEAR), "--ohne-pdf")
     assert refused.returncode == 1, refused.stdout
-    assert "2 Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:" in refused.stderr
+    assert "2 Problem(e) in den Texten der Verwaltung (data/muenster/texte/); kein Bericht erstellt:" in refused.stderr
     assert (f"{own}, Zeile 7: „23,9 %“ steht bei Kinderhaus-West; veröffentlicht ist dort 41,4\u00a0% (2019)"
             in refused.stderr)
     assert f"{own}, Zeile 8: {{{{u9_teilnahme 2019 Martini}}}} (" in refused.stderr
@@ -175,7 +177,7 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     assert "Verglichen mit Ausgabe 1 vom" in note
     # 2 001 of 25 831 foreigners aged 15-64 = 7,7 % (was 1 701: 6,6 %), flagged r (revised)
     assert "- Arbeitslose je 100 Einwohner/-innen, Stadt Münster, 2014, Ausländer/-innen: 6,6 % → 7,7 % r" in note
-    assert "- neu: data/observations/deliveries.csv\n- neu: data/raw/2014/korrektur_2014.csv" in note
+    assert "- neu: data/muenster/observations/deliveries.csv\n- neu: data/muenster/raw/2014/korrektur_2014.csv" in note
     assert "Keine Änderung an den Texten." in note and "3 Werte der Tabelle geändert" in note
     assert json.loads((one / "ausgabe.json").read_text(encoding="utf-8"))["ausgabe"] == 1  # edition 1 untouched
     assert [e.number for e in edition.editions(root / "outputs" / str(YEAR))] == [1, 2]
@@ -183,10 +185,10 @@ def test_an_edition_from_drafts_to_a_release_and_a_revised_second_edition(city):
     # A partner without the texts: verify names the missing files first, one line per file.
     partner = root.parent / "partnerin"
     shutil.copytree(root, partner, ignore=shutil.ignore_patterns("outputs", ".git"))
-    shutil.rmtree(partner / "data" / "texte" / str(YEAR))
+    shutil.rmtree(partner / "data" / paths.CITY / "texte" / str(YEAR))
     causes = verify.input_differences(manifest.read(two / "manifest.json"), partner)
-    assert causes == ["fehlt: data/texte/2020/empfehlungen/arbeit_wirtschaft.md",
-                      "fehlt: data/texte/2020/indikatoren/mv_anteil.md"]
+    assert causes == ["fehlt: data/muenster/texte/2020/empfehlungen/arbeit_wirtschaft.md",
+                      "fehlt: data/muenster/texte/2020/indikatoren/mv_anteil.md"]
 
 
 def test_the_number_changes_of_a_change_note_are_keyed_by_meaning(tmp_path):
@@ -240,12 +242,13 @@ def test_the_stores_locks_and_a_pending_commit_are_not_uncommitted_inputs(tmp_pa
     """A city's own repository need not ignore the project's working files: a release that named
     data/.store.lock (written by every build) as an uncommitted input could never go out."""
     root = tmp_path / "stadt"
-    (root / "data" / "observations").mkdir(parents=True)
-    (root / "data" / "observations" / "counts.csv").write_text("year\n2019\n", encoding="utf-8")
+    data = root / "data" / "muenster"
+    (data / "observations").mkdir(parents=True)
+    (data / "observations" / "counts.csv").write_text("year\n2019\n", encoding="utf-8")
     _git(root, "init", "-q")
     _commit(root, "Stand der Stadt")
     for hidden in (".store.lock", ".ingest.lock", ".ingest-journal.json", ".ingest-staging/counts.csv"):
-        (root / "data" / hidden).parent.mkdir(parents=True, exist_ok=True)
-        (root / "data" / hidden).write_text("", encoding="utf-8")
-    (root / "data" / "observations" / "neu.csv").write_text("year\n2020\n", encoding="utf-8")
-    assert manifest.uncommitted_inputs(root) == [("nicht eingecheckt", "data/observations/neu.csv")]
+        (data / hidden).parent.mkdir(parents=True, exist_ok=True)
+        (data / hidden).write_text("", encoding="utf-8")
+    (data / "observations" / "neu.csv").write_text("year\n2020\n", encoding="utf-8")
+    assert manifest.uncommitted_inputs(root) == [("nicht eingecheckt", "data/muenster/observations/neu.csv")]

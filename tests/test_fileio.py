@@ -50,9 +50,9 @@ def test_stale_temporaries_are_removed_and_named_live_ones_and_data_stay(tmp_pat
 
 @pytest.mark.parametrize("name", [".deliveries.123.ab12cd34.tmp.csv", ".report.77.abcdefgh.tmp"])
 def test_git_ignores_temporary_files(name):
-    ignored = subprocess.run(["git", "check-ignore", "-q", f"data/observations/{name}"], cwd=paths.ROOT)
+    ignored = subprocess.run(["git", "check-ignore", "-q", f"data/muenster/observations/{name}"], cwd=paths.ROOT)
     assert ignored.returncode == 0
-    kept = subprocess.run(["git", "check-ignore", "-q", "data/observations/deliveries.csv"], cwd=paths.ROOT)
+    kept = subprocess.run(["git", "check-ignore", "-q", "data/muenster/observations/deliveries.csv"], cwd=paths.ROOT)
     assert kept.returncode == 1
 
 

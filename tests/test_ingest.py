@@ -206,7 +206,7 @@ def test_broken_delivery_exits_1_and_says_what_to_do(root, capsys):
     assert code == 1
     assert text.count("FEHLER") == 3  # all problems of the file, not only the first
     assert "Nichts gespeichert: 3 Fehler" in text and "make ingest FILE=" in text
-    assert not (root / "data" / "raw").exists()
+    assert not (paths.DATA / "raw").exists()
 
 
 def test_problems_are_sorted_by_row(root):
@@ -228,13 +228,13 @@ def test_ingest_keeps_the_raw_file_and_stores_the_values(root, capsys):
     code, text = run([VALID / "semikolon_utf8.csv"], capsys)
     assert code == 0, text
     assert ("semikolon_utf8.csv: 7 Werte neu, 0 unverändert, 0 revidiert; "
-            "Rohdatei gespeichert unter data/raw/2018/semikolon_utf8.csv.") in text
-    raw = root / "data" / "raw" / "2018" / "semikolon_utf8.csv"
+            "Rohdatei gespeichert unter data/muenster/raw/2018/semikolon_utf8.csv.") in text
+    raw = paths.DATA / "raw" / "2018" / "semikolon_utf8.csv"
     original = (VALID / "semikolon_utf8.csv").read_bytes()
     assert raw.read_bytes() == original
     sha = hashlib.sha256(original).hexdigest()
-    assert (root / "data" / "raw" / "SHA256SUMS").read_text() == f"{sha}  2018/semikolon_utf8.csv\n"
-    delivered = observations.read_observation_file(root / "data" / "observations" / "deliveries.csv")
+    assert (paths.DATA / "raw" / "SHA256SUMS").read_text() == f"{sha}  2018/semikolon_utf8.csv\n"
+    delivered = observations.read_observation_file(paths.DATA / "observations" / "deliveries.csv")
     assert len(delivered) == 7 and not delivered["synthetic"].any()
     assert set(delivered["source"]) == {f"Lieferung raw/2018/semikolon_utf8.csv (sha256 {sha[:12]})"}
     after = observations.observations()  # no cache clearing needed: the file state is part of the cache key
@@ -253,11 +253,11 @@ def test_reingesting_the_same_file_changes_nothing(root, capsys):
 
 def test_same_values_from_another_file_change_no_observation(root, capsys):
     assert run([VALID / "semikolon_utf8.csv"], capsys)[0] == 0
-    deliveries = (root / "data" / "observations" / "deliveries.csv").read_bytes()
+    deliveries = (paths.DATA / "observations" / "deliveries.csv").read_bytes()
     code, text = run([VALID / "komma_utf8.csv"], capsys)
     assert code == 0 and "komma_utf8.csv: 0 Werte neu, 7 unverändert, 0 revidiert" in text
-    assert (root / "data" / "observations" / "deliveries.csv").read_bytes() == deliveries
-    assert (root / "data" / "raw" / "2018" / "komma_utf8.csv").exists()  # kept all the same
+    assert (paths.DATA / "observations" / "deliveries.csv").read_bytes() == deliveries
+    assert (paths.DATA / "raw" / "2018" / "komma_utf8.csv").exists()  # kept all the same
 
 
 def test_a_different_file_with_the_same_name_is_kept_beside(root, tmp_path, capsys):
@@ -268,8 +268,8 @@ def test_a_different_file_with_the_same_name_is_kept_beside(root, tmp_path, caps
     second = write_csv(other, "arbeitslose.csv", HEADER + "2018;12;Überwasser;unemployed;insgesamt;insgesamt;insgesamt;22;\n")
     code, text = run([second], capsys)
     sha = hashlib.sha256(second.read_bytes()).hexdigest()
-    assert code == 0 and f"data/raw/2018/arbeitslose.{sha[:8]}.csv" in text
-    assert (root / "data" / "raw" / "2018" / "arbeitslose.csv").read_bytes() == first.read_bytes()
+    assert code == 0 and f"data/muenster/raw/2018/arbeitslose.{sha[:8]}.csv" in text
+    assert (paths.DATA / "raw" / "2018" / "arbeitslose.csv").read_bytes() == first.read_bytes()
 
 
 def test_two_files_of_the_same_name_in_one_run(root, tmp_path, capsys):
@@ -278,9 +278,9 @@ def test_two_files_of_the_same_name_in_one_run(root, tmp_path, capsys):
     first = write_csv(tmp_path / "a", "x.csv", HEADER + "2018;11;Aegidii;unemployed;insgesamt;insgesamt;insgesamt;40;\n")
     second = write_csv(tmp_path / "b", "x.csv", HEADER + "2018;12;Überwasser;unemployed;insgesamt;insgesamt;insgesamt;22;\n")
     assert run([first, second], capsys)[0] == 0
-    stored = sorted(p.name for p in (root / "data" / "raw" / "2018").iterdir())
+    stored = sorted(p.name for p in (paths.DATA / "raw" / "2018").iterdir())
     assert len(stored) == 2 and "x.csv" in stored
-    assert len((root / "data" / "raw" / "SHA256SUMS").read_text().splitlines()) == 2
+    assert len((paths.DATA / "raw" / "SHA256SUMS").read_text().splitlines()) == 2
 
 
 # --- revisions ----------------------------------------------------------------------------------------
@@ -309,13 +309,13 @@ def test_a_different_value_needs_revise(root, tmp_path, capsys):
 
 
 def test_revise_stores_logs_and_flags_r(root, tmp_path, capsys):
-    sms = (root / "data" / "observations" / "sms.csv").read_bytes()
+    sms = (paths.DATA / "observations" / "sms.csv").read_bytes()
     path = _revision_2014(tmp_path)
     code, text = run([path, "--revise"], capsys)
     assert code == 0 and "0 Werte neu, 0 unverändert, 1 revidiert" in text
     row = _aegidii_2014()
     assert (row["value"], row["flag"]) == (37, "r") and row["source"].startswith("Lieferung raw/2014/korrektur_2014.csv")
-    assert (root / "data" / "observations" / "sms.csv").read_bytes() == sms  # the old file is untouched
+    assert (paths.DATA / "observations" / "sms.csv").read_bytes() == sms  # the old file is untouched
     log = core_store.committed_revisions(core_store.Store.current())
     entry = log.iloc[0].to_dict()
     assert len(log) == 1 and entry["old_value"] == "36" and entry["new_value"] == "37" and entry["new_flag"] == "r"
@@ -331,7 +331,7 @@ def test_revising_a_delivered_value_names_the_earlier_delivery(root, tmp_path, c
     assert code == 1 and "neu 41, gespeichert 40 aus „Lieferung raw/2018/semikolon_utf8.csv" in text
     code, text = run([path, "--revise"], capsys)
     assert code == 0
-    delivered = observations.read_observation_file(root / "data" / "observations" / "deliveries.csv")
+    delivered = observations.read_observation_file(paths.DATA / "observations" / "deliveries.csv")
     assert len(delivered) == 7 and delivered["flag"].eq("r").sum() == 1
     log = core_store.committed_revisions(core_store.Store.current())
     assert log.iloc[0]["old_source"].startswith("Lieferung raw/2018/semikolon_utf8.csv")
@@ -357,7 +357,7 @@ def test_values_not_yet_available_are_filled_without_revise(root, tmp_path, caps
 
 
 def test_a_duplicate_without_logged_revision_stays_an_error(root):
-    folder = root / "data" / "observations"
+    folder = paths.DATA / "observations"
     sms = pd.read_csv(folder / "sms.csv", dtype=str, keep_default_na=False)
     sms.head(1).assign(value="999", flag="r", source="von Hand").to_csv(folder / "deliveries.csv", index=False)
     with pytest.raises(model.DataError, match="kommen in mehreren Dateien vor.*REVISE=1"):
@@ -366,7 +366,7 @@ def test_a_duplicate_without_logged_revision_stays_an_error(root):
 
 def test_a_hand_edited_deliveries_file_voids_the_logged_revisions(root, tmp_path, capsys):
     assert run([_revision_2014(tmp_path), "--revise"], capsys)[0] == 0
-    target = root / "data" / "observations" / "deliveries.csv"
+    target = paths.DATA / "observations" / "deliveries.csv"
     target.write_text(target.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")
     with pytest.raises(model.DataError, match="kommen in mehreren Dateien vor"):
         observations.observations()  # the log no longer matches: the revision is not a logged one
@@ -403,7 +403,7 @@ def test_small_counts_do_not_jump(root, tmp_path):
 
 def test_an_interrupted_write_leaves_the_previous_state(root, tmp_path, monkeypatch, capsys):
     assert run([VALID / "semikolon_utf8.csv"], capsys)[0] == 0
-    observations_before = {p.name: p.read_bytes() for p in (root / "data" / "observations").iterdir()}
+    observations_before = {p.name: p.read_bytes() for p in (paths.DATA / "observations").iterdir()}
     obs_before = observations.observations()
 
     def crash(target, content):
@@ -414,18 +414,18 @@ def test_an_interrupted_write_leaves_the_previous_state(root, tmp_path, monkeypa
     path = _revision_2014(tmp_path)
     with pytest.raises(KeyboardInterrupt):
         ingest.ingest([path], revise=True)
-    assert {p.name: p.read_bytes() for p in (root / "data" / "observations").iterdir()} == observations_before
+    assert {p.name: p.read_bytes() for p in (paths.DATA / "observations").iterdir()} == observations_before
     pd.testing.assert_frame_equal(observations.observations(), obs_before)
     store = core_store.Store.current()
     assert len(core_store._read_log(store.ingest_log, core_store.LOG_COLUMNS)) == 1  # the crash came before the commit point
     assert core_store.committed_revisions(store).empty
-    assert (root / "data" / storage.STAGING_DIR).is_dir()  # what was staged stays until the next ingest …
+    assert (paths.DATA / storage.STAGING_DIR).is_dir()  # what was staged stays until the next ingest …
 
     monkeypatch.setattr(storage, "write_deliveries", original)
     code, text = run([path, "--revise"], capsys)
     assert code == 0 and "1 revidiert" in text
     assert "Reste eines abgebrochenen Einlesens entfernt (.ingest-staging); gespeichert war davon nichts." in text
-    assert not (root / "data" / storage.STAGING_DIR).exists()  # … which removes it and says so
+    assert not (paths.DATA / storage.STAGING_DIR).exists()  # … which removes it and says so
     assert len(core_store._read_log(store.ingest_log, core_store.LOG_COLUMNS)) == 2
     assert len(core_store._read_log(store.revisions, core_store.REVISION_LOG_COLUMNS)) == 1
     assert (_aegidii_2014()["value"], _aegidii_2014()["flag"]) == (37, "r")
@@ -446,7 +446,7 @@ def test_a_second_ingest_waits_for_the_first_and_gives_up_after_the_bound(root, 
     assert not core_store.Store.current().deliveries_csv.exists()
     code, text = run([VALID / "semikolon_utf8.csv"], capsys)
     assert code == 0 and "warte" not in text and "abgebrochen" not in text  # a released lock leaves no record
-    assert not (root / "data" / storelock.INGEST_HOLDER).exists()
+    assert not (paths.DATA / storelock.INGEST_HOLDER).exists()
 
 
 class _FakeMsvcrt:
@@ -483,7 +483,7 @@ def test_the_locks_work_without_fcntl_as_on_windows(root, monkeypatch, capsys):
         code, text = run([VALID / "semikolon_utf8.csv"], capsys)
     assert code == 1 and "Ein anderes Einlesen läuft" in text and "aufgegeben, nichts gespeichert" in text
     assert fake.calls[:2] == ["locked 64", "refused"] and not fake.held
-    data = root / "data"
+    data = paths.DATA
     with storelock.reading(data), storelock.reading(data):  # readers share the store …
         with pytest.raises(storelock.Busy, match="Nichts gespeichert: ein Bericht wird"):
             with storelock.committing(data):  # … and keep a commit out
@@ -571,7 +571,8 @@ def test_templates_command(root, capsys):
     assert templates.main(["--year", "2018"]) == 0
     out = capsys.readouterr().out
     assert "Vorlagen für das Berichtsjahr 2018 geschrieben" in out
-    assert (root / "outputs" / "templates" / "Vorlage_Jobcenter_Muenster_2018.xlsx").exists()
+    assert (paths.TEMPLATES_DIR / "Vorlage_Jobcenter_Muenster_2018.xlsx").exists()
+    assert paths.TEMPLATES_DIR == root / "outputs" / "muenster" / "templates"
 
 
 def test_delivery_text_cannot_start_a_formula_in_the_logs(root, tmp_path, capsys):
@@ -589,7 +590,7 @@ def test_delivery_text_cannot_start_a_formula_in_the_logs(root, tmp_path, capsys
     log = core_store.committed_log(core_store.Store.current())
     assert log["quelle"].tolist() == ['\'=HYPERLINK("http://example.org";"Melderegister")']
     assert log["file"].tolist() == ["'=lieferung.xlsx"]
-    raw = (root / "data" / "ingest_log.csv").read_text(encoding="utf-8")
+    raw = (paths.DATA / "ingest_log.csv").read_text(encoding="utf-8")
     assert ",=" not in raw and ',"=' not in raw  # no field starts with "="
     # the stored values keep naming their delivery, and a second ingest of the same file changes nothing
     assert run([path, "--confirm-jumps"], capsys)[0] == 0
@@ -618,10 +619,10 @@ def test_file_names_from_make_keep_spaces_quotes_and_shell_characters(tmp_path):
 def test_make_ingest_takes_a_file_name_with_shell_characters(tmp_path):
     weird = tmp_path / WEIRD_NAME
     shutil.copyfile(VALID / "semikolon_utf8.csv", weird)
-    before = {p.name: p.read_bytes() for p in (paths.ROOT / "data" / "observations").iterdir()}
+    before = {p.name: p.read_bytes() for p in (paths.OBSERVATIONS_DIR).iterdir()}
     done = subprocess.run(["make", "-s", "-o", ".venv/.installed", "ingest", f"FILE={weird}", "CHECK=1"], cwd=paths.ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Nur geprüft, nichts gespeichert." in done.stdout
     assert "Syntax error" not in done.stderr and "nicht gefunden" not in done.stdout + done.stderr
-    assert {p.name: p.read_bytes() for p in (paths.ROOT / "data" / "observations").iterdir()} == before
+    assert {p.name: p.read_bytes() for p in (paths.OBSERVATIONS_DIR).iterdir()} == before

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from faults import CRASHED, run_crashing_at
-from helpers.core import fileio, observations, storelock
+from helpers.core import fileio, observations, paths, storelock
 from helpers.core import store as core_store
 from helpers.intake import ingest, storage
 
@@ -38,7 +38,7 @@ def _state(root: Path) -> dict:
     store = core_store.Store.current()
     log = core_store.committed_log(store).drop(columns=["time"])
     revisions = core_store.committed_revisions(store).drop(columns=["time"])
-    raw = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "data" / "raw").rglob("*")) if p.is_file()}
+    raw = {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((paths.DATA / "raw").rglob("*")) if p.is_file()}
     frame = observations.observations().sort_values(["year", "area_code", "measure", "sex", "origin", "age", "area_level"])
     return {"observations": frame.reset_index(drop=True).to_csv(), "log": log.to_csv(), "revisions": revisions.to_csv(),
             "raw": raw}
@@ -49,7 +49,7 @@ def _readers(state: dict) -> dict:
 
 
 #: The lock files stay (deleting a lock file races with its next holder); they hold nothing.
-LOCKS = {f"data/{storelock.INGEST_LOCK}", f"data/{storelock.STORE_LOCK}"}
+LOCKS = {f"data/{paths.CITY}/{storelock.INGEST_LOCK}", f"data/{paths.CITY}/{storelock.STORE_LOCK}"}
 
 
 def _leftovers(root: Path) -> list[str]:
@@ -57,7 +57,7 @@ def _leftovers(root: Path) -> list[str]:
 
 
 def _raw_matches_checksums(root: Path) -> bool:
-    raw = root / "data" / "raw"
+    raw = paths.DATA / "raw"
     files = {p.relative_to(raw).as_posix() for p in raw.rglob("*") if p.is_file() and p.name != "SHA256SUMS"}
     if not files:
         return True
@@ -72,12 +72,12 @@ def test_a_crash_at_any_write_step_leaves_the_old_or_the_new_state(root, tmp_pat
     second.write_text(SECOND, encoding="utf-8")
     assert ingest.main([str(first), "--revise"]) == 0
     start = tmp_path / "start"
-    shutil.copytree(root / "data", start)
+    shutil.copytree(paths.DATA, start)
     old = _state(root)
 
     def reset() -> None:
-        shutil.rmtree(root / "data")
-        shutil.copytree(start, root / "data")
+        shutil.rmtree(paths.DATA)
+        shutil.copytree(start, paths.DATA)
 
     assert _ingest_in_child(second, at=10**6) == 0  # the whole run, to know the new state
     new = _state(root)
@@ -94,7 +94,7 @@ def test_a_crash_at_any_write_step_leaves_the_old_or_the_new_state(root, tmp_pat
         seen = _state(root)
         readers = {k: v for k, v in seen.items() if k != "raw"}
         assert readers in (_readers(old), _readers(new)), f"Absturz bei Schreibschritt {at}: weder alter noch neuer Stand"
-        pending = (root / "data" / storage.JOURNAL).exists()  # the raw files move one by one after the commit point
+        pending = (paths.DATA / storage.JOURNAL).exists()  # the raw files move one by one after the commit point
         assert seen["raw"] in (old["raw"], new["raw"]) or pending, f"Schritt {at}: Rohdateien ohne Journal gemischt"
         assert _raw_matches_checksums(root) or pending, at
         capsys.readouterr()
@@ -119,7 +119,7 @@ def test_a_pending_journal_is_completed_by_the_next_ingest_and_said(root, tmp_pa
         assert ingest.main([str(path), "--revise"]) == 0
     finally:
         storage._apply_journal = real_apply
-    assert (root / "data" / storage.JOURNAL).exists()
+    assert (paths.DATA / storage.JOURNAL).exists()
     observations.clear_cache()
     assert observations.observations()[lambda f: (f["year"] == 2014) & (f["area_code"] == "11") & (f["measure"] == "unemployed")
                                        & (f["sex"] == "total") & (f["origin"] == "total")]["value"].tolist() == [36]
@@ -132,7 +132,7 @@ def test_a_pending_journal_is_completed_by_the_next_ingest_and_said(root, tmp_pa
 
 
 def test_a_stale_temporary_file_is_removed_and_named(root, tmp_path, capsys):
-    stale = root / "data" / "observations" / ".deliveries.999999999.abcd1234.tmp.csv"
+    stale = paths.DATA / "observations" / ".deliveries.999999999.abcd1234.tmp.csv"
     stale.write_text("year\n2014\n")
     path = tmp_path / "lieferung.csv"
     path.write_text(FIRST, encoding="utf-8")
@@ -152,7 +152,7 @@ def test_a_journal_whose_staged_file_is_lost_stops_with_a_german_message(root, t
         assert ingest.main([str(path), "--revise"]) == 0
     finally:
         storage._apply_journal = real_apply
-    shutil.rmtree(root / "data" / storage.STAGING_DIR)
+    shutil.rmtree(paths.DATA / storage.STAGING_DIR)
     capsys.readouterr()
     assert ingest.main([str(path), "--revise"]) == 1
     err = capsys.readouterr().err

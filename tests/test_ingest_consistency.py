@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.core import catalogue, observations
+from helpers.core import catalogue, observations, paths
 from helpers.intake import age_bands, checked_rows, group_checks, ingest, validation
 from helpers.intake.problems import report
 from test_ingest import HEADER, run, snapshot, write_csv  # the root fixture comes from conftest
@@ -113,7 +113,7 @@ def test_two_files_of_one_ingest_giving_one_key_two_values_are_refused(root, tmp
     assert "Gefunden: 41 hier, 40 in „erste.csv“, Zeile 2" in text
     assert "bereits gespeichert" not in text and "weicht vom bereits gespeicherten Wert ab" not in text
     assert text.count("FEHLER") == 1
-    assert not (root / "data" / "delivery_revisions.csv").exists()
+    assert not (paths.DATA / "delivery_revisions.csv").exists()
 
 
 def test_two_files_giving_one_key_the_same_value_are_fine(root, tmp_path, capsys):
@@ -212,7 +212,7 @@ def test_many_violations_of_one_kind_are_counted_not_all_worded(tmp_path, monkey
 
 def test_a_value_delivered_as_stored_is_not_blamed_for_the_store(root, tmp_path, capsys):
     """sms.csv: Aegidii 2014 has 36 unemployed, 22 men, 14 women; the stored women are made 15 here."""
-    sms = root / "data" / "observations" / "sms.csv"
+    sms = paths.DATA / "observations" / "sms.csv"
     frame = pd.read_csv(sms, dtype=str, keep_default_na=False)
     hit = ((frame["year"] == "2014") & (frame["area_level"] == "stadtteil") & (frame["area_code"] == "11")
            & (frame["measure"] == "unemployed") & (frame["sex"] == "female") & (frame["origin"] == "total"))

@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from helpers.core import observations, paths, storelock
 from helpers.core.model import KEY
 from helpers.intake import cells, ingest
+from roots import city_copy, point
 
 #: Seconds one example may take before it counts as a hang (the intake's own read limit is 60 s).
 HANG_SECONDS = 30
@@ -60,16 +61,13 @@ def profile(kind: str) -> settings:
 # --- the data root --------------------------------------------------------------------------------------
 
 MEASURES = ("unemployed", "unemployed_under25", "unemployed_longterm", "households")
-REDIRECTED = ["OBSERVATIONS_DIR", "RAW_DIR", "RAW_CHECKSUMS", "DELIVERIES_CSV", "INGEST_LOG_CSV",
-              "DELIVERY_REVISIONS_CSV", "DATA"]
 
 
 @pytest.fixture(scope="module")
 def fuzz_base(tmp_path_factory) -> Path:
-    """A small data root: the real 2014 counts of the measures generated here (for jumps)."""
+    """A small root of the default city: the real 2014 counts of the measures generated here (for jumps)."""
     root = tmp_path_factory.mktemp("fuzzbase")
-    folder = root / "data" / "observations"
-    folder.mkdir(parents=True)
+    folder = city_copy(root) / "observations"
     frame = pd.read_csv(paths.OBSERVATIONS_DIR / "sms.csv", dtype=str, keep_default_na=False)
     frame[(frame["year"] == "2014") & frame["measure"].isin(MEASURES)].to_csv(folder / "sms.csv", index=False)
     return root
@@ -121,18 +119,15 @@ def run_ingest(base: Path, name: str, content: bytes) -> Run:
         path.write_bytes(content)
         before = snapshot(root)
         out = io.StringIO()
-        old = Path(paths.DATA)
         with pytest.MonkeyPatch.context() as mp:
-            for attr in REDIRECTED:
-                mp.setattr(paths, attr, root / "data" / Path(getattr(paths, attr)).relative_to(old))
-            mp.setattr(paths, "ROOT", root)
+            point(mp, root, city=paths.CITY)
             observations.clear_cache()
             started = time.perf_counter()
             with deadline(HANG_SECONDS), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
                 code = ingest.main([str(path), "--confirm-jumps"])
             seconds = time.perf_counter() - started
         observations.clear_cache()
-        stored_file = root / "data" / "observations" / "deliveries.csv"
+        stored_file = root / "data" / paths.CITY / "observations" / "deliveries.csv"
         stored = set()
         if stored_file.exists():
             frame = observations.read_observation_file(stored_file)

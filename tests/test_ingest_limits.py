@@ -35,7 +35,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def settings(folder: Path, **intake) -> Path:
-    """config/monitoring.yml as committed, with these intake limits."""
+    """The city's config/<city>/monitoring.yml as committed, with these intake limits over the shared ones."""
     raw = yaml.safe_load(Path(paths.CONFIG_YAML).read_text(encoding="utf-8"))
     raw["intake"] = {**raw.get("intake", {}), **intake}
     target = folder / "monitoring.yml"
@@ -47,7 +47,7 @@ def settings(folder: Path, **intake) -> Path:
 def limited(root, tmp_path, monkeypatch):
     """Set intake limits for one test: limited(max_rows=3)."""
     def set_limits(**intake) -> None:
-        monkeypatch.setattr(paths, "CONFIG_YAML", settings(tmp_path, **intake))
+        settings(Path(paths.CONFIG_YAML).parent, **intake)  # the root's copy (fixture root)
     return set_limits
 
 
@@ -62,7 +62,7 @@ def test_the_defaults_are_generous_and_set_in_the_config_file():
     assert limits == config.IntakeLimits()
     assert limits.max_rows >= 1_000_000 and limits.max_file_mb >= 100 and limits.memory_gb >= 4
     assert limits.max_cell_chars == 32_767  # Excel's own limit
-    assert "intake:" in Path(paths.CONFIG_YAML).read_text(encoding="utf-8")
+    assert "intake:" in Path(paths.SHARED_CONFIG_YAML).read_text(encoding="utf-8")  # one setting for every city
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -192,17 +192,13 @@ def test_a_delivery_beyond_the_memory_cap_ends_in_a_german_message(ingest_base, 
     nothing stored."""
     root = tmp_path / "root"
     shutil.copytree(ingest_base, root)
-    for name in ("areas.csv", "catalogue.yml"):
-        shutil.copy(paths.DATA / name, root / "data" / name)
-    (root / "config").mkdir()
-    shutil.copy(paths.CITY_YAML, root / "config" / "city.yml")
-    settings(root / "config", memory_gb=0.03)
+    settings(root / "config" / paths.CITY, memory_gb=0.03)
     path = tmp_path / "speicher.csv"
     codes = [c for c, _ in STADTTEILE]
     path.write_text(HEADER + "".join(f"{1990 + i % 30};{codes[i % 5]};;unemployed;insgesamt;insgesamt;{i % 90}-{i % 90};"
                                      f"{i};\n" for i in range(150_000)), encoding="utf-8")
     before = snapshot(root)
-    env = {**os.environ, context.ENV: context.RunContext(root=root).to_json()}
+    env = {**os.environ, context.ENV: context.RunContext(root=root, city=paths.CITY).to_json()}
     env.pop(context.CITY_ENV, None)
     done = subprocess.run([sys.executable, "-m", "helpers", "ingest", str(path)], env=env, capture_output=True,
                           text=True, timeout=120)

@@ -18,11 +18,11 @@ from helpers.runner import inputs, lab
 
 REPOSITORY = context.REPOSITORY
 #: The committed notebooks: the chapters, the explore notebooks, every city's own chapters.
-PATTERNS = ("notebooks/*.ipynb", "notebooks/explore/*.ipynb", "cities/*/notebooks/*.ipynb")
+PATTERNS = ("notebooks/*/*.ipynb", "notebooks/*/explore/*.ipynb")
 #: Copied into the temporary repository: the chapter of the report (14, the one JupyterLab saved with
 #: 870 kB of outputs), an explore notebook and a city's chapter, each where `make lab` opens it.
-SAMPLES = ("notebooks/14_zusammenhaenge.ipynb", "notebooks/explore/segregation_und_wandel.ipynb",
-           "cities/berlin/notebooks/02_zusammenhaenge.ipynb")
+SAMPLES = ("notebooks/muenster/14_zusammenhaenge.ipynb", "notebooks/muenster/explore/segregation_und_wandel.ipynb",
+           "notebooks/berlin/02_zusammenhaenge.ipynb")
 
 
 def committed_notebooks() -> list[Path]:

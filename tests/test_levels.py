@@ -20,7 +20,9 @@ from helpers.disclosure import disclosed, suppression
 from helpers.indicators import compute
 from helpers.intake import citycheck
 from helpers.sections import area_statistics
-from roots import pointed_at
+from roots import new_city, pointed_at
+
+CITY = "zweiebenen"
 
 CITY_YML = """\
 concept: Migrationshintergrund
@@ -74,13 +76,10 @@ def _square(x: float, y: float, size: float = 1000.0) -> shapely.Polygon:
 
 
 def write_city(root: Path) -> Path:
-    """The test city under `root` (data/, config/)."""
-    data = root / "data"
+    """The test city in `root` (config/zweiebenen/, data/zweiebenen/; the root's default city)."""
+    data = new_city(root, CITY, MONITORING_YML, CITY_YML)
     (data / "geo").mkdir(parents=True)
     (data / "observations").mkdir()
-    (root / "config").mkdir()
-    (root / "config" / "city.yml").write_text(CITY_YML, encoding="utf-8")
-    (root / "config" / "monitoring.yml").write_text(MONITORING_YML, encoding="utf-8")
     (data / "areas.csv").write_text(AREAS, encoding="utf-8")
     (data / "catalogue.yml").write_text(CATALOGUE, encoding="utf-8")
     corners = {"1": (1000, 1000), "2": (0, 1000), "3": (1000, 0), "4": (0, 0)}
@@ -149,7 +148,7 @@ def test_without_a_declaration_the_hierarchy_is_stadtteil_and_stadtbezirk(tmp_pa
 
 def test_an_undeclared_level_in_the_observations_is_refused_with_file_and_row(city, tmp_path):
     bad = tmp_path / "bad.csv"
-    frame = pd.read_csv(city / "data" / "observations" / "test.csv", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(city / "data" / CITY / "observations" / "test.csv", dtype=str, keep_default_na=False)
     frame.loc[2, "area_level"] = "stadtteil"
     frame.to_csv(bad, index=False)
     with pytest.raises(observations.DataError) as err:
@@ -207,12 +206,12 @@ def test_ancestors_follow_the_file(city):
 
 
 def test_the_setup_check_passes_and_finds_a_wrong_parent_level(city_root, tmp_path):
-    assert citycheck.check(city_root) == []
+    assert citycheck.check(city_root, CITY) == []
     broken = tmp_path / "broken"
     write_city(broken)
-    table = (broken / "data" / "areas.csv").read_text(encoding="utf-8")
-    (broken / "data" / "areas.csv").write_text(table.replace("ortsteil,4,Südwest,bezirk,20,", "ortsteil,4,Südwest,stadt,09999001,"),
+    table = (broken / "data" / CITY / "areas.csv").read_text(encoding="utf-8")
+    (broken / "data" / CITY / "areas.csv").write_text(table.replace("ortsteil,4,Südwest,bezirk,20,", "ortsteil,4,Südwest,stadt,09999001,"),
                                                encoding="utf-8")
-    found = [str(p) for p in citycheck.check(broken)]
-    assert found == ["data/areas.csv, Zeile 5, Spalte parent_level: ortsteil 4 (Südwest) hat die übergeordnete Ebene "
-                     "'stadt'; nach config/city.yml erwartet: bezirk."]
+    found = [str(p) for p in citycheck.check(broken, CITY)]
+    assert found == ["data/zweiebenen/areas.csv, Zeile 5, Spalte parent_level: ortsteil 4 (Südwest) hat die übergeordnete "
+                     "Ebene 'stadt'; nach config/zweiebenen/city.yml erwartet: bezirk."]

@@ -72,8 +72,8 @@ def _revision_2014(folder: Path) -> tuple[Path, int]:
 @pytest.fixture(scope="module")
 def new_year(tmp_path_factory):
     root = tmp_path_factory.mktemp("stadt")
-    shutil.copytree(paths.ROOT / "data", root / "data")
-    shutil.copytree(paths.ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(paths.DATA, root / "data" / paths.CITY)
+    shutil.copytree(paths.NOTEBOOKS, root / "notebooks" / paths.CITY)
     shutil.copytree(paths.ROOT / "config", root / "config")
     inbox = root / "eingang"
     inbox.mkdir()
@@ -91,20 +91,20 @@ def test_new_year_from_delivery_to_report(new_year):
     stored = _run("helpers.intake.ingest", str(delivery), root=root)
     assert stored.returncode == 0, stored.stdout + stored.stderr
     assert "135 Werte neu" in stored.stdout
-    assert (root / "data" / "raw" / str(NEW_YEAR) / delivery.name).read_bytes() == delivery.read_bytes()
+    assert (root / "data" / paths.CITY / "raw" / str(NEW_YEAR) / delivery.name).read_bytes() == delivery.read_bytes()
 
     # A changed 2014 value is refused without --revise, stored and flagged with it.
     plain = _run("helpers.intake.ingest", str(correction), root=root)
     assert plain.returncode == 1 and "--revise" in plain.stdout + plain.stderr
     with_revise = _run("helpers.intake.ingest", str(correction), "--revise", root=root)
     assert with_revise.returncode == 0, with_revise.stdout + with_revise.stderr
-    log = pd.read_csv(root / "data" / "delivery_revisions.csv", dtype=str)
+    log = pd.read_csv(root / "data" / paths.CITY / "delivery_revisions.csv", dtype=str)
     assert log["new_value"].tolist() == [str(revised)]
 
     # the chapters the assertions read: context, summary (data status), Arbeit und Wirtschaft (gap table)
     built = _run("helpers.runner", "--year", str(NEW_YEAR), "--ohne-pdf", "--kapitel", "00", "01", "02", root=root)
     assert built.returncode == 0, built.stdout + built.stderr
-    html = (root / "outputs" / str(NEW_YEAR) / "report.html").read_text(encoding="utf-8")
+    html = (root / "outputs" / paths.CITY / str(NEW_YEAR) / "report.html").read_text(encoding="utf-8")
     assert f"Integrationsmonitoring Münster {NEW_YEAR}" in html
     # The city's MV share in the new year is the sum of the delivered Stadtteile (no unassigned persons delivered).
     share = f"{migration / population * 100:.1f}".replace(".", ",")

@@ -148,7 +148,7 @@ def test_a_value_differing_from_the_sms_is_reported_and_the_sms_value_kept(tmp_p
     (lambda t: t.replace("31.12.2015,11 X,Ausländer,10", "31.12.2015,11 X,Ausländer,1.234"),
      r"Zeile 2, Spalte WERT: '1\.234' ist nicht eine ganze Zahl"),
     (lambda t: t.replace("31.12.2015,11 X,Ausländer,10", "31.12.2015,19 X,Ausländer,10"),
-     r"Zeile 2, Spalte RAUM: Stadtteil '19 X' steht nicht in data/areas\.csv"),
+     r"Zeile 2, Spalte RAUM: Stadtteil '19 X' steht nicht in data/muenster/areas\.csv"),
     (lambda t: t.replace("31.12.2015,11 X,Ausländer,10", "31.12.2015,11 X,Staatenlose,10"),
      r"Zeile 2, Spalte MERKMAL: unbekanntes Merkmal 'Staatenlose'"),
     (lambda t: t + "31.12.2015,11 X,Ausländer,10\n", r"Zeilen 2, 182: derselbe Wert \(Ausländer, 11, 2015\) zweimal"),

@@ -132,8 +132,8 @@ def test_manifest_names_inputs_versions_and_every_published_number(run_dir):
     m = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert m["parameters"]["report_year"] == 2014 and m["parameters"]["chapters"] == [
         "00_kontext_bevoelkerung", "02_arbeit_und_wirtschaft"]
-    assert m["inputs"]["data/observations/sms.csv"] == fileio.sha256_file(paths.OBSERVATIONS_DIR / "sms.csv")
-    assert "notebooks/02_arbeit_und_wirtschaft.ipynb" in m["inputs"] and "src/helpers/disclosure/suppression.py" in m["inputs"]
+    assert m["inputs"]["data/muenster/observations/sms.csv"] == fileio.sha256_file(paths.OBSERVATIONS_DIR / "sms.csv")
+    assert "notebooks/muenster/02_arbeit_und_wirtschaft.ipynb" in m["inputs"] and "src/helpers/disclosure/suppression.py" in m["inputs"]
     assert m["inputs"]["config/monitoring.yml"] == fileio.sha256_file(paths.CONFIG_YAML)  # chapters and rule
     assert m["parameters"]["disclosure_rule"] == {"min_count": 3, "min_denominator": 30, "min_population": 300,
                                                   "population_measure": "population"}
@@ -156,14 +156,14 @@ def test_verify_confirms_an_unchanged_tree_with_identical_table_files(run_dir, t
     assert verify.verify(run_dir / "manifest.json", keep=keep) == 0
     assert "Bestätigt" in capsys.readouterr().out
     for name in ("indikatoren_2014.csv", "indikatoren_2014.xlsx"):
-        assert (keep / "outputs" / "2014" / "tables" / name).read_bytes() == (run_dir / "tables" / name).read_bytes()
+        assert (keep / "outputs" / paths.CITY / "2014" / "tables" / name).read_bytes() == (run_dir / "tables" / name).read_bytes()
 
 
 def test_verify_fails_and_names_the_number_when_the_data_changed(run_dir, tmp_path, capsys):
     root = tmp_path / "repo"
     root.mkdir()
     verify.copy_inputs(paths.ROOT, root)
-    sms = root / "data" / "observations" / "sms.csv"
+    sms = root / "data" / paths.CITY / "observations" / "sms.csv"
     obs = pd.read_csv(sms, dtype=str, keep_default_na=False)
     hit = ((obs["measure"] == "population") & (obs["origin"] == "migration") & (obs["year"] == "2014")
            & (obs["area_level"] == "stadtteil") & (obs["area_code"] == "11") & (obs["sex"] == "total") & (obs["age"] == "total"))
@@ -174,7 +174,7 @@ def test_verify_fails_and_names_the_number_when_the_data_changed(run_dir, tmp_pa
     err = capsys.readouterr().err
     causes, numbers = err.split(" weichen zwischen veröffentlichtem Bericht und Neuberechnung ab:")
     assert "1 Eingabe(n) anders als bei der Veröffentlichung – sie erklären Abweichungen unten:\n" \
-           "  geändert: data/observations/sms.csv\n" in causes  # the cause first, one line per file
+           "  geändert: data/muenster/observations/sms.csv\n" in causes  # the cause first, one line per file
     assert "geändert: Tabelle: mv_anteil, stadtteil 11, 2014: veröffentlicht" in numbers
 
 
@@ -292,10 +292,11 @@ def test_the_manifest_names_inputs_that_are_not_committed_also_untracked_ones(tm
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path, check=True,
                        capture_output=True)
 
-    (tmp_path / "data" / "observations").mkdir(parents=True)
-    (tmp_path / "data" / "observations" / "sms.csv").write_text("year\n2014\n", encoding="utf-8")
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "notebooks" / "00_a.ipynb").write_text("{}", encoding="utf-8")
+    data, notebooks = tmp_path / "data" / "muenster", tmp_path / "notebooks" / "muenster"
+    (data / "observations").mkdir(parents=True)
+    (data / "observations" / "sms.csv").write_text("year\n2014\n", encoding="utf-8")
+    notebooks.mkdir(parents=True)
+    (notebooks / "00_a.ipynb").write_text("{}", encoding="utf-8")
     (tmp_path / "outputs").mkdir()
     (tmp_path / ".gitignore").write_text("outputs/\n", encoding="utf-8")
     git("init", "-q")
@@ -303,37 +304,43 @@ def test_the_manifest_names_inputs_that_are_not_committed_also_untracked_ones(tm
     git("commit", "-q", "-m", "x")
     assert manifest.uncommitted_inputs(tmp_path) == []
     assert manifest.git_state(tmp_path)["dirty"] is False
-    (tmp_path / "data" / "texte" / "2020").mkdir(parents=True)
-    (tmp_path / "data" / "texte" / "2020" / "einleitung.md").write_text("Neu.\n", encoding="utf-8")
-    (tmp_path / "data" / "observations" / "sms.csv").write_text("year\n2015\n", encoding="utf-8")
-    (tmp_path / "notebooks" / "00_a.ipynb").unlink()
+    (data / "texte" / "2020").mkdir(parents=True)
+    (data / "texte" / "2020" / "einleitung.md").write_text("Neu.\n", encoding="utf-8")
+    (data / "observations" / "sms.csv").write_text("year\n2015\n", encoding="utf-8")
+    (notebooks / "00_a.ipynb").unlink()
     (tmp_path / "outputs" / "report.html").write_text("x", encoding="utf-8")  # generated, ignored
-    assert manifest.uncommitted_inputs(tmp_path) == [("geändert", "data/observations/sms.csv"),
-                                                     ("nicht eingecheckt", "data/texte/2020/einleitung.md"),
-                                                     ("gelöscht", "notebooks/00_a.ipynb")]
+    assert manifest.uncommitted_inputs(tmp_path) == [("geändert", "data/muenster/observations/sms.csv"),
+                                                     ("nicht eingecheckt", "data/muenster/texte/2020/einleitung.md"),
+                                                     ("gelöscht", "notebooks/muenster/00_a.ipynb")]
     state = manifest.git_state(tmp_path)
-    assert state["dirty"] is True and {"status": "nicht eingecheckt", "file": "data/texte/2020/einleitung.md"} in state["uncommitted"]
+    new_text = {"status": "nicht eingecheckt", "file": "data/muenster/texte/2020/einleitung.md"}
+    assert state["dirty"] is True and new_text in state["uncommitted"]
 
 
-def test_a_city_below_the_repository_counts_the_repositorys_code_among_its_inputs(tmp_path):
-    """Berlin (cities/berlin) is built with the repository's code: uncommitted code must stop its release too."""
+def test_a_citys_inputs_are_the_shared_ones_and_its_own_not_another_citys(tmp_path):
+    """Berlin is built with the repository's code and shared settings: uncommitted code must stop its release
+    too, and a change in Münster's data is none of Berlin's inputs."""
     import subprocess
 
     def git(*args: str) -> None:
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=tmp_path, check=True,
                        capture_output=True)
 
-    city = tmp_path / "cities" / "berlin"
-    (city / "data").mkdir(parents=True)
-    (city / "data" / "areas.csv").write_text("level,code\n", encoding="utf-8")
+    for city in ("berlin", "muenster"):
+        (tmp_path / "data" / city).mkdir(parents=True)
+        (tmp_path / "data" / city / "areas.csv").write_text("level,code\n", encoding="utf-8")
+        (tmp_path / "notebooks" / city).mkdir(parents=True)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "monitoring.yml").write_text("city: muenster\n", encoding="utf-8")
     (tmp_path / "src" / "helpers").mkdir(parents=True)
     (tmp_path / "src" / "helpers" / "a.py").write_text("x = 1\n", encoding="utf-8")
     git("init", "-q")
     git("add", "-A")
     git("commit", "-q", "-m", "x")
     (tmp_path / "src" / "helpers" / "a.py").write_text("x = 2\n", encoding="utf-8")
-    (city / "data" / "neu.csv").write_text("a\n", encoding="utf-8")
+    (tmp_path / "data" / "berlin" / "neu.csv").write_text("a\n", encoding="utf-8")
+    (tmp_path / "data" / "muenster" / "neu.csv").write_text("a\n", encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(context, "REPOSITORY", tmp_path)
-        assert manifest.uncommitted_inputs(city) == [("nicht eingecheckt", "cities/berlin/data/neu.csv"),
-                                                     ("geändert", "src/helpers/a.py")]
+        mp.setattr(paths, "CITY", "berlin")
+        assert manifest.uncommitted_inputs(tmp_path) == [("nicht eingecheckt", "data/berlin/neu.csv"),
+                                                         ("geändert", "src/helpers/a.py")]

@@ -36,8 +36,8 @@ def _tree(tmp_path: Path) -> tuple[Path, Path, Path]:
     data = tmp_path / "data"
     (data / "observations").mkdir(parents=True)
     (data / "observations" / "a.csv").write_text("year,value\n2014,1\n")
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "monitoring.yml").write_text(CONFIG.format(3))
+    (tmp_path / "config" / paths.CITY).mkdir(parents=True)
+    (tmp_path / "config" / paths.CITY / "monitoring.yml").write_text(CONFIG.format(3))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("report_year = None"),
                                          nbformat.v4.new_code_cell("print(report_year)")])
     nb.cells[0].metadata["tags"] = ["parameters"]
@@ -77,7 +77,7 @@ def test_key_follows_data_rule_and_code(tmp_path, monkeypatch):
     before = _key(root, data, path)
     (data / "observations" / "a.csv").write_text("year,value\n2014,2\n")
     changed_data = _key(root, data, path)
-    (root / "config" / "monitoring.yml").write_text(CONFIG.format(4))
+    (root / "config" / paths.CITY / "monitoring.yml").write_text(CONFIG.format(4))
     changed_rule = _key(root, data, path)
     code = tmp_path / "helpers"
     (code / "publish" / "templates").mkdir(parents=True)
@@ -236,11 +236,13 @@ def test_a_config_naming_a_missing_notebook_stops_before_any_kernel(tmp_path, mo
 
 def test_the_run_context_travels_as_one_json_variable(tmp_path, monkeypatch):
     monkeypatch.delenv(context.ENV, raising=False)
+    monkeypatch.delenv(context.CITY_ENV, raising=False)
     interactive = context.current()
-    assert interactive.root == context.REPOSITORY and interactive.outputs == context.REPOSITORY / "outputs"
+    assert (interactive.root, interactive.city) == (context.REPOSITORY, "muenster")  # city: in config/monitoring.yml
+    assert interactive.outputs == context.REPOSITORY / "outputs" / "muenster"
     assert not interactive.recording and interactive.values_cache is None
-    run = context.RunContext(root=tmp_path, year=2014, chapter="05_x", values_cache=tmp_path / "v")
-    assert run.outputs == tmp_path / "outputs" and run.recording
+    run = context.RunContext(root=tmp_path, city="berlin", year=2014, chapter="05_x", values_cache=tmp_path / "v")
+    assert run.outputs == tmp_path / "outputs" / "berlin" and run.recording
     env = run.environ({})
     assert list(env) == [context.ENV]
     monkeypatch.setenv(context.ENV, env[context.ENV])
@@ -248,9 +250,13 @@ def test_the_run_context_travels_as_one_json_variable(tmp_path, monkeypatch):
     monkeypatch.setenv(context.ENV, '{"root": "/x", "jahr": 2014}')
     with pytest.raises(context.ContextError, match="IM_CONTEXT: unbekannte.*jahr"):
         context.current()
-    done = subprocess.run([sys.executable, "-c", "from helpers.core import paths; print(paths.ROOT, paths.OUTPUTS)"],
-                          env=context.RunContext(root=tmp_path).environ(), capture_output=True, text=True, check=True)
-    assert done.stdout.split() == [str(tmp_path), str(tmp_path / "outputs")]
+    with pytest.raises(context.ContextError, match="monitoring.yml fehlt: .*'city:' die Standardstadt"):
+        context.RunContext(root=tmp_path)  # a root without its shared settings names no default city
+    code = "from helpers.core import paths; print(paths.ROOT, paths.CITY, paths.DATA, paths.OUTPUTS)"
+    done = subprocess.run([sys.executable, "-c", code], env=run.replace(chapter=None).environ(), capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split() == [str(tmp_path), "berlin", str(tmp_path / "data" / "berlin"),
+                                   str(tmp_path / "outputs" / "berlin")]
 
 
 # --- report years -----------------------------------------------------------------------------------
@@ -464,7 +470,7 @@ def test_chapter_kernels_talk_over_private_unix_sockets_not_tcp_ports(tmp_path):
                    "from ipykernel.connect import get_connection_info\n"
                    "info = get_connection_info(unpack=True)\nprint(info['transport'], info['ip'])")
     try:
-        result = run_chapter.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014))
+        result = run_chapter.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, city="muenster", year=2014))
         assert result.error == ""
         transport, ip = nbformat.read(tmp_path / "out.ipynb", 4).cells[-1].outputs[0]["text"].split()
         assert transport == "ipc" and Path(ip).name == "k" and Path(ip).parent.name.startswith("im-kernel-")
@@ -485,7 +491,7 @@ def test_a_kernel_slow_to_start_is_waited_for_not_taken_for_dead(tmp_path, monke
     monkeypatch.setenv("PYTHONPATH", str(tmp_path / "slow"))
     monkeypatch.setattr(HBChannel, "time_to_dead", 0.05)  # the heartbeat gives up long before the kernel is up
     try:
-        kernel = kernels.kernel_for(context.RunContext(root=tmp_path, year=2014), tmp_path, ())
+        kernel = kernels.kernel_for(context.RunContext(root=tmp_path, city="muenster", year=2014), tmp_path, ())
         assert kernel.alive() and kernel.kc.is_alive()
     finally:
         kernels.close_all()
@@ -516,7 +522,7 @@ def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, mo
     monkeypatch.setattr(kernels, "kernel_for", kernel_silent_once)
     monkeypatch.setattr(pm, "execute_notebook", lambda source, target, **kwargs: Path(target).write_text("{}"))
     nb = _notebook(tmp_path / "nb" / "97_x.ipynb")
-    assert run_chapter.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, year=2014)).error == ""
+    assert run_chapter.execute(nb, tmp_path / "out.ipynb", context.RunContext(root=tmp_path, city="muenster", year=2014)).error == ""
     assert len(starts) == 2 and (tmp_path / "out.ipynb").read_text() == "{}"
 
     starts.clear()
@@ -526,7 +532,7 @@ def test_a_kernel_that_never_answers_is_replaced_once_then_reported(tmp_path, mo
         raise RuntimeError(message)
 
     monkeypatch.setattr(kernels, "kernel_for", kernel_always_silent)
-    result = run_chapter.execute(nb, tmp_path / "out2.ipynb", context.RunContext(root=tmp_path, year=2014))
+    result = run_chapter.execute(nb, tmp_path / "out2.ipynb", context.RunContext(root=tmp_path, city="muenster", year=2014))
     assert len(starts) == 2
     assert result.error == f"RuntimeError: {message}"
 
@@ -543,7 +549,7 @@ def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
     monkeypatch.setattr(kernels, "kernel_for", lambda run, cwd, modules: _FakeKernel())
     monkeypatch.setattr(pm, "execute_notebook", failing)
     nb = _notebook(tmp_path / "nb" / "96_x.ipynb")
-    result = run_chapter.execute(nb, tmp_path / "2014" / "notebooks" / "96_x.ipynb", context.RunContext(root=tmp_path, year=2014))
+    result = run_chapter.execute(nb, tmp_path / "2014" / "notebooks" / "96_x.ipynb", context.RunContext(root=tmp_path, city="muenster", year=2014))
     assert result.error == "RuntimeError: some other problem"
     assert len(calls) == 1
     assert result.log == str(tmp_path / "2014" / "logs" / "96_x.log")
@@ -567,7 +573,7 @@ def test_a_chapter_does_not_see_what_the_chapter_before_it_left_in_the_warm_kern
                        " random.random(), np.random.random(), len(sys.path), len(warnings.filters))",
                        "print('left_over' in globals(), 'fig' in globals(), plt.get_fignums(), 'IM_LEFT' in os.environ)",
                        "from helpers.core import context, paths\nprint(context.current().chapter, paths.OUTPUTS.name)")
-    run = context.RunContext(root=tmp_path, year=2014, outputs=tmp_path / "side" / "01_a", chapter="01_a")
+    run = context.RunContext(root=tmp_path, city="muenster", year=2014, outputs=tmp_path / "side" / "01_a", chapter="01_a")
     try:
         assert run_chapter.execute(first, tmp_path / "out" / "01_a.ipynb", run).error == ""
         after = run.replace(outputs=tmp_path / "side" / "02_b", chapter="02_b")
@@ -588,7 +594,7 @@ def test_a_chapter_does_not_see_what_the_chapter_before_it_left_in_the_warm_kern
 def test_a_chapter_that_crashes_its_kernel_costs_only_that_chapter(tmp_path):
     crash = _notebook(tmp_path / "nb" / "01_crash.ipynb", "print('bis hier')", "import os\nos._exit(1)")
     after = _notebook(tmp_path / "nb" / "02_after.ipynb", "print('weiter')")
-    run = context.RunContext(root=tmp_path, year=2014)
+    run = context.RunContext(root=tmp_path, city="muenster", year=2014)
     try:
         failed = run_chapter.execute(crash, tmp_path / "2014" / "notebooks" / "01_crash.ipynb", run)
         assert "DeadKernelError" in failed.error
@@ -711,7 +717,7 @@ def test_a_final_publication_refuses_drafts_and_stale_typed_numbers(first_build,
     staff_texts.release(2014, None)
     assert report.run(2014, chapters=CHAPTERS, pdf=False, final=True) == 1  # nothing else changed: still checked
     err = capsys.readouterr().err
-    assert "1 Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:" in err
+    assert "1 Problem(e) in den Texten der Verwaltung (data/muenster/texte/); kein Bericht erstellt:" in err
     assert f"{text}, Zeile 4: „52,3 %“ passt zu keiner veröffentlichten Zahl" in err and "am nächsten: 52,8" in err
 
     assert report.run(2014, chapters=CHAPTERS, pdf=False, force=True) == 0  # not final: "warnen" lets it pass …

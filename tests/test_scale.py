@@ -50,7 +50,7 @@ def city(tmp_path_factory) -> Path:
 
 
 def test_city_polygons_valid_and_queen_contiguous(city):
-    gdf = gpd.read_file(city / "data" / "geo" / "stadtteile.geojson")
+    gdf = gpd.read_file(city / "data" / scale_city.NAME / "geo" / "stadtteile.geojson")
     assert len(gdf) == N and gdf.crs.to_epsg() == 25832 and gdf.is_valid.all()
     assert (gdf.area > 0).all()
     # Cells tile the frame: no overlaps, no gaps.
@@ -60,7 +60,7 @@ def test_city_polygons_valid_and_queen_contiguous(city):
 
 
 def test_city_hierarchy_nests(city):
-    table = pd.read_csv(city / "data" / "areas.csv", dtype=str, keep_default_na=False)
+    table = pd.read_csv(city / "data" / scale_city.NAME / "areas.csv", dtype=str, keep_default_na=False)
     assert (table["level"] == "stadtteil").sum() == N
     assert table.loc[table["level"] == "stadt", "code"].tolist() == [scale_city.CITY_CODE]
     for level, parent in (("stadtteil", "teilbereich"), ("teilbereich", "stadtbezirk"), ("stadtbezirk", "stadt")):
@@ -70,7 +70,7 @@ def test_city_hierarchy_nests(city):
 
 @pytest.fixture(scope="module")
 def obs(city) -> pd.DataFrame:
-    return pd.read_csv(city / "data" / "observations" / "synthetic.csv",
+    return pd.read_csv(city / "data" / scale_city.NAME / "observations" / "synthetic.csv",
                        dtype={"area_code": str, "age": str, "flag": str}, keep_default_na=False)
 
 
@@ -93,7 +93,7 @@ def test_city_parts_add_up(obs):
 def test_city_covers_every_indicator(city, obs):
     from helpers.core import catalogue
 
-    cat = catalogue.load(city / "data" / "catalogue.yml")
+    cat = catalogue.load(city / "data" / scale_city.NAME / "catalogue.yml")
     have = set(obs["measure"])
     needed = {t.measure for i in cat.indicators for t in i.terms}
     assert needed <= have
@@ -103,13 +103,13 @@ def test_city_covers_every_indicator(city, obs):
 def test_city_deterministic(city, tmp_path):
     again = scale_city.write_city(tmp_path, N, range(2005, 2015))
     for name in ("observations/synthetic.csv", "areas.csv", "geo/stadtteile.geojson"):
-        assert (again / "data" / name).read_bytes() == (city / "data" / name).read_bytes(), name
+        assert (again / "data" / scale_city.NAME / name).read_bytes() == (city / "data" / scale_city.NAME / name).read_bytes(), name
 
 
 @pytest.mark.slow
 def test_muenster_cells_mode(tmp_path):
     root = scale_city.write_city(tmp_path, 174, cells="muenster")
-    table = pd.read_csv(root / "data" / "areas.csv", dtype=str, keep_default_na=False)
+    table = pd.read_csv(root / "data" / scale_city.NAME / "areas.csv", dtype=str, keep_default_na=False)
     assert (table["level"] == "stadtteil").sum() == 174
     assert np.isin(["1", "9"], table.loc[table["level"] == "teilbereich", "code"]).all()
 

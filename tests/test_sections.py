@@ -27,7 +27,7 @@ from helpers.sections.results import HandlungsfeldSection, IndicatorSection
 from helpers.sections.shown import Shown
 
 YEAR = 2014
-NOTEBOOKS = sorted((paths.ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
 OPENING = re.compile(r'^blocks\.opening\("(\w+)", report_year\)$')
 SECTION = re.compile(r'^blocks\.indicator_section\("(\w+)", report_year\)$')
 WHOLE = re.compile(r'blocks\.handlungsfeld\("(\w+)"')

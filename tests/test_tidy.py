@@ -129,7 +129,7 @@ def test_readme_lines_work(tmp_path):
     assert namespace["df"].groupby(["indicator", "group"]).size().to_dict() == {
         ("alo_dichte", "foreign"): 225, ("mv_anteil", "total"): 225}
     tidy.to_csv(tidy.indicators("mv_anteil", level="stadt", years=2019), tmp_path / "indikatoren_2019.csv")
-    reading = blocks[1].split("```", 1)[0].replace("outputs/2019/tables/indikatoren_2019.csv",
+    reading = blocks[1].split("```", 1)[0].replace("outputs/muenster/2019/tables/indikatoren_2019.csv",
                                                    str(tmp_path / "indikatoren_2019.csv"))
     exec(reading, namespace)  # noqa: S102
     assert namespace["df"]["area_code"].tolist() == ["05515000"]

@@ -98,9 +98,10 @@ def setup_jupyter(argv: list[str]) -> int:
 
 
 def run_lab(argv: list[str]) -> int:
-    """JupyterLab on the chosen city's chapter notebooks (its own, else the repository's)."""
-    root = context.current().root
-    folder = root / "notebooks" if (root / "notebooks").is_dir() else context.REPOSITORY / "notebooks"
+    """JupyterLab on the chosen city's chapter notebooks (notebooks/<city>/, else the default city's)."""
+    from helpers.core import paths
+
+    folder = paths.NOTEBOOKS
     extra = ["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []
     return subprocess.call([sys.executable, "-m", "jupyterlab", f"--notebook-dir={folder}", *extra, *argv])
 
@@ -108,7 +109,7 @@ def run_lab(argv: list[str]) -> int:
 def run_data(argv: list[str]) -> int:
     """Re-derive the real data; the source folder defaults to ../shared/data/<city> beside the checkout."""
     if not any(a == "--src" or a.startswith("--src=") for a in argv):
-        city = os.environ.get(context.CITY_ENV, "").strip() or "muenster"
+        city = os.environ.get(context.CITY_ENV, "").strip() or context.default_city()
         argv = ["--src", str(context.REPOSITORY.parent / "shared" / "data" / city), *argv]
     return _module_main("helpers.sources.derive")(argv)
 
@@ -143,7 +144,7 @@ def _parser() -> arguments.ArgumentParser:
         description="Werkbank für das kommunale Integrationsmonitoring.\n\nBefehle:\n" + "\n".join(lines),
         epilog=f"Optionen eines Befehls: {PROGRAM} BEFEHL --help. Dasselbe mit make: make report, make test, …")
     parser.add_argument("--stadt", metavar="NAME", default=None,
-                        help="eine unter cities/ eingerichtete Stadt (Standard: IM_CITY, sonst die Stadt in data/)")
+                        help="eine eingerichtete Stadt (config/<stadt>/city.yml; Standard: IM_CITY, sonst city: in config/monitoring.yml)")
     parser.add_argument("befehl", metavar="BEFEHL", help="siehe oben")
     parser.add_argument("optionen", nargs="*", metavar="OPTIONEN", help="Optionen des Befehls")
     return parser

@@ -25,7 +25,7 @@ DIRECTIONS = {
 }
 DIMENSIONS = ("sex", "origin", "age")
 class ConceptLabels(Mapping[str, str]):
-    """German group labels in the concept of the current city's statistics (config/city.yml
+    """German group labels in the concept of the current city's statistics (config/<city>/city.yml
     `concept`): "mit Migrationsvorgeschichte" in Münster, "mit Migrationshintergrund" in Berlin,
     so that no report names one city's concept for another's figures. Read like a dict."""
 
@@ -262,7 +262,8 @@ def _indicator(entry: dict, hf_ids: set[str], path: Path, declared: tuple[str, .
     if entry["direction"] not in DIRECTIONS:
         raise CatalogueError(f"{where}: direction={entry['direction']!r}; erlaubt: {', '.join(DIRECTIONS)}.")
     if entry["level"] not in declared:
-        raise CatalogueError(f"{where}: level={entry['level']!r}; erlaubt (config/city.yml): {', '.join(declared)}.")
+        raise CatalogueError(f"{where}: level={entry['level']!r}; erlaubt (config/{Path(path).parent.name}/city.yml): "
+                             f"{', '.join(declared)}.")
     groups = entry.get("groups") or {}
     dimension = groups.get("dimension")
     values = tuple(str(v) for v in groups.get("values", ()))
@@ -375,7 +376,7 @@ def _load(path: Path, mtime: int, size: int) -> Catalogue:
 
 
 def _declared_levels(path: Path) -> tuple[str, ...]:
-    """The levels a catalogue may use: those of the config/city.yml beside its data folder (a city
-    root's data/catalogue.yml -> config/city.yml), else those of the current data root."""
-    beside = path.parent.parent / "config" / "city.yml"
+    """The levels a catalogue may use: those of its city's config/<city>/city.yml (data/<city>/catalogue.yml of a
+    root -> config/<city>/city.yml of the same root), else those of the current city."""
+    beside = path.parent.parent.parent / "config" / path.parent.name / "city.yml"
     return (levels.of_file(beside) if beside.is_file() else levels.hierarchy()).codes

@@ -1,7 +1,7 @@
-"""What makes the report one city's report, beyond its data: config/city.yml, read here only.
+"""What makes the report one city's report, beyond its data: config/<city>/city.yml, read here only.
 
-The data root names its city in data/areas.csv (code and official name, helpers.core.areas.city).
-Everything else that is particular to a city lives in `config/city.yml`: the concept of its
+The data root names its city in data/<city>/areas.csv (code and official name, helpers.core.areas.city).
+Everything else that is particular to a city lives in `config/<city>/city.yml`: the concept of its
 statistics (Migrationsvorgeschichte or Migrationshintergrund), how its small-area statistics are
 cited, the terms of its sources, the sources every report uses, and the texts of its delivery
 templates. Code never names a city (tests/test_city.py checks this); a data root without the
@@ -23,8 +23,8 @@ import yaml
 from helpers.core import areas, levels, paths
 from helpers.core import concept as concept_module
 
-#: Where the file lives, relative to the data root (also shown in messages).
-RELATIVE = "config/city.yml"
+#: Where the file lives, relative to the repository root ({city}: the city's folder name; shown in messages).
+RELATIVE = "config/{city}/city.yml"
 CONCEPTS = concept_module.CONCEPTS
 TEXT_KEYS = ("concept", "structure", "geometry", "statistics", "terms", "source_notes", "fixed_sources", "intake")
 TOP_KEYS = ("concept", "levels", "other_levels", *TEXT_KEYS[1:])
@@ -32,12 +32,12 @@ UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
 
 
 class CityConfigError(ValueError):
-    """config/city.yml is invalid; the message names the file, the key and what to do."""
+    """config/<city>/city.yml is invalid; the message names the file, the key and what to do."""
 
 
 @dataclass(frozen=True)
 class Profile:
-    """A city's texts and sources; `generic` when the data root's config/city.yml has none (no file,
+    """A city's texts and sources; `generic` when the data root's config/<city>/city.yml has none (no file,
     or only the area levels, as in the synthetic scale city)."""
 
     city_name: str
@@ -141,7 +141,7 @@ def _load(where: Path, signature: tuple, city_name: str) -> Profile:
 
 
 def profile() -> Profile:
-    """The city's profile from config/city.yml of the data root (generic without the file)."""
+    """The city's profile from config/<city>/city.yml of the data root (generic without the file)."""
     where = Path(paths.CITY_YAML)
     try:
         stat = where.stat()
@@ -159,7 +159,7 @@ def statistics_name() -> str:
 
 def citation(sources: list[str]) -> str:
     """Stored source names as one line under a figure: the tables of the city's statistics
-    ("SMS Migration 2014, …", prefix from config/city.yml) become its series ("…, Migration"),
+    ("SMS Migration 2014, …", prefix from config/<city>/city.yml) become its series ("…, Migration"),
     other datasets stay as named, those of one publisher joined ("Stadt X, Open Data: A und B")."""
     prefix = profile().statistics_prefix
     own = [s for s in sources if prefix and (s == prefix or s.startswith(f"{prefix} "))]

@@ -1,4 +1,4 @@
-"""config/city.yml of the data root as read YAML, cached per file state (path, mtime, size).
+"""config/<city>/city.yml of the data root as read YAML, cached per file state (path, mtime, size).
 
 The lowest reader of the city's configuration: `levels` (the area hierarchy) and `concept` (the
 concept of the city's statistics) take their keys from here without importing the areas, so even
@@ -17,7 +17,7 @@ from helpers.core import paths
 
 
 class CityFileError(ValueError):
-    """config/city.yml is not valid YAML or not a mapping; the message names the file."""
+    """config/<city>/city.yml is not valid YAML or not a mapping; the message names the file."""
 
 
 def raw(where: Path | None = None) -> dict:

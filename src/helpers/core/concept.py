@@ -1,5 +1,5 @@
 """Which concept the city's statistics count: Münster's "Migrationsvorgeschichte" or Berlin's
-"Migrationshintergrund" (config/city.yml, `concept`).
+"Migrationshintergrund" (config/<city>/city.yml, `concept`).
 
 The report never names one city's concept for another's figures: German texts are written with
 Münster's word (`DEFAULT`) and pass through `say`, which puts in the city's own.
@@ -19,14 +19,14 @@ DEFAULT = CONCEPTS[0]
 
 
 class ConceptError(ValueError):
-    """An unknown concept in config/city.yml."""
+    """An unknown concept in config/<city>/city.yml."""
 
 
 def concept(where: Path | None = None) -> str:
-    """The concept declared in config/city.yml (Migrationsvorgeschichte without the key or file)."""
+    """The concept declared in config/<city>/city.yml (Migrationsvorgeschichte without the key or file)."""
     found = cityfile.raw(where).get("concept", DEFAULT)
     if found not in CONCEPTS:
-        raise ConceptError(f"config/city.yml: 'concept' ist {found!r}; erlaubt: {', '.join(CONCEPTS)}.")
+        raise ConceptError(f"config/<stadt>/city.yml: 'concept' ist {found!r}; erlaubt: {', '.join(CONCEPTS)}.")
     return found
 
 

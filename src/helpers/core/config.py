@@ -1,10 +1,13 @@
-"""The settings that are not data: config/monitoring.yml, read here and nowhere else.
+"""The settings that are not data: config/monitoring.yml and config/<city>/monitoring.yml, read here.
 
-One file holds what a person running the monitoring decides rather than delivers: the
+Two files hold what a person running the monitoring decides rather than delivers: the shared one
+(config/monitoring.yml: the disclosure rule, the staff texts' and the intake's settings, the default
+city) and the city's own (config/<city>/monitoring.yml: its chapters, its default year), which
+extends the shared one section by section, key by key (kedro's conf/base + overrides). Together: the
 report's chapters (declared, in order, each with its notebook, title, papermill parameters and
 what it needs of the data) and the statistical disclosure rule. Declared like a Jupyter Book
 table of contents or a ploomber pipeline.yaml, not found by a filename glob: a notebook in
-notebooks/ that the file does not name is not part of the report.
+notebooks/<city>/ that the file does not name is not part of the report.
 
 Everything is validated when read; a bad setting raises ConfigError with a German message that
 names the file, the key and what to do, before any kernel starts. Only the standard library and
@@ -28,12 +31,18 @@ import yaml
 
 from helpers.core import paths
 
-#: Where the file lives, relative to the repository root (also shown in messages).
+#: Where the shared settings live, relative to the repository root (also shown in messages).
 RELATIVE = "config/monitoring.yml"
+#: Where a city's own settings live (also shown in messages).
+CITY_RELATIVE = "config/<stadt>/monitoring.yml"
 #: The disclosure rule's keys and their values when the file does not set them.
 DISCLOSURE_DEFAULTS: dict[str, object] = {"min_count": 3, "min_denominator": 30, "min_population": 300,
                                           "population_measure": "population"}
 TOP_KEYS = ("chapters", "disclosure", "default_year", "texts", "intake")
+#: What only the shared file sets (read by helpers.core.context) and what only a city's file sets.
+SHARED_ONLY = ("city",)
+#: Sections a city's file extends key by key; others (chapters, default_year) it sets as a whole.
+MERGED = ("disclosure", "texts", "intake")
 #: The intake's limits (helpers.intake) and their values when the file does not set them: generous for
 #: real deliveries (the largest measured has 200,000 rows, 13 MB as CSV, and needs about 0.5 GB while
 #: checked), so that only a wrong or hostile file meets them. memory_gb 0: no memory cap.
@@ -72,7 +81,7 @@ class IntakeLimits:
 
 
 class ConfigError(ValueError):
-    """config/monitoring.yml is missing or invalid; the message says where and what to do."""
+    """A settings file is missing or invalid; the message says which, where and what to do."""
 
 
 @dataclass(frozen=True)
@@ -122,8 +131,11 @@ class Settings:
     intake: IntakeLimits = IntakeLimits()
 
 
-def config_path(root: Path | None = None) -> Path:
-    return Path(root) / RELATIVE if root else paths.CONFIG_YAML
+def config_path(root: Path | None = None, city: str | None = None) -> Path:
+    """The city's own settings file: config/<city>/monitoring.yml (of `root`, default: this process's)."""
+    if root is None:
+        return paths.CONFIG_YAML
+    return Path(root) / "config" / (city or paths.CITY) / "monitoring.yml"
 
 
 def _fail(where: Path, message: str) -> ConfigError:
@@ -158,7 +170,7 @@ def _chapter(entry: object, where: Path, index: int) -> Chapter:
     entry = _mapping(entry, where, key, CHAPTER_KEYS)
     notebook = entry.get("notebook")
     if not isinstance(notebook, str) or not notebook.endswith(".ipynb"):
-        raise _fail(where, f"'{key}.notebook' muss der Dateiname eines Notebooks in notebooks/ sein "
+        raise _fail(where, f"'{key}.notebook' muss der Dateiname eines Notebooks in notebooks/{paths.CITY}/ sein "
                            f"(z. B. 02_arbeit_und_wirtschaft.ipynb), gefunden: {notebook!r}.")
     key = f"chapters[{notebook}]"
     title = entry.get("title", "")
@@ -206,14 +218,47 @@ def _intake(entries: object, where: Path) -> IntakeLimits:
     return IntakeLimits(**{**INTAKE_DEFAULTS, **entries})
 
 
-def parse(text: str, where: Path) -> Settings:
-    """Settings from the file's text; ConfigError naming `where` for anything invalid."""
+def _texts(entries: object, where: Path) -> str:
+    """What a typed number that matches no published one does (texts.typed_numbers)."""
+    texts = _mapping(entries if entries is not None else {}, where, "texts", TEXTS_KEYS)
+    typed = str(texts.get("typed_numbers", "warnen"))
+    if typed not in TYPED_NUMBER_MODES:
+        raise _fail(where, f"texts: 'typed_numbers' ist {typed!r}; erlaubt: {', '.join(TYPED_NUMBER_MODES)}.")
+    return typed
+
+
+def _read_yaml(text: str, where: Path, allowed: tuple[str, ...]) -> dict:
     try:
         raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise _fail(where, f"kein gültiges YAML ({' '.join(str(exc).split())}). Bitte Einrückung und "
                            "Doppelpunkte prüfen.") from None
-    raw = _mapping(raw if raw is not None else {}, where, "(Datei)", TOP_KEYS)
+    return _mapping(raw if raw is not None else {}, where, "(Datei)", allowed)
+
+
+def merged(shared: dict, own: dict) -> dict:
+    """The city's settings over the shared ones: MERGED sections key by key, the rest as a whole."""
+    result = {key: value for key, value in shared.items() if key not in SHARED_ONLY}
+    for key, value in own.items():
+        base = result.get(key)
+        if key in MERGED and isinstance(base, dict) and isinstance(value, dict):
+            result[key] = {**base, **value}
+        else:
+            result[key] = value
+    return result
+
+
+def parse(text: str, where: Path, shared: str | None = None, shared_where: Path | None = None) -> Settings:
+    """Settings from a city's file's text over the shared file's (`shared`, None: none); ConfigError naming
+    the file for anything invalid."""
+    raw = _read_yaml(text, where, TOP_KEYS)
+    if shared is not None:
+        base_where = Path(shared_where or where)
+        base = _read_yaml(shared, base_where, (*SHARED_ONLY, *MERGED))
+        for key, check in (("disclosure", _disclosure), ("texts", _texts), ("intake", _intake)):
+            if key in base:  # a section is checked where it is written, so a message names the right file
+                check(base[key], base_where)
+        raw = merged(base, raw)
     entries = raw.get("chapters")
     if not isinstance(entries, list) or not entries:
         raise _fail(where, "'chapters' muss die Kapitel des Berichts als Liste nennen "
@@ -228,28 +273,39 @@ def parse(text: str, where: Path) -> Settings:
     default = _requirement(raw.get("default_year"), where, "default_year")
     if default is not None and not default.indicators:
         raise _fail(where, "'default_year.indicators' muss mindestens eine Katalog-ID nennen (z. B. [mv_anteil]).")
-    texts = _mapping(raw.get("texts") if raw.get("texts") is not None else {}, where, "texts", TEXTS_KEYS)
-    typed = str(texts.get("typed_numbers", "warnen"))
-    if typed not in TYPED_NUMBER_MODES:
-        raise _fail(where, f"texts: 'typed_numbers' ist {typed!r}; erlaubt: {', '.join(TYPED_NUMBER_MODES)}.")
-    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where), default, typed,
-                    _intake(raw.get("intake"), where))
+    return Settings(where, chapters, _disclosure(raw.get("disclosure"), where), default,
+                    _texts(raw.get("texts"), where), _intake(raw.get("intake"), where))
+
+
+def shared_path(city_file: Path) -> Path:
+    """The shared settings a city's file extends: config/monitoring.yml, two folders up."""
+    return Path(city_file).parent.parent / "monitoring.yml"
+
+
+def files(city_file: Path | None = None) -> list[Path]:
+    """The files the settings are read from, shared first (the shared one only where it exists)."""
+    city_file = Path(city_file or config_path())
+    return [f for f in (shared_path(city_file), city_file) if f.is_file() or f == city_file]
 
 
 @lru_cache(maxsize=4)
 def _load(where: Path, signature: tuple) -> Settings:
-    return parse(where.read_text(encoding="utf-8"), where)
+    base = shared_path(where)
+    shared = base.read_text(encoding="utf-8") if base.is_file() else None
+    return parse(where.read_text(encoding="utf-8"), where, shared, base)
 
 
 def load(path: Path | None = None) -> Settings:
-    """The settings of config/monitoring.yml (or `path`); re-read when the file changes."""
+    """The settings of the city's config/<city>/monitoring.yml (or `path`) over the shared config/monitoring.yml
+    beside its folder; re-read when either file changes."""
     where = Path(path or config_path())
     try:
-        stat = where.stat()
+        signature = tuple((f.stat().st_mtime_ns, f.stat().st_size) for f in files(where))
     except OSError:
-        raise ConfigError(f"{where} fehlt: Diese Datei nennt die Kapitel des Berichts und die Geheimhaltungsregel. "
-                          f"Bitte aus dem Repository wiederherstellen ({RELATIVE}).") from None
-    return _load(where, (stat.st_mtime_ns, stat.st_size))
+        raise ConfigError(f"{where} fehlt: Diese Datei nennt die Kapitel des Berichts dieser Stadt (die gemeinsamen "
+                          f"Einstellungen stehen in {RELATIVE}). Bitte aus dem Repository wiederherstellen "
+                          f"oder für eine neue Stadt anlegen ({CITY_RELATIVE}).") from None
+    return _load(where, signature)
 
 
 def disclosure(path: Path | None = None) -> dict[str, object]:
@@ -278,7 +334,7 @@ def notebook_parameters(notebook: Path) -> list[str]:
 
 
 def chapters(folder: Path | None = None, path: Path | None = None) -> list[Chapter]:
-    """The declared chapters in order, each checked against its notebook in `folder` (notebooks/):
+    """The declared chapters in order, each checked against its notebook in `folder` (notebooks/<city>/):
     the file exists and knows every configured parameter."""
     settings = load(path)
     folder = Path(folder or paths.NOTEBOOKS)

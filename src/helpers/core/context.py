@@ -6,12 +6,17 @@ the same way on a local process pool and on Dask workers; every module reads it 
 `current()`. Without the variable a process works interactively: the repository's data and
 outputs, no chapter, nothing recorded as published, no shared value cache.
 
+Every city has the same shape in a root: data/<city>/, config/<city>/ (extending the shared
+config/monitoring.yml), notebooks/<city>/, outputs/<city>/. Which city a process works on is part of
+its context: the default city is one setting (`city:` in the root's config/monitoring.yml), another
+one is chosen by IM_CITY (`make report CITY=berlin`).
+
 Another root (`make verify`, benchmarks, tests on a copy of the data) is one variable, too:
 
-    IM_CONTEXT='{"root": "/tmp/stadt", "outputs": "/tmp/stadt/outputs"}' python -m helpers.runner
+    IM_CONTEXT='{"root": "/tmp/kopie", "city": "berlin"}' python -m helpers.runner
 
-Fields left out keep their interactive default (outputs: <root>/outputs). paths.ROOT and
-paths.OUTPUTS are taken from the context once, when helpers.core.paths is imported.
+Fields left out keep their interactive default (city: the root's default city; outputs:
+<root>/outputs/<city>). helpers.core.paths derives every folder from the context once, when imported.
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from pathlib import Path
 
 #: The one environment variable that carries a run context into a process (and its kernels).
 ENV = "IM_CONTEXT"
-#: The city to work on when no run context is given (`make report CITY=berlin`): cities/<name>/.
+#: The city to work on when no run context is given (`make report CITY=berlin`).
 CITY_ENV = "IM_CITY"
-CITIES = "cities"
-#: What makes a folder under cities/ a city.
-CITY_FILE = "config/city.yml"
+#: The settings every city shares and extends; its `city:` names the default city.
+SHARED_CONFIG = Path("config") / "monitoring.yml"
+#: What makes a city a city: config/<name>/city.yml.
+CITY_FILE = "city.yml"
 #: The repository root of this installation: src/helpers/core/context.py -> parents[3].
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -41,8 +47,9 @@ class ContextError(ValueError):
 class RunContext:
     """Where and for what a process works.
 
-    root: repository root with data/, notebooks/ and config/.
-    outputs: where outputs/<year>/ folders are written (a chapter kernel: its own side folder).
+    root: repository root with data/, notebooks/ and config/ (each with one folder per city).
+    city: the city worked on: data/<city>/, config/<city>/, notebooks/<city>/ ("" : the root's default city).
+    outputs: where the <year>/ folders are written (default outputs/<city>; a chapter kernel: its own side folder).
     year: report year being built (None: interactive). In a chapter kernel this is the one route by which
         the year arrives: the runner checked it before any kernel started, papermill passes no second
         report_year, and the notebook's check cell takes it from here (helpers.sections.parameters.report_year).
@@ -51,6 +58,7 @@ class RunContext:
     """
 
     root: Path = REPOSITORY
+    city: str = ""
     outputs: Path | None = None
     year: int | None = None
     chapter: str | None = None
@@ -58,7 +66,8 @@ class RunContext:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
-        object.__setattr__(self, "outputs", Path(self.outputs) if self.outputs else self.root / "outputs")
+        object.__setattr__(self, "city", self.city or default_city(self.root))
+        object.__setattr__(self, "outputs", Path(self.outputs) if self.outputs else self.root / "outputs" / self.city)
         if self.values_cache is not None:
             object.__setattr__(self, "values_cache", Path(self.values_cache))
 
@@ -101,24 +110,48 @@ def _parse(text: str) -> RunContext:
     return RunContext.from_json(text)
 
 
-def cities() -> list[str]:
-    """The cities set up besides the default one: the folders under cities/ with a config/city.yml."""
-    folder = REPOSITORY / CITIES
+@lru_cache(maxsize=8)
+def _default_city(shared: Path, signature: tuple) -> str:
+    import yaml  # here, not at the top: most processes never read the file
+
+    try:
+        raw = yaml.safe_load(shared.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContextError(f"{shared}: nicht lesbar ({' '.join(str(exc).split())}); diese Datei nennt mit "
+                           "'city:' die Stadt, für die ohne Angabe gearbeitet wird.") from None
+    city = raw.get("city") if isinstance(raw, dict) else None
+    if not isinstance(city, str) or not city.strip():
+        raise ContextError(f"{shared}: 'city:' fehlt oder ist leer; bitte die Stadt eintragen, für die ohne "
+                           "CITY=… gearbeitet wird (ein Ordner unter config/, z. B. city: muenster).")
+    return city.strip()
+
+
+def default_city(root: Path = REPOSITORY) -> str:
+    """The city a root works on when none is named: `city:` in its config/monitoring.yml (one setting)."""
+    shared = Path(root) / SHARED_CONFIG
+    try:
+        stat = shared.stat()
+    except OSError:
+        raise ContextError(f"{shared} fehlt: Diese Datei hält die gemeinsamen Einstellungen aller Städte und "
+                           "nennt mit 'city:' die Standardstadt. Bitte aus dem Repository wiederherstellen.") from None
+    return _default_city(shared, (stat.st_mtime_ns, stat.st_size))
+
+
+def cities(root: Path = REPOSITORY) -> list[str]:
+    """The cities set up in a root: the folders config/<name>/ with a city.yml."""
+    folder = Path(root) / "config"
     return sorted(p.name for p in folder.iterdir() if (p / CITY_FILE).is_file()) if folder.is_dir() else []
 
 
 def for_city(name: str) -> RunContext:
-    """The context of one city: its data and configuration under cities/<name>/, its outputs under
-    outputs/<name>/ (so no two cities' reports overwrite each other); "" is the default city
-    (data/ and config/ of the repository, outputs/)."""
-    if not name:
-        return RunContext()
-    root = REPOSITORY / CITIES / name
-    if not (root / CITY_FILE).is_file():  # data/ may still be to be derived (make data CITY=...)
+    """The context of one city of this repository: data/<name>/, config/<name>/, notebooks/<name>/ and
+    outputs/<name>/ (so no two cities' reports overwrite each other); "" is the default city."""
+    name = name or default_city()
+    if not (REPOSITORY / "config" / name / CITY_FILE).is_file():  # data/ may still be to be derived (make data)
         offered = ", ".join(cities()) or "keine"
-        raise ContextError(f"{CITY_ENV}={name!r}: Die Stadt ist nicht eingerichtet ({root / CITY_FILE} fehlt). "
-                           f"Eingerichtet: {offered} (ohne Angabe: die Stadt in data/ und config/).")
-    return RunContext(root=root, outputs=REPOSITORY / "outputs" / name)
+        raise ContextError(f"{CITY_ENV}={name!r}: Die Stadt ist nicht eingerichtet (config/{name}/{CITY_FILE} fehlt). "
+                           f"Eingerichtet: {offered} (ohne Angabe: {default_city()}, laut {SHARED_CONFIG}).")
+    return RunContext(city=name)
 
 
 def current() -> RunContext:

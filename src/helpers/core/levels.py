@@ -1,8 +1,8 @@
-"""The city's area hierarchy: the levels it declares in config/city.yml, smallest first.
+"""The city's area hierarchy: the levels it declares in config/<city>/city.yml, smallest first.
 
 Münster counts by Stadtteil, sums to Teilbereiche and Stadtbezirke; Berlin by Bezirksregion, to
 Prognoseräume and Bezirke. Which levels a city has, their German names and their boundary
-files are data of the city, not code: `levels:` in config/city.yml (two to five levels with the
+files are data of the city, not code: `levels:` in config/<city>/city.yml (two to five levels with the
 city itself, smallest first). Aggregation, disclosure control, maps, segregation, Moran and the
 social-space index all take the hierarchy from here.
 
@@ -15,7 +15,7 @@ The city ("stadt") is always the top level and areas counted in the city only ("
 may be stored; neither is declared. Without `levels:` (or without the file) the hierarchy is
 Stadtteil -> Stadtbezirk (`DEFAULT`), the common division of a German city's statistics.
 
-This module reads only the keys `levels` and `other_levels` of config/city.yml; everything else in
+This module reads only the keys `levels` and `other_levels` of config/<city>/city.yml; everything else in
 that file is read by helpers.core.city (which checks these two keys through `parse`).
 """
 
@@ -45,10 +45,10 @@ class LevelError(ValueError):
 class Level:
     """One area level: its code in the data, its German names, its boundary file."""
 
-    code: str  # as in data/areas.csv and the observations, e.g. "stadtteil"
+    code: str  # as in data/<city>/areas.csv and the observations, e.g. "stadtteil"
     name: str  # German singular, e.g. "Stadtteil"
     plural: str  # German plural, e.g. "Stadtteile"
-    boundaries: str | None = None  # file stem in data/geo/, e.g. "stadtteile"; None: no boundaries
+    boundaries: str | None = None  # file stem in data/<city>/geo/, e.g. "stadtteile"; None: no boundaries
 
     @property
     def dative(self) -> str:
@@ -69,7 +69,7 @@ class Hierarchy:
     """The declared levels (smallest first, without the city) and the finer ones without indicators."""
 
     levels: tuple[Level, ...] = DEFAULT
-    other: tuple[Level, ...] = ()  # in areas.csv and data/geo, carrying no indicator (Münster's Stadtzellen)
+    other: tuple[Level, ...] = ()  # in areas.csv and data/<city>/geo, carrying no indicator (Münster's Stadtzellen)
 
     @property
     def base(self) -> Level:
@@ -139,14 +139,14 @@ def _level(entry: object, where: Path, key: str) -> Level:
     code = values["level"].strip()
     if not re.fullmatch(LEVEL_PATTERN, code):
         raise _fail(where, f"'{key}.level' ist {code!r}; erlaubt sind Kleinbuchstaben a–z, Ziffern und _, am Anfang "
-                           "ein Buchstabe (so steht die Ebene in data/areas.csv).")
+                           f"ein Buchstabe (so steht die Ebene in data/{paths.CITY}/areas.csv).")
     if code in (CITY, UNASSIGNED):
         raise _fail(where, f"'{key}.level' ist {code!r}: die Stadt und „{UNASSIGNED}“ gibt es immer, sie werden "
                            "nicht aufgeführt.")
     stem = values["boundaries"]
     if stem is not None and (not isinstance(stem, str) or not stem.strip() or "/" in stem or stem.endswith(".geojson")):
-        raise _fail(where, f"'{key}.boundaries' ist {stem!r}; erwartet der Name der Datei in data/geo/ ohne "
-                           "Endung (z. B. stadtteile für data/geo/stadtteile.geojson), oder weglassen.")
+        raise _fail(where, f"'{key}.boundaries' ist {stem!r}; erwartet der Name der Datei in data/{paths.CITY}/geo/ ohne "
+                           f"Endung (z. B. stadtteile für data/{paths.CITY}/geo/stadtteile.geojson), oder weglassen.")
     return Level(code, values["name"].strip(), values["plural"].strip(), stem.strip() if stem else None)
 
 
@@ -171,7 +171,7 @@ def parse(raw: dict, where: Path) -> Hierarchy:
 
 
 def hierarchy() -> Hierarchy:
-    """The hierarchy of the data root's config/city.yml (the default without the file or key)."""
+    """The hierarchy of the data root's config/<city>/city.yml (the default without the file or key)."""
     return of_file(Path(paths.CITY_YAML))
 
 
@@ -206,5 +206,5 @@ def check_stored(area_levels: pd.Series, where: Path | str, fix: str = "") -> No
     shown = "; ".join(f"Zeile {int(i) + 2}: {v!r}" for i, v in bad.head(5).items())
     more = f" (und {len(bad) - 5} weitere)" if len(bad) > 5 else ""
     raise DataError(f"{where}, Spalte area_level: unbekannte Gebietsebene in {shown}{more}. Erlaubt sind die in "
-                    f"config/city.yml unter levels erklärten Ebenen: {', '.join(declared)}. "
-                    f"{fix or 'Bitte die Ebene korrigieren oder die Ebene in config/city.yml erklären.'}")
+                    f"config/{paths.CITY}/city.yml unter levels erklärten Ebenen: {', '.join(declared)}. "
+                    f"{fix or 'Bitte die Ebene korrigieren oder die Ebene in config/{paths.CITY}/city.yml erklären.'}")

@@ -23,7 +23,7 @@ FLAGS: dict[str, str] = {
 #: Flags whose value is unknown (stored as <NA>).
 MISSING_FLAGS = frozenset({".", "…", "x"})
 
-#: How an area level is spelled; which levels a city has is declared in its config/city.yml
+#: How an area level is spelled; which levels a city has is declared in its config/<city>/city.yml
 #: (helpers.core.levels), and the loaders check the stored levels against that declaration.
 LEVEL_PATTERN = r"^[a-z][a-z0-9_]*$"
 SEXES = ["total", "male", "female"]

@@ -1,4 +1,4 @@
-"""The stored observations: tidy counts in long form, read from data/observations/ and validated.
+"""The stored observations: tidy counts in long form, read from data/<city>/observations/ and validated.
 
 One row is one count: year x area x measure x group (see helpers.core.model). Values that
 departments delivered (deliveries.csv, helpers.intake) supersede other files' values only where

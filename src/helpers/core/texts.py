@@ -5,10 +5,10 @@ results and give recommendations. These texts belong to a report year, not to a 
 written into a notebook they would reappear, unchanged, in next year's report beside next year's
 numbers. So they live as Markdown files in the city's data folder, one folder per year:
 
-    data/texte/<jahr>/einleitung.md                          introduction to the report
-    data/texte/<jahr>/handlungsfelder/<handlungsfeld>.md     commentary on a Handlungsfeld
-    data/texte/<jahr>/empfehlungen/<handlungsfeld>.md        recommendations for a Handlungsfeld
-    data/texte/<jahr>/indikatoren/<indikator>.md             commentary on one indicator
+    data/<city>/texte/<jahr>/einleitung.md                          introduction to the report
+    data/<city>/texte/<jahr>/handlungsfelder/<handlungsfeld>.md     commentary on a Handlungsfeld
+    data/<city>/texte/<jahr>/empfehlungen/<handlungsfeld>.md        recommendations for a Handlungsfeld
+    data/<city>/texte/<jahr>/indikatoren/<indikator>.md             commentary on one indicator
 
 Each file may start with a front matter block between two `---` lines:
 
@@ -206,7 +206,7 @@ def load(year: int, handlungsfelder: set[str], indicators: set[str], data_dir: P
         elif place is not None and path.suffix == ".md":
             if path.stem not in known[place]:
                 noun = "Indikator" if place == "indikator" else "Handlungsfeld"
-                raise _fail(path, None, f"'{path.stem}' ist kein {noun} des Katalogs (data/catalogue.yml); "
+                raise _fail(path, None, f"'{path.stem}' ist kein {noun} des Katalogs (data/{paths.CITY}/catalogue.yml); "
                                         f"möglich: {', '.join(sorted(known[place]))}.")
             found.append(read(path, place, path.stem, year))
         else:
@@ -232,11 +232,11 @@ def drafts(year: int, data_dir: Path | None = None) -> list[Path]:
     return found
 
 
-def listing(year: int, root: Path | None = None) -> list[dict[str, object]]:
+def listing(year: int, root: Path | None = None, data_dir: Path | None = None) -> list[dict[str, object]]:
     """The texts of a year as the manifest lists them: file (relative to the root), status, example, sha256."""
     root = Path(root or paths.ROOT)
     found = []
-    for path in files_of(folder(year, root / "data")):
+    for path in files_of(folder(year, data_dir or paths.DATA)):
         content = path.read_text(encoding="utf-8")
         front, _, _ = front_matter(path, content)
         found.append({"file": path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix(),

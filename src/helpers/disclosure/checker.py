@@ -1,14 +1,14 @@
 """The checker: every published number of a run against the disclosure rule and the stored data.
 
-It reads what a run wrote (outputs/<year>/tables/*.csv and the cells every chapter recorded in
-outputs/<year>/published/) and looks each value up in the complete stored data, independently
+It reads what a run wrote (outputs/<city>/<year>/tables/*.csv and the cells every chapter recorded in
+outputs/<city>/<year>/published/) and looks each value up in the complete stored data, independently
 of the code that suppressed it:
 - primary: no value whose numerator is a small count, whose denominator is below the minimum,
   or whose base area (Münster: Stadtteil) is below the population floor;
 - secondary: in every sum of published cells (base areas -> larger areas, groups -> total) not
   exactly one secret cell;
 - consistency: a cell shown in a chapter has the value of the exported tables.
-The build fails when any of these is broken (`python -m helpers.disclosure.checker outputs/2014`).
+The build fails when any of these is broken (`python -m helpers.disclosure.checker outputs/<city>/2014`).
 """
 
 from __future__ import annotations
@@ -164,13 +164,13 @@ def check_texts(year: int, records: pd.DataFrame | None = None) -> list[Violatio
     try:
         problems = textcheck.check(year, stop_on_stale=False, shown=records if records is not None and len(records) else None)
     except texts.TextError as err:
-        return [Violation("data/texte", 0, "Text", str(err))]
+        return [Violation("data/<stadt>/texte", 0, "Text", str(err))]
     return [Violation(p.where.file, p.where.row, "Text", p.message) for p in problems if p.kind == "geheim"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description="Veröffentlichte Zahlen eines Laufs gegen die Geheimhaltungsregel prüfen")
-    parser.add_argument("year_dir", type=Path, help="Ausgabeordner eines Berichtsjahrs, z. B. outputs/2014")
+    parser.add_argument("year_dir", type=Path, help="Ausgabeordner eines Berichtsjahrs, z. B. outputs/muenster/2014")
     args = parser.parse_args(argv)
     problems = check_run(args.year_dir)
     for p in problems[:50]:

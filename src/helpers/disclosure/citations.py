@@ -9,7 +9,7 @@ The staff's texts (helpers.core.texts) cite numbers instead of typing them. A pl
 - `letztes` cites the latest year up to the report year with a published value, and the rendered
   number says which year it is ("7,4 % (2014)"): a series that ended before the report year (the
   unemployment figures end in 2014) can still be cited in a new year's text;
-- the area is a name, code or alias of data/areas.csv at any level of the hierarchy, or "Stadt" or
+- the area is a name, code or alias of data/<city>/areas.csv at any level of the hierarchy, or "Stadt" or
   the city's name; without one, the city.
 
 This module is the one route from a placeholder to its value, used by the chapter that renders the
@@ -196,7 +196,7 @@ def reference(text: StaffText, line: int, inner: str) -> Reference:
         if not found:
             offered = sorted({n for names in area_table()["names"] for n in names})
             raise _error(path, line, f"Gebiet {name!r} ist unbekannt.{_suggest(name, offered)} Gemeint ist ein Name "
-                                     "oder Schlüssel aus data/areas.csv oder 'Stadt'.")
+                                     "oder Schlüssel aus data/<stadt>/areas.csv oder 'Stadt'.")
         level, code, area_name = found[0]
     return Reference(written, path, line, ind, group, year, text.year, level, code, area_name)
 

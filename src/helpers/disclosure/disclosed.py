@@ -25,7 +25,7 @@ DECIMALS = 1
 
 
 def parents() -> suppression.Parents:
-    """(level, code) -> (parent level, parent code), from data/areas.csv."""
+    """(level, code) -> (parent level, parent code), from data/<city>/areas.csv."""
     table = areas.areas()
     table = table[table["parent_level"] != ""]
     return {(lvl, code): (plvl, pcode) for lvl, code, plvl, pcode

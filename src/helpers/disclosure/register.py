@@ -1,7 +1,7 @@
 """The register of published cells: what every displayed table, map, figure and text shows.
 
 Each output notes the cells it shows (`record`). In a chapter kernel started by the runner
-the notes go to outputs/<year>/published/<chapter>.csv; the checker (helpers.disclosure.checker)
+the notes go to outputs/<city>/<year>/published/<chapter>.csv; the checker (helpers.disclosure.checker)
 tests them against the rule, and the manifest fingerprints them. Interactive work (no chapter
 set) records nothing.
 
@@ -33,7 +33,7 @@ _notes: set[str] = set()
 
 
 def record(vals: pd.DataFrame, what: str, value: str = "value") -> None:
-    """Note the cells a table, map or figure shows; written to outputs/<year>/published/<chapter>.csv.
+    """Note the cells a table, map or figure shows; written to outputs/<city>/<year>/published/<chapter>.csv.
 
     Outside a runner kernel (a run context without chapter) nothing is written: interactive work
     publishes nothing.
@@ -73,7 +73,7 @@ def read_records(year_dir: Path) -> pd.DataFrame:
 
 def note(key: str) -> None:
     """Note that this chapter showed something the report explains on its closing pages (`key`, e.g.
-    "segregation"); written to outputs/<year>/published/<chapter>.notes.json, like `record` only in a
+    "segregation"); written to outputs/<city>/<year>/published/<chapter>.notes.json, like `record` only in a
     runner kernel."""
     run = context.current()
     if not run.recording or key in _notes:

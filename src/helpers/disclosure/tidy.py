@@ -193,7 +193,7 @@ def indicators(items: Iterable[str | Spec] | str | Spec, level: str | Iterable[s
     items : str, Spec or list of them
         "id", "id:group" or "id:*", e.g. ["alo_dichte:foreign", "mv_anteil"] (see `specs`).
     level : str or list of str
-        A level of config/city.yml (Münster: "stadtteil", "teilbereich", "stadtbezirk") or "stadt",
+        A level of config/<city>/city.yml (Münster: "stadtteil", "teilbereich", "stadtbezirk") or "stadt",
         or several of them; default the base level.
     years : int, iterable of int or None
         e.g. 2012 or range(2010, 2015); None: every year with data.

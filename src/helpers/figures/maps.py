@@ -38,7 +38,7 @@ MISSING_LABEL = "keine Angabe / geheim (.)"
 
 
 def geometry_source() -> str:
-    """Where the boundaries come from: as config/city.yml says (`geometry`), else the city's own
+    """Where the boundaries come from: as config/<city>/city.yml says (`geometry`), else the city's own
     statistical area division."""
     said = city_profile.profile().geometry
     return f"Geometrie: {said or f'{areas.city().name}, Statistische Gebietsgliederung'}"

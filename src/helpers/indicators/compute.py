@@ -1,7 +1,7 @@
 """Indicators from counts: aggregate counts over the area hierarchy first, then divide.
 
 Rates are never averaged. Counts are stored at the city's base level (Münster: Stadtteil; the
-hierarchy is declared in config/city.yml, helpers.core.levels). At every larger level the sum of
+hierarchy is declared in config/<city>/city.yml, helpers.core.levels). At every larger level the sum of
 the base areas is used unless the city published a figure for that area (e.g. the city total,
 which includes persons that could not be assigned to a base area); the published figure wins.
 A sum with a missing or secret part is missing ("."), never a partial sum.

@@ -1,7 +1,7 @@
 """The area of a data row, from its cells Ebene, Gebiet-Nr and Gebiet, checked against the city's areas.
 
 The number decides; a name must agree with it, or, without a number, name exactly one area (official
-names and known spellings, data/areas.csv). Every refusal says which cell is wrong and what would be right.
+names and known spellings, data/<city>/areas.csv). Every refusal says which cell is wrong and what would be right.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _area_code(code_cell, level: str | None, context: Context) -> tuple[str, str
     valid = ", ".join(sorted(c for (lvl, c) in context.names if lvl == target))
     raise AreaError("area_code", CellError(
        f"unbekannte Gebiet-Nr{hint}", code_cell, f"eine der Nummern {valid}",
-       "die Nummer nach der Gebietsgliederung (data/areas.csv, Blatt „Erläuterung“ der Vorlage) korrigieren"))
+       "die Nummer nach der Gebietsgliederung (data/<stadt>/areas.csv, Blatt „Erläuterung“ der Vorlage) korrigieren"))
 
 
 def _area_by_name(name: str, name_cell, level: str | None, context: Context) -> tuple[str, str]:

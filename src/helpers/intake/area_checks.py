@@ -2,7 +2,7 @@
 
 A Stadtteil (or Teilbereich, Stadtbezirk, „nicht zuzuordnen“) larger than an area it lies in; a Teilbereich,
 Stadtbezirk or the city against the sum of its Stadtteile (the city also against its Stadtbezirke and
-„nicht zuzuordnen“). The areas come from data/areas.csv (`relations.Rules`).
+„nicht zuzuordnen“). The areas come from data/<city>/areas.csv (`relations.Rules`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from helpers.sources.area_names import UNASSIGNED_CODE
 
 
 def _city() -> str:
-    """The key of the city's own area (data/areas.csv)."""
+    """The key of the city's own area (data/<city>/areas.csv)."""
     return f"stadt|{areas.city().code}"
 
 
@@ -51,7 +51,7 @@ def larger_than_whole(coded: Coded, rules: Rules, sources: Sources, context) -> 
         out.append(sources.at_value[src](
             int(coded.rows.at[i, "row"]), f"Wert für {lp} größer als für {lw}",
             found + f" ({describe(coded, i, context)})" if sources.cross else found,
-            f"{lp} liegt in {lw} (Gebietsgliederung data/areas.csv): höchstens so groß",
+            f"{lp} liegt in {lw} (Gebietsgliederung data/<stadt>/areas.csv): höchstens so groß",
             "beide Werte prüfen (vertauschte Gebiete? falsche Ebene?)"))
     return out
 

@@ -152,7 +152,7 @@ def parse_origin(cell: object) -> str:
 
 
 def parse_level(cell: object) -> str:
-    """An area level; the city's official and short name (data/areas.csv) mean the city level too."""
+    """An area level; the city's official and short name (data/<city>/areas.csv) mean the city level too."""
     city = areas.city()
     index = {**LEVEL_INDEX, norm(city.name): "stadt", norm(city.short): "stadt"}
     return _label(cell, index, "Ebene", ", ".join(LEVEL_DE.values()))

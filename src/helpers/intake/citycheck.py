@@ -1,10 +1,10 @@
 """Is a city set up completely? One command checks a data root and reports every problem.
 
-    python -m helpers.intake.citycheck            # the current root (make check-city)
+    python -m helpers.intake.citycheck            # the current city (make check-city [CITY=berlin])
 
 A city is configuration and data (README "Eine neue Stadt einrichten"): its areas
-(data/areas.csv), boundaries (data/geo/), catalogue, observations, published rates and its
-config/city.yml and config/monitoring.yml. This reads them directly from their files, not
+(data/<city>/areas.csv), boundaries (data/<city>/geo/), catalogue, observations, published rates and its
+config/<city>/city.yml and config/monitoring.yml. This reads them directly from their files, not
 through the caches of the report, and collects every problem with file, row and column and what
 to do, instead of stopping at the first one:
 
@@ -61,8 +61,9 @@ def _expected_parents(hierarchy: levels.Hierarchy) -> dict[str, tuple[str, ...]]
     return expected
 
 
-def check_areas(table: pd.DataFrame, where: str, hierarchy: levels.Hierarchy | None = None) -> list[Problem]:
-    """Levels (as declared in config/city.yml), parents and the one city row of areas.csv."""
+def check_areas(table: pd.DataFrame, where: str, hierarchy: levels.Hierarchy | None = None, city: str = "") -> list[Problem]:
+    """Levels (as declared in config/<city>/city.yml), parents and the one city row of areas.csv."""
+    city = city or paths.CITY
     problems = []
     hierarchy = hierarchy or levels.hierarchy()
     known = hierarchy.stored
@@ -71,12 +72,12 @@ def check_areas(table: pd.DataFrame, where: str, hierarchy: levels.Hierarchy | N
     for index, row in table.iterrows():
         line = int(index) + 2
         if row["level"] not in known:
-            problems.append(_problem(where, line, "level", f"unbekannte Ebene {row['level']!r}; erlaubt (config/city.yml, "
+            problems.append(_problem(where, line, "level", f"unbekannte Ebene {row['level']!r}; erlaubt (config/{city}/city.yml, "
                                                            f"levels): {', '.join(known)}."))
         elif row["level"] != levels.CITY and row["parent_level"] not in expected[row["level"]]:
             problems.append(_problem(where, line, "parent_level",
                                      f"{row['level']} {row['code']} ({row['name']}) hat die übergeordnete Ebene "
-                                     f"{row['parent_level'] or '(leer)'!r}; nach config/city.yml erwartet: "
+                                     f"{row['parent_level'] or '(leer)'!r}; nach config/{city}/city.yml erwartet: "
                                      f"{' oder '.join(expected[row['level']])}."))
         if row["parent_level"] and (row["parent_level"], row["parent_code"]) not in present:
             problems.append(_problem(where, line, "parent_code",
@@ -91,8 +92,9 @@ def check_areas(table: pd.DataFrame, where: str, hierarchy: levels.Hierarchy | N
 
 
 def check_boundaries(table: pd.DataFrame, geo_dir: Path, root: Path,
-                     hierarchy: levels.Hierarchy | None = None) -> list[Problem]:
+                     hierarchy: levels.Hierarchy | None = None, city: str = "") -> list[Problem]:
     """Every area of a level with a boundary file has one polygon, and the polygons fit together."""
+    city = city or paths.CITY
     problems: list[Problem] = []
     layers: dict[str, gpd.GeoDataFrame] = {}
     hierarchy = hierarchy or levels.hierarchy()
@@ -110,20 +112,20 @@ def check_boundaries(table: pd.DataFrame, geo_dir: Path, root: Path,
         layer["code"] = layer["code"].astype(str)
         layers[level] = layer
         for code in sorted(codes - set(layer["code"])):
-            problems.append(_problem(where, None, "code", f"{level} {code} steht in data/areas.csv, hat aber keine "
+            problems.append(_problem(where, None, "code", f"{level} {code} steht in data/{city}/areas.csv, hat aber keine "
                                                           "Grenze. Bitte die Fläche ergänzen."))
         for index, code in layer["code"].items():
             if code not in codes:
                 problems.append(_problem(where, int(index) + 1, "code", f"Fläche {code} ist kein Gebiet der Ebene "
-                                                                        f"{level} in data/areas.csv."))
+                                                                        f"{level} in data/{city}/areas.csv."))
         for index in layer.index[~layer.geometry.is_valid]:
             problems.append(_problem(where, int(index) + 1, "geometry", f"Fläche {layer.at[index, 'code']} ist "
                                                                         "geometrisch ungültig (z. B. Selbstüberschneidung)."))
         problems += _overlaps(layer, where)
     if hierarchy.base.code not in layers:
-        problems.append(_problem("config/city.yml", None, "levels", f"Die kleinste Ebene {hierarchy.base.code} hat keine "
+        problems.append(_problem(f"config/{city}/city.yml", None, "levels", f"Die kleinste Ebene {hierarchy.base.code} hat keine "
                                  "Grenzen (boundaries): Karten, Moran's I und Sozialraumindex brauchen sie."))
-    problems += _outside_parents(table, layers, stems, geo_dir, root)
+    problems += _outside_parents(table, layers, stems, geo_dir, root, city)
     return problems
 
 
@@ -142,7 +144,8 @@ def _overlaps(layer: gpd.GeoDataFrame, where: str) -> list[Problem]:
 
 
 def _outside_parents(table: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], stems: dict[str, str],
-                     geo_dir: Path, root: Path) -> list[Problem]:
+                     geo_dir: Path, root: Path, city: str = "") -> list[Problem]:
+    city = city or paths.CITY
     out = []
     for level, layer in layers.items():
         rows = table[(table["level"] == level) & table["parent_level"].isin(list(layers))]
@@ -157,27 +160,29 @@ def _outside_parents(table: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], s
                 if share < INSIDE_SHARE:
                     out.append(_problem(_relative(geo_dir / f"{stems[level]}.geojson", root), None, "geometry",
                                         f"{level} {code} liegt nur zu {share:.0%} in {parent_level} {parent}, zu dem "
-                                        "es laut data/areas.csv gehört. Bitte Zuordnung oder Grenzen prüfen."))
+                                        f"es laut data/{city}/areas.csv gehört. Bitte Zuordnung oder Grenzen prüfen."))
     return out
 
 
-def check_area_codes(frame: pd.DataFrame, where: str, areas_present: set[tuple[str, str]]) -> list[Problem]:
+def check_area_codes(frame: pd.DataFrame, where: str, areas_present: set[tuple[str, str]], city: str = "") -> list[Problem]:
     """Every (level, code) of a data file is an area; one problem per unknown pair, at its first row."""
+    city = city or paths.CITY
     keys = pd.Series(list(zip(frame["area_level"], frame["area_code"].astype(str))), index=frame.index)
     unknown = keys[~keys.isin(areas_present)]
     out = []
     for key, rows in unknown.groupby(unknown):
         first = int(rows.index[0]) + 2
-        out.append(_problem(where, first, "area_code", f"{key[0]} {key[1]} ist kein Gebiet in data/areas.csv "
+        out.append(_problem(where, first, "area_code", f"{key[0]} {key[1]} ist kein Gebiet in data/{city}/areas.csv "
                                                        f"({len(rows)} Zeilen). Bitte das Gebiet ergänzen oder den "
                                                        "Code berichtigen."))
     return out
 
 
 def check_catalogue(cat: catalogue.Catalogue, observed: pd.DataFrame, published: set[str],
-                    where: str) -> list[Problem]:
+                    where: str, city: str = "") -> list[Problem]:
     """Every counted measure (with the groups asked for) has data and a German name for the definition
     boxes; every published rate has data too."""
+    city = city or paths.CITY
     have = set(zip(observed["measure"], observed["sex"], observed["origin"]))
     measures = set(observed["measure"])
     named = dict(cat.measure_names)
@@ -189,7 +194,7 @@ def check_catalogue(cat: catalogue.Catalogue, observed: pd.DataFrame, published:
         if not ind.counted:
             if ind.published.measure not in published:
                 out.append(_problem(where, None, "published_rate", f"Indikator {ind.id}: die veröffentlichte Quote "
-                                    f"{ind.published.measure!r} fehlt in data/published_rates.csv."))
+                                    f"{ind.published.measure!r} fehlt in data/{city}/published_rates.csv."))
             continue
         for side, term in zip(("numerator", "denominator"), ind.terms):
             if term.measure not in measures:
@@ -201,37 +206,42 @@ def check_catalogue(cat: catalogue.Catalogue, observed: pd.DataFrame, published:
     return out
 
 
-def check_configuration(root: Path) -> list[Problem]:
-    """config/monitoring.yml and config/city.yml read without error (city.yml may be absent)."""
+def check_configuration(root: Path, city: str) -> list[Problem]:
+    """config/<city>/monitoring.yml (over the shared config/monitoring.yml) and config/<city>/city.yml read
+    without error (city.yml may be absent)."""
     out = []
+    settings = config.config_path(root, city)
     try:
-        config.load(root / config.RELATIVE)
+        config.load(settings)
     except config.ConfigError as err:
-        out.append(_problem(config.RELATIVE, None, "", str(err).split(": ", 1)[-1]))
-    city_file = root / city_profile.RELATIVE
+        where, _, message = str(err).partition(": ")
+        out.append(_problem(_relative(Path(where), root), None, "", message))
+    city_file = root / city_profile.RELATIVE.format(city=city)
     if city_file.is_file():
         try:
-            city_profile.parse(city_file.read_text(encoding="utf-8"), Path(city_profile.RELATIVE), "")
+            city_profile.parse(city_file.read_text(encoding="utf-8"), Path(_relative(city_file, root)), "")
         except city_profile.CityConfigError as err:
-            out.append(_problem(city_profile.RELATIVE, None, "", str(err).split(": ", 1)[-1]))
+            out.append(_problem(_relative(city_file, root), None, "", str(err).split(": ", 1)[-1]))
     return out
 
 
-def check(root: Path) -> list[Problem]:
-    """Every problem of the city set up under `root` (data/, config/)."""
-    data = root / "data"
+def check(root: Path, city: str | None = None) -> list[Problem]:
+    """Every problem of the city `city` (default: this process's) set up in the repository `root`:
+    data/<city>/ and config/<city>/."""
+    city = city or paths.CITY
+    data = root / "data" / city
     problems: list[Problem] = []
     areas_file = data / "areas.csv"
     if not areas_file.is_file():
-        return [_problem("data/areas.csv", None, "", "Datei fehlt: die Gebietsliste (level, code, name, "
-                                                      "parent_level, parent_code, aliases).")]
+        return [_problem(_relative(areas_file, root), None, "", "Datei fehlt: die Gebietsliste (level, code, name, "
+                                                                  "parent_level, parent_code, aliases).")]
     table = pd.read_csv(areas_file, dtype=str, keep_default_na=False)
     try:
-        hierarchy = levels.of_file(root / city_profile.RELATIVE)
+        hierarchy = levels.of_file(root / city_profile.RELATIVE.format(city=city))
     except levels.LevelError:
         hierarchy = levels.Hierarchy()  # the file's problem is reported by check_configuration
-    problems += check_areas(table, "data/areas.csv", hierarchy)
-    problems += check_boundaries(table, data / "geo", root, hierarchy)
+    problems += check_areas(table, _relative(areas_file, root), hierarchy, city)
+    problems += check_boundaries(table, data / "geo", root, hierarchy, city)
     present = set(zip(table["level"], table["code"]))
     frames = []
     for path in sorted((data / "observations").glob("*.csv")):
@@ -239,33 +249,35 @@ def check(root: Path) -> list[Problem]:
             continue
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         frames.append(frame)
-        problems += check_area_codes(frame, _relative(path, root), present)
+        problems += check_area_codes(frame, _relative(path, root), present, city)
     rates_file = data / "published_rates.csv"
     published: set[str] = set()
     if rates_file.is_file():
         rates = pd.read_csv(rates_file, dtype=str, keep_default_na=False)
         published = set(rates["measure"])
-        problems += check_area_codes(rates, _relative(rates_file, root), present)
-    problems += check_configuration(root)
+        problems += check_area_codes(rates, _relative(rates_file, root), present, city)
+    problems += check_configuration(root, city)
+    catalogue_file = data / "catalogue.yml"
     try:
-        cat = catalogue.load(data / "catalogue.yml")
+        cat = catalogue.load(catalogue_file)
     except (catalogue.CatalogueError, OSError) as err:
-        return problems + [_problem("data/catalogue.yml", None, "", str(err))]
+        return problems + [_problem(_relative(catalogue_file, root), None, "", str(err))]
     observed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["measure", "sex", "origin"])
-    return problems + check_catalogue(cat, observed, published, "data/catalogue.yml")
+    return problems + check_catalogue(cat, observed, published, _relative(catalogue_file, root), city)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description="Die Einrichtung einer Stadt prüfen: Gebiete, Grenzen, Daten, "
                                                   "Katalog und Konfiguration; jedes Problem mit Datei, Zeile und Spalte.")
     parser.add_argument("root", type=Path, nargs="?", default=paths.ROOT, metavar="ORDNER",
-                        help="Ordner der Stadt mit data/ und config/ (Standard: die gewählte Stadt)")
+                        help="Repository mit config/, data/ (Standard: dieses); die Stadt wählt CITY=… bzw. --stadt")
     root = parser.parse_args(argv).root
-    problems = check(root)
+    problems = check(root, paths.CITY)
+    where = f"{paths.CITY} (config/{paths.CITY}/, data/{paths.CITY}/)"
     if not problems:
-        print(f"Stadt unter {root} vollständig eingerichtet: keine Probleme gefunden.")
+        print(f"Stadt {where} vollständig eingerichtet: keine Probleme gefunden.")
         return 0
-    print(f"{len(problems)} Problem(e) in der Einrichtung der Stadt unter {root}:", file=sys.stderr)
+    print(f"{len(problems)} Problem(e) in der Einrichtung der Stadt {where}:", file=sys.stderr)
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return 1

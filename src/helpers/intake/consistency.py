@@ -9,7 +9,7 @@ Relations (all within one year; groups also within one measure and area):
   "65+" add up to "total");
 - measures: numerator within denominator of every rate indicator (unit %), unless the
   catalogue lists it under `groups.not_subsets`;
-- areas (data/areas.csv): a Stadtteil within its Teilbereich, Stadtbezirk and the city; the
+- areas (data/<city>/areas.csv): a Stadtteil within its Teilbereich, Stadtbezirk and the city; the
   complete Stadtteile (and "nicht zuzuordnen") add up to them, the Stadtbezirke to the city.
 
 A complete partition must add up; an incomplete one may not exceed its whole. Rows are numbered

@@ -1,6 +1,6 @@
 """What a delivery is checked against: the city's areas with their spellings, the known measures, the part-whole rules.
 
-Loaded once per ingest (`Context.load`) from data/areas.csv, the catalogue and the stored observations,
+Loaded once per ingest (`Context.load`) from data/<city>/areas.csv, the catalogue and the stored observations,
 and shared by every file of it; `Context.label` words an area the way every message names it.
 """
 

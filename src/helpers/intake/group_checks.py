@@ -238,6 +238,6 @@ def numerator_above_denominator(coded: Coded, rules: Rules, sources: Sources, co
         out.append(sources.at_value[src](
             int(coded.rows.at[i, "row"]), "Zähler größer als Nenner", found,
             f"{nt.measure} ≤ {dt.measure}, weil der Indikator „{name}“ einen Anteil daran misst (sonst in "
-            "data/catalogue.yml unter groups.not_subsets mit Grund eintragen)",
+            "data/<stadt>/catalogue.yml unter groups.not_subsets mit Grund eintragen)",
             "beide Werte prüfen: der Zähler ist eine Teilgruppe des Nenners (vertauschte Zeilen? falsches Merkmal?)"))
     return out

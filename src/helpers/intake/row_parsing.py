@@ -120,5 +120,5 @@ def _measure(cell: object, context: Context) -> str:
     close = difflib.get_close_matches(measure, sorted(context.measures), n=3, cutoff=0.6)
     hint = f" (ähnlich: {', '.join(close)})" if close else ""
     raise CellError("unbekanntes Merkmal", cell, f"eine Merkmal-Kennung aus dem Indikatorkatalog{hint}",
-                    "die Kennung aus der Vorlage übernehmen; ein neues Merkmal muss erst in data/catalogue.yml "
+                    "die Kennung aus der Vorlage übernehmen; ein neues Merkmal muss erst in data/<stadt>/catalogue.yml "
                     "einem Indikator zugeordnet werden")

@@ -1,7 +1,7 @@
 """The staff's texts as a command: take over a year's texts as drafts of the next, release them, list them.
 
 `integrationsmonitoring texts entwurf|freigeben|liste` (make texts-draft, make texts-release). These change
-the staff's files under data/texte/<jahr>/, as the intake changes the stored data: never overwriting, each
+the staff's files under data/<city>/texte/<jahr>/, as the intake changes the stored data: never overwriting, each
 file written atomically. Reading and checking the texts for a report is helpers.core.texts.
 """
 
@@ -89,7 +89,7 @@ def release(year: int, names: list[str] | None = None, data_dir: Path | None = N
 def main(argv: list[str] | None = None) -> int:
     """`integrationsmonitoring texts entwurf|freigeben|liste …` (make texts …)."""
     parser = arguments.ArgumentParser(description="Einordnungen und Handlungsempfehlungen eines Berichtsjahrs "
-                                                  "verwalten (Dateien unter data/texte/<jahr>/).")
+                                                  "verwalten (Dateien unter data/<stadt>/texte/<jahr>/).")
     commands = parser.add_subparsers(dest="aktion", required=True, metavar="AKTION")
     draft = commands.add_parser("entwurf", help="die Texte eines Jahres als Entwürfe eines neuen Jahres übernehmen")
     draft.add_argument("--von", type=int, required=True, metavar="JAHR", help="Jahr, dessen Texte übernommen werden")

@@ -2,15 +2,15 @@
 
 Layout (paths in `helpers.core.paths`):
 
-- `data/raw/<year>/<file>`          the delivered file, byte for byte (year = latest year in it);
+- `data/<city>/raw/<year>/<file>`          the delivered file, byte for byte (year = latest year in it);
                                     a different file of the same name is kept beside it as
                                     `<name>.<first 8 hex of its sha256><suffix>`, never overwritten
-- `data/raw/SHA256SUMS`             checksum of every raw file (`sha256sum -c SHA256SUMS` in data/raw)
-- `data/observations/deliveries.csv` the observations the deliveries yielded (observation schema;
+- `data/<city>/raw/SHA256SUMS`             checksum of every raw file (`sha256sum -c SHA256SUMS` in data/<city>/raw)
+- `data/<city>/observations/deliveries.csv` the observations the deliveries yielded (observation schema;
                                     `source` names the raw file and its checksum)
-- `data/ingest_log.csv`             one line per ingested file: time, checksum, counts, and the
+- `data/<city>/ingest_log.csv`             one line per ingested file: time, checksum, counts, and the
                                     sha256 of deliveries.csv after the ingest (`result_sha256`)
-- `data/delivery_revisions.csv`     every changed value: old and new value/flag/source, file, time
+- `data/<city>/delivery_revisions.csv`     every changed value: old and new value/flag/source, file, time
 
 Commit protocol (`commit`): every file the ingest changes (raw copies, SHA256SUMS, revision log,
 ingest log, deliveries.csv) is first written in full into `data/.ingest-staging/`; then one
@@ -133,7 +133,7 @@ class Plan:
 
 
 def raw_target(store: Store, year: int, name: str, sha: str, planned: dict[Path, str] | None = None) -> Path:
-    """data/raw/<year>/<name>; a different file of that name goes beside it, suffixed by its checksum.
+    """data/<city>/raw/<year>/<name>; a different file of that name goes beside it, suffixed by its checksum.
 
     `planned` holds the targets of other files of the same run (not written yet).
     """

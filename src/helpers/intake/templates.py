@@ -37,12 +37,12 @@ from helpers.intake.row_parsing import MIN_YEAR
 
 
 def reference_owner() -> str:
-    """Who delivers reference populations that several owners divide by (config/city.yml)."""
+    """Who delivers reference populations that several owners divide by (config/<city>/city.yml)."""
     return city_profile.profile().reference_owner or f"{areas.city().name}, Statistikstelle"
 
 
 def recipient() -> str:
-    """Where departments send their filled templates, shown in every template (config/city.yml)."""
+    """Where departments send their filled templates, shown in every template (config/<city>/city.yml)."""
     return city_profile.profile().recipient or f"{areas.city().name}, Integrationsmonitoring"
 
 COLUMNS = ["Jahr", "Ebene", "Gebiet-Nr", "Gebiet", "Merkmal", "Beschreibung", "Geschlecht", "Herkunft", "Alter", "Wert", "Zeichen"]
@@ -213,7 +213,7 @@ def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> N
         "Gebiet-Nr": f"Amtliche Nummer des Gebiets ({city_profile.profile().area_example}; Stadt "
                      f"{areas.city().code}). Maßgeblich ist die Nummer. Pflicht (oder ein eindeutiger Name in „Gebiet“).",
         "Gebiet": "Name des Gebiets (zur Kontrolle): muss zur Nummer passen; bekannte andere Schreibweisen "
-                  "(Spalte aliases der Gebietsliste data/areas.csv) werden erkannt.",
+                  f"(Spalte aliases der Gebietsliste data/{paths.CITY}/areas.csv) werden erkannt.",
         "Merkmal": "Kennung des Merkmals aus dem Indikatorkatalog (nicht ändern). Pflicht.",
         "Beschreibung": "Wofür das Merkmal verwendet wird; wird beim Einlesen nicht ausgewertet (Platz für Anmerkungen).",
         "Geschlecht": "insgesamt, männlich oder weiblich.",

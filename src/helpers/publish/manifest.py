@@ -1,4 +1,4 @@
-"""Provenance of a run: outputs/<year>/manifest.json, and its comparison for `make verify`.
+"""Provenance of a run: outputs/<city>/<year>/manifest.json, and its comparison for `make verify`.
 
 The manifest names everything a result depends on (parameters, checksums of all inputs
 and code, package versions, the git commit) and fingerprints every published number: each
@@ -23,17 +23,44 @@ import pandas as pd
 from helpers.core import context, paths, texts
 from helpers.core.fileio import sha256_bytes, sha256_file, write_text_atomic
 
-#: What a report is built from, relative to the repository root.
-INPUT_GLOBS = ("config/**/*", "data/**/*", "notebooks/*.ipynb", "src/helpers/**/*.py", "src/helpers/publish/templates/**/*",
-               "requirements.lock", "pyproject.toml")
+#: What a report is built from, relative to the repository root: shared by every city ...
+SHARED_INPUTS = ("config/monitoring.yml", "src/helpers/**/*.py", "src/helpers/publish/templates/**/*",
+                 "requirements.lock", "pyproject.toml")
+#: ... and the city's own ({city}; {chapters}: the city whose chapters it shows, its own or the default city's).
+CITY_INPUTS = ("config/{city}/**/*", "data/{city}/**/*", "notebooks/{chapters}/*.ipynb")
 HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "remove"}
 # German numbers as printed: "65 205", "21,7", "−3,2"; years and counts included.
 NUMBER = re.compile(r"(?<![\w,])[−-]?\d{1,3}(?:[\u202f\u00a0 ]\d{3})*(?:,\d+)?(?![\w])|(?<![\w,])[−-]?\d+(?:,\d+)?(?![\w])")
 
 
-def input_checksums(root: Path | None = None) -> dict[str, str]:
+def input_globs(root: Path | None = None, city: str | None = None) -> tuple[str, ...]:
+    """The patterns of one city's report inputs in `root` (default: this process's root and city)."""
+    root, city = Path(root or paths.ROOT), city or paths.CITY
+    chapters = city if (root / "notebooks" / city).is_dir() else _default_city(root, city)
+    return (*SHARED_INPUTS, *(pattern.format(city=city, chapters=chapters) for pattern in CITY_INPUTS))
+
+
+def _default_city(root: Path, fallback: str) -> str:
+    """The root's default city (whose chapters a city without its own shows); `fallback` where it names none."""
+    try:
+        return context.default_city(root)
+    except context.ContextError:
+        return fallback
+
+
+def input_folders(root: Path | None = None, city: str | None = None) -> list[str]:
+    """The files and folders the input patterns start from ("config/monitoring.yml", "data/berlin", "src"):
+    what `make verify` copies and `git status` is asked about."""
+    tops = []
+    for pattern in input_globs(root, city):
+        fixed = pattern.split("/**")[0].split("/*")[0]
+        tops.append(fixed if not fixed.startswith("src/") else "src")
+    return list(dict.fromkeys(tops))
+
+
+def input_checksums(root: Path | None = None, city: str | None = None) -> dict[str, str]:
     root = Path(root or paths.ROOT)
-    files = sorted({p for pattern in INPUT_GLOBS for p in root.glob(pattern)  # hidden files are never inputs:
+    files = sorted({p for pattern in input_globs(root, city) for p in root.glob(pattern)  # hidden files are never inputs:
                     if p.is_file() and "__pycache__" not in p.parts  # locks, a pending commit, temporaries
                     and not any(part.startswith(".") for part in p.relative_to(root).parts)})
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in files}
@@ -70,31 +97,16 @@ _STATUS = {"??": "nicht eingecheckt", "A": "neu, nicht eingecheckt", "M": "geän
            "R": "umbenannt", "C": "kopiert", "U": "Konflikt"}
 
 
-def _input_paths(root: Path, top: Path) -> list[Path]:
-    """The inputs of INPUT_GLOBS that exist: a city's own under `root`, and for a city under cities/ the code,
-    lock and (if it has none of its own) chapters of the repository it is built with, where they lie in the
-    same git checkout `top`."""
-    names = list(dict.fromkeys(pattern.split("/")[0] for pattern in INPUT_GLOBS))
-    found = [root / name for name in names if (root / name).exists()]
-    repository = context.REPOSITORY.resolve()
-    if repository != root.resolve() and repository.is_relative_to(top):
-        found += [repository / name for name in names
-                  if name not in ("config", "data") and not (root / name).exists() and (repository / name).exists()]
-    return found
-
-
 def uncommitted_inputs(root: Path | None = None) -> list[tuple[str, str]]:
     """(status in German, path relative to the checkout's top, as `git add` takes it from there) of every input
     that differs from the commit: modified, staged, deleted or untracked (a year's texts written by `texts
-    entwurf`, the files `make ingest` writes); for a city under cities/ also the repository's code it is built
-    with. Empty outside a git checkout (then the manifest says the commit is unknown)."""
+    entwurf`, the files `make ingest` writes), among the inputs of this city (the shared ones and its own).
+    Empty outside a git checkout (then the manifest says the commit is unknown)."""
     root = Path(root or paths.ROOT).resolve()
     try:
-        top = Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True,
-                                  check=True).stdout.strip()).resolve()
         listed = subprocess.run(["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
-                                 *(str(p) for p in _input_paths(root, top))], cwd=root, capture_output=True,
-                                text=True, check=True).stdout
+                                 *(str(root / name) for name in input_folders(root) if (root / name).exists())],
+                                cwd=root, capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return []
     found = []

@@ -1,4 +1,4 @@
-"""The printable report: outputs/<year>/report.pdf rendered from report.html with WeasyPrint.
+"""The printable report: outputs/<city>/<year>/report.pdf rendered from report.html with WeasyPrint.
 
 The PDF has the same content as the HTML (one source, no second layout to keep in step); the
 print rules of templates/monitoring/report.css give it A4 pages, a title page, page numbers,
@@ -181,7 +181,7 @@ def write_pdf(html_path: Path, target: Path | None = None, cache: Path | None = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m helpers.publish.pdf outputs/2014/report.html [ziel.pdf]`"""
+    """`python -m helpers.publish.pdf outputs/<city>/2014/report.html [ziel.pdf]`"""
     args = sys.argv[1:] if argv is None else argv
     if not args or len(args) > 2:
         print("Aufruf: python -m helpers.publish.pdf BERICHT.html [ZIEL.pdf]", file=sys.stderr)

@@ -3,7 +3,7 @@ rendered from the Jinja2 templates in templates/report/, which a city can overri
 
 The wording lives in the templates; helpers.publish.stitch computes the values (area level names,
 counts, rules, lists) and passes them in. A city replaces a whole page with a file of the same name in
-its `config/templates/`, or one paragraph: every paragraph is a block, and the project's page is
+its `config/<city>/templates/`, or one paragraph: every paragraph is a block, and the project's page is
 reachable as "default/<name>", so a city's file can be
 
     {% extends "default/method_notes.html.j2" %}
@@ -27,15 +27,13 @@ from helpers.core import concept, paths
 
 #: The project's page templates.
 DEFAULTS = Path(__file__).parent / "templates" / "report"
-#: Where a city's own page templates are, relative to its root (the data root of config/city.yml).
-CITY_FOLDER = ("config", "templates")
 
 _BREAK = re.compile(r"[ \t]*\n\s*")
 
 
 def city_folder() -> Path:
     """The folder whose templates replace the project's pages of the same name for this city."""
-    return paths.ROOT.joinpath(*CITY_FOLDER)
+    return paths.CITY_TEMPLATES
 
 
 @functools.lru_cache(maxsize=4)

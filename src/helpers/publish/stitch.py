@@ -78,7 +78,7 @@ def _report_cells(nb: nbformat.NotebookNode) -> list:
 # --- opening pages ----------------------------------------------------------------------------
 
 def data_basis() -> str:
-    """What the report's figures are, in one line (config/city.yml, else the city's own statistics)."""
+    """What the report's figures are, in one line (config/<city>/city.yml, else the city's own statistics)."""
     return city_profile.profile().statistics_basis or city_profile.statistics_name()
 
 
@@ -338,7 +338,7 @@ def _closing_body(converter: PartConverter, notes: Collection[str]) -> str:
 def prepare_closing(year: int, cache: Path, records: Path | None = None) -> tuple[str, str, str]:
     """The closing pages' part, as prepare_chapter, so the PDF worker can set them first: they depend on
     the catalogue, the data sources and which methods the chapters show. Before the chapters ran, the
-    records of the report in view (`records`, default outputs/<year>/) say which; if this run's chapters
+    records of the report in view (`records`, default outputs/<city>/<year>/) say which; if this run's chapters
     show others, the stitching makes the part again."""
     folder = Path(records) if records is not None else paths.year_outputs(year)
     chapters = [paths.NOTEBOOKS / chapter.notebook for chapter in config.load().chapters]
@@ -389,7 +389,7 @@ def published_tables(*folders: Path) -> list[str]:
 
 def write_report(notebooks: list[Path], year: int, first_year: int, target: Path | None = None, *,
                  stand: str | None = None, cache: Path | None = None) -> Path:
-    """Write outputs/<year>/report.html atomically; `stand` defaults to report_date().
+    """Write outputs/<city>/<year>/report.html atomically; `stand` defaults to report_date().
 
     The HTML of each part is cached in `cache` (default: .work/html beside the target), so a
     rebuild after one chapter changed converts only that chapter. What the chapters showed is read from

@@ -58,7 +58,7 @@ class Alongside:
 
         export, self.export = self.export, None
         self.table, files = export.result()
-        # Checksums of the staged files: they count once published at the same names in outputs/<year>/.
+        # Checksums of the staged files: they count once published at the same names in outputs/<city>/<year>/.
         state.tables = TablesRecord(p.tables_key, inputs.checksums(release.staging_dir(p.out), files))
         run_state.save(p.out, state)
 

@@ -3,7 +3,7 @@
 This is what a scheduler (helpers.runner.schedulers) hands to a worker process or a Dask worker, so
 everything a chapter needs comes in as arguments (a Task) and comes back as a ChapterResult. A failed
 chapter is one line for the console (notebook, cell as its author counts it, error) and a log file
-with the full traceback (outputs/<year>/logs/<chapter>.log). Heavy imports (papermill, nbformat)
+with the full traceback (outputs/<city>/<year>/logs/<chapter>.log). Heavy imports (papermill, nbformat)
 happen inside the functions: the run's main process imports this module on its no-change path.
 """
 
@@ -46,7 +46,7 @@ class Task(NamedTuple):
 
 
 def failure_log(target: Path) -> Path:
-    """Where the full traceback of a failed chapter goes: outputs/<year>/logs/<chapter>.log."""
+    """Where the full traceback of a failed chapter goes: outputs/<city>/<year>/logs/<chapter>.log."""
     return target.parent.parent / "logs" / f"{target.stem}.log"
 
 

@@ -10,14 +10,14 @@ release
    example texts, no hint of the text check (a typed number that is not its area's value, a placeholder
    on a secret value or on none); nothing is published until all are fixed, and the report in view
    stays as it was;
-3. copies the published report (HTML, PDF, tables, manifest) into `outputs/<year>/ausgaben/<n>/`, the
+3. copies the published report (HTML, PDF, tables, manifest) into `outputs/<city>/<year>/ausgaben/<n>/`, the
    next free number, in one step (written beside it, then renamed: a crash leaves no half edition and
    an existing edition is never touched), with `ausgabe.json` (number, date, commit, the previous
    edition) and `aenderungen.md`, the change note against the previous edition of the year: which
    published numbers changed (by indicator, area, year and group), which staff texts and which data
    and boundary files changed, and whether the code did.
 
-`make verify MANIFEST=outputs/<year>/ausgaben/<n>/manifest.json` reproduces an edition
+`make verify MANIFEST=outputs/<city>/<year>/ausgaben/<n>/manifest.json` reproduces an edition
 (helpers.runner.verify).
 """
 
@@ -37,7 +37,7 @@ from helpers.core.fileio import write_text_atomic
 FOLDER = "ausgaben"
 RECORD = "ausgabe.json"
 NOTE = "aenderungen.md"
-#: What an edition holds of the published report (relative to outputs/<year>/).
+#: What an edition holds of the published report (relative to outputs/<city>/<year>/).
 CONTENT = ("report.html", "report.pdf", "manifest.json")
 
 
@@ -124,10 +124,11 @@ def change_note(number: int, year: int, record: dict, previous: Edition | None, 
     old_table, new_table = _table_of(previous.folder), _table_of(folder)
     numbers = number_changes(old_table, new_table) if old_table and new_table else []
     old_inputs, new_inputs = old_manifest.get("inputs", {}), new_manifest.get("inputs", {})
-    texts = _changed(old_inputs, new_inputs, "data/texte/")
-    boundaries = _changed(old_inputs, new_inputs, "data/geo/")
-    data = [line for line in _changed(old_inputs, new_inputs, "data/")
-            if not line.split(": ", 1)[1].startswith(("data/texte/", "data/geo/"))]
+    data_dir = f"data/{paths.CITY}/"
+    texts = _changed(old_inputs, new_inputs, f"{data_dir}texte/")
+    boundaries = _changed(old_inputs, new_inputs, f"{data_dir}geo/")
+    data = [line for line in _changed(old_inputs, new_inputs, data_dir)
+            if not line.split(": ", 1)[1].startswith((f"{data_dir}texte/", f"{data_dir}geo/"))]
     code = [line for prefix in ("src/", "notebooks/", "config/") for line in _changed(old_inputs, new_inputs, prefix)]
     code += _changed(old_inputs, new_inputs, "requirements.lock") + _changed(old_inputs, new_inputs, "pyproject.toml")
     sections = [
@@ -190,7 +191,8 @@ def write_edition(year: int, year_dir: Path) -> Edition:
 
 
 def _commit_advice(uncommitted: list[tuple[str, str]]) -> list[str]:
-    folders = sorted({"/".join(name.split("/")[:3]) if name.startswith("data/texte/") else name for _, name in uncommitted})
+    texts = f"data/{paths.CITY}/texte/"  # a year's texts are added as their folder: data/<city>/texte/<year>
+    folders = sorted({"/".join(name.split("/")[:4]) if name.startswith(texts) else name for _, name in uncommitted})
     return [f"  git add {' '.join(folders[:8])}{' …' if len(folders) > 8 else ''}",
             '  git commit -m "Texte und Daten der Ausgabe"']
 
@@ -229,7 +231,7 @@ def release(year: int | None, pdf: bool = True) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description="Eine Ausgabe des Berichts veröffentlichen: geprüft, nummeriert, "
-                                                  "nie überschrieben (outputs/<jahr>/ausgaben/<n>/)")
+                                                  f"nie überschrieben (outputs/{paths.CITY}/<jahr>/ausgaben/<n>/)")
     parser.add_argument("--jahr", "--year", dest="year", metavar="JAHR", type=int, default=None,
                         help="Berichtsjahr (Standard: default_year in config/monitoring.yml)")
     parser.add_argument("--ohne-pdf", action="store_true", help="ohne PDF (nur zum Ausprobieren)")

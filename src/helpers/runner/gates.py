@@ -117,7 +117,7 @@ def findings_refused(findings: TextFindings, summary: Summary) -> bool:
         if not problem.fatal:
             print(f"  Hinweis: {problem}", flush=True)
     if findings.fatal:
-        print(f"\n{len(findings.fatal)} Problem(e) in den Texten der Verwaltung (data/texte/); kein Bericht erstellt:",
+        print(f"\n{len(findings.fatal)} Problem(e) in den Texten der Verwaltung (data/{paths.CITY}/texte/); kein Bericht erstellt:",
               file=sys.stderr)
         for message in findings.fatal:
             print(f"  {message}", file=sys.stderr)

@@ -20,7 +20,7 @@ helpers has none, and the tables, check and report keys still cover all code.
 
 Data stay coarse on purpose: every chapter reads the catalogue, the areas and the population
 (for the disclosure rule's floor), so a finer split would save little and risk a stale chapter.
-The staff's texts (data/texte/, helpers.core.texts) are the exception: each chapter notes in its
+The staff's texts (data/<city>/texte/, helpers.core.texts) are the exception: each chapter notes in its
 kernel which text files it looked for and what they held (texts.note_read, a missing file too),
 and is re-run only when one of those changes; an edited recommendation re-runs its own chapter,
 not fifteen. The report key holds all texts of the year, so any change reaches the manifest.
@@ -217,8 +217,10 @@ def collect_inputs(notebooks: list[Path], root: Path | None = None, data: Path |
     """Hash code, data, configuration and the given notebooks (about 90 files, 8 MB: some 30 ms).
 
     `parameters`: each notebook's configured parameters as canonical JSON; `cache`: where the
-    import graph is kept (outputs/.work); `config_file`: config/monitoring.yml of this root.
+    import graph is kept (outputs/.work); `config_file`: the city's config/<city>/monitoring.yml (the shared
+    config/monitoring.yml beside it, which it extends, is hashed with it).
     """
+    own_config = paths.CONFIG_YAML if root is None else Path(root) / "config" / paths.CITY / "monitoring.yml"
     root = Path(root or paths.ROOT)
     code = tree_checksums(code_folder(), CODE_GLOBS)
     env = {f"<root>/{name}": sha256_file(root / name) for name in ENV_FILES if (root / name).is_file()}
@@ -227,12 +229,12 @@ def collect_inputs(notebooks: list[Path], root: Path | None = None, data: Path |
     imports = import_graph(code, cache)
     chapter_code = {Path(nb).name: digest({**reached_code(code, reach(notebook_imports(nb), imports)), **env})
                     for nb in notebooks}
-    config_file = Path(config_file or root / "config" / "monitoring.yml")
+    config_file = Path(config_file or own_config)
     rule, settings = "", ""
     if config_file.is_file():
         from helpers.core import config
 
-        settings = sha256_file(config_file)
+        settings = digest({str(i): sha256_file(f) for i, f in enumerate(config.files(config_file))})
         rule = digest(config.load(config_file).disclosure)
     return Inputs(code=digest({**code, **env}), data=digest(data_sums),
                   notebooks={Path(nb).name: notebook_source(nb) for nb in notebooks},

@@ -51,7 +51,7 @@ def stage_side_outputs(p: Plan) -> None:
 
 
 def _report_outputs(out: Path) -> list[str]:
-    """The published report's files, relative to outputs/<year>/: what the run state keeps checksums of."""
+    """The published report's files, relative to outputs/<city>/<year>/: what the run state keeps checksums of."""
     names = [n for n in RESULT_FILES if (out / n).is_file()]
     for folder in SIDE_FOLDERS:
         names += sorted(f.relative_to(out).as_posix() for f in (out / folder).rglob("*") if f.is_file())

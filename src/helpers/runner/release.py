@@ -1,7 +1,7 @@
 """From executed chapters to a publication: tables, HTML and PDF report, disclosure check, manifest.
 
 Nothing a reader opens is written in place. The exported tables, the chapters' own tables, the
-HTML, the PDF and the manifest are written into a staging folder (`outputs/<year>/.work/publish`),
+HTML, the PDF and the manifest are written into a staging folder (`outputs/<city>/<year>/.work/publish`),
 the checker reads them there as a reader would get them, and only a passed check publishes them:
 one atomic write of a journal (`.work/publish.json`) lists what moves where and which stale
 tables go, then each file is moved into place with `os.replace` – report.html last, so that a
@@ -48,7 +48,7 @@ def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
         ("Inhalt", f"Alle im Integrationsmonitoring {city.short} {year} veröffentlichten Indikatorwerte, "
                    f"{first_year}–{year}, nach Gebiet, Jahr und Gruppe; ein Blatt je Handlungsfeld."),
         ("Quelle", f"{city_profile.statistics_name()}, und die in jeder Zeile genannten "
-                   "Indikatoren des Katalogs (data/catalogue.yml); Berechnung: Integrationsmonitoring-Werkbank."),
+                   f"Indikatoren des Katalogs (data/{paths.CITY}/catalogue.yml); Berechnung: Integrationsmonitoring-Werkbank."),
         ("Geheimhaltung", suppression.active_rule().describe()),
         ("Zeichenerklärung", symbols + "; „r“ = revidiert; „p“ = vorläufig."),
         ("Demodaten", (f"Synthetische Demodaten (Spalte „Demodaten“), keine Aussage über {city.short}: "
@@ -57,7 +57,7 @@ def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
 
 
 def export_tables(year: int, out: Path) -> pd.DataFrame:
-    """Stage tables/indikatoren_<year>.xlsx and .csv for outputs/<year>/; return the published frame."""
+    """Stage tables/indikatoren_<year>.xlsx and .csv for outputs/<city>/<year>/; return the published frame."""
     from helpers.sections.lookback import first_year_shown  # not blocks: that imports the figures stack
 
     first = first_year_shown(year)

@@ -1,6 +1,6 @@
 """What earlier runs left for the next one to decide on: the run state of a year and the offered years.
 
-The run state (outputs/<year>/.work/state.json) says which chapters were built with which key, what
+The run state (outputs/<city>/<year>/.work/state.json) says which chapters were built with which key, what
 their kernels wrote, which tables and report are in view, the last passed disclosure check, the last
 passed check of the staff texts and the text check's hints. The next run compares it with the keys of
 its inputs (helpers.runner.inputs) and redoes only what differs (helpers.runner.plan).
@@ -20,7 +20,7 @@ from helpers.core import paths
 from helpers.core.fileio import write_text_atomic
 from helpers.runner.inputs import STATE_VERSION
 
-#: The run state's file, inside outputs/<year>/.work/.
+#: The run state's file, inside outputs/<city>/<year>/.work/.
 STATE_FILE = "state.json"
 #: The offered years' cache, inside outputs/.work/.
 YEARS_FILE = "years.json"
@@ -32,7 +32,7 @@ class ChapterRecord:
 
     key: str
     seconds: float
-    output: str  # sha256 of the executed notebook in outputs/<year>/notebooks/
+    output: str  # sha256 of the executed notebook in outputs/<city>/<year>/notebooks/
     side: dict[str, str] = field(default_factory=dict)  # its side folder's files -> sha256
     texts: dict[str, str] = field(default_factory=dict)  # staff texts it looked for -> sha256 ("" missing)
 

@@ -18,31 +18,32 @@ from pathlib import Path
 from helpers.core import arguments, context, paths
 from helpers.publish import manifest
 
-COPIED = ("config", "data", "notebooks", "src", "requirements.lock", "pyproject.toml")
 
-
-def copy_inputs(root: Path, target: Path) -> None:
-    """The inputs of `root`; what a city folder (cities/<name>/) does not have of its own (the
-    notebooks, the code, the lock) comes from the repository, as in the build."""
-    for name in COPIED:
-        source = root / name if (root / name).exists() else context.REPOSITORY / name
+def copy_inputs(root: Path, target: Path, city: str | None = None) -> None:
+    """The inputs of one city's report in `root` (default: this process's city): the shared settings and
+    code, the city's settings, data and chapters (manifest.input_folders), nothing of other cities."""
+    for name in manifest.input_folders(root, city):
+        source = root / name
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         elif source.exists():
             shutil.copy2(source, target / name)
 
 
-def rebuild(published: dict, root: Path, workdir: Path) -> Path:
-    """Build the report described by a manifest in `workdir`; the new manifest's path."""
-    copy_inputs(root, workdir)
+def rebuild(published: dict, root: Path, workdir: Path, city: str | None = None) -> Path:
+    """Build the report of `city` described by a manifest in `workdir`; the new manifest's path."""
+    city = city or paths.CITY
+    copy_inputs(root, workdir, city)
     params = published["parameters"]
-    env = context.RunContext(root=workdir, outputs=workdir / "outputs").environ()
+    rebuilt = context.RunContext(root=workdir, city=city)
+    env = rebuilt.environ()
     cmd = [sys.executable, "-m", "helpers.runner", "--year", str(params["report_year"]),
            "--kapitel", *params["chapters"], "--ohne-pdf"]
     done = subprocess.run(cmd, env=env, cwd=workdir, text=True, capture_output=True)
     if done.returncode != 0:
         raise RuntimeError(f"Neuaufbau fehlgeschlagen (Exit {done.returncode}):\n{done.stderr[-3000:]}")
-    return workdir / "outputs" / str(params["report_year"]) / "manifest.json"
+    return Path(rebuilt.outputs) / str(params["report_year"]) / "manifest.json"
 
 
 def _diff_detail(commit: str, name: str, root: Path) -> str:
@@ -67,11 +68,11 @@ def _below_top(root: Path) -> str:
     return top
 
 
-def input_differences(published: dict, root: Path) -> list[str]:
+def input_differences(published: dict, root: Path, city: str | None = None) -> list[str]:
     """German lines, one per input file that is not as the manifest recorded it: missing, added or changed
     (with git's line count where the file is tracked); files that were not committed when the report was
     built are named as such: a checkout of the commit cannot have them."""
-    recorded, here = published.get("inputs", {}), manifest.input_checksums(root)
+    recorded, here = published.get("inputs", {}), manifest.input_checksums(root, city)
     git = published.get("git", {})
     uncommitted = {entry["file"] for entry in git.get("uncommitted", [])}  # relative to the checkout's top
     prefix = _below_top(root)
@@ -92,13 +93,12 @@ def input_differences(published: dict, root: Path) -> list[str]:
     return lines
 
 
-def _rebuilt_numbers(published: dict, rebuilt: dict, workdir: Path) -> dict:
+def _rebuilt_numbers(published: dict, rebuilt: dict, year_dir: Path) -> dict:
     """The rebuilt manifest's numbers keyed as the published manifest keys them (version 1: by position)."""
     if published.get("manifest_version", 1) >= manifest.VERSION:
         return rebuilt
     import pandas as pd
 
-    year_dir = workdir / "outputs" / str(published["parameters"]["report_year"])
     table = pd.read_pickle(paths.work_dir(year_dir) / "table.pkl")
     notebooks = [year_dir / "notebooks" / f"{name}.ipynb" for name in published["parameters"]["chapters"]]
     numbers, contexts = manifest.fingerprints(table, notebooks, version=published.get("manifest_version", 1))
@@ -106,14 +106,15 @@ def _rebuilt_numbers(published: dict, rebuilt: dict, workdir: Path) -> dict:
                                      "contexts": contexts}}
 
 
-def verify(manifest_path: Path, root: Path | None = None, keep: Path | None = None) -> int:
-    """Rebuild and compare; the causes first (inputs that differ from the manifest, one line per file),
-    then the numbers that differ, keyed by meaning. 0 when every number is confirmed."""
-    root = Path(root or paths.ROOT)
+def verify(manifest_path: Path, root: Path | None = None, keep: Path | None = None, city: str | None = None) -> int:
+    """Rebuild the report of `city` (default: this process's) and compare; the causes first (inputs that differ
+    from the manifest, one line per file), then the numbers that differ, keyed by meaning. 0 when every number
+    is confirmed."""
+    root, city = Path(root or paths.ROOT), city or paths.CITY
     published = manifest.read(manifest_path)
     print(f"Prüfe {manifest_path}: {published['published']['count']} veröffentlichte Zahlen, "
           f"Berichtsjahr {published['parameters']['report_year']}, Code {published['git']['commit'][:12]}")
-    causes = input_differences(published, root)
+    causes = input_differences(published, root, city)
     if causes:
         print(f"{len(causes)} Eingabe(n) anders als bei der Veröffentlichung – sie erklären Abweichungen unten:",
               file=sys.stderr)
@@ -122,7 +123,8 @@ def verify(manifest_path: Path, root: Path | None = None, keep: Path | None = No
     with tempfile.TemporaryDirectory(prefix="im-verify-") as tmp:
         workdir = Path(keep) if keep else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        rebuilt = _rebuilt_numbers(published, manifest.read(rebuild(published, root, workdir)), workdir)
+        rebuilt_manifest = rebuild(published, root, workdir, city)
+        rebuilt = _rebuilt_numbers(published, manifest.read(rebuilt_manifest), rebuilt_manifest.parent)
     for line in manifest.environment_differences(published, rebuilt):
         print(f"Hinweis: Diese Umgebung weicht von der des Manifests ab: {line}. Die Zahlen werden trotzdem "
               "verglichen.")

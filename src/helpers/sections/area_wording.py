@@ -2,7 +2,7 @@
 
 Every number in them comes from the results of helpers.sections.area_statistics; the sections
 in helpers.sections.area_patterns put the sentences beside their figures and tables. The
-level's names come from the city's config/city.yml (Stadtteile in Münster, Bezirksregionen in
+level's names come from the city's config/<city>/city.yml (Stadtteile in Münster, Bezirksregionen in
 Berlin), so no sentence names a city's areas.
 
     >>> from helpers.core import levels

@@ -1,9 +1,9 @@
 """The correlation explorer's table of pairs as a file: its columns, its CSV, and where and under which name it goes.
 
 The report build's chapter kernel writes the report's table of pairs into the report's tables
-(outputs/<year>/tables/korrelationen_<level>_<year>.csv, published with the report); every
+(outputs/<city>/<year>/tables/korrelationen_<level>_<year>.csv, published with the report); every
 other run (papermill by hand, JupyterLab, the notebooks in notebooks/explore/) is a research run
-and writes into outputs/<year>/forschung/ or a folder of its own, never into tables/, under a
+and writes into outputs/<city>/<year>/forschung/ or a folder of its own, never into tables/, under a
 name that states the selection, so that one selection never overwrites another's export.
 helpers.sections.explorer calls `write_pairs` and shows the sentence it returns.
 
@@ -30,9 +30,9 @@ from helpers.stats.correlation import CorrelationError, CorrelationMatrix
 #: pair; synthetic (True if either side contains demo data).
 EXPORT_COLUMNS = ["year", "level", "indicator_a", "group_a", "indicator_b", "group_b", "method", "weighted",
                   "weighting", "r", "p", "p_bh", "n", "n_eff", "synthetic"]
-#: The report's folder of tables under outputs/<year>/: only the report build writes there.
+#: The report's folder of tables under outputs/<city>/<year>/: only the report build writes there.
 REPORT_TABLES = "tables"
-#: Where a research run writes its exports by default: outputs/<year>/forschung/ (no build reads or deletes it).
+#: Where a research run writes its exports by default: outputs/<city>/<year>/forschung/ (no build reads or deletes it).
 RESEARCH_FOLDER = "forschung"
 #: The methods a research export's name leaves out (the notebook's default).
 DEFAULT_METHODS = ("pearson", "spearman")
@@ -70,7 +70,7 @@ def report_build() -> bool:
 
 
 def research_folder(year: int) -> Path:
-    """Where a research run of `year` writes its exports by default: outputs/<year>/forschung/."""
+    """Where a research run of `year` writes its exports by default: outputs/<city>/<year>/forschung/."""
     return paths.year_outputs(year) / RESEARCH_FOLDER
 
 

@@ -17,9 +17,9 @@ As soon as one indicator is not the total, every label names its group ("Arbeits
     >>> res.pairs[["indicator_a", "group_a", "indicator_b", "group_b", "r", "n", "n_eff"]]  # doctest: +SKIP
 
 Exports: the report build's chapter kernel writes the report's table of pairs into the report's
-tables (outputs/<year>/tables/korrelationen_<level>_<year>.csv, published with the report); every
+tables (outputs/<city>/<year>/tables/korrelationen_<level>_<year>.csv, published with the report); every
 other run (papermill by hand, JupyterLab, the notebooks in notebooks/explore/) is a research run
-and writes into outputs/<year>/forschung/ or a folder of its own, never into tables/, under a name
+and writes into outputs/<city>/<year>/forschung/ or a folder of its own, never into tables/, under a name
 that states the selection, so that one selection never overwrites another's export:
 
     >>> res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012, weighted=True,
@@ -129,7 +129,7 @@ def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, 
         Without values of every indicator in that year the latest common earlier year is
         shown, labelled as such.
     level : str, optional
-        A level of config/city.yml below the city (Münster: "stadtteil", "teilbereich",
+        A level of config/<city>/city.yml below the city (Münster: "stadtteil", "teilbereich",
         "stadtbezirk"); default the base level.
     methods : sequence of {"pearson", "spearman"}
     weighted : bool
@@ -137,12 +137,12 @@ def correlation_section(indicators: Iterable[str | tidy.Spec] | str, year: int, 
     export : bool
         Write the table of pairs as CSV (EXPORT_COLUMNS, atomically). In the report build (a
         recording chapter kernel, helpers.core.context) the report's table
-        outputs/<year>/tables/korrelationen_<level>_<year>.csv; in any other run a research export
-        outputs/<year>/forschung/<research_file_name>, never into tables/. The result says where
+        outputs/<city>/<year>/tables/korrelationen_<level>_<year>.csv; in any other run a research export
+        outputs/<city>/<year>/forschung/<research_file_name>, never into tables/. The result says where
         (`export_path`, and a sentence).
     export_dir : path, optional
         Research runs only (implies `export`): the folder for the research export instead of
-        outputs/<year>/forschung/; refused in the report build and for a report's tables/ folder.
+        outputs/<city>/<year>/forschung/; refused in the report build and for a report's tables/ folder.
     scatter_pairs : list of [x, y], optional
         Scatter plots to draw; by default the first indicator against the next three (the
         strongest pairs are often trivial, e.g. all unemployed vs. those in SGB II).

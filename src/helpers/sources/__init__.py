@@ -5,7 +5,7 @@ that may name that city, and each names only its own (a test scans the string co
 
 - `muenster`: Münster's small-area statistics (SMS), open data and published rates, its area
   hierarchy and boundaries -> data/
-- `berlin`: Berlin's residents per LOR area and the 2021 LOR reorganisation -> cities/berlin/data/
+- `berlin`: Berlin's residents per LOR area and the 2021 LOR reorganisation -> data/berlin/
 - `demo`: the seeded generator of the synthetic demo data and the synthetic scale city
 
 Shared by all, at this level: `derive` (the `make data` entry point, one parser per city),

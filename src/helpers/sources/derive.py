@@ -3,10 +3,10 @@
     python -m helpers.sources.derive --src ../shared/data/muenster
     IM_CITY=berlin python -m helpers.sources.derive --src ../shared/data/berlin   # make data CITY=berlin
 
-Another city (IM_CITY, `make data CITY=...`) is derived by its own parser into cities/<name>/data
-(`OTHER_CITIES`). For Münster:
+Every city's source material has its own parser (`PARSERS`, by the city's name: the default city or
+IM_CITY, `make data CITY=...`), which writes data/<city>/. For Münster:
 
-Writes data/areas.csv (Stadtteile and Stadtzellen) and data/geo/*.geojson (through
+Writes data/muenster/areas.csv (Stadtteile and Stadtzellen) and data/muenster/geo/*.geojson (through
 helpers.sources.muenster.hierarchy and .boundaries), (through helpers.sources.muenster.sms) the SMS
 observations, their revisions and the consistency checks, (through helpers.sources.muenster.opendata) the city's
 open-data series beyond the SMS years with their comparison, (through helpers.sources.muenster.rates) the rates
@@ -15,18 +15,14 @@ published without counts, and last (through helpers.sources.demo.synthetic) the 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from helpers.core import arguments, context, paths
+from helpers.core import arguments, paths
 from helpers.core.fileio import write_atomic
 from helpers.sources.berlin import population
 from helpers.sources.muenster import boundaries
 from helpers.sources.muenster.hierarchy import area_table
-
-#: Parsers of the other cities' source material (cities/<name>/), by the name given as CITY.
-OTHER_CITIES = {"berlin": population.main}
 
 
 def build_areas(src: Path, data_dir: Path) -> None:
@@ -41,41 +37,54 @@ def build_areas(src: Path, data_dir: Path) -> None:
           f"{', '.join(str(p) for p in written)}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = arguments.ArgumentParser(description="Alle mitgelieferten echten Daten neu aus dem Quellmaterial ableiten.")
-    parser.add_argument("--src", type=Path, required=True, metavar="QUELLE",
-                        help="Ordner mit dem Quellmaterial der Stadt (z. B. ../shared/data/muenster)")
-    parser.add_argument("--out", type=Path, default=paths.DATA, metavar="ZIEL", help="Datenordner, der geschrieben wird (Standard: data/)")
-    args = parser.parse_args(argv)
-    city = os.environ.get(context.CITY_ENV, "").strip()
-    if city:
-        if city not in OTHER_CITIES:
-            print(f"Fehler: Für die Stadt {city!r} gibt es keinen Quellparser; vorhanden: {', '.join(OTHER_CITIES)}.",
-                  file=sys.stderr)
-            return 2
-        return OTHER_CITIES[city](["--src", str(args.src), "--out", str(args.out)])
-    if not (args.src / "sms-text").is_dir():
-        print(f"Fehler: {args.src} enthält kein Verzeichnis 'sms-text' – bitte --src prüfen.", file=sys.stderr)
+def muenster(src: Path, out: Path) -> int:
+    """Münster: areas and boundaries, SMS, open data, published rates, then the demo data."""
+    if not (src / "sms-text").is_dir():
+        print(f"Fehler: {src} enthält kein Verzeichnis 'sms-text' – bitte --src prüfen.", file=sys.stderr)
         return 2
-    build_areas(args.src, args.out)
+    build_areas(src, out)
     from helpers.sources.muenster import sms
 
-    status = sms.main(["--src", str(args.src), "--out", str(args.out)])
+    status = sms.main(["--src", str(src), "--out", str(out)])
     if status != 0:
         return status
     from helpers.sources.muenster import opendata  # compared with the SMS figures just written
 
-    status = opendata.main(["--src", str(args.src), "--out", str(args.out)])
+    status = opendata.main(["--src", str(src), "--out", str(out)])
     if status != 0:
         return status
     from helpers.sources.muenster import rates
 
-    status = rates.main(["--src", str(args.src), "--out", str(args.out)])
+    status = rates.main(["--src", str(src), "--out", str(out)])
     if status != 0:
         return status
     from helpers.sources.demo import synthetic  # depends on the real data just written
 
-    return synthetic.main(["--out", str(args.out)])
+    return synthetic.main(["--out", str(out)])
+
+
+def berlin(src: Path, out: Path) -> int:
+    """Berlin: LOR areas, boundaries and residents (helpers.sources.berlin.population)."""
+    return population.main(["--src", str(src), "--out", str(out)])
+
+
+#: The parser of each city's source material, by the city's name (config/<name>/).
+PARSERS = {"muenster": muenster, "berlin": berlin}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments.ArgumentParser(description="Alle mitgelieferten echten Daten neu aus dem Quellmaterial ableiten.")
+    parser.add_argument("--src", type=Path, required=True, metavar="QUELLE",
+                        help="Ordner mit dem Quellmaterial der Stadt (z. B. ../shared/data/muenster)")
+    parser.add_argument("--out", type=Path, default=paths.DATA, metavar="ZIEL",
+                        help=f"Datenordner, der geschrieben wird (Standard: data/{paths.CITY}/)")
+    args = parser.parse_args(argv)
+    derive = PARSERS.get(paths.CITY)
+    if derive is None:
+        print(f"Fehler: Für die Stadt {paths.CITY!r} gibt es keinen Quellparser; vorhanden: {', '.join(PARSERS)}.",
+              file=sys.stderr)
+        return 2
+    return derive(args.src, args.out)
 
 
 if __name__ == "__main__":

@@ -216,7 +216,7 @@ def check_request(group: str, reference: str, level: str) -> None:
     """Refuse (in German) a level that does not divide the city, unknown or equal origin groups."""
     if not level or level in (CITY, UNASSIGNED):
         raise SegregationError(
-            f"Segregationsmaße brauchen eine Gebietsgliederung der Stadt (eine Ebene aus config/city.yml), nicht {level!r}."
+            f"Segregationsmaße brauchen eine Gebietsgliederung der Stadt (eine Ebene aus config/<stadt>/city.yml), nicht {level!r}."
         )
     for name in (group, reference):
         if name not in ORIGINS or name == "total":

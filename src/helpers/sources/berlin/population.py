@@ -17,8 +17,8 @@ with migration background = Germans with it + foreigners, Germans = with + witho
 level adds up to the city, every area to its parent. The derived `_percentage` columns are
 ignored.
 
-`write_city` derives Berlin's data root (cities/berlin/data: areas, boundaries, observations) from
-these files; the hierarchy it fills is declared in cities/berlin/config/city.yml:
+`write_city` derives Berlin's data root (data/berlin: areas, boundaries, observations) from
+these files; the hierarchy it fills is declared in config/berlin/city.yml:
 
 - Bezirksregion -> Prognoseraum -> Bezirk -> Stadt in the LOR 2006 codes: the levels with
   boundaries for all three, so maps, segregation and Moran's I work on the 138 Bezirksregionen,
@@ -27,7 +27,7 @@ these files; the hierarchy it fills is declared in cities/berlin/config/city.yml
   series never mixes old and new codes: the Bezirksregion series ends in 2020 (a visible break),
   the Bezirke and the city, which did not change, go on to 2024.
 
-    python -m helpers.sources.berlin.population --src ../shared/data/berlin --out cities/berlin/data
+    python -m helpers.sources.berlin.population --src ../shared/data/berlin --out data/berlin
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ CITY_NAME = "Berlin"
 CRS = "EPSG:25833"
 #: Level of a stored row by (source level, vintage): the LOR 2021 areas are levels of their own.
 NEW_LEVELS = {"bezirksregion": "bezirksregion_2021", "prognoseraum": "prognoseraum_2021"}
-#: Boundary file of the source -> (level, file stem in data/geo).
+#: Boundary file of the source -> (level, file stem in data/<city>/geo).
 GEO_FILES = {
     "berlin-lor-districts.geojson": ("bezirk", "bezirke"),
     "berlin-lor-forecast-areas-until-2020.geojson": ("prognoseraum", "prognoseraeume"),
@@ -242,7 +242,7 @@ def check_codes(table: pd.DataFrame, obs: pd.DataFrame) -> None:
 
 
 def write_city(src: Path, data_dir: Path) -> list[Path]:
-    """Berlin's areas.csv, data/geo/*.geojson and observations/berlin.csv, all checked before any is written."""
+    """Berlin's areas.csv, data/<city>/geo/*.geojson and observations/berlin.csv, all checked before any is written."""
     residents = read_residents(src)
     obs = observations(residents)
     geo = read_boundaries(src)
@@ -264,7 +264,7 @@ def write_city(src: Path, data_dir: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description="Berlins Datenwurzel aus dem Quellmaterial ableiten")
     parser.add_argument("--src", type=Path, required=True, help="Ordner mit population_t1/ und geo/")
-    parser.add_argument("--out", type=Path, required=True, help="data-Ordner der Stadt, z. B. cities/berlin/data")
+    parser.add_argument("--out", type=Path, required=True, help="data-Ordner der Stadt, z. B. data/berlin")
     args = parser.parse_args(argv)
     try:
         written = write_city(args.src, args.out)

@@ -18,11 +18,11 @@ Areas
       Münster's extent), cut into Voronoi cells. Neighbouring cells share their edges vertex
       for vertex, so Queen contiguity finds every neighbour. Teilbereiche are 3 x 3 blocks of the
       grid, Stadtbezirke blocks of those, so the levels nest exactly.
-    * ``cells="muenster"``: the 174 real Stadtzellen of ``data/geo/stadtzellen.geojson`` (made by
+    * ``cells="muenster"``: the 174 real Stadtzellen of ``data/<city>/geo/stadtzellen.geojson`` (made by
       ``make data``) as small areas, in the real Teilbereiche and Stadtbezirke of their Stadtteil.
 
 Counts
-    1. The measures that are real in Münster (all terms of ``data/observations/sms.csv``:
+    1. The measures that are real in Münster (all terms of ``data/<city>/observations/sms.csv``:
        population by sex and origin, unemployed by kind, households) are drawn per area from
        atoms – sex x (foreign, expellee, resettler, naturalised_other, german_mig_inherited,
        no_migration) – so every stored group is a sum of atoms and parts add up exactly
@@ -39,10 +39,9 @@ The same arguments give byte-identical files.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -55,6 +54,8 @@ from helpers.core.fileio import write_atomic
 from helpers.sources.geojson import write_geojson
 
 SEED = 20261122
+#: The scale city's folder name under config/, data/, notebooks/ and outputs/ of its root.
+NAME = "skalenstadt"
 CITY_CODE = "09999000"
 CITY_NAME = "Stadt Beispielstadt (synthetisch)"  # data.city().short: "Beispielstadt (synthetisch)"
 CRS = "EPSG:25832"
@@ -71,7 +72,7 @@ ORIGIN_SUMS = {
     **{a: (a,) for a in ORIGIN_ATOMS},
 }
 GEO_LAYERS = {"stadtteil": "stadtteile", "teilbereich": "teilbereiche", "stadtbezirk": "stadtbezirke"}
-#: config/city.yml of the scale city: its hierarchy only (all texts stay generic).
+#: config/<city>/city.yml of the scale city: its hierarchy only (all texts stay generic).
 CITY_YAML = """\
 # Synthetische Skalierungsstadt (helpers.sources.demo.scale_city): nur die Gebietsgliederung; alle Texte
 # und Quellen sind allgemein, keine nennt eine wirkliche Stadt.
@@ -296,28 +297,16 @@ def real_terms(repo_data: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _areas_of(areas_csv: Path) -> Iterator[None]:
-    """The area table the demo generator reads is this city's, restored afterwards."""
-    saved = paths.AREAS_CSV
-    paths.AREAS_CSV = Path(areas_csv)
-    try:
-        yield
-    finally:
-        paths.AREAS_CSV = saved
-
-
-def _synthetic_measures(areas_csv: Path, years: range, seed: int, real: pd.DataFrame) -> pd.DataFrame:
-    """The measures that are synthetic in Münster, made by the demo generator for this city."""
+def _synthetic_measures(table: pd.DataFrame, years: range, seed: int, real: pd.DataFrame) -> pd.DataFrame:
+    """The measures that are synthetic in Münster, made by the demo generator for this city's areas."""
     from helpers.sources.demo import synthetic
 
     params = dataclasses.replace(synthetic.PARAMETERS, years=tuple(years), seed=seed)
-    with _areas_of(areas_csv):
-        try:
-            return synthetic.generate(catalogue.load(paths.ROOT / "data" / "catalogue.yml"), real,
-                                      params=params, source=source(seed))
-        except synthetic.SyntheticDataError as err:  # e.g. survey years outside `years`
-            raise ScaleCityError(f"{err} (die Jahre müssen alle Erhebungsjahre des Katalogs enthalten)") from None
+    try:
+        return synthetic.generate(catalogue.load(paths.CATALOGUE_YAML), real, params=params, source=source(seed),
+                                  area_table=table)
+    except synthetic.SyntheticDataError as err:  # e.g. survey years outside `years`
+        raise ScaleCityError(f"{err} (die Jahre müssen alle Erhebungsjahre des Katalogs enthalten)") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,15 +316,16 @@ def _synthetic_measures(areas_csv: Path, years: range, seed: int, real: pd.DataF
 
 def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed: int = SEED,
                cells: str | None = None) -> Path:
-    """Write a complete data root (data/, notebooks/) for a synthetic city of n_areas small areas.
+    """Write a complete root for a synthetic city of n_areas small areas, in the shape every city has:
+    config/monitoring.yml (the shared settings, naming this city the default), config/<NAME>/ (its levels;
+    Münster's chapters), data/<NAME>/, notebooks/<NAME>/ (Münster's chapters).
 
     `cells="muenster"` uses the 174 real Stadtzellen (n_areas must then be 174).
     Returns `root`; build with IM_CONTEXT='{"root": "<root>"}' python -m helpers.runner.
     """
-    repo = paths.ROOT
     root = Path(root)
     if cells == "muenster":
-        small = muenster_cells(repo / "data")
+        small = muenster_cells(paths.DATA)
         if n_areas != len(small):
             raise ScaleCityError(f"cells='muenster' hat {len(small)} Gebiete, nicht {n_areas}.")
         mean_population = MEAN_POPULATION["muenster"]
@@ -344,7 +334,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
         mean_population = MEAN_POPULATION["grid"]
     else:
         raise ScaleCityError(f"cells={cells!r}: möglich sind None (Raster) oder 'muenster'.")
-    data_dir = root / "data"
+    data_dir = root / "data" / NAME
     (data_dir / "geo").mkdir(parents=True, exist_ok=True)
     (data_dir / "observations").mkdir(parents=True, exist_ok=True)
     table = area_table(small)
@@ -352,20 +342,22 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     for level, gdf in layers(small, table).items():
         write_geojson(gpd.GeoDataFrame(gdf, crs=CRS), data_dir / "geo" / f"{GEO_LAYERS[level]}.geojson",
                        GEO_LAYERS[level])
-    shutil.copyfile(repo / "data" / "catalogue.yml", data_dir / "catalogue.yml")
-    (root / "config").mkdir(exist_ok=True)
-    shutil.copyfile(repo / "config" / "monitoring.yml", root / "config" / "monitoring.yml")
-    write_atomic(root / "config" / "city.yml", lambda p: p.write_text(CITY_YAML, encoding="utf-8"))
-    real = real_type_observations(small, years, seed, mean_population, real_terms(repo / "data"))
-    made = _synthetic_measures(data_dir / "areas.csv", years, seed, real)
+    shutil.copyfile(paths.CATALOGUE_YAML, data_dir / "catalogue.yml")
+    (root / "config" / NAME).mkdir(parents=True, exist_ok=True)
+    shared = re.sub(r"(?m)^city:.*$", f"city: {NAME}", paths.SHARED_CONFIG_YAML.read_text(encoding="utf-8"))
+    write_atomic(root / "config" / "monitoring.yml", lambda p: p.write_text(shared, encoding="utf-8"))
+    shutil.copyfile(paths.CONFIG_YAML, root / "config" / NAME / "monitoring.yml")
+    write_atomic(root / "config" / NAME / "city.yml", lambda p: p.write_text(CITY_YAML, encoding="utf-8"))
+    real = real_type_observations(small, years, seed, mean_population, real_terms(paths.DATA))
+    made = _synthetic_measures(table, years, seed, real)
     obs = pd.concat([real, made], ignore_index=True)
     obs["synthetic"], obs["source"] = True, source(seed)
     obs = obs.sort_values(["measure", "year", "area_level", "area_code", "sex", "origin", "age"], kind="stable")
     obs = model.OBSERVATIONS.validate(obs.reset_index(drop=True))
     write_atomic(data_dir / "observations" / "synthetic.csv", lambda p: obs.to_csv(p, index=False))
-    notebooks = root / "notebooks"
+    notebooks = root / "notebooks" / NAME
     shutil.rmtree(notebooks, ignore_errors=True)
-    shutil.copytree(repo / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(paths.NOTEBOOKS, notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "explore"))
     return root
 
 
@@ -373,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True, help="Zielordner (wird angelegt)")
     parser.add_argument("--areas", type=int, default=1000, help="Zahl der kleinen Gebiete (Standard 1000)")
-    parser.add_argument("--cells", choices=["muenster"], default=None, help="die 174 Stadtzellen aus data/geo/ verwenden")
+    parser.add_argument("--cells", choices=["muenster"], default=None, help="die 174 Stadtzellen aus data/muenster/geo/ verwenden")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--first-year", type=int, default=2005)
     parser.add_argument("--last-year", type=int, default=2014)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas
 from helpers.sources.demo.parameters import Parameters
 from helpers.sources.demo.terms import STADTTEIL, SyntheticDataError
 
@@ -50,9 +49,8 @@ def _nearest(wide: pd.DataFrame, years: tuple[int, ...]) -> np.ndarray:
     return wide.loc[picks].to_numpy()
 
 
-def real_structure(obs: pd.DataFrame, params: Parameters) -> Structure:
-    """The real structure the synthetic data are tied to (population, shares, z-scores)."""
-    table = areas.areas()
+def real_structure(obs: pd.DataFrame, params: Parameters, table: pd.DataFrame) -> Structure:
+    """The real structure the synthetic data are tied to (population, shares, z-scores), on the areas of `table`."""
     st = table[table["level"] == STADTTEIL]
     codes = st["code"].tolist()
     inner = st["parent_code"].isin(params.inner_teilbereiche).to_numpy()

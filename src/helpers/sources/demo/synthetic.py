@@ -8,9 +8,9 @@ row carries ``synthetic=True`` and the source "Demodaten – synthetisch (...)";
 them visibly.
 
 What is generated
-    For every indicator of ``data/catalogue.yml`` with ``synthetic: true``: the counts of its
+    For every indicator of ``data/<city>/catalogue.yml`` with ``synthetic: true``: the counts of its
     numerator AND denominator (like a real delivery), for 2010–2019 (or only the indicator's
-    ``survey_years``, e.g. election years), per Stadtteil (45 codes of ``data/areas.csv``) when
+    ``survey_years``, e.g. election years), per Stadtteil (45 codes of ``data/<city>/areas.csv``) when
     the indicator's level is ``stadtteil``, otherwise only for the city (05515000). Small-area
     measures get no Stadtbezirk or city rows: ``helpers.indicators.compute`` sums the Stadtteile.
     Groups are stored like the real data: ``total`` + ``migration`` (no_migration is computed),
@@ -37,7 +37,7 @@ How it is tied to the real data
 
 Rules
     Real series are never extended or filled: a generated measure whose name occurs in
-    ``data/observations/sms.csv`` is an error, and so is a synthetic indicator that uses a real
+    ``data/<city>/observations/sms.csv`` is an error, and so is a synthetic indicator that uses a real
     measure (or a real indicator a synthetic one). The ``seed`` of ``parameters.yml`` and
     ``numpy.random.default_rng`` (one stream per measure and age group) make the output
     byte-identical for the same seed, catalogue and real data.
@@ -76,7 +76,7 @@ SEED = PARAMETERS.seed
 YEARS = PARAMETERS.years
 #: The label every generated row carries. It names the module's path before the source families
 #: became subpackages (now helpers.sources.demo.synthetic); kept, since it is published in
-#: data/observations/synthetic.csv and in the editions built from it.
+#: data/<city>/observations/synthetic.csv and in the editions built from it.
 SOURCE = f"Demodaten – synthetisch (helpers.sources.synthetic, Seed {SEED})"
 SORT_KEYS = ["measure", "year", "area_level", "area_code", "sex", "origin", "age"]
 #: How each synthetic measure is made (Residents, Derived, Drawn, Amount or City).
@@ -87,12 +87,14 @@ AGE_PROFILE = PARAMETERS.age_profile
 
 
 def generate(cat: Catalogue | None = None, obs: pd.DataFrame | None = None,
-             params: Parameters | None = None, source: str | None = None) -> pd.DataFrame:
+             params: Parameters | None = None, source: str | None = None,
+             area_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """All synthetic observations for the synthetic indicators of the catalogue (schema-valid).
 
-    `params` and `source` default to parameters.yml and `SOURCE`; the scale city passes its own
-    years, seed and label here instead of changing this module's constants.
+    `params`, `source` and `area_table` default to parameters.yml, `SOURCE` and the city's areas; the scale
+    city passes its own years, seed, label and areas here instead of changing module state.
     """
+    area_table = areas.areas() if area_table is None else area_table
     cat = catalogue.load() if cat is None else cat
     obs = observations.observations() if obs is None else obs
     params = PARAMETERS if params is None else params
@@ -100,14 +102,14 @@ def generate(cat: Catalogue | None = None, obs: pd.DataFrame | None = None,
     real = obs[~obs["synthetic"]]
     check_catalogue(cat, set(real["measure"].unique()), params.measures)
     the_plan = plan(cat, params)
-    gen = Generator(real_structure(real, params), the_plan, params)
+    gen = Generator(real_structure(real, params, area_table), the_plan, params)
     frames = []
     for measure in sorted(the_plan.level):
         level = the_plan.level[measure]
         if level == STADTTEIL and gen.resolution(measure) != STADTTEIL:
             raise SyntheticDataError(f"{measure}: auf Stadtteilebene verlangt, aber nur gesamtstädtisch spezifiziert.")
         year_mask = np.isin(params.years, sorted(the_plan.years[measure]))
-        codes = gen.s.codes if level == STADTTEIL else [schema_city_code()]
+        codes = gen.s.codes if level == STADTTEIL else [schema_city_code(area_table)]
         for age, need in sorted(the_plan.needs[measure].items()):
             for sex, origin in sorted(need.stored):
                 values = gen.value(measure, age, sex, origin)
@@ -131,9 +133,8 @@ def generate(cat: Catalogue | None = None, obs: pd.DataFrame | None = None,
     return model.OBSERVATIONS.validate(out)
 
 
-def schema_city_code() -> str:
+def schema_city_code(table: pd.DataFrame) -> str:
     """The code of the city's one area of level 'stadt', where city-wide measures are written."""
-    table = areas.areas()
     return table.loc[table["level"] == STADT, "code"].iloc[0]
 
 

@@ -1,6 +1,6 @@
 """Münster's statistical areas: the hierarchy Stadtteil -> Teilbereich -> Stadtbezirk -> Stadt.
 
-Their official names, the spellings met in the sources, and `area_table` (data/areas.csv).
+Their official names, the spellings met in the sources, and `area_table` (data/<city>/areas.csv).
 
 Codes are the keys (names differ between sources). The Stadtteil number is the official
 two-digit "Statistischer Bezirk"; its first digit names the Teilbereich (1-4 are the four

@@ -83,7 +83,7 @@ def _read_long(path: Path, sep: str, stadtteile: set[str]) -> pd.DataFrame:
     if unknown.any():
         bad = raw[unknown].iloc[0]
         raise OpenDataError(f"{path}, Zeile {bad['line']}, Spalte RAUM: Stadtteil {bad['RAUM']!r} "
-                            "steht nicht in data/areas.csv.")
+                            "steht nicht in data/muenster/areas.csv.")
     out = pd.DataFrame({"year": raw["ZEIT"].str[-4:].astype(int), "area_code": area[0],
                         "feature": raw["MERKMAL"], "value": raw["WERT"].astype(int), "line": raw["line"]})
     twice = out.duplicated(["year", "area_code", "feature"], keep=False)

@@ -6,7 +6,7 @@ Source: `opendata/kreis_einbuergerungsquote_05515_2011-2024_extract.csv` (`ags,y
 an extract of table 12511-04-01-4 of the Regionaldatenbank Deutschland (Statistische Ämter des
 Bundes und der Länder): naturalisations in % of the foreign population with at least ten years
 of residence ("Einbürgerungspotenzial"), for the Kreis 05515 = the city of Münster. Written to
-`data/published_rates.csv` (helpers.core.rates) as published, with one decimal.
+`data/<city>/published_rates.csv` (helpers.core.rates) as published, with one decimal.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class RateSourceError(ValueError):
 
 
 def _city_code(ags: str) -> str:
-    """A Kreis key of a kreisfreie Stadt (5 digits) as the 8-digit city code of data/areas.csv."""
+    """A Kreis key of a kreisfreie Stadt (5 digits) as the 8-digit city code of data/<city>/areas.csv."""
     return ags + "000" if len(ags) == 5 else ags
 
 

@@ -2,7 +2,7 @@
 
 Run: ``python -m helpers.sources.muenster.sms --src /work/shared/data/muenster --out data``.
 
-This module reads one publication after another and writes data/observations/sms.csv with its
+This module reads one publication after another and writes data/<city>/observations/sms.csv with its
 revisions and checks; the steps live beside it:
 
 * Each page of a publication holds one table. A `TableSpec` (`sms_tables`) recognises the table

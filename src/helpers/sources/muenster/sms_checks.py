@@ -1,6 +1,6 @@
 """The parser's plausibility checks: row sums, printed shares, area sums, male + female = total.
 
-Every deviation becomes one row of data/sms_checks.csv (columns `CHECK_COLUMNS`, German check
+Every deviation becomes one row of data/<city>/sms_checks.csv (columns `CHECK_COLUMNS`, German check
 names and notes, as the staff read them); none stops the parse, since the printed tables
 themselves disagree in places (secret cells, rounding, corrections between editions).
 """
