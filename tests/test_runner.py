@@ -549,7 +549,8 @@ def test_a_failing_cell_is_not_retried(tmp_path, monkeypatch):
     monkeypatch.setattr(kernels, "kernel_for", lambda run, cwd, modules: _FakeKernel())
     monkeypatch.setattr(pm, "execute_notebook", failing)
     nb = _notebook(tmp_path / "nb" / "96_x.ipynb")
-    result = run_chapter.execute(nb, tmp_path / "2014" / "notebooks" / "96_x.ipynb", context.RunContext(root=tmp_path, city="muenster", year=2014))
+    run = context.RunContext(root=tmp_path, city="muenster", year=2014)
+    result = run_chapter.execute(nb, tmp_path / "2014" / "notebooks" / "96_x.ipynb", run)
     assert result.error == "RuntimeError: some other problem"
     assert len(calls) == 1
     assert result.log == str(tmp_path / "2014" / "logs" / "96_x.log")
