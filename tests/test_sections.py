@@ -189,10 +189,11 @@ def test_displaying_shows_what_the_report_always_showed():
     assert texts[1].startswith('<div class="definition-box" id="def-mv_anteil">')
     assert texts[2].startswith("2014 lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“")
     # Alternative texts with the key values (hand-checked against the stored data: city 2006 and 2014,
-    # Männer/Frauen from 2010, Stadtteile Coerde highest, Kreuz lowest).
+    # Männer/Frauen from 2010, Stadtteile Coerde highest, Kreuz lowest); the 2011 break the chart marks.
     assert texts[3].startswith('<img class="figure" alt="Liniendiagramm: Anteil der Bevölkerung mit '
                                "Migrationsvorgeschichte, Stadt Münster 2006–2014. Insgesamt: 2006 20,8\xa0%, 2014 "
-                               "21,7\xa0%; Männer: 2010 21,3\xa0%, 2014 22,2\xa0%; Frauen: 2010 20,6\xa0%, 2014 21,3\xa0%.\" "
+                               "21,7\xa0%; Männer: 2010 21,3\xa0%, 2014 22,2\xa0%; Frauen: 2010 20,6\xa0%, 2014 21,3\xa0%. "
+                               "Bruch in der Reihe: 2010/2011 (siehe Definition).\" "
                                'data-art="abbildung" data-tabelle="indikatoren" src="data:image/png;base64,')
     assert texts[4].startswith('<figure class="im-table-figure"><table class="dataframe im-table"><caption>Abstand '
                                "zwischen den Gruppen „Männer“ und „Frauen“, Stadt Münster</caption>"

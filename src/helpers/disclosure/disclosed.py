@@ -137,7 +137,8 @@ def table_frame(first_year: int, year: int) -> pd.DataFrame:
             if vals.empty:
                 continue
             frames.append(vals.assign(handlungsfeld=hf.id, handlungsfeld_name=hf.name,
-                                      indicator_name=ind.name, unit=ind.unit))
+                                      indicator_name=ind.name, unit=ind.unit,
+                                      series_break=vals["year"].isin(ind.break_years)))
     out = pd.concat(frames, ignore_index=True)
     out["area_name"] = out["area_name"].fillna("")
     out["group_label"] = out["group"].map(GROUP_LABELS).fillna(out["group"])
@@ -153,5 +154,5 @@ def table_frame(first_year: int, year: int) -> pd.DataFrame:
     out = out.sort_values(["handlungsfeld", "indicator"], key=lambda s: s.map(hf_rank if s.name == "handlungsfeld" else ind_rank),
                           kind="stable")
     cols = ["handlungsfeld", "handlungsfeld_name", "indicator", "indicator_name", "unit", "area_level",
-            "area_code", "area_name", "year", "group", "group_label", "value", "flag", "synthetic"]
+            "area_code", "area_name", "year", "group", "group_label", "value", "flag", "series_break", "synthetic"]
     return out[cols].reset_index(drop=True)
