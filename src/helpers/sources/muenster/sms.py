@@ -31,7 +31,13 @@ import pandas as pd
 
 from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
-from helpers.sources.muenster.sms_checks import CHECK_COLUMNS, check_row, check_sexes, check_vertical
+from helpers.sources.muenster.sms_checks import (
+    CHECK_COLUMNS,
+    check_merged_sexes,
+    check_row,
+    check_sexes,
+    check_vertical,
+)
 from helpers.sources.muenster.sms_editions import derive_sums, merge
 from helpers.sources.muenster.sms_rows import Row, resolve
 from helpers.sources.muenster.sms_tables import SPEC_BUILDERS, header_lines, table_title
@@ -135,6 +141,7 @@ def build(src: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         records += parsed.records
         checks += parsed.checks
     obs, revisions = merge(records)
+    obs = check_merged_sexes(obs, revisions, checks)
     obs = model.OBSERVATIONS.validate(derive_sums(obs, checks))
     check_df = pd.DataFrame(checks, columns=CHECK_COLUMNS)
     return obs, revisions, check_df

@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+import pandas as pd
+
 from helpers.sources.muenster.sms_rows import Row, children_of
 from helpers.sources.muenster.sms_tables import PCT_TOLERANCE, TableSpec
 
+#: The check names of male + female = total: within one file, and across the editions of the merged data.
+SEXES_CHECK = "männlich + weiblich = insgesamt"
+SEXES_ACROSS_CHECK = "männlich + weiblich = insgesamt (verschiedene Ausgaben)"
 CHECK_COLUMNS = [
     "file", "line", "table", "check", "year", "area_level", "area_code", "measure", "sex",
     "origin", "expected", "found", "difference", "note",
@@ -90,9 +95,56 @@ def check_sexes(file: str, records: list[dict], checks: list[dict]) -> None:
         if (len(known) == 2 and m + f != t) or sum(known) > t:
             r = by_sex["total"]
             checks.append(dict(
-                file=file, line=r["line"], table=r["source"], check="männlich + weiblich = insgesamt",
+                file=file, line=r["line"], table=r["source"], check=SEXES_CHECK,
                 year=r["year"], area_level=r["area_level"], area_code=r["area_code"], measure=r["measure"],
                 sex="total", origin=r["origin"], expected=t, found=sum(known), difference=sum(known) - t,
                 note=f"männlich {by_sex['male']['flag'] or m}, weiblich {by_sex['female']['flag'] or f} "
                      f"(Zeilen {by_sex['male']['line']}, {by_sex['female']['line']})",
             ))
+
+
+#: Added to the `source` of a part whose total a later edition corrected while no edition printed the parts anew.
+UNREVISED_NOTE = ("unrevidiert: die Gesamtzahl ist in einer späteren Ausgabe berichtigt, die Gliederung nach "
+                  "Geschlecht nicht (siehe sms_checks.csv)")
+
+
+def check_merged_sexes(obs: pd.DataFrame, revisions: pd.DataFrame, checks: list[dict]) -> pd.DataFrame:
+    """male + female = total across editions, on the merged observations; returns them with marked sources.
+
+    The newest edition wins per figure, so a total can come from a later edition than its split by sex
+    (SMS Bevölkerung: the population of 2006 by sex is printed only in the 2006 edition, its total was
+    corrected by the later time series). Each such cell becomes a check row; where the older edition's
+    total equals its own male + female, the parts are that edition's unrevised split, and their rows say
+    so in `source`. The values stay as printed: no edition gives a corrected split.
+    """
+    reported = {(c["year"], c["area_level"], c["area_code"], c["measure"], c["origin"])
+                for c in checks if c["check"] == SEXES_CHECK}
+    cell = ["year", "area_level", "area_code", "measure", "origin", "age"]
+    wide = obs[obs["sex"].isin(["total", "male", "female"])].set_index([*cell, "sex"])["value"].unstack("sex")
+    wide = wide.reindex(columns=["total", "male", "female"]).dropna().astype(int)
+    differ = wide[wide["male"] + wide["female"] != wide["total"]]
+    old_totals = revisions[revisions["sex"] == "total"].set_index(cell)
+    sources = obs.set_index([*cell, "sex"])["source"]
+    marked = []
+    for key, row in differ.iterrows():
+        year, level, code, measure, origin, age = key
+        if (year, level, code, measure, origin) in reported:
+            continue
+        parts = int(row["male"] + row["female"])
+        earlier = old_totals.loc[[key]] if key in old_totals.index else old_totals.iloc[0:0]
+        unrevised = bool((earlier["old_value"] == parts).any())
+        checks.append(dict(
+            file="(alle Ausgaben)", line=0, table=sources[(*key, "male")], check=SEXES_ACROSS_CHECK,
+            year=year, area_level=level, area_code=code, measure=measure, sex="total", origin=origin,
+            expected=int(row["total"]), found=parts, difference=parts - int(row["total"]),
+            note=(f"insgesamt aus {sources[(*key, 'total')]}; männlich + weiblich aus {sources[(*key, 'male')]}"
+                  + ("; dort ergaben sie die damalige, später berichtigte Gesamtzahl" if unrevised else "")),
+        ))
+        if unrevised:
+            marked += [(*key, "male"), (*key, "female")]
+    if marked:
+        index = obs.set_index([*cell, "sex"]).index
+        hit = index.isin(marked)
+        obs = obs.copy()
+        obs.loc[hit, "source"] = obs.loc[hit, "source"] + " – " + UNREVISED_NOTE
+    return obs
