@@ -227,6 +227,25 @@ def atoms(small: gpd.GeoDataFrame, years: range, seed: int, mean_population: flo
     return out
 
 
+def employed(a: dict[str, np.ndarray], seed: int) -> dict[tuple[str, str, str, str], np.ndarray]:
+    """Employees subject to social insurance (employed_svb) as the real Stadtteil data hold them: by nationality,
+    sex and under 25; a stream of their own, so the other measures' draws stay as they were."""
+    rng = np.random.default_rng([seed, zlib.crc32(b"employed")])
+    foreign = a["female|foreign"] + a["male|foreign"]
+    everyone = sum(a[f"{s}|{o}"] for s in ("female", "male") for o in ORIGIN_ATOMS)
+    rate = np.clip(1 / (1 + np.exp(-(-0.55 - 0.25 * a["_z"] + rng.normal(0, 0.1, everyone.shape)))), 0.1, 0.6)
+    by_origin = {"foreign": rng.binomial(foreign, rate * 0.85), "german": rng.binomial(everyone - foreign, rate)}
+    total = by_origin["foreign"] + by_origin["german"]
+    female = rng.binomial(total, 0.48)
+    return {
+        ("employed_svb", "total", "total", "total"): total,
+        ("employed_svb", "female", "total", "total"): female,
+        ("employed_svb", "male", "total", "total"): total - female,
+        **{("employed_svb", "total", o, "total"): v for o, v in by_origin.items()},
+        ("employed_svb", "total", "total", "0-24"): rng.binomial(total, 0.1),
+    }
+
+
 def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mean_population: float,
                            terms: pd.DataFrame) -> pd.DataFrame:
     """Every (measure, sex, origin, age) the committed sms.csv holds, per small area and year.
@@ -259,12 +278,15 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
         ("unemployed_sgb3", "total", "total"): alo - sgb2,
         ("households", "total", "migration"): np.round(pop("total", "migration") / 2.3).astype(np.int64),
     }
+    aged = employed(a, seed)
     frames = []
     codes = small["code"].tolist()
     for row in terms.itertuples(index=False):
-        if row.age != "total":
+        if (row.measure, row.sex, row.origin, row.age) in aged:
+            values = aged[(row.measure, row.sex, row.origin, row.age)]
+        elif row.age != "total":
             raise ScaleCityError(f"{row.measure}: Altersgruppe {row.age!r} ist im Skalierungsmodell nicht vorgesehen.")
-        if row.measure == "population":
+        elif row.measure == "population":
             if row.origin not in ORIGIN_SUMS:
                 raise ScaleCityError(f"population/{row.origin}: Herkunft im Skalierungsmodell nicht vorgesehen.")
             values = pop(row.sex, row.origin)

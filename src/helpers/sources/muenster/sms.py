@@ -16,8 +16,8 @@ revisions and checks; the steps live beside it:
 * The same figure appears in several editions (time series repeat earlier years). The newest
   edition wins; within an edition the cross-section table beats the time series. Every
   differing older value goes to the revisions table (`sms_editions`).
-* Checks (sums across areas and within rows, male + female = total) are reported, not fatal
-  (`sms_checks`).
+* Checks (sums across areas and within rows, Stadtteile + "nicht zuzuordnen" = Stadt,
+  male + female = total, German + foreign = total) are reported, not fatal (`sms_checks`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
 from helpers.sources.muenster.sms_checks import (
     CHECK_COLUMNS,
+    check_city,
     check_merged_sexes,
+    check_origins,
     check_row,
     check_sexes,
     check_vertical,
@@ -47,6 +49,7 @@ SERIES_NAMES = {
     "Migration": "SMS Migration",
     "Arbeitslose": "SMS Arbeitslose",
     "Bevoelkerung": "SMS Bevölkerung",
+    "Beschaeftigte": "SMS Beschäftigte",
 }
 
 
@@ -108,7 +111,9 @@ def parse_text(text: str, file: str, series: str, edition: int) -> Parsed:
                     flag = "r" if any(f == "r" for _, f in pv) else ("-" if value == 0 else "")
                 records.append(_record(obs, row, value, flag, source, file, edition, spec.rank))
         check_vertical(file, spec, rows, checks)
+        check_city(file, spec, rows, checks)
     check_sexes(file, records, checks)
+    check_origins(file, records, checks)
     return Parsed(records, checks)
 
 

@@ -1,4 +1,5 @@
-"""The parser's plausibility checks: row sums, printed shares, area sums, male + female = total.
+"""The parser's plausibility checks: row sums, printed shares, area sums, male + female = total,
+German + foreign = total.
 
 Every deviation becomes one row of data/sms_checks.csv (columns `CHECK_COLUMNS`, German check
 names and notes, as the staff read them); none stops the parse, since the printed tables
@@ -78,6 +79,55 @@ def check_vertical(file: str, spec: TableSpec, rows: list[Row], checks: list[dic
                     sex=col.obs[2], origin=col.obs[3], expected=t, found=found, difference=found - t,
                     note="Summe der Teilgebiete" + ("" if len(known) == len(xs) else " (Teile geheim/unbekannt)"),
                 ))
+
+
+def check_city(file: str, spec: TableSpec, rows: list[Row], checks: list[dict]) -> None:
+    """The city row against its Stadtteile and "nicht zuzuordnen" directly (the area-sum check goes
+    through the Stadtbezirke, where a printed Stadtbezirk can hide a mismatch of its Stadtteile)."""
+    city = [r for r in rows if r.level == "stadt"]
+    parts = [r for r in rows if r.level in ("stadtteil", "unzugeordnet")]
+    if len(city) != 1 or not any(r.level == "unzugeordnet" for r in parts):
+        return
+    for i, col in enumerate(spec.cols):
+        if col.kind != "n" or col.obs is None:
+            continue
+        t = city[0].values()[i][0]
+        xs = [r.values()[i][0] for r in parts]
+        known = [x for x in xs if x is not None]
+        if t is None:
+            continue
+        found = sum(known)
+        if (len(known) == len(xs) and found != t) or found > t:
+            checks.append(dict(
+                file=file, line=city[0].line.number, table=spec.title, check="Stadtteile + nicht zuzuordnen",
+                year=col.obs[0], area_level="stadt", area_code=city[0].code, measure=col.obs[1],
+                sex=col.obs[2], origin=col.obs[3], expected=t, found=found, difference=found - t,
+                note=f"Summe von {len(parts) - 1} Stadtteilen und nicht zuzuordnen"
+                     + ("" if len(known) == len(xs) else " (Teile geheim/unbekannt)"),
+            ))
+
+
+def check_origins(file: str, records: list[dict], checks: list[dict]) -> None:
+    """German + foreign = total for every count printed by nationality in this file (same table rank)."""
+    groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for r in records:
+        groups[(r["year"], r["area_level"], r["area_code"], r["measure"], r["sex"], r["age"], r["rank"])][r["origin"]] = r
+    for by_origin in groups.values():
+        if not {"total", "german", "foreign"} <= set(by_origin):
+            continue
+        t, g, f = (by_origin[o]["value"] for o in ("total", "german", "foreign"))
+        known = [x for x in (g, f) if x is not None]
+        if t is None:
+            continue
+        if (len(known) == 2 and g + f != t) or sum(known) > t:
+            r = by_origin["total"]
+            checks.append(dict(
+                file=file, line=r["line"], table=r["source"], check="deutsch + nichtdeutsch = insgesamt",
+                year=r["year"], area_level=r["area_level"], area_code=r["area_code"], measure=r["measure"],
+                sex=r["sex"], origin="total", expected=t, found=sum(known), difference=sum(known) - t,
+                note=f"deutsch {by_origin['german']['flag'] or g}, nichtdeutsch {by_origin['foreign']['flag'] or f} "
+                     f"(Zeilen {by_origin['german']['line']}, {by_origin['foreign']['line']})",
+            ))
 
 
 def check_sexes(file: str, records: list[dict], checks: list[dict]) -> None:
