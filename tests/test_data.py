@@ -17,7 +17,7 @@ def test_committed_observations_load_and_are_real():
     assert real["source"].str.match(r"SMS[ ,]|Stadt Münster, Open Data: ").all()
     assert obs.loc[obs["synthetic"], "source"].str.startswith("Demodaten – synthetisch").all()
     city = obs[(obs["measure"] == "population") & (obs["area_level"] == "stadt") & (obs["year"] == 2014)
-               & (obs["sex"] == "total")]
+               & (obs["sex"] == "total") & (obs["age"] == "total")]
     assert city.set_index("origin").loc["migration", "value"] == 65205
 
 

@@ -246,6 +246,28 @@ def employed(a: dict[str, np.ndarray], seed: int) -> dict[tuple[str, str, str, s
     }
 
 
+def _age_weight(age: str) -> float:
+    """A plausible weight of an age group (its width, fewer people at higher ages): '0-9', '90+'."""
+    low, _, high = age.rstrip("+").partition("-")
+    width = int(high) - int(low) + 1 if high else 10
+    return width * float(np.exp(-int(low) / 45))
+
+
+def age_atoms(a: dict[str, np.ndarray], ages: list[str], seed: int) -> dict[str, np.ndarray]:
+    """Every population atom ('sex|origin') split into the age groups `ages` (which tile all ages, as
+    the real tables "in 10 Altersgruppen" do): 'sex|origin|age' -> year x area. A stream of its own,
+    so the other counts stay as they were."""
+    if not ages:
+        return {}
+    rng = np.random.default_rng([seed, zlib.crc32(b"age")])
+    weights = np.array([_age_weight(age) for age in ages])
+    out = {}
+    for key in sorted(k for k in a if not k.startswith("_")):
+        split = rng.multinomial(a[key], weights / weights.sum())
+        out.update({f"{key}|{age}": split[..., i] for i, age in enumerate(ages)})
+    return out
+
+
 def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mean_population: float,
                            terms: pd.DataFrame) -> pd.DataFrame:
     """Every (measure, sex, origin, age) the committed sms.csv holds, per small area and year.
@@ -256,9 +278,15 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
     a = atoms(small, years, seed, mean_population)
     rng = np.random.default_rng([seed, zlib.crc32(b"unemployed")])
 
-    def pop(sex: str, origin: str) -> np.ndarray:
+    ages = sorted({str(age) for age in terms.loc[(terms["measure"] == "population") & (terms["age"] != "total"), "age"]},
+                  key=lambda age: int(age.rstrip("+").partition("-")[0]))
+    by_age = age_atoms(a, ages, seed)
+
+    def pop(sex: str, origin: str, age: str = "total") -> np.ndarray:
         sexes = ("male", "female") if sex == "total" else (sex,)
-        return sum(a[f"{s}|{o}"] for s in sexes for o in ORIGIN_SUMS[origin])
+        suffix = "" if age == "total" else f"|{age}"
+        atoms_ = a if age == "total" else by_age
+        return sum(atoms_[f"{s}|{o}{suffix}"] for s in sexes for o in ORIGIN_SUMS[origin])
 
     t = np.arange(len(years))[:, None]
     total = pop("total", "total")
@@ -284,12 +312,12 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
     for row in terms.itertuples(index=False):
         if (row.measure, row.sex, row.origin, row.age) in aged:
             values = aged[(row.measure, row.sex, row.origin, row.age)]
-        elif row.age != "total":
+        elif row.age != "total" and row.measure != "population":
             raise ScaleCityError(f"{row.measure}: Altersgruppe {row.age!r} ist im Skalierungsmodell nicht vorgesehen.")
         elif row.measure == "population":
             if row.origin not in ORIGIN_SUMS:
                 raise ScaleCityError(f"population/{row.origin}: Herkunft im Skalierungsmodell nicht vorgesehen.")
-            values = pop(row.sex, row.origin)
+            values = pop(row.sex, row.origin, row.age)
         elif (row.measure, row.sex, row.origin) in unemployed:
             values = unemployed[(row.measure, row.sex, row.origin)]
         else:

@@ -5,5 +5,6 @@ Reads the material under ../shared/data/muenster (`sms-text/`, `opendata/`, `geb
 (`hierarchy`, `boundaries`), observations/sms.csv with its revisions and checks (`sms`, which
 reads the text layout through `sms_text`, knows each table from `sms_tables`, chooses a row's
 columns in `sms_rows`, checks in `sms_checks` and combines the editions in `sms_editions`),
-observations/opendata.csv (`opendata`) and published_rates.csv (`rates`). `helpers.sources.derive` runs them in that order.
+observations/opendata.csv (`opendata`) and published_rates.csv (`rates`, with the city's reported
+figures read by `city_facts`). `helpers.sources.derive` runs them in that order.
 """

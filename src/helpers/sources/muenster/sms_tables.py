@@ -88,12 +88,32 @@ SERIES_TITLES = [
 ]
 
 
+#: The ten age groups of the tables "... in 10 Altersgruppen" (editions 2010-2014), as printed.
+AGE_BANDS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+")
+
+
+def _age_spec(first: str, page: list[Line], edition: int, origin: str) -> TableSpec:
+    """A cross-section "in 10 Altersgruppen": the total (a constraint only: the main tables store it)
+    and the ten age groups, which must add up to it. The head is read up to the unit line "Anzahl"
+    (its "90 u." would end `header_lines`, which looks for the first Stadtteil number)."""
+    lines = [line.text for line in page]
+    head = "\n".join(lines[:next((i for i, t in enumerate(lines) if t.strip() == "Anzahl"), len(lines))])
+    if not re.search(r"0\s*-\s*9\b.*10\s*-\s*19.*80\s*-\s*89", head) or "90 u." not in head:
+        raise SmsParseError(f"Tabelle {first!r}: Altersgruppen 0-9 … 90 u. mehr im Kopf nicht gefunden")
+    year = stichtag_year(head, edition)
+    cols = [Col("n", "total")] + [Col("n", band, (year, "population", "total", origin, band)) for band in AGE_BANDS]
+    note = "" if "Altersgruppen" in table_title(page) else "nach 10 Altersgruppen"
+    return TableSpec(first, cols, sums=[("total", list(AGE_BANDS))], rank=0, note=note)
+
+
 def _migration_spec(title: str, head: str, page: list[Line], edition: int) -> TableSpec | None:
-    """Migration edition: main cross-sections (by sex), time series per origin, households."""
+    """Migration edition: main cross-sections (by sex), by age, time series per origin, households."""
     t = title.replace("am31", "am 31")
+    first = next(line.text.strip() for line in page if line.text.strip())
+    if "10 Altersgruppen" in t and first.startswith("Wohnberechtigte Bevölkerung mit Migrationsvorgeschichte"):
+        return _age_spec(first, page, edition, "migration")
     if "Altersgruppen" in t or "Geburtsort" in t or "Bevölkerungspyramide" in t:
         return None
-    first = next(line.text.strip() for line in page if line.text.strip())
     if "darunter mit Migrationsvorgeschichte" in head and re.match(
         r"(Männliche |Weibliche )?Wohnberechtigte Bevölkerung( am 31\.12\.\d{4}| \d{4})?$", first
     ):
@@ -206,8 +226,11 @@ def _unemployed_spec(title: str, head: str, page: list[Line], edition: int) -> T
 
 
 def _population_spec(title: str, head: str, page: list[Line], edition: int) -> TableSpec | None:
-    """Bevölkerung: time series of the Wohnberechtigte Bevölkerung (last year possibly by sex)."""
+    """Bevölkerung: time series of the Wohnberechtigte Bevölkerung (last year possibly by sex), and its
+    cross-section in 10 age groups (both sexes; the denominator of the shares by age)."""
     first = next(line.text.strip() for line in page if line.text.strip())
+    if "10 Altersgruppen" in title and first.startswith("Wohnberechtigte Bevölkerung"):
+        return _age_spec(first, page, edition, "total")
     if "Wohnberechtigte" not in first or "Altersgruppen" in title or "Hauptwohnung" in first:
         return None
     if re.search(r"31\.12\.\d{4}", first):
