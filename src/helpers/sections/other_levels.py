@@ -46,6 +46,9 @@ def level_section(indicator_id: str, report_year: int, level: str, threshold: fl
     """
     ind = catalogue.load().indicator(indicator_id)
     h = levels.hierarchy()
+    if level not in h.with_boundaries:  # e.g. a city without this level (a copy of the chapters)
+        return Shown(ind.name).markdown(f"*Für „{ind.name}“ gibt es in dieser Gebietsgliederung keine Karte der "
+                                        f"Ebene „{level}“.*")
     shown_level, base = h.level(level), h.base
     result = Shown(f"{ind.name} nach {shown_level.dative}")
     mapped = level_map(indicator_id, report_year, level)
