@@ -333,6 +333,32 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
     return out[model.OBSERVATION_COLUMNS]
 
 
+#: The council election whose counts are real in Münster (per ward, Stadtbezirk and city; one election).
+ELECTION_YEAR = 2009
+
+
+def election_observations(small: gpd.GeoDataFrame, real: pd.DataFrame, years: range, seed: int) -> pd.DataFrame:
+    """Council-election counts per Stadtbezirk and for the city in ELECTION_YEAR, if it is among `years`:
+    about three quarters of the residents eligible, a turnout near 58 %. The scale city has no wards."""
+    pop = real[(real["measure"] == "population") & (real["sex"] == "total") & (real["origin"] == "total")
+               & (real["year"] == ELECTION_YEAR)]
+    if pop.empty:
+        return pd.DataFrame(columns=model.OBSERVATION_COLUMNS)
+    per_bezirk = pop["value"].groupby(pop["area_code"].map(small.set_index("code")["stadtbezirk"])).sum()
+    per_bezirk = per_bezirk.sort_index(key=lambda s: s.astype(int))
+    electorate = np.round(per_bezirk.to_numpy(dtype=float) * 0.74).astype(np.int64)
+    voters = np.random.default_rng([seed, zlib.crc32(b"council")]).binomial(electorate, 0.58)
+    codes = [*per_bezirk.index, CITY_CODE]
+    frames = [pd.DataFrame({"year": ELECTION_YEAR, "area_level": ["stadtbezirk"] * len(per_bezirk) + ["stadt"],
+                            "area_code": codes, "measure": measure, "sex": "total", "origin": "total", "age": "total",
+                            "value": [*counts, counts.sum()]})
+              for measure, counts in (("council_electorate", electorate), ("council_voters", voters))]
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = out["value"].astype("Int64")
+    out["flag"], out["synthetic"], out["source"] = "", False, source(seed)
+    return out[model.OBSERVATION_COLUMNS]
+
+
 def real_terms(repo_data: Path) -> pd.DataFrame:
     """The terms Münster has real Stadtteil data for (what chapters may read besides indicators)."""
     sms = pd.read_csv(Path(repo_data) / "observations" / "sms.csv", dtype=str, keep_default_na=False,
@@ -408,7 +434,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     write_atomic(root / "config" / "city.yml", lambda p: p.write_text(CITY_YAML, encoding="utf-8"))
     real = real_type_observations(small, years, seed, mean_population, real_terms(repo / "data"))
     made = _synthetic_measures(data_dir / "areas.csv", years, seed, real)
-    obs = pd.concat([real, made], ignore_index=True)
+    obs = pd.concat([real, made, election_observations(small, real, years, seed)], ignore_index=True)
     obs["synthetic"], obs["source"] = True, source(seed)
     obs = obs.sort_values(["measure", "year", "area_level", "area_code", "sex", "origin", "age"], kind="stable")
     obs = model.OBSERVATIONS.validate(obs.reset_index(drop=True))
