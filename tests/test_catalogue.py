@@ -87,6 +87,12 @@ def test_minimal_entry_parses():
     assert cat.indicator("x").numerator.origin == "foreign"
 
 
+def test_break_years_are_the_first_years_of_the_new_series():
+    text = MINIMAL.replace("first_year: 2010", 'first_year: 2010\n    breaks: ["2011: Register", "2010: Methode"]')
+    assert parse(text, Path("catalogue.yml")).indicator("x").break_years == (2010, 2011)
+    assert parse(MINIMAL, Path("catalogue.yml")).indicator("x").break_years == ()
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -95,6 +101,8 @@ def test_minimal_entry_parses():
         (("    source: s\n", ""), "Pflichtfeld(er) fehlen: source"),
         (("origin: foreign", "origin: alien"), "origin='alien' unbekannt"),
         (("level: stadtteil", "level: kiez"), "level='kiez'"),
+        (("first_year: 2010", "first_year: 2010\n    breaks: [ab 2011 Melderegister]"),
+         "beginnt mit dem ersten Jahr der neuen Reihe"),
     ],
 )
 def test_broken_entries_name_the_field(change, message):

@@ -147,7 +147,7 @@ def test_scale_city_table_export_title(scale):
     row = {"handlungsfeld": "kontext", "handlungsfeld_name": "Kontext", "indicator": "mv_anteil",
            "indicator_name": "Anteil", "unit": "%", "area_level": "stadt", "area_code": "09999000",
            "area_name": "Stadt Beispielstadt (synthetisch)", "year": YEAR, "group": "total",
-           "group_label": "Insgesamt", "value": 1.5, "flag": "", "synthetic": True}
+           "group_label": "Insgesamt", "value": 1.5, "flag": "", "series_break": False, "synthetic": True}
     wb = load_workbook(io.BytesIO(tables.workbook_bytes(pd.DataFrame([row]), YEAR)))
     assert wb.worksheets[0]["A1"].value == f"Integrationsmonitoring Beispielstadt (synthetisch) {YEAR} – Tabellen"
     assert wb.properties.creator == "Integrationsmonitoring Beispielstadt (synthetisch)"

@@ -229,18 +229,18 @@ def _typed(text_dir, indicator: str, body: str, year: int):
 
 
 def test_a_stale_typed_number_is_named_with_line_and_the_closest_published(text_dir):
-    # Turnout 2010: 5 402 of 44 671 voters = 12,1 % (demo data); 2014: 5 356 of 48 768 = 11,0 %
-    year_texts = _typed(text_dir, "integrationsrat_wahlbeteiligung",
-                        "2010 lag sie bei 12,1 % (5 402 von 44 671), 2014 bei 11,0 %.\n\nSpäter bei 12,4 % und 5 420 Stimmen.\n",
-                        2019)
-    known = textcheck.known_numbers([catalogue.load().indicator("integrationsrat_wahlbeteiligung")], 2019)
+    # Einbürgerungspotenzial (demo data) 2010: 305 of 9 353 = 3,3 %; 2011: 388 of 9 964 = 3,9 %
+    year_texts = _typed(text_dir, "einbuergerungspotenzial",
+                        "2010 lag es bei 3,3 % (305 von 9 353), 2011 bei 3,9 %.\n\nSpäter bei 4,4 % und 9 420 Personen.\n",
+                        2011)
+    known = textcheck.known_numbers([catalogue.load().indicator("einbuergerungspotenzial")], 2011)
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
     assert [(p.where.row, p.fatal) for p in problems] == [(6, False), (6, False)]  # line 1 matches; the file's line 6
-    assert "„12,4 %“ passt zu keiner veröffentlichten Zahl dieser Stelle (bis 2019); am nächsten: 12,1, 11,0." in problems[0].message
-    assert "„5 420“ passt zu keiner" in problems[1].message and "am nächsten: 5\u202f402, 5\u202f356, 44\u202f671." in problems[1].message
+    assert "„4,4 %“ passt zu keiner veröffentlichten Zahl dieser Stelle (bis 2011); am nächsten: 3,9, 3,3." in problems[0].message
+    assert "„9 420“ passt zu keiner" in problems[1].message and "am nächsten: 9\u202f353, 9\u202f964" in problems[1].message
     assert str(problems[0]).startswith(f"{year_texts[0].path}, Zeile 6: ")
     assert all(p.fatal for p in textcheck.check_text(year_texts[0], known, stop_on_stale=True))
-    assert [str(p) for p in textcheck.check(2019, False)] == [str(p) for p in problems]
+    assert [str(p) for p in textcheck.check(2011, False)] == [str(p) for p in problems]
 
 
 def test_a_typed_number_equal_to_a_suppressed_value_always_stops(text_dir):
@@ -265,16 +265,16 @@ def test_the_disclosure_checker_counts_a_revealing_text_as_a_breach(text_dir):
 
 
 def test_typed_numbers_are_checked_against_the_cells_the_report_shows(text_dir):
-    """With the chapters' records, only shown cells count: a report showing turnout 2014 only (11,0 %)
-    does not publish 2010's 12,1 %."""
-    year_texts = _typed(text_dir, "integrationsrat_wahlbeteiligung", "2010: 12,1 %, 2014: 11,0 %.\n", 2019)
+    """With the chapters' records, only shown cells count: a report showing turnout 2014 only (19,8 %)
+    does not publish 2010's 9,4 % (the published turnouts, a rate without counts)."""
+    year_texts = _typed(text_dir, "integrationsrat_wahlbeteiligung", "2010: 9,4 %, 2014: 19,8 %.\n", 2019)
     ind = catalogue.load().indicator("integrationsrat_wahlbeteiligung")
     shown = pd.DataFrame({"indicator": [ind.id, "mv_anteil"], "year": [2014, 2010], "area_level": ["stadt", "stadt"],
                           "area_code": ["05515000", "05515000"], "group": ["total", "total"]})
     known = textcheck.known_numbers([ind], 2019, shown)
-    assert [round(v, 1) for v in known.rates] == [11.0] and known.counts == (5356.0, 48768.0)
+    assert [round(v, 1) for v in known.rates] == [19.8] and known.counts == ()
     problems = textcheck.check_text(year_texts[0], known, stop_on_stale=False)
-    assert len(problems) == 1 and "„12,1 %“ passt zu keiner" in problems[0].message and "am nächsten: 11,0" in problems[0].message
+    assert len(problems) == 1 and "„9,4 %“ passt zu keiner" in problems[0].message and "am nächsten: 19,8" in problems[0].message
     assert textcheck.check(2019, False, shown=shown)[0].message == problems[0].message
 
 
@@ -297,7 +297,7 @@ def test_a_chapter_kernel_notes_the_texts_it_looked_for(text_dir, monkeypatch, t
 
 def test_typed_numbers_are_checked_against_the_chapter_that_shows_the_text(text_dir):
     """A number another chapter shows does not count; a text no chapter shows is named."""
-    year_texts = _typed(text_dir, "integrationsrat_wahlbeteiligung", "2010: 12,1 %.\n", 2019)
+    year_texts = _typed(text_dir, "integrationsrat_wahlbeteiligung", "2010: 9,4 %.\n", 2019)
     ind = "integrationsrat_wahlbeteiligung"
     shown = pd.DataFrame({"indicator": [ind, ind], "year": [2014, 2010], "area_level": ["stadt", "stadt"],
                           "area_code": ["05515000", "05515000"], "group": ["total", "total"],
@@ -305,7 +305,7 @@ def test_typed_numbers_are_checked_against_the_chapter_that_shows_the_text(text_
     here = {texts.data_relative(year_texts[0]): {"13_partizipation"}}
     assert texts.data_relative(year_texts[0]) == "texte/2019/indikatoren/integrationsrat_wahlbeteiligung.md"
     problems = textcheck.check(2019, False, shown=shown, shown_in=here)
-    assert len(problems) == 1 and "„12,1 %“ passt zu keiner" in problems[0].message  # 2010 is shown in 00 only
+    assert len(problems) == 1 and "„9,4 %“ passt zu keiner" in problems[0].message  # 2010 is shown in 00 only
     assert textcheck.check(2019, False, shown=shown, shown_in={**here, "x": {"00_uebersicht"}}) == problems
     assert textcheck.check(2019, False, shown=shown, shown_in={texts.data_relative(year_texts[0]): {"00_uebersicht"}}) == []
     nowhere = textcheck.check(2019, True, shown=shown, shown_in={})

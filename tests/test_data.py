@@ -13,11 +13,11 @@ def test_committed_observations_load_and_are_real():
     obs = observations.observations()
     assert list(obs.columns) == OBSERVATION_COLUMNS
     real = obs[~obs["synthetic"]]
-    # all real rows come from the SMS tables or the city's open data
-    assert real["source"].str.match(r"SMS[ ,]|Stadt Münster, Open Data: ").all()
+    # all real rows come from the SMS tables, the city's open data or its election office
+    assert real["source"].str.match(r"SMS[ ,]|Stadt Münster, Open Data: |Stadt Münster, Wahlamt: ").all()
     assert obs.loc[obs["synthetic"], "source"].str.startswith("Demodaten – synthetisch").all()
     city = obs[(obs["measure"] == "population") & (obs["area_level"] == "stadt") & (obs["year"] == 2014)
-               & (obs["sex"] == "total")]
+               & (obs["sex"] == "total") & (obs["age"] == "total")]
     assert city.set_index("origin").loc["migration", "value"] == 65205
 
 

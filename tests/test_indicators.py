@@ -138,7 +138,7 @@ def test_revised_and_provisional_counts_mark_every_sum_and_rate_built_from_them(
     # Published aggregates win over sums (and carry their own flag): keep only the parts here.
     obs = obs[(obs["year"] == 2014) & obs["area_level"].isin(["stadtteil", "unzugeordnet"])].copy()
     pick = (obs["measure"] == "population") & (obs["area_code"] == "11") & (obs["origin"] == "migration") \
-        & (obs["sex"] == "total") & (obs["area_level"] == "stadtteil")
+        & (obs["sex"] == "total") & (obs["age"] == "total") & (obs["area_level"] == "stadtteil")
     assert pick.sum() == 1
     obs.loc[pick, "flag"] = "r"
     ind = catalogue.load().indicator("mv_anteil")

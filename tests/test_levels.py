@@ -116,7 +116,7 @@ def test_muenster_declares_its_four_levels():
     h = levels.hierarchy()
     assert h.codes == ("stadtteil", "teilbereich", "stadtbezirk", "stadt")
     assert (h.base.name, h.base.plural, h.base.dative) == ("Stadtteil", "Stadtteile", "Stadtteilen")
-    assert h.outline.code == "stadtbezirk" and h.small == ("stadtteil", "stadtzelle")
+    assert h.outline.code == "stadtbezirk" and h.small == ("stadtteil", "stadtzelle", "kommunalwahlbezirk")
     assert h.with_boundaries["stadtzelle"] == "stadtzellen"
     assert "unzugeordnet" in h.stored and "stadtzelle" in h.stored
 

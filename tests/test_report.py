@@ -178,9 +178,10 @@ def test_report_for_an_earlier_year(tmp_path, monkeypatch):
     assert "Integrationsmonitoring Münster 2012" in html_text and "Rückblick 2003–2012" in html_text  # long-term unemployment from 2003
     # 62 365 of 296 536 residents had a migration history at the end of 2012 (SMS Migration 2012).
     assert f"bei <strong>21,0{NBSP}%</strong> (62\u202f365 von 296\u202f536)" in html_text
-    # The Integrationsrat is elected in 2010 and 2014 only: for 2012 the report says what it shows instead.
+    # The Integrationsrat is elected in 2010 and 2014 only: for 2012 the report says what it shows instead;
+    # the five school shares begin with the school year 2016/17 (six indicators without a 2012 value).
     status = html_text.split('class="data-status"', 1)[1].split("</div>", 1)[0]
-    assert "Für 1 von" in status and "Wahlbeteiligung bei der Integrationsratswahl" in status
+    assert "Für 6 von" in status and "Wahlbeteiligung bei der Integrationsratswahl" in status
     assert "gezeigt wird 2010" in status
 
 
@@ -244,3 +245,17 @@ def test_staff_texts_appear_at_their_places_and_in_the_manifest(built):
     assert listed == texts.listing(2019) and len(listed) == 4
     assert {t["file"]: t["sha256"] for t in listed}.items() <= manifest["inputs"].items()  # verify names a changed text
     assert all(t["example"] and t["status"] == "freigegeben" and len(t["sha256"]) == 64 for t in listed)
+
+
+def test_the_ward_map_of_2009_turnout_is_in_the_participation_chapter(built):
+    """Issue 29: the 2009 council-election turnout by Kommunalwahlbezirk, with its caveats (tests/test_ratswahl.py
+    re-reads every ward's counts from the source)."""
+    _, html_text = built
+    assert "„Wahlbeteiligung bei der Ratswahl“ in Münster bei <strong>58,2\u00a0%</strong> (129\u202f112 von 221\u202f698)" in html_text
+    chapter = html_text.split("Wahlbeteiligung nach Kommunalwahlbezirken", 1)[1].split('class="chapter"', 1)[0]
+    assert ('<img alt="Karte: Wahlbeteiligung bei der Ratswahl, 2009, nach Kommunalwahlbezirken. Höchster Wert '
+            "Gelmer/Dyckburg (67,1\u00a0%), niedrigster Coerde (39,4\u00a0%); Münster insgesamt 58,2\u00a0%.") in chapter
+    assert "am niedrigsten im Kommunalwahlbezirk 16 Coerde (39,4\u00a0%)" in chapter
+    assert "Sie sind keine Stadtteile" in chapter and "schließt sie ein" in chapter  # the caveats
+    assert "Das trifft auf 8 der 45 Stadtteile zu (Coerde, Wolbeck," in chapter
+    assert "Stadtteile, die annähernd einem Kommunalwahlbezirk entsprechen (Schwelle: 90\u00a0% der Fläche)" in chapter

@@ -84,7 +84,7 @@ def test_city_parts_add_up(obs):
     key = ["year", "area_level", "area_code", "measure", "origin", "age"]
     wide = obs.pivot_table(index=key, columns="sex", values="value", aggfunc="first").dropna()
     assert len(wide) and (wide["male"] + wide["female"] == wide["total"]).all()
-    pop = obs[(obs["measure"] == "population") & (obs["sex"] == "total")].pivot_table(
+    pop = obs[(obs["measure"] == "population") & (obs["sex"] == "total") & (obs["age"] == "total")].pivot_table(
         index=["year", "area_code"], columns="origin", values="value")
     assert (pop["foreign"] + pop["german_mig_personal"] + pop["german_mig_inherited"] == pop["migration"]).all()
     assert (pop["migration"] <= pop["total"]).all()

@@ -138,7 +138,7 @@ def test_residents_of_all_ages_equal_the_real_population(real, generated):
     res = generated[(generated["measure"] == "residents") & (generated["age"] == "total")
                     & (generated["sex"] == "total") & (generated["origin"] == "total")]
     pop = real[(real["measure"] == "population") & (real["area_level"] == "stadtteil") & (real["sex"] == "total")
-               & (real["origin"] == "total")]
+               & (real["origin"] == "total") & (real["age"] == "total")]
     merged = res.merge(pop, on=["year", "area_code"], suffixes=("_s", "_r"))
     assert len(merged) == 45 * len(YEARS)
     assert (merged["value_s"] == merged["value_r"]).all()

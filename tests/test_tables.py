@@ -21,13 +21,13 @@ HYPERLINK = '=HYPERLINK("http://x")'
 DANGEROUS = [HYPERLINK, "+Plusviertel", "-Minusdorf", "@Atfeld", "\tTabheim"]
 
 
-def _row(hf, hf_name, area_code, area_name, value, flag="", synthetic=False, group="total"):
+def _row(hf, hf_name, area_code, area_name, value, flag="", synthetic=False, group="total", series_break=False):
     return {
         "handlungsfeld": hf, "handlungsfeld_name": hf_name, "indicator": f"{hf}_quote",
         "indicator_name": f"Quote {hf_name}", "unit": "%", "area_level": "stadtteil" if len(area_code) == 2 else "stadt",
         "area_code": area_code, "area_name": area_name, "year": YEAR, "group": group,
         "group_label": "Insgesamt" if group == "total" else "Ausländer/-innen",
-        "value": value, "flag": flag, "synthetic": synthetic,
+        "value": value, "flag": flag, "series_break": series_break, "synthetic": synthetic,
     }
 
 
@@ -38,7 +38,7 @@ def frame() -> pd.DataFrame:
         _row("kontext", "Bevölkerung mit Migrationsvorgeschichte", "11", HYPERLINK, 30.2),
         _row("kontext", "Bevölkerung mit Migrationsvorgeschichte", "12", "+Plusviertel", None, flag="."),
         _row("arbeit_wirtschaft", "Arbeit und Wirtschaft", "05515000", "Münster", -2.5, group="foreign"),
-        _row("arbeit_wirtschaft", "Arbeit und Wirtschaft", "11", "-Minusdorf", 0.0, flag="-"),
+        _row("arbeit_wirtschaft", "Arbeit und Wirtschaft", "11", "-Minusdorf", 0.0, flag="-", series_break=True),
         _row("arbeit_wirtschaft", "Arbeit und Wirtschaft", "12", "@Atfeld", 7.25, synthetic=True),
         _row("kontext", "Bevölkerung mit Migrationsvorgeschichte", "13", "\tTabheim", 4.0, flag="p"),
     ]
@@ -73,10 +73,10 @@ def test_headers_frozen_filter(written):
     for ws in wb.worksheets[1:]:
         headers = [c.value for c in ws[1]]
         assert headers == ["Handlungsfeld", "Indikator", "Einheit", "Gebietsebene", "Gebietsschlüssel",
-                           "Gebiet", "Jahr", "Gruppe", "Wert", "Zeichen", "Demodaten"]
+                           "Gebiet", "Jahr", "Gruppe", "Wert", "Zeichen", "Bruch", "Demodaten"]
         assert all(c.font.bold for c in ws[1])
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == f"A1:K{ws.max_row}"
+        assert ws.auto_filter.ref == f"A1:L{ws.max_row}"
         assert ws.column_dimensions["F"].width >= len("Gebiet")
 
 
@@ -101,7 +101,8 @@ def test_negative_and_synthetic(written):
     assert rows[0][8].value == -2.5 and rows[0][8].data_type == "n"
     assert rows[0][7].value == "Ausländer/-innen"
     assert rows[1][8].value == 0.0 and rows[1][9].value == "-"
-    assert [r[10].value for r in rows] == [None, None, "synthetisch"]
+    assert [r[11].value for r in rows] == [None, None, "synthetisch"]
+    assert [r[10].value for r in rows] == [None, "|", None]  # the first year after a break in the series
 
 
 def test_dangerous_text_stays_text(written):
@@ -113,7 +114,7 @@ def test_dangerous_text_stays_text(written):
     assert intro["A1"].value == f"Integrationsmonitoring Münster {YEAR} – Tabellen"
     texts = {c.value: c.data_type for r in intro.iter_rows() for c in r if c.value is not None}
     assert texts["=1+1 bleibt Text"] == "s" and "Quelle" in texts
-    assert {"Gebietsschlüssel", "area_code", "Demodaten", "synthetic"} <= set(texts)
+    assert {"Gebietsschlüssel", "area_code", "Demodaten", "synthetic", "Bruch", "series_break"} <= set(texts)
     with zipfile.ZipFile(paths[0]) as zf:
         xml = [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/")]
         assert len(xml) == 3
@@ -152,14 +153,14 @@ def test_layout(written):
     for label, text, column in intro.iter_rows(min_row=8):
         assert not label.font.bold and label.alignment.vertical == "top" and text.alignment.wrap_text
         assert column.value in tables.COLUMNS
-    widths = {ws.title: [ws.column_dimensions[get_column_letter(c)].width for c in range(1, 12)] for ws in wb.worksheets[1:]}
+    widths = {ws.title: [ws.column_dimensions[get_column_letter(c)].width for c in range(1, 13)] for ws in wb.worksheets[1:]}
     assert widths == {  # longest shown text + 1, at least 8, at most 60; headers +3 for the filter button
-        "Bevölkerung mit Migrationsvorg…": [40, 46, 11, 16, 20, 23, 8, 10, 8, 11, 13],
-        "Arbeit und Wirtschaft": [22, 28, 11, 16, 20, 11, 8, 17, 8, 11, 13],
+        "Bevölkerung mit Migrationsvorg…": [40, 46, 11, 16, 20, 23, 8, 10, 8, 11, 9, 13],
+        "Arbeit und Wirtschaft": [22, 28, 11, 16, 20, 11, 8, 17, 8, 11, 9, 13],
     }
     assert {c.number_format for ws in wb for r in ws.iter_rows() for c in r} == {"General"}
     sized = load_workbook(paths[0], read_only=True)  # read-only readers size a sheet by its <dimension>
-    assert [(ws.max_row, ws.max_column) for ws in sized.worksheets] == [(18, 3), (5, 11), (4, 11)]
+    assert [(ws.max_row, ws.max_column) for ws in sized.worksheets] == [(19, 3), (5, 12), (4, 12)]
     sized.close()
 
 
@@ -171,15 +172,16 @@ def test_csv(written, frame):
     assert lines[0] == ",".join(tables.COLUMNS) and lines[-1] == ""
     assert lines[1] == ("kontext,Bevölkerung mit Migrationsvorgeschichte,kontext_quote,"
                         "Quote Bevölkerung mit Migrationsvorgeschichte,%,stadt,05515000,Münster,2014,"
-                        "total,Insgesamt,21.7,,false")
+                        "total,Insgesamt,21.7,,false,false")
     back = pd.read_csv(io.BytesIO(raw), dtype={"area_code": str}, keep_default_na=False)
     assert back["area_name"].tolist() == [
         "Münster", "'" + HYPERLINK, "'+Plusviertel", "Münster", "'-Minusdorf", "'@Atfeld", "'\tTabheim"]
     assert back["value"].tolist()[2:4] == ["", "-2.5"]  # suppressed: empty; numbers never prefixed ...
     assert back["flag"].tolist() == ["", "", ".", "", "-", "", "p"]  # ... and symbols unprefixed
     assert [line.rsplit(",", 1)[1] for line in lines[1:-1]] == ["false"] * 5 + ["true", "false"]
+    assert [line.split(",")[-2] for line in lines[1:-1]] == ["false"] * 4 + ["true"] + ["false"] * 2
     typed = pd.read_csv(io.BytesIO(raw), dtype={"area_code": str})
-    assert typed["value"].dtype == "float64" and typed["synthetic"].dtype == bool
+    assert typed["value"].dtype == "float64" and typed["synthetic"].dtype == bool and typed["series_break"].dtype == bool
     assert typed["value"].iloc[3] == -2.5 and typed["value"].isna().tolist() == [False, False, True] + [False] * 4
     assert typed["area_code"].iloc[0] == "05515000" and typed["year"].dtype == "int64"
 

@@ -94,7 +94,7 @@ def test_csv_round_trip_keeps_codes_as_text(tmp_path):
     path = tidy.to_csv(df, tmp_path / "alo.csv")
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == ",".join(tidy.STORED_COLUMNS)
-    assert lines[1] == "alo_dichte,foreign,2012,stadt,05515000,Stadt Münster,6.924072476272649,,1605,23180,false"
+    assert lines[1] == "alo_dichte,foreign,2012,stadt,05515000,Stadt Münster,6.924072476272649,,false,1605,23180,false"
     back = pd.read_csv(path, dtype={"area_code": str})  # as the README shows, without the package
     assert back["area_code"].iloc[0] == "05515000"
     pd.testing.assert_series_equal(back["value"], df["value"].astype("float64"), check_names=False)
@@ -108,7 +108,7 @@ def test_csv_writes_missing_as_empty_and_defuses_formulas(tmp_path):
     df.loc[0, "area_name"] = "=HYPERLINK(1)"
     text = tidy.csv_text(df).splitlines()
     assert text[1].split(",")[5] == "'=HYPERLINK(1)"
-    assert text[2].endswith(",12,Überwasser,,.,false")  # suppressed: empty value, flag "."
+    assert text[2].endswith(",12,Überwasser,,.,false,false")  # suppressed: empty value, flag ".", no break
     with pytest.raises(TidyError, match="Spalte\\(n\\) value fehlen"):
         tidy.csv_text(df.drop(columns="value"))
 
@@ -134,3 +134,16 @@ def test_readme_lines_work(tmp_path):
     exec(reading, namespace)  # noqa: S102
     assert namespace["df"]["area_code"].tolist() == ["05515000"]
     assert 'colClasses = c(area_code = "character")' in section and "col_character()" in section
+
+
+def test_every_value_carries_the_declared_breaks():
+    """mv_anteil declares the 2011 break (register count instead of the census update): the values of
+    2011 carry it, those of the other years do not; an indicator without breaks has none."""
+    df = tidy.indicators("mv_anteil:*", level=["stadt", "stadtteil"], years=range(2009, 2014))
+    assert df.loc[df["year"] == 2011, "series_break"].all()
+    assert not df.loc[df["year"] != 2011, "series_break"].any()
+    assert df["series_break"].dtype == bool
+    households = tidy.indicators("haushaltsgroesse_mv", level="stadt", years=range(2008, 2015), disclosed=False)
+    assert households.set_index("year")["series_break"].to_dict() == {
+        2008: False, 2009: False, 2010: True, 2011: True, 2012: False, 2013: False, 2014: False}
+    assert not tidy.indicators("langzeit_alo_anteil", level="stadt")["series_break"].any()

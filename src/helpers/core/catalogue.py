@@ -7,6 +7,7 @@ are compared (e.g. origin: foreign vs german); the value replaces that dimension
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -139,6 +140,12 @@ class Indicator:
         return () if self.numerator is None or self.denominator is None else (self.numerator, self.denominator)
 
     @property
+    def break_years(self) -> tuple[int, ...]:
+        """The first year after each declared break ("2011: ..." -> 2011): a value of such a year is not
+        directly comparable with the years before it (the exported tables and tidy data mark it)."""
+        return tuple(sorted({break_year(b) for b in self.breaks}))
+
+    @property
     def direction_de(self) -> str:
         return DIRECTIONS[self.direction]
 
@@ -243,6 +250,25 @@ def _term(entry: dict, where: str) -> Term:
     return term
 
 
+#: A declared break starts with the first year of the new series: "2011: Melderegister statt Fortschreibung".
+BREAK_PATTERN = re.compile(r"^(\d{4}):\s*\S")
+
+
+def break_year(text: str) -> int:
+    """The year a declared break starts with ("2011: ..." -> 2011)."""
+    return int(text.split(":", 1)[0])
+
+
+def _breaks(raw: object, where: str) -> tuple[str, ...]:
+    breaks = tuple(str(b) for b in raw or ())
+    wrong = [b for b in breaks if not BREAK_PATTERN.match(b.strip())]
+    if wrong:
+        raise CatalogueError(f"{where}: ein Bruch in der Reihe beginnt mit dem ersten Jahr der neuen Reihe und "
+                             f"einem Doppelpunkt, z. B. '2011: Melderegister statt Fortschreibung'; gefunden: "
+                             f"{wrong[0][:60]!r}.")
+    return breaks
+
+
 def _indicator(entry: dict, hf_ids: set[str], path: Path, declared: tuple[str, ...]) -> Indicator:
     where = f"{path.name}, Indikator {entry.get('id', '?')!r}"
     published = entry.get("published_rate")
@@ -290,7 +316,7 @@ def _indicator(entry: dict, hf_ids: set[str], path: Path, declared: tuple[str, .
         synthetic=bool(entry["synthetic"]),
         group_dimension=dimension,
         group_values=values,
-        breaks=tuple(str(b) for b in entry.get("breaks", ()) or ()),
+        breaks=_breaks(entry.get("breaks", ()), where),
         notes=str(entry.get("notes", "") or "").strip(),
         map_groups=tuple(str(g) for g in entry.get("map_groups", ["total"])),
         published=None if published is None else _term(published, f"{where}, published_rate"),

@@ -74,15 +74,22 @@ def _shared(kind: str, indicator_id: str, compute: Callable[[], pd.DataFrame]) -
     return frame
 
 
+def _other_levels(ind: Indicator) -> set[str]:
+    """The levels where the indicator's numerator or denominator is stored (none for a published rate)."""
+    if not ind.counted:
+        return set()
+    obs = observations.observations()
+    return set(obs.loc[obs["measure"].isin({ind.numerator.measure, ind.denominator.measure}), "area_level"])
+
+
 @lru_cache(maxsize=256)
 def _stored(indicator_id: str, signature: tuple) -> pd.DataFrame:
     def compute_all() -> pd.DataFrame:
         ind = catalogue.load().indicator(indicator_id)
         h = levels.hierarchy()
-        # the indicator's own level and every larger one; for a base-level indicator also the other
-        # declared levels, where their counts are stored (Berlin's LOR 2021 areas from 2021)
-        stored_levels = set(observations.observations()["area_level"]) if ind.level == h.base.code else set()
-        wanted = [*h.codes[h.rank(ind.level):], *(lv.code for lv in h.other if lv.code in stored_levels)]
+        # the indicator's own level and every larger one; also the other declared levels where its
+        # counts are stored (Berlin's LOR 2021 areas from 2021, Münster's Kommunalwahlbezirke)
+        wanted = [*h.codes[h.rank(ind.level):], *(lv.code for lv in h.other if lv.code in _other_levels(ind))]
         return pd.concat([compute.values(ind, level) for level in wanted], ignore_index=True)
 
     return _shared("stored", indicator_id, compute_all)
@@ -137,7 +144,8 @@ def table_frame(first_year: int, year: int) -> pd.DataFrame:
             if vals.empty:
                 continue
             frames.append(vals.assign(handlungsfeld=hf.id, handlungsfeld_name=hf.name,
-                                      indicator_name=ind.name, unit=ind.unit))
+                                      indicator_name=ind.name, unit=ind.unit,
+                                      series_break=vals["year"].isin(ind.break_years)))
     out = pd.concat(frames, ignore_index=True)
     out["area_name"] = out["area_name"].fillna("")
     out["group_label"] = out["group"].map(GROUP_LABELS).fillna(out["group"])
@@ -153,5 +161,5 @@ def table_frame(first_year: int, year: int) -> pd.DataFrame:
     out = out.sort_values(["handlungsfeld", "indicator"], key=lambda s: s.map(hf_rank if s.name == "handlungsfeld" else ind_rank),
                           kind="stable")
     cols = ["handlungsfeld", "handlungsfeld_name", "indicator", "indicator_name", "unit", "area_level",
-            "area_code", "area_name", "year", "group", "group_label", "value", "flag", "synthetic"]
+            "area_code", "area_name", "year", "group", "group_label", "value", "flag", "series_break", "synthetic"]
     return out[cols].reset_index(drop=True)

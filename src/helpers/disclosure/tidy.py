@@ -19,6 +19,10 @@ and secondary suppression (helpers.disclosure.disclosed), suppressed cells <NA> 
 numerators and denominators (counts of 1 or 2 could be read from them). `disclosed=False`
 gives the complete stored values with numerator and denominator: for analysis inside the
 office only, never for publication.
+
+Every value carries `series_break`: True in the first year after a break in the series that the
+catalogue declares (`breaks`, e.g. mv_anteil 2011: register count instead of the census update),
+so a comparison across that year is not mistaken for a change on the ground.
 """
 
 from __future__ import annotations
@@ -43,10 +47,10 @@ SEPARATOR = ":"
 ALL_GROUPS = "*"
 #: Columns of a disclosed (published) frame, in order.
 DISCLOSED_COLUMNS = ["indicator", "group", "year", "area_level", "area_code", "area_name", "value", "flag",
-                     "synthetic"]
+                     "series_break", "synthetic"]
 #: Columns of a stored (complete) frame: the published ones plus the counts behind each value.
 STORED_COLUMNS = ["indicator", "group", "year", "area_level", "area_code", "area_name", "value", "flag",
-                  "numerator", "denominator", "synthetic"]
+                  "series_break", "numerator", "denominator", "synthetic"]
 #: Leading characters a spreadsheet may run as a formula (OWASP CSV injection); such text gets a "'".
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -181,7 +185,7 @@ def _one(spec: Spec, level: str, years: list[int] | None, disclosed: bool) -> pd
     frame = frame[frame["group"] == spec.group]
     if years is not None:
         frame = frame[frame["year"].isin(years)]
-    return frame
+    return frame.assign(series_break=frame["year"].isin(spec.indicator.break_years))
 
 
 def indicators(items: Iterable[str | Spec] | str | Spec, level: str | Iterable[str] | None = None,
@@ -207,6 +211,8 @@ def indicators(items: Iterable[str | Spec] | str | Spec, level: str | Iterable[s
         Columns DISCLOSED_COLUMNS (or STORED_COLUMNS): indicator, group, year, area_level,
         area_code (text: "05515000" keeps its leading zero), area_name, value (Float64, <NA>
         when missing or suppressed), flag (official symbol, "" for an ordinary value),
+        series_break (True for a value of the first year after a break the catalogue declares:
+        not directly comparable with the years before; the official symbol is "|"),
         [numerator, denominator,] synthetic (True for demo data). Rows by level (as given),
         then in the order of `items`, then by year and area code.
 
@@ -237,6 +243,7 @@ def indicators(items: Iterable[str | Spec] | str | Spec, level: str | Iterable[s
     out["area_code"] = out["area_code"].astype(str)
     out["flag"] = out["flag"].fillna("").astype(str)
     out["value"] = out["value"].astype("Float64")
+    out["series_break"] = out["series_break"].astype(bool)
     out["synthetic"] = out["synthetic"].astype(bool)
     return out[columns]
 
@@ -270,8 +277,8 @@ def csv_text(frame: pd.DataFrame) -> str:
 def to_csv(frame: pd.DataFrame, path: Path | str) -> Path:
     """Write a tidy frame as CSV the way the report's tables CSV is written, atomically.
 
-    UTF-8, comma, dot decimal, full precision, <NA> as an empty field, synthetic as
-    true/false, "\\n" line ends; text a spreadsheet could run as a formula gets a leading "'".
+    UTF-8, comma, dot decimal, full precision, <NA> as an empty field, series_break and
+    synthetic as true/false, "\\n" line ends; text a spreadsheet could run as a formula gets a leading "'".
     Area codes are written as they are ("05515000"): read them as text, in pandas with
     `pd.read_csv(path, dtype={"area_code": str})` (or `read_csv` here), in R with
     `readr::read_csv(path, col_types = readr::cols(area_code = "c"))`.

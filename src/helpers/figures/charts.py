@@ -66,12 +66,15 @@ def time_series(vals: pd.DataFrame, indicator: Indicator, title: str, report_yea
         line = shown[shown["group"] == group].sort_values("year")
         ax.plot(line["year"], line["value"].astype(float), marker="o", lw=2, ms=4,
                 color=GROUP_COLOURS.get(group, "#333333"), label=GROUP_LABELS.get(group, group))
-    for brk in indicator.breaks:
-        year = int(brk.split(":", 1)[0])
-        if shown["year"].min() < year <= report_year:
-            ax.axvline(year - 0.5, color="#999999", ls=":", lw=1)
-            ax.annotate("Bruch in der Reihe", (year - 0.5, 1), xycoords=("data", "axes fraction"),
-                        fontsize=7.5, color="#666666", ha="center", va="bottom")
+    within = [year for year in indicator.break_years if shown["year"].min() < year <= report_year]
+    for i, year in enumerate(within):
+        ax.axvline(year - 0.5, color="#999999", ls=":", lw=1)
+        # breaks in neighbouring years (households 2010 and 2011): labels named by their years, set to the
+        # left and the right of their lines in turn, so that they do not overlap
+        label, align = ("Bruch in der Reihe", "center") if len(within) == 1 else \
+            (f"Bruch {year - 1}/{year}", ("right", "left")[i % 2])
+        ax.annotate(label, (year - 0.5, 1), xycoords=("data", "axes fraction"), fontsize=7.5, color="#666666",
+                    ha=align, va="bottom")
     ax.set_xticks(sorted(shown["year"].unique()))
     ax.tick_params(axis="x", labelrotation=0, labelsize=8)
     ax.set_xlabel("")

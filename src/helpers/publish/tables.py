@@ -37,7 +37,7 @@ from helpers.core.model import FLAGS
 COLUMNS = [
     "handlungsfeld", "handlungsfeld_name", "indicator", "indicator_name", "unit",
     "area_level", "area_code", "area_name", "year", "group", "group_label",
-    "value", "flag", "synthetic",
+    "value", "flag", "series_break", "synthetic",
 ]
 #: Stands in a glossary text for the city's levels, largest first ("Gesamtstadt, Stadtbezirk, … oder Stadtteil").
 LEVELS_PLACEHOLDER = "{levels}"
@@ -53,8 +53,13 @@ SHEET_COLUMNS: dict[str, tuple[str, str]] = {
     "Gruppe": ("group_label", "Bevölkerungsgruppe, z. B. mit oder ohne Migrationsvorgeschichte"),
     "Wert": ("value", "veröffentlichter, gerundeter Wert; leer, wenn geheim zu halten oder nicht verfügbar"),
     "Zeichen": ("flag", "Zeichen der amtlichen Statistik (siehe Zeichenerklärung), leer bei einem gewöhnlichen Wert"),
+    "Bruch": ("series_break", "„|“: erstes Jahr nach einem Bruch in der Reihe (grundsätzliche Änderung, etwa der "
+                              "Zählweise); der Wert ist mit den Jahren davor nur eingeschränkt vergleichbar, die "
+                              "Umstellung steht im Definitionskasten des Indikators. In der CSV-Datei true/false"),
     "Demodaten": ("synthetic", "„synthetisch“: erzeugte Demodaten, keine amtlichen Zahlen"),
 }
+#: The official symbol of a break in a series ("grundsätzliche Änderung innerhalb einer Reihe"), in the workbook.
+BREAK_MARK = "|"
 #: Official symbols allowed in `flag`; "/" = too uncertain to publish.
 ALLOWED_FLAGS = frozenset(FLAGS) | {"/"}
 INTRO_SHEET = "Erläuterung"
@@ -150,7 +155,7 @@ def _csv_field(column: str, value) -> str:
         return "" if number is None else repr(number)
     if column == "year":
         return str(int(value))
-    if column == "synthetic":
+    if column in ("synthetic", "series_break"):
         return "true" if bool(value) else "false"
     if column == "flag":
         return value  # checked against the official symbols: never a formula
@@ -285,7 +290,8 @@ def _sheet_rows(part: pd.DataFrame) -> list[list]:
             rec["handlungsfeld_name"], rec["indicator_name"], rec["unit"],
             labels.get(rec["area_level"], rec["area_level"]), rec["area_code"],
             rec["area_name"], int(rec["year"]), rec["group_label"], _number(rec["value"]),
-            rec["flag"], "synthetisch" if bool(rec["synthetic"]) else None,
+            rec["flag"], BREAK_MARK if bool(rec["series_break"]) else None,
+            "synthetisch" if bool(rec["synthetic"]) else None,
         ])
     return [[None if v is None or v is pd.NA or v == "" else v for v in r] for r in rows]
 

@@ -59,7 +59,7 @@ def _diff_detail(commit: str, name: str, root: Path) -> str:
 
 
 def _below_top(root: Path) -> str:
-    """Where `root` lies in its git checkout ("cities/berlin/"), "" at the top or outside git."""
+    """Where `root` lies in its git checkout ("repo/"), "" at the top or outside git."""
     try:
         top = subprocess.run(["git", "rev-parse", "--show-prefix"], cwd=root, capture_output=True, text=True,
                              check=True).stdout.strip()

@@ -28,10 +28,16 @@ def map_alt(ind: Indicator, title: str, shown: pd.DataFrame, city_value: float |
 
 
 def series_alt(ind: Indicator, title: str, city_window: pd.DataFrame, groups: list[str]) -> str:
-    """What the time series says: first and last year of each group's line."""
+    """What the time series says: first and last year of each group's line, and the breaks the chart marks."""
     lines = {GROUP_LABELS.get(g, g): dict(zip(part["year"].astype(int), part["value"]))
              for g in groups for part in [city_window[city_window["group"] == g]]}
-    return alttext.series_alt(title, lines, ind.unit)
+    text = alttext.series_alt(title, lines, ind.unit)
+    years = city_window["year"].astype(int)
+    within = [y for y in ind.break_years if len(years) and years.min() < y <= years.max()]
+    if within:
+        label = "Bruch in der Reihe" if len(within) == 1 else "Brüche in der Reihe"
+        text += f" {label}: {', '.join(f'{y - 1}/{y}' for y in within)} (siehe Definition)."
+    return text
 
 
 def development_alt(ind: Indicator, title: str, mapped: pd.DataFrame, years: list[int]) -> str:

@@ -51,7 +51,8 @@ def population_breaks() -> str:
     2011 change to the population register), as one sentence each; "" if it names none."""
     cat = catalogue.load()
     breaks = dict.fromkeys(b for ind in cat.indicators if ind.counted and ind.numerator.measure == "population"
-                           and ind.numerator.origin == "migration" for b in ind.breaks)
+                           and ind.numerator.origin == "migration" and ind.denominator.measure == "population"
+                           for b in ind.breaks)  # a share of the population, not persons per household
     return "".join(f" Bruch in der Reihe: {b.rstrip('.')}." for b in breaks)
 
 

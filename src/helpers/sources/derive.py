@@ -10,7 +10,8 @@ Writes data/muenster/areas.csv (Stadtteile and Stadtzellen) and data/muenster/ge
 helpers.sources.muenster.hierarchy and .boundaries), (through helpers.sources.muenster.sms) the SMS
 observations, their revisions and the consistency checks, (through helpers.sources.muenster.opendata) the city's
 open-data series beyond the SMS years with their comparison, (through helpers.sources.muenster.rates) the rates
-published without counts, and last (through helpers.sources.demo.synthetic) the synthetic demo data.
+published without counts, (through helpers.sources.muenster.ratswahl) the 2009 council election by
+Kommunalwahlbezirk with the wards' boundaries and area rows, and last (through helpers.sources.demo.synthetic) the synthetic demo data.
 """
 
 from __future__ import annotations
@@ -18,22 +19,28 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from helpers.core import arguments, paths
 from helpers.core.fileio import write_atomic
 from helpers.sources.berlin import population
-from helpers.sources.muenster import boundaries
+from helpers.sources.muenster import boundaries, ratswahl
 from helpers.sources.muenster.hierarchy import area_table
 
 
 def build_areas(src: Path, data_dir: Path) -> None:
-    """Area table and boundaries; the Stadtzellen are checked against the Stadtteile before
-    anything is written, so a misfit cell leaves the committed files unchanged."""
+    """Area table and boundaries; the Stadtzellen and the Kommunalwahlbezirke (appended after them)
+    are checked against the Stadtteile before anything is written, so a misfit leaves the committed
+    files unchanged."""
     stadtteile = boundaries.read_stadtteile(src)
     stadtzellen = boundaries.read_stadtzellen(src, stadtteile)
+    wards = ratswahl.read_wards(src, stadtteile)
     cells = dict(zip(stadtzellen["code"], stadtzellen["name"]))
-    write_atomic(data_dir / "areas.csv", lambda p: area_table(cells).to_csv(p, index=False))
-    written = boundaries.write_layers(stadtteile, data_dir / "geo", stadtzellen)
-    print(f"Gebiete: {len(stadtteile)} Stadtteile, {len(stadtzellen)} Stadtzellen -> "
+    table = pd.concat([area_table(cells), ratswahl.area_rows(wards)], ignore_index=True)
+    write_atomic(data_dir / "areas.csv", lambda p: table.to_csv(p, index=False))
+    written = [*boundaries.write_layers(stadtteile, data_dir / "geo", stadtzellen),
+               ratswahl.write_layer(wards, data_dir / "geo")]
+    print(f"Gebiete: {len(stadtteile)} Stadtteile, {len(stadtzellen)} Stadtzellen, {len(wards)} Kommunalwahlbezirke -> "
           f"{', '.join(str(p) for p in written)}")
 
 
@@ -56,6 +63,9 @@ def muenster(src: Path, out: Path) -> int:
     from helpers.sources.muenster import rates
 
     status = rates.main(["--src", str(src), "--out", str(out)])
+    if status != 0:
+        return status
+    status = ratswahl.main(["--src", str(src), "--out", str(out)])
     if status != 0:
         return status
     from helpers.sources.demo import synthetic  # depends on the real data just written

@@ -228,6 +228,47 @@ def atoms(small: gpd.GeoDataFrame, years: range, seed: int, mean_population: flo
     return out
 
 
+def employed(a: dict[str, np.ndarray], seed: int) -> dict[tuple[str, str, str, str], np.ndarray]:
+    """Employees subject to social insurance (employed_svb) as the real Stadtteil data hold them: by nationality,
+    sex and under 25; a stream of their own, so the other measures' draws stay as they were."""
+    rng = np.random.default_rng([seed, zlib.crc32(b"employed")])
+    foreign = a["female|foreign"] + a["male|foreign"]
+    everyone = sum(a[f"{s}|{o}"] for s in ("female", "male") for o in ORIGIN_ATOMS)
+    rate = np.clip(1 / (1 + np.exp(-(-0.55 - 0.25 * a["_z"] + rng.normal(0, 0.1, everyone.shape)))), 0.1, 0.6)
+    by_origin = {"foreign": rng.binomial(foreign, rate * 0.85), "german": rng.binomial(everyone - foreign, rate)}
+    total = by_origin["foreign"] + by_origin["german"]
+    female = rng.binomial(total, 0.48)
+    return {
+        ("employed_svb", "total", "total", "total"): total,
+        ("employed_svb", "female", "total", "total"): female,
+        ("employed_svb", "male", "total", "total"): total - female,
+        **{("employed_svb", "total", o, "total"): v for o, v in by_origin.items()},
+        ("employed_svb", "total", "total", "0-24"): rng.binomial(total, 0.1),
+    }
+
+
+def _age_weight(age: str) -> float:
+    """A plausible weight of an age group (its width, fewer people at higher ages): '0-9', '90+'."""
+    low, _, high = age.rstrip("+").partition("-")
+    width = int(high) - int(low) + 1 if high else 10
+    return width * float(np.exp(-int(low) / 45))
+
+
+def age_atoms(a: dict[str, np.ndarray], ages: list[str], seed: int) -> dict[str, np.ndarray]:
+    """Every population atom ('sex|origin') split into the age groups `ages` (which tile all ages, as
+    the real tables "in 10 Altersgruppen" do): 'sex|origin|age' -> year x area. A stream of its own,
+    so the other counts stay as they were."""
+    if not ages:
+        return {}
+    rng = np.random.default_rng([seed, zlib.crc32(b"age")])
+    weights = np.array([_age_weight(age) for age in ages])
+    out = {}
+    for key in sorted(k for k in a if not k.startswith("_")):
+        split = rng.multinomial(a[key], weights / weights.sum())
+        out.update({f"{key}|{age}": split[..., i] for i, age in enumerate(ages)})
+    return out
+
+
 def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mean_population: float,
                            terms: pd.DataFrame) -> pd.DataFrame:
     """Every (measure, sex, origin, age) the committed sms.csv holds, per small area and year.
@@ -238,9 +279,15 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
     a = atoms(small, years, seed, mean_population)
     rng = np.random.default_rng([seed, zlib.crc32(b"unemployed")])
 
-    def pop(sex: str, origin: str) -> np.ndarray:
+    ages = sorted({str(age) for age in terms.loc[(terms["measure"] == "population") & (terms["age"] != "total"), "age"]},
+                  key=lambda age: int(age.rstrip("+").partition("-")[0]))
+    by_age = age_atoms(a, ages, seed)
+
+    def pop(sex: str, origin: str, age: str = "total") -> np.ndarray:
         sexes = ("male", "female") if sex == "total" else (sex,)
-        return sum(a[f"{s}|{o}"] for s in sexes for o in ORIGIN_SUMS[origin])
+        suffix = "" if age == "total" else f"|{age}"
+        atoms_ = a if age == "total" else by_age
+        return sum(atoms_[f"{s}|{o}{suffix}"] for s in sexes for o in ORIGIN_SUMS[origin])
 
     t = np.arange(len(years))[:, None]
     total = pop("total", "total")
@@ -260,15 +307,18 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
         ("unemployed_sgb3", "total", "total"): alo - sgb2,
         ("households", "total", "migration"): np.round(pop("total", "migration") / 2.3).astype(np.int64),
     }
+    aged = employed(a, seed)
     frames = []
     codes = small["code"].tolist()
     for row in terms.itertuples(index=False):
-        if row.age != "total":
+        if (row.measure, row.sex, row.origin, row.age) in aged:
+            values = aged[(row.measure, row.sex, row.origin, row.age)]
+        elif row.age != "total" and row.measure != "population":
             raise ScaleCityError(f"{row.measure}: Altersgruppe {row.age!r} ist im Skalierungsmodell nicht vorgesehen.")
-        if row.measure == "population":
+        elif row.measure == "population":
             if row.origin not in ORIGIN_SUMS:
                 raise ScaleCityError(f"population/{row.origin}: Herkunft im Skalierungsmodell nicht vorgesehen.")
-            values = pop(row.sex, row.origin)
+            values = pop(row.sex, row.origin, row.age)
         elif (row.measure, row.sex, row.origin) in unemployed:
             values = unemployed[(row.measure, row.sex, row.origin)]
         else:
@@ -278,6 +328,32 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
             "area_code": np.tile(codes, len(years)), "measure": row.measure, "sex": row.sex,
             "origin": row.origin, "age": row.age, "value": np.asarray(values).reshape(-1),
         }))
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = out["value"].astype("Int64")
+    out["flag"], out["synthetic"], out["source"] = "", False, source(seed)
+    return out[model.OBSERVATION_COLUMNS]
+
+
+#: The council election whose counts are real in Münster (per ward, Stadtbezirk and city; one election).
+ELECTION_YEAR = 2009
+
+
+def election_observations(small: gpd.GeoDataFrame, real: pd.DataFrame, years: range, seed: int) -> pd.DataFrame:
+    """Council-election counts per Stadtbezirk and for the city in ELECTION_YEAR, if it is among `years`:
+    about three quarters of the residents eligible, a turnout near 58 %. The scale city has no wards."""
+    pop = real[(real["measure"] == "population") & (real["sex"] == "total") & (real["origin"] == "total")
+               & (real["year"] == ELECTION_YEAR)]
+    if pop.empty:
+        return pd.DataFrame(columns=model.OBSERVATION_COLUMNS)
+    per_bezirk = pop["value"].groupby(pop["area_code"].map(small.set_index("code")["stadtbezirk"])).sum()
+    per_bezirk = per_bezirk.sort_index(key=lambda s: s.astype(int))
+    electorate = np.round(per_bezirk.to_numpy(dtype=float) * 0.74).astype(np.int64)
+    voters = np.random.default_rng([seed, zlib.crc32(b"council")]).binomial(electorate, 0.58)
+    codes = [*per_bezirk.index, CITY_CODE]
+    frames = [pd.DataFrame({"year": ELECTION_YEAR, "area_level": ["stadtbezirk"] * len(per_bezirk) + ["stadt"],
+                            "area_code": codes, "measure": measure, "sex": "total", "origin": "total", "age": "total",
+                            "value": [*counts, counts.sum()]})
+              for measure, counts in (("council_electorate", electorate), ("council_voters", voters))]
     out = pd.concat(frames, ignore_index=True)
     out["value"] = out["value"].astype("Int64")
     out["flag"], out["synthetic"], out["source"] = "", False, source(seed)
@@ -350,7 +426,7 @@ def write_city(root: Path, n_areas: int, years: range = range(2005, 2015), seed:
     write_atomic(root / "config" / NAME / "city.yml", lambda p: p.write_text(CITY_YAML, encoding="utf-8"))
     real = real_type_observations(small, years, seed, mean_population, real_terms(paths.DATA))
     made = _synthetic_measures(table, years, seed, real)
-    obs = pd.concat([real, made], ignore_index=True)
+    obs = pd.concat([real, made, election_observations(small, real, years, seed)], ignore_index=True)
     obs["synthetic"], obs["source"] = True, source(seed)
     obs = obs.sort_values(["measure", "year", "area_level", "area_code", "sex", "origin", "age"], kind="stable")
     obs = model.OBSERVATIONS.validate(obs.reset_index(drop=True))

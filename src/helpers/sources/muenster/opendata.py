@@ -29,6 +29,7 @@ import pandas as pd
 
 from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
+from helpers.sources.muenster import DATA
 
 POPULATION_FILE = "opendata/wohnberechtigte_bevoelkerung_1999-2020.csv"
 MIGRATION_FILE = "opendata/bevoelkerungsindikatoren_migration_2006-2019.csv"
@@ -215,7 +216,7 @@ def summary(derived: Derived) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, required=True, help="Ordner mit opendata/ (Münster)")
-    parser.add_argument("--out", type=Path, default=Path("data"))
+    parser.add_argument("--out", type=Path, default=DATA)
     args = parser.parse_args(argv)
     for needed in (args.out / "observations" / "sms.csv", args.out / "areas.csv"):
         if not needed.is_file():

@@ -1,4 +1,5 @@
-"""Rates published without counts: Münster's Einbürgerungsquote from the Regionalstatistik.
+"""Rates published without counts: Münster's Einbürgerungsquote from the Regionalstatistik, and the
+city facts of helpers.sources.muenster.city_facts (Integrationsrat election, pupils with Zuwanderungsgeschichte).
 
     python -m helpers.sources.muenster.rates --src ../shared/data/muenster --out data
 
@@ -20,6 +21,7 @@ import pandas as pd
 
 from helpers.core import arguments, rates
 from helpers.core.fileio import write_atomic
+from helpers.sources.muenster import DATA, city_facts
 
 NATURALISATION_FILE = "opendata/kreis_einbuergerungsquote_05515_2011-2024_extract.csv"
 NATURALISATION_MEASURE = "naturalisation_rate"
@@ -73,17 +75,19 @@ def read_naturalisation_rate(src: Path) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, required=True, help="Ordner mit opendata/ (Münster)")
-    parser.add_argument("--out", type=Path, default=Path("data"))
+    parser.add_argument("--out", type=Path, default=DATA)
     args = parser.parse_args(argv)
     try:
-        table = read_naturalisation_rate(args.src)
-    except RateSourceError as err:
+        naturalisation = read_naturalisation_rate(args.src)
+        facts = city_facts.read_city_facts(args.src)
+    except (RateSourceError, city_facts.CityFactsError) as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 1
+    table = rates.SCHEMA.validate(pd.concat([naturalisation, facts], ignore_index=True))
     target = args.out / "published_rates.csv"
     write_atomic(target, lambda p: table.to_csv(p, index=False))
-    print(f"Veröffentlichte Quoten: {len(table)} Werte ({NATURALISATION_MEASURE} {table['year'].min()}–"
-          f"{table['year'].max()}) -> {target}")
+    spans = ", ".join(f"{m} {g['year'].min()}–{g['year'].max()}" for m, g in table.groupby("measure", sort=False))
+    print(f"Veröffentlichte Quoten: {len(table)} Werte ({spans}) -> {target}")
     return 0
 
 

@@ -16,8 +16,8 @@ revisions and checks; the steps live beside it:
 * The same figure appears in several editions (time series repeat earlier years). The newest
   edition wins; within an edition the cross-section table beats the time series. Every
   differing older value goes to the revisions table (`sms_editions`).
-* Checks (sums across areas and within rows, male + female = total) are reported, not fatal
-  (`sms_checks`).
+* Checks (sums across areas and within rows, Stadtteile + "nicht zuzuordnen" = Stadt,
+  male + female = total, German + foreign = total) are reported, not fatal (`sms_checks`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,16 @@ import pandas as pd
 
 from helpers.core import arguments, model
 from helpers.core.fileio import write_atomic
-from helpers.sources.muenster.sms_checks import CHECK_COLUMNS, check_row, check_sexes, check_vertical
+from helpers.sources.muenster import DATA
+from helpers.sources.muenster.sms_checks import (
+    CHECK_COLUMNS,
+    check_city,
+    check_merged_sexes,
+    check_origins,
+    check_row,
+    check_sexes,
+    check_vertical,
+)
 from helpers.sources.muenster.sms_editions import derive_sums, merge
 from helpers.sources.muenster.sms_rows import Row, resolve
 from helpers.sources.muenster.sms_tables import SPEC_BUILDERS, header_lines, table_title
@@ -41,6 +50,7 @@ SERIES_NAMES = {
     "Migration": "SMS Migration",
     "Arbeitslose": "SMS Arbeitslose",
     "Bevoelkerung": "SMS Bevölkerung",
+    "Beschaeftigte": "SMS Beschäftigte",
 }
 
 
@@ -102,7 +112,9 @@ def parse_text(text: str, file: str, series: str, edition: int) -> Parsed:
                     flag = "r" if any(f == "r" for _, f in pv) else ("-" if value == 0 else "")
                 records.append(_record(obs, row, value, flag, source, file, edition, spec.rank))
         check_vertical(file, spec, rows, checks)
+        check_city(file, spec, rows, checks)
     check_sexes(file, records, checks)
+    check_origins(file, records, checks)
     return Parsed(records, checks)
 
 
@@ -135,6 +147,7 @@ def build(src: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         records += parsed.records
         checks += parsed.checks
     obs, revisions = merge(records)
+    obs = check_merged_sexes(obs, revisions, checks)
     obs = model.OBSERVATIONS.validate(derive_sums(obs, checks))
     check_df = pd.DataFrame(checks, columns=CHECK_COLUMNS)
     return obs, revisions, check_df
@@ -156,7 +169,7 @@ def summary(obs: pd.DataFrame, revisions: pd.DataFrame, checks: pd.DataFrame) ->
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, required=True, help="Ordner mit sms-text/")
-    parser.add_argument("--out", type=Path, default=Path("data"))
+    parser.add_argument("--out", type=Path, default=DATA)
     args = parser.parse_args(argv)
     try:
         obs, revisions, checks = build(args.src)

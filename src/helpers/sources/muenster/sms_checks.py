@@ -1,4 +1,5 @@
-"""The parser's plausibility checks: row sums, printed shares, area sums, male + female = total.
+"""The parser's plausibility checks: row sums, printed shares, area sums, male + female = total,
+German + foreign = total.
 
 Every deviation becomes one row of data/<city>/sms_checks.csv (columns `CHECK_COLUMNS`, German check
 names and notes, as the staff read them); none stops the parse, since the printed tables
@@ -10,9 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+import pandas as pd
+
 from helpers.sources.muenster.sms_rows import Row, children_of
 from helpers.sources.muenster.sms_tables import PCT_TOLERANCE, TableSpec
 
+#: The check names of male + female = total: within one file, and across the editions of the merged data.
+SEXES_CHECK = "männlich + weiblich = insgesamt"
+SEXES_ACROSS_CHECK = "männlich + weiblich = insgesamt (verschiedene Ausgaben)"
 CHECK_COLUMNS = [
     "file", "line", "table", "check", "year", "area_level", "area_code", "measure", "sex",
     "origin", "expected", "found", "difference", "note",
@@ -75,6 +81,55 @@ def check_vertical(file: str, spec: TableSpec, rows: list[Row], checks: list[dic
                 ))
 
 
+def check_city(file: str, spec: TableSpec, rows: list[Row], checks: list[dict]) -> None:
+    """The city row against its Stadtteile and "nicht zuzuordnen" directly (the area-sum check goes
+    through the Stadtbezirke, where a printed Stadtbezirk can hide a mismatch of its Stadtteile)."""
+    city = [r for r in rows if r.level == "stadt"]
+    parts = [r for r in rows if r.level in ("stadtteil", "unzugeordnet")]
+    if len(city) != 1 or not any(r.level == "unzugeordnet" for r in parts):
+        return
+    for i, col in enumerate(spec.cols):
+        if col.kind != "n" or col.obs is None:
+            continue
+        t = city[0].values()[i][0]
+        xs = [r.values()[i][0] for r in parts]
+        known = [x for x in xs if x is not None]
+        if t is None:
+            continue
+        found = sum(known)
+        if (len(known) == len(xs) and found != t) or found > t:
+            checks.append(dict(
+                file=file, line=city[0].line.number, table=spec.title, check="Stadtteile + nicht zuzuordnen",
+                year=col.obs[0], area_level="stadt", area_code=city[0].code, measure=col.obs[1],
+                sex=col.obs[2], origin=col.obs[3], expected=t, found=found, difference=found - t,
+                note=f"Summe von {len(parts) - 1} Stadtteilen und nicht zuzuordnen"
+                     + ("" if len(known) == len(xs) else " (Teile geheim/unbekannt)"),
+            ))
+
+
+def check_origins(file: str, records: list[dict], checks: list[dict]) -> None:
+    """German + foreign = total for every count printed by nationality in this file (same table rank)."""
+    groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for r in records:
+        groups[(r["year"], r["area_level"], r["area_code"], r["measure"], r["sex"], r["age"], r["rank"])][r["origin"]] = r
+    for by_origin in groups.values():
+        if not {"total", "german", "foreign"} <= set(by_origin):
+            continue
+        t, g, f = (by_origin[o]["value"] for o in ("total", "german", "foreign"))
+        known = [x for x in (g, f) if x is not None]
+        if t is None:
+            continue
+        if (len(known) == 2 and g + f != t) or sum(known) > t:
+            r = by_origin["total"]
+            checks.append(dict(
+                file=file, line=r["line"], table=r["source"], check="deutsch + nichtdeutsch = insgesamt",
+                year=r["year"], area_level=r["area_level"], area_code=r["area_code"], measure=r["measure"],
+                sex=r["sex"], origin="total", expected=t, found=sum(known), difference=sum(known) - t,
+                note=f"deutsch {by_origin['german']['flag'] or g}, nichtdeutsch {by_origin['foreign']['flag'] or f} "
+                     f"(Zeilen {by_origin['german']['line']}, {by_origin['foreign']['line']})",
+            ))
+
+
 def check_sexes(file: str, records: list[dict], checks: list[dict]) -> None:
     """male + female = total for every group printed by sex in this file (same table rank)."""
     groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
@@ -90,9 +145,56 @@ def check_sexes(file: str, records: list[dict], checks: list[dict]) -> None:
         if (len(known) == 2 and m + f != t) or sum(known) > t:
             r = by_sex["total"]
             checks.append(dict(
-                file=file, line=r["line"], table=r["source"], check="männlich + weiblich = insgesamt",
+                file=file, line=r["line"], table=r["source"], check=SEXES_CHECK,
                 year=r["year"], area_level=r["area_level"], area_code=r["area_code"], measure=r["measure"],
                 sex="total", origin=r["origin"], expected=t, found=sum(known), difference=sum(known) - t,
                 note=f"männlich {by_sex['male']['flag'] or m}, weiblich {by_sex['female']['flag'] or f} "
                      f"(Zeilen {by_sex['male']['line']}, {by_sex['female']['line']})",
             ))
+
+
+#: Added to the `source` of a part whose total a later edition corrected while no edition printed the parts anew.
+UNREVISED_NOTE = ("unrevidiert: die Gesamtzahl ist in einer späteren Ausgabe berichtigt, die Gliederung nach "
+                  "Geschlecht nicht (siehe sms_checks.csv)")
+
+
+def check_merged_sexes(obs: pd.DataFrame, revisions: pd.DataFrame, checks: list[dict]) -> pd.DataFrame:
+    """male + female = total across editions, on the merged observations; returns them with marked sources.
+
+    The newest edition wins per figure, so a total can come from a later edition than its split by sex
+    (SMS Bevölkerung: the population of 2006 by sex is printed only in the 2006 edition, its total was
+    corrected by the later time series). Each such cell becomes a check row; where the older edition's
+    total equals its own male + female, the parts are that edition's unrevised split, and their rows say
+    so in `source`. The values stay as printed: no edition gives a corrected split.
+    """
+    reported = {(c["year"], c["area_level"], c["area_code"], c["measure"], c["origin"])
+                for c in checks if c["check"] == SEXES_CHECK}
+    cell = ["year", "area_level", "area_code", "measure", "origin", "age"]
+    wide = obs[obs["sex"].isin(["total", "male", "female"])].set_index([*cell, "sex"])["value"].unstack("sex")
+    wide = wide.reindex(columns=["total", "male", "female"]).dropna().astype(int)
+    differ = wide[wide["male"] + wide["female"] != wide["total"]]
+    old_totals = revisions[revisions["sex"] == "total"].set_index(cell)
+    sources = obs.set_index([*cell, "sex"])["source"]
+    marked = []
+    for key, row in differ.iterrows():
+        year, level, code, measure, origin, age = key
+        if (year, level, code, measure, origin) in reported:
+            continue
+        parts = int(row["male"] + row["female"])
+        earlier = old_totals.loc[[key]] if key in old_totals.index else old_totals.iloc[0:0]
+        unrevised = bool((earlier["old_value"] == parts).any())
+        checks.append(dict(
+            file="(alle Ausgaben)", line=0, table=sources[(*key, "male")], check=SEXES_ACROSS_CHECK,
+            year=year, area_level=level, area_code=code, measure=measure, sex="total", origin=origin,
+            expected=int(row["total"]), found=parts, difference=parts - int(row["total"]),
+            note=(f"insgesamt aus {sources[(*key, 'total')]}; männlich + weiblich aus {sources[(*key, 'male')]}"
+                  + ("; dort ergaben sie die damalige, später berichtigte Gesamtzahl" if unrevised else "")),
+        ))
+        if unrevised:
+            marked += [(*key, "male"), (*key, "female")]
+    if marked:
+        index = obs.set_index([*cell, "sex"]).index
+        hit = index.isin(marked)
+        obs = obs.copy()
+        obs.loc[hit, "source"] = obs.loc[hit, "source"] + " – " + UNREVISED_NOTE
+    return obs

@@ -4,7 +4,7 @@ A `TableSpec` recognises a page's table by its title and column heads and says, 
 column, whether it is a count 'n' or a percent 'p', which observation a count is
 (year, measure, sex, origin, age), and which constraints the table itself defines (parts that
 sum to a total, a printed share equal to count/base). `SPEC_BUILDERS` holds one builder per
-series (Migration, Arbeitslose, Bevoelkerung); a page no builder recognises is skipped.
+series (Migration, Arbeitslose, Bevoelkerung, Beschaeftigte); a page no builder recognises is skipped.
 """
 
 from __future__ import annotations
@@ -88,12 +88,32 @@ SERIES_TITLES = [
 ]
 
 
+#: The ten age groups of the tables "... in 10 Altersgruppen" (editions 2010-2014), as printed.
+AGE_BANDS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+")
+
+
+def _age_spec(first: str, page: list[Line], edition: int, origin: str) -> TableSpec:
+    """A cross-section "in 10 Altersgruppen": the total (a constraint only: the main tables store it)
+    and the ten age groups, which must add up to it. The head is read up to the unit line "Anzahl"
+    (its "90 u." would end `header_lines`, which looks for the first Stadtteil number)."""
+    lines = [line.text for line in page]
+    head = "\n".join(lines[:next((i for i, t in enumerate(lines) if t.strip() == "Anzahl"), len(lines))])
+    if not re.search(r"0\s*-\s*9\b.*10\s*-\s*19.*80\s*-\s*89", head) or "90 u." not in head:
+        raise SmsParseError(f"Tabelle {first!r}: Altersgruppen 0-9 … 90 u. mehr im Kopf nicht gefunden")
+    year = stichtag_year(head, edition)
+    cols = [Col("n", "total")] + [Col("n", band, (year, "population", "total", origin, band)) for band in AGE_BANDS]
+    note = "" if "Altersgruppen" in table_title(page) else "nach 10 Altersgruppen"
+    return TableSpec(first, cols, sums=[("total", list(AGE_BANDS))], rank=0, note=note)
+
+
 def _migration_spec(title: str, head: str, page: list[Line], edition: int) -> TableSpec | None:
-    """Migration edition: main cross-sections (by sex), time series per origin, households."""
+    """Migration edition: main cross-sections (by sex), by age, time series per origin, households."""
     t = title.replace("am31", "am 31")
+    first = next(line.text.strip() for line in page if line.text.strip())
+    if "10 Altersgruppen" in t and first.startswith("Wohnberechtigte Bevölkerung mit Migrationsvorgeschichte"):
+        return _age_spec(first, page, edition, "migration")
     if "Altersgruppen" in t or "Geburtsort" in t or "Bevölkerungspyramide" in t:
         return None
-    first = next(line.text.strip() for line in page if line.text.strip())
     if "darunter mit Migrationsvorgeschichte" in head and re.match(
         r"(Männliche |Weibliche )?Wohnberechtigte Bevölkerung( am 31\.12\.\d{4}| \d{4})?$", first
     ):
@@ -156,9 +176,31 @@ _UNEMPLOYED = [
 ]
 
 
+def _legal_sphere_spec(first: str, year: int) -> TableSpec:
+    """Arbeitslose am 31. Dezember (2007 edition): total and the legal spheres SGB III / SGB II, each by sex.
+
+    The only print of the legal spheres for 2005 (the later time series start in 2006). Stored:
+    the totals (unemployed, male, female; unemployed_sgb3, unemployed_sgb2); the spheres by sex
+    only constrain the row (no later edition prints them)."""
+    def o(measure: str, sex: str = "total") -> tuple[int, str, str, str, str]:
+        return (year, measure, sex, "total", "total")
+    cols = [Col("n", "total", o("unemployed")), Col("n", "male", o("unemployed", "male")),
+            Col("n", "female", o("unemployed", "female")),
+            Col("n", "sgb3", o("unemployed_sgb3")), Col("n", "sgb3_male"), Col("n", "sgb3_female"),
+            Col("n", "sgb2", o("unemployed_sgb2")), Col("n", "sgb2_male"), Col("n", "sgb2_female")]
+    sums = [("total", ["male", "female"]), ("total", ["sgb3", "sgb2"]), ("sgb3", ["sgb3_male", "sgb3_female"]),
+            ("sgb2", ["sgb2_male", "sgb2_female"]), ("male", ["sgb3_male", "sgb2_male"]),
+            ("female", ["sgb3_female", "sgb2_female"])]
+    return TableSpec(first, cols, sums=sums, rank=0, note="Stichtag wie gedruckt: 31. Dezember")
+
+
 def _unemployed_spec(title: str, head: str, page: list[Line], edition: int) -> TableSpec | None:
-    """Arbeitslose: time series with years (or quarters, of which 'Dez' is the year's figure)."""
+    """Arbeitslose: time series with years (or quarters, of which 'Dez' is the year's figure), and
+    the 2007 edition's December cross-sections by legal sphere."""
     first = next(line.text.strip() for line in page if line.text.strip())
+    december = re.fullmatch(r"Arbeitslose am 31\. Dezember (\d{4})", first)
+    if december and re.search(r"SGB II\b", head):
+        return _legal_sphere_spec(first, int(december.group(1)))
     if "quote" in first.lower() or " am " in first:
         return None
     what = None
@@ -184,8 +226,11 @@ def _unemployed_spec(title: str, head: str, page: list[Line], edition: int) -> T
 
 
 def _population_spec(title: str, head: str, page: list[Line], edition: int) -> TableSpec | None:
-    """Bevölkerung: time series of the Wohnberechtigte Bevölkerung (last year possibly by sex)."""
+    """Bevölkerung: time series of the Wohnberechtigte Bevölkerung (last year possibly by sex), and its
+    cross-section in 10 age groups (both sexes; the denominator of the shares by age)."""
     first = next(line.text.strip() for line in page if line.text.strip())
+    if "10 Altersgruppen" in title and first.startswith("Wohnberechtigte Bevölkerung"):
+        return _age_spec(first, page, edition, "total")
     if "Wohnberechtigte" not in first or "Altersgruppen" in title or "Hauptwohnung" in first:
         return None
     if re.search(r"31\.12\.\d{4}", first):
@@ -203,8 +248,41 @@ def _population_spec(title: str, head: str, page: list[Line], edition: int) -> T
     return TableSpec(first, cols, sums=sums)
 
 
+#: Column heads of the Beschäftigte tables -> (sex, origin, age); checked in this order
+#: ("insgsamt" is how the editions print "insgesamt").
+_EMPLOYED = [
+    (r"ohne deutsche Staatsangehörigkeit", ("total", "foreign", "total")),
+    (r"mit deutscher Staatsangehörigkeit", ("total", "german", "total")),
+    (r"jünger als 25 Jahre", ("total", "total", "0-24")),
+    (r"\bmännlich\b", ("male", "total", "total")),
+    (r"\bweiblich\b", ("female", "total", "total")),
+    (r"\binsge?samt\b", ("total", "total", "total")),
+]
+
+
+def _employed_spec(title: str, head: str, page: list[Line], edition: int) -> TableSpec | None:
+    """Beschäftigte: time series of the employees subject to social insurance at their place of
+    residence on 31.12. (measure employed_svb), one table per group."""
+    first = next(line.text.strip() for line in page if line.text.strip())
+    lines = head.splitlines()
+    at = next((i for i, line in enumerate(lines) if "Beschäftigte am WOHNORT" in line), None)
+    if at is None:
+        return None
+    columns = "\n".join(lines[at + 1:])
+    group = next((g for pattern, g in _EMPLOYED if re.search(pattern, columns)), None)
+    if group is None:
+        raise SmsParseError(f"Tabelle {first!r}: Personengruppe im Spaltenkopf nicht erkannt")
+    years = header_years(page)
+    if len(years) < 2:
+        raise SmsParseError(f"Tabelle {first!r}: Jahresspalten im Kopf nicht gefunden")
+    sex, origin, age = group
+    cols = [Col("n", str(y), (y, "employed_svb", sex, origin, age)) for y in years]
+    return TableSpec(first, cols)
+
+
 SPEC_BUILDERS: dict[str, Callable[[str, str, list[Line], int], TableSpec | None]] = {
     "Migration": _migration_spec,
     "Arbeitslose": _unemployed_spec,
     "Bevoelkerung": _population_spec,
+    "Beschaeftigte": _employed_spec,
 }
