@@ -74,9 +74,10 @@ def _record_chapter(p: Plan, state: RunState, nb: Path, result: ChapterResult) -
 
 
 def _kernel_context(p: Plan, nb: Path) -> context.RunContext:
-    """What one chapter's kernel works with: this root, its own side folder, the year, its name, the shared values."""
-    return context.RunContext(root=paths.ROOT, outputs=side_dir(p.out, nb), year=p.year, chapter=nb.stem,
-                              values_cache=values_cache(p))
+    """What one chapter's kernel works with: this root and city, its own side folder, the year, its name, the
+    shared values."""
+    return context.RunContext(root=paths.ROOT, city=paths.CITY, outputs=side_dir(p.out, nb), year=p.year,
+                              chapter=nb.stem, values_cache=values_cache(p))
 
 
 def tasks(p: Plan) -> list[Task]:
