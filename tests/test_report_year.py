@@ -85,6 +85,16 @@ def test_the_plan_hands_each_kernel_the_planned_year(tmp_path, monkeypatch):
     assert {task.run.year for task in tasks} == {2014}
     assert {task.run.chapter for task in tasks} == {nb.stem for nb in notebooks}
     assert not [task for task in tasks if "report_year" in task.parameters]
+    assert {(task.run.root, task.run.city) for task in tasks} == {(plan.paths.ROOT, plan.paths.CITY)}
+
+
+def test_a_kernel_works_on_the_city_of_its_build(tmp_path, monkeypatch):
+    """The city travels with the year: a Berlin build's kernels read Berlin's data, not the default city's."""
+    monkeypatch.setattr(plan.paths, "OUTPUTS", tmp_path)
+    notebooks = plan.chapter_notebooks()[:1]
+    monkeypatch.setattr(plan.paths, "CITY", "berlin")
+    planned = plan.Plan(2014, tmp_path / "2014", notebooks, {}, notebooks, "", False, "", False)
+    assert {task.run.city for task in report.tasks(planned)} == {"berlin"}
 
 
 def test_on_its_own_a_chapter_is_checked_by_the_runners_rule(monkeypatch):
