@@ -53,3 +53,19 @@ def test_the_run_imports_nothing_heavy_until_it_runs():
             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_the_run_state_is_typed_records_in_the_file_shape_of_before():
+    """No dict travels as a state record: the last passed check is a CheckRecord, and state.json keeps the
+    shape it had (a runner of this version reads the files earlier ones wrote)."""
+    from helpers.runner import state
+
+    written = {"version": state.STATE_VERSION, "notebooks": {"05_x.ipynb": {"key": "k", "seconds": 1.5, "output": "o"}},
+               "check": {"basis": "b", "tables": {"indikatoren_2014.csv": "t"}, "records": {"05_x": "r"}},
+               "hints": [["Hinweis", "Text"]]}
+    read = state.RunState.from_json(written)
+    assert read.check == state.CheckRecord("b", {"indikatoren_2014.csv": "t"}, {"05_x": "r"})
+    assert read.chapters["05_x.ipynb"].seconds == 1.5 and read.hints == [("Hinweis", "Text")]
+    again = read.to_json()
+    assert again["check"] == written["check"] and again["notebooks"]["05_x.ipynb"]["key"] == "k"
+    assert not [name for name, kind in state.RunState.__annotations__.items() if "dict |" in str(kind)]

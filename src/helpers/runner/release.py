@@ -34,6 +34,7 @@ from helpers.core.model import FLAGS
 from helpers.disclosure import checker, disclosed, register, suppression
 from helpers.publish import manifest, tables
 from helpers.runner.publication import ENTRY, OUTPUT_FILES, publish, published_tables, records_dir, staging_dir
+from helpers.runner.state import CheckRecord
 
 #: The exported frame as written, so a run with unchanged tables need not recompute it.
 TABLE_FRAME = "table.pkl"
@@ -107,13 +108,14 @@ def _withdraw(out: Path, problems: list) -> bool:
 
 # --- disclosure check, incremental ---------------------------------------------------------------
 
-def check_fingerprint(out: Path, basis: str) -> dict:
+def check_fingerprint(out: Path, basis: str) -> CheckRecord:
     """What a passed check covered: its basis (data, code, year), the table files and each chapter's records."""
     out = Path(out)
-    return {"basis": basis,
-            "tables": {p.name: fileio.sha256_file(p) for p in indicator_tables(out)},
-            "records": {p.stem: fileio.sha256_file(p) for p in sorted((records_dir(out) / "published").glob("*.csv"))
-                        if not fileio.is_temporary(p)}}
+    return CheckRecord(basis,
+                       tables={p.name: fileio.sha256_file(p) for p in indicator_tables(out)},
+                       records={p.stem: fileio.sha256_file(p)
+                                for p in sorted((records_dir(out) / "published").glob("*.csv"))
+                                if not fileio.is_temporary(p)})
 
 
 def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule | None = None) -> list:
@@ -143,15 +145,14 @@ def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule |
     return out
 
 
-def check(out: Path, previous: dict | None = None, basis: str | None = None) -> list:
+def check(out: Path, previous: CheckRecord | None = None, basis: str | None = None) -> list:
     """All violations of this run; only the changed chapters' records if the last passed check covered the rest."""
     if previous is None or basis is None:
         return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out))
     current = check_fingerprint(out, basis)
-    if previous.get("basis") != basis or previous.get("tables") != current["tables"]:
+    if previous.basis != basis or previous.tables != current.tables:
         return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out))
-    old = previous.get("records", {})
-    changed = [name for name, sha in current["records"].items() if old.get(name) != sha]
+    changed = [name for name, sha in current.records.items() if previous.records.get(name) != sha]
     return check_chapters(out, changed)
 
 
@@ -221,7 +222,7 @@ def first_year_of(table: pd.DataFrame, year: int) -> int:
 
 
 def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, durations: dict[str, float],
-           chapters: list[str], pdf: bool = True, previous_check: dict | None = None,
+           chapters: list[str], pdf: bool = True, previous_check: CheckRecord | None = None,
            check_basis: str | None = None, pdf_worker: PdfWorker | None = None) -> bool:
     """Stitch, render, check and record one run; False (with the reasons printed) if it must not be published.
 

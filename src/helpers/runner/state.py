@@ -53,6 +53,17 @@ class ReportRecord:
     outputs: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CheckRecord:
+    """What the last passed disclosure check covered (helpers.runner.release.check_fingerprint makes it and
+    compares with it): its basis (Plan.tables_key: data, code, year), the table files' and each chapter's
+    records' checksums. A later run re-checks only the chapters whose records changed against it."""
+
+    basis: str
+    tables: dict[str, str] = field(default_factory=dict)
+    records: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class RunState:
     """Everything the runs of one year recorded (state.json; its key for `chapters` is "notebooks")."""
@@ -60,8 +71,7 @@ class RunState:
     chapters: dict[str, ChapterRecord] = field(default_factory=dict)  # notebook file name -> record
     tables: TablesRecord | None = None
     report: ReportRecord | None = None
-    #: The last passed disclosure check as helpers.runner.release.check_fingerprint made it; handed back to it.
-    check: dict | None = None
+    check: CheckRecord | None = None  # the last passed disclosure check
     texts_checked: str = ""  # Plan.texts_key of the last passed check of the staff texts
     hints: list[tuple[str, str]] = field(default_factory=list)  # (kind, message): the text check's findings
 
@@ -78,7 +88,8 @@ class RunState:
         if self.report is not None:
             found["report"] = vars(self.report)
         if self.check is not None:
-            found["check"] = self.check
+            found["check"] = {"basis": self.check.basis, "tables": dict(self.check.tables),
+                              "records": dict(self.check.records)}
         if self.texts_checked:
             found["texts_checked"] = self.texts_checked
         found["hints"] = [list(hint) for hint in self.hints]
@@ -87,14 +98,14 @@ class RunState:
     @classmethod
     def from_json(cls, found: dict) -> RunState:
         """The state a file holds; KeyError, TypeError or ValueError if it is not one this runner wrote."""
-        tables, report = found.get("tables"), found.get("report")
+        tables, report, check = found.get("tables"), found.get("report"), found.get("check")
         return cls(
             chapters={name: ChapterRecord(entry["key"], float(entry["seconds"]), entry["output"],
                                           dict(entry.get("side", {})), dict(entry.get("texts", {})))
                       for name, entry in found.get("notebooks", {}).items()},
             tables=TablesRecord(tables["key"], dict(tables["files"])) if tables else None,
             report=ReportRecord(report["key"], dict(report["outputs"])) if report else None,
-            check=found.get("check"),
+            check=CheckRecord(str(check["basis"]), dict(check["tables"]), dict(check["records"])) if check else None,
             texts_checked=str(found.get("texts_checked", "")),
             hints=[(str(kind), str(message)) for kind, message in found.get("hints", [])])
 
