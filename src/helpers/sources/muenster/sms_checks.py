@@ -107,50 +107,41 @@ def check_city(file: str, spec: TableSpec, rows: list[Row], checks: list[dict]) 
             ))
 
 
-def check_origins(file: str, records: list[dict], checks: list[dict]) -> None:
-    """German + foreign = total for every count printed by nationality in this file (same table rank)."""
+def _check_parts(file: str, records: list[dict], checks: list[dict], dimension: str, parts: tuple[str, str],
+                 words: tuple[str, str], check: str) -> None:
+    """parts[0] + parts[1] = total along `dimension` ("sex" or "origin") for every count printed so in this file
+    (same table rank); a failure is one row of sms_checks.csv with both parts named in `words`."""
+    other = "origin" if dimension == "sex" else "sex"
     groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
     for r in records:
-        groups[(r["year"], r["area_level"], r["area_code"], r["measure"], r["sex"], r["age"], r["rank"])][r["origin"]] = r
-    for by_origin in groups.values():
-        if not {"total", "german", "foreign"} <= set(by_origin):
+        groups[(r["year"], r["area_level"], r["area_code"], r["measure"], r[other], r["age"], r["rank"])][r[dimension]] = r
+    for by_part in groups.values():
+        if not {"total", *parts} <= set(by_part):
             continue
-        t, g, f = (by_origin[o]["value"] for o in ("total", "german", "foreign"))
-        known = [x for x in (g, f) if x is not None]
+        t, a, b = (by_part[x]["value"] for x in ("total", *parts))
+        known = [x for x in (a, b) if x is not None]
         if t is None:
             continue
-        if (len(known) == 2 and g + f != t) or sum(known) > t:
-            r = by_origin["total"]
+        if (len(known) == 2 and a + b != t) or sum(known) > t:
+            r = by_part["total"]
             checks.append(dict(
-                file=file, line=r["line"], table=r["source"], check="deutsch + nichtdeutsch = insgesamt",
+                file=file, line=r["line"], table=r["source"], check=check,
                 year=r["year"], area_level=r["area_level"], area_code=r["area_code"], measure=r["measure"],
-                sex=r["sex"], origin="total", expected=t, found=sum(known), difference=sum(known) - t,
-                note=f"deutsch {by_origin['german']['flag'] or g}, nichtdeutsch {by_origin['foreign']['flag'] or f} "
-                     f"(Zeilen {by_origin['german']['line']}, {by_origin['foreign']['line']})",
+                **{dimension: "total", other: r[other]}, expected=t, found=sum(known), difference=sum(known) - t,
+                note=f"{words[0]} {by_part[parts[0]]['flag'] or a}, {words[1]} {by_part[parts[1]]['flag'] or b} "
+                     f"(Zeilen {by_part[parts[0]]['line']}, {by_part[parts[1]]['line']})",
             ))
+
+
+def check_origins(file: str, records: list[dict], checks: list[dict]) -> None:
+    """German + foreign = total for every count printed by nationality in this file (same table rank)."""
+    _check_parts(file, records, checks, "origin", ("german", "foreign"), ("deutsch", "nichtdeutsch"),
+                 "deutsch + nichtdeutsch = insgesamt")
 
 
 def check_sexes(file: str, records: list[dict], checks: list[dict]) -> None:
     """male + female = total for every group printed by sex in this file (same table rank)."""
-    groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
-    for r in records:
-        groups[(r["year"], r["area_level"], r["area_code"], r["measure"], r["origin"], r["age"], r["rank"])][r["sex"]] = r
-    for _key, by_sex in groups.items():
-        if not {"total", "male", "female"} <= set(by_sex):
-            continue
-        t, m, f = (by_sex[s]["value"] for s in ("total", "male", "female"))
-        known = [x for x in (m, f) if x is not None]
-        if t is None:
-            continue
-        if (len(known) == 2 and m + f != t) or sum(known) > t:
-            r = by_sex["total"]
-            checks.append(dict(
-                file=file, line=r["line"], table=r["source"], check=SEXES_CHECK,
-                year=r["year"], area_level=r["area_level"], area_code=r["area_code"], measure=r["measure"],
-                sex="total", origin=r["origin"], expected=t, found=sum(known), difference=sum(known) - t,
-                note=f"männlich {by_sex['male']['flag'] or m}, weiblich {by_sex['female']['flag'] or f} "
-                     f"(Zeilen {by_sex['male']['line']}, {by_sex['female']['line']})",
-            ))
+    _check_parts(file, records, checks, "sex", ("male", "female"), ("männlich", "weiblich"), SEXES_CHECK)
 
 
 #: Added to the `source` of a part whose total a later edition corrected while no edition printed the parts anew.
