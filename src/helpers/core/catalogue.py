@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from helpers.core import concept, levels, paths
+from helpers.core import concept, fileio, levels, paths
 from helpers.core.model import ORIGINS, SEXES
 
 DIRECTIONS = {
@@ -361,7 +359,7 @@ def parse(text: str, path: Path, declared: tuple[str, ...] | None = None) -> Cat
     """The catalogue from its text; `declared`: the area levels its entries may name (default: the
     levels of the current data root)."""
     declared = declared or levels.hierarchy().codes
-    raw = yaml.safe_load(text)
+    raw = fileio.load_yaml(text)
     if not isinstance(raw, dict) or "handlungsfelder" not in raw or "indicators" not in raw:
         raise CatalogueError(f"{path.name}: erwartet die Abschnitte 'handlungsfelder' und 'indicators'.")
     hfs = tuple(
@@ -398,7 +396,14 @@ def load(path: Path | None = None) -> Catalogue:
 
 @lru_cache(maxsize=8)
 def _load(path: Path, mtime: int, size: int) -> Catalogue:
-    return parse(path.read_text(encoding="utf-8"), path, _declared_levels(path))
+    return _parsed(path.read_text(encoding="utf-8"), Path(path.parent.name) / path.name, _declared_levels(path))
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str, where: Path, declared: tuple[str, ...]) -> Catalogue:
+    """One parse per content: a copy of the same catalogue in another root (a test's, a verify's) is not parsed
+    again; `where` (<city>/catalogue.yml) is all of the path its messages name."""
+    return parse(text, where, declared)
 
 
 def _declared_levels(path: Path) -> tuple[str, ...]:

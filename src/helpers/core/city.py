@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import areas, levels, paths
+from helpers.core import areas, fileio, levels, paths
 from helpers.core import concept as concept_module
 
 #: Where the file lives, relative to the repository root ({city}: the city's folder name; shown in messages).
@@ -104,7 +104,7 @@ def _pairs(raw: object, where: Path, key: str, first: str, second: str) -> tuple
 def parse(text: str, where: Path, city_name: str) -> Profile:
     """The profile from the file's text; CityConfigError naming `where` for anything invalid."""
     try:
-        raw = yaml.safe_load(text)
+        raw = fileio.load_yaml(text)
     except yaml.YAMLError as exc:
         raise _fail(where, f"kein gültiges YAML ({' '.join(str(exc).split())}).") from None
     raw = _mapping(raw, where, "(Datei)", TOP_KEYS)

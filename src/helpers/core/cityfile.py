@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import paths
+from helpers.core import fileio, paths
 
 
 class CityFileError(ValueError):
@@ -33,7 +33,7 @@ def raw(where: Path | None = None) -> dict:
 @lru_cache(maxsize=8)
 def _read(where: Path, mtime: int, size: int) -> dict:
     try:
-        found = yaml.safe_load(where.read_text(encoding="utf-8"))
+        found = fileio.load_yaml(where.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CityFileError(f"{where}: kein gültiges YAML ({' '.join(str(exc).split())}).") from None
     return found if isinstance(found, dict) else {}

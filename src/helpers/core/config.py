@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import paths
+from helpers.core import fileio, paths
 
 #: Where the shared settings live, relative to the repository root (also shown in messages).
 RELATIVE = "config/monitoring.yml"
@@ -229,7 +229,7 @@ def _texts(entries: object, where: Path) -> str:
 
 def _read_yaml(text: str, where: Path, allowed: tuple[str, ...]) -> dict:
     try:
-        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = fileio.load_yaml(text)
     except yaml.YAMLError as exc:
         raise _fail(where, f"kein gültiges YAML ({' '.join(str(exc).split())}). Bitte Einrückung und "
                            "Doppelpunkte prüfen.") from None

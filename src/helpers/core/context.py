@@ -114,8 +114,10 @@ def _parse(text: str) -> RunContext:
 def _default_city(shared: Path, signature: tuple) -> str:
     import yaml  # here, not at the top: most processes never read the file
 
+    from helpers.core import fileio
+
     try:
-        raw = yaml.safe_load(shared.read_text(encoding="utf-8")) or {}
+        raw = fileio.load_yaml(shared.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ContextError(f"{shared}: nicht lesbar ({' '.join(str(exc).split())}); diese Datei nennt mit "
                            "'city:' die Stadt, für die ohne Angabe gearbeitet wird.") from None

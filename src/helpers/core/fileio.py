@@ -230,3 +230,11 @@ def csv_safe(text: str) -> str:
     official symbols ("-" means exactly zero), which are checked against their list instead.
     """
     return "'" + text if text.startswith(DANGEROUS_PREFIXES) else text
+
+
+def load_yaml(text: str) -> object:
+    """YAML as `yaml.safe_load` reads it, with libyaml's C parser where PyYAML has it (about eight times faster
+    on the catalogue, which every ingest and chapter reads); the same values and the same `yaml.YAMLError`s."""
+    import yaml  # here, not at the top: most processes that write files never read YAML
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import context, paths
+from helpers.core import context, fileio, paths
 from helpers.core.fileio import sha256_file, write_text_atomic
 
 FOLDER = "texte"
@@ -130,7 +130,7 @@ def front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     if end is None:
         raise _fail(path, 1, "Der Kopf beginnt mit '---', endet aber nicht mit einer zweiten Zeile '---'.")
     try:
-        front = yaml.safe_load("\n".join(lines[1:end])) or {}
+        front = fileio.load_yaml("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         raise _fail(path, (mark.line + 2) if mark else 1, f"Der Kopf ist kein gültiges YAML ({getattr(err, 'problem', err)}).") from None

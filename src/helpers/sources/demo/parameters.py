@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
+from helpers.core import fileio
 
 PARAMETERS_FILE = Path(__file__).with_name("parameters.yml")
 
@@ -208,7 +208,7 @@ def _age_profile(raw: dict[str, Any], file: str) -> dict[str, AgeProfile]:
 def load(path: Path = PARAMETERS_FILE) -> Parameters:
     """The generator's parameters from `path`, checked; every base is itself specified."""
     file = Path(path).name
-    raw = _keys(yaml.safe_load(Path(path).read_text(encoding="utf-8")),
+    raw = _keys(fileio.load_yaml(Path(path).read_text(encoding="utf-8")),
                 ["seed", "years", "inner_teilbereiche", "age_profile", "defaults", "measures"], file)
     measures = {str(name): _spec(str(name), entry, raw["defaults"], file) for name, entry in raw["measures"].items()}
     for name, spec in measures.items():
