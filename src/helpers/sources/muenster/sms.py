@@ -17,7 +17,8 @@ revisions and checks; the steps live beside it:
   edition wins; within an edition the cross-section table beats the time series. Every
   differing older value goes to the revisions table (`sms_editions`).
 * Checks (sums across areas and within rows, Stadtteile + "nicht zuzuordnen" = Stadt,
-  male + female = total, German + foreign = total) are reported, not fatal (`sms_checks`).
+  male + female = total, German + foreign = total, the households of each size = all households)
+  are reported, not fatal (`sms_checks`).
 """
 
 from __future__ import annotations
