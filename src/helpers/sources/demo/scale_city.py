@@ -23,7 +23,7 @@ Areas
 
 Counts
     1. The measures that are real in Münster (all terms of ``data/<city>/observations/sms.csv``:
-       population by sex and origin, unemployed by kind, households) are drawn per area from
+       population by sex and origin, unemployed by kind, households, employees) are drawn per area from
        atoms – sex x (foreign, expellee, resettler, naturalised_other, german_mig_inherited,
        no_migration) – so every stored group is a sum of atoms and parts add up exactly
        (male + female = total, foreign + German with migration history = migration, …). The
@@ -306,6 +306,7 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
         ("unemployed_sgb2", "total", "total"): sgb2,
         ("unemployed_sgb3", "total", "total"): alo - sgb2,
         ("households", "total", "migration"): np.round(pop("total", "migration") / 2.3).astype(np.int64),
+        **household_counts(total, pop("total", "foreign"), seed),
     }
     aged = employed(a, seed)
     frames = []
@@ -332,6 +333,26 @@ def real_type_observations(small: gpd.GeoDataFrame, years: range, seed: int, mea
     out["value"] = out["value"].astype("Int64")
     out["flag"], out["synthetic"], out["source"] = "", False, source(seed)
     return out[model.OBSERVATION_COLUMNS]
+
+
+#: Shares of the households with 1, 2, 3, 4, 5 and more persons (about Münster's in 2014).
+HOUSEHOLD_SIZES = {"households_size1": 0.53, "households_size2": 0.27, "households_size3": 0.09,
+                   "households_size4": 0.07, "households_size5plus": 0.04}
+
+
+def household_counts(population: np.ndarray, foreign: np.ndarray, seed: int) -> dict[tuple[str, str, str], np.ndarray]:
+    """All households (about 1.8 persons each) by size, with children and single parents, and the foreigners
+    born in Germany: drawn on a stream of their own, so the other counts stay as they were."""
+    rng = np.random.default_rng([seed, zlib.crc32(b"households")])
+    households = np.round(population / 1.8).astype(np.int64)
+    sizes = rng.multinomial(households, list(HOUSEHOLD_SIZES.values()))
+    children = rng.binomial(households - sizes[..., 0], 0.35)
+    counts = {("households", "total", "total"): households,
+              ("households_children", "total", "total"): children,
+              ("households_single_parent", "total", "total"): rng.binomial(children, 0.22),
+              ("population_born_in_germany", "total", "foreign"): rng.binomial(foreign, 0.15)}
+    counts.update({(measure, "total", "total"): sizes[..., i] for i, measure in enumerate(HOUSEHOLD_SIZES)})
+    return counts
 
 
 #: The council election whose counts are real in Münster (per ward, Stadtbezirk and city; one election).

@@ -17,7 +17,8 @@ revisions and checks; the steps live beside it:
   edition wins; within an edition the cross-section table beats the time series. Every
   differing older value goes to the revisions table (`sms_editions`).
 * Checks (sums across areas and within rows, Stadtteile + "nicht zuzuordnen" = Stadt,
-  male + female = total, German + foreign = total) are reported, not fatal (`sms_checks`).
+  male + female = total, German + foreign = total, the households of each size = all households)
+  are reported, not fatal (`sms_checks`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from helpers.sources.muenster import DATA
 from helpers.sources.muenster.sms_checks import (
     CHECK_COLUMNS,
     check_city,
+    check_measure_parts,
     check_merged_sexes,
     check_origins,
     check_row,
@@ -42,6 +44,7 @@ from helpers.sources.muenster.sms_checks import (
     check_vertical,
 )
 from helpers.sources.muenster.sms_editions import derive_sums, merge
+from helpers.sources.muenster.sms_households import SIZES, households_spec
 from helpers.sources.muenster.sms_rows import Row, resolve
 from helpers.sources.muenster.sms_tables import SPEC_BUILDERS, header_lines, table_title
 from helpers.sources.muenster.sms_text import SmsParseError, data_rows, page_title, pages, segmentations
@@ -51,7 +54,12 @@ SERIES_NAMES = {
     "Arbeitslose": "SMS Arbeitslose",
     "Bevoelkerung": "SMS Bevölkerung",
     "Beschaeftigte": "SMS Beschäftigte",
+    "Haushalte": "SMS Haushalte",
 }
+#: The table specs of every series the parser reads (the households' own module beside the others).
+BUILDERS = {**SPEC_BUILDERS, "Haushalte": households_spec}
+#: Name of the check that the households of each size add up to all households (tables of their own).
+SIZES_CHECK = "Haushalte nach Größe = Haushalte insgesamt"
 
 
 @dataclass
@@ -66,7 +74,7 @@ def parse_text(text: str, file: str, series: str, edition: int) -> Parsed:
     """Parse one publication's text into observation records (with provenance) and checks."""
     records: list[dict] = []
     checks: list[dict] = []
-    builder = SPEC_BUILDERS[series]
+    builder = BUILDERS[series]
     for page in pages(text):
         title = page_title(page)
         head = "\n".join(line.text for line in header_lines(page))
@@ -115,6 +123,7 @@ def parse_text(text: str, file: str, series: str, edition: int) -> Parsed:
         check_city(file, spec, rows, checks)
     check_sexes(file, records, checks)
     check_origins(file, records, checks)
+    check_measure_parts(file, records, checks, "households", SIZES, SIZES_CHECK)
     return Parsed(records, checks)
 
 
@@ -130,7 +139,7 @@ def source_files(src: Path) -> list[tuple[Path, str, int]]:
     out = []
     for path in sorted((Path(src) / "sms-text").glob("SMS_*_*.pdf.txt")):
         m = re.fullmatch(r"SMS_(\w+?)_(\d{4})\.pdf\.txt", path.name)
-        if m and m.group(1) in SPEC_BUILDERS:
+        if m and m.group(1) in BUILDERS:
             out.append((path, m.group(1), int(m.group(2))))
     return out
 

@@ -1,5 +1,5 @@
 """The parser's plausibility checks: row sums, printed shares, area sums, male + female = total,
-German + foreign = total.
+German + foreign = total, parts printed in tables of their own against their total.
 
 Every deviation becomes one row of data/<city>/sms_checks.csv (columns `CHECK_COLUMNS`, German check
 names and notes, as the staff read them); none stops the parse, since the printed tables
@@ -142,6 +142,32 @@ def check_origins(file: str, records: list[dict], checks: list[dict]) -> None:
 def check_sexes(file: str, records: list[dict], checks: list[dict]) -> None:
     """male + female = total for every group printed by sex in this file (same table rank)."""
     _check_parts(file, records, checks, "sex", ("male", "female"), ("männlich", "weiblich"), SEXES_CHECK)
+
+
+def check_measure_parts(file: str, records: list[dict], checks: list[dict], whole: str, parts: tuple[str, ...],
+                        check: str) -> None:
+    """The counts of `parts` (measures printed in tables of their own) add up to `whole` for every year, area
+    and group this file prints all of (same table rank); a failure is one row of sms_checks.csv."""
+    groups: dict[tuple, dict[str, dict]] = defaultdict(dict)
+    for r in records:
+        if r["measure"] == whole or r["measure"] in parts:
+            key = (r["year"], r["area_level"], r["area_code"], r["sex"], r["origin"], r["age"], r["rank"])
+            groups[key][r["measure"]] = r
+    for by_measure in groups.values():
+        if not {whole, *parts} <= set(by_measure) or by_measure[whole]["value"] is None:
+            continue
+        if len({r["line"] for r in by_measure.values()}) == 1:
+            continue  # one printed row: its own row sum is checked (check_row)
+        t = by_measure[whole]["value"]
+        known = [by_measure[p]["value"] for p in parts if by_measure[p]["value"] is not None]
+        if (len(known) == len(parts) and sum(known) != t) or sum(known) > t:
+            r = by_measure[whole]
+            checks.append(dict(
+                file=file, line=r["line"], table=r["source"], check=check, year=r["year"],
+                area_level=r["area_level"], area_code=r["area_code"], measure=whole, sex=r["sex"],
+                origin=r["origin"], expected=t, found=sum(known), difference=sum(known) - t,
+                note=f"{whole} = {' + '.join(parts)}" + ("" if len(known) == len(parts) else " (Teile unbekannt)"),
+            ))
 
 
 #: Added to the `source` of a part whose total a later edition corrected while no edition printed the parts anew.

@@ -106,12 +106,28 @@ def _age_spec(first: str, page: list[Line], edition: int, origin: str) -> TableS
     return TableSpec(first, cols, sums=[("total", list(AGE_BANDS))], rank=0, note=note)
 
 
+def _birthplace_spec(first: str, head: str, edition: int) -> TableSpec:
+    """"... mit Migrationsvorgeschichte nach ausgewählten Geburtsorten" (edition 2014 only): with a migration
+    history, of them with a personal one, of them foreigners and the foreigners born in Germany, and Germans
+    born in today's Poland, Russian Federation, Kazakhstan. Stored: the foreigners born in Germany (measure
+    population_born_in_germany); the other columns repeat the main tables or are not used."""
+    if "dar. in Deutsch" not in head or "Ausländer" not in head:
+        raise SmsParseError(f"Tabelle {first!r}: Spalte der in Deutschland geborenen Ausländer nicht gefunden")
+    year = stichtag_year(head, edition)
+    cols = [Col("n", "migration"), Col("n", "personal"), Col("n", "foreign"),
+            Col("n", "foreign_born_germany", (year, "population_born_in_germany", "total", "foreign", "total")),
+            Col("n", "poland"), Col("n", "russia"), Col("n", "kazakhstan")]
+    return TableSpec(first, cols, rank=0)
+
+
 def _migration_spec(title: str, head: str, page: list[Line], edition: int) -> TableSpec | None:
     """Migration edition: main cross-sections (by sex), by age, time series per origin, households."""
     t = title.replace("am31", "am 31")
     first = next(line.text.strip() for line in page if line.text.strip())
     if "10 Altersgruppen" in t and first.startswith("Wohnberechtigte Bevölkerung mit Migrationsvorgeschichte"):
         return _age_spec(first, page, edition, "migration")
+    if "Geburtsorten" in t and first.startswith("Wohnberechtigte Bevölkerung"):
+        return _birthplace_spec(first, head, edition)
     if "Altersgruppen" in t or "Geburtsort" in t or "Bevölkerungspyramide" in t:
         return None
     if "darunter mit Migrationsvorgeschichte" in head and re.match(
