@@ -30,7 +30,7 @@ import pandas as pd
 
 from helpers.core import areas, catalogue, fileio, paths
 from helpers.core import city as city_profile
-from helpers.core.model import FLAGS
+from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS
 from helpers.disclosure import checker, disclosed, register, suppression
 from helpers.publish import manifest, tables
 from helpers.runner.publication import ENTRY, OUTPUT_FILES, publish, published_tables, records_dir, staging_dir
@@ -51,7 +51,8 @@ def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
         ("Quelle", f"{city_profile.statistics_name()}, und die in jeder Zeile genannten "
                    f"Indikatoren des Katalogs (data/{paths.CITY}/catalogue.yml); Berechnung: Integrationsmonitoring-Werkbank."),
         ("Geheimhaltung", suppression.active_rule().describe()),
-        ("Zeichenerklärung", symbols + "; „r“ = revidiert; „p“ = vorläufig."),
+        ("Zeichenerklärung", symbols + f"; „r“ = revidiert; „p“ = vorläufig; „{BREAK_MARK}“ (Spalte „Bruch“) = "
+                             f"{BREAK_MEANING}."),
         ("Demodaten", (f"Synthetische Demodaten (Spalte „Demodaten“), keine Aussage über {city.short}: "
                        + ", ".join(synthetic) + ".") if synthetic else "Keine synthetischen Demodaten."),
     ]
