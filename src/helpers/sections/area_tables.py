@@ -78,5 +78,9 @@ def social_space_html(result: socialspace.SocialSpaceResult, source: str) -> str
         "Dynamikindex": [formatting.number(v, 2) for v in order["dynamics_index"]],
         "Dynamik": order["dynamics_label"],
     })
+    inds = [cat.indicator(i) for i in result.indicator_ids]
+    years = [int(result.year)] * len(shown)
     return table_html(shown, f"Sozialraumindex {result.year} je {base.name}, geordnet nach dem Statusindex",
-                      source, synthetic=result.synthetic)
+                      source, synthetic=result.synthetic,
+                      marks=set().union(*(year_marks(ind, years, [ind.name]) for ind in inds)),
+                      notes=[n for ind in inds for n in break_marks.break_notes(ind, years[:1], named=True)])
