@@ -40,7 +40,7 @@ def test_the_gap_table_marks_the_first_year_after_a_declared_break_and_names_its
     assert rows["2011"].count(MARK) == 2
     assert f"<td>{MARK}21,0\u00a0%</td><td>{MARK}20,5\u00a0%</td>" in rows["2011"]
     assert all(MARK not in rows[y] for y in rows if y != "2011")
-    note = f'<p class="break-note">„|“ Bruch in der Reihe ab 2011: {REGISTER}</p>'
+    note = f'<p class="table-note">„|“ Bruch in der Reihe ab 2011: {REGISTER}</p>'
     assert note in table and table.index(note) < table.index('<p class="source">')
 
 
@@ -49,11 +49,11 @@ def test_a_table_without_a_declared_break_has_no_mark_and_no_note():
     assert not ind.breaks
     section = blocks.extremes_table("langzeit_alo_anteil", 2011)
     table = next(p.content for p in section.parts if p.kind == "html")
-    assert "break-mark" not in table and "break-note" not in table
+    assert "break-mark" not in table and "table-note" not in table
     ind = catalogue.load().indicator("alo_dichte")  # a break in 2011, not in 2008 or 2014
     for year in (2008, 2014):
         table = next(p.content for p in blocks.extremes_table("alo_dichte", year).parts if p.kind == "html")
-        assert "break-mark" not in table and "break-note" not in table, year
+        assert "break-mark" not in table and "table-note" not in table, year
 
 
 def test_a_table_of_a_break_year_marks_each_value_of_that_year():
@@ -70,11 +70,11 @@ def test_the_chart_of_a_series_has_its_break_below_and_in_its_alternative_text()
     assert "Bruch in der Reihe: 2010/2011 (Grund im Hinweis unter der Abbildung)." in section.parts[figure_at].alt
     below = section.parts[figure_at + 1]
     assert below.kind == "html" and below.content == (
-        '<p class="break-note">Gepunktete senkrechte Linie: Bruch in der Reihe ab 2011: Bezugsbevölkerung ab 2011 '
+        '<p class="table-note">Gepunktete senkrechte Linie: Bruch in der Reihe ab 2011: Bezugsbevölkerung ab 2011 '
         "aus dem Melderegister ausgezählt (siehe Bevölkerungsindikatoren).</p>")
     # a series without a break in its years: no note under the chart
     plain = blocks.indicator_section("langzeit_alo_anteil", 2014)
-    assert not any(p.kind == "html" and "break-note" in p.content for p in plain.parts)
+    assert not any(p.kind == "html" and "table-note" in p.content for p in plain.parts)
 
 
 def test_the_area_tables_mark_the_break_year_of_their_indicators():

@@ -196,7 +196,7 @@ def test_displaying_shows_what_the_report_always_showed():
                                "Bruch in der Reihe: 2010/2011 (Grund im Hinweis unter der Abbildung).\" "
                                'data-art="abbildung" data-tabelle="indikatoren" src="data:image/png;base64,')
     # under the chart, the break it draws with its year and the catalogue's reason
-    assert texts[4] == ('<p class="break-note">Gepunktete senkrechte Linie: Bruch in der Reihe ab 2011: Die '
+    assert texts[4] == ('<p class="table-note">Gepunktete senkrechte Linie: Bruch in der Reihe ab 2011: Die '
                         "wohnberechtigte Bevölkerung wird ab 2011 aus allen gemeldeten Wohnsitzen des Melderegisters "
                         "ausgezählt, bis 2010 auf Basis der Volkszählung 1987 fortgeschrieben.</p>")
     assert texts[5].startswith('<figure class="im-table-figure"><table class="dataframe im-table"><caption>Abstand '

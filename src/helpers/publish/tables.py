@@ -67,8 +67,10 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # earliest date a zip entry can carry
 
 
 def level_labels() -> dict[str, str]:
-    """Level code -> its German name in the workbook ("stadtteil" -> "Stadtteil", the city "Gesamtstadt")."""
-    return {lv.code: lv.name for lv in (*levels.hierarchy().levels, levels.CITY_LEVEL)}
+    """Level code -> its German name in the workbook ("stadtteil" -> "Stadtteil", the city "Gesamtstadt"; a
+    level beside the hierarchy too, e.g. "Kommunalwahlbezirk")."""
+    h = levels.hierarchy()
+    return {lv.code: lv.name for lv in (*h.levels, *h.other, levels.CITY_LEVEL)}
 
 
 def level_choices() -> str:

@@ -69,7 +69,7 @@ def marked_cell(cell_html: str) -> str:
 
 def notes_html(notes: Iterable[str]) -> str:
     """The notes under a table or chart, one paragraph each."""
-    return "".join(f'<p class="break-note">{html.escape(n)}</p>' for n in notes)
+    return "".join(f'<p class="table-note">{html.escape(n)}</p>' for n in notes)
 
 
 def population_shares() -> list[Indicator]:
