@@ -27,6 +27,9 @@ def test_the_eligible_voters_are_shown_as_published_for_the_elections_in_view(ye
                            "Antrag), Stadt Münster</caption>")
     assert ("„.“: für 2010 keine Zahl veröffentlicht." in html) == (year < 2020)
     assert "Quelle: Stadt Münster, Wahlamt: " in html and "Integrationsrat am" in html
+    if year in (2014, 2020):  # the press the figure was reported in, by site (the full address is in the data)
+        assert ("Wahl zum Integrationsrat am 25.5.2014 (Zahl der Wahlberechtigten, wie berichtet); berichtet in: "
+                "wolbeck-muenster.de, presse-service.de") in html and "https://" not in html
     assert [r.what for r in section.parts[0].records] == ["Tabelle"]  # recorded for the checker
     assert (section.parts[0].records[0].values["indicator"] == "").all()  # a published figure, no indicator
 

@@ -16,6 +16,8 @@ could test, but the checker still reads what the report shows).
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from helpers.core import areas, catalogue, formatting, levels, rates
@@ -26,6 +28,12 @@ from helpers.sections.shown import Record, Shown
 
 #: Where no figure was published for a year the indicator has: the official "not available".
 NOT_PUBLISHED = "."
+
+
+def _hosts(source: str) -> str:
+    """A stored source with each web address shortened to its site ("https://www.wn.de/…" -> "wn.de"), as the
+    catalogue names the press it was reported in: the site says where, the long address is in the data."""
+    return re.sub(r"https?://(?:www\.)?([^/\s,;]+)[^\s,;]*", r"\1", source)
 
 
 def _years(indicator_id: str, report_year: int) -> list[int]:
@@ -61,7 +69,7 @@ def beside(indicator_id: str, measure: str, report_year: int, label: str) -> Sho
     })
     missing = [str(y) for y, s in zip(years, cells["source"]) if not s]
     notes = [f"„{NOT_PUBLISHED}“: für {', '.join(missing)} keine Zahl veröffentlicht."] if missing else []
-    sources = "; ".join(dict.fromkeys(s for s in cells["source"] if s)) or ind.source  # none published: the results
+    sources = "; ".join(dict.fromkeys(_hosts(s) for s in cells["source"] if s)) or ind.source  # none: the results
     caption = f"{ind.population_base}, {city.name}"
     result.html(table_html(table, caption, sources, notes=notes), records=[Record(cells, "Tabelle")])
     return result
