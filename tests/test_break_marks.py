@@ -106,3 +106,11 @@ def test_the_symbols_page_explains_the_break_mark_as_the_workbook_uses_it():
     assert "Spalte „Bruch“ der Excel-Tabelle" in page
     assert BREAK_MARK == "|" and tables.BREAK_MARK == BREAK_MARK  # one symbol: report, workbook, symbols page
     assert break_marks.marked_cell("x").startswith('<span class="break-mark" aria-hidden="true">|</span>')
+
+
+def test_the_development_maps_name_the_break_in_their_years_with_its_reason():
+    notes = [p.content for p in blocks.development_maps("mv_anteil", 2014).parts if p.kind == "markdown"]
+    assert (f"*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (ab 2011: {REGISTER.rstrip('.')}); ein Teil "
+            "der Veränderung kann auf die Umstellung zurückgehen.*") in notes
+    later = [p.content for p in blocks.development_maps("mv_anteil", 2019).parts if p.kind == "markdown"]  # 2015–2019
+    assert not any("Bruch" in n for n in later)

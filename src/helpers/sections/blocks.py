@@ -291,8 +291,10 @@ def development_maps(indicator_id: str, report_year: int, span: int = 4) -> Show
     change_title = f"{ind.name}: Veränderung {years[0]}–{years[-1]}"
     result.figure("veraenderung", maps.change_map(before, after, change_title, source, years[0], years[-1], unit=ind.unit),
                   alt=change_alt(ind, change_title, before, after), data="indikatoren")
-    if any(years[0] < int(b.split(":", 1)[0]) <= years[-1] for b in ind.breaks):
-        result.markdown("*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (siehe Definitionskasten); "
+    within = [b for b in ind.breaks if years[0] < catalogue.break_year(b) <= years[-1]]
+    if within:  # the year and the reason of each break, as under the tables and charts
+        said = "; ".join(f"ab {catalogue.break_year(b)}: {break_marks.reason(b).rstrip('.')}" for b in within)
+        result.markdown(f"*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe ({said}); "
                         "ein Teil der Veränderung kann auf die Umstellung zurückgehen.*")
     return result
 
