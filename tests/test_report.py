@@ -260,3 +260,53 @@ def test_the_ward_map_of_2009_turnout_is_in_the_participation_chapter(built):
     assert "Sie sind keine Stadtteile" in chapter and "schließt sie ein" in chapter  # the caveats
     assert "Das trifft auf 8 der 45 Stadtteile zu (Coerde, Wolbeck," in chapter
     assert "Stadtteile, die annähernd einem Kommunalwahlbezirk entsprechen (Schwelle: 90\u00a0% der Fläche)" in chapter
+
+
+def test_the_wards_map_links_to_a_table_that_holds_its_values(built):
+    """Issue 29: the 2009 ward map of a 2019 report links to indikatoren_2019 (2010–2019): the table holds the
+    2009 values it shows, each equal to the mapped cell the chapter recorded, and says why 2009 is there."""
+    year_dir, html_text = built
+    chapter = html_text.split("Wahlbeteiligung nach Kommunalwahlbezirken", 1)[1].split('class="chapter"', 1)[0]
+    assert f'href="tables/indikatoren_{year_dir.name}.xlsx"' in chapter  # the map's data link
+    table = pd.read_csv(year_dir / "tables" / f"indikatoren_{year_dir.name}.csv", dtype={"area_code": str})
+    wards = table[(table["indicator"] == "ratswahl_wahlbeteiligung") & (table["area_level"] == "kommunalwahlbezirk")]
+    mapped = pd.read_csv(year_dir / "published" / "03_partizipation.csv", dtype={"area_code": str})
+    mapped = mapped[(mapped["area_level"] == "kommunalwahlbezirk") & (mapped["what"] == "Karte")]
+    assert len(wards) == len(mapped) == 33 and set(wards["year"]) == set(mapped["year"]) == {2009}
+    assert wards.set_index("area_code")["value"].to_dict() == mapped.set_index("area_code")["value"].to_dict()
+    assert wards.set_index("area_code").loc["16", "value"] == pytest.approx(39.4, abs=0.05)  # Coerde, hand-checked
+    # the city's 58,2 % of 2009 that the chapter shows is there too; no other year before 2010
+    city = table[(table["indicator"] == "ratswahl_wahlbeteiligung") & (table["area_level"] == "stadt")]
+    assert city["value"].round(1).tolist() == [58.2]
+    assert table.loc[table["indicator"] != "ratswahl_wahlbeteiligung", "year"].min() == 2010
+
+
+def test_the_participation_chapter_shows_the_published_eligible_voters(built):
+    """Issue 29: the eligible voters of the Integrationsrat elections, as published, with their source: 2014
+    "rund 34 800" (press release before the vote); none published for 2010 ("." and a note)."""
+    year_dir, html_text = built
+    start = html_text.index("<caption>Wahlberechtigte zur Integrationsratswahl")
+    table = html_text[start:html_text.index("</figure>", start)]
+    assert "<tr><td>2010</td><td>.</td></tr><tr><td>2014</td><td>34\u202f800</td></tr>" in table
+    assert "„.“: für 2010 keine Zahl veröffentlicht." in table
+    assert "Quelle: Stadt Münster, Wahlamt: Wahl zum Integrationsrat am 25.5.2014 (Zahl der Wahlberechtigten" in table
+    recorded = pd.read_csv(year_dir / "published" / "03_partizipation.csv", dtype={"area_code": str, "indicator": str},
+                           keep_default_na=False, na_values={"value": [""]})
+    shown = recorded[(recorded["indicator"] == "") & (recorded["what"] == "Tabelle")]
+    assert shown["year"].tolist() == [2010, 2014] and shown["flag"].tolist() == [".", ""]  # the checker reads them
+    assert pd.isna(shown["value"].iloc[0]) and shown["value"].iloc[1] == 34800
+    # 2010's two published turnouts are named in the indicator's note
+    assert "9,4 % (Pressemeldung der Stadt vor der Wahl 2014" in html_text and "9,3 % (muensterwiki.de)" in html_text
+
+
+def test_break_marks_and_their_reasons_are_in_the_report(built):
+    """Issue 29: a declared break (mv_anteil 2011) is marked in the report's gap table and explained below it;
+    the symbols page explains "|"."""
+    _, html_text = built
+    # 2011 (Männer 21,0 %), as the stitched report writes the mark (attributes in alphabetical order)
+    assert ('<td>2011</td><td><span aria-hidden="true" class="break-mark">|</span><span class="visually-hidden">Bruch '
+            "in der Reihe:</span> 21,0 %</td>") in html_text
+    assert "„|“ Bruch in der Reihe ab 2011: Die wohnberechtigte Bevölkerung wird ab 2011" in html_text
+    assert "Gepunktete senkrechte Linie: Bruch in der Reihe ab 2011" in html_text
+    symbols = html_text.split('id="zeichen"', 1)[1]
+    assert '<th scope="row">|</th><td>grundsätzliche Änderung innerhalb einer Reihe' in symbols

@@ -184,7 +184,7 @@ def test_displaying_shows_what_the_report_always_showed():
     outputs = _shown(blocks.indicator_section("mv_anteil", YEAR))
     kinds = [next(k for k in ("text/markdown", "text/html") if k in o.data) for o in outputs]
     texts = [o.data.get("text/markdown") or o.data["text/html"] for o in outputs]
-    assert kinds == ["text/markdown", "text/html", "text/markdown", "text/html", "text/html", "text/html"]
+    assert kinds == ["text/markdown", "text/html", "text/markdown", "text/html", "text/html", "text/html", "text/html"]
     assert texts[0] == "## Anteil der Bevölkerung mit Migrationsvorgeschichte"
     assert texts[1].startswith('<div class="definition-box" id="def-mv_anteil">')
     assert texts[2].startswith("2014 lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“")
@@ -193,12 +193,16 @@ def test_displaying_shows_what_the_report_always_showed():
     assert texts[3].startswith('<img class="figure" alt="Liniendiagramm: Anteil der Bevölkerung mit '
                                "Migrationsvorgeschichte, Stadt Münster 2006–2014. Insgesamt: 2006 20,8\xa0%, 2014 "
                                "21,7\xa0%; Männer: 2010 21,3\xa0%, 2014 22,2\xa0%; Frauen: 2010 20,6\xa0%, 2014 21,3\xa0%. "
-                               "Bruch in der Reihe: 2010/2011 (siehe Definition).\" "
+                               "Bruch in der Reihe: 2010/2011 (Grund im Hinweis unter der Abbildung).\" "
                                'data-art="abbildung" data-tabelle="indikatoren" src="data:image/png;base64,')
-    assert texts[4].startswith('<figure class="im-table-figure"><table class="dataframe im-table"><caption>Abstand '
+    # under the chart, the break it draws with its year and the catalogue's reason
+    assert texts[4] == ('<p class="table-note">Gepunktete senkrechte Linie: Bruch in der Reihe ab 2011: Die '
+                        "wohnberechtigte Bevölkerung wird ab 2011 aus allen gemeldeten Wohnsitzen des Melderegisters "
+                        "ausgezählt, bis 2010 auf Basis der Volkszählung 1987 fortgeschrieben.</p>")
+    assert texts[5].startswith('<figure class="im-table-figure"><table class="dataframe im-table"><caption>Abstand '
                                "zwischen den Gruppen „Männer“ und „Frauen“, Stadt Münster</caption>"
                                '<thead><tr><th scope="col">Jahr</th><th scope="col">Männer</th>')
-    assert texts[5].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
+    assert texts[6].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
                                "2014, nach Stadtteilen. Höchster Wert Coerde (49,7\xa0%), niedrigster Kreuz (10,7\xa0%); "
                                'Münster insgesamt 21,7\xa0%." data-art="karte" data-tabelle="indikatoren"')
 
@@ -217,7 +221,9 @@ def test_a_series_with_one_year_is_shown_as_its_value_not_as_a_chart():
     assert single["year"].tolist() == [2010] and single["group"].tolist() == ["total"]
     table = next(p for p in section.parts if p.kind == "html" and "einziges Jahr" in p.content)
     assert "Wahlbeteiligung bei der Integrationsratswahl, Stadt Münster 2010 (einziges Jahr mit Werten im Zeitraum" in table.content
-    assert re.search(r"<td>Insgesamt</td>\s*<td>9,4\s%</td>", table.content)  # the published turnout of 2010
+    # the published turnout of 2010, the first election of the Integrationsrat: a declared break, marked
+    assert re.search(r'<td>Insgesamt</td>\s*<td><span class="break-mark" aria-hidden="true">\|</span>'
+                     r'<span class="visually-hidden">Bruch in der Reihe:</span> 9,4\s%</td>', table.content)
     assert [r.what for r in table.records] == ["Tabelle"]  # the checker sees the shown cell
     assert "zeitreihe" in blocks.indicator_section("integrationsrat_wahlbeteiligung", 2014).figures  # 2010 and 2014
 

@@ -22,6 +22,7 @@ sum itself; no code of the parser is used.
 from __future__ import annotations
 
 import re
+import sys
 from collections import defaultdict
 from functools import cache
 
@@ -277,3 +278,52 @@ def test_the_shares_by_sex_do_not_reach_back_to_the_unrevised_split(ind_id):
     vals = disclosed.stored(ind_id)
     by_sex = vals[vals["group"].isin(["male", "female"]) & vals["value"].notna()]
     assert by_sex["year"].min() == 2010
+
+
+# --- the legal spheres of the unemployed: 2005 joins 2006 without a break -------------------------
+
+def _legal_spheres(source, title: str) -> dict[tuple[str, str], list[int]]:
+    """The rows of the 2007 edition's page `title` by legal sphere (total, male, female, SGB III with its
+    sexes, SGB II with its sexes), read without the parser."""
+    from test_sms_employment import _rows  # the same reading of a printed table, independent of the parser
+
+    text = (source / "sms-text" / "SMS_Arbeitslose_2007.pdf.txt").read_text(encoding="utf-8")
+    pages = [p for p in text.split("\f") if p.strip().startswith(title) and "SGB II - Empfänger" in p]
+    assert len(pages) == 1, title
+    rows = dict(_rows(pages[0]))
+    assert len(rows) == 57 and all(len(v) == 9 for v in rows.values())
+    return rows
+
+
+def test_the_2005_legal_spheres_join_2006_without_a_change_of_method(muenster_source):
+    """The SGB II / SGB III figures of 2005 exist only in the 2007 edition; 2006 onwards are stored from
+    later editions. The 2007 edition counts 2006 exactly as the later editions do (every area's SGB III and
+    SGB II of December 2006 equals the stored value), and its quarterly shares run through the turn of
+    2005/2006 without a jump: so 2006 is no first year of a new method, and the catalogue says so."""
+    stored = {m: _values(Term(m)) for m in ("unemployed_sgb3", "unemployed_sgb2")}
+    for (level, code), row in _legal_spheres(muenster_source, "Arbeitslose am 31. Dezember 2006").items():
+        assert stored["unemployed_sgb3"][(2006, level, code)] == row[3], (level, code)
+        assert stored["unemployed_sgb2"][(2006, level, code)] == row[6], (level, code)
+    shares = {}
+    for title in ("30. September 2005", "31. Dezember 2005", "31. März 2006", "30. Juni 2006",
+                  "30. September 2006", "31. Dezember 2006"):
+        total, *_, sgb2, _m, _f = _legal_spheres(muenster_source, f"Arbeitslose am {title}")[("stadt", "05515000")]
+        shares[title] = 100 * sgb2 / total
+    steps = [b - a for a, b in zip(list(shares.values()), list(shares.values())[1:])]
+    assert max(abs(s) for s in steps) < 3.0, shares  # quarter to quarter, the turn of the year included
+    assert round(shares["31. Dezember 2005"], 1) == 63.9 and round(shares["31. März 2006"], 1) == 62.8
+    cat = catalogue.load()
+    for ind_id in ("alo_sgb2_anteil", "alo_sgb2_dichte"):
+        ind = cat.indicator(ind_id)
+        assert ind.first_year == 2005 and not {2005, 2006} & set(ind.break_years)
+        assert "kein bruch zwischen 2005 und 2006" in ind.notes.lower()
+
+
+def test_the_walk_would_find_a_recomputed_2006_of_the_legal_spheres(monkeypatch):
+    """Had a later edition recomputed 2006 (a new method from 2006 on), the walk would ask for the break
+    that the SGB II indicators do not declare: the test guards the decision above, not only households."""
+    recomputed = dict(_recomputed())
+    recomputed[("unemployed_sgb2", "total", "total", "total", 2006)] = {2011}
+    monkeypatch.setattr(sys.modules[__name__], "_recomputed", lambda: recomputed)
+    undeclared, _ = _undeclared_method_changes()
+    assert undeclared == [("alo_sgb2_anteil", 2006), ("alo_sgb2_dichte", 2006)]

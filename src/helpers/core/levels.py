@@ -32,7 +32,7 @@ from helpers.core.model import LEVEL_PATTERN, DataError
 
 CITY = "stadt"
 UNASSIGNED = "unzugeordnet"
-KEYS = ("level", "name", "plural", "boundaries")
+KEYS = ("level", "name", "plural", "boundaries", "geometry")
 #: A city with its own levels between two and five, the city included.
 MIN_LEVELS, MAX_LEVELS = 1, 4
 
@@ -49,6 +49,7 @@ class Level:
     name: str  # German singular, e.g. "Stadtteil"
     plural: str  # German plural, e.g. "Stadtteile"
     boundaries: str | None = None  # file stem in data/<city>/geo/, e.g. "stadtteile"; None: no boundaries
+    geometry: str | None = None  # where its boundaries come from, if not from the city's area division (maps' footer)
 
     @property
     def dative(self) -> str:
@@ -147,7 +148,12 @@ def _level(entry: object, where: Path, key: str) -> Level:
     if stem is not None and (not isinstance(stem, str) or not stem.strip() or "/" in stem or stem.endswith(".geojson")):
         raise _fail(where, f"'{key}.boundaries' ist {stem!r}; erwartet der Name der Datei in data/{paths.CITY}/geo/ ohne "
                            f"Endung (z. B. stadtteile für data/{paths.CITY}/geo/stadtteile.geojson), oder weglassen.")
-    return Level(code, values["name"].strip(), values["plural"].strip(), stem.strip() if stem else None)
+    said = values["geometry"]
+    if said is not None and (not isinstance(said, str) or not said.strip()):
+        raise _fail(where, f"'{key}.geometry' ist {said!r}; erwartet ein Text, woher die Grenzen dieser Ebene stammen "
+                           "(er steht unter jeder Karte der Ebene), oder weglassen.")
+    return Level(code, values["name"].strip(), values["plural"].strip(), stem.strip() if stem else None,
+                 " ".join(said.split()) if said else None)
 
 
 def parse(raw: dict, where: Path) -> Hierarchy:

@@ -20,6 +20,11 @@ FLAGS: dict[str, str] = {
     "r": "berichtigte Zahl",
     "p": "vorläufige Zahl",
 }
+#: The official symbol of a break in a series, which is no flag of one value but marks the first value after a
+#: "grundsätzliche Änderung innerhalb einer Reihe" (the tidy data's `series_break`): the same in the workbook,
+#: the report's tables and its symbols page.
+BREAK_MARK = "|"
+BREAK_MEANING = "grundsätzliche Änderung innerhalb einer Reihe, die den zeitlichen Vergleich beeinträchtigt"
 #: Flags whose value is unknown (stored as <NA>).
 MISSING_FLAGS = frozenset({".", "…", "x"})
 

@@ -8,7 +8,7 @@ What an output actually shows is noted in helpers.disclosure.register.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -133,14 +133,16 @@ def rounded(value: pd.Series) -> pd.Series:
     return value.astype("Float64").round(DECIMALS)
 
 
-def table_frame(first_year: int, year: int) -> pd.DataFrame:
-    """Every published indicator value of the report window, for the exported tables."""
+def table_frame(first_year: int, year: int, earlier: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Every published indicator value of the report window, for the exported tables; `earlier` adds, by
+    indicator id, one year before the window that the report shows (a series that ended before it)."""
     cat = catalogue.load()
+    earlier = earlier or {}
     frames = []
     for hf in cat.handlungsfelder:
         for ind in cat.for_handlungsfeld(hf.id):
             vals = protected(ind)
-            vals = vals[vals["year"].between(first_year, year)]
+            vals = vals[vals["year"].between(first_year, year) | (vals["year"] == earlier.get(ind.id))]
             if vals.empty:
                 continue
             frames.append(vals.assign(handlungsfeld=hf.id, handlungsfeld_name=hf.name,

@@ -37,11 +37,17 @@ MISSING_STYLE = dict(facecolor="#eeeeee", edgecolor="#999999", hatch="////", lin
 MISSING_LABEL = "keine Angabe / geheim (.)"
 
 
-def geometry_source() -> str:
+def geometry_source(level: str | None = None) -> str:
     """Where the boundaries come from: as config/<city>/city.yml says (`geometry`), else the city's own
-    statistical area division."""
-    said = city_profile.profile().geometry
-    return f"Geometrie: {said or f'{areas.city().name}, Statistische Gebietsgliederung'}"
+    statistical area division; a mapped `level` whose boundaries come from elsewhere (its own `geometry`,
+    e.g. the wards of a council election) is named first, the outlines drawn around it after it."""
+    said = city_profile.profile().geometry or f"{areas.city().name}, Statistische Gebietsgliederung"
+    shown = levels.hierarchy().level(level) if level else None
+    if shown is None or not shown.geometry:
+        return f"Geometrie: {said}"
+    outline = _outline(shown.code)
+    rest = f"; {outline.plural}: {said}" if outline else ""
+    return f"Geometrie: {shown.plural}: {shown.geometry}{rest}"
 
 
 class MapError(ValueError):
@@ -215,12 +221,12 @@ def _legend(fig: Figure, entries: list[tuple], title: str, missing: int, level: 
                title=title, title_fontsize=8, alignment="left")
 
 
-def _single(title: str, source: str, synthetic: bool) -> tuple[Figure, object]:
+def _single(title: str, source: str, synthetic: bool, level: str | None = None) -> tuple[Figure, object]:
     fig = Figure(figsize=(8, 7.2), dpi=DPI)
     fig.set_label(MAP_LABEL)
     ax = fig.add_axes((0.0, 0.08, 0.66, 0.84))
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
-    footer(fig, f"{source}. {geometry_source()}", synthetic)
+    footer(fig, f"{source}. {geometry_source(level)}", synthetic)
     return fig, ax
 
 
@@ -239,7 +245,7 @@ def choropleth(vals: pd.DataFrame, title: str, unit: str, source: str, scheme: s
     gdf = _merge(vals, level)
     values = gdf["value"].astype("Float64")
     missing = values.isna().to_numpy()
-    fig, ax = _single(title, source, _is_synthetic(gdf) if synthetic is None else synthetic)
+    fig, ax = _single(title, source, _is_synthetic(gdf) if synthetic is None else synthetic, level)
     if (~missing).any():
         cls = classes_for(values, unit, scheme, k, bins, decimals, cmap)
         fill = [cls.colours[c] if c >= 0 else None for c in cls.yb]

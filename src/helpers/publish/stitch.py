@@ -28,7 +28,7 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 from helpers.core import areas, catalogue, config, fileio, levels, paths
 from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
-from helpers.core.model import FLAGS
+from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS
 from helpers.disclosure import register, suppression
 from helpers.indicators import trend
 from helpers.publish import navigation, prose
@@ -182,10 +182,18 @@ def sources() -> str:
                         synthetic=sum(i.synthetic for i in catalogue.load().indicators))
 
 
+#: What the symbols page says of the break mark besides the official meaning: where it stands, where its reason is.
+BREAK_PLACE = ("; steht vor jedem Wert des ersten Jahres nach einem Bruch in der Reihe (in den Tabellen des Berichts "
+               "und in der Spalte „Bruch“ der Excel-Tabelle); das Jahr und der Grund stehen unter der Tabelle, "
+               "im Definitionskasten des Indikators und, in Abbildungen als gepunktete senkrechte Linie, unter der "
+               "Abbildung")
+
+
 def symbol_legend() -> str:
-    """The official symbols (schema.FLAGS) plus the revision marks the tables may carry."""
+    """The official symbols (schema.FLAGS) plus the revision marks the tables may carry and the break mark."""
     symbols = {s: m for s, m in FLAGS.items() if s}
     symbols.update({s: m for s, m in EXTRA_SYMBOLS.items() if s not in symbols})
+    symbols[BREAK_MARK] = BREAK_MEANING + BREAK_PLACE
     return prose.render("symbols.html.j2", symbols=list(symbols.items()))
 
 

@@ -31,7 +31,7 @@ from openpyxl.xml.functions import tostring
 
 from helpers.core import areas, concept, levels
 from helpers.core.fileio import csv_safe, write_atomic
-from helpers.core.model import FLAGS
+from helpers.core.model import BREAK_MARK, FLAGS
 
 #: Frame columns, in CSV order (English ids: R and pandas read them as variable names).
 COLUMNS = [
@@ -58,8 +58,6 @@ SHEET_COLUMNS: dict[str, tuple[str, str]] = {
                               "Umstellung steht im Definitionskasten des Indikators. In der CSV-Datei true/false"),
     "Demodaten": ("synthetic", "„synthetisch“: erzeugte Demodaten, keine amtlichen Zahlen"),
 }
-#: The official symbol of a break in a series ("grundsätzliche Änderung innerhalb einer Reihe"), in the workbook.
-BREAK_MARK = "|"
 #: Official symbols allowed in `flag`; "/" = too uncertain to publish.
 ALLOWED_FLAGS = frozenset(FLAGS) | {"/"}
 INTRO_SHEET = "Erläuterung"
@@ -69,8 +67,10 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # earliest date a zip entry can carry
 
 
 def level_labels() -> dict[str, str]:
-    """Level code -> its German name in the workbook ("stadtteil" -> "Stadtteil", the city "Gesamtstadt")."""
-    return {lv.code: lv.name for lv in (*levels.hierarchy().levels, levels.CITY_LEVEL)}
+    """Level code -> its German name in the workbook ("stadtteil" -> "Stadtteil", the city "Gesamtstadt"; a
+    level beside the hierarchy too, e.g. "Kommunalwahlbezirk")."""
+    h = levels.hierarchy()
+    return {lv.code: lv.name for lv in (*h.levels, *h.other, levels.CITY_LEVEL)}
 
 
 def level_choices() -> str:

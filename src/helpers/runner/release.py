@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
@@ -30,7 +31,7 @@ import pandas as pd
 
 from helpers.core import areas, catalogue, fileio, paths
 from helpers.core import city as city_profile
-from helpers.core.model import FLAGS
+from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS
 from helpers.disclosure import checker, disclosed, register, suppression
 from helpers.publish import manifest, tables
 from helpers.runner.publication import ENTRY, OUTPUT_FILES, publish, published_tables, records_dir, staging_dir
@@ -40,18 +41,24 @@ from helpers.runner.state import CheckRecord
 TABLE_FRAME = "table.pkl"
 
 
-def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
-    """The explanation sheet of the workbook (German)."""
-    synthetic = [i.name for i in catalogue.load().indicators if i.synthetic]
+def table_notes(year: int, first_year: int, earlier: Mapping[str, int] | None = None) -> list[tuple[str, str]]:
+    """The explanation sheet of the workbook (German); `earlier`: the indicators shown with a year before
+    `first_year` (lookback.earlier_years_shown), named with that year."""
+    cat = catalogue.load()
+    synthetic = [i.name for i in cat.indicators if i.synthetic]
     city = areas.city()
     symbols = "; ".join(f"„{s}“ = {m}" for s, m in FLAGS.items() if s)
+    before = "; ".join(f"{cat.indicator(i).name} ({y})" for i, y in (earlier or {}).items())
+    also = (f" Dazu aus früheren Jahren die Werte, die der Bericht zeigt, weil die Reihe vor {first_year} endet: "
+            f"{before}.") if before else ""
     return [
         ("Inhalt", f"Alle im Integrationsmonitoring {city.short} {year} veröffentlichten Indikatorwerte, "
-                   f"{first_year}–{year}, nach Gebiet, Jahr und Gruppe; ein Blatt je Handlungsfeld."),
+                   f"{first_year}–{year}, nach Gebiet, Jahr und Gruppe; ein Blatt je Handlungsfeld.{also}"),
         ("Quelle", f"{city_profile.statistics_name()}, und die in jeder Zeile genannten "
                    f"Indikatoren des Katalogs (data/{paths.CITY}/catalogue.yml); Berechnung: Integrationsmonitoring-Werkbank."),
         ("Geheimhaltung", suppression.active_rule().describe()),
-        ("Zeichenerklärung", symbols + "; „r“ = revidiert; „p“ = vorläufig."),
+        ("Zeichenerklärung", symbols + f"; „r“ = revidiert; „p“ = vorläufig; „{BREAK_MARK}“ (Spalte „Bruch“) = "
+                             f"{BREAK_MEANING}."),
         ("Demodaten", (f"Synthetische Demodaten (Spalte „Demodaten“), keine Aussage über {city.short}: "
                        + ", ".join(synthetic) + ".") if synthetic else "Keine synthetischen Demodaten."),
     ]
@@ -59,11 +66,11 @@ def table_notes(year: int, first_year: int) -> list[tuple[str, str]]:
 
 def export_tables(year: int, out: Path) -> pd.DataFrame:
     """Stage tables/indikatoren_<year>.xlsx and .csv for outputs/<city>/<year>/; return the published frame."""
-    from helpers.sections.lookback import first_year_shown  # not blocks: that imports the figures stack
+    from helpers.sections.lookback import earlier_years_shown, first_year_shown  # not blocks: the figures stack
 
-    first = first_year_shown(year)
-    frame = disclosed.table_frame(first, year)
-    tables.write_tables(frame, staging_dir(out) / "tables", year, notes=table_notes(year, first))
+    first, earlier = first_year_shown(year), earlier_years_shown(year)
+    frame = disclosed.table_frame(first, year, earlier)
+    tables.write_tables(frame, staging_dir(out) / "tables", year, notes=table_notes(year, first, earlier))
     return frame
 
 

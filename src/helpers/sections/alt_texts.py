@@ -36,7 +36,7 @@ def series_alt(ind: Indicator, title: str, city_window: pd.DataFrame, groups: li
     within = [y for y in ind.break_years if len(years) and years.min() < y <= years.max()]
     if within:
         label = "Bruch in der Reihe" if len(within) == 1 else "Brüche in der Reihe"
-        text += f" {label}: {', '.join(f'{y - 1}/{y}' for y in within)} (siehe Definition)."
+        text += f" {label}: {', '.join(f'{y - 1}/{y}' for y in within)} (Grund im Hinweis unter der Abbildung)."
     return text
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.core import catalogue, formatting
+from helpers.sections import break_marks
 from helpers.sections.area_statistics import base_level, n_areas
 from helpers.sections.area_wording import number, population_source
-from helpers.sections.html_tables import table_html
+from helpers.sections.html_tables import table_html, year_marks
 from helpers.stats import socialspace
 
 
@@ -35,9 +36,17 @@ def segregation_shown(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def segregation_html(table: pd.DataFrame) -> str:
-    """The segregation indices of every pair and year of the look back."""
-    return table_html(segregation_shown(table), f"Segregationsindizes auf Ebene der {n_areas()} {base_level().plural}",
-                      population_source(table["year"]))
+    """The segregation indices of every pair and year of the look back; the values of a first year after a
+    break of the population counts (the population shares' declared breaks) marked, the reason below."""
+    shown = segregation_shown(table)
+    breaks = break_marks.population_breaks()
+    starts = {catalogue.break_year(b) for b in breaks}
+    years = table["year"].astype(int).tolist()
+    values = [c for c in shown.columns if c not in ("Gruppen", "Jahr")]
+    marks = {(i, c) for i, y in enumerate(years) if y in starts for c in values}
+    notes = [break_marks.note(b) for b in breaks if catalogue.break_year(b) in set(years)]
+    return table_html(shown, f"Segregationsindizes auf Ebene der {n_areas()} {base_level().plural}",
+                      population_source(table["year"]), marks=marks, notes=notes)
 
 
 def moran_html(table: pd.DataFrame, indicator_ids: list[str]) -> str:
@@ -46,9 +55,13 @@ def moran_html(table: pd.DataFrame, indicator_ids: list[str]) -> str:
     order = [catalogue.load().indicator(i).name for i in indicator_ids if i in set(table["indicator"])]
     wide = wide.pivot(index="year", columns="name", values="cell")[order].fillna(".")
     wide = wide.reset_index().rename(columns={"year": "Jahr"})
+    years = wide["Jahr"].astype(int).tolist()
     wide["Jahr"] = wide["Jahr"].astype(str)
+    shown = [catalogue.load().indicator(i) for i in indicator_ids if i in set(table["indicator"])]
+    marks = set().union(*(year_marks(ind, years, [ind.name]) for ind in shown))
+    notes = [n for ind in shown for n in break_marks.break_notes(ind, years, named=True)]
     return table_html(wide, f"Moran's I (Queen-Nachbarschaft, {n_areas()} {base_level().plural}), in Klammern der Pseudo-p-Wert",
-                      population_source(table["year"]), synthetic=bool(table["synthetic"].any()))
+                      population_source(table["year"]), synthetic=bool(table["synthetic"].any()), marks=marks, notes=notes)
 
 
 def social_space_html(result: socialspace.SocialSpaceResult, source: str) -> str:
@@ -65,5 +78,9 @@ def social_space_html(result: socialspace.SocialSpaceResult, source: str) -> str
         "Dynamikindex": [formatting.number(v, 2) for v in order["dynamics_index"]],
         "Dynamik": order["dynamics_label"],
     })
+    inds = [cat.indicator(i) for i in result.indicator_ids]
+    years = [int(result.year)] * len(shown)
     return table_html(shown, f"Sozialraumindex {result.year} je {base.name}, geordnet nach dem Statusindex",
-                      source, synthetic=result.synthetic)
+                      source, synthetic=result.synthetic,
+                      marks=set().union(*(year_marks(ind, years, [ind.name]) for ind in inds)),
+                      notes=[n for ind in inds for n in break_marks.break_notes(ind, years[:1], named=True)])

@@ -18,8 +18,9 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from helpers.core import areas, catalogue, formatting, levels, observations
+from helpers.core import areas, formatting, levels, observations
 from helpers.core import city as city_profile
+from helpers.sections import break_marks
 from helpers.sections.area_statistics import base_level, n_areas, pairs
 from helpers.stats import segregation, socialspace, spatial
 
@@ -49,11 +50,7 @@ def none_of(level: levels.Level) -> str:
 def population_breaks() -> str:
     """The series breaks the catalogue names for the share with a migration history (e.g. Münster's
     2011 change to the population register), as one sentence each; "" if it names none."""
-    cat = catalogue.load()
-    breaks = dict.fromkeys(b for ind in cat.indicators if ind.counted and ind.numerator.measure == "population"
-                           and ind.numerator.origin == "migration" and ind.denominator.measure == "population"
-                           for b in ind.breaks)  # a share of the population, not persons per household
-    return "".join(f" Bruch in der Reihe: {b.rstrip('.')}." for b in breaks)
+    return "".join(f" Bruch in der Reihe: {b.rstrip('.')}." for b in break_marks.population_breaks())
 
 
 # --- Segregation -----------------------------------------------------------------------------

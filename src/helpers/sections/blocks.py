@@ -28,7 +28,7 @@ from helpers.core.catalogue import GROUP_LABELS, Indicator
 from helpers.disclosure import disclosed
 from helpers.figures import alttext, charts, maps
 from helpers.indicators import compute
-from helpers.sections import commentary
+from helpers.sections import break_marks, commentary
 from helpers.sections.alt_texts import change_alt, development_alt, map_alt, series_alt
 from helpers.sections.html_tables import (
     definition_box,
@@ -181,6 +181,11 @@ def _add_series(result: IndicatorSection, year: int) -> None:
     result.figure("zeitreihe", charts.time_series(city_window, ind, title, year, groups),
                   alt=series_alt(ind, title, city_window, groups),
                   records=[Record(result.table("zeitreihe", city_window), "Zeitreihe")], data="indikatoren")
+    # the breaks the chart draws and its alternative text names (after its first year), with year and reason
+    drawn = city_window["year"].astype(int)
+    notes = break_marks.break_notes(ind, range(drawn.min() + 1, drawn.max() + 1), lead=break_marks.CHART_LEAD)
+    if notes:
+        result.html(break_marks.notes_html(notes))
 
 
 def extremes_table(indicator_id: str, year: int, n: int = 5) -> Shown:
@@ -286,8 +291,10 @@ def development_maps(indicator_id: str, report_year: int, span: int = 4) -> Show
     change_title = f"{ind.name}: Veränderung {years[0]}–{years[-1]}"
     result.figure("veraenderung", maps.change_map(before, after, change_title, source, years[0], years[-1], unit=ind.unit),
                   alt=change_alt(ind, change_title, before, after), data="indikatoren")
-    if any(years[0] < int(b.split(":", 1)[0]) <= years[-1] for b in ind.breaks):
-        result.markdown("*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe (siehe Definitionskasten); "
+    within = [b for b in ind.breaks if years[0] < catalogue.break_year(b) <= years[-1]]
+    if within:  # the year and the reason of each break, as under the tables and charts
+        said = "; ".join(f"ab {catalogue.break_year(b)}: {break_marks.reason(b).rstrip('.')}" for b in within)
+        result.markdown(f"*Hinweis: In diesem Zeitraum liegt ein Bruch in der Reihe ({said}); "
                         "ein Teil der Veränderung kann auf die Umstellung zurückgehen.*")
     return result
 

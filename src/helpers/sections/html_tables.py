@@ -12,6 +12,7 @@ text only: the section that shows a table records the cells behind it (helpers.s
 from __future__ import annotations
 
 import html
+from collections.abc import Collection, Sequence
 
 import pandas as pd
 
@@ -19,6 +20,7 @@ from helpers.core import areas, formatting, levels
 from helpers.core.catalogue import GROUP_LABELS, Indicator
 from helpers.disclosure import suppression
 from helpers.figures import charts
+from helpers.sections import break_marks
 from helpers.sections.selection import gap_frame
 from helpers.sections.wording import calculation_text
 
@@ -28,20 +30,31 @@ def _cell(value: object) -> str:
 
 
 def table_html(table: pd.DataFrame, caption: str, source: str, synthetic: bool = False,
-               hidden_headers: tuple[str, ...] = ()) -> str:
+               hidden_headers: tuple[str, ...] = (), marks: Collection[tuple[int, str]] = (),
+               notes: Sequence[str] = ()) -> str:
     """A report table: the caption in <caption> and column headers as <th scope="col">, so a screen
     reader announces the table by its title and each cell with its column (WCAG 1.3.1).
 
     `hidden_headers` are columns whose header only screen readers need (the cells say it, e.g. "höchste").
+    `marks` are the cells (row position, column) of a first year after a series break: the break mark
+    stands before their value (helpers.sections.break_marks); `notes` say under the table why.
     """
     mark = f' <span class="synthetic-mark">{charts.SYNTHETIC_MARK}</span>' if synthetic else ""
     head = "".join(f'<th scope="col"><span class="visually-hidden">{html.escape(str(c))}</span></th>'
                    if c in hidden_headers else f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
-                   for row in table.itertuples(index=False, name=None))
+    marked = set(marks)
+    rows = "".join("<tr>" + "".join(f"<td>{break_marks.marked_cell(_cell(v)) if (i, c) in marked else _cell(v)}</td>"
+                                    for c, v in zip(table.columns, row)) + "</tr>"
+                   for i, row in enumerate(table.itertuples(index=False, name=None)))
     return (f'<figure class="im-table-figure"><table class="dataframe im-table"><caption>{html.escape(caption)}{mark}'
-            f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{break_marks.notes_html(notes)}"
             f'<p class="source">Quelle: {html.escape(" ".join(source.split()))}</p></figure>')
+
+
+def year_marks(ind: Indicator, years: Sequence[int], columns: Sequence[str]) -> set[tuple[int, str]]:
+    """The cells of `columns` in the rows (by position) whose year is a first year after a break of `ind`."""
+    marked = set(break_marks.marked_years(ind, years))
+    return {(i, c) for i, y in enumerate(years) if int(y) in marked for c in columns}
 
 
 def _level_label(code: str) -> str:
@@ -88,7 +101,10 @@ def gap_table(ind: Indicator, city: pd.DataFrame, year: int, frame: pd.DataFrame
         "Verhältnis": [formatting.ratio(v) for v in g["ratio"]],
     })
     caption = f"Abstand zwischen den Gruppen „{GROUP_LABELS[a]}“ und „{GROUP_LABELS[b]}“, {areas.city().name}"
-    return table_html(table, caption, ind.source, synthetic=bool(city["synthetic"].any()))
+    years = g["year"].astype(int).tolist()
+    return table_html(table, caption, ind.source, synthetic=bool(city["synthetic"].any()),
+                      marks=year_marks(ind, years, [GROUP_LABELS[a], GROUP_LABELS[b]]),
+                      notes=break_marks.break_notes(ind, years))
 
 
 def single_year_table(ind: Indicator, city_year: pd.DataFrame, year: int, span: tuple[int, int]) -> str:
@@ -100,7 +116,9 @@ def single_year_table(ind: Indicator, city_year: pd.DataFrame, year: int, span: 
         str(year): [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(rows["value"], rows["flag"])],
     })
     caption = f"{ind.name}, {areas.city().name} {year} (einziges Jahr mit Werten im Zeitraum {span[0]}–{span[1]})"
-    return table_html(table, caption, ind.source, synthetic=bool(city_year["synthetic"].any()))
+    return table_html(table, caption, ind.source, synthetic=bool(city_year["synthetic"].any()),
+                      marks=year_marks(ind, [year] * len(table), [str(year)]),
+                      notes=break_marks.break_notes(ind, [year]))
 
 
 def extremes_html(ind: Indicator, rows: pd.DataFrame, year: int) -> str:
@@ -117,4 +135,5 @@ def extremes_html(ind: Indicator, rows: pd.DataFrame, year: int) -> str:
         ind.name: [formatting.with_unit(v, ind.unit, flag=f) for v, f in zip(rows["value"], rows["flag"])],
     })
     caption = f"{base.plural} mit den höchsten und niedrigsten Werten, {year}"
-    return table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any()), hidden_headers=("Rang",))
+    return table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any()), hidden_headers=("Rang",),
+                      marks=year_marks(ind, [year] * len(table), [ind.name]), notes=break_marks.break_notes(ind, [year]))

@@ -26,3 +26,17 @@ def first_year_shown(report_year: int) -> int:
         present = city.loc[city["value"].notna() & city["year"].between(lo, hi), "year"]
         years += present.tolist()
     return min(years) if years else lo
+
+
+def earlier_years_shown(report_year: int) -> dict[str, int]:
+    """Indicators whose values end before the look back but which the report shows all the same (a chapter
+    shows an indicator's latest year, labelled, and a map of another level its latest year there): indicator
+    id -> that year, so the exported tables hold the values the report shows and its maps link to."""
+    lo, _ = window(report_year)
+    out = {}
+    for ind in catalogue.load().indicators:
+        vals = disclosed.protected(ind)
+        known = vals.loc[vals["value"].notna() & (vals["year"] <= report_year), "year"]
+        if len(known) and int(known.max()) < lo:
+            out[ind.id] = int(known.max())
+    return out
