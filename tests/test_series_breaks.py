@@ -323,7 +323,7 @@ def test_the_walk_would_find_a_recomputed_2006_of_the_legal_spheres(monkeypatch)
     """Had a later edition recomputed 2006 (a new method from 2006 on), the walk would ask for the break
     that the SGB II indicators do not declare: the test guards the decision above, not only households."""
     recomputed = dict(_recomputed())
-    recomputed[("unemployed_sgb2", "total", "total", "total", 2006)] = {2011}
+    recomputed[("unemployed_sgb2", "total", "total", "total", 2006)] = {(2007, 2011)}  # (older, newer edition)
     monkeypatch.setattr(sys.modules[__name__], "_recomputed", lambda: recomputed)
     undeclared, _ = _undeclared_method_changes()
     assert undeclared == [("alo_sgb2_anteil", 2006), ("alo_sgb2_dichte", 2006)]
