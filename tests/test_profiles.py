@@ -12,7 +12,7 @@ from helpers.disclosure import checker, disclosed, profile_numbers
 from helpers.figures import inline_svg
 from helpers.publish import tables
 
-COERDE = "77"  # Münster's Stadtteil Coerde (data/muenster/areas.csv)
+COERDE = "61"  # Münster's Stadtteil Coerde (data/muenster/areas.csv)
 
 
 # --- reading a page's numbers (fast) -----------------------------------------------------------------
@@ -81,7 +81,7 @@ def test_coerdes_profile_shows_its_share_and_rank_as_the_tables_publish_them(bui
     assert year_dir.name == "2019"
     page = (year_dir / "profile" / f"{COERDE}.html").read_text(encoding="utf-8")
     assert "<h1>Coerde</h1>" in page
-    cell = re.search(r'<data value="([^"]*)" data-cell="mv_anteil\|stadtteil\|77\|2019\|total">([^<]*)</data>', page)
+    cell = re.search(r'<data value="([^"]*)" data-cell="mv_anteil\|stadtteil\|61\|2019\|total">([^<]*)</data>', page)
     assert cell and cell.groups() == ("53.1", "53,1\u00a0%")
     # the rank, recomputed here from the published table: higher shares than Coerde's, and Stadtteile with a value
     table = checker.read_table_csv(year_dir / "tables" / "indikatoren_2019.csv")
@@ -89,16 +89,16 @@ def test_coerdes_profile_shows_its_share_and_rank_as_the_tables_publish_them(bui
                   & (table["group"] == "total") & table["value"].notna()]
     assert len(share) == 45
     higher = int((share["value"] > 53.1).sum())
-    rank = re.search(r'<span data-rank="mv_anteil\|stadtteil\|77\|2019\|total">([^<]*)</span>', page).group(1)
+    rank = re.search(r'<span data-rank="mv_anteil\|stadtteil\|61\|2019\|total">([^<]*)</span>', page).group(1)
     assert rank == f"Rang {higher + 1} von 45" == "Rang 1 von 45"
-    assert 'href="../report.html"' in page and 'href="77.csv"' in page
+    assert 'href="../report.html"' in page and 'href="61.csv"' in page
     assert "Ähnliche Gebiete" in page and page.count('<li><a href="') == 5
     assert '<svg class="locator"' in page and "<script" not in page
     assert 'data-text="texte/2019/indikatoren/mv_anteil.md"' in page  # the text that names Coerde
     # the report links the list, the list every Stadtteil
     assert 'href="profile/index.html"' in report_html
     index = (year_dir / "profile" / "index.html").read_text(encoding="utf-8")
-    assert index.count('<li data-name="') == 45 and '<a href="77.html">Coerde</a>' in index
+    assert index.count('<li data-name="') == 45 and '<a href="61.html">Coerde</a>' in index
 
 
 @pytest.mark.slow

@@ -14,7 +14,9 @@ the number comes from; this module reads a page as a reader gets it and sorts ev
   them ("Arbeitslose je 100 Einwohner/-innen"), compared with `row_label`;
 - numbers inside `<div data-text="texte/…">`: the staff's own words, which the text check reads
   (helpers.disclosure.textcheck);
-- a year (four digits) anywhere in the text.
+- a year (four digits) anywhere in the text;
+- digits inside an area's name ("Ost 1 - Reginhardstr.", one of Berlin's Bezirksregionen): the names of
+  data/<city>/areas.csv are taken out of the text before its numbers are read.
 
 Any other number in the text a reader sees or hears (element text and `aria-label`, `title` and `alt`
 attributes) is a `stray`: the checker refuses it. Scripts and styles are not text; the locator map's
@@ -83,8 +85,9 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
 
 
 class _Reader(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, names: re.Pattern | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        self.names = names
         self.found = PageNumbers()
         self.stack: list[tuple[str, dict[str, str | None]]] = []
         self.open: dict[int, list[str]] = {}  # stack index -> text collected inside a data/rank/count element
@@ -163,7 +166,9 @@ class _Reader(HTMLParser):
         self._loose(data, line)
 
     def _loose(self, text: str, line: int, in_attribute: bool = False) -> None:
-        """Numbers outside a tagged element: a year, else a stray."""
+        """Numbers outside a tagged element: a year, else a stray (an area's name is no number)."""
+        if self.names is not None:
+            text = self.names.sub(" ", text)
         for match in NUMBER.finditer(text):
             token = match.group(0)
             if YEAR.fullmatch(token):
@@ -173,9 +178,16 @@ class _Reader(HTMLParser):
                 self.found.strays.append((token, context, line))
 
 
-def read_page(text: str) -> PageNumbers:
-    """Every number of one profile page, sorted by where it comes from."""
-    reader = _Reader()
+def names_pattern(names: list[str]) -> re.Pattern | None:
+    """The area names that hold digits, longest first, as one pattern (None if no name has a digit)."""
+    with_digits = sorted({n for n in names if re.search(r"\d", n)}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in with_digits)) if with_digits else None
+
+
+def read_page(text: str, names: re.Pattern | None = None) -> PageNumbers:
+    """Every number of one profile page, sorted by where it comes from; `names` (names_pattern): the areas'
+    names, whose digits are no numbers."""
+    reader = _Reader(names)
     reader.feed(text)
     reader.close()
     return reader.found

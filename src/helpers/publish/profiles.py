@@ -117,7 +117,7 @@ def _common(year: int) -> dict:
     h = levels.hierarchy()
     return {"title": f"Integrationsmonitoring {areas.city().short} {year}", "city": areas.city().short,
             "css": Markup((DEFAULTS / "profile.css").read_text(encoding="utf-8")), "report_link": "../report.html",
-            "base_name": h.base.name, "base_plural": h.base.plural, "year": year,
+            "base_name": h.base.name, "base_plural": h.base.plural, "base_dative": h.base.dative, "year": year,
             "source": f"Quelle: {city_profile.statistics_name()}; Berechnung: Integrationsmonitoring-Werkbank"}
 
 

@@ -184,13 +184,12 @@ class Tables:
         self.city_code = areas.city().code
 
     def _shown_years(self, base: pd.DataFrame) -> dict[tuple[str, str], int]:
-        """(indicator, group) -> the year a profile shows: the report year if the tables have it at the base
-        level, else the last year with a published base value (a series that ended earlier)."""
+        """(indicator, group) -> the year a profile shows: the report year if the tables publish a base value for
+        it, else the last year with a published base value (a series that ended earlier)."""
         out = {}
         for (ind, grp), rows in base.groupby(["indicator", "group"], sort=False):
-            years = set(rows["year"])
-            published = rows.loc[rows["value"].notna(), "year"]
-            out[(ind, grp)] = self.year if self.year in years else int(published.max() if len(published) else max(years))
+            published = set(rows.loc[rows["value"].notna(), "year"])
+            out[(ind, grp)] = self.year if self.year in published or not published else int(max(published))
         return out
 
     def _ranks(self, base: pd.DataFrame) -> dict[tuple[str, str, str], tuple[int, int]]:
