@@ -55,7 +55,7 @@ def test_the_checker_holds_ranks_drawings_and_strays_to_the_tables():
                     ("a", "77", 2019): 10.0})
     published = checker._table_values(table)
     page = profile_numbers.read_page(PAGE)
-    problems = checker._page_problems("profile/77.html", page, published, table, {2010, 2018, 2019})
+    problems = checker._page_problems("profile/77.html", page, published, checker.rank_table(table), {2010, 2018, 2019})
     said = [f"{p.cell}: {p.problem}" for p in problems]
     # the rank shown (1 of 45) is not what the table says (1 of 2); the stray number is refused; the drawing
     # (higher value at the top, heights affine in the values) and the cells agree with the table
@@ -67,10 +67,11 @@ def test_the_checker_holds_ranks_drawings_and_strays_to_the_tables():
                      ("a", "77", 2017): 20.0})
     spark = inline_svg.sparkline("a|stadtteil|77|total", [(2017, 20.0), (2018, 30.0), (2019, 10.0)], "Verlauf")
     ok = profile_numbers.read_page(spark)
-    assert not checker._page_problems("p", ok, checker._table_values(table2), table2, set())
+    assert not checker._page_problems("p", ok, checker._table_values(table2), checker.rank_table(table2), set())
     assert 'cy="4.0"' in spark
     wrong = profile_numbers.read_page(spark.replace('cy="4.0"', 'cy="9.0"'))
-    assert any("Höhen" in p.problem for p in checker._page_problems("p", wrong, checker._table_values(table2), table2, set()))
+    ranks = checker.rank_table(table2)
+    assert any("Höhen" in p.problem for p in checker._page_problems("p", wrong, checker._table_values(table2), ranks, set()))
 
 
 # --- the profiles of the built report (Münster 2019; the session's report) ------------------------------
@@ -162,3 +163,29 @@ def test_a_planted_secret_in_a_staged_profile_withdraws_the_run(built_report, tm
     assert "1,2 ohne Herkunft" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in (out / "profile").glob("*")} == before
     assert not publication.staging_dir(out).exists()
+
+
+def test_a_city_overrides_a_block_of_the_profile_page(tmp_path, monkeypatch):
+    from helpers.core import paths
+    from helpers.publish import profiles
+    from helpers.sections.profiles import Profile
+
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "profile.html.j2").write_text('{% extends "default/profile.html.j2" %}'
+                                         "{% block similar %}<p>Eigene Nachbarn</p>{% endblock %}", encoding="utf-8")
+    monkeypatch.setattr(paths, "CITY_TEMPLATES", own)
+    page = profiles.render_page(Profile(COERDE, "Coerde", "Stadtteil", "Stadtbezirk", "Nord", 2019, (2018, 2019)), [])
+    assert "<p>Eigene Nachbarn</p>" in page and "Ähnliche Gebiete" not in page
+    assert "<h1>Coerde</h1>" in page and '<svg class="locator"' in page and 'aria-label="Lage von Coerde im Stadtbezirk Nord"' in page
+
+
+@pytest.mark.slow
+def test_an_unchanged_build_does_not_write_the_profiles_again(built_report, tmp_path):
+    from helpers.publish import profiles
+    from helpers.runner import release
+
+    year_dir, _ = built_report
+    table = release.load_table_frame(year_dir)
+    assert profiles.up_to_date(year_dir, profiles.key(table, 2019))
+    assert not profiles.stage(table, 2019, year_dir, tmp_path) and not (tmp_path / "profile").exists()

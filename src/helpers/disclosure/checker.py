@@ -149,18 +149,19 @@ def _table_values(table: pd.DataFrame) -> dict[tuple, float | None]:
             for r in table[[*KEY, "value"]].itertuples(index=False)}
 
 
-def _rank_of(table: pd.DataFrame, key: str) -> tuple[int, int] | None:
-    """(rank, areas ranked) of a cell among the published values of its level, year and group; highest first."""
-    ind, level, code, year, group = key.split("|")
-    same = table[(table["indicator"] == ind) & (table["area_level"] == level) & (table["year"] == int(year))
-                 & (table["group"] == group) & table["value"].notna()]
-    own = same.loc[same["area_code"].astype(str) == code, "value"]
-    if own.empty:
-        return None
-    return 1 + int((same["value"] > float(own.iloc[0])).sum()), len(same)
+def rank_table(table: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Every published cell's (rank, cells ranked) among the published values of its level, year, indicator and
+    group, highest first, equal values sharing the lowest rank; keyed indicator|level|code|year|group."""
+    shown = table[table["value"].notna()]
+    groups = shown.groupby(["indicator", "area_level", "year", "group"], sort=False)["value"]
+    rank = groups.rank(method="min", ascending=False).astype(int)
+    size = groups.transform("size").astype(int)
+    keys = (shown["indicator"] + "|" + shown["area_level"] + "|" + shown["area_code"].astype(str) + "|"
+            + shown["year"].astype(str) + "|" + shown["group"])
+    return dict(zip(keys, zip(rank.tolist(), size.tolist())))
 
 
-def _page_problems(name: str, page: profile_numbers.PageNumbers, published: dict, table: pd.DataFrame,
+def _page_problems(name: str, page: profile_numbers.PageNumbers, published: dict, ranks: dict[str, tuple[int, int]],
                    years: set[int]) -> list[Violation]:
     """What a page shows that the tables do not publish as shown: cells, drawings, ranks, counts, strays."""
     out = []
@@ -194,7 +195,7 @@ def _page_problems(name: str, page: profile_numbers.PageNumbers, published: dict
             if slope >= 0 or any(abs(offset + slope * v - y) > 0.1 for v, y in points):
                 out.append(Violation(name, drawing.line, "Verlauf", "die Höhen der Punkte folgen nicht den veröffentlichten Werten."))
     for key, text, line in page.ranks:
-        expected = _rank_of(table, key)
+        expected = ranks.get(key)
         shown = f"Rang {expected[0]} von {expected[1]}" if expected else None
         if text != shown:
             out.append(Violation(name, line, key, f"zeigt „{text}“, aus den Tabellen folgt „{shown or 'kein Rang'}“."))
@@ -233,6 +234,7 @@ def check_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | Non
     population = disclosed.population(rule) if population is None else population
     table = table.assign(area_code=table["area_code"].astype(str), year=table["year"].astype(int))
     published = _table_values(table)
+    ranks = rank_table(table)
     years = set(table["year"]) | {int(folder.parent.name)} if folder.parent.name.isdigit() else set(table["year"])
     names = profile_numbers.names_pattern([str(n) for n in areas.areas()["name"]])
     read = [(f"{PROFILES}/{p.name}", profile_numbers.read_page(p.read_text(encoding="utf-8"), names)) for p in pages]
@@ -243,7 +245,7 @@ def check_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | Non
     stored = stored_cells(ids) if stored is None else stored
     out: list[Violation] = []
     for name, page in read:
-        out += _page_problems(name, page, published, table, years)
+        out += _page_problems(name, page, published, ranks, years)
         cells = _cells_of([c.key for c in page.cells], [float(c.value) if c.value else None for c in page.cells],
                           [c.line for c in page.cells])
         drawn = [(key, published.get(tuple(key.split("|")[:3]) + (int(key.split("|")[3]), key.split("|")[4])), d.line)
