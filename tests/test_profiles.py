@@ -121,7 +121,8 @@ def test_the_checker_reads_the_profiles_and_refuses_a_planted_secret(built_repor
     table = checker.read_table_csv(year_dir / "tables" / "indikatoren_2019.csv")
     assert checker.check_profiles(folder, table) == []
     stored = disclosed.protected("alo_auslaender_anteil")
-    cell = stored[(stored["suppressed"] == "primär") & (stored["area_level"] == "stadtteil")].iloc[0]
+    cell = stored[(stored["suppressed"] == "primär") & (stored["area_level"] == "stadtteil") & stored["value"].notna()
+                  & stored["year"].between(2010, 2019)].iloc[0]
     key = f"alo_auslaender_anteil|stadtteil|{cell['area_code']}|{int(cell['year'])}|{cell['group']}"
     value = round(float(cell["value"]), 1)
     shown = f"{value:.1f}".replace(".", ",")
