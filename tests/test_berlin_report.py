@@ -87,3 +87,22 @@ def test_segregation_equals_a_recomputation_from_the_source(berlin_report, berli
 def test_verify_confirms_berlins_report(berlin_report, tmp_path):
     year_dir, _ = berlin_report
     assert verify.verify(year_dir / "manifest.json", city="berlin") == 0
+
+
+def test_every_bezirksregion_has_a_profile_built_by_the_same_code(berlin_report):
+    """The area profiles of Berlin's base level, written by the code that writes Münster's (helpers.publish.profiles)."""
+    year_dir, text = berlin_report
+    regions = pd.read_csv(context.REPOSITORY / "data" / "berlin" / "areas.csv", dtype=str, keep_default_na=False)
+    codes = set(regions.loc[regions["level"] == "bezirksregion", "code"])
+    folder = year_dir / "profile"
+    assert {p.stem for p in folder.glob("*.html")} - {"index"} == codes
+    assert {p.stem for p in folder.glob("*.csv")} == codes
+    assert "Profile der Bezirksregionen" in text  # the report links the list
+    code = sorted(codes)[0]
+    page = (folder / f"{code}.html").read_text(encoding="utf-8")
+    assert "Bezirksregion" in page and "<th scope=\"col\">Bezirk " in page and "Stadtteil" not in page
+    assert "(2020; Reihe endet)" in page  # the Bezirksregionen end with the LOR 2006 in 2020
+    assert re.search(r'data-rank="mh_anteil\|bezirksregion\|' + code + r'\|2020\|total">Rang \d+ von \d+<', page)
+    table = pd.read_csv(year_dir / "tables" / "indikatoren_2024.csv", dtype=str, keep_default_na=False)
+    own = table[(table["area_level"] == "bezirksregion") & (table["area_code"] == code)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(pd.read_csv(folder / f"{code}.csv", dtype=str, keep_default_na=False), own)

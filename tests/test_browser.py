@@ -331,3 +331,37 @@ def test_every_tab_stop_has_a_purpose(browser_context, built_report):
         finally:
             page.close()
         assert not idle, f"{len(idle)} Tab-Stopps ohne Zweck bei {viewport['width']} px, z. B. {idle[:3]}"
+
+
+def test_area_profiles_open_offline_pass_axe_and_filter_by_name(browser_context, built_report):
+    """Coerde's profile and the list of all profiles: offline, axe-core without violations at 1280 and 375 px,
+    the list filtered by typing, and Coerde's page reached from the list by keyboard."""
+    year_dir, _ = built_report
+    folder = year_dir / "profile"
+    for name in ("61.html", "index.html"):
+        page, check = open_and_check(browser_context, folder / name)
+        try:
+            assert not check.problems(), check.problems()
+        finally:
+            page.close()
+        for viewport in (VIEWPORT, PHONE):
+            page = _open(browser_context, folder / name, viewport)
+            try:
+                found = _axe_violations(page)
+                assert not found, f"axe-core, {name} bei {viewport['width']} px:\n" + "\n".join(found)
+            finally:
+                page.close()
+    page = _open(browser_context, folder / "index.html", VIEWPORT)
+    try:
+        assert page.locator("#gebiete li:visible").count() == 45
+        page.fill("#suche", "coer")
+        assert page.locator("#gebiete li:visible").all_inner_texts() == ["Coerde (Stadtbezirk Nord)"]
+        assert page.inner_text("#treffer") == "1 von 45 angezeigt"
+        page.focus("#suche")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Coerde"
+        page.keyboard.press("Enter")
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/profile/61.html") and page.inner_text("h1") == "Coerde"
+    finally:
+        page.close()

@@ -17,10 +17,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from helpers.core import arguments, catalogue, levels, texts
-from helpers.disclosure import disclosed, register, suppression, textcheck
+from helpers.core import areas, arguments, catalogue, levels, texts
+from helpers.disclosure import disclosed, profile_numbers, register, suppression, textcheck
 
 KEY = ["indicator", "area_level", "area_code", "year", "group"]
 
@@ -128,13 +129,151 @@ def read_table_csv(path: Path) -> pd.DataFrame:
     return out
 
 
+# --- the area profiles (profile/: helpers.publish.profiles) ----------------------------------------
+
+#: The folder of the area profiles beside the report.
+PROFILES = "profile"
+
+
+def _cells_of(keys: list[str], values: list[float | None], rows: list[int]) -> pd.DataFrame:
+    parts = [key.split("|") for key in keys]
+    frame = pd.DataFrame(parts, columns=KEY) if parts else pd.DataFrame(columns=KEY)
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    frame["value"] = pd.array(values, dtype="Float64")
+    frame["row"] = rows
+    return frame
+
+
+def _table_values(table: pd.DataFrame) -> dict[tuple, float | None]:
+    return {(r.indicator, r.area_level, str(r.area_code), int(r.year), r.group): (None if pd.isna(r.value) else float(r.value))
+            for r in table[[*KEY, "value"]].itertuples(index=False)}
+
+
+def rank_table(table: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Every published cell's (rank, cells ranked) among the published values of its level, year, indicator and
+    group, highest first, equal values sharing the lowest rank; keyed indicator|level|code|year|group."""
+    shown = table[table["value"].notna()]
+    groups = shown.groupby(["indicator", "area_level", "year", "group"], sort=False)["value"]
+    rank = groups.rank(method="min", ascending=False).astype(int)
+    size = groups.transform("size").astype(int)
+    keys = (shown["indicator"] + "|" + shown["area_level"] + "|" + shown["area_code"].astype(str) + "|"
+            + shown["year"].astype(str) + "|" + shown["group"])
+    return dict(zip(keys, zip(rank.tolist(), size.tolist())))
+
+
+def _page_problems(name: str, page: profile_numbers.PageNumbers, published: dict, ranks: dict[str, tuple[int, int]],
+                   years: set[int]) -> list[Violation]:
+    """What a page shows that the tables do not publish as shown: cells, drawings, ranks, counts, strays."""
+    out = []
+    for cell in page.cells:
+        key = tuple(cell.key.split("|"))
+        shown = profile_numbers.german_number(cell.text)
+        value = float(cell.value) if cell.value else None
+        if (value is None) != (shown is None) or (value is not None and abs(value - shown) > 0.051):
+            out.append(Violation(name, cell.line, cell.key, f"zeigt „{cell.text}“ für den Wert {cell.value or '(keinen)'}."))
+        if len(key) == 5 and key[3].isdigit():
+            table_key = (*key[:3], int(key[3]), key[4])
+            if table_key in published and value is not None and (published[table_key] is None
+                                                                 or abs(published[table_key] - value) > 1e-9):
+                out.append(Violation(name, cell.line, cell.key, f"zeigt {value}, die Tabellen {published[table_key]}."))
+    for drawing in page.drawings:
+        points = []
+        for key, _, y in drawing.circles:
+            parts = key.split("|")
+            found = published.get((*parts[:3], int(parts[3]), parts[4])) if len(parts) == 5 and parts[3].isdigit() else None
+            if found is None:
+                out.append(Violation(name, drawing.line, key or "Verlauf", "zeichnet einen Wert, den die Tabellen nicht "
+                                                                          "veröffentlichen."))
+            else:
+                points.append((found, y))
+        centres = {(round(x, 2), round(y, 2)) for _, x, y in drawing.circles}
+        if any((round(x, 2), round(y, 2)) not in centres for x, y in drawing.points):
+            out.append(Violation(name, drawing.line, "Verlauf", "die Linie hat Punkte, die kein veröffentlichter Wert sind."))
+        values = [v for v, _ in points]
+        if len(set(values)) > 1:  # the heights: one decreasing affine function of the values (drawn to 0.1)
+            slope, offset = np.polyfit(values, [y for _, y in points], 1)
+            if slope >= 0 or any(abs(offset + slope * v - y) > 0.1 for v, y in points):
+                out.append(Violation(name, drawing.line, "Verlauf", "die Höhen der Punkte folgen nicht den veröffentlichten Werten."))
+    for key, text, line in page.ranks:
+        expected = ranks.get(key)
+        shown = f"Rang {expected[0]} von {expected[1]}" if expected else None
+        if text != shown:
+            out.append(Violation(name, line, key, f"zeigt „{text}“, aus den Tabellen folgt „{shown or 'kein Rang'}“."))
+    cat = catalogue.load()
+    for key, text, line in page.labels:
+        indicator, _, group = key.partition("|")
+        try:
+            expected = profile_numbers.row_label(indicator, group, cat)
+        except KeyError:
+            expected = None
+        if text != expected:
+            out.append(Violation(name, line, key, f"Beschriftung „{text}“ ist nicht die des Katalogs („{expected}“)."))
+    for text, line in page.counts:
+        if not text.isdigit():
+            out.append(Violation(name, line, "Anzahl", f"„{text}“ ist keine Anzahl."))
+    for year, line in page.years:
+        if year not in years:
+            out.append(Violation(name, line, "Jahr", f"{year} ist kein Jahr der Tabellen."))
+    for token, context, line in page.strays:
+        out.append(Violation(name, line, "Zahl", f"{token} ohne Herkunft („{context}“); jede Zahl eines Profils muss ein "
+                                                 "veröffentlichter Wert, ein Rang, eine Anzahl oder ein Jahr sein."))
+    return out
+
+
+def check_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | None = None,
+                   rule: suppression.Rule | None = None, population: pd.Series | None = None) -> list[Violation]:
+    """Every number of the area profiles in `folder` (profile/): each page's cells and drawings against the
+    rule and the exported `table`, its ranks recomputed from the table, every other number refused; each
+    area's CSV against the rule (primary and secondary) and the table."""
+    folder = Path(folder)
+    pages = sorted(folder.glob("*.html"))
+    csvs = sorted(folder.glob("*.csv"))
+    if not pages and not csvs:
+        return []
+    rule = rule or suppression.active_rule()
+    population = disclosed.population(rule) if population is None else population
+    table = table.assign(area_code=table["area_code"].astype(str), year=table["year"].astype(int))
+    published = _table_values(table)
+    ranks = rank_table(table)
+    years = set(table["year"]) | {int(folder.parent.name)} if folder.parent.name.isdigit() else set(table["year"])
+    names = profile_numbers.names_pattern([str(n) for n in areas.areas()["name"]])
+    read = [(f"{PROFILES}/{p.name}", profile_numbers.read_page(p.read_text(encoding="utf-8"), names)) for p in pages]
+    frames = [(f"{PROFILES}/{p.name}", read_table_csv(p)) for p in csvs]
+    ids = {c.key.split("|")[0] for _, page in read for c in page.cells}
+    ids |= {key.split("|")[0] for _, page in read for d in page.drawings for key, _, _ in d.circles}
+    ids = ids.union(*(set(f["indicator"]) for _, f in frames)) - {""}
+    stored = stored_cells(ids) if stored is None else stored
+    out: list[Violation] = []
+    for name, page in read:
+        out += _page_problems(name, page, published, ranks, years)
+        cells = _cells_of([c.key for c in page.cells], [float(c.value) if c.value else None for c in page.cells],
+                          [c.line for c in page.cells])
+        drawn = [(key, published.get(tuple(key.split("|")[:3]) + (int(key.split("|")[3]), key.split("|")[4])), d.line)
+                 for d in page.drawings for key, _, _ in d.circles if key.count("|") == 4 and key.split("|")[3].isdigit()]
+        cells = pd.concat([cells, _cells_of([k for k, _, _ in drawn], [v for _, v, _ in drawn], [n for _, _, n in drawn])],
+                          ignore_index=True)
+        out += check_primary(cells.dropna(subset=["year"]), stored, rule, population, name)
+    for name, frame in frames:
+        out += check_primary(frame, stored, rule, population, name)
+        out += check_secondary(frame, stored, name)
+        merged = frame.merge(table[[*KEY, "value"]], on=KEY, how="left", suffixes=("", "_table"), indicator="in_table")
+        for row in merged.itertuples(index=False):
+            differs = (row.in_table != "both" or pd.isna(row.value) != pd.isna(row.value_table)
+                       or (pd.notna(row.value) and abs(row.value - row.value_table) > 1e-9))
+            if differs:
+                out.append(Violation(name, 0, _describe(row), f"die Datei zeigt {row.value}, die Tabellen "
+                                                             f"{row.value_table if row.in_table == 'both' else 'keinen solchen Wert'}."))
+    return out
+
+
 def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list[Path] | None = None,
-              records_from: Path | None = None) -> list[Violation]:
+              records_from: Path | None = None, profiles: Path | None = None) -> list[Violation]:
     """All violations in the outputs of one run (empty: publishable).
 
     `tables`: the indicator tables to check (default: those in year_dir/tables; a build passes the
     staged ones it is about to publish); `records_from`: the folder whose published/ holds the chapters'
-    records (default year_dir; a build passes its staging folder)."""
+    records (default year_dir; a build passes its staging folder); `profiles`: the folder of the area profiles
+    (default year_dir/profile; a build passes the staged ones if it made them)."""
     year_dir = Path(year_dir)
     rule = rule or suppression.active_rule()
     tables = sorted((year_dir / "tables").glob("indikatoren_*.csv")) if tables is None else tables
@@ -153,6 +292,9 @@ def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list
     for chapter, rows in records.groupby("chapter", sort=True):
         rows = rows[rows["indicator"] != ""]
         out += check_primary(rows, stored, rule, population, f"published/{chapter}.csv")
+    if frames:
+        out += check_profiles(profiles or year_dir / PROFILES, pd.concat([f for _, f in frames], ignore_index=True),
+                              stored=stored, rule=rule, population=population)
     if year_dir.name.isdigit():
         out += check_texts(int(year_dir.name), records)
     return out

@@ -278,9 +278,25 @@ def digest(numbers: dict[str, str]) -> str:
     return h.hexdigest()
 
 
+def profile_numbers(folder: Path | None) -> dict[str, str]:
+    """The numbers the area profiles add to the tables' (helpers.publish.profiles): each area's rank per
+    indicator and group, keyed "profil|<page>|rang|<cell>"; their values are table cells (the checker
+    holds every shown value to the tables), so they are fingerprinted there."""
+    from helpers.disclosure import profile_numbers as reader
+
+    if folder is None or not Path(folder).is_dir():
+        return {}
+    found = {}
+    for page in sorted(Path(folder).glob("*.html")):
+        for key, text, _ in reader.read_page(page.read_text(encoding="utf-8")).ranks:
+            found[f"profil|{page.stem}|rang|{key}"] = text
+    return found
+
+
 def build(params: dict, durations: dict[str, float], table: pd.DataFrame, notebooks: list[Path],
-          outputs: dict[str, str], cache: Path | None = None) -> dict:
+          outputs: dict[str, str], cache: Path | None = None, profiles: Path | None = None) -> dict:
     numbers, contexts = fingerprints(table, notebooks, cache)
+    ranks = profile_numbers(profiles)
     return {
         "manifest_version": VERSION,
         "parameters": params,
@@ -293,6 +309,8 @@ def build(params: dict, durations: dict[str, float], table: pd.DataFrame, notebo
         "durations_seconds": {k: round(v, 2) for k, v in durations.items()},
         "outputs": outputs,
         "published": {"count": len(numbers), "sha256": digest(numbers), "numbers": numbers, "contexts": contexts},
+        # the area profiles' own numbers (ranks), apart: a manifest from before the profiles confirms its numbers
+        "profiles": {"count": len(ranks), "sha256": digest(ranks), "numbers": ranks},
     }
 
 
@@ -316,6 +334,8 @@ def _readable(key: str, context: str | None) -> str:
     if parts[0] == "kapitel" and len(parts) >= 5:
         heading = f", Abschnitt „{parts[2]}“" if parts[2] else ""
         return f"Kapitel {parts[1]}{heading}, nach „…{context or ''}“"
+    if parts[0] == "profil" and len(parts) == 8:
+        return f"Profil {parts[1]}: Rang, {parts[3]}, {parts[6]}" + ("" if parts[7] == "total" else f", Gruppe {parts[7]}")
     return f"{key} (nach „…{context}“)" if context else key
 
 
@@ -323,6 +343,9 @@ def compare(published: dict, rebuilt: dict, limit: int = 40) -> list[str]:
     """German lines naming every published number that differs between two manifests."""
     old, new = published["published"]["numbers"], rebuilt["published"]["numbers"]
     contexts = {**published["published"].get("contexts", {}), **rebuilt["published"].get("contexts", {})}
+    if "profiles" in published:  # a manifest from before the area profiles has none to compare
+        old = {**old, **published["profiles"]["numbers"]}
+        new = {**new, **rebuilt.get("profiles", {}).get("numbers", {})}
     lines = []
     for key in sorted(old.keys() | new.keys(), key=lambda k: (not k.startswith("tabelle|"), k)):  # values first
         a, b = old.get(key), new.get(key)

@@ -108,13 +108,20 @@ def figure_links(body: str, tables: Sequence[str], year: int) -> str:
     return _FIGURE.sub(add, body)
 
 
-def downloads(tables: Sequence[str], year: int) -> str:
-    """The published tables, listed after the contents (screen only)."""
+def profiles_link(profiles: str, plural: str) -> str:
+    """'<a>Profile der Stadtteile</a>' to the list of the area profiles (helpers.publish.profiles); '' without."""
+    return f'<a href="{_esc(profiles)}">Profile der {_esc(plural)}</a>' if profiles else ""
+
+
+def downloads(tables: Sequence[str], year: int, profiles: str = "", plural: str = "") -> str:
+    """The published tables and the area profiles' list, after the contents (screen only)."""
     main = table_links(tables, f"indikatoren_{year}")
     others = [name for name in tables if Path(name).stem != f"indikatoren_{year}" and Path(name).suffix in TABLE_KINDS]
-    if not main and not others:
+    if not main and not others and not profiles:
         return ""
     text = f"Alle Zahlen des Berichts als Tabelle: {main}." if main else ""
+    if profiles:
+        text += f" Jedes Gebiet auf einer Seite: {profiles_link(profiles, plural)}."
     if others:
         listed = ", ".join(f'<a href="tables/{_esc(n)}">{_esc(n)}</a>' for n in others)
         text += f" Weitere Tabellen: {listed}."
@@ -122,7 +129,8 @@ def downloads(tables: Sequence[str], year: int) -> str:
 
 
 def side_nav(front: Sequence[tuple[str, str]], chapters: Sequence[tuple[str, str]],
-             back: Sequence[tuple[str, str]], tables: Sequence[str], year: int) -> str:
+             back: Sequence[tuple[str, str]], tables: Sequence[str], year: int, profiles: str = "",
+             plural: str = "") -> str:
     """Skip link and the contents beside the text (a <details> menu at the top of a phone's screen).
 
     Chapters carry the numbers their headings show; the script marks the one being read.
@@ -132,6 +140,8 @@ def side_nav(front: Sequence[tuple[str, str]], chapters: Sequence[tuple[str, str
                        for n, (a, t) in enumerate(chapters, start=1))
     main = table_links(tables, f"indikatoren_{year}")
     data = f'<p class="side-nav-tables">Tabellen: {main}</p>' if main else ""
+    if profiles:
+        data += f'<p class="side-nav-tables">{profiles_link(profiles, plural)}</p>'
     return (
         f'<a class="skip-link" href="#{SKIP_TARGET}">Zum Berichtstext springen</a>'
         '<nav class="side-nav" aria-label="Inhalt des Berichts"><details open><summary>Inhalt</summary>'

@@ -42,6 +42,8 @@ CLOSING = (("methoden", "Methodische Hinweise"), ("quellen", "Quellen und Nutzun
            ("zeichen", "Zeichenerklärung"))
 #: Symbols the report may show although the stored data have no flag for them.
 EXTRA_SYMBOLS = {"r": "revidiert", "p": "vorläufig"}
+#: The folder of the area profiles beside the report (helpers.publish.profiles writes it).
+PROFILES_FOLDER = "profile"
 def report_date() -> str:
     """Date of the latest commit as TT.MM.JJJJ: the same sources give the same report, unlike today's date."""
     try:
@@ -362,15 +364,17 @@ def _as_in_report(converter: PartConverter, name: str, body: str) -> tuple[str, 
 
 
 def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | None = None,
-           cache: Path | None = None, tables: Sequence[str] = (), notes: Collection[str] = ()) -> str:
+           cache: Path | None = None, tables: Sequence[str] = (), notes: Collection[str] = (),
+           profiles: str = "") -> str:
     """One HTML document from executed notebooks, in the given order; `stand` is the date printed on the title.
 
     With `cache` (a folder), the HTML of each part is kept there and reused while its input is unchanged.
     `tables` are the file names in the year's tables/ folder, linked beside the figures and the contents.
     `notes`: what the chapters noted they showed (report_notes), which the reading guide and the method
-    notes explain.
+    notes explain. `profiles`: the link to the list of area profiles (helpers.publish.profiles), if there is one.
     """
     stand = stand or report_date()
+    plural = levels.hierarchy().base.plural
     converter = PartConverter(report_title(year), cache)
     chapters, bodies = [], []
     for i, path in enumerate(notebooks, start=1):
@@ -378,12 +382,12 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
         chapters.append((chapter_anchor(i), title))
         bodies.append(body)
     front_html = (title_page(year, first_year, stand) + table_of_contents(chapters)
-                  + navigation.downloads(tables, year) + reading_guide(notes))
+                  + navigation.downloads(tables, year, profiles, plural) + reading_guide(notes))
     _, front = converter.part(FRONT, fileio.digest(front_html), lambda: ("", [new_markdown_cell(front_html)]))
     back = _closing_body(converter, notes)
     head, tail = converter.shell()
     converter.prune()
-    aids = navigation.side_nav(FRONT_PAGES[:1], chapters, CLOSING, tables, year)
+    aids = navigation.side_nav(FRONT_PAGES[:1], chapters, CLOSING, tables, year, profiles, plural)
     # before <main>: split_parts keeps it out of the parts; marked, so the PDF's parts leave it out (print hides it)
     head = head[:-len(BODY_START)] + AIDS_START + aids + AIDS_END + BODY_START
     return "".join([head, "\n", navigation.scroll_tables(front), *bodies, back, tail])
@@ -408,5 +412,9 @@ def write_report(notebooks: list[Path], year: int, first_year: int, target: Path
     # Tables staged beside the report and those a chapter wrote into the year's folder (both end up in tables/).
     tables = published_tables(target.parent / "tables", paths.year_outputs(year) / "tables")
     notes = report_notes(target.parent, notebooks)
-    write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache, tables=tables, notes=notes))
+    # the area profiles' list, staged beside the report or in view (helpers.publish.profiles)
+    index = Path(PROFILES_FOLDER) / "index.html"
+    profiles = index.as_posix() if any((folder / index).is_file() for folder in (target.parent, paths.year_outputs(year))) else ""
+    write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache, tables=tables, notes=notes,
+                                     profiles=profiles))
     return target

@@ -85,6 +85,7 @@ def _export_tables(p: Plan) -> tuple[object, list[str]]:
 
     table = release.export_tables(p.year, p.out)
     release.save_table_frame(p.out, table)
+    release.stage_profiles(table, p.year, p.out)  # while the chapters run; the release finds them staged
     return table, [f"tables/{f.name}" for f in release.table_files(p.out, p.year)]
 
 

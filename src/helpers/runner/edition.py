@@ -10,7 +10,7 @@ release
    example texts, no hint of the text check (a typed number that is not its area's value, a placeholder
    on a secret value or on none); nothing is published until all are fixed, and the report in view
    stays as it was;
-3. copies the published report (HTML, PDF, tables, manifest) into `outputs/<city>/<year>/ausgaben/<n>/`, the
+3. copies the published report (HTML, PDF, tables, area profiles, manifest) into `outputs/<city>/<year>/ausgaben/<n>/`, the
    next free number, in one step (written beside it, then renamed: a crash leaves no half edition and
    an existing edition is never touched), with `ausgabe.json` (number, date, commit, the previous
    edition) and `aenderungen.md`, the change note against the previous edition of the year: which
@@ -174,6 +174,8 @@ def write_edition(year: int, year_dir: Path) -> Edition:
                 if (year_dir / name).is_file():
                     shutil.copy2(year_dir / name, stage / name)
             shutil.copytree(year_dir / "tables", stage / "tables")
+            if (year_dir / "profile").is_dir():  # the area profiles, linked from the report (helpers.publish.profiles)
+                shutil.copytree(year_dir / "profile", stage / "profile")
             record = {"ausgabe": number, "berichtsjahr": year,
                       "datum": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                       "commit": built["git"]["commit"], "vorherige": previous.number if previous else None}

@@ -16,6 +16,8 @@ OUTPUT_FILES = ("report.html", "report.pdf")
 #: In .work/: the files of a run before they are checked and published, and the list that publishes them.
 STAGING = "publish"
 JOURNAL = "publish.json"
+#: The area profiles' folder beside the report (helpers.publish.profiles).
+PROFILES = "profile"
 #: What a reader opens; moved last, so that it never appears without the files beside it.
 ENTRY = "report.html"
 
@@ -50,6 +52,9 @@ def publish(out: Path) -> None:
     final = set(published_tables(out, [n for n in staged if n.startswith("tables/")], keep))
     order = [n for n in staged if n not in ("manifest.json", ENTRY)] + [n for n in ("manifest.json", ENTRY) if n in staged]
     delete = [n for n in tables_now if n not in final]
+    if (stage / PROFILES).is_dir():  # the staged area profiles replace those in view as a whole
+        delete += sorted(f"{PROFILES}/{p.name}" for p in (out / PROFILES).glob("*")
+                         if p.is_file() and f"{PROFILES}/{p.name}" not in staged)
     if (stage / "published").is_dir():  # the staged records replace the published ones as a whole
         delete += sorted(f"published/{p.name}" for p in (out / "published").glob("*")
                          if p.is_file() and f"published/{p.name}" not in staged)

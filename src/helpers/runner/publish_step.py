@@ -24,6 +24,8 @@ from helpers.runner.summary import shown_path
 RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
 #: Folders filled from what the chapters' kernels wrote (plus the exported tables).
 SIDE_FOLDERS = ("published", "tables")
+#: Folders the release writes beside the report (the area profiles, helpers.publish.profiles).
+RELEASE_FOLDERS = ("profile",)
 
 
 def stage_side_outputs(p: Plan) -> None:
@@ -53,7 +55,7 @@ def stage_side_outputs(p: Plan) -> None:
 def _report_outputs(out: Path) -> list[str]:
     """The published report's files, relative to outputs/<city>/<year>/: what the run state keeps checksums of."""
     names = [n for n in RESULT_FILES if (out / n).is_file()]
-    for folder in SIDE_FOLDERS:
+    for folder in (*SIDE_FOLDERS, *RELEASE_FOLDERS):
         names += sorted(f.relative_to(out).as_posix() for f in (out / folder).rglob("*") if f.is_file())
     return names
 

@@ -74,6 +74,13 @@ def export_tables(year: int, out: Path) -> pd.DataFrame:
     return frame
 
 
+def stage_profiles(table: pd.DataFrame, year: int, out: Path) -> bool:
+    """Stage the area profiles (helpers.publish.profiles) unless those in view are current; True if staged."""
+    from helpers.publish import profiles
+
+    return profiles.stage(table, year, out, staging_dir(out))
+
+
 def table_files(out: Path, year: int) -> list[Path]:
     """The staged files export_tables wrote (other files in tables/ come from chapters)."""
     return sorted((staging_dir(out) / "tables").glob(f"indikatoren_{year}.*"))
@@ -152,15 +159,27 @@ def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule |
     return out
 
 
+def profiles_dir(out: Path) -> Path:
+    """The area profiles this run publishes: the staged ones if it made them, else those in view."""
+    staged = staging_dir(out) / checker.PROFILES
+    return staged if staged.is_dir() else Path(out) / checker.PROFILES
+
+
 def check(out: Path, previous: CheckRecord | None = None, basis: str | None = None) -> list:
-    """All violations of this run; only the changed chapters' records if the last passed check covered the rest."""
+    """All violations of this run; only the changed chapters' records (and the profiles, if this run made them)
+    if the last passed check covered the rest."""
     if previous is None or basis is None:
-        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out))
+        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out), profiles=profiles_dir(out))
     current = check_fingerprint(out, basis)
     if previous.basis != basis or previous.tables != current.tables:
-        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out))
+        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out), profiles=profiles_dir(out))
     changed = [name for name, sha in current.records.items() if previous.records.get(name) != sha]
-    return check_chapters(out, changed)
+    problems = check_chapters(out, changed)
+    staged = staging_dir(out) / checker.PROFILES
+    if staged.is_dir():
+        frame = pd.concat([checker.read_table_csv(p) for p in indicator_tables(out)], ignore_index=True)
+        problems += checker.check_profiles(staged, frame)
+    return problems
 
 
 # --- the whole step ---------------------------------------------------------------------------------
@@ -235,10 +254,11 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
 
     `pdf_worker`: a PdfWorker started earlier (the caller closes it); without one, one is started here.
     """
-    from helpers.publish import stitch
+    from helpers.publish import profiles, stitch
 
     first = first_year_of(table, year)
     stage = staging_dir(out)
+    stage_profiles(table, year, out)
     html_path = stitch.write_report(executed, year, first, target=stage / ENTRY, cache=paths.work_dir(out) / "html")
     worker = (pdf_worker or PdfWorker()) if pdf else None
     try:
@@ -264,9 +284,12 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     outputs = {name: fileio.sha256_file(stage / name) for name in OUTPUT_FILES if (stage / name).is_file()}
     for name in published_tables(out, staged_tables, keep):
         outputs[name] = fileio.sha256_file(stage / name if (stage / name).is_file() else out / name)
+    for name in profiles.in_view(stage) or profiles.in_view(out):
+        outputs[name] = fileio.sha256_file(stage / name if (stage / name).is_file() else out / name)
     params = {"report_year": year, "first_year": first, "chapters": chapters,
               "disclosure_rule": suppression.active_rule().__dict__}
     manifest.write(stage, manifest.build(params, durations, table, executed, outputs,
-                                         cache=paths.work_dir(out) / "numbers"))
+                                         cache=paths.work_dir(out) / "numbers", profiles=profiles_dir(out)))
     publish(out)
+    profiles.published(out)
     return True
