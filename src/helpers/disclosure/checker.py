@@ -7,7 +7,9 @@ of the code that suppressed it:
   or whose base area (Münster: Stadtteil) is below the population floor;
 - secondary: in every sum of published cells (base areas -> larger areas, groups -> total) not
   exactly one secret cell;
-- consistency: a cell shown in a chapter has the value of the exported tables.
+- consistency: a cell shown in a chapter has the value of the exported tables;
+- embedded data: every number of the specs the HTML report embeds for its interactive maps
+  (helpers.disclosure.embedded), each value by the rules above.
 The build fails when any of these is broken (`python -m helpers.disclosure.checker outputs/<city>/2014`).
 """
 
@@ -20,9 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core import arguments, catalogue, levels, texts
-from helpers.disclosure import disclosed, register, suppression, textcheck
+from helpers.disclosure import disclosed, embedded, register, suppression, textcheck
 
 KEY = ["indicator", "area_level", "area_code", "year", "group"]
+#: The HTML report whose embedded numbers (interactive maps) are checked beside the tables and records.
+REPORT = "report.html"
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,44 @@ def check_consistency(records: pd.DataFrame, table: pd.DataFrame, file: str) -> 
             for row in differ.itertuples(index=False)]
 
 
+def check_embedded(report: Path, tables: list[pd.DataFrame], rule: suppression.Rule | None = None,
+                   population: pd.Series | None = None) -> list[Violation]:
+    """Every number of the specs `report` embeds for its interactive maps (helpers.disclosure.embedded).
+
+    A value must equal the exported tables' value of its cell (which the same check reads by the rule);
+    a value that differs, or whose area, year or group no table has, is reported and also checked against
+    the rule in the stored data, so that the message says when it is a secret one. A number anywhere else in
+    a spec is reported as well."""
+    report = Path(report)
+    if not report.is_file():
+        return []
+    cells, strays = embedded.read(report.read_text(encoding="utf-8"))
+    name = report.name
+    out = [Violation(name, 0, "eingebettete Daten", f"Zahl außerhalb der Werte einer Karte: {s}") for s in strays]
+    if cells.empty:
+        return out
+    cells = cells.reset_index(drop=True)
+    cells["row"] = range(1, len(cells) + 1)  # counted over all the page's specs, in order
+    table = pd.concat([t[[*KEY, "value"]] for t in tables], ignore_index=True) if tables else \
+        pd.DataFrame(columns=[*KEY, "value"])
+    table = table.drop_duplicates(KEY).astype({"area_code": str})
+    merged = cells.astype({"year": "int64"}, errors="ignore").merge(
+        table.astype({"year": "int64"}), on=KEY, how="left", suffixes=("", "_table"), indicator="found")
+    shown, listed = merged["value"].astype("Float64"), merged["value_table"].astype("Float64")
+    differs = (shown.isna() != listed.isna()) | ((shown - listed).abs() > 1e-9).fillna(False)
+    wrong = merged[(merged["found"] == "left_only") | differs]
+    for row in wrong.itertuples(index=False):
+        problem = (f"Karte {row.block} zeigt einen Wert, den keine veröffentlichte Tabelle hat." if row.found == "left_only"
+                   else f"Karte {row.block} zeigt {row.value}, die Tabellen {row.value_table}.")
+        out.append(Violation(name, int(row.row), _describe(row), problem))
+    if len(wrong):
+        rule = rule or suppression.active_rule()
+        population = disclosed.population(rule) if population is None else population
+        stored = stored_cells(set(wrong["indicator"]) - {""})
+        out += check_primary(wrong[cells.columns], stored, rule, population, f"{name} (eingebettete Kartendaten)")
+    return out
+
+
 def read_table_csv(path: Path) -> pd.DataFrame:
     out = pd.read_csv(path, dtype={"area_code": str, "flag": str, "indicator": str, "group": str},
                       keep_default_na=False, na_values={"value": [""]})
@@ -129,12 +171,13 @@ def read_table_csv(path: Path) -> pd.DataFrame:
 
 
 def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list[Path] | None = None,
-              records_from: Path | None = None) -> list[Violation]:
+              records_from: Path | None = None, report: Path | None = None) -> list[Violation]:
     """All violations in the outputs of one run (empty: publishable).
 
     `tables`: the indicator tables to check (default: those in year_dir/tables; a build passes the
     staged ones it is about to publish); `records_from`: the folder whose published/ holds the chapters'
-    records (default year_dir; a build passes its staging folder)."""
+    records (default year_dir; a build passes its staging folder); `report`: the HTML report whose embedded
+    numbers are read (default: report.html in that folder)."""
     year_dir = Path(year_dir)
     rule = rule or suppression.active_rule()
     tables = sorted((year_dir / "tables").glob("indikatoren_*.csv")) if tables is None else tables
@@ -153,6 +196,8 @@ def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list
     for chapter, rows in records.groupby("chapter", sort=True):
         rows = rows[rows["indicator"] != ""]
         out += check_primary(rows, stored, rule, population, f"published/{chapter}.csv")
+    out += check_embedded(report or Path(records_from or year_dir) / REPORT, [f for _, f in frames], rule=rule,
+                          population=population)
     if year_dir.name.isdigit():
         out += check_texts(int(year_dir.name), records)
     return out

@@ -146,14 +146,17 @@ def check_chapters(year_dir: Path, chapters: list[str], rule: suppression.Rule |
 
 
 def check(out: Path, previous: CheckRecord | None = None, basis: str | None = None) -> list:
-    """All violations of this run; only the changed chapters' records if the last passed check covered the rest."""
+    """All violations of this run; only the changed chapters' records if the last passed check covered the rest.
+    The numbers the staged report embeds (interactive maps) are read every time."""
+    report = staging_dir(out) / ENTRY
     if previous is None or basis is None:
-        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out))
+        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out), report=report)
     current = check_fingerprint(out, basis)
     if previous.basis != basis or previous.tables != current.tables:
-        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out))
+        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out), report=report)
     changed = [name for name, sha in current.records.items() if previous.records.get(name) != sha]
-    return check_chapters(out, changed)
+    tables = [checker.read_table_csv(p) for p in indicator_tables(out)]
+    return check_chapters(out, changed) + checker.check_embedded(report, tables)
 
 
 # --- the whole step ---------------------------------------------------------------------------------
