@@ -126,13 +126,14 @@ def check_consistency(records: pd.DataFrame, table: pd.DataFrame, file: str) -> 
 
 
 def check_embedded(report: Path, tables: list[pd.DataFrame], rule: suppression.Rule | None = None,
-                   population: pd.Series | None = None) -> list[Violation]:
+                   population: pd.Series | None = None, stored: pd.DataFrame | None = None) -> list[Violation]:
     """Every number of the specs `report` embeds for its interactive maps (helpers.disclosure.embedded).
 
-    A value must equal the exported tables' value of its cell (which the same check reads by the rule);
-    a value that differs, or whose area, year or group no table has, is reported and also checked against
-    the rule in the stored data, so that the message says when it is a secret one. A number anywhere else in
-    a spec is reported as well."""
+    A value of a cell the exported tables have must equal the tables' value (which the same check reads by
+    the rule); a value that differs, and one of a cell the tables do not have (a map of an indicator whose
+    last year lies before the report's look back shows that year's look back, like its series), is checked
+    against the rule in the stored data, as a chapter's recorded cells are. A number anywhere else in a spec
+    is reported. `stored`: the stored cells if the caller has them (else those of the cells to check)."""
     report = Path(report)
     if not report.is_file():
         return []
@@ -149,17 +150,17 @@ def check_embedded(report: Path, tables: list[pd.DataFrame], rule: suppression.R
     merged = cells.astype({"year": "int64"}, errors="ignore").merge(
         table.astype({"year": "int64"}), on=KEY, how="left", suffixes=("", "_table"), indicator="found")
     shown, listed = merged["value"].astype("Float64"), merged["value_table"].astype("Float64")
-    differs = (shown.isna() != listed.isna()) | ((shown - listed).abs() > 1e-9).fillna(False)
-    wrong = merged[(merged["found"] == "left_only") | differs]
-    for row in wrong.itertuples(index=False):
-        problem = (f"Karte {row.block} zeigt einen Wert, den keine veröffentlichte Tabelle hat." if row.found == "left_only"
-                   else f"Karte {row.block} zeigt {row.value}, die Tabellen {row.value_table}.")
-        out.append(Violation(name, int(row.row), _describe(row), problem))
-    if len(wrong):
+    differs = (merged["found"] == "both") & ((shown.isna() != listed.isna())
+                                             | ((shown - listed).abs() > 1e-9).fillna(False))
+    for row in merged[differs].itertuples(index=False):
+        out.append(Violation(name, int(row.row), _describe(row),
+                             f"Karte {row.block} zeigt {row.value}, die Tabellen {row.value_table}."))
+    unlisted = merged[differs | (merged["found"] == "left_only")]
+    if len(unlisted):
         rule = rule or suppression.active_rule()
         population = disclosed.population(rule) if population is None else population
-        stored = stored_cells(set(wrong["indicator"]) - {""})
-        out += check_primary(wrong[cells.columns], stored, rule, population, f"{name} (eingebettete Kartendaten)")
+        stored = stored_cells(set(unlisted["indicator"]) - {""}) if stored is None else stored
+        out += check_primary(unlisted[cells.columns], stored, rule, population, f"{name} (eingebettete Kartendaten)")
     return out
 
 
@@ -197,7 +198,7 @@ def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list
         rows = rows[rows["indicator"] != ""]
         out += check_primary(rows, stored, rule, population, f"published/{chapter}.csv")
     out += check_embedded(report or Path(records_from or year_dir) / REPORT, [f for _, f in frames], rule=rule,
-                          population=population)
+                          population=population, stored=stored)
     if year_dir.name.isdigit():
         out += check_texts(int(year_dir.name), records)
     return out

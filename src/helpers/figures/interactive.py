@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import textwrap
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -128,14 +129,15 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
         color=alt.Color("klasse_text:N", title=f"Klassen der Karte {year}",
                         scale=alt.Scale(domain=[*labels, maps.MISSING_LABEL],
                                         range=[*(_hex(c) for c in colours), MISSING_COLOUR]),
-                        legend=alt.Legend(orient="bottom", columns=2, symbolType="square", labelLimit=260)),
+                        legend=alt.Legend(orient="bottom", direction="vertical", symbolType="square",
+                                          labelLimit=240, titleLimit=240)),
         tooltip=tooltip,
         href=alt.Href("profil:N"),
         description=alt.Description("beschreibung:N"),
     )
     chart = chart.add_params(jahr).project(type="identity", reflectY=True).properties(
-        width="container", height=360, title=alt.Title(title, subtitle=SYNTHETIC_MARK if synthetic else "",
-                                                        anchor="start", fontSize=13),
+        width="container", height=360, title=alt.Title(textwrap.wrap(title, 40), anchor="start", fontSize=13,
+                                                        subtitle=SYNTHETIC_MARK if synthetic else ""),
         description=description)
     spec = chart.to_dict(validate=VALIDATE)
     spec["transform"] = transforms

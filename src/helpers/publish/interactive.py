@@ -64,7 +64,8 @@ document.addEventListener('DOMContentLoaded', function () {
     function fill(year) {
       var t = document.createElement('table');
       var cap = t.createCaption();
-      cap.textContent = (spec.title && spec.title.text || 'Karte') + ', ' + year;
+      var text = spec.title && spec.title.text || 'Karte';
+      cap.textContent = (Array.isArray(text) ? text.join(' ') : text) + ', ' + year;
       var head = t.createTHead().insertRow();
       ['%(singular)s', 'Wert'].forEach(function (h) {
         var th = document.createElement('th'); th.scope = 'col'; th.textContent = h; head.appendChild(th);
