@@ -147,15 +147,17 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
 
 
 def spec_html(spec: dict, key: str, indicator: str, level: str, group: str, source: str = "", unit: str = "") -> str:
-    """The element the page draws the map into (with the map's source line) and the spec beside it (JSON in a
+    """The element the page draws the map into (and its source line) and the spec beside it (JSON in a
     <script> the browser does not run); `data-*` name the cells for the disclosure checker (indicator, level,
     group). Without JavaScript, and in print, the static map stands instead (helpers.publish.interactive)."""
     payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     attrs = (f'data-indikator="{html.escape(indicator)}" data-ebene="{html.escape(level)}" '
              f'data-gruppe="{html.escape(group)}"')
-    note = f'<p class="im-quelle">Quelle: {html.escape(source)}</p>' if source else ""
-    box = f'<div class="{VIEW_CLASS}" data-spec="{html.escape(key)}" data-einheit="{html.escape(unit)}">'
-    return (f'{box}<div class="im-ansicht"></div>{note}</div>'
+    # No text of its own: the page writes the source line from `data-quelle` when it draws the map, so the
+    # chapter's visible text (and the manifest's fingerprints of its numbers) stay those of the static map.
+    box = (f'<div class="{VIEW_CLASS}" data-spec="{html.escape(key)}" data-einheit="{html.escape(unit)}" '
+           f'data-quelle="{html.escape(source)}">')
+    return (f'{box}<div class="im-ansicht"></div></div>'
             f'<script type="application/json" class="{SPEC_CLASS}" id="{html.escape(key)}" {attrs}>{payload}</script>')
 
 

@@ -96,6 +96,12 @@ document.addEventListener('DOMContentLoaded', function () {
     var spec = JSON.parse(document.getElementById(box.getAttribute('data-spec')).textContent);
     spec.datasets['%(areas)s'] = areas;
     box.classList.add('im-bereit');
+    if (box.getAttribute('data-quelle')) {
+      var note = document.createElement('p');
+      note.className = 'im-quelle';
+      note.textContent = 'Quelle: ' + box.getAttribute('data-quelle');
+      box.appendChild(note);
+    }
     vegaEmbed(box.querySelector('.im-ansicht'), spec, {actions: false, renderer: 'svg', formatLocale: locale,
                                                         loader: {target: '_self'}})
       .then(function (result) {
