@@ -128,7 +128,10 @@ class Shown:
             elif part.kind == "html":
                 display(HTML(part.content))
             elif part.kind == "figure":
-                charts.show(part.content, part.alt, data=part.data, after=part.interactive or "")
+                if part.interactive:  # the figure and its interactive twin in one output
+                    charts.show(part.content, part.alt, data=part.data, after=part.interactive)
+                else:
+                    charts.show(part.content, part.alt, data=part.data)
             else:
                 part.content._ipython_display_()
 
