@@ -52,7 +52,8 @@ _TAB_STOPS_JS = """() => Array.from(document.querySelectorAll(
     .filter(e => e.getClientRects().length > 0)
     .map(e => ({tag: e.tagName.toLowerCase(), cls: e.className, href: e.getAttribute('href'),
                 scrolls: e.scrollWidth > e.clientWidth + 1, role: e.getAttribute('role'),
-                label: e.getAttribute('aria-label'), html: e.outerHTML.slice(0, 120)}))"""
+                label: e.getAttribute('aria-label'), html: e.outerHTML.slice(0, 120),
+                labelled: !!(e.labels && e.labels.length && e.labels[0].textContent.trim())}))"""
 
 
 def _chromium() -> str | None:
@@ -204,14 +205,22 @@ def _tab_stops_without_purpose(page) -> list[dict]:
     stops = page.evaluate(_TAB_STOPS_JS)
     assert stops, "keine Tab-Stopps gefunden"
     return [s for s in stops if not (
-        (s["tag"] == "a" and s["href"]) or s["tag"] == "summary"
+        (s["tag"] == "a" and s["href"]) or s["tag"] == "summary" or (s["tag"] in ("input", "select") and s["labelled"])
         or ("table-scroll" in s["cls"] and s["scrolls"] and s["role"] == "region" and s["label"]))]
 
 
-def _open(context, path: Path, viewport: dict):
+def _open(context, path: Path, viewport: dict, maps: bool = False):
+    """A page of `path` at `viewport`; with `maps`, every interactive map drawn (they are drawn as they come
+    near the screen) and its table opened, so that checks see them."""
     page = context.new_page()
     page.set_viewport_size(viewport)
     page.goto(path.as_uri(), wait_until="load")
+    if maps:
+        count = page.evaluate("() => document.querySelectorAll('.im-interaktiv').length")
+        page.evaluate("() => document.querySelectorAll('.im-interaktiv').forEach(b => window.imKarteZeichnen(b))")
+        page.wait_for_function(f"() => document.querySelectorAll('.im-interaktiv .im-tabelle').length === {count}",
+                               timeout=60_000)
+        page.evaluate("() => document.querySelectorAll('.im-tabelle').forEach(d => { d.open = true; })")
     return page
 
 
@@ -220,7 +229,7 @@ def test_axe_finds_nothing_on_desktop_and_phone(browser_context, built_report):
     year_dir, _ = built_report
     start = time.perf_counter()
     for viewport in (VIEWPORT, PHONE):
-        page = _open(browser_context, year_dir / "report.html", viewport)
+        page = _open(browser_context, year_dir / "report.html", viewport, maps=True)
         try:
             found = _axe_violations(page)
             assert not found, f"axe-core bei {viewport['width']} px:\n" + "\n".join(found)
@@ -293,7 +302,7 @@ def test_links_to_tables_resolve_to_published_files(browser_context, built_repor
 def test_phone_width_scrolls_only_tables_and_has_a_compact_menu(browser_context, built_report):
     """At 375 px the page itself never scrolls sideways; the contents are a closed menu at the top."""
     year_dir, _ = built_report
-    page = _open(browser_context, year_dir / "report.html", PHONE)
+    page = _open(browser_context, year_dir / "report.html", PHONE, maps=True)
     try:
         width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1] == PHONE["width"], f"Seite scrollt seitlich: {width}"
@@ -325,7 +334,7 @@ def test_every_tab_stop_has_a_purpose(browser_context, built_report):
     """No focusable block that does nothing (nbconvert's tabindex on output areas), on desktop and phone."""
     year_dir, _ = built_report
     for viewport in (VIEWPORT, PHONE):
-        page = _open(browser_context, year_dir / "report.html", viewport)
+        page = _open(browser_context, year_dir / "report.html", viewport, maps=True)
         try:
             idle = _tab_stops_without_purpose(page)
         finally:
@@ -363,5 +372,56 @@ def test_area_profiles_open_offline_pass_axe_and_filter_by_name(browser_context,
         page.keyboard.press("Enter")
         page.wait_for_load_state("load")
         assert page.url.endswith("/profile/61.html") and page.inner_text("h1") == "Coerde"
+    finally:
+        page.close()
+
+
+# A point inside an area of an interactive map (the centre of its box may lie in a neighbour).
+_POINT_IN_AREA_JS = """(label) => {
+    const path = Array.from(document.querySelectorAll('.im-interaktiv svg path[aria-label]'))
+        .find(p => p.getAttribute('aria-label').startsWith(label));
+    if (!path) return null;
+    const r = path.getBoundingClientRect();
+    for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+        const x = r.left + r.width * i / 20, y = r.top + r.height * j / 20;
+        if (document.elementFromPoint(x, y) === path) return [x, y];
+    }
+    return null;
+}"""
+
+
+def test_interactive_map_shows_area_and_value_follows_the_year_and_has_its_table(browser_context, built_report):
+    """Offline (no request leaves the machine): the first indicator map is drawn in place of the static one as
+    it comes into view; hovering Coerde shows its name, 2019 share (53,1 %) and year; the labelled year control
+    moved to 2014 shows 49,7 %; the equivalent table follows the year and links Coerde's profile."""
+    year_dir, _ = built_report
+    page, check = open_and_check(browser_context, year_dir / "report.html")
+    try:
+        page.locator('img.figure[data-art="karte"]').first.scroll_into_view_if_needed()
+        box = page.locator(".im-interaktiv.im-bereit").first
+        box.locator("svg path[aria-label]").first.wait_for(timeout=20_000)
+        assert box.get_attribute("data-spec") == "im-mv_anteil-total-2019"
+        assert "im-ersetzt" in page.locator('img.figure[data-art="karte"]').first.get_attribute("class")
+        assert box.locator("svg path[aria-label]").count() == 45
+        box.scroll_into_view_if_needed()
+        point = page.evaluate(_POINT_IN_AREA_JS, "Coerde:")
+        assert point, "Coerde nicht auf der Karte"
+        page.mouse.move(*point)
+        tooltip = page.locator("#vg-tooltip-element")
+        tooltip.wait_for(state="visible", timeout=5_000)
+        text = " ".join(tooltip.inner_text().split())
+        assert "Coerde" in text and "53,1\u00a0%" in tooltip.inner_text() and "2019" in text, text
+        slider = box.get_by_label("Jahr")
+        assert slider.evaluate("e => e.tagName") == "INPUT" and slider.input_value() == "2019"
+        slider.fill("2014")  # a range input: fill sets the value and fires input, as moving it does
+        page.wait_for_function("() => Array.from(document.querySelectorAll('.im-interaktiv svg path[aria-label]'))"
+                               ".some(p => p.getAttribute('aria-label') === 'Coerde: 49,7\u00a0%, 2014')", timeout=5_000)
+        box.locator("details.im-tabelle summary").click()
+        caption = box.locator("details.im-tabelle caption").inner_text()
+        assert caption.endswith(", 2014"), caption
+        row = box.locator("details.im-tabelle tr", has_text="Coerde")
+        assert " ".join(row.inner_text().split()) == "Coerde 49,7\u00a0%".replace("\u00a0", " ")
+        assert row.locator("a").get_attribute("href") == "profile/61.html"
+        assert not check.problems(), "\n".join(check.problems())
     finally:
         page.close()

@@ -128,6 +128,39 @@ def test_a_violation_withdraws_the_report(copy_of_run, capsys):
     assert "Geheimhaltungsregel" in capsys.readouterr().err
 
 
+def test_a_secret_value_planted_in_an_interactive_map_withdraws_the_report(copy_of_run, capsys):
+    """The value of a suppressed Stadtteil cell written into an interactive map's data (the tooltip shows it)
+    in an executed chapter: the stitched report's check finds it in the page and nothing is published."""
+    stored = disclosed.protected("alo_auslaender_anteil")
+    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014) & (stored["area_level"] == "stadtteil")
+                    & (stored["group"] == "total")].iloc[0]
+    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
+    value = round(float(raw[("alo_auslaender_anteil", "stadtteil", secret["area_code"], 2014, "total")]), 1)
+    path = copy_of_run / "notebooks" / "02_arbeit_und_wirtschaft.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    hidden = f'{{"code":"{secret["area_code"]}","jahr":2014,"wert":null,"zeichen":"."'
+    planted = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            page = output.get("data", {}).get("text/html", "")
+            if 'id="im-alo_auslaender_anteil-total-2014"' in page and hidden in page:
+                output["data"]["text/html"] = page.replace(hidden, hidden.replace('null,"zeichen":"."',
+                                                                                   f'{value},"zeichen":""'))
+                planted += 1
+    assert planted == 1
+    nbformat.write(nb, path)
+    executed = sorted((copy_of_run / "notebooks").glob("*.ipynb"))
+    table = _table(copy_of_run)
+    (copy_of_run / "manifest.json").unlink()
+    before = (copy_of_run / "report.html").read_bytes()
+    ok = release.finish(2014, copy_of_run, executed, table, {}, [p.stem for p in executed], pdf=False)
+    err = capsys.readouterr().err
+    assert not ok and "Geheimhaltungsregel" in err and "eingebettete Kartendaten" in err, err
+    assert f"stadtteil {secret['area_code']}, 2014" in err and f"zeigt {value}" in err, err
+    assert (copy_of_run / "report.html").read_bytes() == before  # the report in view (checked before) stays
+    assert not (release.staging_dir(copy_of_run) / "report.html").exists()
+
+
 def test_manifest_names_inputs_versions_and_every_published_number(run_dir):
     m = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert m["parameters"]["report_year"] == 2014 and m["parameters"]["chapters"] == [

@@ -165,12 +165,13 @@ def test_computing_records_nothing_and_displaying_records_what_is_shown(chapter_
 
     _shown(section)
     records = pd.read_csv(chapter_env, dtype={"area_code": str})
-    assert records["what"].drop_duplicates().tolist() == ["Text", "Zeitreihe", "Tabelle", "Karte"]
+    assert records["what"].drop_duplicates().tolist() == ["Text", "Zeitreihe", "Tabelle", "Karte", "Karte (interaktiv)"]
     counts = records["what"].value_counts()
     # Text: the city in 2014 and in 2006, the first year it is compared with (three groups each),
-    # and the 45 Stadtteile; the series 2006-2014; the gap table both sexes in five years; the map.
+    # and the 45 Stadtteile; the series 2006-2014; the gap table both sexes in five years; the map, and its
+    # interactive twin's 45 Stadtteile in each year of the look back with values (2006-2014).
     assert counts.to_dict() == {"Text": 3 + 3 + 45, "Zeitreihe": len(section.tables["zeitreihe"]), "Tabelle": 10,
-                                "Karte": 45}
+                                "Karte": 45, "Karte (interaktiv)": 45 * 9}
     assert len(section.tables["zeitreihe"]) == 25
     city = records[(records["what"] == "Text") & (records["area_level"] == "stadt") & (records["group"] == "total")]
     assert city.set_index("year")["value"].to_dict() == {2006: 20.8, 2014: 21.7}  # both in the key sentences

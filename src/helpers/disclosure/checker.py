@@ -7,7 +7,9 @@ of the code that suppressed it:
   or whose base area (Münster: Stadtteil) is below the population floor;
 - secondary: in every sum of published cells (base areas -> larger areas, groups -> total) not
   exactly one secret cell;
-- consistency: a cell shown in a chapter has the value of the exported tables.
+- consistency: a cell shown in a chapter has the value of the exported tables;
+- embedded data: every number of the specs the HTML report embeds for its interactive maps
+  (helpers.disclosure.embedded), each value by the rules above.
 The build fails when any of these is broken (`python -m helpers.disclosure.checker outputs/<city>/2014`).
 """
 
@@ -21,9 +23,11 @@ import numpy as np
 import pandas as pd
 
 from helpers.core import areas, arguments, catalogue, levels, texts
-from helpers.disclosure import disclosed, profile_numbers, register, suppression, textcheck
+from helpers.disclosure import disclosed, embedded, profile_numbers, register, suppression, textcheck
 
 KEY = ["indicator", "area_level", "area_code", "year", "group"]
+#: The HTML report whose embedded numbers (interactive maps) are checked beside the tables and records.
+REPORT = "report.html"
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,45 @@ def check_consistency(records: pd.DataFrame, table: pd.DataFrame, file: str) -> 
     return [Violation(f"{file} / published/{row.chapter}.csv", 0, _describe(row),
                       f"Kapitel zeigt {row.value}, die Tabellen {row.value_table}.")
             for row in differ.itertuples(index=False)]
+
+
+def check_embedded(report: Path, tables: list[pd.DataFrame], rule: suppression.Rule | None = None,
+                   population: pd.Series | None = None, stored: pd.DataFrame | None = None) -> list[Violation]:
+    """Every number of the specs `report` embeds for its interactive maps (helpers.disclosure.embedded).
+
+    A value of a cell the exported tables have must equal the tables' value (which the same check reads by
+    the rule); a value that differs, and one of a cell the tables do not have (a map of an indicator whose
+    last year lies before the report's look back shows that year's look back, like its series), is checked
+    against the rule in the stored data, as a chapter's recorded cells are. A number anywhere else in a spec
+    is reported. `stored`: the stored cells if the caller has them (else those of the cells to check)."""
+    report = Path(report)
+    if not report.is_file():
+        return []
+    cells, strays = embedded.read(report.read_text(encoding="utf-8"))
+    name = report.name
+    out = [Violation(name, 0, "eingebettete Daten", f"Zahl außerhalb der Werte einer Karte: {s}") for s in strays]
+    if cells.empty:
+        return out
+    cells = cells.reset_index(drop=True)
+    cells["row"] = range(1, len(cells) + 1)  # counted over all the page's specs, in order
+    table = pd.concat([t[[*KEY, "value"]] for t in tables], ignore_index=True) if tables else \
+        pd.DataFrame(columns=[*KEY, "value"])
+    table = table.drop_duplicates(KEY).astype({"area_code": str})
+    merged = cells.astype({"year": "int64"}, errors="ignore").merge(
+        table.astype({"year": "int64"}), on=KEY, how="left", suffixes=("", "_table"), indicator="found")
+    shown, listed = merged["value"].astype("Float64"), merged["value_table"].astype("Float64")
+    differs = (merged["found"] == "both") & ((shown.isna() != listed.isna())
+                                             | ((shown - listed).abs() > 1e-9).fillna(False))
+    for row in merged[differs].itertuples(index=False):
+        out.append(Violation(name, int(row.row), _describe(row),
+                             f"Karte {row.block} zeigt {row.value}, die Tabellen {row.value_table}."))
+    unlisted = merged[differs | (merged["found"] == "left_only")]
+    if len(unlisted):
+        rule = rule or suppression.active_rule()
+        population = disclosed.population(rule) if population is None else population
+        stored = stored_cells(set(unlisted["indicator"]) - {""}) if stored is None else stored
+        out += check_primary(unlisted[cells.columns], stored, rule, population, f"{name} (eingebettete Kartendaten)")
+    return out
 
 
 def read_table_csv(path: Path) -> pd.DataFrame:
@@ -267,13 +310,15 @@ def check_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | Non
 
 
 def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list[Path] | None = None,
-              records_from: Path | None = None, profiles: Path | None = None) -> list[Violation]:
+              records_from: Path | None = None, profiles: Path | None = None,
+              report: Path | None = None) -> list[Violation]:
     """All violations in the outputs of one run (empty: publishable).
 
     `tables`: the indicator tables to check (default: those in year_dir/tables; a build passes the
     staged ones it is about to publish); `records_from`: the folder whose published/ holds the chapters'
     records (default year_dir; a build passes its staging folder); `profiles`: the folder of the area profiles
-    (default year_dir/profile; a build passes the staged ones if it made them)."""
+    (default year_dir/profile; a build passes the staged ones if it made them); `report`: the HTML report
+    whose embedded numbers are read (default: report.html in that folder)."""
     year_dir = Path(year_dir)
     rule = rule or suppression.active_rule()
     tables = sorted((year_dir / "tables").glob("indikatoren_*.csv")) if tables is None else tables
@@ -295,6 +340,8 @@ def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list
     if frames:
         out += check_profiles(profiles or year_dir / PROFILES, pd.concat([f for _, f in frames], ignore_index=True),
                               stored=stored, rule=rule, population=population)
+    out += check_embedded(report or Path(records_from or year_dir) / REPORT, [f for _, f in frames], rule=rule,
+                          population=population, stored=stored)
     if year_dir.name.isdigit():
         out += check_texts(int(year_dir.name), records)
     return out

@@ -167,18 +167,22 @@ def profiles_dir(out: Path) -> Path:
 
 def check(out: Path, previous: CheckRecord | None = None, basis: str | None = None) -> list:
     """All violations of this run; only the changed chapters' records (and the profiles, if this run made them)
-    if the last passed check covered the rest."""
+    if the last passed check covered the rest. The numbers the staged report embeds (interactive maps) are read
+    every time."""
+    report = staging_dir(out) / ENTRY
     if previous is None or basis is None:
-        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out), profiles=profiles_dir(out))
+        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out),
+                                 profiles=profiles_dir(out), report=report)
     current = check_fingerprint(out, basis)
     if previous.basis != basis or previous.tables != current.tables:
-        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out), profiles=profiles_dir(out))
+        return checker.check_run(out, tables=indicator_tables(out), records_from=records_dir(out),
+                                 profiles=profiles_dir(out), report=report)
     changed = [name for name, sha in current.records.items() if previous.records.get(name) != sha]
-    problems = check_chapters(out, changed)
+    tables = [checker.read_table_csv(p) for p in indicator_tables(out)]
+    problems = check_chapters(out, changed) + checker.check_embedded(report, tables)
     staged = staging_dir(out) / checker.PROFILES
     if staged.is_dir():
-        frame = pd.concat([checker.read_table_csv(p) for p in indicator_tables(out)], ignore_index=True)
-        problems += checker.check_profiles(staged, frame)
+        problems += checker.check_profiles(staged, pd.concat(tables, ignore_index=True))
     return problems
 
 

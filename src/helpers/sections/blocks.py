@@ -26,7 +26,7 @@ from helpers.core import areas, catalogue, levels, observations
 from helpers.core import city as city_profile
 from helpers.core.catalogue import GROUP_LABELS, Indicator
 from helpers.disclosure import disclosed
-from helpers.figures import alttext, charts, maps
+from helpers.figures import alttext, charts, interactive, maps
 from helpers.indicators import compute
 from helpers.sections import break_marks, commentary
 from helpers.sections.alt_texts import change_alt, development_alt, map_alt, series_alt
@@ -228,8 +228,40 @@ def _add_map(result: Shown, ind: Indicator, small_areas: pd.DataFrame, year: int
     title = f"{ind.name}{suffix}, {year}, nach {base.dative}"
     fig = maps.choropleth(shown, title, ind.unit, charts.short_source(ind))
     name = _map_name(group)
-    result.figure(name, fig, alt=map_alt(ind, title, shown, city_value),
-                  records=[Record(result.table(name, shown), "Karte")], data="indikatoren")
+    alt = map_alt(ind, title, shown, city_value)
+    records = [Record(result.table(name, shown), "Karte")]
+    spec, twin = interactive_map(ind, small_areas, year, group, alt)
+    if spec is not None:
+        records.append(Record(twin, "Karte (interaktiv)"))
+    result.figure(name, fig, alt=alt, records=records, data="indikatoren", spec=spec,
+                  interactive=None if spec is None else interactive.spec_html(
+                      spec, f"im-{ind.id}-{group}-{year}", ind.id, base.code, group, charts.short_source(ind),
+                      ind.unit))
+
+
+def interactive_map(ind: Indicator, small_areas: pd.DataFrame, year: int, group: str,
+                    alt: str) -> tuple[dict | None, pd.DataFrame]:
+    """The interactive twin of a base-level map (helpers.figures.interactive): the look back's years up to
+    `year` that have values, on the static map's classes of `year`; (None, empty) without a second year.
+
+    Returns the spec and the disclosed cells it embeds (the register records them like the map's)."""
+    base = levels.hierarchy().base
+    lo, _ = window(year)
+    cells = small_areas[(small_areas["group"] == group) & small_areas["year"].between(lo, year)]
+    with_values = sorted(cells.loc[cells["value"].notna(), "year"].astype(int).unique())
+    cells = cells[cells["year"].isin(with_values)]
+    if len(with_values) < 2:
+        return None, cells.iloc[0:0]
+    shown = cells[cells["year"] == year]
+    classifier = maps.classify(shown.set_index("area_code")["value"].astype("Float64"))
+    colours = maps.colours("YlGnBu", classifier.k)
+    suffix = "" if group == "total" else f" – {GROUP_LABELS[group]}"
+    value_title = f"{ind.name}{suffix}"
+    title = f"{value_title}, nach {base.dative} (interaktiv)"
+    synthetic = bool(cells["synthetic"].astype("boolean").fillna(False).any()) if "synthetic" in cells else False
+    spec = interactive.map_spec(cells, year, title, alt, ind.unit, value_title, [float(b) for b in classifier.bins],
+                                colours, synthetic, base.name)
+    return spec, cells
 
 
 def map_for_year(ind: Indicator, small_areas: pd.DataFrame, year: int, group: str = "total") -> Shown:

@@ -48,6 +48,7 @@ class Part:
     alt: str | None = None
     records: list[Record] = field(default_factory=list)
     data: str | None = None  # the published table that holds a figure's numbers (charts.show)
+    interactive: str | None = None  # the figure's interactive twin, as HTML (helpers.figures.interactive)
 
 
 class Shown:
@@ -67,6 +68,7 @@ class Shown:
         self.parts: list[Part] = []
         self.tables: dict[str, pd.DataFrame] = {}
         self.figures: dict[str, Figure] = {}
+        self.specs: dict[str, dict] = {}
         self.sentences: list[str] = []
 
     # --- building ---------------------------------------------------------------------------
@@ -80,11 +82,16 @@ class Shown:
         return self
 
     def figure(self, name: str, fig: Figure, alt: str | None = None, records: list[Record] | None = None,
-               data: str | None = None) -> Shown:
+               data: str | None = None, spec: dict | None = None, interactive: str | None = None) -> Shown:
         """Show `fig` with `alt` (what it shows, with key values); `data` names the published table with
-        its numbers (charts.DATA_TABLES), which the stitched report links beside the figure."""
+        its numbers (charts.DATA_TABLES), which the stitched report links beside the figure. `spec`: the
+        figure's interactive twin (a Vega-Lite spec, kept in `specs` under the figure's name) and
+        `interactive` its HTML, shown after the figure (its cells belong in `records`)."""
         self.figures[name] = fig
-        self.parts.append(Part("figure", fig, alt=alt, records=list(records or []), data=data))
+        if spec is not None:
+            self.specs[name] = spec
+        self.parts.append(Part("figure", fig, alt=alt, records=list(records or []), data=data,
+                               interactive=interactive))
         return self
 
     def add(self, other: Shown) -> Shown:
@@ -121,7 +128,10 @@ class Shown:
             elif part.kind == "html":
                 display(HTML(part.content))
             elif part.kind == "figure":
-                charts.show(part.content, part.alt, data=part.data)
+                if part.interactive:  # the figure and its interactive twin in one output
+                    charts.show(part.content, part.alt, data=part.data, after=part.interactive)
+                else:
+                    charts.show(part.content, part.alt, data=part.data)
             else:
                 part.content._ipython_display_()
 
@@ -131,6 +141,8 @@ class Shown:
             pieces.append(f"tables={sorted(self.tables)}")
         if self.figures:
             pieces.append(f"figures={sorted(self.figures)}")
+        if self.specs:
+            pieces.append(f"specs={sorted(self.specs)}")
         if self.sentences:
             pieces.append(f"sentences={len(self.sentences)}")
         return ", ".join(pieces) + ")"

@@ -1,0 +1,174 @@
+"""Interactive twins of the base-level maps: Vega-Lite specs (built with Altair) and the areas' GeoJSON.
+
+A spec holds only disclosed values, one row per area and year of the look back, in its named dataset
+`werte` (keys `code`, `jahr`, `wert`, `zeichen`: a suppressed or missing value is null with its official
+symbol). It draws the areas of the named dataset `gebiete`, which is not in the spec: the report carries the
+GeoJSON once per page (helpers.publish.interactive) and hands it to every map when it embeds it. Colours and
+class bounds are the static map's (helpers.figures.maps), so the interactive map and the printed one agree;
+a year control (a labelled form element) shows the other years on that one scale, a tooltip names area,
+value with unit or symbol, year and the demo-data mark, and a click opens the area's profile
+(`profile/<code>.html` beside the report).
+
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"area_code": ["11", "12"], "year": [2019, 2019], "value": [12.3456, None],
+    ...                      "flag": ["", "."]})
+    >>> spec_rows(rows)
+    [{'code': '11', 'jahr': 2019, 'wert': 12.3, 'zeichen': ''}, {'code': '12', 'jahr': 2019, 'wert': None, 'zeichen': '.'}]
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import textwrap
+from collections.abc import Sequence
+from functools import lru_cache
+
+import matplotlib.colors
+import numpy as np
+import pandas as pd
+import shapely
+
+from helpers.core import areas, formatting
+from helpers.disclosure import embedded
+from helpers.disclosure.disclosed import DECIMALS
+from helpers.figures import maps
+from helpers.figures.charts import SYNTHETIC_MARK
+
+#: The named datasets of a spec: the disclosed values (in the spec, read by the disclosure checker as
+#: helpers.disclosure.embedded says) and the areas (injected by the page).
+VALUES, AREAS = embedded.VALUES, "gebiete"
+#: Altair checks every spec against the Vega-Lite schema (tests); a build skips that (about 1 s a map).
+VALIDATE = False
+#: The class of the <script> that carries a spec in the report (the checker finds the specs by it).
+SPEC_CLASS = embedded.SPEC_CLASS
+#: The class of the element an interactive map is drawn into.
+VIEW_CLASS = "im-interaktiv"
+#: The id of the <script> that carries the areas' GeoJSON, once per page.
+AREAS_ID = "im-gebiete"
+#: The profile page of an area, relative to report.html.
+PROFILE = "profile/{code}.html"
+#: Simplification of the boundaries for the browser (metres, EPSG:25832), and their rounding (whole metres).
+TOLERANCE_M = 15.0
+MISSING_COLOUR = "#e3e3e3"
+
+
+def spec_rows(values: pd.DataFrame, bins: Sequence[float] | None = None) -> list[dict]:
+    """The disclosed cells as the spec's `werte` rows: value rounded as published, null with its symbol, and
+    with `bins` the static map's class of the unrounded value (`klasse`, see `classes`)."""
+    rows = []
+    value = values["value"].astype("Float64")
+    klasse = classes(value, bins) if bins is not None else [None] * len(values)
+    for code, year, v, flag, k in zip(values["area_code"].astype(str), values["year"].astype(int), value,
+                                      values["flag"].fillna("").astype(str), klasse):
+        missing = pd.isna(v)
+        row = {"code": code, "jahr": int(year), "wert": None if missing else round(float(v), DECIMALS),
+               "zeichen": (flag or ".") if missing else flag}
+        if bins is not None:
+            row["klasse"] = k
+        rows.append(row)
+    return rows
+
+
+def _hex(colour) -> str:
+    return matplotlib.colors.to_hex(colour)
+
+
+def class_labels(bins: Sequence[float], unit: str, decimals: int) -> list[str]:
+    """Open-ended labels of the static map's classes ("bis 15,8 %", "über 15,8 bis 17,9 %", …, "über 26,8 %"):
+    other years of the look back may lie beyond the report year's lowest and highest value."""
+    fmt = lambda v: formatting.number(v, decimals) + (f"{formatting.NBSP}{unit}" if unit else "")  # noqa: E731
+    inner = [f"über {formatting.number(lo, decimals)} bis {fmt(hi)}" for lo, hi in zip(bins[:-2], bins[1:-1])]
+    return [f"bis {fmt(bins[0])}", *inner, f"über {fmt(bins[-2])}"] if len(bins) > 1 else [f"alle Werte ({unit})"]
+
+
+def classes(values: pd.Series, bins: Sequence[float]) -> list[int | None]:
+    """The static map's class of each value (upper bounds inclusive, as mapclassify classes them; beyond the
+    highest bound: the highest class), None where the value is missing or suppressed."""
+    upper = np.asarray(bins[:-1], dtype=float)
+    return [None if pd.isna(v) else int(np.searchsorted(upper, float(v), side="left")) for v in values]
+
+
+def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit: str, value_title: str,
+             bins: Sequence[float], colours: Sequence, synthetic: bool, area_title: str,
+             decimals: int = DECIMALS) -> dict:
+    """The Vega-Lite spec of one interactive map (Altair, validated against the Vega-Lite schema).
+
+    `values`: disclosed base-level cells of every year the control offers (area_code, year, value, flag);
+    `bins`, `colours`: the static map's class bounds and colours; `description`: the map's alternative text.
+    """
+    import altair as alt
+
+    years = sorted(int(y) for y in values["year"].unique())
+    labels = class_labels(bins, unit, decimals)
+    value_text = (f"datum.wert == null ? datum.zeichen : format(datum.wert, ',.{decimals}f')"
+                  + (f" + '{formatting.NBSP}{unit}'" if unit else ""))
+    contiguous = years == list(range(years[0], years[-1] + 1))
+    bind = (alt.binding_range(min=years[0], max=years[-1], step=1, name="Jahr ") if contiguous and len(years) > 1
+            else alt.binding_select(options=years, name="Jahr "))
+    jahr = alt.param(name="jahr", value=int(year), bind=bind)
+    tooltip = [alt.Tooltip("gebiet:N", title=area_title), alt.Tooltip("wert_text:N", title=value_title),
+               alt.Tooltip("jahr:O", title="Jahr")]
+    transforms = [
+        {"filter": "datum.jahr == jahr"},
+        {"lookup": "code", "from": {"data": {"name": AREAS}, "key": "properties.code"}, "as": "geo"},
+        {"calculate": "datum.geo.properties.name", "as": "gebiet"},
+        {"calculate": value_text, "as": "wert_text"},
+        {"calculate": f"datum.klasse == null ? {json.dumps(maps.MISSING_LABEL, ensure_ascii=False)} : "
+                      f"{json.dumps(labels, ensure_ascii=False)}[datum.klasse]", "as": "klasse_text"},
+        {"calculate": f"'{PROFILE.split('{')[0]}' + datum.code + '.html'", "as": "profil"},
+    ]
+    said = "datum.gebiet + ': ' + datum.wert_text + ', ' + datum.jahr"
+    if synthetic:
+        tooltip.append(alt.Tooltip("hinweis:N", title="Hinweis"))
+        transforms.append({"calculate": json.dumps(SYNTHETIC_MARK, ensure_ascii=False), "as": "hinweis"})
+        said += " + ' (' + datum.hinweis + ')'"
+    transforms.append({"calculate": said, "as": "beschreibung"})  # what a screen reader says of an area
+    chart = alt.Chart(alt.NamedData(name=VALUES)).mark_geoshape(stroke="white", strokeWidth=0.6).encode(
+        shape=alt.Shape("geo:G"),
+        color=alt.Color("klasse_text:N", title=f"Klassen der Karte {year}",
+                        scale=alt.Scale(domain=[*labels, maps.MISSING_LABEL],
+                                        range=[*(_hex(c) for c in colours), MISSING_COLOUR]),
+                        legend=alt.Legend(orient="bottom", direction="vertical", symbolType="square",
+                                          labelLimit=240, titleLimit=240)),
+        tooltip=tooltip,
+        href=alt.Href("profil:N"),
+        description=alt.Description("beschreibung:N"),
+    )
+    chart = chart.add_params(jahr).project(type="identity", reflectY=True).properties(
+        width="container", height=360, title=alt.Title(textwrap.wrap(title, 40), anchor="start", fontSize=13,
+                                                        subtitle=SYNTHETIC_MARK if synthetic else ""),
+        description=description)
+    spec = chart.to_dict(validate=VALIDATE)
+    spec["transform"] = transforms
+    spec["datasets"] = {VALUES: spec_rows(values, bins)}
+    spec.pop("$schema", None)  # a URL the browser never loads; the version is the bundle's
+    return spec
+
+
+def spec_html(spec: dict, key: str, indicator: str, level: str, group: str, source: str = "", unit: str = "") -> str:
+    """The element the page draws the map into (and its source line) and the spec beside it (JSON in a
+    <script> the browser does not run); `data-*` name the cells for the disclosure checker (indicator, level,
+    group). Without JavaScript, and in print, the static map stands instead (helpers.publish.interactive)."""
+    payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    attrs = (f'data-indikator="{html.escape(indicator)}" data-ebene="{html.escape(level)}" '
+             f'data-gruppe="{html.escape(group)}"')
+    # No text of its own: the page writes the source line from `data-quelle` when it draws the map, so the
+    # chapter's visible text (and the manifest's fingerprints of its numbers) stay those of the static map.
+    box = (f'<div class="{VIEW_CLASS}" data-spec="{html.escape(key)}" data-einheit="{html.escape(unit)}" '
+           f'data-quelle="{html.escape(source)}">')
+    return (f'{box}<div class="im-ansicht"></div></div>'
+            f'<script type="application/json" class="{SPEC_CLASS}" id="{html.escape(key)}" {attrs}>{payload}</script>')
+
+
+@lru_cache(maxsize=4)
+def area_geojson(level: str | None = None, tolerance: float = TOLERANCE_M) -> str:
+    """The areas of `level` (default: base) as compact GeoJSON: simplified, coordinates in whole metres of
+    EPSG:25832 (the maps draw them with Vega's identity projection), properties `code` and `name` only."""
+    gdf = areas.boundaries(level)
+    geometry = shapely.set_precision(gdf.geometry.simplify(tolerance, preserve_topology=True).values, 1.0)
+    features = [{"type": "Feature", "properties": {"code": str(code), "name": str(name)},
+                 "geometry": json.loads(shapely.to_geojson(shape))}
+                for code, name, shape in zip(gdf["code"], gdf["name"], geometry)]
+    text = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+    return text.replace(".0,", ",").replace(".0]", "]").replace("</", "<\\/")

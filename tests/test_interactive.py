@@ -1,0 +1,127 @@
+"""The interactive maps: their specs hold only disclosed values on the static map's classes, the page carries
+Vega and the areas once and loads nothing from the network, and the checker reads every embedded number."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from helpers.core import areas, levels
+from helpers.disclosure import checker, disclosed, embedded
+from helpers.figures import interactive, maps
+from helpers.publish import interactive as page
+from helpers.sections import blocks
+from helpers.sections.lookback import window
+
+
+@pytest.fixture(scope="module")
+def section():
+    """Ausländeranteil an den Arbeitslosen 2014: Stadtteile with suppressed cells in every year."""
+    return blocks.indicator_section("alo_auslaender_anteil", 2014)
+
+
+def _rows(spec: dict) -> pd.DataFrame:
+    return pd.DataFrame(spec["datasets"][interactive.VALUES])
+
+
+def test_the_spec_is_valid_vega_lite_and_names_the_interaction(section):
+    import altair as alt
+
+    spec = section.specs["karte"]
+    alt.Chart.from_dict(spec)  # raises on anything the Vega-Lite schema does not allow
+    param = spec["params"][0]
+    assert param["name"] == "jahr" and param["value"] == 2014 and param["bind"]["name"].strip() == "Jahr"
+    assert param["bind"]["input"] == "range" and (param["bind"]["min"], param["bind"]["max"]) == (2006, 2014)
+    assert spec["encoding"]["href"]["field"] == "profil" and "'profile/' + datum.code + '.html'" in json.dumps(spec)
+    assert [t["title"] for t in spec["encoding"]["tooltip"]] == ["Stadtteil", section.indicator.name, "Jahr"]
+    assert spec["description"].startswith("Karte: ")  # the static map's alternative text
+    assert "$schema" not in spec and interactive.AREAS not in spec.get("datasets", {})  # the areas come from the page
+
+
+def test_only_disclosed_values_of_the_look_back_are_embedded(section):
+    rows = _rows(section.specs["karte"])
+    shown = disclosed.values(section.indicator)
+    shown = shown[(shown["group"] == "total") & shown["year"].between(window(2014)[0], 2014)]
+    merged = rows.merge(shown.rename(columns={"area_code": "code", "year": "jahr"}), on=["code", "jahr"])
+    assert len(merged) == len(rows) == 45 * rows["jahr"].nunique()
+    secret = merged[merged["value"].isna()]
+    assert len(secret) > 0 and secret["wert"].isna().all() and (secret["zeichen"] == ".").all()
+    assert secret["klasse"].isna().all()
+    given = merged[merged["value"].notna()]
+    assert (given["wert"] == given["value"].astype(float).round(1)).all()
+    recorded = [r for p in section.parts for r in p.records if r.what == "Karte (interaktiv)"]
+    assert len(recorded) == 1 and len(recorded[0].values) == len(rows)  # the register sees every embedded cell
+
+
+def test_the_classes_are_the_static_maps():
+    """For the report year each area has the class (and colour) of the static map; other years on that scale."""
+    section = blocks.indicator_section("mv_anteil", 2019)
+    spec, rows = section.specs["karte"], _rows(section.specs["karte"])
+    shown = section.tables["karte"]
+    static = maps.classes_for(shown["value"].astype("Float64"), "%")
+    by_code = dict(zip(shown["area_code"], static.yb))
+    this_year = rows[rows["jahr"] == 2019]
+    assert [by_code[c] for c in this_year["code"]] == this_year["klasse"].astype(int).tolist()
+    colours = spec["encoding"]["color"]["scale"]["range"]
+    assert colours[:-1] == [interactive._hex(c) for c in static.colours]
+    labels = spec["encoding"]["color"]["scale"]["domain"]
+    assert labels[0].startswith("bis 15,8") and labels[-2].startswith("über 26,8") and labels[-1] == maps.MISSING_LABEL
+    assert rows["klasse"].dropna().between(0, len(static.colours) - 1).all()
+
+
+def test_area_geojson_is_compact_and_complete():
+    text = interactive.area_geojson()
+    collection = json.loads(text)
+    base = areas.boundaries(levels.base())
+    assert [f["properties"]["code"] for f in collection["features"]] == base["code"].tolist()
+    assert set(collection["features"][0]["properties"]) == {"code", "name"}
+    assert not re.search(r"\d\.\d", text)  # whole metres
+    assert len(text) < 80_000
+
+
+def test_the_page_carries_vega_and_the_areas_once_and_loads_nothing(section):
+    body = "".join(p.interactive for p in section.parts if p.kind == "figure" and p.interactive) * 2
+    parts = page.page_parts(body)
+    assert parts.count(f'id="{interactive.AREAS_ID}"') == 1 and parts.count("window.vegaEmbed=") == 1
+    assert page.page_parts(body + parts) == ""  # a page that has them gets them no second time
+    assert page.page_parts("<p>keine Karte</p>") == ""
+    # Nothing the browser would fetch: no src/href/url()/import of a remote address, no CDN.
+    remote = re.findall(r"""(?:src|href)\s*=\s*["']https?:|url\(\s*["']?https?:|import\s*\(?\s*["']https?:"""
+                        r"""|cdn\.jsdelivr|unpkg\.com""", parts + body)
+    assert remote == []
+
+
+def _page(section) -> str:
+    return "".join(p.interactive for p in section.parts if p.kind == "figure" and p.interactive)
+
+
+def test_the_checker_reads_every_embedded_number(section, tmp_path):
+    report = tmp_path / "report.html"
+    table = disclosed.values(section.indicator)  # as the exported tables have it: rounded as shown
+    table = table.assign(indicator=section.indicator.id, value=disclosed.rounded(table["value"]))
+    report.write_text(_page(section), encoding="utf-8")
+    assert checker.check_embedded(report, [table]) == []
+    spec = section.specs["karte"]
+    cells, strays = embedded.read(_page(section))
+    assert len(cells) == len(spec["datasets"]["werte"]) and strays == []
+
+    stored = disclosed.protected(section.indicator.id)
+    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)
+                    & (stored["area_level"] == levels.base()) & (stored["group"] == "total")].iloc[0]
+    raw = checker.stored_cells({section.indicator.id}).set_index(checker.KEY)["value"]
+    value = round(float(raw[(section.indicator.id, levels.base(), secret["area_code"], 2014, "total")]), 1)
+    planted = json.loads(json.dumps(spec))
+    for row in planted["datasets"]["werte"]:
+        if row["code"] == secret["area_code"] and row["jahr"] == 2014:
+            row["wert"], row["zeichen"] = value, ""
+    planted["title"]["offset"] = 3  # a layout number where a spec may have one
+    planted["encoding"]["tooltip"][0]["bandPosition"] = 0.25  # a number where no spec of ours has one
+    report.write_text(interactive.spec_html(planted, "k", section.indicator.id, levels.base(), "total"), encoding="utf-8")
+    found = checker.check_embedded(report, [table])
+    assert any(f"zeigt {value}, die Tabellen" in v.problem and secret["area_code"] in v.cell for v in found), found
+    assert any(("Zähler" in v.problem or "Nenner" in v.problem) and secret["area_code"] in v.cell for v in found), found
+    assert [v.problem for v in found if "außerhalb" in v.problem] == [
+        "Zahl außerhalb der Werte einer Karte: k: encoding/tooltip/0/bandPosition = 0.25"]
