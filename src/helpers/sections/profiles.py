@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core import areas, catalogue, formatting, levels
+from helpers.sections import lookback
 
 #: How many similar areas a profile names.
 SIMILAR = 5
@@ -165,7 +166,10 @@ class Tables:
         frame["year"] = frame["year"].astype(int)
         frame["flag"] = frame["flag"].fillna("").astype(str)
         self.frame = frame
-        self.years = tuple(range(int(frame["year"].min()), year + 1)) if len(frame) else (year,)
+        # the look back's years the tables hold: not an earlier year they keep for a series that ended before it
+        # (a map of another level links to it), which would put an empty year into every trend
+        in_tables, (first, _) = set(frame["year"]), lookback.window(year)
+        self.years = tuple(y for y in range(first, year + 1) if y in in_tables or y == year)
         base = frame[frame["area_level"] == self.base]
         self.base_rows = base
         plain = {c: _plain(frame[c]) for c in frame.columns}
