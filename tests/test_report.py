@@ -21,7 +21,7 @@ pytestmark = pytest.mark.notebooks
 
 @pytest.fixture(scope="module")
 def built(built_report):
-    """The default report, built once per worker (tests/conftest.py)."""
+    """The default report, built once for all workers (tests/conftest.py)."""
     return built_report
 
 
@@ -179,10 +179,11 @@ def test_report_for_an_earlier_year(tmp_path, monkeypatch):
     # 62 365 of 296 536 residents had a migration history at the end of 2012 (SMS Migration 2012).
     assert f"bei <strong>21,0{NBSP}%</strong> (62\u202f365 von 296\u202f536)" in html_text
     # The Integrationsrat is elected in 2010 and 2014 only and the council's ward results exist for 2009: for 2012
-    # the report says what it shows instead; the five school shares begin with the school year 2016/17 (seven
-    # indicators without a 2012 value).
+    # the report says what it shows instead; the five school shares begin with the school year 2016/17 and the
+    # foreigners born in Germany are printed for 2014 only (eight indicators without a 2012 value).
     status = html_text.split('class="data-status"', 1)[1].split("</div>", 1)[0]
-    assert "Für 7 von" in status and "Wahlbeteiligung bei der Integrationsratswahl" in status
+    assert "Für 8 von" in status and "Wahlbeteiligung bei der Integrationsratswahl" in status
+    assert "Anteil der in Deutschland geborenen Ausländer/-innen" in status
     assert "gezeigt wird 2010" in status and "Wahlbeteiligung bei der Ratswahl" in status
 
 
