@@ -369,8 +369,8 @@ def test_area_profiles_open_offline_pass_axe_and_filter_by_name(browser_context,
         page.focus("#suche")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "Coerde"
-        page.keyboard.press("Enter")
-        page.wait_for_load_state("load")
+        with page.expect_navigation(wait_until="load"):  # not wait_for_load_state: the old page is loaded already
+            page.keyboard.press("Enter")
         assert page.url.endswith("/profile/61.html") and page.inner_text("h1") == "Coerde"
     finally:
         page.close()
