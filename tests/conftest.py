@@ -1,15 +1,16 @@
-"""Shared fixtures: the default report is built once per test worker and shared by the files that read it."""
+"""Shared fixtures: the default report is built once for all test workers and shared by the files that read it."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers.core import context, observations, paths
+from helpers.core import context, fileio, observations, paths
 from helpers.disclosure import register
 from helpers.indicators import compute
 from helpers.runner import report
@@ -45,16 +46,53 @@ def _fresh_counts():
     compute.clear_cache()
 
 
-@pytest.fixture(scope="session")
-def built_report(tmp_path_factory):
-    """Build the default report (latest year) into a temporary outputs folder: (year folder, report HTML)."""
-    out = tmp_path_factory.mktemp("outputs")
+#: How long a worker waits for another worker's build of the default report before it gives up.
+SHARED_BUILD_WAIT = 45 * 60
+
+
+def _build_default_report(out: Path) -> Path:
+    """The default report built into `out` (a temporary outputs folder): its year folder."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(paths, "OUTPUTS", out)
         assert report.run() == 0
     from helpers.indicators import years
 
-    year_dir = out / str(years.report_years({}).default)
+    return out / str(years.report_years({}).default)
+
+
+def _shared_build(base: Path) -> Path:
+    """The default report built once for all test workers (the xdist pattern of a shared temporary folder):
+    the worker that creates `base` first builds, the others wait for its note of the year folder. A build
+    takes minutes on two cores and three test files read it; nothing reading it may write into it."""
+    done, failed = base / "built.txt", base / "failed.txt"
+    try:
+        base.mkdir()
+    except FileExistsError:
+        deadline = time.monotonic() + SHARED_BUILD_WAIT
+        while not done.exists():
+            if failed.exists():
+                pytest.fail(f"Der Bericht, den ein anderer Testprozess baute, scheiterte: {failed.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"Kein Bericht in {base} nach {SHARED_BUILD_WAIT} s")
+            time.sleep(1)
+        return Path(done.read_text(encoding="utf-8"))
+    try:
+        year_dir = _build_default_report(base / "outputs")
+    except BaseException as error:
+        failed.write_text(repr(error), encoding="utf-8")
+        raise
+    fileio.write_text_atomic(done, str(year_dir))
+    return year_dir
+
+
+@pytest.fixture(scope="session")
+def built_report(tmp_path_factory, worker_id):
+    """The default report (latest year), built once into a temporary outputs folder: (year folder, report
+    HTML). Under xdist one worker builds it for all of them."""
+    if worker_id == "master":
+        year_dir = _build_default_report(tmp_path_factory.mktemp("outputs"))
+    else:
+        year_dir = _shared_build(tmp_path_factory.getbasetemp().parent / "built_report")
     return year_dir, (year_dir / "report.html").read_text(encoding="utf-8")
 
 
