@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas, arguments, catalogue, levels, texts
+from helpers.core import arguments, catalogue, levels, texts
 from helpers.disclosure import disclosed, embedded, profile_numbers, register, suppression, textcheck
 
 KEY = ["indicator", "area_level", "area_code", "year", "group"]
@@ -279,7 +279,7 @@ def check_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | Non
     published = _table_values(table)
     ranks = rank_table(table)
     years = set(table["year"]) | {int(folder.parent.name)} if folder.parent.name.isdigit() else set(table["year"])
-    names = profile_numbers.names_pattern([str(n) for n in areas.areas()["name"]])
+    names = profile_numbers.area_names()
     read = [(f"{PROFILES}/{p.name}", profile_numbers.read_page(p.read_text(encoding="utf-8"), names)) for p in pages]
     frames = [(f"{PROFILES}/{p.name}", read_table_csv(p)) for p in csvs]
     ids = {c.key.split("|")[0] for _, page in read for c in page.cells}

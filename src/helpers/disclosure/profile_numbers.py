@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 
-from helpers.core import catalogue
+from helpers.core import areas, catalogue
 
 #: A number as a German page writes it: "53,1", "65 205" (narrow space), "1.234", "7".
 NUMBER = re.compile(r"(?<![\w])\d(?:[\d\u202f\u00a0.]*\d)?(?:,\d+)?")
@@ -178,6 +179,11 @@ class _Reader(HTMLParser):
                 self.found.strays.append((token, context, line))
 
 
+def area_names() -> re.Pattern | None:
+    """names_pattern of the current city's areas (what the checker and the manifest read pages with)."""
+    return names_pattern([str(n) for n in areas.areas()["name"]])
+
+
 def names_pattern(names: list[str]) -> re.Pattern | None:
     """The area names that hold digits, longest first, as one pattern (None if no name has a digit)."""
     with_digits = sorted({n for n in names if re.search(r"\d", n)}, key=len, reverse=True)
@@ -186,7 +192,13 @@ def names_pattern(names: list[str]) -> re.Pattern | None:
 
 def read_page(text: str, names: re.Pattern | None = None) -> PageNumbers:
     """Every number of one profile page, sorted by where it comes from; `names` (names_pattern): the areas'
-    names, whose digits are no numbers."""
+    names, whose digits are no numbers. Read once per page text and process (the checker and the manifest read
+    the same pages, about 0,15 s each): callers share the result and must not change it."""
+    return _read_page(text, names)
+
+
+@lru_cache(maxsize=1024)
+def _read_page(text: str, names: re.Pattern | None) -> PageNumbers:
     reader = _Reader(names)
     reader.feed(text)
     reader.close()

@@ -286,9 +286,9 @@ def profile_numbers(folder: Path | None) -> dict[str, str]:
 
     if folder is None or not Path(folder).is_dir():
         return {}
-    found = {}
+    found, names = {}, reader.area_names()  # the checker's names: its reading of the page is reused
     for page in sorted(Path(folder).glob("*.html")):
-        for key, text, _ in reader.read_page(page.read_text(encoding="utf-8")).ranks:
+        for key, text, _ in reader.read_page(page.read_text(encoding="utf-8"), names).ranks:
             found[f"profil|{page.stem}|rang|{key}"] = text
     return found
 
