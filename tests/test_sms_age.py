@@ -16,6 +16,7 @@ import pytest
 from helpers.core import paths
 from helpers.disclosure import disclosed
 from helpers.indicators import compute
+from printed_rows import readings
 
 BANDS = ["0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+"]
 AGGREGATES = {"Altstadt": ("teilbereich", "1"), "Innenstadtring": ("teilbereich", "2"),
@@ -29,31 +30,9 @@ TABLES = {"Migration": ("migration", r"Wohnberechtigte Bevölkerung mit Migratio
           "Bevoelkerung": ("total", r"Wohnberechtigte Bevölkerung( \d{4})? in 10 Altersgruppen")}
 
 
-def _readings(row: str) -> list[list[str]]:
-    """Every way to read the row's numbers: a number is a group of 1-3 digits followed by groups of
-    exactly three digits, each after exactly one blank; '.' and '-' stand alone."""
-    spans = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", row)]
-    out: list[list[str]] = []
-
-    def walk(i: int, cells: list[str]) -> None:
-        if i == len(spans):
-            out.append(cells)
-            return
-        text, _, end = spans[i]
-        out_cell, j = text, i + 1
-        walk(j, [*cells, out_cell])
-        while (text.isdigit() and len(text) <= 3 and j < len(spans) and re.fullmatch(r"\d{3}", spans[j][0])
-               and spans[j][1] == end + 1 and j - i < 3):
-            out_cell, end = out_cell + spans[j][0], spans[j][2]
-            j += 1
-            walk(j, [*cells, out_cell])
-
-    walk(0, [])
-    return out
-
-
 def _value(cell: str) -> tuple[int | None, str]:
-    return {"-": (0, "-"), ".": (None, ".")}.get(cell, (int(cell) if cell.isdigit() else None, ""))
+    digits = cell.replace(" ", "")  # a joined reading keeps the printed blank ("12 345")
+    return {"-": (0, "-"), ".": (None, ".")}.get(cell, (int(digits) if digits.isdigit() else None, ""))
 
 
 def _table_rows(text: str, origin: str, title: str) -> list[tuple[str, str, int, list[tuple[int | None, str]]]]:
@@ -72,7 +51,7 @@ def _table_rows(text: str, origin: str, title: str) -> list[tuple[str, str, int,
             code, name, data = m.groups()
             level, code = ("stadtteil", code) if code else AGGREGATES[name.strip()]
             fits = []
-            for cells in _readings(data):
+            for cells in readings(data):
                 values = [_value(c) for c in cells]
                 if len(values) != 11:
                     continue

@@ -17,6 +17,7 @@ import pytest
 
 from helpers.core import paths
 from helpers.indicators import compute
+from printed_rows import readings
 
 SIZES = ["households_size1", "households_size2", "households_size3", "households_size4", "households_size5plus"]
 MEASURES = ["households", *SIZES, "households_children", "households_single_parent"]
@@ -51,31 +52,6 @@ def _cell(text: str) -> tuple[int | None, str]:
     if core == ".":
         return None, "."
     return int(core), flag
-
-
-def _readings(data: str) -> list[list[str]]:
-    """Every way to read the row: a number is 1-3 digits followed by groups of exactly three digits after
-    exactly one blank (an 'r' ends it); decimals ("10,4") and symbols stand alone."""
-    spans = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", data)]
-    out: list[list[str]] = []
-
-    def walk(i: int, cells: list[str]) -> None:
-        if i == len(spans):
-            out.append(cells)
-            return
-        text, _, end = spans[i]
-        walk(i + 1, [*cells, text])
-        j = i + 1
-        while (re.fullmatch(r"\d{1,3}", text) and j < len(spans) and re.fullmatch(r"\d{3}r?", spans[j][0])
-               and spans[j][1] == end + 1 and j - i < 3):
-            text, end = f"{text} {spans[j][0]}", spans[j][2]
-            j += 1
-            walk(j, [*cells, text])
-            if text.endswith("r"):
-                break
-
-    walk(0, [])
-    return out
 
 
 def _share_fits(pct: str, count: int | None, base: int | None) -> bool:
@@ -129,7 +105,7 @@ def _cross_sections(text: str, edition: int) -> list[dict]:
             m = ROW.match(line)
             if not m or (area := _area(m.group(1).strip())) is None:
                 continue
-            fits = {tuple(sorted(r.items())) for c in _readings(m.group(2)) if (r := reader(c))}
+            fits = {tuple(sorted(r.items())) for c in readings(m.group(2), revised_mark=True) if (r := reader(c))}
             assert len(fits) == 1, (edition, line, fits)  # exactly one reading adds up
             rows += 1
             for measure, (value, flag) in fits.pop():
