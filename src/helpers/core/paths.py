@@ -108,6 +108,10 @@ def year_outputs(year: int) -> Path:
     return OUTPUTS / str(year)
 
 
+#: The area profiles' folder beside a report (outputs/<city>/<year>/profile/: a page and a CSV per base area).
+PROFILES = "profile"
+
+
 def work_dir(year_dir: Path) -> Path:
     """Where a run keeps its state and caches (outputs/<city>/<year>/.work); never published."""
     return Path(year_dir) / ".work"

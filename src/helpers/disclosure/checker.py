@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.core import arguments, catalogue, levels, texts
+from helpers.core import arguments, catalogue, levels, paths, texts
 from helpers.disclosure import disclosed, embedded, profile_numbers, register, suppression, textcheck
 
 KEY = ["indicator", "area_level", "area_code", "year", "group"]
@@ -175,7 +175,7 @@ def read_table_csv(path: Path) -> pd.DataFrame:
 # --- the area profiles (profile/: helpers.publish.profiles) ----------------------------------------
 
 #: The folder of the area profiles beside the report.
-PROFILES = "profile"
+PROFILES = paths.PROFILES
 
 
 def _cells_of(keys: list[str], values: list[float | None], rows: list[int]) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from helpers.core import areas, formatting
+from helpers.core import areas, formatting, paths
 from helpers.disclosure import embedded
 from helpers.disclosure.disclosed import DECIMALS
 from helpers.figures import maps
@@ -47,7 +47,7 @@ VIEW_CLASS = "im-interaktiv"
 #: The id of the <script> that carries the areas' GeoJSON, once per page.
 AREAS_ID = "im-gebiete"
 #: The profile page of an area, relative to report.html.
-PROFILE = "profile/{code}.html"
+PROFILE = paths.PROFILES + "/{code}.html"
 #: Simplification of the boundaries for the browser (metres, EPSG:25832), and their rounding (whole metres).
 TOLERANCE_M = 15.0
 MISSING_COLOUR = "#e3e3e3"

@@ -31,7 +31,7 @@ from helpers.publish import tables
 from helpers.sections import profiles as assemble
 
 #: The folder beside report.html, and the report's link to the list (helpers.publish.navigation).
-FOLDER = "profile"
+FOLDER = paths.PROFILES
 INDEX = "index.html"
 #: The project's templates.
 DEFAULTS = Path(__file__).parent / "templates" / "profile"

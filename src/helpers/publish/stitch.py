@@ -43,7 +43,7 @@ CLOSING = (("methoden", "Methodische Hinweise"), ("quellen", "Quellen und Nutzun
 #: Symbols the report may show although the stored data have no flag for them.
 EXTRA_SYMBOLS = {"r": "revidiert", "p": "vorläufig"}
 #: The folder of the area profiles beside the report (helpers.publish.profiles writes it).
-PROFILES_FOLDER = "profile"
+PROFILES_FOLDER = paths.PROFILES
 def report_date() -> str:
     """Date of the latest commit as TT.MM.JJJJ: the same sources give the same report, unlike today's date."""
     try:

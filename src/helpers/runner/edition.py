@@ -174,8 +174,8 @@ def write_edition(year: int, year_dir: Path) -> Edition:
                 if (year_dir / name).is_file():
                     shutil.copy2(year_dir / name, stage / name)
             shutil.copytree(year_dir / "tables", stage / "tables")
-            if (year_dir / "profile").is_dir():  # the area profiles, linked from the report (helpers.publish.profiles)
-                shutil.copytree(year_dir / "profile", stage / "profile")
+            if (year_dir / paths.PROFILES).is_dir():  # the area profiles, linked from the report (helpers.publish.profiles)
+                shutil.copytree(year_dir / paths.PROFILES, stage / paths.PROFILES)
             record = {"ausgabe": number, "berichtsjahr": year,
                       "datum": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                       "commit": built["git"]["commit"], "vorherige": previous.number if previous else None}

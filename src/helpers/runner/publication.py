@@ -17,7 +17,7 @@ OUTPUT_FILES = ("report.html", "report.pdf")
 STAGING = "publish"
 JOURNAL = "publish.json"
 #: The area profiles' folder beside the report (helpers.publish.profiles).
-PROFILES = "profile"
+PROFILES = paths.PROFILES
 #: What a reader opens; moved last, so that it never appears without the files beside it.
 ENTRY = "report.html"
 

@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from helpers.core import fileio
+from helpers.core import fileio, paths
 from helpers.runner import inputs
 from helpers.runner import state as run_state
 from helpers.runner.plan import Plan, side_dir
@@ -25,7 +25,7 @@ RESULT_FILES = ("report.html", "report.pdf", "manifest.json")
 #: Folders filled from what the chapters' kernels wrote (plus the exported tables).
 SIDE_FOLDERS = ("published", "tables")
 #: Folders the release writes beside the report (the area profiles, helpers.publish.profiles).
-RELEASE_FOLDERS = ("profile",)
+RELEASE_FOLDERS = (paths.PROFILES,)
 
 
 def stage_side_outputs(p: Plan) -> None:
