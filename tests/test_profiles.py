@@ -74,6 +74,46 @@ def test_the_checker_holds_ranks_drawings_and_strays_to_the_tables():
     assert any("Höhen" in p.problem for p in checker._page_problems("p", wrong, checker._table_values(table2), ranks, set()))
 
 
+def test_a_page_is_read_as_a_browser_parses_it():
+    """Character references are numbers too; a comment is not text, the text after it is; a tagged value split
+    by markup is read whole; unclosed paragraphs end where a browser ends them."""
+    found = profile_numbers.read_page('<p>Zahl &#49;&#55;,3<!-- 42 --> und 8,5<p><data value="5.5" '
+                                      'data-cell="a|stadtteil|77|2019|total">5,<b>5</b></data><p>2019')
+    assert [s for s, _, _ in found.strays] == ["17,3", "8,5"]
+    assert [(c.key, c.text) for c in found.cells] == [("a|stadtteil|77|2019|total", "5,5")]
+    assert [y for y, _ in found.years] == [2019]
+
+
+def test_the_csvs_together_may_not_reveal_a_secret(tmp_path):
+    """A reader who downloads every area's CSV holds them all at once: a secret that neither file gives away
+    alone but the two together do (one holds the secret Stadtteil, the other the Teilbereich's total and its
+    other Stadtteile) is found; a second secret part of the sum protects it."""
+    parts = ["11", "12", "13", "14", "15"]  # Münster's Teilbereich 1 (Altstadt), data/muenster/areas.csv
+    stored = pd.DataFrame([{"indicator": "x", "area_level": "stadtteil", "area_code": c, "year": 2019, "group": "total",
+                            "value": 10.0 + i, "numerator": 100, "denominator": 1000} for i, c in enumerate(parts)]
+                          + [{"indicator": "x", "area_level": "teilbereich", "area_code": "1", "year": 2019,
+                              "group": "total", "value": 12.0, "numerator": 500, "denominator": 5000}])
+    published = stored.drop(columns=["numerator", "denominator"]).assign(flag="")
+    published.loc[published["area_code"] == "11", ["value", "flag"]] = [None, "."]
+    published["value"] = published["value"].astype("Float64")
+    residents = pd.Series(10_000.0, index=pd.MultiIndex.from_arrays(
+        [stored["year"], stored["area_level"], stored["area_code"]]))
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    secret = published["area_code"] == "11"
+    published[secret].to_csv(folder / "11.csv", index=False)
+    published[~secret].to_csv(folder / "12.csv", index=False)
+    for name in ("11.csv", "12.csv"):  # each file alone gives nothing away
+        alone = checker.read_table_csv(folder / name)
+        assert checker.check_secondary(alone, stored, name) == []
+    problems = checker.check_profiles(folder, published, stored, population=residents)
+    assert [(p.file, p.row, p.cell) for p in problems] == [("profile/11.csv", 1, "x, stadtteil 11, 2019, total")]
+    assert "zurückrechnen" in problems[0].problem
+    published.loc[published["area_code"] == "13", ["value", "flag"]] = [None, "."]
+    published[~secret].to_csv(folder / "12.csv", index=False)
+    assert checker.check_profiles(folder, published, stored, population=residents) == []
+
+
 # --- the profiles of the built report (Münster 2019; the session's report) ------------------------------
 
 @pytest.mark.slow

@@ -64,7 +64,8 @@ def check_primary(cells: pd.DataFrame, stored: pd.DataFrame, rule: suppression.R
     below min_denominator, or a small area with fewer residents than min_population.
 
     The conditions are evaluated for all cells at once (a report shows some 60 000); only the rows
-    that break the rule are looked at one by one, to name them.
+    that break the rule are looked at one by one, to name them. Cells of several files name theirs in a
+    column `file` (else all are `file`'s).
     """
     shown = cells[cells["value"].notna()].copy()
     shown["year"] = shown["year"].astype(int)
@@ -92,13 +93,15 @@ def check_primary(cells: pd.DataFrame, stored: pd.DataFrame, rule: suppression.R
         else:
             problem = (f"das Gebiet ({levels.hierarchy().level(row.area_level).name}) hat {int(pop)} "
                        f"Einwohner/-innen, weniger als {rule.min_population}")
-        out.append(Violation(file, int(row.source_row), _describe(row),
+        out.append(Violation(getattr(row, "file", file), int(row.source_row), _describe(row),
                              f"Wert {row.value} veröffentlicht, aber {problem}. Der Wert muss als \".\" erscheinen."))
     return out
 
 
 def check_secondary(cells: pd.DataFrame, stored: pd.DataFrame, file: str) -> list[Violation]:
-    """A secret cell (stored value, published as '.') must not be the only hidden cell of a sum."""
+    """A secret cell (stored value, published as '.') must not be the only hidden cell of a sum.
+
+    Cells of several files name theirs and their row there in the columns `file` and `row`."""
     table = cells.merge(stored[[*KEY, "value"]].rename(columns={"value": "stored"}), on=KEY, how="left")
     table = table.reset_index(drop=True)
     secret = (table["value"].isna() & table["stored"].notna()).to_numpy()
@@ -109,7 +112,8 @@ def check_secondary(cells: pd.DataFrame, stored: pd.DataFrame, file: str) -> lis
         if has_data[rows].all() and secret[rows].sum() == 1:
             hidden = rows[int(secret[rows].argmax())]
             row = table.iloc[hidden]
-            out.append(Violation(file, int(hidden) + 1, _describe(row),
+            place = (row["file"], int(row["row"])) if "file" in table else (file, int(hidden) + 1)
+            out.append(Violation(*place, _describe(row),
                                  "geheimer Wert lässt sich aus der Summe der übrigen veröffentlichten Werte "
                                  f"zurückrechnen (Summe: {_describe(table.iloc[total])}); ein weiterer Wert der "
                                  "Summe muss als \".\" erscheinen."))
@@ -287,6 +291,7 @@ def check_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | Non
     ids = ids.union(*(set(f["indicator"]) for _, f in frames)) - {""}
     stored = stored_cells(ids) if stored is None else stored
     out: list[Violation] = []
+    shown = []  # every page's and file's cells, named by file: the rule is checked once over all of them
     for name, page in read:
         out += _page_problems(name, page, published, ranks, years)
         cells = _cells_of([c.key for c in page.cells], [float(c.value) if c.value else None for c in page.cells],
@@ -295,10 +300,15 @@ def check_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | Non
                  for d in page.drawings for key, _, _ in d.circles if key.count("|") == 4 and key.split("|")[3].isdigit()]
         cells = pd.concat([cells, _cells_of([k for k, _, _ in drawn], [v for _, v, _ in drawn], [n for _, _, n in drawn])],
                           ignore_index=True)
-        out += check_primary(cells.dropna(subset=["year"]), stored, rule, population, name)
+        shown.append(cells.dropna(subset=["year"]).assign(file=name))
+    shown += [frame.assign(file=name, row=frame.index + 1) for name, frame in frames]
+    if shown:
+        out += check_primary(pd.concat(shown, ignore_index=True), stored, rule, population, PROFILES)
+    if frames:
+        # The CSVs together, as a reader who downloads them all has them: no sum may have one secret cell.
+        together = pd.concat([f.assign(file=name, row=f.index + 1) for name, f in frames], ignore_index=True)
+        out += check_secondary(together.drop_duplicates(KEY), stored, PROFILES)
     for name, frame in frames:
-        out += check_primary(frame, stored, rule, population, name)
-        out += check_secondary(frame, stored, name)
         merged = frame.merge(table[[*KEY, "value"]], on=KEY, how="left", suffixes=("", "_table"), indicator="in_table")
         for row in merged.itertuples(index=False):
             differs = (row.in_table != "both" or pd.isna(row.value) != pd.isna(row.value_table)
