@@ -6,7 +6,8 @@
 #   ... CITY=berlin           every target for another city (config/<name>/, data/<name>/, notebooks/<name>/; outputs/<name>/<year>/)
 #   make test                 run the whole test suite
 #   make test-fast            the unit tests only (no notebooks, builds, browser, PDF), under a minute
-#   make bench [ONLY=ingest]  the runner against a papermill baseline and one kernel; the intake's checks
+#   make bench [ONLY=ingest|erkunden]  the runner against a papermill baseline and one kernel; the intake's
+#                             checks; the explorable report's budgets (build time, opening in Chromium)
 #   make verify [YEAR=2019]   rebuild from scratch in a temporary folder, compare every number with the manifest
 #   make lab                  JupyterLab on the project's environment
 #   make data SRC=../shared/data/muenster   re-derive the committed real data
@@ -93,7 +94,7 @@ verify: $(STAMP)
 	@$(CLI) verify $(if $(YEAR),--jahr $(YEAR)) $(if $(MANIFEST),--manifest $(MANIFEST))
 
 bench: $(STAMP)
-	@$(CLI) bench $(YEAR) $(if $(filter ingest,$(ONLY)),--nur-einlesen)
+	@$(CLI) bench $(YEAR) $(if $(filter ingest,$(ONLY)),--nur-einlesen) $(if $(filter erkunden,$(ONLY)),--nur-erkunden)
 
 lab: $(STAMP)
 	@$(CLI) lab $(LAB_ARGS)

@@ -24,7 +24,8 @@ Peak resident memory of every kernel is sampled during the clean builds and the 
 Prints a table and writes outputs/bench.json; the targets of issues 7 and 18 are evaluated, not
 assumed (those that compare with today's figures only for the city and year those were measured for).
 Then benchmarks/bench_ingest.py measures the intake (issue 27); `--nur-einlesen` (make bench ONLY=ingest)
-runs only that.
+runs only that; then benchmarks/bench_explore.py the explorable report's budgets (issue 30); `--nur-erkunden`
+(make bench ONLY=erkunden) runs only that.
 """
 
 from __future__ import annotations
@@ -331,9 +332,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nur-einlesen", action="store_true",
                         help="nur die Prüfung beim Einlesen messen (benchmarks/bench_ingest.py: gewöhnliche und "
                              "bösartige Lieferungen mit 200.000 Zeilen, Zeit und Spitzen-Arbeitsspeicher)")
+    parser.add_argument("--nur-erkunden", action="store_true",
+                        help="nur die Budgets des erkundbaren Berichts messen (benchmarks/bench_explore.py: sauberer "
+                             "Lauf heute gegen den Stand vor den interaktiven Teilen, Öffnen in Chromium, Größen)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.nur_einlesen:
         return ingest_bench()
+    if args.nur_erkunden:
+        return explore_bench(args.year)
     year = args.year
     if year is None:  # the default report year, as `make report` builds it
         from helpers.indicators import years
@@ -417,7 +423,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {'nicht bewertet' if ok is None else 'erfüllt' if ok else 'NICHT erfüllt'}: {target}")
     print(f"Maschine: {result['machine']['cpu']}, {result['machine']['cores']} Kerne, {result['machine']['ram_gib']} GiB")
     print(f"Ergebnis: {paths.OUTPUTS / 'bench.json'}\n")
-    return ingest_bench()
+    return ingest_bench() or explore_bench(year)
+
+
+def explore_bench(year: int | None) -> int:
+    """benchmarks/bench_explore.py: issue 30's budgets (build time against the code before, opening in Chromium)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_explore", Path(__file__).with_name("bench_explore.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return int(module.main([] if year is None else [str(year)]) or 0)
 
 
 def ingest_bench() -> int:
