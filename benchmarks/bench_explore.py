@@ -116,6 +116,18 @@ def chromium() -> str | None:
     return found or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
+def _offline(blocked: list[str]):
+    """A route handler that lets the file and its data URIs through and refuses (and notes) every other request."""
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if url.startswith(("file:", "data:")):
+            request_route.continue_()
+        else:
+            blocked.append(url)
+            request_route.abort()
+    return route
+
+
 def open_in_browser(report: Path, runs: int = 3) -> dict | None:
     """load, first map drawn and long tasks after load, the median of `runs` fresh pages (None without Chromium)."""
     from playwright.sync_api import sync_playwright
@@ -128,9 +140,8 @@ def open_in_browser(report: Path, runs: int = 3) -> dict | None:
         browser = p.chromium.launch(executable_path=executable, headless=True)
         for _ in range(runs):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            blocked = []
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                       else (blocked.append(route.request.url), route.abort()))
+            blocked: list[str] = []
+            page.route("**/*", _offline(blocked))
             page.add_init_script(LONG_TASKS)
             page.goto(report.as_uri(), wait_until="load")
             load = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventStart")
