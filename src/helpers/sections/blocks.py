@@ -150,9 +150,22 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
         gap = result.table("abstand", gap_frame(ind, city, year))
         result.html(gap_table(ind, city, year, gap), records=[Record(gap_cells(ind, city, gap), "Tabelle")])
     if mapped:
+        shown = map_year(small_areas, year)
+        if shown is not None and shown != year:  # the base level ended earlier (Berlin: LOR 2006 until 2020)
+            plural = levels.hierarchy().base.plural
+            result.markdown(f"*Für {year} liegen keine Werte der {plural} vor; die Karten zeigen {shown}, "
+                            f"das letzte Jahr der {plural}.*")
         for group in map_groups or ind.map_groups:
-            _add_map(result, ind, small_areas, year, group, value_at(city, year, group))
+            _add_map(result, ind, small_areas, shown or year, group, value_at(city, shown or year, group))
     return result
+
+
+def map_year(small_areas: pd.DataFrame, year: int) -> int | None:
+    """The year of an indicator section's base-level maps: `year`, or where the base level's series ended
+    earlier within the look back (Berlin's Bezirksregionen of the LOR 2006 end in 2020, the city runs on), its
+    last year; None without base-level values in the look back."""
+    total = small_areas[(small_areas["group"] == "total") & small_areas["year"].between(window(year)[0], year)]
+    return compute.latest_year(total, up_to=year)
 
 
 def _add_key_sentences(result: IndicatorSection, year: int) -> None:
