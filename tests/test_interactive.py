@@ -192,3 +192,19 @@ def test_a_number_planted_in_the_change_view_is_reported(section, tmp_path):
     table = table.assign(indicator=section.indicator.id, value=disclosed.rounded(table["value"]))
     assert [v.problem for v in checker.check_embedded(report, [table])] == [
         "Zahl außerhalb der Werte einer Karte: k: usermeta/veraenderung/encoding/tooltip/1/wert = 12.3"]
+
+
+def test_a_map_of_another_level_gets_that_levels_boundaries_and_no_profile_links(section):
+    """One boundary set per map: a page with maps of two levels carries each level's GeoJSON once, under its own
+    id, and only the base level's areas link to profiles (Berlin's LOR 2021 map beside the LOR 2006 ones)."""
+    spec = blocks.indicator_section("mv_anteil", 2019).specs["karte"]
+    body = _page(section) + interactive.spec_html(spec, "k", "mv_anteil", "stadtbezirk", "total")
+    parts = page.page_parts(body)
+    assert re.findall(r'<script type="application/json" id="([^"]+)"', parts) == ["im-gebiete", "im-gebiete-stadtbezirk"]
+    other = json.loads(re.search(r'id="im-gebiete-stadtbezirk">(.*?)</script>', parts).group(1))
+    assert [f["properties"]["code"] for f in other["features"]] == areas.boundaries("stadtbezirk")["code"].tolist()
+    shapes = json.loads(re.search(r"var shapes = (.*?);\n", parts).group(1))
+    assert {lv: s["profiles"] for lv, s in shapes.items()} == {"stadtteil": True, "stadtbezirk": False}
+    without = interactive.map_spec(section.tables["karte"], 2014, "t", "Karte: t", "%", "Wert", [1.0, 2.0, 3.0],
+                                   ["#000000", "#111111", "#222222"], False, "Stadtbezirk", profiles=False)
+    assert "href" not in without["encoding"] and "profil" not in json.dumps(without)

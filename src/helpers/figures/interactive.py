@@ -47,7 +47,7 @@ SPEC_CLASS = embedded.SPEC_CLASS
 CHANGE = embedded.CHANGE
 #: The class of the element an interactive map is drawn into.
 VIEW_CLASS = "im-interaktiv"
-#: The id of the <script> that carries the areas' GeoJSON, once per page.
+#: The id of the <script> that carries the base level's GeoJSON, once per page (another level's: `areas_id`).
 AREAS_ID = "im-gebiete"
 #: The profile page of an area, relative to report.html.
 PROFILE = paths.PROFILES + "/{code}.html"
@@ -94,11 +94,12 @@ def classes(values: pd.Series, bins: Sequence[float]) -> list[int | None]:
 
 def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit: str, value_title: str,
              bins: Sequence[float], colours: Sequence, synthetic: bool, area_title: str,
-             decimals: int = DECIMALS) -> dict:
+             decimals: int = DECIMALS, profiles: bool = True) -> dict:
     """The Vega-Lite spec of one interactive map (Altair, validated against the Vega-Lite schema).
 
     `values`: disclosed base-level cells of every year the control offers (area_code, year, value, flag);
-    `bins`, `colours`: the static map's class bounds and colours; `description`: the map's alternative text.
+    `bins`, `colours`: the static map's class bounds and colours; `description`: the map's alternative text;
+    `profiles`: whether the areas have profiles a click opens (the base level's; a level beside it has none).
     """
     import altair as alt
 
@@ -116,7 +117,6 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
         {"calculate": value_text, "as": "wert_text"},
         {"calculate": f"datum.klasse == null ? {json.dumps(maps.MISSING_LABEL, ensure_ascii=False)} : "
                       f"{json.dumps(labels, ensure_ascii=False)}[datum.klasse]", "as": "klasse_text"},
-        {"calculate": f"'{PROFILE.split('{')[0]}' + datum.code + '.html'", "as": "profil"},
     ]
     said = "datum.gebiet + ': ' + datum.wert_text + ', ' + datum.jahr"
     if synthetic:
@@ -132,9 +132,9 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
                         legend=alt.Legend(orient="bottom", direction="vertical", symbolType="square",
                                           labelLimit=240, titleLimit=240)),
         tooltip=tooltip,
-        href=alt.Href("profil:N"),
         description=alt.Description("beschreibung:N"),
     )
+    chart = _with_profiles(chart, transforms) if profiles else chart
     chart = chart.add_params(jahr).project(type="identity", reflectY=True).properties(
         width="container", height=360, title=alt.Title(textwrap.wrap(title, 40), anchor="start", fontSize=13,
                                                         subtitle=SYNTHETIC_MARK if synthetic else ""),
@@ -145,7 +145,7 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
     spec.pop("$schema", None)  # a URL the browser never loads; the version is the bundle's
     if len(years) > 1:
         spec["usermeta"] = {CHANGE: change_spec(values, year, years, title, unit, value_title, synthetic,
-                                                area_title, decimals)}
+                                                area_title, decimals, profiles)}
     return spec
 
 
@@ -171,7 +171,7 @@ def change_labels(bins: Sequence[float], unit: str, decimals: int) -> list[str]:
 
 
 def change_spec(values: pd.DataFrame, year: int, years: Sequence[int], title: str, unit: str, value_title: str,
-                synthetic: bool, area_title: str, decimals: int = DECIMALS) -> dict:
+                synthetic: bool, area_title: str, decimals: int = DECIMALS, profiles: bool = True) -> dict:
     """The "change since" view of an interactive map: the difference between an earlier year (`seit`, a labelled
     select) and the year shown (`jahr`), on a diverging scale centred on zero (the static change map's colours
     and kind of classes, helpers.figures.maps.change_map).
@@ -210,7 +210,6 @@ def change_spec(values: pd.DataFrame, year: int, years: Sequence[int], title: st
          "as": "differenz_text"},
         {"calculate": f"datum.differenz == null ? {missing} : {json.dumps(labels, ensure_ascii=False)}[{klasse}]",
          "as": "klasse_text"},
-        {"calculate": f"'{PROFILE.split('{')[0]}' + datum.code + '.html'", "as": "profil"},
     ]
     said = "datum.gebiet + ': Veränderung ' + seit + '–' + jahr + ' ' + datum.differenz_text"
     tooltip = [alt.Tooltip("gebiet:N", title=area_title), alt.Tooltip("text_seit:N", title=f"{value_title}, früher"),
@@ -232,9 +231,9 @@ def change_spec(values: pd.DataFrame, year: int, years: Sequence[int], title: st
                         legend=alt.Legend(orient="bottom", direction="vertical", symbolType="square",
                                           labelLimit=240, titleLimit=240)),
         tooltip=tooltip,
-        href=alt.Href("profil:N"),
         description=alt.Description("beschreibung:N"),
     )
+    chart = _with_profiles(chart, transforms) if profiles else chart
     chart = chart.add_params(jahr, seit).project(type="identity", reflectY=True).properties(
         width="container", height=360, title=alt.Title(textwrap.wrap(change_title, 40), anchor="start", fontSize=13,
                                                         subtitle=SYNTHETIC_MARK if synthetic else ""),
@@ -244,6 +243,14 @@ def change_spec(values: pd.DataFrame, year: int, years: Sequence[int], title: st
     spec["transform"] = transforms
     spec.pop("$schema", None)
     return spec
+
+
+def _with_profiles(chart, transforms: list[dict]):
+    """A click on an area opens its profile (`profile/<code>.html` beside the report)."""
+    import altair as alt
+
+    transforms.append({"calculate": f"'{PROFILE.split('{')[0]}' + datum.code + '.html'", "as": "profil"})
+    return chart.encode(href=alt.Href("profil:N"))
 
 
 def _year_binding(years: Sequence[int]):
@@ -266,9 +273,14 @@ def spec_html(spec: dict, key: str, indicator: str, level: str, group: str, sour
     # No text of its own: the page writes the source line from `data-quelle` when it draws the map, so the
     # chapter's visible text (and the manifest's fingerprints of its numbers) stay those of the static map.
     box = (f'<div class="{VIEW_CLASS}" data-spec="{html.escape(key)}" data-einheit="{html.escape(unit)}" '
-           f'data-quelle="{html.escape(source)}">')
+           f'data-ebene="{html.escape(level)}" data-quelle="{html.escape(source)}">')
     return (f'{box}<div class="im-ansicht"></div></div>'
             f'<script type="application/json" class="{SPEC_CLASS}" id="{html.escape(key)}" {attrs}>{payload}</script>')
+
+
+def areas_id(level: str, base: str) -> str:
+    """The id of the <script> with the boundaries of `level` (each level its own: one boundary set per map)."""
+    return AREAS_ID if level == base else f"{AREAS_ID}-{level}"
 
 
 @lru_cache(maxsize=4)

@@ -14,12 +14,14 @@ The bundle takes vl-convert some 10–30 s to make; it is kept beside the instal
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from helpers.core import fileio, levels
+from helpers.disclosure import embedded
 from helpers.disclosure.disclosed import DECIMALS
 from helpers.figures import interactive
 
@@ -42,11 +44,18 @@ STYLE = """<style>
 
 SCRIPT = """<script>
 document.addEventListener('DOMContentLoaded', function () {
-  var source = document.getElementById('%(areas_id)s');
-  if (!source || !window.vegaEmbed) return;
-  var areas = JSON.parse(source.textContent).features;
-  var names = {};
-  areas.forEach(function (f) { names[f.properties.code] = f.properties.name; });
+  // Each level's boundaries are read once, when its first map is drawn: one boundary set per map.
+  var shapes = %(levels)s;
+  if (!window.vegaEmbed) return;
+  function areasOf(level) {
+    var known = shapes[level];
+    if (!known.features) {
+      known.features = JSON.parse(document.getElementById(known.id).textContent).features;
+      known.names = {};
+      known.features.forEach(function (f) { known.names[f.properties.code] = f.properties.name; });
+    }
+    return known;
+  }
   var locale = {decimal: ',', thousands: '.', grouping: [3], currency: ['', '\\u00a0€']};
   function number(v) {
     return v.toLocaleString('de-DE', {minimumFractionDigits: %(decimals)d, maximumFractionDigits: %(decimals)d});
@@ -57,12 +66,13 @@ document.addEventListener('DOMContentLoaded', function () {
   function cell(r, unit) {
     return !r || r.wert === null ? (r && r.zeichen || '.') : number(r.wert) + (unit ? '\\u00a0' + unit : '');
   }
-  function table(box, spec, state) {
+  function table(box, spec, state, level) {
     var rows = spec.datasets['%(values)s'];
+    var names = level.names;
     var details = document.createElement('details');
     details.className = 'im-tabelle';
     var summary = document.createElement('summary');
-    summary.textContent = 'Tabelle zur Karte (alle %(plural)s, gewählte Ansicht)';
+    summary.textContent = 'Tabelle zur Karte (alle ' + level.plural + ', gewählte Ansicht)';
     details.appendChild(summary);
     var wrap = document.createElement('div');
     wrap.className = 'im-tabelle-inhalt';
@@ -80,9 +90,9 @@ document.addEventListener('DOMContentLoaded', function () {
       cap.textContent = (Array.isArray(text) ? text.join(' ') : text) +
         (change ? ', Veränderung ' + since + '\\u2013' + year : ', ' + year);
       var head = t.createTHead().insertRow();
-      var heads = change ? ['%(singular)s', 'Wert ' + since, 'Wert ' + year,
+      var heads = change ? [level.singular, 'Wert ' + since, 'Wert ' + year,
                             'Veränderung' + (changeUnit ? ' (' + changeUnit + ')' : '')]
-                         : ['%(singular)s', 'Wert'];
+                         : [level.singular, 'Wert'];
       heads.forEach(function (h) {
         var th = document.createElement('th'); th.scope = 'col'; th.textContent = h; head.appendChild(th);
       });
@@ -90,10 +100,15 @@ document.addEventListener('DOMContentLoaded', function () {
       rows.filter(function (r) { return r.jahr === year; }).forEach(function (r) {
         var tr = body.insertRow();
         var th = document.createElement('th'); th.scope = 'row';
-        var a = document.createElement('a');
-        a.href = '%(profile)s'.replace('{code}', r.code);
-        a.textContent = names[r.code] || r.code;
-        th.appendChild(a); tr.appendChild(th);
+        if (level.profiles) {  // the base level's areas have profiles
+          var a = document.createElement('a');
+          a.href = '%(profile)s'.replace('{code}', r.code);
+          a.textContent = names[r.code] || r.code;
+          th.appendChild(a);
+        } else {
+          th.textContent = names[r.code] || r.code;
+        }
+        tr.appendChild(th);
         if (!change) { tr.insertCell().textContent = cell(r, unit); return; }
         // The difference of the two published values, as the map computes it; a secret or missing value
         // gives its symbol, never a number.
@@ -121,7 +136,8 @@ document.addEventListener('DOMContentLoaded', function () {
     if (box.getAttribute('data-gezeichnet')) return;
     box.setAttribute('data-gezeichnet', '1');
     var spec = JSON.parse(document.getElementById(box.getAttribute('data-spec')).textContent);
-    spec.datasets['%(areas)s'] = areas;
+    var level = areasOf(box.getAttribute('data-ebene') || '%(base)s');
+    spec.datasets['%(areas)s'] = level.features;
     var change = spec.usermeta && spec.usermeta['%(change)s'];
     if (change) { delete spec.usermeta['%(change)s']; change.datasets = spec.datasets; }
     var state = {ansicht: 'wert', jahr: param(spec, 'jahr'), seit: change ? param(change, 'seit') : null};
@@ -163,7 +179,7 @@ document.addEventListener('DOMContentLoaded', function () {
               result.view.addSignalListener(name, function (_, value) { state[name] = +value; fill(); });
             }
           });
-          if (!fill) fill = table(box, spec, state);
+          if (!fill) fill = table(box, spec, state, level);
           fill();
           box.setAttribute('data-ansicht', state.ansicht);
         });
@@ -222,15 +238,20 @@ def bundle() -> str:
 
 
 def page_parts(body: str, level: str | None = None) -> str:
-    """What `body` needs to draw its interactive maps (empty without any): style, GeoJSON, Vega, the embedding."""
+    """What `body` needs to draw its interactive maps (empty without any): style, the GeoJSON of each level a map
+    of `body` is drawn on (`level`: the base level, default the city's), Vega, the embedding."""
     if f'class="{interactive.SPEC_CLASS}"' not in body or MARK in body:
         return ""
-    level = level or levels.base()
-    shown = levels.hierarchy().level(level)
-    script = SCRIPT % {"areas_id": interactive.AREAS_ID, "values": interactive.VALUES, "areas": interactive.AREAS,
+    base = level or levels.base()
+    h = levels.hierarchy()
+    drawn = sorted({attrs.get("data-ebene") or base for attrs, _ in embedded.blocks(body)}, key=lambda lv: (lv != base, lv))
+    shapes = {lv: {"id": interactive.areas_id(lv, base), "plural": h.level(lv).plural, "singular": h.level(lv).name,
+                   "profiles": lv == base} for lv in drawn}
+    script = SCRIPT % {"values": interactive.VALUES, "areas": interactive.AREAS, "base": base,
+                       "levels": json.dumps(shapes, ensure_ascii=False).replace("</", "<\\/"),
                        "view": interactive.VIEW_CLASS, "profile": interactive.PROFILE, "decimals": DECIMALS,
-                       "plural": shown.plural, "singular": shown.name, "change": interactive.CHANGE,
-                       "scale": 10 ** DECIMALS}
+                       "change": interactive.CHANGE, "scale": 10 ** DECIMALS}
     code = bundle().replace("</script", "<\\/script")
-    return (f"{MARK}{STYLE}<script type=\"application/json\" id=\"{interactive.AREAS_ID}\">"
-            f"{interactive.area_geojson(level)}</script><script>{code}</script>{script}")
+    geojson = "".join(f'<script type="application/json" id="{shapes[lv]["id"]}">{interactive.area_geojson(lv)}</script>'
+                      for lv in drawn)
+    return f"{MARK}{STYLE}{geojson}<script>{code}</script>{script}"
