@@ -106,3 +106,31 @@ def test_every_bezirksregion_has_a_profile_built_by_the_same_code(berlin_report)
     table = pd.read_csv(year_dir / "tables" / "indikatoren_2024.csv", dtype=str, keep_default_na=False)
     own = table[(table["area_level"] == "bezirksregion") & (table["area_code"] == code)].reset_index(drop=True)
     pd.testing.assert_frame_equal(pd.read_csv(folder / f"{code}.csv", dtype=str, keep_default_na=False), own)
+
+
+def test_every_map_is_interactive_on_its_own_boundaries(berlin_report):
+    """The indicator sections map the Bezirksregionen's last year (2020, LOR 2006) with an interactive twin whose
+    year control and change view stay on the LOR 2006 boundaries (only their codes, only 2015–2020); the map of
+    the Prognoseräume of the LOR 2021 has its twin on those boundaries (2021–2024), without profile links."""
+    import json
+
+    from helpers.disclosure import embedded
+
+    year_dir, text = berlin_report
+    assert "Für 2024 liegen keine Werte der Bezirksregionen vor; die Karten zeigen 2020, das letzte Jahr der " \
+           "Bezirksregionen." in text
+    page = (year_dir / "report.html").read_text(encoding="utf-8")
+    cells, strays = embedded.read(page)
+    assert strays == []
+    old = ["im-auslaender_anteil-total-2020", "im-deutsche_mh_anteil-total-2020", "im-mh_anteil-total-2020"]
+    new = "im-mh_anteil-prognoseraum_2021-total-2024"
+    assert sorted(cells["block"].unique()) == sorted([*old, new])
+    regions = pd.read_csv(context.REPOSITORY / "data" / "berlin" / "areas.csv", dtype=str, keep_default_na=False)
+    for blocks, level, years in ((old, "bezirksregion", range(2015, 2021)), ([new], "prognoseraum_2021", range(2021, 2025))):
+        shown = cells[cells["block"].isin(blocks)]
+        assert set(shown["area_level"]) == {level}
+        assert set(shown["area_code"]) == set(regions.loc[regions["level"] == level, "code"])
+        assert sorted(shown["year"].unique()) == list(years)
+    assert page.count('id="im-gebiete"') == 1 and page.count('id="im-gebiete-prognoseraum_2021"') == 1
+    spec = json.loads(dict((a["id"], t) for a, t in embedded.blocks(page))[new])
+    assert "href" not in spec["encoding"]  # the LOR 2021 areas have no profiles

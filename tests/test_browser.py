@@ -425,3 +425,100 @@ def test_interactive_map_shows_area_and_value_follows_the_year_and_has_its_table
         assert not check.problems(), "\n".join(check.problems())
     finally:
         page.close()
+
+
+def _first_map(page):
+    """The first indicator map (the share with migration history), drawn as it comes into view."""
+    page.locator('img.figure[data-art="karte"]').first.scroll_into_view_if_needed()
+    box = page.locator(".im-interaktiv.im-bereit").first
+    box.locator("svg path[aria-label]").first.wait_for(timeout=20_000)
+    return box
+
+
+def _change_view(page, box, since: int) -> None:
+    """Switch `box` to its change view (the labelled select) and choose the earlier year."""
+    box.get_by_label("Ansicht", exact=True).select_option("veraenderung")
+    page.wait_for_function("(id) => document.querySelector(`[data-spec='${id}']`).getAttribute('data-ansicht') "
+                           "=== 'veraenderung'", arg=box.get_attribute("data-spec"), timeout=10_000)
+    box.locator("select[name='seit']").select_option(str(since))
+
+
+def test_change_view_shows_the_difference_and_its_table_follows(browser_context, built_report):
+    """Coerde 2014 49,7 %, 2019 53,1 %: the change view since 2014 says +3,4 percentage points on the map and in
+    its table; on a map with secret cells every difference beside a secret value is the symbol, every other is
+    the difference of the two published values (what the map says of each area, too)."""
+    year_dir, _ = built_report
+    page, check = open_and_check(browser_context, year_dir / "report.html")
+    try:
+        box = _first_map(page)
+        _change_view(page, box, 2014)
+        page.wait_for_function("() => Array.from(document.querySelectorAll('.im-interaktiv svg path[aria-label]'))"
+                               ".some(p => p.getAttribute('aria-label') === "
+                               "'Coerde: Veränderung 2014–2019 +3,4\u00a0Prozentpunkte')", timeout=5_000)
+        box.locator("details.im-tabelle summary").click()
+        heads = box.locator("details.im-tabelle thead th").all_inner_texts()
+        assert heads == ["Stadtteil", "Wert 2014", "Wert 2019", "Veränderung (Prozentpunkte)"], heads
+        row = box.locator("details.im-tabelle tbody tr", has_text="Coerde").locator("th, td").all_inner_texts()
+        assert [" ".join(c.split()) for c in row] == ["Coerde", "49,7 %", "53,1 %", "+3,4"], row
+        box.get_by_role("slider", name="Jahr").fill("2016")  # the table follows the year shown, too
+        page.wait_for_function("() => document.querySelector('.im-tabelle caption').textContent.endsWith('2014–2016')")
+
+        secret = page.locator(".im-interaktiv[data-spec='im-alo_auslaender_anteil-total-2014']")
+        page.evaluate("(id) => window.imKarteZeichnen(document.querySelector(`[data-spec='${id}']`))",
+                      "im-alo_auslaender_anteil-total-2014")
+        secret.locator("svg path[aria-label]").first.wait_for(timeout=20_000)
+        _change_view(page, secret, 2010)
+        page.wait_for_function("(id) => Array.from(document.querySelectorAll(`[data-spec='${id}'] svg path[aria-label]`))"
+                               ".some(p => p.getAttribute('aria-label').includes('2010–2014'))",
+                               arg="im-alo_auslaender_anteil-total-2014", timeout=5_000)
+        said = dict(label.split(": Veränderung 2010–2014 ") for label in secret.locator("svg path[aria-label]")
+                    .evaluate_all("els => els.map(e => e.getAttribute('aria-label'))") if "2010–2014" in label)
+        rows = secret.locator("details.im-tabelle tbody tr").evaluate_all(
+            "trs => trs.map(tr => Array.from(tr.cells).map(c => c.textContent))")
+        assert len(rows) == len(said) == 45
+        symbols = 0
+        for name, before, after, diff in rows:
+            if "%" not in before or "%" not in after:
+                assert diff in (".", "-", "…", "x"), (name, before, after, diff)
+                symbols += 1
+            else:
+                number = lambda t: float(t.split("\u00a0")[0].replace(".", "").replace(",", "."))  # noqa: E731
+                expected = round(number(after) - number(before), 1) + 0
+                assert diff == ("\u2212" if expected < 0 else "+") + f"{abs(expected):.1f}".replace(".", ","), diff
+            assert said[name].split("\u00a0")[0] == diff, (name, said[name], diff)
+        assert symbols > 0  # the map has secret cells, and none of them became a number
+        assert not check.problems(), "\n".join(check.problems())
+    finally:
+        page.close()
+
+
+def test_an_area_on_the_map_opens_its_profile_by_click_and_keyboard(browser_context, built_report):
+    """A real click on Coerde's shape lands on profile/61.html; the shapes take no keyboard focus (Vega's SVG
+    marks are not focusable), so the keyboard's way is the equivalent table's link, which lands there too."""
+    year_dir, _ = built_report
+    page, check = open_and_check(browser_context, year_dir / "report.html")
+    try:
+        box = _first_map(page)
+        box.scroll_into_view_if_needed()
+        point = page.evaluate(_POINT_IN_AREA_JS, "Coerde:")
+        assert point, "Coerde nicht auf der Karte"
+        with page.expect_navigation(wait_until="load"):
+            page.mouse.click(*point)
+        assert page.url.endswith("/profile/61.html") and page.inner_text("h1") == "Coerde"
+        assert not check.problems(), "\n".join(check.problems())
+    finally:
+        page.close()
+    page, check = open_and_check(browser_context, year_dir / "report.html")
+    try:
+        box = _first_map(page)
+        box.locator("details.im-tabelle summary").focus()
+        page.keyboard.press("Enter")  # opens the table
+        link = box.locator("details.im-tabelle a", has_text="Coerde")
+        link.focus()
+        assert page.evaluate("document.activeElement.textContent") == "Coerde"
+        with page.expect_navigation(wait_until="load"):
+            page.keyboard.press("Enter")
+        assert page.url.endswith("/profile/61.html")
+        assert not check.problems(), "\n".join(check.problems())
+    finally:
+        page.close()

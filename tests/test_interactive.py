@@ -125,3 +125,86 @@ def test_the_checker_reads_every_embedded_number(section, tmp_path):
     assert any(("Zähler" in v.problem or "Nenner" in v.problem) and secret["area_code"] in v.cell for v in found), found
     assert [v.problem for v in found if "außerhalb" in v.problem] == [
         "Zahl außerhalb der Werte einer Karte: k: encoding/tooltip/0/bandPosition = 0.25"]
+
+
+def _drawn(spec: dict, **params) -> dict[str, str]:
+    """The change view drawn offline (vl-convert) with `params` set: area name -> what a screen reader hears."""
+    import html as html_module
+
+    import vl_convert
+
+    view = json.loads(json.dumps(spec["usermeta"][interactive.CHANGE]))
+    view["datasets"] = {interactive.VALUES: spec["datasets"][interactive.VALUES],
+                        interactive.AREAS: json.loads(interactive.area_geojson())["features"]}
+    for param in view["params"]:
+        param["value"] = params.get(param["name"], param["value"])
+    svg = vl_convert.vegalite_to_svg(view, vl_version=page.vega_version())
+    said = (html_module.unescape(s) for s in re.findall(r'aria-label="([^"]*: Veränderung [^"]*)"', svg))
+    return dict(s.split(": ", 1) for s in said if not s.startswith("Title text"))
+
+
+def test_the_change_view_subtracts_published_values_in_the_browser():
+    """Coerde's share 2014 49,7 %, 2019 53,1 % (the browser test reads both): +3,4 percentage points, computed by
+    Vega from the embedded values; the view embeds no number of its own, on the static change map's colours."""
+    spec = blocks.indicator_section("mv_anteil", 2019).specs["karte"]
+    view = spec["usermeta"][interactive.CHANGE]
+    assert interactive.CHANGE not in view.get("usermeta", {}) and "datasets" not in view
+    names = {p["name"]: p for p in view["params"]}
+    assert names["seit"]["bind"] == {"input": "select", "options": list(range(2010, 2019)), "name": "Veränderung seit "}
+    assert names["jahr"]["value"] == 2019 and names["seit"]["value"] == 2010
+    said = _drawn(spec, seit=2014)
+    assert said["Coerde"] == "Veränderung 2014–2019 +3.4\u00a0Prozentpunkte"  # vl-convert formats in English
+    assert len(said) == 45
+    assert _drawn(spec, seit=2019)["Coerde"] == "Veränderung 2019–2019 x"  # not an earlier year: not meaningful
+    # a spread of 13,0 − 10,0 = 3,0 (the published, rounded values): a step of 1 for three classes a side
+    bins = interactive.change_bins(pd.DataFrame({"area_code": ["a", "a", "b"], "value": [10.04, 12.96, 5.0]}))
+    assert bins == [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+    assert interactive.change_labels(bins, "%", 1)[:2] == ["≤ −2,0\u00a0Prozentpunkte", "über −2,0 bis −1,0\u00a0Prozentpunkte"]
+    colours = view["encoding"]["color"]["scale"]["range"]
+    assert len(colours) == 7 and colours[-1] == interactive.MISSING_COLOUR  # six classes, three a side, and missing
+
+
+def test_the_change_view_shows_the_symbol_where_a_year_is_secret(section):
+    """Where either year's value is secret the difference is its symbol, never a number from the hidden cell."""
+    spec = section.specs["karte"]
+    rows = _rows(spec)
+    secret_now = set(rows.loc[(rows["jahr"] == 2014) & rows["wert"].isna(), "code"])
+    cases = []  # (earlier year, area): secret in one of the two years, published in the other
+    for year in sorted(rows["jahr"].unique())[:-1]:
+        then = rows[rows["jahr"] == year]
+        cases += [(int(year), c) for c in then.loc[then["wert"].notna(), "code"] if c in secret_now]
+        cases += [(int(year), c) for c in then.loc[then["wert"].isna(), "code"] if c not in secret_now]
+    assert len({y for y, _ in cases}) > 1
+    names = dict(zip(areas.boundaries(levels.base())["code"], areas.boundaries(levels.base())["name"]))
+    for year in sorted({y for y, _ in cases})[:2]:
+        said = _drawn(spec, seit=year)
+        for code in [c for y, c in cases if y == year]:
+            assert said[names[code]] == f"Veränderung {year}–2014 .", said[names[code]]
+
+
+def test_a_number_planted_in_the_change_view_is_reported(section, tmp_path):
+    """The change view may hold layout numbers only: a value written into it is a number outside a map's values."""
+    planted = json.loads(json.dumps(section.specs["karte"]))
+    planted["usermeta"][interactive.CHANGE]["encoding"]["tooltip"][1]["wert"] = 12.3
+    report = tmp_path / "report.html"
+    report.write_text(interactive.spec_html(planted, "k", section.indicator.id, levels.base(), "total"), encoding="utf-8")
+    table = disclosed.values(section.indicator)
+    table = table.assign(indicator=section.indicator.id, value=disclosed.rounded(table["value"]))
+    assert [v.problem for v in checker.check_embedded(report, [table])] == [
+        "Zahl außerhalb der Werte einer Karte: k: usermeta/veraenderung/encoding/tooltip/1/wert = 12.3"]
+
+
+def test_a_map_of_another_level_gets_that_levels_boundaries_and_no_profile_links(section):
+    """One boundary set per map: a page with maps of two levels carries each level's GeoJSON once, under its own
+    id, and only the base level's areas link to profiles (Berlin's LOR 2021 map beside the LOR 2006 ones)."""
+    spec = blocks.indicator_section("mv_anteil", 2019).specs["karte"]
+    body = _page(section) + interactive.spec_html(spec, "k", "mv_anteil", "stadtbezirk", "total")
+    parts = page.page_parts(body)
+    assert re.findall(r'<script type="application/json" id="([^"]+)"', parts) == ["im-gebiete", "im-gebiete-stadtbezirk"]
+    other = json.loads(re.search(r'id="im-gebiete-stadtbezirk">(.*?)</script>', parts).group(1))
+    assert [f["properties"]["code"] for f in other["features"]] == areas.boundaries("stadtbezirk")["code"].tolist()
+    shapes = json.loads(re.search(r"var shapes = (.*?);\n", parts).group(1))
+    assert {lv: s["profiles"] for lv, s in shapes.items()} == {"stadtteil": True, "stadtbezirk": False}
+    without = interactive.map_spec(section.tables["karte"], 2014, "t", "Karte: t", "%", "Wert", [1.0, 2.0, 3.0],
+                                   ["#000000", "#111111", "#222222"], False, "Stadtbezirk", profiles=False)
+    assert "href" not in without["encoding"] and "profil" not in json.dumps(without)

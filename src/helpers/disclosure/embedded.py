@@ -24,6 +24,9 @@ import pandas as pd
 
 SPEC_CLASS = "im-spec"
 VALUES = "werte"
+#: The "change since" view of a map: a spec under the map's `usermeta` without a dataset of its own; the browser
+#: subtracts the values of `werte` (nothing derived is embedded, so its numbers are layout numbers only).
+CHANGE = "veraenderung"
 ROW_FIELDS = ("code", "jahr", "wert", "zeichen", "klasse")
 #: Keys under which a spec may hold a number that is no published value: sizes, the year control, layout.
 LAYOUT_KEYS = frozenset({"width", "height", "strokeWidth", "fontSize", "columns", "labelLimit", "titleLimit",

@@ -42,9 +42,12 @@ VALUES, AREAS = embedded.VALUES, "gebiete"
 VALIDATE = False
 #: The class of the <script> that carries a spec in the report (the checker finds the specs by it).
 SPEC_CLASS = embedded.SPEC_CLASS
+#: Where a spec keeps its "change since" view (a second spec without data of its own, helpers.publish.interactive
+#: draws it on the same dataset when the reader chooses it).
+CHANGE = embedded.CHANGE
 #: The class of the element an interactive map is drawn into.
 VIEW_CLASS = "im-interaktiv"
-#: The id of the <script> that carries the areas' GeoJSON, once per page.
+#: The id of the <script> that carries the base level's GeoJSON, once per page (another level's: `areas_id`).
 AREAS_ID = "im-gebiete"
 #: The profile page of an area, relative to report.html.
 PROFILE = paths.PROFILES + "/{code}.html"
@@ -91,11 +94,12 @@ def classes(values: pd.Series, bins: Sequence[float]) -> list[int | None]:
 
 def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit: str, value_title: str,
              bins: Sequence[float], colours: Sequence, synthetic: bool, area_title: str,
-             decimals: int = DECIMALS) -> dict:
+             decimals: int = DECIMALS, profiles: bool = True) -> dict:
     """The Vega-Lite spec of one interactive map (Altair, validated against the Vega-Lite schema).
 
     `values`: disclosed base-level cells of every year the control offers (area_code, year, value, flag);
-    `bins`, `colours`: the static map's class bounds and colours; `description`: the map's alternative text.
+    `bins`, `colours`: the static map's class bounds and colours; `description`: the map's alternative text;
+    `profiles`: whether the areas have profiles a click opens (the base level's; a level beside it has none).
     """
     import altair as alt
 
@@ -103,10 +107,7 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
     labels = class_labels(bins, unit, decimals)
     value_text = (f"datum.wert == null ? datum.zeichen : format(datum.wert, ',.{decimals}f')"
                   + (f" + '{formatting.NBSP}{unit}'" if unit else ""))
-    contiguous = years == list(range(years[0], years[-1] + 1))
-    bind = (alt.binding_range(min=years[0], max=years[-1], step=1, name="Jahr ") if contiguous and len(years) > 1
-            else alt.binding_select(options=years, name="Jahr "))
-    jahr = alt.param(name="jahr", value=int(year), bind=bind)
+    jahr = alt.param(name="jahr", value=int(year), bind=_year_binding(years))
     tooltip = [alt.Tooltip("gebiet:N", title=area_title), alt.Tooltip("wert_text:N", title=value_title),
                alt.Tooltip("jahr:O", title="Jahr")]
     transforms = [
@@ -116,7 +117,6 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
         {"calculate": value_text, "as": "wert_text"},
         {"calculate": f"datum.klasse == null ? {json.dumps(maps.MISSING_LABEL, ensure_ascii=False)} : "
                       f"{json.dumps(labels, ensure_ascii=False)}[datum.klasse]", "as": "klasse_text"},
-        {"calculate": f"'{PROFILE.split('{')[0]}' + datum.code + '.html'", "as": "profil"},
     ]
     said = "datum.gebiet + ': ' + datum.wert_text + ', ' + datum.jahr"
     if synthetic:
@@ -132,9 +132,9 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
                         legend=alt.Legend(orient="bottom", direction="vertical", symbolType="square",
                                           labelLimit=240, titleLimit=240)),
         tooltip=tooltip,
-        href=alt.Href("profil:N"),
         description=alt.Description("beschreibung:N"),
     )
+    chart = _with_profiles(chart, transforms) if profiles else chart
     chart = chart.add_params(jahr).project(type="identity", reflectY=True).properties(
         width="container", height=360, title=alt.Title(textwrap.wrap(title, 40), anchor="start", fontSize=13,
                                                         subtitle=SYNTHETIC_MARK if synthetic else ""),
@@ -143,7 +143,124 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
     spec["transform"] = transforms
     spec["datasets"] = {VALUES: spec_rows(values, bins)}
     spec.pop("$schema", None)  # a URL the browser never loads; the version is the bundle's
+    if len(years) > 1:
+        spec["usermeta"] = {CHANGE: change_spec(values, year, years, title, unit, value_title, synthetic,
+                                                area_title, decimals, profiles)}
     return spec
+
+
+def change_unit(unit: str) -> str:
+    """The unit of a difference, as the static change map names it: percentage points for shares."""
+    return "Prozentpunkte" if unit == "%" else unit
+
+
+def change_bins(values: pd.DataFrame, classes_per_side: int = 3) -> list[float]:
+    """The static change map's kind of classes (helpers.figures.maps.diverging_bins: symmetric around zero, a
+    round step) wide enough for the change between any two years of the control, so that every choice of
+    years is coloured on one scale. From the published (rounded) values only, as the browser subtracts them."""
+    shown = values.assign(value=values["value"].astype("Float64").round(DECIMALS))
+    spread = shown.groupby("area_code")["value"].agg(lambda v: v.max() - v.min() if v.notna().any() else pd.NA)
+    return maps.diverging_bins(pd.to_numeric(spread, errors="coerce"), classes_per_side)
+
+
+def change_labels(bins: Sequence[float], unit: str, decimals: int) -> list[str]:
+    """The static change map's legend labels ("≤ −2,0", "über −2,0 bis 0,0", …) with the unit of a difference."""
+    fmt = lambda v: formatting.number(v, decimals)  # noqa: E731
+    suffix = f"{formatting.NBSP}{change_unit(unit)}" if unit else ""
+    return [f"≤ {fmt(bins[0])}{suffix}", *(f"über {fmt(lo)} bis {fmt(hi)}{suffix}" for lo, hi in zip(bins, bins[1:]))]
+
+
+def change_spec(values: pd.DataFrame, year: int, years: Sequence[int], title: str, unit: str, value_title: str,
+                synthetic: bool, area_title: str, decimals: int = DECIMALS, profiles: bool = True) -> dict:
+    """The "change since" view of an interactive map: the difference between an earlier year (`seit`, a labelled
+    select) and the year shown (`jahr`), on a diverging scale centred on zero (the static change map's colours
+    and kind of classes, helpers.figures.maps.change_map).
+
+    It embeds no number of its own: the browser subtracts the published values of the map's dataset `werte`
+    (rounded as published; Vega transforms, the page hands it the dataset). A difference where either year is
+    secret or missing is no number but that year's symbol; an earlier year not before the year shown gives `x`.
+    """
+    import altair as alt
+
+    bins = change_bins(values)
+    labels = change_labels(bins, unit, decimals)
+    palette = matplotlib.colormaps["RdBu_r"]
+    colours = [_hex(palette(p)) for p in np.linspace(0.08, 0.92, len(labels))]
+    with_unit = (f" + '{formatting.NBSP}{unit}'" if unit else "")
+    diff_unit = (f" + '{formatting.NBSP}{change_unit(unit)}'" if unit else "")
+    scale = 10 ** decimals
+    klasse = " + ".join(f"(datum.differenz > {b!r})" for b in bins[:-1])
+    missing = json.dumps(maps.MISSING_LABEL, ensure_ascii=False)
+    transforms = [
+        {"filter": "datum.jahr == jahr || datum.jahr == seit"},
+        *({"calculate": f"datum.jahr == {which} ? datum.{field} : null", "as": f"{field}_{which}"}
+          for which in ("seit", "jahr") for field in ("wert", "zeichen")),
+        {"aggregate": [{"op": "max", "field": f"{field}_{which}", "as": f"{field}_{which}"}
+                       for which in ("seit", "jahr") for field in ("wert", "zeichen")], "groupby": ["code"]},
+        {"calculate": f"seit >= jahr || datum.wert_seit == null || datum.wert_jahr == null ? null : "
+                      f"round((datum.wert_jahr - datum.wert_seit) * {scale}) / {scale} + 0", "as": "differenz"},
+        {"calculate": "seit >= jahr ? 'x' : datum.wert_jahr == null ? (datum.zeichen_jahr || '.') : "
+                      "datum.wert_seit == null ? (datum.zeichen_seit || '.') : ''", "as": "zeichen"},
+        {"lookup": "code", "from": {"data": {"name": AREAS}, "key": "properties.code"}, "as": "geo"},
+        {"calculate": "datum.geo.properties.name", "as": "gebiet"},
+        *({"calculate": f"(datum.wert_{which} == null ? (datum.zeichen_{which} || '.') : "
+                        f"format(datum.wert_{which}, ',.{decimals}f'){with_unit}) + ' (' + {which} + ')'",
+           "as": f"text_{which}"} for which in ("seit", "jahr")),
+        {"calculate": f"datum.differenz == null ? datum.zeichen : format(datum.differenz, '+,.{decimals}f'){diff_unit}",
+         "as": "differenz_text"},
+        {"calculate": f"datum.differenz == null ? {missing} : {json.dumps(labels, ensure_ascii=False)}[{klasse}]",
+         "as": "klasse_text"},
+    ]
+    said = "datum.gebiet + ': Veränderung ' + seit + '–' + jahr + ' ' + datum.differenz_text"
+    tooltip = [alt.Tooltip("gebiet:N", title=area_title), alt.Tooltip("text_seit:N", title=f"{value_title}, früher"),
+               alt.Tooltip("text_jahr:N", title=f"{value_title}, gezeigtes Jahr"),
+               alt.Tooltip("differenz_text:N", title="Veränderung")]
+    if synthetic:
+        tooltip.append(alt.Tooltip("hinweis:N", title="Hinweis"))
+        transforms.append({"calculate": json.dumps(SYNTHETIC_MARK, ensure_ascii=False), "as": "hinweis"})
+        said += " + ' (' + datum.hinweis + ')'"
+    transforms.append({"calculate": said, "as": "beschreibung"})
+    earlier = [int(y) for y in years[:-1]]
+    jahr = alt.param(name="jahr", value=int(year), bind=_year_binding(years))
+    seit = alt.param(name="seit", value=earlier[0], bind=alt.binding_select(options=earlier, name="Veränderung seit "))
+    change_title = title.replace(" (interaktiv)", "") + ": Veränderung seit einem früheren Jahr (interaktiv)"
+    chart = alt.Chart(alt.NamedData(name=VALUES)).mark_geoshape(stroke="white", strokeWidth=0.6).encode(
+        shape=alt.Shape("geo:G"),
+        color=alt.Color("klasse_text:N", title=f"Veränderung ({change_unit(unit)})" if unit else "Veränderung",
+                        scale=alt.Scale(domain=[*labels, maps.MISSING_LABEL], range=[*colours, MISSING_COLOUR]),
+                        legend=alt.Legend(orient="bottom", direction="vertical", symbolType="square",
+                                          labelLimit=240, titleLimit=240)),
+        tooltip=tooltip,
+        description=alt.Description("beschreibung:N"),
+    )
+    chart = _with_profiles(chart, transforms) if profiles else chart
+    chart = chart.add_params(jahr, seit).project(type="identity", reflectY=True).properties(
+        width="container", height=360, title=alt.Title(textwrap.wrap(change_title, 40), anchor="start", fontSize=13,
+                                                        subtitle=SYNTHETIC_MARK if synthetic else ""),
+        description=f"Karte: {change_title}. Rot: Zunahme, Blau: Abnahme; die Farbe sagt nichts über besser "
+                    "oder schlechter. Die Tabelle unter der Karte nennt jeden Wert.")
+    spec = chart.to_dict(validate=VALIDATE)
+    spec["transform"] = transforms
+    spec.pop("$schema", None)
+    return spec
+
+
+def _with_profiles(chart, transforms: list[dict]):
+    """A click on an area opens its profile (`profile/<code>.html` beside the report)."""
+    import altair as alt
+
+    transforms.append({"calculate": f"'{PROFILE.split('{')[0]}' + datum.code + '.html'", "as": "profil"})
+    return chart.encode(href=alt.Href("profil:N"))
+
+
+def _year_binding(years: Sequence[int]):
+    """The year control: a slider over contiguous years, else a select of the years with values."""
+    import altair as alt
+
+    years = [int(y) for y in years]
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
+        return alt.binding_range(min=years[0], max=years[-1], step=1, name="Jahr ")
+    return alt.binding_select(options=years, name="Jahr ")
 
 
 def spec_html(spec: dict, key: str, indicator: str, level: str, group: str, source: str = "", unit: str = "") -> str:
@@ -156,9 +273,14 @@ def spec_html(spec: dict, key: str, indicator: str, level: str, group: str, sour
     # No text of its own: the page writes the source line from `data-quelle` when it draws the map, so the
     # chapter's visible text (and the manifest's fingerprints of its numbers) stay those of the static map.
     box = (f'<div class="{VIEW_CLASS}" data-spec="{html.escape(key)}" data-einheit="{html.escape(unit)}" '
-           f'data-quelle="{html.escape(source)}">')
+           f'data-ebene="{html.escape(level)}" data-quelle="{html.escape(source)}">')
     return (f'{box}<div class="im-ansicht"></div></div>'
             f'<script type="application/json" class="{SPEC_CLASS}" id="{html.escape(key)}" {attrs}>{payload}</script>')
+
+
+def areas_id(level: str, base: str) -> str:
+    """The id of the <script> with the boundaries of `level` (each level its own: one boundary set per map)."""
+    return AREAS_ID if level == base else f"{AREAS_ID}-{level}"
 
 
 @lru_cache(maxsize=4)

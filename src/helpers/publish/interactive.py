@@ -14,12 +14,15 @@ The bundle takes vl-convert some 10–30 s to make; it is kept beside the instal
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from helpers.core import fileio, levels
+from helpers.disclosure import embedded
+from helpers.disclosure.disclosed import DECIMALS
 from helpers.figures import interactive
 
 #: Marks the page parts, so that a page is not given them twice.
@@ -33,83 +36,159 @@ STYLE = """<style>
 .im-tabelle summary { cursor: pointer; font-size: .9rem; }
 .im-tabelle table { font-size: .85rem; }
 .vega-bind { margin: .4rem 0; }
-.vega-bind label { display: inline-flex; gap: .5rem; align-items: center; font-size: .9rem; }
+.vega-bind label, .im-wahl { display: inline-flex; gap: .5rem; align-items: center; font-size: .9rem; }
+.im-wahl { margin: .4rem 0; }
 @media screen { img.figure.im-ersetzt { display: none; } }
 @media print { .im-interaktiv { display: none !important; } }
 </style>"""
 
 SCRIPT = """<script>
 document.addEventListener('DOMContentLoaded', function () {
-  var source = document.getElementById('%(areas_id)s');
-  if (!source || !window.vegaEmbed) return;
-  var areas = JSON.parse(source.textContent).features;
-  var names = {};
-  areas.forEach(function (f) { names[f.properties.code] = f.properties.name; });
+  // Each level's boundaries are read once, when its first map is drawn: one boundary set per map.
+  var shapes = %(levels)s;
+  if (!window.vegaEmbed) return;
+  function areasOf(level) {
+    var known = shapes[level];
+    if (!known.features) {
+      known.features = JSON.parse(document.getElementById(known.id).textContent).features;
+      known.names = {};
+      known.features.forEach(function (f) { known.names[f.properties.code] = f.properties.name; });
+    }
+    return known;
+  }
   var locale = {decimal: ',', thousands: '.', grouping: [3], currency: ['', '\\u00a0€']};
   function number(v) {
     return v.toLocaleString('de-DE', {minimumFractionDigits: %(decimals)d, maximumFractionDigits: %(decimals)d});
   }
-  function table(box, spec, view) {
+  function signed(d) {
+    return (d < 0 ? '\\u2212' : '+') + number(Math.abs(d));
+  }
+  function cell(r, unit) {
+    return !r || r.wert === null ? (r && r.zeichen || '.') : number(r.wert) + (unit ? '\\u00a0' + unit : '');
+  }
+  function table(box, spec, state, level) {
     var rows = spec.datasets['%(values)s'];
+    var names = level.names;
     var details = document.createElement('details');
     details.className = 'im-tabelle';
     var summary = document.createElement('summary');
-    summary.textContent = 'Tabelle zur Karte (alle %(plural)s, gewähltes Jahr)';
+    summary.textContent = 'Tabelle zur Karte (alle ' + level.plural + ', gewählte Ansicht)';
     details.appendChild(summary);
     var wrap = document.createElement('div');
     wrap.className = 'im-tabelle-inhalt';
     details.appendChild(wrap);
     box.appendChild(details);
     var unit = box.getAttribute('data-einheit') || '';
-    function fill(year) {
+    var changeUnit = unit === '%%' ? 'Prozentpunkte' : unit;
+    var byYear = {};
+    rows.forEach(function (r) { (byYear[r.jahr] = byYear[r.jahr] || {})[r.code] = r; });
+    return function fill() {
+      var year = state.jahr, since = state.seit, change = state.ansicht === 'veraenderung';
       var t = document.createElement('table');
       var cap = t.createCaption();
       var text = spec.title && spec.title.text || 'Karte';
-      cap.textContent = (Array.isArray(text) ? text.join(' ') : text) + ', ' + year;
+      cap.textContent = (Array.isArray(text) ? text.join(' ') : text) +
+        (change ? ', Veränderung ' + since + '\\u2013' + year : ', ' + year);
       var head = t.createTHead().insertRow();
-      ['%(singular)s', 'Wert'].forEach(function (h) {
+      var heads = change ? [level.singular, 'Wert ' + since, 'Wert ' + year,
+                            'Veränderung' + (changeUnit ? ' (' + changeUnit + ')' : '')]
+                         : [level.singular, 'Wert'];
+      heads.forEach(function (h) {
         var th = document.createElement('th'); th.scope = 'col'; th.textContent = h; head.appendChild(th);
       });
       var body = t.createTBody();
       rows.filter(function (r) { return r.jahr === year; }).forEach(function (r) {
         var tr = body.insertRow();
         var th = document.createElement('th'); th.scope = 'row';
-        var a = document.createElement('a');
-        a.href = '%(profile)s'.replace('{code}', r.code);
-        a.textContent = names[r.code] || r.code;
-        th.appendChild(a); tr.appendChild(th);
-        tr.insertCell().textContent = r.wert === null ? r.zeichen : number(r.wert) + (unit ? '\\u00a0' + unit : '');
+        if (level.profiles) {  // the base level's areas have profiles
+          var a = document.createElement('a');
+          a.href = '%(profile)s'.replace('{code}', r.code);
+          a.textContent = names[r.code] || r.code;
+          th.appendChild(a);
+        } else {
+          th.textContent = names[r.code] || r.code;
+        }
+        tr.appendChild(th);
+        if (!change) { tr.insertCell().textContent = cell(r, unit); return; }
+        // The difference of the two published values, as the map computes it; a secret or missing value
+        // gives its symbol, never a number.
+        var before = (byYear[since] || {})[r.code];
+        tr.insertCell().textContent = cell(before, unit);
+        tr.insertCell().textContent = cell(r, unit);
+        var diff = since >= year ? 'x' : r.wert === null ? (r.zeichen || '.')
+          : !before || before.wert === null ? (before && before.zeichen || '.')
+          : signed(Math.round((r.wert - before.wert) * %(scale)d) / %(scale)d + 0);
+        tr.insertCell().textContent = diff;
       });
       wrap.replaceChildren(t);
-    }
-    fill(view.signal('jahr'));
-    view.addSignalListener('jahr', function (_, year) { fill(+year); });
+    };
   }
   function staticMap(box) {
     var img = box.previousElementSibling;
     while (img && !(img.tagName === 'IMG' && img.classList.contains('figure'))) img = img.previousElementSibling;
     return img;
   }
+  function param(spec, name) {
+    var found = (spec.params || []).filter(function (p) { return p.name === name; })[0];
+    return found ? found.value : null;
+  }
   function draw(box) {
     if (box.getAttribute('data-gezeichnet')) return;
     box.setAttribute('data-gezeichnet', '1');
     var spec = JSON.parse(document.getElementById(box.getAttribute('data-spec')).textContent);
-    spec.datasets['%(areas)s'] = areas;
+    var level = areasOf(box.getAttribute('data-ebene') || '%(base)s');
+    spec.datasets['%(areas)s'] = level.features;
+    var change = spec.usermeta && spec.usermeta['%(change)s'];
+    if (change) { delete spec.usermeta['%(change)s']; change.datasets = spec.datasets; }
+    var state = {ansicht: 'wert', jahr: param(spec, 'jahr'), seit: change ? param(change, 'seit') : null};
+    var holder = box.querySelector('.im-ansicht');
     box.classList.add('im-bereit');
+    if (change) {  // the view: the values of a year, or their change since an earlier year (a labelled select)
+      var choice = document.createElement('div');
+      choice.className = 'im-wahl';
+      var label = document.createElement('label');
+      var select = document.createElement('select');
+      select.id = box.getAttribute('data-spec') + '-ansicht';
+      label.htmlFor = select.id;
+      label.textContent = 'Ansicht';
+      [['wert', 'Werte'], ['veraenderung', 'Veränderung seit einem früheren Jahr']].forEach(function (o) {
+        var option = document.createElement('option'); option.value = o[0]; option.textContent = o[1];
+        select.appendChild(option);
+      });
+      choice.appendChild(label);
+      choice.appendChild(select);
+      box.insertBefore(choice, holder);
+    }
     if (box.getAttribute('data-quelle')) {
       var note = document.createElement('p');
       note.className = 'im-quelle';
       note.textContent = 'Quelle: ' + box.getAttribute('data-quelle');
       box.appendChild(note);
     }
-    vegaEmbed(box.querySelector('.im-ansicht'), spec, {actions: false, renderer: 'svg', formatLocale: locale,
-                                                        loader: {target: '_self'}})
-      .then(function (result) {
-        var img = staticMap(box);
-        if (img) img.classList.add('im-ersetzt');
-        table(box, spec, result.view);
-      })
-      .catch(function (err) { box.classList.remove('im-bereit'); console.error(err); });
+    var fill = null, shown = null;
+    function embed() {
+      var current = state.ansicht === 'veraenderung' ? change : spec;
+      (current.params || []).forEach(function (p) { if (state[p.name] != null) p.value = state[p.name]; });
+      if (shown) shown.finalize();
+      return vegaEmbed(holder, current, {actions: false, renderer: 'svg', formatLocale: locale,
+                                         loader: {target: '_self'}})
+        .then(function (result) {
+          shown = result;
+          ['jahr', 'seit'].forEach(function (name) {
+            if ((current.params || []).some(function (p) { return p.name === name; })) {
+              result.view.addSignalListener(name, function (_, value) { state[name] = +value; fill(); });
+            }
+          });
+          if (!fill) fill = table(box, spec, state, level);
+          fill();
+          box.setAttribute('data-ansicht', state.ansicht);
+        });
+    }
+    embed().then(function () {
+      var img = staticMap(box);
+      if (img) img.classList.add('im-ersetzt');
+      if (change) select.addEventListener('change', function () { state.ansicht = select.value; embed(); });
+    }).catch(function (err) { box.classList.remove('im-bereit'); console.error(err); });
   }
   var boxes = Array.prototype.slice.call(document.querySelectorAll('.%(view)s'));
   if (!('IntersectionObserver' in window)) { boxes.forEach(draw); return; }
@@ -159,14 +238,20 @@ def bundle() -> str:
 
 
 def page_parts(body: str, level: str | None = None) -> str:
-    """What `body` needs to draw its interactive maps (empty without any): style, GeoJSON, Vega, the embedding."""
+    """What `body` needs to draw its interactive maps (empty without any): style, the GeoJSON of each level a map
+    of `body` is drawn on (`level`: the base level, default the city's), Vega, the embedding."""
     if f'class="{interactive.SPEC_CLASS}"' not in body or MARK in body:
         return ""
-    level = level or levels.base()
-    shown = levels.hierarchy().level(level)
-    script = SCRIPT % {"areas_id": interactive.AREAS_ID, "values": interactive.VALUES, "areas": interactive.AREAS,
-                       "view": interactive.VIEW_CLASS, "profile": interactive.PROFILE, "decimals": 1,
-                       "plural": shown.plural, "singular": shown.name}
+    base = level or levels.base()
+    h = levels.hierarchy()
+    drawn = sorted({attrs.get("data-ebene") or base for attrs, _ in embedded.blocks(body)}, key=lambda lv: (lv != base, lv))
+    shapes = {lv: {"id": interactive.areas_id(lv, base), "plural": h.level(lv).plural, "singular": h.level(lv).name,
+                   "profiles": lv == base} for lv in drawn}
+    script = SCRIPT % {"values": interactive.VALUES, "areas": interactive.AREAS, "base": base,
+                       "levels": json.dumps(shapes, ensure_ascii=False).replace("</", "<\\/"),
+                       "view": interactive.VIEW_CLASS, "profile": interactive.PROFILE, "decimals": DECIMALS,
+                       "change": interactive.CHANGE, "scale": 10 ** DECIMALS}
     code = bundle().replace("</script", "<\\/script")
-    return (f"{MARK}{STYLE}<script type=\"application/json\" id=\"{interactive.AREAS_ID}\">"
-            f"{interactive.area_geojson(level)}</script><script>{code}</script>{script}")
+    geojson = "".join(f'<script type="application/json" id="{shapes[lv]["id"]}">{interactive.area_geojson(lv)}</script>'
+                      for lv in drawn)
+    return f"{MARK}{STYLE}{geojson}<script>{code}</script>{script}"

@@ -150,9 +150,22 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
         gap = result.table("abstand", gap_frame(ind, city, year))
         result.html(gap_table(ind, city, year, gap), records=[Record(gap_cells(ind, city, gap), "Tabelle")])
     if mapped:
+        shown = map_year(small_areas, year)
+        if shown is not None and shown != year:  # the base level ended earlier (Berlin: LOR 2006 until 2020)
+            plural = levels.hierarchy().base.plural
+            result.markdown(f"*Für {year} liegen keine Werte der {plural} vor; die Karten zeigen {shown}, "
+                            f"das letzte Jahr der {plural}.*")
         for group in map_groups or ind.map_groups:
-            _add_map(result, ind, small_areas, year, group, value_at(city, year, group))
+            _add_map(result, ind, small_areas, shown or year, group, value_at(city, shown or year, group))
     return result
+
+
+def map_year(small_areas: pd.DataFrame, year: int) -> int | None:
+    """The year of an indicator section's base-level maps: `year`, or where the base level's series ended
+    earlier within the look back (Berlin's Bezirksregionen of the LOR 2006 end in 2020, the city runs on), its
+    last year; None without base-level values in the look back."""
+    total = small_areas[(small_areas["group"] == "total") & small_areas["year"].between(window(year)[0], year)]
+    return compute.latest_year(total, up_to=year)
 
 
 def _add_key_sentences(result: IndicatorSection, year: int) -> None:
@@ -240,12 +253,14 @@ def _add_map(result: Shown, ind: Indicator, small_areas: pd.DataFrame, year: int
 
 
 def interactive_map(ind: Indicator, small_areas: pd.DataFrame, year: int, group: str,
-                    alt: str) -> tuple[dict | None, pd.DataFrame]:
-    """The interactive twin of a base-level map (helpers.figures.interactive): the look back's years up to
-    `year` that have values, on the static map's classes of `year`; (None, empty) without a second year.
+                    alt: str, level: str | None = None) -> tuple[dict | None, pd.DataFrame]:
+    """The interactive twin of a map of the base level or of `level` (helpers.figures.interactive): the look
+    back's years up to `year` that have values, on the static map's classes of `year`; (None, empty) without a
+    second year. The values of one level lie on that level's boundaries only (Berlin: the LOR 2006 until 2020,
+    the LOR 2021 from 2021 are two levels), so the year control never crosses a boundary change.
 
     Returns the spec and the disclosed cells it embeds (the register records them like the map's)."""
-    base = levels.hierarchy().base
+    base = levels.hierarchy().level(level) if level else levels.hierarchy().base
     lo, _ = window(year)
     cells = small_areas[(small_areas["group"] == group) & small_areas["year"].between(lo, year)]
     with_values = sorted(cells.loc[cells["value"].notna(), "year"].astype(int).unique())
@@ -260,7 +275,7 @@ def interactive_map(ind: Indicator, small_areas: pd.DataFrame, year: int, group:
     title = f"{value_title}, nach {base.dative} (interaktiv)"
     synthetic = bool(cells["synthetic"].astype("boolean").fillna(False).any()) if "synthetic" in cells else False
     spec = interactive.map_spec(cells, year, title, alt, ind.unit, value_title, [float(b) for b in classifier.bins],
-                                colours, synthetic, base.name)
+                                colours, synthetic, base.name, profiles=base.code == levels.base())
     return spec, cells
 
 
@@ -276,7 +291,10 @@ def level_map(indicator_id: str, report_year: int, level: str, group: str = "tot
 
     For the levels beside the hierarchy whose values run on where the base level ends (Berlin's
     Prognoseräume of the LOR 2021: the report year's map on the boundaries of that year, while
-    the Bezirksregionen of the LOR 2006 end in 2020). `tables["karte"]` holds the mapped cells.
+    the Bezirksregionen of the LOR 2006 end in 2020). `tables["karte"]` holds the mapped cells. With a second
+    year of the level in the look back the map has an interactive twin on the level's boundaries (a click opens
+    no profile: only the base level's areas have one); a level with one year (Münster's council election 2009)
+    keeps the static map only.
     """
     ind = catalogue.load().indicator(indicator_id)
     shown_level = levels.hierarchy().level(level)
@@ -291,8 +309,15 @@ def level_map(indicator_id: str, report_year: int, level: str, group: str = "tot
     title = f"{ind.name}{suffix},\n{year}, nach {shown_level.dative}"
     fig = maps.choropleth(shown, title, ind.unit, charts.short_source(ind), level=level)
     city_value = value_at(disclosed.values(ind, levels.CITY), year, group)
-    return result.figure("karte", fig, alt=map_alt(ind, title, shown, city_value),
-                         records=[Record(result.table("karte", shown), "Karte")], data="indikatoren")
+    alt = map_alt(ind, title, shown, city_value)
+    records = [Record(result.table("karte", shown), "Karte")]
+    spec, twin = interactive_map(ind, vals, year, group, alt, level=level)  # on this level's own boundaries
+    if spec is not None:
+        records.append(Record(twin, "Karte (interaktiv)"))
+    return result.figure("karte", fig, alt=alt, records=records, data="indikatoren", spec=spec,
+                         interactive=None if spec is None else interactive.spec_html(
+                             spec, f"im-{ind.id}-{level}-{group}-{year}", ind.id, level, group,
+                             charts.short_source(ind), ind.unit))
 
 
 def development_maps(indicator_id: str, report_year: int, span: int = 4) -> Shown:
