@@ -13,7 +13,7 @@ import pytest
 
 from helpers.core import levels
 from helpers.disclosure import checker, disclosed, embedded
-from helpers.figures import interactive, linked
+from helpers.figures import charts, interactive, linked
 from helpers.publish import interactive as page
 from helpers.publish import linked as linked_page
 from helpers.sections import explorer
@@ -58,6 +58,7 @@ def test_the_view_is_valid_vega_lite_and_offers_the_chapters_series_and_their_gr
     assert list(series)[:6] == CHAPTER  # the chapter's own first, in its order, then the other groups
     assert series["alo_dichte:foreign"] == "Arbeitslose je 100 Einwohner/-innen – Ausländer/-innen (%)"
     assert "mv_anteil:female" in series and len(series) == 12
+    assert not any(charts.SYNTHETIC_MARK in label for label in series.values())  # the chapter's series are real
     assert [p["value"] for p in spec["params"][:2]] == ["mv_anteil", "auslaender_anteil"]
     assert 'data-gewichtung="ungewichtet"' in view and interactive.AREAS not in spec["datasets"]
     assert "$schema" not in spec
@@ -157,6 +158,13 @@ def test_the_page_carries_the_script_once_after_vega_and_loads_nothing(result):
     remote = re.findall(r"""(?:src|href)\s*=\s*["']https?:|url\(\s*["']?https?:|cdn\.jsdelivr|unpkg\.com""",
                         linked_page.page_parts(view) + view)
     assert remote == []
+
+
+def test_a_series_with_demo_data_is_marked_in_the_lists():
+    res = explorer.correlation_section(["mv_anteil", "kinderarmut"], 2019)
+    series = _series(_view(res))
+    assert series["kinderarmut"].endswith(f"[{charts.SYNTHETIC_MARK}]")
+    assert not series["mv_anteil"].endswith("]")
 
 
 def test_no_view_off_the_base_level_and_with_weights_the_view_says_so():

@@ -5,7 +5,8 @@ chapter's indicators in every group published for the base areas in the chapter'
 scatter beside the map. It embeds the published values only (rounded as published, suppressed ones as their
 symbol) and, for the pairs the chapter computed, the r and n of its table of pairs (Pearson), so that the view
 shows the table's r for those pairs; other pairs the page computes from the embedded values (unweighted).
-Population weights are stored counts, not published values: they are never embedded.
+Population weights are stored counts, not published values: they are never embedded. A series with demo
+data is marked in its label, as the static figures mark it.
 
 Only for the base level (the page carries the base areas' GeoJSON); another level gets no view.
 """
@@ -19,6 +20,7 @@ import pandas as pd
 from helpers.core import levels
 from helpers.disclosure import tidy
 from helpers.figures import linked
+from helpers.figures.charts import SYNTHETIC_MARK
 from helpers.sections import correlation_wording as wording
 from helpers.sections.correlation_values import disclosed_values, parse_specs
 from helpers.stats import correlation
@@ -59,7 +61,10 @@ def linked_view(specs: Sequence[tidy.Spec], year: int, level: str, pearson: corr
     if len(series) < 2:
         return None
     units = {s.key: s.indicator.unit for s in series}
-    names = {s.key: wording.axis_label(s.label(with_group=True), units[s.key]) for s in series}
+    synthetic = {s.key for s in series if s.indicator.synthetic
+                 or bool(cells.loc[cells["key"] == s.key, "synthetic"].astype("boolean").fillna(False).any())}
+    names = {s.key: wording.axis_label(s.label(with_group=True), units[s.key])
+             + (f" [{SYNTHETIC_MARK}]" if s.key in synthetic else "") for s in series}
     base = levels.hierarchy().level(level)
     description = (f"Streudiagramm und Karte der {base.plural}, verknüpft: zwei Indikatoren wählbar, "
                    f"ein gewähltes Gebiet ist in beiden markiert ({year}).")
