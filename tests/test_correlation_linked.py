@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -176,3 +177,45 @@ def test_no_view_off_the_base_level_and_with_weights_the_view_says_so():
     pair = _spec(view)["datasets"][linked.PAIRS][0]
     assert pair["r"] == round(float(weighted.matrices["pearson"].long["r"].iloc[0]), 2)  # the weighted table's
     assert {r["indikator"] for r in _spec(view)["datasets"][linked.VALUES]} == {"mv_anteil", "auslaender_anteil"}  # no weights
+
+
+@pytest.mark.slow
+def test_a_planted_secret_in_the_views_data_withdraws_the_run(built_report, tmp_path, capsys, monkeypatch):
+    """A secret cell (stored value, no symbol) added to the view's data in the executed chapter: the run is not
+    published and the published report stays as it was."""
+    import nbformat
+
+    from helpers.core import paths
+    from helpers.runner import publication, release
+
+    year_dir, _ = built_report
+    out = tmp_path / "2019"
+    shutil.copytree(year_dir, out)
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    before = (out / "report.html").read_bytes()
+    stored = disclosed.protected("alo_auslaender_anteil")
+    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)
+                    & (stored["area_level"] == levels.base()) & (stored["group"] == "total")].iloc[0]
+    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
+    value = round(float(raw[("alo_auslaender_anteil", levels.base(), secret["area_code"], 2014, "total")]), 1)
+    planted = {"code": secret["area_code"], "jahr": 2014, "wert": value, "zeichen": "",
+               "indikator": "alo_auslaender_anteil", "gruppe": "total"}
+    path = out / "notebooks" / "14_zusammenhaenge.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    hits = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html", "")
+            if linked.VIEW_CLASS in text:
+                marker = f'"datasets":{{"{linked.VALUES}":['
+                assert marker in text
+                output["data"]["text/html"] = text.replace(marker, marker + json.dumps(planted, separators=(",", ":")) + ",")
+                hits += 1
+    assert hits == 1
+    nbformat.write(notebook, path)
+    executed = sorted((out / "notebooks").glob("*.ipynb"))
+    assert not release.finish(2019, out, executed, release.load_table_frame(out), {}, [p.stem for p in executed], pdf=False)
+    err = capsys.readouterr().err
+    assert "Geheimhaltungsregel" in err and secret["area_code"] in err, err
+    assert (out / "report.html").read_bytes() == before
+    assert not publication.staging_dir(out).exists()
