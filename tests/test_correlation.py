@@ -330,9 +330,14 @@ def test_display_records_what_it_shows(monkeypatch, tmp_path):
     res._ipython_display_()
     recorded = register.read_records(tmp_path / "2012")
     register.reset_records()
-    assert set(recorded["what"]) == {"Korrelationen", "Streudiagramm"}
-    groups = recorded.groupby(["indicator", "group"]).size().to_dict()
+    assert set(recorded["what"]) == {"Korrelationen", "Streudiagramm", "Zusammenhänge (interaktiv)"}
+    static = recorded[recorded["what"] != "Zusammenhänge (interaktiv)"]
+    groups = static.groupby(["indicator", "group"]).size().to_dict()
     assert groups == {("alo_dichte", "foreign"): 90, ("mv_anteil", "total"): 90}  # 45 areas, table and scatter
+    # the linked view (HTML) embeds both indicators in each of their groups: 45 areas each
+    view = recorded[recorded["what"] == "Zusammenhänge (interaktiv)"].groupby(["indicator", "group"]).size().to_dict()
+    assert view == {("alo_dichte", g): 45 for g in ("foreign", "german", "total")} | \
+        {("mv_anteil", g): 45 for g in ("female", "male", "total")}
 
 
 def _said(res) -> str:

@@ -7,6 +7,11 @@ the <script> names the indicator, level and group (`data-indikator`, `data-ebene
 checker reads every number of every such block: each row's value is a published cell, checked like a
 table's; every other number must stand where a spec has sizes, years or class numbers, else it is reported.
 
+A spec that shows several series (the correlation chapter's linked view, helpers.figures.linked) names each
+row's indicator and group in the row (`indikator`, `gruppe`, over the <script>'s attributes), and may carry the
+chapter's table of pairs in the dataset `paare` (`a`, `b`: the series, `r`: Pearson's r to two decimals, `n`:
+the areas): an r outside [-1, 1] or with more decimals, or an n that is no whole number, is reported.
+
     >>> block = ('<script type="application/json" class="im-spec" id="k" data-indikator="a" data-ebene="stadtteil" '
     ...          'data-gruppe="total">{"datasets":{"werte":[{"code":"11","jahr":2019,"wert":1.5,"zeichen":""}]}}</script>')
     >>> cells, strays = read(block)
@@ -27,7 +32,9 @@ VALUES = "werte"
 #: The "change since" view of a map: a spec under the map's `usermeta` without a dataset of its own; the browser
 #: subtracts the values of `werte` (nothing derived is embedded, so its numbers are layout numbers only).
 CHANGE = "veraenderung"
-ROW_FIELDS = ("code", "jahr", "wert", "zeichen", "klasse")
+PAIRS = "paare"
+ROW_FIELDS = ("code", "jahr", "wert", "zeichen", "klasse", "indikator", "gruppe")
+PAIR_FIELDS = ("a", "b", "r", "n")
 #: Keys under which a spec may hold a number that is no published value: sizes, the year control, layout.
 LAYOUT_KEYS = frozenset({"width", "height", "strokeWidth", "fontSize", "columns", "labelLimit", "titleLimit",
                          "continuousWidth", "continuousHeight", "min", "max", "step", "value", "options",
@@ -49,6 +56,13 @@ def _numbers(node, path: tuple) -> Iterator[tuple[tuple, float]]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _numbers(value, (*path, index))
+
+
+def _pair_number(field: str, number: float) -> bool:
+    """Whether a number of `paare` can be what the table of pairs shows: r in [-1, 1] to two decimals, n whole."""
+    if field == "r":
+        return -1.0 <= number <= 1.0 and abs(round(number, 2) - number) < 1e-12
+    return field == "n" and float(number).is_integer() and number >= 0
 
 
 def blocks(page: str) -> Iterator[tuple[dict[str, str], str]]:
@@ -75,13 +89,18 @@ def read(page: str) -> tuple[pd.DataFrame, list[str]]:
             if unknown:
                 strays.append(f"{name}: Zeile {index + 1} hat unbekannte Felder {sorted(map(str, unknown))}")
                 continue
-            rows.append({"indicator": attrs.get("data-indikator", ""), "area_level": attrs.get("data-ebene", ""),
+            rows.append({"indicator": str(row.get("indikator", attrs.get("data-indikator", ""))),
+                         "area_level": attrs.get("data-ebene", ""),
                          "area_code": str(row.get("code", "")), "year": row.get("jahr"),
-                         "group": attrs.get("data-gruppe", ""), "value": row.get("wert"),
+                         "group": str(row.get("gruppe", attrs.get("data-gruppe", ""))), "value": row.get("wert"),
                          "flag": row.get("zeichen") or "", "klasse": row.get("klasse"), "block": name,
                          "row": index + 1})
         for path, number in _numbers(spec, ()):
             in_rows = len(path) == 4 and path[:2] == ("datasets", VALUES) and path[3] in ROW_FIELDS
+            if len(path) == 4 and path[:2] == ("datasets", PAIRS) and path[3] in PAIR_FIELDS:
+                if not _pair_number(path[3], number):
+                    strays.append(f"{name}: {'/'.join(map(str, path))} = {number} (kein r oder n eines Paares)")
+                continue
             if not in_rows and not any(isinstance(k, str) and k in LAYOUT_KEYS for k in path[-2:]):
                 strays.append(f"{name}: {'/'.join(map(str, path))} = {number}")
     cells = pd.DataFrame(rows, columns=["indicator", "area_level", "area_code", "year", "group", "value", "flag",

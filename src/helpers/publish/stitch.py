@@ -31,7 +31,7 @@ from helpers.core.fileio import write_text_atomic
 from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS
 from helpers.disclosure import register, suppression
 from helpers.indicators import trend
-from helpers.publish import interactive, navigation, prose
+from helpers.publish import interactive, linked, navigation, prose
 from helpers.publish.parts import AIDS_END, AIDS_START, BACK, BODY_END, BODY_START, FRONT, PART_MARK
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -389,6 +389,7 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
     converter.prune()
     aids = navigation.side_nav(FRONT_PAGES[:1], chapters, CLOSING, tables, year, profiles, plural)
     aids += interactive.page_parts("".join(bodies))  # Vega and the areas once, if a chapter shows an interactive map
+    aids += linked.page_parts("".join(bodies))  # after Vega: the correlation chapter's linked view, if shown
     # before <main>: split_parts keeps it out of the parts; marked, so the PDF's parts leave it out (print hides it)
     head = head[:-len(BODY_START)] + AIDS_START + aids + AIDS_END + BODY_START
     return "".join([head, "\n", navigation.scroll_tables(front), *bodies, back, tail])

@@ -42,6 +42,7 @@ import pandas as pd
 from helpers.core import levels
 from helpers.disclosure import tidy
 from helpers.figures import alttext, charts
+from helpers.sections import correlation_linked
 from helpers.sections import correlation_wording as wording
 from helpers.sections.correlation_export import (
     DEFAULT_METHODS,
@@ -196,6 +197,18 @@ def _show(res: CorrelationResult, table: pd.DataFrame, used: pd.DataFrame, specs
     res.html(wording.pairs_table(res.pairs, names, source, bool(synthetic)),
              records=[res.record(used, "Korrelationen")])
     _show_scatter(res, table, used, scatter, synthetic)
+    _show_linked(res, specs, source)
+
+
+def _show_linked(res: CorrelationResult, specs: Sequence[tidy.Spec], source: str) -> None:
+    """The linked scatter and map of the HTML report (helpers.sections.correlation_linked), if Pearson was
+    computed and the level is the base level; its embedded cells are recorded like a table's."""
+    if "pearson" not in res.matrices:
+        return
+    view = correlation_linked.linked_view(specs, res.year, res.level, res.matrices["pearson"], res.weighted, source)
+    if view is not None:
+        html, cells = view
+        res.html(html, records=[res.record(cells, "Zusammenhänge (interaktiv)")])
 
 
 def _show_matrices(res: CorrelationResult, keys: list[str], names: dict[str, str], source: str,

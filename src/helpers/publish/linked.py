@@ -1,0 +1,252 @@
+"""The page part that draws the correlation chapter's linked view, once per report (HTML only).
+
+The view's element and spec come from helpers.figures.linked; Vega and the base areas' GeoJSON are the
+interactive maps' (helpers.publish.interactive adds them once, since the view's spec carries the maps' class).
+This script, added among the screen's reading aids like theirs (the PDF's parts leave it out; print hides
+the view), writes into the view's element when it comes near the screen: two labelled lists of the series
+and one of the areas, the correlation r with its n, weighting and the areas left out (named, with their
+symbol), the scatter and the map (two Vega views, side by side on a wide screen, one below the other on a
+phone), and an equivalent table of the two chosen series per area that follows the choice. Selecting an
+area in either view or in the list marks it in both and in the table; pointing at one marks it while pointed.
+
+r for a pair the chapter computed is the table of pairs' (embedded with the spec, Pearson, as the table
+shows it); for any other pair the script computes Pearson's r from the embedded published values, with the
+formula of helpers.stats.correlation.weighted_pearson for equal weights (the population weights are not
+published, so another pair is always unweighted, and the view says so).
+"""
+
+from __future__ import annotations
+
+from helpers.core import levels
+from helpers.figures import interactive, linked
+
+#: Marks the page part, so that a page is not given it twice.
+MARK = "<!-- im-zusammenhang -->"
+
+STYLE = """<style>
+.im-zusammenhang { display: none; }
+.im-zusammenhang.im-bereit { display: block; margin: 1.2rem 0; }
+.im-zusammenhang fieldset { min-width: 0; border: 1px solid #bbb; padding: .6rem .8rem; margin: 0 0 .6rem; }
+.im-zusammenhang legend { font-weight: 600; padding: 0 .3rem; }
+.im-zusammenhang .iz-wahl { display: flex; flex-direction: column; margin: .3rem 0; font-size: .9rem; }
+.im-zusammenhang select { max-width: 100%; font-size: .9rem; padding: .15rem; }
+.im-zusammenhang .iz-ergebnis { font-weight: 600; margin: .4rem 0; }
+.im-zusammenhang .iz-hinweis, .im-zusammenhang .im-quelle { font-size: .85rem; color: #444; margin: .2rem 0; }
+.im-zusammenhang .iz-ansichten { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.im-zusammenhang .iz-ansicht { width: 100%; min-width: 0; }
+.im-zusammenhang .iz-tabelle summary { cursor: pointer; font-size: .9rem; }
+.im-zusammenhang .iz-tabelle table { font-size: .85rem; width: 100%; }
+.im-zusammenhang .iz-tabelle th, .im-zusammenhang .iz-tabelle td { overflow-wrap: anywhere; }
+.im-zusammenhang tr.iz-markiert { outline: 2px solid #d7301f; }
+@media (max-width: 56rem) { .im-zusammenhang .iz-ansichten { grid-template-columns: 1fr; } }
+@media print { .im-zusammenhang { display: none !important; } }
+</style>"""
+
+SCRIPT = """<script>
+document.addEventListener('DOMContentLoaded', function () {
+  var source = document.getElementById('%(areas_id)s');
+  if (!source || !window.vegaEmbed) return;
+  var features = JSON.parse(source.textContent).features;
+  var names = {}, order = [];
+  features.forEach(function (f) { names[f.properties.code] = f.properties.name; order.push(f.properties.code); });
+  var locale = {decimal: ',', thousands: '.', grouping: [3], currency: ['', '\\u00a0€']};
+  var plural = '%(plural)s', singular = '%(singular)s';
+  function number(v, d) {
+    return v.toLocaleString('de-DE', {minimumFractionDigits: d, maximumFractionDigits: d}).replace('-', '\\u2212');
+  }
+  // Pearson's r with equal weights, as helpers.stats.correlation.weighted_pearson computes it.
+  function pearson(xs, ys) {
+    var n = xs.length, mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0, i;
+    if (n < 3) return NaN;
+    for (i = 0; i < n; i++) { mx += xs[i] / n; my += ys[i] / n; }
+    for (i = 0; i < n; i++) {
+      var dx = xs[i] - mx, dy = ys[i] - my;
+      sxx += dx * dx / n; syy += dy * dy / n; sxy += dx * dy / n;
+    }
+    if (sxx <= 0 || syy <= 0) return NaN;
+    return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
+  }
+  function element(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function choice(id, label, options, value) {
+    var wrap = element('div', {'class': 'iz-wahl'});
+    wrap.appendChild(element('label', {'for': id}, label));
+    var select = element('select', {id: id});
+    options.forEach(function (o) { select.appendChild(element('option', {value: o[0]}, o[1])); });
+    select.value = value;
+    wrap.appendChild(select);
+    return [wrap, select];
+  }
+  function part(spec, index, description) {
+    var one = {};
+    Object.keys(spec).forEach(function (k) { if (k !== 'hconcat' && k !== 'resolve') one[k] = spec[k]; });
+    Object.keys(spec.hconcat[index]).forEach(function (k) {
+      one[k] = k === 'transform' ? (spec.transform || []).concat(spec.hconcat[index][k]) : spec.hconcat[index][k];
+    });
+    one.description = description;
+    return one;
+  }
+  var count = 0;
+  function draw(box) {
+    if (box.getAttribute('data-gezeichnet')) return;
+    box.setAttribute('data-gezeichnet', '1');
+    var id = 'iz' + (++count);
+    var spec = JSON.parse(document.getElementById(box.getAttribute('data-spec')).textContent);
+    spec.datasets['%(areas)s'] = features;
+    var series = JSON.parse(box.getAttribute('data-reihen'));
+    var keys = Object.keys(series);
+    var weighted = box.getAttribute('data-gewichtung') === 'gewichtet';
+    var values = {};
+    spec.datasets['%(values)s'].forEach(function (r) {
+      var key = r.gruppe === 'total' ? r.indikator : r.indikator + ':' + r.gruppe;
+      (values[key] = values[key] || {})[r.code] = r;
+    });
+    var year = spec.datasets['%(values)s'][0].jahr;
+    var pairs = {};
+    spec.datasets['%(pairs)s'].forEach(function (p) { pairs[p.a + '|' + p.b] = p; pairs[p.b + '|' + p.a] = p; });
+    var options = keys.map(function (k) { return [k, series[k]]; });
+    var form = element('fieldset');
+    form.appendChild(element('legend', {}, 'Zwei Indikatoren vergleichen (' + year + ')'));
+    var sx = choice(id + '-x', 'Indikator auf der x-Achse', options, spec.params[0].value);
+    var sy = choice(id + '-y', 'Indikator auf der y-Achse (Farbe der Karte)', options, spec.params[1].value);
+    var areaOptions = [['', '(keiner)']].concat(order.map(function (c) { return [c, names[c]]; }));
+    var sa = choice(id + '-g', singular + ' markieren', areaOptions, '');
+    [sx[0], sy[0], sa[0]].forEach(function (w) { form.appendChild(w); });
+    box.appendChild(form);
+    var result = element('p', {'class': 'iz-ergebnis', 'aria-live': 'polite', id: id + '-r'});
+    var method = element('p', {'class': 'iz-hinweis'});
+    var left = element('p', {'class': 'iz-hinweis iz-ausgelassen'});
+    var marked = element('p', {'class': 'iz-hinweis iz-markiert-text', 'aria-live': 'polite'});
+    var axes = element('p', {'class': 'iz-hinweis iz-achsen'});
+    var views = element('div', {'class': 'iz-ansichten'});
+    var vs = element('div', {'class': 'iz-ansicht iz-streu'}), vm = element('div', {'class': 'iz-ansicht iz-karte'});
+    views.appendChild(vs); views.appendChild(vm);
+    [result, method, left, axes, views, marked].forEach(function (e) { box.appendChild(e); });
+    if (box.getAttribute('data-quelle')) {
+      box.appendChild(element('p', {'class': 'im-quelle'}, 'Quelle: ' + box.getAttribute('data-quelle')));
+    }
+    var details = element('details', {'class': 'iz-tabelle'});
+    details.appendChild(element('summary', {}, 'Tabelle zur Auswahl (alle ' + plural + ')'));
+    var tableWrap = element('div', {'class': 'iz-tabelle-inhalt'});
+    details.appendChild(tableWrap);
+    box.appendChild(details);
+    box.classList.add('im-bereit');
+    var shown = [];
+    function cell(row) { return !row ? '.' : row.wert === null ? row.zeichen : number(row.wert, 1); }
+    function markedCode() { return sa[1].value; }
+    function signal(name, value) {
+      shown.forEach(function (v) { v.signal(name, value); });
+      return Promise.all(shown.map(function (v) { return v.runAsync(); }));
+    }
+    function fillTable(x, y) {
+      var t = element('table');
+      t.createCaption().textContent = series[x] + ' und ' + series[y] + ' je ' + singular + ', ' + year;
+      var head = t.createTHead().insertRow();
+      [singular, 'x: ' + series[x], 'y: ' + series[y]].forEach(function (h) {
+        head.appendChild(element('th', {scope: 'col'}, h));
+      });
+      var body = t.createTBody();
+      order.forEach(function (c) {
+        var tr = body.insertRow();
+        tr.setAttribute('data-code', c);
+        if (c === markedCode()) tr.className = 'iz-markiert';
+        tr.appendChild(element('th', {scope: 'row'}, names[c]));
+        tr.insertCell().textContent = cell((values[x] || {})[c]);
+        tr.insertCell().textContent = cell((values[y] || {})[c]);
+      });
+      tableWrap.replaceChildren(t);
+    }
+    function describeMarked() {
+      var c = markedCode(), x = sx[1].value, y = sy[1].value;
+      marked.textContent = c ? 'Markiert: ' + names[c] + ' \\u2013 x: ' + cell((values[x] || {})[c]) + ', y: '
+                               + cell((values[y] || {})[c]) : '';
+      tableWrap.querySelectorAll('tr[data-code]').forEach(function (tr) {
+        tr.classList.toggle('iz-markiert', tr.getAttribute('data-code') === c);
+      });
+    }
+    function update() {
+      var x = sx[1].value, y = sy[1].value, xs = [], ys = [], out = [];
+      order.forEach(function (c) {
+        var a = (values[x] || {})[c], b = (values[y] || {})[c];
+        if (a && b && a.wert !== null && b.wert !== null) { xs.push(a.wert); ys.push(b.wert); }
+        else out.push(names[c] + ' (' + [a, b].filter(function (r) { return !r || r.wert === null; })
+                                             .map(function (r) { return r ? r.zeichen : '.'; })[0] + ')');
+      });
+      var pair = pairs[x + '|' + y];
+      if (x === y) {
+        result.textContent = 'Derselbe Indikator auf beiden Achsen: kein Korrelationskoeffizient (n = ' + xs.length + ' ' + plural + ').';
+        method.textContent = '';
+      } else if (pair) {
+        result.textContent = 'r = ' + (pair.r === null ? '.' : number(pair.r, 2)) + ' (Pearson, '
+          + (weighted ? 'gewichtet nach Einwohnerzahl' : 'ungewichtet') + '), n = ' + pair.n + ' ' + plural;
+        method.textContent = 'Wie in der Tabelle \\u201eAlle Paare\\u201c (aus den ungerundeten Werten berechnet).';
+      } else {
+        var r = pearson(xs, ys);
+        result.textContent = 'r = ' + (isNaN(r) ? '.' : number(r, 2)) + ' (Pearson, ungewichtet), n = ' + xs.length + ' ' + plural;
+        method.textContent = 'Dieses Paar steht nicht in der Tabelle \\u201eAlle Paare\\u201c: r ist hier aus den '
+          + 'veröffentlichten, auf eine Nachkommastelle gerundeten Werten berechnet'
+          + (weighted ? ', ungewichtet, weil die Einwohnerzahlen der ' + plural + ' (die Gewichte der Tabelle) '
+                        + 'hier nicht veröffentlicht sind.' : '.');
+      }
+      left.textContent = out.length ? 'Nicht enthalten (kein veröffentlichter Wert; Zeichen in Klammern): '
+        + out.join(', ') + '.' : 'Alle ' + order.length + ' ' + plural + ' haben Werte für beide Indikatoren.';
+      axes.textContent = 'Streudiagramm: x-Achse ' + series[x] + ', y-Achse ' + series[y]
+        + '. Karte: ' + series[y] + ' (grau: kein Wert).';
+      fillTable(x, y);
+      describeMarked();
+      signal('xwahl', x); signal('ywahl', y); signal('xname', series[x]);
+      return signal('yname', series[y]);
+    }
+    function mark(code) {
+      sa[1].value = code || '';
+      describeMarked();
+      return signal('markiert', sa[1].value);
+    }
+    function listen(view) {
+      view.addEventListener('click', function (_, item) {
+        var c = item && item.datum && item.datum.code;
+        if (c) mark(c === markedCode() ? '' : c);
+      });
+      view.addEventListener('pointerover', function (_, item) {
+        var c = item && item.datum && item.datum.code;
+        if (c) signal('zeige', c);
+      });
+      view.addEventListener('pointerout', function () { signal('zeige', ''); });
+    }
+    var opts = {actions: false, renderer: 'svg', formatLocale: locale};
+    var kind = [['Streudiagramm', vs], ['Karte der ' + plural, vm]];
+    Promise.all(kind.map(function (k, i) {
+      return vegaEmbed(k[1], part(spec, i, k[0] + ': ' + spec.description), opts);
+    })).then(function (embeds) {
+      embeds.forEach(function (e) { shown.push(e.view); listen(e.view); });
+      sx[1].addEventListener('change', update);
+      sy[1].addEventListener('change', update);
+      sa[1].addEventListener('change', function () { mark(sa[1].value); });
+      return update();
+    }).then(function () { box.setAttribute('data-bereit', '1'); })
+      .catch(function (err) { box.classList.remove('im-bereit'); console.error(err); });
+  }
+  var boxes = Array.prototype.slice.call(document.querySelectorAll('.%(view)s'));
+  window.imZusammenhangZeichnen = draw;
+  if (!('IntersectionObserver' in window)) { boxes.forEach(draw); return; }
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) { if (e.isIntersecting) { seen.unobserve(e.target); draw(e.target); } });
+  }, {rootMargin: '600px 0px'});
+  boxes.forEach(function (b) { b.classList.add('im-bereit'); seen.observe(b); });
+});
+</script>"""
+
+
+def page_parts(body: str, level: str | None = None) -> str:
+    """What `body` needs to draw its linked view (empty without one): style and script."""
+    if f'class="{linked.VIEW_CLASS}"' not in body or MARK in body:
+        return ""
+    shown = levels.hierarchy().level(level or levels.base())
+    script = SCRIPT % {"areas_id": interactive.AREAS_ID, "values": linked.VALUES, "pairs": linked.PAIRS,
+                       "areas": linked.AREAS, "view": linked.VIEW_CLASS, "plural": shown.plural,
+                       "singular": shown.name}
+    return MARK + STYLE + script
