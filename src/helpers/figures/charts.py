@@ -162,7 +162,7 @@ def area_plural(code: str) -> str:
 
 #: Iterations of adjustText's label placement: a fixed number, not its default time limit, so that a figure is
 #: the same on every machine; what it leaves overlapping, `_settle` moves.
-LABEL_ITERATIONS = 100
+LABEL_ITERATIONS = 40
 
 
 def _candidates(px: float, py: float, box, step: float):
