@@ -224,6 +224,27 @@ def test_scatter_labels_every_area_and_states_german_r(weighted):
         table, "x", "y", "X in %", "Y in %", "Titel", "Quelle Z", synthetic=weighted, weights=weights))
 
 
+def _label_boxes(fig):
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    return renderer, ax, [t.get_window_extent(renderer) for t in ax.texts if t.get_text()]
+
+
+@pytest.mark.parametrize("pair", [("mv_anteil", "auslaender_anteil"), ("mv_anteil", "alo_dichte")])
+def test_chapter_scatter_names_stay_inside_and_apart_and_the_legend_hides_no_point(pair):
+    """Chapter 14's scatter plots (2014, the report's common year): 45 names, none cut, none on another."""
+    table = correlation_values.indicator_table(list(pair), 2014)
+    fig = charts.scatter_labelled(table, *pair, "X (%)", "Y (%)", "Titel", "Quelle Z", synthetic=False)
+    renderer, ax, boxes = _label_boxes(fig)
+    frame = ax.get_window_extent(renderer)
+    assert len(boxes) == 45 and "Kinderhaus-West" in {t.get_text() for t in ax.texts}
+    for box in boxes:
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert not ax.get_legend().get_window_extent(renderer).overlaps(frame)  # below the axes, beside no point
+
+
 def test_matrix_result_carries_its_parameters():
     table = _table(x=[1, 2, 3, 4, 5], y=[2, 4, 5, 4, 5])
     plain = correlation.matrix(table, ["x", "y"])
@@ -478,3 +499,40 @@ def test_a_research_run_of_notebook_14_leaves_the_reports_tables_unchanged(tmp_p
     assert report.run(year, chapters=["14"], pdf=False, force=True) == 0  # publishes again, deletes stale tables
     assert _files(year_dir / "forschung") == research
     assert _files(year_dir / "tables") == published
+
+
+def test_left_out_areas_are_named_with_their_symbol():
+    """2012: the foreigners' unemployment density has no stored count for Dom, Martini, Pluggendorf and Schloss
+    (checked in data/muenster: numerator missing, published as "."); n = 41 of 45."""
+    res = explorer.correlation_section(["alo_dichte:foreign", "mv_anteil"], 2012, weighted=True, methods=["pearson"])
+    said = _said(res)
+    assert ("**Nicht in allen Paaren enthalten:** Für 2012 ohne veröffentlichten Wert sind bei „Arbeitslose je 100 "
+            "Einwohner/-innen – Ausländer/-innen“ (Zeichen „.“: Zahlenwert geheim zu halten oder nicht verfügbar): "
+            "Dom, Martini, Pluggendorf, Schloss.") in said
+    fig = res.figures["streudiagramm_alo_dichte:foreign_mv_anteil"]
+    note = next(t.get_text() for t in fig.texts if t.get_text().startswith("Nicht enthalten"))
+    assert note.replace("\n", " ").endswith("Dom, Martini, Pluggendorf, Schloss.")
+    assert res.pairs.iloc[0]["n"] == 45 - 4
+
+
+def test_left_out_lists_secret_values_per_indicator():
+    """2019, Betreuungsquote U3: secret for seven Stadtteile (data/muenster: 6 of 17 children in Aegidii, 6 of 25 in
+    Überwasser, 6/20 Martini, 12/28 Bahnhof, 9/30 Schloss, 7/21 Hafen; Uppenberg, 65/192, suppressed as well)."""
+    specs = correlation_values.parse_specs(["mv_anteil", "betreuung_u3"], "stadtteil")
+    table, used = correlation_values.gather(specs, 2019, "stadtteil")
+    missing = correlation_values.left_out(table, used, ["mv_anteil", "betreuung_u3"])
+    assert missing["mv_anteil"] == []
+    assert [(code, name) for code, name, _ in missing["betreuung_u3"]] == [
+        ("11", "Aegidii"), ("12", "Überwasser"), ("15", "Martini"), ("23", "Bahnhof"), ("29", "Schloss"),
+        ("43", "Hafen"), ("47", "Uppenberg")]
+    assert {symbol for _, _, symbol in missing["betreuung_u3"]} == {"."}
+    res = explorer.correlation_section(["mv_anteil", "betreuung_u3"], 2019, methods=["pearson"])
+    assert res.pairs.iloc[0]["n"] == 38
+    assert "Aegidii, Überwasser, Martini, Bahnhof, Schloss, Hafen, Uppenberg" in _said(res)
+
+
+def test_nothing_is_said_when_no_area_is_left_out():
+    res = explorer.correlation_section(["mv_anteil", "auslaender_anteil"], 2014, methods=["pearson"])
+    assert "Nicht in allen Paaren enthalten" not in _said(res)
+    assert not any(t.get_text().startswith("Nicht enthalten") for t in res.figures[
+        "streudiagramm_mv_anteil_auslaender_anteil"].texts)

@@ -1,12 +1,13 @@
-"""Figures and maps: source line, synthetic mark, classes, legend, missing areas."""
+"""Figures and maps: source line, synthetic mark, classes, legend, missing areas, the number key."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
+from helpers.core import areas
 from helpers.core.catalogue import Indicator, Term
-from helpers.figures import charts, maps
+from helpers.figures import charts, map_key, maps
 from helpers.sources.muenster.hierarchy import CITY_CODE, STADTTEILE
 
 IND = Indicator(
@@ -131,3 +132,61 @@ def test_category_map_legend_order_and_counts():
     assert "keine Angabe / geheim (.) (42)" in text
     with pytest.raises(maps.MapError, match="Kategorien ohne Farbe: sonstig"):
         maps.category_map(pd.Series({"11": "sonstig"}), palette, "LISA", "Quelle Y", "Cluster")
+
+
+def _key_lines(fig) -> list[str]:
+    return [t.get_text() for t in fig.texts if "\u2002" in t.get_text()]
+
+
+def test_number_key_names_every_stadtteil_by_number_grouped_by_stadtbezirk():
+    entries = map_key.number_key("stadtteil")
+    assert len(entries) == 45 and entries[0] == map_key.KeyEntry("Mitte", "11", "Aegidii")
+    assert map_key.KeyEntry("Nord", "61", "Coerde") in entries
+    # areas.csv: Stadtbezirk West holds 51–58, Nord 61–68, Hiltrup 91–98; the numbering follows the
+    # Stadtbezirke, so the grouped key reads in ascending numbers
+    assert [int(e.code) for e in entries] == sorted(int(c) for c in STADTTEILE)
+    assert [e.group for e in entries if e.code in ("47", "51", "68", "98")] == ["Mitte", "West", "Nord", "Hiltrup"]
+
+
+def test_numbered_maps_carry_their_key_beside_the_legend():
+    codes = sorted(STADTTEILE)
+    before = _map_values()
+    cats = pd.Series({"11": "hoch-hoch"})
+    figures = [maps.choropleth(_map_values(), "Karte", "%", "Quelle Y"),
+               maps.choropleth(_map_values(), "Karte", "%", "Quelle Y", scheme="std_mean"),
+               maps.change_map(before, before.assign(value=before["value"] + 1), "V", "Quelle Y", 2010, 2014),
+               maps.category_map(cats, {"hoch-hoch": "#d7191c"}, "LISA", "Quelle Y", "Cluster", synthetic=True)]
+    for fig in figures:
+        lines = _key_lines(fig)
+        assert len(lines) == len(codes) and "61\u2002Coerde" in lines and "98\u2002Amelsbüren" in lines
+        assert "Nummern der Stadtteile" in _texts(fig)
+        assert tuple(fig.get_size_inches()) == (8.0, 7.2)  # below the legend: the map keeps its size
+        renderer = map_key.renderer(fig)
+        frame = fig.bbox
+        boxes = [t.get_window_extent(renderer) for t in fig.texts if "\u2002" in t.get_text()]
+        legend = fig.legends[0].get_window_extent(renderer)
+        others = [t.get_window_extent(renderer) for t in fig.texts if "\u2002" not in t.get_text()
+                  and not t.get_text().startswith("Nummern")]
+        for box in boxes:
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            assert not box.overlaps(legend) and not any(box.overlaps(o) for o in others)
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_maps_without_numbers_have_no_key():
+    assert _key_lines(maps.choropleth(_map_values(), "Karte", "%", "Quelle Y", labels=None)) == []
+    assert _key_lines(maps.choropleth(_map_values(), "Karte", "%", "Quelle Y", labels="name")) == []
+    frames = [_map_values().assign(year=y) for y in (2010, 2011)]
+    assert _key_lines(maps.small_multiples(pd.concat(frames), [2010, 2011], "Reihe", "%", "Quelle Y")) == []
+
+
+def test_a_key_too_long_for_the_column_goes_beside_the_figure():
+    # the Kommunalwahlbezirke's names are longer ("Kinderhaus-Ost/Sprakel"): one column to the right of the legend
+    gdf = areas.boundaries("kommunalwahlbezirk")
+    vals = pd.DataFrame({"area_code": gdf["code"], "value": pd.array(range(len(gdf)), dtype="Float64")})
+    fig = maps.choropleth(vals, "Karte", "%", "Quelle Y", level="kommunalwahlbezirk")
+    assert "16\u2002Coerde" in _key_lines(fig) and len(_key_lines(fig)) == 33
+    width, height = fig.get_size_inches()
+    assert width > 8 and width / height <= 174 / 120  # the PDF's text area: the map does not shrink in print
+    renderer = map_key.renderer(fig)
+    assert all(t.get_window_extent(renderer).x1 <= fig.bbox.x1 for t in fig.texts)

@@ -160,14 +160,84 @@ def area_plural(code: str) -> str:
     return next((lv.plural for lv in levels.hierarchy().levels if lv.code == code), "Gebiete")
 
 
+#: Iterations of adjustText's label placement: a fixed number, not its default time limit, so that a figure is
+#: the same on every machine; what it leaves overlapping, `_settle` moves.
+LABEL_ITERATIONS = 40
+
+
+def _candidates(px: float, py: float, box, step: float):
+    """Boxes of `box`'s size around the point (px, py) in display units, nearest first, in eight directions."""
+    import math
+
+    from matplotlib.transforms import Bbox
+
+    w, h = box.width, box.height
+    for k in range(1, 60):
+        r = k * step
+        for angle in range(0, 360, 45):
+            cx = px + math.cos(math.radians(angle)) * (r + w / 2)
+            cy = py + math.sin(math.radians(angle)) * (r + h / 2)
+            yield Bbox.from_bounds(cx - w / 2, cy - h / 2, w, h)
+
+
+def _settle(fig: Figure, ax, texts: list, x, y) -> None:
+    """Make sure that no name overlaps another or leaves the axes: a name that does is moved to the nearest free
+    place around its point (in a fixed order, so the figure is the same every time); a name set apart from its
+    point gets a thin line to it."""
+    import numpy as np
+
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    to_data = ax.transData.inverted()
+    points = ax.transData.transform(np.column_stack([x, y]))
+    placed = []
+
+    def free(box) -> bool:
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        return inside and not any(box.overlaps(other) for other in placed)
+
+    for text, (px, py) in zip(texts, points):
+        box = text.get_window_extent(renderer)
+        if not free(box):
+            spot = next((c for c in _candidates(px, py, box, 2.0 * fig.dpi / 72) if free(c)), box)
+            anchor = ax.transData.transform(text.get_position())
+            text.set_position(to_data.transform((anchor[0] + spot.x0 - box.x0, anchor[1] + spot.y0 - box.y0)))
+            box = spot
+        placed.append(box)
+        nx, ny = min(max(px, box.x0), box.x1), min(max(py, box.y0), box.y1)  # the box's point nearest the point
+        if np.hypot(nx - px, ny - py) > 6 * fig.dpi / 72:
+            ends = to_data.transform([(px, py), (nx, ny)])
+            ax.plot(ends[:, 0], ends[:, 1], color="#999999", lw=0.4, zorder=1)
+
+
+def _place_labels(fig: Figure, ax, x, y, names) -> list:
+    """Area names beside their points: spread by adjustText, then settled so that none overlaps another or
+    leaves the axes, each joined to its point by a thin line where it stands apart."""
+    from adjustText import adjust_text
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)  # both measure the names with the figure's renderer
+    texts = [ax.text(xi, yi, name, fontsize=5.5, color="#333333", zorder=4) for xi, yi, name in zip(x, y, names)]
+    if texts:
+        adjust_text(texts, x=x, y=y, ax=ax, expand=(1.08, 1.25), ensure_inside_axes=True, iter_lim=LABEL_ITERATIONS,
+                    prevent_crossings=False)
+        _settle(fig, ax, texts, x, y)
+    return texts
+
+
 def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_label: str, title: str,
                      source: str, synthetic: bool, weights: pd.Series | None = None,
-                     label_column: str = "area_name") -> Figure:
+                     label_column: str = "area_name", note: str = "") -> Figure:
     """Scatter of two indicators with every area named, OLS line and r in the legend.
 
     With `weights` (population) the line is weighted least squares, r is the weighted Pearson
     r and the point area grows with the weight, so the picture matches the weighted statistic.
+    The names are placed so that none overlaps another or is cut at the edge; the legend stands
+    below the axes, where it hides no point; `note` (e.g. the areas left out) below it.
     """
+    import textwrap
+
     import numpy as np
 
     from helpers.stats.correlation import weighted_pearson
@@ -178,15 +248,16 @@ def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_
     frame = frame.dropna(subset=["x", "y", "w"])
     frame = frame[frame["w"] > 0]
     x, y, w = frame["x"].to_numpy(), frame["y"].to_numpy(), frame["w"].to_numpy()
-    fig = Figure(figsize=(8, 6.2), dpi=DPI)
-    ax = fig.add_axes((0.1, 0.17, 0.86, 0.73))
+    note_lines = textwrap.wrap(note, 125) if note else []
+    below = 1.3 + 0.15 * len(note_lines)  # inches under the axes: ticks, axis label, legend, note, source
+    height = below + 4.5 + 0.7  # the axes 4.5 inches high, above them a title of two lines
+    fig = Figure(figsize=(8, height), dpi=DPI)
+    ax = fig.add_axes((0.1, below / height, 0.86, 4.5 / height))
     sizes = 18.0 if weights is None else 15.0 + 285.0 * w / w.max()
     points = area_plural(table.attrs.get("level", ""))
     if weights is not None:
         points += " (Fläche ∝ Einwohnerzahl)"
     ax.scatter(x, y, s=sizes, color=PALETTE[0], alpha=0.7, edgecolor="white", linewidth=0.5, label=points, zorder=2)
-    for xi, yi, text in zip(x, y, frame["label"].astype(str)) if len(frame) <= MAX_POINT_LABELS else ():
-        ax.annotate(text, (xi, yi), xytext=(3, 2), textcoords="offset points", fontsize=5.5, color="#333333")
     if len(frame) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0:
         wn = w / w.sum()
         mx, my = np.sum(wn * x), np.sum(wn * y)
@@ -205,9 +276,16 @@ def scatter_labelled(table: pd.DataFrame, x_id: str, y_id: str, x_label: str, y_
 
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(label))
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(label))
-    ax.legend(loc="upper left", frameon=True, framealpha=0.9, fontsize=8)
+    ax.margins(0.06)
+    # below the axes: a legend inside would hide the points in its corner
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.5 / 4.5), frameon=False, fontsize=8, ncol=2, borderaxespad=0.0)
+    if note_lines:
+        fig.text(0.01, (0.4 + 0.15 * len(note_lines)) / height, "\n".join(note_lines), ha="left", va="top",
+                 fontsize=7.5, color="#333333")
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
     footer(fig, source, synthetic)
+    if len(frame) <= MAX_POINT_LABELS:
+        _place_labels(fig, ax, x, y, frame["label"].astype(str).tolist())
     return fig
 
 

@@ -25,6 +25,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from helpers.core import areas, formatting, levels
 from helpers.core import city as city_profile
+from helpers.figures import map_key
 from helpers.figures.charts import DPI, MAP_LABEL, footer
 
 SCHEMES = {"quantiles": mapclassify.Quantiles, "fisher_jenks": mapclassify.FisherJenks,
@@ -210,15 +211,31 @@ def _merge(vals: pd.DataFrame, level: str, column: str = "value") -> gpd.GeoData
 
 
 def _legend(fig: Figure, entries: list[tuple], title: str, missing: int, level: str, y: float = 0.9,
-            missing_label: str = MISSING_LABEL) -> None:
+            missing_label: str = MISSING_LABEL):
     handles = [Patch(facecolor=c, edgecolor="#666666", lw=0.3, label=lab) for c, lab in entries]
     if missing:
         handles.append(Patch(**MISSING_STYLE, label=f"{missing_label} ({missing})"))
     outline = _outline(level)
     if outline is not None:
         handles.append(Patch(facecolor="none", edgecolor="#222222", lw=1.2, label=f"Grenzen der {outline.plural}"))
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.66, y), frameon=False, fontsize=8,
-               title=title, title_fontsize=8, alignment="left")
+    return fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.66, y), frameon=False, fontsize=8,
+                      title=title, title_fontsize=8, alignment="left")
+
+
+def _key(fig: Figure, legend, level: str, labels: str | None) -> list[str]:
+    """The number -> name key of a map labelled with numbers, below its legend (or beside the figure).
+
+    Print has no hover: without the key a reader of the PDF sees "61" and cannot tell it is Coerde.
+    Returns the key's lines (empty for a map without numbers)."""
+    if labels != "code" or len(_label_points(level)) > min(MAX_LABELS, map_key.MAX_ENTRIES):
+        return []
+    renderer = map_key.renderer(fig)
+    dpi, (width, height) = fig.dpi, fig.get_size_inches()
+    footers = [t.get_window_extent(renderer).y1 / dpi for t in fig.texts if t.get_position()[1] < 0.3]
+    bottom = max([0.08 * height, *footers]) + map_key.GAP
+    top = legend.get_window_extent(renderer).y0 / dpi - 1.5 * map_key.GAP
+    plural = levels.hierarchy().level(level).plural
+    return map_key.draw(fig, map_key.number_key(level), f"Nummern der {plural}", 0.66 * width + 0.07, top, bottom)
 
 
 def _single(title: str, source: str, synthetic: bool, level: str | None = None) -> tuple[Figure, object]:
@@ -255,7 +272,7 @@ def choropleth(vals: pd.DataFrame, title: str, unit: str, source: str, scheme: s
     _draw(ax, gdf, fill, missing, labels, level)
     _scale_bar(ax)
     _north_arrow(ax)
-    _legend(fig, entries, legend_title, int(missing.sum()), level)
+    _key(fig, _legend(fig, entries, legend_title, int(missing.sum()), level), level, labels)
     return fig
 
 
@@ -311,8 +328,9 @@ def change_map(before: pd.DataFrame, after: pd.DataFrame, title: str, source: st
     _draw(ax, gdf, fill, missing, labels, level)
     _scale_bar(ax)
     _north_arrow(ax)
-    _legend(fig, entries, f"Veränderung {year_before}–{year_after}\nin {change_unit} (Zahl der Gebiete)",
-            int(missing.sum()), level)
+    legend = _legend(fig, entries, f"Veränderung {year_before}–{year_after}\nin {change_unit} (Zahl der Gebiete)",
+                     int(missing.sum()), level)
+    _key(fig, legend, level, labels)
     return fig
 
 
@@ -367,5 +385,5 @@ def category_map(categories: pd.Series, palette: dict[str, object], title: str, 
     _north_arrow(ax)
     counts = cat.value_counts()
     entries = [(colour, f"{name} ({int(counts.get(name, 0))})") for name, colour in palette.items()]
-    _legend(fig, entries, legend_title, int(missing.sum()), level, missing_label=missing_label)
+    _key(fig, _legend(fig, entries, legend_title, int(missing.sum()), level, missing_label=missing_label), level, labels)
     return fig

@@ -112,3 +112,23 @@ def indicator_table(indicators: Iterable[str | tidy.Spec] | str, year: int, leve
 def synthetic_ids(table: pd.DataFrame) -> list[str]:
     """Keys of `indicator_table` output that contain demo data (to be marked)."""
     return [i for i, syn in table.attrs.get("synthetic", {}).items() if syn]
+
+
+def left_out(table: pd.DataFrame, used: pd.DataFrame, keys: Sequence[str],
+             weighted: bool = False) -> dict[str, list[tuple[str, str, str]]]:
+    """The areas without a published value, per key of `keys`: [(area_code, area_name, official symbol)].
+
+    The symbol is the value's flag in the published data ("." secret or not available); "" where the year
+    has no row for that area at all. With `weighted`, "population" lists the areas without a population.
+    A pair leaves out the areas of both its keys (pairwise deletion), so its n is the areas less these.
+    """
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for key in keys:
+        rows = used[used["key"] == key].set_index("area_code")
+        missing = table.index[table[key].isna()]
+        out[key] = [(code, str(table.at[code, "area_name"]),
+                     str(rows.at[code, "flag"]) if code in rows.index else "") for code in missing]
+    if weighted:
+        no_weight = table.index[~(table["population"] > 0)]
+        out["population"] = [(code, str(table.at[code, "area_name"]), "") for code in no_weight]
+    return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.core import areas, concept, formatting
+from helpers.core import areas, concept, formatting, model
 from helpers.disclosure import tidy
 from helpers.figures import charts
 from helpers.sections.html_tables import table_html
@@ -85,3 +85,39 @@ def pairs_table(pairs: pd.DataFrame, names: dict[str, str], source: str, synthet
         shown["n effektiv (Kish)"] = [formatting.number(v, 1) for v in pairs["n_eff"]]
     return table_html(shown, "Alle Paare: Korrelationskoeffizient, p-Wert und nach Benjamini-Hochberg für "
                              "multiples Testen korrigierter p-Wert", source, synthetic=synthetic)
+
+
+#: What `left_out` lists for the weights.
+POPULATION_LABEL = "Einwohnerzahl (Gewicht)"
+
+
+def _reason(symbol: str) -> str:
+    """Why a value is missing, as the official symbol says: "Zeichen „.“: Zahlenwert geheim zu halten …"."""
+    return f"Zeichen „{symbol}“: {model.FLAGS.get(symbol, symbol)}" if symbol else "keine Angabe"
+
+
+def _missing_parts(missing: dict[str, list[tuple[str, str, str]]], names: dict[str, str]) -> list[str]:
+    """„Indicator“ (reason): area, area, … for every key and symbol with areas."""
+    parts = []
+    for key, rows in missing.items():
+        label = POPULATION_LABEL if key == "population" else names[key]
+        for symbol in dict.fromkeys(s for _, _, s in rows):
+            areas_ = ", ".join(name for _, name, s in rows if s == symbol)
+            parts.append(f"„{label}“ ({_reason(symbol)}): {areas_}")
+    return parts
+
+
+def left_out_note(missing: dict[str, list[tuple[str, str, str]]], names: dict[str, str], year: int) -> str:
+    """The areas every pair with one of these indicators leaves out, named, for the text under the caveat ("" if none)."""
+    parts = _missing_parts(missing, names)
+    if not parts:
+        return ""
+    return (f"**Nicht in allen Paaren enthalten:** Für {year} ohne veröffentlichten Wert sind bei "
+            + "; bei ".join(parts) + ". Die Paare mit diesen Indikatoren beruhen auf entsprechend weniger Gebieten "
+            "(Spalte n der Tabelle).")
+
+
+def scatter_note(missing: dict[str, list[tuple[str, str, str]]], names: dict[str, str], year: int) -> str:
+    """The line under a scatter plot naming the areas it leaves out and why ("" if it shows all)."""
+    parts = _missing_parts(missing, names)
+    return f"Nicht enthalten, für {year} ohne veröffentlichten Wert bei " + "; bei ".join(parts) + "." if parts else ""

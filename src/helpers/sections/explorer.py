@@ -63,6 +63,7 @@ from helpers.sections.correlation_values import (
     indicator_table,
     labels,
     latest_common_year,
+    left_out,
     parse_specs,
     resolve_level,
     synthetic_ids,
@@ -190,7 +191,11 @@ def _show(res: CorrelationResult, table: pd.DataFrame, used: pd.DataFrame, specs
     source = combined_source(list(dict.fromkeys(s.id for s in specs)))
     for note in notes:
         res.markdown(note)
-    res.markdown(wording.caveat(levels.hierarchy().level(res.level).plural, res.pairs["n"]))
+    plural = levels.hierarchy().level(res.level).plural
+    res.markdown(wording.caveat(plural, res.pairs["n"]))
+    missing = left_out(table, used, keys, res.weighted)
+    if note := wording.left_out_note(missing, names, res.year):
+        res.markdown(note)
     if synthetic:
         res.markdown(wording.synthetic_note([names[i] for i in synthetic]))
     _show_matrices(res, keys, names, source, bool(synthetic))
@@ -230,13 +235,20 @@ def _show_scatter(res: CorrelationResult, table: pd.DataFrame, used: pd.DataFram
     """The scatter plots asked for, each recording the cells of its two indicators."""
     names, units = table.attrs["names"], table.attrs["units"]
     first = next(iter(res.matrices.values()))
+    missing = left_out(table, used, list(dict.fromkeys(k for pair in scatter for k in pair)), res.weighted)
     for a, b in scatter:
+        shown_out = {key: missing[key] for key in dict.fromkeys((a, b, "population")) if key in missing}
+        # an area missing for both keys is named once, under the first
+        seen: set[str] = set()
+        for key, rows in shown_out.items():
+            shown_out[key] = [row for row in rows if not (row[0] in seen or seen.add(row[0]))]
         n = first.pair(a, b)["n"] if a != b else int(table[a].notna().sum())
         title = textwrap.fill(f"{names[b]} nach {names[a]}, {n} Gebiete, {res.year}", 78)
         fig = charts.scatter_labelled(
             table, a, b, wording.axis_label(names[a], units[a]), wording.axis_label(names[b], units[b]), title,
             combined_source(list(dict.fromkeys(table.attrs["indicators"][k] for k in (a, b)))),
-            synthetic=a in synthetic or b in synthetic, weights=table["population"] if res.weighted else None)
+            synthetic=a in synthetic or b in synthetic, weights=table["population"] if res.weighted else None,
+            note=wording.scatter_note(shown_out, names, res.year))
         shown = used[used["key"].isin([a, b])]
         r = first.pair(a, b)["r"] if a != b else None
         res.figure(f"streudiagramm_{a}_{b}", fig, alt=alttext.scatter_alt(title, r, n),
