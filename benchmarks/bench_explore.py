@@ -107,7 +107,7 @@ def build_times(base: Path, year: int, rounds: int) -> dict:
               "before_s": [round(t, 2) for t in times["vorher"]]}
     if times["vorher"]:
         result["ratio"] = round(statistics.median(times["heute"]) / statistics.median(times["vorher"]), 3)
-    result["report"] = today / "outputs" / paths.CITY / str(year) / "report.html"
+    result["report"] = next((today / "outputs").glob(f"**/{year}/report.html"))
     return result
 
 

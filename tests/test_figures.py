@@ -190,3 +190,31 @@ def test_a_key_too_long_for_the_column_goes_beside_the_figure():
     assert width > 8 and width / height <= 174 / 120  # the PDF's text area: the map does not shrink in print
     renderer = map_key.renderer(fig)
     assert all(t.get_window_extent(renderer).x1 <= fig.bbox.x1 for t in fig.texts)
+
+
+def _png_through_savefig(fig) -> bytes:
+    """charts.png as it was: savefig's RGBA PNG, decoded, quantised, encoded again."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=charts.DPI, metadata={"Software": None})
+    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_png_from_the_canvas_is_byte_for_byte_what_savefig_gave():
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    vals = pd.DataFrame({"area_code": ["11", "12", "61"], "value": [10.0, 20.0, 53.1]})
+    for make in (lambda: maps.choropleth(vals, "Karte", "%", "Quelle"),
+                 lambda: Figure(figsize=(4, 3), dpi=charts.DPI)):
+        assert charts.png(make()) == _png_through_savefig(make())
+    other = Figure(figsize=(4, 3), dpi=50)  # another resolution: still rendered at the report's
+    assert Image.open(io.BytesIO(charts.png(other))).size == (4 * charts.DPI, 3 * charts.DPI)

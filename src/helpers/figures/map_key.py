@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
@@ -120,9 +121,20 @@ def renderer(fig: Figure):
 
 
 def _width(renderer, text: str, bold: bool, dpi: float) -> float:
-    """Width of a key line in inches."""
+    """Width of a key line in inches (the same lines are measured for every map: measured once per process)."""
+    return _measured_width(text, bold, float(dpi))
+
+
+@lru_cache(maxsize=4096)
+def _measured_width(text: str, bold: bool, dpi: float) -> float:
     props = FontProperties(family="DejaVu Sans", size=FONT_SIZE, weight="bold" if bold else "normal")
-    return renderer.get_text_width_height_descent(text, props, ismath=False)[0] / dpi
+    return _measuring(dpi).get_text_width_height_descent(text, props, ismath=False)[0] / dpi
+
+
+@lru_cache(maxsize=8)
+def _measuring(dpi: float) -> RendererAgg:
+    """An Agg renderer that only measures text (its extents depend on the font and the resolution alone)."""
+    return RendererAgg(1, 1, dpi)
 
 
 def _widen(fig: Figure, extra: float) -> None:
