@@ -236,3 +236,26 @@ def test_an_unchanged_build_does_not_write_the_profiles_again(built_report, tmp_
     table = release.load_table_frame(year_dir)
     assert profiles.up_to_date(year_dir, profiles.key(table, 2019))
     assert not profiles.stage(table, 2019, year_dir, tmp_path) and not (tmp_path / "profile").exists()
+
+
+def test_the_release_reuses_the_check_made_beside_the_kernels_only_for_the_same_files(tmp_path, monkeypatch):
+    """checker.check_profiles_ahead (a build's export thread) and checked_profiles (its release): the findings are
+    reused once, for the same pages, files, tables and rule; a page changed since is checked again."""
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    page = folder / "77.html"
+    page.write_text("<p>Hier steht 17,3 % ohne Herkunft.</p>", encoding="utf-8")
+    table = _table({("mv_anteil", "77", 2019): 53.1})
+    csv = tmp_path / "indikatoren_2019.csv"
+    table.assign(flag="").to_csv(csv, index=False)
+    checker.check_profiles_ahead(folder, [csv])
+    calls = []
+    real = checker.check_profiles
+    monkeypatch.setattr(checker, "check_profiles", lambda *a, **k: calls.append(1) or real(*a, **k))
+    frame = checker.read_table_csv(csv)
+    first = checker.checked_profiles(folder, frame)
+    assert calls == [] and [p.cell for p in first] == ["Zahl"]  # the ahead findings, not a second check
+    assert [p.cell for p in checker.checked_profiles(folder, frame)] == ["Zahl"] and calls == [1]  # used once
+    checker.check_profiles_ahead(folder, [csv])  # checks (calls: 2) ...
+    page.write_text("<p>Ohne Zahlen.</p>", encoding="utf-8")  # ... a page the release no longer sees
+    assert checker.checked_profiles(folder, frame) == [] and calls == [1, 1, 1]

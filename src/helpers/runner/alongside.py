@@ -2,7 +2,7 @@
 
 On two cores a clean run is bound by CPU time, so nothing waits for the last chapter that need not:
 once the chapters are submitted, the PDF worker starts and sets the closing pages, the tables are
-exported in a thread of their own, and each finished chapter is converted to its part of the report
+exported, the area profiles staged and checked in a thread of their own, and each finished chapter is converted to its part of the report
 (helpers.publish.stitch.prepare_chapter) and its PDF part queued (helpers.publish.pdf.prerender).
 After the last chapter, stitching and rendering find those parts in their caches and do only the
 rest. Everything here is a head start: a part that fails to convert is converted again (and its
@@ -85,7 +85,8 @@ def _export_tables(p: Plan) -> tuple[object, list[str]]:
 
     table = release.export_tables(p.year, p.out)
     release.save_table_frame(p.out, table)
-    release.stage_profiles(table, p.year, p.out)  # while the chapters run; the release finds them staged
+    if release.stage_profiles(table, p.year, p.out):  # while the chapters run; the release finds them staged
+        release.check_profiles_ahead(p.out, p.year)  # and the checker's findings on them
     return table, [f"tables/{f.name}" for f in release.table_files(p.out, p.year)]
 
 

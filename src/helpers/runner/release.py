@@ -81,6 +81,14 @@ def stage_profiles(table: pd.DataFrame, year: int, out: Path) -> bool:
     return profiles.stage(table, year, out, staging_dir(out))
 
 
+def check_profiles_ahead(out: Path, year: int) -> None:
+    """The checker's findings on the staged profiles, made now (beside the kernels) for the release's check,
+    which reuses them while pages, files, tables and rule are unchanged (helpers.disclosure.checker)."""
+    tables = [p for p in table_files(out, year) if p.suffix == ".csv"]
+    if tables:
+        checker.check_profiles_ahead(staging_dir(out) / checker.PROFILES, tables)
+
+
 def table_files(out: Path, year: int) -> list[Path]:
     """The staged files export_tables wrote (other files in tables/ come from chapters)."""
     return sorted((staging_dir(out) / "tables").glob(f"indikatoren_{year}.*"))
@@ -182,7 +190,7 @@ def check(out: Path, previous: CheckRecord | None = None, basis: str | None = No
     problems = check_chapters(out, changed) + checker.check_embedded(report, tables)
     staged = staging_dir(out) / checker.PROFILES
     if staged.is_dir():
-        problems += checker.check_profiles(staged, pd.concat(tables, ignore_index=True))
+        problems += checker.checked_profiles(staged, pd.concat(tables, ignore_index=True))
     return problems
 
 
