@@ -111,7 +111,8 @@ def test_every_bezirksregion_has_a_profile_built_by_the_same_code(berlin_report)
 def test_every_map_is_interactive_on_its_own_boundaries(berlin_report):
     """The indicator sections map the Bezirksregionen's last year (2020, LOR 2006) with an interactive twin whose
     year control and change view stay on the LOR 2006 boundaries (only their codes, only 2015–2020); the map of
-    the Prognoseräume of the LOR 2021 has its twin on those boundaries (2021–2024), without profile links."""
+    the Prognoseräume of the LOR 2021 has its twin on those boundaries (2021–2024), without profile links; the
+    correlation chapter's linked view shows the Bezirksregionen's 2020."""
     import json
 
     from helpers.disclosure import embedded
@@ -124,9 +125,11 @@ def test_every_map_is_interactive_on_its_own_boundaries(berlin_report):
     assert strays == []
     old = ["im-auslaender_anteil-total-2020", "im-deutsche_mh_anteil-total-2020", "im-mh_anteil-total-2020"]
     new = "im-mh_anteil-prognoseraum_2021-total-2024"
-    assert sorted(cells["block"].unique()) == sorted([*old, new])
+    linked = "im-zusammenhang-bezirksregion-2020"  # the correlation chapter's linked scatter and map (one year)
+    assert sorted(cells["block"].unique()) == sorted([*old, new, linked])
     regions = pd.read_csv(context.REPOSITORY / "data" / "berlin" / "areas.csv", dtype=str, keep_default_na=False)
-    for blocks, level, years in ((old, "bezirksregion", range(2015, 2021)), ([new], "prognoseraum_2021", range(2021, 2025))):
+    for blocks, level, years in ((old, "bezirksregion", range(2015, 2021)), ([new], "prognoseraum_2021", range(2021, 2025)),
+                                 ([linked], "bezirksregion", [2020])):
         shown = cells[cells["block"].isin(blocks)]
         assert set(shown["area_level"]) == {level}
         assert set(shown["area_code"]) == set(regions.loc[regions["level"] == level, "code"])

@@ -344,7 +344,8 @@ def test_every_tab_stop_has_a_purpose(browser_context, built_report):
 
 def test_area_profiles_open_offline_pass_axe_and_filter_by_name(browser_context, built_report):
     """Coerde's profile and the list of all profiles: offline, axe-core without violations at 1280 and 375 px,
-    the list filtered by typing, and Coerde's page reached from the list by keyboard."""
+    the list filtered by typing, Coerde's page reached from the list by keyboard, its 2019 share (53,1 %) and
+    rank there, and its CSV downloaded."""
     year_dir, _ = built_report
     folder = year_dir / "profile"
     for name in ("61.html", "index.html"):
@@ -372,6 +373,13 @@ def test_area_profiles_open_offline_pass_axe_and_filter_by_name(browser_context,
         with page.expect_navigation(wait_until="load"):  # not wait_for_load_state: the old page is loaded already
             page.keyboard.press("Enter")
         assert page.url.endswith("/profile/61.html") and page.inner_text("h1") == "Coerde"
+        # Coerde's 2019 share and its rank, as the tables publish them (test_profiles checks them cell by cell)
+        row = page.locator("tr", has_text="Anteil der Bevölkerung mit Migrationsvorgeschichte, %").first
+        assert "53,1\u00a0%" in row.inner_text() and "Rang 1 von 45" in row.inner_text(), row.inner_text()
+        with page.expect_download() as download:  # the CSV link downloads exactly the file beside the page
+            page.get_by_role("link", name="Alle veröffentlichten Werte von Coerde (CSV)").click()
+        assert download.value.suggested_filename == "61.csv"
+        assert Path(download.value.path()).read_bytes() == (folder / "61.csv").read_bytes()
     finally:
         page.close()
 
