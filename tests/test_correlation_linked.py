@@ -219,3 +219,20 @@ def test_a_planted_secret_in_the_views_data_withdraws_the_run(built_report, tmp_
     assert "Geheimhaltungsregel" in err and secret["area_code"] in err, err
     assert (out / "report.html").read_bytes() == before
     assert not publication.staging_dir(out).exists()
+
+
+def test_every_pair_the_view_shows_is_a_row_of_the_published_table_of_pairs(result, tmp_path):
+    """r (two decimals) and n of each embedded pair must stand in tables/korrelationen_*.csv, in either order:
+    a well-formed r the chapter did not publish (0,12) or another n is found."""
+    view = _view(result)
+    shown = embedded.pairs(view)
+    assert len(shown) == 15 and shown["r"].notna().all()
+    published = pd.DataFrame([{"indicator_a": checker._series(p.b)[0], "group_a": checker._series(p.b)[1],
+                               "indicator_b": checker._series(p.a)[0], "group_b": checker._series(p.a)[1],
+                               "method": "pearson", "r": p.r + 0.0004, "n": p.n} for p in shown.itertuples()])
+    assert checker.check_pairs("report.html", shown, [published]) == []
+    wrong = shown.copy()
+    wrong.loc[0, "r"], wrong.loc[1, "n"] = 0.12, 44
+    found = checker.check_pairs("report.html", wrong, [published])
+    assert [v.row for v in found] == [1, 2] and "zeigt r = 0.12" in found[0].problem, found
+    assert checker.check_pairs("report.html", shown, []) != []  # no table of pairs: nothing to show

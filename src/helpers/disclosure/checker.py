@@ -132,21 +132,61 @@ def check_consistency(records: pd.DataFrame, table: pd.DataFrame, file: str) -> 
             for row in differ.itertuples(index=False)]
 
 
+def _series(key: str) -> tuple[str, str]:
+    """"indicator" or "indicator:group" -> (indicator, group)."""
+    indicator, _, group = key.partition(":")
+    return indicator, group or "total"
+
+
+def published_pairs(*folders: Path) -> list[pd.DataFrame]:
+    """The tables of pairs in the folders' tables/ (the chapter writes the report's into outputs/<year>/tables)."""
+    files = sorted({p for folder in folders for p in (Path(folder) / "tables").glob("korrelationen_*.csv")})
+    return [pd.read_csv(p) for p in files]
+
+
+def check_pairs(report_name: str, shown: pd.DataFrame, published: list[pd.DataFrame]) -> list[Violation]:
+    """Every pair an embedded spec shows (its r to two decimals and its n) must be a row of a published table of
+    pairs (tables/korrelationen_<level>_<year>.csv), in either order: r and n are the chapter's, not new numbers."""
+    known: dict[tuple, set[tuple[float, int]]] = {}
+    for frame in published:
+        for row in frame.itertuples(index=False):
+            if str(row.method) != "pearson" or pd.isna(row.r):
+                continue
+            a, b = (str(row.indicator_a), str(row.group_a)), (str(row.indicator_b), str(row.group_b))
+            for key in ((a, b), (b, a)):
+                known.setdefault(key, set()).add((round(float(row.r), 2), int(row.n)))
+    out = []
+    for row in shown.itertuples(index=False):
+        if row.r is None or pd.isna(row.r):
+            continue
+        found = known.get((_series(row.a), _series(row.b)), set())
+        if (round(float(row.r), 2), int(row.n)) not in found:
+            listed = ", ".join(f"r = {r}, n = {n}" for r, n in sorted(found)) or "kein solches Paar"
+            out.append(Violation(report_name, int(row.row), f"{row.block}: {row.a} – {row.b}",
+                                 f"zeigt r = {row.r}, n = {row.n}; die veröffentlichte Tabelle der Paare: {listed}."))
+    return out
+
+
 def check_embedded(report: Path, tables: list[pd.DataFrame], rule: suppression.Rule | None = None,
-                   population: pd.Series | None = None, stored: pd.DataFrame | None = None) -> list[Violation]:
+                   population: pd.Series | None = None, stored: pd.DataFrame | None = None,
+                   pair_tables: list[pd.DataFrame] | None = None) -> list[Violation]:
     """Every number of the specs `report` embeds for its interactive maps (helpers.disclosure.embedded).
 
     A value of a cell the exported tables have must equal the tables' value (which the same check reads by
     the rule); a value that differs, and one of a cell the tables do not have (a map of an indicator whose
     last year lies before the report's look back shows that year's look back, like its series), is checked
     against the rule in the stored data, as a chapter's recorded cells are. A number anywhere else in a spec
-    is reported. `stored`: the stored cells if the caller has them (else those of the cells to check)."""
+    is reported. `stored`: the stored cells if the caller has them (else those of the cells to check);
+    `pair_tables`: the published tables of pairs, which every embedded pair's r and n must be in (None: not checked)."""
     report = Path(report)
     if not report.is_file():
         return []
-    cells, strays = embedded.read(report.read_text(encoding="utf-8"))
+    page = report.read_text(encoding="utf-8")
+    cells, strays = embedded.read(page)
     name = report.name
     out = [Violation(name, 0, "eingebettete Daten", f"Zahl außerhalb der Werte einer Karte: {s}") for s in strays]
+    if pair_tables is not None:
+        out += check_pairs(name, embedded.pairs(page), pair_tables)
     if cells.empty:
         return out
     cells = cells.reset_index(drop=True)
@@ -393,7 +433,8 @@ def check_run(year_dir: Path, rule: suppression.Rule | None = None, tables: list
         out += checked_profiles(profiles or year_dir / PROFILES, pd.concat([f for _, f in frames], ignore_index=True),
                                 stored=stored, rule=rule, population=population)
     out += check_embedded(report or Path(records_from or year_dir) / REPORT, [f for _, f in frames], rule=rule,
-                          population=population, stored=stored)
+                          population=population, stored=stored,
+                          pair_tables=published_pairs(year_dir, Path(records_from or year_dir)))
     if year_dir.name.isdigit():
         out += check_texts(int(year_dir.name), records)
     return out

@@ -10,7 +10,8 @@ table's; every other number must stand where a spec has sizes, years or class nu
 A spec that shows several series (the correlation chapter's linked view, helpers.figures.linked) names each
 row's indicator and group in the row (`indikator`, `gruppe`, over the <script>'s attributes), and may carry the
 chapter's table of pairs in the dataset `paare` (`a`, `b`: the series, `r`: Pearson's r to two decimals, `n`:
-the areas): an r outside [-1, 1] or with more decimals, or an n that is no whole number, is reported.
+the areas): an r outside [-1, 1] or with more decimals, or an n that is no whole number, is reported, and the
+checker finds every pair's r and n in the published table of pairs (`pairs`; helpers.disclosure.checker.check_pairs).
 
     >>> block = ('<script type="application/json" class="im-spec" id="k" data-indikator="a" data-ebene="stadtteil" '
     ...          'data-gruppe="total">{"datasets":{"werte":[{"code":"11","jahr":2019,"wert":1.5,"zeichen":""}]}}</script>')
@@ -69,6 +70,22 @@ def blocks(page: str) -> Iterator[tuple[dict[str, str], str]]:
     """(attributes, JSON text) of every embedded spec of a page."""
     for match in _BLOCK.finditer(page):
         yield dict(_ATTR.findall(match["attrs"])), match["json"].replace("<\\/", "</")
+
+
+def pairs(page: str) -> pd.DataFrame:
+    """The pairs every embedded spec of `page` carries in `paare` (block, row, a, b, r, n; a and b: "indicator"
+    or "indicator:group"), for the checker to find each in the published table of pairs."""
+    rows = []
+    for attrs, text in blocks(page):
+        try:
+            found = json.loads(text).get("datasets", {}).get(PAIRS, [])
+        except ValueError:
+            continue  # read() reports it
+        for index, row in enumerate(found if isinstance(found, list) else []):
+            if isinstance(row, dict):
+                rows.append({"block": attrs.get("id", "?"), "row": index + 1, "a": str(row.get("a", "")),
+                             "b": str(row.get("b", "")), "r": row.get("r"), "n": row.get("n")})
+    return pd.DataFrame(rows, columns=["block", "row", "a", "b", "r", "n"])
 
 
 def read(page: str) -> tuple[pd.DataFrame, list[str]]:

@@ -187,7 +187,8 @@ def check(out: Path, previous: CheckRecord | None = None, basis: str | None = No
                                  profiles=profiles_dir(out), report=report)
     changed = [name for name, sha in current.records.items() if previous.records.get(name) != sha]
     tables = [checker.read_table_csv(p) for p in indicator_tables(out)]
-    problems = check_chapters(out, changed) + checker.check_embedded(report, tables)
+    problems = check_chapters(out, changed) + checker.check_embedded(
+        report, tables, pair_tables=checker.published_pairs(out, staging_dir(out)))
     staged = staging_dir(out) / checker.PROFILES
     if staged.is_dir():
         problems += checker.checked_profiles(staged, pd.concat(tables, ignore_index=True))
