@@ -114,6 +114,29 @@ def run_data(argv: list[str]) -> int:
     return _module_main("helpers.sources.derive")(argv)
 
 
+#: `stadt <unterbefehl>`: setting a city up, one module per step.
+CITY_STEPS = {
+    "neu": ("eine neue Stadt aus ihrer Grenzdatei einrichten", "helpers.intake.city_setup"),
+}
+
+
+def run_city(argv: list[str]) -> int:
+    """`stadt neu …`: hands the rest to the step's module (its own help with `stadt neu --help`)."""
+    steps = "\n".join(f"  {name:<6} {summary}" for name, (summary, _) in CITY_STEPS.items())
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in CITY_STEPS:
+        stream = sys.stdout if argv and argv[0] in ("-h", "--help") else sys.stderr
+        known = "" if not argv or argv[0] in ("-h", "--help") else f"Unbekannter Schritt {argv[0]!r}. "
+        print(f"{known}Aufruf: {PROGRAM} stadt SCHRITT [OPTIONEN …]\n\nSchritte:\n{steps}\n\n"
+              f"Optionen eines Schritts: {PROGRAM} stadt SCHRITT --help", file=stream)
+        return 0 if stream is sys.stdout else 2
+    previous = sys.argv[0]
+    sys.argv[0] = f"{previous} {argv[0]}"
+    try:
+        return _module_main(CITY_STEPS[argv[0]][1])(argv[1:])
+    finally:
+        sys.argv[0] = previous
+
+
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
             _module_main("helpers.runner.__main__")),
@@ -130,6 +153,7 @@ COMMANDS = (
             _module_main("helpers.intake.staff_texts")),
     Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
             _module_main("helpers.intake.citycheck")),
+    Command("stadt", ("city",), "eine Stadt einrichten: stadt neu NAME --grenzen DATEI …", run_city),
     Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
     Command("bench", ("messen",), "den Runner gegen eine papermill-Baseline messen", run_bench),
     Command("lab", (), "JupyterLab auf den Kapitel-Notebooks", run_lab),

@@ -26,7 +26,8 @@ from helpers.core import concept as concept_module
 #: Where the file lives, relative to the repository root ({city}: the city's folder name; shown in messages).
 RELATIVE = "config/{city}/city.yml"
 CONCEPTS = concept_module.CONCEPTS
-TEXT_KEYS = ("concept", "structure", "geometry", "statistics", "terms", "source_notes", "fixed_sources", "intake")
+TEXT_KEYS = ("concept", "structure", "geometry", "statistics", "terms", "source_notes", "fixed_sources", "intake",
+             "reference_date")
 TOP_KEYS = ("concept", "levels", "other_levels", *TEXT_KEYS[1:])
 UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
 
@@ -53,6 +54,7 @@ class Profile:
     recipient: str = ""
     reference_owner: str = ""
     area_example: str = "Gebietsnummer wie in der Gebietsliste"
+    reference_date: str = "31.12."  # the day and month the city's counts refer to (TT.MM.)
     generic: bool = True
 
     def structure_text(self) -> str:
@@ -119,6 +121,9 @@ def parse(text: str, where: Path, city_name: str) -> Profile:
     notes = _mapping(raw.get("source_notes"), where, "source_notes")
     intake = _mapping(raw.get("intake"), where, "intake", ("recipient", "reference_owner", "area_example"))
     generic = Profile(city_name)
+    reference_date = _text(raw, "reference_date", where, generic.reference_date)
+    if not re.fullmatch(r"(0[1-9]|[12]\d|3[01])\.(0[1-9]|1[0-2])\.", reference_date):
+        raise _fail(where, f"'reference_date' ist {reference_date!r}; erwartet Tag und Monat wie 31.12. (TT.MM.).")
     return Profile(
         city_name=city_name, concept=concept, structure=_text(raw, "structure", where),
         geometry=_text(raw, "geometry", where),
@@ -129,6 +134,7 @@ def parse(text: str, where: Path, city_name: str) -> Profile:
         fixed_sources=_pairs(raw.get("fixed_sources"), where, "fixed_sources", "source", "terms"),
         recipient=_text(intake, "recipient", where), reference_owner=_text(intake, "reference_owner", where),
         area_example=_text(intake, "area_example", where, generic.area_example),
+        reference_date=reference_date,
         generic=not any(key in raw for key in TEXT_KEYS),
     )
 

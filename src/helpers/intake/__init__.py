@@ -30,12 +30,18 @@ One module per concern:
 - `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
 - `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report
 - `citycheck`  – `make check-city`: a city's areas, boundaries, data, catalogue and configuration, every problem located
+- `city_setup` – the command `stadt neu`: a new city from its own boundary file, checked, staged, all files or none
+- `city_files` – what `stadt neu` writes: areas.csv with parents, city.yml and monitoring.yml commented in German
+- `boundary_file` – a city's boundary file (Shapefile, also zipped, GeoPackage, GeoJSON) as areas with code and name
+- `boundary_crs` – do the coordinates fit the declared CRS and lie in Germany; the fixes offered (`--crs-korrektur`)
+- `boundary_checks` – invalid polygons, overlaps and gaps between neighbours (shared with `citycheck`)
+- `boundary_repair` – `--bereinigen`: make_valid, thin overlaps and gaps removed, m² moved per area
 - `staff_texts` – the command `texts entwurf|freigeben|liste`: a year's texts as the next year's drafts, release
 
 What readers of the store need (the layout, the committed logs) lives in helpers.core.store.
 
 May import: helpers.core, helpers.indicators, helpers.sources, except helpers.sources.muenster,
-helpers.sources.berlin, helpers.sources.demo, helpers.sources.derive and helpers.sources.geojson (only
-the shared area names, so that a delivery's names match the derived data's). Nothing but the command
-line (helpers.cli) imports the intake.
+helpers.sources.berlin, helpers.sources.demo and helpers.sources.derive (only the shared area names, so
+that a delivery's names match the derived data's, and the GeoJSON writer, so that a new city's boundaries
+are written as the derived cities' are). Nothing but the command line (helpers.cli) imports the intake.
 """

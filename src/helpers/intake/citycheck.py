@@ -10,10 +10,11 @@ to do, instead of stopping at the first one:
 
 - areas: known levels, a parent for every area that names one, exactly one row of the city;
 - boundaries: every area of a level with a boundary file has a polygon and every polygon an
-  area, polygons are valid, do not overlap, and lie in their parent area;
+  area, polygons are valid and lie in their parent area; the coordinates are metric and lie in
+  Germany, neighbours neither overlap nor leave gaps (`boundary_crs`, `boundary_checks`);
 - observations and published rates: every area code is an area of that level;
 - catalogue: every measure an indicator counts (or the published rate it takes) has data;
-- the two configuration files read without error.
+- the two configuration files read without error and have no setting left marked TODO.
 
 Exit code 0 without problems, 1 with problems, each printed as one German line.
 """
@@ -29,10 +30,8 @@ import pandas as pd
 from helpers.core import arguments, catalogue, config, levels, paths
 from helpers.core import city as city_profile
 from helpers.core.problems import Location, Problem
+from helpers.intake import boundary_checks, boundary_crs, city_files
 
-#: Overlap of two polygons of one layer that counts as a problem (m², EPSG:25832): digitising
-#: noise along shared edges stays below it.
-OVERLAP_M2 = 100.0
 #: Share of a child's area that must lie within its parent.
 INSIDE_SHARE = 0.8
 
@@ -121,26 +120,13 @@ def check_boundaries(table: pd.DataFrame, geo_dir: Path, root: Path,
         for index in layer.index[~layer.geometry.is_valid]:
             problems.append(_problem(where, int(index) + 1, "geometry", f"Fläche {layer.at[index, 'code']} ist "
                                                                         "geometrisch ungültig (z. B. Selbstüberschneidung)."))
-        problems += _overlaps(layer, where)
+        wrong_crs = boundary_crs.problems(layer, where, list(layer["code"]), metric_only=True)
+        problems += wrong_crs or boundary_checks.layer_problems(layer, where)
     if hierarchy.base.code not in layers:
         problems.append(_problem(f"config/{city}/city.yml", None, "levels", f"Die kleinste Ebene {hierarchy.base.code} hat keine "
                                  "Grenzen (boundaries): Karten, Moran's I und Sozialraumindex brauchen sie."))
     problems += _outside_parents(table, layers, stems, geo_dir, root, city)
     return problems
-
-
-def _overlaps(layer: gpd.GeoDataFrame, where: str) -> list[Problem]:
-    pairs = gpd.sjoin(layer[["code", "geometry"]], layer[["code", "geometry"]], predicate="intersects")
-    pairs = pairs[pairs["code_left"] < pairs["code_right"]]
-    out = []
-    shapes = layer.set_index("code").geometry
-    for a, b in zip(pairs["code_left"], pairs["code_right"]):
-        shared = shapes[a].intersection(shapes[b]).area
-        if shared > OVERLAP_M2:
-            out.append(_problem(where, None, "geometry", f"Flächen {a} und {b} überlappen sich ({shared:,.0f} m²); "
-                                                         "Gebiete einer Ebene dürfen sich nicht überdecken."
-                                .replace(",", ".")))
-    return out
 
 
 def _outside_parents(table: pd.DataFrame, layers: dict[str, gpd.GeoDataFrame], stems: dict[str, str],
@@ -256,7 +242,7 @@ def check(root: Path, city: str | None = None) -> list[Problem]:
         rates = pd.read_csv(rates_file, dtype=str, keep_default_na=False)
         published = set(rates["measure"])
         problems += check_area_codes(rates, _relative(rates_file, root), present, city)
-    problems += check_configuration(root, city)
+    problems += check_configuration(root, city) + city_files.todo_problems(root, city)
     catalogue_file = data / "catalogue.yml"
     try:
         cat = catalogue.load(catalogue_file)
