@@ -123,16 +123,16 @@ CITY_STEPS = {
 def run_city(argv: list[str]) -> int:
     """`stadt neu …`: hands the rest to the step's module (its own help with `stadt neu --help`)."""
     steps = "\n".join(f"  {name:<6} {summary}" for name, (summary, _) in CITY_STEPS.items())
-    if not argv or argv[0] in ("-h", "--help") or argv[0] not in CITY_STEPS:
-        stream = sys.stdout if argv and argv[0] in ("-h", "--help") else sys.stderr
-        known = "" if not argv or argv[0] in ("-h", "--help") else f"Unbekannter Schritt {argv[0]!r}. "
-        print(f"{known}Aufruf: {PROGRAM} stadt SCHRITT [OPTIONEN …]\n\nSchritte:\n{steps}\n\n"
-              f"Optionen eines Schritts: {PROGRAM} stadt SCHRITT --help", file=stream)
-        return 0 if stream is sys.stdout else 2
+    parser = arguments.ArgumentParser(usage="%(prog)s SCHRITT [OPTIONEN …]",
+                                      description=f"Eine Stadt einrichten, Schritt für Schritt.\n\nSchritte:\n{steps}",
+                                      epilog=f"Optionen eines Schritts: {PROGRAM} stadt SCHRITT --help")
+    parser.add_argument("schritt", metavar="SCHRITT", choices=list(CITY_STEPS), help="siehe oben")
+    head = argv[:1] if argv and not argv[0].startswith("-") else argv
+    step = parser.parse_args(head).schritt
     previous = sys.argv[0]
-    sys.argv[0] = f"{previous} {argv[0]}"
+    sys.argv[0] = f"{previous} {step}"
     try:
-        return _module_main(CITY_STEPS[argv[0]][1])(argv[1:])
+        return _module_main(CITY_STEPS[step][1])(argv[1:])
     finally:
         sys.argv[0] = previous
 

@@ -123,8 +123,10 @@ def fixes(layer: gpd.GeoDataFrame) -> list[Fix]:
         if outside(candidate):
             continue
         lon, lat = centre(candidate) or (float("nan"), float("nan"))
-        meaning = READINGS.get(option) or (f"Ostwert um {int(option.split('-')[1]):,} m zu groß, ".replace(",", ".")
-                                           + f"zurückgerechnet; Koordinatensystem {_name(layer.crs)} bleibt")
+        shift = SHIFT_OPTION.fullmatch(option)
+        metres = f"{int(shift.group(1)):,}".replace(",", ".") if shift else ""
+        meaning = READINGS.get(option) or (f"Ostwert um {metres} m zu groß, zurückgerechnet; Koordinatensystem "
+                                           f"{_name(layer.crs)} bleibt")
         found.append(Fix(option, meaning, lon, lat))
     return found
 

@@ -100,7 +100,7 @@ def read(path: Path, code: str, name: str, extra: tuple[str, ...] = ()) -> Bound
     if missing:
         columns = ", ".join(c for c in frame.columns if c != "geometry")
         raise BoundaryFileError(f"{label}: Spalte {', '.join(missing)} gibt es nicht; vorhanden: {columns}. Bitte "
-                                "Spaltennamen berichtigen (--code, --name, --eltern-spalte).")
+                                "die Spaltennamen berichtigen (--code, --name, --eltern-spalte).")
     columns = {"code": _text(frame[code]), "name": _text(frame[name]), **{c: _text(frame[c]) for c in extra}}
     layer = gpd.GeoDataFrame(columns,
                              geometry=frame.geometry.values, crs=frame.crs)

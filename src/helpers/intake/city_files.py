@@ -91,11 +91,15 @@ def parents_by_containment(layer: gpd.GeoDataFrame, parents: gpd.GeoDataFrame, w
         share, parent = shares[0]
         chosen.append(parent)
         if share < CLEAR_SHARE:
-            others = ", ".join(f"{parent_names[p]} {s:.0%}" for s, p in shares[:3])
-            notes.append(Problem(Location(where, key="geometry"), f"Fläche {names[code]} liegt nur zu {share:.0%} in "
+            others = ", ".join(f"{parent_names[p]} {_percent(s)}" for s, p in shares[:3])
+            notes.append(Problem(Location(where, key="geometry"), f"Fläche {names[code]} liegt nur zu {_percent(share)} in "
                                  f"{parent_names[parent]} ({others}); zugeordnet zu {parent_names[parent]}. Bitte "
                                  "prüfen (parent_code in areas.csv)."))
     return pd.Series(chosen, index=layer.index, dtype=str), notes
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f} %"
 
 
 def areas_table(city_code: str, city_name: str, base: LevelNames, layer: gpd.GeoDataFrame,

@@ -73,7 +73,8 @@ def _parser() -> arguments.ArgumentParser:
     parents.add_argument("--eltern-grenzen", type=Path, metavar="DATEI",
                          help="Grenzen der übergeordneten Ebene; Zuordnung über die größte Überdeckung")
     parents.add_argument("--eltern-spalte", metavar="SPALTE", help="Spalte der Grenzdatei mit dem Code des übergeordneten Gebiets")
-    parents.add_argument("--eltern-praefix", type=int, metavar="N", help="die ersten N Zeichen des Codes sind der Code des übergeordneten Gebiets")
+    parents.add_argument("--eltern-praefix", type=int, metavar="N",
+                         help="die ersten N Zeichen des Codes sind der Code des übergeordneten Gebiets")
     parser.add_argument("--eltern-code", metavar="SPALTE", help="Code-Spalte in --eltern-grenzen")
     parser.add_argument("--eltern-name", metavar="SPALTE", help="Namens-Spalte in --eltern-grenzen")
     parser.add_argument("--eltern-ebene", default="Stadtbezirk", help="Name der übergeordneten Ebene (Standard: Stadtbezirk)")
@@ -145,7 +146,7 @@ def _ags(args) -> str:
         answer = input("Amtlicher Gemeindeschlüssel der Stadt (8 Ziffern, z. B. 01001000): ").strip()
         if AGS.fullmatch(answer):
             return answer
-    raise Refused([f"Der Gemeindeschlüssel fehlt: bitte --gemeindeschluessel mit 8 Ziffern angeben (z. B. 01001000; "
+    raise Refused(["Der Gemeindeschlüssel fehlt: bitte --gemeindeschluessel mit 8 Ziffern angeben (z. B. 01001000; "
                    "Gemeindeverzeichnis des Statistischen Bundesamts)."])
 
 
