@@ -75,6 +75,10 @@ def _square(x: float, y: float, size: float = 1000.0) -> shapely.Polygon:
     return shapely.box(x, y, x + size, y + size)
 
 
+#: Where the test city's squares lie (metres, EPSG:25832): in Germany.
+IN_GERMANY = (400_000, 5_750_000)
+
+
 def write_city(root: Path) -> Path:
     """The test city in `root` (config/zweiebenen/, data/zweiebenen/; the root's default city)."""
     data = new_city(root, CITY, MONITORING_YML, CITY_YML)
@@ -85,9 +89,12 @@ def write_city(root: Path) -> Path:
     corners = {"1": (1000, 1000), "2": (0, 1000), "3": (1000, 0), "4": (0, 0)}
     ortsteile = gpd.GeoDataFrame({"code": list(corners), "name": ["Nordost", "Nordwest", "Südost", "Südwest"]},
                                  geometry=[_square(*c) for c in corners.values()], crs="EPSG:25832")
+    # placed in Germany (near Münster), as check-city asks of every city's boundaries
+    ortsteile["geometry"] = ortsteile.geometry.translate(*IN_GERMANY)
     ortsteile.to_file(data / "geo" / "ortsteile.geojson", driver="GeoJSON")
     bezirke = gpd.GeoDataFrame({"code": ["10", "20"], "name": ["Nord", "Süd"]},
                                geometry=[shapely.box(0, 1000, 2000, 2000), shapely.box(0, 0, 2000, 1000)], crs="EPSG:25832")
+    bezirke["geometry"] = bezirke.geometry.translate(*IN_GERMANY)
     bezirke.to_file(data / "geo" / "bezirke.geojson", driver="GeoJSON")
     rows = []
     for code, (total, migration) in COUNTS.items():
