@@ -165,9 +165,9 @@ def test_a_gap_and_an_overlap_stop_the_setup_with_where_they_are(root, capsys):
 def test_bereinigen_closes_thin_gaps_and_overlaps_and_says_what_moved(root, capsys):
     assert setup(root, _gap_and_overlap(), "--bereinigen") == 0
     out = capsys.readouterr().out
-    assert ("  bereinigt (Toleranz 1 m): 2 Gebiete geändert.\n"
-            "    12 „Neustadt“: 400 m² Lücke dazugenommen (Nachbarn: 11 „Altstadt“)\n"
-            "    21 „Hafen“: 400 m² Überlappung abgegeben (Nachbarn: 12 „Neustadt“)\n") in out
+    assert ("  bereinigt (Toleranz 1 m): 2 Gebiet(e) geändert.\n"
+            "    12 „Neustadt“: 400 m² dazugenommen (Nachbarn: 11 „Altstadt“)\n"
+            "    21 „Hafen“: 400 m² abgegeben (Nachbarn: 12 „Neustadt“)\n") in out
     written = gpd.read_file(root / "data" / "teststadt" / "geo" / "stadtteile.geojson").set_index("code")
     assert written.geometry.area.round(2).to_dict() == {"11": 1_000_000.0, "12": 1_000_000.0, "21": 1_000_000.0}
     assert boundary_checks.gaps(written.reset_index()) == [] and boundary_checks.overlaps(written.reset_index()) == []
@@ -176,7 +176,7 @@ def test_bereinigen_closes_thin_gaps_and_overlaps_and_says_what_moved(root, caps
 def test_a_gap_wider_than_the_tolerance_stays_and_stops(root, capsys):
     assert setup(root, _gap_and_overlap(), "--bereinigen", "--toleranz", "0.45") == 1
     captured = capsys.readouterr()
-    assert "    21 „Hafen“: 400 m² Überlappung abgegeben (Nachbarn: 12 „Neustadt“)\n" in captured.out
+    assert "    21 „Hafen“: 400 m² abgegeben (Nachbarn: 12 „Neustadt“)\n" in captured.out
     found = [line.strip() for line in captured.err.splitlines()[1:]]
     assert len(found) == 1 and "Zwischen 11 „Altstadt“ und 12 „Neustadt“ liegt eine Lücke (400 m²" in found[0]
 
@@ -294,3 +294,21 @@ def test_check_city_finds_the_same_defects_in_the_committed_boundaries(root, cap
                                                        f"{where}, Spalte geometry: Zwischen 11 und 12 liegt eine Lücke"]
     assert found[1].endswith("die zu keinem Gebiet gehört. Bitte die Grenzen berichtigen (im GIS, oder neu einlesen mit "
                              "integrationsmonitoring stadt neu … --bereinigen --ersetzen).")
+
+
+def test_slivers_below_the_threshold_are_said_and_tolerated(root, capsys):
+    # a gap of 0.1 m x 500 m = 50 m² between 11 and 12: digitising noise, at most SLIVER_M2 per piece
+    sliver = box(X0 + 1000, Y0 + 250, X0 + 1000.1, Y0 + 750)
+    assert boundary_checks.SLIVER_M2 == 100.0
+    assert setup(root, squares(a12=box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000).difference(sliver))) == 0
+    assert ("  hingenommen (je höchstens 100 m²): 1 kleine Lücke(n) (50 m²); "
+            "--bereinigen beseitigt sie.\n") in capsys.readouterr().out
+
+
+def test_without_a_terminal_the_gemeindeschluessel_must_be_given(root, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    squares().to_file(root / "teile.gpkg")
+    assert city_setup.main(["teststadt", "--grenzen", str(root / "teile.gpkg"), "--code", "AREA_ID", "--name",
+                            "AREA_NAME", "--ordner", str(root)]) == 1
+    assert errors(capsys) == ["Der Gemeindeschlüssel fehlt: bitte --gemeindeschluessel mit 8 Ziffern angeben (z. B. "
+                              "01001000; Gemeindeverzeichnis des Statistischen Bundesamts)."]

@@ -209,7 +209,8 @@ def _layer(path: Path, code: str, name: str, level: city_files.LevelNames, corre
         repaired, changes = boundary_repair.repair(layer.frame, args.toleranz)
         lines = boundary_repair.describe(changes, layer.names)
         tolerance = f"{args.toleranz:g}".replace(".", ",")
-        print(f"  bereinigt (Toleranz {tolerance} m): " + (f"{len(lines)} Gebiete geändert." if lines else "nichts zu ändern."))
+        changed = sum(c.changed for c in changes)
+        print(f"  bereinigt (Toleranz {tolerance} m): " + (f"{changed} Gebiet(e) geändert." if changed else "nichts zu ändern."))
         for line in lines:
             print(f"    {line}")
         layer = Layer(level, repaired, label)
@@ -219,15 +220,13 @@ def _layer(path: Path, code: str, name: str, level: city_files.LevelNames, corre
         problems += boundary_checks.overlap_problems(layer.frame, label, layer.names)
         problems += boundary_checks.gap_problems(layer.frame, label, layer.names)
     overlaps, overlap_m2, gaps, gap_m2 = boundary_checks.noise(layer.frame) if not problems else (0, 0.0, 0, 0.0)
-    if overlaps or gaps:
-        print(f"  hingenommen (je höchstens {boundary_checks.SLIVER_M2:g} m²): {overlaps} kleine Überlappung(en) "
-              f"({_m2(overlap_m2)} m²), {gaps} kleine Lücke(n) ({_m2(gap_m2)} m²); --bereinigen beseitigt sie.")
+    said = [f"{n} kleine {kind} ({boundary_repair.square_metres(m2)} m²)"
+            for n, kind, m2 in ((overlaps, "Überlappung(en)", overlap_m2), (gaps, "Lücke(n)", gap_m2)) if n]
+    if said:
+        print(f"  hingenommen (je höchstens {boundary_checks.SLIVER_M2:g} m²): {', '.join(said)}; --bereinigen "
+              "beseitigt sie.")
     columns = read.layer.drop(columns="geometry")
     return layer, problems, columns
-
-
-def _m2(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
 
 
 def _parents(args, base: Layer, parent: Layer | None, columns: pd.DataFrame, level: city_files.LevelNames
