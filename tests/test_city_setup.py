@@ -96,11 +96,11 @@ def test_an_easting_shifted_by_a_zone_number_is_found_and_fixed_by_the_chosen_op
     assert len(found) == 1
     assert found[0].startswith(f"{root / 'teile.gpkg'}: Die Flächen liegen mit dem angegebenen Koordinatensystem EPSG:25832 "
                                "(ETRS89 / UTM zone 32N) nicht in Deutschland (bei ")
-    # two readings put it in Germany; each says where, so the office recognises its city (here 9,41° O, 54,78° N)
-    assert ("Abhilfe, je nachdem, wo die Stadt liegt: --crs-korrektur EPSG:31466 (Gauß-Krüger Zone 2 (DHDN, Ostwert "
-            "beginnt mit 2); liegt dann bei 6,41° O, 54,76° N); ") in found[0]
-    assert ("--crs-korrektur ostwert-2000000 (Ostwert um 2.000.000 m zu groß, zurückgerechnet; Koordinatensystem "
-            "EPSG:25832 (ETRS89 / UTM zone 32N) bleibt; liegt dann bei 9,41° O, 54,78° N).") in found[0]
+    # the one reading that puts it in Germany, with where it lands, so the office recognises its city; read as
+    # Gauß-Krüger zone 2 it would lie in the North Sea (6,41° O, 54,76° N), outside the outline, and is not offered
+    assert found[0].endswith("Abhilfe, je nachdem, wo die Stadt liegt: --crs-korrektur ostwert-2000000 (Ostwert um "
+                             "2.000.000 m zu groß, zurückgerechnet; Koordinatensystem EPSG:25832 (ETRS89 / UTM zone 32N) "
+                             "bleibt; liegt dann bei 9,41° O, 54,78° N).")
     assert not (root / "config" / "teststadt").exists() and not (root / "data" / "teststadt").exists()
     assert setup(root, shifted, "--crs-korrektur", "ostwert-2000000") == 0
     assert "  gelesen mit --crs-korrektur ostwert-2000000: EPSG:25832 (ETRS89 / UTM zone 32N).\n" in capsys.readouterr().out
@@ -312,3 +312,15 @@ def test_without_a_terminal_the_gemeindeschluessel_must_be_given(root, capsys, m
                             "AREA_NAME", "--ordner", str(root)]) == 1
     assert errors(capsys) == ["Der Gemeindeschlüssel fehlt: bitte --gemeindeschluessel mit 8 Ziffern angeben (z. B. "
                               "01001000; Gemeindeverzeichnis des Statistischen Bundesamts)."]
+
+
+@pytest.mark.parametrize(("lon", "lat", "inside"), [
+    (6.08, 50.78, True), (14.99, 51.15, True), (9.17, 47.66, True), (8.43, 55.02, True), (14.19, 53.94, True),
+    (13.46, 48.57, True), (10.28, 47.41, True), (13.0, 47.63, True), (9.44, 54.79, True),  # border towns of Germany
+    (6.41, 54.76, False), (2.35, 48.86, False), (4.9, 52.37, False), (16.37, 48.21, False), (12.57, 55.68, False),
+])
+def test_the_outline_of_germany_keeps_border_towns_and_refuses_neighbours(lon, lat, inside):
+    from helpers.intake import boundary_crs
+
+    point = gpd.GeoDataFrame({"code": ["x"]}, geometry=[box(lon, lat, lon + 0.01, lat + 0.01)], crs="EPSG:4326")
+    assert (boundary_crs.outside(point) == []) is inside

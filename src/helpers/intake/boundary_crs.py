@@ -19,13 +19,21 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from helpers.core.problems import Location, Problem
 
-#: Longitude/latitude box around Germany with a margin (west, south, east, north).
-GERMANY = (5.5, 47.0, 15.5, 55.3)
+#: Germany's outline, coarse (its extreme points: Sylt, Flensburger Förde, Fehmarn, Rügen, Usedom, the Oder,
+#: Görlitz, Zittau, Passau, Berchtesgaden, Oberstdorf, Lörrach, Aachen, Kleve, Borkum; longitude, latitude) and
+#: a margin: a layer must lie inside. Tighter than a box: the North Sea west of Schleswig-Holstein, where a
+#: Gauß-Krüger misreading of a northern city lands, is outside.
+GERMANY_OUTLINE = ((8.4, 55.1), (9.9, 54.85), (11.3, 54.6), (13.4, 54.7), (14.3, 53.9), (14.45, 53.3), (14.75, 52.5),
+                   (15.05, 51.2), (14.8, 50.85), (13.85, 48.75), (13.05, 47.4), (10.2, 47.27), (7.5, 47.55),
+                   (5.87, 50.75), (5.95, 51.8), (6.65, 53.6))
+MARGIN_DEGREES = 0.2
+GERMANY = shapely.Polygon(GERMANY_OUTLINE).convex_hull.buffer(MARGIN_DEGREES)
 #: ETRS89 / UTM 32N and 33N: the metric CRS the report draws in; east of 12° E the 33rd zone.
 UTM32, UTM33, ZONE_BORDER = "EPSG:25832", "EPSG:25833", 12.0
 #: Reinterpretations tried when a layer does not fit: the CRS its numbers may really be in.
@@ -80,9 +88,9 @@ def outside(layer: gpd.GeoDataFrame) -> list[int]:
     bounds = _lonlat_bounds(layer)
     if bounds is None:
         return list(range(len(layer)))
-    west, south, east, north = GERMANY
-    inside = ((bounds[:, 0] >= west) & (bounds[:, 2] <= east) & (bounds[:, 1] >= south) & (bounds[:, 3] <= north)
-              & np.isfinite(bounds).all(axis=1))
+    finite = np.isfinite(bounds).all(axis=1)
+    boxes = shapely.box(*np.where(finite[:, None], bounds, 0.0).T)
+    inside = finite & shapely.contains(GERMANY, boxes)
     return [int(i) for i in np.flatnonzero(~inside)]
 
 
