@@ -264,7 +264,7 @@ def test_the_command_line_runs_stadt_neu(root, monkeypatch, capsys):
         cli.main(["stadt", "neu", "Test Stadt", "--grenzen", "x.shp", "--code", "A", "--name", "B"])
     assert ended.value.code == 2
     assert ("Fehler: Name 'Test Stadt': erlaubt sind Kleinbuchstaben a–z, Ziffern und _, am Anfang ein Buchstabe "
-            "(z. B. flensburg).") in capsys.readouterr().err
+            "(z. B. musterstadt).") in capsys.readouterr().err
 
 
 def test_check_city_finds_the_same_defects_in_the_committed_boundaries(root, capsys):
@@ -324,3 +324,34 @@ def test_the_outline_of_germany_keeps_border_towns_and_refuses_neighbours(lon, l
 
     point = gpd.GeoDataFrame({"code": ["x"]}, geometry=[box(lon, lat, lon + 0.01, lat + 0.01)], crs="EPSG:4326")
     assert (boundary_crs.outside(point) == []) is inside
+
+
+def test_a_zipped_shapefile_is_read_and_an_archive_with_two_is_refused(root, capsys):
+    import zipfile
+
+    folder = root / "export"
+    folder.mkdir()
+    squares().to_file(folder / "Teile.shp")
+    with zipfile.ZipFile(root / "teile.zip", "w") as archive:
+        for part in sorted(folder.iterdir()):
+            archive.write(part, part.name)
+    assert setup(root, squares(), file="teile.zip") == 0
+    assert capsys.readouterr().out.startswith(f"Gelesen: {root / 'teile.zip'}: 3 Flächen, Koordinatensystem EPSG:25832")
+    squares().to_file(folder / "Andere.geojson", driver="GeoJSON")
+    with zipfile.ZipFile(root / "zwei.zip", "w") as archive:
+        for part in sorted(folder.iterdir()):
+            archive.write(part, part.name)
+    assert setup(root, squares(), "--ersetzen", file="zwei.zip") == 1
+    assert errors(capsys) == [f"{root / 'zwei.zip'}: das Archiv enthält 2 Grenzdateien (Andere.geojson, Teile.shp); "
+                              "erwartet genau eine (.shp mit .dbf/.shx/.prj, .gpkg oder .geojson). Bitte die gewünschte "
+                              "Datei auspacken und direkt angeben."]
+
+
+def test_bereinigen_does_not_hand_a_wide_overlap_to_one_side(root, capsys):
+    # 21 drawn 5 m into 12 (5.000 m²): a disagreement about the border, not a sliver of a 1 m tolerance
+    wide = squares(a21=box(X0 + 1995, Y0, X0 + 3000, Y0 + 1000))
+    assert setup(root, wide, "--bereinigen") == 1
+    captured = capsys.readouterr()
+    assert "  bereinigt (Toleranz 1 m): nichts zu ändern.\n" in captured.out
+    found = [line.strip() for line in captured.err.splitlines()[1:]]
+    assert len(found) == 1 and "Flächen 12 „Neustadt“ und 21 „Hafen“ überlappen sich (5.000 m²" in found[0]

@@ -62,7 +62,7 @@ def _parser() -> arguments.ArgumentParser:
         description="Eine neue Stadt aus ihrer eigenen Grenzdatei einrichten: config/<name>/ und data/<name>/ "
                     "(Gebiete, Grenzen, Einstellungen). Die Grenzen werden geprüft; mit Problemen wird nichts "
                     "geschrieben.")
-    parser.add_argument("name", help="Ordnername der Stadt: Kleinbuchstaben, Ziffern, _ (z. B. flensburg)")
+    parser.add_argument("name", help="Ordnername der Stadt: Kleinbuchstaben, Ziffern, _ (z. B. musterstadt)")
     parser.add_argument("--grenzen", type=Path, required=True, metavar="DATEI",
                         help="Grenzen der kleinsten Ebene: Shapefile (auch als .zip), GeoPackage oder GeoJSON")
     parser.add_argument("--code", required=True, metavar="SPALTE", help="Spalte mit dem Gebietscode")
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 def _call_problem(args) -> str:
     """What is wrong with the call itself (argparse cannot say it), or ""."""
     if not NAME.fullmatch(args.name):
-        return f"Name {args.name!r}: erlaubt sind Kleinbuchstaben a–z, Ziffern und _, am Anfang ein Buchstabe (z. B. flensburg)."
+        return f"Name {args.name!r}: erlaubt sind Kleinbuchstaben a–z, Ziffern und _, am Anfang ein Buchstabe (z. B. musterstadt)."
     if args.eltern_grenzen and not (args.eltern_code and args.eltern_name):
         return "--eltern-grenzen braucht --eltern-code und --eltern-name (die Spalten der übergeordneten Grenzdatei)."
     if not DATE.fullmatch(args.stichtag):
