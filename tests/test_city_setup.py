@@ -324,6 +324,16 @@ def test_a_build_is_refused_before_the_runner_starts(pointed, monkeypatch, capsy
     assert cli.main([command]) == 0 and len(started) == 1  # repaired: the runner starts
 
 
+def test_a_file_the_check_cannot_read_refuses_the_build_too(pointed, capsys):
+    (pointed / "data" / CITY / "areas.csv").write_text("level;code;name\nstadt;09999002;Stadt Zweinamen\n",
+                                                        encoding="utf-8")
+    assert citygate.gate("report") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Die Prüfung der Stadt zweinamen brach ab: KeyError: 'level'\n")
+    assert "Der Bericht wird nicht erstellt, solange die Einrichtung der Stadt Fehler hat" in err
+    assert not (paths.OUTPUTS / citygate.STAMP).exists()
+
+
 def test_a_commands_help_needs_no_check(pointed, monkeypatch):
     _missing_parent(pointed)
     monkeypatch.setattr(citygate, "gate", lambda *a, **k: pytest.fail("checked for --help"))

@@ -312,7 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("root", type=Path, nargs="?", default=paths.ROOT, metavar="ORDNER",
                         help="Repository mit config/, data/ (Standard: dieses); die Stadt wählt CITY=… bzw. --stadt")
     root = parser.parse_args(argv).root
-    return say(check(root, paths.CITY), paths.CITY)
+    try:
+        problems = check(root, paths.CITY)
+    except (ValueError, KeyError, OSError) as err:  # a file it cannot read at all (a CSV without its columns)
+        print(f"Die Prüfung der Stadt {paths.CITY} brach ab: {type(err).__name__}: {' '.join(str(err).split())}",
+              file=sys.stderr)
+        return 1
+    return say(problems, paths.CITY)
 
 
 if __name__ == "__main__":

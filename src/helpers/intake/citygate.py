@@ -88,8 +88,13 @@ def gate(command: str, force: bool = False, root: Path | None = None, city: str 
         return 0
     from helpers.intake import citycheck  # GeoPandas: only when something changed
 
-    problems = citycheck.check(root, city)
-    code = citycheck.say(problems, city)
+    try:
+        problems = citycheck.check(root, city)
+    except (ValueError, KeyError, OSError) as err:  # a file the check cannot read at all (e.g. a CSV without its columns)
+        print(f"Die Prüfung der Stadt {city} brach ab: {type(err).__name__}: {' '.join(str(err).split())}",
+              file=sys.stderr)
+        problems = None
+    code = 1 if problems is None else citycheck.say(problems, city)
     if code:
         print(f"{REFUSED.get(command, 'Abgebrochen')}, solange die Einrichtung der Stadt Fehler hat; es wurde nichts "
               "ausgeführt und nichts geschrieben. Bitte die Fehler oben berichtigen und mit "
