@@ -30,6 +30,8 @@ One module per concern:
 - `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
 - `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report
 - `citycheck`  – `make check-city`: a city's areas, boundaries, data, catalogue and configuration, every problem located
+- `chapter_checks` – the check's part on the report: chapters without a notebook, ids the catalogue lacks, names on two levels
+- `citygate`   – the check before `make report`, `release` and `verify`, skipped while nothing it reads changed
 - `staff_texts` – the command `texts entwurf|freigeben|liste`: a year's texts as the next year's drafts, release
 
 What readers of the store need (the layout, the committed logs) lives in helpers.core.store.
