@@ -2,7 +2,8 @@
 
 Everything the Makefile does, without make or a POSIX shell (Windows, conda): the Makefile's
 targets call this program, so both ways run the same code and end with the same exit codes
-(0 done, 1 the work found a problem, 2 wrong call). Each command hands its arguments to the
+(0 done, 1 the work found a problem, 2 wrong call). The build commands (report, release, verify) check
+the city's setup first and refuse a broken one before any kernel starts (helpers.intake.citygate). Each command hands its arguments to the
 module that does the work (its `main(argv)`), so a command's options and help live in one place;
 `integrationsmonitoring <befehl> --help` shows them.
 
@@ -44,6 +45,20 @@ def _module_main(module: str) -> Callable[[list[str]], int]:
     """A command that hands its arguments to `module.main(argv)`, imported only when it runs."""
     def run(argv: list[str]) -> int:
         return int(importlib.import_module(module).main(argv) or 0)
+    return run
+
+
+def _checked(command: str, module: str) -> Callable[[list[str]], int]:
+    """A build command that first checks the city's setup (helpers.intake.citygate) and refuses on any error,
+    before any kernel starts; its help needs no check. `--neu` checks even what did not change."""
+    def run(argv: list[str]) -> int:
+        if not {"-h", "--help"} & set(argv):
+            from helpers.intake import citygate
+
+            code = citygate.gate(command, force=bool({"--neu", "--force"} & set(argv)))
+            if code:
+                return code
+        return _module_main(module)(argv)
     return run
 
 
@@ -139,12 +154,12 @@ def run_city(argv: list[str]) -> int:
 
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
-            _module_main("helpers.runner.__main__")),
+            _checked("report", "helpers.runner.__main__")),
     Command("release", ("ausgabe",), "eine Ausgabe veröffentlichen: geprüft, nummeriert, nie überschrieben",
-            _module_main("helpers.runner.edition")),
+            _checked("release", "helpers.runner.edition")),
     Command("test", ("testen",), "alle Tests ausführen (zwei Prozesse)", run_tests),
     Command("verify", ("nachpruefen",), "Bericht neu bauen und jede Zahl mit manifest.json vergleichen",
-            _module_main("helpers.runner.verify")),
+            _checked("verify", "helpers.runner.verify")),
     Command("templates", ("vorlagen",), "je Datenhalter eine leere Liefervorlage (Excel)",
             _module_main("helpers.intake.templates")),
     Command("ingest", ("einlesen",), "Datenlieferungen prüfen und speichern",

@@ -30,6 +30,8 @@ One module per concern:
 - `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
 - `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report
 - `citycheck`  – `make check-city`: a city's areas, boundaries, data, catalogue and configuration, every problem located
+- `chapter_checks` – the check's part on the report: chapters without a notebook, ids the catalogue lacks, names on two levels
+- `citygate`   – the check before `make report`, `release` and `verify`, skipped while nothing it reads changed
 - `city_setup` – the command `stadt neu`: a new city from its own boundary file, checked, staged, all files or none
 - `city_files` – what `stadt neu` writes: areas.csv with parents, city.yml and monitoring.yml commented in German
 - `boundary_file` – a city's boundary file (Shapefile, also zipped, GeoPackage, GeoJSON) as areas with code and name
