@@ -94,6 +94,10 @@ def write_notebook(path: Path, cells: tuple[str, ...] = CELLS) -> None:
     nbformat.write(book, path)
 
 
+#: Where the test city's squares lie (metres, EPSG:25832): in Germany.
+IN_GERMANY = (400_000, 5_750_000)
+
+
 def write_city(root: Path) -> Path:
     """Stadt Zweinamen in `root` (its default city)."""
     data = new_city(root, CITY, MONITORING_YML, CITY_YML)
@@ -101,9 +105,12 @@ def write_city(root: Path) -> Path:
     (data / "catalogue.yml").write_text(CATALOGUE, encoding="utf-8")
     (data / "geo").mkdir()
     corners = {"11": (0, 1000), "12": (1000, 1000), "21": (0, 0), "22": (1000, 0)}
-    gpd.GeoDataFrame({"code": list(corners)}, geometry=[shapely.box(x, y, x + 1000, y + 1000) for x, y in corners.values()],
+    # placed in Germany (near Münster), as check-city asks of every city's boundaries
+    teile = gpd.GeoSeries([shapely.box(x, y, x + 1000, y + 1000) for x, y in corners.values()]).translate(*IN_GERMANY)
+    gpd.GeoDataFrame({"code": list(corners)}, geometry=teile.values,
                      crs="EPSG:25832").to_file(data / "geo" / "stadtteile.geojson", driver="GeoJSON")
-    gpd.GeoDataFrame({"code": ["1", "2"]}, geometry=[shapely.box(0, 1000, 2000, 2000), shapely.box(0, 0, 2000, 1000)],
+    bezirke = gpd.GeoSeries([shapely.box(0, 1000, 2000, 2000), shapely.box(0, 0, 2000, 1000)]).translate(*IN_GERMANY)
+    gpd.GeoDataFrame({"code": ["1", "2"]}, geometry=bezirke.values,
                      crs="EPSG:25832").to_file(data / "geo" / "stadtbezirke.geojson", driver="GeoJSON")
     rows = [dict(year=2020, area_level="stadtteil", area_code=code, measure="population", sex="total", origin=origin,
                  age="total", value=value, flag="", synthetic=False, source="Testquelle")
