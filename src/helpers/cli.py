@@ -114,6 +114,36 @@ def run_data(argv: list[str]) -> int:
     return _module_main("helpers.sources.derive")(argv)
 
 
+#: `stadt <unterbefehl> <stadt> …`: setting up a city; each subcommand's module, which gets `<stadt> …`.
+CITY_COMMANDS = {
+    "daten": ("helpers.intake.city_data", "Zahlen aus einer eigenen CSV-/Excel-Datei über eine Zuordnung einlesen"),
+}
+
+
+def run_city(argv: list[str]) -> int:
+    """`stadt daten <stadt> zahlen.csv …`: the city named after the subcommand is chosen before its module is
+    imported (the paths are fixed on first import), then the subcommand's module gets `<stadt> …`."""
+    lines = "\n".join(f"  {name:<8} {summary}" for name, (_, summary) in CITY_COMMANDS.items())
+    if not argv or argv[0] in ("-h", "--help"):
+        print(f"Aufruf: {PROGRAM} stadt UNTERBEFEHL STADT …\n\nUnterbefehle:\n{lines}\n\n"
+              f"Optionen eines Unterbefehls: {PROGRAM} stadt UNTERBEFEHL --help")
+        return 0 if argv else 2
+    if argv[0] not in CITY_COMMANDS:
+        print(f"Fehler: Unterbefehl {argv[0]!r} gibt es nicht (möglich: {', '.join(CITY_COMMANDS)}).", file=sys.stderr)
+        return 2
+    module, _ = CITY_COMMANDS[argv[0]]
+    rest = argv[1:]
+    if rest and not rest[0].startswith("-"):
+        os.environ[context.CITY_ENV] = rest[0]
+        try:
+            context.for_city(rest[0])
+        except context.ContextError as err:
+            print(f"Fehler: {err}", file=sys.stderr)
+            return 2
+    sys.argv[0] = f"{PROGRAM} stadt {argv[0]}"
+    return _module_main(module)(rest)
+
+
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
             _module_main("helpers.runner.__main__")),
@@ -130,6 +160,8 @@ COMMANDS = (
             _module_main("helpers.intake.staff_texts")),
     Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
             _module_main("helpers.intake.citycheck")),
+    Command("stadt", (), "eine Stadt einrichten: stadt daten STADT DATEI (Zahlen über eine Zuordnung einlesen)",
+            run_city),
     Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
     Command("bench", ("messen",), "den Runner gegen eine papermill-Baseline messen", run_bench),
     Command("lab", (), "JupyterLab auf den Kapitel-Notebooks", run_lab),
