@@ -124,13 +124,12 @@ def run_city(argv: list[str]) -> int:
     """`stadt daten <stadt> zahlen.csv …`: the city named after the subcommand is chosen before its module is
     imported (the paths are fixed on first import), then the subcommand's module gets `<stadt> …`."""
     lines = "\n".join(f"  {name:<8} {summary}" for name, (_, summary) in CITY_COMMANDS.items())
-    if not argv or argv[0] in ("-h", "--help"):
-        print(f"Aufruf: {PROGRAM} stadt UNTERBEFEHL STADT …\n\nUnterbefehle:\n{lines}\n\n"
-              f"Optionen eines Unterbefehls: {PROGRAM} stadt UNTERBEFEHL --help")
-        return 0 if argv else 2
-    if argv[0] not in CITY_COMMANDS:
-        print(f"Fehler: Unterbefehl {argv[0]!r} gibt es nicht (möglich: {', '.join(CITY_COMMANDS)}).", file=sys.stderr)
-        return 2
+    parser = arguments.ArgumentParser(
+        prog=f"{PROGRAM} stadt", usage=f"{PROGRAM} stadt UNTERBEFEHL STADT [OPTIONEN …]",
+        description=f"Eine Stadt einrichten.\n\nUnterbefehle:\n{lines}",
+        epilog=f"Optionen eines Unterbefehls: {PROGRAM} stadt UNTERBEFEHL --help")
+    parser.add_argument("unterbefehl", metavar="UNTERBEFEHL", choices=list(CITY_COMMANDS), help="siehe oben")
+    parser.parse_args(argv[:1])  # --help, or a subcommand that exists
     module, _ = CITY_COMMANDS[argv[0]]
     rest = argv[1:]
     if rest and not rest[0].startswith("-"):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import fileio
+from helpers.core import concept, fileio
 from helpers.intake import cells
 from helpers.intake.cells import CellError
 from helpers.intake.table import Table
@@ -136,7 +136,7 @@ def _target(raw: object, path: Path, key: str, needs_measure: bool) -> Target | 
     for german, (dimension, parse) in GROUP_KEYS.items():
         if german in raw:
             try:
-                groups.append((dimension, parse(raw[german])))
+                groups.append((dimension, _group(parse, raw[german])))
             except CellError as err:
                 raise _fail(path, f"{key}.{german}", f"{err.what} ({raw[german]!r})", f"erlaubt: {err.expected}") from None
     measure = None
@@ -151,6 +151,22 @@ def _target(raw: object, path: Path, key: str, needs_measure: bool) -> Target | 
         raise _fail(path, key, f"das Merkmal {measure!r} ist dem Projekt neu und hat keinen deutschen Namen",
                     "name: mit dem Namen eintragen, wie er im Bericht stehen soll (z. B. name: Geburten)")
     return Target(measure or None, tuple(groups), name)
+
+
+def _group(parse, value: object) -> str:
+    """A group label read by the intake's parser, in either concept's words: the intake's labels follow the
+    concept of the city its process started with, a mapping is written in its own city's."""
+    try:
+        return parse(value)
+    except CellError:
+        text = str(value)
+        for one, other in ((concept.CONCEPTS[0], concept.CONCEPTS[1]), (concept.CONCEPTS[1], concept.CONCEPTS[0])):
+            if one in text:
+                try:
+                    return parse(text.replace(one, other))
+                except CellError:
+                    pass
+        raise
 
 
 def _column_list(raw: object) -> list[str]:
@@ -285,8 +301,9 @@ def draft(table: Table, data_name: str, unmatched_areas: list[str]) -> str:
     known = ", ".join(f"{m} ({n})" for m, n in KNOWN_MEASURES.items())
     lines += [
         "",
-        "# Was jedes Merkmal der Datei ist: merkmal: eine Kennung des Projekts (" + known + ";",
-        "# ein neues Merkmal mit eigener Kennung und name: „deutscher Name“), dazu wenn nötig die Gruppe:",
+        "# Was jedes Merkmal der Datei ist: merkmal: eine Kennung des Projekts:",
+        f"#   {known}",
+        "# (ein neues Merkmal mit eigener Kennung und name: „deutscher Name“), dazu wenn nötig die Gruppe:",
         "# herkunft: (insgesamt, mit Migrationshintergrund, Ausländer, Deutsche, …), geschlecht: (männlich,",
         f"# weiblich), alter: (z. B. 15 bis unter 65). „{SKIP}“ liest das Merkmal nicht ein.",
         "merkmale:",
@@ -320,6 +337,8 @@ def draft(table: Table, data_name: str, unmatched_areas: list[str]) -> str:
 
 
 def _group_entry(value: str) -> str:
+    if cells.norm(value) in cells.TOTAL_WORDS:
+        return "{}   # insgesamt"
     for german, (_, parse) in GROUP_KEYS.items():
         try:
             parse(value)
