@@ -364,3 +364,34 @@ def test_a_city_other_than_the_one_set_up_is_refused(city, capsys):
     err = capsys.readouterr().err
     assert err == (f"Fehler: Stadt „berlin“ angegeben, eingestellt ist „{CITY}“. Aufruf: integrationsmonitoring stadt "
                    "daten STADT DATEI (die Stadt steht direkt nach „daten“).\n")
+
+
+def test_a_wide_excel_file_loads_the_same_and_its_problems_name_sheet_and_letter(city, capsys, tmp_path, monkeypatch):
+    import openpyxl
+
+    def workbook(path: Path, bad: bool = False) -> Path:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "Bevölkerung"
+        for line in wide_csv().splitlines():
+            cells_ = line.split(";")
+            sheet.append([int(c) if c.isdigit() else c for c in cells_])
+        if bad:
+            sheet["E3"] = "viele"  # Ausländer, Altmarkt 2022
+        book.save(path)
+        return path
+
+    mapping = write(city, "breit.yml", WIDE_MAPPING)
+    code, out, err = run(capsys, workbook(city / "breit.xlsx", bad=True), "--zuordnung", mapping)
+    assert code == 1
+    assert err.startswith("FEHLER  breit.xlsx, Blatt „Bevölkerung“, Zeile 3, Spalte E „Ausländer“: Text statt Zahl. "
+                          "Gefunden: „viele“.")
+    code, out, err = run(capsys, workbook(city / "breit2.xlsx"), "--zuordnung", mapping)
+    assert (code, err) == (0, "")
+    excel = stored()
+    root = tmp_path / "long"
+    data = new_city(root, CITY, MONITORING_YML, CITY_YML)
+    (data / "areas.csv").write_text(AREAS, encoding="utf-8")
+    with pointed_at(root, tmp_path / "outputs2", monkeypatch, CITY):
+        load_long(city, capsys)
+        pd.testing.assert_frame_equal(stored(), excel)
