@@ -176,6 +176,9 @@ def test_long_and_wide_files_load_to_the_same_observations(city, capsys, tmp_pat
                                    f"data/{CITY}/raw/2022/zahlen.csv.")
     long = stored()
     assert len(long) == 24
+    raw = Path(paths.RAW_DIR) / "2022"
+    assert (raw / "zahlen.zuordnung.yml").read_text(encoding="utf-8") == LONG_MAPPING  # kept beside the raw copy
+    assert "  2022/zahlen.zuordnung.yml" in (Path(paths.RAW_DIR) / "SHA256SUMS").read_text(encoding="utf-8")
     root = tmp_path / "wide"
     data = new_city(root, CITY, MONITORING_YML, CITY_YML)
     (data / "areas.csv").write_text(AREAS, encoding="utf-8")

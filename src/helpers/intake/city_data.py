@@ -262,7 +262,8 @@ class Run:
 
     def validate(self, path: Path, context: Context) -> Delivery:
         """The user's file through the mapping into the intake's checks (`ingest.Validator`)."""
-        delivery = Delivery(path=Path(path), sha256=identity(path, self.mapping_path))
+        delivery = Delivery(path=Path(path), sha256=identity(path, self.mapping_path),
+                            companions={"zuordnung": self.mapping_path})
         try:
             table = read_table(path)
             self.found = mapping.load(self.mapping_path, table)

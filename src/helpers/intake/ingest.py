@@ -165,6 +165,9 @@ def _commit(store: Store, deliveries: pd.DataFrame, plans: list[Plan], confirmed
     time = storage.now_utc()
     changed = any(len(p.stored_rows) for p in plans)
     raw = {p.delivery.path: p.raw_target for p in plans}
+    for p in plans:  # e.g. the mapping a city's own file was read with, beside its raw copy
+        raw |= {source: p.raw_target.with_name(f"{p.raw_target.stem}.{label}{source.suffix}")
+                for label, source in p.delivery.companions.items()}
     log_rows, revision_rows = [], []
     for p in plans:
         d = p.delivery
