@@ -74,8 +74,8 @@ def _letter(table: Table, index: int) -> str | None:
     return table.letters[index] if index < len(table.letters) else None
 
 
-def _area_cells(raw: object, found: Mapping) -> tuple[str, str, str] | None:
-    """(Ebene, Gebiet-Nr, Gebiet) for the user's area cell after `gebiete:`; None: the row is left out."""
+def _area_cells(raw: object, found: Mapping) -> tuple[str, str] | None:
+    """(Gebiet-Nr, Gebiet) for the user's area cell after `gebiete:` (the city: its number); None: left out."""
     text = "" if raw is None else str(raw).strip()
     if isinstance(raw, float) and raw.is_integer():
         text = str(int(raw))
@@ -86,10 +86,80 @@ def _area_cells(raw: object, found: Mapping) -> tuple[str, str, str] | None:
             return None
         text = aliases[key]
     if text.casefold() in CITY_WORDS:
-        return "", areas.city().code, ""
-    if text.isdigit():
-        return "", text, ""
-    return "", "", text
+        return areas.city().code, ""
+    return (text, "") if text.isdigit() else ("", text)
+
+
+#: One value of a user's row: measure, groups (dimension -> code), the value cell, and the user's column of
+#: each template column it fills.
+Value = tuple[str, dict[str, str], object, dict[str, tuple[str, str | None] | None]]
+
+
+@dataclass
+class _Reader:
+    """Reads the user's rows as the mapping says; collects what the mapping does not name."""
+
+    table: Table
+    found: Mapping
+    problems: list[Problem] = field(default_factory=list)
+    unknown: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.header = [str(h) if h is not None else "" for h in self.table.header]
+        self.index = {role: [self.header.index(c) for c in names] for role, names in self.found.columns.items()}
+
+    def at(self, i: int) -> tuple[str, str | None]:
+        """A user's column by its index: heading and Excel letter."""
+        return self.header[i], _letter(self.table, i)
+
+    def place(self, role: str) -> tuple[str, str | None] | None:
+        return self.at(self.index[role][0]) if self.index.get(role) else None
+
+    def cell(self, row: list[object], role: str) -> object:
+        i = self.index[role][0] if self.index.get(role) else None
+        return row[i] if i is not None and i < len(row) else None
+
+    def values(self, number: int, row: list[object]) -> list[Value]:
+        return self.long_values(number, row) if self.found.long else self.wide_values(number, row)
+
+    def long_values(self, number: int, row: list[object]) -> list[Value]:
+        """The one value of a long row: its characteristic and group as the mapping says."""
+        key = cell_key(row, self.index["merkmal"])
+        if key not in self.found.characteristics:
+            self.unknown.setdefault(("merkmal", key), []).append(number)
+            return []
+        target, group = self.found.characteristics[key], Target()
+        group_key = cell_key(row, self.index["gruppe"]) if self.index.get("gruppe") else ""
+        if group_key and group_key not in self.found.groups:
+            self.unknown.setdefault(("gruppe", group_key), []).append(number)
+            return []
+        group = self.found.groups[group_key] if group_key else group
+        if target is None or group is None:
+            return []
+        if any(target.group(d) not in (None, v) for d, v in group.groups):
+            self.problems.append(_problem(self.table, number, self.place("merkmal"), "Merkmal und Gruppe widersprechen sich",
+                                          f"{key} / {group_key}", "eine Gruppe entweder beim Merkmal oder in der Gruppen-Spalte",
+                                          f"in {self.found.path.name} die Gruppe bei merkmale: oder gruppen: streichen"))
+            return []
+        columns = {"Merkmal": self.place("merkmal"), "Wert": self.place("wert"), "Geschlecht": self.place("gruppe"),
+                   "Herkunft": self.place("gruppe"), "Alter": self.place("gruppe")}
+        return [(target.measure, dict(target.groups) | dict(group.groups), self.cell(row, "wert"), columns)]
+
+    def wide_values(self, number: int, row: list[object]) -> list[Value]:
+        """The values of a wide row: one per characteristic column the mapping does not leave out."""
+        used = {i for role in ("jahr", "gebiet", "ebene", "zeichen") for i in self.index.get(role, [])}
+        out = []
+        for i, name in enumerate(self.header):
+            if i in used or not name:
+                continue
+            if name not in self.found.characteristics:
+                self.unknown.setdefault(("spalte", name), []).append(number)
+                continue
+            target = self.found.characteristics[name]
+            if target is not None:
+                out.append((target.measure, dict(target.groups), row[i] if i < len(row) else None,
+                            {"Merkmal": self.at(i), "Wert": self.at(i)}))
+        return out
 
 
 def convert(table: Table, found: Mapping, marker: str) -> Conversion:
@@ -99,82 +169,31 @@ def convert(table: Table, found: Mapping, marker: str) -> Conversion:
     `marker` is the sheet name the converted table carries, so that its problems can be told apart and
     located in the user's file afterwards (`locate`).
     """
-    header = [str(h) if h is not None else "" for h in table.header]
-    index = {role: [header.index(c) for c in names] for role, names in found.columns.items()}
-    header_out = [c for c in TEMPLATE if c != "Ebene" or index.get("ebene")]  # Ebene only where the file says it
+    reader = _Reader(table, found)
+    header_out = [c for c in TEMPLATE if c != "Ebene" or reader.index.get("ebene")]  # Ebene only where the file has it
     out = Conversion(Table(file=table.file, sheet=marker, header=header_out, header_row=0, rows=[],
                            separator=table.separator))
-    unknown: dict[tuple[str, str], list[int]] = {}
-
-    def at(role: str, i: int) -> tuple[str, str | None]:
-        return header[i], _letter(table, i)
-
-    def place(role: str) -> tuple[str, str | None] | None:
-        return at(role, index[role][0]) if index.get(role) else None
-
-    def cell(row: list[object], role: str) -> object:
-        i = index.get(role, [None])[0] if index.get(role) else None
-        return row[i] if i is not None and i < len(row) else None
-
     pending: list[tuple[dict, dict]] = []  # (template cells, origin columns) before sums
     numbers: dict[int, int] = {}
     for number, row in table.rows:
-        area = _area_cells(cell(row, "gebiet"), found)
+        area = _area_cells(reader.cell(row, "gebiet"), found)
         if area is None:
             continue
-        base = {"Jahr": cell(row, "jahr"), "Ebene": cell(row, "ebene"), "Gebiet-Nr": area[1], "Gebiet": area[2],
-                "Zeichen": cell(row, "zeichen")}
-        places = {c: place(ROLE_OF_COLUMN[c]) for c in ("Jahr", "Ebene", "Gebiet-Nr", "Gebiet", "Zeichen")}
-        if found.long:
-            key = cell_key(row, index["merkmal"])
-            if key not in found.characteristics:
-                unknown.setdefault(("merkmal", key), []).append(number)
-                continue
-            target = found.characteristics[key]
-            group = Target()
-            if index.get("gruppe"):
-                group_key = cell_key(row, index["gruppe"])
-                if group_key and group_key not in found.groups:
-                    unknown.setdefault(("gruppe", group_key), []).append(number)
-                    continue
-                group = found.groups.get(group_key) if group_key else Target()
-            if target is None or group is None:
-                continue
-            clash = [d for d, v in group.groups if target.group(d) not in (None, v)]
-            if clash:
-                out.problems.append(_problem(table, number, place("merkmal"), "Merkmal und Gruppe widersprechen sich",
-                                             f"{key} / {cell_key(row, index['gruppe'])}",
-                                             "eine Gruppe entweder beim Merkmal oder in der Gruppen-Spalte",
-                                             f"in {found.path.name} die Gruppe bei merkmale: oder gruppen: streichen"))
-                continue
-            groups = dict(target.groups) | dict(group.groups)
-            values = [(target.measure, groups, cell(row, "wert"), {**places, "Merkmal": place("merkmal"),
-                                                                   "Wert": place("wert"), "Geschlecht": place("gruppe"),
-                                                                   "Herkunft": place("gruppe"), "Alter": place("gruppe")})]
-        else:
-            used = {i for role in ("jahr", "gebiet", "zeichen") for i in index.get(role, [])}
-            values = []
-            for i, name in enumerate(header):
-                if i in used or not name:
-                    continue
-                if name not in found.characteristics:
-                    unknown.setdefault(("spalte", name), []).append(number)
-                    continue
-                target = found.characteristics[name]
-                if target is not None:
-                    values.append((target.measure, dict(target.groups), row[i] if i < len(row) else None,
-                                   {**places, "Merkmal": at("", i), "Wert": at("", i)}))
-        for measure, groups, value, columns in values:
+        base = {"Jahr": reader.cell(row, "jahr"), "Ebene": reader.cell(row, "ebene"), "Gebiet-Nr": area[0],
+                "Gebiet": area[1], "Zeichen": reader.cell(row, "zeichen")}
+        places = {c: reader.place(ROLE_OF_COLUMN[c]) for c in ("Jahr", "Ebene", "Gebiet-Nr", "Gebiet", "Zeichen")}
+        for measure, groups, value, columns in reader.values(number, row):
             template = {**base, "Merkmal": measure, "Geschlecht": groups.get("sex", "total"),
                         "Herkunft": groups.get("origin", "total"), "Alter": groups.get("age", "total"), "Wert": value}
-            pending.append((template, {c: p for c, p in columns.items() if p is not None}))
+            pending.append((template, {c: p for c, p in (places | columns).items() if p is not None}))
             numbers[len(pending) - 1] = number
     pending += _sums(pending, found, numbers)
     for i, (template, columns) in enumerate(pending, start=1):
         out.table.rows.append((i, [template[c] for c in header_out]))
         out.origins[i] = Origin(numbers[i - 1], columns)
-    for (kind, key), rows in unknown.items():
-        out.problems.append(_unknown(table, found, kind, key, rows, place("merkmal")))
+    out.problems = reader.problems + [_unknown(table, found, kind, key, rows, reader.place("merkmal" if kind == "merkmal"
+                                                                                            else "gruppe"))
+                                      for (kind, key), rows in reader.unknown.items()]
     return out
 
 
@@ -187,7 +206,7 @@ def _sums(pending: list[tuple[dict, dict]], found: Mapping, numbers: dict[int, i
     added: list[tuple[dict, dict]] = []
     by_place: dict[tuple, dict[tuple, int]] = {}
     for i, (t, _) in enumerate(pending):
-        place = (str(t["Jahr"]), t["Ebene"], t["Gebiet-Nr"], normalise_name(str(t["Gebiet"])))
+        place = (str(t["Jahr"]), str(t["Ebene"]), t["Gebiet-Nr"], normalise_name(str(t["Gebiet"])))
         by_place.setdefault(place, {})[(t["Merkmal"], t["Geschlecht"], t["Herkunft"], t["Alter"])] = i
     for rule in found.sums:
         result = (rule.result.measure, *_full(dict(rule.result.groups)))
@@ -229,8 +248,7 @@ def _unknown(table: Table, found: Mapping, kind: str, key: str, rows: list[int],
                         f"eine Spalte, die {found.path.name} unter merkmale: nennt",
                         f"in {found.path.name} unter merkmale: „{key}“ eintragen ({{merkmal: …}} oder {mapping.SKIP})")
     section, word = ("merkmale", "Merkmal") if kind == "merkmal" else ("gruppen", "Gruppe")
-    where = column if kind == "merkmal" else None
-    return _problem(table, rows[0], where, f"unbekanntes {word}{more}" if kind == "merkmal" else f"unbekannte {word}{more}",
+    return _problem(table, rows[0], column, f"unbekanntes {word}{more}" if kind == "merkmal" else f"unbekannte {word}{more}",
                     key, f"ein Wert, den {found.path.name} unter {section}: nennt",
                     f"in {found.path.name} unter {section}: „{key}“ eintragen (was es im Monitoring ist, oder {mapping.SKIP})")
 
@@ -292,26 +310,29 @@ def draft_path(data: Path) -> Path:
     return data.with_name(f"{data.stem}.zuordnung.yml")
 
 
+def _unknown_areas(table: Table, column: int, context: Context) -> list[str]:
+    """The values of the area column that name no area the city knows (by number, name or known spelling)."""
+    numbers = {int(code) for _, code in context.names if code.isdigit()}
+    found: list[str] = []
+    for _, row in table.rows:
+        raw = row[column] if column < len(row) else None
+        cells_ = _area_cells(raw, Mapping(Path(), {}, {}, {}, {}))
+        value = "" if raw is None else str(raw).strip()
+        known = cells_ is not None and ((cells_[0] and int(cells_[0]) in numbers)
+                                        or (cells_[1] and normalise_name(cells_[1]) in context.by_name))
+        if value and not known and value not in found:
+            found.append(value)
+    return found
+
+
 def write_draft(data: Path, target: Path) -> str:
     """Write the draft mapping of `data` to `target` (never over an existing file); the message to show."""
     table = read_table(data)
     context = Context.load()
-    found = Mapping(target, {}, {}, {}, {})
     header = [str(h) for h in table.header if h not in (None, "")]
     area_column = next((h for h in header if cells.header_role(h) in ("area_code", "area_name")
                         or any(w in h.casefold() for w in mapping.AREA_WORDS)), None)
-    unmatched: list[str] = []
-    if area_column:
-        i = [str(h) for h in table.header].index(area_column)
-        for _, row in table.rows:
-            cells_ = _area_cells(row[i] if i < len(row) else None, found)
-            if cells_ is None:
-                continue
-            known = (cells_[1] and int(cells_[1]) in {int(code) for _, code in context.names if code.isdigit()}) or \
-                    (cells_[2] and normalise_name(cells_[2]) in context.by_name)
-            value = str(row[i]).strip() if i < len(row) and row[i] is not None else ""
-            if not known and value and value not in unmatched:
-                unmatched.append(value)
+    unmatched = _unknown_areas(table, [str(h) for h in table.header].index(area_column), context) if area_column else []
     write_atomic(target, lambda p: p.write_text(mapping.draft(table, data.name, unmatched), encoding="utf-8"))
     return (f"Entwurf der Zuordnung geschrieben: {target}. Bitte öffnen, jede Zeile prüfen und jedes „null“ "
             f"ausfüllen (was jede Spalte und jedes Merkmal der Datei im Monitoring ist); dann erneut aufrufen: "
