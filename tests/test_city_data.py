@@ -398,3 +398,116 @@ def test_a_wide_excel_file_loads_the_same_and_its_problems_name_sheet_and_letter
     with pointed_at(root, tmp_path / "outputs2", monkeypatch, CITY):
         load_long(city, capsys)
         pd.testing.assert_frame_equal(stored(), excel)
+
+
+# --- every other message -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("spalten: {jahr: Jahr,", "spalten: {jahr: Jahre,"),
+     "FEHLER  zuordnung.yml, Spalte spalten.jahr: die Spalte „Jahre“ gibt es in zahlen.csv nicht. Erwartet: eine "
+     "vollständig ausgefüllte Zuordnung.\n         So beheben: eine der Spalten Jahr, Stadtteil, Merkmal, Gruppe, Anzahl "
+     "eintragen\n"),
+    ((", wert: Anzahl}", "}"),
+     "FEHLER  zuordnung.yml, Spalte spalten.wert: fehlt: welche Spalte die Anzahl (lange Datei) enthält. Erwartet: eine "
+     "vollständig ausgefüllte Zuordnung.\n         So beheben: eine der Spalten Jahr, Stadtteil, Merkmal, Gruppe, Anzahl "
+     "eintragen\n"),
+    (("{merkmal: unemployed}", "{merkmal: Arbeitslose}"),
+     "FEHLER  zuordnung.yml, Spalte merkmale.„Arbeitslose“.merkmal: Kennung 'Arbeitslose' ist keine Merkmal-Kennung. "
+     "Erwartet: eine vollständig ausgefüllte Zuordnung.\n         So beheben: eine Kennung aus Kleinbuchstaben, Ziffern "
+     "und _ eintragen, z. B. population (Einwohner/-innen), unemployed (Arbeitslose), sgb2_recipients "
+     "(Leistungsberechtigte nach dem SGB II)\n"),
+    (("{merkmal: unemployed}", "{merkmal: births}"),
+     "FEHLER  zuordnung.yml, Spalte merkmale.„Arbeitslose“: das Merkmal 'births' ist dem Projekt neu und hat keinen "
+     "deutschen Namen. Erwartet: eine vollständig ausgefüllte Zuordnung.\n         So beheben: name: mit dem Namen "
+     "eintragen, wie er im Bericht stehen soll (z. B. name: Geburten)\n"),
+    (("{herkunft: Ausländer}", "{herkunft: Marsianer}"),
+     "FEHLER  zuordnung.yml, Spalte gruppen.„Ausländer“.herkunft: unbekannte Angabe für Herkunft ('Marsianer'). Erwartet: "
+     "eine vollständig ausgefüllte Zuordnung.\n         So beheben: erlaubt: insgesamt, mit Migrationshintergrund, "),
+    (("gebiete:", "gebite:"),
+     "FEHLER  zuordnung.yml, Spalte gebite: unbekannter Abschnitt. Erwartet: eine vollständig ausgefüllte Zuordnung.\n"
+     "         So beheben: nur quelle, datenhalter, spalten, merkmale, gruppen, gebiete, summen verwenden\n"),
+    (("spalten: {", "spalten: {{"),
+     "FEHLER  zuordnung.yml: kein gültiges YAML ("),
+])
+def test_a_broken_mapping_is_refused_naming_its_key(city, capsys, change, message):
+    data = write(city, "zahlen.csv", long_csv())
+    mapping = write(city, "zuordnung.yml", LONG_MAPPING.replace(*change))
+    code, out, err = run(capsys, data, "--zuordnung", mapping)
+    assert code == 1 and out == ""
+    assert err.startswith(message)
+    assert "\n\nNichts gespeichert: 1 Fehler." in err
+
+
+def test_a_group_the_mapping_lacks_and_a_group_given_twice_are_refused(city, capsys):
+    extra = "2022;Altmarkt;Einwohner;Deutsche;890\n"
+    mapping = LONG_MAPPING.replace("  Arbeitslose: {merkmal: unemployed}\n",
+                                   "  Arbeitslose: {merkmal: unemployed, herkunft: Deutsche}\n")
+    code, out, err = run(capsys, write(city, "zahlen.csv", long_csv(extra=extra)), "--zuordnung",
+                         write(city, "zuordnung.yml", mapping))
+    assert code == 1
+    assert ("FEHLER  zahlen.csv, Zeile 5, Spalte „Merkmal“: Merkmal und Gruppe widersprechen sich. Gefunden: Arbeitslose "
+            "/ insgesamt. Erwartet: eine Gruppe entweder beim Merkmal oder in der Gruppen-Spalte.\n") not in err  # {} adds none
+    assert err.startswith(
+        "FEHLER  zahlen.csv, Zeile 26, Spalte „Gruppe“: unbekannte Gruppe. Gefunden: „Deutsche“. Erwartet: ein Wert, den "
+        "zuordnung.yml unter gruppen: nennt.\n         So beheben: in zuordnung.yml unter gruppen: „Deutsche“ eintragen "
+        "(was es im Monitoring ist, oder weglassen)\n")
+    clash = LONG_MAPPING.replace("  Arbeitslose: {merkmal: unemployed}\n",
+                                 "  Arbeitslose: {merkmal: unemployed, herkunft: Ausländer}\n")
+    text = long_csv().replace("2021;Altmarkt;Arbeitslose;insgesamt;40", "2021;Altmarkt;Arbeitslose;mit Migrationshintergrund;40")
+    code, out, err = run(capsys, write(city, "zahlen.csv", text), "--zuordnung", write(city, "zuordnung.yml", clash))
+    assert err.startswith(
+        "FEHLER  zahlen.csv, Zeile 5, Spalte „Merkmal“: Merkmal und Gruppe widersprechen sich. Gefunden: „Arbeitslose / mit "
+        "Migrationshintergrund“. Erwartet: eine Gruppe entweder beim Merkmal oder in der Gruppen-Spalte.\n         So "
+        "beheben: in zuordnung.yml die Gruppe bei merkmale: oder gruppen: streichen\n")
+
+
+def test_a_file_that_yields_nothing_and_a_missing_file_are_refused(city, capsys):
+    mapping = write(city, "zuordnung.yml", LONG_MAPPING.replace("{merkmal: population}", "weglassen")
+                    .replace("{merkmal: unemployed}", "weglassen"))
+    code, out, err = run(capsys, write(city, "zahlen.csv", long_csv()), "--zuordnung", mapping)
+    assert code == 1
+    assert err.startswith("FEHLER  zahlen.csv: keine Werte eingelesen. Erwartet: mindestens ein Merkmal, das nicht "
+                          "weggelassen wird.\n         So beheben: in zuordnung.yml unter merkmale: Merkmale zuordnen\n")
+    code, out, err = run(capsys, city / "fehlt.csv")
+    assert code == 1
+    assert err == (f"Fehler: {city / 'fehlt.csv'} nicht gefunden. Den Pfad der Datei mit den Zahlen angeben (relativ zum "
+                   "aktuellen Ordner oder absolut).\n")
+
+
+def test_counts_that_allow_no_indicator_say_so(city, capsys):
+    text = "Jahr;Stadtteil;Arbeitslose\n2022;1;40\n2022;2;110\n2022;3;50\n"
+    mapping = "spalten: {jahr: Jahr, gebiet: Stadtteil}\nmerkmale:\n  Arbeitslose: {merkmal: unemployed}\n"
+    code, out, err = run(capsys, write(city, "breit.csv", text), "--zuordnung", write(city, "breit.yml", mapping))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2] == (f"Katalog data/{CITY}/catalogue.yml: die eingelesenen Zahlen erlauben noch keinen "
+                                   "Indikator (es fehlt etwa die Einwohnerzahl insgesamt); Einträge von Hand ergänzen.")
+
+
+def test_a_broken_catalogue_stops_before_anything_is_read(city, capsys):
+    path = Path(paths.CATALOGUE_YAML)
+    path.write_text("handlungsfelder: []\nindicators: [{id: kaputt}]\n", encoding="utf-8")
+    code, out, err = run(capsys, write(city, "zahlen.csv", long_csv()), "--zuordnung",
+                         write(city, "zuordnung.yml", LONG_MAPPING))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Fehler im Katalog data/{CITY}/catalogue.yml: catalogue.yml, Indikator 'kaputt': "
+                          "Pflichtfeld(er) fehlen: name, definition,")
+    assert err.endswith("Nichts eingelesen; bitte den Katalog berichtigen (oder die Datei löschen: dann schreibt der "
+                        "Befehl einen neuen).\n")
+    assert len(observations.observations()) == 0
+
+
+def test_a_catalogue_that_cannot_be_extended_safely_is_left_alone(city, capsys):
+    path = Path(paths.CATALOGUE_YAML)
+    text = ("handlungsfelder: [{id: x, name: X, category: K, aim: A}]\n"
+            "indicators: [{id: eigen, name: Eigen, definition: D, handlungsfeld: x, numerator: {measure: unemployed}, "
+            "denominator: {measure: population}, scale: 100, unit: '%', direction: descriptive, level: stadtteil, "
+            "source: S, data_owner: O, population_base: P, first_year: 2021, synthetic: false}]\n")
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, write(city, "zahlen.csv", long_csv()), "--zuordnung",
+                         write(city, "zuordnung.yml", LONG_MAPPING))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2] == (f"Katalog data/{CITY}/catalogue.yml nicht ergänzt: er ließe sich danach nicht mehr "
+                                   "lesen. Diese Einträge bitte von Hand einfügen:")
+    assert "  - id: mh_anteil\n" in out
+    assert path.read_text(encoding="utf-8") == text

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from helpers.core import areas, arguments, config, levels, model, observations, paths
+from helpers.core import areas, arguments, catalogue, config, levels, model, observations, paths
 from helpers.core import city as city_profile
 from helpers.core.fileio import sha256_bytes, sha256_file, write_atomic
 from helpers.core.problems import Location
@@ -431,6 +431,10 @@ def main(argv: list[str] | None = None) -> int:
                                 identity=lambda p: identity(p, target))
     except (model.DataError, storage.Busy) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
+        return 1
+    except catalogue.CatalogueError as exc:
+        print(f"Fehler im Katalog {_shown(Path(paths.CATALOGUE_YAML))}: {exc} Nichts eingelesen; bitte den Katalog "
+              "berichtigen (oder die Datei löschen: dann schreibt der Befehl einen neuen).", file=sys.stderr)
         return 1
     outcome.problems = [locate(p, run.marker, run.sheet, run.origins) for p in outcome.problems]
     for line in outcome.recovered:
