@@ -425,10 +425,17 @@ def main(argv: list[str] | None = None) -> int:
         print("Nichts eingelesen: erst die Zuordnung ausfüllen.")
         return 1
     run = Run(target)
+    limits = config.intake()
     try:
-        outcome = ingest.ingest([data], revise=args.ueberarbeiten, confirm_jumps=args.bestaetigen,
-                                check_only=args.nur_pruefen, store=store, validator=run.validate,
-                                identity=lambda p: identity(p, target))
+        with ingest.memory_capped(limits.memory_bytes):
+            outcome = ingest.ingest([data], revise=args.ueberarbeiten, confirm_jumps=args.bestaetigen,
+                                    check_only=args.nur_pruefen, store=store, validator=run.validate,
+                                    identity=lambda p: identity(p, target))
+    except MemoryError:
+        print(f"Fehler: {data.name} braucht mehr Arbeitsspeicher als erlaubt ({limits.memory_gb:g} GB). Nichts "
+              "gespeichert. Die Datei aufteilen (etwa je Jahr) oder die Grenze in config/monitoring.yml erhöhen "
+              "(Abschnitt intake, Schlüssel memory_gb).", file=sys.stderr)
+        return 1
     except (model.DataError, storage.Busy) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
