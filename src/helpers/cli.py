@@ -129,6 +129,44 @@ def run_data(argv: list[str]) -> int:
     return _module_main("helpers.sources.derive")(argv)
 
 
+@dataclass(frozen=True)
+class CitySubcommand:
+    """`stadt <name> <stadt> …`: its module (gets `<stadt> …`), a one-line help, and whether the city must already
+    be set up (then it is chosen before the module is imported; a city being created is not)."""
+
+    module: str
+    summary: str
+    existing_city: bool = True
+
+
+CITY_COMMANDS = {
+    "daten": CitySubcommand("helpers.intake.city_data", "Zahlen aus einer eigenen CSV-/Excel-Datei über eine Zuordnung einlesen"),
+}
+
+
+def run_city(argv: list[str]) -> int:
+    """`stadt daten <stadt> zahlen.csv …`: the city named after the subcommand is chosen before its module is
+    imported (the paths are fixed on first import), then the subcommand's module gets `<stadt> …`."""
+    lines = "\n".join(f"  {name:<8} {sub.summary}" for name, sub in CITY_COMMANDS.items())
+    parser = arguments.ArgumentParser(
+        prog=f"{PROGRAM} stadt", usage=f"{PROGRAM} stadt UNTERBEFEHL STADT [OPTIONEN …]",
+        description=f"Eine Stadt einrichten.\n\nUnterbefehle:\n{lines}",
+        epilog=f"Optionen eines Unterbefehls: {PROGRAM} stadt UNTERBEFEHL --help")
+    parser.add_argument("unterbefehl", metavar="UNTERBEFEHL", choices=list(CITY_COMMANDS), help="siehe oben")
+    parser.parse_args(argv[:1])  # --help, or a subcommand that exists
+    sub = CITY_COMMANDS[argv[0]]
+    rest = argv[1:]
+    if sub.existing_city and rest and not rest[0].startswith("-"):
+        os.environ[context.CITY_ENV] = rest[0]
+        try:
+            context.for_city(rest[0])
+        except context.ContextError as err:
+            print(f"Fehler: {err}", file=sys.stderr)
+            return 2
+    sys.argv[0] = f"{PROGRAM} stadt {argv[0]}"
+    return _module_main(sub.module)(rest)
+
+
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
             _checked("report", "helpers.runner.__main__")),
@@ -145,6 +183,8 @@ COMMANDS = (
             _module_main("helpers.intake.staff_texts")),
     Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
             _module_main("helpers.intake.citycheck")),
+    Command("stadt", (), "eine Stadt einrichten: stadt daten STADT DATEI (Zahlen über eine Zuordnung einlesen)",
+            run_city),
     Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
     Command("bench", ("messen",), "den Runner gegen eine papermill-Baseline messen", run_bench),
     Command("lab", (), "JupyterLab auf den Kapitel-Notebooks", run_lab),
