@@ -129,27 +129,44 @@ def run_data(argv: list[str]) -> int:
     return _module_main("helpers.sources.derive")(argv)
 
 
-#: `stadt <unterbefehl>`: setting a city up, one module per step.
-CITY_STEPS = {
-    "neu": ("eine neue Stadt aus ihrer Grenzdatei einrichten", "helpers.intake.city_setup"),
+@dataclass(frozen=True)
+class CitySubcommand:
+    """`stadt <name> <stadt> …`: its module (gets `<stadt> …`), a one-line help, and whether the city must already
+    be set up (then it is chosen before the module is imported; a city being created is not)."""
+
+    module: str
+    summary: str
+    existing_city: bool = True
+
+
+CITY_COMMANDS = {
+    "neu": CitySubcommand("helpers.intake.city_setup", "eine neue Stadt aus ihrer Grenzdatei einrichten (Gebiete, Grenzen, "
+                          "Einstellungen)", existing_city=False),
+    "daten": CitySubcommand("helpers.intake.city_data", "Zahlen aus einer eigenen CSV-/Excel-Datei über eine Zuordnung einlesen"),
 }
 
 
 def run_city(argv: list[str]) -> int:
-    """`stadt neu …`: hands the rest to the step's module (its own help with `stadt neu --help`)."""
-    steps = "\n".join(f"  {name:<6} {summary}" for name, (summary, _) in CITY_STEPS.items())
-    parser = arguments.ArgumentParser(usage="%(prog)s SCHRITT [OPTIONEN …]",
-                                      description=f"Eine Stadt einrichten, Schritt für Schritt.\n\nSchritte:\n{steps}",
-                                      epilog=f"Optionen eines Schritts: {PROGRAM} stadt SCHRITT --help")
-    parser.add_argument("schritt", metavar="SCHRITT", choices=list(CITY_STEPS), help="siehe oben")
-    head = argv[:1] if argv and not argv[0].startswith("-") else argv
-    step = parser.parse_args(head).schritt
-    previous = sys.argv[0]
-    sys.argv[0] = f"{previous} {step}"
-    try:
-        return _module_main(CITY_STEPS[step][1])(argv[1:])
-    finally:
-        sys.argv[0] = previous
+    """`stadt daten <stadt> zahlen.csv …`: the city named after the subcommand is chosen before its module is
+    imported (the paths are fixed on first import), then the subcommand's module gets `<stadt> …`."""
+    lines = "\n".join(f"  {name:<8} {sub.summary}" for name, sub in CITY_COMMANDS.items())
+    parser = arguments.ArgumentParser(
+        prog=f"{PROGRAM} stadt", usage=f"{PROGRAM} stadt UNTERBEFEHL STADT [OPTIONEN …]",
+        description=f"Eine Stadt einrichten.\n\nUnterbefehle:\n{lines}",
+        epilog=f"Optionen eines Unterbefehls: {PROGRAM} stadt UNTERBEFEHL --help")
+    parser.add_argument("unterbefehl", metavar="UNTERBEFEHL", choices=list(CITY_COMMANDS), help="siehe oben")
+    parser.parse_args(argv[:1])  # --help, or a subcommand that exists
+    sub = CITY_COMMANDS[argv[0]]
+    rest = argv[1:]
+    if sub.existing_city and rest and not rest[0].startswith("-"):
+        os.environ[context.CITY_ENV] = rest[0]
+        try:
+            context.for_city(rest[0])
+        except context.ContextError as err:
+            print(f"Fehler: {err}", file=sys.stderr)
+            return 2
+    sys.argv[0] = f"{PROGRAM} stadt {argv[0]}"
+    return _module_main(sub.module)(rest)
 
 
 COMMANDS = (
@@ -168,7 +185,8 @@ COMMANDS = (
             _module_main("helpers.intake.staff_texts")),
     Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
             _module_main("helpers.intake.citycheck")),
-    Command("stadt", ("city",), "eine Stadt einrichten: stadt neu NAME --grenzen DATEI …", run_city),
+    Command("stadt", (), "eine Stadt einrichten: stadt neu NAME --grenzen DATEI …, stadt daten STADT DATEI",
+            run_city),
     Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
     Command("bench", ("messen",), "den Runner gegen eine papermill-Baseline messen", run_bench),
     Command("lab", (), "JupyterLab auf den Kapitel-Notebooks", run_lab),

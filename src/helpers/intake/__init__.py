@@ -39,6 +39,10 @@ One module per concern:
 - `boundary_checks` – invalid polygons, overlaps and gaps between neighbours (shared with `citycheck`)
 - `boundary_repair` – `--bereinigen`: make_valid, thin overlaps and gaps removed, m² moved per area
 - `staff_texts` – the command `texts entwurf|freigeben|liste`: a year's texts as the next year's drafts, release
+- `city_data`  – the command `stadt daten <stadt> zahlen.csv`: a city's own long or wide file, through its mapping,
+  into the same checks and storage as a delivery; then the catalogue entries its counts allow
+- `mapping`    – the mapping file (zuordnung.yml) in the user's own words, and its draft
+- `city_catalogue` – the catalogue entries the stored counts allow, added without changing the user's
 
 What readers of the store need (the layout, the committed logs) lives in helpers.core.store.
 
