@@ -355,3 +355,20 @@ def test_bereinigen_does_not_hand_a_wide_overlap_to_one_side(root, capsys):
     assert "  bereinigt (Toleranz 1 m): nichts zu ändern.\n" in captured.out
     found = [line.strip() for line in captured.err.splitlines()[1:]]
     assert len(found) == 1 and "Flächen 12 „Neustadt“ und 21 „Hafen“ überlappen sich (5.000 m²" in found[0]
+
+
+def test_codes_as_plain_numbers_and_names_without_their_number(root, capsys):
+    numbered = squares()
+    numbered["AREA_ID"] = ["STGT01", "STGT02", "STGT10"]
+    numbered["AREA_NAME"] = ["01 Altstadt", "02 Neustadt", "Hafen"]
+    assert setup(root, numbered, "--code-nur-ziffern", "--name-ohne-nummer") == 0
+    table = pd.read_csv(root / "data" / "teststadt" / "areas.csv", dtype=str, keep_default_na=False)
+    assert table[["code", "name", "aliases"]].values.tolist()[1:] == [
+        ["1", "Altstadt", "01 Altstadt"], ["2", "Neustadt", "02 Neustadt"], ["10", "Hafen", ""]]
+    assert gpd.read_file(root / "data" / "teststadt" / "geo" / "stadtteile.geojson")["code"].tolist() == ["1", "2", "10"]
+    capsys.readouterr()
+    numbered["AREA_ID"] = ["STGT01", "STBZ01", "STGT10"]
+    (root / "teile.gpkg").unlink()
+    assert setup(root, numbered, "--code-nur-ziffern", "--ersetzen") == 1
+    assert errors(capsys) == [f"{root / 'teile.gpkg'}: mit --code-nur-ziffern hätten mehrere Flächen denselben Code "
+                              "(1: STGT01, STBZ01); bitte ohne die Option."]

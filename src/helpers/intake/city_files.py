@@ -63,6 +63,23 @@ def plural(name: str) -> str:
     return f"{name}e"
 
 
+def plain_codes(codes: pd.Series) -> pd.Series:
+    """Codes as the numbers in them, without leading zeros (STGT03 -> 3), for counts that number the areas so;
+    a code without digits stays as it is."""
+    def plain(code: str) -> str:
+        digits = "".join(ch for ch in code if ch.isdigit())
+        return str(int(digits)) if digits else code
+    return codes.map(plain)
+
+
+def plain_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Names without a leading number ("03 Nordstadt" -> "Nordstadt") and, as their alias, the name as it was
+    (so a file that writes it so still matches); names without a number stay, without an alias."""
+    stripped = names.str.replace(r"^\d+[\s.:-]*\s*", "", regex=True)
+    stripped = stripped.where(stripped != "", names)
+    return stripped, names.where(stripped != names, "")
+
+
 def parents_from_column(values: pd.Series) -> pd.Series:
     """Parent codes as the boundary file's column holds them."""
     return values.astype(str)
@@ -108,19 +125,20 @@ def areas_table(city_code: str, city_name: str, base: LevelNames, layer: gpd.Geo
     """areas.csv: the city, the parents (if any), the areas, each with its parent."""
     rows = [{"level": levels.CITY, "code": city_code, "name": city_name, "parent_level": "", "parent_code": ""}]
     if parent is not None and parent_codes is not None:
-        for code in sorted(set(parent_codes) - {""}, key=_natural):
+        for code in sorted(set(parent_codes) - {""}, key=natural):
             rows.append({"level": parent.code, "code": code, "name": (parent_names or {}).get(code, f"{parent.name} {code}"),
                          "parent_level": levels.CITY, "parent_code": city_code})
-    for index, row in layer.loc[sorted(layer.index, key=lambda i: _natural(layer.at[i, "code"]))].iterrows():
+    for index, row in layer.loc[sorted(layer.index, key=lambda i: natural(layer.at[i, "code"]))].iterrows():
         above = (parent.code, parent_codes[index]) if parent is not None and parent_codes is not None else (levels.CITY, city_code)
         rows.append({"level": base.code, "code": row["code"], "name": row["name"], "parent_level": above[0],
-                     "parent_code": above[1]})
+                     "parent_code": above[1], "aliases": row.get("aliases", "")})
     table = pd.DataFrame(rows)
-    table["aliases"] = ""
+    table["aliases"] = table.get("aliases", pd.Series("", index=table.index)).fillna("")
     return table[AREA_COLUMNS]
 
 
-def _natural(code: str) -> tuple:
+def natural(code: str) -> tuple:
+    """A sort key that puts 2 before 10."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", code))
 
 

@@ -67,6 +67,10 @@ def _parser() -> arguments.ArgumentParser:
                         help="Grenzen der kleinsten Ebene: Shapefile (auch als .zip), GeoPackage oder GeoJSON")
     parser.add_argument("--code", required=True, metavar="SPALTE", help="Spalte mit dem Gebietscode")
     parser.add_argument("--name", dest="name_column", required=True, metavar="SPALTE", help="Spalte mit dem Gebietsnamen")
+    parser.add_argument("--code-nur-ziffern", action="store_true",
+                        help="als Code nur die Zahl im Code, ohne führende Nullen (STGT03 → 3), wie die Zahlen die Gebiete nummerieren")
+    parser.add_argument("--name-ohne-nummer", action="store_true",
+                        help="eine Nummer vor dem Namen weglassen (03 Nordstadt → Nordstadt; die alte Form wird Alias)")
     parser.add_argument("--ebene", default="Stadtteil", help="Name der Ebene im Bericht (Standard: Stadtteil)")
     parser.add_argument("--ebene-plural", default=None, metavar="PLURAL", help="Mehrzahl (Standard: abgeleitet)")
     parents = parser.add_mutually_exclusive_group()
@@ -167,7 +171,7 @@ def setup(args, root: Path) -> list[Path]:
     parent_layer: Layer | None = None
     if args.eltern_grenzen:
         parent_layer, more, _ = _layer(args.eltern_grenzen, args.eltern_code, args.eltern_name, parent_names,
-                                       args.eltern_crs_korrektur, args)
+                                       args.eltern_crs_korrektur, args, extra_level=True)
         problems += more
     if problems or base is None:
         raise Refused(problems)
@@ -181,8 +185,23 @@ def setup(args, root: Path) -> list[Path]:
     return _write(args, root, ags, base, parent_layer, parent_names if codes is not None else None, codes, names)
 
 
+def _plain(frame: gpd.GeoDataFrame, args) -> tuple[gpd.GeoDataFrame, str]:
+    """The codes and names as `--code-nur-ziffern` and `--name-ohne-nummer` ask; a refusal if codes then clash."""
+    frame = frame.copy()
+    if args.code_nur_ziffern:
+        plain = city_files.plain_codes(frame["code"])
+        clashes = sorted({c for c in plain[plain.duplicated()]})
+        if clashes:
+            pairs = "; ".join(f"{c}: {', '.join(frame.loc[plain == c, 'code'])}" for c in clashes)
+            return frame, f"mit --code-nur-ziffern hätten mehrere Flächen denselben Code ({pairs}); bitte ohne die Option."
+        frame["code"] = plain
+    if args.name_ohne_nummer:
+        frame["name"], frame["aliases"] = city_files.plain_names(frame["name"])
+    return frame, ""
+
+
 def _layer(path: Path, code: str, name: str, level: city_files.LevelNames, correction: str | None, args,
-           extra: tuple[str, ...] = ()) -> tuple[Layer | None, list[Problem | str], pd.DataFrame]:
+           extra: tuple[str, ...] = (), extra_level: bool = False) -> tuple[Layer | None, list[Problem | str], pd.DataFrame]:
     """One boundary file read, its CRS checked, made metric, repaired if asked and checked; its problems."""
     try:
         read = boundary_file.read(path, code, name, extra)
@@ -190,6 +209,10 @@ def _layer(path: Path, code: str, name: str, level: city_files.LevelNames, corre
         return None, str(err).split("\n"), pd.DataFrame()
     frame, label = read.layer, read.label
     print(f"Gelesen: {label}: {len(frame)} Flächen, Koordinatensystem {boundary_crs.describe(frame.crs)}.")
+    if not extra_level:
+        frame, renamed = _plain(frame, args)
+        if renamed:
+            return None, [f"{label}: {renamed}"], pd.DataFrame()
     if correction:
         try:
             frame = boundary_crs.apply(frame, correction)
@@ -257,7 +280,8 @@ def _write(args, root: Path, ags: str, base: Layer, parent: Layer | None, parent
         table = city_files.areas_table(ags, city_name, base.level, base.frame, parent_level, codes, names)
         data.mkdir(parents=True)
         table.to_csv(data / "areas.csv", index=False, lineterminator="\n")
-        write_geojson(base.frame[["code", "name", "geometry"]], data / "geo" / f"{base.level.stem}.geojson", base.level.stem)
+        write_geojson(base.frame[["code", "name", "geometry"]].sort_values("code", key=lambda c: c.map(city_files.natural)),
+                      data / "geo" / f"{base.level.stem}.geojson", base.level.stem)
         if parent_level is not None and codes is not None:
             above = (parent.frame.to_crs(base.frame.crs)[["code", "name", "geometry"]] if parent is not None
                      else city_files.dissolved(base.frame, codes, names or {}))
