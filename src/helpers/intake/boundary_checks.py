@@ -71,8 +71,12 @@ def overlaps(layer: gpd.GeoDataFrame) -> list[Piece]:
     codes = list(layer["code"])
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    # neighbours that only touch share no interior: skip their (costly) intersection
+    inner = shapely.relate_pattern(geoms[left], geoms[right], "T********")
     out = []
-    for i, j in sorted((int(a), int(b)) for a, b in zip(left, right) if a < b):
+    for i, j in sorted((int(a), int(b)) for a, b in zip(left[inner], right[inner])):
         shared = _polygonal(shapely.intersection(geoms[i], geoms[j]))
         if shared is not None:
             out.append(Piece((codes[i], codes[j]), shared))
