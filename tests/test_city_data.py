@@ -29,8 +29,7 @@ statistics:
   name: Stadt Musterau, Kommunalstatistik
 """
 MONITORING_YML = """\
-chapters:
-  - {notebook: 00_kontext_bevoelkerung.ipynb, title: Bevölkerung mit Migrationshintergrund}
+# no chapters: a city without notebooks of its own gets the generic ones of its catalogue
 """
 AREAS = """\
 level,code,name,parent_level,parent_code,aliases

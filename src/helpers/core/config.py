@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from helpers.core import fileio, paths
+from helpers.core import context, fileio, generic, paths
 
 #: Where the shared settings live, relative to the repository root (also shown in messages).
 RELATIVE = "config/monitoring.yml"
@@ -129,6 +129,8 @@ class Settings:
     typed_numbers: str = "warnen"
     #: The intake's limits (section `intake`; defaults for keys the file leaves out).
     intake: IntakeLimits = IntakeLimits()
+    #: The chapters are the generic ones of the catalogue (a city without notebooks/<city>/ and without `chapters`).
+    generic: bool = False
 
 
 def config_path(root: Path | None = None, city: str | None = None) -> Path:
@@ -248,10 +250,16 @@ def merged(shared: dict, own: dict) -> dict:
     return result
 
 
-def parse(text: str, where: Path, shared: str | None = None, shared_where: Path | None = None) -> Settings:
+def parse(text: str, where: Path, shared: str | None = None, shared_where: Path | None = None,
+          derived: list[tuple[str, str, dict, str]] | None = None) -> Settings:
     """Settings from a city's file's text over the shared file's (`shared`, None: none); ConfigError naming
-    the file for anything invalid."""
+    the file for anything invalid. `derived`: the generic chapters of a city without notebooks of its own
+    (helpers.core.generic), its chapters unless its file lists others."""
     raw = _read_yaml(text, where, TOP_KEYS)
+    generic_ones = derived is not None and "chapters" not in raw
+    if generic_ones:
+        raw = {**raw, "chapters": [{"notebook": name, "title": title, "parameters": parameters}
+                                   for name, title, parameters, _ in derived or []]}
     if shared is not None:
         base_where = Path(shared_where or where)
         base = _read_yaml(shared, base_where, (*SHARED_ONLY, *MERGED))
@@ -260,7 +268,7 @@ def parse(text: str, where: Path, shared: str | None = None, shared_where: Path 
                 check(base[key], base_where)
         raw = merged(base, raw)
     entries = raw.get("chapters")
-    if not isinstance(entries, list) or not entries:
+    if not isinstance(entries, list) or (not entries and not generic_ones):
         raise _fail(where, "'chapters' muss die Kapitel des Berichts als Liste nennen "
                            "(je Eintrag mindestens notebook: <Datei>.ipynb).")
     chapters = tuple(_chapter(entry, where, i) for i, entry in enumerate(entries))
@@ -274,7 +282,7 @@ def parse(text: str, where: Path, shared: str | None = None, shared_where: Path 
     if default is not None and not default.indicators:
         raise _fail(where, "'default_year.indicators' muss mindestens eine Katalog-ID nennen (z. B. [mv_anteil]).")
     return Settings(where, chapters, _disclosure(raw.get("disclosure"), where), default,
-                    _texts(raw.get("texts"), where), _intake(raw.get("intake"), where))
+                    _texts(raw.get("texts"), where), _intake(raw.get("intake"), where), generic_ones)
 
 
 def shared_path(city_file: Path) -> Path:
@@ -288,24 +296,50 @@ def files(city_file: Path | None = None) -> list[Path]:
     return [f for f in (shared_path(city_file), city_file) if f.is_file() or f == city_file]
 
 
+def _root_and_city(where: Path) -> tuple[Path, str]:
+    """The root and the city of a config/<city>/monitoring.yml."""
+    return where.parent.parent.parent, where.parent.name
+
+
+def generic_chapters(where: Path) -> list[tuple[str, str, dict, str]] | None:
+    """The generic chapters (helpers.core.generic) of the city whose settings file `where` is, when it has no
+    notebooks/<city>/ of its own; None when it has."""
+    root, city = _root_and_city(where)
+    if (root / "notebooks" / city).is_dir():
+        return None
+    return generic.entries(root / "data" / city / "catalogue.yml")
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    return (path.stat().st_mtime_ns, path.stat().st_size) if path.is_file() else (0, -1)
+
+
 @lru_cache(maxsize=4)
 def _load(where: Path, signature: tuple) -> Settings:
     base = shared_path(where)
     shared = base.read_text(encoding="utf-8") if base.is_file() else None
-    return parse(where.read_text(encoding="utf-8"), where, shared, base)
+    return parse(where.read_text(encoding="utf-8"), where, shared, base, generic_chapters(where))
 
 
 def load(path: Path | None = None) -> Settings:
     """The settings of the city's config/<city>/monitoring.yml (or `path`) over the shared config/monitoring.yml
-    beside its folder; re-read when either file changes."""
+    beside its folder; re-read when either file changes. A city without notebooks of its own gets the generic
+    chapters of its catalogue (re-derived when the catalogue changes), their files written where the runner
+    looks for them (helpers.core.generic.materialise)."""
     where = Path(path or config_path())
+    root, city = _root_and_city(where)
+    catalogue_file = root / "data" / city / "catalogue.yml"
     try:
-        signature = tuple((f.stat().st_mtime_ns, f.stat().st_size) for f in files(where))
+        signature = (tuple((f.stat().st_mtime_ns, f.stat().st_size) for f in files(where)), _stat(catalogue_file),
+                     (root / "notebooks" / city).is_dir())
     except OSError:
         raise ConfigError(f"{where} fehlt: Diese Datei nennt die Kapitel des Berichts dieser Stadt (die gemeinsamen "
                           f"Einstellungen stehen in {RELATIVE}). Bitte aus dem Repository wiederherstellen "
                           f"oder für eine neue Stadt anlegen ({CITY_RELATIVE}).") from None
-    return _load(where, signature)
+    settings = _load(where, signature)
+    if settings.generic and settings.chapters:
+        generic.materialise(context.REPOSITORY, generic.generated_folder(root, city), generic_chapters(where) or [])
+    return settings
 
 
 def disclosure(path: Path | None = None) -> dict[str, object]:
@@ -338,7 +372,18 @@ def chapters(folder: Path | None = None, path: Path | None = None) -> list[Chapt
     the file exists and knows every configured parameter."""
     settings = load(path)
     folder = Path(folder or paths.NOTEBOOKS)
+    if not settings.chapters:
+        raise _fail(settings.path, "Der Bericht hat keine Kapitel: Die Stadt hat keine eigenen Notebooks, und ihr "
+                                   "Katalog (data/<stadt>/catalogue.yml) nennt keinen Indikator, aus dem die "
+                                   "allgemeinen Kapitel entstehen. Bitte zuerst Zahlen mit `integrationsmonitoring "
+                                   "stadt daten` einlesen (das schreibt den Katalog) oder Indikatoren im Katalog "
+                                   "eintragen.")
     missing = [c.notebook for c in settings.chapters if not (folder / c.notebook).is_file()]
+    if missing and folder.name == generic.GENERATED:
+        raise _fail(settings.path, f"Kapitel-Notebook(s) {', '.join(missing)} gibt es nicht: Die Stadt hat keinen "
+                                   "eigenen Ordner notebooks/<stadt>/. Ohne 'chapters' bekommt sie die allgemeinen "
+                                   "Kapitel aus ihrem Katalog (eines je Handlungsfeld mit Indikatoren); bitte "
+                                   "'chapters' entfernen oder die eigenen Notebooks in notebooks/<stadt>/ anlegen.")
     if missing:
         raise _fail(settings.path, f"Kapitel-Notebook(s) {', '.join(missing)} fehlen in {folder}. "
                                    "Bitte den Dateinamen in 'chapters' berichtigen oder den Eintrag entfernen.")

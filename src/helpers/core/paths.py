@@ -5,7 +5,7 @@ Every city has the same shape inside the repository's top level (kedro's conf/ba
     config/monitoring.yml        settings all cities share; `city:` names the default city
     config/<city>/               the city's own settings (city.yml, monitoring.yml, templates/)
     data/<city>/                 its areas, boundaries, observations, catalogue, staff texts
-    notebooks/<city>/            its chapters
+    notebooks/<city>/            its chapters; without it the generic ones (notebooks/generic/, helpers.core.generic)
     outputs/<city>/<year>/       its reports
 
 Root, city and outputs come from the run context (helpers.core.context), read once at import; `layout`
@@ -47,21 +47,16 @@ def layout(run: context.RunContext) -> dict[str, Path]:
         "CONFIG_YAML": own_config / "monitoring.yml",
         "CITY_YAML": own_config / context.CITY_FILE,
         "CITY_TEMPLATES": own_config / "templates",
-        "NOTEBOOKS": _chapters(root, own_notebooks),
+        "NOTEBOOKS": _chapters(root, city, own_notebooks),
         "OUTPUTS": outputs,
         "TEMPLATES_DIR": outputs / "templates",
     }
 
 
-def _chapters(root: Path, own: Path) -> Path:
-    """A city's chapters: its own folder, else the default city's (its monitoring.yml chooses which of them);
-    its own (absent) folder where the root names no default city."""
-    if own.is_dir():
-        return own
-    try:
-        return root / "notebooks" / context.default_city(root)
-    except context.ContextError:
-        return own
+def _chapters(root: Path, city: str, own: Path) -> Path:
+    """A city's chapters: its own folder, else its generic chapters (written from notebooks/generic/ for its
+    catalogue into outputs/<city>/.kapitel by helpers.core.config, helpers.core.generic); never another city's."""
+    return own if own.is_dir() else root / "outputs" / city / ".kapitel"
 
 
 _CONTEXT = context.current()
@@ -96,7 +91,7 @@ CONFIG_YAML = _PATHS["CONFIG_YAML"]
 CITY_YAML = _PATHS["CITY_YAML"]
 #: The city's own report page templates (helpers.publish.prose), overriding the repository's.
 CITY_TEMPLATES = _PATHS["CITY_TEMPLATES"]
-#: The chapters: notebooks/<city>/ (a city without its own shows the default city's).
+#: The chapters: notebooks/<city>/, else the city's generic chapters (helpers.core.generic).
 NOTEBOOKS = _PATHS["NOTEBOOKS"]
 #: Where the <year>/ folders are written; a chapter kernel's context points at its own side folder.
 OUTPUTS: Path = _PATHS["OUTPUTS"]

@@ -57,9 +57,15 @@ def report_date() -> str:
 
 
 def chapter_title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The chapter's first heading: of a markdown cell, or (a generic chapter, whose words come from the city's
+    settings) of a Markdown output of a code cell."""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            match = re.search(r"^# (.+)$", cell.source, flags=re.M)
+            texts = [cell.source]
+        else:
+            texts = ["".join(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", [])]
+        for text in texts:
+            match = re.search(r"^# (.+)$", text, flags=re.M)
             if match:
                 return match.group(1).strip()
     return fallback
