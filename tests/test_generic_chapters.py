@@ -94,6 +94,11 @@ def built(tmp_path_factory) -> Path:
     done = subprocess.run([sys.executable, "-m", "helpers", "report", "--jahr", str(YEAR), "--ohne-pdf"], env=env,
                           cwd=root, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-4000:]
+    assert f"Berichtsjahr {YEAR}: 4 von 4 Kapiteln werden ausgeführt" in done.stdout
+    again = subprocess.run([sys.executable, "-m", "helpers", "report", "--jahr", str(YEAR), "--ohne-pdf"], env=env,
+                           cwd=root, capture_output=True, text=True, timeout=900)
+    # the generated chapter files keep their checksums: a second run finds nothing to do
+    assert f"Nichts zu tun: Berichtsjahr {YEAR}, 4 Kapitel" in again.stdout, again.stdout + again.stderr
     return root / "outputs" / CITY / str(YEAR)
 
 
@@ -166,9 +171,63 @@ def test_chapters_listed_without_notebooks_are_refused_saying_why(tmp_path):
             "Kapitel-Notebook(s) 00_kontext_bevoelkerung.ipynb gibt es nicht: Die Stadt hat keinen eigenen Ordner "
             "notebooks/<stadt>/. Ohne 'chapters' bekommt sie die allgemeinen Kapitel aus ihrem Katalog")):
         config.chapters(generic.generated_folder(tmp_path, "ohne"), where)
+    found = chapter_checks.check_chapters(tmp_path, "ohne", set(), set(), "catalogue.yml")
+    assert [p.message for p in found] == [
+        "Kapitel 00_kontext_bevoelkerung.ipynb („“): Die Stadt hat keinen eigenen Ordner notebooks/ohne/. Ohne "
+        "'chapters' bekommt sie die allgemeinen Kapitel aus ihrem Katalog; bitte 'chapters' entfernen oder die "
+        "Notebooks in notebooks/ohne/ anlegen."]
 
 
 def test_the_generic_notebooks_name_no_city():
     for path in (context.REPOSITORY / generic.FOLDER).glob("*.ipynb"):
         found = FOREIGN.findall(json.dumps(json.loads(path.read_text(encoding="utf-8")), ensure_ascii=False))
         assert not found, f"{path.name}: {found}"
+
+
+CATALOGUE = """\
+handlungsfelder:
+  - {id: lage, name: Bevölkerung, category: Kontext, aim: a}
+  - {id: arbeit, name: Arbeit, category: Handlungsfeld, aim: b}
+  - {id: leer, name: Ohne Indikatoren, category: Handlungsfeld, aim: c}
+  - {id: wohnen, name: Wohnen, category: Handlungsfeld, aim: d}
+indicators:
+  - {id: a_anteil, handlungsfeld: lage}
+  - {id: b_dichte, handlungsfeld: wohnen}
+  - {id: c_dichte, handlungsfeld: arbeit}
+"""
+
+
+def test_one_chapter_per_handlungsfeld_with_indicators_each_its_own_file(tmp_path):
+    (tmp_path / "catalogue.yml").write_text(CATALOGUE, encoding="utf-8")
+    chapters = generic.entries(tmp_path / "catalogue.yml")
+    assert [(name, title, parameters) for name, title, parameters, _ in chapters] == [
+        ("00_lage.ipynb", "Bevölkerung", {"handlungsfeld": "lage"}),
+        ("01_arbeit.ipynb", "Arbeit", {"handlungsfeld": "arbeit"}),  # "leer" has no indicator: no chapter
+        ("02_wohnen.ipynb", "Wohnen", {"handlungsfeld": "wohnen"}),
+        ("80_raeumliche_muster.ipynb", "Räumliche Muster", {}),
+        ("90_zusammenhaenge.ipynb", "Zusammenhänge zwischen Indikatoren", {})]
+    folder = tmp_path / "kapitel"
+    generic.materialise(context.REPOSITORY, folder, chapters)
+    written = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.ipynb")}
+    assert sorted(written) == [name for name, *_ in chapters]
+    generic.materialise(context.REPOSITORY, folder, chapters[1:4])  # the catalogue lost its context field
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == [name for name, *_ in chapters[1:4]]
+    assert all(written[p.name] == p.stat().st_mtime_ns for p in folder.glob("*.ipynb"))  # unchanged: not rewritten
+    (tmp_path / "catalogue.yml").write_text(CATALOGUE.replace("  - {id: b_dichte, handlungsfeld: wohnen}\n", "")
+                                            .replace("  - {id: c_dichte, handlungsfeld: arbeit}\n", ""), encoding="utf-8")
+    assert [name for name, *_ in generic.entries(tmp_path / "catalogue.yml")] == ["00_lage.ipynb",
+                                                                                   "80_raeumliche_muster.ipynb"]
+
+
+def test_a_chapter_title_comes_from_a_markdown_output_only_without_a_heading_cell():
+    import nbformat
+
+    from helpers.publish import stitch
+
+    said = nbformat.v4.new_code_cell("generic_text.context_opening('kontext')")
+    said.outputs = [nbformat.v4.new_output("display_data", {"text/markdown": "# Bevölkerung mit X\n\nWer lebt …"})]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("<!-- allgemein -->"), said])
+    assert stitch.chapter_title(nb, "00_kontext") == "Bevölkerung mit X"
+    nb.cells.append(nbformat.v4.new_markdown_cell("# Eigene Überschrift"))
+    assert stitch.chapter_title(nb, "00_kontext") == "Eigene Überschrift"  # a written heading wins, as before
+    assert stitch.chapter_title(nbformat.v4.new_notebook(), "00_kontext") == "00_kontext"

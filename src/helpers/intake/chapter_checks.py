@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.core import config, context, levels, paths, texts
+from helpers.core import config, context, generic, levels, paths, texts
 from helpers.core.problems import Location, Problem, Severity
 
 #: Section functions a chapter calls with an indicator id first (its parameter's name): helpers.sections.
@@ -56,7 +56,7 @@ def _suggest(wanted: str, known: Iterable[str]) -> str:
 
 
 def notebook_folder(root: Path, city: str) -> Path:
-    """Where the report looks for the city's chapters (its own folder, else the default city's)."""
+    """Where the report looks for the city's chapters (its own folder, else its generic chapters)."""
     return paths.layout(context.RunContext(root=root, city=city))["NOTEBOOKS"]
 
 
@@ -144,6 +144,12 @@ def check_chapters(root: Path, city: str, indicators: set[str], handlungsfelder:
     out = []
     for chapter in settings.chapters:
         notebook = folder / chapter.notebook
+        if not notebook.is_file() and folder.name == generic.GENERATED:
+            out.append(_problem(where, f"Kapitel {chapter.notebook} („{chapter.title}“): Die Stadt hat keinen eigenen "
+                                       f"Ordner notebooks/{city}/. Ohne 'chapters' bekommt sie die allgemeinen "
+                                       "Kapitel aus ihrem Katalog; bitte 'chapters' entfernen oder die Notebooks in "
+                                       f"notebooks/{city}/ anlegen.", "chapters"))
+            continue
         if not notebook.is_file():
             out.append(_problem(where, f"Kapitel {chapter.notebook} („{chapter.title}“) hat kein Notebook in "
                                        f"{_relative(folder, root)}/. Bitte das Notebook anlegen oder den Eintrag "

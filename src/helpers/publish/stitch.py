@@ -57,17 +57,15 @@ def report_date() -> str:
 
 
 def chapter_title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    """The chapter's first heading: of a markdown cell, or (a generic chapter, whose words come from the city's
-    settings) of a Markdown output of a code cell."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            texts = [cell.source]
-        else:
-            texts = ["".join(o.get("data", {}).get("text/markdown", "")) for o in cell.get("outputs", [])]
-        for text in texts:
-            match = re.search(r"^# (.+)$", text, flags=re.M)
-            if match:
-                return match.group(1).strip()
+    """The chapter's first heading of a markdown cell; without one (a generic chapter, whose words come from the
+    city's settings) the first heading of a Markdown output of a code cell."""
+    sources = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    sources += ["".join(output.get("data", {}).get("text/markdown", "")) for cell in nb.cells
+                if cell.cell_type == "code" for output in cell.get("outputs", [])]
+    for text in sources:
+        match = re.search(r"^# (.+)$", text, flags=re.M)
+        if match:
+            return match.group(1).strip()
     return fallback
 
 
