@@ -113,10 +113,13 @@ def setup_jupyter(argv: list[str]) -> int:
 
 
 def run_lab(argv: list[str]) -> int:
-    """JupyterLab on the chosen city's chapter notebooks (notebooks/<city>/, else the default city's)."""
-    from helpers.core import paths
+    """JupyterLab on the chosen city's chapter notebooks (notebooks/<city>/, else its generic chapters, written
+    for its catalogue first)."""
+    from helpers.core import config, paths
 
     folder = paths.NOTEBOOKS
+    if not folder.is_dir():
+        config.load()  # a city without notebooks of its own: its generic chapters are written now
     extra = ["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else []
     return subprocess.call([sys.executable, "-m", "jupyterlab", f"--notebook-dir={folder}", *extra, *argv])
 
