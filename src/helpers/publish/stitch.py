@@ -30,9 +30,11 @@ from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
 from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS
 from helpers.disclosure import register, suppression
+from helpers.figures import lab_view
 from helpers.indicators import trend
 from helpers.publish import interactive, linked, navigation, prose
 from helpers.publish.parts import AIDS_END, AIDS_START, BACK, BODY_END, BODY_START, FRONT, PART_MARK
+from helpers.sections import lab_style
 
 TEMPLATES = Path(__file__).parent / "templates"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "remove"}
@@ -70,11 +72,22 @@ def _report_cells(nb: nbformat.NotebookNode) -> list:
         if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
             continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+            cell.outputs = [_report_output(o) for o in cell.outputs
+                            if not (o.output_type == "stream" and o.name == "stderr") and not lab_view.is_lab_only(o)]
             if not cell.outputs:
                 continue
         cells.append(cell)
     return cells
+
+
+def _report_output(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """An output as the report shows it: an HTML output without the root element and scoped style that give a
+    section its look in JupyterLab (helpers.sections.lab_style); the page's stylesheet styles it here."""
+    data = output.get("data") or {}
+    if "text/html" in data:
+        text = data["text/html"]
+        data["text/html"] = lab_style.unwrap(text if isinstance(text, str) else "".join(text))
+    return output
 
 
 # --- opening pages ----------------------------------------------------------------------------
