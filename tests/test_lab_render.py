@@ -65,12 +65,13 @@ def test_the_style_is_given_once_scoped_and_every_html_output_has_its_root(secti
     css = html[0][html[0].index(lab_style.STYLE_OPEN) + len(lab_style.STYLE_OPEN):html[0].index("</style>")]
     selectors = [s.strip() for sel in _rules(css) for s in sel.split(",")]
     assert len(selectors) > 30
-    assert all(s == ".im-abschnitt" or s.startswith(".im-abschnitt ") for s in selectors), selectors
+    assert all(s == ".im-abschnitt" or s.startswith((".im-abschnitt ", ".jp-RenderedHTMLCommon .im-abschnitt "))
+               for s in selectors), selectors
     # what the issue saw unstyled: the box's frame, its left-aligned cells, the hidden caption, the staff's box
     rules = _rules(css)
     assert "border-left: 4px solid var(--accent)" in rules[".im-abschnitt .definition-box"]
     assert "text-align: left" in rules[".im-abschnitt .definition-box th"]
-    assert "text-align: left" in rules[".im-abschnitt td"]
+    assert "text-align: left" in rules[".jp-RenderedHTMLCommon .im-abschnitt td"]  # undoes JupyterLab's rule
     assert "clip-path: inset(50%)" in rules[".im-abschnitt .visually-hidden"]
     assert "border-left: 4px solid #6b4f9e" in rules[".im-abschnitt .im-staff-text"]
 
@@ -133,6 +134,7 @@ def test_the_view_draws_from_inline_areas_without_the_pages_parts(section):
     assert spec["datasets"]["werte"] == section.specs["karte"]["datasets"]["werte"]  # the published values, as embedded
     assert "usermeta" not in spec and "href" not in spec["encoding"]
     assert not any(t.get("as") == "profil" for t in spec["transform"])
+    assert spec["width"] == lab_view.WIDTH  # not "container": a fresh output is a few pixels wide
     assert "$schema" not in spec  # drawn by JupyterLab's Vega-Lite 5, whatever Altair writes for
     assert [p["name"] for p in spec["params"]] == ["jahr"] and spec["params"][0]["bind"]["input"] == "range"
     assert "gebiete" not in section.specs["karte"]["datasets"]  # the report's spec itself is untouched

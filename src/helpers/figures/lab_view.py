@@ -45,6 +45,9 @@ LAB_ONLY = {OWNER: {"nur_jupyterlab": True}}
 #: vega-embed's options, as the report's page script passes them: SVG (with its ARIA labels), German numbers.
 EMBED_OPTIONS = {"actions": False, "renderer": "svg",
                  "formatLocale": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0€"]}}
+#: Widths in JupyterLab, where "container" (the report's width) would be the few pixels of a not yet laid-out
+#: output: a map alone, and each view of the linked scatter and map.
+WIDTH, CONCAT_WIDTH = 560, 340
 #: The data attribute of the linked view's element with its series (key -> German label).
 _SERIES = re.compile(r'data-reihen="([^"]*)"')
 
@@ -60,7 +63,8 @@ class InteractiveView:
 
     def lab_spec(self) -> dict:
         """The spec JupyterLab draws: the areas inline, no "change since" view (the page's select chooses it),
-        no link to the area profiles (they lie beside the report), the linked view's series as select lists."""
+        no link to the area profiles (they lie beside the report), the linked view's series as select lists,
+        fixed widths."""
         spec = copy.deepcopy(self.spec)
         spec.pop("usermeta", None)
         areas = json.loads(interactive.area_geojson(self.level or None))["features"]
@@ -69,6 +73,11 @@ class InteractiveView:
         spec["transform"] = [t for t in spec.get("transform", []) if t.get("as") != "profil"]
         if self.series:
             spec["params"] = [_series_param(p, self.series) for p in spec.get("params", [])]
+        if spec.get("width") == "container":
+            spec["width"] = WIDTH
+        for view in spec.get("hconcat", []):
+            if view.get("width") == "container":
+                view["width"] = CONCAT_WIDTH
         return spec
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:

@@ -69,7 +69,9 @@ table.summary-table td:first-child { max-width: 18rem; }
 
 #: What a browser's defaults give the report and JupyterLab's `.jp-RenderedHTMLCommon` rules change: tables
 #: centred, of fixed layout, in the interface's font size; cells right-aligned, padded and striped; a line
-#: under every table head. Undone inside the scope only (RULES then apply as in the report).
+#: under every table head. Undone inside the scope only, under RESET_SCOPE: as specific as JupyterLab's own
+#: rules (`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`), and later on the page, so they win; RULES
+#: come after them and win where both set a property (a table's font size).
 RESETS = """
 table { margin-left: 0; margin-right: 0; table-layout: auto; color: inherit; font-size: inherit; }
 thead { border-bottom: none; }
@@ -77,6 +79,9 @@ tbody tr:nth-child(n), tbody tr:nth-child(n):hover { background: transparent; }
 td, th { line-height: inherit; }
 td { text-align: left; }
 """
+
+#: Where RESETS apply: a section's root element inside JupyterLab's rendered HTML.
+RESET_SCOPE = f"jp-RenderedHTMLCommon .{SCOPE}"
 
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 
@@ -97,7 +102,7 @@ def scoped(css: str, scope: str = SCOPE) -> str:
 @lru_cache(maxsize=1)
 def style() -> str:
     """The <style> element a result's first HTML output carries in JupyterLab (about 3 KB)."""
-    return f"{STYLE_OPEN}\n.{SCOPE} {{ {VARIABLES} }}\n{scoped(RESETS)}\n{scoped(RULES)}\n</style>"
+    return f"{STYLE_OPEN}\n.{SCOPE} {{ {VARIABLES} }}\n{scoped(RESETS, RESET_SCOPE)}\n{scoped(RULES)}\n</style>"
 
 
 def wrap(fragment: str, styled: bool = False) -> str:
