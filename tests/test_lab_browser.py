@@ -5,7 +5,8 @@ configuration; the browser may reach nothing but that server (every other reques
 notebook shows one indicator section, executed on the project's kernel (nbclient) and trusted as a user's own
 run is: JupyterLab strips <style> from the HTML of an untrusted notebook. The test sees what the issue missed:
 the definition box framed, its cells left-aligned, the screen-reader caption hidden, and the interactive map
-drawn as SVG by JupyterLab's own Vega renderer with the areas' shapes.
+and the correlation chapter's linked view drawn as SVG by JupyterLab's own Vega renderer (Vega-Lite 5.6, the
+specs are Altair's for 6.x) with the areas' shapes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.notebooks]
 TOKEN = "im-test"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-CELL = 'from helpers.sections import blocks\nblocks.indicator_section("mv_anteil", 2014)'
+CELLS = ('from helpers.sections import blocks\nblocks.indicator_section("mv_anteil", 2014)',
+         'from helpers.sections import explorer\nexplorer.correlation_section(["mv_anteil", "alo_dichte"], 2014)')
 
 # What the reader sees of the first definition box and of the first Vega view, measured in the page.
 _LOOK_JS = """() => {
@@ -47,6 +49,17 @@ _LOOK_JS = """() => {
             control: !!document.querySelector('.jp-RenderedVegaLite .vega-bind input[type=range]')};
 }"""
 
+# The linked view (the last Vega output): its lists, its points and areas.
+_LINKED_JS = """() => {
+    const views = document.querySelectorAll('.jp-RenderedVegaLite');
+    const view = views[views.length - 1];
+    return {views: views.length,
+            lists: Array.from(view.querySelectorAll('.vega-bind select')).map(s => s.options.length),
+            labels: Array.from(view.querySelectorAll('.vega-bind-name')).map(l => l.textContent.trim()),
+            points: view.querySelectorAll('svg.marks path[aria-roledescription="point"]').length,
+            shapes: view.querySelectorAll('svg.marks path[aria-roledescription="geoshape"]').length};
+}"""
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -59,7 +72,7 @@ def _executed_chapter(folder: Path, data_dir: Path) -> Path:
     from nbclient import NotebookClient
     from nbformat.sign import NotebookNotary
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in CELLS])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
     NotebookNotary(data_dir=str(data_dir)).sign(nb)
@@ -129,6 +142,10 @@ def test_a_chapter_in_jupyterlab_looks_as_in_the_report_and_draws_its_map_offlin
             page.wait_for_selector('.jp-RenderedVegaLite svg.marks path[aria-roledescription="geoshape"]',
                                    timeout=60_000)
             look = page.evaluate(_LOOK_JS)
+            page.locator(".jp-RenderedVegaLite").last.scroll_into_view_if_needed(timeout=60_000)
+            page.wait_for_selector('.jp-RenderedVegaLite >> nth=-1 >> path[aria-roledescription="point"]',
+                                   timeout=60_000)
+            linked = page.evaluate(_LINKED_JS)
             page.screenshot(path=str(tmp_path / "jupyterlab.png"))
         finally:
             browser.close()
@@ -142,4 +159,8 @@ def test_a_chapter_in_jupyterlab_looks_as_in_the_report_and_draws_its_map_offlin
     assert look["width"] >= 500  # as wide as set, not the few pixels of "container" in a fresh output
     assert look["label"].startswith("Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, 2014")  # alt text
     assert look["control"]  # the year control
+    # the correlation chapter's linked view: two lists of its series, the scatter's points and the map's areas
+    assert linked["views"] == 2 and linked["labels"] == ["x-Achse", "y-Achse"], linked
+    assert len(linked["lists"]) == 2 and min(linked["lists"]) >= 2, linked
+    assert linked["points"] >= 40 and linked["shapes"] == 45, linked
     assert not blocked, blocked  # nothing but the local server

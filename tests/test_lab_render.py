@@ -129,8 +129,11 @@ def test_the_view_draws_from_inline_areas_without_the_pages_parts(section):
     assert key == f"im-mv_anteil-total-{YEAR}" and view.level == "stadtteil"
     data, meta = view._repr_mimebundle_()
     spec = data[lab_view.VEGALITE_MIME]
-    areas = spec["datasets"][interactive.AREAS]
+    (lookup,) = [t for t in spec["transform"] if "lookup" in t]
+    assert lookup["from"]["data"]["format"] == {"type": "json", "property": "features"}
+    areas = json.loads(lookup["from"]["data"]["values"])["features"]  # one text: a notebook indents a list per point
     assert len(areas) == 45 and {"code", "name"} == set(areas[0]["properties"])
+    assert "gebiete" not in spec["datasets"]
     assert spec["datasets"]["werte"] == section.specs["karte"]["datasets"]["werte"]  # the published values, as embedded
     assert "usermeta" not in spec and "href" not in spec["encoding"]
     assert not any(t.get("as") == "profil" for t in spec["transform"])

@@ -6,8 +6,8 @@ JupyterLab has neither, and Altair's default renderer would load Vega from a CDN
 renderer of its own for the mimetype `application/vnd.vegalite.v5+json` (@jupyterlab/vega5-extension, with
 Vega-Lite 5.6 inside, served by the JupyterLab server: no network). So a result offers each spec it embeds as
 an `InteractiveView`, whose `_repr_mimebundle_` gives JupyterLab that mimetype: the same spec with the areas
-as inline data, a plain text (the spec's description) for frontends without the renderer, and options for
-the renderer (SVG, German number format, no action menu).
+as inline data (one GeoJSON text, parsed by Vega), a plain text (the spec's description) for frontends
+without the renderer, and options for the renderer (SVG, German number format, no action menu).
 
 The specs are written for Altair's Vega-Lite (6.x); what they use (named datasets, lookup and calculate
 transforms, geoshape with the identity projection, parameters bound to a range or select, tooltips,
@@ -62,13 +62,16 @@ class InteractiveView:
     series: dict[str, str] = field(default_factory=dict)
 
     def lab_spec(self) -> dict:
-        """The spec JupyterLab draws: the areas inline, no "change since" view (the page's select chooses it),
+        """The spec JupyterLab draws: the areas inline, as one JSON text (a notebook stores the spec indented,
+        which would make each coordinate a line), no "change since" view (the page's select chooses it),
         no link to the area profiles (they lie beside the report), the linked view's series as select lists,
         fixed widths."""
         spec = copy.deepcopy(self.spec)
         spec.pop("usermeta", None)
-        areas = json.loads(interactive.area_geojson(self.level or None))["features"]
-        spec["datasets"] = {**spec.get("datasets", {}), interactive.AREAS: areas}
+        areas = {"values": interactive.area_geojson(self.level or None), "format": {"type": "json", "property": "features"}}
+        for transform in spec.get("transform", []):
+            if transform.get("lookup") and transform["from"].get("data") == {"name": interactive.AREAS}:
+                transform["from"]["data"] = areas
         spec.get("encoding", {}).pop("href", None)
         spec["transform"] = [t for t in spec.get("transform", []) if t.get("as") != "profil"]
         if self.series:

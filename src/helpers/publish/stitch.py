@@ -1,7 +1,10 @@
 """Stitch executed chapter notebooks into one self-contained German HTML report.
 
 Code is hidden; parameter and setup cells are dropped with their outputs; figures are
-already embedded as PNG. The template drops every CDN reference so the file opens offline.
+already embedded as PNG. What a section shows only for JupyterLab (its scoped style and root element,
+helpers.sections.lab_style; its interactive figures as JupyterLab's Vega-Lite mimetype,
+helpers.figures.lab_view) is taken out again, so the report's HTML is what the section's fragments are.
+The template drops every CDN reference so the file opens offline.
 The opening pages (title, contents, reading guide, synthetic indicators) and the closing
 pages (method notes, sources, symbols) are computed here from the catalogue and the rules in
 code, so they cannot disagree with the chapters, and worded in the templates of

@@ -11,6 +11,10 @@ result kept in a variable and never shown publishes nothing, and a result shown 
 recorded twice (the register keeps what each output shows). Recording goes through
 helpers.disclosure.register, so nothing a notebook shows escapes the disclosure checker.
 
+In JupyterLab a result looks as in the report: its HTML outputs carry one scoped style
+(helpers.sections.lab_style), and each interactive figure it embeds follows as JupyterLab's own Vega-Lite
+mimetype (helpers.figures.lab_view; all of them in `views`). The stitched report takes both out again.
+
 A result whose method the report explains names it in `notes` (e.g. "segregation"); displayed, it
 notes the key in the register, and the stitched report prints the method notes of what its chapters
 showed (helpers.publish.stitch), not of what their source happens to mention.
