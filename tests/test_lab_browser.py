@@ -2,8 +2,9 @@
 
 JupyterLab is started from the project's environment on a free local port with a temporary Jupyter
 configuration; the browser may reach nothing but that server (every other request is aborted and named). The
-notebook shows one indicator section, executed on the project's kernel (nbclient) and trusted as a user's own
-run is: JupyterLab strips <style> from the HTML of an untrusted notebook. The test sees what the issue missed:
+notebook shows a staff text (the demo data's example), one indicator section and the correlation section,
+executed on the project's kernel (nbclient) and trusted as a user's own run is: JupyterLab strips <style>
+from the HTML of an untrusted notebook. The test sees what the issue missed:
 the definition box framed, its cells left-aligned, the screen-reader caption hidden, and the interactive map
 and the correlation chapter's linked view drawn as SVG by JupyterLab's own Vega renderer (Vega-Lite 5.6, the
 specs are Altair's for 6.x) with the areas' shapes.
@@ -28,7 +29,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.notebooks]
 TOKEN = "im-test"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-CELLS = ('from helpers.sections import blocks\nblocks.indicator_section("mv_anteil", 2014)',
+CELLS = ('from helpers.sections import commentary\ncommentary.section("handlungsfeld", "arbeit_wirtschaft", 2019)',
+         'from helpers.sections import blocks\nblocks.indicator_section("mv_anteil", 2014)',
          'from helpers.sections import explorer\nexplorer.correlation_section(["mv_anteil", "alo_dichte"], 2014)')
 
 # What the reader sees of the first definition box and of the first Vega view, measured in the page.
@@ -46,7 +48,9 @@ _LOOK_JS = """() => {
             shapes: view ? view.querySelectorAll('path[aria-roledescription="geoshape"]').length : 0,
             width: view ? view.getBoundingClientRect().width : 0,
             label: view ? view.parentElement.getAttribute('aria-label') : null,
-            control: !!document.querySelector('.jp-RenderedVegaLite .vega-bind input[type=range]')};
+            control: !!document.querySelector('.jp-RenderedVegaLite .vega-bind input[type=range]'),
+            staff: (s => s && [s.borderLeftWidth + ' ' + s.borderLeftStyle, s.backgroundColor])(
+                document.querySelector('.im-staff-text') && getComputedStyle(document.querySelector('.im-staff-text')))};
 }"""
 
 # The linked view (the last Vega output): its lists, its points and areas.
@@ -155,6 +159,7 @@ def test_a_chapter_in_jupyterlab_looks_as_in_the_report_and_draws_its_map_offlin
     assert look["cellAlign"] == "left"  # not JupyterLab's right-aligned cells
     assert look["tableLeft"] < 40  # at the box's left (padding 1rem), not centred
     assert look["captionSize"][0] <= 1 and look["captionSize"][1] <= 1  # "Definition: …" hidden, for screen readers
+    assert look["staff"] == ["4px solid", "rgb(246, 243, 250)"]  # the staff's text in its box (issue 30: no box)
     assert look["shapes"] >= 45  # every Stadtteil drawn, from the areas inline in the output
     assert look["width"] >= 500  # as wide as set, not the few pixels of "container" in a fresh output
     assert look["label"].startswith("Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, 2014")  # alt text
