@@ -69,7 +69,8 @@ table.summary-table td:first-child { max-width: 18rem; }
 
 #: What a browser's defaults give the report and JupyterLab's `.jp-RenderedHTMLCommon` rules change: tables
 #: centred, of fixed layout, in the interface's font size; cells right-aligned, padded and striped; a line
-#: under every table head. Undone inside the scope only, under RESET_SCOPE: as specific as JupyterLab's own
+#: under every table head; and in a dark theme, light text on the boxes' light backgrounds (they keep the
+#: report's text colour). Undone inside the scope only, under RESET_SCOPE: as specific as JupyterLab's own
 #: rules (`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`), and later on the page, so they win; RULES
 #: come after them and win where both set a property (a table's font size).
 RESETS = """
@@ -78,6 +79,7 @@ thead { border-bottom: none; }
 tbody tr:nth-child(n), tbody tr:nth-child(n):hover { background: transparent; }
 td, th { line-height: inherit; }
 td { text-align: left; }
+.definition-box, .im-staff-text, table.summary-table tr.hf-row th, table.summary-table tr.synthetic td { color: #1b1b1b; }
 """
 
 #: Where RESETS apply: a section's root element inside JupyterLab's rendered HTML.
