@@ -201,6 +201,16 @@ def test_the_stitched_section_is_byte_for_byte_as_before(section, tmp_path):
     assert "im-abschnitt" not in after and lab_view.VEGALITE_MIME not in after and '"gebiete":[' not in after
 
 
+def test_the_stitched_correlation_section_with_its_linked_view_is_as_before(tmp_path):
+    from helpers.sections import explorer
+
+    result = explorer.correlation_section(["mv_anteil", "alo_dichte"], YEAR)
+    assert len(result.views) == 1  # the linked view
+    now = _now(result)
+    assert sum(lab_view.is_lab_only(o) for o in now) == 1
+    assert _section_html(now, tmp_path, "nachher") == _section_html(_before(result), tmp_path, "vorher")
+
+
 def test_the_stitch_drops_jupyterlabs_outputs_and_unwraps_by_their_marks_only():
     cell = new_code_cell("x", outputs=[
         new_output("display_data", data={"text/html": lab_style.wrap("<p>a</p>", styled=True)}),
