@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "bilder"
 #: Münster's Stadtteil Coerde (data/muenster/areas.csv).
 COERDE = "61"
+#: A point inside an area of an interactive map (the centre of its box may lie in a neighbour); the browser
+#: test uses the same script.
 POINT_IN_AREA = """(label) => {
     const path = Array.from(document.querySelectorAll('.im-interaktiv svg path[aria-label]'))
         .find(p => p.getAttribute('aria-label').startsWith(label));

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 from helpers.core import catalogue
@@ -37,6 +38,20 @@ def test_series_alt_gives_first_and_last_year_of_each_line():
     assert alttext.series_alt("Anteil, Münster 2010–2019", lines, "%") == (
         f"Liniendiagramm: Anteil, Münster 2010–2019. Insgesamt: 2010 20,0{NB}%, 2019 21,7{NB}%; "
         f"Ausländer/-innen: 2013 5,0{NB}%, 2019 6,0{NB}%.")
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"A": 0.2, "B": 1.4, "C": None}, "Kein Gebiet hat abgenommen; größte Zunahme B (+1,4\u00a0Prozentpunkte), "
+                                      "kleinste A (+0,2\u00a0Prozentpunkte)."),
+    ({"A": -0.2, "B": -1.4}, "Kein Gebiet hat zugenommen; größte Abnahme B (−1,4\u00a0Prozentpunkte), "
+                             "kleinste A (−0,2\u00a0Prozentpunkte)."),
+    ({"A": 0.0, "B": 0.7}, "Kein Gebiet hat abgenommen; größte Zunahme B (+0,7\u00a0Prozentpunkte), "
+                           "kleinste A (±0,0\u00a0Prozentpunkte)."),
+    ({"A": 0.0, "B": 0.0}, "Kein Gebiet hat sich verändert."),
+])
+def test_change_alt_when_every_area_moved_one_way(changes, expected):
+    # issue 31: "größte Abnahme Junkersdorf (+0,2 Prozentpunkte)" when every area grew
+    assert alttext.change_alt("Veränderung 2015–2019", changes, "%") == f"Karte: Veränderung 2015–2019. {expected}"
 
 
 def test_change_alt_in_percentage_points_with_signs():

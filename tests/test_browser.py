@@ -9,6 +9,7 @@ links to the tables resolve, nothing scrolls sideways on a phone, and every tab 
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -384,18 +385,17 @@ def test_area_profiles_open_offline_pass_axe_and_filter_by_name(browser_context,
         page.close()
 
 
-# A point inside an area of an interactive map (the centre of its box may lie in a neighbour).
-_POINT_IN_AREA_JS = """(label) => {
-    const path = Array.from(document.querySelectorAll('.im-interaktiv svg path[aria-label]'))
-        .find(p => p.getAttribute('aria-label').startsWith(label));
-    if (!path) return null;
-    const r = path.getBoundingClientRect();
-    for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
-        const x = r.left + r.width * i / 20, y = r.top + r.height * j / 20;
-        if (document.elementFromPoint(x, y) === path) return [x, y];
-    }
-    return null;
-}"""
+def _screenshots_module():
+    """docs/screenshots.py, which finds a point inside an area of an interactive map the same way (the centre of
+    its box may lie in a neighbour): one copy of that script, and the import proves the README's picture
+    script still loads."""
+    spec = importlib.util.spec_from_file_location("screenshots", Path(__file__).resolve().parents[1] / "docs" / "screenshots.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_POINT_IN_AREA_JS = _screenshots_module().POINT_IN_AREA
 
 
 def test_interactive_map_shows_area_and_value_follows_the_year_and_has_its_table(browser_context, built_report):

@@ -15,6 +15,7 @@ import pytest
 
 from helpers import cli
 from helpers.core import context
+from helpers.intake import citygate
 
 REPO = context.REPOSITORY
 #: Commands whose --help is another program's (pytest, JupyterLab).
@@ -59,6 +60,7 @@ def test_each_command_has_german_help_under_its_name(command, capsys):
 def test_an_alias_runs_the_same_module_with_the_arguments(monkeypatch):
     entry = importlib.import_module("helpers.runner.__main__")  # what `report` runs: python -m helpers.runner
     calls = []
+    monkeypatch.setattr(citygate, "gate", lambda command, force=False: 0)  # the city check: tests/test_city_setup.py
     monkeypatch.setattr(entry, "main", lambda argv: calls.append((argv, sys.argv[0])) or 7)
     assert cli.main(["bericht", "--jahr", "2014", "--ohne-pdf"]) == 7  # the module's exit code, unchanged
     assert cli.main(["report", "-x"]) == 7  # options after the command are the command's

@@ -192,6 +192,33 @@ def test_a_key_too_long_for_the_column_goes_beside_the_figure():
     assert all(t.get_window_extent(renderer).x1 <= fig.bbox.x1 for t in fig.texts)
 
 
+def test_a_map_with_more_areas_than_a_key_names_keeps_apart_its_numbers_and_points_to_the_register(tmp_path,
+                                                                                                   monkeypatch):
+    # Berlin's 138 Bezirksregionen: six-digit numbers that would print over each other in the centre
+    from helpers.core import context
+    from roots import pointed_at
+
+    with pointed_at(context.REPOSITORY, tmp_path / "outputs", monkeypatch, city="berlin"):
+        gdf = areas.boundaries()
+        vals = pd.DataFrame({"area_code": gdf["code"], "value": pd.array(range(len(gdf)), dtype="Float64")})
+        fig = maps.choropleth(vals, "Karte", "%", "Quelle Y")
+    assert len(gdf) == 138 and _key_lines(fig) == []
+    assert map_key.REGISTER_NOTE in [t.get_text() for t in fig.texts]
+    renderer = map_key.renderer(fig)
+    numbers = [t for t in fig.axes[0].texts if t.get_text() in set(gdf["code"])]
+    boxes = [t.get_window_extent(renderer) for t in numbers]
+    assert 40 <= len(numbers) < 138  # the large areas keep their numbers, the crowded centre's give way
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    largest = gdf.set_index("code").geometry.area.idxmax()
+    assert largest in {t.get_text() for t in numbers}
+
+
+def test_a_map_with_a_key_keeps_all_its_numbers_and_no_register_note():
+    fig = maps.choropleth(_map_values(), "Karte", "%", "Quelle Y")
+    assert len([t for t in fig.axes[0].texts if t.get_text() in STADTTEILE]) == 45
+    assert map_key.REGISTER_NOTE not in [t.get_text() for t in fig.texts]
+
+
 def _png_through_savefig(fig) -> bytes:
     """charts.png as it was: savefig's RGBA PNG, decoded, quantised, encoded again."""
     import io

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import nbformat
 import pandas as pd
 import pytest
 import shapely
@@ -82,6 +83,9 @@ def write_city(root: Path) -> Path:
     (data / "observations").mkdir()
     (data / "areas.csv").write_text(AREAS, encoding="utf-8")
     (data / "catalogue.yml").write_text(CATALOGUE, encoding="utf-8")
+    (root / "notebooks" / CITY).mkdir(parents=True)  # the one chapter, so that the setup check finds it
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('blocks.indicator_section("mh_anteil", 2020)')]),
+                   root / "notebooks" / CITY / "00_kontext_bevoelkerung.ipynb")
     corners = {"1": (1000, 1000), "2": (0, 1000), "3": (1000, 0), "4": (0, 0)}
     ortsteile = gpd.GeoDataFrame({"code": list(corners), "name": ["Nordost", "Nordwest", "Südost", "Südwest"]},
                                  geometry=[_square(*c) for c in corners.values()], crs="EPSG:25832")

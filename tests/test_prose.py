@@ -4,6 +4,7 @@ methods the chapters showed (what a section notes when it is displayed), not wha
 from __future__ import annotations
 
 import inspect
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -153,3 +154,24 @@ def test_a_template_renders_as_one_line():
     for page in (stitch.reading_guide(stitch.NOTES), stitch.closing_pages(stitch.NOTES),
                  stitch.title_page(YEAR, 2005, "01.01.2026")):
         assert "\n" not in page
+
+
+def test_the_area_register_names_every_base_area_with_its_number_and_outline_area():
+    register = stitch.area_register()
+    rows = re.findall(r"<tr><td>(\w+)</td><th scope=\"row\">([^<]+)</th><td>([^<]*)</td></tr>", register)
+    assert len(rows) == 45 and rows[0] == ("11", "Aegidii", "Mitte") and ("61", "Coerde", "Nord") in rows
+    assert "Nummern und Namen der Stadtteile" in register
+    closing = stitch.closing_pages()
+    assert '<section class="closing" id="gebiete"><h1>Gebietsverzeichnis</h1>' in closing
+    assert "Gebietsverzeichnis" in stitch.table_of_contents([])
+
+
+def test_berlins_register_lists_its_138_bezirksregionen_by_bezirk(tmp_path, monkeypatch):
+    from helpers.core import context
+    from roots import pointed_at
+
+    with pointed_at(context.REPOSITORY, tmp_path / "outputs", monkeypatch, city="berlin"):
+        register = stitch.area_register()
+    rows = re.findall(r"<tr><td>(\w+)</td><th scope=\"row\">([^<]+)</th><td>([^<]*)</td></tr>", register)
+    assert len(rows) == 138 and ("010111", "Tiergarten Süd", "Mitte") in rows
+    assert "<th scope=\"col\">Bezirk</th>" in register

@@ -687,7 +687,9 @@ def test_a_successful_build_prints_only_the_runners_lines(tmp_path):
                           cwd=paths.ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    lines = done.stdout.splitlines()
+    gate, lines = done.stdout.splitlines()[:2], done.stdout.splitlines()[2:]  # the city check first (its one warning)
+    assert gate == ["Stadt muenster (config/muenster/, data/muenster/) vollständig eingerichtet: keine Probleme gefunden, "
+                    "1 Warnung(en).", gate[1]] and gate[1].startswith("  Warnung: data/muenster/areas.csv, Spalte name: ")
     assert re.fullmatch(r"Berichtsjahr \d{4}: 1 von 1 Kapiteln werden ausgeführt \(1 parallel\), 0 unverändert", lines[0])
     assert re.fullmatch(r"  00_kontext_bevoelkerung\.ipynb +\d+\.\d s  ok", lines[1])
     assert lines[2:6] == ["Zusammenfassung, Berichtsjahr 2019:", "  Kapitel:  1 (1 ausgeführt, 0 unverändert)",

@@ -2,7 +2,8 @@
 
 Everything the Makefile does, without make or a POSIX shell (Windows, conda): the Makefile's
 targets call this program, so both ways run the same code and end with the same exit codes
-(0 done, 1 the work found a problem, 2 wrong call). Each command hands its arguments to the
+(0 done, 1 the work found a problem, 2 wrong call). The build commands (report, release, verify) check
+the city's setup first and refuse a broken one before any kernel starts (helpers.intake.citygate). Each command hands its arguments to the
 module that does the work (its `main(argv)`), so a command's options and help live in one place;
 `integrationsmonitoring <befehl> --help` shows them.
 
@@ -44,6 +45,20 @@ def _module_main(module: str) -> Callable[[list[str]], int]:
     """A command that hands its arguments to `module.main(argv)`, imported only when it runs."""
     def run(argv: list[str]) -> int:
         return int(importlib.import_module(module).main(argv) or 0)
+    return run
+
+
+def _checked(command: str, module: str) -> Callable[[list[str]], int]:
+    """A build command that first checks the city's setup (helpers.intake.citygate) and refuses on any error,
+    before any kernel starts; its help needs no check. `--neu` checks even what did not change."""
+    def run(argv: list[str]) -> int:
+        if not {"-h", "--help"} & set(argv):
+            from helpers.intake import citygate
+
+            code = citygate.gate(command, force=bool({"--neu", "--force"} & set(argv)))
+            if code:
+                return code
+        return _module_main(module)(argv)
     return run
 
 
@@ -114,14 +129,52 @@ def run_data(argv: list[str]) -> int:
     return _module_main("helpers.sources.derive")(argv)
 
 
+@dataclass(frozen=True)
+class CitySubcommand:
+    """`stadt <name> <stadt> …`: its module (gets `<stadt> …`), a one-line help, and whether the city must already
+    be set up (then it is chosen before the module is imported; a city being created is not)."""
+
+    module: str
+    summary: str
+    existing_city: bool = True
+
+
+CITY_COMMANDS = {
+    "daten": CitySubcommand("helpers.intake.city_data", "Zahlen aus einer eigenen CSV-/Excel-Datei über eine Zuordnung einlesen"),
+}
+
+
+def run_city(argv: list[str]) -> int:
+    """`stadt daten <stadt> zahlen.csv …`: the city named after the subcommand is chosen before its module is
+    imported (the paths are fixed on first import), then the subcommand's module gets `<stadt> …`."""
+    lines = "\n".join(f"  {name:<8} {sub.summary}" for name, sub in CITY_COMMANDS.items())
+    parser = arguments.ArgumentParser(
+        prog=f"{PROGRAM} stadt", usage=f"{PROGRAM} stadt UNTERBEFEHL STADT [OPTIONEN …]",
+        description=f"Eine Stadt einrichten.\n\nUnterbefehle:\n{lines}",
+        epilog=f"Optionen eines Unterbefehls: {PROGRAM} stadt UNTERBEFEHL --help")
+    parser.add_argument("unterbefehl", metavar="UNTERBEFEHL", choices=list(CITY_COMMANDS), help="siehe oben")
+    parser.parse_args(argv[:1])  # --help, or a subcommand that exists
+    sub = CITY_COMMANDS[argv[0]]
+    rest = argv[1:]
+    if sub.existing_city and rest and not rest[0].startswith("-"):
+        os.environ[context.CITY_ENV] = rest[0]
+        try:
+            context.for_city(rest[0])
+        except context.ContextError as err:
+            print(f"Fehler: {err}", file=sys.stderr)
+            return 2
+    sys.argv[0] = f"{PROGRAM} stadt {argv[0]}"
+    return _module_main(sub.module)(rest)
+
+
 COMMANDS = (
     Command("report", ("bericht",), "Bericht erstellen oder auf den neuesten Stand bringen (nur Geändertes)",
-            _module_main("helpers.runner.__main__")),
+            _checked("report", "helpers.runner.__main__")),
     Command("release", ("ausgabe",), "eine Ausgabe veröffentlichen: geprüft, nummeriert, nie überschrieben",
-            _module_main("helpers.runner.edition")),
+            _checked("release", "helpers.runner.edition")),
     Command("test", ("testen",), "alle Tests ausführen (zwei Prozesse)", run_tests),
     Command("verify", ("nachpruefen",), "Bericht neu bauen und jede Zahl mit manifest.json vergleichen",
-            _module_main("helpers.runner.verify")),
+            _checked("verify", "helpers.runner.verify")),
     Command("templates", ("vorlagen",), "je Datenhalter eine leere Liefervorlage (Excel)",
             _module_main("helpers.intake.templates")),
     Command("ingest", ("einlesen",), "Datenlieferungen prüfen und speichern",
@@ -130,6 +183,8 @@ COMMANDS = (
             _module_main("helpers.intake.staff_texts")),
     Command("check-city", ("stadt-pruefen",), "die Einrichtung der Stadt prüfen",
             _module_main("helpers.intake.citycheck")),
+    Command("stadt", (), "eine Stadt einrichten: stadt daten STADT DATEI (Zahlen über eine Zuordnung einlesen)",
+            run_city),
     Command("data", ("daten",), "die echten Daten neu aus dem Quellmaterial ableiten", run_data),
     Command("bench", ("messen",), "den Runner gegen eine papermill-Baseline messen", run_bench),
     Command("lab", (), "JupyterLab auf den Kapitel-Notebooks", run_lab),

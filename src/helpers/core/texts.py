@@ -37,6 +37,9 @@ from helpers.core import context, fileio, paths
 from helpers.core.fileio import sha256_file, write_text_atomic
 
 FOLDER = "texte"
+#: A placeholder citing a published number, `{{mv_anteil 2019 Coerde}}` (helpers.disclosure.citations resolves
+#: it; the city's setup check reads its indicator id).
+PLACEHOLDER = re.compile(r"\{\{\s*(?P<inner>[^{}]*?)\s*\}\}")
 #: The places a text can have: sub-folder (None: the year folder itself) and what its file names are.
 PLACES = {"einleitung": None, "handlungsfeld": "handlungsfelder", "empfehlungen": "empfehlungen",
           "indikator": "indikatoren"}

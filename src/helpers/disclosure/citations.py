@@ -10,7 +10,9 @@ The staff's texts (helpers.core.texts) cite numbers instead of typing them. A pl
   number says which year it is ("7,4 % (2014)"): a series that ended before the report year (the
   unemployment figures end in 2014) can still be cited in a new year's text;
 - the area is a name, code or alias of data/<city>/areas.csv at any level of the hierarchy, or "Stadt" or
-  the city's name; without one, the city.
+  the city's name; without one, the city. A declared level's name may stand before it
+  (`{{mh_anteil Stadtteil Kalk}}`); a name that occurs on two levels must have it: without, the
+  placeholder is refused with both candidates and their values, never resolved to one of them silently.
 
 This module is the one route from a placeholder to its value, used by the chapter that renders the
 text (helpers.sections.commentary), by the check before any kernel starts (names only: `reference`)
@@ -23,22 +25,22 @@ Sie Coerde?"); a known placeholder without a value or with a secret one is not a
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from helpers.core import areas, catalogue, formatting, levels
+from helpers.core import areas, catalogue, formatting, levels, texts
 from helpers.core.catalogue import Indicator
 from helpers.core.texts import StaffText, TextError
 from helpers.disclosure import disclosed
 
-PLACEHOLDER = re.compile(r"\{\{\s*(?P<inner>[^{}]*?)\s*\}\}")
+PLACEHOLDER = texts.PLACEHOLDER
 #: The word for "the latest year with a published value" in place of a year.
 LATEST = "letztes"
 USAGE = ("Platzhalter sehen so aus: {{indikator}}, {{indikator jahr}}, {{indikator letztes}}, "
-         "{{indikator jahr gebiet}} oder {{indikator:gruppe jahr gebiet}} (ohne Jahr: das Berichtsjahr; "
-         "letztes: das letzte Jahr mit veröffentlichtem Wert)")
+         "{{indikator jahr gebiet}}, {{indikator jahr ebene gebiet}} oder {{indikator:gruppe jahr gebiet}} (ohne "
+         "Jahr: das Berichtsjahr; letztes: das letzte Jahr mit veröffentlichtem Wert; die Ebene, z. B. Stadtteil, "
+         "wo ein Name auf zwei Ebenen vorkommt)")
 
 
 @dataclass(frozen=True)
@@ -191,14 +193,66 @@ def reference(text: StaffText, line: int, inner: str) -> Reference:
         raise _error(path, line, f"{written}: {year} liegt nach dem Berichtsjahr {text.year}.")
     level, code, area_name = levels.CITY, str(areas.city().code), str(areas.city().short)
     if rest:
-        name = " ".join(rest)
-        found = find_area(name)
+        found, name, said = _named_area(rest)
         if not found:
             offered = sorted({n for names in area_table()["names"] for n in names})
-            raise _error(path, line, f"Gebiet {name!r} ist unbekannt.{_suggest(name, offered)} Gemeint ist ein Name "
-                                     "oder Schlüssel aus data/<stadt>/areas.csv oder 'Stadt'.")
+            raise _error(path, line, f"Gebiet {name!r} ist {f'als {said} ' if said else ''}unbekannt."
+                                     f"{_suggest(name, offered)} Gemeint ist ein Name oder Schlüssel aus "
+                                     "data/<stadt>/areas.csv oder 'Stadt', davor wahlweise die Ebene "
+                                     f"({', '.join(lv.name for lv in levels.hierarchy().levels)}).")
+        if len(found) > 1:
+            raise _error(path, line, _ambiguous(written, parts, name, found, text, ind, group, year))
         level, code, area_name = found[0]
     return Reference(written, path, line, ind, group, year, text.year, level, code, area_name)
+
+
+def _level_words() -> dict[str, str]:
+    """The words a placeholder may name a level with (casefolded): each declared level's name, plural and
+    code ("Stadtteil", "Stadtteile", "stadtteil") -> its code."""
+    words = {}
+    for lv in levels.hierarchy().levels:
+        for word in (lv.name, lv.plural, lv.code):
+            words[word.casefold()] = lv.code
+    return words
+
+
+def _named_area(words: list[str]) -> tuple[list[tuple[str, str, str]], str, str]:
+    """The areas `words` name, the name itself and the level said before it ("" if none): "Stadtteil Kalk"
+    names the Stadtteil only; a name that itself begins with a level word is still found as a whole."""
+    whole = " ".join(words)
+    known = _level_words()
+    for size in range(len(words) - 1, 0, -1):
+        level = known.get(" ".join(words[:size]).casefold())
+        if level is None:
+            continue
+        name = " ".join(words[size:])
+        hits = [hit for hit in find_area(name) if hit[0] == level]
+        if hits or not find_area(whole):
+            return hits, name, levels.hierarchy().level(level).name
+    return find_area(whole), whole, ""
+
+
+def _ambiguous(written: str, parts: list[str], name: str, found: list[tuple[str, str, str]], text: StaffText,
+               ind: Indicator, group: str, year: int | None) -> str:
+    """Why a name on two levels (or two areas of one name) is refused: each candidate with its value, and the
+    placeholders that say which is meant ("bitte {{mh_anteil Stadtteil Kalk}} oder … schreiben")."""
+    hierarchy = levels.hierarchy()
+    head = parts[: len(parts) - len(name.split())]
+    by_level = len({level for level, _, _ in found}) == len(found)
+    shown, offered = [], []
+    for level, code, _ in found:
+        word = hierarchy.level(level).name
+        ref = Reference(written, str(text.path), 0, ind, group, year, text.year, level, code, name)
+        try:
+            value = f" ({resolve(ref).rendered()})"
+        except (TextError, ValueError, LookupError, OSError):
+            value = ""
+        shown.append(f"{word}{value}" if by_level else f"{word} {code}{value}")
+        offered.append("{{" + " ".join([*head, word, name] if by_level else [*head, code]) + "}}")
+    listed = f"{', '.join(shown[:-1])} und {shown[-1]}"
+    return (f"{written}: {name} ist {listed} — bitte {' oder '.join(offered)} schreiben "
+            f"(ein Name, den es auf {'zwei Ebenen' if by_level else 'zweimal'} gibt, braucht die Ebene"
+            f"{'' if by_level else ' oder den Schlüssel'}).")
 
 
 def references(text: StaffText) -> list[Reference]:

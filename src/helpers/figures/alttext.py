@@ -90,8 +90,17 @@ def change_alt(title: str, changes: Mapping[str, float | None], unit: str, decim
 
     up = max(present, key=lambda k: (present[k], k))
     down = min(present, key=lambda k: (present[k], k))
-    return (f"Karte: {_clean(title)}. Größte Zunahme {up} ({signed(present[up])}), "
-            f"größte Abnahme {down} ({signed(present[down])}).")
+    head = f"Karte: {_clean(title)}."
+    if present[up] > 0 > present[down]:
+        return f"{head} Größte Zunahme {up} ({signed(present[up])}), größte Abnahme {down} ({signed(present[down])})."
+    # every area moved one way (or not at all): "largest decrease +0,2" would misread the map
+    if present[up] == present[down] == 0:
+        return f"{head} Kein Gebiet hat sich verändert."
+    if present[down] >= 0:
+        return f"{head} Kein Gebiet hat abgenommen; größte Zunahme {up} ({signed(present[up])}), " \
+               f"kleinste {down} ({signed(present[down])})."
+    return f"{head} Kein Gebiet hat zugenommen; größte Abnahme {down} ({signed(present[down])}), " \
+           f"kleinste {up} ({signed(present[up])})."
 
 
 def series_alt(title: str, lines: Mapping[str, Mapping[int, float | None]], unit: str, decimals: int = 1,

@@ -29,8 +29,11 @@ LINE_HEIGHT = 1.32
 GAP = 0.14
 #: Above this many areas a key beside the map would take more room than the map (Berlin's 138 Bezirksregionen
 #: need four columns of long names): the PDF shows a figure at most 120 mm high and 174 mm wide, so the map
-#: would shrink to a third. Such maps keep their numbers without a key for now.
+#: would shrink to a third. Such a map of the base level says under its legend where its numbers are named:
+#: the report's area register (`REGISTER_NOTE`), a closing page listing every base area (helpers.publish.stitch).
 MAX_ENTRIES = 80
+#: Under the legend of a numbered base-level map whose key would not fit beside it.
+REGISTER_NOTE = "Nummern, wo Platz ist; alle Namen im\nGebietsverzeichnis am Ende des Berichts"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,13 @@ def number_key(level: str) -> list[KeyEntry]:
     for entry in sorted(entries, key=lambda e: _code_order(e.code)):
         first.setdefault(entry.group, _code_order(entry.code))
     return sorted(entries, key=lambda e: (first[e.group], _code_order(e.code)))
+
+
+def register_note(fig: Figure, left: float, top: float) -> list[str]:
+    """The line under the legend pointing a reader of a map with too many numbers for a key to the register."""
+    fig.text(left, top, REGISTER_NOTE, transform=fig.dpi_scale_trans, ha="left", va="top", fontsize=FONT_SIZE,
+             color="#111111", linespacing=LINE_HEIGHT)
+    return REGISTER_NOTE.splitlines()
 
 
 def _lines(entries: list[KeyEntry]) -> list[tuple[str, bool]]:

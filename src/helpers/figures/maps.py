@@ -181,11 +181,29 @@ def _draw(ax, gdf: gpd.GeoDataFrame, fill: list, missing: np.ndarray, labels: st
         areas.boundaries(outline.code).boundary.plot(ax=ax, color="#222222", linewidth=1.2)
     if labels and len(gdf) <= MAX_LABELS:
         colour_of = dict(zip(gdf["code"], fill))
+        drawn = []
         for code, name, x, y in _label_points(level):
             fc = colour_of.get(code)
             dark = fc is not None and not isinstance(fc, str) and _luminance(fc) < 0.45
-            ax.annotate(code if labels == "code" else name, (x, y), ha="center", va="center", fontsize=fontsize,
-                        color="white" if dark else "#111111")
+            drawn.append(ax.annotate(code if labels == "code" else name, (x, y), ha="center", va="center",
+                                     fontsize=fontsize, color="white" if dark else "#111111"))
+        if len(drawn) > map_key.MAX_ENTRIES:
+            _drop_crowded(ax, drawn, gdf.set_index("code").geometry.area)
+
+
+def _drop_crowded(ax, labels: list, sizes: pd.Series) -> None:
+    """Keep a label only where it covers no label already kept, larger areas first: with more areas than a key
+    can name (Berlin's 138 Bezirksregionen) the centre's numbers would print over each other. The register
+    at the end names every area; the HTML's interactive map names each on hover."""
+    ax.apply_aspect()
+    renderer = map_key.renderer(ax.figure)
+    kept: list = []
+    for label in sorted(labels, key=lambda t: -sizes.get(t.get_text(), 0.0)):
+        box = label.get_window_extent(renderer).expanded(1.15, 1.3)
+        if any(box.overlaps(other) for other in kept):
+            label.remove()
+        else:
+            kept.append(box)
 
 
 def _scale_bar(ax, length_m: int = 2000) -> None:
@@ -227,13 +245,16 @@ def _key(fig: Figure, legend, level: str, labels: str | None) -> list[str]:
 
     Print has no hover: without the key a reader of the PDF sees "61" and cannot tell it is Coerde.
     Returns the key's lines (empty for a map without numbers)."""
-    if labels != "code" or len(_label_points(level)) > min(MAX_LABELS, map_key.MAX_ENTRIES):
+    numbered = len(_label_points(level))
+    if labels != "code" or numbered > MAX_LABELS:
         return []
     renderer = map_key.renderer(fig)
     dpi, (width, height) = fig.dpi, fig.get_size_inches()
+    top = legend.get_window_extent(renderer).y0 / dpi - 1.5 * map_key.GAP
+    if numbered > map_key.MAX_ENTRIES:  # the register at the end names them (the base level's only)
+        return map_key.register_note(fig, 0.66 * width + 0.07, top) if level == levels.base() else []
     footers = [t.get_window_extent(renderer).y1 / dpi for t in fig.texts if t.get_position()[1] < 0.3]
     bottom = max([0.08 * height, *footers]) + map_key.GAP
-    top = legend.get_window_extent(renderer).y0 / dpi - 1.5 * map_key.GAP
     plural = levels.hierarchy().level(level).plural
     return map_key.draw(fig, map_key.number_key(level), f"Nummern der {plural}", 0.66 * width + 0.07, top, bottom)
 

@@ -30,7 +30,13 @@ One module per concern:
 - `ingest`     – the command `make ingest FILE=...` / `python -m helpers.intake.ingest`
 - `problems`   – one problem (file, sheet, row, column, found, expected, fix) and the report
 - `citycheck`  – `make check-city`: a city's areas, boundaries, data, catalogue and configuration, every problem located
+- `chapter_checks` – the check's part on the report: chapters without a notebook, ids the catalogue lacks, names on two levels
+- `citygate`   – the check before `make report`, `release` and `verify`, skipped while nothing it reads changed
 - `staff_texts` – the command `texts entwurf|freigeben|liste`: a year's texts as the next year's drafts, release
+- `city_data`  – the command `stadt daten <stadt> zahlen.csv`: a city's own long or wide file, through its mapping,
+  into the same checks and storage as a delivery; then the catalogue entries its counts allow
+- `mapping`    – the mapping file (zuordnung.yml) in the user's own words, and its draft
+- `city_catalogue` – the catalogue entries the stored counts allow, added without changing the user's
 
 What readers of the store need (the layout, the committed logs) lives in helpers.core.store.
 

@@ -12,10 +12,16 @@ to do, instead of stopping at the first one:
 - boundaries: every area of a level with a boundary file has a polygon and every polygon an
   area, polygons are valid, do not overlap, and lie in their parent area;
 - observations and published rates: every area code is an area of that level;
-- catalogue: every measure an indicator counts (or the published rate it takes) has data;
-- the two configuration files read without error.
+- catalogue: every measure an indicator counts (or the published rate it takes) has data, every
+  measure in the data has an entry with a German name;
+- the two configuration files read without error;
+- the report's chapters (helpers.intake.chapter_checks): every listed chapter has its notebook, every
+  indicator and Handlungsfeld id a chapter or a staff text names is in the catalogue, and names that
+  occur on two levels (a warning).
 
-Exit code 0 without problems, 1 with problems, each printed as one German line.
+Exit code 0 without errors (warnings are printed and stop nothing), 1 with errors, each printed as one
+German line. `make report`, `make release` and `make verify` run this check first
+(helpers.intake.citygate).
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ import pandas as pd
 
 from helpers.core import arguments, catalogue, config, levels, paths
 from helpers.core import city as city_profile
-from helpers.core.problems import Location, Problem
+from helpers.core.problems import Location, Problem, Severity
+from helpers.intake import chapter_checks
 
 #: Overlap of two polygons of one layer that counts as a problem (m², EPSG:25832): digitising
 #: noise along shared edges stays below it.
@@ -190,6 +197,10 @@ def check_catalogue(cat: catalogue.Catalogue, observed: pd.DataFrame, published:
     out = [_problem(where, None, "measures", f"Merkmal {m!r} hat keinen deutschen Namen im Abschnitt measures; im "
                     f"Definitionskasten stünde der interne Name. Bitte z. B. „{m}: …“ ergänzen.")
            for m in used if m not in named]
+    out += [_problem(where, None, "measures", f"Merkmal {m!r} steht in den Beobachtungen (data/{city}/observations/), "
+                     "aber nicht im Katalog (Abschnitt measures, mit deutschem Namen). Bitte „{m}: …“ ergänzen oder "
+                     "das Merkmal in den Daten berichtigen.".replace("{m}", m))
+            for m in sorted(measures - named.keys() - set(used))]
     for ind in cat.indicators:
         if not ind.counted:
             if ind.published.measure not in published:
@@ -263,24 +274,51 @@ def check(root: Path, city: str | None = None) -> list[Problem]:
     except (catalogue.CatalogueError, OSError) as err:
         return problems + [_problem(_relative(catalogue_file, root), None, "", str(err))]
     observed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["measure", "sex", "origin"])
-    return problems + check_catalogue(cat, observed, published, _relative(catalogue_file, root), city)
+    where = _relative(catalogue_file, root)
+    problems += check_catalogue(cat, observed, published, where, city)
+    indicators = {ind.id for ind in cat.indicators}
+    problems += chapter_checks.check_chapters(root, city, indicators, {hf.id for hf in cat.handlungsfelder}, where)
+    problems += chapter_checks.check_text_ids(data, root, indicators, where)
+    return problems + chapter_checks.check_names_on_two_levels(table, _relative(areas_file, root), hierarchy)
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    """The problems that stop a report (everything but warnings and hints)."""
+    return [p for p in problems if p.severity is Severity.ERROR]
+
+
+def say(problems: list[Problem], city: str) -> int:
+    """Print the check's result in German (errors and warnings to stderr, each one line); 1 with an error."""
+    where = f"{city} (config/{city}/, data/{city}/)"
+    found = errors(problems)
+    warned = [p for p in problems if p.severity is not Severity.ERROR]
+    stream = sys.stderr if found else sys.stdout
+    if found:
+        print(f"{len(found)} Problem(e) in der Einrichtung der Stadt {where}:", file=stream)
+        for problem in found:
+            print(f"  {problem}", file=stream)
+    else:
+        print(f"Stadt {where} vollständig eingerichtet: keine Probleme gefunden"
+              f"{f', {len(warned)} Warnung(en)' if warned else ''}.")
+    for problem in warned:
+        print(f"  Warnung: {problem}", file=stream)
+    return 1 if found else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.ArgumentParser(description="Die Einrichtung einer Stadt prüfen: Gebiete, Grenzen, Daten, "
-                                                  "Katalog und Konfiguration; jedes Problem mit Datei, Zeile und Spalte.")
+                                                  "Katalog, Kapitel und Konfiguration; jedes Problem mit Datei, Zeile "
+                                                  "und Spalte. Warnungen halten nichts an.")
     parser.add_argument("root", type=Path, nargs="?", default=paths.ROOT, metavar="ORDNER",
                         help="Repository mit config/, data/ (Standard: dieses); die Stadt wählt CITY=… bzw. --stadt")
     root = parser.parse_args(argv).root
-    problems = check(root, paths.CITY)
-    where = f"{paths.CITY} (config/{paths.CITY}/, data/{paths.CITY}/)"
-    if not problems:
-        print(f"Stadt {where} vollständig eingerichtet: keine Probleme gefunden.")
-        return 0
-    print(f"{len(problems)} Problem(e) in der Einrichtung der Stadt {where}:", file=sys.stderr)
-    for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
-    return 1
+    try:
+        problems = check(root, paths.CITY)
+    except (ValueError, KeyError, OSError) as err:  # a file it cannot read at all (a CSV without its columns)
+        print(f"Die Prüfung der Stadt {paths.CITY} brach ab: {type(err).__name__}: {' '.join(str(err).split())}",
+              file=sys.stderr)
+        return 1
+    return say(problems, paths.CITY)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,9 @@ class Delivery:
     info: dict[str, str] = field(default_factory=dict)
     rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ROW_COLUMNS))
     problems: list[Problem] = field(default_factory=list)
+    #: Files the rows were read with, stored beside the raw copy as `<raw stem>.<label><suffix>` (a city's own file:
+    #: its mapping, `zuordnung`), so that the stored values can be derived again from what is kept.
+    companions: dict[str, Path] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -13,6 +13,7 @@ import glob
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,15 +59,25 @@ class Outcome:
         return problems_module.warnings(self.problems)
 
 
+#: How a file becomes a checked delivery: `validation.validate` for the template's layout; a city's own file
+#: through its mapping (`city_data`) is converted first and then takes the same checks.
+Validator = Callable[[Path, Context], Delivery]
+#: What identifies a file in the ingest log (a re-run with the same identity is skipped): its checksum; for a
+#: city's own file, the checksum of the file and its mapping together.
+Identity = Callable[[Path], str]
+
+
 def ingest(files: list[Path | str], revise: bool = False, confirm_jumps: bool = False,
-           check_only: bool = False, store: Store | None = None) -> Outcome:
+           check_only: bool = False, store: Store | None = None, validator: Validator | None = None,
+           identity: Identity | None = None) -> Outcome:
     """Check all files, then store them in one commit if there is no error and no unconfirmed jump."""
     store = store or Store.current()
     with storage.locked(store):
-        return _ingest(files, revise, confirm_jumps, check_only, store)
+        return _ingest(files, revise, confirm_jumps, check_only, store, validator, identity)
 
 
-def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_only: bool, store: Store) -> Outcome:
+def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_only: bool, store: Store,
+            validator: Validator | None = None, identity: Identity | None = None) -> Outcome:
     recovered = [] if check_only else storage.recover(store)
     if recovered:
         observations.clear_cache()
@@ -92,13 +103,13 @@ def _ingest(files: list[Path | str], revise: bool, confirm_jumps: bool, check_on
         except ReadError as exc:
             outcome.problems += exc.problems
             continue
-        sha = sha256_file(path)
+        sha = (identity or sha256_file)(path)
         earlier = log[log["sha256"] == sha]
         if len(earlier) or sha in seen:
             outcome.files.append(FileOutcome(path, already=earlier.iloc[0].to_dict() if len(earlier) else {}))
             continue
         seen.add(sha)
-        delivery = validate(path, context)
+        delivery = (validator or validate)(path, context)
         outcome.problems += delivery.problems
         if delivery.rows.empty:
             continue
@@ -154,6 +165,9 @@ def _commit(store: Store, deliveries: pd.DataFrame, plans: list[Plan], confirmed
     time = storage.now_utc()
     changed = any(len(p.stored_rows) for p in plans)
     raw = {p.delivery.path: p.raw_target for p in plans}
+    for p in plans:  # e.g. the mapping a city's own file was read with, beside its raw copy
+        raw |= {source: p.raw_target.with_name(f"{p.raw_target.stem}.{label}{source.suffix}")
+                for label, source in p.delivery.companions.items()}
     log_rows, revision_rows = [], []
     for p in plans:
         d = p.delivery

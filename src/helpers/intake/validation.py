@@ -23,12 +23,12 @@ from helpers.intake.delivery import ROW_COLUMNS, Delivery
 from helpers.intake.delivery_context import Context
 from helpers.intake.header import column_letter, column_roles
 from helpers.intake.problems import Problem
-from helpers.intake.read import ReadError, read_table
+from helpers.intake.read import ReadError, Table, read_table
 from helpers.intake.relation_wording import group_label
 from helpers.intake.row_parsing import parse_row
 
 #: Delivery and Context are what validate returns and takes: callers name them as validation.Delivery, validation.Context.
-__all__ = ["Context", "Delivery", "across", "cross_checks", "validate"]
+__all__ = ["Context", "Delivery", "across", "cross_checks", "validate", "validate_table"]
 
 
 def validate(path: Path, context: Context) -> Delivery:
@@ -40,6 +40,12 @@ def validate(path: Path, context: Context) -> Delivery:
     except ReadError as exc:
         delivery.problems = exc.problems
         return delivery
+    return validate_table(delivery, table, context)
+
+
+def validate_table(delivery: Delivery, table: Table, context: Context) -> Delivery:
+    """Check the cells of a table already read (a delivery, or a city's own file converted to the template's
+    columns by `city_data`), so that every file takes the same checks; fills and returns `delivery`."""
     delivery.sheet, delivery.info = table.sheet, table.info
     roles, problems, complete = column_roles(table)
     delivery.problems += problems

@@ -51,8 +51,11 @@ document.addEventListener('DOMContentLoaded', function () {
   features.forEach(function (f) { names[f.properties.code] = f.properties.name; order.push(f.properties.code); });
   var locale = {decimal: ',', thousands: '.', grouping: [3], currency: ['', '\\u00a0€']};
   var plural = '%(plural)s', singular = '%(singular)s';
+  // One formatter per number of decimals: toLocaleString with options builds a new one per call.
+  var formats = {};
   function number(v, d) {
-    return v.toLocaleString('de-DE', {minimumFractionDigits: d, maximumFractionDigits: d}).replace('-', '\\u2212');
+    var format = formats[d] || (formats[d] = new Intl.NumberFormat('de-DE', {minimumFractionDigits: d, maximumFractionDigits: d}));
+    return format.format(v).replace('-', '\\u2212');
   }
   // Pearson's r with equal weights, as helpers.stats.correlation.weighted_pearson computes it.
   function pearson(xs, ys) {

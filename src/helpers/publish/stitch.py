@@ -31,9 +31,9 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 from helpers.core import areas, catalogue, config, fileio, levels, paths
 from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
-from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS
+from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS, DataError
 from helpers.disclosure import register, suppression
-from helpers.figures import lab_view
+from helpers.figures import lab_view, map_key
 from helpers.indicators import trend
 from helpers.publish import interactive, linked, navigation, prose
 from helpers.publish.parts import AIDS_END, AIDS_START, BACK, BODY_END, BODY_START, FRONT, PART_MARK
@@ -44,7 +44,7 @@ HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "remove"}
 UNKNOWN_DATE = "unbekannt"
 #: Anchors and headings of the closing pages, in order.
 CLOSING = (("methoden", "Methodische Hinweise"), ("quellen", "Quellen und Nutzungsbedingungen"),
-           ("zeichen", "Zeichenerklärung"))
+           ("zeichen", "Zeichenerklärung"), ("gebiete", "Gebietsverzeichnis"))
 #: Symbols the report may show although the stored data have no flag for them.
 EXTRA_SYMBOLS = {"r": "revidiert", "p": "vorläufig"}
 #: The folder of the area profiles beside the report (helpers.publish.profiles writes it).
@@ -215,9 +215,24 @@ def symbol_legend() -> str:
     return prose.render("symbols.html.j2", symbols=list(symbols.items()))
 
 
+def area_register() -> str:
+    """Every base area with the number its maps show, its name and its outline area: print has no hover, and a
+    map with more numbers than a key beside it can hold (Berlin's 138 Bezirksregionen) points here."""
+    base = levels.hierarchy().base
+    try:
+        entries = map_key.number_key(base.code)
+    except DataError:  # no boundaries, no maps: the register lists the areas as areas.csv has them
+        entries = [map_key.KeyEntry("", str(code), str(name)) for code, name in areas.area_names(base.code).items()]
+    outline = levels.hierarchy().outline
+    grouped = outline is not None and outline.code != base.code and any(e.group for e in entries)
+    return prose.render("area_register.html.j2", plural=base.plural, outline=outline.name if grouped else "",
+                        entries=entries)
+
+
 def closing_pages(notes: Collection[str] = ()) -> str:
-    """Method notes (of the methods in `notes`), sources and symbols after the last chapter."""
-    bodies = {"methoden": method_notes(notes), "quellen": sources(), "zeichen": symbol_legend()}
+    """Method notes (of the methods in `notes`), sources, symbols and the area register after the last chapter."""
+    bodies = {"methoden": method_notes(notes), "quellen": sources(), "zeichen": symbol_legend(),
+              "gebiete": area_register()}
     return prose.render("closing.html.j2", pages=[(anchor, title, Markup(bodies[anchor])) for anchor, title in CLOSING])
 
 
