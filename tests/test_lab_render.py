@@ -124,6 +124,22 @@ def test_a_map_with_an_interactive_twin_is_followed_by_its_view_for_jupyterlab(s
     assert out.data["text/plain"].startswith("Interaktive Abbildung: Karte: Anteil der Bevölkerung mit")
 
 
+def test_a_report_builds_kernel_shows_no_views(section, tmp_path, monkeypatch):
+    # the stitch would drop them: a chapter kernel of the runner (it records what it shows) leaves them out
+    from helpers.core import context
+    from helpers.disclosure import register
+
+    running = context.current().replace(chapter="07_test", year=YEAR, outputs=tmp_path)
+    monkeypatch.setenv(context.ENV, running.to_json())
+    assert context.current().recording
+    try:
+        outputs = _shown(section)
+    finally:
+        register.reset_records()  # the cells it recorded went to tmp_path; forget them
+    assert not any(lab_view.is_lab_only({"metadata": o.metadata}) for o in outputs)
+    assert any('data-art="karte"' in h for h in _html(outputs))  # the map itself is still shown
+
+
 def test_the_view_draws_from_inline_areas_without_the_pages_parts(section):
     (key, view), = section.views.items()
     assert key == f"im-mv_anteil-total-{YEAR}" and view.level == "stadtteil"
