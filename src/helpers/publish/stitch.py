@@ -1,7 +1,10 @@
 """Stitch executed chapter notebooks into one self-contained German HTML report.
 
 Code is hidden; parameter and setup cells are dropped with their outputs; figures are
-already embedded as PNG. The template drops every CDN reference so the file opens offline.
+already embedded as PNG. What a section shows only for JupyterLab (its scoped style and root element,
+helpers.sections.lab_style; its interactive figures as JupyterLab's Vega-Lite mimetype,
+helpers.figures.lab_view) is taken out again, so the report's HTML is what the section's fragments are.
+The template drops every CDN reference so the file opens offline.
 The opening pages (title, contents, reading guide, synthetic indicators) and the closing
 pages (method notes, sources, symbols) are computed here from the catalogue and the rules in
 code, so they cannot disagree with the chapters, and worded in the templates of
@@ -30,10 +33,11 @@ from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
 from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS, DataError
 from helpers.disclosure import register, suppression
-from helpers.figures import map_key
+from helpers.figures import lab_view, map_key
 from helpers.indicators import trend
 from helpers.publish import interactive, linked, navigation, prose
 from helpers.publish.parts import AIDS_END, AIDS_START, BACK, BODY_END, BODY_START, FRONT, PART_MARK
+from helpers.sections import lab_style
 
 TEMPLATES = Path(__file__).parent / "templates"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "remove"}
@@ -75,11 +79,22 @@ def _report_cells(nb: nbformat.NotebookNode) -> list:
         if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
             continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+            cell.outputs = [_report_output(o) for o in cell.outputs
+                            if not (o.output_type == "stream" and o.name == "stderr") and not lab_view.is_lab_only(o)]
             if not cell.outputs:
                 continue
         cells.append(cell)
     return cells
+
+
+def _report_output(output: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """An output as the report shows it: an HTML output without the root element and scoped style that give a
+    section its look in JupyterLab (helpers.sections.lab_style); the page's stylesheet styles it here."""
+    data = output.get("data") or {}
+    if "text/html" in data:
+        text = data["text/html"]
+        data["text/html"] = lab_style.unwrap(text if isinstance(text, str) else "".join(text))
+    return output
 
 
 # --- opening pages ----------------------------------------------------------------------------
