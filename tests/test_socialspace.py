@@ -236,7 +236,8 @@ def test_section_holds_its_table_and_records_only_when_displayed(chapter_registe
         + ". Kein Stadtteil liegt unter der Mindestbevölkerung von 300 Einwohner/-innen oder ist ohne Wert."]
     assert list(section.figures) == ["sozialraumindex"]
     shown = []
-    monkeypatch.setattr(area_patterns.charts, "show", lambda fig, alt=None, data=None: shown.append(fig))
+    # a displayed result shows each figure through its image tag (helpers.sections.shown)
+    monkeypatch.setattr(area_patterns.charts, "figure_tag", lambda fig, alt=None, data=None: shown.append(fig) or "")
     import IPython.display
 
     monkeypatch.setattr(IPython.display, "display", lambda obj: None)

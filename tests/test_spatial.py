@@ -232,7 +232,8 @@ def test_spatial_section_holds_results_and_records_only_when_displayed(chapter_r
     assert section.lisa.tables["lisa"] is section.lisa.lisa.table and len(section.lisa.lisa.table) == 45
     assert any(t.startswith("Moran's I = ") for t in section.sentences)
     shown = []
-    monkeypatch.setattr(area_patterns.charts, "show", lambda fig, alt=None, data=None: shown.append(fig))
+    # a displayed result shows each figure through its image tag (helpers.sections.shown)
+    monkeypatch.setattr(area_patterns.charts, "figure_tag", lambda fig, alt=None, data=None: shown.append(fig) or "")
     import IPython.display
 
     monkeypatch.setattr(IPython.display, "display", lambda obj: None)
