@@ -78,3 +78,30 @@ def city_copy(root: Path, city: str | None = None) -> Path:
                     ignore=shutil.ignore_patterns("observations", "texte", "raw", ".*"))
     (data / "observations").mkdir()
     return data
+
+
+def mh_catalogue(level: str, field_name: str) -> str:
+    """A made-up city's catalogue: one Handlungsfeld `kontext` named `field_name` and the share with migration
+    background on `level`, counted from 2020 (the test cities of test_levels and test_city_setup)."""
+    return f"""\
+handlungsfelder:
+  - {{id: kontext, name: {field_name}, category: Kontext, aim: Testkapitel.}}
+indicators:
+  - id: mh_anteil
+    name: Anteil der Bevölkerung mit Migrationshintergrund
+    definition: Einwohner/-innen mit Migrationshintergrund je 100 Einwohner/-innen am 31.12.
+    handlungsfeld: kontext
+    numerator: {{measure: population, origin: migration}}
+    denominator: {{measure: population, origin: total}}
+    scale: 100
+    unit: "%"
+    direction: descriptive
+    level: {level}
+    population_base: Einwohner/-innen am 31.12.
+    data_owner: Testamt
+    source: Testquelle
+    first_year: 2020
+    synthetic: false
+measures:
+  population: Einwohner/-innen
+"""

@@ -33,7 +33,7 @@ from helpers.core.problems import Severity
 from helpers.disclosure import citations
 from helpers.intake import citycheck, citygate
 from helpers.runner import gates
-from roots import new_city, pointed_at
+from roots import mh_catalogue, new_city, pointed_at
 
 CITY = "zweinamen"
 CITY_YML = """\
@@ -57,28 +57,7 @@ stadtbezirk,2,Innenstadt,stadt,09999002,
 stadt,09999002,Stadt Zweinamen,,,
 """
 COUNTS = {"11": (1000, 579), "12": (1000, 383), "21": (1000, 200), "22": (1000, 300)}
-CATALOGUE = """\
-handlungsfelder:
-  - {id: kontext, name: Bevölkerung, category: Kontext, aim: Testkapitel.}
-indicators:
-  - id: mh_anteil
-    name: Anteil der Bevölkerung mit Migrationshintergrund
-    definition: Einwohner/-innen mit Migrationshintergrund je 100 Einwohner/-innen am 31.12.
-    handlungsfeld: kontext
-    numerator: {measure: population, origin: migration}
-    denominator: {measure: population, origin: total}
-    scale: 100
-    unit: "%"
-    direction: descriptive
-    level: stadtteil
-    population_base: Einwohner/-innen am 31.12.
-    data_owner: Testamt
-    source: Testquelle
-    first_year: 2020
-    synthetic: false
-measures:
-  population: Einwohner/-innen
-"""
+CATALOGUE = mh_catalogue("stadtteil", "Bevölkerung")
 CELLS = ('report_year = None\nindikatoren = ["mh_anteil"]',
          'blocks.opening("kontext", report_year)',
          'blocks.indicator_section("mh_anteil", report_year)',

@@ -21,7 +21,7 @@ from helpers.disclosure import disclosed, suppression
 from helpers.indicators import compute
 from helpers.intake import citycheck
 from helpers.sections import area_statistics
-from roots import new_city, pointed_at
+from roots import mh_catalogue, new_city, pointed_at
 
 CITY = "zweiebenen"
 
@@ -48,28 +48,7 @@ stadt,09999001,Stadt Zweiebenen,,,
 """
 #: Ortsteil -> (residents, with migration background) in 2020; Ortsteil 4 is below the floor of 300.
 COUNTS = {"1": (1000, 400), "2": (2000, 300), "3": (1500, 600), "4": (250, 50)}
-CATALOGUE = """\
-handlungsfelder:
-  - {id: kontext, name: Bevölkerung mit Migrationshintergrund, category: Kontext, aim: Testkapitel.}
-indicators:
-  - id: mh_anteil
-    name: Anteil der Bevölkerung mit Migrationshintergrund
-    definition: Einwohner/-innen mit Migrationshintergrund je 100 Einwohner/-innen am 31.12.
-    handlungsfeld: kontext
-    numerator: {measure: population, origin: migration}
-    denominator: {measure: population, origin: total}
-    scale: 100
-    unit: "%"
-    direction: descriptive
-    level: ortsteil
-    population_base: Einwohner/-innen am 31.12.
-    data_owner: Testamt
-    source: Testquelle
-    first_year: 2020
-    synthetic: false
-measures:
-  population: Einwohner/-innen
-"""
+CATALOGUE = mh_catalogue("ortsteil", "Bevölkerung mit Migrationshintergrund")
 
 
 def _square(x: float, y: float, size: float = 1000.0) -> shapely.Polygon:
