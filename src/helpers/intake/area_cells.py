@@ -9,10 +9,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from helpers.core import areas
+from helpers.core import areas, levels
 from helpers.core import city as city_profile
 from helpers.intake import cells
-from helpers.intake.cells import LEVEL_DE, CellError
+from helpers.intake.cells import CellError
 from helpers.intake.delivery_context import Context
 from helpers.sources.area_names import UNASSIGNED_CODE, normalise_name
 
@@ -44,7 +44,8 @@ def parse_area(cell, roles: dict[str, int], context: Context) -> tuple[str, str]
                 return level, areas.city().code if level == "stadt" else UNASSIGNED_CODE
             role = "area_code" if "area_code" in roles else "area_name"
             raise AreaError(role, CellError("Gebiet fehlt", code_cell if role == "area_code" else name_cell,
-                                            "die Stadtteil-Nummer (bzw. Gebiet-Nr mit Ebene) oder einen bekannten Gebietsnamen",
+                                            f"die {levels.hierarchy().base.name}-Nummer (bzw. Gebiet-Nr mit Ebene) "
+                                            "oder einen bekannten Gebietsnamen",
                                             "die Gebiet-Nr eintragen oder die Zeile löschen"))
         return _area_by_name(name, name_cell, level, context)
     if name and normalise_name(name) not in context.variants[area]:
@@ -66,16 +67,32 @@ def _area_code(code_cell, level: str | None, context: Context) -> tuple[str, str
         raise AreaError("area_code", err) from None
     if number == int(areas.city().code) and level in (None, "stadt"):
         return "stadt", areas.city().code
-    code = str(number)
-    target = level or "stadtteil"
+    h = levels.hierarchy()
+    target = level or h.base.code  # without „Ebene“ a number is one of the smallest level
+    code = _known_code(number, target, context)
     if (target, code) in context.names:
         return target, code
-    hint = ("; für Stadtbezirke, Teilbereiche und „nicht zuzuordnen“ die Spalte „Ebene“ angeben"
-            if level is None else f" auf der Ebene {LEVEL_DE[target]}")
+    hint = (f"; für {_others(h)} die Spalte „Ebene“ angeben" if level is None
+            else f" auf der Ebene {cells.level_names(h)[target]}")
     valid = ", ".join(sorted(c for (lvl, c) in context.names if lvl == target))
     raise AreaError("area_code", CellError(
        f"unbekannte Gebiet-Nr{hint}", code_cell, f"eine der Nummern {valid}",
        "die Nummer nach der Gebietsgliederung (data/<stadt>/areas.csv, Blatt „Erläuterung“ der Vorlage) korrigieren"))
+
+
+def _known_code(number: int, level: str, context: Context) -> str:
+    """The code as areas.csv writes it: the number, or with its leading zeros where every code of the level has
+    the same number of digits (Berlin's 010111, read by Excel as 10111)."""
+    code = str(number)
+    widths = {len(c) for (lvl, c) in context.names if lvl == level}
+    if (level, code) not in context.names and len(widths) == 1:
+        return code.zfill(widths.pop())
+    return code
+
+
+def _others(h: levels.Hierarchy) -> str:
+    """The levels a number needs „Ebene“ for, largest first: "Stadtbezirke, Teilbereiche und „nicht zuzuordnen“"."""
+    return ", ".join(lv.plural for lv in reversed(h.levels[1:])) + (" und " if h.levels[1:] else "") + "„nicht zuzuordnen“"
 
 
 def _area_by_name(name: str, name_cell, level: str | None, context: Context) -> tuple[str, str]:

@@ -1,8 +1,9 @@
 """Violated relations among areas, worded in German: a part larger than an area it lies in, sums that do not match.
 
-A Stadtteil (or Teilbereich, Stadtbezirk, „nicht zuzuordnen“) larger than an area it lies in; a Teilbereich,
-Stadtbezirk or the city against the sum of its Stadtteile (the city also against its Stadtbezirke and
-„nicht zuzuordnen“). The areas come from data/<city>/areas.csv (`relations.Rules`).
+An area (or „nicht zuzuordnen“) larger than an area it lies in; every larger area and the city against the sum of
+its areas of the smallest level (the city also against those of the largest level and „nicht zuzuordnen“). In
+Münster: Stadtteile, Teilbereiche, Stadtbezirke; the levels and their names come from config/<city>/city.yml, the
+areas from data/<city>/areas.csv (`relations.Rules`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.core import areas
+from helpers.core import areas, levels
 from helpers.intake.checked_rows import Coded, Sources, capped, describe, larger_parts, relation_table
 from helpers.intake.problems import Problem, fmt_int
 from helpers.intake.relation_wording import area_label
@@ -27,7 +28,7 @@ UNASSIGNED = f"unzugeordnet|{UNASSIGNED_CODE}"
 
 
 def larger_than_whole(coded: Coded, rules: Rules, sources: Sources, context) -> list[Problem]:
-    """A Stadtteil (or Teilbereich, Stadtbezirk, „nicht zuzuordnen“) larger than an area it lies in."""
+    """An area (or „nicht zuzuordnen“) larger than an area it lies in."""
     pairs = [(m, agg) for agg, ms in rules.area_members.items() for m in ms]
     sets = {agg: set(ms) for agg, ms in rules.area_members.items()}
     pairs += [(a, b) for a in sets for b in sets if a != b and sets[a] < sets[b]]
@@ -57,18 +58,18 @@ def larger_than_whole(coded: Coded, rules: Rules, sources: Sources, context) -> 
 
 
 def sums_not_matching(coded: Coded, rules: Rules, sources: Sources, context) -> list[Problem]:
-    """Teilbereich, Stadtbezirk and city against the sum of their Stadtteile (or the city against its Stadtbezirke)."""
+    """Larger areas and the city against the sum of their smallest areas (or the city against its largest ones)."""
     c = coded.codes
     code = coded.code("area")
     others = ["year", "measure", "sex", "origin", "age"]
-    specs = [(agg, ms, "Stadtteile") for agg, ms in rules.area_members.items()]
-    specs.append((_city(), rules.bezirke, "Stadtbezirke"))
-    items = [(agg, ms, kind) for agg, ms, kind in specs if agg in code and any(m in code for m in ms)]
+    specs = [(agg, ms, rules.base_plural, False) for agg, ms in rules.area_members.items()]
+    specs.append((_city(), rules.bezirke, rules.top_plural, True))
+    items = [(agg, ms, kind, top) for agg, ms, kind, top in specs if agg in code and any(m in code for m in ms)]
     if not items:
         return []
-    table = pd.DataFrame([(code[m], k) for k, (_, ms, _) in enumerate(items) for m in ms if m in code],
+    table = pd.DataFrame([(code[m], k) for k, (_, ms, _, _) in enumerate(items) for m in ms if m in code],
                          columns=["part", "pid"], dtype="int64")
-    info = pd.DataFrame([(k, code[agg], len(ms)) for k, (agg, ms, _) in enumerate(items)],
+    info = pd.DataFrame([(k, code[agg], len(ms)) for k, (agg, ms, _, _) in enumerate(items)],
                         columns=["pid", "whole", "n"], dtype="int64")
     parts = c.merge(table, left_on="area", right_on="part")
     sums = parts.groupby([*others, "pid"], sort=False).agg(
@@ -87,8 +88,8 @@ def sums_not_matching(coded: Coded, rules: Rules, sources: Sources, context) -> 
         merged.loc[at_city, "pfresh"] = merged.loc[at_city, ["pfresh", "u_fresh"]].max(axis=1).astype("int64")
     merged["total"] = merged["total"] + merged["unassigned"]
     complete = merged["count"] == merged["n"]
-    # the city against its Stadtbezirke only where its Stadtteile are not all there
-    kinds = np.array([kind == "Stadtbezirke" for _, _, kind in items])
+    # the city against its largest areas only where its smallest are not all there
+    kinds = np.array([top for _, _, _, top in items])
     is_bezirke = pd.Series(kinds[merged["pid"].to_numpy()], index=merged.index)
     by_stadtteile = merged[complete & (merged["whole"] == code.get(_city(), -1)) & ~is_bezirke][others]
     if is_bezirke.any() and len(by_stadtteile):
@@ -110,7 +111,7 @@ def sums_not_matching(coded: Coded, rules: Rules, sources: Sources, context) -> 
     members = parts.merge(bad[[*others, "pid"]], on=[*others, "pid"])
     grouped = members.groupby([*others, "pid"], sort=False)["i"].apply(list)
     for b in bad.itertuples(index=False):
-        whole, ms, kind = items[b.pid]
+        whole, ms, kind, _ = items[b.pid]
         indices = grouped.loc[tuple(getattr(b, col) for col in [*others, "pid"])]
         if b.u_i >= 0:
             indices = [*indices, int(b.u_i)]
@@ -121,7 +122,7 @@ def sums_not_matching(coded: Coded, rules: Rules, sources: Sources, context) -> 
         what = f"{b.count} {kind}" + (" und „nicht zuzuordnen“" if b.u_i >= 0 else "")
         detail = f" ({sources.rows_text(coded, [*indices, b.i], src)})" if sources.cross else ""
         if b.count == b.n:
-            hint = ("; Personen ohne Stadtteil als Zeile mit Ebene „nicht zuzuordnen“ liefern"
+            hint = (f"; Personen ohne {context.level_names[levels.base()]} als Zeile mit Ebene „nicht zuzuordnen“ liefern"
                     if whole == _city() and b.u_i < 0 else "")
             out.append(sources.at_value[src](
                 int(coded.rows.at[i, "row"]), f"Summe der {what} stimmt nicht mit dem Wert für {label} überein",

@@ -10,12 +10,13 @@ English codes are accepted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from helpers.core import areas
+from helpers.core import areas, levels
 from helpers.core.catalogue import GROUP_LABELS
 from helpers.core.model import MISSING_FLAGS, ORIGINS
 
@@ -54,15 +55,15 @@ ORIGIN_EXTRA: dict[str, list[str]] = {
     "migration": ["mit Migrationshintergrund", "mit MV", "Migrationsvorgeschichte"],
     "no_migration": ["ohne Migrationshintergrund", "ohne MV"],
 }
-LEVEL_LABELS: dict[str, list[str]] = {
-    "stadtteil": ["Stadtteil", "Statistischer Bezirk"],
-    "teilbereich": ["Teilbereich"],
-    "stadtbezirk": ["Stadtbezirk", "Bezirk"],
-    "stadt": ["Stadt", "Gesamtstadt"],  # and the city's own names (parse_level)
-    "unzugeordnet": ["nicht zuzuordnen", "unzugeordnet", "ohne Zuordnung"],
+#: Other words offices use for a level, by the German name a city gives it (config/<city>/city.yml); a word that
+#: is itself the name of another declared level means that level.
+LEVEL_SYNONYMS: dict[str, list[str]] = {
+    "Stadtteil": ["Statistischer Bezirk"],
+    "Stadtbezirk": ["Bezirk"],
 }
-LEVEL_DE = {"stadtteil": "Stadtteil", "teilbereich": "Teilbereich", "stadtbezirk": "Stadtbezirk",
-            "stadt": "Stadt", "unzugeordnet": "nicht zuzuordnen"}
+#: The levels every city has besides its declared ones, with the words accepted for them.
+CITY_WORDS = ["Stadt", "Gesamtstadt"]  # and the city's own names (parse_level)
+UNASSIGNED_WORDS = ["nicht zuzuordnen", "unzugeordnet", "ohne Zuordnung"]
 #: Official symbols and the spellings met in offices (en dash for "-", three dots for "…").
 SYMBOLS: dict[str, list[str]] = {
     "-": ["-", "–", "—"],
@@ -116,7 +117,6 @@ ORIGIN_INDEX = _index(
     | {code: names for code, names in ORIGIN_EXTRA.items() if code not in GROUP_LABELS},
     ORIGINS,
 )
-LEVEL_INDEX = _index(LEVEL_LABELS, list(LEVEL_LABELS))
 SYMBOL_INDEX = {alias: flag for flag, aliases in SYMBOLS.items() for alias in aliases}
 
 
@@ -151,11 +151,29 @@ def parse_origin(cell: object) -> str:
     return _label(cell, ORIGIN_INDEX, "Herkunft", allowed)
 
 
+def level_names(hierarchy: levels.Hierarchy | None = None) -> dict[str, str]:
+    """Level code -> the German name a delivery writes in „Ebene“: the city's declared levels, smallest first
+    (config/<city>/city.yml), then „Stadt“ and „nicht zuzuordnen“ (Münster: Stadtteil, Teilbereich, Stadtbezirk, …)."""
+    h = levels.hierarchy() if hierarchy is None else hierarchy
+    return {**{lv.code: lv.name for lv in h.levels}, levels.CITY: CITY_WORDS[0], levels.UNASSIGNED: UNASSIGNED_WORDS[0]}
+
+
+@functools.lru_cache(maxsize=8)
+def _level_index(h: levels.Hierarchy, city_name: str, city_short: str) -> dict[str, str]:
+    labels: dict[str, list[str]] = {lv.code: [lv.name, lv.plural] for lv in h.levels}
+    names = {norm(lv.name) for lv in h.levels}
+    for lv in h.levels:
+        labels[lv.code] += [w for w in LEVEL_SYNONYMS.get(lv.name, []) if norm(w) not in names]
+    labels[levels.CITY] = [*CITY_WORDS, city_name, city_short]
+    labels[levels.UNASSIGNED] = UNASSIGNED_WORDS
+    return _index(labels, list(labels))
+
+
 def parse_level(cell: object) -> str:
-    """An area level; the city's official and short name (data/<city>/areas.csv) mean the city level too."""
-    city = areas.city()
-    index = {**LEVEL_INDEX, norm(city.name): "stadt", norm(city.short): "stadt"}
-    return _label(cell, index, "Ebene", ", ".join(LEVEL_DE.values()))
+    """An area level: a declared level of the city (its code, name or plural), the city (also by its official and
+    short name, data/<city>/areas.csv) or „nicht zuzuordnen“."""
+    city, h = areas.city(), levels.hierarchy()
+    return _label(cell, _level_index(h, city.name, city.short), "Ebene", ", ".join(level_names(h).values()))
 
 
 AGE_EXPECTED = "„insgesamt“, eine Altersgruppe wie „15-64“ oder „15 bis unter 65“, oder „65+“ / „65 und älter“"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers.core import areas, observations, paths
+from helpers.core import areas, levels, observations, paths
 from helpers.core import catalogue as catalogue_module
-from helpers.intake.cells import LEVEL_DE
+from helpers.intake.cells import level_names
 from helpers.intake.relations import Rules
 from helpers.sources.area_names import normalise_name
 
@@ -24,17 +24,20 @@ class Context:
     names: dict[tuple[str, str], str]
     variants: dict[tuple[str, str], frozenset[str]]
     by_name: dict[str, tuple[tuple[str, str], ...]]
-    members: dict[tuple[str, str], tuple[str, ...]]  # aggregate area -> its Stadtteil codes
+    members: dict[tuple[str, str], tuple[str, ...]]  # aggregate area -> the codes of its areas of the smallest level
     measures: frozenset[str]
     rules: Rules
+    level_names: dict[str, str]  # level code -> its German name in messages (cells.level_names)
 
     @classmethod
     def load(cls, stored: pd.DataFrame | None = None) -> Context:
         """Areas from areas.csv; measures from the catalogue and the stored observations (default: all)."""
         stored = observations.observations() if stored is None else stored
         table = areas.areas()
-        # Deliveries come per Stadtteil, Stadtbezirk or city; Stadtzellen share some Stadtteil names.
-        table = table[table["level"].isin(LEVEL_DE)]
+        h = levels.hierarchy()
+        named = level_names(h)
+        # Deliveries come per declared level or city; finer or crossing levels (Münster's Stadtzellen) share names.
+        table = table[table["level"].isin(named)]
         names, variants, by_name, parents = {}, {}, {}, {}
         for a in table.itertuples(index=False):
             key = (a.level, a.code)
@@ -47,20 +50,20 @@ class Context:
                 parents[key] = (a.parent_level, a.parent_code)
         members: dict[tuple[str, str], tuple[str, ...]] = {}
         for level, code in names:
-            if level != "stadtteil":
+            if level != h.base.code:
                 continue
             node = (level, code)
-            while node in parents:  # Teilbereich, Stadtbezirk, Stadt
+            while node in parents:  # the larger levels and the city
                 node = parents[node]
                 members[node] = members.get(node, ()) + (code,)
         cat = catalogue_module.load(paths.CATALOGUE_YAML)
         measures = {t.measure for i in cat.indicators for t in i.terms}
         measures |= set(stored["measure"].unique())
-        return cls(names, variants, by_name, members, frozenset(measures), Rules.load(cat, members))
+        return cls(names, variants, by_name, members, frozenset(measures), Rules.load(cat, members, h), named)
 
     def label(self, level: str, code: str) -> str:
         """'Stadtteil 34 Düesberg', 'Stadtbezirk 1 Mitte', 'Stadt Münster'."""
         name = self.names.get((level, code), code)
         if level in ("stadt", "unzugeordnet"):
             return name
-        return f"{LEVEL_DE[level]} {code} {name}"
+        return f"{self.level_names[level]} {code} {name}"

@@ -2,7 +2,8 @@
 
 The catalogue's `groups:` section (male + female = total; foreign + german = total; …), every group within
 "total" and `within` made transitive (foreign within migration within total); numerator within denominator
-of every rate indicator (unless listed under `groups.not_subsets`); the Stadtteile of every aggregate area.
+of every rate indicator (unless listed under `groups.not_subsets`); the areas of the smallest declared level
+(Münster's Stadtteile) in every aggregate area.
 Age groups are not listed here: they come from the delivery (`age_bands`).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from helpers.core import levels
 from helpers.core.catalogue import Catalogue, Term
 
 TOTAL_REASON = "eine Teilgruppe ist höchstens so groß wie insgesamt"
@@ -22,11 +24,15 @@ class Rules:
     within: tuple[tuple[str, str, str, str], ...]  # (dimension, part, whole, reason), transitive
     partitions: tuple[tuple[str, str, tuple[str, ...], str, int], ...]  # (dimension, whole, parts, reason, n)
     measure_pairs: tuple[tuple[Term, Term, str], ...]  # (numerator, denominator, indicator name)
-    area_members: dict[str, tuple[str, ...]]  # "level|code" of an aggregate -> its "stadtteil|code"s
-    bezirke: tuple[str, ...]
+    area_members: dict[str, tuple[str, ...]]  # "level|code" of an aggregate -> its "<smallest level>|code"s
+    bezirke: tuple[str, ...]  # the areas of the largest declared level (Münster's Stadtbezirke), which make the city
+    base_plural: str = "Stadtteile"  # the smallest and the largest level's plurals, as messages name them
+    top_plural: str = "Stadtbezirke"
 
     @classmethod
-    def load(cls, cat: Catalogue, members: dict[tuple[str, str], tuple[str, ...]]) -> Rules:
+    def load(cls, cat: Catalogue, members: dict[tuple[str, str], tuple[str, ...]],
+             hierarchy: levels.Hierarchy | None = None) -> Rules:
+        h = levels.hierarchy() if hierarchy is None else hierarchy
         partitions, within = [], {}
         for r in cat.groups.relations:
             if r.partition:
@@ -45,10 +51,12 @@ class Rules:
                     if d2 == d and p2 == w and p != w2 and (d, p, w2) not in within:
                         within[(d, p, w2)] = reason
                         changed = True
-        area_members = {f"{lvl}|{code}": tuple(f"stadtteil|{c}" for c in parts) for (lvl, code), parts in members.items()}
-        bezirke = tuple(sorted(a for a in area_members if a.startswith("stadtbezirk|")))
+        base = h.base.code
+        area_members = {f"{lvl}|{code}": tuple(f"{base}|{c}" for c in parts) for (lvl, code), parts in members.items()}
+        top = h.levels[-1]
+        bezirke = tuple(sorted(a for a in area_members if a.startswith(f"{top.code}|"))) if h.levels[1:] else ()
         return cls(tuple((d, p, w, r) for (d, p, w), r in within.items()), tuple(partitions),
-                   _measure_pairs(cat), area_members, bezirke)
+                   _measure_pairs(cat), area_members, bezirke, h.base.plural, top.plural)
 
 
 def _measure_pairs(cat: Catalogue) -> tuple[tuple[Term, Term, str], ...]:
