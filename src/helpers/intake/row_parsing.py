@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 
+from helpers.core import city as city_profile
 from helpers.core.problems import Location
 from helpers.intake import cells
 from helpers.intake.area_cells import AreaError, parse_area
@@ -105,7 +106,8 @@ def _year(cell: object) -> int:
     year = cells.parse_whole(cell, "Jahr", expected, "das Berichtsjahr als Zahl eintragen, z. B. 2018")
     if not MIN_YEAR <= year <= max_year():
         raise CellError("Jahr außerhalb des plausiblen Bereichs", cell, expected,
-                        "das Jahr prüfen: gemeint ist das Jahr, für das die Werte gelten (Stichtag 31.12.)")
+                        "das Jahr prüfen: gemeint ist das Jahr, für das die Werte gelten "
+                        f"(Stichtag {city_profile.profile().reference_date})")
     return year
 
 

@@ -11,8 +11,9 @@ denominator belongs to the owner of those indicators if there is one; if several
 divide by it (e.g. `residents`), it is a reference population and comes from the statistics
 office (`reference_owner()`). Groups are the terms of the indicators and their compared groups;
 complement groups (Deutsche, ohne Migrationsvorgeschichte) are computed, so the template asks
-for the stored part instead. Indicators of level Stadtteil get rows for the 45 Stadtteile and
-the city; city-level indicators a city row only.
+for the stored part instead. Indicators of the smallest declared level get rows for each of its areas
+and the city (Münster: the 45 Stadtteile and the city); city-level indicators a city row only. The level
+names, the concept and the reference date (Stichtag) are the city's (config/<city>/city.yml).
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.core import areas, arguments, paths
+from helpers.core import areas, arguments, concept, levels, paths
 from helpers.core import catalogue as catalogue_module
 from helpers.core import city as city_profile
 from helpers.core.catalogue import Catalogue, Term
 from helpers.core.fileio import write_atomic
 from helpers.core.model import FLAGS, ORIGINS, SEXES
 from helpers.indicators.compute import COMPLEMENTS
-from helpers.intake.cells import LEVEL_DE, SEX_DE, SYMBOLS_TEXT, origin_label
+from helpers.intake.cells import SEX_DE, SYMBOLS_TEXT, level_names, origin_label
 from helpers.intake.excel_file import DATA_SHEET, EXPLANATION_SHEET, INFO_SHEET
 from helpers.intake.jumps import JUMP_ABSOLUTE, JUMP_RELATIVE
 from helpers.intake.row_parsing import MIN_YEAR
@@ -54,7 +55,7 @@ class Expected:
     """One measure with fixed groups that an owner is asked to deliver, and for which areas."""
 
     term: Term
-    stadtteile: bool  # True: the 45 Stadtteile and the city; False: the city only
+    by_area: bool  # True: every area of the smallest level (Münster: the 45 Stadtteile) and the city; False: the city only
     uses: tuple[str, ...]  # "Zähler von „…“" for every indicator that uses the measure
 
     @property
@@ -100,21 +101,21 @@ def _age_key(age: str) -> tuple[int, int]:
 def expected(cat: Catalogue) -> dict[str, list[Expected]]:
     """Data owner -> the terms its template asks for, in catalogue order."""
     owners = measure_owners(cat)
-    stadtteile: dict[Term, bool] = {}
+    base = levels.base()
+    by_area: dict[Term, bool] = {}
     uses: dict[str, list[str]] = {}
     for ind in cat.indicators:
         for role, side in zip(("Zähler", "Nenner"), ind.terms):
             terms = [side] + [side.with_group(ind.group_dimension, v) for v in ind.group_values]
             for term in map(_stored_term, terms):
-                stadtteile[term] = stadtteile.get(term, False) or ind.level == "stadtteil"
+                by_area[term] = by_area.get(term, False) or ind.level == base
             uses.setdefault(side.measure, []).append(f"{role} von „{ind.name}“")
     order = {m: i for i, m in enumerate(uses)}
     rank = {**{v: i for i, v in enumerate(SEXES)}, **{v: i for i, v in enumerate(ORIGINS)}}
-    terms = sorted(stadtteile, key=lambda t: (order[t.measure], rank[t.sex], _age_key(t.age), rank[t.origin]))
+    terms = sorted(by_area, key=lambda t: (order[t.measure], rank[t.sex], _age_key(t.age), rank[t.origin]))
     out: dict[str, list[Expected]] = {}
     for term in terms:
-        by_stadtteil = stadtteile[term]
-        out.setdefault(owners[term.measure], []).append(Expected(term, by_stadtteil, tuple(dict.fromkeys(uses[term.measure]))))
+        out.setdefault(owners[term.measure], []).append(Expected(term, by_area[term], tuple(dict.fromkeys(uses[term.measure]))))
     return out
 
 
@@ -136,12 +137,23 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:70]
 
 
+def _code_order(code: str) -> tuple[int, int | str]:
+    """Numbers in numeric order (2 before 10), then other codes as text."""
+    return (0, int(code)) if code.isdigit() else (1, code)
+
+
+def base_areas() -> list[tuple[str, str]]:
+    """(code, name) of every area of the smallest declared level, in the order of their numbers."""
+    return sorted(areas.area_names(levels.base()).items(), key=lambda kv: _code_order(kv[0]))
+
+
 def _rows(items: list[Expected], year: int) -> list[list[object]]:
-    stadtteile = sorted(areas.area_names("stadtteil").items(), key=lambda kv: int(kv[0]))
+    base = levels.hierarchy().base.name
+    listed = base_areas()
     rows = []
     for item in items:
         t = item.term
-        places = [("Stadtteil", code, name) for code, name in stadtteile] if item.stadtteile else []
+        places = [(base, code, name) for code, name in listed] if item.by_area else []
         places.append(("Stadt", areas.city().code, areas.city().name))
         age = "insgesamt" if t.age == "total" else t.age
         for level, code, name in places:
@@ -192,7 +204,7 @@ def _info_sheet(sheet, owner: str, year: int, source: str, bold) -> None:
         ("Datenhalter", owner),
         ("Quelle", source),
         ("Berichtsjahr", year),
-        ("Stichtag", f"31.12.{year}"),
+        ("Stichtag", f"{city_profile.profile().reference_date}{year}"),
         ("Ansprechperson", ""),
         ("Telefon / E-Mail", ""),
         ("Lieferdatum", ""),
@@ -207,9 +219,13 @@ def _info_sheet(sheet, owner: str, year: int, source: str, bold) -> None:
 
 
 def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> None:
+    h = levels.hierarchy()
+    base = h.base
     column_text = {
-        "Jahr": f"Jahr, für das die Werte gelten (Stichtag 31.12.), vierstellig; erlaubt {MIN_YEAR} bis zum laufenden Jahr. Pflicht.",
-        "Ebene": f"Gebietsebene: {', '.join(LEVEL_DE.values())}. Ohne diese Spalte ist die Gebiet-Nr eine Stadtteil-Nummer.",
+        "Jahr": f"Jahr, für das die Werte gelten (Stichtag {city_profile.profile().reference_date}), vierstellig; "
+                f"erlaubt {MIN_YEAR} bis zum laufenden Jahr. Pflicht.",
+        "Ebene": f"Gebietsebene: {', '.join(level_names(h).values())}. Ohne diese Spalte ist die Gebiet-Nr eine "
+                 f"{base.name}-Nummer.",
         "Gebiet-Nr": f"Amtliche Nummer des Gebiets ({city_profile.profile().area_example}; Stadt "
                      f"{areas.city().code}). Maßgeblich ist die Nummer. Pflicht (oder ein eindeutiger Name in „Gebiet“).",
         "Gebiet": "Name des Gebiets (zur Kontrolle): muss zur Nummer passen; bekannte andere Schreibweisen "
@@ -217,7 +233,7 @@ def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> N
         "Merkmal": "Kennung des Merkmals aus dem Indikatorkatalog (nicht ändern). Pflicht.",
         "Beschreibung": "Wofür das Merkmal verwendet wird; wird beim Einlesen nicht ausgewertet (Platz für Anmerkungen).",
         "Geschlecht": "insgesamt, männlich oder weiblich.",
-        "Herkunft": "insgesamt, Ausländer/-innen, mit Migrationsvorgeschichte usw. wie vorbelegt.",
+        "Herkunft": concept.say("insgesamt, Ausländer/-innen, mit Migrationsvorgeschichte usw. wie vorbelegt."),
         "Alter": "insgesamt oder die vorbelegte Altersgruppe, z. B. 15-64 (= 15 bis unter 65 Jahre) oder "
                  "65+ (= 65 Jahre und älter).",
         "Wert": "Die Anzahl als ganze Zahl (Personen, Fälle …), keine Quoten oder Prozente; "
@@ -230,15 +246,15 @@ def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> N
         ("So geht es", "Im Blatt „Daten“ nur die gelb markierte Spalte „Wert“ (und bei Bedarf „Zeichen“) ausfüllen. "
                        "Jede Zeile ist ein Wert für ein Jahr, ein Gebiet, ein Merkmal und eine Gruppe. Zeilen, für die es "
                        "keine Daten gibt, mit „.“ kennzeichnen; nicht gelieferte Zeilen löschen. Keine Zeilen oder Spalten "
-                       "hinzufügen außer weiteren Datenzeilen im selben Format. Personen, die keinem Stadtteil "
+                       f"hinzufügen außer weiteren Datenzeilen im selben Format. Personen, die keinem {base.name} "
                        "zugeordnet werden können, als zusätzliche Zeile mit Ebene „nicht zuzuordnen“ und Gebiet-Nr 0 "
-                       "liefern: die Stadt ist die Summe der Stadtteile und dieser Zeile. Im Blatt „Angaben“ Quelle und "
+                       f"liefern: die Stadt ist die Summe der {base.plural} und dieser Zeile. Im Blatt „Angaben“ Quelle und "
                        "Ansprechperson eintragen. Als .xlsx speichern (CSV mit „;“ ist ebenfalls möglich)."),
         ("Senden an", recipient()),
         ("Prüfung beim Einlesen", "Alle Probleme werden gesammelt gemeldet (Datei, Blatt, Zeile, Spalte, gefundener Wert, "
                                   "Erwartung): fehlende oder unbekannte Spalten, Text oder Nachkommastellen in „Wert“, "
                                   "negative Anzahlen, Zähler größer als Nenner, männlich + weiblich ≠ insgesamt, "
-                                  "Stadtteile ≠ Stadt (wenn beides geliefert), doppelte Zeilen, unbekannte Gebiete oder "
+                                  f"{base.plural} ≠ Stadt (wenn beides geliefert), doppelte Zeilen, unbekannte Gebiete oder "
                                   "Merkmale. Werte, die gegenüber dem letzten gespeicherten Jahr um mehr als "
                                   f"{JUMP_RELATIVE * 100:.0f} % und mindestens {JUMP_ABSOLUTE} abweichen, werden zur "
                                   "Bestätigung gemeldet. Bereits gespeicherte Werte werden nur ausdrücklich revidiert."),
@@ -254,8 +270,9 @@ def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> N
     by_measure: dict[str, list[Expected]] = {}
     for item in items:
         by_measure.setdefault(item.term.measure, []).append(item)
+    where = f"{len(base_areas())} {base.plural} und Stadt"
     for measure, group in by_measure.items():
-        groups = " | ".join(_group_text(i) for i in group)
+        groups = " | ".join(_group_text(i, where) for i in group)
         lines.append((measure, f"Gruppen: {groups}. Verwendet als {'; '.join(group[0].uses)}."))
     for label, text in lines:
         sheet.append([label, text])
@@ -265,11 +282,11 @@ def _explanation_sheet(sheet, items: list[Expected], year: int, bold, wrap) -> N
     sheet.column_dimensions["B"].width = 110
 
 
-def _group_text(item: Expected) -> str:
+def _group_text(item: Expected, by_area: str) -> str:
+    """One group of a measure and where it is asked for: `by_area` ("45 Stadtteile und Stadt") or the city."""
     t = item.term
     age = "Alter insgesamt" if t.age == "total" else f"Alter {t.age}"
-    where = "45 Stadtteile und Stadt" if item.stadtteile else "Stadt"
-    return f"{SEX_DE[t.sex]}, {origin_label(t.origin)}, {age} ({where})"
+    return f"{SEX_DE[t.sex]}, {origin_label(t.origin)}, {age} ({by_area if item.by_area else 'Stadt'})"
 
 
 def write_all(year: int, folder: Path | None = None) -> list[Path]:
