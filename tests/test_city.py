@@ -162,7 +162,7 @@ def test_report_pages_and_table_notes_name_the_scale_city(scale):
     sources = " ".join(source for source, _ in stitch.source_entries()[-1:])
     assert stitch.report_title(YEAR) == "Integrationsmonitoring Beispielstadt (synthetisch) 2014"
     assert "der Stadt Beispielstadt (synthetisch)" in front
-    assert "Datenstand: Stadt Beispielstadt (synthetisch), Kommunalstatistik" in front
+    assert "Datengrundlage: Stadt Beispielstadt (synthetisch), Kommunalstatistik" in front
     assert "Integrationsmonitoring Beispielstadt (synthetisch) 2014" in notes
     assert sources == "Stadt Beispielstadt (synthetisch): Statistische Gebietsgliederung"
     for text in (front, notes, sources):

@@ -181,14 +181,11 @@ def test_opening_pages_name_year_look_back_date_and_synthetic_indicators(tmp_pat
     assert closing.index("Zeichenerklärung") < closing.index("Gebietsverzeichnis")  # the register comes last
 
 
-def test_report_date_is_the_latest_commit_or_unknown(monkeypatch):
-    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}|unbekannt", stitch.report_date())
-
-    def no_git(*args, **kwargs):
-        raise FileNotFoundError("git")
-
-    monkeypatch.setattr(subprocess, "run", no_git)
-    assert stitch.report_date() == "unbekannt"
+def test_the_title_page_gives_the_datenstand_unless_a_stand_is_given(tmp_path):
+    notebooks = [_chapter(tmp_path / "a.ipynb", "Erstes Kapitel")]
+    title = stitch.stitch(notebooks, 2013, 2004).split('class="title-page"', 1)[1].split("</section>", 1)[0]
+    assert "<dt>Datenstand</dt><dd>31.12.2013</dd>" in title  # Münster's counts refer to 31.12.
+    assert "Datengrundlage: " in title
 
 
 # --- incremental rendering (parts cached by content; no kernel) ----------------------------------

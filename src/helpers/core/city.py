@@ -27,9 +27,13 @@ from helpers.core import concept as concept_module
 RELATIVE = "config/{city}/city.yml"
 CONCEPTS = concept_module.CONCEPTS
 TEXT_KEYS = ("concept", "structure", "geometry", "statistics", "terms", "source_notes", "fixed_sources", "intake",
-             "reference_date")
+             "reference_date", "stand")
 TOP_KEYS = ("concept", "levels", "other_levels", *TEXT_KEYS[1:])
 UNKNOWN_TERMS = "Nutzungsbedingungen: siehe Quelle"
+#: `stand:` a date (15.03.2021) or a month (März 2021).
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November",
+          "Dezember")
+STAND_PATTERN = rf"(0[1-9]|[12]\d|3[01])\.(0[1-9]|1[0-2])\.\d{{4}}|({'|'.join(MONTHS)}) \d{{4}}"
 
 
 class CityConfigError(ValueError):
@@ -47,7 +51,7 @@ class Profile:
     geometry: str = ""  # where the boundaries come from, under every map (default: the city's area division)
     statistics_name: str = ""  # start of a source line; default "<city>, Kommunalstatistik"
     statistics_prefix: str = ""  # stored sources of that series start so ("SMS")
-    statistics_basis: str = ""  # "Datenstand" on the title page
+    statistics_basis: str = ""  # "Datengrundlage" on the title page
     terms: tuple[tuple[str, str], ...] = ()  # (part of a source name, terms of use)
     source_notes: dict[str, str] = field(default_factory=dict, hash=False)
     fixed_sources: tuple[tuple[str, str], ...] = ()  # (source, terms)
@@ -55,6 +59,7 @@ class Profile:
     reference_owner: str = ""
     area_example: str = "Gebietsnummer wie in der Gebietsliste"
     reference_date: str = "31.12."  # the day and month the city's counts refer to (TT.MM.)
+    stand: str = ""  # "Stand" on the title page if the city sets one (a publication date); else the data's date
     generic: bool = True
 
     def structure_text(self) -> str:
@@ -124,6 +129,11 @@ def parse(text: str, where: Path, city_name: str) -> Profile:
     reference_date = _text(raw, "reference_date", where, generic.reference_date)
     if not re.fullmatch(r"(0[1-9]|[12]\d|3[01])\.(0[1-9]|1[0-2])\.", reference_date):
         raise _fail(where, f"'reference_date' ist {reference_date!r}; erwartet Tag und Monat wie 31.12. (TT.MM.).")
+    stand = raw.get("stand")
+    if stand is not None and not (isinstance(stand, str) and re.fullmatch(STAND_PATTERN, " ".join(stand.split()))):
+        raise _fail(where, f"'stand' ist {stand!r}; erwartet ein Datum wie \"15.03.2021\" (TT.MM.JJJJ, in "
+                           "Anführungszeichen) oder einen Monat wie „März 2021“, oder weglassen (dann steht auf der "
+                           "Titelseite der Datenstand: Stichtag des neuesten Jahres im Bericht).")
     return Profile(
         city_name=city_name, concept=concept, structure=_text(raw, "structure", where),
         geometry=_text(raw, "geometry", where),
@@ -134,7 +144,7 @@ def parse(text: str, where: Path, city_name: str) -> Profile:
         fixed_sources=_pairs(raw.get("fixed_sources"), where, "fixed_sources", "source", "terms"),
         recipient=_text(intake, "recipient", where), reference_owner=_text(intake, "reference_owner", where),
         area_example=_text(intake, "area_example", where, generic.area_example),
-        reference_date=reference_date,
+        reference_date=reference_date, stand=" ".join(stand.split()) if stand else "",
         generic=not any(key in raw for key in TEXT_KEYS),
     )
 

@@ -182,7 +182,7 @@ def city_yml(city: str, concept: str, reference_date: str, base: LevelNames, par
         "",
         "# Die kleinräumige Statistik der Stadt, wie sie zitiert wird.",
         "#   name:  Beginn einer Quellenzeile unter Abbildungen und Tabellen (z. B. „Stadt X, Statistikstelle“)",
-        "#   basis: Datenstand auf der Titelseite (z. B. „Einwohnermelderegister, Stand jeweils 31.12.“)",
+        "#   basis: Datengrundlage auf der Titelseite (z. B. „Einwohnermelderegister, Stand jeweils 31.12.“)",
         f"# {TODO}: bitte beide ausfüllen; make check-city meldet jede Zeile mit {TODO}, bis sie ausgefüllt ist.",
         "statistics:",
         f"  name: \"{TODO}: Name der Statistikstelle der Stadt\"",
@@ -193,6 +193,11 @@ def city_yml(city: str, concept: str, reference_date: str, base: LevelNames, par
         "#   - match: Statistikstelle",
         "#     terms: Datenlizenz Deutschland – Namensnennung – 2.0",
         "terms: []",
+        "",
+        "# Stand auf der Titelseite. Ohne diese Einstellung steht dort der Datenstand: der Stichtag des neuesten",
+        "# Jahres im Bericht (z. B. 31.12.2022). Wer ein Veröffentlichungsdatum nennen will, trägt es hier ein,",
+        "# als Datum in Anführungszeichen oder als Monat, und entfernt das #:",
+        "# stand: \"15.03.2024\"",
         "",
     ])
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import subprocess
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from markupsafe import Markup
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from helpers.core import areas, catalogue, config, fileio, levels, paths
+from helpers.core import areas, catalogue, config, fileio, levels, observations, paths
 from helpers.core import city as city_profile
 from helpers.core.fileio import write_text_atomic
 from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS, DataError
@@ -41,7 +40,6 @@ from helpers.sections import lab_style
 
 TEMPLATES = Path(__file__).parent / "templates"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "setup", "remove"}
-UNKNOWN_DATE = "unbekannt"
 #: Anchors and headings of the closing pages, in order.
 CLOSING = (("methoden", "Methodische Hinweise"), ("quellen", "Quellen und Nutzungsbedingungen"),
            ("zeichen", "Zeichenerklärung"), ("gebiete", "Gebietsverzeichnis"))
@@ -49,15 +47,21 @@ CLOSING = (("methoden", "Methodische Hinweise"), ("quellen", "Quellen und Nutzun
 EXTRA_SYMBOLS = {"r": "revidiert", "p": "vorläufig"}
 #: The folder of the area profiles beside the report (helpers.publish.profiles writes it).
 PROFILES_FOLDER = paths.PROFILES
-def report_date() -> str:
-    """Date of the latest commit as TT.MM.JJJJ: the same sources give the same report, unlike today's date."""
-    try:
-        done = subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=paths.ROOT, capture_output=True,
-                              text=True, timeout=10, check=True)
-        year, month, day = done.stdout.strip().split("-")
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return UNKNOWN_DATE
-    return f"{day}.{month}.{year}"
+def data_year(year: int) -> int:
+    """The newest year up to the report year for which counts are stored (the report year without any)."""
+    found = observations.observations()["year"]
+    found = found[found <= year]
+    return int(found.max()) if len(found) else year
+
+
+def report_stand(year: int) -> tuple[str, str]:
+    """What the title page says the report is as of: ("Stand", the date config/<city>/city.yml sets under `stand`,
+    a publication date), else ("Datenstand", the reference date of the newest year shown, e.g. "31.12.2019") –
+    the date a reader can hold the figures against, unlike the day a file was built or committed."""
+    found = city_profile.profile()
+    if found.stand:
+        return "Stand", found.stand
+    return "Datenstand", f"{found.reference_date}{data_year(year)}"
 
 
 def chapter_title(nb: nbformat.NotebookNode, fallback: str) -> str:
@@ -104,10 +108,10 @@ def data_basis() -> str:
     return city_profile.profile().statistics_basis or city_profile.statistics_name()
 
 
-def title_page(year: int, first_year: int, stand: str) -> str:
-    """The title page: what, which years, as of when (no page number in print)."""
+def title_page(year: int, first_year: int, stand: str, stand_label: str = "Stand") -> str:
+    """The title page: what, which years, as of when (`stand_label`: "Stand" or "Datenstand"; no page number in print)."""
     return prose.render("title_page.html.j2", title=report_title(year), year=year, first_year=first_year,
-                        stand=stand, structure=city_profile.profile().structure_text(), data_basis=data_basis(),
+                        stand=stand, stand_label=stand_label, structure=city_profile.profile().structure_text(), data_basis=data_basis(),
                         synthetic=any(i.synthetic for i in catalogue.load().indicators), city=areas.city().short)
 
 
@@ -401,14 +405,15 @@ def _as_in_report(converter: PartConverter, name: str, body: str) -> tuple[str, 
 def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | None = None,
            cache: Path | None = None, tables: Sequence[str] = (), notes: Collection[str] = (),
            profiles: str = "") -> str:
-    """One HTML document from executed notebooks, in the given order; `stand` is the date printed on the title.
+    """One HTML document from executed notebooks, in the given order; `stand` is the date printed on the title
+    (default: `report_stand`).
 
     With `cache` (a folder), the HTML of each part is kept there and reused while its input is unchanged.
     `tables` are the file names in the year's tables/ folder, linked beside the figures and the contents.
     `notes`: what the chapters noted they showed (report_notes), which the reading guide and the method
     notes explain. `profiles`: the link to the list of area profiles (helpers.publish.profiles), if there is one.
     """
-    stand = stand or report_date()
+    stand_label, stand = report_stand(year) if stand is None else ("Stand", stand)
     plural = levels.hierarchy().base.plural
     converter = PartConverter(report_title(year), cache)
     chapters, bodies = [], []
@@ -416,7 +421,7 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
         title, body = chapter_body(converter, path, i, tables, year)
         chapters.append((chapter_anchor(i), title))
         bodies.append(body)
-    front_html = (title_page(year, first_year, stand) + table_of_contents(chapters)
+    front_html = (title_page(year, first_year, stand, stand_label) + table_of_contents(chapters)
                   + navigation.downloads(tables, year, profiles, plural) + reading_guide(notes))
     _, front = converter.part(FRONT, fileio.digest(front_html), lambda: ("", [new_markdown_cell(front_html)]))
     back = _closing_body(converter, notes)
@@ -438,7 +443,7 @@ def published_tables(*folders: Path) -> list[str]:
 
 def write_report(notebooks: list[Path], year: int, first_year: int, target: Path | None = None, *,
                  stand: str | None = None, cache: Path | None = None) -> Path:
-    """Write outputs/<city>/<year>/report.html atomically; `stand` defaults to report_date().
+    """Write outputs/<city>/<year>/report.html atomically; `stand` defaults to report_stand().
 
     The HTML of each part is cached in `cache` (default: .work/html beside the target), so a
     rebuild after one chapter changed converts only that chapter. What the chapters showed is read from
