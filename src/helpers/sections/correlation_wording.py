@@ -15,25 +15,58 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.core import areas, concept, formatting, model
+from helpers.core import areas, catalogue, concept, formatting, model
 from helpers.disclosure import tidy
 from helpers.figures import charts
 from helpers.sections.html_tables import table_html
 from helpers.stats import correlation
 
-#: The caveat above every result; {areas} is the plural of the level analysed ("Stadtteile"), {n} the areas.
+#: The caveat above every result; {areas} is the plural of the level analysed ("Stadtteile"), {n} the areas,
+#: {example} a sentence on one pair from the city's catalogue (`example_sentence`).
 ECOLOGICAL_CAVEAT = (
-    "**Lesehilfe:** Die Zusammenhänge beziehen sich auf {areas}, nicht auf Menschen. Dass {areas} mit "
-    "hohem Anteil von Menschen mit Migrationsvorgeschichte auch mehr Arbeitslose haben, heißt nicht, dass "
-    "Menschen mit Migrationsvorgeschichte häufiger arbeitslos sind (ökologischer Fehlschluss). Mit {n} Gebieten "
+    "**Lesehilfe:** Die Zusammenhänge beziehen sich auf {areas}, nicht auf Menschen. {example} Mit {n} Gebieten "
     "sind die Schätzungen unsicher; einzelne {areas} können einen Zusammenhang tragen (Pearson und "
     "Spearman vergleichen). Eine Korrelation ist kein Beleg für eine Ursache."
 )
+#: The example where the catalogue counts unemployed people (the measure `unemployed`).
+UNEMPLOYED_EXAMPLE = (
+    "Dass {areas} mit hohem Anteil von Menschen mit Migrationsvorgeschichte auch mehr Arbeitslose haben, heißt nicht, "
+    "dass Menschen mit Migrationsvorgeschichte häufiger arbeitslos sind (ökologischer Fehlschluss)."
+)
+#: The example from two indicators of any catalogue.
+PAIR_EXAMPLE = (
+    "Dass {areas} mit hohen Werten für „{a}“ auch hohe Werte für „{b}“ haben, heißt nicht, dass dasselbe für die "
+    "einzelnen Menschen gilt (ökologischer Fehlschluss)."
+)
+#: Without two indicators to name.
+PLAIN_EXAMPLE = (
+    "Dass {areas} mit hohen Werten des einen Indikators auch hohe Werte des anderen haben, heißt nicht, dass "
+    "dasselbe für die einzelnen Menschen gilt (ökologischer Fehlschluss)."
+)
 
 
-def caveat(plural: str, n: pd.Series) -> str:
-    """`ECOLOGICAL_CAVEAT` for the level analysed and the areas behind the pairs, in the city's concept."""
-    return concept.say(ECOLOGICAL_CAVEAT.format(areas=plural, n=n_areas_text(n)))
+def example_sentence(plural: str, cat: catalogue.Catalogue | None = None) -> str:
+    """The ecological fallacy on an example from the city's own catalogue: unemployment where it counts the
+    unemployed, else its first share of a migration group against its first other indicator (the catalogue's
+    first two without such a share), never an indicator the city does not have."""
+    cat = catalogue.load() if cat is None else cat
+    counted = [i for i in cat.indicators if i.numerator is not None]
+    if any(i.numerator.measure == "unemployed" for i in counted):
+        return UNEMPLOYED_EXAMPLE.format(areas=plural)
+    shares = [i for i in counted if i.numerator.origin in ("migration", "foreign")
+              and i.numerator.measure == i.denominator.measure]
+    first = shares[0] if shares else (cat.indicators[0] if cat.indicators else None)
+    other = next((i for i in cat.indicators if first is not None and i.id != first.id), None)
+    if first is None or other is None:
+        return PLAIN_EXAMPLE.format(areas=plural)
+    return PAIR_EXAMPLE.format(areas=plural, a=first.name, b=other.name)
+
+
+def caveat(plural: str, n: pd.Series, cat: catalogue.Catalogue | None = None) -> str:
+    """`ECOLOGICAL_CAVEAT` for the level analysed and the areas behind the pairs, in the city's concept, with an
+    example from the city's catalogue (default: the data root's)."""
+    text = ECOLOGICAL_CAVEAT.format(areas=plural, n=n_areas_text(n), example=example_sentence(plural, cat))
+    return concept.say(text)
 
 
 def latest_year_note(year: int, latest: int) -> str:
