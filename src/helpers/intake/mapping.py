@@ -30,7 +30,8 @@ JOIN = " / "
 COLUMN_KEYS = {
     "jahr": "das Jahr",
     "gebiet": "das Gebiet (Nummer oder Name)",
-    "ebene": "die Gebietsebene (optional: Stadtteil, Stadtbezirk, …; nötig, wo Nummern mehrerer Ebenen stehen)",
+    "ebene": "die Gebietsebene (optional: die Namen der Ebenen in config/<stadt>/city.yml; nötig, wo Nummern "
+             "mehrerer Ebenen stehen)",
     "merkmal": "das Merkmal (lange Datei; eine Spalte oder eine Liste von Spalten)",
     "gruppe": "die Gruppe (lange Datei, optional)",
     "wert": "die Anzahl (lange Datei)",
