@@ -258,6 +258,7 @@ def test_a_second_run_with_the_same_file_and_mapping_changes_nothing(city, capsy
     code, out, err = run(capsys, data, "--zuordnung", mapping)
     assert (code, err) == (0, "")
     assert out.splitlines()[0].startswith("zahlen.csv: bereits eingelesen am ")
+    assert f"(Rohdatei data/{CITY}/raw/2022/zahlen.csv)" in out.splitlines()[0]
     assert out.splitlines()[0].endswith("; nichts geändert.")
     assert out.splitlines()[1] == (f"Katalog data/{CITY}/catalogue.yml: schon vorhanden und unverändert gelassen: "
                                    "mh_anteil, auslaender_anteil, alo_dichte.")

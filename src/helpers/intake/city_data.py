@@ -301,6 +301,8 @@ class Run:
                                                fix=f"in {self.mapping_path.name} unter merkmale: Merkmale zuordnen"))
         known = replace(context, measures=context.measures | self.found.measures)
         validate_table(delivery, conversion.table, known)
+        if self.found.source:  # stored with every row, so captions cite the user's source, not the file
+            delivery.info["Quelle"] = self.found.source
         delivery.problems = conversion.problems + delivery.problems
         return delivery
 

@@ -254,6 +254,11 @@ def check(root: Path, city: str | None = None) -> list[Problem]:
         problems += check_area_codes(rates, _relative(rates_file, root), present, city)
     problems += check_configuration(root, city) + city_files.todo_problems(root, city)
     catalogue_file = data / "catalogue.yml"
+    if not catalogue_file.is_file():
+        return problems + [_problem(_relative(catalogue_file, root), None, "", (
+            f"Der Indikatorenkatalog fehlt noch. Die Zahlen einlesen: integrationsmonitoring stadt daten {city} DATEI "
+            "(schreibt den Katalog für das, was die Zahlen erlauben), oder die Datei selbst anlegen (README, "
+            "„Was eine Stadt braucht“)."))]
     try:
         cat = catalogue.load(catalogue_file)
     except (catalogue.CatalogueError, OSError) as err:
