@@ -316,6 +316,22 @@ def test_without_a_terminal_the_gemeindeschluessel_must_be_given(root, capsys, m
                               "01001000; Gemeindeverzeichnis des Statistischen Bundesamts)."]
 
 
+def test_at_a_terminal_a_missing_file_is_said_before_the_gemeindeschluessel_is_asked(root, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail(f"asked {prompt!r} before the file was read"))
+    assert city_setup.main(["teststadt", "--grenzen", str(root / "fehlt.shp"), "--code", "AREA_ID", "--name",
+                            "AREA_NAME", "--ordner", str(root)]) == 1
+    assert "fehlt.shp" in capsys.readouterr().err
+
+
+def test_without_a_terminal_a_missing_gemeindeschluessel_is_said_with_the_boundaries_problems(root, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert city_setup.main(["teststadt", "--grenzen", str(root / "fehlt.shp"), "--code", "AREA_ID", "--name",
+                            "AREA_NAME", "--ordner", str(root)]) == 1
+    said = errors(capsys)
+    assert len(said) == 2 and "fehlt.shp" in said[0] and said[1].startswith("Der Gemeindeschlüssel fehlt")
+
+
 @pytest.mark.parametrize(("lon", "lat", "inside"), [
     (6.08, 50.78, True), (14.99, 51.15, True), (9.17, 47.66, True), (8.43, 55.02, True), (14.19, 53.94, True),
     (13.46, 48.57, True), (10.28, 47.41, True), (13.0, 47.63, True), (9.44, 54.79, True),  # border towns of Germany
