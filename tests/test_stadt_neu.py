@@ -19,6 +19,7 @@ from shapely.geometry import box
 from helpers import cli
 from helpers.core import city as city_profile
 from helpers.core import context, levels
+from helpers.core.problems import Severity
 from helpers.intake import boundary_checks, city_setup, citycheck
 
 X0, Y0 = 525_000.0, 6_070_000.0
@@ -63,6 +64,8 @@ def test_a_clean_file_sets_up_the_city_in_the_shape_every_city_has(root, capsys)
                           "Stadt teststadt eingerichtet (")
     assert out.endswith("  config/teststadt/city.yml\n  config/teststadt/monitoring.yml\n  data/teststadt/areas.csv\n"
                         "  data/teststadt/geo/stadtbezirke.geojson\n  data/teststadt/geo/stadtteile.geojson\n"
+                        "Eingestellt: Begriff Migrationshintergrund (--konzept), Stichtag der Zahlen 31.12. "
+                        "(--stichtag); beides steht in config/teststadt/city.yml und lässt sich dort ändern.\n"
                         "Nächste Schritte: in config/teststadt/city.yml die Zeilen mit TODO ausfüllen; Zahlen laden "
                         "(integrationsmonitoring stadt daten teststadt …); prüfen: make check-city CITY=teststadt.\n")
     areas = (root / "data" / "teststadt" / "areas.csv").read_text(encoding="utf-8")
@@ -79,7 +82,12 @@ def test_a_clean_file_sets_up_the_city_in_the_shape_every_city_has(root, capsys)
     assert (profile.concept, profile.reference_date) == ("Migrationshintergrund", "31.12.")
     assert [lv.code for lv in levels.of_file(city_file).levels] == ["stadtteil", "stadtbezirk"]
     # what check-city says next: the citation to fill in and the catalogue still to come; no boundary problem
-    found = [str(p) for p in citycheck.check(root, "teststadt")]
+    problems = citycheck.check(root, "teststadt")
+    assert [str(p) for p in problems if p.severity is Severity.WARNING] == [
+        "config/teststadt/city.yml, Spalte terms: keine Nutzungsbedingungen der Quellen angegeben: der Bericht nennt "
+        "bei jeder Quelle „Nutzungsbedingungen: siehe Quelle“. Bitte die Bedingungen unter terms: eintragen, sobald "
+        "sie bekannt sind (auch „nicht angegeben“ mit dem, was man weiß)."]
+    found = [str(p) for p in citycheck.errors(problems)]
     assert found[:2] == [
         'config/teststadt/city.yml, Zeile 35, Spalte name: noch nicht ausgefüllt (name: "TODO: Name der Statistikstelle '
         'der Stadt"). Bitte den Wert eintragen.',

@@ -450,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     again = f"{COMMAND} {paths.CITY} {data} --zuordnung {target}"
     if outcome.problems:
-        print(problems_module.report(outcome.problems), file=sys.stderr)
+        confirmed = args.bestaetigen and not outcome.errors and not args.nur_pruefen
+        print(problems_module.report(outcome.problems, confirmed=confirmed), file=sys.stderr)
         print(file=sys.stderr)
     if outcome.errors:
         print(f"Nichts gespeichert: {len(outcome.errors)} Fehler. Bitte jeden Fehler wie angegeben in der Datei oder in "

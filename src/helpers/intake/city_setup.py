@@ -120,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Stadt {args.name} eingerichtet ({time.perf_counter() - started:.1f} s):")
     for path in written:
         print(f"  {path.relative_to(root)}")
+    chosen = next(c for c in concept.CONCEPTS if c.lower() == args.konzept)
+    print(f"Eingestellt: Begriff {chosen} (--konzept), Stichtag der Zahlen {args.stichtag} (--stichtag); beides "
+          f"steht in config/{args.name}/city.yml und lässt sich dort ändern.")
     print("Nächste Schritte: in config/" + args.name + "/city.yml die Zeilen mit TODO ausfüllen; Zahlen laden "
           f"(integrationsmonitoring stadt daten {args.name} …); prüfen: make check-city CITY={args.name}.")
     return 0

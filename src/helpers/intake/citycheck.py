@@ -215,9 +215,15 @@ def check_configuration(root: Path, city: str) -> list[Problem]:
     city_file = root / city_profile.RELATIVE.format(city=city)
     if city_file.is_file():
         try:
-            city_profile.parse(city_file.read_text(encoding="utf-8"), Path(_relative(city_file, root)), "")
+            found = city_profile.parse(city_file.read_text(encoding="utf-8"), Path(_relative(city_file, root)), "")
         except city_profile.CityConfigError as err:
             out.append(_problem(_relative(city_file, root), None, "", str(err).split(": ", 1)[-1]))
+        else:
+            if not found.terms:  # not an error: unknown terms are not guessed, the report says to look them up
+                out.append(Problem(Location(_relative(city_file, root), key="terms"), (
+                    "keine Nutzungsbedingungen der Quellen angegeben: der Bericht nennt bei jeder Quelle "
+                    f"„{city_profile.UNKNOWN_TERMS}“. Bitte die Bedingungen unter terms: eintragen, sobald sie "
+                    "bekannt sind (auch „nicht angegeben“ mit dem, was man weiß)."), severity=Severity.WARNING))
     return out
 
 

@@ -356,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     for line in outcome.recovered:
         print(line)
     if outcome.problems:
-        print(problems_module.report(outcome.problems), file=sys.stderr)
+        confirmed = args.confirm_jumps and not outcome.errors and not args.check
+        print(problems_module.report(outcome.problems, confirmed=confirmed), file=sys.stderr)
         print(file=sys.stderr)
     if outcome.errors:
         n = len(outcome.errors)
