@@ -71,6 +71,8 @@ $(STAMP): requirements.lock pyproject.toml
 	@# notebooks saved without outputs; the git filter that keeps outputs out of commits (helpers.runner.lab).
 	@$(BIN)/python -m helpers setup-jupyter >/dev/null
 	@touch $(STAMP)
+	@echo "Projektumgebung fertig: $(VENV)/ (Befehl ohne make: $(BIN)/integrationsmonitoring,"\
+		"oder nach 'source $(BIN)/activate' einfach integrationsmonitoring)."
 
 report: $(STAMP)
 	@$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu) $(if $(FINAL),--endgueltig)

@@ -55,10 +55,10 @@ def test_the_context_of_a_city_and_an_unknown_one(monkeypatch):
     assert context.current().city == "berlin"
     assert paths.layout(context.current())["DATA"] == BERLIN
     refused = ("IM_CITY=.hamburg.: Die Stadt ist nicht eingerichtet .config/hamburg/city.yml fehlt.. "
-               "Eingerichtet: berlin, muenster .ohne Angabe: muenster")
+               "Eingerichtet: berlin, flensburg, muenster .ohne Angabe: muenster")
     with pytest.raises(context.ContextError, match=refused):
         context.for_city("hamburg")
-    assert context.cities() == ["berlin", "muenster"] and context.default_city() == "muenster"
+    assert context.cities() == ["berlin", "flensburg", "muenster"] and context.default_city() == "muenster"
 
 
 def test_the_hierarchy_is_berlins(city):

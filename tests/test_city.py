@@ -47,6 +47,26 @@ def test_muenster_source_lines_unchanged():
     assert maps.geometry_source() == "Geometrie: Stadt Münster, Statistische Gebietsgliederung"
 
 
+def test_a_delivery_is_cited_by_the_source_its_sender_named_or_as_the_city_statistics():
+    named = "Lieferung raw/2022/zahlen neu.csv (sha256 0123456789ab); Quelle: Stadt X, Sozialatlas"
+    bare = "Lieferung raw/2023/b.csv (sha256 abcdef012345)"
+    assert city_profile.citation([named]) == "Stadt X, Sozialatlas"  # not the file name and checksum
+    assert city_profile.citation([bare]) == SMS
+    assert city_profile.citation([named, bare, "SMS Migration 2014"]) == f"{SMS}, Migration; Stadt X, Sozialatlas"
+
+
+def test_the_cluster_caveat_says_one_area_in_the_singular():
+    from types import SimpleNamespace
+
+    from helpers.core import levels
+
+    level = levels.Level("ortsteil", "Ortsteil", "Ortsteile")
+    text = area_wording.lisa_caveat(level, 13, SimpleNamespace(n_significant=1), SimpleNamespace(n_significant=0))
+    assert "etwa 1 Ortsteil auffällig. 1 Ortsteil ist es ohne Korrektur" in text  # 13 × 0,05 = 0,65 ≈ 1
+    text = area_wording.lisa_caveat(level, 45, SimpleNamespace(n_significant=3), SimpleNamespace(n_significant=1))
+    assert "etwa 2 Ortsteile auffällig. 3 Ortsteile sind es ohne Korrektur" in text
+
+
 # --- areas.csv without or with two 'stadt' rows -------------------------------------------------
 
 @pytest.mark.parametrize("n_rows, says", [(0, "keine Zeile hat"), (2, "2 Zeilen haben")])

@@ -142,8 +142,9 @@ def test_first_run_without_mapping_writes_a_draft_and_stops(city, capsys):
                    "Nichts eingelesen: erst die Zuordnung ausfüllen.\n")
     text = draft.read_text(encoding="utf-8")
     assert "spalten:\n  jahr: Jahr\n  gebiet: Stadtteil\n  ebene: null\n  merkmal: Merkmal\n  gruppe: Gruppe\n" in text
-    assert "  Einwohner: {merkmal: population}   # Vorschlag, bitte prüfen\n" in text
-    assert "  Arbeitslose: {merkmal: unemployed}   # Vorschlag, bitte prüfen\n" in text
+    # with what the values look like (the smallest Einwohner value is Südhafen's 5 of 2022)
+    assert "  Einwohner: {merkmal: population}   # Vorschlag, bitte prüfen; Werte 5 bis 2.050, ganze Zahlen, Jahre 2021–2022\n" in text
+    assert "  Arbeitslose: {merkmal: unemployed}   # Vorschlag, bitte prüfen; Werte 40 bis 115, ganze Zahlen, Jahre 2021–2022\n" in text
     assert "  Ausländer: {herkunft: Ausländer}   # Vorschlag, bitte prüfen\n" in text
     assert "  insgesamt: {}   # insgesamt\n" in text
     assert "gebiete:\n  Nordf.: null\n  Südhafen: null\n" in text  # Altmarkt and Hafen are known
@@ -154,6 +155,17 @@ def test_first_run_without_mapping_writes_a_draft_and_stops(city, capsys):
     assert ("FEHLER  zahlen.zuordnung.yml, Spalte spalten.ebene" not in err)
     assert "zahlen.zuordnung.yml, Spalte quelle" not in err
     assert "FEHLER  zahlen.csv, Zeile 26, Spalte „Stadtteil“: unbekannter Gebietsname. Gefunden: „Südhafen“." in err
+
+
+def test_the_draft_of_a_wide_file_tells_shares_from_counts(city, capsys):
+    lines = ["Jahr;Stadtteil;Einwohner;Anteil MH in %", "2019;Altmarkt;1000;30,0", "2021;Altmarkt;1010;31,7",
+             "2022;Hafen;2050;46,3"]
+    data = write(city, "breit.csv", "\n".join(lines) + "\n")
+    assert run(capsys, data)[0] == 1
+    text = (city / "breit.zuordnung.yml").read_text(encoding="utf-8")
+    assert "; Werte 1.000 bis 2.050, ganze Zahlen, Jahre 2019, 2021–2022\n" in text
+    assert ("  Anteil MH in %: null   # ausfüllen: {merkmal: …, herkunft: …} oder weglassen; Werte 30,0 bis 46,3, mit "
+            "Nachkommastellen: eher ein Anteil oder eine Quote (weglassen) als eine Anzahl, Jahre 2019, 2021–2022\n") in text
 
 
 def test_a_mapping_left_unfilled_is_refused_naming_its_key(city, capsys):
@@ -258,6 +270,7 @@ def test_a_second_run_with_the_same_file_and_mapping_changes_nothing(city, capsy
     code, out, err = run(capsys, data, "--zuordnung", mapping)
     assert (code, err) == (0, "")
     assert out.splitlines()[0].startswith("zahlen.csv: bereits eingelesen am ")
+    assert f"(Rohdatei data/{CITY}/raw/2022/zahlen.csv)" in out.splitlines()[0]
     assert out.splitlines()[0].endswith("; nichts geändert.")
     assert out.splitlines()[1] == (f"Katalog data/{CITY}/catalogue.yml: schon vorhanden und unverändert gelassen: "
                                    "mh_anteil, auslaender_anteil, alo_dichte.")

@@ -41,6 +41,8 @@ concept: Migrationshintergrund
 levels:
   - {level: stadtteil, name: Stadtteil, plural: Stadtteile, boundaries: stadtteile}
   - {level: stadtbezirk, name: Stadtbezirk, plural: Stadtbezirke, boundaries: stadtbezirke}
+terms:
+  - {match: Zweinamen, terms: Datenlizenz Deutschland – Namensnennung – 2.0}
 """
 MONITORING_YML = """\
 chapters:

@@ -390,6 +390,10 @@ def test_large_jumps_need_confirmation(root, tmp_path, capsys):
     assert "2018: 400 gegenüber 2014: 163 (+145 %, +237)" in text and "CONFIRM=1" in text
     code, text = run([path, "--confirm-jumps"], capsys)
     assert code == 0 and "1 Werte neu" in text
+    # said as confirmed and stored, not as a warning with a fix still to apply
+    assert ("BESTÄTIGT  sprung.csv, Zeile 2, Spalte „Wert“: großer Sprung gegenüber dem letzten gespeicherten Jahr. "
+            "Gefunden: 2018: 400 gegenüber 2014: 163 (+145 %, +237)") in text
+    assert "WARNUNG" not in text and "So beheben" not in text
     assert core_store.committed_log(core_store.Store.current())["confirmed_jumps"].tolist() == ["True"]
 
 

@@ -30,6 +30,8 @@ concept: Migrationshintergrund
 levels:
   - {level: ortsteil, name: Ortsteil, plural: Ortsteile, boundaries: ortsteile}
   - {level: bezirk, name: Bezirk, plural: Bezirke, boundaries: bezirke}
+terms:
+  - {match: Zweiebenen, terms: Datenlizenz Deutschland – Namensnennung – 2.0}
 """
 MONITORING_YML = """\
 chapters:

@@ -19,6 +19,7 @@ from shapely.geometry import box
 from helpers import cli
 from helpers.core import city as city_profile
 from helpers.core import context, levels
+from helpers.core.problems import Severity
 from helpers.intake import boundary_checks, city_setup, citycheck
 
 X0, Y0 = 525_000.0, 6_070_000.0
@@ -63,6 +64,8 @@ def test_a_clean_file_sets_up_the_city_in_the_shape_every_city_has(root, capsys)
                           "Stadt teststadt eingerichtet (")
     assert out.endswith("  config/teststadt/city.yml\n  config/teststadt/monitoring.yml\n  data/teststadt/areas.csv\n"
                         "  data/teststadt/geo/stadtbezirke.geojson\n  data/teststadt/geo/stadtteile.geojson\n"
+                        "Eingestellt: Begriff Migrationshintergrund (--konzept), Stichtag der Zahlen 31.12. "
+                        "(--stichtag); beides steht in config/teststadt/city.yml und lässt sich dort ändern.\n"
                         "Nächste Schritte: in config/teststadt/city.yml die Zeilen mit TODO ausfüllen; Zahlen laden "
                         "(integrationsmonitoring stadt daten teststadt …); prüfen: make check-city CITY=teststadt.\n")
     areas = (root / "data" / "teststadt" / "areas.csv").read_text(encoding="utf-8")
@@ -79,13 +82,20 @@ def test_a_clean_file_sets_up_the_city_in_the_shape_every_city_has(root, capsys)
     assert (profile.concept, profile.reference_date) == ("Migrationshintergrund", "31.12.")
     assert [lv.code for lv in levels.of_file(city_file).levels] == ["stadtteil", "stadtbezirk"]
     # what check-city says next: the citation to fill in and the catalogue still to come; no boundary problem
-    found = [str(p) for p in citycheck.check(root, "teststadt")]
+    problems = citycheck.check(root, "teststadt")
+    assert [str(p) for p in problems if p.severity is Severity.WARNING] == [
+        "config/teststadt/city.yml, Spalte terms: keine Nutzungsbedingungen der Quellen angegeben: der Bericht nennt "
+        "bei jeder Quelle „Nutzungsbedingungen: siehe Quelle“. Bitte die Bedingungen unter terms: eintragen, sobald "
+        "sie bekannt sind (auch „nicht angegeben“ mit dem, was man weiß)."]
+    found = [str(p) for p in citycheck.errors(problems)]
     assert found[:2] == [
         'config/teststadt/city.yml, Zeile 35, Spalte name: noch nicht ausgefüllt (name: "TODO: Name der Statistikstelle '
         'der Stadt"). Bitte den Wert eintragen.',
         'config/teststadt/city.yml, Zeile 36, Spalte basis: noch nicht ausgefüllt (basis: "TODO: Datenquelle und Stand '
         'der Zahlen"). Bitte den Wert eintragen.']
-    assert len(found) == 3 and found[2].startswith("data/teststadt/catalogue.yml")
+    assert found[2:] == ["data/teststadt/catalogue.yml: Der Indikatorenkatalog fehlt noch. Die Zahlen einlesen: "
+                         "integrationsmonitoring stadt daten teststadt DATEI (schreibt den Katalog für das, was die "
+                         "Zahlen erlauben), oder die Datei selbst anlegen (README, „Was eine Stadt braucht“)."]
 
 
 def test_an_easting_shifted_by_a_zone_number_is_found_and_fixed_by_the_chosen_option(root, capsys):
@@ -312,6 +322,22 @@ def test_without_a_terminal_the_gemeindeschluessel_must_be_given(root, capsys, m
                             "AREA_NAME", "--ordner", str(root)]) == 1
     assert errors(capsys) == ["Der Gemeindeschlüssel fehlt: bitte --gemeindeschluessel mit 8 Ziffern angeben (z. B. "
                               "01001000; Gemeindeverzeichnis des Statistischen Bundesamts)."]
+
+
+def test_at_a_terminal_a_missing_file_is_said_before_the_gemeindeschluessel_is_asked(root, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail(f"asked {prompt!r} before the file was read"))
+    assert city_setup.main(["teststadt", "--grenzen", str(root / "fehlt.shp"), "--code", "AREA_ID", "--name",
+                            "AREA_NAME", "--ordner", str(root)]) == 1
+    assert "fehlt.shp" in capsys.readouterr().err
+
+
+def test_without_a_terminal_a_missing_gemeindeschluessel_is_said_with_the_boundaries_problems(root, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert city_setup.main(["teststadt", "--grenzen", str(root / "fehlt.shp"), "--code", "AREA_ID", "--name",
+                            "AREA_NAME", "--ordner", str(root)]) == 1
+    said = errors(capsys)
+    assert len(said) == 2 and "fehlt.shp" in said[0] and said[1].startswith("Der Gemeindeschlüssel fehlt")
 
 
 @pytest.mark.parametrize(("lon", "lat", "inside"), [

@@ -64,7 +64,11 @@ class Profile:
 
     def structure_text(self) -> str:
         """The title page's sentence on what the chapters follow."""
-        return self.structure or f"Gegliedert nach den Handlungsfeldern des Integrationsmonitorings der {self.city_name}."
+        if self.structure:
+            return self.structure
+        # "der Stadt Münster", "der Hansestadt Rostock"; an official name without its kind gets "Stadt" ("Flensburg")
+        named = self.city_name if re.match(r"\w*stadt\b", self.city_name, flags=re.I) else f"Stadt {self.city_name}"
+        return f"Gegliedert nach den Handlungsfeldern des Integrationsmonitorings der {named}."
 
     def terms_of(self, source: str) -> str:
         """The terms of use of a source, or the note that they are to be looked up there."""
@@ -173,11 +177,27 @@ def statistics_name() -> str:
     return found.statistics_name or f"{found.city_name}, Kommunalstatistik"
 
 
+#: How the intake stores a delivery's rows' source (helpers.intake.storage.source_text): the raw file and its
+#: checksum, with the source the sender named (a delivery's "Quelle", a mapping's `quelle:`) after it.
+DELIVERY_SOURCE = re.compile(r"Lieferung .+? \(sha256 [0-9a-f]+\)(?:; Quelle: (?P<named>.+))?")
+
+
+def _delivered(source: str) -> str:
+    """A delivery's stored source as a reader is given it: the source its sender named, else the city's own
+    statistics (its prefix, so that citation() names them once; a file name and checksum are provenance for the
+    data's keepers, not a citation)."""
+    match = DELIVERY_SOURCE.fullmatch(source)
+    if not match:
+        return source
+    return match.group("named") or profile().statistics_prefix or statistics_name()
+
+
 def citation(sources: list[str]) -> str:
     """Stored source names as one line under a figure: the tables of the city's statistics
     ("SMS Migration 2014, …", prefix from config/<city>/city.yml) become its series ("…, Migration"),
     other datasets stay as named, those of one publisher joined ("Stadt X, Open Data: A und B")."""
     prefix = profile().statistics_prefix
+    sources = sorted({_delivered(s) for s in sources})
     own = [s for s in sources if prefix and (s == prefix or s.startswith(f"{prefix} "))]
     series = sorted({m.group(1) for s in own if (m := re.match(rf"{re.escape(prefix)} (\w+) \d{{4}}", s))})
     datasets: dict[str, list[str]] = {}

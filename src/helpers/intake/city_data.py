@@ -301,6 +301,8 @@ class Run:
                                                fix=f"in {self.mapping_path.name} unter merkmale: Merkmale zuordnen"))
         known = replace(context, measures=context.measures | self.found.measures)
         validate_table(delivery, conversion.table, known)
+        if self.found.source:  # stored with every row, so captions cite the user's source, not the file
+            delivery.info["Quelle"] = self.found.source
         delivery.problems = conversion.problems + delivery.problems
         return delivery
 
@@ -448,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     again = f"{COMMAND} {paths.CITY} {data} --zuordnung {target}"
     if outcome.problems:
-        print(problems_module.report(outcome.problems), file=sys.stderr)
+        confirmed = args.bestaetigen and not outcome.errors and not args.nur_pruefen
+        print(problems_module.report(outcome.problems, confirmed=confirmed), file=sys.stderr)
         print(file=sys.stderr)
     if outcome.errors:
         print(f"Nichts gespeichert: {len(outcome.errors)} Fehler. Bitte jeden Fehler wie angegeben in der Datei oder in "

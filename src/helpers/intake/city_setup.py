@@ -120,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Stadt {args.name} eingerichtet ({time.perf_counter() - started:.1f} s):")
     for path in written:
         print(f"  {path.relative_to(root)}")
+    chosen = next(c for c in concept.CONCEPTS if c.lower() == args.konzept)
+    print(f"Eingestellt: Begriff {chosen} (--konzept), Stichtag der Zahlen {args.stichtag} (--stichtag); beides "
+          f"steht in config/{args.name}/city.yml und lässt sich dort ändern.")
     print("Nächste Schritte: in config/" + args.name + "/city.yml die Zeilen mit TODO ausfüllen; Zahlen laden "
           f"(integrationsmonitoring stadt daten {args.name} …); prüfen: make check-city CITY={args.name}.")
     return 0
@@ -142,16 +145,20 @@ def _call_problem(args) -> str:
     return ""
 
 
+MISSING_AGS = ("Der Gemeindeschlüssel fehlt: bitte --gemeindeschluessel mit 8 Ziffern angeben (z. B. 01001000; "
+               "Gemeindeverzeichnis des Statistischen Bundesamts).")
+
+
 def _ags(args) -> str:
-    """The Gemeindeschlüssel, asked for when a person sits at the terminal."""
+    """The Gemeindeschlüssel, asked for when a person sits at the terminal (once the boundaries have passed their
+    checks: nobody should type it only to learn that the file is missing)."""
     if args.gemeindeschluessel:
         return args.gemeindeschluessel
     if sys.stdin.isatty():
         answer = input("Amtlicher Gemeindeschlüssel der Stadt (8 Ziffern, z. B. 01001000): ").strip()
         if AGS.fullmatch(answer):
             return answer
-    raise Refused(["Der Gemeindeschlüssel fehlt: bitte --gemeindeschluessel mit 8 Ziffern angeben (z. B. 01001000; "
-                   "Gemeindeverzeichnis des Statistischen Bundesamts)."])
+    raise Refused([MISSING_AGS])
 
 
 def setup(args, root: Path) -> list[Path]:
@@ -162,12 +169,13 @@ def setup(args, root: Path) -> list[Path]:
         raise Refused([f"Die Stadt {args.name} gibt es schon ({listed}). Es wird nichts überschrieben. Um sie neu "
                        "anzulegen, mit --ersetzen aufrufen: ersetzt werden nur city.yml, monitoring.yml, areas.csv und "
                        "die Grenzdateien dieses Befehls; Katalog und Beobachtungen bleiben."])
-    ags = _ags(args)
     base_names = city_files.LevelNames(args.ebene, args.ebene_plural or city_files.plural(args.ebene))
     parent_names = city_files.LevelNames(args.eltern_ebene, args.eltern_ebene_plural or city_files.plural(args.eltern_ebene))
     extra = (args.eltern_spalte,) if args.eltern_spalte else ()
     base, base_problems, columns = _layer(args.grenzen, args.code, args.name_column, base_names, args.crs_korrektur, args, extra)
     problems: list[Problem | str] = list(base_problems)
+    if not args.gemeindeschluessel and not sys.stdin.isatty():  # said with the boundaries' problems, not after them
+        problems.append(MISSING_AGS)
     parent_layer: Layer | None = None
     if args.eltern_grenzen:
         parent_layer, more, _ = _layer(args.eltern_grenzen, args.eltern_code, args.eltern_name, parent_names,
@@ -182,7 +190,7 @@ def setup(args, root: Path) -> list[Path]:
             print(f"Hinweis: {note}")
     if problems:
         raise Refused(problems)
-    return _write(args, root, ags, base, parent_layer, parent_names if codes is not None else None, codes, names)
+    return _write(args, root, _ags(args), base, parent_layer, parent_names if codes is not None else None, codes, names)
 
 
 def _plain(frame: gpd.GeoDataFrame, args) -> tuple[gpd.GeoDataFrame, str]:

@@ -215,9 +215,15 @@ def check_configuration(root: Path, city: str) -> list[Problem]:
     city_file = root / city_profile.RELATIVE.format(city=city)
     if city_file.is_file():
         try:
-            city_profile.parse(city_file.read_text(encoding="utf-8"), Path(_relative(city_file, root)), "")
+            found = city_profile.parse(city_file.read_text(encoding="utf-8"), Path(_relative(city_file, root)), "")
         except city_profile.CityConfigError as err:
             out.append(_problem(_relative(city_file, root), None, "", str(err).split(": ", 1)[-1]))
+        else:
+            if not found.terms:  # not an error: unknown terms are not guessed, the report says to look them up
+                out.append(Problem(Location(_relative(city_file, root), key="terms"), (
+                    "keine Nutzungsbedingungen der Quellen angegeben: der Bericht nennt bei jeder Quelle "
+                    f"„{city_profile.UNKNOWN_TERMS}“. Bitte die Bedingungen unter terms: eintragen, sobald sie "
+                    "bekannt sind (auch „nicht angegeben“ mit dem, was man weiß)."), severity=Severity.WARNING))
     return out
 
 
@@ -254,6 +260,11 @@ def check(root: Path, city: str | None = None) -> list[Problem]:
         problems += check_area_codes(rates, _relative(rates_file, root), present, city)
     problems += check_configuration(root, city) + city_files.todo_problems(root, city)
     catalogue_file = data / "catalogue.yml"
+    if not catalogue_file.is_file():
+        return problems + [_problem(_relative(catalogue_file, root), None, "", (
+            f"Der Indikatorenkatalog fehlt noch. Die Zahlen einlesen: integrationsmonitoring stadt daten {city} DATEI "
+            "(schreibt den Katalog für das, was die Zahlen erlauben), oder die Datei selbst anlegen (README, "
+            "„Was eine Stadt braucht“)."))]
     try:
         cat = catalogue.load(catalogue_file)
     except (catalogue.CatalogueError, OSError) as err:

@@ -246,8 +246,8 @@ def summary(outcome: Outcome, check_only: bool = False) -> str:
     for f in outcome.files:
         if f.already is not None:
             when = f.already.get("time", "").replace("T", " ").replace("Z", " UTC")
-            where = f.already.get("raw_path", "")
-            text = (f"bereits eingelesen am {when} (Rohdatei data/{where}); nichts geändert." if when
+            where = _shown(Path(paths.RAW_DIR).parent / f.already.get("raw_path", ""))
+            text = (f"bereits eingelesen am {when} (Rohdatei {where}); nichts geändert." if when
                     else "mehrfach angegeben; nur einmal eingelesen.")
             lines.append(f"{f.path.name}: {text}")
             continue
@@ -356,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     for line in outcome.recovered:
         print(line)
     if outcome.problems:
-        print(problems_module.report(outcome.problems), file=sys.stderr)
+        confirmed = args.confirm_jumps and not outcome.errors and not args.check
+        print(problems_module.report(outcome.problems, confirmed=confirmed), file=sys.stderr)
         print(file=sys.stderr)
     if outcome.errors:
         n = len(outcome.errors)

@@ -244,11 +244,80 @@ def _yaml_key(value: str) -> str:
     return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
 
 
-def _entry(guess: dict[str, str] | None) -> str:
+def _entry(guess: dict[str, str] | None, seen: str = "") -> str:
+    seen = f"; {seen}" if seen else ""
     if guess is None:
-        return "null   # ausfüllen: {merkmal: …, herkunft: …} oder weglassen"
+        return f"null   # ausfüllen: {{merkmal: …, herkunft: …}} oder weglassen{seen}"
     inner = ", ".join(f"{k}: {v}" for k, v in guess.items())
-    return f"{{{inner}}}   # Vorschlag, bitte prüfen"
+    return f"{{{inner}}}   # Vorschlag, bitte prüfen{seen}"
+
+
+def _seen(cells_: list[object]) -> str:
+    """What a characteristic's values look like, for the draft: the range, and whether they are whole numbers
+    (counts, what the monitoring reads) or have decimals (shares or rates, which it computes itself)."""
+    whole: list[int] = []
+    decimal: list[float] = []
+    for cell in cells_:
+        if cell is None or str(cell).strip() == "":
+            continue
+        try:
+            number, _ = cells.parse_value(cell)
+        except CellError:
+            number = None
+        if number is not None:
+            whole.append(number)
+            continue
+        try:
+            decimal.append(float(str(cell).strip().replace(",", ".")))
+        except ValueError:
+            continue
+    if decimal:
+        low, high = min([*decimal, *whole]), max([*decimal, *whole])
+        shown = " bis ".join(f"{v:.1f}".replace(".", ",") for v in (low, high))
+        return f"Werte {shown}, mit Nachkommastellen: eher ein Anteil oder eine Quote (weglassen) als eine Anzahl"
+    if whole:
+        return f"Werte {' bis '.join(f'{v:,}'.replace(',', '.') for v in (min(whole), max(whole)))}, ganze Zahlen"
+    return ""
+
+
+def _year_runs(years: set[str]) -> str:
+    """Years as runs: 2011–2012, 2017–2022 (texts that are no year as they are)."""
+    numbers = sorted(int(y) for y in years if y.isdigit())
+    runs: list[list[int]] = []
+    for year in numbers:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    shown = [f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+    return ", ".join(shown + sorted(y for y in years if not y.isdigit()))
+
+
+def _values_by_characteristic(table: Table, key_indices: list[int] | None, value_index: int | None,
+                              columns: dict[str, int], year_index: int | None) -> dict[str, str]:
+    """`_seen` for every characteristic, with its years: of a long file by its key cells and value column, of a
+    wide one by column (two tables of one thing differ often in their years)."""
+    found: dict[str, list[object]] = {}
+    years: dict[str, set[str]] = {}
+
+    def add(key: str, row: list[object], index: int) -> None:
+        found.setdefault(key, []).append(row[index] if index < len(row) else None)
+        year = row[year_index] if year_index is not None and year_index < len(row) else None
+        if year is not None and str(year).strip():
+            years.setdefault(key, set()).add(str(year).strip().removesuffix(".0"))
+
+    for _, row in table.rows:
+        if key_indices is not None and value_index is not None:
+            add(cell_key(row, key_indices), row, value_index)
+        for name, index in columns.items():
+            add(name, row, index)
+    shown = {}
+    for key, values in found.items():
+        seen, in_years = _seen(values), _year_runs(years.get(key, set()))
+        if in_years:
+            seen += f"{', ' if seen else ''}Jahre {in_years}"
+        shown[key] = seen
+    return shown
 
 
 def draft(table: Table, data_name: str, unmatched_areas: list[str]) -> str:
@@ -294,11 +363,16 @@ def draft(table: Table, data_name: str, unmatched_areas: list[str]) -> str:
         lines.append(f"  {key}: {_yaml_key(column) if column else 'null'}")
     if long:
         characteristic = guess_columns["merkmal"]
-        values = _distinct(table, [header.index(c) for c in _column_list(characteristic)])
+        key_indices = [header.index(c) for c in _column_list(characteristic)]
+        values = _distinct(table, key_indices)
         group_values = _distinct(table, [header.index(guess_columns["gruppe"])]) if guess_columns["gruppe"] else []
+        year_index = header.index(guess_columns["jahr"]) if guess_columns["jahr"] else None
+        seen = _values_by_characteristic(table, key_indices, header.index(guess_columns["wert"]), {}, year_index)
     else:
         used = {guess_columns["jahr"], guess_columns["gebiet"], guess_columns["zeichen"]}
         values, group_values = [h for h in header if h not in used], []
+        year_index = header.index(guess_columns["jahr"]) if guess_columns["jahr"] else None
+        seen = _values_by_characteristic(table, None, None, {h: header.index(h) for h in values}, year_index)
     known = ", ".join(f"{m} ({n})" for m, n in KNOWN_MEASURES.items())
     lines += [
         "",
@@ -309,7 +383,7 @@ def draft(table: Table, data_name: str, unmatched_areas: list[str]) -> str:
         f"# weiblich), alter: (z. B. 15 bis unter 65). „{SKIP}“ liest das Merkmal nicht ein.",
         "merkmale:",
     ]
-    lines += [f"  {_yaml_key(v)}: {_entry(_guess(v))}" for v in values] or ["  {}"]
+    lines += [f"  {_yaml_key(v)}: {_entry(_guess(v), seen.get(v, ''))}" for v in values] or ["  {}"]
     lines += ["", "# Was jeder Wert der Gruppen-Spalte ist (herkunft:, geschlecht:, alter:; {} = insgesamt).", "gruppen:"]
     lines += [f"  {_yaml_key(v)}: {_group_entry(v)}" for v in group_values] or ["  {}"]
     lines += [

@@ -44,6 +44,12 @@ class Problem(core_problems.Problem):
             f"         So beheben: {self.fix}"
         )
 
+    def confirmed_text(self) -> str:
+        """A warning the sender confirmed (stored as it is): what was found, without a fix to apply."""
+        shown = quote(self.found) if self.quoted else self.found
+        found = f" Gefunden: {shown}." if self.found is not None else ""
+        return f"BESTÄTIGT  {self.where}: {self.message}.{found} Eingelesen, wie bestätigt."
+
     def sort_key(self) -> tuple:
         return (self.where.file, self.where.sheet or "", -1 if self.where.row is None else self.where.row, self.warning)
 
@@ -64,10 +70,11 @@ def warnings(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.warning]
 
 
-def report(problems: list[Problem], limit: int = SHOW_AT_MOST) -> str:
-    """All problems sorted by file and row, at most `limit` in full, the rest counted."""
+def report(problems: list[Problem], limit: int = SHOW_AT_MOST, confirmed: bool = False) -> str:
+    """All problems sorted by file and row, at most `limit` in full, the rest counted; `confirmed`: the
+    warnings were confirmed and are stored, so they are said as such (no "So beheben" for a stored value)."""
     ordered = sorted(problems, key=Problem.sort_key)
-    lines = [p.text() for p in ordered[:limit]]
+    lines = [p.confirmed_text() if confirmed and p.warning else p.text() for p in ordered[:limit]]
     if len(ordered) > limit:
         lines.append(f"… und {len(ordered) - limit} weitere Probleme (nach Behebung der obigen erneut prüfen).")
     return "\n".join(lines)

@@ -139,7 +139,7 @@ def lisa_section(indicator_id: str, year: int) -> LisaSection:
     named = {names.get(code, code): label for code, label in categories.dropna().items()}
     out.figure("lisa", fig, alt=alttext.categories_alt(title, named, list(LISA_COLOURS)),
                records=[Record(vals, ANALYSIS)])
-    return out.markdown(area_wording.lisa_caveat(plural, len(values), out.lisa, out.lisa_fdr))
+    return out.markdown(area_wording.lisa_caveat(base_level(), len(values), out.lisa, out.lisa_fdr))
 
 
 # --- Social-space index -----------------------------------------------------------------------

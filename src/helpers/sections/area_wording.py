@@ -120,14 +120,20 @@ def moran_intro(base: levels.Level) -> str:
     )
 
 
-def lisa_caveat(plural: str, n_values: int, lisa: spatial.LisaResult, lisa_fdr: spatial.LisaResult) -> str:
+def lisa_caveat(level: levels.Level, n_values: int, lisa: spatial.LisaResult, lisa_fdr: spatial.LisaResult) -> str:
     """What the cluster map shows, and how many areas chance alone would mark (multiple testing)."""
+    by_chance = formatting.number(n_values * 0.05)
+
+    def areas_(count: str | int) -> str:
+        return f"{count} {level.name if str(count) == '1' else level.plural}"
+
+    verb = "ist" if lisa.n_significant == 1 else "sind"
     return (
-        f"Die Karte zeigt {plural}, deren Wert zusammen mit dem Mittel ihrer Nachbarn auffällig hoch "
+        f"Die Karte zeigt {level.plural}, deren Wert zusammen mit dem Mittel ihrer Nachbarn auffällig hoch "
         f"(hoch-hoch) oder niedrig (niedrig-niedrig) ist, und Ausreißer gegenüber ihren Nachbarn. "
         f"**Vorsicht:** Es sind {n_values} Einzeltests; bei p ≤ 0,05 erscheinen schon bei rein zufälliger "
-        f"Verteilung etwa {formatting.number(n_values * 0.05)} {plural} auffällig. "
-        f"{lisa.n_significant} {plural} sind es ohne Korrektur, nach Korrektur für "
+        f"Verteilung etwa {areas_(by_chance)} auffällig. "
+        f"{areas_(lisa.n_significant)} {verb} es ohne Korrektur, nach Korrektur für "
         f"multiples Testen (False Discovery Rate nach Benjamini-Hochberg) {lisa_fdr.n_significant}. Die Cluster "
         "sind Hinweise zum genaueren Hinsehen, keine Befunde."
     )

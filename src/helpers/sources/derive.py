@@ -91,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     derive = PARSERS.get(paths.CITY)
     if derive is None:
-        print(f"Fehler: Für die Stadt {paths.CITY!r} gibt es keinen Quellparser; vorhanden: {', '.join(PARSERS)}.",
-              file=sys.stderr)
+        print(f"Fehler: Für die Stadt {paths.CITY!r} gibt es keinen Quellparser; vorhanden: {', '.join(PARSERS)}. "
+              "Eine Stadt ohne Quellparser liest ihre Zahlen mit `integrationsmonitoring stadt daten "
+              f"{paths.CITY} DATEI` ein (README, „Die Zahlen einer Stadt einlesen“).", file=sys.stderr)
         return 2
     return derive(args.src, args.out)
 
