@@ -145,3 +145,29 @@ def test_moran_on_the_138_real_boundaries_reports_what_it_leaves_out(city):
     cut_off = spatial.moran(values, neighbours, weights_kind="queen")
     assert alone in cut_off.islands and cut_off.n == 136 - len(neighbours[alone]) - 1
     assert f"{len(cut_off.missing) + len(cut_off.islands)} Gebiet(e) ohne Wert oder ohne Nachbarn" in cut_off.describe()
+
+
+def test_the_bezirke_are_in_the_indicator_section(city):
+    """Every declared level in the report (issue 31): the Bezirke's values of the report year, which only the exported
+    tables held, in a table and a map of the section. Mitte 2024: 231 961 of 397 004 residents with migration
+    background (data/berlin; the source's file 2024-02, districts, id 01), 58,4 %. The Prognoseräume of the
+    LOR 2006 end in 2020: no table of theirs in 2024."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    from helpers.sections import blocks
+
+    section = blocks.indicator_section("mh_anteil", 2024)
+    mitte = section.tables["ebene_bezirk"].set_index(["area_code", "group"]).loc[("01", "total")]
+    assert (mitte["numerator"], mitte["denominator"]) == (231_961, 397_004)
+    assert "ebene_prognoseraum" not in section.tables and "karte_ebene_bezirk" in section.figures
+    InteractiveShell.instance()
+    with capture_output() as captured:
+        display(section)
+    shown = "\n".join(str(o.data.get("text/html", "")) for o in captured.outputs)
+    assert "<caption>Anteil der Einwohner/-innen mit Migrationshintergrund nach Bezirken, 2024</caption>" in shown
+    assert "<tr><td>01 Mitte</td><td>58,4\u00a0%</td></tr>" in shown
+    assert "<tr><td>Berlin</td><td>41,1\u00a0%</td></tr>" in shown
+    assert 'alt="Karte: Anteil der Einwohner/-innen mit Migrationshintergrund, 2024, nach Bezirken. Höchster Wert ' \
+           "Mitte (58,4\u00a0%)" in shown

@@ -72,6 +72,9 @@ def test_the_city_share_is_the_sources_and_the_lor_break_is_visible(berlin_repor
     assert ('alt="Karte: Anteil der Einwohner/-innen mit Migrationshintergrund, 2024, nach Prognoseräumen (LOR 2021). '
             "Höchster Wert ") in page
     assert "Berlin insgesamt 41,1\u00a0%." in page  # the city value in the map's alternative text
+    # every declared level with values in the report year (issue 31): the Bezirke, Mitte 231 961 of 397 004
+    assert "Anteil der Einwohner/-innen mit Migrationshintergrund nach Bezirken, 2024 Bezirk Insgesamt 01 Mitte 58,4 %" \
+        in text
 
 
 def test_segregation_equals_a_recomputation_from_the_source(berlin_report, berlin_source):

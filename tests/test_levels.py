@@ -207,3 +207,85 @@ def test_the_setup_check_passes_and_finds_a_wrong_parent_level(city_root, tmp_pa
     found = [str(p) for p in citycheck.check(broken, CITY)]
     assert found == ["data/zweiebenen/areas.csv, Zeile 5, Spalte parent_level: ortsteil 4 (Südwest) hat die übergeordnete "
                      "Ebene 'stadt'; nach config/zweiebenen/city.yml erwartet: bezirk."]
+
+
+# --- Every declared level in the report (issue 31) ------------------------------------------------
+
+ONE_LEVEL_YML = """\
+concept: Migrationshintergrund
+levels:
+  - {level: ortsteil, name: Ortsteil, plural: Ortsteile, boundaries: ortsteile}
+"""
+
+
+def write_one_level_city(root: Path) -> Path:
+    """The test city with its Ortsteile directly in the city: one declared level, no Bezirke."""
+    write_city(root)
+    (root / "config" / CITY / "city.yml").write_text(ONE_LEVEL_YML, encoding="utf-8")
+    (root / "config" / CITY / "monitoring.yml").write_text(MONITORING_YML.replace("level: bezirk", "level: ortsteil"),
+                                                           encoding="utf-8")
+    data = root / "data" / CITY
+    table = [line.replace("bezirk,10,", "stadt,09999001,").replace("bezirk,20,", "stadt,09999001,")
+             for line in AREAS.splitlines() if not line.startswith("bezirk,")]
+    (data / "areas.csv").write_text("\n".join(table) + "\n", encoding="utf-8")
+    (data / "geo" / "bezirke.geojson").unlink()
+    return root
+
+
+def _section_html(section) -> str:
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    with capture_output() as captured:
+        display(section)
+    return "\n".join(str(o.data.get("text/html", o.data.get("text/markdown", ""))) for o in captured.outputs)
+
+
+def test_an_indicator_section_shows_every_declared_level_with_a_table_and_a_map(city):
+    """Bezirk Nord: 400 + 300 of 1,000 + 2,000 residents = 23,3 %; Süd: 600 + 50 of 1,500 + 250 = 37,1 %; the city
+    1,350 of 4,750 = 28,4 %. Both Bezirke are published (Ortsteile 3 and 4 are withheld, their sum is not)."""
+    from helpers.sections import blocks
+
+    section = blocks.indicator_section("mh_anteil", 2020)
+    assert sorted(section.tables) == ["ebene_bezirk", "karte", "text", "zeitreihe"]
+    assert "karte_ebene_bezirk" in section.figures
+    table = section.tables["ebene_bezirk"].set_index("area_code")["value"]
+    assert table.to_dict() == pytest.approx({"10": 700 / 3000 * 100, "20": 650 / 1750 * 100})
+    shown = _section_html(section)
+    assert "<caption>Anteil der Bevölkerung mit Migrationshintergrund nach Bezirken, 2020</caption>" in shown
+    nbsp = "\u00a0"
+    for row in (f"<td>10 Nord</td><td>23,3{nbsp}%</td>", f"<td>20 Süd</td><td>37,1{nbsp}%</td>",
+                f"<td>Stadt Zweiebenen</td><td>28,4{nbsp}%</td>"):
+        assert row in shown, row
+    assert "Karte: Anteil der Bevölkerung mit Migrationshintergrund, 2020, nach Bezirken." in shown
+
+
+def test_a_city_with_one_level_gets_no_table_or_map_of_a_level_it_does_not_have(tmp_path, monkeypatch):
+    """The generic context chapter's cells (notebooks/generic/kontext.ipynb) on a city of Ortsteile only: maps of
+    the Ortsteile, no table or map of a Bezirk or Stadtbezirk."""
+    import json
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from helpers.core import context
+
+    root = write_one_level_city(tmp_path / "einebene")
+    with pointed_at(root, tmp_path / "outputs", monkeypatch):
+        assert [lv.code for lv in levels.hierarchy().levels] == ["ortsteil"]
+        chapter = json.loads((context.REPOSITORY / "notebooks" / "generic" / "kontext.ipynb").read_text(encoding="utf-8"))
+        shell = InteractiveShell.instance()
+        shell.user_ns.update(report_year=2020, handlungsfeld="kontext")
+        with capture_output() as captured:
+            for cell in chapter["cells"]:
+                tags = cell.get("metadata", {}).get("tags", [])
+                if cell["cell_type"] == "code" and "parameters" not in tags:
+                    source = "".join(cell["source"])
+                    if "setup" in tags:  # the runner's parameters, without papermill's cell
+                        source = "from helpers.sections import blocks, generic_text"
+                    assert shell.run_cell(source).success, source
+        shown = "\n".join(str(o.data.get("text/html", o.data.get("text/markdown", ""))) for o in captured.outputs)
+    assert "nach Ortsteilen" in shown  # the base level's map is there
+    assert "Bezirk" not in shown and "ebene_" not in shown

@@ -127,8 +127,8 @@ def test_indicator_section_holds_the_disclosed_values_it_shows():
     section = blocks.indicator_section("mv_anteil", YEAR)
     assert isinstance(section, IndicatorSection)
     assert (section.indicator.id, section.report_year, section.year) == ("mv_anteil", YEAR, YEAR)
-    assert sorted(section.tables) == ["abstand", "karte", "text", "zeitreihe"]
-    assert sorted(section.figures) == ["karte", "zeitreihe"]
+    assert sorted(section.tables) == ["abstand", "ebene_stadtbezirk", "ebene_teilbereich", "karte", "text", "zeitreihe"]
+    assert sorted(section.figures) == ["karte", "karte_ebene_stadtbezirk", "karte_ebene_teilbereich", "zeitreihe"]
     # SMS Migration 2014: 65 205 of 300 267 residents have a migration history, 21,7 %.
     series = section.tables["zeitreihe"].set_index(["year", "group"])
     row = series.loc[(2014, "total")]
@@ -141,6 +141,12 @@ def test_indicator_section_holds_the_disclosed_values_it_shows():
     assert section.sentences[0].startswith("2014 lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“ "
                                            "in Münster bei **21,7\u00a0%** (65\u202f205 von 300\u202f267)")
     assert "IndicatorSection('Anteil der Bevölkerung mit Migrationsvorgeschichte'" in repr(section)
+    # Every further declared level in the year shown (issue 31): Stadtbezirk Nord 2014 = its Stadtteile Coerde,
+    # Kinderhaus-Ost, Kinderhaus-West and Sprakel: 5 242 + 1 335 + 4 138 + 609 = 11 324 of
+    # 10 555 + 4 998 + 10 513 + 3 102 = 29 168 residents, 38,8 %.
+    nord = section.tables["ebene_stadtbezirk"].set_index(["area_code", "group"]).loc[("6", "total")]
+    assert (nord["numerator"], nord["denominator"]) == (11324, 29168)
+    assert sorted(section.tables["ebene_teilbereich"]["area_code"].unique()) == [str(c) for c in range(1, 10)]
 
 
 def test_gap_table_data_hand_checked():
@@ -155,8 +161,11 @@ def test_gap_table_data_hand_checked():
     assert list(gap.index) == list(range(2006, 2015))  # the look back 2005-2014; the series starts 2006
     # A second mapped group gets a map of its own.
     assert section.indicator.map_groups == ("total", "foreign")
-    assert sorted(section.figures) == ["karte", "karte_foreign", "zeitreihe"]
+    assert sorted(section.figures) == ["karte", "karte_ebene_stadtbezirk", "karte_ebene_teilbereich", "karte_foreign",
+                                       "zeitreihe"]
     assert set(section.tables["karte_foreign"]["group"]) == {"foreign"}
+    # the further levels' tables show the total and both compared groups
+    assert set(section.tables["ebene_stadtbezirk"]["group"]) == {"total", "foreign", "german"}
 
 
 def test_computing_records_nothing_and_displaying_records_what_is_shown(chapter_env):
@@ -170,9 +179,11 @@ def test_computing_records_nothing_and_displaying_records_what_is_shown(chapter_
     counts = records["what"].value_counts()
     # Text: the city in 2014 and in 2006, the first year it is compared with (three groups each),
     # and the 45 Stadtteile; the series 2006-2014; the gap table both sexes in five years; the map, and its
-    # interactive twin's 45 Stadtteile in each year of the look back with values (2006-2014).
-    assert counts.to_dict() == {"Text": 3 + 3 + 45, "Zeitreihe": len(section.tables["zeitreihe"]), "Tabelle": 10,
-                                "Karte": 45, "Karte (interaktiv)": 45 * 9}
+    # interactive twin's 45 Stadtteile in each year of the look back with values (2006-2014); then the tables of the
+    # 9 Teilbereiche and 6 Stadtbezirke with the city (three groups each) and their maps.
+    assert counts.to_dict() == {"Text": 3 + 3 + 45, "Zeitreihe": len(section.tables["zeitreihe"]),
+                                "Tabelle": 10 + (9 + 1) * 3 + (6 + 1) * 3, "Karte": 45 + 9 + 6,
+                                "Karte (interaktiv)": 45 * 9}
     assert len(section.tables["zeitreihe"]) == 25
     city = records[(records["what"] == "Text") & (records["area_level"] == "stadt") & (records["group"] == "total")]
     assert city.set_index("year")["value"].to_dict() == {2006: 20.8, 2014: 21.7}  # both in the key sentences
@@ -188,7 +199,8 @@ def test_displaying_shows_what_the_report_always_showed():
                if not lab_view.is_lab_only({"metadata": o.metadata})]
     kinds = [next(k for k in ("text/markdown", "text/html") if k in o.data) for o in outputs]
     texts = [o.data.get("text/markdown") or lab_style.unwrap(o.data["text/html"]) for o in outputs]
-    assert kinds == ["text/markdown", "text/html", "text/markdown", "text/html", "text/html", "text/html", "text/html"]
+    assert kinds == ["text/markdown", "text/html", "text/markdown", "text/html", "text/html", "text/html", "text/html",
+                     "text/html", "text/html", "text/html", "text/html"]
     assert texts[0] == "## Anteil der Bevölkerung mit Migrationsvorgeschichte"
     assert texts[1].startswith('<div class="definition-box" id="def-mv_anteil">')
     assert texts[2].startswith("2014 lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“")
@@ -209,6 +221,19 @@ def test_displaying_shows_what_the_report_always_showed():
     assert texts[6].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
                                "2014, nach Stadtteilen. Höchster Wert Coerde (49,7\xa0%), niedrigster Kreuz (10,7\xa0%); "
                                'Münster insgesamt 21,7\xa0%." data-art="karte" data-tabelle="indikatoren"')
+    # then each further declared level: its table (Teilbereich 6 Nord = Stadtbezirk 6 Nord, 11 324 of 29 168, see
+    # above) and its map
+    assert texts[7].startswith('<figure class="im-table-figure"><table class="dataframe im-table"><caption>Anteil der '
+                               "Bevölkerung mit Migrationsvorgeschichte nach Teilbereichen, 2014</caption>"
+                               '<thead><tr><th scope="col">Teilbereich</th><th scope="col">Insgesamt</th>'
+                               '<th scope="col">Männer</th><th scope="col">Frauen</th></tr></thead><tbody><tr><td>1 Altstadt')
+    assert "<tr><td>6 Nord</td><td>38,8\xa0%</td>" in texts[7] and "<td>Stadt Münster</td><td>21,7\xa0%</td>" in texts[7]
+    assert texts[8].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
+                               "2014, nach Teilbereichen.")
+    assert "nach Stadtbezirken, 2014</caption>" in texts[9] and "<tr><td>6 Nord</td><td>38,8\xa0%</td>" in texts[9]
+    assert texts[10].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
+                                "2014, nach Stadtbezirken. Höchster Wert Nord (38,8\xa0%), niedrigster Ost (14,9\xa0%); "
+                                "Münster insgesamt 21,7\xa0%.")
 
 
 def test_latest_year_is_labelled_and_kept():

@@ -34,6 +34,7 @@ from helpers.sections.html_tables import (
     definition_box,
     extremes_html,
     gap_table,
+    level_table_html,
     single_year_table,
     table_html,  # noqa: F401 - kept, see below
 )
@@ -43,10 +44,12 @@ from helpers.sections.selection import (
     composition_levels,
     composition_shares,
     composition_years,
+    declared_levels_shown,
     first_compared_year,
     gap_cells,
     gap_frame,
     latest_common_year,  # noqa: F401 - kept, see below
+    level_cells,
     nonempty_concat,
     value_at,
 )
@@ -106,7 +109,9 @@ def handlungsfeld(hf_id: str, report_year: int) -> HandlungsfeldSection:
 # --- one indicator -----------------------------------------------------------------------------------
 
 def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str, ...] | None = None) -> IndicatorSection:
-    """The standard block for one indicator: heading, definition, key figures, series, gap, maps.
+    """The standard block for one indicator: heading, definition, key figures, series, gap, maps; then a table
+    (and, where it has boundaries, a map) for each further declared level with values in the year shown
+    (Berlin: the Bezirke, Münster: Teilbereiche and Stadtbezirke; a city with one level gets none).
 
     Without a value for the report year the latest earlier year is shown, labelled as such.
 
@@ -128,7 +133,7 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     --------
     >>> section = indicator_section("alo_dichte", 2014)
     >>> sorted(section.tables)
-    ['abstand', 'karte', 'karte_foreign', 'text', 'zeitreihe']
+    ['abstand', 'ebene_stadtbezirk', 'ebene_teilbereich', 'karte', 'karte_foreign', 'text', 'zeitreihe']
     """
     ind = catalogue.load().indicator(indicator_id)
     city = disclosed.values(ind, levels.CITY)
@@ -157,7 +162,30 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
                             f"das letzte Jahr der {plural}.*")
         for group in map_groups or ind.map_groups:
             _add_map(result, ind, small_areas, shown or year, group, value_at(city, shown or year, group))
+    for level in declared_levels_shown(ind):
+        _add_level(result, level, year)
     return result
+
+
+def _add_level(result: IndicatorSection, level: levels.Level, year: int) -> None:
+    """One declared level above the base in the year shown: its table (the total and the compared groups, the
+    city last) and, where the level has boundaries, its map of the total; nothing where the level has no published
+    value that year. `tables` "ebene_<level>" (the table's cells) and figure "karte_ebene_<level>"."""
+    ind, city = result.indicator, result.city
+    cells = level_cells(ind, level.code, year)
+    if cells.empty:
+        return
+    city_cells = city[(city["year"] == year) & city["group"].isin(cells["group"].unique())]
+    shown = result.table(f"ebene_{level.code}", cells)
+    result.html(level_table_html(ind, level, shown, city_cells, year),
+                records=[Record(shown, "Tabelle"), Record(city_cells, "Tabelle")])
+    if not level.boundaries:
+        return
+    total = cells[cells["group"] == "total"]
+    title = f"{ind.name}, {year}, nach {level.dative}"
+    fig = maps.choropleth(total, title, ind.unit, charts.short_source(ind), level=level.code)
+    result.figure(f"karte_ebene_{level.code}", fig, alt=map_alt(ind, title, total, value_at(city, year)),
+                  records=[Record(total, "Karte")], data="indikatoren")
 
 
 def map_year(small_areas: pd.DataFrame, year: int) -> int | None:

@@ -137,3 +137,25 @@ def extremes_html(ind: Indicator, rows: pd.DataFrame, year: int) -> str:
     caption = f"{base.plural} mit den höchsten und niedrigsten Werten, {year}"
     return table_html(table, caption, ind.source, synthetic=bool(rows["synthetic"].any()), hidden_headers=("Rang",),
                       marks=year_marks(ind, [year] * len(table), [ind.name]), notes=break_marks.break_notes(ind, [year]))
+
+
+def level_table_html(ind: Indicator, level: levels.Level, cells: pd.DataFrame, city_cells: pd.DataFrame,
+                     year: int) -> str:
+    """One declared level's values in `year`, an area per row (code and name) and the city last; a column per
+    group shown (total first, then the compared groups). `cells` and `city_cells` are disclosed values: a
+    withheld value shows its symbol."""
+    groups = [g for g in ["total", *ind.group_values] if (cells["group"] == g).any()]
+    both = pd.concat([cells, city_cells[city_cells["group"].isin(groups)]], ignore_index=True)
+    order = list(dict.fromkeys(cells["area_code"]))
+    city = areas.city()
+    names = {code: f"{code} {name}" for code, name in zip(cells["area_code"], cells["area_name"].fillna(""))}
+    names[city.code] = city.name
+    rows = [*order, *([city.code] if (city_cells["group"] == "total").any() else [])]
+    shown = {(code, g): formatting.with_unit(v, ind.unit, flag=f)
+             for code, g, v, f in zip(both["area_code"], both["group"], both["value"], both["flag"].fillna(""))}
+    labels = [GROUP_LABELS.get(g, g) for g in groups]
+    table = pd.DataFrame({level.name: [names[code].strip() for code in rows],
+                          **{label: [shown.get((code, g), ".") for code in rows] for g, label in zip(groups, labels)}})
+    caption = f"{ind.name} nach {level.dative}, {year}"
+    return table_html(table, caption, ind.source, synthetic=bool(both["synthetic"].astype("boolean").fillna(False).any()),
+                      marks=year_marks(ind, [year] * len(table), labels), notes=break_marks.break_notes(ind, [year]))

@@ -85,6 +85,29 @@ def latest_common_year(indicator_ids: list[str], report_year: int, level: str | 
     return max(candidates) if candidates else None
 
 
+def declared_levels_shown(ind: Indicator) -> tuple[levels.Level, ...]:
+    """The declared levels an indicator section shows as a table (and a map) of their own, smallest first: every
+    declared level from the indicator's own level up, without the base level (its maps show it) and without the
+    city (its series shows it). Münster: Teilbereiche and Stadtbezirke; Berlin: Prognoseräume and Bezirke; a city
+    with one level: none."""
+    h = levels.hierarchy()
+    if ind.level not in h.codes or ind.level == levels.CITY:
+        return ()
+    own = h.rank(ind.level)
+    return tuple(lv for i, lv in enumerate(h.levels) if i >= own and lv.code != h.base.code)
+
+
+def level_cells(ind: Indicator, level: str, year: int) -> pd.DataFrame:
+    """The disclosed cells of one level's table in `year`: the total and the indicator's compared groups, by area
+    code; empty when no area of the level has a published total value that year (a level whose series ended
+    earlier, e.g. Berlin's Prognoseräume of the LOR 2006 after 2020, or whose values are all withheld)."""
+    vals = disclosed.values(ind, level)
+    cells = vals[(vals["year"] == year) & vals["group"].isin(["total", *ind.group_values])]
+    if cells.loc[cells["group"] == "total", "value"].notna().sum() == 0:
+        return cells.iloc[0:0]
+    return cells.sort_values(["area_code", "group"], kind="stable").reset_index(drop=True)
+
+
 def composition_levels() -> tuple[str, ...]:
     """The levels the composition compares: the city and, if the city has one, its outline level."""
     outline = levels.hierarchy().outline
