@@ -58,10 +58,10 @@ def _rules(css: str) -> dict[str, str]:
 
 def test_the_style_is_given_once_scoped_and_every_html_output_has_its_root(section):
     html = _html(_shown(section))
-    # definition box, chart, break note, gap table, map; the Teilbereiche's and the Stadtbezirke's table and map
-    assert len(html) == 9
+    # definition box, chart, break note, gap table, map; the Teilbereiche's and the Stadtbezirke's table
+    assert len(html) == 7
     assert all(h.startswith(lab_style.OPEN) and h.endswith(lab_style.CLOSE) for h in html)
-    assert [h.count(lab_style.STYLE_OPEN) for h in html] == [1, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert [h.count(lab_style.STYLE_OPEN) for h in html] == [1, 0, 0, 0, 0, 0, 0]
     assert html[0].startswith(lab_style.OPEN + lab_style.STYLE_OPEN)  # before the definition box it styles
     css = html[0][html[0].index(lab_style.STYLE_OPEN) + len(lab_style.STYLE_OPEN):html[0].index("</style>")]
     selectors = [s.strip() for sel in _rules(css) for s in sel.split(",")]

@@ -128,7 +128,8 @@ def test_indicator_section_holds_the_disclosed_values_it_shows():
     assert isinstance(section, IndicatorSection)
     assert (section.indicator.id, section.report_year, section.year) == ("mv_anteil", YEAR, YEAR)
     assert sorted(section.tables) == ["abstand", "ebene_stadtbezirk", "ebene_teilbereich", "karte", "text", "zeitreihe"]
-    assert sorted(section.figures) == ["karte", "karte_ebene_stadtbezirk", "karte_ebene_teilbereich", "zeitreihe"]
+    # the further levels get tables; their maps would repeat the Stadtteil map of the same year (blocks._add_level)
+    assert sorted(section.figures) == ["karte", "zeitreihe"]
     # SMS Migration 2014: 65 205 of 300 267 residents have a migration history, 21,7 %.
     series = section.tables["zeitreihe"].set_index(["year", "group"])
     row = series.loc[(2014, "total")]
@@ -161,8 +162,7 @@ def test_gap_table_data_hand_checked():
     assert list(gap.index) == list(range(2006, 2015))  # the look back 2005-2014; the series starts 2006
     # A second mapped group gets a map of its own.
     assert section.indicator.map_groups == ("total", "foreign")
-    assert sorted(section.figures) == ["karte", "karte_ebene_stadtbezirk", "karte_ebene_teilbereich", "karte_foreign",
-                                       "zeitreihe"]
+    assert sorted(section.figures) == ["karte", "karte_foreign", "zeitreihe"]
     assert set(section.tables["karte_foreign"]["group"]) == {"foreign"}
     # the further levels' tables show the total and both compared groups
     assert set(section.tables["ebene_stadtbezirk"]["group"]) == {"total", "foreign", "german"}
@@ -180,9 +180,9 @@ def test_computing_records_nothing_and_displaying_records_what_is_shown(chapter_
     # Text: the city in 2014 and in 2006, the first year it is compared with (three groups each),
     # and the 45 Stadtteile; the series 2006-2014; the gap table both sexes in five years; the map, and its
     # interactive twin's 45 Stadtteile in each year of the look back with values (2006-2014); then the tables of the
-    # 9 Teilbereiche and 6 Stadtbezirke with the city (three groups each) and their maps.
+    # 9 Teilbereiche and 6 Stadtbezirke with the city (three groups each), without maps of their own.
     assert counts.to_dict() == {"Text": 3 + 3 + 45, "Zeitreihe": len(section.tables["zeitreihe"]),
-                                "Tabelle": 10 + (9 + 1) * 3 + (6 + 1) * 3, "Karte": 45 + 9 + 6,
+                                "Tabelle": 10 + (9 + 1) * 3 + (6 + 1) * 3, "Karte": 45,
                                 "Karte (interaktiv)": 45 * 9}
     assert len(section.tables["zeitreihe"]) == 25
     city = records[(records["what"] == "Text") & (records["area_level"] == "stadt") & (records["group"] == "total")]
@@ -200,7 +200,7 @@ def test_displaying_shows_what_the_report_always_showed():
     kinds = [next(k for k in ("text/markdown", "text/html") if k in o.data) for o in outputs]
     texts = [o.data.get("text/markdown") or lab_style.unwrap(o.data["text/html"]) for o in outputs]
     assert kinds == ["text/markdown", "text/html", "text/markdown", "text/html", "text/html", "text/html", "text/html",
-                     "text/html", "text/html", "text/html", "text/html"]
+                     "text/html", "text/html"]
     assert texts[0] == "## Anteil der Bevölkerung mit Migrationsvorgeschichte"
     assert texts[1].startswith('<div class="definition-box" id="def-mv_anteil">')
     assert texts[2].startswith("2014 lag der Wert „Anteil der Bevölkerung mit Migrationsvorgeschichte“")
@@ -221,19 +221,21 @@ def test_displaying_shows_what_the_report_always_showed():
     assert texts[6].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
                                "2014, nach Stadtteilen. Höchster Wert Coerde (49,7\xa0%), niedrigster Kreuz (10,7\xa0%); "
                                'Münster insgesamt 21,7\xa0%." data-art="karte" data-tabelle="indikatoren"')
-    # then each further declared level: its table (Teilbereich 6 Nord = Stadtbezirk 6 Nord, 11 324 of 29 168, see
-    # above) and its map
+    # then each further declared level's table (Teilbereich 6 Nord = Stadtbezirk 6 Nord, 11 324 of 29 168, see
+    # above), without a map: the Stadtteil map above shows the same year in more detail
     assert texts[7].startswith('<figure class="im-table-figure"><table class="dataframe im-table"><caption>Anteil der '
                                "Bevölkerung mit Migrationsvorgeschichte nach Teilbereichen, 2014</caption>"
                                '<thead><tr><th scope="col">Teilbereich</th><th scope="col">Insgesamt</th>'
                                '<th scope="col">Männer</th><th scope="col">Frauen</th></tr></thead><tbody><tr><td>1 Altstadt')
     assert "<tr><td>6 Nord</td><td>38,8\xa0%</td>" in texts[7] and "<td>Stadt Münster</td><td>21,7\xa0%</td>" in texts[7]
-    assert texts[8].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
-                               "2014, nach Teilbereichen.")
-    assert "nach Stadtbezirken, 2014</caption>" in texts[9] and "<tr><td>6 Nord</td><td>38,8\xa0%</td>" in texts[9]
-    assert texts[10].startswith('<img class="figure" alt="Karte: Anteil der Bevölkerung mit Migrationsvorgeschichte, '
-                                "2014, nach Stadtbezirken. Höchster Wert Nord (38,8\xa0%), niedrigster Ost (14,9\xa0%); "
-                                "Münster insgesamt 21,7\xa0%.")
+    assert "nach Stadtbezirken, 2014</caption>" in texts[8] and "<tr><td>6 Nord</td><td>38,8\xa0%</td>" in texts[8]
+    assert len(texts) == 9
+
+
+def test_a_level_map_is_drawn_where_no_finer_map_shows_the_year():
+    # the council election's turnout is counted by Stadtbezirk: no Stadtteil map, so the Stadtbezirke get one
+    section = blocks.indicator_section("ratswahl_wahlbeteiligung", 2009)
+    assert "karte_ebene_stadtbezirk" in section.figures and "karte" not in section.figures
 
 
 def test_latest_year_is_labelled_and_kept():

@@ -154,6 +154,7 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
     if ind.group_values:
         gap = result.table("abstand", gap_frame(ind, city, year))
         result.html(gap_table(ind, city, year, gap), records=[Record(gap_cells(ind, city, gap), "Tabelle")])
+    year_on_a_map = False
     if mapped:
         shown = map_year(small_areas, year)
         if shown is not None and shown != year:  # the base level ended earlier (Berlin: LOR 2006 until 2020)
@@ -162,30 +163,39 @@ def indicator_section(indicator_id: str, report_year: int, map_groups: tuple[str
                             f"das letzte Jahr der {plural}.*")
         for group in map_groups or ind.map_groups:
             _add_map(result, ind, small_areas, shown or year, group, value_at(city, shown or year, group))
+        year_on_a_map = (shown or year) == year
     for level in declared_levels_shown(ind):
-        _add_level(result, level, year)
+        year_on_a_map |= _add_level(result, level, year, with_map=not year_on_a_map)
     return result
 
 
-def _add_level(result: IndicatorSection, level: levels.Level, year: int) -> None:
+def _add_level(result: IndicatorSection, level: levels.Level, year: int, with_map: bool) -> bool:
     """One declared level above the base in the year shown: its table (the total and the compared groups, the
-    city last) and, where the level has boundaries, its map of the total; nothing where the level has no published
-    value that year. `tables` "ebene_<level>" (the table's cells) and figure "karte_ebene_<level>"."""
+    city last) and, `with_map` and where the level has boundaries, its map of the total; nothing where the level
+    has no published value that year. `tables` "ebene_<level>" (the table's cells) and figure "karte_ebene_<level>".
+    True if the map was drawn.
+
+    Only the finest level with the year's values gets a map (the caller asks for it until one is drawn): a
+    coarser map of the same year repeats the finer one's picture with less detail, and each map costs about a
+    second of build time and 30–60 KB of the page. So Münster's Stadtbezirke and Teilbereiche have tables, the
+    Stadtteil maps show the year; the council election's turnout, counted by Stadtbezirk, gets its Stadtbezirk
+    map; Berlin's Bezirke get the 2024 map, since its Bezirksregionen end in 2020."""
     ind, city = result.indicator, result.city
     cells = level_cells(ind, level.code, year)
     if cells.empty:
-        return
+        return False
     city_cells = city[(city["year"] == year) & city["group"].isin(cells["group"].unique())]
     shown = result.table(f"ebene_{level.code}", cells)
     result.html(level_table_html(ind, level, shown, city_cells, year),
                 records=[Record(shown, "Tabelle"), Record(city_cells, "Tabelle")])
-    if not level.boundaries:
-        return
+    if not (with_map and level.boundaries):
+        return False
     total = cells[cells["group"] == "total"]
     title = f"{ind.name}, {year}, nach {level.dative}"
     fig = maps.choropleth(total, title, ind.unit, charts.short_source(ind), level=level.code)
     result.figure(f"karte_ebene_{level.code}", fig, alt=map_alt(ind, title, total, value_at(city, year)),
                   records=[Record(total, "Karte")], data="indikatoren")
+    return True
 
 
 def map_year(small_areas: pd.DataFrame, year: int) -> int | None:
