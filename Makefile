@@ -1,7 +1,8 @@
 # The front door of the workbench. Every target sets up what it needs by itself:
 # a project virtual environment (.venv) installed from the pinned lock file.
 #
-#   make report [YEAR=2013] [FORCE=1] [FINAL=1]   build outputs/<year>/ (only what changed); FINAL: a release's checks
+#   make report [YEAR=2013] [FORCE=1] [FINAL=1] [PROFILE_PDF=1]   build outputs/<year>/ (only what changed); FINAL: a
+#                             release's checks; PROFILE_PDF: also stadtteilprofile_<year>.pdf (make release always)
 #   make release [YEAR=2020]  publish an edition: committed inputs, a release's checks, outputs/<year>/ausgaben/<n>/
 #   ... CITY=berlin           every target for another city (config/<name>/, data/<name>/, notebooks/<name>/; outputs/<name>/<year>/)
 #   make test                 run the whole test suite
@@ -39,6 +40,7 @@ CHECK  ?=
 PYTEST_ARGS ?=
 FORCE  ?=
 FINAL  ?=
+PROFILE_PDF ?=
 ONLY   ?=
 # The city: empty for the default city (`city:` in config/monitoring.yml, Münster), else a folder config/<name>/.
 CITY   ?=
@@ -54,7 +56,7 @@ SRC    ?= ../shared/data/$(or $(CITY),$(DEFAULT_CITY))
 .PHONY: setup report release test test-fast verify bench lab data templates ingest check-city texts-draft texts-release lock clean help
 
 help:
-	@sed -n '1,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,21p' Makefile | sed 's/^# \{0,1\}//'
 
 setup: $(STAMP)
 
@@ -75,7 +77,7 @@ $(STAMP): requirements.lock pyproject.toml
 		"oder nach 'source $(BIN)/activate' einfach integrationsmonitoring)."
 
 report: $(STAMP)
-	@$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu) $(if $(FINAL),--endgueltig)
+	@$(CLI) report $(if $(YEAR),--jahr $(YEAR)) $(if $(FORCE),--neu) $(if $(FINAL),--endgueltig) $(if $(PROFILE_PDF),--profil-pdf)
 
 release: $(STAMP)
 	@$(CLI) release $(if $(YEAR),--jahr $(YEAR))

@@ -28,7 +28,8 @@ DEFAULT_LANG = "de"
 ID_ATTRIBUTE = re.compile(r'id="([^"]+)"')
 
 
-def _with_style(head: str, css: str) -> str:
+def with_style(head: str, css: str) -> str:
+    """`head` (an HTML document's start, or a whole document) with `css` as the last style of its head."""
     return head.replace("</head>", f'<style type="text/css">{css}</style>\n</head>', 1)
 
 
@@ -49,7 +50,7 @@ def link_targets(body: str) -> set[str]:
     return {unquote(html.unescape(t)) for t in re.findall(r'href="#([^"]+)"', body)}
 
 
-def _targets_block(names: list[str]) -> str:
+def targets_block(names: list[str]) -> str:
     """Empty anchors for links into other parts: WeasyPrint keeps such links as named destinations,
     which the joined document then resolves to the real place (see helpers.publish.pdf_join)."""
     if not names:
@@ -100,16 +101,16 @@ def part_document(head: str, body: str, tail: str) -> str:
     which the joined document leaves unresolved as before), so a chapter's part can be rendered as soon
     as the chapter is done (prerender), while the other chapters still run.
     """
-    part_head = _with_style(head, PART_CSS.format(title=_css_string(report_title(head))))
-    return f"{part_head}{body}{_targets_block(placeholders(body))}{tail}"
+    part_head = with_style(head, PART_CSS.format(title=_css_string(report_title(head))))
+    return f"{part_head}{body}{targets_block(placeholders(body))}{tail}"
 
 
 def opening_document(head: str, body: str, tail: str, numbers: dict[str, int]) -> str:
     """The opening pages as rendered: the contents with the page numbers `numbers` ({}: none yet)."""
-    part_head = _with_style(head, PART_CSS.format(title=_css_string(report_title(head))))
-    return f"{_with_style(part_head, FRONT_CSS)}{_number_toc(body, numbers)}{_targets_block(placeholders(body))}{tail}"
+    part_head = with_style(head, PART_CSS.format(title=_css_string(report_title(head))))
+    return f"{with_style(part_head, FRONT_CSS)}{_number_toc(body, numbers)}{targets_block(placeholders(body))}{tail}"
 
 
 def overlay_document(head: str, tail: str, total: int) -> str:
     """The page-number layer: nothing but "Seite n von N" on each of `total` pages."""
-    return _with_style(head, OVERLAY_CSS) + '<div class="im-seite"></div>' * total + tail
+    return with_style(head, OVERLAY_CSS) + '<div class="im-seite"></div>' * total + tail

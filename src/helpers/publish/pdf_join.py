@@ -106,6 +106,8 @@ def join(renderer: PartRenderer, metas: list[dict], placeholders: list[set[str]]
     _outline(pdf, [(meta["bookmarks"], off) for meta, off in zip(metas, offsets)])
     tagged.join(pdf, list(zip(opened, offsets)))
     tagged.document_catalog(pdf, title, lang, CREATOR)
-    pdf.save(target, deterministic_id=True, min_version=tagged.PDF_VERSION, fix_metadata_version=False)
+    # Object streams pack the structure tree's many small objects: Münster's report 13.6 -> 11.5 MB.
+    pdf.save(target, deterministic_id=True, min_version=tagged.PDF_VERSION, fix_metadata_version=False,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for part in opened:
         part.close()

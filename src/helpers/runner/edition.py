@@ -6,11 +6,12 @@ release
 1. refuses while an input of the report (data, texts, configuration, notebooks, code) is not committed,
    and says how to commit it: a partner must be able to check out the recorded commit and get the
    same inputs (helpers.publish.manifest.uncommitted_inputs);
-2. builds the year with the checks of a release (helpers.runner.report.run, `final`): no drafts, no
+2. builds the year with the checks of a release (helpers.runner.report.run, `final`), and the area profiles'
+   PDF (stadtteilprofile_<year>.pdf, helpers.publish.profiles_pdf, which a working build makes only on request): no drafts, no
    example texts, no hint of the text check (a typed number that is not its area's value, a placeholder
    on a secret value or on none); nothing is published until all are fixed, and the report in view
    stays as it was;
-3. copies the published report (HTML, PDF, tables, area profiles, manifest) into `outputs/<city>/<year>/ausgaben/<n>/`, the
+3. copies the published report (HTML, PDF, tables, area profiles and their PDF, manifest) into `outputs/<city>/<year>/ausgaben/<n>/`, the
    next free number, in one step (written beside it, then renamed: a crash leaves no half edition and
    an existing edition is never touched), with `ausgabe.json` (number, date, commit, the previous
    edition) and `aenderungen.md`, the change note against the previous edition of the year: which
@@ -154,6 +155,7 @@ def _next_number(year_dir: Path) -> int:
 def write_edition(year: int, year_dir: Path) -> Edition:
     """Copy the report in view into the next edition folder, with its record and change note, in one step."""
     from helpers.publish import manifest as manifest_module
+    from helpers.runner import publication
 
     year_dir = Path(year_dir)
     base = year_dir / FOLDER
@@ -170,7 +172,7 @@ def write_edition(year: int, year_dir: Path) -> Edition:
         shutil.rmtree(stage, ignore_errors=True)
         stage.mkdir()
         try:
-            for name in CONTENT:
+            for name in (*CONTENT, *publication.profile_pdfs(year_dir)):
                 if (year_dir / name).is_file():
                     shutil.copy2(year_dir / name, stage / name)
             shutil.copytree(year_dir / "tables", stage / "tables")
@@ -216,7 +218,7 @@ def release(year: int | None, pdf: bool = True) -> int:
         for line in _commit_advice(uncommitted):
             print(line, file=sys.stderr)
         return 1
-    code = report.run(year, pdf=pdf, final=True)
+    code = report.run(year, pdf=pdf, final=True, profile_pdf=pdf)
     if code != 0:
         print("Keine Ausgabe erstellt.", file=sys.stderr)
         return code

@@ -37,6 +37,7 @@ class Plan:
     values_key: str = ""
     durations: dict[str, float] = field(default_factory=dict)  # each chapter's seconds in its last successful run
     texts_key: str = ""  # what the check of the staff texts depends on (helpers.runner.gates.texts_refused)
+    profile_pdf: bool = False  # also the area profiles' PDF (helpers.publish.profiles_pdf): a release, or asked for
 
     @property
     def nothing_to_do(self) -> bool:
@@ -132,8 +133,13 @@ def _notebook_built(record: ChapterRecord | None, key: str, out: Path, notebook:
 
 
 def plan(year: int, notebooks: list[Path], inputs: Inputs, state: RunState, pdf: bool,
-         force: bool = False) -> Plan:
-    """Compare the keys of this run's inputs with what the state says was built with which key."""
+         force: bool = False, profile_pdf: bool = False) -> Plan:
+    """Compare the keys of this run's inputs with what the state says was built with which key.
+
+    `profile_pdf`: the report in view counts as up to date only with the profiles' PDF beside it; a run
+    without it keeps one in view (it is not part of the key: a plain run after a release does nothing)."""
+    from helpers.publish import profiles_pdf as profiles_pdf_module
+
     out = paths.year_outputs(year)
     keys = {nb.name: inputs.notebook_key(nb.name, year) for nb in notebooks}
     todo = [nb for nb in notebooks
@@ -147,10 +153,11 @@ def plan(year: int, notebooks: list[Path], inputs: Inputs, state: RunState, pdf:
                                 "texts": inputs.texts_of(year)})  # the manifest lists them
     report = state.report
     report_ok = (not force and not todo and tables_ok and report is not None and report.key == report_key
-                 and bool(report.outputs) and run_inputs.files_match(out, report.outputs))
+                 and bool(report.outputs) and run_inputs.files_match(out, report.outputs)
+                 and (not (pdf and profile_pdf) or profiles_pdf_module.file_name(year) in report.outputs))
     texts_key = fileio.digest({"year": year, "texts": inputs.texts, "data": inputs.data, "code": inputs.code})
     return Plan(year, out, notebooks, keys, todo, tables_key, tables_ok, report_key, report_ok,
-                inputs.values_key(), state.durations(), texts_key)
+                inputs.values_key(), state.durations(), texts_key, profile_pdf=pdf and profile_pdf)
 
 
 def longest_first(notebooks: list[Path], durations: dict[str, float]) -> list[Path]:
@@ -175,7 +182,7 @@ def report_year(year: int | None) -> int:
 
 
 def plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str] | None, pdf: bool,
-             force: bool) -> tuple[Plan, RunState]:
+             force: bool, profile_pdf: bool = False) -> tuple[Plan, RunState]:
     """Check the parameters and decide what to do, from checksums and the state of earlier runs."""
     notebooks = notebooks or select_notebooks(chapters)
     inputs = _collect(notebooks)
@@ -185,4 +192,4 @@ def plan_run(year: int | None, notebooks: list[Path] | None, chapters: list[str]
     for line in publication.recover(paths.year_outputs(year)):  # what a crashed run left, before deciding what to do
         print(line, flush=True)
     state = run_state.load(paths.year_outputs(year))
-    return plan(year, notebooks, inputs, state, pdf, force), state
+    return plan(year, notebooks, inputs, state, pdf, force, profile_pdf), state

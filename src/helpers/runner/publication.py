@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from helpers.core import fileio, paths
+from helpers.publish import profiles_pdf
 
 OUTPUT_FILES = ("report.html", "report.pdf")
 #: In .work/: the files of a run before they are checked and published, and the list that publishes them.
@@ -20,6 +21,12 @@ JOURNAL = "publish.json"
 PROFILES = paths.PROFILES
 #: What a reader opens; moved last, so that it never appears without the files beside it.
 ENTRY = "report.html"
+
+
+def profile_pdfs(folder: Path) -> list[str]:
+    """The area profiles' PDF in `folder` (helpers.publish.profiles_pdf), if there: published with the report
+    as report.pdf is, and leaving view with it."""
+    return sorted(p.name for p in Path(folder).glob(profiles_pdf.PATTERN) if p.is_file() and not fileio.is_temporary(p))
 
 
 def staging_dir(out: Path) -> Path:
@@ -55,6 +62,8 @@ def publish(out: Path) -> None:
     if (stage / PROFILES).is_dir():  # the staged area profiles replace those in view as a whole
         delete += sorted(f"{PROFILES}/{p.name}" for p in (out / PROFILES).glob("*")
                          if p.is_file() and f"{PROFILES}/{p.name}" not in staged)
+        # and their PDF, made from the old pages, leaves view unless this run made it anew
+        delete += [name for name in profile_pdfs(out) if name not in staged]
     if (stage / "published").is_dir():  # the staged records replace the published ones as a whole
         delete += sorted(f"published/{p.name}" for p in (out / "published").glob("*")
                          if p.is_file() and f"published/{p.name}" not in staged)
@@ -102,7 +111,7 @@ def recover(out: Path) -> list[str]:
         shutil.rmtree(staging_dir(out))
         said.append("Ungeprüfte Dateien eines abgebrochenen Laufs entfernt (noch nicht veröffentlicht).")
     if (out / ENTRY).exists() and not (out / "manifest.json").exists():
-        for name in OUTPUT_FILES:
+        for name in (*OUTPUT_FILES, *profile_pdfs(out)):
             (out / name).unlink(missing_ok=True)
         said.append(f"{ENTRY} ohne manifest.json (nicht geprüft oder unvollständig) entfernt.")
     for path in fileio.remove_stale_temporaries(out):

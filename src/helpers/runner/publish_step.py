@@ -54,7 +54,9 @@ def stage_side_outputs(p: Plan) -> None:
 
 def _report_outputs(out: Path) -> list[str]:
     """The published report's files, relative to outputs/<city>/<year>/: what the run state keeps checksums of."""
-    names = [n for n in RESULT_FILES if (out / n).is_file()]
+    from helpers.runner import publication
+
+    names = [n for n in RESULT_FILES if (out / n).is_file()] + publication.profile_pdfs(out)
     for folder in (*SIDE_FOLDERS, *RELEASE_FOLDERS):
         names += sorted(f.relative_to(out).as_posix() for f in (out / folder).rglob("*") if f.is_file())
     return names
@@ -71,7 +73,8 @@ def _finish(p: Plan, state: RunState, durations: dict[str, float], table: object
         if table is None:
             table = release.load_table_frame(p.out)
         return release.finish(p.year, p.out, executed, table, durations, [nb.stem for nb in p.notebooks],
-                              pdf=pdf, previous_check=state.check, check_basis=p.tables_key, pdf_worker=pdf_worker)
+                              pdf=pdf, previous_check=state.check, check_basis=p.tables_key, pdf_worker=pdf_worker,
+                              profile_pdf=p.profile_pdf)
     except Exception as exc:  # noqa: BLE001 - reported like a failed chapter, with the traceback in a log
         import traceback
 

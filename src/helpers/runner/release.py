@@ -34,7 +34,15 @@ from helpers.core import city as city_profile
 from helpers.core.model import BREAK_MARK, BREAK_MEANING, FLAGS
 from helpers.disclosure import checker, disclosed, register, suppression
 from helpers.publish import manifest, tables
-from helpers.runner.publication import ENTRY, OUTPUT_FILES, publish, published_tables, records_dir, staging_dir
+from helpers.runner.publication import (
+    ENTRY,
+    OUTPUT_FILES,
+    profile_pdfs,
+    publish,
+    published_tables,
+    records_dir,
+    staging_dir,
+)
 from helpers.runner.state import CheckRecord
 
 #: The exported frame as written, so a run with unchanged tables need not recompute it.
@@ -121,7 +129,7 @@ def _withdraw(out: Path, problems: list) -> bool:
     if re_exported or not any(str(p.file).startswith("tables/") for p in problems):
         return False
     (out / "manifest.json").unlink(missing_ok=True)
-    for name in OUTPUT_FILES:
+    for name in (*OUTPUT_FILES, *profile_pdfs(out)):
         (out / name).unlink(missing_ok=True)
     for path in (out / "tables").glob("*"):
         path.unlink()
@@ -248,6 +256,13 @@ class PdfWorker:
 
         return self._waiter.submit(after_the_parts)
 
+    def render_profiles(self, out: Path, folder: Path, target: Path) -> Future:
+        """The area profiles' PDF from the pages in `folder` (helpers.publish.profiles_pdf), beside the report's
+        PDF and the check; returns at once."""
+        from helpers.publish import profiles_pdf
+
+        return self._pool.submit(profiles_pdf.build, out, folder, target)
+
     def close(self) -> None:
         self._waiter.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -262,12 +277,14 @@ def first_year_of(table: pd.DataFrame, year: int) -> int:
 
 def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, durations: dict[str, float],
            chapters: list[str], pdf: bool = True, previous_check: CheckRecord | None = None,
-           check_basis: str | None = None, pdf_worker: PdfWorker | None = None) -> bool:
+           check_basis: str | None = None, pdf_worker: PdfWorker | None = None, profile_pdf: bool = False) -> bool:
     """Stitch, render, check and record one run; False (with the reasons printed) if it must not be published.
 
     `pdf_worker`: a PdfWorker started earlier (the caller closes it); without one, one is started here.
+    `profile_pdf`: also the area profiles' PDF (with `pdf`), from the profile pages this run checks (the staged
+    ones, or those in view, checked when they were published): it shows nothing the pages do not.
     """
-    from helpers.publish import profiles, stitch
+    from helpers.publish import profiles, profiles_pdf, stitch
 
     first = first_year_of(table, year)
     stage = staging_dir(out)
@@ -276,9 +293,13 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     worker = (pdf_worker or PdfWorker()) if pdf else None
     try:
         rendering = worker.render(html_path, stage / "report.pdf", paths.work_dir(out) / "pdf") if worker else None
+        profile_rendering = (worker.render_profiles(out, profiles_dir(out), stage / profiles_pdf.file_name(year))
+                             if worker and profile_pdf else None)
         problems = check(out, previous_check, check_basis)
         if rendering:
             rendering.result()
+        if profile_rendering:
+            profile_rendering.result()
     finally:
         if worker and worker is not pdf_worker:
             worker.close()
@@ -295,6 +316,10 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     staged_tables = sorted(f"tables/{p.name}" for p in (stage / "tables").glob("*") if p.is_file())
     keep = not any(name.startswith("tables/indikatoren_") for name in staged_tables)
     outputs = {name: fileio.sha256_file(stage / name) for name in OUTPUT_FILES if (stage / name).is_file()}
+    staged_pdfs = profile_pdfs(stage)
+    kept_pdfs = [] if (stage / profiles.FOLDER).is_dir() else profile_pdfs(out)  # publish removes those of old pages
+    for name in staged_pdfs or kept_pdfs:
+        outputs[name] = fileio.sha256_file(stage / name if name in staged_pdfs else out / name)
     for name in published_tables(out, staged_tables, keep):
         outputs[name] = fileio.sha256_file(stage / name if (stage / name).is_file() else out / name)
     for name in profiles.in_view(stage) or profiles.in_view(out):

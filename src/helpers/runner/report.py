@@ -168,9 +168,9 @@ def _run_planned(p: Plan, state: RunState, summary: Summary, jobs: int | None, s
 
 
 def _run(year: int | None, notebooks: list[Path] | None, chapters: list[str] | None, pdf: bool, force: bool,
-         scheduler: str | None, final: bool, started: float, jobs: int | None = None) -> int:
+         scheduler: str | None, final: bool, started: float, jobs: int | None = None, profile_pdf: bool = False) -> int:
     try:
-        p, state = plan.plan_run(year, notebooks, chapters, pdf, force)
+        p, state = plan.plan_run(year, notebooks, chapters, pdf, force, profile_pdf)
     except ValueError as exc:  # ParameterError (helpers.sections.parameters) is a ValueError
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
@@ -185,20 +185,22 @@ def _run(year: int | None, notebooks: list[Path] | None, chapters: list[str] | N
 
 def run(year: int | None = None, jobs: int | None = None, notebooks: list[Path] | None = None,
         chapters: list[str] | None = None, pdf: bool = True, force: bool = False,
-        scheduler: str | None = None, final: bool = False) -> int:
+        scheduler: str | None = None, final: bool = False, profile_pdf: bool = False) -> int:
     """Bring the report of one year up to date: 0 done, 1 a chapter or a check failed, 2 bad parameters.
 
     `final`: the checks of a release (helpers.runner.edition): refused while a staff text is a draft or an
     example, and every hint of the text check (a typed number that is not the value at its place, a
     placeholder that shows no number) stops it. Every run that got past its parameters ends with a
     summary (helpers.runner.summary); one that publishes nothing leaves the previous report in view.
+
+    `profile_pdf`: also the area profiles as one PDF (helpers.publish.profiles_pdf; with `pdf` only).
     """
     started = time.perf_counter()
     # From the checksums of the inputs to the last page, every process of the run reads one state of the
     # store: an ingest's commit waits for the run (helpers.core.storelock), and it for a commit in progress.
     try:
         with storelock.reading(paths.DATA, say=lambda text: print(text, flush=True)):
-            return _run(year, notebooks, chapters, pdf, force, scheduler, final, started, jobs)
+            return _run(year, notebooks, chapters, pdf, force, scheduler, final, started, jobs, profile_pdf)
     except storelock.Busy as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
@@ -213,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kapitel", nargs="*", default=None,
                         help="nur diese Kapitel (Dateiname oder Nummer, z. B. 00 02); Standard: alle")
     parser.add_argument("--ohne-pdf", action="store_true", help="kein PDF erzeugen (schneller beim Arbeiten)")
+    parser.add_argument("--profil-pdf", "--profile-pdf", dest="profile_pdf", action="store_true",
+                        help="auch die Gebietsprofile als ein PDF (stadtteilprofile_<jahr>.pdf) erzeugen; dauert "
+                             "ein Vielfaches des Berichts-PDF, make release erzeugt es immer")
     parser.add_argument("--neu", "--force", dest="force", action="store_true",
                         help="alles neu ausführen, auch unveränderte Kapitel, Tabellen und Bericht")
     parser.add_argument("--endgueltig", "--final", dest="final", action="store_true",
@@ -224,4 +229,4 @@ def main(argv: list[str] | None = None) -> int:
                              "brauchen dieses Projekt installiert und dasselbe Dateisystem (gleiche Pfade)")
     args = parser.parse_args(argv)
     return run(args.year, args.jobs, chapters=args.kapitel, pdf=not args.ohne_pdf, force=args.force,
-               scheduler=args.scheduler, final=args.final)
+               scheduler=args.scheduler, final=args.final, profile_pdf=args.profile_pdf)
