@@ -382,11 +382,12 @@ def texts_naming(t: Tables) -> dict[str, list[ProfileText]]:
     cat = catalogue.load()
     base = levels.hierarchy().base.code
     names = number_places.area_names()
+    pattern = number_places.mention_pattern(names)  # once, not once per text
     out: dict[str, list[ProfileText]] = {}
     for text in staff_texts.load(t.year, {h.id for h in cat.handlungsfelder}, {i.id for i in cat.indicators}):
         named = {ref.code for ref in citations.references(text) if ref.level == base}
         plain = citations.PLACEHOLDER.sub(" ", text.body)
-        for mention in number_places.mentions(plain, names):
+        for mention in number_places.mentions(plain, names, pattern):
             named |= {code for level, code, _ in mention.areas if level == base}
         if not named:
             continue
