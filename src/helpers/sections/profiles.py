@@ -278,7 +278,8 @@ def profiles(t: Tables) -> list[Profile]:
     top_names = areas.area_names(top.code) if top is not None else {}
     z = similarity_matrix(t)
     near = distances(z)
-    synthetic_cols = {(r.indicator, r.group) for r in t.base_rows.itertuples(index=False) if r.synthetic}
+    marked = [bool(v) for v in t.base_rows["synthetic"]]  # not itertuples over every column of the base rows
+    synthetic_cols = set(zip(t.base_rows["indicator"][marked], t.base_rows["group"][marked]))
     out = []
     for code, name in sorted(names.items(), key=lambda item: item[1]):
         parent = None
