@@ -114,6 +114,32 @@ def test_the_csvs_together_may_not_reveal_a_secret(tmp_path):
     assert checker.check_profiles(folder, published, stored, population=residents) == []
 
 
+def test_each_csv_is_compared_with_the_tables_and_named(tmp_path):
+    """All areas' CSVs are compared with the tables at once; a value that differs and a row the tables do not
+    have are each reported under their own file, files in order, rows in order."""
+    parts = ["11", "12", "13"]
+    stored = pd.DataFrame([{"indicator": "x", "area_level": "stadtteil", "area_code": c, "year": 2019, "group": "total",
+                            "value": 10.0 + i, "numerator": 100, "denominator": 1000} for i, c in enumerate(parts)])
+    published = stored.drop(columns=["numerator", "denominator"]).assign(flag="")
+    published["value"] = published["value"].astype("Float64")
+    residents = pd.Series(10_000.0, index=pd.MultiIndex.from_arrays(
+        [stored["year"], stored["area_level"], stored["area_code"]]))
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    first = published[published["area_code"].isin(["11", "12"])].copy()
+    first.loc[first["area_code"] == "12", "year"] = 2018  # a cell the tables do not have
+    first.to_csv(folder / "11.csv", index=False)
+    second = published[published["area_code"] == "13"].copy()
+    second["value"] = 12.5  # the tables publish 12.0
+    second.to_csv(folder / "13.csv", index=False)
+    problems = [p for p in checker.check_profiles(folder, published, stored, population=residents)
+                if "die Tabellen" in p.problem]
+    assert [(p.file, p.cell) for p in problems] == [("profile/11.csv", "x, stadtteil 12, 2018, total"),
+                                                    ("profile/13.csv", "x, stadtteil 13, 2019, total")]
+    assert problems[0].problem == "die Datei zeigt 11.0, die Tabellen keinen solchen Wert."
+    assert problems[1].problem == "die Datei zeigt 12.5, die Tabellen 12.0."
+
+
 # --- the profiles of the built report (Münster 2019; the session's report) ------------------------------
 
 @pytest.mark.slow

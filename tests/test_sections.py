@@ -193,6 +193,20 @@ def test_computing_records_nothing_and_displaying_records_what_is_shown(chapter_
     assert len(pd.read_csv(chapter_env)) == 2 * len(records)
 
 
+def test_the_register_file_is_all_records_as_one_csv(chapter_env):
+    """Each record appends its rows' text: the file is byte for byte the CSV of all records as one frame (as it was
+    written before), also with secret cells (no value) and several outputs."""
+    secret = pd.DataFrame({"indicator": ["x", "x"], "area_level": ["stadtteil"] * 2, "area_code": ["11", "12"],
+                           "year": [2014, 2014], "group": ["total"] * 2, "value": [12.345, None], "flag": ["", "."]})
+    register.record(secret, "Tabelle")
+    register.record(secret.assign(value=[None, None], flag=[".", "."]), "Karte")
+    register.record(secret.iloc[:1], "Text, mit Komma")
+    expected = pd.concat(register._records, ignore_index=True).to_csv(index=False, lineterminator="\n")
+    assert chapter_env.read_text(encoding="utf-8") == expected
+    assert expected.splitlines()[1:3] == ["Tabelle,x,stadtteil,11,2014,total,12.3,", "Tabelle,x,stadtteil,12,2014,total,,."]
+    assert expected.count("what,") == 1 and '"Text, mit Komma"' in expected
+
+
 def test_displaying_shows_what_the_report_always_showed():
     # as the report has them: without JupyterLab's own outputs, root elements and style (tests/test_lab_render.py)
     outputs = [o for o in _shown(blocks.indicator_section("mv_anteil", YEAR))

@@ -59,7 +59,9 @@ def area_names() -> dict[str, tuple[tuple[str, str, str], ...]]:
     return {name: tuple(found) for name, found in names.items()}
 
 
-def _mention_pattern(names: dict) -> re.Pattern:
+def mention_pattern(names: dict) -> re.Pattern:
+    """The pattern `mentions` finds area names with; build it once for many texts (compiling it is most of
+    reading a short text)."""
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
 
@@ -67,7 +69,7 @@ def _mention_pattern(names: dict) -> re.Pattern:
 def mentions(sentence: str, names: dict | None = None, pattern: re.Pattern | None = None) -> list[Mention]:
     """The areas a sentence names (whole words, longest name first; common-noun uses left out)."""
     names = names if names is not None else area_names()
-    pattern = pattern or _mention_pattern(names)
+    pattern = pattern or mention_pattern(names)
     found = []
     for match in pattern.finditer(sentence):
         areas = names[match.group(0)]
@@ -110,7 +112,7 @@ def placed_numbers(body: str, names: dict | None = None) -> list[tuple[int, Type
     """(offset in body, number, its place) for every number typed in a Markdown body; near-linear in the body's
     length (positions found by bisection, not by scanning the sentence per number)."""
     names = names if names is not None else area_names()
-    pattern = _mention_pattern(names)
+    pattern = mention_pattern(names)
     blanked = PLACEHOLDER.sub(blank, body)
     blanked = "\n".join(LIST_MARKER.sub(blank, line, count=1) for line in blanked.split("\n"))
     found = []

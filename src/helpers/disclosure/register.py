@@ -29,6 +29,10 @@ RECORD_COLUMNS = ["what", "indicator", "area_level", "area_code", "year", "group
 NOTES_SUFFIX = ".notes.json"
 
 _records: list[pd.DataFrame] = []
+#: The CSV text of `_records` so far (the header once): each record appends its rows' text instead of writing all
+#: records through pandas again, which grew with the square of a chapter's records (its interactive maps record
+#: every year of the look back).
+_written: list[str] = []
 _notes: set[str] = set()
 
 
@@ -53,8 +57,10 @@ def record(vals: pd.DataFrame, what: str, value: str = "value") -> None:
         "flag": vals.get("flag", pd.Series("", index=vals.index)).fillna("").astype(str),
     })
     _records.append(rows)
+    text = rows.to_csv(index=False, lineterminator="\n")  # the columns' types are fixed above: as one frame's CSV
+    _written.append(text if not _written else text.split("\n", 1)[1])
     target = paths.year_outputs(int(year)) / "published" / f"{chapter}.csv"
-    write_text_atomic(target, pd.concat(_records, ignore_index=True).to_csv(index=False, lineterminator="\n"))
+    write_text_atomic(target, "".join(_written))
 
 
 def read_records(year_dir: Path) -> pd.DataFrame:
@@ -98,5 +104,6 @@ def read_notes(folder: Path, chapters: Iterable[str] | None = None) -> set[str]:
 def reset_records() -> None:
     """Forget this kernel's records and notes (a warm kernel's next chapter starts empty)."""
     _records.clear()
+    _written.clear()
     _notes.clear()
 

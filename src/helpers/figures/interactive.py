@@ -32,8 +32,10 @@ import shapely
 from helpers.core import areas, formatting, paths
 from helpers.disclosure import embedded
 from helpers.disclosure.disclosed import DECIMALS
-from helpers.figures import maps
-from helpers.figures.charts import SYNTHETIC_MARK
+
+# helpers.figures.maps and .charts (mapclassify, scikit-learn, SciPy, seaborn) are imported where a spec is built, in a
+# chapter's kernel: the run's main process needs only this module's names and the areas' GeoJSON (stitching, the
+# embedded-number check), and importing them there cost a clean Münster build about 2 CPU seconds.
 
 #: The named datasets of a spec: the disclosed values (in the spec, read by the disclosure checker as
 #: helpers.disclosure.embedded says) and the areas (injected by the page).
@@ -103,6 +105,9 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
     """
     import altair as alt
 
+    from helpers.figures import maps
+    from helpers.figures.charts import SYNTHETIC_MARK
+
     years = sorted(int(y) for y in values["year"].unique())
     labels = class_labels(bins, unit, decimals)
     value_text = (f"datum.wert == null ? datum.zeichen : format(datum.wert, ',.{decimals}f')"
@@ -158,6 +163,8 @@ def change_bins(values: pd.DataFrame, classes_per_side: int = 3) -> list[float]:
     """The static change map's kind of classes (helpers.figures.maps.diverging_bins: symmetric around zero, a
     round step) wide enough for the change between any two years of the control, so that every choice of
     years is coloured on one scale. From the published (rounded) values only, as the browser subtracts them."""
+    from helpers.figures import maps
+
     shown = values.assign(value=values["value"].astype("Float64").round(DECIMALS))
     spread = shown.groupby("area_code")["value"].agg(lambda v: v.max() - v.min() if v.notna().any() else pd.NA)
     return maps.diverging_bins(pd.to_numeric(spread, errors="coerce"), classes_per_side)
@@ -181,6 +188,9 @@ def change_spec(values: pd.DataFrame, year: int, years: Sequence[int], title: st
     secret or missing is no number but that year's symbol; an earlier year not before the year shown gives `x`.
     """
     import altair as alt
+
+    from helpers.figures import maps
+    from helpers.figures.charts import SYNTHETIC_MARK
 
     bins = change_bins(values)
     labels = change_labels(bins, unit, decimals)

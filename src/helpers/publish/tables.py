@@ -144,9 +144,31 @@ def csv_text(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in frame.itertuples(index=False):
-        writer.writerow([_csv_field(name, value) for name, value in zip(COLUMNS, row)])
+    # Column by column, each distinct cell converted once (the fields _csv_field gives, the columns paired with
+    # COLUMNS by position as the rows were): a build writes this for the tables and for every area's profile.
+    columns = [_csv_column(name, frame.iloc[:, i]) for i, name in enumerate(COLUMNS[:frame.shape[1]])]
+    writer.writerows(zip(*columns))
     return buffer.getvalue()
+
+
+def _csv_column(column: str, values: pd.Series) -> list[str]:
+    """_csv_field of every cell of one column, in order (iterated as itertuples gives the cells)."""
+    if column == "value":
+        return [_csv_field(column, value) for value in values]
+    converted: dict = {}
+    out = []
+    for value in values:
+        key = (value.__class__, value)  # 1, 1.0 and True are equal keys but different text
+        try:
+            field = converted[key]
+        except (KeyError, TypeError):  # not seen yet, or not hashable
+            field = _csv_field(column, value)
+            try:
+                converted[key] = field
+            except TypeError:
+                pass
+        out.append(field)
+    return out
 
 
 def _csv_field(column: str, value) -> str:

@@ -278,7 +278,8 @@ def profiles(t: Tables) -> list[Profile]:
     top_names = areas.area_names(top.code) if top is not None else {}
     z = similarity_matrix(t)
     near = distances(z)
-    synthetic_cols = {(r.indicator, r.group) for r in t.base_rows.itertuples(index=False) if r.synthetic}
+    marked = [bool(v) for v in t.base_rows["synthetic"]]  # not itertuples over every column of the base rows
+    synthetic_cols = set(zip(t.base_rows["indicator"][marked], t.base_rows["group"][marked]))
     out = []
     for code, name in sorted(names.items(), key=lambda item: item[1]):
         parent = None
@@ -382,11 +383,12 @@ def texts_naming(t: Tables) -> dict[str, list[ProfileText]]:
     cat = catalogue.load()
     base = levels.hierarchy().base.code
     names = number_places.area_names()
+    pattern = number_places.mention_pattern(names)  # once, not once per text
     out: dict[str, list[ProfileText]] = {}
     for text in staff_texts.load(t.year, {h.id for h in cat.handlungsfelder}, {i.id for i in cat.indicators}):
         named = {ref.code for ref in citations.references(text) if ref.level == base}
         plain = citations.PLACEHOLDER.sub(" ", text.body)
-        for mention in number_places.mentions(plain, names):
+        for mention in number_places.mentions(plain, names, pattern):
             named |= {code for level, code, _ in mention.areas if level == base}
         if not named:
             continue
