@@ -97,6 +97,7 @@ def test_figure_tag_marks_maps_and_keeps_no_break_spaces():
     assert tag.startswith(f'<img class="figure" alt="Karte: X, 2019. Y (1,0{NB}%)." data-art="karte" '
                           'data-tabelle="indikatoren" src="data:image/png;base64,')
     assert 'data-art="abbildung"' in charts.figure_tag(Figure(), "Diagramm")
+    assert tag.endswith('" loading="lazy">')  # decoded when a reader nears it: the page's load does not wait
     assert maps._single("T", "Q", False)[0].get_label() == charts.MAP_LABEL
 
 

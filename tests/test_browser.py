@@ -25,11 +25,17 @@ VIEWPORT = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 800}
 LOCAL_SCHEMES = ("file:", "data:")
 
-# Every <img> of the page: (src, embedded data shortened; complete, naturalWidth).
-_IMAGES_JS = """() => Array.from(document.images).map(i => {
-    const src = i.currentSrc || i.src || '';
-    return [src.startsWith('data:') ? src.slice(0, 80) : src, i.complete, i.naturalWidth];
-})"""
+# Every <img> of the page: (src, embedded data shortened; complete, naturalWidth). The report's figures load
+# lazily (only when a reader nears them): each is asked to load now and awaited, so a broken one is still found.
+_IMAGES_JS = """async () => {
+    const images = Array.from(document.images);
+    images.forEach(i => { i.loading = 'eager'; });
+    await Promise.all(images.map(i => i.decode().catch(() => null)));
+    return images.map(i => {
+        const src = i.currentSrc || i.src || '';
+        return [src.startsWith('data:') ? src.slice(0, 80) : src, i.complete, i.naturalWidth];
+    });
+}"""
 
 # After a TOC click: the hash and the first <h1> after the target anchor in document order, with its position.
 _LANDING_JS = """(id) => {
