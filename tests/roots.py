@@ -80,28 +80,31 @@ def city_copy(root: Path, city: str | None = None) -> Path:
     return data
 
 
-def mh_catalogue(level: str, field_name: str) -> str:
+def mh_catalogue(level: str, field_name: str, reference: str = "31.12.", foreigners: bool = False) -> str:
     """A made-up city's catalogue: one Handlungsfeld `kontext` named `field_name` and the share with migration
-    background on `level`, counted from 2020 (the test cities of test_levels and test_city_setup)."""
-    return f"""\
-handlungsfelder:
-  - {{id: kontext, name: {field_name}, category: Kontext, aim: Testkapitel.}}
-indicators:
-  - id: mh_anteil
-    name: Anteil der Bevölkerung mit Migrationshintergrund
-    definition: Einwohner/-innen mit Migrationshintergrund je 100 Einwohner/-innen am 31.12.
+    background on `level`, counted from 2020 on the reference day `reference` (the test cities of test_levels,
+    test_city_setup and test_city_wording); `foreigners`: the foreigners' share beside it."""
+    def share(id_: str, name: str, who: str, origin: str) -> str:
+        return f"""\
+  - id: {id_}
+    name: {name}
+    definition: {who} je 100 Einwohner/-innen am {reference}
     handlungsfeld: kontext
-    numerator: {{measure: population, origin: migration}}
+    numerator: {{measure: population, origin: {origin}}}
     denominator: {{measure: population, origin: total}}
     scale: 100
     unit: "%"
     direction: descriptive
     level: {level}
-    population_base: Einwohner/-innen am 31.12.
+    population_base: Einwohner/-innen am {reference}
     data_owner: Testamt
     source: Testquelle
     first_year: 2020
     synthetic: false
-measures:
-  population: Einwohner/-innen
 """
+    shares = share("mh_anteil", "Anteil der Bevölkerung mit Migrationshintergrund",
+                   "Einwohner/-innen mit Migrationshintergrund", "migration")
+    if foreigners:
+        shares += share("auslaender_anteil", "Anteil der Ausländerinnen und Ausländer", "Ausländer/-innen", "foreign")
+    return (f"handlungsfelder:\n  - {{id: kontext, name: {field_name}, category: Kontext, aim: Testkapitel.}}\n"
+            f"indicators:\n{shares}measures:\n  population: Einwohner/-innen\n")

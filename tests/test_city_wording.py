@@ -25,7 +25,7 @@ from helpers.intake.delivery_context import Context
 from helpers.intake.problems import report
 from helpers.publish import stitch
 from helpers.sections import correlation_wording
-from roots import new_city, point, pointed_at
+from roots import mh_catalogue, new_city, point, pointed_at
 
 CITY = "beispielheim"
 CITY_YML = """\
@@ -49,43 +49,7 @@ ortsbezirk,10,Nord,stadt,09999002,
 ortsbezirk,20,Süd,stadt,09999002,
 stadt,09999002,Stadt Beispielheim,,,
 """
-CATALOGUE = """\
-handlungsfelder:
-  - {id: kontext, name: Bevölkerung mit Migrationshintergrund, category: Kontext, aim: Testkapitel.}
-indicators:
-  - id: mh_anteil
-    name: Anteil der Bevölkerung mit Migrationshintergrund
-    definition: Einwohner/-innen mit Migrationshintergrund je 100 Einwohner/-innen am 30.06.
-    handlungsfeld: kontext
-    numerator: {measure: population, origin: migration}
-    denominator: {measure: population, origin: total}
-    scale: 100
-    unit: "%"
-    direction: descriptive
-    level: ortsteil
-    population_base: Einwohner/-innen am 30.06.
-    data_owner: Testamt
-    source: Testquelle
-    first_year: 2020
-    synthetic: false
-  - id: auslaender_anteil
-    name: Anteil der Ausländerinnen und Ausländer
-    definition: Ausländer/-innen je 100 Einwohner/-innen am 30.06.
-    handlungsfeld: kontext
-    numerator: {measure: population, origin: foreign}
-    denominator: {measure: population, origin: total}
-    scale: 100
-    unit: "%"
-    direction: descriptive
-    level: ortsteil
-    population_base: Einwohner/-innen am 30.06.
-    data_owner: Testamt
-    source: Testquelle
-    first_year: 2020
-    synthetic: false
-measures:
-  population: Einwohner/-innen
-"""
+CATALOGUE = mh_catalogue("ortsteil", "Bevölkerung mit Migrationshintergrund", reference="30.06.", foreigners=True)
 #: Ortsteil -> (residents, with migration background, foreigners) in 2020, the newest year stored.
 COUNTS = {"1": (1000, 400, 100), "2": (2000, 300, 150), "3": (1500, 600, 200), "4": (900, 50, 20)}
 #: Words of Münster's texts that the made-up city's must not contain.
