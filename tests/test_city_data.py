@@ -168,6 +168,14 @@ def test_the_draft_of_a_wide_file_tells_shares_from_counts(city, capsys):
             "Nachkommastellen: eher ein Anteil oder eine Quote (weglassen) als eine Anzahl, Jahre 2019, 2021–2022\n") in text
 
 
+def test_the_drafts_value_range_ignores_what_is_no_finite_number():
+    from helpers.intake import mapping
+
+    assert mapping._seen(["nan", "inf", "9" * 5000, "abc", "", None, "-3", "1,5"]) == (
+        "Werte -3,0 bis 1,5, mit Nachkommastellen: eher ein Anteil oder eine Quote (weglassen) als eine Anzahl")
+    assert mapping._seen(["nan", "inf"]) == ""
+
+
 def test_a_mapping_left_unfilled_is_refused_naming_its_key(city, capsys):
     data = write(city, "zahlen.csv", long_csv())
     mapping = write(city, "zuordnung.yml", LONG_MAPPING.replace("{merkmal: unemployed}", "null"))

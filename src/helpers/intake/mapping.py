@@ -11,6 +11,7 @@ values, for the user to fill in; `load` reads it and refuses, naming the key, wh
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -268,9 +269,11 @@ def _seen(cells_: list[object]) -> str:
             whole.append(number)
             continue
         try:
-            decimal.append(float(str(cell).strip().replace(",", ".")))
+            number_ = float(str(cell).strip().replace(",", "."))
         except ValueError:
             continue
+        if math.isfinite(number_):  # "nan", "inf" or 400 digits are no value to show a range of
+            decimal.append(number_)
     if decimal:
         low, high = min([*decimal, *whole]), max([*decimal, *whole])
         shown = " bis ".join(f"{v:.1f}".replace(".", ",") for v in (low, high))
