@@ -1,4 +1,4 @@
-"""Interactive twins of the base-level maps: Vega-Lite specs (built with Altair) and the areas' GeoJSON.
+"""Interactive twins of the base-level maps: Vega-Lite specs and the areas' GeoJSON.
 
 A spec holds only disclosed values, one row per area and year of the look back, in its named dataset
 `werte` (keys `code`, `jahr`, `wert`, `zeichen`: a suppressed or missing value is null with its official
@@ -8,6 +8,11 @@ class bounds are the static map's (helpers.figures.maps), so the interactive map
 a year control (a labelled form element) shows the other years on that one scale, a tooltip names area,
 value with unit or symbol, year and the demo-data mark, and a click opens the area's profile
 (`profile/<code>.html` beside the report).
+
+The specs are written as the dictionaries Altair's `to_dict` makes of the same charts, key for key: a test
+builds each with Altair and validates it against the Vega-Lite schema (tests/test_interactive.py), while a
+build does without Altair (its import and chart objects cost a clean Münster build about 4 CPU seconds in the
+kernels; the report's bytes are the same).
 
     >>> import pandas as pd
     >>> rows = pd.DataFrame({"area_code": ["11", "12"], "year": [2019, 2019], "value": [12.3456, None],
@@ -40,8 +45,6 @@ from helpers.disclosure.disclosed import DECIMALS
 #: The named datasets of a spec: the disclosed values (in the spec, read by the disclosure checker as
 #: helpers.disclosure.embedded says) and the areas (injected by the page).
 VALUES, AREAS = embedded.VALUES, "gebiete"
-#: Altair checks every spec against the Vega-Lite schema (tests); a build skips that (about 1 s a map).
-VALIDATE = False
 #: The class of the <script> that carries a spec in the report (the checker finds the specs by it).
 SPEC_CLASS = embedded.SPEC_CLASS
 #: Where a spec keeps its "change since" view (a second spec without data of its own, helpers.publish.interactive
@@ -94,17 +97,66 @@ def classes(values: pd.Series, bins: Sequence[float]) -> list[int | None]:
     return [None if pd.isna(v) else int(np.searchsorted(upper, float(v), side="left")) for v in values]
 
 
+def _tooltip(field: str, title: str, kind: str = "nominal") -> dict:
+    """One tooltip channel entry, as Altair writes `alt.Tooltip("field:N", title=...)`."""
+    return {"field": field, "title": title, "type": kind}
+
+
+def _year_param(year: int, years: Sequence[int]) -> dict:
+    """The year control: a slider over contiguous years, else a select of the years with values."""
+    years = [int(y) for y in years]
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
+        bind = {"input": "range", "max": years[-1], "min": years[0], "name": "Jahr ", "step": 1}
+    else:
+        bind = {"input": "select", "options": years, "name": "Jahr "}
+    return {"name": "jahr", "bind": bind, "value": int(year)}
+
+
+def _geoshape(description: str, color: dict, tooltip: list[dict], params: list[dict], title: str,
+              synthetic: bool, profiles: bool, transforms: list[dict]) -> dict:
+    """A geoshape chart of the areas in `werte`, coloured by `klasse_text` (`color`: title, scale domain and
+    range), as Altair's `to_dict` writes it; `profiles`: a click opens the area's profile (its link is computed
+    in `transforms`)."""
+    from helpers.figures.charts import SYNTHETIC_MARK
+
+    encoding = {
+        "color": {"field": "klasse_text",
+                  "legend": {"direction": "vertical", "labelLimit": 240, "orient": "bottom", "symbolType": "square",
+                             "titleLimit": 240},
+                  "scale": {"domain": color["domain"], "range": color["range"]}, "title": color["title"],
+                  "type": "nominal"},
+        "description": {"field": "beschreibung", "type": "nominal"},
+    }
+    if profiles:
+        transforms.append({"calculate": f"'{PROFILE.split('{')[0]}' + datum.code + '.html'", "as": "profil"})
+        encoding["href"] = {"field": "profil", "type": "nominal"}
+    encoding["shape"] = {"field": "geo", "type": "geojson"}
+    encoding["tooltip"] = tooltip
+    return {
+        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300}},
+        "data": {"name": VALUES},
+        "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.6},
+        "description": description,
+        "encoding": encoding,
+        "height": 360,
+        "params": params,
+        "projection": {"reflectY": True, "type": "identity"},
+        "title": {"text": textwrap.wrap(title, 40), "anchor": "start", "fontSize": 13,
+                  "subtitle": SYNTHETIC_MARK if synthetic else ""},
+        "width": "container",
+        "transform": transforms,
+    }
+
+
 def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit: str, value_title: str,
              bins: Sequence[float], colours: Sequence, synthetic: bool, area_title: str,
              decimals: int = DECIMALS, profiles: bool = True) -> dict:
-    """The Vega-Lite spec of one interactive map (Altair, validated against the Vega-Lite schema).
+    """The Vega-Lite spec of one interactive map.
 
     `values`: disclosed base-level cells of every year the control offers (area_code, year, value, flag);
     `bins`, `colours`: the static map's class bounds and colours; `description`: the map's alternative text;
     `profiles`: whether the areas have profiles a click opens (the base level's; a level beside it has none).
     """
-    import altair as alt
-
     from helpers.figures import maps
     from helpers.figures.charts import SYNTHETIC_MARK
 
@@ -112,9 +164,7 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
     labels = class_labels(bins, unit, decimals)
     value_text = (f"datum.wert == null ? datum.zeichen : format(datum.wert, ',.{decimals}f')"
                   + (f" + '{formatting.NBSP}{unit}'" if unit else ""))
-    jahr = alt.param(name="jahr", value=int(year), bind=_year_binding(years))
-    tooltip = [alt.Tooltip("gebiet:N", title=area_title), alt.Tooltip("wert_text:N", title=value_title),
-               alt.Tooltip("jahr:O", title="Jahr")]
+    tooltip = [_tooltip("gebiet", area_title), _tooltip("wert_text", value_title), _tooltip("jahr", "Jahr", "ordinal")]
     transforms = [
         {"filter": "datum.jahr == jahr"},
         {"lookup": "code", "from": {"data": {"name": AREAS}, "key": "properties.code"}, "as": "geo"},
@@ -125,29 +175,14 @@ def map_spec(values: pd.DataFrame, year: int, title: str, description: str, unit
     ]
     said = "datum.gebiet + ': ' + datum.wert_text + ', ' + datum.jahr"
     if synthetic:
-        tooltip.append(alt.Tooltip("hinweis:N", title="Hinweis"))
+        tooltip.append(_tooltip("hinweis", "Hinweis"))
         transforms.append({"calculate": json.dumps(SYNTHETIC_MARK, ensure_ascii=False), "as": "hinweis"})
         said += " + ' (' + datum.hinweis + ')'"
     transforms.append({"calculate": said, "as": "beschreibung"})  # what a screen reader says of an area
-    chart = alt.Chart(alt.NamedData(name=VALUES)).mark_geoshape(stroke="white", strokeWidth=0.6).encode(
-        shape=alt.Shape("geo:G"),
-        color=alt.Color("klasse_text:N", title=f"Klassen der Karte {year}",
-                        scale=alt.Scale(domain=[*labels, maps.MISSING_LABEL],
-                                        range=[*(_hex(c) for c in colours), MISSING_COLOUR]),
-                        legend=alt.Legend(orient="bottom", direction="vertical", symbolType="square",
-                                          labelLimit=240, titleLimit=240)),
-        tooltip=tooltip,
-        description=alt.Description("beschreibung:N"),
-    )
-    chart = _with_profiles(chart, transforms) if profiles else chart
-    chart = chart.add_params(jahr).project(type="identity", reflectY=True).properties(
-        width="container", height=360, title=alt.Title(textwrap.wrap(title, 40), anchor="start", fontSize=13,
-                                                        subtitle=SYNTHETIC_MARK if synthetic else ""),
-        description=description)
-    spec = chart.to_dict(validate=VALIDATE)
-    spec["transform"] = transforms
+    color = {"title": f"Klassen der Karte {year}", "domain": [*labels, maps.MISSING_LABEL],
+             "range": [*(_hex(c) for c in colours), MISSING_COLOUR]}
+    spec = _geoshape(description, color, tooltip, [_year_param(year, years)], title, synthetic, profiles, transforms)
     spec["datasets"] = {VALUES: spec_rows(values, bins)}
-    spec.pop("$schema", None)  # a URL the browser never loads; the version is the bundle's
     if len(years) > 1:
         spec["usermeta"] = {CHANGE: change_spec(values, year, years, title, unit, value_title, synthetic,
                                                 area_title, decimals, profiles)}
@@ -187,8 +222,6 @@ def change_spec(values: pd.DataFrame, year: int, years: Sequence[int], title: st
     (rounded as published; Vega transforms, the page hands it the dataset). A difference where either year is
     secret or missing is no number but that year's symbol; an earlier year not before the year shown gives `x`.
     """
-    import altair as alt
-
     from helpers.figures import maps
     from helpers.figures.charts import SYNTHETIC_MARK
 
@@ -222,55 +255,23 @@ def change_spec(values: pd.DataFrame, year: int, years: Sequence[int], title: st
          "as": "klasse_text"},
     ]
     said = "datum.gebiet + ': Veränderung ' + seit + '–' + jahr + ' ' + datum.differenz_text"
-    tooltip = [alt.Tooltip("gebiet:N", title=area_title), alt.Tooltip("text_seit:N", title=f"{value_title}, früher"),
-               alt.Tooltip("text_jahr:N", title=f"{value_title}, gezeigtes Jahr"),
-               alt.Tooltip("differenz_text:N", title="Veränderung")]
+    tooltip = [_tooltip("gebiet", area_title), _tooltip("text_seit", f"{value_title}, früher"),
+               _tooltip("text_jahr", f"{value_title}, gezeigtes Jahr"), _tooltip("differenz_text", "Veränderung")]
     if synthetic:
-        tooltip.append(alt.Tooltip("hinweis:N", title="Hinweis"))
+        tooltip.append(_tooltip("hinweis", "Hinweis"))
         transforms.append({"calculate": json.dumps(SYNTHETIC_MARK, ensure_ascii=False), "as": "hinweis"})
         said += " + ' (' + datum.hinweis + ')'"
     transforms.append({"calculate": said, "as": "beschreibung"})
     earlier = [int(y) for y in years[:-1]]
-    jahr = alt.param(name="jahr", value=int(year), bind=_year_binding(years))
-    seit = alt.param(name="seit", value=earlier[0], bind=alt.binding_select(options=earlier, name="Veränderung seit "))
+    seit = {"name": "seit", "bind": {"input": "select", "options": earlier, "name": "Veränderung seit "},
+            "value": earlier[0]}
     change_title = title.replace(" (interaktiv)", "") + ": Veränderung seit einem früheren Jahr (interaktiv)"
-    chart = alt.Chart(alt.NamedData(name=VALUES)).mark_geoshape(stroke="white", strokeWidth=0.6).encode(
-        shape=alt.Shape("geo:G"),
-        color=alt.Color("klasse_text:N", title=f"Veränderung ({change_unit(unit)})" if unit else "Veränderung",
-                        scale=alt.Scale(domain=[*labels, maps.MISSING_LABEL], range=[*colours, MISSING_COLOUR]),
-                        legend=alt.Legend(orient="bottom", direction="vertical", symbolType="square",
-                                          labelLimit=240, titleLimit=240)),
-        tooltip=tooltip,
-        description=alt.Description("beschreibung:N"),
-    )
-    chart = _with_profiles(chart, transforms) if profiles else chart
-    chart = chart.add_params(jahr, seit).project(type="identity", reflectY=True).properties(
-        width="container", height=360, title=alt.Title(textwrap.wrap(change_title, 40), anchor="start", fontSize=13,
-                                                        subtitle=SYNTHETIC_MARK if synthetic else ""),
-        description=f"Karte: {change_title}. Rot: Zunahme, Blau: Abnahme; die Farbe sagt nichts über besser "
-                    "oder schlechter. Die Tabelle unter der Karte nennt jeden Wert.")
-    spec = chart.to_dict(validate=VALIDATE)
-    spec["transform"] = transforms
-    spec.pop("$schema", None)
-    return spec
-
-
-def _with_profiles(chart, transforms: list[dict]):
-    """A click on an area opens its profile (`profile/<code>.html` beside the report)."""
-    import altair as alt
-
-    transforms.append({"calculate": f"'{PROFILE.split('{')[0]}' + datum.code + '.html'", "as": "profil"})
-    return chart.encode(href=alt.Href("profil:N"))
-
-
-def _year_binding(years: Sequence[int]):
-    """The year control: a slider over contiguous years, else a select of the years with values."""
-    import altair as alt
-
-    years = [int(y) for y in years]
-    if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
-        return alt.binding_range(min=years[0], max=years[-1], step=1, name="Jahr ")
-    return alt.binding_select(options=years, name="Jahr ")
+    color = {"title": f"Veränderung ({change_unit(unit)})" if unit else "Veränderung",
+             "domain": [*labels, maps.MISSING_LABEL], "range": [*colours, MISSING_COLOUR]}
+    description = (f"Karte: {change_title}. Rot: Zunahme, Blau: Abnahme; die Farbe sagt nichts über besser "
+                   "oder schlechter. Die Tabelle unter der Karte nennt jeden Wert.")
+    return _geoshape(description, color, tooltip, [_year_param(year, years), seit], change_title, synthetic,
+                     profiles, transforms)
 
 
 def spec_html(spec: dict, key: str, indicator: str, level: str, group: str, source: str = "", unit: str = "") -> str:
