@@ -245,3 +245,27 @@ def test_png_from_the_canvas_is_byte_for_byte_what_savefig_gave():
         assert charts.png(make()) == _png_through_savefig(make())
     other = Figure(figsize=(4, 3), dpi=50)  # another resolution: still rendered at the report's
     assert Image.open(io.BytesIO(charts.png(other))).size == (4 * charts.DPI, 3 * charts.DPI)
+
+
+def test_figures_drawn_on_a_shared_renderer_have_the_pixels_of_a_fresh_one():
+    """helpers.figures.canvas keeps one renderer per figure size, so that text measured for one map is not
+    measured again for the next; what a figure looks like must not depend on what was drawn before it."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from helpers.figures import canvas
+
+    def numbered(shift: float):
+        values = _map_values()
+        return maps.choropleth(values.assign(value=values["value"] + shift), "Karte", "%", "Quelle Y")
+
+    fresh = FigureCanvasAgg(numbered(0.0))  # matplotlib's own canvas, a renderer of its own
+    fresh.draw()
+    canvas._renderers.clear()
+    first = charts.png(numbered(0.0))
+    others = [charts.png(numbered(shift)) for shift in (1.0, 7.5)]  # the same size: the same renderer, texts measured
+    assert len(canvas._renderers) == 1 and first not in others
+    assert charts.png(numbered(0.0)) == first
+    shared = canvas.SharedCanvas(numbered(0.0))
+    shared.draw()
+    assert np.array_equal(np.asarray(shared.buffer_rgba()), np.asarray(fresh.buffer_rgba()))

@@ -17,10 +17,10 @@ matplotlib.use("Agg")
 import matplotlib.ticker as mticker  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from helpers.core import formatting, levels  # noqa: E402
+from helpers.figures.canvas import SharedCanvas, canvas  # noqa: E402
 from helpers.core.catalogue import GROUP_LABELS, Indicator  # noqa: E402
 
 SYNTHETIC_MARK = "Demodaten – synthetisch"
@@ -121,9 +121,9 @@ def png(fig: Figure) -> bytes:
         fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
         image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     else:
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA",
+        agg = SharedCanvas(fig)  # measured text is kept between figures (helpers.figures.canvas)
+        agg.draw()
+        image = Image.frombuffer("RGBA", agg.get_width_height(physical=True), agg.buffer_rgba(), "raw", "RGBA",
                                  0, 1).convert("RGB")
     palette = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
@@ -226,10 +226,8 @@ def _place_labels(fig: Figure, ax, x, y, names) -> list:
     """Area names beside their points: spread by adjustText, then settled so that none overlaps another or
     leaves the axes, each joined to its point by a thin line where it stands apart."""
     from adjustText import adjust_text
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)  # both measure the names with the figure's renderer
+    canvas(fig)  # both measure the names with the figure's renderer
     texts = [ax.text(xi, yi, name, fontsize=5.5, color="#333333", zorder=4) for xi, yi, name in zip(x, y, names)]
     if texts:
         adjust_text(texts, x=x, y=y, ax=ax, expand=(1.08, 1.25), ensure_inside_axes=True, iter_lim=LABEL_ITERATIONS,

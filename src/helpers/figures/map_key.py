@@ -16,11 +16,12 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
 from helpers.core import areas, levels
+from helpers.figures import canvas
 
 #: Font size of the key (points; the legend has 8) and its line height in font sizes.
 FONT_SIZE = 7.0
@@ -126,8 +127,7 @@ def _columns(lines: list[tuple[str, bool]], rows: int) -> list[list[tuple[str, b
 
 def renderer(fig: Figure):
     """An Agg renderer of `fig` (a bare Figure has none), to measure text before the figure is saved."""
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    return canvas.get_renderer()
+    return canvas.canvas(fig).get_renderer()
 
 
 def _width(renderer, text: str, bold: bool, dpi: float) -> float:
