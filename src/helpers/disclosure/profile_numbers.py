@@ -33,7 +33,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import lxml.html
 from lxml import etree
 
 from helpers.core import areas, catalogue
@@ -92,7 +91,7 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
 
 
 #: The pages are UTF-8 (helpers.publish.profiles); bytes, so that an encoding declaration cannot stop the reading.
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+_PARSER = etree.HTMLParser(encoding="utf-8")
 
 
 @dataclass
@@ -123,7 +122,7 @@ class _Reader:
     def read(self, text: str) -> PageNumbers:
         if not text.strip():
             return self.found
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
+        root = etree.fromstring(text.encode("utf-8"), parser=_PARSER)
         for event, element in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
             tag, line = element.tag, element.sourceline or 0
             if not isinstance(tag, str):  # a comment or processing instruction: only its tail is text
@@ -131,7 +130,8 @@ class _Reader:
                     self.text(element.tail, line)
                 continue
             if event == "start":
-                self.start(tag, dict(element.attrib), line)
+                attrib = element.attrib
+                self.start(tag, dict(attrib) if len(attrib) else {}, line)
                 if element.text:
                     self.text(element.text, line)
             else:
