@@ -110,3 +110,9 @@ def test_the_specs_are_altairs_dictionaries_key_for_key(years, unit, synthetic, 
     alt.Chart.from_dict(built)  # valid Vega-Lite
     if len(years) > 1:
         alt.Chart.from_dict({**built["usermeta"][interactive.CHANGE], "datasets": built["datasets"]})
+
+
+def test_the_page_bundles_the_vega_lite_of_altairs_schema():
+    from helpers.publish import interactive as page
+
+    assert page.vega_version() == ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
