@@ -252,9 +252,9 @@ def fingerprints(table: pd.DataFrame, notebooks: list[Path], cache: Path | None 
     `version` 1: chapter numbers keyed by their position, as manifests before version 2 (make verify of
     an old manifest)."""
     numbers, contexts = {}, {}
-    for row in table.itertuples(index=False):
-        key = f"tabelle|{row.indicator}|{row.area_level}|{row.area_code}|{row.year}|{row.group}"
-        numbers[key] = _cell_text(row.value, row.flag)
+    columns = [table[c].tolist() for c in ("indicator", "area_level", "area_code", "year", "group", "value", "flag")]
+    for indicator, level, code, year, group, value, flag in zip(*columns):  # column by column: 34,000 rows
+        numbers[f"tabelle|{indicator}|{level}|{code}|{year}|{group}"] = _cell_text(value, flag)
     for nb in notebooks:
         seen: dict[str, int] = {}
         for i, (before, number, meaning) in enumerate(cached_chapter_numbers(nb, cache)):

@@ -3,7 +3,8 @@
 On two cores a clean run is bound by CPU time, so nothing waits for the last chapter that need not:
 once the chapters are submitted, the PDF worker starts and sets the closing pages, the tables are
 exported, the area profiles staged and checked in a thread of their own, and each finished chapter is converted to its part of the report
-(helpers.publish.stitch.prepare_chapter) and its PDF part queued (helpers.publish.pdf.prerender).
+(helpers.publish.stitch.prepare_chapter), its PDF part queued (helpers.publish.pdf.prerender) and its numbers
+read for the manifest (helpers.publish.manifest.cached_chapter_numbers).
 After the last chapter, stitching and rendering find those parts in their caches and do only the
 rest. Everything here is a head start: a part that fails to convert is converted again (and its
 error reported) by the release. Heavy imports stay inside the functions.
@@ -49,8 +50,9 @@ class Alongside:
         from helpers.runner import release  # noqa: F401 - import (pandas) while the kernels work
 
     def chapter_done(self, p: Plan, nb: Path) -> None:
-        """Convert the finished chapter and queue its PDF part."""
+        """Convert the finished chapter, queue its PDF part and read its numbers for the manifest."""
         prepare_part(p, nb, self.pdf_worker, exporting=self.exporting)
+        read_numbers(p, nb)
 
     def record_tables(self, p: Plan, state: RunState) -> None:
         """Wait for the tables export (its error, if any, is raised here) and note what it wrote."""
@@ -108,6 +110,18 @@ def _prepare_closing(p: Plan, pdf_worker: object) -> None:
     except Exception:  # noqa: BLE001 - only a head start: the stitching makes them again and reports the error
         return
     _render_ahead(p, pdf_worker, part)
+
+
+def read_numbers(p: Plan, nb: Path) -> None:
+    """Read the finished chapter's numbers into the manifest's cache (helpers.publish.manifest), which the
+    release's manifest reads from there: otherwise they are read after the last chapter, one chapter after
+    the other, while nothing else runs."""
+    from helpers.publish import manifest
+
+    try:
+        manifest.cached_chapter_numbers(p.out / "notebooks" / nb.name, paths.work_dir(p.out) / "numbers")
+    except Exception:  # noqa: BLE001 - only a head start: the manifest reads the chapter again and reports the error
+        return
 
 
 def prepare_part(p: Plan, nb: Path, pdf_worker: object | None, exporting: bool = False) -> None:
