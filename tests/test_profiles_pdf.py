@@ -253,3 +253,19 @@ def test_a_pdf_that_was_not_checked_never_comes_into_view(tmp_path, capsys):
     said = publication.recover(out)
     assert not (out / name).exists() and not (out / "report.html").exists() and said
     assert json.dumps(said, ensure_ascii=False).count("ohne manifest.json") == 1
+
+
+def test_the_file_is_named_after_the_base_areas(tmp_path, monkeypatch):
+    """Münster's (and Flensburg's) base areas are Stadtteile; Berlin's Bezirksregionen get the neutral name, and
+    publishing finds either."""
+    from roots import pointed_at
+
+    from helpers.core import context
+    from helpers.runner import publication
+
+    assert profiles_pdf.file_name(2019) == "stadtteilprofile_2019.pdf"
+    with pointed_at(context.REPOSITORY, tmp_path / "outputs", monkeypatch, city="berlin"):
+        assert profiles_pdf.file_name(2024) == "gebietsprofile_2024.pdf"
+    for name in ("stadtteilprofile_2019.pdf", "gebietsprofile_2024.pdf", "notizen.pdf"):
+        (tmp_path / name).write_bytes(b"%PDF")
+    assert publication.profile_pdfs(tmp_path) == ["gebietsprofile_2024.pdf", "stadtteilprofile_2019.pdf"]

@@ -30,7 +30,10 @@ from helpers.publish.pdf_join import join
 
 #: The file beside report.html; the pattern finds it whatever the year (withdrawal, recovery).
 NAME = "stadtteilprofile_{year}.pdf"
-PATTERN = "stadtteilprofile_*.pdf"
+#: A city whose base areas are no Stadtteile (Berlin's Bezirksregionen) gets the neutral name.
+OTHER_NAME = "gebietsprofile_{year}.pdf"
+#: Every name the file can have (publishing and withdrawing find it by these).
+PATTERNS = ("stadtteilprofile_*.pdf", "gebietsprofile_*.pdf")
 #: The part cache of the profiles, in .work/.
 CACHE = "pdf-profile"
 #: What a page needs in print beyond profile.css's own print rules: A4, the report's print size, one bookmark per
@@ -58,7 +61,10 @@ PAGE_LINK = re.compile(r'href="([^"/#:]+)\.html"')
 
 
 def file_name(year: int) -> str:
-    return NAME.format(year=year)
+    """stadtteilprofile_<year>.pdf where the base areas are Stadtteile, else gebietsprofile_<year>.pdf."""
+    from helpers.core import levels
+
+    return (NAME if levels.hierarchy().base.code == "stadtteil" else OTHER_NAME).format(year=year)
 
 
 def pages(folder: Path) -> list[Path]:

@@ -26,7 +26,8 @@ ENTRY = "report.html"
 def profile_pdfs(folder: Path) -> list[str]:
     """The area profiles' PDF in `folder` (helpers.publish.profiles_pdf), if there: published with the report
     as report.pdf is, and leaving view with it."""
-    return sorted(p.name for p in Path(folder).glob(profiles_pdf.PATTERN) if p.is_file() and not fileio.is_temporary(p))
+    return sorted(p.name for pattern in profiles_pdf.PATTERNS for p in Path(folder).glob(pattern)
+                  if p.is_file() and not fileio.is_temporary(p))
 
 
 def staging_dir(out: Path) -> Path:
