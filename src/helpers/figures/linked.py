@@ -31,6 +31,7 @@ import json
 
 import pandas as pd
 
+from helpers.core import model
 from helpers.disclosure import embedded
 from helpers.disclosure.disclosed import DECIMALS
 from helpers.figures import interactive
@@ -146,6 +147,16 @@ def view_spec(rows: list[dict], pairs: list[dict], first: tuple[str, str], area_
         "resolve": {"scale": {"color": "independent"}},
         "config": {"view": {"stroke": None}},
     }
+
+
+def series_label(name: str, unit: str, synthetic: bool = False) -> str:
+    """A series' German label as the chapter's scatter axes and the view's lists say it: its name (with the group),
+    the unit in brackets, and the demo-data mark for synthetic data (the static figures mark it too).
+
+    >>> series_label("Ausländeranteil – Frauen", "%"), series_label("Kinderarmut", "%", synthetic=True)
+    ('Ausländeranteil – Frauen (%)', 'Kinderarmut (%) [Demodaten – synthetisch]')
+    """
+    return (f"{name} ({unit})" if unit else name) + (f" [{model.SYNTHETIC_MARK}]" if synthetic else "")
 
 
 def view_key(level: str, year: int) -> str:

@@ -9,6 +9,16 @@ symbol), the scatter and the map (two Vega views, side by side on a wide screen,
 phone), and an equivalent table of the two chosen series per area that follows the choice. Selecting an
 area in either view or in the list marks it in both and in the table; pointing at one marks it while pointed.
 
+The lists offer the chapter's series first, then every other series published for the base areas in the view's
+year, grouped by Handlungsfeld (<optgroup>). Those come from the exported indicator table (the frame of
+helpers.disclosure.disclosed.table_frame, which helpers.runner.release hands to the stitch), not from the chapter's
+kernel: `further_blocks` writes, per view, one block beside it (helpers.figures.linked.more_html) with the published
+cells of every series the view's spec does not hold and that has at least helpers.stats.correlation.MIN_AREAS
+values (as the chapter keeps its own), rounded as published, suppressed ones null with their symbol, and the
+series' labels worded as the chapter's (helpers.figures.linked.series_label). The block is a page
+part among the reading aids, so the chapter's cached HTML is the same whatever the table holds; the disclosure
+checker reads every value of it (helpers.disclosure.embedded) against the published tables and the rule.
+
 r for a pair the chapter computed is the table of pairs' (embedded with the spec, Pearson, as the table
 shows it); for any other pair the script computes Pearson's r from the embedded published values, with the
 formula of helpers.stats.correlation.weighted_pearson for equal weights (the population weights are not
@@ -22,8 +32,9 @@ import json
 import pandas as pd
 
 from helpers.core import catalogue, levels
-from helpers.disclosure import embedded
+from helpers.disclosure import embedded, tidy
 from helpers.figures import interactive, linked
+from helpers.stats.correlation import MIN_AREAS
 
 #: Marks the page part, so that a page is not given it twice.
 MARK = "<!-- im-zusammenhang -->"
@@ -283,8 +294,6 @@ def views(body: str) -> list[tuple[str, str, int, set[str]]]:
 def further_cells(table: pd.DataFrame, level: str, year: int, held: set[str]) -> pd.DataFrame:
     """The published cells of `level` and `year` in the exported `table` of every series not in `held` that has
     at least MIN_AREAS values there (as the chapter keeps its own), in the table's order (catalogue, then group)."""
-    from helpers.stats.correlation import MIN_AREAS  # here: the page assembly imports scipy only for a linked view
-
     cells = table[(table["area_level"] == level) & (table["year"].astype(int) == int(year))]
     keys = pd.Series([linked.series_key(i, g) for i, g in zip(cells["indicator"], cells["group"])], index=cells.index)
     cells = cells.assign(key=keys)[~keys.isin(held)]
@@ -297,16 +306,14 @@ def further_cells(table: pd.DataFrame, level: str, year: int, held: set[str]) ->
 def further_series(cells: pd.DataFrame) -> list[dict[str, str]]:
     """Key, German label (as the chapter's lists word it, demo data marked) and topic (the Handlungsfeld) of each
     series of `cells`, in their order."""
-    from helpers.disclosure import tidy  # only a page with a linked view needs these (and the statistics' imports)
-    from helpers.sections.correlation_linked import series_label
-
     cat = catalogue.load()
     out = []
     for key, rows in cells.groupby("key", sort=False):
         first = rows.iloc[0]
         indicator = cat.indicator(str(first["indicator"]))
         synthetic = indicator.synthetic or bool(rows["synthetic"].astype("boolean").fillna(False).any())
-        label = series_label(tidy.Spec(indicator, str(first["group"])), indicator.unit, synthetic)
+        label = linked.series_label(tidy.Spec(indicator, str(first["group"])).label(with_group=True), indicator.unit,
+                                    synthetic)
         out.append({"schluessel": str(key), "name": label, "thema": str(first.get("handlungsfeld_name", ""))})
     return out
 

@@ -10,8 +10,8 @@ data is marked in its label, as the static figures mark it.
 
 Beside the chapter's series the page offers every other series published for the base areas in the view's year:
 helpers.publish.linked takes them from the exported indicator table when it assembles the page (one further block,
-labelled by `series_label`), so the chapter's kernel computes none of them and its cached HTML does not change
-when only the table does.
+labelled by helpers.figures.linked.series_label as the chapter's series are), so the chapter's kernel computes none
+of them and its cached HTML does not change when only the table does.
 
 Only for the base level (the page carries the base areas' GeoJSON); another level gets no view.
 """
@@ -25,8 +25,6 @@ import pandas as pd
 from helpers.core import levels
 from helpers.disclosure import tidy
 from helpers.figures import linked
-from helpers.figures.charts import SYNTHETIC_MARK
-from helpers.sections import correlation_wording as wording
 from helpers.sections.correlation_values import disclosed_values, parse_specs
 from helpers.stats import correlation
 
@@ -50,12 +48,6 @@ def view_cells(specs: Sequence[tidy.Spec], year: int, level: str) -> tuple[list[
     return kept, cells.sort_values(["order", "area_code"]).drop(columns="order").reset_index(drop=True)
 
 
-def series_label(spec: tidy.Spec, unit: str, synthetic: bool) -> str:
-    """A series' German label in the view's lists: name, group and unit as the chapter's axes say them, and the
-    demo-data mark (helpers.publish.linked labels the further series the same way)."""
-    return wording.axis_label(spec.label(with_group=True), unit) + (f" [{SYNTHETIC_MARK}]" if synthetic else "")
-
-
 def computed_pairs(pearson: correlation.CorrelationMatrix) -> pd.DataFrame:
     """The chapter's Pearson pairs by key (key_a, key_b, r, n)."""
     long = pearson.long
@@ -74,7 +66,7 @@ def linked_view(specs: Sequence[tidy.Spec], year: int, level: str, pearson: corr
     units = {s.key: s.indicator.unit for s in series}
     synthetic = {s.key for s in series if s.indicator.synthetic
                  or bool(cells.loc[cells["key"] == s.key, "synthetic"].astype("boolean").fillna(False).any())}
-    names = {s.key: series_label(s, units[s.key], s.key in synthetic) for s in series}
+    names = {s.key: linked.series_label(s.label(with_group=True), units[s.key], s.key in synthetic) for s in series}
     base = levels.hierarchy().level(level)
     description = (f"Streudiagramm und Karte der {base.plural}, verknüpft: zwei Indikatoren wählbar, "
                    f"ein gewähltes Gebiet ist in beiden markiert ({year}).")
