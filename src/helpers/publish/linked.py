@@ -284,7 +284,10 @@ def views(body: str) -> list[tuple[str, str, int, set[str]]]:
         key = attrs.get("id", "")
         if not key.startswith(linked.KEY_PREFIX) or key.endswith(linked.MORE_SUFFIX):
             continue
-        rows = json.loads(text).get("datasets", {}).get(linked.VALUES, [])
+        try:
+            rows = json.loads(text).get("datasets", {}).get(linked.VALUES, [])
+        except ValueError:
+            continue  # the disclosure checker reports a spec it cannot read; the page offers it nothing more
         if rows:
             held = {linked.series_key(r["indikator"], r["gruppe"]) for r in rows}
             found.append((key, attrs.get("data-ebene", ""), int(rows[0]["jahr"]), held))
