@@ -140,3 +140,26 @@ def test_every_map_is_interactive_on_its_own_boundaries(berlin_report):
     assert page.count('id="im-gebiete"') == 1 and page.count('id="im-gebiete-prognoseraum_2021"') == 1
     spec = json.loads(dict((a["id"], t) for a, t in embedded.blocks(page))[new])
     assert "href" not in spec["encoding"]  # the LOR 2021 areas have no profiles
+
+
+def test_the_linked_view_offers_what_berlin_publishes_for_its_year(berlin_report):
+    """The same code that gives Münster's view its further series: Berlin publishes only the chapter's three series
+    for its Bezirksregionen in 2020, so the page has no further block; were the chapter to hold one of them only, the
+    other two (all 138 cells each, 136 of them with a value, as in tables/indikatoren_2024.csv) would be offered."""
+    from helpers.disclosure import checker
+    from helpers.publish import linked
+
+    year_dir, _ = berlin_report
+    page = (year_dir / "report.html").read_text(encoding="utf-8")
+    table = checker.read_table_csv(year_dir / "tables" / f"indikatoren_{YEAR}.csv")
+    [(key, level, year, held)] = linked.views(page)
+    assert (key, level, year) == ("im-zusammenhang-bezirksregion-2020", "bezirksregion", 2020)
+    assert held == {"mh_anteil", "auslaender_anteil", "deutsche_mh_anteil"}
+    assert linked.further_blocks(page, table) == "" and f"{key}-weitere" not in page
+    cells = linked.further_cells(table, level, year, {"mh_anteil"})
+    assert set(cells["key"]) == {"auslaender_anteil", "deutsche_mh_anteil"}
+    assert cells.groupby("key").size().tolist() == [138, 138] and set(cells["year"]) == {2020}
+    assert cells.groupby("key")["value"].count().tolist() == [136, 136]  # two Bezirksregionen without a value
+    shown = table[(table["area_level"] == level) & (table["year"] == 2020) & (table["indicator"] == "auslaender_anteil")]
+    mine = cells[cells["key"] == "auslaender_anteil"]
+    assert mine.set_index("area_code")["value"].sort_index().equals(shown.set_index("area_code")["value"].sort_index())

@@ -1,7 +1,8 @@
 """The correlation chapter's linked view in a real headless Chromium, offline (the context blocks the network):
 the r shown for a pair the chapter computed is the table's, another pair's r is Pearson of the embedded published
-values, scatter and map mark the same area, the areas left out are named, the table follows the choice, and
-axe-core finds nothing at 1280 and 375 px. Reuses the browser and helpers of tests/test_browser.py."""
+values, scatter and map mark the same area, the areas left out are named, the table follows the choice, a series
+from another chapter can be chosen, and axe-core finds nothing at 1280 and 375 px. Reuses the browser and helpers
+of tests/test_browser.py."""
 
 from __future__ import annotations
 
@@ -103,6 +104,45 @@ def test_the_linked_view_shows_the_tables_r_and_marks_an_area_in_both_views(requ
         point.dispatch_event("pointerout")
         page.wait_for_timeout(300)
         assert page.evaluate(_MARKS_JS, "Coerde")[1][1] == "white"
+        assert not check.problems(), "\n".join(check.problems())
+    finally:
+        page.close()
+
+
+def test_a_series_from_another_chapter_can_be_chosen_and_r_n_and_the_table_follow(request, built_report):
+    """The further series (every other one published for the Stadtteile in 2014) stand in the lists, grouped by
+    Handlungsfeld after the chapter's own; choosing one from another chapter for x gives Pearson's r of the embedded
+    published values with its n, names the Stadtteile left out, and the table shows its values."""
+    year_dir, page_text = built_report
+    page, check = open_and_check(request.getfixturevalue("browser_context"), year_dir / "report.html")
+    try:
+        _draw(page)
+        groups = page.eval_on_selector(f"{BOX} select[id$='-x']",
+                                       "s => Array.from(s.querySelectorAll('optgroup')).map(g => g.label)")
+        assert groups[0] == "Indikatoren dieses Kapitels" and "Arbeit und Wirtschaft" in groups, groups
+        assert len(groups) == len(set(groups))  # one group per Handlungsfeld
+        key = page.get_attribute(BOX, "data-spec")
+        spec = json.loads(page.eval_on_selector(f"script#{key}", "e => e.textContent"))
+        further = json.loads(page.eval_on_selector(f"script#{key}{linked.MORE_SUFFIX}", "e => e.textContent"))
+        rows = pd.DataFrame(spec["datasets"][linked.VALUES] + further["datasets"][linked.VALUES])
+        rows["key"] = [linked.series_key(i, g) for i, g in zip(rows["indikator"], rows["gruppe"])]
+        wide = rows.pivot(index="code", columns="key", values="wert").astype("float64")
+        r = correlation.matrix(wide, ["alo_auslaender_anteil", "mv_anteil"]).pair("alo_auslaender_anteil", "mv_anteil")
+        page.select_option(f"{BOX} select[id$='-y']", "mv_anteil")
+        shown = _choose(page, "x", "alo_auslaender_anteil")  # Arbeit und Wirtschaft, not in the chapter
+        secret = int(wide["alo_auslaender_anteil"].isna().sum())
+        assert secret > 0 and r["n"] == 45 - secret
+        assert shown == f"r = {r['r']:.2f} (Pearson, ungewichtet), n = {r['n']} Stadtteile".replace(".", ",")
+        assert "nicht in der Tabelle" in page.inner_text(f"{BOX} .iz-hinweis")
+        assert page.inner_text(f"{BOX} .iz-ausgelassen").count("(.)") == secret
+        caption = page.text_content(f"{BOX} details caption")
+        assert caption.startswith("Anteil der Ausländer/-innen an den Arbeitslosen – Insgesamt (%) und Anteil der "
+                                  "Bevölkerung mit Migrationsvorgeschichte – Insgesamt (%)"), caption
+        coerde = page.eval_on_selector(f"{BOX} tr[data-code='61']",
+                                       "tr => Array.from(tr.cells).map(c => c.textContent)")
+        assert coerde == ["Coerde", "24,6", "49,7"], coerde  # by hand from tables/indikatoren_2019.csv (2014)
+        a_secret = wide.index[wide["alo_auslaender_anteil"].isna()][0]
+        assert page.eval_on_selector(f"{BOX} tr[data-code='{a_secret}']", "tr => tr.cells[1].textContent") == "."
         assert not check.problems(), "\n".join(check.problems())
     finally:
         page.close()

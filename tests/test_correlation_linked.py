@@ -236,3 +236,124 @@ def test_every_pair_the_view_shows_is_a_row_of_the_published_table_of_pairs(resu
     found = checker.check_pairs("report.html", wrong, [published])
     assert [v.row for v in found] == [1, 2] and "zeigt r = 0.12" in found[0].problem, found
     assert checker.check_pairs("report.html", shown, []) != []  # no table of pairs: nothing to show
+
+
+# --- the further series: every other published series of the view's year, from the exported table -------------
+
+def _table_rows(*rows) -> pd.DataFrame:
+    """A made-up exported table (the columns helpers.publish.linked reads)."""
+    return pd.DataFrame(rows, columns=["handlungsfeld_name", "indicator", "area_level", "area_code", "year", "group",
+                                       "value", "flag", "synthetic"])
+
+
+def test_the_further_cells_are_the_levels_year_outside_the_chapter_with_enough_values():
+    """Four Stadtteile of 2014: a series the chapter holds, one of another year or level, and one with only two
+    published values (fewer than MIN_AREAS = 3) are left out; the rest keep the table's order, by area code."""
+    base, other = levels.base(), "stadtbezirk"
+    rows = []
+    for code, held, far, few in (("12", 1.0, 2.0, None), ("11", 1.5, 2.5, 4.0), ("13", 2.0, 3.5, 5.0),
+                                 ("14", 2.5, None, None)):
+        rows += [("A", "mv_anteil", base, code, 2014, "total", held, "", False),
+                 ("B", "alo_auslaender_anteil", base, code, 2014, "total", far, "" if far is not None else ".", False),
+                 ("B", "alo_auslaender_anteil", base, code, 2013, "total", 9.0, "", False),
+                 ("B", "alo_auslaender_anteil", other, code, 2014, "total", 9.0, "", False),
+                 ("C", "kinderarmut", base, code, 2014, "foreign", few, "" if few is not None else ".", True)]
+    table = _table_rows(*rows)
+    assert correlation.MIN_AREAS == 3
+    cells = linked_page.further_cells(table, base, 2014, {"mv_anteil"})
+    assert cells["key"].tolist() == ["alo_auslaender_anteil"] * 4
+    assert cells["area_code"].tolist() == ["11", "12", "13", "14"]
+    assert cells["value"].tolist()[:3] == [2.5, 2.0, 3.5] and pd.isna(cells["value"].iloc[3])
+    series = linked_page.further_series(cells)
+    assert series == [{"schluessel": "alo_auslaender_anteil",
+                       "name": "Anteil der Ausländer/-innen an den Arbeitslosen – Insgesamt (%)", "thema": "B"}]
+    with_demo = linked_page.further_cells(table.assign(value=table["value"].fillna(7.0)), base, 2014, {"mv_anteil"})
+    labels = {s["schluessel"]: s["name"] for s in linked_page.further_series(with_demo)}
+    assert labels["kinderarmut:foreign"].endswith(f"[{charts.SYNTHETIC_MARK}]")  # demo data marked as in the chapter
+
+
+def _further_block(page: str) -> tuple[dict[str, str], dict]:
+    blocks = {attrs["id"]: (attrs, text) for attrs, text in embedded.blocks(page)}
+    attrs, text = blocks[linked.view_key(levels.base(), 2014) + linked.MORE_SUFFIX]
+    return attrs, json.loads(text)
+
+
+@pytest.mark.slow
+def test_the_stitched_page_offers_every_other_published_series_of_the_year(built_report):
+    """Münster 2019 (the view shows 2014): the further block holds exactly the published Stadtteil cells of 2014 in
+    tables/indikatoren_2019.csv of every series outside the chapter's spec with three values or more, each as
+    published, and the checker reads every number of it."""
+    year_dir, page = built_report
+    attrs, block = _further_block(page)
+    assert attrs["data-ebene"] == levels.base() == "stadtteil"
+    rows = pd.DataFrame(block["datasets"][linked.VALUES])
+    assert set(rows.columns) == {"code", "jahr", "wert", "zeichen", "indikator", "gruppe"}  # no counts, no weights
+    table = checker.read_table_csv(year_dir / "tables" / "indikatoren_2019.csv")
+    table = table[(table["area_level"] == "stadtteil") & (table["year"] == 2014)]
+    table = table.assign(key=[linked.series_key(i, g) for i, g in zip(table["indicator"], table["group"])])
+    spec = json.loads(dict((a["id"], t) for a, t in embedded.blocks(page))[linked.view_key("stadtteil", 2014)])
+    chapter = {linked.series_key(r["indikator"], r["gruppe"]) for r in spec["datasets"][linked.VALUES]}
+    assert len(chapter) == 12  # the chapter's six indicators in their groups
+    counts = table.groupby("key")["value"].count()
+    expected = table[~table["key"].isin(chapter) & table["key"].map(counts >= correlation.MIN_AREAS)]
+    assert len(rows) == len(expected) > 40 * 45 and not set(rows["indikator"]) & set(CHAPTER)
+    merged = rows.merge(expected, left_on=["indikator", "gruppe", "code"], right_on=["indicator", "group", "area_code"],
+                        validate="one_to_one")
+    assert len(merged) == len(rows)
+    assert (merged["wert"].astype("Float64").fillna(-1) == merged["value"].fillna(-1)).all()
+    assert (merged.loc[merged["wert"].isna(), "zeichen"] == merged.loc[merged["wert"].isna(), "flag"]).all()
+    # by hand from the CSV: Coerde (61), Anteil der Langzeitarbeitslosen an den Arbeitslosen 2014 (Arbeit und Wirtschaft)
+    coerde = rows[(rows["code"] == "61") & (rows["indikator"] == "langzeit_alo_anteil")].iloc[0]
+    assert (coerde["wert"], coerde["zeichen"], coerde["jahr"]) == (47.1, "", 2014)
+    # svb_beschaeftigungsquote has no published Stadtteil value in 2014: left out, as the chapter would
+    assert "svb_beschaeftigungsquote" not in set(rows["indikator"])
+    series = {s["schluessel"]: s for s in block[linked.SERIES]}
+    assert set(series) == set(expected["key"])
+    assert series["langzeit_alo_anteil"]["name"] == "Anteil der Langzeitarbeitslosen an den Arbeitslosen – Insgesamt (%)"
+    assert series["langzeit_alo_anteil"]["thema"] == "Arbeit und Wirtschaft"
+    assert series["kinderarmut"]["name"].endswith(f"[{charts.SYNTHETIC_MARK}]")
+    cells, strays = embedded.read(page)
+    assert strays == []
+    assert (cells["block"] == linked.view_key("stadtteil", 2014) + linked.MORE_SUFFIX).sum() == len(rows)
+    tables = [checker.read_table_csv(year_dir / "tables" / "indikatoren_2019.csv")]
+    assert checker.check_embedded(year_dir / "report.html", tables) == []
+
+
+@pytest.mark.slow
+def test_a_planted_secret_among_the_further_series_withdraws_the_run(built_report, tmp_path, capsys, monkeypatch):
+    """A secret Stadtteil cell of a series outside the chapter (stored value, no symbol) in the table frame the page
+    takes the further series from: it stands in the further block, and the run is not published."""
+    from helpers.core import paths
+    from helpers.runner import publication, release
+
+    year_dir, page = built_report
+    out = tmp_path / "2019"
+    shutil.copytree(year_dir, out)
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    before = (out / "report.html").read_bytes()
+    stored = disclosed.protected("alo_auslaender_anteil")
+    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)
+                    & (stored["area_level"] == levels.base()) & (stored["group"] == "total")].iloc[0]
+    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
+    value = round(float(raw[("alo_auslaender_anteil", levels.base(), secret["area_code"], 2014, "total")]), 1)
+    table = release.load_table_frame(out)
+    where = ((table["indicator"] == "alo_auslaender_anteil") & (table["area_level"] == levels.base())
+             & (table["area_code"] == secret["area_code"]) & (table["year"] == 2014) & (table["group"] == "total"))
+    assert where.sum() == 1 and pd.isna(table.loc[where, "value"]).all()  # published as a symbol
+    found = linked_page.further_cells
+
+    def planted_cells(frame, *args):  # only the further block gets the secret; tables and profiles stay as published
+        frame = frame.copy()
+        frame.loc[where, ["value", "flag"]] = [value, ""]
+        return found(frame, *args)
+
+    monkeypatch.setattr(linked_page, "further_cells", planted_cells)
+    planted = {"code": secret["area_code"], "jahr": 2014, "wert": value, "zeichen": "",
+               "indikator": "alo_auslaender_anteil", "gruppe": "total"}
+    assert json.dumps(planted, ensure_ascii=False, separators=(",", ":")) in linked_page.further_blocks(page, table)
+    executed = sorted((out / "notebooks").glob("*.ipynb"))
+    assert not release.finish(2019, out, executed, table, {}, [p.stem for p in executed], pdf=False)
+    err = capsys.readouterr().err
+    assert "Geheimhaltungsregel" in err and secret["area_code"] in err and "weitere" in err, err
+    assert (out / "report.html").read_bytes() == before
+    assert not publication.staging_dir(out).exists()

@@ -258,10 +258,9 @@ def test_a_pdf_that_was_not_checked_never_comes_into_view(tmp_path, capsys):
 def test_the_file_is_named_after_the_base_areas(tmp_path, monkeypatch):
     """Münster's (and Flensburg's) base areas are Stadtteile; Berlin's Bezirksregionen get the neutral name, and
     publishing finds either."""
-    from roots import pointed_at
-
     from helpers.core import context
     from helpers.runner import publication
+    from roots import pointed_at
 
     assert profiles_pdf.file_name(2019) == "stadtteilprofile_2019.pdf"
     with pointed_at(context.REPOSITORY, tmp_path / "outputs", monkeypatch, city="berlin"):

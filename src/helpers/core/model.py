@@ -25,6 +25,9 @@ FLAGS: dict[str, str] = {
 #: the report's tables and its symbols page.
 BREAK_MARK = "|"
 BREAK_MEANING = "grundsätzliche Änderung innerhalb einer Reihe, die den zeitlichen Vergleich beeinträchtigt"
+#: The mark of synthetic demo data in figures, maps, tables and the linked view's lists (helpers.figures.charts
+#: re-exports it; here, so a page part can word it without importing the plotting stack).
+SYNTHETIC_MARK = "Demodaten – synthetisch"
 #: Flags whose value is unknown (stored as <NA>).
 MISSING_FLAGS = frozenset({".", "…", "x"})
 

@@ -19,11 +19,11 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from helpers.core import formatting, levels  # noqa: E402
-from helpers.figures.canvas import SharedCanvas, canvas  # noqa: E402
+from helpers.core import formatting, levels, model  # noqa: E402
 from helpers.core.catalogue import GROUP_LABELS, Indicator  # noqa: E402
+from helpers.figures.canvas import SharedCanvas, canvas  # noqa: E402
 
-SYNTHETIC_MARK = "Demodaten – synthetisch"
+SYNTHETIC_MARK = model.SYNTHETIC_MARK
 PALETTE = sns.color_palette("colorblind")
 GROUP_COLOURS = {"total": "#4d4d4d", "foreign": PALETTE[0], "german": PALETTE[1], "migration": PALETTE[0],
                  "no_migration": PALETTE[1], "male": PALETTE[2], "female": PALETTE[4]}

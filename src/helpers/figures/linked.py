@@ -8,6 +8,11 @@ its table of pairs shows them (r to two decimals). Both are read back by the dis
 (helpers.disclosure.embedded). The areas come from the page's GeoJSON (helpers.figures.interactive.AREAS),
 as for the interactive maps.
 
+The page may offer further series beside the chapter's: every other published series of the base areas in the
+view's year, in ONE further block beside the spec (`more_html`: the same `werte` rows, read by the checker the same
+way, and the series' labels and topics under `reihen`, text only); helpers.publish.linked writes it from the
+exported indicator table, and the page's script merges its rows into the spec's `werte`.
+
 The spec's parameters `xwahl` and `ywahl` (the chosen series' keys), `markiert` (the area selected in either
 view or in the list) and `zeige` (the area under the pointer) are set by the page's script; both views
 highlight the area either names.
@@ -26,6 +31,7 @@ import json
 
 import pandas as pd
 
+from helpers.core import model
 from helpers.disclosure import embedded
 from helpers.disclosure.disclosed import DECIMALS
 from helpers.figures import interactive
@@ -34,6 +40,12 @@ from helpers.figures import interactive
 VALUES, PAIRS, AREAS = embedded.VALUES, embedded.PAIRS, interactive.AREAS
 #: The class of the element the linked view is drawn into (not the maps' class: the maps' script skips it).
 VIEW_CLASS = "im-zusammenhang"
+#: The id of a view's spec begins with this (then the level and the year: `view_key`).
+KEY_PREFIX = "im-zusammenhang-"
+#: The further series' block has the view's id with this suffix (`more_html`), so the page's script finds it.
+MORE_SUFFIX = "-weitere"
+#: The key of the further block's series (key, German label, topic): text only, no number.
+SERIES = "reihen"
 #: Decimals of r as the table of pairs shows it.
 R_DECIMALS = 2
 POINT, MARKED, LINE = "#2c7fb8", "#d7301f", "#222222"
@@ -135,6 +147,36 @@ def view_spec(rows: list[dict], pairs: list[dict], first: tuple[str, str], area_
         "resolve": {"scale": {"color": "independent"}},
         "config": {"view": {"stroke": None}},
     }
+
+
+def series_label(name: str, unit: str, synthetic: bool = False) -> str:
+    """A series' German label as the chapter's scatter axes and the view's lists say it: its name (with the group),
+    the unit in brackets, and the demo-data mark for synthetic data (the static figures mark it too).
+
+    >>> series_label("Ausländeranteil – Frauen", "%"), series_label("Kinderarmut", "%", synthetic=True)
+    ('Ausländeranteil – Frauen (%)', 'Kinderarmut (%) [Demodaten – synthetisch]')
+    """
+    return (f"{name} ({unit})" if unit else name) + (f" [{model.SYNTHETIC_MARK}]" if synthetic else "")
+
+
+def view_key(level: str, year: int) -> str:
+    """The id of the view's spec (the further series' block adds MORE_SUFFIX)."""
+    return f"{KEY_PREFIX}{level}-{int(year)}"
+
+
+def series_key(indicator: str, group: str) -> str:
+    """A series' key as the lists and `paare` name it: the bare id for the total, else "id:group"."""
+    return indicator if group == "total" else f"{indicator}:{group}"
+
+
+def more_html(key: str, level: str, rows: list[dict], series: list[dict[str, str]]) -> str:
+    """The block of further series for the view `key`: `rows` (`value_rows`) under `werte`, and `series`
+    (`{"schluessel", "name", "thema"}` in the lists' order) under `reihen`. A <script> the browser does not run,
+    with the specs' class and the level, so the disclosure checker reads every value of it like the view's."""
+    payload = json.dumps({"datasets": {VALUES: rows}, SERIES: series}, ensure_ascii=False,
+                         separators=(",", ":")).replace("</", "<\\/")
+    return (f'<script type="application/json" class="{embedded.SPEC_CLASS}" id="{html.escape(key + MORE_SUFFIX)}" '
+            f'data-ebene="{html.escape(level)}">{payload}</script>')
 
 
 def view_html(spec: dict, key: str, level: str, series: dict[str, str], computed_weighting: str,

@@ -9,6 +9,16 @@ symbol), the scatter and the map (two Vega views, side by side on a wide screen,
 phone), and an equivalent table of the two chosen series per area that follows the choice. Selecting an
 area in either view or in the list marks it in both and in the table; pointing at one marks it while pointed.
 
+The lists offer the chapter's series first, then every other series published for the base areas in the view's
+year, grouped by Handlungsfeld (<optgroup>). Those come from the exported indicator table (the frame of
+helpers.disclosure.disclosed.table_frame, which helpers.runner.release hands to the stitch), not from the chapter's
+kernel: `further_blocks` writes, per view, one block beside it (helpers.figures.linked.more_html) with the published
+cells of every series the view's spec does not hold and that has at least helpers.stats.correlation.MIN_AREAS
+values (as the chapter keeps its own), rounded as published, suppressed ones null with their symbol, and the
+series' labels worded as the chapter's (helpers.figures.linked.series_label). The block is a page
+part among the reading aids, so the chapter's cached HTML is the same whatever the table holds; the disclosure
+checker reads every value of it (helpers.disclosure.embedded) against the published tables and the rule.
+
 r for a pair the chapter computed is the table of pairs' (embedded with the spec, Pearson, as the table
 shows it); for any other pair the script computes Pearson's r from the embedded published values, with the
 formula of helpers.stats.correlation.weighted_pearson for equal weights (the population weights are not
@@ -17,8 +27,14 @@ published, so another pair is always unweighted, and the view says so).
 
 from __future__ import annotations
 
-from helpers.core import levels
+import json
+
+import pandas as pd
+
+from helpers.core import catalogue, levels
+from helpers.disclosure import embedded, tidy
 from helpers.figures import interactive, linked
+from helpers.stats.correlation import MIN_AREAS
 
 #: Marks the page part, so that a page is not given it twice.
 MARK = "<!-- im-zusammenhang -->"
@@ -75,11 +91,15 @@ document.addEventListener('DOMContentLoaded', function () {
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  function choice(id, label, options, value) {
+  // groups: [[label of an <optgroup> or null for none, [[value, text], ...]], ...]
+  function choice(id, label, groups, value) {
     var wrap = element('div', {'class': 'iz-wahl'});
     wrap.appendChild(element('label', {'for': id}, label));
     var select = element('select', {id: id});
-    options.forEach(function (o) { select.appendChild(element('option', {value: o[0]}, o[1])); });
+    groups.forEach(function (g) {
+      var parent = g[0] === null ? select : select.appendChild(element('optgroup', {label: g[0]}));
+      g[1].forEach(function (o) { parent.appendChild(element('option', {value: o[0]}, o[1])); });
+    });
     select.value = value;
     wrap.appendChild(select);
     return [wrap, select];
@@ -102,6 +122,20 @@ document.addEventListener('DOMContentLoaded', function () {
     spec.datasets['%(areas)s'] = features;
     var series = JSON.parse(box.getAttribute('data-reihen'));
     var keys = Object.keys(series);
+    var groups = [[null, keys.map(function (k) { return [k, series[k]]; })]];
+    // The further series (every other one published for these areas in the view's year), beside the spec.
+    var more = document.getElementById(box.getAttribute('data-spec') + '%(more)s');
+    if (more) {
+      var further = JSON.parse(more.textContent), topics = {};
+      spec.datasets['%(values)s'] = spec.datasets['%(values)s'].concat(further.datasets['%(values)s']);
+      groups[0][0] = 'Indikatoren dieses Kapitels';
+      further['%(series)s'].forEach(function (s) {
+        var topic = s.thema || 'Weitere Indikatoren';
+        if (!topics[topic]) groups.push(topics[topic] = [topic, []]);
+        topics[topic][1].push([s.schluessel, s.name]);
+        series[s.schluessel] = s.name;
+      });
+    }
     var weighted = box.getAttribute('data-gewichtung') === 'gewichtet';
     var values = {};
     spec.datasets['%(values)s'].forEach(function (r) {
@@ -111,13 +145,12 @@ document.addEventListener('DOMContentLoaded', function () {
     var year = spec.datasets['%(values)s'][0].jahr;
     var pairs = {};
     spec.datasets['%(pairs)s'].forEach(function (p) { pairs[p.a + '|' + p.b] = p; pairs[p.b + '|' + p.a] = p; });
-    var options = keys.map(function (k) { return [k, series[k]]; });
     var form = element('fieldset');
     form.appendChild(element('legend', {}, 'Zwei Indikatoren vergleichen (' + year + ')'));
-    var sx = choice(id + '-x', 'Indikator auf der x-Achse', options, spec.params[0].value);
-    var sy = choice(id + '-y', 'Indikator auf der y-Achse (Farbe der Karte)', options, spec.params[1].value);
+    var sx = choice(id + '-x', 'Indikator auf der x-Achse', groups, spec.params[0].value);
+    var sy = choice(id + '-y', 'Indikator auf der y-Achse (Farbe der Karte)', groups, spec.params[1].value);
     var areaOptions = [['', '(keiner)']].concat(order.map(function (c) { return [c, names[c]]; }));
-    var sa = choice(id + '-g', singular + ' markieren', areaOptions, '');
+    var sa = choice(id + '-g', singular + ' markieren', [[null, areaOptions]], '');
     [sx[0], sy[0], sa[0]].forEach(function (w) { form.appendChild(w); });
     box.appendChild(form);
     var result = element('p', {'class': 'iz-ergebnis', 'aria-live': 'polite', id: id + '-r'});
@@ -244,12 +277,70 @@ document.addEventListener('DOMContentLoaded', function () {
 </script>"""
 
 
-def page_parts(body: str, level: str | None = None) -> str:
-    """What `body` needs to draw its linked view (empty without one): style and script."""
+def views(body: str) -> list[tuple[str, str, int, set[str]]]:
+    """(id, level, year, keys of the series it holds) of every linked view's spec in `body`."""
+    found = []
+    for attrs, text in embedded.blocks(body):
+        key = attrs.get("id", "")
+        if not key.startswith(linked.KEY_PREFIX) or key.endswith(linked.MORE_SUFFIX):
+            continue
+        try:
+            rows = json.loads(text).get("datasets", {}).get(linked.VALUES, [])
+        except ValueError:
+            continue  # the disclosure checker reports a spec it cannot read; the page offers it nothing more
+        if rows:
+            held = {linked.series_key(r["indikator"], r["gruppe"]) for r in rows}
+            found.append((key, attrs.get("data-ebene", ""), int(rows[0]["jahr"]), held))
+    return found
+
+
+def further_cells(table: pd.DataFrame, level: str, year: int, held: set[str]) -> pd.DataFrame:
+    """The published cells of `level` and `year` in the exported `table` of every series not in `held` that has
+    at least MIN_AREAS values there (as the chapter keeps its own), in the table's order (catalogue, then group)."""
+    cells = table[(table["area_level"] == level) & (table["year"].astype(int) == int(year))]
+    keys = pd.Series([linked.series_key(i, g) for i, g in zip(cells["indicator"], cells["group"])], index=cells.index)
+    cells = cells.assign(key=keys)[~keys.isin(held)]
+    counts = cells.groupby("key", sort=False)["value"].count()
+    order = {k: i for i, k in enumerate(k for k in cells["key"].drop_duplicates() if counts[k] >= MIN_AREAS)}
+    cells = cells[cells["key"].isin(order)].assign(order=lambda f: f["key"].map(order))
+    return cells.sort_values(["order", "area_code"], kind="stable").drop(columns="order").reset_index(drop=True)
+
+
+def further_series(cells: pd.DataFrame) -> list[dict[str, str]]:
+    """Key, German label (as the chapter's lists word it, demo data marked) and topic (the Handlungsfeld) of each
+    series of `cells`, in their order."""
+    cat = catalogue.load()
+    out = []
+    for key, rows in cells.groupby("key", sort=False):
+        first = rows.iloc[0]
+        indicator = cat.indicator(str(first["indicator"]))
+        synthetic = indicator.synthetic or bool(rows["synthetic"].astype("boolean").fillna(False).any())
+        label = linked.series_label(tidy.Spec(indicator, str(first["group"])).label(with_group=True), indicator.unit,
+                                    synthetic)
+        out.append({"schluessel": str(key), "name": label, "thema": str(first.get("handlungsfeld_name", ""))})
+    return out
+
+
+def further_blocks(body: str, table: pd.DataFrame | None) -> str:
+    """For each linked view in `body`, the block of further series (helpers.figures.linked.more_html): the published
+    base-level cells of the view's year from the exported indicator `table` for every series its spec does not hold."""
+    if table is None or table.empty:
+        return ""
+    out = []
+    for key, level, year, held in views(body):
+        cells = further_cells(table, level, year, held)
+        if len(cells):
+            out.append(linked.more_html(key, level, linked.value_rows(cells), further_series(cells)))
+    return "".join(out)
+
+
+def page_parts(body: str, level: str | None = None, table: pd.DataFrame | None = None) -> str:
+    """What `body` needs to draw its linked view (empty without one): style and script, and with the exported
+    indicator `table` the further series every view offers (further_blocks)."""
     if f'class="{linked.VIEW_CLASS}"' not in body or MARK in body:
         return ""
     shown = levels.hierarchy().level(level or levels.base())
     script = SCRIPT % {"areas_id": interactive.AREAS_ID, "values": linked.VALUES, "pairs": linked.PAIRS,
                        "areas": linked.AREAS, "view": linked.VIEW_CLASS, "plural": shown.plural,
-                       "singular": shown.name}
-    return MARK + STYLE + script
+                       "singular": shown.name, "more": linked.MORE_SUFFIX, "series": linked.SERIES}
+    return MARK + STYLE + script + further_blocks(body, table)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 from markupsafe import Markup
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_markdown_cell, new_notebook
@@ -404,7 +405,7 @@ def _as_in_report(converter: PartConverter, name: str, body: str) -> tuple[str, 
 
 def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | None = None,
            cache: Path | None = None, tables: Sequence[str] = (), notes: Collection[str] = (),
-           profiles: str = "") -> str:
+           profiles: str = "", table: pd.DataFrame | None = None) -> str:
     """One HTML document from executed notebooks, in the given order; `stand` is the date printed on the title
     (default: `report_stand`).
 
@@ -412,6 +413,9 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
     `tables` are the file names in the year's tables/ folder, linked beside the figures and the contents.
     `notes`: what the chapters noted they showed (report_notes), which the reading guide and the method
     notes explain. `profiles`: the link to the list of area profiles (helpers.publish.profiles), if there is one.
+    `table`: the exported indicator table (helpers.disclosure.disclosed.table_frame), from which the linked view
+    offers every other published series of its year (helpers.publish.linked); it goes into the page's reading
+    aids, not into a chapter's cached part, so a changed table converts no chapter again.
     """
     stand_label, stand = report_stand(year) if stand is None else ("Stand", stand)
     plural = levels.hierarchy().base.plural
@@ -429,7 +433,7 @@ def stitch(notebooks: list[Path], year: int, first_year: int, *, stand: str | No
     converter.prune()
     aids = navigation.side_nav(FRONT_PAGES[:1], chapters, CLOSING, tables, year, profiles, plural)
     aids += interactive.page_parts("".join(bodies))  # Vega and the areas once, if a chapter shows an interactive map
-    aids += linked.page_parts("".join(bodies))  # after Vega: the correlation chapter's linked view, if shown
+    aids += linked.page_parts("".join(bodies), table=table)  # after Vega: the correlation chapter's linked view
     # before <main>: split_parts keeps it out of the parts; marked, so the PDF's parts leave it out (print hides it)
     head = head[:-len(BODY_START)] + AIDS_START + aids + AIDS_END + BODY_START
     return "".join([head, "\n", navigation.scroll_tables(front), *bodies, back, tail])
@@ -442,8 +446,9 @@ def published_tables(*folders: Path) -> list[str]:
 
 
 def write_report(notebooks: list[Path], year: int, first_year: int, target: Path | None = None, *,
-                 stand: str | None = None, cache: Path | None = None) -> Path:
-    """Write outputs/<city>/<year>/report.html atomically; `stand` defaults to report_stand().
+                 stand: str | None = None, cache: Path | None = None, table: pd.DataFrame | None = None) -> Path:
+    """Write outputs/<city>/<year>/report.html atomically; `stand` defaults to report_stand(); `table`: the
+    exported indicator table, for the linked view's further series (stitch).
 
     The HTML of each part is cached in `cache` (default: .work/html beside the target), so a
     rebuild after one chapter changed converts only that chapter. What the chapters showed is read from
@@ -458,5 +463,5 @@ def write_report(notebooks: list[Path], year: int, first_year: int, target: Path
     index = Path(PROFILES_FOLDER) / "index.html"
     profiles = index.as_posix() if any((folder / index).is_file() for folder in (target.parent, paths.year_outputs(year))) else ""
     write_text_atomic(target, stitch(notebooks, year, first_year, stand=stand, cache=cache, tables=tables, notes=notes,
-                                     profiles=profiles))
+                                     profiles=profiles, table=table))
     return target

@@ -289,7 +289,8 @@ def finish(year: int, out: Path, executed: list[Path], table: pd.DataFrame, dura
     first = first_year_of(table, year)
     stage = staging_dir(out)
     stage_profiles(table, year, out)
-    html_path = stitch.write_report(executed, year, first, target=stage / ENTRY, cache=paths.work_dir(out) / "html")
+    html_path = stitch.write_report(executed, year, first, target=stage / ENTRY, cache=paths.work_dir(out) / "html",
+                                    table=table)  # the linked view's further series come from the published table
     worker = (pdf_worker or PdfWorker()) if pdf else None
     try:
         rendering = worker.render(html_path, stage / "report.pdf", paths.work_dir(out) / "pdf") if worker else None

@@ -8,6 +8,11 @@ shows the table's r for those pairs; other pairs the page computes from the embe
 Population weights are stored counts, not published values: they are never embedded. A series with demo
 data is marked in its label, as the static figures mark it.
 
+Beside the chapter's series the page offers every other series published for the base areas in the view's year:
+helpers.publish.linked takes them from the exported indicator table when it assembles the page (one further block,
+labelled by helpers.figures.linked.series_label as the chapter's series are), so the chapter's kernel computes none
+of them and its cached HTML does not change when only the table does.
+
 Only for the base level (the page carries the base areas' GeoJSON); another level gets no view.
 """
 
@@ -20,8 +25,6 @@ import pandas as pd
 from helpers.core import levels
 from helpers.disclosure import tidy
 from helpers.figures import linked
-from helpers.figures.charts import SYNTHETIC_MARK
-from helpers.sections import correlation_wording as wording
 from helpers.sections.correlation_values import disclosed_values, parse_specs
 from helpers.stats import correlation
 
@@ -63,12 +66,11 @@ def linked_view(specs: Sequence[tidy.Spec], year: int, level: str, pearson: corr
     units = {s.key: s.indicator.unit for s in series}
     synthetic = {s.key for s in series if s.indicator.synthetic
                  or bool(cells.loc[cells["key"] == s.key, "synthetic"].astype("boolean").fillna(False).any())}
-    names = {s.key: wording.axis_label(s.label(with_group=True), units[s.key])
-             + (f" [{SYNTHETIC_MARK}]" if s.key in synthetic else "") for s in series}
+    names = {s.key: linked.series_label(s.label(with_group=True), units[s.key], s.key in synthetic) for s in series}
     base = levels.hierarchy().level(level)
     description = (f"Streudiagramm und Karte der {base.plural}, verknüpft: zwei Indikatoren wählbar, "
                    f"ein gewähltes Gebiet ist in beiden markiert ({year}).")
     spec = linked.view_spec(linked.value_rows(cells), linked.pair_rows(computed_pairs(pearson)),
                             (series[0].key, series[1].key), base.name, description)
-    key = f"im-zusammenhang-{level}-{year}"
+    key = linked.view_key(level, year)
     return linked.view_html(spec, key, level, names, "gewichtet" if weighted else "ungewichtet", source), cells

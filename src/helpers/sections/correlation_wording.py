@@ -17,7 +17,7 @@ import pandas as pd
 
 from helpers.core import areas, catalogue, concept, formatting, model
 from helpers.disclosure import tidy
-from helpers.figures import charts
+from helpers.figures import charts, linked
 from helpers.sections.html_tables import table_html
 from helpers.stats import correlation
 
@@ -88,8 +88,9 @@ def n_areas_text(n: pd.Series) -> str:
 
 
 def axis_label(name: str, unit: str) -> str:
-    """A scatter plot's axis: the indicator's label and, if it has one, its unit in brackets."""
-    return f"{name} ({unit})" if unit else name
+    """A scatter plot's axis: the indicator's label and, if it has one, its unit in brackets (worded once, in
+    helpers.figures.linked.series_label, which the linked view's lists use for every series)."""
+    return linked.series_label(name, unit)
 
 
 def p_text(value: float) -> str:

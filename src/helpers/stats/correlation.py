@@ -27,7 +27,6 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 METHODS = ("pearson", "spearman")
 METHOD_LABELS = {"pearson": "Pearson", "spearman": "Spearman"}
@@ -81,6 +80,8 @@ def t_test_p(r: float, df: float) -> float:
         return float("nan")
     if abs(r) >= 1.0:
         return 0.0
+    from scipy import stats  # here, not on import: the report's page assembly reads MIN_AREAS without scipy's ~1 s
+
     t = r * np.sqrt(df / (1.0 - r * r))
     return float(2.0 * stats.t.sf(abs(t), df))
 
@@ -92,6 +93,8 @@ def _pair(x: np.ndarray, y: np.ndarray, method: str, w: np.ndarray | None) -> tu
     if n < MIN_AREAS or np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan"), float("nan"), n_eff
     if w is None:
+        from scipy import stats
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", stats.ConstantInputWarning)
             res = stats.pearsonr(x, y) if method == "pearson" else stats.spearmanr(x, y)
@@ -108,6 +111,8 @@ def bh_adjust(p: pd.Series) -> pd.Series:
     out = pd.Series(np.nan, index=p.index)
     ok = p.notna()
     if ok.any():
+        from scipy import stats
+
         out[ok] = stats.false_discovery_control(p[ok].to_numpy(), method="bh")
     return out
 
