@@ -386,15 +386,25 @@ def profiles_key(folder: Path, table: pd.DataFrame, rule: suppression.Rule) -> s
     return digest.hexdigest()
 
 
-def check_profiles_ahead(folder: Path, tables: list[Path]) -> None:
-    """Check the staged profiles against the staged tables now and keep the findings for check_run."""
+def profile_findings(folder: Path, tables: list[Path]) -> tuple[str, list[Violation]]:
+    """(profiles_key, check_profiles' findings) of the staged profiles against the staged tables; made ahead,
+    possibly in another process (helpers.runner.alongside), and kept with `keep_profile_findings`."""
     rule = suppression.active_rule()
     table = pd.concat([read_table_csv(p) for p in tables], ignore_index=True)
-    key = profiles_key(folder, table, rule)
-    found = check_profiles(folder, table, rule=rule)
+    return profiles_key(folder, table, rule), check_profiles(folder, table, rule=rule)
+
+
+def keep_profile_findings(key: str, found: list[Violation]) -> None:
+    """Keep findings made ahead for check_run, which uses them while the pages, files, tables and rule are those
+    of `key`."""
     with _profiles_lock:  # only this build's: a later build in the same process checks for itself
         _profiles_checked.clear()
-        _profiles_checked[key] = found
+        _profiles_checked[key] = list(found)
+
+
+def check_profiles_ahead(folder: Path, tables: list[Path]) -> None:
+    """Check the staged profiles against the staged tables now and keep the findings for check_run."""
+    keep_profile_findings(*profile_findings(folder, tables))
 
 
 def checked_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | None = None,

@@ -2,7 +2,8 @@
 
 On two cores a clean run is bound by CPU time, so nothing waits for the last chapter that need not:
 once the chapters are submitted, the PDF worker starts and sets the closing pages, the tables are
-exported, the area profiles staged and checked in a thread of their own, and each finished chapter is converted to its part of the report
+exported (in a thread), the area profiles staged and checked in a niced process of their own
+(ProfilesProcess), and each finished chapter is converted to its part of the report
 (helpers.publish.stitch.prepare_chapter), its PDF part queued (helpers.publish.pdf.prerender) and its numbers
 read for the manifest (helpers.publish.manifest.cached_chapter_numbers).
 After the last chapter, stitching and rendering find those parts in their caches and do only the
@@ -31,6 +32,7 @@ class Alongside:
     pdf_worker: object | None = None  # helpers.runner.release.PdfWorker, when the run makes a PDF
     export: Future | None = None  # the tables export while it runs (_export_tables)
     table: object | None = None  # the exported tables' frame, once the export is done
+    profiles: ProfilesProcess | None = None  # stages and checks the area profiles once the tables are exported
 
     @property
     def exporting(self) -> bool:
@@ -45,7 +47,8 @@ class Alongside:
             self.pdf_worker = PdfWorker(processes=1 if len(p.todo) <= 1 else None)
             _prepare_closing(p, self.pdf_worker)
         if not p.tables_ok:
-            self.export = _in_thread(_export_tables, p)
+            self.profiles = ProfilesProcess()
+            self.export = _in_thread(_export_tables, p, self.profiles)
         from helpers.publish import stitch  # noqa: F401 - import (nbconvert) while the kernels work
         from helpers.runner import release  # noqa: F401 - import (pandas) while the kernels work
 
@@ -64,10 +67,52 @@ class Alongside:
         state.tables = TablesRecord(p.tables_key, inputs.checksums(release.staging_dir(p.out), files))
         run_state.save(p.out, state)
 
+    def wait_for_profiles(self) -> None:
+        """Keep the profiles' findings for the release's check once their process is done (the release stages and
+        checks them itself if it failed)."""
+        if self.profiles is not None:
+            self.profiles.keep_findings()
+
     def close(self) -> None:
-        """End the PDF worker's processes (the release has used it, or the run stopped before)."""
+        """End the PDF worker's and the profiles' processes (the release has used them, or the run stopped before)."""
         if self.pdf_worker is not None:
             self.pdf_worker.close()
+        if self.profiles is not None:
+            self.profiles.close()
+
+
+class ProfilesProcess:
+    """The area profiles staged and checked in a process of its own (helpers.runner.release.profiles_ahead),
+    started as soon as the tables are exported: about 4 CPU seconds for Münster's 45 profiles that ran in the
+    main process beside the kernels, competing with them for the two cores. The process is niced, so it takes a
+    core where one is free (between chapters, while the last chapter runs alone); it is forked like the PDF
+    worker, and so starts with the values the export computed."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(max_workers=1)
+        self._job: Future | None = None
+
+    def start(self, out: Path, year: int) -> None:
+        from helpers.runner import release
+
+        self._job = self._pool.submit(release.profiles_ahead, out, year)
+
+    def keep_findings(self) -> None:
+        """Wait for the process and hand its findings to the checker; an error leaves the work to the release."""
+        from helpers.disclosure import checker
+
+        job, self._job = self._job, None
+        try:
+            done = job.result() if job is not None else None
+        except Exception:  # noqa: BLE001 - only a head start: the release stages, checks and reports it again
+            return
+        if done is not None:
+            checker.keep_profile_findings(*done)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _in_thread(function: Callable, *args: object) -> Future:
@@ -81,14 +126,14 @@ def _in_thread(function: Callable, *args: object) -> Future:
         pool.shutdown(wait=False)  # the thread ends with its one job
 
 
-def _export_tables(p: Plan) -> tuple[object, list[str]]:
-    """Stage the year's tables (helpers.runner.release.export_tables); the frame and the staged files' names."""
+def _export_tables(p: Plan, profiles: ProfilesProcess) -> tuple[object, list[str]]:
+    """Stage the year's tables (helpers.runner.release.export_tables) and start the profiles' process on them; the
+    frame and the staged files' names."""
     from helpers.runner import release
 
     table = release.export_tables(p.year, p.out)
     release.save_table_frame(p.out, table)
-    if release.stage_profiles(table, p.year, p.out):  # while the chapters run; the release finds them staged
-        release.check_profiles_ahead(p.out, p.year)  # and the checker's findings on them
+    profiles.start(p.out, p.year)  # while the chapters run; the release finds them staged and checked
     return table, [f"tables/{f.name}" for f in release.table_files(p.out, p.year)]
 
 

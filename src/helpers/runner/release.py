@@ -89,12 +89,19 @@ def stage_profiles(table: pd.DataFrame, year: int, out: Path) -> bool:
     return profiles.stage(table, year, out, staging_dir(out))
 
 
-def check_profiles_ahead(out: Path, year: int) -> None:
-    """The checker's findings on the staged profiles, made now (beside the kernels) for the release's check,
-    which reuses them while pages, files, tables and rule are unchanged (helpers.disclosure.checker)."""
+#: The profiles' process yields to the kernels (nice): it works where a core is free (between chapters, while the
+#: last chapter runs alone), not in their time.
+PROFILES_NICE = 10
+
+
+def profiles_ahead(out: Path, year: int) -> tuple[str, list] | None:
+    """The profiles' process: stage the area profiles from the exported frame (save_table_frame) and check them;
+    (profiles_key, findings) for helpers.disclosure.checker.keep_profile_findings, None if none were staged."""
+    os.nice(PROFILES_NICE)
+    if not stage_profiles(load_table_frame(out), year, out):
+        return None
     tables = [p for p in table_files(out, year) if p.suffix == ".csv"]
-    if tables:
-        checker.check_profiles_ahead(staging_dir(out) / checker.PROFILES, tables)
+    return checker.profile_findings(staging_dir(out) / checker.PROFILES, tables) if tables else None
 
 
 def table_files(out: Path, year: int) -> list[Path]:

@@ -124,6 +124,7 @@ def _execute_and_publish(p: Plan, state: RunState, jobs: int, scheduler: str | N
         if gates.findings_refused(findings, summary):
             return 1
         durations = {nb.name: state.chapters[nb.name].seconds for nb in p.notebooks}
+        beside.wait_for_profiles()
         if not publish_step.publish(p, state, durations, beside.table, beside.pdf_worker, pdf):
             return 1
         summary.published = True
