@@ -614,6 +614,21 @@ def test_the_longest_chapters_go_first():
     assert [nb.name for nb in order] == ["03_new.ipynb", "01_b.ipynb", "00_a.ipynb", "02_c.ipynb"]
 
 
+def test_a_never_run_summary_goes_last(tmp_path):
+    """In a clean build the summary (it shows every indicator) would wait for the tables export's values."""
+    def notebook(name: str, code: str) -> Path:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    names = [notebook("00_a.ipynb", "from helpers.sections import blocks"),
+             notebook("01_summary.ipynb", "from helpers.sections import overview\noverview.summary(2019)"),
+             notebook("02_b.ipynb", "from helpers.sections import blocks")]
+    assert [nb.name for nb in run_plan.longest_first(names, {})] == ["00_a.ipynb", "02_b.ipynb", "01_summary.ipynb"]
+    known = {"00_a.ipynb": 2.0, "01_summary.ipynb": 6.0, "02_b.ipynb": 3.0}  # then longest first, as every chapter
+    assert [nb.name for nb in run_plan.longest_first(names, known)] == ["01_summary.ipynb", "02_b.ipynb", "00_a.ipynb"]
+
+
 @pytest.mark.notebooks
 def test_dask_scheduler_gives_the_local_result(first_build, tmp_path, monkeypatch, capsys):
     distributed = pytest.importorskip("distributed")
