@@ -7,6 +7,7 @@ import html
 import json
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -179,25 +180,32 @@ def test_no_view_off_the_base_level_and_with_weights_the_view_says_so():
     assert {r["indikator"] for r in _spec(view)["datasets"][linked.VALUES]} == {"mv_anteil", "auslaender_anteil"}  # no weights
 
 
+def _copy_with_a_secret(built_report, tmp_path, monkeypatch) -> tuple[Path, bytes, pd.Series, float]:
+    """A copy of the built year (outputs pointed at it), its report's bytes, and a primary-secret Stadtteil cell of
+    2014 with its stored value as the page would round it: what the planting tests put where it must not be."""
+    from helpers.core import paths
+
+    year_dir, _ = built_report
+    out = tmp_path / "2019"
+    shutil.copytree(year_dir, out)
+    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
+    stored = disclosed.protected("alo_auslaender_anteil")
+    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)
+                    & (stored["area_level"] == levels.base()) & (stored["group"] == "total")].iloc[0]
+    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
+    value = round(float(raw[("alo_auslaender_anteil", levels.base(), secret["area_code"], 2014, "total")]), 1)
+    return out, (out / "report.html").read_bytes(), secret, value
+
+
 @pytest.mark.slow
 def test_a_planted_secret_in_the_views_data_withdraws_the_run(built_report, tmp_path, capsys, monkeypatch):
     """A secret cell (stored value, no symbol) added to the view's data in the executed chapter: the run is not
     published and the published report stays as it was."""
     import nbformat
 
-    from helpers.core import paths
     from helpers.runner import publication, release
 
-    year_dir, _ = built_report
-    out = tmp_path / "2019"
-    shutil.copytree(year_dir, out)
-    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    before = (out / "report.html").read_bytes()
-    stored = disclosed.protected("alo_auslaender_anteil")
-    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)
-                    & (stored["area_level"] == levels.base()) & (stored["group"] == "total")].iloc[0]
-    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
-    value = round(float(raw[("alo_auslaender_anteil", levels.base(), secret["area_code"], 2014, "total")]), 1)
+    out, before, secret, value = _copy_with_a_secret(built_report, tmp_path, monkeypatch)
     planted = {"code": secret["area_code"], "jahr": 2014, "wert": value, "zeichen": "",
                "indikator": "alo_auslaender_anteil", "gruppe": "total"}
     path = out / "notebooks" / "14_zusammenhaenge.ipynb"
@@ -323,19 +331,10 @@ def test_the_stitched_page_offers_every_other_published_series_of_the_year(built
 def test_a_planted_secret_among_the_further_series_withdraws_the_run(built_report, tmp_path, capsys, monkeypatch):
     """A secret Stadtteil cell of a series outside the chapter (stored value, no symbol) in the table frame the page
     takes the further series from: it stands in the further block, and the run is not published."""
-    from helpers.core import paths
     from helpers.runner import publication, release
 
-    year_dir, page = built_report
-    out = tmp_path / "2019"
-    shutil.copytree(year_dir, out)
-    monkeypatch.setattr(paths, "OUTPUTS", tmp_path)
-    before = (out / "report.html").read_bytes()
-    stored = disclosed.protected("alo_auslaender_anteil")
-    secret = stored[(stored["suppressed"] == "primär") & (stored["year"] == 2014)
-                    & (stored["area_level"] == levels.base()) & (stored["group"] == "total")].iloc[0]
-    raw = checker.stored_cells({"alo_auslaender_anteil"}).set_index(checker.KEY)["value"]
-    value = round(float(raw[("alo_auslaender_anteil", levels.base(), secret["area_code"], 2014, "total")]), 1)
+    out, before, secret, value = _copy_with_a_secret(built_report, tmp_path, monkeypatch)
+    _, shown = built_report
     table = release.load_table_frame(out)
     where = ((table["indicator"] == "alo_auslaender_anteil") & (table["area_level"] == levels.base())
              & (table["area_code"] == secret["area_code"]) & (table["year"] == 2014) & (table["group"] == "total"))
@@ -350,7 +349,7 @@ def test_a_planted_secret_among_the_further_series_withdraws_the_run(built_repor
     monkeypatch.setattr(linked_page, "further_cells", planted_cells)
     planted = {"code": secret["area_code"], "jahr": 2014, "wert": value, "zeichen": "",
                "indikator": "alo_auslaender_anteil", "gruppe": "total"}
-    assert json.dumps(planted, ensure_ascii=False, separators=(",", ":")) in linked_page.further_blocks(page, table)
+    assert json.dumps(planted, ensure_ascii=False, separators=(",", ":")) in linked_page.further_blocks(shown, table)
     executed = sorted((out / "notebooks").glob("*.ipynb"))
     assert not release.finish(2019, out, executed, table, {}, [p.stem for p in executed], pdf=False)
     err = capsys.readouterr().err
