@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
+from PIL import Image
 
 from helpers.core import areas
 from helpers.core.catalogue import Indicator, Term
@@ -269,3 +272,25 @@ def test_figures_drawn_on_a_shared_renderer_have_the_pixels_of_a_fresh_one():
     shared = canvas.SharedCanvas(numbered(0.0))
     shared.draw()
     assert np.array_equal(np.asarray(shared.buffer_rgba()), np.asarray(fresh.buffer_rgba()))
+
+
+def test_a_figure_whose_height_is_not_whole_in_points_gets_a_renderer_of_its_image_size():
+    """A height computed to 3.0999999999999996 inches (the correlation chapter's heatmap of two indicators): at
+    150 dpi the figure's box is 464.99999999999994 high, its image 465 rows; the shared renderer must be the
+    image's size, as matplotlib's own."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def figure() -> Figure:
+        fig = Figure(figsize=(8, 3.0999999999999996), dpi=charts.DPI)
+        fig.add_axes((0.1, 0.1, 0.8, 0.8)).plot([0, 1], [1, 0])
+        return fig
+
+    assert figure().bbox.size[1] != 465 and FigureCanvasAgg(figure()).get_width_height(physical=True) == (1200, 465)
+    plain = FigureCanvasAgg(figure())
+    plain.draw()
+    reference = io.BytesIO()
+    Image.frombuffer("RGBA", plain.get_width_height(physical=True), plain.buffer_rgba(), "raw", "RGBA", 0, 1) \
+        .convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE) \
+        .save(reference, format="PNG")
+    assert charts.png(figure()) == reference.getvalue()

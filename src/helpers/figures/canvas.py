@@ -20,14 +20,16 @@ from matplotlib.figure import Figure
 #: Renderers kept (one per figure size and resolution; a map's is about 5 MB).
 KEPT = 6
 
-_renderers: OrderedDict[tuple[float, float, float], RendererAgg] = OrderedDict()
+_renderers: OrderedDict[tuple[int, int, float], RendererAgg] = OrderedDict()
 
 
 class SharedCanvas(FigureCanvasAgg):
     """An Agg canvas whose renderer is shared with every other figure of its size and resolution."""
 
     def get_renderer(self) -> RendererAgg:
-        w, h = self.figure.bbox.size
+        # as FigureCanvasAgg.get_renderer: whole pixels (a figure 3.1 inches high at 150 dpi is 464.99999999999994
+        # points of bbox, but its image 465 rows)
+        w, h = self.get_width_height(physical=True)
         key = (w, h, self.figure.dpi)
         renderer = _renderers.get(key)
         if renderer is None:
