@@ -265,8 +265,8 @@ def test_an_unchanged_build_does_not_write_the_profiles_again(built_report, tmp_
 
 
 def test_the_release_reuses_the_check_made_beside_the_kernels_only_for_the_same_files(tmp_path, monkeypatch):
-    """checker.check_profiles_ahead (a build's export thread) and checked_profiles (its release): the findings are
-    reused once, for the same pages, files, tables and rule; a page changed since is checked again."""
+    """checker.profile_findings and keep_profile_findings (a build's profiles process) and checked_profiles (its
+    release): the findings are reused once, for the same pages, files, tables and rule; a page changed since is checked again."""
     folder = tmp_path / "profile"
     folder.mkdir()
     page = folder / "77.html"
@@ -274,7 +274,7 @@ def test_the_release_reuses_the_check_made_beside_the_kernels_only_for_the_same_
     table = _table({("mv_anteil", "77", 2019): 53.1})
     csv = tmp_path / "indikatoren_2019.csv"
     table.assign(flag="").to_csv(csv, index=False)
-    checker.check_profiles_ahead(folder, [csv])
+    checker.keep_profile_findings(*checker.profile_findings(folder, [csv]))
     calls = []
     real = checker.check_profiles
     monkeypatch.setattr(checker, "check_profiles", lambda *a, **k: calls.append(1) or real(*a, **k))
@@ -282,6 +282,6 @@ def test_the_release_reuses_the_check_made_beside_the_kernels_only_for_the_same_
     first = checker.checked_profiles(folder, frame)
     assert calls == [] and [p.cell for p in first] == ["Zahl"]  # the ahead findings, not a second check
     assert [p.cell for p in checker.checked_profiles(folder, frame)] == ["Zahl"] and calls == [1]  # used once
-    checker.check_profiles_ahead(folder, [csv])  # checks (calls: 2) ...
+    checker.keep_profile_findings(*checker.profile_findings(folder, [csv]))  # checks (calls: 2) ...
     page.write_text("<p>Ohne Zahlen.</p>", encoding="utf-8")  # ... a page the release no longer sees
     assert checker.checked_profiles(folder, frame) == [] and calls == [1, 1, 1]

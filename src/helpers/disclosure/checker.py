@@ -369,8 +369,9 @@ FILE_COLUMN = "profile_file"
 
 
 #: check_profiles' findings by what it read (profiles_key): a build checks its staged profiles beside the kernels
-#: (helpers.runner.alongside, check_profiles_ahead) and check_run finds the result here, once, while nothing
-#: changed; about 4 s of a clean Münster build that no longer wait for the last chapter.
+#: (helpers.runner.alongside's profiles process: profile_findings, then keep_profile_findings) and check_run finds
+#: the result here, once, while nothing changed; about 4 s of a clean Münster build that no longer wait for the
+#: last chapter.
 _profiles_checked: dict[str, list[Violation]] = {}
 _profiles_lock = threading.Lock()
 
@@ -402,14 +403,9 @@ def keep_profile_findings(key: str, found: list[Violation]) -> None:
         _profiles_checked[key] = list(found)
 
 
-def check_profiles_ahead(folder: Path, tables: list[Path]) -> None:
-    """Check the staged profiles against the staged tables now and keep the findings for check_run."""
-    keep_profile_findings(*profile_findings(folder, tables))
-
-
 def checked_profiles(folder: Path, table: pd.DataFrame, stored: pd.DataFrame | None = None,
                      rule: suppression.Rule | None = None, population: pd.Series | None = None) -> list[Violation]:
-    """check_profiles, or its findings from check_profiles_ahead if the pages, files, tables and rule are the same."""
+    """check_profiles, or its findings made ahead (keep_profile_findings) if the pages, files, tables and rule are the same."""
     rule = rule or suppression.active_rule()
     with _profiles_lock:  # used once: the release's check of the build that checked ahead
         ahead = _profiles_checked.pop(profiles_key(folder, table, rule), None) if _profiles_checked else None
